@@ -1,0 +1,271 @@
+/**
+ * The indexer's one schema, shared by PGlite (embedded default) and PostgreSQL.
+ * Addresses are raw `0:<64 hex>` strings, hashes lowercase hex, money and token counters numeric(40,0)
+ * (bigint in TypeScript), logical times bigint, unix times integer seconds.
+ *
+ * Ingest invariant (what makes kill -9 safe): for every account, rows with lt <= its cursor are final and
+ * complete; rows above the cursor are `pending` and are deleted and re-read before anything else touches
+ * that account. Derived counters only ever include final rows.
+ */
+import { sql } from 'drizzle-orm';
+import {
+    bigint,
+    bigserial,
+    boolean,
+    index,
+    integer,
+    jsonb,
+    pgTable,
+    primaryKey,
+    smallint,
+    text,
+    timestamp,
+    uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { nano } from './columns';
+
+// A bigint default would break drizzle-kit's JSON snapshot, so money defaults are SQL literals.
+const ZERO = sql`0`;
+const lt = (name: string) => bigint(name, { mode: 'bigint' });
+
+/** Every contract the indexer follows: the root, proxy/client/worker contracts of every params version, cocoon wallets. */
+export const accounts = pgTable(
+    'accounts',
+    {
+        address: text('address').primaryKey(),
+        kind: text('kind').notNull(),
+        codeHash: text('code_hash'),
+        paramsVersion: integer('params_version'),
+        /** root for a proxy, proxy for a client or worker, null otherwise. */
+        parent: text('parent'),
+        owner: text('owner'),
+        status: text('status').notNull().default('nonexist'),
+        tonBalance: nano('ton_balance').notNull().default(ZERO),
+        discoveredVia: text('discovered_via').notNull(),
+        firstLt: lt('first_lt'),
+        firstUtime: integer('first_utime'),
+        lastLt: lt('last_lt'),
+        lastHash: text('last_hash'),
+        lastUtime: integer('last_utime'),
+        txCount: integer('tx_count').notNull().default(0),
+        /** Block seqno the state columns (here and in proxies/clients/workers) were read at. */
+        stateSeqno: integer('state_seqno'),
+        updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    },
+    (t) => [index('accounts_kind_idx').on(t.kind), index('accounts_parent_idx').on(t.parent), index('accounts_owner_idx').on(t.owner)],
+);
+
+/** Code hashes of child contracts, from the root's params cell of every params version seen. */
+export const codeHashes = pgTable('code_hashes', {
+    codeHash: text('code_hash').primaryKey(),
+    kind: text('kind').notNull(),
+    paramsVersion: integer('params_version').notNull(),
+    root: text('root').notNull(),
+    firstLt: lt('first_lt'),
+});
+
+export const transactions = pgTable(
+    'transactions',
+    {
+        id: bigserial('id', { mode: 'bigint' }).notNull(),
+        lt: lt('lt').notNull(),
+        hash: text('hash').notNull(),
+        account: text('account').notNull(),
+        accountKind: text('account_kind').notNull(),
+        utime: integer('utime').notNull(),
+        blockSeqno: integer('block_seqno'),
+        /** uint32 opcode of the inbound message body; null for an empty body or no inbound message. */
+        op: bigint('op', { mode: 'number' }),
+        opName: text('op_name'),
+        /** Inbound message source; null for external messages and ticks. */
+        source: text('source'),
+        external: boolean('external').notNull().default(false),
+        inValue: nano('in_value').notNull().default(ZERO),
+        totalFees: nano('total_fees').notNull().default(ZERO),
+        success: boolean('success').notNull(),
+        /** Compute-phase exit code (null when the compute phase was skipped). */
+        exitCode: integer('exit_code'),
+        actionResultCode: integer('action_result_code'),
+        aborted: boolean('aborted').notNull().default(false),
+        bounced: boolean('bounced').notNull().default(false),
+        outMsgs: smallint('out_msgs').notNull().default(0),
+        pending: boolean('pending').notNull().default(false),
+    },
+    (t) => [
+        primaryKey({ columns: [t.lt, t.hash] }),
+        uniqueIndex('transactions_id_idx').on(t.id),
+        uniqueIndex('transactions_hash_idx').on(t.hash),
+        index('transactions_account_lt_idx').on(t.account, t.lt),
+        index('transactions_utime_idx').on(t.utime),
+        index('transactions_op_name_idx').on(t.opName),
+        index('transactions_pending_idx').on(t.pending).where(sql`${t.pending}`),
+    ],
+);
+
+/** Typed facts decoded from transactions; several per transaction are possible (idx orders them). */
+export const events = pgTable(
+    'events',
+    {
+        id: bigserial('id', { mode: 'bigint' }).notNull(),
+        txLt: lt('tx_lt').notNull(),
+        txHash: text('tx_hash').notNull(),
+        idx: smallint('idx').notNull(),
+        type: text('type').notNull(),
+        account: text('account').notNull(),
+        utime: integer('utime').notNull(),
+        success: boolean('success').notNull(),
+        exitCode: integer('exit_code'),
+        proxy: text('proxy'),
+        client: text('client'),
+        worker: text('worker'),
+        owner: text('owner'),
+        /** nanoTON moved by this fact (deposit, refund, payout, commission, stake...). */
+        amount: nano('amount'),
+        /** Adjusted tokens newly charged / paid by this fact (a delta, not the cumulative counter). */
+        tokens: nano('tokens'),
+        payload: jsonb('payload').notNull(),
+        pending: boolean('pending').notNull().default(false),
+    },
+    (t) => [
+        primaryKey({ columns: [t.txLt, t.txHash, t.idx] }),
+        uniqueIndex('events_id_idx').on(t.id),
+        index('events_type_idx').on(t.type, t.txLt),
+        index('events_account_idx').on(t.account, t.txLt),
+        index('events_proxy_idx').on(t.proxy),
+        index('events_client_idx').on(t.client),
+        index('events_worker_idx').on(t.worker),
+        index('events_utime_idx').on(t.utime),
+    ],
+);
+
+/** Current root configuration (one row per root followed). */
+export const roots = pgTable('roots', {
+    address: text('address').primaryKey(),
+    owner: text('owner'),
+    version: integer('version').notNull(),
+    paramsVersion: integer('params_version').notNull(),
+    lastProxySeqno: integer('last_proxy_seqno').notNull(),
+    /** Full RootConfig (api/types.ts) as JSON, money as decimal strings. */
+    config: jsonb('config').notNull(),
+    updatedLt: lt('updated_lt'),
+    stateSeqno: integer('state_seqno'),
+});
+
+/** Every root configuration the indexer saw, one row per successful root transaction that changed it. */
+export const rootConfigHistory = pgTable(
+    'root_config_history',
+    {
+        root: text('root').notNull(),
+        lt: lt('lt').notNull(),
+        txHash: text('tx_hash').notNull(),
+        utime: integer('utime').notNull(),
+        change: text('change').notNull(),
+        version: integer('version').notNull(),
+        paramsVersion: integer('params_version').notNull(),
+        pricePerToken: nano('price_per_token').notNull(),
+        workerFeePerToken: nano('worker_fee_per_token').notNull(),
+        config: jsonb('config').notNull(),
+        pending: boolean('pending').notNull().default(false),
+    },
+    (t) => [primaryKey({ columns: [t.root, t.lt] }), index('root_config_history_params_idx').on(t.paramsVersion)],
+);
+
+export const proxies = pgTable(
+    'proxies',
+    {
+        address: text('address').primaryKey(),
+        owner: text('owner'),
+        publicKey: text('public_key'),
+        root: text('root'),
+        state: smallint('state'),
+        /** Withdrawable commission held by the contract. */
+        balance: nano('balance').notNull().default(ZERO),
+        stake: nano('stake').notNull().default(ZERO),
+        unlockTs: integer('unlock_ts').notNull().default(0),
+        paramsVersion: integer('params_version'),
+        pricePerToken: nano('price_per_token'),
+        workerFeePerToken: nano('worker_fee_per_token'),
+        minProxyStake: nano('min_proxy_stake'),
+        minClientStake: nano('min_client_stake'),
+        // Derived from final events.
+        tokensCharged: nano('tokens_charged').notNull().default(ZERO),
+        tokensPaid: nano('tokens_paid').notNull().default(ZERO),
+        commissionEarned: nano('commission_earned').notNull().default(ZERO),
+        commissionWithdrawn: nano('commission_withdrawn').notNull().default(ZERO),
+        workersPaid: nano('workers_paid').notNull().default(ZERO),
+        deposits: nano('deposits').notNull().default(ZERO),
+        refunds: nano('refunds').notNull().default(ZERO),
+    },
+    (t) => [index('proxies_owner_idx').on(t.owner)],
+);
+
+export const clients = pgTable(
+    'clients',
+    {
+        address: text('address').primaryKey(),
+        owner: text('owner'),
+        proxy: text('proxy'),
+        proxyPublicKey: text('proxy_public_key'),
+        state: smallint('state'),
+        balance: nano('balance').notNull().default(ZERO),
+        stake: nano('stake').notNull().default(ZERO),
+        tokensUsed: nano('tokens_used').notNull().default(ZERO),
+        unlockTs: integer('unlock_ts').notNull().default(0),
+        secretHash: text('secret_hash'),
+        paramsVersion: integer('params_version'),
+        pricePerToken: nano('price_per_token'),
+        // Derived from final events.
+        tokensCharged: nano('tokens_charged').notNull().default(ZERO),
+        tonCharged: nano('ton_charged').notNull().default(ZERO),
+        deposited: nano('deposited').notNull().default(ZERO),
+        refunded: nano('refunded').notNull().default(ZERO),
+    },
+    (t) => [index('clients_proxy_idx').on(t.proxy), index('clients_owner_idx').on(t.owner)],
+);
+
+export const workers = pgTable(
+    'workers',
+    {
+        address: text('address').primaryKey(),
+        owner: text('owner'),
+        proxy: text('proxy'),
+        proxyPublicKey: text('proxy_public_key'),
+        state: smallint('state'),
+        tokens: nano('tokens').notNull().default(ZERO),
+        paramsVersion: integer('params_version'),
+        workerFeePerToken: nano('worker_fee_per_token'),
+        // Derived from final events.
+        tokensPaid: nano('tokens_paid').notNull().default(ZERO),
+        tonEarned: nano('ton_earned').notNull().default(ZERO),
+    },
+    (t) => [index('workers_proxy_idx').on(t.proxy), index('workers_owner_idx').on(t.owner)],
+);
+
+/** Network-wide totals per UTC day, from final rows only. */
+export const dailyStats = pgTable('daily_stats', {
+    day: text('day').primaryKey(),
+    txCount: integer('tx_count').notNull().default(0),
+    failedTxCount: integer('failed_tx_count').notNull().default(0),
+    fees: nano('fees').notNull().default(ZERO),
+    tokensCharged: nano('tokens_charged').notNull().default(ZERO),
+    tonCharged: nano('ton_charged').notNull().default(ZERO),
+    tokensPaid: nano('tokens_paid').notNull().default(ZERO),
+    workersPaid: nano('workers_paid').notNull().default(ZERO),
+    commission: nano('commission').notNull().default(ZERO),
+    commissionWithdrawn: nano('commission_withdrawn').notNull().default(ZERO),
+    deposits: nano('deposits').notNull().default(ZERO),
+    refunds: nano('refunds').notNull().default(ZERO),
+    stakes: nano('stakes').notNull().default(ZERO),
+    newProxies: integer('new_proxies').notNull().default(0),
+    newClients: integer('new_clients').notNull().default(0),
+    newWorkers: integer('new_workers').notNull().default(0),
+});
+
+/** Resume points: `blocks` (discovery scan seqno), `account:<address>` (last final lt/hash), `head`. */
+export const cursors = pgTable('cursors', {
+    source: text('source').primaryKey(),
+    seqno: integer('seqno'),
+    lt: lt('lt'),
+    hash: text('hash'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
