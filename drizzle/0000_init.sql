@@ -48,6 +48,7 @@ CREATE TABLE "code_hashes" (
 CREATE TABLE "cursors" (
 	"source" text PRIMARY KEY NOT NULL,
 	"seqno" integer,
+	"utime" integer,
 	"lt" bigint,
 	"hash" text,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL

@@ -261,10 +261,14 @@ export const dailyStats = pgTable('daily_stats', {
     newWorkers: integer('new_workers').notNull().default(0),
 });
 
-/** Resume points: `blocks` (discovery scan seqno), `account:<address>` (last final lt/hash), `head`. */
+/**
+ * Resume points. `head`: latest block the chain reported; `final`: latest block whose transactions are all
+ * final here; `blocks`: discovery scan position; `account:<address>`: last final (lt, hash) of that account.
+ */
 export const cursors = pgTable('cursors', {
     source: text('source').primaryKey(),
     seqno: integer('seqno'),
+    utime: integer('utime'),
     lt: lt('lt'),
     hash: text('hash'),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

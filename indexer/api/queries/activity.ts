@@ -1,0 +1,104 @@
+/** Transactions, events and daily series. */
+import { and, asc, desc, eq, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { dailyStats, events, transactions } from '../../db/schema';
+import { decodeCursor, pageOf } from '../cursor';
+import { dailyStat, eventInfo, transactionInfo } from '../serialize';
+import { EVENT_TYPES, type AccountKind, type DailyStat, type EventInfo, type Page, type TransactionDetail, type TransactionInfo } from '../types';
+import { MAX_LIMIT, limitOf, optAddress, optBool, optDay, optEnum, optEnumList, optInt, optOp, optString, optTime, type Query } from '../validate';
+
+export const ACCOUNT_KINDS: readonly AccountKind[] = ['root', 'proxy', 'client', 'worker', 'wallet'];
+
+export async function listTransactions(db: DbOrTx, q: Query): Promise<Page<TransactionInfo>> {
+    const limit = limitOf(q);
+    const conds: SQL[] = [];
+    const account = optAddress(q, 'account');
+    if (account) conds.push(eq(transactions.account, account));
+    const kind = optEnum(q, 'kind', ACCOUNT_KINDS);
+    if (kind) conds.push(eq(transactions.accountKind, kind));
+    const source = optAddress(q, 'source');
+    if (source) conds.push(eq(transactions.source, source));
+    const opName = optString(q, 'opName', 100);
+    if (opName) conds.push(inArray(transactions.opName, opName.split(',')));
+    const op = optOp(q, 'op');
+    if (op !== undefined) conds.push(eq(transactions.op, op));
+    const success = optBool(q, 'success');
+    if (success !== undefined) conds.push(eq(transactions.success, success));
+    const pending = optBool(q, 'pending');
+    if (pending !== undefined) conds.push(eq(transactions.pending, pending));
+    const from = optTime(q, 'from');
+    if (from !== undefined) conds.push(gte(transactions.utime, from));
+    const to = optTime(q, 'to');
+    if (to !== undefined) conds.push(lte(transactions.utime, to));
+    const c = decodeCursor(q, 'is');
+    if (c) conds.push(sql`(${transactions.lt}, ${transactions.hash}) < (${c[0]}::bigint, ${c[1]})`);
+    const rowsOut = await db
+        .select()
+        .from(transactions)
+        .where(and(...conds))
+        .orderBy(desc(transactions.lt), desc(transactions.hash))
+        .limit(limit + 1);
+    return pageOf(rowsOut, limit, transactionInfo, (r) => [r.lt.toString(), r.hash]);
+}
+
+export async function getTransaction(db: DbOrTx, hash: string): Promise<TransactionDetail | null> {
+    const [t] = await db.select().from(transactions).where(eq(transactions.hash, hash));
+    if (!t) return null;
+    const evs = await db
+        .select()
+        .from(events)
+        .where(and(eq(events.txLt, t.lt), eq(events.txHash, t.hash)))
+        .orderBy(asc(events.idx));
+    return { ...transactionInfo(t), events: evs.map(eventInfo) };
+}
+
+export async function listEvents(db: DbOrTx, q: Query): Promise<Page<EventInfo>> {
+    const limit = limitOf(q);
+    const conds: SQL[] = [];
+    const types = optEnumList(q, 'type', EVENT_TYPES);
+    if (types?.length) conds.push(inArray(events.type, types));
+    for (const key of ['account', 'proxy', 'client', 'worker', 'owner'] as const) {
+        const v = optAddress(q, key);
+        if (v) conds.push(eq(events[key], v));
+    }
+    const address = optAddress(q, 'address');
+    if (address) {
+        conds.push(or(eq(events.account, address), eq(events.proxy, address), eq(events.client, address), eq(events.worker, address), eq(events.owner, address))!);
+    }
+    const success = optBool(q, 'success');
+    if (success !== undefined) conds.push(eq(events.success, success));
+    const pending = optBool(q, 'pending');
+    if (pending !== undefined) conds.push(eq(events.pending, pending));
+    const from = optTime(q, 'from');
+    if (from !== undefined) conds.push(gte(events.utime, from));
+    const to = optTime(q, 'to');
+    if (to !== undefined) conds.push(lte(events.utime, to));
+    const c = decodeCursor(q, 'isn');
+    if (c) conds.push(sql`(${events.txLt}, ${events.txHash}, ${events.idx}) < (${c[0]}::bigint, ${c[1]}, ${c[2]})`);
+    const rowsOut = await db
+        .select()
+        .from(events)
+        .where(and(...conds))
+        .orderBy(desc(events.txLt), desc(events.txHash), desc(events.idx))
+        .limit(limit + 1);
+    return pageOf(rowsOut, limit, eventInfo, (r) => [r.txLt.toString(), r.txHash, r.idx]);
+}
+
+export async function listDailyStats(db: DbOrTx, q: Query): Promise<Page<DailyStat>> {
+    const limit = optInt(q, 'limit', 1, MAX_LIMIT) ?? 366;
+    const order = optEnum(q, 'order', ['asc', 'desc'] as const) ?? 'asc';
+    const conds: SQL[] = [];
+    const from = optDay(q, 'from');
+    if (from) conds.push(gte(dailyStats.day, from));
+    const to = optDay(q, 'to');
+    if (to) conds.push(lte(dailyStats.day, to));
+    const c = decodeCursor(q, 's');
+    if (c) conds.push(order === 'asc' ? sql`${dailyStats.day} > ${c[0]}` : sql`${dailyStats.day} < ${c[0]}`);
+    const rowsOut = await db
+        .select()
+        .from(dailyStats)
+        .where(and(...conds))
+        .orderBy(order === 'asc' ? asc(dailyStats.day) : desc(dailyStats.day))
+        .limit(limit + 1);
+    return pageOf(rowsOut, limit, dailyStat, (r) => [r.day]);
+}

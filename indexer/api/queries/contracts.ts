@@ -1,0 +1,182 @@
+/** Proxies, clients, workers and "any address" lookups. */
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { accounts, clients, proxies, workers } from '../../db/schema';
+import { decodeCursor, pageOf } from '../cursor';
+import { accountInfo, clientInfo, proxyInfo, stateCode, workerInfo } from '../serialize';
+import type { AddressDetail, ClientInfo, ContractStateName, Page, ProxyInfo, WorkerInfo } from '../types';
+import { limitOf, optAddress, optBool, optEnum, optInt, type Query } from '../validate';
+import { getRootConfig } from './status';
+
+export const STATES: readonly ContractStateName[] = ['normal', 'closing', 'closed'];
+
+/** Sort orders shared by the three lists; numbers sort descending, address ascending. */
+const SORTS = {
+    proxies: {
+        lastActivity: sql`coalesce(${accounts.lastLt}, 0)::numeric`,
+        tokensCharged: sql`${proxies.tokensCharged}`,
+        commissionEarned: sql`${proxies.commissionEarned}`,
+        stake: sql`${proxies.stake}`,
+        address: null,
+    },
+    clients: {
+        lastActivity: sql`coalesce(${accounts.lastLt}, 0)::numeric`,
+        tokensCharged: sql`${clients.tokensCharged}`,
+        deposited: sql`${clients.deposited}`,
+        balance: sql`${clients.balance}`,
+        address: null,
+    },
+    workers: {
+        lastActivity: sql`coalesce(${accounts.lastLt}, 0)::numeric`,
+        tokensPaid: sql`${workers.tokensPaid}`,
+        tonEarned: sql`${workers.tonEarned}`,
+        address: null,
+    },
+} as const;
+
+export const SORT_NAMES = {
+    proxies: Object.keys(SORTS.proxies) as (keyof typeof SORTS.proxies)[],
+    clients: Object.keys(SORTS.clients) as (keyof typeof SORTS.clients)[],
+    workers: Object.keys(SORTS.workers) as (keyof typeof SORTS.workers)[],
+};
+
+/** Keyset condition + order for a sort expression (null = by address). */
+function keyset(expr: SQL | null, q: Query): { where?: SQL; order: SQL[]; key: (v: string, address: string) => (string | number)[] } {
+    if (expr === null) {
+        const c = decodeCursor(q, 's');
+        return { where: c ? sql`${accounts.address} > ${c[0]}` : undefined, order: [sql`${accounts.address} asc`], key: (_v, a) => [a] };
+    }
+    const c = decodeCursor(q, 'is');
+    return {
+        where: c ? sql`(${expr}, ${accounts.address}) < (${c[0]}::numeric, ${c[1]})` : undefined,
+        order: [sql`${expr} desc`, sql`${accounts.address} desc`],
+        key: (v, a) => [v, a],
+    };
+}
+
+function commonFilters(q: Query, table: typeof proxies | typeof clients | typeof workers, pv: number | null): SQL[] {
+    const conds: SQL[] = [];
+    const state = optEnum(q, 'state', STATES);
+    if (state) conds.push(sql`${table.state} = ${stateCode(state)}`);
+    const owner = optAddress(q, 'owner');
+    if (owner) conds.push(eq(table.owner, owner));
+    const paramsVersion = optInt(q, 'paramsVersion', 0, 2 ** 32 - 1);
+    if (paramsVersion !== undefined) conds.push(eq(accounts.paramsVersion, paramsVersion));
+    const out = optBool(q, 'outdated');
+    if (out !== undefined) conds.push(out ? sql`${accounts.paramsVersion} < ${pv ?? -1}` : sql`${accounts.paramsVersion} >= ${pv ?? -1}`);
+    return conds;
+}
+
+const proxyCounts = {
+    clientCount: sql<number>`(select count(*)::int from ${clients} where ${clients.proxy} = ${proxies.address})`,
+    workerCount: sql<number>`(select count(*)::int from ${workers} where ${workers.proxy} = ${proxies.address})`,
+};
+
+export async function listProxies(db: DbOrTx, q: Query): Promise<Page<ProxyInfo>> {
+    const limit = limitOf(q);
+    const pv = (await getRootConfig(db))?.paramsVersion ?? null;
+    const sort = optEnum(q, 'sort', SORT_NAMES.proxies) ?? 'lastActivity';
+    const expr = SORTS.proxies[sort];
+    const ks = keyset(expr, q);
+    const conds = commonFilters(q, proxies, pv);
+    if (ks.where) conds.push(ks.where);
+    const rowsOut = await db
+        .select({ a: accounts, p: proxies, ...proxyCounts, sortValue: sql<string>`${expr ?? sql`''`}::text` })
+        .from(proxies)
+        .innerJoin(accounts, eq(accounts.address, proxies.address))
+        .where(and(...conds))
+        .orderBy(...ks.order)
+        .limit(limit + 1);
+    return pageOf(rowsOut, limit, (r) => proxyInfo(r.a, r.p, r, pv), (r) => ks.key(r.sortValue, r.a.address));
+}
+
+export async function listClients(db: DbOrTx, q: Query): Promise<Page<ClientInfo>> {
+    const limit = limitOf(q);
+    const pv = (await getRootConfig(db))?.paramsVersion ?? null;
+    const sort = optEnum(q, 'sort', SORT_NAMES.clients) ?? 'lastActivity';
+    const expr = SORTS.clients[sort];
+    const ks = keyset(expr, q);
+    const conds = commonFilters(q, clients, pv);
+    const proxy = optAddress(q, 'proxy');
+    if (proxy) conds.push(eq(clients.proxy, proxy));
+    if (ks.where) conds.push(ks.where);
+    const rowsOut = await db
+        .select({ a: accounts, c: clients, sortValue: sql<string>`${expr ?? sql`''`}::text` })
+        .from(clients)
+        .innerJoin(accounts, eq(accounts.address, clients.address))
+        .where(and(...conds))
+        .orderBy(...ks.order)
+        .limit(limit + 1);
+    return pageOf(rowsOut, limit, (r) => clientInfo(r.a, r.c, pv), (r) => ks.key(r.sortValue, r.a.address));
+}
+
+export async function listWorkers(db: DbOrTx, q: Query): Promise<Page<WorkerInfo>> {
+    const limit = limitOf(q);
+    const pv = (await getRootConfig(db))?.paramsVersion ?? null;
+    const sort = optEnum(q, 'sort', SORT_NAMES.workers) ?? 'lastActivity';
+    const expr = SORTS.workers[sort];
+    const ks = keyset(expr, q);
+    const conds = commonFilters(q, workers, pv);
+    const proxy = optAddress(q, 'proxy');
+    if (proxy) conds.push(eq(workers.proxy, proxy));
+    if (ks.where) conds.push(ks.where);
+    const rowsOut = await db
+        .select({ a: accounts, w: workers, sortValue: sql<string>`${expr ?? sql`''`}::text` })
+        .from(workers)
+        .innerJoin(accounts, eq(accounts.address, workers.address))
+        .where(and(...conds))
+        .orderBy(...ks.order)
+        .limit(limit + 1);
+    return pageOf(rowsOut, limit, (r) => workerInfo(r.a, r.w, pv), (r) => ks.key(r.sortValue, r.a.address));
+}
+
+export async function getProxy(db: DbOrTx, address: string, pv?: number | null): Promise<ProxyInfo | null> {
+    const rootPv = pv === undefined ? ((await getRootConfig(db))?.paramsVersion ?? null) : pv;
+    const [r] = await db
+        .select({ a: accounts, p: proxies, ...proxyCounts })
+        .from(proxies)
+        .innerJoin(accounts, eq(accounts.address, proxies.address))
+        .where(eq(proxies.address, address));
+    return r ? proxyInfo(r.a, r.p, r, rootPv) : null;
+}
+
+export async function getClient(db: DbOrTx, address: string, pv?: number | null): Promise<ClientInfo | null> {
+    const rootPv = pv === undefined ? ((await getRootConfig(db))?.paramsVersion ?? null) : pv;
+    const [r] = await db.select({ a: accounts, c: clients }).from(clients).innerJoin(accounts, eq(accounts.address, clients.address)).where(eq(clients.address, address));
+    return r ? clientInfo(r.a, r.c, rootPv) : null;
+}
+
+export async function getWorker(db: DbOrTx, address: string, pv?: number | null): Promise<WorkerInfo | null> {
+    const rootPv = pv === undefined ? ((await getRootConfig(db))?.paramsVersion ?? null) : pv;
+    const [r] = await db.select({ a: accounts, w: workers }).from(workers).innerJoin(accounts, eq(accounts.address, workers.address)).where(eq(workers.address, address));
+    return r ? workerInfo(r.a, r.w, rootPv) : null;
+}
+
+/** Contracts owned by `owner` (at most `cap` of each kind). */
+export async function ownedBy(db: DbOrTx, owner: string, cap = 100): Promise<AddressDetail['owns']> {
+    const [p, c, w] = await Promise.all([
+        db.select({ a: proxies.address }).from(proxies).where(eq(proxies.owner, owner)).orderBy(proxies.address).limit(cap),
+        db.select({ a: clients.address }).from(clients).where(eq(clients.owner, owner)).orderBy(clients.address).limit(cap),
+        db.select({ a: workers.address }).from(workers).where(eq(workers.owner, owner)).orderBy(workers.address).limit(cap),
+    ]);
+    return { proxies: p.map((r) => r.a), clients: c.map((r) => r.a), workers: w.map((r) => r.a) };
+}
+
+export async function getAddress(db: DbOrTx, address: string): Promise<AddressDetail | null> {
+    const root = await getRootConfig(db);
+    const pv = root?.paramsVersion ?? null;
+    const [acc] = await db.select().from(accounts).where(eq(accounts.address, address));
+    const owns = await ownedBy(db, address);
+    const kind = acc?.kind;
+    const detail: AddressDetail = {
+        address,
+        account: acc ? accountInfo(acc) : null,
+        proxy: kind === 'proxy' ? await getProxy(db, address, pv) : null,
+        client: kind === 'client' ? await getClient(db, address, pv) : null,
+        worker: kind === 'worker' ? await getWorker(db, address, pv) : null,
+        root: kind === 'root' && root?.address === address ? root : null,
+        owns,
+    };
+    const ownsAny = owns.proxies.length + owns.clients.length + owns.workers.length > 0;
+    return acc || ownsAny ? detail : null;
+}

@@ -1,0 +1,183 @@
+/** Database rows -> API response objects (money as decimal strings, lt as strings). */
+import type { accounts, clients, events, proxies, transactions, workers, dailyStats } from '../db/schema';
+import type {
+    AccountInfo,
+    AccountKind,
+    AccountStatus,
+    ClientInfo,
+    ContractStateName,
+    DailyStat,
+    EventInfo,
+    EventType,
+    ProxyInfo,
+    TransactionInfo,
+    WorkerInfo,
+} from './types';
+
+type AccountRow = typeof accounts.$inferSelect;
+type ProxyRow = typeof proxies.$inferSelect;
+type ClientRow = typeof clients.$inferSelect;
+type WorkerRow = typeof workers.$inferSelect;
+type TxRow = typeof transactions.$inferSelect;
+type EventRow = typeof events.$inferSelect;
+type DailyRow = typeof dailyStats.$inferSelect;
+
+const STATE_NAMES: ContractStateName[] = ['normal', 'closing', 'closed'];
+export const stateName = (s: number | null): ContractStateName => (s === null ? 'unknown' : (STATE_NAMES[s] ?? 'unknown'));
+export const stateCode = (name: ContractStateName): number => STATE_NAMES.indexOf(name);
+
+const str = (v: bigint | null | undefined): string | null => (v === null || v === undefined ? null : v.toString());
+
+export function accountInfo(a: AccountRow): AccountInfo {
+    return {
+        address: a.address,
+        kind: a.kind as AccountKind,
+        codeHash: a.codeHash,
+        paramsVersion: a.paramsVersion,
+        parent: a.parent,
+        owner: a.owner,
+        status: a.status as AccountStatus,
+        tonBalance: a.tonBalance.toString(),
+        discoveredVia: a.discoveredVia as AccountInfo['discoveredVia'],
+        firstLt: str(a.firstLt),
+        firstUtime: a.firstUtime,
+        lastLt: str(a.lastLt),
+        lastUtime: a.lastUtime,
+        txCount: a.txCount,
+        stateSeqno: a.stateSeqno,
+    };
+}
+
+const outdated = (v: number | null, current: number | null) => v !== null && current !== null && v < current;
+
+export function proxyInfo(a: AccountRow, p: ProxyRow, counts: { clientCount: number; workerCount: number }, rootParamsVersion: number | null): ProxyInfo {
+    return {
+        ...accountInfo(a),
+        kind: 'proxy',
+        publicKey: p.publicKey,
+        root: p.root,
+        state: stateName(p.state),
+        balance: p.balance.toString(),
+        stake: p.stake.toString(),
+        unlockTs: p.unlockTs,
+        pricePerToken: str(p.pricePerToken),
+        workerFeePerToken: str(p.workerFeePerToken),
+        minProxyStake: str(p.minProxyStake),
+        minClientStake: str(p.minClientStake),
+        outdated: outdated(p.paramsVersion, rootParamsVersion),
+        clientCount: Number(counts.clientCount),
+        workerCount: Number(counts.workerCount),
+        tokensCharged: p.tokensCharged.toString(),
+        tokensPaid: p.tokensPaid.toString(),
+        commissionEarned: p.commissionEarned.toString(),
+        commissionWithdrawn: p.commissionWithdrawn.toString(),
+        workersPaid: p.workersPaid.toString(),
+        deposits: p.deposits.toString(),
+        refunds: p.refunds.toString(),
+    };
+}
+
+export function clientInfo(a: AccountRow, c: ClientRow, rootParamsVersion: number | null): ClientInfo {
+    return {
+        ...accountInfo(a),
+        kind: 'client',
+        proxy: c.proxy,
+        proxyPublicKey: c.proxyPublicKey,
+        state: stateName(c.state),
+        balance: c.balance.toString(),
+        stake: c.stake.toString(),
+        tokensUsed: c.tokensUsed.toString(),
+        unlockTs: c.unlockTs,
+        secretHash: c.secretHash,
+        pricePerToken: str(c.pricePerToken),
+        outdated: outdated(c.paramsVersion, rootParamsVersion),
+        tokensCharged: c.tokensCharged.toString(),
+        tonCharged: c.tonCharged.toString(),
+        deposited: c.deposited.toString(),
+        refunded: c.refunded.toString(),
+    };
+}
+
+export function workerInfo(a: AccountRow, w: WorkerRow, rootParamsVersion: number | null): WorkerInfo {
+    return {
+        ...accountInfo(a),
+        kind: 'worker',
+        proxy: w.proxy,
+        proxyPublicKey: w.proxyPublicKey,
+        state: stateName(w.state),
+        tokens: w.tokens.toString(),
+        workerFeePerToken: str(w.workerFeePerToken),
+        outdated: outdated(w.paramsVersion, rootParamsVersion),
+        tokensPaid: w.tokensPaid.toString(),
+        tonEarned: w.tonEarned.toString(),
+    };
+}
+
+export const opHex = (op: number | null): string | null => (op === null ? null : '0x' + op.toString(16).padStart(8, '0'));
+
+export function transactionInfo(t: TxRow): TransactionInfo {
+    return {
+        lt: t.lt.toString(),
+        hash: t.hash,
+        account: t.account,
+        accountKind: t.accountKind as AccountKind,
+        utime: t.utime,
+        blockSeqno: t.blockSeqno,
+        op: opHex(t.op),
+        opName: t.opName,
+        source: t.source,
+        external: t.external,
+        inValue: t.inValue.toString(),
+        totalFees: t.totalFees.toString(),
+        success: t.success,
+        exitCode: t.exitCode,
+        actionResultCode: t.actionResultCode,
+        aborted: t.aborted,
+        bounced: t.bounced,
+        outMsgs: t.outMsgs,
+        pending: t.pending,
+    };
+}
+
+export function eventInfo(e: EventRow): EventInfo {
+    return {
+        id: e.id.toString(),
+        txLt: e.txLt.toString(),
+        txHash: e.txHash,
+        idx: e.idx,
+        type: e.type as EventType,
+        account: e.account,
+        utime: e.utime,
+        success: e.success,
+        exitCode: e.exitCode,
+        proxy: e.proxy,
+        client: e.client,
+        worker: e.worker,
+        owner: e.owner,
+        amount: str(e.amount),
+        tokens: str(e.tokens),
+        payload: e.payload as Record<string, unknown>,
+        pending: e.pending,
+    };
+}
+
+export function dailyStat(d: DailyRow): DailyStat {
+    return {
+        day: d.day,
+        txCount: d.txCount,
+        failedTxCount: d.failedTxCount,
+        fees: d.fees.toString(),
+        tokensCharged: d.tokensCharged.toString(),
+        tonCharged: d.tonCharged.toString(),
+        tokensPaid: d.tokensPaid.toString(),
+        workersPaid: d.workersPaid.toString(),
+        commission: d.commission.toString(),
+        commissionWithdrawn: d.commissionWithdrawn.toString(),
+        deposits: d.deposits.toString(),
+        refunds: d.refunds.toString(),
+        stakes: d.stakes.toString(),
+        newProxies: d.newProxies,
+        newClients: d.newClients,
+        newWorkers: d.newWorkers,
+    };
+}

@@ -1,0 +1,194 @@
+/**
+ * Live updates for /api/events/stream. The hub watches the database (not the ingest), so the API works the
+ * same whether the indexer runs in this process or another one writes the database; an in-process ingest
+ * calls poke() after each commit so subscribers hear about it at once instead of at the next poll.
+ */
+import { asc, gt } from 'drizzle-orm';
+import type { Response } from 'express';
+import type { DbOrTx } from '../db/client';
+import { events, transactions } from '../db/schema';
+import type { Logger } from '../log';
+import { getStatus } from './queries/status';
+import { eventInfo, transactionInfo } from './serialize';
+import type { EventInfo, StreamMessage, TransactionInfo } from './types';
+import { rows } from '../db/client';
+import { sql } from 'drizzle-orm';
+
+export interface StreamFilter {
+    types: Set<StreamMessage['type']>;
+    /** Only rows touching this address (account or any key column). */
+    address?: string;
+}
+
+interface Subscriber {
+    res: Response;
+    filter: StreamFilter;
+}
+
+/** SSE message id: the watermarks after this message, so a reconnect with Last-Event-ID resumes exactly. */
+const idOf = (tx: bigint, ev: bigint) => `${tx}:${ev}`;
+export function parseLastEventId(v: string | undefined): { tx: bigint; ev: bigint } | undefined {
+    const m = v && /^(\d{1,20}):(\d{1,20})$/.exec(v);
+    return m ? { tx: BigInt(m[1]), ev: BigInt(m[2]) } : undefined;
+}
+
+const BATCH = 500;
+
+export class StreamHub {
+    private subs = new Set<Subscriber>();
+    private lastTx = -1n;
+    private lastEv = -1n;
+    private timer?: NodeJS.Timeout;
+    private heartbeat?: NodeJS.Timeout;
+    private running: Promise<void> | null = null;
+    private again = false;
+    private lastStatusJson = '';
+
+    constructor(
+        private db: DbOrTx,
+        private log: Logger,
+        private pollMs = 1000,
+    ) {}
+
+    get subscriberCount(): number {
+        return this.subs.size;
+    }
+
+    async add(res: Response, filter: StreamFilter, resume?: { tx: bigint; ev: bigint }): Promise<void> {
+        if (this.lastTx < 0n) await this.initWatermarks();
+        res.writeHead(200, {
+            'Content-Type': 'text/event-stream; charset=utf-8',
+            'Cache-Control': 'no-cache, no-transform',
+            Connection: 'keep-alive',
+            'X-Accel-Buffering': 'no',
+        });
+        res.write(`retry: 2000\n\n`);
+        const sub: Subscriber = { res, filter };
+        if (resume) await this.catchUp(sub, resume);
+        if (filter.types.has('status')) this.send(sub, { type: 'status', data: await getStatus(this.db) }, idOf(this.lastTx, this.lastEv));
+        this.subs.add(sub);
+        res.on('close', () => this.subs.delete(sub));
+        this.ensureTimers();
+    }
+
+    /** Ask for an immediate look at the database (the in-process ingest calls this after each commit). */
+    poke(): void {
+        if (this.subs.size === 0) return;
+        void this.tick();
+    }
+
+    close(): void {
+        clearInterval(this.timer);
+        clearInterval(this.heartbeat);
+        this.timer = this.heartbeat = undefined;
+        for (const s of this.subs) s.res.end();
+        this.subs.clear();
+    }
+
+    private ensureTimers(): void {
+        if (!this.timer) {
+            this.timer = setInterval(() => void this.tick(), this.pollMs);
+            this.timer.unref();
+        }
+        if (!this.heartbeat) {
+            // Comments keep proxies and browsers from dropping an idle stream.
+            this.heartbeat = setInterval(() => {
+                for (const s of this.subs) s.res.write(': keep-alive\n\n');
+            }, 15_000);
+            this.heartbeat.unref();
+        }
+    }
+
+    private async initWatermarks(): Promise<void> {
+        const [m] = await rows<{ tx: string | null; ev: string | null }>(
+            this.db,
+            sql`select (select max(id) from transactions) as tx, (select max(id) from events) as ev`,
+        );
+        this.lastTx = BigInt(m.tx ?? '0');
+        this.lastEv = BigInt(m.ev ?? '0');
+    }
+
+    /** Serialises polls: a poke during a poll schedules exactly one more. */
+    private async tick(): Promise<void> {
+        if (this.running) {
+            this.again = true;
+            return this.running;
+        }
+        this.running = (async () => {
+            do {
+                this.again = false;
+                try {
+                    await this.pollOnce();
+                } catch (err) {
+                    this.log.warn('stream poll failed', { err: (err as Error).message });
+                }
+            } while (this.again);
+        })();
+        try {
+            await this.running;
+        } finally {
+            this.running = null;
+        }
+    }
+
+    private async pollOnce(): Promise<void> {
+        if (this.subs.size === 0) return;
+        if (this.lastTx < 0n) await this.initWatermarks();
+        for (;;) {
+            const txs = await this.db.select().from(transactions).where(gt(transactions.id, this.lastTx)).orderBy(asc(transactions.id)).limit(BATCH);
+            const evs = await this.db.select().from(events).where(gt(events.id, this.lastEv)).orderBy(asc(events.id)).limit(BATCH);
+            for (const t of txs) {
+                this.lastTx = t.id;
+                this.broadcast({ type: 'transaction', data: transactionInfo(t) });
+            }
+            for (const e of evs) {
+                this.lastEv = e.id;
+                this.broadcast({ type: 'event', data: eventInfo(e) });
+            }
+            if (txs.length < BATCH && evs.length < BATCH) break;
+        }
+        const status = await getStatus(this.db);
+        const json = JSON.stringify(status);
+        if (json !== this.lastStatusJson) {
+            this.lastStatusJson = json;
+            this.broadcast({ type: 'status', data: status });
+        }
+    }
+
+    private async catchUp(sub: Subscriber, from: { tx: bigint; ev: bigint }): Promise<void> {
+        const txs = await this.db.select().from(transactions).where(gt(transactions.id, from.tx)).orderBy(asc(transactions.id)).limit(BATCH);
+        const evs = await this.db.select().from(events).where(gt(events.id, from.ev)).orderBy(asc(events.id)).limit(BATCH);
+        let tx = from.tx;
+        let ev = from.ev;
+        for (const t of txs) {
+            if (t.id > this.lastTx) break;
+            tx = t.id;
+            this.deliver(sub, { type: 'transaction', data: transactionInfo(t) }, idOf(tx, ev));
+        }
+        for (const e of evs) {
+            if (e.id > this.lastEv) break;
+            ev = e.id;
+            this.deliver(sub, { type: 'event', data: eventInfo(e) }, idOf(tx, ev));
+        }
+    }
+
+    private broadcast(msg: StreamMessage): void {
+        const id = idOf(this.lastTx, this.lastEv);
+        for (const s of this.subs) this.deliver(s, msg, id);
+    }
+
+    private deliver(sub: Subscriber, msg: StreamMessage, id: string): void {
+        if (!sub.filter.types.has(msg.type)) return;
+        if (sub.filter.address && msg.type !== 'status' && !touches(msg.data, sub.filter.address)) return;
+        this.send(sub, msg, id);
+    }
+
+    private send(sub: Subscriber, msg: StreamMessage, id: string): void {
+        sub.res.write(`id: ${id}\nevent: ${msg.type}\ndata: ${JSON.stringify(msg.data)}\n\n`);
+    }
+}
+
+function touches(d: TransactionInfo | EventInfo, address: string): boolean {
+    if ('txLt' in d) return d.account === address || d.proxy === address || d.client === address || d.worker === address || d.owner === address;
+    return d.account === address || d.source === address;
+}
