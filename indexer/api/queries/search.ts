@@ -63,8 +63,9 @@ export async function search(db: DbOrTx, query: string, knownModels: readonly st
         if (/^\d{1,10}$/.test(q)) {
             const p = root.registeredProxies.find((r) => r.seqno === Number(q));
             if (p) hits.push({ kind: 'registered_proxy', seqno: p.seqno, address: p.address });
+        } else {
+            for (const p of root.registeredProxies) if (p.address.includes(q)) hits.push({ kind: 'registered_proxy', seqno: p.seqno, address: p.address });
         }
-        for (const p of root.registeredProxies) if (p.address.includes(q) && String(p.seqno) !== q) hits.push({ kind: 'registered_proxy', seqno: p.seqno, address: p.address });
     }
 
     if (!address && !hash && q.length >= 3) {

@@ -1,0 +1,311 @@
+import http from 'node:http';
+import { Address } from '@ton/core';
+import { startApiServer, type ApiServer } from '../../../indexer/api/server';
+import { ENDPOINTS } from '../../../indexer/api/openapi';
+import { modelHash } from '../../../indexer/api/models';
+import { events, transactions } from '../../../indexer/db/schema';
+import { silentLogger } from '../../../indexer/log';
+import type {
+    AddressDetail,
+    ApiErrorBody,
+    ClientInfo,
+    DailyStat,
+    EventInfo,
+    ModelsResponse,
+    Overview,
+    Page,
+    ProxyInfo,
+    RootConfigChange,
+    SearchResponse,
+    TransactionDetail,
+    TransactionInfo,
+    WorkerInfo,
+} from '../../../indexer/api/types';
+import { openTestDatabase, type TestDatabase } from '../helpers/db';
+import { BASE_UTIME, CLIENTS, MODEL, OWNER, PROXIES, ROOT, TX_COUNT, WORKERS, addr, seed, txHash } from '../helpers/seed';
+
+let database: TestDatabase;
+let server: ApiServer;
+
+async function get<T>(path: string, status = 200): Promise<T> {
+    const res = await fetch(server.url + path);
+    const body = (await res.json()) as T;
+    if (res.status !== status) throw new Error(`${path}: expected ${status}, got ${res.status}: ${JSON.stringify(body)}`);
+    return body;
+}
+
+async function all<T>(path: string): Promise<T[]> {
+    const out: T[] = [];
+    let cursor: string | null = null;
+    for (let i = 0; i < 100; i++) {
+        const sep = path.includes('?') ? '&' : '?';
+        const page: Page<T> = await get<Page<T>>(cursor ? `${path}${sep}cursor=${cursor}` : path);
+        out.push(...page.items);
+        cursor = page.nextCursor;
+        if (!cursor) return out;
+    }
+    throw new Error('pagination did not end');
+}
+
+beforeAll(async () => {
+    database = await openTestDatabase();
+    await seed(database.db);
+    server = await startApiServer({ database, log: silentLogger, knownModels: [MODEL], streamPollMs: 100, webDir: null, opcodes: [{ op: '0xbb63ff93', name: 'ext_client_charge_signed', receivers: ['client'] }] });
+});
+
+afterAll(async () => {
+    await server?.close();
+    await database?.close();
+});
+
+describe('indexer API', () => {
+    it('serves an OpenAPI document that lists every route', async () => {
+        const doc = await get<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>('/api/openapi.json');
+        expect(doc.openapi).toBe('3.0.3');
+        for (const e of ENDPOINTS) expect(doc.paths[e.path]).toBeDefined();
+        const refs = JSON.stringify(doc).match(/#\/components\/schemas\/(\w+)/g) ?? [];
+        for (const r of refs) expect(doc.components.schemas[r.split('/').pop()!]).toBeDefined();
+    });
+
+    it('reports status and overview', async () => {
+        const ov = await get<Overview>('/api/overview');
+        expect(ov.root?.paramsVersion).toBe(2);
+        expect(ov.proxies).toEqual({ total: 3, normal: 2, closing: 0, closed: 1, outdated: 1 });
+        expect(ov.clients.total).toBe(6);
+        expect(ov.clients.closing).toBe(1);
+        expect(ov.workers.total).toBe(4);
+        expect(ov.totals.transactions).toBe(148);
+        expect(ov.totals.tokensCharged).toBe('4900');
+        expect(ov.totals.deposits).toBe((96n * 10n ** 9n).toString());
+        expect(ov.status).toMatchObject({ headSeqno: 200, indexedSeqno: 158, lagBlocks: 42, lagSeconds: 52 * 1200, pendingTransactions: 2, transactions: TX_COUNT });
+    });
+
+    it('pages transactions newest first without gaps or duplicates', async () => {
+        const txs = await all<TransactionInfo>('/api/transactions?limit=40');
+        expect(txs).toHaveLength(TX_COUNT);
+        expect(new Set(txs.map((t) => t.hash)).size).toBe(TX_COUNT);
+        for (let i = 1; i < txs.length; i++) expect(BigInt(txs[i - 1].lt) > BigInt(txs[i].lt)).toBe(true);
+        expect(txs[0]).toMatchObject({ op: '0xf172e6c2', opName: 'ext_client_top_up', inValue: '700000000', pending: true });
+    });
+
+    it('filters transactions', async () => {
+        const failed = await all<TransactionInfo>('/api/transactions?success=false&limit=500');
+        expect(failed).toHaveLength(15);
+        expect(failed.every((t) => t.exitCode === 1000)).toBe(true);
+        const one = await all<TransactionInfo>(`/api/transactions?account=${encodeURIComponent(Address.parseRaw(CLIENTS[1]).toString())}`);
+        expect(one).toHaveLength(TX_COUNT / CLIENTS.length);
+        expect(one.every((t) => t.account === CLIENTS[1])).toBe(true);
+        const byOp = await all<TransactionInfo>('/api/transactions?op=0xbb63ff93');
+        expect(byOp).toHaveLength(50);
+        const byName = await all<TransactionInfo>('/api/transactions?opName=ext_client_top_up');
+        expect(byName).toHaveLength(100);
+        const window = await all<TransactionInfo>(`/api/transactions?from=${BASE_UTIME + 1200}&to=${new Date((BASE_UTIME + 3 * 1200) * 1000).toISOString()}`);
+        expect(window.map((t) => t.utime).sort()).toEqual([BASE_UTIME + 1200, BASE_UTIME + 2400, BASE_UTIME + 3600]);
+        const pending = await all<TransactionInfo>('/api/transactions?pending=true');
+        expect(pending).toHaveLength(2);
+    });
+
+    it('returns one transaction with its events, by hex or base64 hash', async () => {
+        const hex = txHash(3);
+        const t = await get<TransactionDetail>(`/api/transactions/${hex}`);
+        expect(t.events).toHaveLength(1);
+        expect(t.events[0]).toMatchObject({ type: 'charge', tokens: '100', amount: '2000', client: CLIENTS[3] });
+        const b64 = Buffer.from(hex, 'hex').toString('base64url');
+        expect((await get<TransactionDetail>(`/api/transactions/${b64}`)).hash).toBe(hex);
+        await get<ApiErrorBody>(`/api/transactions/${'00'.repeat(32)}`, 404);
+    });
+
+    it('filters events by type and address', async () => {
+        const charges = await all<EventInfo>('/api/events?type=charge&limit=7');
+        expect(charges).toHaveLength(50);
+        expect(new Set(charges.map((e) => e.id)).size).toBe(50);
+        const both = await all<EventInfo>(`/api/events?type=charge,deposit&address=${PROXIES[0]}`);
+        expect(both.length).toBeGreaterThan(0);
+        expect(both.every((e) => e.proxy === PROXIES[0])).toBe(true);
+        const ok = await all<EventInfo>(`/api/events?client=${CLIENTS[0]}&success=true`);
+        expect(ok.every((e) => e.client === CLIENTS[0] && e.success)).toBe(true);
+    });
+
+    it('lists proxies with counts, sorts and pages them', async () => {
+        const byTokens = await all<ProxyInfo>('/api/proxies?sort=tokensCharged&limit=1');
+        expect(byTokens.map((p) => p.address)).toEqual([PROXIES[2], PROXIES[1], PROXIES[0]]);
+        expect(byTokens[2]).toMatchObject({ clientCount: 3, workerCount: 2, state: 'normal', outdated: false, tokensCharged: '1000' });
+        expect(byTokens[0]).toMatchObject({ state: 'closed', outdated: true });
+        const byCommission = await all<ProxyInfo>('/api/proxies?sort=commissionEarned&limit=2');
+        expect(byCommission.map((p) => p.address)).toEqual(PROXIES);
+        expect((await all<ProxyInfo>('/api/proxies?state=closed')).map((p) => p.address)).toEqual([PROXIES[2]]);
+        expect((await all<ProxyInfo>('/api/proxies?outdated=true')).map((p) => p.address)).toEqual([PROXIES[2]]);
+        expect(await all<ProxyInfo>('/api/proxies?sort=address&limit=2')).toHaveLength(3);
+        const one = await get<ProxyInfo>(`/api/proxies/${PROXIES[0]}`);
+        expect(one).toMatchObject({ address: PROXIES[0], owner: OWNER, root: ROOT, stake: '3000000000' });
+    });
+
+    it('lists clients and workers with filters', async () => {
+        const ofProxy = await all<ClientInfo>(`/api/clients?proxy=${PROXIES[1]}&sort=deposited&limit=2`);
+        expect(ofProxy.map((c) => c.address)).toEqual([CLIENTS[5], CLIENTS[3], CLIENTS[1]]);
+        expect((await all<ClientInfo>('/api/clients?state=closing')).map((c) => c.address)).toEqual([CLIENTS[5]]);
+        const c = await get<ClientInfo>(`/api/clients/${CLIENTS[2]}`);
+        expect(c).toMatchObject({ proxy: PROXIES[0], balance: '2000000000', tokensCharged: '200', tonCharged: '4000' });
+        const ws = await all<WorkerInfo>('/api/workers?sort=tonEarned');
+        expect(ws.map((w) => w.address)).toEqual([WORKERS[3], WORKERS[2], WORKERS[1], WORKERS[0]]);
+        expect((await get<WorkerInfo>(`/api/workers/${WORKERS[1]}`)).tonEarned).toBe('500');
+        await get<ApiErrorBody>(`/api/workers/${CLIENTS[0]}`, 404);
+    });
+
+    it('describes any address: contracts and owners', async () => {
+        const p = await get<AddressDetail>(`/api/addresses/${PROXIES[1]}`);
+        expect(p.account?.kind).toBe('proxy');
+        expect(p.proxy?.address).toBe(PROXIES[1]);
+        expect(p.client).toBeNull();
+        const owner = await get<AddressDetail>(`/api/addresses/${OWNER}`);
+        expect(owner.account).toBeNull();
+        expect(owner.owns.proxies).toEqual(PROXIES);
+        const root = await get<AddressDetail>(`/api/addresses/${ROOT}`);
+        expect(root.root?.paramsVersion).toBe(2);
+        await get<ApiErrorBody>(`/api/addresses/${addr(123456)}`, 404);
+    });
+
+    it('serves the root config, its history and model prices', async () => {
+        const hist = await all<RootConfigChange>('/api/root/history?limit=1');
+        expect(hist.map((h) => h.paramsVersion)).toEqual([2, 1]);
+        expect(hist[1].config.pricePerToken).toBe('10');
+        const m = await get<ModelsResponse>('/api/models');
+        const known = m.models.find((x) => x.name === MODEL)!;
+        expect(known.hash).toBe(modelHash(MODEL));
+        // 1e6 tokens * mult/10000 * 20 nanoTON
+        expect(known.pricePerMillion).toEqual({ prompt: '20000000', cached: '2000000', completion: '40000000', reasoning: '30000000' });
+        expect(known.workerFeePerMillion.prompt).toBe('10000000');
+        expect(m.models.find((x) => x.name === null)?.hash).toBe('33'.repeat(32));
+        const doubled = await get<ModelsResponse>('/api/models?coefficient=2000');
+        expect(doubled.models[0].pricePerMillion.prompt).toBe('40000000');
+    });
+
+    it('serves daily series with paging', async () => {
+        const days = await all<DailyStat>('/api/stats/daily?limit=2');
+        expect(days.map((d) => d.day)).toEqual(['2026-01-01', '2026-01-02', '2026-01-03']);
+        const desc = await get<Page<DailyStat>>('/api/stats/daily?order=desc&from=2026-01-02');
+        expect(desc.items.map((d) => d.day)).toEqual(['2026-01-03', '2026-01-02']);
+    });
+
+    it('searches addresses, hashes, models, seqnos and opcodes', async () => {
+        const s = async (q: string) => (await get<SearchResponse>(`/api/search?q=${encodeURIComponent(q)}`)).hits;
+        expect(await s(Address.parseRaw(PROXIES[0]).toString())).toEqual([{ kind: 'account', address: PROXIES[0], accountKind: 'proxy' }]);
+        expect(await s(OWNER)).toEqual([{ kind: 'owner', address: OWNER, owns: 3 }]);
+        expect(await s(txHash(5))).toEqual([{ kind: 'transaction', hash: txHash(5), lt: '2050', account: CLIENTS[5] }]);
+        expect(await s(MODEL)).toEqual([{ kind: 'model', hash: modelHash(MODEL), name: MODEL }]);
+        expect(await s('qwen3')).toEqual([{ kind: 'model', hash: modelHash(MODEL), name: MODEL }]);
+        expect(await s('22'.repeat(32))).toEqual([{ kind: 'image_hash', hash: '22'.repeat(32), role: 'worker' }]);
+        expect(await s('2')).toEqual([{ kind: 'registered_proxy', seqno: 2, address: '10.0.0.2:9000 10.0.0.2:9001' }]);
+        expect(await s('charge')).toEqual([{ kind: 'opcode', op: '0xbb63ff93', name: 'ext_client_charge_signed' }]);
+        expect(await s('10.0.0.2')).toEqual([{ kind: 'registered_proxy', seqno: 2, address: '10.0.0.2:9000 10.0.0.2:9001' }]);
+        expect(await s('nothing-here')).toEqual([]);
+    });
+
+    it('answers bad input with clear 400s and unknown routes with 404', async () => {
+        const cases: [string, string][] = [
+            ['/api/transactions?limit=0', 'limit'],
+            ['/api/transactions?limit=abc', 'limit'],
+            ['/api/transactions?account=nope', 'account'],
+            ['/api/transactions?success=maybe', 'success'],
+            ['/api/transactions?cursor=%%%', 'cursor'],
+            ['/api/transactions?cursor=' + Buffer.from('["x"]').toString('base64url'), 'cursor'],
+            ['/api/transactions?from=yesterday', 'from'],
+            ['/api/transactions?op=0x1234567890', 'op'],
+            ['/api/transactions?acount=0:00', 'acount'],
+            ['/api/events?type=charge,bogus', 'type'],
+            ['/api/proxies?sort=name', 'sort'],
+            ['/api/proxies?state=open', 'state'],
+            ['/api/stats/daily?from=2026-13-45', 'from'],
+            ['/api/models?coefficient=-1', 'coefficient'],
+            ['/api/search', 'q'],
+            ['/api/proxies/not-an-address', 'address'],
+            ['/api/transactions/xyz', 'hash'],
+            ['/api/transactions?limit=1&limit=2', 'limit'],
+        ];
+        for (const [path, param] of cases) {
+            const body = await get<ApiErrorBody>(path, 400);
+            expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_parameter', param });
+            expect(body.error.message).toContain(param);
+        }
+        const unknown = await get<ApiErrorBody>('/api/nothing', 404);
+        expect(unknown.error.code).toBe('unknown_endpoint');
+    });
+
+    it('streams new transactions and events over SSE and resumes from Last-Event-ID', async () => {
+        const first = await openStream('/api/events/stream?types=transaction,event');
+        const lt = 900_000n;
+        await database.db.insert(transactions).values({ lt, hash: txHash(1000), account: CLIENTS[0], accountKind: 'client', utime: BASE_UTIME, success: true });
+        await database.db.insert(events).values({ txLt: lt, txHash: txHash(1000), idx: 0, type: 'deposit', account: CLIENTS[0], utime: BASE_UTIME, success: true, client: CLIENTS[0], amount: 5n, payload: {} });
+        server.api.hub.poke();
+        const got = await first.waitFor(2);
+        expect(got.map((m) => m.event)).toEqual(['transaction', 'event']);
+        expect(JSON.parse(got[0].data)).toMatchObject({ hash: txHash(1000), lt: '900000' });
+        expect(JSON.parse(got[1].data)).toMatchObject({ type: 'deposit', amount: '5' });
+        const resumeFrom = got[0].id;
+        first.close();
+
+        const filtered = await openStream(`/api/events/stream?types=event&address=${CLIENTS[1]}`);
+        const resumed = await openStream('/api/events/stream?types=transaction,event', resumeFrom);
+        const caught = await resumed.waitFor(1);
+        expect(caught[0].event).toBe('event');
+        expect(JSON.parse(caught[0].data).txHash).toBe(txHash(1000));
+        await database.db.insert(events).values({ txLt: lt, txHash: txHash(1000), idx: 1, type: 'charge', account: CLIENTS[1], utime: BASE_UTIME, success: true, client: CLIENTS[1], payload: {} });
+        const only = await filtered.waitFor(1);
+        expect(JSON.parse(only[0].data)).toMatchObject({ idx: 1, client: CLIENTS[1] });
+        expect(filtered.messages.some((m) => JSON.parse(m.data).idx === 0)).toBe(false);
+        filtered.close();
+        resumed.close();
+        await get<ApiErrorBody>('/api/events/stream?types=blocks', 400);
+    });
+});
+
+interface SseMessage {
+    id: string;
+    event: string;
+    data: string;
+}
+
+function openStream(path: string, lastEventId?: string): Promise<{ messages: SseMessage[]; waitFor(n: number): Promise<SseMessage[]>; close(): void }> {
+    return new Promise((resolve, reject) => {
+        const req = http.get(server.url + path, { headers: lastEventId ? { 'Last-Event-ID': lastEventId } : {} }, (res) => {
+            if (res.statusCode !== 200) return reject(new Error(`stream status ${res.statusCode}`));
+            const messages: SseMessage[] = [];
+            let buf = '';
+            const waiters: (() => void)[] = [];
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => {
+                buf += chunk;
+                let i;
+                while ((i = buf.indexOf('\n\n')) >= 0) {
+                    const block = buf.slice(0, i);
+                    buf = buf.slice(i + 2);
+                    const m: SseMessage = { id: '', event: 'message', data: '' };
+                    let isData = false;
+                    for (const line of block.split('\n')) {
+                        if (line.startsWith('id: ')) m.id = line.slice(4);
+                        else if (line.startsWith('event: ')) m.event = line.slice(7);
+                        else if (line.startsWith('data: ')) ((m.data = line.slice(6)), (isData = true));
+                    }
+                    if (isData) messages.push(m);
+                }
+                waiters.splice(0).forEach((w) => w());
+            });
+            resolve({
+                messages,
+                waitFor: (n) =>
+                    new Promise((ok, fail) => {
+                        const deadline = setTimeout(() => fail(new Error(`timed out waiting for ${n} SSE messages, got ${messages.length}`)), 10_000);
+                        const check = () => {
+                            if (messages.length >= n) {
+                                clearTimeout(deadline);
+                                ok(messages.slice(0, n));
+                            } else waiters.push(check);
+                        };
+                        check();
+                    }),
+                close: () => req.destroy(),
+            });
+        });
+        req.on('error', reject);
+    });
+}
