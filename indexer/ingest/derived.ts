@@ -1,0 +1,315 @@
+/**
+ * Derived facts (per-contract totals, per-day aggregates) as increments computed from one batch of final
+ * rows, plus a full rebuild from the events table used to verify the increments and to repair.
+ */
+import { sql } from 'drizzle-orm';
+import { rows, type DbOrTx } from '../db/client';
+import type { EventType } from '../api/types';
+
+export interface ProxyDelta {
+    tokensCharged: bigint;
+    tokensPaid: bigint;
+    commissionEarned: bigint;
+    commissionWithdrawn: bigint;
+    workersPaid: bigint;
+    deposits: bigint;
+    refunds: bigint;
+}
+export interface ClientDelta {
+    tokensCharged: bigint;
+    tonCharged: bigint;
+    deposited: bigint;
+    refunded: bigint;
+}
+export interface WorkerDelta {
+    tokensPaid: bigint;
+    tonEarned: bigint;
+}
+export interface DayDelta {
+    txCount: number;
+    failedTxCount: number;
+    fees: bigint;
+    tokensCharged: bigint;
+    tonCharged: bigint;
+    tokensPaid: bigint;
+    workersPaid: bigint;
+    commission: bigint;
+    commissionWithdrawn: bigint;
+    deposits: bigint;
+    refunds: bigint;
+    stakes: bigint;
+    newProxies: number;
+    newClients: number;
+    newWorkers: number;
+}
+
+const zeroProxy = (): ProxyDelta => ({ tokensCharged: 0n, tokensPaid: 0n, commissionEarned: 0n, commissionWithdrawn: 0n, workersPaid: 0n, deposits: 0n, refunds: 0n });
+const zeroClient = (): ClientDelta => ({ tokensCharged: 0n, tonCharged: 0n, deposited: 0n, refunded: 0n });
+const zeroWorker = (): WorkerDelta => ({ tokensPaid: 0n, tonEarned: 0n });
+const zeroDay = (): DayDelta => ({
+    txCount: 0,
+    failedTxCount: 0,
+    fees: 0n,
+    tokensCharged: 0n,
+    tonCharged: 0n,
+    tokensPaid: 0n,
+    workersPaid: 0n,
+    commission: 0n,
+    commissionWithdrawn: 0n,
+    deposits: 0n,
+    refunds: 0n,
+    stakes: 0n,
+    newProxies: 0,
+    newClients: 0,
+    newWorkers: 0,
+});
+
+export const dayOf = (utime: number): string => new Date(utime * 1000).toISOString().slice(0, 10);
+
+function bucket<T>(m: Map<string, T>, key: string, zero: () => T): T {
+    let v = m.get(key);
+    if (!v) m.set(key, (v = zero()));
+    return v;
+}
+
+/** What one final event contributes; the single place that says which event feeds which total. */
+export interface CountedEvent {
+    type: EventType;
+    utime: number;
+    proxy: string | null;
+    client: string | null;
+    worker: string | null;
+    amount: bigint | null;
+    tokens: bigint | null;
+}
+
+export class Increments {
+    readonly proxies = new Map<string, ProxyDelta>();
+    readonly clients = new Map<string, ClientDelta>();
+    readonly workers = new Map<string, WorkerDelta>();
+    readonly days = new Map<string, DayDelta>();
+
+    addTx(utime: number, success: boolean, fees: bigint): void {
+        const d = bucket(this.days, dayOf(utime), zeroDay);
+        d.txCount++;
+        if (!success) d.failedTxCount++;
+        d.fees += fees;
+    }
+
+    addDeploy(utime: number, kind: string): void {
+        const d = bucket(this.days, dayOf(utime), zeroDay);
+        if (kind === 'proxy') d.newProxies++;
+        else if (kind === 'client') d.newClients++;
+        else if (kind === 'worker') d.newWorkers++;
+    }
+
+    /** Only successful, final events are passed here. */
+    addEvent(e: CountedEvent): void {
+        const amount = e.amount ?? 0n;
+        const tokens = e.tokens ?? 0n;
+        const day = () => bucket(this.days, dayOf(e.utime), zeroDay);
+        const proxy = () => (e.proxy ? bucket(this.proxies, e.proxy, zeroProxy) : zeroProxy());
+        const client = () => (e.client ? bucket(this.clients, e.client, zeroClient) : zeroClient());
+        const worker = () => (e.worker ? bucket(this.workers, e.worker, zeroWorker) : zeroWorker());
+        switch (e.type) {
+            case 'deposit':
+                client().deposited += amount;
+                proxy().deposits += amount;
+                day().deposits += amount;
+                break;
+            case 'charge':
+                client().tokensCharged += tokens;
+                client().tonCharged += amount;
+                proxy().tokensCharged += tokens;
+                day().tokensCharged += tokens;
+                day().tonCharged += amount;
+                break;
+            case 'refund':
+                client().refunded += amount;
+                proxy().refunds += amount;
+                day().refunds += amount;
+                break;
+            case 'payout_request':
+                worker().tokensPaid += tokens;
+                proxy().tokensPaid += tokens;
+                day().tokensPaid += tokens;
+                break;
+            case 'payout':
+                worker().tonEarned += amount;
+                proxy().workersPaid += amount;
+                day().workersPaid += amount;
+                break;
+            case 'commission':
+                proxy().commissionEarned += amount;
+                day().commission += amount;
+                break;
+            case 'commission_withdrawal':
+                proxy().commissionWithdrawn += amount;
+                day().commissionWithdrawn += amount;
+                break;
+            case 'stake':
+                day().stakes += amount;
+                break;
+            default:
+                break;
+        }
+    }
+
+    /** Adds everything to the tables (rows are created when missing). */
+    async apply(db: DbOrTx): Promise<void> {
+        const inc = (col: string) => sql.raw(`${col} = t.${col} + excluded.${col}`);
+        if (this.proxies.size) {
+            const vals = [...this.proxies].map(
+                ([a, d]) => sql`(${a}, ${d.tokensCharged}::numeric, ${d.tokensPaid}::numeric, ${d.commissionEarned}::numeric, ${d.commissionWithdrawn}::numeric, ${d.workersPaid}::numeric, ${d.deposits}::numeric, ${d.refunds}::numeric)`,
+            );
+            const cols = ['tokens_charged', 'tokens_paid', 'commission_earned', 'commission_withdrawn', 'workers_paid', 'deposits', 'refunds'];
+            await db.execute(
+                sql`insert into proxies as t (address, ${sql.raw(cols.join(', '))}) values ${sql.join(vals, sql`, `)}
+                    on conflict (address) do update set ${sql.join(cols.map(inc), sql`, `)}`,
+            );
+        }
+        if (this.clients.size) {
+            const vals = [...this.clients].map(([a, d]) => sql`(${a}, ${d.tokensCharged}::numeric, ${d.tonCharged}::numeric, ${d.deposited}::numeric, ${d.refunded}::numeric)`);
+            const cols = ['tokens_charged', 'ton_charged', 'deposited', 'refunded'];
+            await db.execute(
+                sql`insert into clients as t (address, ${sql.raw(cols.join(', '))}) values ${sql.join(vals, sql`, `)}
+                    on conflict (address) do update set ${sql.join(cols.map(inc), sql`, `)}`,
+            );
+        }
+        if (this.workers.size) {
+            const vals = [...this.workers].map(([a, d]) => sql`(${a}, ${d.tokensPaid}::numeric, ${d.tonEarned}::numeric)`);
+            const cols = ['tokens_paid', 'ton_earned'];
+            await db.execute(
+                sql`insert into workers as t (address, ${sql.raw(cols.join(', '))}) values ${sql.join(vals, sql`, `)}
+                    on conflict (address) do update set ${sql.join(cols.map(inc), sql`, `)}`,
+            );
+        }
+        if (this.days.size) {
+            const vals = [...this.days].map(
+                ([day, d]) =>
+                    sql`(${day}, ${d.txCount}::int, ${d.failedTxCount}::int, ${d.fees}::numeric, ${d.tokensCharged}::numeric, ${d.tonCharged}::numeric, ${d.tokensPaid}::numeric, ${d.workersPaid}::numeric, ${d.commission}::numeric, ${d.commissionWithdrawn}::numeric, ${d.deposits}::numeric, ${d.refunds}::numeric, ${d.stakes}::numeric, ${d.newProxies}::int, ${d.newClients}::int, ${d.newWorkers}::int)`,
+            );
+            const cols = DAY_COLUMNS;
+            await db.execute(
+                sql`insert into daily_stats as t (day, ${sql.raw(cols.join(', '))}) values ${sql.join(vals, sql`, `)}
+                    on conflict (day) do update set ${sql.join(cols.map(inc), sql`, `)}`,
+            );
+        }
+    }
+}
+
+const DAY_COLUMNS = [
+    'tx_count',
+    'failed_tx_count',
+    'fees',
+    'tokens_charged',
+    'ton_charged',
+    'tokens_paid',
+    'workers_paid',
+    'commission',
+    'commission_withdrawn',
+    'deposits',
+    'refunds',
+    'stakes',
+    'new_proxies',
+    'new_clients',
+    'new_workers',
+];
+
+/**
+ * The same totals recomputed from final rows in SQL. `rebuildDerived` overwrites the tables with them;
+ * `derivedMismatches` lists differences (used by tests and `indexer verify`).
+ */
+const RECOMPUTE = {
+    proxies: sql`select p.address,
+        coalesce(sum(e.tokens) filter (where e.type = 'charge'), 0) as tokens_charged,
+        coalesce(sum(e.tokens) filter (where e.type = 'payout_request'), 0) as tokens_paid,
+        coalesce(sum(e.amount) filter (where e.type = 'commission'), 0) as commission_earned,
+        coalesce(sum(e.amount) filter (where e.type = 'commission_withdrawal'), 0) as commission_withdrawn,
+        coalesce(sum(e.amount) filter (where e.type = 'payout'), 0) as workers_paid,
+        coalesce(sum(e.amount) filter (where e.type = 'deposit'), 0) as deposits,
+        coalesce(sum(e.amount) filter (where e.type = 'refund'), 0) as refunds
+      from proxies p left join events e on e.proxy = p.address and e.success and not e.pending
+      group by p.address`,
+    clients: sql`select c.address,
+        coalesce(sum(e.tokens) filter (where e.type = 'charge'), 0) as tokens_charged,
+        coalesce(sum(e.amount) filter (where e.type = 'charge'), 0) as ton_charged,
+        coalesce(sum(e.amount) filter (where e.type = 'deposit'), 0) as deposited,
+        coalesce(sum(e.amount) filter (where e.type = 'refund'), 0) as refunded
+      from clients c left join events e on e.client = c.address and e.success and not e.pending
+      group by c.address`,
+    workers: sql`select w.address,
+        coalesce(sum(e.tokens) filter (where e.type = 'payout_request'), 0) as tokens_paid,
+        coalesce(sum(e.amount) filter (where e.type = 'payout'), 0) as ton_earned
+      from workers w left join events e on e.worker = w.address and e.success and not e.pending
+      group by w.address`,
+    daily: sql`with tx as (
+        select to_char(to_timestamp(utime) at time zone 'UTC', 'YYYY-MM-DD') as day, count(*) as tx_count,
+               count(*) filter (where not success) as failed_tx_count, sum(total_fees) as fees
+        from transactions where not pending group by 1),
+      ev as (
+        select to_char(to_timestamp(e.utime) at time zone 'UTC', 'YYYY-MM-DD') as day,
+          coalesce(sum(e.tokens) filter (where e.type = 'charge'), 0) as tokens_charged,
+          coalesce(sum(e.amount) filter (where e.type = 'charge'), 0) as ton_charged,
+          coalesce(sum(e.tokens) filter (where e.type = 'payout_request'), 0) as tokens_paid,
+          coalesce(sum(e.amount) filter (where e.type = 'payout'), 0) as workers_paid,
+          coalesce(sum(e.amount) filter (where e.type = 'commission'), 0) as commission,
+          coalesce(sum(e.amount) filter (where e.type = 'commission_withdrawal'), 0) as commission_withdrawn,
+          coalesce(sum(e.amount) filter (where e.type = 'deposit'), 0) as deposits,
+          coalesce(sum(e.amount) filter (where e.type = 'refund'), 0) as refunds,
+          coalesce(sum(e.amount) filter (where e.type = 'stake'), 0) as stakes,
+          count(*) filter (where e.type = 'deploy' and a.kind = 'proxy') as new_proxies,
+          count(*) filter (where e.type = 'deploy' and a.kind = 'client') as new_clients,
+          count(*) filter (where e.type = 'deploy' and a.kind = 'worker') as new_workers
+        from events e left join accounts a on a.address = e.account
+        where e.success and not e.pending group by 1)
+      select coalesce(tx.day, ev.day) as day, coalesce(tx.tx_count, 0) as tx_count, coalesce(tx.failed_tx_count, 0) as failed_tx_count,
+        coalesce(tx.fees, 0) as fees, coalesce(ev.tokens_charged, 0) as tokens_charged, coalesce(ev.ton_charged, 0) as ton_charged,
+        coalesce(ev.tokens_paid, 0) as tokens_paid, coalesce(ev.workers_paid, 0) as workers_paid, coalesce(ev.commission, 0) as commission,
+        coalesce(ev.commission_withdrawn, 0) as commission_withdrawn, coalesce(ev.deposits, 0) as deposits, coalesce(ev.refunds, 0) as refunds,
+        coalesce(ev.stakes, 0) as stakes, coalesce(ev.new_proxies, 0) as new_proxies, coalesce(ev.new_clients, 0) as new_clients,
+        coalesce(ev.new_workers, 0) as new_workers
+      from tx full join ev on ev.day = tx.day`,
+};
+
+const DERIVED_COLUMNS = {
+    proxies: ['tokens_charged', 'tokens_paid', 'commission_earned', 'commission_withdrawn', 'workers_paid', 'deposits', 'refunds'],
+    clients: ['tokens_charged', 'ton_charged', 'deposited', 'refunded'],
+    workers: ['tokens_paid', 'ton_earned'],
+    daily: DAY_COLUMNS,
+};
+
+export async function derivedMismatches(db: DbOrTx): Promise<string[]> {
+    const out: string[] = [];
+    for (const table of ['proxies', 'clients', 'workers'] as const) {
+        const cols = DERIVED_COLUMNS[table];
+        const diff = await rows<Record<string, string>>(
+            db,
+            sql`select t.address, ${sql.raw(cols.map((c) => `t.${c} as "${c}", r.${c} as "r_${c}"`).join(', '))}
+                from ${sql.identifier(table)} t join (${RECOMPUTE[table]}) r on r.address = t.address
+                where ${sql.raw(cols.map((c) => `t.${c} <> r.${c}`).join(' or '))}`,
+        );
+        for (const d of diff) for (const c of cols) if (String(d[c]) !== String(d[`r_${c}`])) out.push(`${table}.${c}[${d.address}]: stored ${d[c]}, recomputed ${d[`r_${c}`]}`);
+    }
+    const cols = DERIVED_COLUMNS.daily;
+    const diff = await rows<Record<string, string>>(
+        db,
+        sql`select coalesce(t.day, r.day) as day, ${sql.raw(cols.map((c) => `coalesce(t.${c}, 0) as "${c}", coalesce(r.${c}, 0) as "r_${c}"`).join(', '))}
+            from daily_stats t full join (${RECOMPUTE.daily}) r on r.day = t.day
+            where ${sql.raw(cols.map((c) => `coalesce(t.${c}, 0) <> coalesce(r.${c}, 0)`).join(' or '))}`,
+    );
+    for (const d of diff) for (const c of cols) if (String(d[c]) !== String(d[`r_${c}`])) out.push(`daily_stats.${c}[${d.day}]: stored ${d[c]}, recomputed ${d[`r_${c}`]}`);
+    return out;
+}
+
+export async function rebuildDerived(db: DbOrTx): Promise<void> {
+    for (const table of ['proxies', 'clients', 'workers'] as const) {
+        const cols = DERIVED_COLUMNS[table];
+        await db.execute(
+            sql`update ${sql.identifier(table)} t set ${sql.raw(cols.map((c) => `${c} = r.${c}`).join(', '))}
+                from (${RECOMPUTE[table]}) r where r.address = t.address`,
+        );
+    }
+    await db.execute(sql`delete from daily_stats`);
+    await db.execute(sql`insert into daily_stats (day, ${sql.raw(DAY_COLUMNS.join(', '))}) select day, ${sql.raw(DAY_COLUMNS.join(', '))} from (${RECOMPUTE.daily}) r`);
+}

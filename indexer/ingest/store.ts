@@ -1,0 +1,332 @@
+/**
+ * Writes one batch in one database transaction: transactions, events, derived increments, refreshed
+ * states, root history and cursors commit together or not at all, which is what makes kill -9 harmless.
+ *
+ * Invariant kept here: for each account, rows at or below its cursor are final and complete; pending rows
+ * (above the cursor) are deleted and rewritten by the next batch that touches the account. Derived
+ * counters only ever receive final rows, so replays and re-reads never double count.
+ */
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db/client';
+import { accounts, clients, codeHashes, cursors, events, proxies, rootConfigHistory, roots, transactions, workers } from '../db/schema';
+import type { EventType, RootConfig } from '../api/types';
+import { Increments } from './derived';
+import type { AccountState, ChainTx, DecodedTx, KnownAccount, RootChange } from './types';
+
+export interface BatchTx {
+    account: KnownAccount;
+    chain: ChainTx;
+    decoded: DecodedTx;
+    pending: boolean;
+}
+
+export interface SourceCursor {
+    source: string;
+    seqno?: number | null;
+    utime?: number | null;
+    lt?: bigint | null;
+    hash?: string | null;
+}
+
+export interface Batch {
+    txs: BatchTx[];
+    /** Accounts whose rows above the cursor this batch rewrites (their pending rows are replaced). */
+    accounts: string[];
+    states?: AccountState[];
+    rootChanges?: (RootChange & { root: string; pending: boolean })[];
+    sourceCursors?: SourceCursor[];
+}
+
+export interface BatchResult {
+    transactions: number;
+    events: number;
+    final: number;
+}
+
+const CHUNK = 1000;
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+    const out: T[][] = [];
+    for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+    return out;
+}
+
+/** Latest cumulative token counter per client/worker among final rows. */
+async function loadCounters(db: DbOrTx, clientAddrs: string[], workerAddrs: string[]): Promise<Map<string, bigint>> {
+    const m = new Map<string, bigint>();
+    for (const part of chunks(clientAddrs)) {
+        for (const r of await db.select({ a: clients.address, t: clients.tokensCharged }).from(clients).where(inArray(clients.address, part))) m.set(r.a, r.t);
+    }
+    for (const part of chunks(workerAddrs)) {
+        for (const r of await db.select({ a: workers.address, t: workers.tokensPaid }).from(workers).where(inArray(workers.address, part))) m.set(r.a, r.t);
+    }
+    return m;
+}
+
+function counterKey(type: string, e: { client?: string | null; worker?: string | null }): string | null {
+    if (type === 'charge') return e.client ?? null;
+    if (type === 'payout_request') return e.worker ?? null;
+    return null;
+}
+
+export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
+    const txs = [...batch.txs].sort((a, b) => (a.chain.account < b.chain.account ? -1 : a.chain.account > b.chain.account ? 1 : a.chain.lt < b.chain.lt ? -1 : a.chain.lt > b.chain.lt ? 1 : 0));
+    let eventCount = 0;
+    let finalCount = 0;
+    await db.transaction(async (tx) => {
+        if (batch.accounts.length) {
+            for (const part of chunks(batch.accounts)) {
+                await tx.delete(events).where(and(eq(events.pending, true), inArray(events.account, part)));
+                await tx.delete(transactions).where(and(eq(transactions.pending, true), inArray(transactions.account, part)));
+                await tx.delete(rootConfigHistory).where(and(eq(rootConfigHistory.pending, true), inArray(rootConfigHistory.root, part)));
+            }
+        }
+
+        const clientKeys = new Set<string>();
+        const workerKeys = new Set<string>();
+        for (const t of txs)
+            for (const e of t.decoded.events)
+                if (e.cumulativeTokens !== undefined) {
+                    if (e.type === 'charge' && e.client) clientKeys.add(e.client);
+                    if (e.type === 'payout_request' && e.worker) workerKeys.add(e.worker);
+                }
+        const counters = clientKeys.size || workerKeys.size ? await loadCounters(tx, [...clientKeys], [...workerKeys]) : new Map<string, bigint>();
+
+        const txRows: (typeof transactions.$inferInsert)[] = [];
+        const eventRows: (typeof events.$inferInsert)[] = [];
+        /** What each final transaction adds to the derived tables, applied only if its row was new. */
+        const contributions: { key: string; t: BatchTx; events: { type: string; success: boolean; proxy: string | null; client: string | null; worker: string | null; amount: bigint | null; tokens: bigint | null }[] }[] = [];
+
+        for (const t of txs) {
+            const c = t.chain;
+            const d = t.decoded;
+            txRows.push({
+                lt: c.lt,
+                hash: c.hash,
+                account: c.account,
+                accountKind: t.account.kind,
+                utime: c.utime,
+                blockSeqno: c.seqno,
+                op: d.op,
+                opName: d.opName,
+                source: d.source,
+                external: d.external,
+                inValue: d.inValue,
+                totalFees: d.totalFees,
+                success: d.success,
+                exitCode: d.exitCode,
+                actionResultCode: d.actionResultCode,
+                aborted: d.aborted,
+                bounced: d.bounced,
+                outMsgs: d.outMsgs,
+                pending: t.pending,
+            });
+            const contribution = { key: `${c.lt}:${c.hash}`, t, events: [] as (typeof contributions)[number]['events'] };
+            if (!t.pending) contributions.push(contribution);
+            d.events.forEach((e, idx) => {
+                const success = e.success ?? d.success;
+                let tokens: bigint | null = null;
+                let amount = e.amount ?? null;
+                const key = counterKey(e.type, e);
+                if (e.cumulativeTokens !== undefined && key) {
+                    const prev = counters.get(key) ?? 0n;
+                    tokens = success && e.cumulativeTokens > prev ? e.cumulativeTokens - prev : 0n;
+                    if (success && e.cumulativeTokens > prev) counters.set(key, e.cumulativeTokens);
+                    // Charges are priced here because only now is the delta known.
+                    if (e.type === 'charge' && amount === null && t.account.pricePerToken !== null) amount = tokens * t.account.pricePerToken;
+                }
+                const row = {
+                    txLt: c.lt,
+                    txHash: c.hash,
+                    idx,
+                    type: e.type,
+                    account: c.account,
+                    utime: c.utime,
+                    success,
+                    exitCode: d.exitCode,
+                    proxy: e.proxy ?? null,
+                    client: e.client ?? null,
+                    worker: e.worker ?? null,
+                    owner: e.owner ?? null,
+                    amount,
+                    tokens,
+                    payload: e.payload,
+                    pending: t.pending,
+                };
+                eventRows.push(row);
+                contribution.events.push(row);
+            });
+        }
+        eventCount = eventRows.length;
+
+        const inserted = new Set<string>();
+        for (const part of chunks(txRows)) {
+            const got = await tx.insert(transactions).values(part).onConflictDoNothing().returning({ lt: transactions.lt, hash: transactions.hash });
+            for (const r of got) inserted.add(`${r.lt}:${r.hash}`);
+        }
+        for (const part of chunks(eventRows)) await tx.insert(events).values(part).onConflictDoNothing();
+
+        // A row that already existed was counted when it was first written; counting only new rows keeps totals exact.
+        const inc = new Increments();
+        const stats = new Map<string, { n: number; firstLt: bigint; firstUtime: number; lastLt: bigint; lastHash: string; lastUtime: number }>();
+        const cursorsOut = new Map<string, { lt: bigint; hash: string }>();
+        for (const { key, t, events: evs } of contributions) {
+            const c = t.chain;
+            cursorsOut.set(c.account, { lt: c.lt, hash: c.hash });
+            if (!inserted.has(key)) continue;
+            finalCount++;
+            inc.addTx(c.utime, t.decoded.success, t.decoded.totalFees);
+            const s = stats.get(c.account);
+            if (!s) stats.set(c.account, { n: 1, firstLt: c.lt, firstUtime: c.utime, lastLt: c.lt, lastHash: c.hash, lastUtime: c.utime });
+            else Object.assign(s, { n: s.n + 1, lastLt: c.lt, lastHash: c.hash, lastUtime: c.utime });
+            for (const e of evs) {
+                if (!e.success) continue;
+                if (e.type === 'deploy') inc.addDeploy(c.utime, t.account.kind);
+                else inc.addEvent({ type: e.type as EventType, utime: c.utime, proxy: e.proxy, client: e.client, worker: e.worker, amount: e.amount, tokens: e.tokens });
+            }
+        }
+
+        if (stats.size) {
+            const vals = [...stats].map(
+                ([a, s]) => sql`(${a}, ${s.n}::int, ${s.firstLt}::bigint, ${s.firstUtime}::int, ${s.lastLt}::bigint, ${s.lastHash}, ${s.lastUtime}::int)`,
+            );
+            await tx.execute(sql`update accounts a set tx_count = a.tx_count + v.n,
+                    first_lt = coalesce(a.first_lt, v.first_lt), first_utime = coalesce(a.first_utime, v.first_utime),
+                    last_lt = v.last_lt, last_hash = v.last_hash, last_utime = v.last_utime, updated_at = now()
+                from (values ${sql.join(vals, sql`, `)}) as v(address, n, first_lt, first_utime, last_lt, last_hash, last_utime)
+                where a.address = v.address`);
+        }
+        await inc.apply(tx);
+
+        for (const rc of batch.rootChanges ?? []) {
+            await tx
+                .insert(rootConfigHistory)
+                .values({
+                    root: rc.root,
+                    lt: rc.lt,
+                    txHash: rc.hash,
+                    utime: rc.utime,
+                    change: rc.change,
+                    version: rc.config.version,
+                    paramsVersion: rc.config.paramsVersion,
+                    pricePerToken: BigInt(rc.config.pricePerToken),
+                    workerFeePerToken: BigInt(rc.config.workerFeePerToken),
+                    config: rc.config,
+                    pending: rc.pending,
+                })
+                .onConflictDoNothing();
+            if (!rc.pending) await recordCodeHashes(tx, rc.root, rc.config, rc.lt);
+        }
+
+        for (const s of batch.states ?? []) await writeState(tx, s);
+
+        if (cursorsOut.size) {
+            const vals = [...cursorsOut].map(([a, c]) => ({ source: `account:${a}`, lt: c.lt, hash: c.hash }));
+            for (const part of chunks(vals))
+                await tx
+                    .insert(cursors)
+                    .values(part)
+                    .onConflictDoUpdate({ target: cursors.source, set: { lt: sql`excluded.lt`, hash: sql`excluded.hash`, updatedAt: sql`now()` } });
+        }
+        for (const sc of batch.sourceCursors ?? []) await writeSourceCursor(tx, sc);
+    });
+    return { transactions: txs.length, events: eventCount, final: finalCount };
+}
+
+export async function writeSourceCursor(db: DbOrTx, sc: SourceCursor): Promise<void> {
+    const values = { source: sc.source, seqno: sc.seqno ?? null, utime: sc.utime ?? null, lt: sc.lt ?? null, hash: sc.hash ?? null };
+    await db
+        .insert(cursors)
+        .values(values)
+        .onConflictDoUpdate({ target: cursors.source, set: { seqno: values.seqno, utime: values.utime, lt: values.lt, hash: values.hash, updatedAt: sql`now()` } });
+}
+
+/** Child code hashes of a params version, used to classify accounts. */
+export async function recordCodeHashes(db: DbOrTx, root: string, config: RootConfig, lt: bigint | null): Promise<void> {
+    const rowsIn = (
+        [
+            ['proxy', config.proxyCodeHash],
+            ['worker', config.workerCodeHash],
+            ['client', config.clientCodeHash],
+        ] as const
+    )
+        .filter(([, h]) => !!h)
+        .map(([kind, h]) => ({ codeHash: h as string, kind, paramsVersion: config.paramsVersion, root, firstLt: lt }));
+    if (rowsIn.length) await db.insert(codeHashes).values(rowsIn).onConflictDoNothing();
+}
+
+/** Current state of one account (accounts row + its kind's table). */
+export async function writeState(db: DbOrTx, s: AccountState): Promise<void> {
+    const k = s.kindState;
+    const paramsVersion = k && 'paramsVersion' in k ? k.paramsVersion : k?.kind === 'root' ? k.config.paramsVersion : undefined;
+    const owner = k && 'owner' in k ? k.owner : k?.kind === 'root' ? k.config.owner : undefined;
+    const parent = k?.kind === 'proxy' ? k.root : k?.kind === 'client' || k?.kind === 'worker' ? k.proxy : undefined;
+    await db
+        .update(accounts)
+        .set({
+            status: s.status,
+            tonBalance: s.balance,
+            stateSeqno: s.seqno,
+            updatedAt: sql`now()`,
+            ...(s.codeHash ? { codeHash: s.codeHash } : {}),
+            ...(paramsVersion !== undefined && k?.kind !== 'root' ? { paramsVersion } : {}),
+            ...(owner !== undefined ? { owner } : {}),
+            ...(parent !== undefined ? { parent } : {}),
+        })
+        .where(eq(accounts.address, s.address));
+    if (!k) return;
+    switch (k.kind) {
+        case 'root': {
+            const c = k.config;
+            const set = { owner: c.owner, version: c.version, paramsVersion: c.paramsVersion, lastProxySeqno: c.lastProxySeqno, config: c, updatedLt: s.lastLt, stateSeqno: s.seqno };
+            await db.insert(roots).values({ address: s.address, ...set }).onConflictDoUpdate({ target: roots.address, set });
+            await recordCodeHashes(db, s.address, c, s.lastLt);
+            break;
+        }
+        case 'proxy': {
+            const { kind: _k, ...set } = k;
+            await db.insert(proxies).values({ address: s.address, ...set }).onConflictDoUpdate({ target: proxies.address, set });
+            break;
+        }
+        case 'client': {
+            const { kind: _k, ...set } = k;
+            await db.insert(clients).values({ address: s.address, ...set }).onConflictDoUpdate({ target: clients.address, set });
+            break;
+        }
+        case 'worker': {
+            const { kind: _k, ...set } = k;
+            await db.insert(workers).values({ address: s.address, ...set }).onConflictDoUpdate({ target: workers.address, set });
+            break;
+        }
+        case 'wallet':
+            break;
+    }
+}
+
+/** Registers accounts found by discovery (idempotent; existing rows keep their data). */
+export async function insertAccounts(db: DbOrTx, found: (KnownAccount & { discoveredVia: string })[]): Promise<void> {
+    if (!found.length) return;
+    for (const part of chunks(found)) {
+        await db
+            .insert(accounts)
+            .values(
+                part.map((a) => ({
+                    address: a.address,
+                    kind: a.kind,
+                    codeHash: a.codeHash,
+                    paramsVersion: a.paramsVersion,
+                    parent: a.parent,
+                    owner: a.owner,
+                    discoveredVia: a.discoveredVia,
+                })),
+            )
+            .onConflictDoNothing();
+        const byKind = (kind: string) => part.filter((a) => a.kind === kind).map((a) => ({ address: a.address, paramsVersion: a.paramsVersion, owner: a.owner }));
+        const ps = byKind('proxy');
+        if (ps.length) await db.insert(proxies).values(ps.map((p) => ({ ...p, root: part.find((a) => a.address === p.address)?.parent ?? null }))).onConflictDoNothing();
+        const cs = byKind('client');
+        if (cs.length) await db.insert(clients).values(cs.map((c) => ({ ...c, proxy: part.find((a) => a.address === c.address)?.parent ?? null }))).onConflictDoNothing();
+        const ws = byKind('worker');
+        if (ws.length) await db.insert(workers).values(ws.map((w) => ({ ...w, proxy: part.find((a) => a.address === w.address)?.parent ?? null }))).onConflictDoNothing();
+    }
+}
