@@ -11,11 +11,11 @@ import type { Db, DbOrTx } from '../db/client';
 import { accounts, clients, codeHashes, cursors, events, proxies, rootConfigHistory, roots, transactions, workers } from '../db/schema';
 import type { EventType, RootConfig } from '../api/types';
 import { Increments } from './derived';
-import type { AccountState, ChainTx, DecodedTx, KnownAccount, RootChange } from './types';
+import type { AccountState, DecodedTx, KnownAccount, RootChange, TxMeta } from './types';
 
 export interface BatchTx {
     account: KnownAccount;
-    chain: ChainTx;
+    chain: TxMeta;
     decoded: DecodedTx;
     pending: boolean;
 }

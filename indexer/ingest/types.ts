@@ -27,6 +27,9 @@ export interface ChainTx {
     tx: Transaction;
 }
 
+/** Where a transaction sits, without its body (what is kept once it is decoded). */
+export type TxMeta = Omit<ChainTx, 'tx'>;
+
 export interface DecodedEvent {
     type: EventType;
     /** Defaults to the transaction's success (a deploy happens even when the deploying message fails). */
