@@ -61,8 +61,8 @@ export const ENDPOINTS: EndpointSpec[] = [
     {
         path: '/api/stats/daily',
         tag: 'network',
-        summary: 'Per-day aggregates (UTC), final rows only',
-        params: [q('from', 'first day, YYYY-MM-DD'), q('to', 'last day, YYYY-MM-DD'), q('order', 'asc (default) or desc', { type: 'string', enum: ['asc', 'desc'] }), q('limit', `days per page, 1..${MAX_LIMIT} (default 366)`, int), q('cursor', 'nextCursor of the previous page')],
+        summary: 'Per-day aggregates (UTC), final rows only; network-wide, or of one contract with ?address=',
+        params: [q('address', 'only this contract (proxy, client, worker): its transactions and the events naming it'), q('from', 'first day, YYYY-MM-DD'), q('to', 'last day, YYYY-MM-DD'), q('order', 'asc (default) or desc', { type: 'string', enum: ['asc', 'desc'] }), q('limit', `days per page, 1..${MAX_LIMIT} (default 366)`, int), q('cursor', 'nextCursor of the previous page')],
         response: page('DailyStat'),
     },
     { path: '/api/root', tag: 'root', summary: 'Current root configuration', params: [], response: 'RootConfig', notFound: 'root configuration (the indexer has not read the root contract yet)' },

@@ -2,7 +2,7 @@
  * Derived facts (per-contract totals, per-day aggregates) as increments computed from one batch of final
  * rows, plus a full rebuild from the events table used to verify the increments and to repair.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rows, type DbOrTx } from '../db/client';
 import type { EventType } from '../api/types';
 
@@ -217,6 +217,42 @@ const DAY_COLUMNS = [
 ];
 
 /**
+ * Per-day totals from final rows; with `address`, only rows of that contract (its transactions, and events
+ * naming it as account, proxy, client or worker).
+ */
+export function dailyQuery(address?: string): SQL {
+    const txWhere = address ? sql`and account = ${address}` : sql``;
+    const evWhere = address ? sql`and (e.account = ${address} or e.proxy = ${address} or e.client = ${address} or e.worker = ${address})` : sql``;
+    return sql`with tx as (
+        select to_char(to_timestamp(utime) at time zone 'UTC', 'YYYY-MM-DD') as day, count(*) as tx_count,
+               count(*) filter (where not success) as failed_tx_count, sum(total_fees) as fees
+        from transactions where not pending ${txWhere} group by 1),
+      ev as (
+        select to_char(to_timestamp(e.utime) at time zone 'UTC', 'YYYY-MM-DD') as day,
+          coalesce(sum(e.tokens) filter (where e.type = 'charge'), 0) as tokens_charged,
+          coalesce(sum(e.amount) filter (where e.type = 'charge'), 0) as ton_charged,
+          coalesce(sum(e.tokens) filter (where e.type = 'payout_request'), 0) as tokens_paid,
+          coalesce(sum(e.amount) filter (where e.type = 'payout'), 0) as workers_paid,
+          coalesce(sum(e.amount) filter (where e.type = 'commission'), 0) as commission,
+          coalesce(sum(e.amount) filter (where e.type = 'commission_withdrawal'), 0) as commission_withdrawn,
+          coalesce(sum(e.amount) filter (where e.type = 'deposit'), 0) as deposits,
+          coalesce(sum(e.amount) filter (where e.type = 'refund'), 0) as refunds,
+          coalesce(sum(e.amount) filter (where e.type = 'stake'), 0) as stakes,
+          count(*) filter (where e.type = 'deploy' and a.kind = 'proxy') as new_proxies,
+          count(*) filter (where e.type = 'deploy' and a.kind = 'client') as new_clients,
+          count(*) filter (where e.type = 'deploy' and a.kind = 'worker') as new_workers
+        from events e left join accounts a on a.address = e.account
+        where e.success and not e.pending ${evWhere} group by 1)
+      select coalesce(tx.day, ev.day) as day, coalesce(tx.tx_count, 0) as tx_count, coalesce(tx.failed_tx_count, 0) as failed_tx_count,
+        coalesce(tx.fees, 0) as fees, coalesce(ev.tokens_charged, 0) as tokens_charged, coalesce(ev.ton_charged, 0) as ton_charged,
+        coalesce(ev.tokens_paid, 0) as tokens_paid, coalesce(ev.workers_paid, 0) as workers_paid, coalesce(ev.commission, 0) as commission,
+        coalesce(ev.commission_withdrawn, 0) as commission_withdrawn, coalesce(ev.deposits, 0) as deposits, coalesce(ev.refunds, 0) as refunds,
+        coalesce(ev.stakes, 0) as stakes, coalesce(ev.new_proxies, 0) as new_proxies, coalesce(ev.new_clients, 0) as new_clients,
+        coalesce(ev.new_workers, 0) as new_workers
+      from tx full join ev on ev.day = tx.day`;
+}
+
+/**
  * The same totals recomputed from final rows in SQL. `rebuildDerived` overwrites the tables with them;
  * `derivedMismatches` lists differences (used by tests and `indexer verify`).
  */
@@ -243,33 +279,7 @@ const RECOMPUTE = {
         coalesce(sum(e.amount) filter (where e.type = 'payout'), 0) as ton_earned
       from workers w left join events e on e.worker = w.address and e.success and not e.pending
       group by w.address`,
-    daily: sql`with tx as (
-        select to_char(to_timestamp(utime) at time zone 'UTC', 'YYYY-MM-DD') as day, count(*) as tx_count,
-               count(*) filter (where not success) as failed_tx_count, sum(total_fees) as fees
-        from transactions where not pending group by 1),
-      ev as (
-        select to_char(to_timestamp(e.utime) at time zone 'UTC', 'YYYY-MM-DD') as day,
-          coalesce(sum(e.tokens) filter (where e.type = 'charge'), 0) as tokens_charged,
-          coalesce(sum(e.amount) filter (where e.type = 'charge'), 0) as ton_charged,
-          coalesce(sum(e.tokens) filter (where e.type = 'payout_request'), 0) as tokens_paid,
-          coalesce(sum(e.amount) filter (where e.type = 'payout'), 0) as workers_paid,
-          coalesce(sum(e.amount) filter (where e.type = 'commission'), 0) as commission,
-          coalesce(sum(e.amount) filter (where e.type = 'commission_withdrawal'), 0) as commission_withdrawn,
-          coalesce(sum(e.amount) filter (where e.type = 'deposit'), 0) as deposits,
-          coalesce(sum(e.amount) filter (where e.type = 'refund'), 0) as refunds,
-          coalesce(sum(e.amount) filter (where e.type = 'stake'), 0) as stakes,
-          count(*) filter (where e.type = 'deploy' and a.kind = 'proxy') as new_proxies,
-          count(*) filter (where e.type = 'deploy' and a.kind = 'client') as new_clients,
-          count(*) filter (where e.type = 'deploy' and a.kind = 'worker') as new_workers
-        from events e left join accounts a on a.address = e.account
-        where e.success and not e.pending group by 1)
-      select coalesce(tx.day, ev.day) as day, coalesce(tx.tx_count, 0) as tx_count, coalesce(tx.failed_tx_count, 0) as failed_tx_count,
-        coalesce(tx.fees, 0) as fees, coalesce(ev.tokens_charged, 0) as tokens_charged, coalesce(ev.ton_charged, 0) as ton_charged,
-        coalesce(ev.tokens_paid, 0) as tokens_paid, coalesce(ev.workers_paid, 0) as workers_paid, coalesce(ev.commission, 0) as commission,
-        coalesce(ev.commission_withdrawn, 0) as commission_withdrawn, coalesce(ev.deposits, 0) as deposits, coalesce(ev.refunds, 0) as refunds,
-        coalesce(ev.stakes, 0) as stakes, coalesce(ev.new_proxies, 0) as new_proxies, coalesce(ev.new_clients, 0) as new_clients,
-        coalesce(ev.new_workers, 0) as new_workers
-      from tx full join ev on ev.day = tx.day`,
+    daily: dailyQuery(),
 };
 
 const DERIVED_COLUMNS = {

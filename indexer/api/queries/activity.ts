@@ -1,6 +1,7 @@
 /** Transactions, events and daily series. */
 import { and, asc, desc, eq, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client';
+import { rows, type DbOrTx } from '../../db/client';
+import { dailyQuery } from '../../ingest/derived';
 import { dailyStats, events, transactions } from '../../db/schema';
 import { decodeCursor, pageOf } from '../cursor';
 import { dailyStat, eventInfo, transactionInfo } from '../serialize';
@@ -94,6 +95,16 @@ export async function listDailyStats(db: DbOrTx, q: Query): Promise<Page<DailySt
     if (to) conds.push(lte(dailyStats.day, to));
     const c = decodeCursor(q, 's');
     if (c) conds.push(order === 'asc' ? sql`${dailyStats.day} > ${c[0]}` : sql`${dailyStats.day} < ${c[0]}`);
+    const address = optAddress(q, 'address');
+    if (address) {
+        // One contract's series is computed from its rows on demand (network totals are kept in daily_stats).
+        const where = conds.length ? sql`where ${and(...conds)}` : sql``;
+        const got = await rows<Record<string, string>>(
+            db,
+            sql`select * from (${dailyQuery(address)}) as ${sql.identifier('daily_stats')} ${where} order by day ${sql.raw(order)} limit ${limit + 1}`,
+        );
+        return pageOf(got, limit, dailyFromRaw, (r) => [r.day]);
+    }
     const rowsOut = await db
         .select()
         .from(dailyStats)
@@ -101,4 +112,27 @@ export async function listDailyStats(db: DbOrTx, q: Query): Promise<Page<DailySt
         .orderBy(order === 'asc' ? asc(dailyStats.day) : desc(dailyStats.day))
         .limit(limit + 1);
     return pageOf(rowsOut, limit, dailyStat, (r) => [r.day]);
+}
+
+function dailyFromRaw(r: Record<string, string>): DailyStat {
+    const n = (k: string) => Number(r[k]);
+    const s = (k: string) => BigInt(r[k]).toString();
+    return {
+        day: r.day,
+        txCount: n('tx_count'),
+        failedTxCount: n('failed_tx_count'),
+        fees: s('fees'),
+        tokensCharged: s('tokens_charged'),
+        tonCharged: s('ton_charged'),
+        tokensPaid: s('tokens_paid'),
+        workersPaid: s('workers_paid'),
+        commission: s('commission'),
+        commissionWithdrawn: s('commission_withdrawn'),
+        deposits: s('deposits'),
+        refunds: s('refunds'),
+        stakes: s('stakes'),
+        newProxies: n('new_proxies'),
+        newClients: n('new_clients'),
+        newWorkers: n('new_workers'),
+    };
 }

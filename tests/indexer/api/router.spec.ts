@@ -185,6 +185,11 @@ describe('indexer API', () => {
         expect(days.map((d) => d.day)).toEqual(['2026-01-01', '2026-01-02', '2026-01-03']);
         const desc = await get<Page<DailyStat>>('/api/stats/daily?order=desc&from=2026-01-02');
         expect(desc.items.map((d) => d.day)).toEqual(['2026-01-03', '2026-01-02']);
+        // One client's series comes from its own rows: client 0 got every 6th transaction, all charges of 100 tokens.
+        const mine = await all<DailyStat>(`/api/stats/daily?address=${CLIENTS[0]}&limit=1`);
+        expect(mine.map((d) => d.day)).toEqual(['2026-01-01', '2026-01-02', '2026-01-03']);
+        expect(mine.reduce((a, d) => a + d.txCount, 0)).toBe(25);
+        expect(mine.reduce((a, d) => a + BigInt(d.tokensCharged), 0n)).toBe(2500n);
     });
 
     it('searches addresses, hashes, models, seqnos and opcodes', async () => {
