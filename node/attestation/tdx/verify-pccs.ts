@@ -1,0 +1,99 @@
+/**
+ * Online DCAP verification with @phala/dcap-qvl: collateral (PCK CRL, TCB info, QE identity, root CA CRL)
+ * comes from a PCCS (Intel's Provisioning Certificate Caching Service, or any compatible server such as
+ * a local `pccs` daemon); the library checks TCB level, QE identity, revocation and every signature.
+ * The offline checks run first, so a forged quote never triggers a PCCS round trip.
+ */
+import { createHash } from 'crypto';
+import { getCollateral, verify as dcapVerify, type Collateral } from '@phala/dcap-qvl';
+import { AttestationError } from '../errors';
+import { QuoteVerification, verifyQuoteOffline } from './verify-offline';
+
+export interface PccsOptions {
+    /** Base URL, e.g. https://localhost:8081 or https://api.trustedservices.intel.com (…/sgx/certification/v4 is optional). */
+    pccsUrl: string;
+    /** DCAP TCB statuses to accept; the original accepts only a fully up-to-date platform. */
+    acceptedTcbStatuses?: string[];
+    fetchTimeoutMs?: number;
+    /** Verified quotes are cached by SHA-256 (the original caches 10000 attestations). */
+    cacheEntries?: number;
+    cacheTtlMs?: number;
+}
+
+export const DEFAULT_ACCEPTED_TCB_STATUSES = ['UpToDate'];
+
+interface CacheEntry {
+    at: number;
+    result: QuoteVerification;
+}
+
+export class PccsQuoteVerifier {
+    private readonly cache = new Map<string, CacheEntry>();
+
+    constructor(private readonly opts: PccsOptions) {
+        if (!/^https?:\/\//.test(opts.pccsUrl)) {
+            throw new AttestationError('POLICY_CONFIG', `PCCS URL must start with http:// or https://, got "${opts.pccsUrl}"`);
+        }
+    }
+
+    async verify(raw: Buffer, nowMs: number = Date.now()): Promise<QuoteVerification> {
+        const key = createHash('sha256').update(raw).digest('hex');
+        const ttl = this.opts.cacheTtlMs ?? 10 * 60_000;
+        const hit = this.cache.get(key);
+        if (hit && nowMs - hit.at < ttl) return hit.result;
+
+        const offline = verifyQuoteOffline(raw, nowMs);
+        const collateral = await this.fetchCollateral(raw);
+        let report: ReturnType<typeof dcapVerify>;
+        try {
+            report = dcapVerify(raw, collateral, Math.floor(nowMs / 1000));
+        } catch (err) {
+            const cause = (err as { cause?: Error }).cause;
+            throw new AttestationError(
+                'QUOTE_VERIFICATION',
+                `DCAP verification failed: ${(err as Error).message}${cause ? ` (${cause.message})` : ''}`,
+                err,
+            );
+        }
+        const accepted = this.opts.acceptedTcbStatuses ?? DEFAULT_ACCEPTED_TCB_STATUSES;
+        if (!accepted.includes(report.status)) {
+            throw new AttestationError(
+                'TCB_STATUS',
+                `platform TCB status ${report.status} is not accepted (allowed: ${accepted.join(', ')}; advisories: ${report.advisory_ids.join(', ') || 'none'})`,
+            );
+        }
+        const result: QuoteVerification = { ...offline, tcbStatus: report.status, advisoryIds: report.advisory_ids };
+        this.remember(key, { at: nowMs, result });
+        return result;
+    }
+
+    private async fetchCollateral(raw: Buffer): Promise<Collateral> {
+        const timeoutMs = this.opts.fetchTimeoutMs ?? 15_000;
+        let timer: NodeJS.Timeout | undefined;
+        try {
+            return await Promise.race([
+                getCollateral(this.opts.pccsUrl, raw),
+                new Promise<never>((_, reject) => {
+                    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+                }),
+            ]);
+        } catch (err) {
+            throw new AttestationError(
+                'PCCS_UNAVAILABLE',
+                `cannot fetch DCAP collateral from PCCS ${this.opts.pccsUrl}: ${(err as Error).message}. Check pccsUrl, or use offline verification`,
+                err,
+            );
+        } finally {
+            clearTimeout(timer);
+        }
+    }
+
+    private remember(key: string, entry: CacheEntry): void {
+        const max = this.opts.cacheEntries ?? 10_000;
+        if (this.cache.size >= max) {
+            const oldest = this.cache.keys().next().value;
+            if (oldest !== undefined) this.cache.delete(oldest);
+        }
+        this.cache.set(key, entry);
+    }
+}
