@@ -6,7 +6,7 @@
  * (above the cursor) are deleted and rewritten by the next batch that touches the account. Derived
  * counters only ever receive final rows, so replays and re-reads never double count.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db/client';
 import { accounts, clients, codeHashes, cursors, events, proxies, rootConfigHistory, roots, transactions, workers } from '../db/schema';
 import type { EventType, RootConfig } from '../api/types';
@@ -321,12 +321,31 @@ export async function insertAccounts(db: DbOrTx, found: (KnownAccount & { discov
                 })),
             )
             .onConflictDoNothing();
-        const byKind = (kind: string) => part.filter((a) => a.kind === kind).map((a) => ({ address: a.address, paramsVersion: a.paramsVersion, owner: a.owner }));
-        const ps = byKind('proxy');
-        if (ps.length) await db.insert(proxies).values(ps.map((p) => ({ ...p, root: part.find((a) => a.address === p.address)?.parent ?? null }))).onConflictDoNothing();
-        const cs = byKind('client');
-        if (cs.length) await db.insert(clients).values(cs.map((c) => ({ ...c, proxy: part.find((a) => a.address === c.address)?.parent ?? null }))).onConflictDoNothing();
-        const ws = byKind('worker');
-        if (ws.length) await db.insert(workers).values(ws.map((w) => ({ ...w, proxy: part.find((a) => a.address === w.address)?.parent ?? null }))).onConflictDoNothing();
+        // Prices are stored with the account so a restarted engine prices events exactly like the first run.
+        const ofKind = (kind: string) => part.filter((a) => a.kind === kind);
+        const ps = ofKind('proxy');
+        if (ps.length)
+            await db
+                .insert(proxies)
+                .values(ps.map((a) => ({ address: a.address, paramsVersion: a.paramsVersion, owner: a.owner, root: a.parent, pricePerToken: a.pricePerToken, workerFeePerToken: a.workerFeePerToken })))
+                .onConflictDoUpdate({ target: proxies.address, set: fillNulls('proxies', ['params_version', 'owner', 'root', 'price_per_token', 'worker_fee_per_token']) });
+        const cs = ofKind('client');
+        if (cs.length)
+            await db
+                .insert(clients)
+                .values(cs.map((a) => ({ address: a.address, paramsVersion: a.paramsVersion, owner: a.owner, proxy: a.parent, pricePerToken: a.pricePerToken })))
+                .onConflictDoUpdate({ target: clients.address, set: fillNulls('clients', ['params_version', 'owner', 'proxy', 'price_per_token']) });
+        const ws = ofKind('worker');
+        if (ws.length)
+            await db
+                .insert(workers)
+                .values(ws.map((a) => ({ address: a.address, paramsVersion: a.paramsVersion, owner: a.owner, proxy: a.parent, workerFeePerToken: a.workerFeePerToken })))
+                .onConflictDoUpdate({ target: workers.address, set: fillNulls('workers', ['params_version', 'owner', 'proxy', 'worker_fee_per_token']) });
     }
+}
+
+/** Upsert `set` that fills columns still null (a row created early by a counter increment) and keeps known values. */
+function fillNulls(table: string, columns: string[]): Record<string, SQL> {
+    const camel = (c: string) => c.replace(/_(\w)/g, (_m, ch: string) => ch.toUpperCase());
+    return Object.fromEntries(columns.map((c) => [camel(c), sql.raw(`coalesce("${table}".${c}, excluded.${c})`)]));
 }
