@@ -95,6 +95,7 @@ export async function solve(c: PowChallenge, opts: { batch?: number; signal?: Ab
  * (TLS) sees the stream exactly where the PoW exchange ended.
  */
 export function readExactly(socket: Socket, n: number, timeoutMs: number, what: string): Promise<Buffer> {
+    if (n === 0) return Promise.resolve(Buffer.alloc(0));
     return new Promise((resolve, reject) => {
         const chunks: Buffer[] = [];
         let got = 0;
