@@ -87,7 +87,9 @@ export class TcpConnection extends EventEmitter {
     private incomingQueries = 0;
     private readingPaused = false;
     private held: boolean;
+    /** Frames received while held or paused for backpressure, dispatched in order later. */
     private backlog: Buffer[] = [];
+    private draining = false;
     readonly ready: Promise<void>;
     private resolveReady!: () => void;
     private rejectReady!: (err: ProtocolError) => void;
@@ -250,9 +252,10 @@ export class TcpConnection extends EventEmitter {
 
     private queryDone(): void {
         this.incomingQueries--;
-        if (this.readingPaused && !this.held && this.incomingQueries <= this.maxIncomingQueries / 2) {
+        if (this.readingPaused && this.incomingQueries <= this.maxIncomingQueries / 2) {
             this.readingPaused = false;
-            this.stream.resume();
+            this.log.debug('resuming reads', { peer: this.label, inflight: this.incomingQueries });
+            this.drainBacklog();
         }
     }
 
@@ -280,12 +283,25 @@ export class TcpConnection extends EventEmitter {
     release(): void {
         if (!this.held) return;
         this.held = false;
+        this.drainBacklog();
+    }
+
+    private get blocked(): boolean {
+        return this.held || this.readingPaused;
+    }
+
+    /** Dispatches queued frames until blocked again, then lets the socket flow. */
+    private drainBacklog(): void {
+        if (this.draining) return;
+        this.draining = true;
         try {
-            while (this.backlog.length > 0 && !this.isClosed) this.onFrame(this.backlog.shift() as Buffer);
+            while (this.backlog.length > 0 && !this.blocked && !this.isClosed) this.onFrame(this.backlog.shift() as Buffer);
         } catch (err) {
             this.fail(err);
+        } finally {
+            this.draining = false;
         }
-        if (!this.isClosed && !this.readingPaused) this.stream.resume();
+        if (!this.isClosed && !this.blocked) this.stream.resume();
     }
 
     private fail(err: unknown): void {
@@ -300,7 +316,7 @@ export class TcpConnection extends EventEmitter {
                 this.lastReceived = Date.now();
                 this.pingSent = false;
                 this.stats.framesIn++;
-                if (this.isReady && this.held) {
+                if (this.isReady && this.blocked) {
                     this.backlog.push(frame.payload);
                     this.stream.pause();
                     continue;
