@@ -185,20 +185,21 @@ CREATE INDEX "accounts_parent_idx" ON "accounts" USING btree ("parent");--> stat
 CREATE INDEX "accounts_owner_idx" ON "accounts" USING btree ("owner");--> statement-breakpoint
 CREATE INDEX "clients_proxy_idx" ON "clients" USING btree ("proxy");--> statement-breakpoint
 CREATE INDEX "clients_owner_idx" ON "clients" USING btree ("owner");--> statement-breakpoint
-CREATE UNIQUE INDEX "events_id_idx" ON "events" USING btree ("id");--> statement-breakpoint
+CREATE INDEX "events_id_idx" ON "events" USING brin ("id");--> statement-breakpoint
 CREATE INDEX "events_type_idx" ON "events" USING btree ("type","tx_lt");--> statement-breakpoint
 CREATE INDEX "events_account_idx" ON "events" USING btree ("account","tx_lt");--> statement-breakpoint
-CREATE INDEX "events_proxy_idx" ON "events" USING btree ("proxy");--> statement-breakpoint
-CREATE INDEX "events_client_idx" ON "events" USING btree ("client");--> statement-breakpoint
-CREATE INDEX "events_worker_idx" ON "events" USING btree ("worker");--> statement-breakpoint
-CREATE INDEX "events_utime_idx" ON "events" USING btree ("utime");--> statement-breakpoint
+CREATE INDEX "events_proxy_idx" ON "events" USING btree ("proxy","tx_lt") WHERE "events"."proxy" is not null;--> statement-breakpoint
+CREATE INDEX "events_client_idx" ON "events" USING btree ("client","tx_lt") WHERE "events"."client" is not null;--> statement-breakpoint
+CREATE INDEX "events_worker_idx" ON "events" USING btree ("worker","tx_lt") WHERE "events"."worker" is not null;--> statement-breakpoint
+CREATE INDEX "events_owner_idx" ON "events" USING btree ("owner","tx_lt") WHERE "events"."owner" is not null;--> statement-breakpoint
+CREATE INDEX "events_utime_idx" ON "events" USING brin ("utime");--> statement-breakpoint
 CREATE INDEX "proxies_owner_idx" ON "proxies" USING btree ("owner");--> statement-breakpoint
 CREATE INDEX "root_config_history_params_idx" ON "root_config_history" USING btree ("params_version");--> statement-breakpoint
-CREATE UNIQUE INDEX "transactions_id_idx" ON "transactions" USING btree ("id");--> statement-breakpoint
+CREATE INDEX "transactions_id_idx" ON "transactions" USING brin ("id");--> statement-breakpoint
 CREATE UNIQUE INDEX "transactions_hash_idx" ON "transactions" USING btree ("hash");--> statement-breakpoint
 CREATE INDEX "transactions_account_lt_idx" ON "transactions" USING btree ("account","lt");--> statement-breakpoint
 CREATE INDEX "transactions_utime_idx" ON "transactions" USING btree ("utime");--> statement-breakpoint
-CREATE INDEX "transactions_op_name_idx" ON "transactions" USING btree ("op_name");--> statement-breakpoint
+CREATE INDEX "transactions_op_name_idx" ON "transactions" USING btree ("op_name","lt");--> statement-breakpoint
 CREATE INDEX "transactions_pending_idx" ON "transactions" USING btree ("pending") WHERE "transactions"."pending";--> statement-breakpoint
 CREATE INDEX "workers_proxy_idx" ON "workers" USING btree ("proxy");--> statement-breakpoint
 CREATE INDEX "workers_owner_idx" ON "workers" USING btree ("owner");

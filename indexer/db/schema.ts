@@ -93,11 +93,12 @@ export const transactions = pgTable(
     },
     (t) => [
         primaryKey({ columns: [t.lt, t.hash] }),
-        uniqueIndex('transactions_id_idx').on(t.id),
+        // BRIN: ids only grow, so a block-range index serves "id > x" (the live stream) at almost no insert cost.
+        index('transactions_id_idx').using('brin', t.id),
         uniqueIndex('transactions_hash_idx').on(t.hash),
         index('transactions_account_lt_idx').on(t.account, t.lt),
         index('transactions_utime_idx').on(t.utime),
-        index('transactions_op_name_idx').on(t.opName),
+        index('transactions_op_name_idx').on(t.opName, t.lt),
         index('transactions_pending_idx').on(t.pending).where(sql`${t.pending}`),
     ],
 );
@@ -128,13 +129,15 @@ export const events = pgTable(
     },
     (t) => [
         primaryKey({ columns: [t.txLt, t.txHash, t.idx] }),
-        uniqueIndex('events_id_idx').on(t.id),
+        index('events_id_idx').using('brin', t.id),
         index('events_type_idx').on(t.type, t.txLt),
         index('events_account_idx').on(t.account, t.txLt),
-        index('events_proxy_idx').on(t.proxy),
-        index('events_client_idx').on(t.client),
-        index('events_worker_idx').on(t.worker),
-        index('events_utime_idx').on(t.utime),
+        // Partial: most events name only some of proxy/client/worker/owner, and nulls are never searched.
+        index('events_proxy_idx').on(t.proxy, t.txLt).where(sql`${t.proxy} is not null`),
+        index('events_client_idx').on(t.client, t.txLt).where(sql`${t.client} is not null`),
+        index('events_worker_idx').on(t.worker, t.txLt).where(sql`${t.worker} is not null`),
+        index('events_owner_idx').on(t.owner, t.txLt).where(sql`${t.owner} is not null`),
+        index('events_utime_idx').using('brin', t.utime),
     ],
 );
 

@@ -7,7 +7,8 @@
  * counters only ever receive final rows, so replays and re-reads never double count.
  */
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../db/client';
+import { rows, type Db, type DbOrTx } from '../db/client';
+import { bulkInsert, pgArray, type BulkColumn } from '../db/bulk';
 import { accounts, clients, codeHashes, cursors, events, proxies, rootConfigHistory, roots, transactions, workers } from '../db/schema';
 import type { EventType, RootConfig } from '../api/types';
 import { Increments } from './derived';
@@ -37,6 +38,56 @@ export interface Batch {
     sourceCursors?: SourceCursor[];
 }
 
+type TxRow = typeof transactions.$inferInsert;
+type EventRow = typeof events.$inferInsert;
+
+const TX_COLUMNS: BulkColumn<TxRow>[] = [
+    { name: 'lt', type: 'bigint', get: (r) => r.lt },
+    { name: 'hash', type: 'text', get: (r) => r.hash },
+    { name: 'account', type: 'text', get: (r) => r.account },
+    { name: 'account_kind', type: 'text', get: (r) => r.accountKind },
+    { name: 'utime', type: 'int', get: (r) => r.utime },
+    { name: 'block_seqno', type: 'int', get: (r) => r.blockSeqno },
+    { name: 'op', type: 'bigint', get: (r) => r.op },
+    { name: 'op_name', type: 'text', get: (r) => r.opName },
+    { name: 'source', type: 'text', get: (r) => r.source },
+    { name: 'external', type: 'bool', get: (r) => r.external },
+    { name: 'in_value', type: 'numeric', get: (r) => r.inValue },
+    { name: 'total_fees', type: 'numeric', get: (r) => r.totalFees },
+    { name: 'success', type: 'bool', get: (r) => r.success },
+    { name: 'exit_code', type: 'int', get: (r) => r.exitCode },
+    { name: 'action_result_code', type: 'int', get: (r) => r.actionResultCode },
+    { name: 'aborted', type: 'bool', get: (r) => r.aborted },
+    { name: 'bounced', type: 'bool', get: (r) => r.bounced },
+    { name: 'out_msgs', type: 'smallint', get: (r) => r.outMsgs },
+    { name: 'pending', type: 'bool', get: (r) => r.pending },
+];
+
+const EVENT_COLUMNS: BulkColumn<EventRow>[] = [
+    { name: 'tx_lt', type: 'bigint', get: (r) => r.txLt },
+    { name: 'tx_hash', type: 'text', get: (r) => r.txHash },
+    { name: 'idx', type: 'smallint', get: (r) => r.idx },
+    { name: 'type', type: 'text', get: (r) => r.type },
+    { name: 'account', type: 'text', get: (r) => r.account },
+    { name: 'utime', type: 'int', get: (r) => r.utime },
+    { name: 'success', type: 'bool', get: (r) => r.success },
+    { name: 'exit_code', type: 'int', get: (r) => r.exitCode },
+    { name: 'proxy', type: 'text', get: (r) => r.proxy },
+    { name: 'client', type: 'text', get: (r) => r.client },
+    { name: 'worker', type: 'text', get: (r) => r.worker },
+    { name: 'owner', type: 'text', get: (r) => r.owner },
+    { name: 'amount', type: 'numeric', get: (r) => r.amount },
+    { name: 'tokens', type: 'numeric', get: (r) => r.tokens },
+    { name: 'payload', type: 'jsonb', get: (r) => r.payload },
+    { name: 'pending', type: 'bool', get: (r) => r.pending },
+];
+
+const CURSOR_COLUMNS: BulkColumn<{ source: string; lt: bigint; hash: string }>[] = [
+    { name: 'source', type: 'text', get: (r) => r.source },
+    { name: 'lt', type: 'bigint', get: (r) => r.lt },
+    { name: 'hash', type: 'text', get: (r) => r.hash },
+];
+
 export interface BatchResult {
     transactions: number;
     events: number;
@@ -44,6 +95,8 @@ export interface BatchResult {
 }
 
 const CHUNK = 1000;
+/** Rows per unnest insert: one statement per batch in practice, bounded to keep each statement's text small. */
+const BULK = 5000;
 
 function chunks<T>(items: T[], size = CHUNK): T[][] {
     const out: T[][] = [];
@@ -92,8 +145,8 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
                 }
         const counters = clientKeys.size || workerKeys.size ? await loadCounters(tx, [...clientKeys], [...workerKeys]) : new Map<string, bigint>();
 
-        const txRows: (typeof transactions.$inferInsert)[] = [];
-        const eventRows: (typeof events.$inferInsert)[] = [];
+        const txRows: TxRow[] = [];
+        const eventRows: EventRow[] = [];
         /** What each final transaction adds to the derived tables, applied only if its row was new. */
         const contributions: { key: string; t: BatchTx; events: { type: string; success: boolean; proxy: string | null; client: string | null; worker: string | null; amount: bigint | null; tokens: bigint | null }[] }[] = [];
 
@@ -160,11 +213,11 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
         eventCount = eventRows.length;
 
         const inserted = new Set<string>();
-        for (const part of chunks(txRows)) {
-            const got = await tx.insert(transactions).values(part).onConflictDoNothing().returning({ lt: transactions.lt, hash: transactions.hash });
+        for (const part of chunks(txRows, BULK)) {
+            const got = await rows<{ lt: string | bigint; hash: string }>(tx, bulkInsert('transactions', TX_COLUMNS, part, sql`on conflict do nothing returning lt, hash`));
             for (const r of got) inserted.add(`${r.lt}:${r.hash}`);
         }
-        for (const part of chunks(eventRows)) await tx.insert(events).values(part).onConflictDoNothing();
+        for (const part of chunks(eventRows, BULK)) await tx.execute(bulkInsert('events', EVENT_COLUMNS, part, sql`on conflict do nothing`));
 
         // A row that already existed was counted when it was first written; counting only new rows keeps totals exact.
         const inc = new Increments();
@@ -187,13 +240,14 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
         }
 
         if (stats.size) {
-            const vals = [...stats].map(
-                ([a, s]) => sql`(${a}, ${s.n}::int, ${s.firstLt}::bigint, ${s.firstUtime}::int, ${s.lastLt}::bigint, ${s.lastHash}, ${s.lastUtime}::int)`,
-            );
+            const list = [...stats];
             await tx.execute(sql`update accounts a set tx_count = a.tx_count + v.n,
                     first_lt = coalesce(a.first_lt, v.first_lt), first_utime = coalesce(a.first_utime, v.first_utime),
                     last_lt = v.last_lt, last_hash = v.last_hash, last_utime = v.last_utime, updated_at = now()
-                from (values ${sql.join(vals, sql`, `)}) as v(address, n, first_lt, first_utime, last_lt, last_hash, last_utime)
+                from unnest(${pgArray(list.map(([a]) => a), 'text')}::text[], ${pgArray(list.map(([, s]) => s.n), 'int')}::int[],
+                    ${pgArray(list.map(([, s]) => s.firstLt), 'bigint')}::bigint[], ${pgArray(list.map(([, s]) => s.firstUtime), 'int')}::int[],
+                    ${pgArray(list.map(([, s]) => s.lastLt), 'bigint')}::bigint[], ${pgArray(list.map(([, s]) => s.lastHash), 'text')}::text[],
+                    ${pgArray(list.map(([, s]) => s.lastUtime), 'int')}::int[]) as v(address, n, first_lt, first_utime, last_lt, last_hash, last_utime)
                 where a.address = v.address`);
         }
         await inc.apply(tx);
@@ -221,12 +275,10 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
         for (const s of batch.states ?? []) await writeState(tx, s);
 
         if (cursorsOut.size) {
-            const vals = [...cursorsOut].map(([a, c]) => ({ source: `account:${a}`, lt: c.lt, hash: c.hash }));
-            for (const part of chunks(vals))
-                await tx
-                    .insert(cursors)
-                    .values(part)
-                    .onConflictDoUpdate({ target: cursors.source, set: { lt: sql`excluded.lt`, hash: sql`excluded.hash`, updatedAt: sql`now()` } });
+            const list = [...cursorsOut].map(([a, c]) => ({ source: `account:${a}`, lt: c.lt, hash: c.hash }));
+            await tx.execute(
+                bulkInsert('cursors', CURSOR_COLUMNS, list, sql`on conflict (source) do update set lt = excluded.lt, hash = excluded.hash, updated_at = now()`),
+            );
         }
         for (const sc of batch.sourceCursors ?? []) await writeSourceCursor(tx, sc);
     });

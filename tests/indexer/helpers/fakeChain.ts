@@ -16,6 +16,7 @@ interface FakeAccount {
 
 export class FakeChain implements IngestChain {
     readonly accounts = new Map<string, FakeAccount>();
+    private byBlock = new Map<number, Set<string>>();
     seqno = 1;
     utime = 1_767_225_600;
     private lt = 1_000_000n;
@@ -49,6 +50,9 @@ export class FakeChain implements IngestChain {
         });
         const chainTx: ChainTx = { account: to.toRawString(), lt: tx.lt, hash: tx.hash().toString('hex'), utime: tx.now, seqno: this.seqno, tx };
         acc.txs.push(chainTx);
+        let inBlock = this.byBlock.get(this.seqno);
+        if (!inBlock) this.byBlock.set(this.seqno, (inBlock = new Set()));
+        inBlock.add(chainTx.account);
         return chainTx;
     }
 
@@ -77,16 +81,16 @@ export class FakeChain implements IngestChain {
     async transactions(address: string, from: TxId, limit: number): Promise<ChainTx[]> {
         this.tick();
         const txs = this.accounts.get(address)?.txs ?? [];
-        const i = txs.findIndex((t) => t.lt === from.lt && t.hash === from.hash);
+        let i = txs.length - 1;
+        // Pages walk backwards, so the starting transaction is usually near the end.
+        while (i >= 0 && !(txs[i].lt === from.lt && txs[i].hash === from.hash)) i--;
         if (i < 0) throw new Error(`tx ${from.lt}:${from.hash} not found on ${address}`);
         return txs.slice(Math.max(0, i - limit + 1), i + 1).reverse();
     }
 
     async blockAccounts(seqno: number): Promise<string[]> {
         this.tick();
-        const out: string[] = [];
-        for (const [a, acc] of this.accounts) if (acc.txs.some((t) => t.seqno === seqno)) out.push(a);
-        return out;
+        return [...(this.byBlock.get(seqno) ?? [])];
     }
 
     totalTxs(filter: (kind: AccountKind | null) => boolean = (k) => k !== null): number {
