@@ -82,6 +82,22 @@ export interface BuildCertificateParams {
     extraExtensions?: { oid: string; critical: boolean; value: Buffer }[];
 }
 
+/**
+ * Node's X509Certificate(buffer) looks for PEM text anywhere in its input before trying DER, and a
+ * TDX quote embeds its PCK chain as PEM. Parsing untrusted DER directly would therefore read the
+ * Intel certificate inside the quote instead of the peer's. Always go through our own PEM armour.
+ */
+export function derToPem(der: Buffer): string {
+    const b64 = der.toString('base64').replace(/.{64}/g, '$&\n');
+    return `-----BEGIN CERTIFICATE-----\n${b64}${b64.endsWith('\n') ? '' : '\n'}-----END CERTIFICATE-----\n`;
+}
+
+export function x509FromDer(der: Buffer): X509Certificate {
+    const cert = new X509Certificate(derToPem(der));
+    if (!cert.raw.equals(der)) throw new AttestationError('CERT_PARSE', 'certificate DER has trailing or ambiguous data');
+    return cert;
+}
+
 export function rawEd25519PublicKey(key: KeyObject): Buffer {
     const pub = key.type === 'private' ? createPublicKey(key) : key;
     if (pub.asymmetricKeyType !== 'ed25519') throw new AttestationError('KEY_NOT_ED25519', `key type ${pub.asymmetricKeyType} is not Ed25519`);
@@ -152,7 +168,7 @@ export function buildCertificate(p: BuildCertificateParams): RaTlsCertificate {
     const signature = sign(null, tbsDer, p.privateKey);
     const cert = new asn.Certificate({ tbsCertificate: tbs, signatureAlgorithm: alg, signatureValue: toArrayBuffer(signature) });
     const der = Buffer.from(AsnConvert.serialize(cert));
-    const certPem = new X509Certificate(der).toString();
+    const certPem = derToPem(der);
     const keyPem = p.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     return { certPem, keyPem, der, publicKey, quote: p.quote, notBefore: p.notBefore, notAfter: p.notAfter };
 }
@@ -200,7 +216,7 @@ export function parseRaTlsCertificate(der: Buffer): ParsedRaTlsCertificate {
     let x509: X509Certificate;
     try {
         cert = AsnConvert.parse(der, asn.Certificate);
-        x509 = new X509Certificate(der);
+        x509 = x509FromDer(der);
     } catch (err) {
         throw new AttestationError('CERT_PARSE', `peer certificate is not valid DER X.509: ${(err as Error).message}`, err);
     }

@@ -88,6 +88,9 @@ export function parseQuote(raw: Buffer): ParsedQuote {
     if (raw.length > MAX_QUOTE_SIZE) {
         throw new AttestationError('QUOTE_TOO_LARGE', `quote of ${raw.length} bytes exceeds ${MAX_QUOTE_SIZE}`);
     }
+    if (raw.length < QUOTE_HEADER_SIZE + TD_REPORT10_SIZE) {
+        throw new AttestationError('QUOTE_PARSE', `a ${raw.length}-byte blob is too short for a DCAP TDX quote (is the peer using fake attestation?)`);
+    }
     const c = new Cursor(raw);
     const version = c.u16('version');
     const attestationKeyType = c.u16('attestation_key_type');
