@@ -20,6 +20,7 @@ export {
     PolicyKind,
     TdxVerifierConfig,
     anyPolicy,
+    checkMeasurements,
     createPolicy,
     decodeHash,
     fakePolicy,
@@ -33,6 +34,8 @@ export {
     OID_TDX_USER_CLAIMS,
     RaTlsCertificate,
     buildCertificate,
+    derToPem,
+    x509FromDer,
     createRaTlsCertificate,
     loadPrivateKey,
     parseRaTlsCertificate,
@@ -44,4 +47,4 @@ export { ConfigfsTsm, ConfigfsTsmOptions, DEFAULT_TSM_REPORT_DIR, TsmFs } from '
 export { INTEL_ROOT_KEY_ID, INTEL_SGX_ROOT_CA, INTEL_SGX_ROOT_CA_PEM } from './tdx/intel-root';
 export { ParsedQuote, parseQuote } from './tdx/quote';
 export { QuoteVerification, verifyPckChain, verifyQuoteOffline } from './tdx/verify-offline';
-export { DEFAULT_ACCEPTED_TCB_STATUSES, PccsOptions, PccsQuoteVerifier } from './tdx/verify-pccs';
+export { CollateralParams, DEFAULT_ACCEPTED_TCB_STATUSES, PccsOptions, PccsQuoteVerifier, collateralParams } from './tdx/verify-pccs';

@@ -39,7 +39,8 @@ export interface AttestationPolicy {
 const hex = (b: Buffer) => b.toString('hex');
 const listed = (list: Buffer[] | undefined, v: Buffer) => !list || list.length === 0 || list.some((x) => x.equals(v));
 
-function checkAllowlists(kind: 'fake' | 'tdx', m: TdxMeasurements, publicKey: Buffer, collateralRootHash: Buffer, allow: PolicyAllowlists): AttestationResult {
+/** Binding + allowlist checks shared by the fake and tdx policies (exported for tools and tests). */
+export function checkMeasurements(kind: 'fake' | 'tdx', m: TdxMeasurements, publicKey: Buffer, collateralRootHash: Buffer, allow: PolicyAllowlists): AttestationResult {
     if (!m.reportData.equals(userClaimsHash(publicKey))) {
         throw new AttestationError('REPORTDATA_MISMATCH', 'quote reportdata is not SHA-512 of the certificate key: the quote was made for another key');
     }
@@ -68,7 +69,7 @@ export function fakePolicy(allow: PolicyAllowlists = {}): AttestationPolicy {
         async validate(quote, publicKey) {
             if (!quote) throw new AttestationError('QUOTE_REQUIRED', 'policy "fake" requires a quote extension in the peer certificate');
             if (quote.length !== 64) throw new AttestationError('QUOTE_PARSE', `fake quote must be the 64-byte reportdata, got ${quote.length} bytes`);
-            return checkAllowlists('fake', zeroMeasurements(Buffer.from(quote)), publicKey, Buffer.alloc(48), allow);
+            return checkMeasurements('fake', zeroMeasurements(Buffer.from(quote)), publicKey, Buffer.alloc(48), allow);
         },
     };
 }
@@ -86,7 +87,7 @@ export function tdxPolicy(verifier: TdxVerifierConfig = { mode: 'offline' }, all
         async validate(quote, publicKey, nowMs) {
             if (!quote) throw new AttestationError('QUOTE_REQUIRED', 'policy "tdx" requires a TDX quote in the peer certificate');
             const v: QuoteVerification = pccs ? await pccs.verify(quote, nowMs) : verifyQuoteOffline(quote, nowMs);
-            return { ...checkAllowlists('tdx', v.quote.measurements, publicKey, v.collateralRootHash, effective), tcbStatus: v.tcbStatus };
+            return { ...checkMeasurements('tdx', v.quote.measurements, publicKey, v.collateralRootHash, effective), tcbStatus: v.tcbStatus };
         },
     };
 }

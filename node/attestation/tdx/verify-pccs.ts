@@ -5,9 +5,11 @@
  * The offline checks run first, so a forged quote never triggers a PCCS round trip.
  */
 import { createHash } from 'crypto';
-import { getCollateral, verify as dcapVerify, type Collateral } from '@phala/dcap-qvl';
+import { Quote, intel, verify as dcapVerify, type Collateral } from '@phala/dcap-qvl';
+import type { getCollateralForFmspc as GetCollateralForFmspc } from '@phala/dcap-qvl';
 import { AttestationError } from '../errors';
-import { QuoteVerification, verifyQuoteOffline } from './verify-offline';
+import { parseQuote } from './quote';
+import { QuoteVerification, splitPemChain, verifyQuoteOffline } from './verify-offline';
 
 export interface PccsOptions {
     /** Base URL, e.g. https://localhost:8081 or https://api.trustedservices.intel.com (…/sgx/certification/v4 is optional). */
@@ -21,6 +23,34 @@ export interface PccsOptions {
 }
 
 export const DEFAULT_ACCEPTED_TCB_STATUSES = ['UpToDate'];
+
+// dcap-qvl 0.3.9 declares getCollateralForFmspc in its typings but its index does not export it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { getCollateralForFmspc } = require('@phala/dcap-qvl/src/collateral') as { getCollateralForFmspc: typeof GetCollateralForFmspc };
+
+export interface CollateralParams {
+    /** Family-Model-Stepping-Platform-CustomSKU from the PCK certificate, upper-case hex. */
+    fmspc: string;
+    /** Which PCK CA issued the leaf: selects the CRL the PCCS returns. */
+    ca: 'platform' | 'processor';
+}
+
+/**
+ * What to ask the PCCS for. The CA is read from the PCK leaf's issuer here because dcap-qvl 0.3.9's
+ * own detection (getCollateral/intel.getCa) always answers "processor", which fetches the wrong CRL
+ * for platform-CA quotes such as the fixture's.
+ */
+export function collateralParams(raw: Buffer): CollateralParams {
+    let fmspc: string;
+    try {
+        fmspc = Buffer.from(intel.getFmspc(Quote.parse(raw))).toString('hex').toUpperCase();
+    } catch (err) {
+        throw new AttestationError('QUOTE_PARSE', `cannot read the FMSPC from the PCK certificate: ${(err as Error).message}`, err);
+    }
+    const chain = splitPemChain(parseQuote(raw).pckChainPem);
+    const issuer = chain[0]?.issuer ?? '';
+    return { fmspc, ca: /PCK Platform CA/.test(issuer) ? 'platform' : 'processor' };
+}
 
 interface CacheEntry {
     at: number;
@@ -43,7 +73,7 @@ export class PccsQuoteVerifier {
         if (hit && nowMs - hit.at < ttl) return hit.result;
 
         const offline = verifyQuoteOffline(raw, nowMs);
-        const collateral = await this.fetchCollateral(raw);
+        const collateral = await this.fetchCollateral(collateralParams(raw));
         let report: ReturnType<typeof dcapVerify>;
         try {
             report = dcapVerify(raw, collateral, Math.floor(nowMs / 1000));
@@ -67,12 +97,12 @@ export class PccsQuoteVerifier {
         return result;
     }
 
-    private async fetchCollateral(raw: Buffer): Promise<Collateral> {
+    private async fetchCollateral(p: CollateralParams): Promise<Collateral> {
         const timeoutMs = this.opts.fetchTimeoutMs ?? 15_000;
         let timer: NodeJS.Timeout | undefined;
         try {
             return await Promise.race([
-                getCollateral(this.opts.pccsUrl, raw),
+                getCollateralForFmspc(this.opts.pccsUrl, p.fmspc, p.ca, false),
                 new Promise<never>((_, reject) => {
                     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
                 }),
