@@ -1,0 +1,26 @@
+/**
+ * Benchmark dispatcher: `npm run bench -- <name> [args]` runs tests/bench/<file> for that name.
+ * Each benchmark prints its figures and ends with one `RESULT {json}` line.
+ */
+import path from 'node:path';
+
+const BENCHES: Record<string, { file: string; about: string }> = {
+    protocol: { file: 'protocol.ts', about: 'TL+framing msgs/s over loopback plaintext vs RA-TLS, query rate, handshake and PoW time' },
+    indexer: { file: 'indexer.ts', about: 'indexer decode+store rate on PGlite and PostgreSQL, 100k backfill time, head lag' },
+};
+
+async function main(): Promise<void> {
+    const [name, ...args] = process.argv.slice(2);
+    if (!name || name === '--help' || name === '-h' || !BENCHES[name]) {
+        const list = Object.entries(BENCHES)
+            .map(([n, b]) => `  ${n.padEnd(12)} ${b.about}`)
+            .join('\n');
+        console.log(`Usage: npm run bench -- <name> [args]\n\nBenchmarks:\n${list}`);
+        process.exit(name && name !== '--help' && name !== '-h' ? 2 : 0);
+    }
+    process.argv = [process.argv[0], path.join(__dirname, BENCHES[name].file), ...args];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bench file runs on load
+    require(path.join(__dirname, BENCHES[name].file));
+}
+
+void main();
