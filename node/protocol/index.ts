@@ -20,6 +20,7 @@ export {
     writeBoxed,
 } from './tl/codec';
 export { TlReader, TlWriter, BOOL_FALSE, BOOL_TRUE } from './tl/runtime';
+export { FromJsonOptions, fromJson, toJson } from './tl/json';
 export { Frame, FrameDecoder, MAX_FRAME_PAYLOAD, MIN_FRAME_PAYLOAD, encodeFrame } from './framing';
 export {
     DEFAULT_MAX_POW_DIFFICULTY,

@@ -236,6 +236,22 @@ function emitBoxed(schema: Schema, type: string, members: string[]): string {
     return out.join('\n');
 }
 
+/** Compact type descriptor for the generated TL_FIELDS table (used by the JSON mapping). */
+function typeCode(t: TypeRef): string {
+    switch (t.kind) {
+        case 'flags':
+            return '#';
+        case 'builtin':
+            return t.name;
+        case 'bare':
+            return `bare:${t.name}`;
+        case 'boxed':
+            return `boxed:${t.name}`;
+        case 'vector':
+            return `${t.boxed ? 'Vector' : 'vector'}:${typeCode(t.elem)}`;
+    }
+}
+
 export function generate(schemaText: string): string {
     const schema = parseSchema(schemaText);
     const all = [...schema.constructors, ...schema.functions];
@@ -265,6 +281,13 @@ export function generate(schemaText: string): string {
     out.push('/** Constructor and function IDs (CRC32 of the canonical line unless pinned in the schema). */');
     out.push(`export const TL_IDS: { readonly [K in TlName]: number } = {\n${all.map((c) => `    '${c.name}': ${hex(c.id)},`).join('\n')}\n};`, '');
     out.push(`export const TL_FUNCTION_NAMES: readonly TlFunctionName[] = [\n${schema.functions.map((c) => `    '${c.name}',`).join('\n')}\n];`, '');
+    out.push('/** Field layout per combinator: [name, type code, flags field, bit] (see tl/json.ts). */');
+    out.push(
+        `export const TL_FIELDS: { readonly [K in TlName]: readonly (readonly [string, string, string?, number?])[] } = {\n${all
+            .map((c) => `    '${c.name}': [${c.fields.map((f) => `['${f.name}', '${typeCode(f.type)}'${f.cond ? `, '${f.cond.flagsField}', ${f.cond.bit}` : ''}]`).join(', ')}],`)
+            .join('\n')}\n};`,
+        '',
+    );
     out.push('/** Boxed type of each constructor and result type of each function. */');
     out.push(
         `export const TL_RESULT_TYPE: { readonly [K in TlName]: TlTypeName } = {\n${all.map((c) => `    '${c.name}': '${c.resultType}',`).join('\n')}\n};`,
