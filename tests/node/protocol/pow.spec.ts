@@ -1,10 +1,11 @@
 /** @jest-environment node */
 import * as net from 'net';
-import { createHash } from 'crypto';
+import { createHash, randomBytes } from 'crypto';
 import { once } from 'events';
 import { fakePolicy, fakeProvider, RaTlsContext } from '../../../node/attestation';
 import { ProtocolError, RpcServer, checkNonce, connect, encode, leadingZeroBits, listen, makeChallenge, solvePow } from '../../../node/protocol';
 import { decodeChallenge } from '../../../node/protocol/pow';
+import { PowHasher } from '../../../node/protocol/pow-sha256';
 
 let server: RpcServer | undefined;
 afterEach(async () => {
@@ -64,5 +65,22 @@ describe('PoW', () => {
         const c = await connect({ host: '127.0.0.1', port: server.port, pow: { maxDifficulty: 28 } });
         await expect(c.query({ _: 'client.getWorkerTypes' })).resolves.toEqual({ _: 'client.workerTypes', types: [] });
         c.close();
+    });
+});
+
+describe('PoW single-block SHA-256', () => {
+    it('agrees with node:crypto on random salts and nonces', () => {
+        for (let i = 0; i < 500; i++) {
+            const salt = randomBytes(16);
+            const lo = randomBytes(4).readUInt32LE(0);
+            const hi = randomBytes(4).readUInt32LE(0);
+            const msg = Buffer.concat([salt, Buffer.alloc(8)]);
+            msg.writeUInt32LE(lo, 16);
+            msg.writeUInt32LE(hi, 20);
+            const ref = createHash('sha256').update(msg).digest();
+            const h = new PowHasher(salt);
+            expect(h.prefix(lo, hi)).toEqual(ref.subarray(0, 8));
+            expect(h.leadingZeroBits(lo, hi)).toBe(leadingZeroBits(ref));
+        }
     });
 });
