@@ -11,6 +11,7 @@
  * is reported as `cachedTokens`, so the usage a client is billed for matches the work done.
  */
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { InferenceError } from '../errors';
 import { GgufFile, readGguf } from './gguf';
 import { KvCache, LlamaModel } from './model';
@@ -64,6 +65,8 @@ export interface EngineStats {
 }
 
 const DEFAULT_SAMPLING: SamplingParams = { temperature: 1, topP: 1, topK: 0, presencePenalty: 0, frequencyPenalty: 0, seed: 0 };
+/** Longest run of engine steps before yielding to the event loop (bounds added latency for I/O). */
+const SLICE_MS = 4;
 /** Undelivered events after which a sequence waits for its reader. */
 const HIGH_WATER = 32;
 
@@ -280,18 +283,23 @@ export class Engine {
     }
 
     private loop(): void {
-        // One step per turn of the event loop; stop when nothing is runnable (readers will kick again).
-        const runnable = this.active.filter((s) => !s.backlogged);
-        if (!runnable.length) {
-            this.running = false;
-            return;
-        }
-        const seq = runnable[this.rr++ % runnable.length];
-        try {
-            this.step(seq);
-        } catch (e) {
-            const err = e instanceof InferenceError ? e : new InferenceError('ENGINE', `generation failed: ${(e as Error).message}`, 500, 'server_error', null, e);
-            this.fail(seq, err);
+        // Steps run round-robin for up to SLICE_MS, then the event loop gets control (sockets,
+        // cancellations, timers); stop when nothing is runnable (readers kick again).
+        const start = performance.now();
+        for (;;) {
+            const runnable = this.active.filter((s) => !s.backlogged);
+            if (!runnable.length) {
+                this.running = false;
+                return;
+            }
+            const seq = runnable[this.rr++ % runnable.length];
+            try {
+                this.step(seq);
+            } catch (e) {
+                const err = e instanceof InferenceError ? e : new InferenceError('ENGINE', `generation failed: ${(e as Error).message}`, 500, 'server_error', null, e);
+                this.fail(seq, err);
+            }
+            if (performance.now() - start >= SLICE_MS) break;
         }
         setImmediate(() => this.loop());
     }
