@@ -8,6 +8,7 @@
  */
 import { AttestationError } from './errors';
 import { TdxMeasurements, imageHash, userClaimsHash, zeroMeasurements } from './measurements';
+import { QuoteCache } from './tdx/cache';
 import { INTEL_ROOT_KEY_ID } from './tdx/intel-root';
 import { QuoteVerification, verifyQuoteOffline } from './tdx/verify-offline';
 import { PccsOptions, PccsQuoteVerifier } from './tdx/verify-pccs';
@@ -78,6 +79,16 @@ export type TdxVerifierConfig = { mode: 'offline' } | ({ mode: 'pccs' } & PccsOp
 
 export function tdxPolicy(verifier: TdxVerifierConfig = { mode: 'offline' }, allow: PolicyAllowlists = {}): AttestationPolicy {
     const pccs = verifier.mode === 'pccs' ? new PccsQuoteVerifier(verifier) : undefined;
+    // Offline verification costs three ECDSA checks plus the chain; peers reconnect with the same quote.
+    const offlineCache = new QuoteCache<QuoteVerification>();
+    const offline = (quote: Buffer, nowMs: number): QuoteVerification => {
+        const key = QuoteCache.key(quote);
+        const hit = offlineCache.get(key, nowMs);
+        if (hit) return hit;
+        const v = verifyQuoteOffline(quote, nowMs);
+        offlineCache.set(key, v, nowMs);
+        return v;
+    };
     const effective: PolicyAllowlists = {
         ...allow,
         allowedCollateralRootHashes: allow.allowedCollateralRootHashes ?? [INTEL_ROOT_KEY_ID],
@@ -86,7 +97,7 @@ export function tdxPolicy(verifier: TdxVerifierConfig = { mode: 'offline' }, all
         kind: 'tdx',
         async validate(quote, publicKey, nowMs) {
             if (!quote) throw new AttestationError('QUOTE_REQUIRED', 'policy "tdx" requires a TDX quote in the peer certificate');
-            const v: QuoteVerification = pccs ? await pccs.verify(quote, nowMs) : verifyQuoteOffline(quote, nowMs);
+            const v: QuoteVerification = pccs ? await pccs.verify(quote, nowMs) : offline(quote, nowMs);
             return { ...checkMeasurements('tdx', v.quote.measurements, publicKey, v.collateralRootHash, effective), tcbStatus: v.tcbStatus };
         },
     };

@@ -4,10 +4,10 @@
  * a local `pccs` daemon); the library checks TCB level, QE identity, revocation and every signature.
  * The offline checks run first, so a forged quote never triggers a PCCS round trip.
  */
-import { createHash } from 'crypto';
 import { Quote, intel, verify as dcapVerify, type Collateral } from '@phala/dcap-qvl';
 import type { getCollateralForFmspc as GetCollateralForFmspc } from '@phala/dcap-qvl';
 import { AttestationError } from '../errors';
+import { QuoteCache } from './cache';
 import { parseQuote } from './quote';
 import { QuoteVerification, splitPemChain, verifyQuoteOffline } from './verify-offline';
 
@@ -52,25 +52,20 @@ export function collateralParams(raw: Buffer): CollateralParams {
     return { fmspc, ca: /PCK Platform CA/.test(issuer) ? 'platform' : 'processor' };
 }
 
-interface CacheEntry {
-    at: number;
-    result: QuoteVerification;
-}
-
 export class PccsQuoteVerifier {
-    private readonly cache = new Map<string, CacheEntry>();
+    private readonly cache: QuoteCache<QuoteVerification>;
 
     constructor(private readonly opts: PccsOptions) {
+        this.cache = new QuoteCache(opts.cacheEntries ?? 10_000, opts.cacheTtlMs ?? 10 * 60_000);
         if (!/^https?:\/\//.test(opts.pccsUrl)) {
             throw new AttestationError('POLICY_CONFIG', `PCCS URL must start with http:// or https://, got "${opts.pccsUrl}"`);
         }
     }
 
     async verify(raw: Buffer, nowMs: number = Date.now()): Promise<QuoteVerification> {
-        const key = createHash('sha256').update(raw).digest('hex');
-        const ttl = this.opts.cacheTtlMs ?? 10 * 60_000;
-        const hit = this.cache.get(key);
-        if (hit && nowMs - hit.at < ttl) return hit.result;
+        const key = QuoteCache.key(raw);
+        const hit = this.cache.get(key, nowMs);
+        if (hit) return hit;
 
         const offline = verifyQuoteOffline(raw, nowMs);
         const collateral = await this.fetchCollateral(collateralParams(raw));
@@ -93,7 +88,7 @@ export class PccsQuoteVerifier {
             );
         }
         const result: QuoteVerification = { ...offline, tcbStatus: report.status, advisoryIds: report.advisory_ids };
-        this.remember(key, { at: nowMs, result });
+        this.cache.set(key, result, nowMs);
         return result;
     }
 
@@ -116,14 +111,5 @@ export class PccsQuoteVerifier {
         } finally {
             clearTimeout(timer);
         }
-    }
-
-    private remember(key: string, entry: CacheEntry): void {
-        const max = this.opts.cacheEntries ?? 10_000;
-        if (this.cache.size >= max) {
-            const oldest = this.cache.keys().next().value;
-            if (oldest !== undefined) this.cache.delete(oldest);
-        }
-        this.cache.set(key, entry);
     }
 }

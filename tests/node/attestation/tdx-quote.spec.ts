@@ -16,6 +16,7 @@ import {
     verifyQuoteOffline,
     x509FromDer,
 } from '../../../node/attestation';
+import { QuoteCache } from '../../../node/attestation/tdx/cache';
 
 const QUOTE = fs.readFileSync('/work/shared/fixtures/tdx-quote-v4.dat');
 const AT = Date.parse('2026-06-01T00:00:00Z');
@@ -172,5 +173,25 @@ describe('online verification through a PCCS', () => {
         await expect(new PccsQuoteVerifier({ pccsUrl: base }).verify(tampered(MR_TD), AT)).rejects.toMatchObject({ code: 'QUOTE_SIGNATURE' });
         expect(requests).toEqual([]);
         expect(() => new PccsQuoteVerifier({ pccsUrl: 'ftp://x' })).toThrow(AttestationError);
+    });
+});
+
+describe('verified-quote cache', () => {
+    it('expires entries after the TTL and evicts the oldest beyond capacity', () => {
+        const cache = new QuoteCache<number>(2, 1000);
+        const a = QuoteCache.key(Buffer.from('a'));
+        const b = QuoteCache.key(Buffer.from('b'));
+        const c = QuoteCache.key(Buffer.from('c'));
+        cache.set(a, 1, 0);
+        cache.set(b, 2, 10);
+        expect(cache.get(a, 999)).toBe(1);
+        expect(cache.get(a, 1000)).toBeUndefined();
+        cache.set(a, 1, 1000);
+        cache.set(c, 3, 1001);
+        expect(cache.size).toBe(2);
+        expect(cache.get(b, 1002)).toBeUndefined();
+        expect(cache.get(c, 1002)).toBe(3);
+        // A clock that went backwards invalidates rather than trusting the entry.
+        expect(cache.get(c, 500)).toBeUndefined();
     });
 });
