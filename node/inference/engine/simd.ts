@@ -2,7 +2,7 @@
  * The one hot loop of the engine, matrix x vector(s), as a hand-assembled WebAssembly SIMD function.
  *
  * Why: V8 runs the scalar TypeScript kernel at about 1.1 GMAC/s; f32x4 lanes give several times that,
- * which is what lifts decoding of the tiny model past 1,000 tokens/s on one core. The module is 200-odd
+ * which is what lifts decoding of the tiny model past 1,000 tokens/s on one core. The module is ~500
  * bytes built below (no toolchain needed); every float it touches lives in one WebAssembly.Memory, so
  * the weights and scratch buffers are allocated from an arena over that memory. When SIMD is missing
  * (very old runtimes), `createArena` returns a plain-JS arena and the scalar kernel is used instead.
