@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { openDatabase, type Database } from './db/client';
 import { IndexerError } from './errors';
+import { installNativeSha256 } from './fastHash';
 import { createLogger, type Logger } from './log';
 import { startApiServer, type ApiServer } from './api/server';
 import type { OpcodeInfo } from './api/types';
@@ -36,6 +37,7 @@ export interface IndexerService {
 }
 
 export async function startService(opts: ServiceOptions): Promise<IndexerService> {
+    installNativeSha256();
     const { config } = opts;
     const log = opts.log ?? createLogger('indexer', config.logLevel);
     const database = await openDatabase({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.databaseUrl ? undefined : path.resolve(config.dataDir) });

@@ -66,6 +66,8 @@ export class IngestEngine {
     private codeKinds = new Map<string, { kind: AccountKind; paramsVersion: number }>();
     private notOurs = new Set<string>();
     private cursorOf = new Map<string, TxId>();
+    /** Accounts with pending rows at the start of this cycle (only those need their pending rows replaced). */
+    private withPending = new Set<string>();
     private cycles = 0;
     private stopped = false;
     private loop: Promise<void> | null = null;
@@ -138,6 +140,7 @@ export class IngestEngine {
 
         let batch: Pending[] = [];
         let batchAccounts = new Set<string>();
+        const withPending = this.withPending;
         // Pending rows of an account are replaced once per cycle, by the first batch that carries its transactions.
         const cleared = new Set<string>();
         let states: AccountState[] = [];
@@ -146,7 +149,7 @@ export class IngestEngine {
             if (!batch.length && !states.length) return;
             const b: Batch = {
                 txs: batch.map((p) => ({ account: p.account, chain: p.chain, decoded: p.decoded, pending: (p.chain.seqno ?? 0) > finalSeqno })),
-                accounts: [...batchAccounts].filter((a) => !cleared.has(a)),
+                accounts: [...batchAccounts].filter((a) => !cleared.has(a) && withPending.has(a)),
                 states,
                 rootChanges,
             };
@@ -217,6 +220,7 @@ export class IngestEngine {
         const { db, chain, scanBlocks } = this.opts;
         const out = new Set<string>();
         const pendingRows = await rows<{ account: string }>(db, sql`select distinct account from transactions where pending`);
+        this.withPending = new Set(pendingRows.map((r) => r.account));
         for (const r of pendingRows) out.add(r.account);
         out.add(this.opts.rootAddress);
         const canScan = scanBlocks && !!chain.blockAccounts;
@@ -295,7 +299,7 @@ export class IngestEngine {
         if (!acc) return null;
         const last = await chain.lastTx(address, head.seqno);
         const cursor = this.cursorOf.get(address);
-        const hasPending = await this.hasPending(address);
+        const hasPending = this.withPending.has(address);
         if (!last || (cursor && last.lt === cursor.lt && last.hash === cursor.hash && !hasPending)) {
             // Nothing new; a never-seen account still gets its state stored once.
             if (acc.kind !== 'root' && this.cycles > 0) return null;
@@ -341,11 +345,6 @@ export class IngestEngine {
             }
         }
         return { state, txs, changes };
-    }
-
-    private async hasPending(address: string): Promise<boolean> {
-        const [r] = await rows<{ n: string }>(this.opts.db, sql`select count(*) as n from transactions where pending and account = ${address}`);
-        return Number(r.n) > 0;
     }
 
     /** Keeps the in-memory view (prices, parent, owner) in step with the state just read. */

@@ -272,7 +272,7 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
             if (!rc.pending) await recordCodeHashes(tx, rc.root, rc.config, rc.lt);
         }
 
-        for (const s of batch.states ?? []) await writeState(tx, s);
+        await writeStates(tx, batch.states ?? []);
 
         if (cursorsOut.size) {
             const list = [...cursorsOut].map(([a, c]) => ({ source: `account:${a}`, lt: c.lt, hash: c.hash }));
@@ -305,6 +305,93 @@ export async function recordCodeHashes(db: DbOrTx, root: string, config: RootCon
         .filter(([, h]) => !!h)
         .map(([kind, h]) => ({ codeHash: h as string, kind, paramsVersion: config.paramsVersion, root, firstLt: lt }));
     if (rowsIn.length) await db.insert(codeHashes).values(rowsIn).onConflictDoNothing();
+}
+
+type StateOf<K extends string> = Extract<NonNullable<AccountState['kindState']>, { kind: K }>;
+
+/** Current states of many accounts in a few statements (the root, rare, goes through writeState). */
+export async function writeStates(db: DbOrTx, states: AccountState[]): Promise<void> {
+    const rest = states.filter((s) => s.kindState?.kind !== 'root');
+    for (const s of states) if (s.kindState?.kind === 'root') await writeState(db, s);
+    if (!rest.length) return;
+    const info = rest.map((s) => {
+        const k = s.kindState;
+        return {
+            s,
+            paramsVersion: k && 'paramsVersion' in k ? k.paramsVersion : null,
+            owner: k && 'owner' in k ? k.owner : null,
+            parent: k?.kind === 'proxy' ? k.root : k?.kind === 'client' || k?.kind === 'worker' ? k.proxy : null,
+        };
+    });
+    await db.execute(sql`update accounts a set status = v.status, ton_balance = v.balance, state_seqno = v.seqno, updated_at = now(),
+            code_hash = coalesce(v.code_hash, a.code_hash), params_version = coalesce(v.params_version, a.params_version),
+            owner = coalesce(v.owner, a.owner), parent = coalesce(v.parent, a.parent)
+        from unnest(${pgArray(info.map((i) => i.s.address), 'text')}::text[], ${pgArray(info.map((i) => i.s.status), 'text')}::text[],
+            ${pgArray(info.map((i) => i.s.balance), 'numeric')}::numeric[], ${pgArray(info.map((i) => i.s.seqno), 'int')}::int[],
+            ${pgArray(info.map((i) => i.s.codeHash), 'text')}::text[], ${pgArray(info.map((i) => i.paramsVersion), 'int')}::int[],
+            ${pgArray(info.map((i) => i.owner), 'text')}::text[], ${pgArray(info.map((i) => i.parent), 'text')}::text[])
+            as v(address, status, balance, seqno, code_hash, params_version, owner, parent)
+        where a.address = v.address`);
+    const of = <K extends 'proxy' | 'client' | 'worker'>(kind: K) => rest.filter((s) => s.kindState?.kind === kind).map((s) => ({ address: s.address, ...(s.kindState as StateOf<K>) }));
+    const upsert = async <R>(table: string, cols: BulkColumn<R>[], list: R[]) => {
+        if (!list.length) return;
+        const set = cols
+            .filter((c) => c.name !== 'address')
+            .map((c) => `${c.name} = excluded.${c.name}`)
+            .join(', ');
+        await db.execute(bulkInsert(table, cols, list, sql`on conflict (address) do update set ${sql.raw(set)}`));
+    };
+    await upsert<ReturnType<typeof of<'proxy'>>[number]>(
+        'proxies',
+        [
+            { name: 'address', type: 'text', get: (r) => r.address },
+            { name: 'owner', type: 'text', get: (r) => r.owner },
+            { name: 'public_key', type: 'text', get: (r) => r.publicKey },
+            { name: 'root', type: 'text', get: (r) => r.root },
+            { name: 'state', type: 'smallint', get: (r) => r.state },
+            { name: 'balance', type: 'numeric', get: (r) => r.balance },
+            { name: 'stake', type: 'numeric', get: (r) => r.stake },
+            { name: 'unlock_ts', type: 'int', get: (r) => r.unlockTs },
+            { name: 'params_version', type: 'int', get: (r) => r.paramsVersion },
+            { name: 'price_per_token', type: 'numeric', get: (r) => r.pricePerToken },
+            { name: 'worker_fee_per_token', type: 'numeric', get: (r) => r.workerFeePerToken },
+            { name: 'min_proxy_stake', type: 'numeric', get: (r) => r.minProxyStake },
+            { name: 'min_client_stake', type: 'numeric', get: (r) => r.minClientStake },
+        ],
+        of('proxy'),
+    );
+    await upsert<ReturnType<typeof of<'client'>>[number]>(
+        'clients',
+        [
+            { name: 'address', type: 'text', get: (r) => r.address },
+            { name: 'owner', type: 'text', get: (r) => r.owner },
+            { name: 'proxy', type: 'text', get: (r) => r.proxy },
+            { name: 'proxy_public_key', type: 'text', get: (r) => r.proxyPublicKey },
+            { name: 'state', type: 'smallint', get: (r) => r.state },
+            { name: 'balance', type: 'numeric', get: (r) => r.balance },
+            { name: 'stake', type: 'numeric', get: (r) => r.stake },
+            { name: 'tokens_used', type: 'numeric', get: (r) => r.tokensUsed },
+            { name: 'unlock_ts', type: 'int', get: (r) => r.unlockTs },
+            { name: 'secret_hash', type: 'text', get: (r) => r.secretHash },
+            { name: 'params_version', type: 'int', get: (r) => r.paramsVersion },
+            { name: 'price_per_token', type: 'numeric', get: (r) => r.pricePerToken },
+        ],
+        of('client'),
+    );
+    await upsert<ReturnType<typeof of<'worker'>>[number]>(
+        'workers',
+        [
+            { name: 'address', type: 'text', get: (r) => r.address },
+            { name: 'owner', type: 'text', get: (r) => r.owner },
+            { name: 'proxy', type: 'text', get: (r) => r.proxy },
+            { name: 'proxy_public_key', type: 'text', get: (r) => r.proxyPublicKey },
+            { name: 'state', type: 'smallint', get: (r) => r.state },
+            { name: 'tokens', type: 'numeric', get: (r) => r.tokens },
+            { name: 'params_version', type: 'int', get: (r) => r.paramsVersion },
+            { name: 'worker_fee_per_token', type: 'numeric', get: (r) => r.workerFeePerToken },
+        ],
+        of('worker'),
+    );
 }
 
 /** Current state of one account (accounts row + its kind's table). */

@@ -1,10 +1,81 @@
 /** Message-independent facts of a transaction: outcome, exit codes, value, fees, peers, deploy. */
-import type { Cell, Transaction } from '@ton/core';
+import type { Cell, Message, Transaction } from '@ton/core';
+
+/** The parts of a message the indexer reads (addresses as raw strings). */
+export interface MessageLike {
+    info:
+        | { type: 'internal'; src: string | null; dest: string | null; value: bigint; bounce: boolean; bounced: boolean; ihrDisabled?: boolean }
+        | { type: 'external-in'; dest: string | null }
+        | { type: 'external-out'; src: string | null };
+    readonly body: Cell;
+    /** First 32 bits of the body when the reader knows them without building the cell. */
+    op?: number | null;
+}
+
+/**
+ * The parts of a transaction the indexer reads. Both a full @ton/core Transaction (fromCoreTransaction)
+ * and the lean BOC reader (lean.ts) produce it.
+ */
+export interface TxLike {
+    lt: bigint;
+    now: number;
+    prevTransactionLt: bigint;
+    prevTransactionHash: bigint;
+    oldStatus: string;
+    endStatus: string;
+    inMessage: MessageLike | null;
+    outMessages: { values(): Iterable<MessageLike> };
+    totalFees: { coins: bigint };
+    description: {
+        type: string;
+        aborted: boolean;
+        computePhase: { type: 'vm'; success: boolean; exitCode: number } | { type: 'skipped' };
+        actionPhase?: { success: boolean; resultCode: number };
+    };
+}
+
+function fromCoreMessage(m: Message): MessageLike {
+    const i = m.info;
+    const info: MessageLike['info'] =
+        i.type === 'internal'
+            ? { type: 'internal', src: i.src.toRawString(), dest: i.dest.toRawString(), value: i.value.coins, bounce: i.bounce, bounced: i.bounced, ihrDisabled: i.ihrDisabled }
+            : i.type === 'external-in'
+              ? { type: 'external-in', dest: i.dest.toRawString() }
+              : { type: 'external-out', src: i.src.toRawString() };
+    return { info, body: m.body };
+}
+
+export function fromCoreTransaction(tx: Transaction): TxLike {
+    const d = tx.description;
+    const description: TxLike['description'] =
+        d.type === 'generic' || d.type === 'tick-tock'
+            ? {
+                  type: d.type,
+                  aborted: d.aborted,
+                  computePhase: d.computePhase.type === 'vm' ? { type: 'vm', success: d.computePhase.success, exitCode: d.computePhase.exitCode } : { type: 'skipped' },
+                  actionPhase: d.actionPhase ? { success: d.actionPhase.success, resultCode: d.actionPhase.resultCode } : undefined,
+              }
+            : { type: d.type, aborted: false, computePhase: { type: 'skipped' } };
+    const out = [...tx.outMessages.values()].map(fromCoreMessage);
+    return {
+        lt: tx.lt,
+        now: tx.now,
+        prevTransactionLt: tx.prevTransactionLt,
+        prevTransactionHash: tx.prevTransactionHash,
+        oldStatus: tx.oldStatus,
+        endStatus: tx.endStatus,
+        inMessage: tx.inMessage ? fromCoreMessage(tx.inMessage) : null,
+        outMessages: { values: () => out },
+        totalFees: { coins: tx.totalFees.coins },
+        description,
+    };
+}
 
 export interface OutMessage {
     dest: string | null;
     value: bigint;
-    body: Cell;
+    /** Built on first use (most out messages are only counted and summed). */
+    readonly body: Cell;
     op: number | null;
     bounce: boolean;
 }
@@ -33,7 +104,7 @@ export function opOf(body: Cell | null | undefined): number | null {
     return s.remainingBits >= 32 ? s.preloadUint(32) : null;
 }
 
-export function txFacts(tx: Transaction): TxFacts {
+export function txFacts(tx: TxLike): TxFacts {
     const inMsg = tx.inMessage ?? null;
     const info = inMsg?.info;
     const d = tx.description;
@@ -57,25 +128,27 @@ export function txFacts(tx: Transaction): TxFacts {
     }
     const outMessages: OutMessage[] = [];
     for (const m of tx.outMessages.values()) {
-        const dest = m.info.type === 'internal' ? m.info.dest.toRawString() : null;
+        const dest = m.info.type === 'internal' ? m.info.dest : null;
         outMessages.push({
             dest,
-            value: m.info.type === 'internal' ? m.info.value.coins : 0n,
-            body: m.body,
-            op: opOf(m.body),
+            value: m.info.type === 'internal' ? m.info.value : 0n,
+            get body() {
+                return m.body;
+            },
+            op: m.op !== undefined ? m.op : opOf(m.body),
             bounce: m.info.type === 'internal' ? m.info.bounce : false,
         });
     }
-    const source = info?.type === 'internal' ? info.src.toRawString() : null;
+    const source = info?.type === 'internal' ? info.src : null;
     const peers = new Set<string>();
     if (source) peers.add(source);
     for (const m of outMessages) if (m.dest) peers.add(m.dest);
     return {
-        op: opOf(inMsg?.body),
+        op: inMsg ? (inMsg.op !== undefined ? inMsg.op : opOf(inMsg.body)) : null,
         body: inMsg?.body ?? null,
         source,
         external: info?.type === 'external-in',
-        inValue: info?.type === 'internal' ? info.value.coins : 0n,
+        inValue: info?.type === 'internal' ? info.value : 0n,
         totalFees: tx.totalFees.coins,
         success: !aborted && computeOk && actionOk,
         exitCode,

@@ -1,5 +1,5 @@
 /** Shapes passed between the ingest stages (fetch -> decode -> store). */
-import type { Transaction } from '@ton/core';
+import type { TxLike } from './txfacts';
 import type { AccountKind, EventType, RootConfig } from '../api/types';
 
 /** A contract the indexer follows, with what the decoder needs to price its events. */
@@ -24,7 +24,7 @@ export interface ChainTx {
     utime: number;
     /** Masterchain block seqno the transaction was committed in (null when the source does not say). */
     seqno: number | null;
-    tx: Transaction;
+    tx: TxLike;
 }
 
 /** Where a transaction sits, without its body (what is kept once it is decoded). */

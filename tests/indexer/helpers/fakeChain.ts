@@ -6,6 +6,7 @@ import { Address, beginCell, type Cell } from '@ton/core';
 import type { AccountKind } from '../../../indexer/api/types';
 import type { Head, IngestChain, TxId } from '../../../indexer/ingest/ports';
 import type { ChainTx } from '../../../indexer/ingest/types';
+import { fromCoreTransaction } from '../../../indexer/ingest/txfacts';
 import { buildTransaction, type OutSpec } from './txbuild';
 
 interface FakeAccount {
@@ -48,7 +49,7 @@ export class FakeChain implements IngestChain {
             out: opts.out,
             deploy: opts.deploy ?? !prev,
         });
-        const chainTx: ChainTx = { account: to.toRawString(), lt: tx.lt, hash: tx.hash().toString('hex'), utime: tx.now, seqno: this.seqno, tx };
+        const chainTx: ChainTx = { account: to.toRawString(), lt: tx.lt, hash: tx.hash().toString('hex'), utime: tx.now, seqno: this.seqno, tx: fromCoreTransaction(tx) };
         acc.txs.push(chainTx);
         let inBlock = this.byBlock.get(this.seqno);
         if (!inBlock) this.byBlock.set(this.seqno, (inBlock = new Set()));

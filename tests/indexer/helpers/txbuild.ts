@@ -27,6 +27,8 @@ export interface TxSpec {
     out?: OutSpec[];
     fees?: bigint;
     deploy?: boolean;
+    /** StateInit carried by the inbound message (a deploy). */
+    init?: { code: Cell; data: Cell };
 }
 
 const messageValue = {
@@ -73,9 +75,10 @@ export function buildTransaction(s: TxSpec): Transaction {
                   createdLt: s.lt - 1n,
                   createdAt: s.now,
               },
+              init: s.init ?? null,
               body: s.body,
           }
-        : { info: { type: 'external-in', dest: s.account, importFee: 0n }, body: s.body };
+        : { info: { type: 'external-in', dest: s.account, importFee: 0n }, init: s.init ?? null, body: s.body };
     const draft: Transaction = {
         address: BigInt('0x' + s.account.hash.toString('hex')),
         lt: s.lt,

@@ -1,0 +1,53 @@
+import { Address, beginCell, Cell, loadTransaction } from '@ton/core';
+import { parseBoc, readTransaction } from '../../../indexer/ingest/lean';
+import { fromCoreTransaction, txFacts } from '../../../indexer/ingest/txfacts';
+import { buildTransaction, type TxSpec } from '../helpers/txbuild';
+
+const A = Address.parseRaw('0:' + 'ab'.repeat(32));
+const B = Address.parseRaw('0:' + '01'.repeat(32));
+const C = Address.parseRaw('-1:' + 'ff'.repeat(32));
+const small = beginCell().storeUint(0xf172e6c2, 32).storeUint(7, 64).storeCoins(5n).endCell();
+const big = beginCell().storeUint(0xbb63ff93, 32).storeBuffer(Buffer.alloc(120, 3)).storeRef(beginCell().storeUint(1, 8).storeRef(beginCell().storeUint(2, 8)).endCell()).endCell();
+const odd = beginCell().storeUint(5, 3).endCell();
+
+function facts(spec: Omit<TxSpec, 'account' | 'lt' | 'now' | 'prevLt' | 'prevHash'>) {
+    const tx = buildTransaction({ account: A, lt: 123_456_789n, now: 1_700_000_000, prevLt: 55n, prevHash: 0xdeadbeefn, ...spec });
+    const boc = tx.raw.toBoc({ idx: false, crc32: false });
+    const core = fromCoreTransaction(loadTransaction(Cell.fromBoc(boc)[0].beginParse()));
+    const lean = readTransaction(parseBoc(boc)[0]);
+    const view = (t: typeof core) => {
+        const f = txFacts(t);
+        return { ...f, body: f.body?.hash().toString('hex') ?? null, outMessages: f.outMessages.map((o) => ({ ...o, body: o.body.hash().toString('hex') })), lt: t.lt, now: t.now, prevLt: t.prevTransactionLt, prevHash: t.prevTransactionHash };
+    };
+    return { core: view(core), lean: view(lean) };
+}
+
+describe('lean transaction reader', () => {
+    const cases: [string, Omit<TxSpec, 'account' | 'lt' | 'now' | 'prevLt' | 'prevHash'>][] = [
+        ['internal with inline body and one out message', { src: B, value: 10n ** 9n, body: small, out: [{ dest: B, value: 5n, body: small }] }],
+        ['internal with a body in a ref and nested refs', { src: B, value: 1n, body: big }],
+        ['external with many out messages (dictionary forks)', { body: small, out: Array.from({ length: 7 }, (_, i) => ({ dest: i % 2 ? B : C, value: BigInt(i * 1000 + 1), body: i % 3 ? small : big, bounce: i % 2 === 0 })) }],
+        ['failed transaction with exit code', { src: B, value: 3n, body: small, success: false, exitCode: 1007 }],
+        ['deploy carrying a StateInit', { src: B, value: 2n, body: odd, deploy: true, init: { code: small, data: big } }],
+        ['bounced inbound message', { src: C, value: 9n, body: small, bounced: true }],
+        ['empty body', { src: B, value: 1n, body: Cell.EMPTY }],
+    ];
+    it.each(cases)('reads the same facts as @ton/core: %s', (_name, spec) => {
+        const { core, lean } = facts(spec);
+        expect(lean).toEqual(core);
+    });
+
+    it('rejects bytes that are not a BOC', () => {
+        expect(() => parseBoc(Buffer.from('not a boc at all'))).toThrow('bag of cells');
+    });
+});
+
+describe('native SHA-256 for @ton/core', () => {
+    it('keeps cell hashes identical', () => {
+        const before = big.hash().toString('hex');
+        const { installNativeSha256 } = require('../../../indexer/fastHash') as typeof import('../../../indexer/fastHash');
+        expect(installNativeSha256()).toBe(true);
+        const rebuilt = beginCell().storeUint(0xbb63ff93, 32).storeBuffer(Buffer.alloc(120, 3)).storeRef(beginCell().storeUint(1, 8).storeRef(beginCell().storeUint(2, 8)).endCell()).endCell();
+        expect(rebuilt.hash().toString('hex')).toBe(before);
+    });
+});
