@@ -30,6 +30,9 @@ export class Tokenizer {
     readonly endOfGeneration: Set<number>;
     private readonly pieceToId = new Map<string, number>();
     private readonly userDefined: string[];
+    /** First UTF-16 unit of every user-defined piece: a cheap test before trying them at a position. */
+    private readonly userDefinedStarts = new Set<number>();
+    private readonly utf8 = new TextEncoder();
     private readonly byteIds = new Int32Array(256).fill(-1);
     /** Raw bytes each id decodes to (empty for control tokens). */
     private readonly idBytes: Uint8Array[];
@@ -67,6 +70,7 @@ export class Tokenizer {
         });
         // Longest first, so a marker that is a prefix of another never shadows it.
         this.userDefined = ud.sort((a, b) => b.length - a.length);
+        for (const u of ud) this.userDefinedStarts.add(u.charCodeAt(0));
         this.endOfGeneration = new Set([this.eos, ...(opts.extraEnd ?? [])]);
     }
 
@@ -126,7 +130,7 @@ export class Tokenizer {
         const frozen: boolean[] = [];
         let i = 0;
         outer: while (i < s.length) {
-            if (this.userDefined.length && (s.charCodeAt(i) === 60 /* < */ || s.charCodeAt(i) < 128)) {
+            if (this.userDefinedStarts.has(s.charCodeAt(i))) {
                 for (const u of this.userDefined) {
                     if (s.startsWith(u, i)) {
                         text.push(u);
@@ -207,7 +211,7 @@ export class Tokenizer {
                 out.push(id);
                 continue;
             }
-            for (const b of new TextEncoder().encode(piece)) {
+            for (const b of this.utf8.encode(piece)) {
                 const bid = this.byteIds[b];
                 out.push(bid >= 0 ? bid : this.unk);
             }
