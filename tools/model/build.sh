@@ -4,7 +4,7 @@
 # Not run by CI. Takes ~15-25 min on one core. Usage: tools/model/build.sh [out-dir] (default /tmp/tiny-model)
 set -eu
 if [ "${1:-}" = "--help" ]; then
-    sed -n '2,5p' "$0" | sed 's/^# //'
+    sed -n '2,4p' "$0" | sed 's/^# //'
     echo "env: STEPS (1500), SEED (1234), STORIES (40000), OMP_NUM_THREADS (1; more threads were slower on 2 shared cores)"
     exit 0
 fi

@@ -254,6 +254,8 @@ def main():
                               "elapsed_s": round(el, 1)}), flush=True)
         if a.checkpoint and (step + 1) % 100 == 0:
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step + 1}, a.checkpoint)
+    if a.checkpoint:
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": a.steps}, a.checkpoint)
     model.eval()
     ids = greedy(model, sp, [sp.bos_id()] + sp.encode("Once upon a time"), 120)
     print(json.dumps({"event": "sample", "params": n_params, "text": sp.decode(ids)}), flush=True)
