@@ -1,0 +1,70 @@
+/**
+ * The `cocoon` command: one entry point for every role. Subcommands delegate to the runnable module of
+ * the part they start (local chain, inference server, indexer, ...); each has its own --help.
+ */
+import { runChainCli } from '../localchain/main';
+
+interface Subcommand {
+    summary: string;
+    run(argv: string[]): Promise<number | void>;
+}
+
+const commands: Record<string, Subcommand> = {
+    up: {
+        summary: 'start the whole local network (chain, model, indexer + explorer, ...) with a persistent data dir',
+        run: async (argv) => (await import('./up')).runUp(argv),
+    },
+    chain: {
+        summary: 'run the embedded local TON chain (toncenter v2 + ton-api-v4 APIs, faucet, funded wallets)',
+        run: (argv) => runChainCli(argv),
+    },
+    model: {
+        summary: 'inference: `model serve` runs the embedded OpenAI-compatible model server; `model probe` checks a backend',
+        run: async (argv) => (await import('../inference/cli')).main(argv),
+    },
+    indexer: {
+        summary: 'run the indexer (chain -> database) and its query API + explorer; `indexer migrate|verify|rebuild`',
+        run: async (argv) => (await import('../../indexer/main')).main(argv),
+    },
+};
+
+function help(): string {
+    const width = Math.max(...Object.keys(commands).map((c) => c.length));
+    return [
+        'Usage: cocoon <command> [options]     (from a checkout: npx ts-node node/cli/cocoon.ts, or npm run cocoon --)',
+        '',
+        'Cocoon: confidential AI inference on TON. Commands:',
+        ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+        '',
+        'Run `cocoon <command> --help` for the options of a command. Every option also has an environment',
+        'variable (COCOON_*), shown in that help.',
+        '',
+    ].join('\n');
+}
+
+export async function cocoon(argv: string[]): Promise<number> {
+    const [name, ...rest] = argv;
+    if (!name || name === '-h' || name === '--help' || name === 'help') {
+        process.stdout.write(help());
+        return name ? 0 : 1;
+    }
+    const cmd = commands[name];
+    if (!cmd) {
+        process.stderr.write(`cocoon: unknown command '${name}'\n\n${help()}`);
+        return 2;
+    }
+    const code = await cmd.run(rest);
+    return typeof code === 'number' ? code : 0;
+}
+
+if (require.main === module) {
+    cocoon(process.argv.slice(2)).then(
+        (code) => {
+            if (code !== 0) process.exitCode = code;
+        },
+        (e: Error) => {
+            process.stderr.write(`cocoon: ${e.message}\n`);
+            process.exit(1);
+        },
+    );
+}
