@@ -61,7 +61,9 @@ export async function openDatabase(opts: DatabaseOptions = {}): Promise<Database
 
 async function openPostgres(url: string, opts: DatabaseOptions): Promise<Database> {
     const { Pool } = await import('pg');
-    const pool = new Pool({ connectionString: url, max: opts.poolSize ?? 10 });
+    // Asynchronous commit: a crash may lose the last few commits but never leaves a partial one, and the
+    // ingest re-reads everything after its cursors, so durability of each commit buys nothing here.
+    const pool = new Pool({ connectionString: url, max: opts.poolSize ?? 10, options: '-c synchronous_commit=off' });
     pool.on('error', () => {
         // An idle client lost its connection; the pool replaces it and the next query reports real errors.
     });
@@ -92,6 +94,8 @@ async function openPglite(opts: DatabaseOptions): Promise<Database> {
     if (opts.dataDir) fs.mkdirSync(opts.dataDir, { recursive: true });
     const pg = new PGlite({ dataDir: opts.dataDir, loadDataDir: opts.loadDataDir });
     await pg.waitReady;
+    // Same reasoning as for PostgreSQL: the ingest resumes from its cursors after a crash.
+    await pg.exec('set synchronous_commit = off');
     const { drizzle } = await import('drizzle-orm/pglite');
     const db = drizzle(pg, { schema }) as unknown as Db;
     if (!opts.skipMigrate) {
