@@ -336,12 +336,20 @@ export class IngestEngine {
         this.applyState(acc, state);
         const changes: RootChange[] = [];
         if (acc.kind === 'root') {
-            for (const p of txs) {
-                if (!p.decoded.success || (this.opts.isRootConfigChange && !this.opts.isRootConfigChange(p.decoded.opName))) continue;
-                if ((p.chain.seqno ?? 0) > finalSeqno) continue;
-                const at = await states.read(acc, p.chain.seqno ?? head.seqno);
-                if (at.kindState?.kind !== 'root') continue;
-                changes.push({ lt: p.chain.lt, hash: p.chain.hash, utime: p.chain.utime, change: p.decoded.opName ?? (p.decoded.deployed ? 'deploy' : 'unknown'), config: at.kindState.config });
+            const changing = txs.filter(
+                (p) => p.decoded.success && (p.chain.seqno ?? 0) <= finalSeqno && (!this.opts.isRootConfigChange || this.opts.isRootConfigChange(p.decoded.opName) || p.decoded.deployed),
+            );
+            const label = (p: Pending) => p.decoded.opName ?? (p.decoded.deployed ? 'deploy' : 'unknown');
+            if (states.historical) {
+                // The chain keeps old states: each change gets the configuration right after it.
+                for (const p of changing) {
+                    const at = await states.read(acc, p.chain.seqno ?? head.seqno);
+                    if (at.kindState?.kind === 'root') changes.push({ lt: p.chain.lt, hash: p.chain.hash, utime: p.chain.utime, change: label(p), config: at.kindState.config });
+                }
+            } else if (changing.length && state.kindState?.kind === 'root') {
+                // Only the current state is readable (the local chain): changes seen in one cycle share one entry.
+                const last = changing[changing.length - 1];
+                changes.push({ lt: last.chain.lt, hash: last.chain.hash, utime: last.chain.utime, change: changing.map(label).join(','), config: state.kindState.config });
             }
         }
         return { state, txs, changes };

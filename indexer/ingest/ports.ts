@@ -31,6 +31,8 @@ export interface Classification extends KnownAccount {
 }
 
 export interface StateReader {
+    /** True when read() at an old seqno returns that block's state (archive nodes); false: always the latest. */
+    historical?: boolean;
     /** Current state of a known account at block `seqno`, parsed for its kind. */
     read(account: KnownAccount, seqno: number): Promise<AccountState>;
     /**
