@@ -1,0 +1,81 @@
+/** Layout (header, navigation, search box) and the route table. */
+import { useState, type FormEvent } from 'react';
+import { Empty } from './components';
+import { link, navigate, useRoute, type Route } from './router';
+import { AddressPage, ClientPage, ClientsPage, ProxiesPage, ProxyPage, WorkerPage, WorkersPage } from './pages/Contracts';
+import { GovernancePage } from './pages/Governance';
+import { ModelsPage } from './pages/Models';
+import { OverviewPage } from './pages/Overview';
+import { SearchPage } from './pages/Search';
+import { TransactionPage, TransactionsPage } from './pages/Transactions';
+
+const NAV: [string, string][] = [
+    ['', 'Overview'],
+    ['proxies', 'Proxies'],
+    ['workers', 'Workers'],
+    ['clients', 'Clients'],
+    ['transactions', 'Transactions'],
+    ['governance', 'Governance'],
+    ['models', 'Models'],
+];
+
+function page(route: Route) {
+    const [section, id] = route.parts;
+    const q = route.query;
+    switch (section ?? '') {
+        case '':
+            return <OverviewPage />;
+        case 'proxies':
+            return id ? <ProxyPage key={id} address={id} /> : <ProxiesPage query={q} />;
+        case 'workers':
+            return id ? <WorkerPage key={id} address={id} /> : <WorkersPage query={q} />;
+        case 'clients':
+            return id ? <ClientPage key={id} address={id} /> : <ClientsPage query={q} />;
+        case 'transactions':
+            return id ? <TransactionPage key={id} hash={id} /> : <TransactionsPage query={q} />;
+        case 'address':
+            return id ? <AddressPage key={id} address={id} /> : <Empty>No address given.</Empty>;
+        case 'governance':
+            return <GovernancePage />;
+        case 'models':
+            return <ModelsPage query={q} />;
+        case 'search':
+            return <SearchPage query={q} />;
+        default:
+            return <Empty>No such page: {section}.</Empty>;
+    }
+}
+
+export function App() {
+    const route = useRoute();
+    const [q, setQ] = useState(route.query.get('q') ?? '');
+    const [menuOpen, setMenuOpen] = useState(false);
+    const submit = (e: FormEvent) => {
+        e.preventDefault();
+        if (q.trim()) navigate(`${link('search')}?q=${encodeURIComponent(q.trim())}`);
+    };
+    const current = route.parts[0] ?? '';
+    return (
+        <>
+            <header>
+                <a className="brand" href="#/">
+                    Cocoon explorer
+                </a>
+                <button type="button" className="menu" aria-label="menu" onClick={() => setMenuOpen((o) => !o)}>
+                    ☰
+                </button>
+                <nav className={menuOpen ? 'open' : ''} onClick={() => setMenuOpen(false)}>
+                    {NAV.map(([path, label]) => (
+                        <a key={label} href={`#/${path}`} className={current === path || (current === 'address' && path === '') ? 'active' : ''} data-nav={path || 'overview'}>
+                            {label}
+                        </a>
+                    ))}
+                </nav>
+                <form className="search" onSubmit={submit} role="search">
+                    <input type="search" placeholder="Address, tx hash, model…" value={q} onChange={(e) => setQ(e.target.value)} aria-label="search" data-testid="search-input" />
+                </form>
+            </header>
+            <main>{page(route)}</main>
+        </>
+    );
+}

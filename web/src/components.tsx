@@ -1,0 +1,167 @@
+/** Small shared view pieces: load states, values, links, tables. */
+import type { ReactNode } from 'react';
+import type { AccountKind } from '../../indexer/api/types';
+import type { Loadable } from './api';
+import { formatInt, formatTon, shortAddress, shortHash } from './format';
+import { link } from './router';
+
+export function Loading({ what }: { what: string }) {
+    return (
+        <div className="state loading" role="status" data-state="loading">
+            Loading {what}…
+        </div>
+    );
+}
+
+export function ErrorBox({ error, retry }: { error: Error; retry?: () => void }) {
+    return (
+        <div className="state error" role="alert" data-state="error">
+            <strong>Could not load.</strong> {error.message}
+            {retry && (
+                <button type="button" onClick={retry}>
+                    Retry
+                </button>
+            )}
+        </div>
+    );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+    return (
+        <div className="state empty" data-state="empty">
+            {children}
+        </div>
+    );
+}
+
+/** Renders a Loadable: loading, error, or the content. */
+export function Load<T>({ what, value, children }: { what: string; value: Loadable<T> & { reload?: () => void }; children: (data: T) => ReactNode }) {
+    if (value.status === 'loading') return <Loading what={what} />;
+    if (value.status === 'error') return <ErrorBox error={value.error} retry={value.reload} />;
+    return <>{children(value.data)}</>;
+}
+
+export function Ton({ nano, testId }: { nano: string | null | undefined; testId?: string }) {
+    return (
+        <span className="num ton" data-testid={testId} data-nano={nano ?? ''} title={nano ? `${nano} nanoTON` : undefined}>
+            {formatTon(nano)}
+            <span className="unit"> TON</span>
+        </span>
+    );
+}
+
+export function Int({ value, testId }: { value: string | number | null | undefined; testId?: string }) {
+    return (
+        <span className="num" data-testid={testId}>
+            {formatInt(value)}
+        </span>
+    );
+}
+
+const PAGE_OF: Partial<Record<AccountKind, string>> = { proxy: 'proxies', client: 'clients', worker: 'workers' };
+
+export function Addr({ address, kind, full }: { address: string | null | undefined; kind?: AccountKind | null; full?: boolean }) {
+    if (!address) return <span className="muted">—</span>;
+    const page = kind ? PAGE_OF[kind] : undefined;
+    const href = page ? link(page, address) : link('address', address);
+    return (
+        <a className="addr mono" href={href} title={address}>
+            {full ? address : shortAddress(address)}
+        </a>
+    );
+}
+
+export function TxLink({ hash }: { hash: string }) {
+    return (
+        <a className="mono" href={link('transactions', hash)} title={hash}>
+            {shortHash(hash)}
+        </a>
+    );
+}
+
+export function StateBadge({ state }: { state: string }) {
+    return <span className={`badge state-${state}`}>{state}</span>;
+}
+
+export function Ok({ success, exitCode }: { success: boolean; exitCode: number | null }) {
+    return success ? <span className="badge ok">ok</span> : <span className="badge fail">failed{exitCode !== null ? ` (exit ${exitCode})` : ''}</span>;
+}
+
+/** Definition list of label/value rows. */
+export function Fields({ rows, testId }: { rows: [string, ReactNode][]; testId?: string }) {
+    return (
+        <dl className="fields" data-testid={testId}>
+            {rows.map(([k, v]) => (
+                <div key={k} className="field">
+                    <dt>{k}</dt>
+                    <dd>{v}</dd>
+                </div>
+            ))}
+        </dl>
+    );
+}
+
+export interface Column<T> {
+    title: string;
+    cell: (row: T) => ReactNode;
+    className?: string;
+}
+
+export function Table<T>({ rows, columns, rowKey, testId }: { rows: T[]; columns: Column<T>[]; rowKey: (row: T) => string; testId?: string }) {
+    return (
+        <div className="table-wrap">
+            <table data-testid={testId}>
+                <thead>
+                    <tr>
+                        {columns.map((c) => (
+                            <th key={c.title} className={c.className}>
+                                {c.title}
+                            </th>
+                        ))}
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.map((r) => (
+                        <tr key={rowKey(r)} data-key={rowKey(r)}>
+                            {columns.map((c) => (
+                                <td key={c.title} className={c.className} data-label={c.title}>
+                                    {c.cell(r)}
+                                </td>
+                            ))}
+                        </tr>
+                    ))}
+                </tbody>
+            </table>
+        </div>
+    );
+}
+
+/** A paged list with load/empty/error states and a "Load more" button. */
+export function PagedTable<T>({
+    list,
+    columns,
+    rowKey,
+    what,
+    testId,
+}: {
+    list: { items: T[]; status: 'loading' | 'error' | 'ok'; error: Error | null; hasMore: boolean; loadingMore: boolean; more(): void; reload(): void };
+    columns: Column<T>[];
+    rowKey: (row: T) => string;
+    what: string;
+    testId?: string;
+}) {
+    if (list.status === 'loading') return <Loading what={what} />;
+    if (list.status === 'error') return <ErrorBox error={list.error ?? new Error('unknown error')} retry={list.reload} />;
+    if (list.items.length === 0) return <Empty>No {what} yet.</Empty>;
+    return (
+        <>
+            <Table rows={list.items} columns={columns} rowKey={rowKey} testId={testId} />
+            {list.error && <ErrorBox error={list.error} retry={list.more} />}
+            {list.hasMore && (
+                <button type="button" className="more" onClick={list.more} disabled={list.loadingMore}>
+                    {list.loadingMore ? 'Loading…' : 'Load more'}
+                </button>
+            )}
+        </>
+    );
+}

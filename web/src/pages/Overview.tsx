@@ -1,0 +1,182 @@
+/** Network totals, a daily chart and the live feed of new transactions. */
+import { useEffect, useMemo, useState } from 'react';
+import type { DailyStat, Overview as OverviewData, Page, StateCounts, TransactionInfo } from '../../../indexer/api/types';
+import { apiBase, useApi } from '../api';
+import { DailyChart, type Series } from '../Chart';
+import { Addr, Empty, Int, Load, Ok, Ton, TxLink } from '../components';
+import { formatInt, formatTime, formatTon, nanoToChartNumber } from '../format';
+
+type Metric = 'txCount' | 'tokensCharged' | 'tonCharged' | 'workersPaid' | 'commission' | 'deposits';
+const METRICS: Record<Metric, { label: string; ton: boolean }> = {
+    txCount: { label: 'Transactions', ton: false },
+    tokensCharged: { label: 'Tokens charged', ton: false },
+    tonCharged: { label: 'TON charged', ton: true },
+    workersPaid: { label: 'Paid to workers (TON)', ton: true },
+    commission: { label: 'Proxy commission (TON)', ton: true },
+    deposits: { label: 'Deposits (TON)', ton: true },
+};
+
+function Stat({ label, children, testId }: { label: string; children: React.ReactNode; testId: string }) {
+    return (
+        <div className="stat" data-testid={testId}>
+            <div className="stat-label">{label}</div>
+            <div className="stat-value">{children}</div>
+        </div>
+    );
+}
+
+function Counts({ c }: { c: StateCounts }) {
+    return (
+        <span className="muted small">
+            {c.normal} active · {c.closing} closing · {c.closed} closed{c.outdated ? ` · ${c.outdated} outdated` : ''}
+        </span>
+    );
+}
+
+function Daily() {
+    const daily = useApi<Page<DailyStat>>('/api/stats/daily?order=desc&limit=120');
+    const [metric, setMetric] = useState<Metric>('txCount');
+    const series = useMemo<Series | null>(() => {
+        if (daily.status !== 'ok' || daily.data.items.length === 0) return null;
+        const days = [...daily.data.items].reverse();
+        const m = METRICS[metric];
+        return {
+            label: m.label,
+            x: days.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000),
+            y: days.map((d) => {
+                const v = d[metric];
+                return typeof v === 'number' ? v : m.ton ? nanoToChartNumber(v) : Number(v);
+            }),
+            format: (v) => (m.ton ? `${v.toLocaleString('en-US', { maximumFractionDigits: 3 })}` : formatInt(Math.round(v))),
+        };
+    }, [daily, metric]);
+    return (
+        <section className="card">
+            <div className="card-head">
+                <h2>Per day</h2>
+                <select aria-label="metric" value={metric} onChange={(e) => setMetric(e.target.value as Metric)} data-testid="metric">
+                    {Object.entries(METRICS).map(([k, m]) => (
+                        <option key={k} value={k}>
+                            {m.label}
+                        </option>
+                    ))}
+                </select>
+            </div>
+            <Load what="daily statistics" value={daily}>
+                {(page) =>
+                    page.items.length === 0 || !series ? (
+                        <Empty>No daily statistics yet.</Empty>
+                    ) : (
+                        <>
+                            <DailyChart series={series} />
+                            <p className="muted small" data-testid="daily-range">
+                                {page.items.length} days, {page.items[page.items.length - 1].day} to {page.items[0].day}
+                            </p>
+                        </>
+                    )
+                }
+            </Load>
+        </section>
+    );
+}
+
+const FEED_MAX = 25;
+
+/** Subscribes to /api/events/stream and keeps the newest transactions. */
+function LiveFeed() {
+    const [items, setItems] = useState<TransactionInfo[]>([]);
+    const [state, setState] = useState<'connecting' | 'live' | 'reconnecting'>('connecting');
+    useEffect(() => {
+        const es = new EventSource(`${apiBase()}/api/events/stream?types=transaction`);
+        es.onopen = () => setState('live');
+        // EventSource reconnects by itself (retry: 2000 from the server) and resumes with Last-Event-ID.
+        es.onerror = () => setState('reconnecting');
+        es.addEventListener('transaction', (ev) => {
+            const tx = JSON.parse((ev as MessageEvent<string>).data) as TransactionInfo;
+            setItems((prev) => [tx, ...prev.filter((p) => p.hash !== tx.hash)].slice(0, FEED_MAX));
+        });
+        return () => es.close();
+    }, []);
+    return (
+        <section className="card">
+            <div className="card-head">
+                <h2>Live</h2>
+                <span className={`badge live-${state}`} data-testid="feed-state">
+                    {state}
+                </span>
+            </div>
+            {items.length === 0 ? (
+                <Empty>Waiting for new transactions…</Empty>
+            ) : (
+                <ul className="feed" data-testid="live-feed">
+                    {items.map((t) => (
+                        <li key={t.hash} data-hash={t.hash}>
+                            <TxLink hash={t.hash} /> <span className="op">{t.opName ?? t.op ?? 'no message'}</span> on <Addr address={t.account} kind={t.accountKind} />{' '}
+                            <Ton nano={t.inValue} /> <Ok success={t.success} exitCode={t.exitCode} /> <span className="muted small">{formatTime(t.utime)}</span>
+                        </li>
+                    ))}
+                </ul>
+            )}
+        </section>
+    );
+}
+
+export function OverviewPage() {
+    const ov = useApi<OverviewData>('/api/overview');
+    return (
+        <>
+            <h1>Overview</h1>
+            <Load what="overview" value={ov}>
+                {(o) => (
+                    <>
+                        <div className="stats" data-testid="totals">
+                            <Stat label="Deposited by clients" testId="total-deposits">
+                                <Ton nano={o.totals.deposits} />
+                            </Stat>
+                            <Stat label="Charged to clients" testId="total-tonCharged">
+                                <Ton nano={o.totals.tonCharged} />
+                            </Stat>
+                            <Stat label="Refunded to clients" testId="total-refunds">
+                                <Ton nano={o.totals.refunds} />
+                            </Stat>
+                            <Stat label="Worker earnings" testId="total-workersPaid">
+                                <Ton nano={o.totals.workersPaid} />
+                            </Stat>
+                            <Stat label="Proxy commission" testId="total-commission">
+                                <Ton nano={o.totals.commission} />
+                            </Stat>
+                            <Stat label="Commission withdrawn" testId="total-commissionWithdrawn">
+                                <Ton nano={o.totals.commissionWithdrawn} />
+                            </Stat>
+                            <Stat label="Tokens served (charged)" testId="total-tokensCharged">
+                                <Int value={o.totals.tokensCharged} />
+                            </Stat>
+                            <Stat label="Tokens paid to workers" testId="total-tokensPaid">
+                                <Int value={o.totals.tokensPaid} />
+                            </Stat>
+                            <Stat label="Transactions" testId="total-transactions">
+                                <Int value={o.totals.transactions} /> <span className="muted small">({formatInt(o.totals.failedTransactions)} failed)</span>
+                            </Stat>
+                            <Stat label="Proxies" testId="count-proxies">
+                                <Int value={o.proxies.total} /> <Counts c={o.proxies} />
+                            </Stat>
+                            <Stat label="Clients" testId="count-clients">
+                                <Int value={o.clients.total} /> <Counts c={o.clients} />
+                            </Stat>
+                            <Stat label="Workers" testId="count-workers">
+                                <Int value={o.workers.total} /> <Counts c={o.workers} />
+                            </Stat>
+                        </div>
+                        <p className="muted small" data-testid="index-status">
+                            Indexed to block {o.status.indexedSeqno ?? '—'} of {o.status.headSeqno ?? '—'}
+                            {o.status.lagSeconds !== null ? ` (${formatInt(o.status.lagSeconds)} s behind)` : ''}, {formatInt(o.status.pendingTransactions)} pending
+                            {o.root ? ` · price ${formatTon(o.root.pricePerToken)} TON/token` : ''}
+                        </p>
+                    </>
+                )}
+            </Load>
+            <Daily />
+            <LiveFeed />
+        </>
+    );
+}

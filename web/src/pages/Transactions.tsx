@@ -1,0 +1,181 @@
+/** Transactions: the list (filterable by account / op name / outcome) and one transaction with its events. */
+import type { EventInfo, TransactionDetail, TransactionInfo } from '../../../indexer/api/types';
+import { useApi, usePagedApi } from '../api';
+import { Addr, Fields, Int, Load, Ok, PagedTable, Table, Ton, TxLink, type Column } from '../components';
+import { formatTime } from '../format';
+import { link, navigate } from '../router';
+
+export const TX_COLUMNS: Column<TransactionInfo>[] = [
+    { title: 'Hash', cell: (t) => <TxLink hash={t.hash} /> },
+    { title: 'Time', cell: (t) => <span className="small">{formatTime(t.utime)}</span> },
+    { title: 'Account', cell: (t) => <Addr address={t.account} kind={t.accountKind} /> },
+    { title: 'Message', cell: (t) => <span className="op">{t.opName ?? t.op ?? (t.external ? 'external' : 'no body')}</span> },
+    { title: 'Value', cell: (t) => <Ton nano={t.inValue} />, className: 'right' },
+    { title: 'Fees', cell: (t) => <Ton nano={t.totalFees} />, className: 'right' },
+    { title: 'Result', cell: (t) => <Ok success={t.success} exitCode={t.exitCode} /> },
+];
+
+/** Transactions of one account (used by the detail pages). */
+export function AccountTransactions({ address }: { address: string }) {
+    const list = usePagedApi<TransactionInfo>(`/api/transactions?account=${encodeURIComponent(address)}&limit=20`);
+    return (
+        <section className="card">
+            <h2>Transactions</h2>
+            <PagedTable list={list} columns={TX_COLUMNS} rowKey={(t) => t.hash} what="transactions" testId="account-transactions" />
+        </section>
+    );
+}
+
+export function TransactionsPage({ query }: { query: URLSearchParams }) {
+    const params = new URLSearchParams();
+    for (const k of ['account', 'opName', 'success', 'kind']) {
+        const v = query.get(k);
+        if (v) params.set(k, v);
+    }
+    params.set('limit', '50');
+    const list = usePagedApi<TransactionInfo>(`/api/transactions?${params.toString()}`);
+    const setFilter = (k: string, v: string) => {
+        const next = new URLSearchParams(query);
+        if (v) next.set(k, v);
+        else next.delete(k);
+        const qs = next.toString();
+        navigate(`${link('transactions')}${qs ? `?${qs}` : ''}`);
+    };
+    return (
+        <>
+            <h1>Transactions</h1>
+            <div className="filters">
+                <label>
+                    Outcome{' '}
+                    <select value={query.get('success') ?? ''} onChange={(e) => setFilter('success', e.target.value)} data-testid="filter-success">
+                        <option value="">all</option>
+                        <option value="true">successful</option>
+                        <option value="false">failed</option>
+                    </select>
+                </label>
+                <label>
+                    Contract{' '}
+                    <select value={query.get('kind') ?? ''} onChange={(e) => setFilter('kind', e.target.value)} data-testid="filter-kind">
+                        <option value="">all</option>
+                        {['root', 'proxy', 'client', 'worker', 'wallet'].map((k) => (
+                            <option key={k} value={k}>
+                                {k}
+                            </option>
+                        ))}
+                    </select>
+                </label>
+                {query.get('opName') && (
+                    <button type="button" onClick={() => setFilter('opName', '')}>
+                        message: {query.get('opName')} ✕
+                    </button>
+                )}
+                {query.get('account') && (
+                    <button type="button" onClick={() => setFilter('account', '')}>
+                        account: {query.get('account')?.slice(0, 10)}… ✕
+                    </button>
+                )}
+            </div>
+            <PagedTable list={list} columns={TX_COLUMNS} rowKey={(t) => t.hash} what="transactions" testId="transactions" />
+        </>
+    );
+}
+
+const EVENT_COLUMNS: Column<EventInfo>[] = [
+    { title: '#', cell: (e) => e.idx },
+    { title: 'Event', cell: (e) => <span className="op">{e.type}</span> },
+    { title: 'Amount', cell: (e) => (e.amount === null ? '—' : <Ton nano={e.amount} />), className: 'right' },
+    { title: 'Tokens', cell: (e) => (e.tokens === null ? '—' : <Int value={e.tokens} />), className: 'right' },
+    {
+        title: 'Parties',
+        cell: (e) => (
+            <span className="parties">
+                {e.proxy && (
+                    <span>
+                        proxy <Addr address={e.proxy} kind="proxy" />
+                    </span>
+                )}
+                {e.client && (
+                    <span>
+                        client <Addr address={e.client} kind="client" />
+                    </span>
+                )}
+                {e.worker && (
+                    <span>
+                        worker <Addr address={e.worker} kind="worker" />
+                    </span>
+                )}
+                {e.owner && (
+                    <span>
+                        owner <Addr address={e.owner} />
+                    </span>
+                )}
+            </span>
+        ),
+    },
+    {
+        title: 'Decoded message',
+        cell: (e) => <pre className="payload">{JSON.stringify(e.payload, null, 1)}</pre>,
+    },
+];
+
+export function TransactionPage({ hash }: { hash: string }) {
+    const tx = useApi<TransactionDetail>(`/api/transactions/${encodeURIComponent(hash)}`);
+    return (
+        <>
+            <h1>Transaction</h1>
+            <Load what="transaction" value={tx}>
+                {(t) => (
+                    <>
+                        <section className="card">
+                            <Fields
+                                testId="tx-fields"
+                                rows={[
+                                    ['Hash', <span className="mono break" data-testid="tx-hash">{t.hash}</span>],
+                                    ['Logical time', <span className="mono">{t.lt}</span>],
+                                    ['Time', formatTime(t.utime)],
+                                    ['Block', t.blockSeqno ?? '—'],
+                                    ['Result', <Ok success={t.success} exitCode={t.exitCode} />],
+                                    ['Exit code', <span data-testid="tx-exit">{t.exitCode ?? '—'}</span>],
+                                    ['Action result code', t.actionResultCode ?? '—'],
+                                    ['Status', t.pending ? 'pending (block not final)' : 'final'],
+                                ]}
+                            />
+                        </section>
+                        <section className="card">
+                            <h2>Message trace</h2>
+                            <ol className="trace" data-testid="trace">
+                                <li>
+                                    {t.external ? 'external message' : <Addr address={t.source} />} →{' '}
+                                    <span className="op" data-testid="tx-op">
+                                        {t.opName ?? t.op ?? 'empty body'}
+                                    </span>{' '}
+                                    {t.op && t.opName && <span className="mono muted small">{t.op}</span>} carrying <Ton nano={t.inValue} testId="tx-value" /> →{' '}
+                                    <Addr address={t.account} kind={t.accountKind} /> ({t.accountKind}){t.bounced ? ' · bounced' : ''}
+                                </li>
+                                <li>
+                                    computed: <Ok success={t.success} exitCode={t.exitCode} />, fees <Ton nano={t.totalFees} testId="tx-fees" />
+                                    {t.aborted ? ', aborted' : ''}
+                                </li>
+                                <li>
+                                    sent {t.outMsgs} outgoing message{t.outMsgs === 1 ? '' : 's'}
+                                    {t.outMsgs > 0 && (
+                                        <>
+                                            {' '}
+                                            (<a href={`${link('transactions')}?account=${encodeURIComponent(t.account)}`}>account's transactions</a>)
+                                        </>
+                                    )}
+                                </li>
+                            </ol>
+                            <h3>Decoded events</h3>
+                            {t.events.length === 0 ? (
+                                <p className="muted">No decoded events.</p>
+                            ) : (
+                                <Table rows={t.events} columns={EVENT_COLUMNS} rowKey={(e) => e.id} testId="tx-events" />
+                            )}
+                        </section>
+                    </>
+                )}
+            </Load>
+        </>
+    );
+}
