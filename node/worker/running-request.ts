@@ -1,0 +1,147 @@
+/**
+ * One query at the worker (COCOON WorkerRunningRequest): validate the proxy's http.request, forward it
+ * to the inference backend, stream the answer back as proxy.queryAnswerEx + proxy.queryAnswerPartEx,
+ * and close with final_info carrying the adjusted token counts (and a signed receipt).
+ * Billing reads the backend's own `usage` (SSE, NDJSON or JSON), never the worker's guess.
+ */
+import { createHash } from 'crypto';
+import type { Backend } from '../inference';
+import { BackendError } from '../inference/adapter/backend';
+import { decodeFunction, encode, type http_request, type http_header, type proxy_QueryAnswerEx, type proxy_queryFinalInfo, type proxy_runQueryEx } from '../protocol';
+import { encodeReceipt, signReceipt, tokensToReceipt } from '../common/receipt';
+import { adjustUsage, type AdjustedTokens, type TokenPricing } from '../common/tokens';
+import { RequestValidationError, validateRequest } from './validate';
+
+export interface WorkerQueryContext {
+    backend: Backend;
+    /** Full model name this worker serves (`Org/Name@commit:verity`). */
+    servedModel: string;
+    pricing: TokenPricing;
+    /** The worker's attested Ed25519 key, used to sign receipts. */
+    receiptKey: { publicKey: Buffer; secretKey: Buffer };
+    /** Sends one answer piece to the proxy (tcp.packet). */
+    send(piece: proxy_QueryAnswerEx): void;
+    /** Aborted when the proxy goes away or cancels. */
+    signal?: AbortSignal;
+    now?: () => number;
+}
+
+export interface WorkerQueryOutcome {
+    status: number;
+    tokens: AdjustedTokens;
+    responseBytes: number;
+    error: string | null;
+}
+
+const ZERO: AdjustedTokens = { prompt: 0n, cached: 0n, completion: 0n, reasoning: 0n, total: 0n };
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+
+function tokensUsedTl(t: AdjustedTokens) {
+    return {
+        _: 'tokensUsed' as const,
+        prompt_tokens_used: t.prompt,
+        cached_tokens_used: t.cached,
+        completion_tokens_used: t.completion,
+        reasoning_tokens_used: t.reasoning,
+        total_tokens_used: t.total,
+    };
+}
+
+export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise<WorkerQueryOutcome> {
+    const now = ctx.now ?? (() => Date.now() / 1000);
+    const started = now();
+    const finalInfo = (tokens: AdjustedTokens, debug?: string): proxy_queryFinalInfo => ({
+        _: 'proxy.queryFinalInfo',
+        flags: (debug ? 1 : 0) | 2,
+        tokens_used: tokensUsedTl(tokens),
+        worker_debug: debug,
+        worker_start_time: started,
+        worker_end_time: now(),
+    });
+    const fail = (code: number, error: string, tokens: AdjustedTokens = ZERO): WorkerQueryOutcome => {
+        ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: code, error, flags: 1, final_info: finalInfo(tokens) });
+        return { status: code, tokens, responseBytes: 0, error };
+    };
+
+    let request: http_request;
+    try {
+        const fn = decodeFunction(q.query);
+        if (fn._ !== 'http.request') return fail(400, `query must be a TL http.request, got ${fn._}`);
+        request = fn;
+    } catch {
+        return fail(400, 'query is not a TL http.request');
+    }
+    let validated;
+    try {
+        validated = validateRequest(request.url, request.payload, ctx.servedModel);
+    } catch (e) {
+        if (e instanceof RequestValidationError) return fail(400, e.message);
+        throw e;
+    }
+
+    const timeoutMs = Math.max(1, Math.floor(q.timeout * 0.95 * 1000));
+    let res;
+    try {
+        res = await ctx.backend.post(validated.endpoint.replace(/^\/v1/, ''), validated.body, { signal: ctx.signal, timeoutMs, idleTimeoutMs: timeoutMs });
+    } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        return fail(502, `inference backend failed: ${msg}`);
+    }
+
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let first = true;
+    const headers: http_header[] = Object.entries(res.headers)
+        .filter(([k]) => !HOP_BY_HOP.has(k.toLowerCase()))
+        .map(([name, value]) => ({ _: 'http.header' as const, name, value }));
+    headers.push({ _: 'http.header', name: 'X-Cocoon-Worker-Start', value: started.toFixed(6) });
+    const sendPiece = (chunk: Buffer) => {
+        hash.update(chunk);
+        bytes += chunk.length;
+        if (first) {
+            first = false;
+            const response = encode({ _: 'http.response', http_version: 'HTTP/1.1', status_code: res.status, reason: res.ok ? 'OK' : 'Error', headers: [...headers, { _: 'http.header', name: 'Transfer-Encoding', value: 'chunked' }], payload: chunk });
+            ctx.send({ _: 'proxy.queryAnswerEx', request_id: q.request_id, answer: response, flags: 0 });
+        } else {
+            ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: chunk, flags: 0 });
+        }
+    };
+
+    let streamError: string | null = null;
+    try {
+        for await (const chunk of res.body) sendPiece(Buffer.from(chunk));
+    } catch (e) {
+        streamError = e instanceof Error ? e.message : String(e);
+    }
+    let usage = null;
+    try {
+        usage = (await res.usage).usage;
+    } catch (e) {
+        usage = e instanceof BackendError ? e.report?.usage ?? null : null;
+        streamError ??= e instanceof Error ? e.message : String(e);
+    }
+    const tokens = usage ? adjustUsage(usage, q.coefficient, ctx.pricing) : ZERO;
+    if (streamError && first) return fail(502, `inference backend failed: ${streamError}`, tokens);
+
+    const receipt = signReceipt(
+        {
+            requestId: q.request_id.toString('hex'),
+            model: ctx.servedModel,
+            coefficient: q.coefficient.toString(),
+            tokens: tokensToReceipt(tokens),
+            status: res.status,
+            responseSha256: hash.digest('hex'),
+            responseBytes: bytes,
+            issuedAt: Math.floor(now()),
+        },
+        ctx.receiptKey,
+    );
+    if (streamError) {
+        // Bytes already reached the client: bill what the backend reported and end with an error.
+        ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 502, error: `stream interrupted: ${streamError}`, flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
+        return { status: 502, tokens, responseBytes: bytes, error: streamError };
+    }
+    if (first) sendPiece(Buffer.alloc(0));
+    ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: Buffer.alloc(0), flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
+    return { status: res.status, tokens, responseBytes: bytes, error: null };
+}

@@ -1,0 +1,97 @@
+import { randomBytes } from 'crypto';
+import { keyPairFromSeed } from '@ton/crypto';
+import { createBackend, startEmbeddedServer, type Backend } from '../../../node/inference';
+import { decodeAs, encode, type proxy_QueryAnswerEx, type proxy_runQueryEx } from '../../../node/protocol';
+import { decodeReceipt, verifyReceipt } from '../../../node/common/receipt';
+import { adjustUsage, type TokenPricing } from '../../../node/common/tokens';
+import { runWorkerQuery } from '../../../node/worker/running-request';
+
+jest.setTimeout(60_000);
+
+const MODEL = 'cocoon/tiny-stories-1m@local:0';
+const pricing: TokenPricing = { pricePerToken: 20n, promptMultiplier: 10000n, cachedMultiplier: 1000n, completionMultiplier: 40000n, reasoningMultiplier: 20000n };
+const key = keyPairFromSeed(Buffer.alloc(32, 9));
+
+function query(body: unknown, url = '/v1/chat/completions'): proxy_runQueryEx {
+    const payload = Buffer.from(JSON.stringify(body));
+    return {
+        _: 'proxy.runQueryEx',
+        query: encode({ _: 'http.request', method: 'POST', url, http_version: 'HTTP/1.1', headers: [{ _: 'http.header', name: 'Content-Type', value: 'application/json' }], payload }),
+        signed_payment: { _: 'proxy.signedPaymentEmpty' },
+        coefficient: 1500n,
+        timeout: 30,
+        request_id: randomBytes(32),
+        flags: 0,
+    };
+}
+
+/** Reassembles what a proxy would relay: the HTTP response, its body bytes and the final info. */
+function collect(pieces: proxy_QueryAnswerEx[]) {
+    const first = pieces[0];
+    const response = first._ === 'proxy.queryAnswerEx' ? decodeAs('http.Response', first.answer) : null;
+    const body = Buffer.concat([response?.payload ?? Buffer.alloc(0), ...pieces.slice(1).map((p) => (p._ === 'proxy.queryAnswerPartEx' ? p.answer : Buffer.alloc(0)))]);
+    const last = pieces[pieces.length - 1];
+    return { response, body, last, final: last.final_info };
+}
+
+describe('worker query pipeline', () => {
+    let server: Awaited<ReturnType<typeof startEmbeddedServer>>;
+    let backend: Backend;
+
+    beforeAll(async () => {
+        server = await startEmbeddedServer({ port: 0 });
+        backend = createBackend({ baseUrl: server.url });
+    });
+    afterAll(async () => {
+        backend?.close();
+        await server?.close();
+    });
+
+    it.each([false, true])('serves a chat completion (stream=%s), bills the backend usage and signs a receipt', async (stream) => {
+        const pieces: proxy_QueryAnswerEx[] = [];
+        const q = query({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 12, stream });
+        const out = await runWorkerQuery(q, { backend, servedModel: MODEL, pricing, receiptKey: key, send: (p) => pieces.push(p) });
+        const { response, body, last, final } = collect(pieces);
+        expect(response?.status_code).toBe(200);
+        expect(last).toMatchObject({ _: 'proxy.queryAnswerPartEx', flags: 1 });
+        const text = body.toString();
+        let usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens: number }; completion_tokens_details?: { reasoning_tokens: number } };
+        if (stream) {
+            expect(text).toContain('data: [DONE]');
+            const chunks = text.split('\n\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)));
+            usage = chunks.filter((c) => c.usage).pop().usage;
+        } else {
+            usage = JSON.parse(text).usage;
+        }
+        const expected = adjustUsage({ promptTokens: usage.prompt_tokens, cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? 0, completionTokens: usage.completion_tokens, reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0 }, 1500n, pricing);
+        expect(out.tokens).toEqual(expected);
+        expect(final?.tokens_used.total_tokens_used).toBe(expected.total);
+        expect(expected.total).toBeGreaterThan(0n);
+        const receipt = decodeReceipt(final?.worker_debug);
+        expect(receipt).not.toBeNull();
+        expect(verifyReceipt(receipt!, { workerKey: key.publicKey, requestId: q.request_id, body })).toEqual({ ok: true });
+        expect(verifyReceipt(receipt!, { body: Buffer.concat([body, Buffer.from('x')]) }).ok).toBe(false);
+        expect(verifyReceipt({ ...receipt!, tokens: { ...receipt!.tokens, total: '1' } }, {}).ok).toBe(false);
+    });
+
+    it('refuses invalid requests before the backend sees them', async () => {
+        const pieces: proxy_QueryAnswerEx[] = [];
+        const out = await runWorkerQuery(query({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], tools: [] }), { backend, servedModel: MODEL, pricing, receiptKey: key, send: (p) => pieces.push(p) });
+        expect(out).toMatchObject({ status: 400, tokens: { total: 0n } });
+        expect(pieces).toHaveLength(1);
+        expect(pieces[0]).toMatchObject({ _: 'proxy.queryAnswerErrorEx', error_code: 400, flags: 1 });
+        expect((pieces[0] as { error: string }).error).toMatch(/unknown option 'tools'/);
+        const bad = { ...query({}), query: Buffer.from('garbage!') };
+        expect((await runWorkerQuery(bad, { backend, servedModel: MODEL, pricing, receiptKey: key, send: () => undefined })).status).toBe(400);
+    });
+
+    it('reports a dead backend as a 502 error answer, billing nothing', async () => {
+        const dead = createBackend({ baseUrl: 'http://127.0.0.1:1/v1', timeoutMs: 2000 });
+        const pieces: proxy_QueryAnswerEx[] = [];
+        const out = await runWorkerQuery(query({ model: MODEL, messages: [{ role: 'user', content: 'x' }] }), { backend: dead, servedModel: MODEL, pricing, receiptKey: key, send: (p) => pieces.push(p) });
+        dead.close();
+        expect(out.status).toBe(502);
+        expect(out.tokens.total).toBe(0n);
+        expect(pieces[0]).toMatchObject({ _: 'proxy.queryAnswerErrorEx', error_code: 502 });
+    });
+});
