@@ -1,0 +1,327 @@
+/**
+ * The explorer in headless Chromium against the real indexer API server over a seeded database: every page
+ * shows the API's numbers, navigation and search work, the live feed shows a new transaction.
+ * Screenshots go to tests/artifacts/web/ (gitignored).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page as PwPage } from 'playwright-core';
+import { startApiServer, type ApiServer } from '../../indexer/api/server';
+import { events, transactions } from '../../indexer/db/schema';
+import { silentLogger } from '../../indexer/log';
+import type { ClientInfo, ModelsResponse, Overview, Page, ProxyInfo, RootConfig, RootConfigChange, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
+import { openTestDatabase, type TestDatabase } from '../indexer/helpers/db';
+import { BASE_UTIME, CLIENTS, MODEL, PROXIES, WORKERS, seed, txHash } from '../indexer/helpers/seed';
+import { formatInt, formatTon } from '../../web/src/format';
+
+const ROOT_DIR = path.resolve(__dirname, '../..');
+const WEB_DIST = path.join(ROOT_DIR, 'web', 'dist');
+const SHOTS = path.join(ROOT_DIR, 'tests', 'artifacts', 'web');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let database: TestDatabase;
+let server: ApiServer;
+let context: BrowserContext;
+let page: PwPage;
+let profileDir: string;
+
+async function api<T>(p: string): Promise<T> {
+    const res = await fetch(server.url + p);
+    if (!res.ok) throw new Error(`${p}: HTTP ${res.status}`);
+    return (await res.json()) as T;
+}
+
+async function open(hash: string): Promise<void> {
+    await page.goto(`${server.url}/#/${hash}`);
+}
+
+async function shot(name: string): Promise<void> {
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Text of the element with data-testid, once it is on the page. */
+async function text(testId: string): Promise<string> {
+    const el = page.getByTestId(testId).first();
+    await el.waitFor();
+    return ((await el.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+const tonText = (nano: string) => `${formatTon(nano)} TON`;
+
+/** Rows (data-key) of the table with this test id, waiting for it to render. */
+async function rowKeys(testId: string): Promise<string[]> {
+    await page.getByTestId(testId).waitFor();
+    return page.getByTestId(testId).locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
+}
+
+beforeAll(async () => {
+    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) {
+        execFileSync('npm', ['run', 'build:web'], { cwd: ROOT_DIR, stdio: 'inherit' });
+    }
+    fs.mkdirSync(SHOTS, { recursive: true });
+    database = await openTestDatabase();
+    await seed(database.db);
+    server = await startApiServer({
+        database,
+        log: silentLogger,
+        knownModels: [MODEL],
+        streamPollMs: 100,
+        webDir: WEB_DIST,
+        opcodes: [
+            { op: '0xbb63ff93', name: 'ext_client_charge_signed', receivers: ['client'] },
+            { op: '0xf172e6c2', name: 'ext_client_top_up', receivers: ['client'] },
+        ],
+    });
+    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+        executablePath: CHROMIUM,
+        headless: true,
+        viewport: { width: 1280, height: 900 },
+        // Without the background-networking flags Chromium keeps dialling Google on a closed network.
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (err) => console.error('page error:', err.message));
+});
+
+afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    await database?.close();
+    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
+});
+
+describe('explorer', () => {
+    it('overview shows the API totals, a daily chart and first contentful paint', async () => {
+        const ov = await api<Overview>('/api/overview');
+        await open('');
+        for (const k of ['deposits', 'tonCharged', 'refunds', 'workersPaid', 'commission', 'commissionWithdrawn'] as const) {
+            expect(await text(`total-${k}`)).toBe(`${k === 'deposits' ? 'Deposited by clients' : await page.getByTestId(`total-${k}`).locator('.stat-label').textContent()}${tonText(ov.totals[k])}`);
+            expect(await page.getByTestId(`total-${k}`).locator('[data-nano]').getAttribute('data-nano')).toBe(ov.totals[k]);
+        }
+        expect(await text('total-deposits')).toContain('96 TON');
+        expect(await page.getByTestId('total-tokensCharged').locator('.num').first().textContent()).toBe(formatInt(ov.totals.tokensCharged));
+        expect(await page.getByTestId('total-transactions').locator('.num').first().textContent()).toBe(String(ov.totals.transactions));
+        expect(await text('count-proxies')).toContain(`${ov.proxies.total} ${ov.proxies.normal} active · ${ov.proxies.closing} closing · ${ov.proxies.closed} closed · ${ov.proxies.outdated} outdated`);
+        expect(await text('count-clients')).toContain(`${ov.clients.total} `);
+        expect(await text('count-workers')).toContain(`${ov.workers.total} `);
+        expect(await text('index-status')).toContain(`Indexed to block ${ov.status.indexedSeqno} of ${ov.status.headSeqno}`);
+        const daily = await api<Page<unknown>>('/api/stats/daily');
+        expect(await text('daily-range')).toBe(`${daily.items.length} days, 2026-01-01 to 2026-01-03`);
+        await page.getByTestId('daily-chart').locator('canvas').waitFor();
+        await page.getByTestId('metric').selectOption('tonCharged');
+        await page.getByTestId('daily-chart').locator('canvas').waitFor();
+        const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
+        expect(typeof fcp).toBe('number');
+        console.log(`explorer first contentful paint: ${(fcp as number).toFixed(0)} ms`);
+        await shot('overview');
+    });
+
+    it('live feed shows a transaction inserted after the page opened', async () => {
+        await open('');
+        await page.getByTestId('feed-state').filter({ hasText: 'live' }).waitFor();
+        const hash = txHash(5000);
+        const lt = 990_000n;
+        await database.db.insert(transactions).values({ lt, hash, account: CLIENTS[2], accountKind: 'client', utime: BASE_UTIME + 500_000, op: 0xf172e6c2, opName: 'ext_client_top_up', inValue: 3_250_000_000n, success: true });
+        await database.db.insert(events).values({ txLt: lt, txHash: hash, idx: 0, type: 'deposit', account: CLIENTS[2], utime: BASE_UTIME + 500_000, success: true, client: CLIENTS[2], amount: 3_250_000_000n, payload: {} });
+        server.api.hub.poke();
+        const item = page.getByTestId('live-feed').locator(`li[data-hash="${hash}"]`);
+        await item.waitFor({ timeout: 10_000 });
+        const t = ((await item.textContent()) ?? '').replace(/\s+/g, ' ');
+        expect(t).toContain('ext_client_top_up');
+        expect(t).toContain('3.25 TON');
+        await shot('overview-live');
+        // The feed links to the transaction page.
+        await item.locator('a').first().click();
+        await page.waitForURL(`**/#/transactions/${hash}`);
+        expect(await text('tx-hash')).toBe(hash);
+    });
+
+    it('proxies list and detail match the API, with related clients and workers', async () => {
+        const list = await api<Page<ProxyInfo>>('/api/proxies?sort=lastActivity');
+        await open('proxies');
+        expect(await rowKeys('proxies')).toEqual(list.items.map((p) => p.address));
+        for (const p of list.items) {
+            const row = page.getByTestId('proxies').locator(`tr[data-key="${p.address}"]`);
+            expect(await row.locator('td[data-label="Stake"] [data-nano]').getAttribute('data-nano')).toBe(p.stake);
+            expect((await row.locator('td[data-label="Commission earned"]').textContent())?.trim()).toBe(tonText(p.commissionEarned));
+        }
+        await shot('proxies');
+        // Sorting is part of the URL.
+        await page.getByTestId('sort').selectOption('stake');
+        await page.waitForURL('**/#/proxies?sort=stake');
+        const byStake = await api<Page<ProxyInfo>>('/api/proxies?sort=stake');
+        await page.getByTestId('proxies').locator(`tr[data-key="${byStake.items[0].address}"]`).waitFor();
+        expect(await rowKeys('proxies')).toEqual(byStake.items.map((p) => p.address));
+
+        const target = PROXIES[0];
+        await page.getByTestId('proxies').locator(`tr[data-key="${target}"] a.addr`).first().click();
+        await page.waitForURL(`**/#/proxies/${target}`);
+        const p = await api<ProxyInfo>(`/api/proxies/${target}`);
+        expect(await text('detail-address')).toBe(target);
+        expect(await text('detail-stake')).toBe(tonText(p.stake));
+        expect(await text('detail-commissionEarned')).toBe(tonText(p.commissionEarned));
+        expect(await text('detail-tokensCharged')).toBe(formatInt(p.tokensCharged));
+        expect(await text('detail-tonBalance')).toBe(tonText(p.tonBalance));
+        const clients = await api<Page<ClientInfo>>(`/api/clients?proxy=${target}&limit=20`);
+        const workers = await api<Page<WorkerInfo>>(`/api/workers?proxy=${target}&limit=20`);
+        expect((await rowKeys('related-clients')).sort()).toEqual(clients.items.map((c) => c.address).sort());
+        expect((await rowKeys('related-workers')).sort()).toEqual(workers.items.map((w) => w.address).sort());
+        await shot('proxy');
+    });
+
+    it('clients and workers lists and details match the API', async () => {
+        const clients = await api<Page<ClientInfo>>('/api/clients?sort=lastActivity');
+        await open('clients');
+        expect(await rowKeys('clients')).toEqual(clients.items.map((c) => c.address));
+        const c = await api<ClientInfo>(`/api/clients/${CLIENTS[3]}`);
+        await page.getByTestId('clients').locator(`tr[data-key="${CLIENTS[3]}"] a.addr`).first().click();
+        await page.waitForURL(`**/#/clients/${CLIENTS[3]}`);
+        expect(await text('detail-balance')).toBe(tonText(c.balance));
+        expect(await text('detail-deposited')).toBe(tonText(c.deposited));
+        expect(await text('detail-tonCharged')).toBe(tonText(c.tonCharged));
+        expect(await text('detail-tokensCharged')).toBe(formatInt(c.tokensCharged));
+        const txs = await api<Page<TransactionInfo>>(`/api/transactions?account=${CLIENTS[3]}&limit=20`);
+        expect(await rowKeys('account-transactions')).toEqual(txs.items.map((t) => t.hash));
+        await shot('client');
+
+        const workers = await api<Page<WorkerInfo>>('/api/workers?sort=lastActivity');
+        await open('workers');
+        expect(await rowKeys('workers')).toEqual(workers.items.map((w) => w.address));
+        for (const w of workers.items) {
+            const cell = page.getByTestId('workers').locator(`tr[data-key="${w.address}"] td[data-label="Earned"]`);
+            expect((await cell.textContent())?.trim()).toBe(tonText(w.tonEarned));
+        }
+        const w = await api<WorkerInfo>(`/api/workers/${WORKERS[3]}`);
+        await open(`workers/${WORKERS[3]}`);
+        expect(await text('detail-tonEarned')).toBe(tonText(w.tonEarned));
+        expect(await text('detail-tokensPaid')).toBe(formatInt(w.tokensPaid));
+        await shot('worker');
+    });
+
+    it('transactions: list, paging, filter, detail with decoded events', async () => {
+        const first = await api<Page<TransactionInfo>>('/api/transactions?limit=50');
+        await open('transactions');
+        expect(await rowKeys('transactions')).toEqual(first.items.map((t) => t.hash));
+        const row = page.getByTestId('transactions').locator(`tr[data-key="${first.items[1].hash}"]`);
+        expect((await row.locator('td[data-label="Message"]').textContent())?.trim()).toBe(first.items[1].opName);
+        expect((await row.locator('td[data-label="Value"]').textContent())?.trim()).toBe(tonText(first.items[1].inValue));
+        await page.getByRole('button', { name: 'Load more' }).click();
+        const second = await api<Page<TransactionInfo>>(`/api/transactions?limit=50&cursor=${first.nextCursor}`);
+        await page.getByTestId('transactions').locator(`tr[data-key="${second.items[49].hash}"]`).waitFor();
+        expect(await rowKeys('transactions')).toEqual([...first.items, ...second.items].map((t) => t.hash));
+
+        await page.getByTestId('filter-success').selectOption('false');
+        await page.waitForURL('**/#/transactions?success=false');
+        const failed = await api<Page<TransactionInfo>>('/api/transactions?success=false&limit=50');
+        await page.getByTestId('transactions').locator(`tr[data-key="${failed.items[0].hash}"]`).waitFor();
+        expect(await rowKeys('transactions')).toEqual(failed.items.map((t) => t.hash));
+        expect(failed.items.length).toBeGreaterThan(0);
+        await shot('transactions-failed');
+
+        const f = failed.items[0];
+        await page.getByTestId('transactions').locator(`tr[data-key="${f.hash}"] td[data-label="Hash"] a`).click();
+        await page.waitForURL(`**/#/transactions/${f.hash}`);
+        const d = await api<TransactionDetail>(`/api/transactions/${f.hash}`);
+        expect(await text('tx-hash')).toBe(d.hash);
+        expect(await text('tx-op')).toBe(d.opName);
+        expect(await text('tx-exit')).toBe(String(d.exitCode));
+        expect(await text('tx-value')).toBe(tonText(d.inValue));
+        expect(await text('tx-fees')).toBe(tonText(d.totalFees));
+        expect(await text('trace')).toContain(`failed (exit ${d.exitCode})`);
+        const evRows = page.getByTestId('tx-events').locator('tbody tr');
+        expect(await evRows.count()).toBe(d.events.length);
+        expect((await evRows.first().locator('td[data-label="Event"]').textContent())?.trim()).toBe(d.events[0].type);
+        await shot('transaction');
+    });
+
+    it('governance shows the root parameters, registered proxies, hashes and history', async () => {
+        const root = await api<RootConfig>('/api/root');
+        const history = await api<Page<RootConfigChange>>('/api/root/history?limit=20');
+        await open('governance');
+        expect(await text('root-version')).toBe(String(root.version));
+        expect(await text('root-paramsVersion')).toBe(String(root.paramsVersion));
+        expect(await text('root-pricePerToken')).toBe(tonText(root.pricePerToken));
+        expect(await text('root-minProxyStake')).toBe(tonText(root.minProxyStake));
+        expect(await rowKeys('registered-proxies')).toEqual(root.registeredProxies.map((p) => String(p.seqno)));
+        expect(await text('registered-proxies')).toContain(root.registeredProxies[1].address);
+        expect(await page.getByTestId('model-hashes').locator('li').count()).toBe(root.modelHashes.length);
+        expect(await text('model-hashes')).toContain(MODEL);
+        expect(await rowKeys('root-history')).toEqual(history.items.map((c) => `${c.lt}:${c.txHash}`));
+        await shot('governance');
+    });
+
+    it('models show prices per million tokens by class and follow the coefficient', async () => {
+        const m = await api<ModelsResponse>('/api/models');
+        await open('models');
+        const named = m.models.find((x) => x.name === MODEL)!;
+        const row = page.getByTestId('models').locator(`tr[data-key="${named.hash}"]`);
+        await row.waitFor();
+        for (const c of ['prompt', 'cached', 'completion', 'reasoning'] as const) {
+            expect(await row.getByTestId(`price-${c}`).getAttribute('data-nano')).toBe(named.pricePerMillion[c]);
+            expect((await row.getByTestId(`price-${c}`).textContent())?.trim()).toBe(tonText(named.pricePerMillion[c]));
+        }
+        await page.getByTestId('coefficient').fill('2000');
+        await page.getByTestId('coefficient').press('Enter');
+        await page.waitForURL('**/#/models?coefficient=2000');
+        const m2 = await api<ModelsResponse>('/api/models?coefficient=2000');
+        const named2 = m2.models.find((x) => x.name === MODEL)!;
+        await row.getByTestId('price-completion').and(page.locator(`[data-nano="${named2.pricePerMillion.completion}"]`)).waitFor();
+        await shot('models');
+    });
+
+    it('search finds addresses, transactions and models and leads to their pages', async () => {
+        await open('');
+        const input = page.getByTestId('search-input');
+        await input.fill(WORKERS[1]);
+        await input.press('Enter');
+        await page.waitForURL(`**/#/search?q=${encodeURIComponent(WORKERS[1])}`);
+        await page.getByTestId('search-hits').locator('li[data-kind="account"] a').first().click();
+        await page.waitForURL(`**/#/workers/${WORKERS[1]}`);
+        await page.getByTestId('detail-tonEarned').waitFor();
+
+        await input.fill(txHash(4));
+        await input.press('Enter');
+        await page.getByTestId('search-hits').locator('li[data-kind="transaction"] a').first().click();
+        await page.waitForURL(`**/#/transactions/${txHash(4)}`);
+        expect(await text('tx-hash')).toBe(txHash(4));
+
+        await input.fill('Qwen');
+        await input.press('Enter');
+        expect(await text('search-hits')).toContain(`model ${MODEL}`);
+        await shot('search');
+
+        await input.fill('no-such-thing-anywhere');
+        await input.press('Enter');
+        await page.locator('[data-state="empty"]').filter({ hasText: 'Nothing found' }).waitFor();
+    });
+
+    it('shows error states, navigates with the header, and fits a phone screen', async () => {
+        await open(`proxies/0:${'f'.repeat(64)}`);
+        const err = page.locator('[data-state="error"]').first();
+        await err.waitFor();
+        expect(await err.textContent()).toContain('not found');
+        await page.locator('header nav a[data-nav="governance"]').click();
+        await page.waitForURL('**/#/governance');
+        await page.getByTestId('root-version').waitFor();
+        await page.goBack();
+        await page.waitForURL(`**/#/proxies/0:${'f'.repeat(64)}`);
+
+        await page.setViewportSize({ width: 390, height: 844 });
+        await open('transactions');
+        await page.getByTestId('transactions').waitFor();
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect(overflow).toBeLessThanOrEqual(1);
+        await page.getByRole('button', { name: 'menu' }).click();
+        await page.locator('header nav a[data-nav="clients"]').click();
+        await page.waitForURL('**/#/clients');
+        await page.getByTestId('clients').waitFor();
+        await shot('phone-clients');
+        await open('');
+        await page.getByTestId('totals').waitFor();
+        await shot('phone-overview');
+        await page.setViewportSize({ width: 1280, height: 900 });
+    });
+});
