@@ -1,0 +1,228 @@
+/**
+ * The proxy's query relay (COCOON ProxyRunningRequest): a client's client.runQueryEx is routed to a
+ * worker as proxy.runQueryEx, and the worker's answer pieces are relayed back as client.*Ex. Tokens are
+ * reserved up front, metered from the worker's final_info and credited to both ledgers when the
+ * request ends. A worker that fails before sending anything is replaced by another one.
+ */
+import { randomBytes } from 'crypto';
+import {
+    decodeAs,
+    encode,
+    type client_QueryAnswerEx,
+    type client_queryFinalInfo,
+    type client_runQueryEx,
+    type client_workerTypesV2,
+    type proxy_QueryAnswerEx,
+    type proxy_queryFinalInfo,
+    type proxy_SignedPayment,
+} from '../protocol';
+import { baseModelName } from '../common/models';
+import { tokensAvailable, tokensToReserve, type ClientAccount } from './reservation';
+import { chooseWorker, DecayingAverage, type WorkerCandidate } from './routing';
+import { SignedPaymentsLedger } from './signed-payments';
+
+/** The proxy's view of a connected worker. */
+export interface WorkerLink extends WorkerCandidate {
+    /** Sends one TL object to the worker (tcp.packet). */
+    send(obj: { _: 'proxy.runQueryEx' } & Record<string, unknown>): void;
+    ledger: SignedPaymentsLedger;
+    signedPayment(): proxy_SignedPayment;
+    readonly average: DecayingAverage;
+}
+
+/** The proxy's view of an authorised client. */
+export interface ClientLink {
+    id: string;
+    send(piece: client_QueryAnswerEx): void;
+    ledger: SignedPaymentsLedger;
+    /** On-chain balance/stake/charged; null disables the deposit cap (test networks without a chain). */
+    account(): Omit<ClientAccount, 'tokensUsed' | 'tokensReserved'> | null;
+    reserved: bigint;
+}
+
+export interface RelayOptions {
+    pricePerToken: bigint;
+    /** Called when a request finished and both ledgers grew (the store persists it). */
+    onSettled?(client: ClientLink, worker: WorkerLink, tokens: bigint): void;
+    now?: () => number;
+}
+
+interface Running {
+    client: ClientLink;
+    clientRequestId: Buffer;
+    worker: WorkerLink;
+    reserved: bigint;
+    relayed: boolean;
+    tried: Set<string>;
+    q: client_runQueryEx;
+    timer: NodeJS.Timeout;
+    proxyStart: number;
+}
+
+export const ERR = { LOW_BALANCE: 402, NO_WORKERS: 503, PRICE: 409, TIMEOUT: 504, WORKER: 502 } as const;
+
+export class QueryRelay {
+    private readonly workers = new Map<string, WorkerLink>();
+    private readonly running = new Map<string, Running>(); // proxy request id (hex) -> request
+
+    constructor(private readonly opts: RelayOptions) {}
+
+    private now(): number {
+        return this.opts.now ? this.opts.now() : Date.now() / 1000;
+    }
+
+    addWorker(w: WorkerLink): void {
+        this.workers.set(w.id, w);
+    }
+
+    /** A worker went away: requests it had not started answering move to another worker. */
+    removeWorker(id: string, reason = 'worker disconnected'): void {
+        this.workers.delete(id);
+        for (const [rid, r] of [...this.running]) {
+            if (r.worker.id !== id) continue;
+            this.running.delete(rid);
+            r.worker.running--;
+            if (!r.relayed) this.dispatch(r);
+            else this.finishWithError(r, ERR.WORKER, `${reason} mid-answer`);
+        }
+    }
+
+    workerTypes(): client_workerTypesV2 {
+        const byModel = new Map<string, WorkerLink[]>();
+        for (const w of this.workers.values()) {
+            if (!w.enabled) continue;
+            const base = baseModelName(w.model);
+            byModel.set(base, [...(byModel.get(base) ?? []), w]);
+        }
+        return {
+            _: 'client.workerTypesV2',
+            types: [...byModel].map(([name, ws]) => ({
+                _: 'client.workerTypeV2' as const,
+                name,
+                workers: ws
+                    .sort((a, b) => (a.coefficient < b.coefficient ? -1 : a.coefficient > b.coefficient ? 1 : 0))
+                    .map((w) => ({ _: 'client.workerInstanceV2' as const, flags: 0, coefficient: Number(w.coefficient), active_requests: w.running, max_active_requests: w.maxRunning })),
+            })),
+        };
+    }
+
+    /** Handles client.runQueryEx from an authorised client. */
+    runQuery(client: ClientLink, q: client_runQueryEx): void {
+        const fail = (code: number, error: string) =>
+            client.send({ _: 'client.queryAnswerErrorEx', request_id: q.request_id, error_code: code, error, flags: 1, final_info: this.finalInfo(undefined, this.now(), this.now()) });
+        if (q.max_coefficient < 0 || q.max_tokens < 0 || !(q.timeout > 0)) return fail(400, 'max_coefficient, max_tokens and timeout must be positive');
+        const reserve = tokensToReserve(BigInt(q.max_tokens), q.query.length, BigInt(q.max_coefficient));
+        const account = client.account();
+        if (account) {
+            const available = tokensAvailable({ ...account, tokensUsed: client.ledger.tokensMax, tokensReserved: client.reserved }, this.opts.pricePerToken);
+            if (available < reserve) {
+                return fail(ERR.LOW_BALANCE, `client balance is too low: this request reserves ${reserve} tokens, ${available} are available; top up the client contract or lower max_tokens`);
+            }
+        }
+        client.reserved += reserve;
+        const r: Running = {
+            client, clientRequestId: q.request_id, worker: undefined as unknown as WorkerLink, reserved: reserve, relayed: false, tried: new Set(), q,
+            timer: setTimeout(() => this.timeout(r), Math.max(1, q.timeout * 1000)),
+            proxyStart: this.now(),
+        };
+        r.timer.unref?.();
+        this.dispatch(r);
+    }
+
+    private dispatch(r: Running): void {
+        const choice = chooseWorker([...this.workers.values()], r.q.model_name, BigInt(r.q.max_coefficient), r.tried);
+        if (!('id' in choice)) {
+            const code = choice.reason === 'coefficient_too_low' ? ERR.PRICE : ERR.NO_WORKERS;
+            const msg = r.tried.size && choice.reason === 'unknown_model' ? `no other worker for model '${baseModelName(r.q.model_name)}' after a worker failure` : choice.message;
+            return this.finishWithError(r, code, msg);
+        }
+        r.worker = choice;
+        r.tried.add(choice.id);
+        choice.running++;
+        const proxyRequestId = randomBytes(32);
+        this.running.set(proxyRequestId.toString('hex'), r);
+        choice.send({
+            _: 'proxy.runQueryEx',
+            query: r.q.query,
+            signed_payment: choice.signedPayment(),
+            coefficient: choice.coefficient,
+            timeout: r.q.timeout * 0.95,
+            request_id: proxyRequestId,
+            flags: r.q.flags ?? 0,
+            enable_debug: r.q.enable_debug,
+        });
+    }
+
+    /** Handles one answer piece from a worker. Pieces for unknown requests are ignored (late or forged). */
+    onWorkerAnswer(workerId: string, piece: proxy_QueryAnswerEx): void {
+        const key = piece.request_id.toString('hex');
+        const r = this.running.get(key);
+        if (!r || r.worker.id !== workerId) return;
+        const done = ((piece.flags ?? 0) & 1) === 1;
+        if (piece._ === 'proxy.queryAnswerErrorEx') {
+            this.running.delete(key);
+            r.worker.running--;
+            const billed = piece.final_info?.tokens_used.total_tokens_used ?? 0n;
+            if (!r.relayed && billed === 0n && piece.error_code >= 500) return this.dispatch(r); // retry elsewhere
+            return this.finish(r, piece.final_info, { code: piece.error_code, error: piece.error });
+        }
+        if (piece._ === 'proxy.queryAnswerEx') {
+            r.relayed = true;
+            const response = decodeAs('http.Response', piece.answer);
+            response.headers.push({ _: 'http.header', name: 'X-Cocoon-Proxy-Start', value: r.proxyStart.toFixed(6) });
+            r.client.send({ _: 'client.queryAnswerEx', request_id: r.clientRequestId, answer: encode(response), flags: 0 });
+        } else if (piece.answer.length > 0) {
+            r.relayed = true;
+            r.client.send({ _: 'client.queryAnswerPartEx', request_id: r.clientRequestId, answer: piece.answer, flags: 0 });
+        }
+        if (done) {
+            this.running.delete(key);
+            r.worker.running--;
+            this.finish(r, piece.final_info);
+        }
+    }
+
+    private timeout(r: Running): void {
+        for (const [k, x] of this.running) if (x === r) { this.running.delete(k); r.worker.running--; }
+        this.finishWithError(r, ERR.TIMEOUT, 'timeout in proxy: the worker did not finish in time');
+    }
+
+    private finishWithError(r: Running, code: number, error: string): void {
+        this.finish(r, undefined, { code, error });
+    }
+
+    private finish(r: Running, worker: proxy_queryFinalInfo | undefined, err?: { code: number; error: string }): void {
+        clearTimeout(r.timer);
+        r.client.reserved -= r.reserved;
+        const end = this.now();
+        const tokens = worker?.tokens_used.total_tokens_used ?? 0n;
+        if (tokens > 0n && r.worker) {
+            r.client.ledger.add(tokens);
+            r.worker.ledger.add(tokens);
+            r.worker.average.add(end - r.proxyStart, end);
+            this.opts.onSettled?.(r.client, r.worker, tokens);
+        }
+        const final = this.finalInfo(worker, r.proxyStart, end);
+        if (err) r.client.send({ _: 'client.queryAnswerErrorEx', request_id: r.clientRequestId, error_code: err.code, error: err.error, flags: 1, final_info: final });
+        else r.client.send({ _: 'client.queryAnswerPartEx', request_id: r.clientRequestId, answer: Buffer.alloc(0), flags: 1, final_info: final });
+    }
+
+    private finalInfo(w: proxy_queryFinalInfo | undefined, start: number, end: number): client_queryFinalInfo {
+        const zero = { _: 'tokensUsed' as const, prompt_tokens_used: 0n, cached_tokens_used: 0n, completion_tokens_used: 0n, reasoning_tokens_used: 0n, total_tokens_used: 0n };
+        return {
+            _: 'client.queryFinalInfo',
+            flags: (w?.worker_debug !== undefined ? 1 : 0) | 2,
+            tokens_used: w?.tokens_used ?? zero,
+            worker_debug: w?.worker_debug,
+            proxy_debug: w?.worker_debug !== undefined ? '' : undefined,
+            proxy_start_time: start,
+            proxy_end_time: end,
+            worker_start_time: w?.worker_start_time ?? 0,
+            worker_end_time: w?.worker_end_time ?? 0,
+        };
+    }
+
+    get runningCount(): number {
+        return this.running.size;
+    }
+}
