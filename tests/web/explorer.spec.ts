@@ -98,7 +98,7 @@ describe('explorer', () => {
         const ov = await api<Overview>('/api/overview');
         await open('');
         for (const k of ['deposits', 'tonCharged', 'refunds', 'workersPaid', 'commission', 'commissionWithdrawn'] as const) {
-            expect(await text(`total-${k}`)).toBe(`${k === 'deposits' ? 'Deposited by clients' : await page.getByTestId(`total-${k}`).locator('.stat-label').textContent()}${tonText(ov.totals[k])}`);
+            expect((await page.getByTestId(`total-${k}`).locator('.stat-value').textContent())?.trim()).toBe(tonText(ov.totals[k]));
             expect(await page.getByTestId(`total-${k}`).locator('[data-nano]').getAttribute('data-nano')).toBe(ov.totals[k]);
         }
         expect(await text('total-deposits')).toContain('96 TON');
@@ -235,6 +235,30 @@ describe('explorer', () => {
         expect(await evRows.count()).toBe(d.events.length);
         expect((await evRows.first().locator('td[data-label="Event"]').textContent())?.trim()).toBe(d.events[0].type);
         await shot('transaction');
+    });
+
+    it('transaction page links the message chain: the parent and the children of a transaction', async () => {
+        // A proxy pays a worker: the proxy's transaction sends one message, the worker's transaction receives it.
+        const t0 = BASE_UTIME + 600_000;
+        const parent = txHash(6000);
+        const mid = txHash(6001);
+        const child = txHash(6002);
+        await database.db.insert(transactions).values([
+            { lt: 995_000n, hash: parent, account: PROXIES[1], accountKind: 'proxy', utime: t0, opName: 'ext_proxy_payout_request', op: 0x7610e6eb, source: CLIENTS[1], outMsgs: 1, success: true },
+            { lt: 995_010n, hash: mid, account: WORKERS[1], accountKind: 'worker', utime: t0 + 5, opName: 'payout', op: 0xc59a7cd3, source: PROXIES[1], outMsgs: 1, inValue: 1_234_500_000n, success: true },
+            { lt: 995_020n, hash: child, account: CLIENTS[1], accountKind: 'client', utime: t0 + 10, opName: 'excesses', op: 0xd53276db, source: WORKERS[1], success: false, exitCode: 37 },
+        ]);
+        await open(`transactions/${mid}`);
+        expect(await text('trace-parent')).toContain('ext_proxy_payout_request');
+        await page.getByTestId('trace-child').waitFor();
+        expect(await page.getByTestId('trace-child').count()).toBe(1);
+        expect(await text('trace-child')).toContain('excesses');
+        expect(await text('trace-child')).toContain('failed (exit 37)');
+        await shot('transaction-trace');
+        await page.getByTestId('trace-parent').locator('a').first().click();
+        await page.waitForURL(`**/#/transactions/${parent}`);
+        expect(await text('tx-hash')).toBe(parent);
+        await page.getByTestId('trace-child').locator(`a[title="${mid}"]`).waitFor();
     });
 
     it('governance shows the root parameters, registered proxies, hashes and history', async () => {

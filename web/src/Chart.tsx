@@ -11,6 +11,9 @@ export interface Series {
     format: (v: number) => string;
 }
 
+const DAY = 86400;
+const DAY_INCRS = [DAY, 2 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 91 * DAY, 182 * DAY, 365 * DAY];
+
 export function DailyChart({ series }: { series: Series }) {
     const box = useRef<HTMLDivElement>(null);
     useEffect(() => {
@@ -22,7 +25,11 @@ export function DailyChart({ series }: { series: Series }) {
                 width: width(),
                 height: 220,
                 series: [{}, { label: series.label, stroke: '#2f6fed', fill: 'rgba(47,111,237,0.12)', width: 2, value: (_u, v) => (v === null ? '—' : series.format(v)) }],
-                axes: [{}, { values: (_u, ticks) => ticks.map((t) => series.format(t)), size: 70 }],
+                axes: [
+                    // Daily data: ticks on whole days, labelled as dates (uPlot's defaults would add hours).
+                    { incrs: DAY_INCRS, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(5, 10)) },
+                    { values: (_u, ticks) => ticks.map((t) => series.format(t)), size: 80 },
+                ],
                 scales: { x: { time: true } },
                 legend: { show: true },
             },

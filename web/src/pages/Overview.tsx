@@ -33,6 +33,13 @@ function Counts({ c }: { c: StateCounts }) {
     );
 }
 
+/** Axis/legend label for a TON amount already converted for plotting (small amounts keep 3 significant digits). */
+function chartTon(v: number): string {
+    if (v === 0) return '0';
+    if (Math.abs(v) < 1) return Number(v.toPrecision(3)).toFixed(9).replace(/\.?0+$/, '');
+    return v.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}
+
 function Daily() {
     const daily = useApi<Page<DailyStat>>('/api/stats/daily?order=desc&limit=120');
     const [metric, setMetric] = useState<Metric>('txCount');
@@ -47,7 +54,7 @@ function Daily() {
                 const v = d[metric];
                 return typeof v === 'number' ? v : m.ton ? nanoToChartNumber(v) : Number(v);
             }),
-            format: (v) => (m.ton ? `${v.toLocaleString('en-US', { maximumFractionDigits: 3 })}` : formatInt(Math.round(v))),
+            format: (v) => (m.ton ? chartTon(v) : formatInt(Math.round(v))),
         };
     }, [daily, metric]);
     return (

@@ -1,5 +1,5 @@
 /** Transactions: the list (filterable by account / op name / outcome) and one transaction with its events. */
-import type { EventInfo, TransactionDetail, TransactionInfo } from '../../../indexer/api/types';
+import type { EventInfo, Page, TransactionDetail, TransactionInfo } from '../../../indexer/api/types';
 import { useApi, usePagedApi } from '../api';
 import { Addr, Fields, Int, Load, Ok, PagedTable, Table, Ton, TxLink, type Column } from '../components';
 import { formatTime } from '../format';
@@ -118,6 +118,51 @@ const EVENT_COLUMNS: Column<EventInfo>[] = [
     },
 ];
 
+/** How far (seconds) after a transaction its outgoing messages are looked for as other accounts' transactions. */
+const HOP_WINDOW_S = 600;
+
+const ltOf = (t: TransactionInfo) => BigInt(t.lt);
+
+/**
+ * The transactions next to this one in its message chain. The API records no message links, so they are
+ * matched the way TON orders them: the parent is the source account's latest transaction before this one
+ * that sent messages; children are the earliest later transactions whose inbound message came from this
+ * account (at most `outMsgs` of them).
+ */
+function ParentHop({ tx }: { tx: TransactionInfo }) {
+    const parentPath = tx.source && !tx.external ? `/api/transactions?account=${encodeURIComponent(tx.source)}&to=${tx.utime}&limit=20` : null;
+    const parents = useApi<Page<TransactionInfo>>(parentPath);
+    const parent = parents.status === 'ok' ? parents.data.items.find((p) => ltOf(p) < ltOf(tx) && p.outMsgs > 0) : undefined;
+    if (!parent) return null;
+    return (
+        <li data-testid="trace-parent">
+            caused by <TxLink hash={parent.hash} /> <span className="op">{parent.opName ?? parent.op ?? 'no body'}</span> on <Addr address={parent.account} kind={parent.accountKind} />
+        </li>
+    );
+}
+
+function ChildHops({ tx }: { tx: TransactionInfo }) {
+    const childPath = tx.outMsgs > 0 ? `/api/transactions?source=${encodeURIComponent(tx.account)}&from=${tx.utime}&to=${tx.utime + HOP_WINDOW_S}&limit=100` : null;
+    const children = useApi<Page<TransactionInfo>>(childPath);
+    const kids =
+        children.status === 'ok'
+            ? children.data.items
+                  .filter((c) => ltOf(c) > ltOf(tx))
+                  .sort((a, b) => (ltOf(a) < ltOf(b) ? -1 : ltOf(a) > ltOf(b) ? 1 : 0))
+                  .slice(0, tx.outMsgs)
+            : [];
+    return (
+        <>
+            {kids.map((c) => (
+                <li key={c.hash} data-testid="trace-child">
+                    → <TxLink hash={c.hash} /> <span className="op">{c.opName ?? c.op ?? 'no body'}</span> on <Addr address={c.account} kind={c.accountKind} /> carrying <Ton nano={c.inValue} />{' '}
+                    <Ok success={c.success} exitCode={c.exitCode} />
+                </li>
+            ))}
+        </>
+    );
+}
+
 export function TransactionPage({ hash }: { hash: string }) {
     const tx = useApi<TransactionDetail>(`/api/transactions/${encodeURIComponent(hash)}`);
     return (
@@ -144,6 +189,7 @@ export function TransactionPage({ hash }: { hash: string }) {
                         <section className="card">
                             <h2>Message trace</h2>
                             <ol className="trace" data-testid="trace">
+                                <ParentHop tx={t} />
                                 <li>
                                     {t.external ? 'external message' : <Addr address={t.source} />} →{' '}
                                     <span className="op" data-testid="tx-op">
@@ -165,6 +211,7 @@ export function TransactionPage({ hash }: { hash: string }) {
                                         </>
                                     )}
                                 </li>
+                                <ChildHops tx={t} />
                             </ol>
                             <h3>Decoded events</h3>
                             {t.events.length === 0 ? (
