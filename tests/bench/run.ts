@@ -7,6 +7,7 @@ import path from 'node:path';
 const BENCHES: Record<string, { file: string; about: string }> = {
     protocol: { file: 'protocol.ts', about: 'TL+framing msgs/s over loopback plaintext vs RA-TLS, query rate, handshake and PoW time' },
     inference: { file: 'inference.ts', about: 'embedded engine decode/prefill tok/s (SIMD vs scalar), HTTP/SSE generation, adapter overhead per chunk' },
+    explorer: { file: 'explorer.ts', about: 'explorer: p50/p95 latency of the API calls behind each page over 100k transactions, first contentful paint' },
     indexer: { file: 'indexer.ts', about: 'indexer decode+store rate on PGlite and PostgreSQL, 100k backfill time, head lag' },
 };
 
