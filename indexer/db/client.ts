@@ -94,8 +94,8 @@ async function openPglite(opts: DatabaseOptions): Promise<Database> {
     if (opts.dataDir) fs.mkdirSync(opts.dataDir, { recursive: true });
     const pg = new PGlite({ dataDir: opts.dataDir, loadDataDir: opts.loadDataDir });
     await pg.waitReady;
-    // Same reasoning as for PostgreSQL: the ingest resumes from its cursors after a crash.
-    await pg.exec('set synchronous_commit = off');
+    // PGlite keeps synchronous commit: it has no background WAL writer, so an asynchronous commit could sit
+    // unflushed until the process ends, and a kill -9 would throw away a whole backfill's progress.
     const { drizzle } = await import('drizzle-orm/pglite');
     const db = drizzle(pg, { schema }) as unknown as Db;
     if (!opts.skipMigrate) {

@@ -325,7 +325,8 @@ export class IngestEngine {
                 newestFirst.push({ account: acc, chain: { account: t.account, lt: t.lt, hash: t.hash, utime: t.utime, seqno: t.seqno }, decoded: decoder.decode(t, acc) });
             }
             const oldest = page[page.length - 1].tx;
-            if (reached || page.length < pageSize || oldest.prevTransactionLt === 0n) break;
+            // Only the chain of prev links says where history ends: servers cap pages at their own size.
+            if (reached || oldest.prevTransactionLt === 0n) break;
             from = { lt: oldest.prevTransactionLt, hash: oldest.prevTransactionHash.toString(16).padStart(64, '0') };
         }
         if (cursor && newestFirst.length && newestFirst[newestFirst.length - 1].chain.lt <= cursor.lt) {
