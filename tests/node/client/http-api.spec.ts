@@ -1,0 +1,89 @@
+import OpenAI from 'openai';
+import { createBackend, startEmbeddedServer, type Backend } from '../../../node/inference';
+import { connect, silentLogger, type RpcConnection } from '../../../node/protocol';
+import { startClientApi, type ClientApi, type FinishedRequest } from '../../../node/client/http-api';
+import { startRelayNetwork, type RelayNetwork } from '../helpers/relay-network';
+
+jest.setTimeout(60_000);
+
+describe('client OpenAI-compatible API -> proxy -> worker -> embedded model', () => {
+    let model: Awaited<ReturnType<typeof startEmbeddedServer>>;
+    let backend: Backend;
+    let net: RelayNetwork;
+    let proxyConn: RpcConnection | null = null;
+    let api: ClientApi;
+    const finished: FinishedRequest[] = [];
+
+    beforeAll(async () => {
+        model = await startEmbeddedServer({ port: 0 });
+        backend = createBackend({ baseUrl: model.url });
+        net = await startRelayNetwork();
+        await net.startWorker(backend, 1);
+        api = await startClientApi({ port: 0, proxy: () => proxyConn, onFinished: (r) => finished.push(r) });
+    });
+    afterAll(async () => {
+        proxyConn?.close();
+        await api?.close();
+        await net?.close();
+        backend?.close();
+        await model?.close();
+    });
+
+    const ai = () => new OpenAI({ baseURL: `${api.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+
+    it('answers 503 with an actionable message before a proxy connection exists', async () => {
+        const r = await fetch(`${api.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [] }) });
+        expect(r.status).toBe(503);
+        expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/not connected to a proxy/);
+        proxyConn = await connect({ host: '127.0.0.1', port: net.clientPort, pow: false, logger: silentLogger });
+    });
+
+    it('lists models with live worker counts and coefficients', async () => {
+        const list = (await (await fetch(`${api.url}/v1/models`)).json()) as { data: { id: string; workers: { coefficient: number }[] }[] };
+        expect(list.data).toEqual([expect.objectContaining({ id: 'cocoon/tiny-stories-1m', object: 'model', workers: [{ coefficient: 1000, running_requests: 0, max_running_requests: 8 }] })]);
+    });
+
+    it('serves a chat completion through the openai SDK, with usage and a verified receipt trailer', async () => {
+        const res = await ai().chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story about a cat named Tom.' }], max_tokens: 12, temperature: 0 });
+        expect(res.choices[0].message.content?.length).toBeGreaterThan(0);
+        expect(res.usage?.completion_tokens).toBeGreaterThan(0);
+        const last = finished[finished.length - 1];
+        expect(last).toMatchObject({ status: 200, receiptValid: true, error: null });
+        expect(last.tokens).toBeGreaterThan(0n);
+    });
+
+    it('streams a chat completion with COCOON extra fields stripped before the worker', async () => {
+        const stream = await ai().chat.completions.create({
+            model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story about a cat named Tom.' }], max_tokens: 12, stream: true, temperature: 0,
+            // COCOON fields: consumed by the client, never forwarded (the worker would reject them).
+            ...({ max_coefficient: 2000, timeout: 30, request_guid: 'g-1' } as object),
+        });
+        let text = '';
+        let usage = null;
+        for await (const chunk of stream) {
+            text += chunk.choices[0]?.delta?.content ?? '';
+            if (chunk.usage) usage = chunk.usage;
+        }
+        expect(text.length).toBeGreaterThan(0);
+        expect(usage).not.toBeNull();
+        expect(finished[finished.length - 1]).toMatchObject({ requestGuid: 'g-1', receiptValid: true });
+    });
+
+    it('turns bad input and network refusals into OpenAI-shaped errors', async () => {
+        const post = async (body: unknown) => {
+            const r = await fetch(`${api.url}/v1/chat/completions`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+            return { status: r.status, error: ((await r.json()) as { error: { message: string; type: string; code: string | null } }).error };
+        };
+        expect(await post('{oops')).toMatchObject({ status: 400, error: { type: 'invalid_request_error' } });
+        expect(await post({ messages: [] })).toMatchObject({ status: 400, error: { message: expect.stringMatching(/'model' is required/) } });
+        expect(await post({ model: 'x', messages: [], max_coefficient: -1 })).toMatchObject({ status: 400, error: { message: expect.stringMatching(/max_coefficient/) } });
+        expect(await post({ model: 'nobody/else', messages: [{ role: 'user', content: 'x' }] })).toMatchObject({ status: 503, error: { code: 'no_workers', message: expect.stringMatching(/no workers for model/) } });
+        expect(await post({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], max_coefficient: 10 })).toMatchObject({ status: 409, error: { code: 'max_coefficient_too_low', message: expect.stringMatching(/coefficient=1000/) } });
+        expect(await post({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], tools: [] })).toMatchObject({ status: 400, error: { message: expect.stringMatching(/unknown option 'tools'/) } });
+        net.balance = 0n;
+        expect(await post({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }] })).toMatchObject({ status: 402, error: { code: 'low_balance', message: expect.stringMatching(/top up/) } });
+        net.balance = null;
+        const unknown = await fetch(`${api.url}/v1/embeddings`, { method: 'POST', body: '{}' });
+        expect(unknown.status).toBe(404);
+    });
+});
