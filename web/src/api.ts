@@ -42,22 +42,25 @@ export type Loadable<T> = { status: 'loading' } | { status: 'error'; error: ApiR
 
 /** Loads `path` (null = nothing to load) and reloads when it changes. */
 export function useApi<T>(path: string | null): Loadable<T> & { reload(): void } {
-    const [state, setState] = useState<Loadable<T>>({ status: 'loading' });
+    // The state remembers the path it belongs to: after a path change the old answer is never shown,
+    // not even for the one render before the effect starts the new request.
+    const [state, setState] = useState<{ path: string | null; tick: number; value: Loadable<T> }>({ path: null, tick: 0, value: { status: 'loading' } });
     const [tick, setTick] = useState(0);
     useEffect(() => {
         if (path === null) return;
         const ctl = new AbortController();
-        setState({ status: 'loading' });
+        setState({ path, tick, value: { status: 'loading' } });
         getJson<T>(path, ctl.signal).then(
-            (data) => setState({ status: 'ok', data }),
+            (data) => setState({ path, tick, value: { status: 'ok', data } }),
             (error: Error) => {
-                if (error.name !== 'AbortError') setState({ status: 'error', error });
+                if (error.name !== 'AbortError') setState({ path, tick, value: { status: 'error', error } });
             },
         );
         return () => ctl.abort();
     }, [path, tick]);
     const reload = useCallback(() => setTick((t) => t + 1), []);
-    return { ...state, reload };
+    const current: Loadable<T> = state.path === path && state.tick === tick ? state.value : { status: 'loading' };
+    return { ...current, reload };
 }
 
 /** A keyset-paginated list: first page on load, `more()` appends the next one. */
@@ -71,20 +74,28 @@ export function usePagedApi<T>(path: string): {
     reload(): void;
 } {
     const first = useApi<Page<T>>(path);
-    const [extra, setExtra] = useState<{ items: T[]; cursor: string | null; loading: boolean; error: Error | null }>({ items: [], cursor: null, loading: false, error: null });
+    const firstPage = first.status === 'ok' ? first.data : null;
+    // `base` ties the appended pages to the first page they continue, so a new first page (other filter,
+    // reload) never shows next to pages of the old one, not even for one render.
+    const [extra, setExtra] = useState<{ base: Page<T> | null; items: T[]; cursor: string | null; loading: boolean; error: Error | null }>({ base: null, items: [], cursor: null, loading: false, error: null });
     useEffect(() => {
-        if (first.status === 'ok') setExtra({ items: [], cursor: first.data.nextCursor, loading: false, error: null });
-    }, [first.status, first.status === 'ok' ? first.data : null]);
+        if (firstPage) setExtra({ base: firstPage, items: [], cursor: firstPage.nextCursor, loading: false, error: null });
+    }, [firstPage]);
     const more = useCallback(() => {
         if (!extra.cursor || extra.loading) return;
         const sep = path.includes('?') ? '&' : '?';
+        const base = extra.base;
         setExtra((e) => ({ ...e, loading: true }));
         getJson<Page<T>>(`${path}${sep}cursor=${encodeURIComponent(extra.cursor)}`).then(
-            (page) => setExtra((e) => ({ items: [...e.items, ...page.items], cursor: page.nextCursor, loading: false, error: null })),
-            (error: Error) => setExtra((e) => ({ ...e, loading: false, error })),
+            (page) => setExtra((e) => (e.base === base ? { base, items: [...e.items, ...page.items], cursor: page.nextCursor, loading: false, error: null } : e)),
+            (error: Error) => setExtra((e) => (e.base === base ? { ...e, loading: false, error } : e)),
         );
-    }, [path, extra.cursor, extra.loading]);
-    if (first.status !== 'ok') {
+    }, [path, extra.base, extra.cursor, extra.loading]);
+    if (first.status !== 'ok' || extra.base !== first.data) {
+        if (first.status === 'ok') {
+            // First page in, its continuation state not yet set (the effect above runs after this render).
+            return { items: first.data.items, status: 'ok', error: null, hasMore: first.data.nextCursor !== null, loadingMore: false, more: () => undefined, reload: first.reload };
+        }
         return { items: [], status: first.status, error: first.status === 'error' ? first.error : null, hasMore: false, loadingMore: false, more, reload: first.reload };
     }
     return {
