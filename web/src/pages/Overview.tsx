@@ -1,7 +1,7 @@
 /** Network totals, a daily chart and the live feed of new transactions. */
 import { useEffect, useMemo, useState } from 'react';
-import type { DailyStat, Overview as OverviewData, Page, StateCounts, TransactionInfo } from '../../../indexer/api/types';
-import { apiBase, useApi } from '../api';
+import type { ClientInfo, DailyStat, Overview as OverviewData, Page, ProxyInfo, StateCounts, TransactionInfo } from '../../../indexer/api/types';
+import { apiBase, getJson, useApi, type Loadable } from '../api';
 import { DailyChart, type Series } from '../Chart';
 import { Addr, Empty, Int, Load, Ok, Ton, TxLink } from '../components';
 import { formatInt, formatTime, formatTon, nanoToChartNumber } from '../format';
@@ -128,6 +128,97 @@ function LiveFeed() {
     );
 }
 
+/** Pages a contract list to the end (or `maxPages`) and adds one nanoTON field per kind, exactly. */
+const HELD_PAGE = 500;
+const HELD_MAX_PAGES = 40;
+
+interface Held {
+    proxyStakes: string;
+    proxyCommission: string;
+    clientBalances: string;
+    clientStakes: string;
+    proxies: number;
+    clients: number;
+    /** True when a list was longer than HELD_MAX_PAGES pages and the sums are partial. */
+    partial: boolean;
+}
+
+async function sumList<T>(path: string, pick: (row: T) => string[], signal: AbortSignal): Promise<{ sums: bigint[]; count: number; partial: boolean }> {
+    let cursor: string | null = null;
+    let sums: bigint[] = [];
+    let count = 0;
+    for (let i = 0; i < HELD_MAX_PAGES; i++) {
+        const page: Page<T> = await getJson<Page<T>>(`${path}?limit=${HELD_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, signal);
+        for (const row of page.items) {
+            const vals = pick(row);
+            if (sums.length === 0) sums = vals.map(() => 0n);
+            vals.forEach((v, k) => (sums[k] += BigInt(v)));
+        }
+        count += page.items.length;
+        cursor = page.nextCursor;
+        if (!cursor) return { sums, count, partial: false };
+    }
+    return { sums, count, partial: true };
+}
+
+/**
+ * TON held in contracts right now: the API has no network-wide sum of balances and stakes, so they are
+ * added up here from the proxy and client lists (exact bigint sums, bounded to HELD_MAX_PAGES pages).
+ */
+function HeldInContracts() {
+    const [held, setHeld] = useState<Loadable<Held>>({ status: 'loading' });
+    useEffect(() => {
+        const ctl = new AbortController();
+        Promise.all([
+            sumList<ProxyInfo>('/api/proxies', (p) => [p.stake, p.balance], ctl.signal),
+            sumList<ClientInfo>('/api/clients', (c) => [c.balance, c.stake], ctl.signal),
+        ]).then(
+            ([p, c]) =>
+                setHeld({
+                    status: 'ok',
+                    data: {
+                        proxyStakes: (p.sums[0] ?? 0n).toString(),
+                        proxyCommission: (p.sums[1] ?? 0n).toString(),
+                        clientBalances: (c.sums[0] ?? 0n).toString(),
+                        clientStakes: (c.sums[1] ?? 0n).toString(),
+                        proxies: p.count,
+                        clients: c.count,
+                        partial: p.partial || c.partial,
+                    },
+                }),
+            (error: Error) => {
+                if (error.name !== 'AbortError') setHeld({ status: 'error', error });
+            },
+        );
+        return () => ctl.abort();
+    }, []);
+    return (
+        <Load what="contract balances" value={held}>
+            {(h) => (
+                <>
+                    <div className="stats" data-testid="held">
+                        <Stat label="Staked in proxies" testId="held-proxyStakes">
+                            <Ton nano={h.proxyStakes} />
+                        </Stat>
+                        <Stat label="Commission held by proxies" testId="held-proxyCommission">
+                            <Ton nano={h.proxyCommission} />
+                        </Stat>
+                        <Stat label="Client balances" testId="held-clientBalances">
+                            <Ton nano={h.clientBalances} />
+                        </Stat>
+                        <Stat label="Client stakes" testId="held-clientStakes">
+                            <Ton nano={h.clientStakes} />
+                        </Stat>
+                    </div>
+                    <p className="muted small">
+                        Held now, summed over {formatInt(h.proxies)} proxies and {formatInt(h.clients)} clients{h.partial ? ' (first contracts only: the lists are longer)' : ''}.
+                    </p>
+                </>
+            )}
+        </Load>
+    );
+}
+
 export function OverviewPage() {
     const ov = useApi<OverviewData>('/api/overview');
     return (
@@ -182,6 +273,7 @@ export function OverviewPage() {
                     </>
                 )}
             </Load>
+            <HeldInContracts />
             <Daily />
             <LiveFeed />
         </>
