@@ -45,7 +45,7 @@ export async function startService(opts: ServiceOptions): Promise<IndexerService
     let engine: IngestEngine | null = null;
     let server: ApiServer | null = null;
     try {
-        const ports = opts.ports ? await opts.ports(config, log) : null;
+        const ports = opts.ports && config.ingest ? await opts.ports(config, log) : null;
         if (config.ingest) {
             if (!config.rootAddress) throw new IndexerError('NO_ROOT', 'no root contract address: pass --root <address> or set COCOON_ROOT_ADDRESS');
             if (!ports) throw new IndexerError('NO_CHAIN', 'ingest needs chain access; start with --no-ingest to serve an existing database only');

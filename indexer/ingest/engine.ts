@@ -4,6 +4,7 @@
  * peers to discover more accounts, and write everything in batches (store.ts) together with refreshed
  * states and cursors.
  */
+import { Address } from '@ton/core';
 import { eq, sql } from 'drizzle-orm';
 import { rows, type Db } from '../db/client';
 import { accounts, clients, codeHashes, cursors, proxies, workers } from '../db/schema';
@@ -84,6 +85,8 @@ export class IngestEngine {
             maxBlocksPerCycle: 2000,
             concurrency: 4,
             ...opts,
+            // Every address in the database is raw; accept any form from callers.
+            rootAddress: Address.parse(opts.rootAddress).toRawString(),
         };
     }
 

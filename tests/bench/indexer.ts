@@ -145,7 +145,8 @@ async function main(): Promise<void> {
     installNativeSha256();
     const total = arg('--tx', DEFAULT_SHAPE.transactions);
     const log = process.argv.includes('--verbose') ? createLogger('bench') : silentLogger;
-    print(`indexer benchmark: ${total.toLocaleString('en')} transactions, ${os.cpus().length} cores`);
+    const load = () => os.loadavg()[0].toFixed(1);
+    print(`indexer benchmark: ${total.toLocaleString('en')} transactions, ${os.cpus().length} cores, load average ${load()} (other processes share the cores)`);
 
     const make = () => {
         const shape = { ...DEFAULT_SHAPE, transactions: total };
@@ -232,6 +233,7 @@ async function main(): Promise<void> {
                 headLagMs: lag,
                 targets: { txPerSec: TARGET_TPS, backfill100kSec: TARGET_BACKFILL_S },
                 meetsTargets: meets,
+                loadAverage: Number(load()),
             }),
     );
 }
