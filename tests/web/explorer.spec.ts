@@ -281,6 +281,11 @@ describe('explorer', () => {
         expect(await page.getByTestId('model-hashes').locator('li').count()).toBe(root.modelHashes.length);
         expect(await text('model-hashes')).toContain(MODEL);
         expect(await rowKeys('root-history')).toEqual(history.items.map((c) => `${c.lt}:${c.txHash}`));
+        // The params change (v1 -> v2) shows which root fields moved.
+        const changed = (await page.getByTestId('root-history').locator('tbody tr').first().locator('td[data-label="Fields changed"]').textContent()) ?? '';
+        expect(changed).toContain('pricePerToken');
+        expect(changed).toContain('paramsVersion');
+        expect(changed).not.toContain('registeredProxies');
         await shot('governance');
     });
 

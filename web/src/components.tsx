@@ -65,7 +65,7 @@ export function Addr({ address, kind, full }: { address: string | null | undefin
     const page = kind ? PAGE_OF[kind] : undefined;
     const href = page ? link(page, address) : link('address', address);
     return (
-        <a className="addr mono" href={href} title={address}>
+        <a className={`addr mono${full ? ' break' : ''}`} href={href} title={address}>
             {full ? address : shortAddress(address)}
         </a>
     );

@@ -24,9 +24,23 @@ function HashList({ title, hashes, names, testId }: { title: string; hashes: str
     );
 }
 
-const HISTORY_COLUMNS: Column<RootConfigChange>[] = [
+/** Fields of the root configuration that differ between a change and the one before it. */
+export function changedFields(newer: RootConfig, older: RootConfig | undefined): string[] {
+    if (!older) return [];
+    return (Object.keys(newer) as (keyof RootConfig)[]).filter((k) => JSON.stringify(newer[k]) !== JSON.stringify(older[k]));
+}
+
+const historyColumns = (items: RootConfigChange[]): Column<RootConfigChange>[] => [
     { title: 'Time', cell: (c) => <span className="small">{formatTime(c.utime)}</span> },
     { title: 'Change', cell: (c) => <span className="op">{c.change}</span> },
+    {
+        title: 'Fields changed',
+        cell: (c) => {
+            const i = items.indexOf(c);
+            const fields = changedFields(c.config, items[i + 1]?.config);
+            return <span className="small">{i === items.length - 1 ? '—' : fields.length ? fields.join(', ') : 'none'}</span>;
+        },
+    },
     { title: 'Version', cell: (c) => c.version, className: 'right' },
     { title: 'Params version', cell: (c) => c.paramsVersion, className: 'right' },
     { title: 'Price per token', cell: (c) => <Ton nano={c.config.pricePerToken} />, className: 'right' },
@@ -98,7 +112,7 @@ export function GovernancePage() {
             </Load>
             <section className="card">
                 <h2>History</h2>
-                <PagedTable list={history} columns={HISTORY_COLUMNS} rowKey={(c) => `${c.lt}:${c.txHash}`} what="configuration changes" testId="root-history" />
+                <PagedTable list={history} columns={historyColumns(history.items)} rowKey={(c) => `${c.lt}:${c.txHash}`} what="configuration changes" testId="root-history" />
             </section>
         </>
     );
