@@ -7,13 +7,14 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Address } from '@ton/core';
 import { chromium, type BrowserContext, type Page as PwPage } from 'playwright-core';
 import { startApiServer, type ApiServer } from '../../indexer/api/server';
 import { events, transactions } from '../../indexer/db/schema';
 import { silentLogger } from '../../indexer/log';
 import type { ClientInfo, ModelsResponse, Overview, Page, ProxyInfo, RootConfig, RootConfigChange, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
 import { openTestDatabase, type TestDatabase } from '../indexer/helpers/db';
-import { BASE_UTIME, CLIENTS, MODEL, PROXIES, WORKERS, seed, txHash } from '../indexer/helpers/seed';
+import { BASE_UTIME, CLIENTS, MODEL, OWNER, PROXIES, WORKERS, seed, txHash } from '../indexer/helpers/seed';
 import { formatInt, formatTon } from '../../web/src/format';
 
 const ROOT_DIR = path.resolve(__dirname, '../..');
@@ -311,18 +312,35 @@ describe('explorer', () => {
     it('search finds addresses, transactions and models and leads to their pages', async () => {
         await open('');
         const input = page.getByTestId('search-input');
-        await input.fill(WORKERS[1]);
+        // A lone hit opens its page directly; the user-friendly address form works as well as the raw one.
+        await input.fill(Address.parse(WORKERS[1]).toString({ bounceable: true, testOnly: true }));
         await input.press('Enter');
-        await page.waitForURL(`**/#/search?q=${encodeURIComponent(WORKERS[1])}`);
-        await page.getByTestId('search-hits').locator('li[data-kind="account"] a').first().click();
         await page.waitForURL(`**/#/workers/${WORKERS[1]}`);
         await page.getByTestId('detail-tonEarned').waitFor();
+        await page.goBack();
+        await page.waitForURL((u) => u.hash === '#/' || u.hash === '');
 
         await input.fill(txHash(4));
         await input.press('Enter');
-        await page.getByTestId('search-hits').locator('li[data-kind="transaction"] a').first().click();
         await page.waitForURL(`**/#/transactions/${txHash(4)}`);
         expect(await text('tx-hash')).toBe(txHash(4));
+
+        // An owner wallet: the address page lists what it owns.
+        await input.fill(OWNER);
+        await input.press('Enter');
+        await page.waitForURL(`**/#/address/${OWNER}`);
+        await page.getByTestId('owns').waitFor();
+        expect(await page.getByTestId('owns').locator('li').count()).toBe(PROXIES.length);
+
+        // Several hits: a list to pick from; a message name leads to the filtered transaction list.
+        await input.fill('ext_client');
+        await input.press('Enter');
+        await page.getByTestId('search-hits').locator('li[data-kind="opcode"]').nth(1).waitFor();
+        await page.getByTestId('search-hits').locator('li[data-kind="opcode"] a', { hasText: 'ext_client_top_up' }).click();
+        await page.waitForURL('**/#/transactions?opName=ext_client_top_up');
+        const topUps = await api<Page<TransactionInfo>>('/api/transactions?opName=ext_client_top_up&limit=50');
+        await page.getByTestId('transactions').locator(`tr[data-key="${topUps.items[0].hash}"]`).waitFor();
+        expect(await rowKeys('transactions')).toEqual(topUps.items.map((t) => t.hash));
 
         await input.fill('Qwen');
         await input.press('Enter');

@@ -21,18 +21,19 @@ export function ModelsPage({ query }: { query: URLSearchParams }) {
                             {m.multipliers ? `; multipliers: prompt ${formatMultiplier(m.multipliers.prompt)}, cached ${formatMultiplier(m.multipliers.cached)}, completion ${formatMultiplier(m.multipliers.completion)}, reasoning ${formatMultiplier(m.multipliers.reasoning)}` : ''}
                             .
                         </p>
-                        <label className="filters">
-                            Worker coefficient (1000 = 1.0×){' '}
-                            <input
-                                type="number"
-                                min={0}
-                                defaultValue={m.coefficient}
-                                data-testid="coefficient"
-                                onKeyDown={(e) => {
-                                    if (e.key === 'Enter') navigate(`${link('models')}?coefficient=${(e.target as HTMLInputElement).value}`);
-                                }}
-                            />
-                        </label>
+                        <form
+                            className="filters"
+                            onSubmit={(e) => {
+                                e.preventDefault();
+                                const v = new FormData(e.currentTarget).get('coefficient');
+                                navigate(`${link('models')}?coefficient=${encodeURIComponent(String(v ?? ''))}`);
+                            }}
+                        >
+                            <label>
+                                Worker coefficient (1000 = 1.0×) <input name="coefficient" type="number" min={0} max={999999999} defaultValue={m.coefficient} data-testid="coefficient" />
+                            </label>
+                            <button type="submit">Apply</button>
+                        </form>
                         {m.models.length === 0 ? (
                             <Empty>No models are allowed by the root contract.</Empty>
                         ) : (

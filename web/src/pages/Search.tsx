@@ -3,6 +3,7 @@ import type { SearchHit, SearchResponse } from '../../../indexer/api/types';
 import { useApi } from '../api';
 import { Addr, Empty, Load, TxLink } from '../components';
 import { link } from '../router';
+import { useEffect } from 'react';
 
 function Hit({ h }: { h: SearchHit }) {
     switch (h.kind) {
@@ -51,9 +52,25 @@ function Hit({ h }: { h: SearchHit }) {
     }
 }
 
+/** Where a lone hit leads directly (a contract or a transaction), so pasting an address opens it. */
+function directTarget(hits: SearchHit[]): string | null {
+    if (hits.length !== 1) return null;
+    const h = hits[0];
+    if (h.kind === 'transaction') return link('transactions', h.hash);
+    if (h.kind === 'account' && (h.accountKind === 'proxy' || h.accountKind === 'client' || h.accountKind === 'worker')) return link(`${h.accountKind}s`, h.address);
+    if (h.kind === 'account' && h.accountKind === 'root') return link('governance');
+    if (h.kind === 'owner') return link('address', h.address);
+    return null;
+}
+
 export function SearchPage({ query }: { query: URLSearchParams }) {
     const q = (query.get('q') ?? '').trim();
     const res = useApi<SearchResponse>(q ? `/api/search?q=${encodeURIComponent(q)}` : null);
+    const target = res.status === 'ok' ? directTarget(res.data.hits) : null;
+    useEffect(() => {
+        // replace(): the back button returns to the page before the search, not to a page that redirects.
+        if (target) window.location.replace(target);
+    }, [target]);
     if (!q) return <Empty>Type an address, a transaction hash or a model name in the search box.</Empty>;
     return (
         <>
