@@ -261,7 +261,8 @@ export function v2Methods(chain: LocalChain): Record<string, Method> {
         getBlockTransactions: (p) => {
             const b = chain.block(int(p, 'seqno'));
             if (!b) throw new V2Error(404, `block ${String(p.seqno)} not found`);
-            const count = Math.min(int(p, 'count', 40), 1000);
+            // A local block holds one whole message chain; answer it in one page by default (TonClient does not page).
+            const count = Math.min(int(p, 'count', 1024), 1024);
             const afterLt = p.after_lt !== undefined && p.after_lt !== '' ? BigInt(String(p.after_lt)) : -1n;
             const rest = b.txs.filter((t) => t.lt > afterLt).sort((x, y) => (x.lt < y.lt ? -1 : 1));
             const page = rest.slice(0, count);
@@ -270,7 +271,7 @@ export function v2Methods(chain: LocalChain): Record<string, Method> {
                 id: blockIdExt(b, int(p, 'workchain', -1)),
                 req_count: count,
                 incomplete: rest.length > page.length,
-                transactions: page.map((t) => ({ '@type': 'blocks.shortTxId', mode: 135, account: Address.parseRaw(t.account).toString(), lt: t.lt.toString(), hash: t.hash.toString('base64') })),
+                transactions: page.map((t) => ({ '@type': 'blocks.shortTxId', mode: 135, account: t.account, lt: t.lt.toString(), hash: t.hash.toString('base64') })),
             };
         },
         estimateFee: (p) => {
