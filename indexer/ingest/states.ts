@@ -33,17 +33,9 @@ function safe<T>(fn: (() => T) | undefined): T | null {
     }
 }
 
-export class V4StateReader implements StateReader {
-    /** The v4 API serves account state at old seqnos only on archive nodes, and never on the local chain. */
-    readonly historical: boolean;
-
-    constructor(
-        private chain: V4Chain,
-        private parsers: KindParsers,
-        opts: { historical?: boolean } = {},
-    ) {
-        this.historical = opts.historical ?? false;
-    }
+/** Parses data cells with the wrappers' parsers and decides what an unknown account is. */
+export class KindParsing {
+    constructor(readonly parsers: KindParsers) {}
 
     parse(kind: AccountKind, data: Cell | null, address: string): KindState | undefined {
         if (!data) return undefined;
@@ -72,28 +64,15 @@ export class V4StateReader implements StateReader {
         }
     }
 
-    async read(acc: KnownAccount, seqno: number): Promise<AccountState> {
-        const a = await this.chain.account(acc.address, seqno);
-        const data = a.data ? toCell(a.data) : null;
-        return {
-            address: acc.address,
-            status: a.status,
-            balance: a.balance,
-            codeHash: a.code ? toCell(a.code).hash().toString('hex') : null,
-            seqno,
-            lastLt: a.last?.lt ?? null,
-            kindState: this.parse(acc.kind, data, acc.address),
-        };
+    /** Needs the data only when the code hash alone does not settle it (see classify()). */
+    isCandidate(codeHash: string | null, ctx: ClassifyContext): boolean {
+        return !!codeHash && (ctx.codeKinds.has(codeHash) || ctx.viaMessage);
     }
 
-    async classify(address: string, seqno: number, ctx: ClassifyContext): Promise<Classification | null> {
-        const codeHash = await this.chain.codeHash(address, seqno);
-        if (!codeHash) return null;
+    classify(address: string, codeHash: string, data: Cell | null, ctx: ClassifyContext): Classification | null {
         const known = ctx.codeKinds.get(codeHash);
         const isWallet = !!this.parsers.walletCodeHash && codeHash === this.parsers.walletCodeHash;
-        if (!known && !(isWallet && ctx.viaMessage) && !ctx.viaMessage) return null;
-        const a = await this.chain.account(address, seqno);
-        const data = a.data ? toCell(a.data) : null;
+        if (!known && !ctx.viaMessage) return null;
         const base = { address, codeHash, owner: null as string | null, parent: null as string | null, paramsVersion: null as number | null, pricePerToken: null as bigint | null, workerFeePerToken: null as bigint | null };
         const via = ctx.viaMessage && !known ? 'message' : 'code_hash';
         const as = (kind: AccountKind): Classification | null => {
@@ -123,5 +102,41 @@ export class V4StateReader implements StateReader {
             if (c?.parent && ctx.known.get(c.parent)?.kind === 'proxy') return { ...c, discoveredVia: 'parent' };
         }
         return null;
+    }
+}
+
+export class V4StateReader implements StateReader {
+    /** The v4 API serves account state at old seqnos only on archive nodes, and never on the local chain. */
+    readonly historical: boolean;
+    private kinds: KindParsing;
+
+    constructor(
+        private chain: V4Chain,
+        parsers: KindParsers,
+        opts: { historical?: boolean } = {},
+    ) {
+        this.historical = opts.historical ?? false;
+        this.kinds = new KindParsing(parsers);
+    }
+
+    async read(acc: KnownAccount, seqno: number): Promise<AccountState> {
+        const a = await this.chain.account(acc.address, seqno);
+        const data = a.data ? toCell(a.data) : null;
+        return {
+            address: acc.address,
+            status: a.status,
+            balance: a.balance,
+            codeHash: a.code ? toCell(a.code).hash().toString('hex') : null,
+            seqno,
+            lastLt: a.last?.lt ?? null,
+            kindState: this.kinds.parse(acc.kind, data, acc.address),
+        };
+    }
+
+    async classify(address: string, seqno: number, ctx: ClassifyContext): Promise<Classification | null> {
+        const codeHash = await this.chain.codeHash(address, seqno);
+        if (!codeHash || !this.kinds.isCandidate(codeHash, ctx)) return null;
+        const a = await this.chain.account(address, seqno);
+        return this.kinds.classify(address, codeHash, a.data ? toCell(a.data) : null, ctx);
     }
 }
