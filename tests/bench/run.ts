@@ -8,6 +8,7 @@ const BENCHES: Record<string, { file: string; about: string }> = {
     protocol: { file: 'protocol.ts', about: 'TL+framing msgs/s over loopback plaintext vs RA-TLS, query rate, handshake and PoW time' },
     inference: { file: 'inference.ts', about: 'embedded engine decode/prefill tok/s (SIMD vs scalar), HTTP/SSE generation, adapter overhead per chunk' },
     explorer: { file: 'explorer.ts', about: 'explorer: p50/p95 latency of the API calls behind each page over 100k transactions, first contentful paint' },
+    chain: { file: 'chain.ts', about: 'local chain: transfers/s through HTTP sendBoc (v2) and /send (v4) vs in-process, page latency p50/p95' },
     indexer: { file: 'indexer.ts', about: 'indexer decode+store rate on PGlite and PostgreSQL, 100k backfill time, head lag' },
 };
 
