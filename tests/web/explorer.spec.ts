@@ -12,7 +12,7 @@ import { chromium, type BrowserContext, type Page as PwPage } from 'playwright-c
 import { startApiServer, type ApiServer } from '../../indexer/api/server';
 import { events, transactions } from '../../indexer/db/schema';
 import { silentLogger } from '../../indexer/log';
-import type { ClientInfo, ModelsResponse, Overview, Page, ProxyInfo, RootConfig, RootConfigChange, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
+import type { ClientInfo, DailyStat, ModelsResponse, Overview, Page, ProxyInfo, RootConfig, RootConfigChange, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
 import { openTestDatabase, type TestDatabase } from '../indexer/helpers/db';
 import { BASE_UTIME, CLIENTS, MODEL, OWNER, PROXIES, WORKERS, seed, txHash } from '../indexer/helpers/seed';
 import { formatInt, formatTon } from '../../web/src/format';
@@ -191,6 +191,11 @@ describe('explorer', () => {
         expect(await text('detail-deposited')).toBe(tonText(c.deposited));
         expect(await text('detail-tonCharged')).toBe(tonText(c.tonCharged));
         expect(await text('detail-tokensCharged')).toBe(formatInt(c.tokensCharged));
+        // The client's own per-day series.
+        const series = await api<Page<DailyStat>>(`/api/stats/daily?order=desc&limit=120&address=${CLIENTS[3]}`);
+        expect(series.items.length).toBeGreaterThan(0);
+        expect(await text('daily-range')).toBe(`${series.items.length} days, ${series.items[series.items.length - 1].day} to ${series.items[0].day}`);
+        await page.getByTestId('daily-chart').locator('canvas').waitFor();
         const txs = await api<Page<TransactionInfo>>(`/api/transactions?account=${CLIENTS[3]}&limit=20`);
         expect(await rowKeys('account-transactions')).toEqual(txs.items.map((t) => t.hash));
         await shot('client');
@@ -220,6 +225,15 @@ describe('explorer', () => {
         const second = await api<Page<TransactionInfo>>(`/api/transactions?limit=50&cursor=${first.nextCursor}`);
         await page.getByTestId('transactions').locator(`tr[data-key="${second.items[49].hash}"]`).waitFor();
         expect(await rowKeys('transactions')).toEqual([...first.items, ...second.items].map((t) => t.hash));
+
+        // Message filter: the choices come from the API's message catalogue.
+        await page.getByTestId('filter-opName').selectOption('ext_client_charge_signed');
+        await page.waitForURL('**/#/transactions?opName=ext_client_charge_signed');
+        const charges = await api<Page<TransactionInfo>>('/api/transactions?opName=ext_client_charge_signed&limit=50');
+        await page.getByTestId('transactions').locator(`tr[data-key="${charges.items[0].hash}"]`).waitFor();
+        expect(await rowKeys('transactions')).toEqual(charges.items.map((t) => t.hash));
+        await page.getByTestId('filter-opName').selectOption('');
+        await page.waitForURL((u) => u.hash === '#/transactions');
 
         await page.getByTestId('filter-success').selectOption('false');
         await page.waitForURL('**/#/transactions?success=false');

@@ -4,6 +4,7 @@ import { useApi, usePagedApi } from '../api';
 import { Addr, Empty, Fields, Int, Load, PagedTable, StateBadge, Ton, type Column } from '../components';
 import { formatTime } from '../format';
 import { link, navigate } from '../router';
+import { Daily } from './Overview';
 import { AccountTransactions } from './Transactions';
 
 function SortSelect({ page, options, value }: { page: string; options: string[]; value: string }) {
@@ -152,6 +153,7 @@ export function ProxyPage({ address }: { address: string }) {
                     </section>
                 )}
             </Load>
+            <Daily address={address} title="This proxy per day" />
             <Related<ClientInfo> title="Clients" path={`/api/clients?proxy=${enc}&limit=20`} columns={CLIENT_COLUMNS} what="clients" />
             <Related<WorkerInfo> title="Workers" path={`/api/workers?proxy=${enc}&limit=20`} columns={WORKER_COLUMNS} what="workers" />
             <AccountTransactions address={address} />
@@ -187,6 +189,7 @@ export function ClientPage({ address }: { address: string }) {
                     </section>
                 )}
             </Load>
+            <Daily address={address} title="This client per day" />
             <AccountTransactions address={address} />
         </>
     );
@@ -215,6 +218,7 @@ export function WorkerPage({ address }: { address: string }) {
                     </section>
                 )}
             </Load>
+            <Daily address={address} title="This worker per day" />
             <AccountTransactions address={address} />
         </>
     );

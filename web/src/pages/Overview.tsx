@@ -40,8 +40,9 @@ function chartTon(v: number): string {
     return v.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }
 
-function Daily() {
-    const daily = useApi<Page<DailyStat>>('/api/stats/daily?order=desc&limit=120');
+/** Per-day chart of the network, or of one contract (`address`). */
+export function Daily({ address, title = 'Per day' }: { address?: string; title?: string }) {
+    const daily = useApi<Page<DailyStat>>(`/api/stats/daily?order=desc&limit=120${address ? `&address=${encodeURIComponent(address)}` : ''}`);
     const [metric, setMetric] = useState<Metric>('txCount');
     const series = useMemo<Series | null>(() => {
         if (daily.status !== 'ok' || daily.data.items.length === 0) return null;
@@ -60,7 +61,7 @@ function Daily() {
     return (
         <section className="card">
             <div className="card-head">
-                <h2>Per day</h2>
+                <h2>{title}</h2>
                 <select aria-label="metric" value={metric} onChange={(e) => setMetric(e.target.value as Metric)} data-testid="metric">
                     {Object.entries(METRICS).map(([k, m]) => (
                         <option key={k} value={k}>

@@ -1,5 +1,5 @@
 /** Transactions: the list (filterable by account / op name / outcome) and one transaction with its events. */
-import type { EventInfo, Page, TransactionDetail, TransactionInfo } from '../../../indexer/api/types';
+import type { EventInfo, OpcodeInfo, Page, TransactionDetail, TransactionInfo } from '../../../indexer/api/types';
 import { useApi, usePagedApi } from '../api';
 import { Addr, Fields, Int, Load, Ok, PagedTable, Table, Ton, TxLink, type Column } from '../components';
 import { formatTime } from '../format';
@@ -34,6 +34,10 @@ export function TransactionsPage({ query }: { query: URLSearchParams }) {
     }
     params.set('limit', '50');
     const list = usePagedApi<TransactionInfo>(`/api/transactions?${params.toString()}`);
+    const opcodes = useApi<OpcodeInfo[]>('/api/opcodes');
+    const chosen = query.get('opName');
+    // The catalogue's names, plus the current filter if it is not in the catalogue (a link from elsewhere).
+    const opNames = [...new Set([...(opcodes.status === 'ok' ? opcodes.data.map((o) => o.name) : []), ...(chosen ? [chosen] : [])])].sort();
     const setFilter = (k: string, v: string) => {
         const next = new URLSearchParams(query);
         if (v) next.set(k, v);
@@ -64,11 +68,17 @@ export function TransactionsPage({ query }: { query: URLSearchParams }) {
                         ))}
                     </select>
                 </label>
-                {query.get('opName') && (
-                    <button type="button" onClick={() => setFilter('opName', '')}>
-                        message: {query.get('opName')} ✕
-                    </button>
-                )}
+                <label>
+                    Message{' '}
+                    <select value={query.get('opName') ?? ''} onChange={(e) => setFilter('opName', e.target.value)} data-testid="filter-opName">
+                        <option value="">all</option>
+                        {opNames.map((n) => (
+                            <option key={n} value={n}>
+                                {n}
+                            </option>
+                        ))}
+                    </select>
+                </label>
                 {query.get('account') && (
                     <button type="button" onClick={() => setFilter('account', '')}>
                         account: {query.get('account')?.slice(0, 10)}… ✕
