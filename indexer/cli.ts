@@ -1,9 +1,9 @@
 /** `npm run indexer -- ...` entry point. */
 import { IndexerError } from './errors';
 import { main } from './main';
-import { v4Ports } from './ingest/defaultPorts';
+import { defaultPorts } from './ingest/defaultPorts';
 
-main(process.argv.slice(2), v4Ports()).then(
+main(process.argv.slice(2), defaultPorts()).then(
     (code) => process.exit(code),
     (err: unknown) => {
         const e = err as IndexerError;

@@ -24,6 +24,7 @@ export interface IndexerConfig {
     startSeqno: number | null;
     startTime: number | null;
     concurrency: number;
+    reader: string;
     models: string[];
     logLevel: LogLevel;
 }
@@ -55,6 +56,14 @@ export const OPTIONS: OptionSpec[] = [
     { key: 'startSeqno', flag: '--start-seqno', env: 'COCOON_INDEXER_START_SEQNO', type: 'int', default: null, help: 'first masterchain block to scan on an empty database (mainnet/testnet)' },
     { key: 'startTime', flag: '--start-time', env: 'COCOON_INDEXER_START_TIME', type: 'int', default: null, help: 'ignore transactions before this unix time on an empty database' },
     { key: 'concurrency', flag: '--concurrency', env: 'COCOON_INDEXER_CONCURRENCY', type: 'int', default: 4, help: 'parallel chain requests' },
+    {
+        key: 'reader',
+        flag: '--reader',
+        env: 'COCOON_INDEXER_READER',
+        type: 'string',
+        default: 'chain',
+        help: 'chain: node/chain client (v4 or toncenter v2, by URL); lean-v4: the indexer\'s own v4 page reader (several times faster decoding, block numbers for --confirmations)',
+    },
     { key: 'models', flag: '--models', env: 'COCOON_MODELS', type: 'list', default: [], help: 'comma-separated model names, shown next to their on-chain hashes' },
     { key: 'logLevel', flag: '--log-level', env: 'COCOON_LOG_LEVEL', type: 'string', default: 'info', help: 'debug | info | warn | error' },
 ];

@@ -4,7 +4,7 @@
 import { parseConfig, type IndexerConfig } from './config';
 import type { Logger } from './log';
 import { startService, type IndexerService, type ServiceOptions } from './service';
-import { v4Ports } from './ingest/defaultPorts';
+import { defaultPorts } from './ingest/defaultPorts';
 
 export interface StartIndexerOptions {
     chainUrl: string;
@@ -41,5 +41,5 @@ export async function startIndexer(opts: StartIndexerOptions): Promise<IndexerSe
         webDir: opts.webDir ?? opts.config?.webDir ?? base.webDir,
     };
     if (!config.rootAddress) config.ingest = opts.config?.ingest ?? false;
-    return startService({ config, log: opts.log, ports: opts.ports ?? (config.ingest ? v4Ports() : undefined) });
+    return startService({ config, log: opts.log, ports: opts.ports ?? (config.ingest ? defaultPorts() : undefined) });
 }

@@ -8,7 +8,7 @@ import { IndexerError } from './errors';
 import { createLogger } from './log';
 import { derivedMismatches, rebuildDerived } from './ingest/derived';
 import { startService, type ServiceOptions } from './service';
-import { v4Ports } from './ingest/defaultPorts';
+import { defaultPorts } from './ingest/defaultPorts';
 
 async function withDatabase<T>(config: IndexerConfig, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
     const database = await openDatabase({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.databaseUrl ? undefined : path.resolve(config.dataDir) });
@@ -19,7 +19,7 @@ async function withDatabase<T>(config: IndexerConfig, fn: (db: Awaited<ReturnTyp
     }
 }
 
-export async function main(argv: string[], ports: ServiceOptions['ports'] = v4Ports()): Promise<number> {
+export async function main(argv: string[], ports: ServiceOptions['ports'] = defaultPorts()): Promise<number> {
     if (argv.includes('--help') || argv.includes('-h')) {
         console.log(helpText());
         return 0;

@@ -1,7 +1,7 @@
 /**
- * The chain-facing parts the service uses by default: a ton-api-v4 endpoint (the local chain, or a
- * mainnet/testnet v4 server) read through V4Chain, account states through V4StateReader, and transactions
- * decoded by CatalogueDecoder with the protocol description given here.
+ * The chain-facing parts the service uses by default: node/chain's ChainClient for the configured URL
+ * (or the indexer's lean v4 reader with --reader lean-v4), states parsed with the contracts' parsers,
+ * and transactions decoded by CatalogueDecoder with the protocol description given here.
  */
 import type { IndexerConfig } from '../config';
 import type { Logger } from '../log';
@@ -10,6 +10,9 @@ import type { OpcodeInfo } from '../api/types';
 import { CatalogueDecoder, type MessageCatalogue } from './decoder';
 import { V4StateReader, type KindParsers } from './states';
 import { V4Chain } from './v4';
+import { ChainClientSource, ChainClientStateReader } from './chainClient';
+import { createChainClient } from '../../node/chain';
+import { IndexerError } from '../errors';
 
 /** What the indexer needs to know about the contracts: message layouts, data layouts, root operations. */
 export interface ProtocolDescription {
@@ -27,15 +30,27 @@ export const RAW_PROTOCOL: ProtocolDescription = {
     isRootConfigChange: () => true,
 };
 
-export function v4Ports(protocol: ProtocolDescription = RAW_PROTOCOL) {
+export function defaultPorts(protocol: ProtocolDescription = RAW_PROTOCOL) {
     return async (config: IndexerConfig, log: Logger): Promise<IngestPorts> => {
-        const chain = new V4Chain(config.chainUrl);
+        let chain: IngestPorts['chain'];
+        let states: IngestPorts['states'];
+        if (config.reader === 'lean-v4') {
+            const v4 = new V4Chain(config.chainUrl);
+            chain = v4;
+            states = new V4StateReader(v4, protocol.parsers);
+        } else if (config.reader === 'chain') {
+            const client = createChainClient({ url: config.chainUrl });
+            chain = new ChainClientSource(client);
+            states = new ChainClientStateReader(client, protocol.parsers);
+        } else {
+            throw new IndexerError('BAD_CONFIG', `--reader must be 'chain' or 'lean-v4', got '${config.reader}'`);
+        }
         const head = await chain.head();
-        log.info('chain reachable', { url: config.chainUrl, head: head.seqno });
+        log.info('chain reachable', { url: config.chainUrl, reader: config.reader, head: head.seqno });
         return {
             chain,
             decoder: new CatalogueDecoder(protocol.catalogue),
-            states: new V4StateReader(chain, protocol.parsers),
+            states,
             opcodes: protocol.opcodes,
             isRootConfigChange: protocol.isRootConfigChange,
         };

@@ -6,21 +6,22 @@
 import { openDatabase } from '../../../indexer/db/client';
 import { CatalogueDecoder } from '../../../indexer/ingest/decoder';
 import { IngestEngine } from '../../../indexer/ingest/engine';
-import { V4StateReader } from '../../../indexer/ingest/states';
-import { V4Chain } from '../../../indexer/ingest/v4';
+import { ChainClientSource, ChainClientStateReader } from '../../../indexer/ingest/chainClient';
+import { createChainClient } from '../../../node/chain';
 import { silentLogger } from '../../../indexer/log';
 
 async function run(): Promise<void> {
     const [chainUrl, root, where, batch] = process.argv.slice(2);
     const database = await openDatabase(where.startsWith('postgres') ? { databaseUrl: where } : { dataDir: where });
-    const chain = new V4Chain(chainUrl);
+    const client = createChainClient({ url: chainUrl });
+    const chain = new ChainClientSource(client);
     // No catalogue: these crash tests exercise paging, batching and cursors, not message meaning.
     const decoder = new CatalogueDecoder({ decode: () => null, nameOf: () => null });
     const engine = new IngestEngine({
         db: database.db,
         chain,
         decoder,
-        states: new V4StateReader(chain, {}),
+        states: new ChainClientStateReader(client, {}),
         rootAddress: root,
         log: silentLogger,
         batchSize: Number(batch),
