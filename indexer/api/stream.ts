@@ -33,6 +33,7 @@ export function parseLastEventId(v: string | undefined): { tx: bigint; ev: bigin
 }
 
 const BATCH = 500;
+const STATUS_EVERY_MS = 3000;
 
 export class StreamHub {
     private subs = new Set<Subscriber>();
@@ -43,6 +44,7 @@ export class StreamHub {
     private running: Promise<void> | null = null;
     private again = false;
     private lastStatusJson = '';
+    private lastStatusAt = 0;
 
     constructor(
         private db: DbOrTx,
@@ -147,6 +149,9 @@ export class StreamHub {
             }
             if (txs.length < BATCH && evs.length < BATCH) break;
         }
+        // Status counts whole tables; once every few seconds is plenty for a progress display.
+        if (Date.now() - this.lastStatusAt < STATUS_EVERY_MS) return;
+        this.lastStatusAt = Date.now();
         const status = await getStatus(this.db);
         const json = JSON.stringify(status);
         if (json !== this.lastStatusJson) {
