@@ -135,6 +135,10 @@ export class IngestEngine {
         await writeSourceCursor(db, { source: 'head', seqno: head.seqno, utime: head.utime });
 
         const result: CycleResult = { head, finalSeqno, transactions: 0, finalTransactions: 0, events: 0, newAccounts: 0, accountsChecked: 0 };
+        // Child code hashes must be known before the block scan judges unknown accounts.
+        const root = this.known.get(this.opts.rootAddress)!;
+        const rootState = await this.opts.states.read(root, head.seqno);
+        this.learnCodes(rootState);
         const candidates = await this.candidates(head, result);
         // Root first (its params give child code hashes), then proxies (their messages reveal clients and workers).
         const rank: Record<AccountKind, number> = { root: 0, proxy: 1, client: 2, worker: 2, wallet: 3 };
