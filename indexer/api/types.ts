@@ -1,7 +1,7 @@
 /**
  * Response types of the indexer's REST API, shared with the explorer (web/). Keep this file free of
- * imports and runtime code so any bundler can take it as is. Changing a field here is an API change:
- * add fields, do not rename or remove them.
+ * imports (its only runtime value is the EVENT_TYPES list) so any bundler can take it as is. Changing a
+ * field here is an API change: add fields, do not rename or remove them.
  *
  * Conventions: `Nano` is a decimal string of nanoTON (or of tokens for token counters) so no value loses
  * precision in JSON; `Address` is the raw form `0:<64 hex>`; hashes are lowercase hex; `Lt` is a decimal
