@@ -127,7 +127,7 @@ export class IngestEngine {
     }
 
     /** One pass from the stored cursors to the current head. */
-    async runOnce(progress?: Progress): Promise<CycleResult> {
+    async runOnce(): Promise<CycleResult> {
         const { db, chain, log, confirmations } = this.opts;
         if (this.cycles === 0 && this.known.size === 0) await this.init();
         const head = await chain.head();
@@ -166,7 +166,7 @@ export class IngestEngine {
             result.transactions += r.transactions;
             result.finalTransactions += r.final;
             result.events += r.events;
-            progress?.add(r.transactions, { head: head.seqno, accounts: this.known.size });
+            progress.report(queue.length, accountsDone, result.transactions);
             batch = [];
             batchAccounts = new Set();
             states = [];
@@ -174,6 +174,8 @@ export class IngestEngine {
             this.opts.onCommit?.();
         };
 
+        const progress = new Progress(log, 'ingest');
+        let accountsDone = 0;
         const prefetch = new Map<string, Promise<{ state: AccountState; txs: Pending[]; changes: RootChange[] } | null>>();
         const fetchAccount = (address: string) => {
             let p = prefetch.get(address);
@@ -187,6 +189,8 @@ export class IngestEngine {
             const got = await fetchAccount(address);
             prefetch.delete(address);
             result.accountsChecked++;
+            accountsDone = i + 1;
+            progress.report(queue.length, accountsDone, result.transactions);
             if (!got) continue;
             const acc = this.known.get(address)!;
             const peers = new Set<string>();
@@ -216,6 +220,7 @@ export class IngestEngine {
             if (batch.length >= this.opts.batchSize) await flush();
         }
         await flush();
+        progress.done(queue.length, result.transactions, head.seqno);
         await writeSourceCursor(db, { source: 'final', seqno: finalSeqno, utime: confirmations === 0 ? head.utime : null });
         this.cycles++;
         log.debug('cycle', { ...result, head: head.seqno });
@@ -378,10 +383,9 @@ export class IngestEngine {
         if (this.loop) return;
         this.stopped = false;
         this.loop = (async () => {
-            const progress = new Progress(this.opts.log, 'ingest');
             while (!this.stopped) {
                 try {
-                    const r = await this.runOnce(progress);
+                    const r = await this.runOnce();
                     if (r.transactions > 0) this.opts.log.info('cycle', { head: r.head.seqno, final: r.finalSeqno, tx: r.transactions, events: r.events, newAccounts: r.newAccounts });
                 } catch (err) {
                     this.opts.log.error('ingest cycle failed; retrying', { err: (err as Error).message, code: (err as IndexerError).code });
