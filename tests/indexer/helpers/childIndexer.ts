@@ -1,7 +1,8 @@
 /**
  * The ingest as its own process, for crash tests: runs cycles against a v4 endpoint until one finds
  * nothing new, printing COMMIT after every committed batch (the parent kills it with SIGKILL on cue).
- * Usage: node -r ts-node/register/transpile-only childIndexer.ts <chainUrl> <root> <dataDir|postgres://...> <batchSize>
+ * Usage: node -r ts-node/register/transpile-only childIndexer.ts <chainUrl> <root> <dataDir|postgres://...> <batchSize> [walletCodeHash]
+ * Accounts with walletCodeHash that exchange messages with followed accounts are followed as wallets.
  */
 import { openDatabase } from '../../../indexer/db/client';
 import { CatalogueDecoder } from '../../../indexer/ingest/decoder';
@@ -11,7 +12,7 @@ import { createChainClient } from '../../../node/chain';
 import { silentLogger } from '../../../indexer/log';
 
 async function run(): Promise<void> {
-    const [chainUrl, root, where, batch] = process.argv.slice(2);
+    const [chainUrl, root, where, batch, walletCodeHash] = process.argv.slice(2);
     const database = await openDatabase(where.startsWith('postgres') ? { databaseUrl: where } : { dataDir: where });
     const client = createChainClient({ url: chainUrl });
     const chain = new ChainClientSource(client);
@@ -21,7 +22,7 @@ async function run(): Promise<void> {
         db: database.db,
         chain,
         decoder,
-        states: new ChainClientStateReader(client, {}),
+        states: new ChainClientStateReader(client, { walletCodeHash: walletCodeHash ?? null }),
         rootAddress: root,
         log: silentLogger,
         batchSize: Number(batch),

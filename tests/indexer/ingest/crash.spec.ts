@@ -5,7 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { Address, toNano } from '@ton/core';
+import { Address, beginCell, external, internal, storeMessage, toNano } from '@ton/core';
+import { mnemonicToPrivateKey } from '@ton/crypto';
+import { WalletContractV4 } from '@ton/ton';
 import { sql } from 'drizzle-orm';
 import { startLocalChain, type RunningLocalChain } from '../../../node/localchain/server';
 import { openDatabase, rows } from '../../../indexer/db/client';
@@ -17,11 +19,27 @@ const ROOT = Address.parseRaw('0:' + '7e'.repeat(32));
 const TXS = 400;
 
 let running: RunningLocalChain;
+/** A funded v4 wallet pays the root; it is followed as a wallet (it messages the root), so two accounts are backfilled. */
+let treasury: Address;
+let treasuryCode: string;
 
 beforeAll(async () => {
-    running = await startLocalChain({ wallets: 0 });
-    for (let i = 1; i <= TXS; i++) await running.chain.fund(ROOT, toNano('1') + BigInt(i));
+    running = await startLocalChain({ wallets: 1 });
+    const key = await mnemonicToPrivateKey(running.wallets[0].mnemonic);
+    const wallet = WalletContractV4.create({ workchain: 0, publicKey: key.publicKey });
+    treasury = wallet.address;
+    treasuryCode = wallet.init.code.hash().toString('hex');
+    // Four transfers per external message, as a wallet batches them.
+    for (let seqno = 0; seqno < TXS / 4; seqno++) {
+        const body = wallet.createTransfer({
+            seqno,
+            secretKey: key.secretKey,
+            messages: [1, 2, 3, 4].map((k) => internal({ to: ROOT, value: toNano('1') + BigInt(seqno * 4 + k), bounce: false })),
+        });
+        await running.chain.sendMessage(beginCell().store(storeMessage(external({ to: wallet.address, init: seqno === 0 ? wallet.init : undefined, body }))).endCell());
+    }
 });
+
 afterAll(async () => {
     await running?.close();
 });
@@ -29,7 +47,7 @@ afterAll(async () => {
 /** Runs the child; resolves with its exit code and the number of commits it printed; kills it after `killAfter` commits. */
 function runChild(where: string, killAfter: number | null): Promise<{ code: number | null; signal: string | null; commits: number; stderr: string }> {
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CHILD, running.v4Url, ROOT.toRawString(), where, '10'], {
+        const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CHILD, running.v4Url, ROOT.toRawString(), where, '10', treasuryCode], {
             stdio: ['ignore', 'pipe', 'pipe'],
             env: { ...process.env, NODE_OPTIONS: '' },
         });
@@ -68,8 +86,14 @@ describe('crash safety', () => {
                 const [acc] = await rows<{ tx_count: number; last_lt: string }>(database.db, sql`select tx_count, last_lt::text as last_lt from accounts where address = ${ROOT.toRawString()}`);
                 expect(acc.tx_count).toBe(TXS);
                 expect(acc.last_lt).toBe(onChain[TXS - 1].lt.toString());
+                const wallet = await rows<{ hash: string }>(database.db, sql`select hash from transactions where account = ${treasury.toRawString()} order by transactions.lt`);
+                const walletOnChain = running.chain.accountTransactions(treasury);
+                expect(walletOnChain).toHaveLength(TXS / 4 + 1);
+                expect(wallet.map((r) => r.hash)).toEqual(walletOnChain.map((t) => t.hash.toString('hex')));
+                const [kind] = await rows<{ kind: string; discovered_via: string }>(database.db, sql`select kind, discovered_via from accounts where address = ${treasury.toRawString()}`);
+                expect(kind).toEqual({ kind: 'wallet', discovered_via: 'message' });
                 const [daily] = await rows<{ n: string }>(database.db, sql`select coalesce(sum(tx_count), 0) as n from daily_stats`);
-                expect(Number(daily.n)).toBe(TXS);
+                expect(Number(daily.n)).toBe(TXS + walletOnChain.length);
                 expect(await derivedMismatches(database.db)).toEqual([]);
             } finally {
                 await database.close();
