@@ -366,6 +366,32 @@ describe('explorer', () => {
         await page.locator('[data-state="empty"]').filter({ hasText: 'Nothing found' }).waitFor();
     });
 
+    it('shows empty states over an empty database', async () => {
+        const emptyDb = await openTestDatabase();
+        const emptyServer = await startApiServer({ database: emptyDb, log: silentLogger, webDir: WEB_DIST });
+        try {
+            const visit = async (hash: string, expected: string) => {
+                await page.goto(`${emptyServer.url}/#/${hash}`);
+                await page.locator('[data-state="empty"]').filter({ hasText: expected }).first().waitFor();
+            };
+            await visit('', 'No daily statistics yet.');
+            expect(await page.getByTestId('total-deposits').locator('.stat-value').textContent()).toBe('0 TON');
+            expect(await page.getByTestId('held-clientBalances').locator('.stat-value').textContent()).toBe('0 TON');
+            await page.locator('[data-state="empty"]').filter({ hasText: 'Waiting for new transactions' }).waitFor();
+            await visit('proxies', 'No proxies yet.');
+            await visit('clients', 'No clients yet.');
+            await visit('workers', 'No workers yet.');
+            await visit('transactions', 'No transactions yet.');
+            await visit('governance', 'has not read the root contract yet');
+            await visit('governance', 'No configuration changes yet.');
+            await visit('models', 'No models are allowed');
+            await shot('empty-governance');
+        } finally {
+            await emptyServer.close();
+            await emptyDb.close();
+        }
+    });
+
     it('shows error states, navigates with the header, and fits a phone screen', async () => {
         await open(`proxies/0:${'f'.repeat(64)}`);
         const err = page.locator('[data-state="error"]').first();

@@ -1,6 +1,6 @@
 /** The root contract: current parameters, registered proxies, allowed hashes and the change history. */
 import type { ModelsResponse, RootConfig, RootConfigChange } from '../../../indexer/api/types';
-import { useApi, usePagedApi } from '../api';
+import { ApiRequestError, useApi, usePagedApi } from '../api';
 import { Addr, Empty, Fields, Load, PagedTable, Table, Ton, TxLink, type Column } from '../components';
 import { formatMultiplier, formatTime } from '../format';
 
@@ -56,6 +56,9 @@ export function GovernancePage() {
     return (
         <>
             <h1>Governance</h1>
+            {root.status === 'error' && root.error instanceof ApiRequestError && root.error.status === 404 ? (
+                <Empty>The indexer has not read the root contract yet.</Empty>
+            ) : (
             <Load what="root configuration" value={root}>
                 {(r) => (
                     <>
@@ -110,6 +113,7 @@ export function GovernancePage() {
                     </>
                 )}
             </Load>
+            )}
             <section className="card">
                 <h2>History</h2>
                 <PagedTable list={history} columns={historyColumns(history.items)} rowKey={(c) => `${c.lt}:${c.txHash}`} what="configuration changes" testId="root-history" />
