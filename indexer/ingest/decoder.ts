@@ -100,6 +100,8 @@ const HANDLERS: Record<string, Handler> = {
     root_unregister_proxy: root('proxy_unregistered'),
     root_update_proxy: root('proxy_updated'),
     root_change_price: root('params_changed'),
+    root_change_fees: root('params_changed'),
+    root_change_params_full: root('params_changed'),
     root_change_params: root('params_changed'),
     root_upgrade_contracts: root('params_changed'),
     root_upgrade: root('root_upgraded'),
@@ -141,8 +143,9 @@ const HANDLERS: Record<string, Handler> = {
     owner_worker_register: (c) => one('worker_register', c, { worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
 };
 
+/** The cumulative counter of a signed envelope, from its (catalogue-decoded) signed payload. */
 function tokensOf(c: Ctx): bigint | undefined {
-    return bigField(c.msg.fields, 'payload.newTokens', 'payload.newTokensUsed', 'payload.tokens', 'newTokens', 'tokens') ?? undefined;
+    return bigField(c.msg.fields, 'payload.fields.newTokensUsed', 'payload.fields.newTokens') ?? undefined;
 }
 
 /** The optional payload cell forwarded with client_proxy_request / worker_proxy_request, decoded. */
@@ -222,7 +225,7 @@ export class CatalogueDecoder implements Decoder {
         if (facts.deployed) events.push({ type: 'deploy', success: true, owner: acc.owner, payload: { kind: acc.kind, codeHash: acc.codeHash } });
         if (!facts.bounced) {
             if (acc.kind === 'wallet') events.push(...walletEvents(acc, facts, msg, out));
-            else if (msg && msg.name === 'do_not_process') events.push(...saveState(acc, msg));
+            else if (msg && msg.name === 'do_not_process') events.push(...saveState(acc, msg, facts.source));
             else if (msg && HANDLERS[msg.name]) events.push(...HANDLERS[msg.name]({ acc, facts, msg, out }));
             else if (facts.op === 0 && acc.kind === 'proxy') events.push(...proxyText(acc, facts, out));
             else if (facts.op !== null && facts.op !== 0 && !msg && !isNote(opName)) events.push({ type: 'unknown', payload: { op: facts.op, name: opName } });
@@ -263,11 +266,11 @@ function proxyText(acc: KnownAccount, facts: TxFacts, out: Ctx['out']): DecodedE
     return [];
 }
 
-/** `do_not_process` notes; the proxy's save-state commit is one carrying proxy_save_state inside. */
-function saveState(acc: KnownAccount, msg: DecodedMessage): DecodedEvent[] {
-    const inner = (get(msg.fields, 'note') ?? get(msg.fields, 'payload')) as DecodedMessage | undefined;
-    if (acc.kind === 'proxy' && inner && typeof inner === 'object' && inner.name === 'proxy_save_state') {
-        return [{ type: 'save_state', proxy: acc.address, payload: { message: 'proxy_save_state', ...(plain(inner.fields) as object) } }];
-    }
-    return [];
+/**
+ * `do_not_process` notes to a proxy contract are its runner's save-state commits (the note carries the
+ * commit seqno and session hash after the query id; the catalogue's DoNotProcess stops at the query id).
+ */
+function saveState(acc: KnownAccount, msg: DecodedMessage, source: string | null): DecodedEvent[] {
+    if (acc.kind !== 'proxy') return [];
+    return [{ type: 'save_state', proxy: acc.address, payload: { message: msg.name, from: source, ...(plain(msg.fields) as object) } }];
 }

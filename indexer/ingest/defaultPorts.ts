@@ -22,7 +22,7 @@ export interface ProtocolDescription {
     isRootConfigChange(opName: string | null): boolean;
 }
 
-/** Without the contracts' catalogue the indexer still stores every transaction of the root, undecoded. */
+/** No catalogue: every transaction is stored undecoded (crash tests use it to exercise paging alone). */
 export const RAW_PROTOCOL: ProtocolDescription = {
     catalogue: { decode: () => null, nameOf: () => null },
     parsers: {},
@@ -30,8 +30,18 @@ export const RAW_PROTOCOL: ProtocolDescription = {
     isRootConfigChange: () => true,
 };
 
-export function defaultPorts(protocol: ProtocolDescription = RAW_PROTOCOL) {
+/** The Cocoon protocol from the wrappers; loaded on first use because the wrappers need compiled contracts. */
+async function loadCocoonProtocol(): Promise<ProtocolDescription> {
+    try {
+        return (await import('../protocol')).cocoonProtocol();
+    } catch (err) {
+        throw new IndexerError('CONTRACTS_NOT_BUILT', `cannot load the contract wrappers (${(err as Error).message}); run \`npm run build:contracts\` first`, err);
+    }
+}
+
+export function defaultPorts(given?: ProtocolDescription) {
     return async (config: IndexerConfig, log: Logger): Promise<IngestPorts> => {
+        const protocol = given ?? (await loadCocoonProtocol());
         let chain: IngestPorts['chain'];
         let states: IngestPorts['states'];
         if (config.reader === 'lean-v4') {

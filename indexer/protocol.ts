@@ -1,0 +1,249 @@
+/**
+ * What the indexer knows about the Cocoon contracts, taken from the wrappers (no layout is written here):
+ * - the message catalogue: every message the Tact compiler generated from contracts/messages.tact
+ *   (opcode table and loader per message, exported by the wrappers), plus the root's owner operations
+ *   (ROOT_OP in wrappers/CocoonRoot.ts);
+ * - data parsers for root, proxy, client and worker account data (generated `load<Contract>$Data`,
+ *   `parseRootState`, `parseParams`).
+ * Message names are the catalogue's, in snake_case (ExtClientTopUp -> ext_client_top_up), as in the
+ * COCOON reference.
+ */
+import { Address, type Cell, type Slice } from '@ton/core';
+import * as RootW from '../wrappers/CocoonRoot';
+import * as ProxyW from '../wrappers/CocoonProxy';
+import * as ClientW from '../wrappers/CocoonClient';
+import * as WorkerW from '../wrappers/CocoonWorker';
+import { parseParams } from '../wrappers/params';
+import type { OpcodeInfo, RootConfig } from './api/types';
+import type { DecodedMessage, MessageCatalogue } from './ingest/decoder';
+import type { ProtocolDescription } from './ingest/defaultPorts';
+import type { KindParsers } from './ingest/states';
+
+/** ExtClientTopUp -> ext_client_top_up; addWorkerType -> add_worker_type. */
+export const snake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+
+type Loader = (s: Slice) => Record<string, unknown>;
+
+interface Entry {
+    op: number;
+    name: string;
+    typeName: string | null;
+    load: Loader | null;
+    receivers: Set<string>;
+}
+
+const MODULES: [string, Record<string, unknown>][] = [
+    ['root', RootW],
+    ['proxy', ProxyW],
+    ['client', ClientW],
+    ['worker', WorkerW],
+];
+
+const CONTRACTS: [string, { opcodes: Record<string, number>; fromAddress(a: Address): { abi: { receivers?: { message: { kind: string; type?: string } }[] } } }][] = [
+    ['root', RootW.CocoonRoot as never],
+    ['proxy', ProxyW.CocoonProxy as never],
+    ['client', ClientW.CocoonClient as never],
+    ['worker', WorkerW.CocoonWorker as never],
+];
+
+function loaderOf(typeName: string): Loader | null {
+    for (const [, mod] of MODULES) {
+        const fn = mod[`load${typeName}`];
+        if (typeof fn === 'function') return fn as Loader;
+    }
+    return null;
+}
+
+/** Signed envelopes share their opcode with the payload cell they carry (ExtClientChargeSigned / ChargePayload). */
+const isPayloadType = (typeName: string) => /Payload$/.test(typeName) && typeName !== 'WorkerProxyPayoutRequest';
+
+function buildEntries(): { byOp: Map<number, Entry>; payloadByOp: Map<number, Loader> } {
+    const byOp = new Map<number, Entry>();
+    const payloadByOp = new Map<number, Loader>();
+    const zero = new Address(0, Buffer.alloc(32));
+    for (const [kind, contract] of CONTRACTS) {
+        const received = new Set((contract.fromAddress(zero).abi.receivers ?? []).map((r) => r.message.type).filter((t): t is string => !!t));
+        for (const [typeName, op] of Object.entries(contract.opcodes)) {
+            const load = loaderOf(typeName);
+            if (isPayloadType(typeName)) {
+                if (load) payloadByOp.set(op, load);
+                continue;
+            }
+            let e = byOp.get(op);
+            if (!e) byOp.set(op, (e = { op, name: snake(typeName), typeName, load, receivers: new Set() }));
+            if (received.has(typeName)) e.receivers.add(kind);
+        }
+    }
+    // The root's owner operations are raw opcodes handled by hand in the root contract.
+    for (const [key, op] of Object.entries(RootW.ROOT_OP)) {
+        const name = `root_${snake(key)}`;
+        if (!byOp.has(op)) byOp.set(op, { op, name, typeName: null, load: null, receivers: new Set(['root']) });
+    }
+    return { byOp, payloadByOp };
+}
+
+export class WrapperCatalogue implements MessageCatalogue {
+    private readonly byOp: Map<number, Entry>;
+    private readonly payloadByOp: Map<number, Loader>;
+
+    constructor() {
+        const b = buildEntries();
+        this.byOp = b.byOp;
+        this.payloadByOp = b.payloadByOp;
+    }
+
+    nameOf(op: number): string | null {
+        return this.byOp.get(op)?.name ?? null;
+    }
+
+    opcodes(): OpcodeInfo[] {
+        return [...this.byOp.values()]
+            .map((e) => ({ op: '0x' + e.op.toString(16).padStart(8, '0'), name: e.name, receivers: [...e.receivers].sort() }))
+            .sort((a, b) => a.name.localeCompare(b.name));
+    }
+
+    decode(body: Cell): DecodedMessage | null {
+        const s = body.beginParse();
+        if (s.remainingBits < 32) return null;
+        const op = s.preloadUint(32);
+        const e = this.byOp.get(op);
+        if (!e) return null;
+        if (!e.load) {
+            // Root owner operations: the name is what matters; their values show up in the root's state.
+            return { name: e.name, op, fields: {} };
+        }
+        const fields: Record<string, unknown> = { ...e.load(body.beginParse()) };
+        delete fields.$$type;
+        this.expandNested(fields);
+        return { name: e.name, op, fields };
+    }
+
+    /** Decodes the cells messages carry: forwarded payloads, signed payloads, the client's state. */
+    private expandNested(fields: Record<string, unknown>): void {
+        const p = fields.payload as Cell | null | undefined;
+        if (p && typeof (p as Cell).beginParse === 'function') {
+            const s = p.beginParse();
+            const op = s.remainingBits >= 32 ? s.preloadUint(32) : null;
+            const signed = op !== null ? this.payloadByOp.get(op) : undefined;
+            if (signed) {
+                const f: Record<string, unknown> = { ...signed(p.beginParse()) };
+                const name = String(f.$$type ?? 'payload');
+                delete f.$$type;
+                fields.payload = { name: snake(name), op: op as number, fields: f } satisfies DecodedMessage;
+            } else {
+                const inner = this.decode(p);
+                if (inner) fields.payload = inner;
+            }
+        }
+        const st = fields.stateData as Cell | undefined;
+        const loadState = ProxyW.loadClientStateData as unknown as Loader | undefined;
+        if (st && typeof st.beginParse === 'function' && loadState) {
+            const f: Record<string, unknown> = { ...loadState(st.beginParse()) };
+            delete f.$$type;
+            fields.stateData = f;
+        }
+    }
+}
+
+const hex256 = (v: bigint) => v.toString(16).padStart(64, '0');
+
+export const cocoonParsers: KindParsers = {
+    root(data: Cell, address: string) {
+        const r = RootW.parseRootState(data);
+        const p = r.params;
+        const config: RootConfig = {
+            address,
+            owner: r.owner.toRawString(),
+            version: r.version,
+            paramsVersion: p.paramsVersion,
+            structVersion: p.structVersion,
+            uniqueId: p.uniqueId,
+            isTest: p.isTest,
+            pricePerToken: p.pricePerToken.toString(),
+            workerFeePerToken: p.workerFeePerToken.toString(),
+            promptTokensPriceMultiplier: p.promptTokensPriceMultiplier,
+            cachedTokensPriceMultiplier: p.cachedTokensPriceMultiplier,
+            completionTokensPriceMultiplier: p.completionTokensPriceMultiplier,
+            reasoningTokensPriceMultiplier: p.reasoningTokensPriceMultiplier,
+            proxyDelayBeforeClose: p.proxyDelayBeforeClose,
+            clientDelayBeforeClose: p.clientDelayBeforeClose,
+            minProxyStake: p.minProxyStake.toString(),
+            minClientStake: p.minClientStake.toString(),
+            proxyCodeHash: p.proxyScCode ? p.proxyScCode.hash().toString('hex') : null,
+            workerCodeHash: p.workerScCode ? p.workerScCode.hash().toString('hex') : null,
+            clientCodeHash: p.clientScCode ? p.clientScCode.hash().toString('hex') : null,
+            lastProxySeqno: r.registry.lastProxySeqno,
+            registeredProxies: [...r.registry.registeredProxies].map(([seqno, addr]) => ({ seqno, address: addr })).sort((a, b) => a.seqno - b.seqno),
+            proxyHashes: r.registry.proxyHashes.map(hex256).sort(),
+            workerHashes: r.registry.workerHashes.map(hex256).sort(),
+            modelHashes: r.registry.modelHashes.map(hex256).sort(),
+        };
+        return { config };
+    },
+    proxy(data: Cell) {
+        const d = ProxyW.loadCocoonProxy$Data(data.beginParse());
+        const p = parseParams(d.params);
+        return {
+            owner: d.ownerAddress.toRawString(),
+            publicKey: hex256(d.proxyPublicKey),
+            root: d.rootAddress.toRawString(),
+            state: Number(d.state),
+            balance: d.balance,
+            stake: d.stake,
+            unlockTs: Number(d.unlockTs),
+            paramsVersion: p.paramsVersion,
+            pricePerToken: p.pricePerToken,
+            workerFeePerToken: p.workerFeePerToken,
+            minProxyStake: p.minProxyStake,
+            minClientStake: p.minClientStake,
+        };
+    },
+    client(data: Cell) {
+        const d = ClientW.loadCocoonClient$Data(data.beginParse());
+        const c = ClientW.loadClientConst(d.constData.beginParse());
+        const p = parseParams(d.params);
+        return {
+            owner: c.ownerAddress.toRawString(),
+            proxy: c.proxyAddress.toRawString(),
+            proxyPublicKey: hex256(c.proxyPublicKey),
+            state: Number(d.state),
+            balance: d.balance,
+            stake: d.stake,
+            tokensUsed: d.tokensUsed,
+            unlockTs: Number(d.unlockTs),
+            secretHash: hex256(d.secretHash),
+            paramsVersion: p.paramsVersion,
+            pricePerToken: p.pricePerToken,
+        };
+    },
+    worker(data: Cell) {
+        const d = WorkerW.loadCocoonWorker$Data(data.beginParse());
+        const p = parseParams(d.params);
+        return {
+            owner: d.ownerAddress.toRawString(),
+            proxy: d.proxyAddress.toRawString(),
+            proxyPublicKey: hex256(d.proxyPublicKey),
+            state: Number(d.state),
+            tokens: d.tokens,
+            paramsVersion: p.paramsVersion,
+            workerFeePerToken: p.workerFeePerToken,
+        };
+    },
+    walletCodeHash: null,
+};
+
+let cached: ProtocolDescription | null = null;
+
+/** The Cocoon protocol as the wrappers describe it (built once). */
+export function cocoonProtocol(): ProtocolDescription {
+    if (cached) return cached;
+    const catalogue = new WrapperCatalogue();
+    const rootOps = new Set(Object.keys(RootW.ROOT_OP).map((k) => `root_${snake(k)}`));
+    cached = {
+        catalogue,
+        parsers: cocoonParsers,
+        opcodes: catalogue.opcodes(),
+        isRootConfigChange: (name) => name !== null && rootOps.has(name),
+    };
+    return cached;
+}
