@@ -59,60 +59,60 @@ export function GovernancePage() {
             {root.status === 'error' && root.error instanceof ApiRequestError && root.error.status === 404 ? (
                 <Empty>The indexer has not read the root contract yet.</Empty>
             ) : (
-            <Load what="root configuration" value={root}>
-                {(r) => (
-                    <>
-                        <section className="card">
-                            <h2>Root parameters</h2>
-                            <Fields
-                                testId="root-fields"
-                                rows={[
-                                    ['Root', <Addr address={r.address} full />],
-                                    ['Owner', <Addr address={r.owner} full />],
-                                    ['Version', <span data-testid="root-version">{r.version}</span>],
-                                    ['Params version', <span data-testid="root-paramsVersion">{r.paramsVersion}</span>],
-                                    ['Network', r.isTest ? 'test' : 'production'],
-                                    ['Price per token', <Ton nano={r.pricePerToken} testId="root-pricePerToken" />],
-                                    ['Worker fee per token', <Ton nano={r.workerFeePerToken} testId="root-workerFeePerToken" />],
-                                    ['Prompt multiplier', formatMultiplier(r.promptTokensPriceMultiplier)],
-                                    ['Cached multiplier', formatMultiplier(r.cachedTokensPriceMultiplier)],
-                                    ['Completion multiplier', formatMultiplier(r.completionTokensPriceMultiplier)],
-                                    ['Reasoning multiplier', formatMultiplier(r.reasoningTokensPriceMultiplier)],
-                                    ['Min proxy stake', <Ton nano={r.minProxyStake} testId="root-minProxyStake" />],
-                                    ['Min client stake', <Ton nano={r.minClientStake} />],
-                                    ['Proxy close delay', `${r.proxyDelayBeforeClose} s`],
-                                    ['Client close delay', `${r.clientDelayBeforeClose} s`],
-                                    ['Proxy code hash', <span className="mono break">{r.proxyCodeHash ?? '—'}</span>],
-                                    ['Worker code hash', <span className="mono break">{r.workerCodeHash ?? '—'}</span>],
-                                    ['Client code hash', <span className="mono break">{r.clientCodeHash ?? '—'}</span>],
-                                ]}
-                            />
-                        </section>
-                        <section className="card">
-                            <h2>Registered proxies</h2>
-                            {r.registeredProxies.length === 0 ? (
-                                <Empty>No registered proxies.</Empty>
-                            ) : (
-                                <Table
-                                    rows={r.registeredProxies}
-                                    rowKey={(p) => String(p.seqno)}
-                                    testId="registered-proxies"
-                                    columns={[
-                                        { title: 'Seqno', cell: (p) => p.seqno },
-                                        { title: 'Endpoint', cell: (p) => <span className="mono">{p.address}</span> },
+                <Load what="root configuration" value={root}>
+                    {(r) => (
+                        <>
+                            <section className="card">
+                                <h2>Root parameters</h2>
+                                <Fields
+                                    testId="root-fields"
+                                    rows={[
+                                        ['Root', <Addr address={r.address} full />],
+                                        ['Owner', <Addr address={r.owner} full />],
+                                        ['Version', <span data-testid="root-version">{r.version}</span>],
+                                        ['Params version', <span data-testid="root-paramsVersion">{r.paramsVersion}</span>],
+                                        ['Network', r.isTest ? 'test' : 'production'],
+                                        ['Price per token', <Ton nano={r.pricePerToken} testId="root-pricePerToken" />],
+                                        ['Worker fee per token', <Ton nano={r.workerFeePerToken} testId="root-workerFeePerToken" />],
+                                        ['Prompt multiplier', formatMultiplier(r.promptTokensPriceMultiplier)],
+                                        ['Cached multiplier', formatMultiplier(r.cachedTokensPriceMultiplier)],
+                                        ['Completion multiplier', formatMultiplier(r.completionTokensPriceMultiplier)],
+                                        ['Reasoning multiplier', formatMultiplier(r.reasoningTokensPriceMultiplier)],
+                                        ['Min proxy stake', <Ton nano={r.minProxyStake} testId="root-minProxyStake" />],
+                                        ['Min client stake', <Ton nano={r.minClientStake} />],
+                                        ['Proxy close delay', `${r.proxyDelayBeforeClose} s`],
+                                        ['Client close delay', `${r.clientDelayBeforeClose} s`],
+                                        ['Proxy code hash', <span className="mono break">{r.proxyCodeHash ?? '—'}</span>],
+                                        ['Worker code hash', <span className="mono break">{r.workerCodeHash ?? '—'}</span>],
+                                        ['Client code hash', <span className="mono break">{r.clientCodeHash ?? '—'}</span>],
                                     ]}
                                 />
-                            )}
-                        </section>
-                        <section className="card">
-                            <h2>Allowed hashes</h2>
-                            <HashList title="Proxy images" hashes={r.proxyHashes} testId="proxy-hashes" />
-                            <HashList title="Worker images" hashes={r.workerHashes} testId="worker-hashes" />
-                            <HashList title="Models" hashes={r.modelHashes} names={names} testId="model-hashes" />
-                        </section>
-                    </>
-                )}
-            </Load>
+                            </section>
+                            <section className="card">
+                                <h2>Registered proxies</h2>
+                                {r.registeredProxies.length === 0 ? (
+                                    <Empty>No registered proxies.</Empty>
+                                ) : (
+                                    <Table
+                                        rows={r.registeredProxies}
+                                        rowKey={(p) => String(p.seqno)}
+                                        testId="registered-proxies"
+                                        columns={[
+                                            { title: 'Seqno', cell: (p) => p.seqno },
+                                            { title: 'Endpoint', cell: (p) => <span className="mono">{p.address}</span> },
+                                        ]}
+                                    />
+                                )}
+                            </section>
+                            <section className="card">
+                                <h2>Allowed hashes</h2>
+                                <HashList title="Proxy images" hashes={r.proxyHashes} testId="proxy-hashes" />
+                                <HashList title="Worker images" hashes={r.workerHashes} testId="worker-hashes" />
+                                <HashList title="Models" hashes={r.modelHashes} names={names} testId="model-hashes" />
+                            </section>
+                        </>
+                    )}
+                </Load>
             )}
             <section className="card">
                 <h2>History</h2>
