@@ -14,7 +14,7 @@ import { transactions, events } from '../../indexer/db/schema';
 import { IngestEngine } from '../../indexer/ingest/engine';
 import { createLogger, silentLogger, type Logger } from '../../indexer/log';
 import type { Decoder, StateReader } from '../../indexer/ingest/ports';
-import { benchComponents } from '../indexer/helpers/benchComponents';
+import { benchComponents, checkBenchSignature } from '../indexer/helpers/benchComponents';
 import { DEFAULT_SHAPE, SyntheticChain } from '../indexer/helpers/synthetic';
 import { installNativeSha256 } from '../../indexer/fastHash';
 
@@ -143,6 +143,7 @@ async function postgresUrl(): Promise<{ url: string; stop(): void } | null> {
 
 async function main(): Promise<void> {
     installNativeSha256();
+    if (!checkBenchSignature()) throw new Error('native Ed25519 signatures differ from @ton/crypto: the generated envelopes would be invalid');
     const total = arg('--tx', DEFAULT_SHAPE.transactions);
     const log = process.argv.includes('--verbose') ? createLogger('bench') : silentLogger;
     const load = () => os.loadavg()[0].toFixed(1);
