@@ -28,8 +28,8 @@ interface Ctx {
     acc: KnownAccount;
     facts: TxFacts;
     msg: DecodedMessage;
-    /** Out messages with their bodies decoded. */
-    out: (OutMessage & { msg: DecodedMessage | null })[];
+    /** Out messages with their catalogue names (bodies are not decoded: names and values are all events need). */
+    out: (OutMessage & { name: string | null })[];
 }
 
 type Handler = (c: Ctx) => DecodedEvent[];
@@ -82,8 +82,8 @@ const one = (type: EventType, c: Ctx, e: Partial<DecodedEvent> = {}): DecodedEve
 /** The proxy contract a client or worker message was forwarded to (its first out message), else its known parent. */
 const proxyOf = (c: Ctx) => c.out.find((o) => o.dest && o.dest === c.acc.parent)?.dest ?? c.out[0]?.dest ?? c.acc.parent;
 /** Sum of `payout` messages sent (what actually reached a human's wallet). */
-const paidOut = (c: Ctx) => c.out.filter((o) => o.msg?.name === 'payout').reduce((a, o) => a + o.value, 0n);
-const firstPayoutDest = (c: Ctx) => c.out.find((o) => o.msg?.name === 'payout')?.dest ?? null;
+const paidOut = (c: Ctx) => c.out.filter((o) => o.name === 'payout').reduce((a, o) => a + o.value, 0n);
+const firstPayoutDest = (c: Ctx) => c.out.find((o) => o.name === 'payout')?.dest ?? null;
 
 const root = (type: EventType, extra: (c: Ctx) => Record<string, unknown> = () => ({})): Handler => (c) => [{ type, payload: payload(c, extra(c)) }];
 
@@ -195,7 +195,7 @@ function textCommand(body: Cell | null): string | null {
 
 function walletEvents(acc: KnownAccount, facts: TxFacts, msg: DecodedMessage | null, out: Ctx['out']): DecodedEvent[] {
     if (facts.external) {
-        const messages = out.map((o) => ({ dest: o.dest, value: o.value.toString(), message: o.msg?.name ?? null }));
+        const messages = out.map((o) => ({ dest: o.dest, value: o.value.toString(), message: o.name }));
         return [{ type: 'wallet_send', owner: acc.owner, amount: out.reduce((a, o) => a + o.value, 0n), payload: { messages } }];
     }
     const text = textCommand(facts.body);
@@ -219,7 +219,7 @@ export class CatalogueDecoder implements Decoder {
             }
         };
         const msg = facts.bounced ? null : decodeBody(facts.body);
-        const out = facts.outMessages.map((o) => ({ ...o, msg: decodeBody(o.body) }));
+        const out = facts.outMessages.map((o) => Object.assign(o, { name: o.op === null ? null : this.catalogue.nameOf(o.op) }));
         const opName = msg?.name ?? (facts.op === null ? null : facts.op === 0 ? textOpName(facts.body) : this.catalogue.nameOf(facts.op));
         const events: DecodedEvent[] = [];
         if (facts.deployed) events.push({ type: 'deploy', success: true, owner: acc.owner, payload: { kind: acc.kind, codeHash: acc.codeHash } });
@@ -260,7 +260,7 @@ function textOpName(body: Cell | null): string | null {
 
 function proxyText(acc: KnownAccount, facts: TxFacts, out: Ctx['out']): DecodedEvent[] {
     const t = textCommand(facts.body);
-    const paid = out.filter((o) => o.msg?.name === 'payout').reduce((a, o) => a + o.value, 0n);
+    const paid = out.filter((o) => o.name === 'payout').reduce((a, o) => a + o.value, 0n);
     if (t === 'w') return [{ type: 'commission_withdrawal', proxy: acc.address, owner: acc.owner, amount: paid, payload: { message: 'text:w' } }];
     if (t === 'c') return [{ type: 'close', proxy: acc.address, owner: acc.owner, payload: { message: 'text:c', phase: 'closing' } }];
     return [];
