@@ -34,7 +34,10 @@ interface Ctx {
 
 type Handler = (c: Ctx) => DecodedEvent[];
 
-/** JSON-safe copy of decoded fields (bigints and addresses as strings, cells as base64 BOC). */
+/** Fields left out of event payloads: a signature is of no use once the chain has accepted it. */
+const OMIT = new Set(['signature']);
+
+/** JSON-safe copy of decoded fields (bigints and addresses as strings, cells as base64 BOC, buffers as hex). */
 export function plain(v: unknown): unknown {
     if (typeof v === 'bigint') return v.toString();
     if (v === null || v === undefined) return null;
@@ -44,7 +47,11 @@ export function plain(v: unknown): unknown {
         if (typeof o.toRawString === 'function') return o.toRawString();
         if (typeof o.toBoc === 'function') return o.toBoc().toString('base64');
         if (Array.isArray(v)) return v.map(plain);
-        return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, plain(x)]));
+        return Object.fromEntries(
+            Object.entries(v as Record<string, unknown>)
+                .filter(([k]) => !OMIT.has(k))
+                .map(([k, x]) => [k, plain(x)]),
+        );
     }
     return v;
 }
