@@ -3,9 +3,10 @@
  * directory, shows progress, then prints the URLs. Ctrl-C stops every part cleanly; the next start
  * resumes the same chain and databases.
  *
- * Parts started today: the embedded local chain with funded wallets, the embedded model behind its
- * OpenAI-compatible server, and the indexer's API + explorer. The contracts, proxy, worker and client
- * join this sequence as they land (see README "Status").
+ * Parts started today: the embedded local chain with funded wallets, the root contract (deployed on
+ * first start), the embedded model behind its OpenAI-compatible server, and the indexer (ingesting the
+ * network from the root) with its API + explorer. The proxy, worker and client daemons join this sequence
+ * as they land (see README "Status").
  */
 import { mkdirSync } from 'fs';
 import { join, resolve } from 'path';
@@ -93,6 +94,11 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
         stops.push(() => chain.close());
         progress('local chain ready', { url: chain.url, block: chain.chain.lastBlock.seqno, ms: Date.now() - t0 });
 
+        progress('deploying the root contract (first start only)');
+        const { ensureRoot } = await import('./network');
+        const network = await ensureRoot({ dataDir, chainUrl: chain.v4Url, ownerMnemonic: chain.wallets[0].mnemonic });
+        progress('root contract ready', { root: network.root, ms: Date.now() - t0 });
+
         progress('loading embedded model');
         const { startEmbeddedServer } = await import('../inference');
         const model = await startEmbeddedServer({ host: o.host, port: o.modelPort });
@@ -102,20 +108,24 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
         progress('starting indexer API and explorer');
         const { parseConfig } = await import('../../indexer/config');
         const { startService } = await import('../../indexer/service');
+        const { defaultPorts } = await import('../../indexer/ingest/defaultPorts');
+        // The local network keeps its indexer in its own data dir (PGlite), even when DATABASE_URL is set.
         const { config } = parseConfig([
             '--chain-url', chain.v4Url,
             '--data-dir', join(dataDir, 'indexer'),
             '--api-port', String(o.explorerPort),
             '--api-host', o.host,
-            '--no-ingest',
+            '--root', network.root,
+            '--models', model.modelId,
         ]);
-        const indexer = await startService({ config });
+        const indexer = await startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
         stops.push(() => indexer.stop());
         progress('explorer ready', { url: indexer.url, ms: Date.now() - t0 });
 
         const banner = {
             dataDir,
             chain: { v4: chain.v4Url, v2: chain.v2Url, faucet: `${chain.url}/faucet` },
+            root: network.root,
             model: { url: model.url, id: model.modelId },
             explorer: indexer.url,
             wallets: chain.wallets.map((w) => w.address),
@@ -148,6 +158,7 @@ export async function runUp(argv: string[]): Promise<number> {
             `  chain (ton-api-v4 / toncenter v2):  ${net.chain.v4Url}  ${net.chain.v2Url}`,
             `  model (OpenAI-compatible):         ${b.model.url}   model id ${b.model.id}`,
             `  explorer + indexer API:            ${net.explorerUrl}`,
+            `  root contract:                     ${(net.banner as { root: string }).root}`,
             `  data directory:                    ${resolve(o.dataDir)}`,
             '',
             'Try it:',

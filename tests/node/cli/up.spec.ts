@@ -43,6 +43,7 @@ describe('cocoon up', () => {
         const first = await startNetwork(opts);
         let block: number;
         let wallets: unknown;
+        let rootSaved: unknown;
         try {
             const ai = new OpenAI({ baseURL: first.modelUrl, apiKey: 'unused', maxRetries: 0 });
             const res = await ai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 16 });
@@ -50,9 +51,19 @@ describe('cocoon up', () => {
             expect(res.usage?.completion_tokens).toBeGreaterThan(0);
             const health = await fetch(`${first.explorerUrl}/api/health`);
             expect(health.status).toBe(200);
+            // The root deployed on first start is ingested by the indexer.
+            const rootAddress = first.banner.root as string;
+            for (let i = 0; i < 100; i++) {
+                const r = await fetch(`${first.explorerUrl}/api/root`);
+                if (r.status === 200) break;
+                await new Promise((res) => setTimeout(res, 200));
+            }
+            const root = (await (await fetch(`${first.explorerUrl}/api/root`)).json()) as { address: string; pricePerToken: string };
+            expect(Address.parse(root.address).equals(Address.parse(rootAddress))).toBe(true);
             await first.chain.chain.fund(Address.parse(first.chain.wallets[0].address), 1_000_000_000n);
             block = first.chain.chain.lastBlock.seqno;
             wallets = first.banner.wallets;
+            rootSaved = first.banner.root;
         } finally {
             await first.stop();
         }
@@ -60,6 +71,7 @@ describe('cocoon up', () => {
         try {
             expect(second.chain.chain.lastBlock.seqno).toBe(block);
             expect(second.banner.wallets).toEqual(wallets);
+            expect(second.banner.root).toBe(rootSaved);
         } finally {
             await second.stop();
         }
