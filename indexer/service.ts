@@ -64,6 +64,7 @@ export async function startService(opts: ServiceOptions): Promise<IndexerService
                 startUtime: config.startTime ?? undefined,
                 concurrency: config.concurrency,
                 isRootConfigChange: ports.isRootConfigChange,
+                pipelineWrites: database.kind === 'postgres',
                 onCommit: () => server?.api.hub.poke(),
             });
             await engine.init();

@@ -41,6 +41,8 @@ export interface EngineOptions {
     concurrency?: number;
     /** Called after each committed batch (the API's live stream listens). */
     onCommit?: () => void;
+    /** Overlap writing a batch with decoding the next (PostgreSQL; PGlite runs on the same thread anyway). */
+    pipelineWrites?: boolean;
     /** Is this a root message that changes the root configuration? (from the message catalogue) */
     isRootConfigChange?: (opName: string | null) => boolean;
 }
@@ -73,8 +75,8 @@ export class IngestEngine {
     private stopped = false;
     private loop: Promise<void> | null = null;
     private wake: (() => void) | null = null;
-    readonly opts: Required<Omit<EngineOptions, 'startSeqno' | 'startUtime' | 'onCommit' | 'isRootConfigChange'>> &
-        Pick<EngineOptions, 'startSeqno' | 'startUtime' | 'onCommit' | 'isRootConfigChange'>;
+    readonly opts: Required<Omit<EngineOptions, 'startSeqno' | 'startUtime' | 'onCommit' | 'isRootConfigChange' | 'pipelineWrites'>> &
+        Pick<EngineOptions, 'startSeqno' | 'startUtime' | 'onCommit' | 'isRootConfigChange' | 'pipelineWrites'>;
 
     constructor(opts: EngineOptions) {
         this.opts = {
@@ -152,26 +154,40 @@ export class IngestEngine {
         const cleared = new Set<string>();
         let states: AccountState[] = [];
         let rootChanges: (RootChange & { root: string; pending: boolean })[] = [];
+        // With PostgreSQL the database works in its own process: writing batch N while decoding batch N+1
+        // overlaps the two. Batches still commit in order (one write in flight at a time).
+        let inflight: Promise<void> | null = null;
         const flush = async () => {
             if (!batch.length && !states.length) return;
+            const taken = batch;
             const b: Batch = {
-                txs: batch.map((p) => ({ account: p.account, chain: p.chain, decoded: p.decoded, pending: (p.chain.seqno ?? 0) > finalSeqno })),
+                txs: taken.map((p) => ({ account: p.account, chain: p.chain, decoded: p.decoded, pending: (p.chain.seqno ?? 0) > finalSeqno })),
                 accounts: [...batchAccounts].filter((a) => !cleared.has(a) && withPending.has(a)),
                 states,
                 rootChanges,
             };
-            const r = await writeBatch(db, b);
             for (const a of b.accounts) cleared.add(a);
-            for (const p of batch) if ((p.chain.seqno ?? 0) <= finalSeqno) this.cursorOf.set(p.account.address, { lt: p.chain.lt, hash: p.chain.hash });
-            result.transactions += r.transactions;
-            result.finalTransactions += r.final;
-            result.events += r.events;
-            progress.report(queue.length, accountsDone, result.transactions);
             batch = [];
             batchAccounts = new Set();
             states = [];
             rootChanges = [];
-            this.opts.onCommit?.();
+            if (inflight) await inflight;
+            const write = (async () => {
+                const r = await writeBatch(db, b);
+                for (const p of taken) if ((p.chain.seqno ?? 0) <= finalSeqno) this.cursorOf.set(p.account.address, { lt: p.chain.lt, hash: p.chain.hash });
+                result.transactions += r.transactions;
+                result.finalTransactions += r.final;
+                result.events += r.events;
+                progress.report(queue.length, accountsDone, result.transactions);
+                this.opts.onCommit?.();
+            })();
+            if (this.opts.pipelineWrites) {
+                inflight = write;
+                // Reported when awaited (next flush or end of cycle); never left unhandled meanwhile.
+                write.catch(() => undefined);
+            } else {
+                await write;
+            }
         };
 
         const progress = new Progress(log, 'ingest');
@@ -220,6 +236,7 @@ export class IngestEngine {
             if (batch.length >= this.opts.batchSize) await flush();
         }
         await flush();
+        if (inflight) await inflight;
         progress.done(queue.length, result.transactions, head.seqno);
         await writeSourceCursor(db, { source: 'final', seqno: finalSeqno, utime: confirmations === 0 ? head.utime : null });
         this.cycles++;

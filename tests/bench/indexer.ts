@@ -35,7 +35,7 @@ interface RunFigures {
 }
 
 async function backfill(database: Database, chain: SyntheticChain, decoder: Decoder, states: StateReader, log: Logger): Promise<RunFigures> {
-    const engine = new IngestEngine({ db: database.db, chain, decoder, states, rootAddress: chain.root.raw, log, batchSize: 2000, pageSize: 1000 });
+    const engine = new IngestEngine({ db: database.db, chain, decoder, states, rootAddress: chain.root.raw, log, batchSize: 2000, pageSize: 1000, pipelineWrites: database.kind === 'postgres' });
     const t0 = performance.now();
     const r = await engine.runOnce();
     const seconds = (performance.now() - t0) / 1000;

@@ -145,6 +145,7 @@ beforeAll(async () => {
         rootAddress: addrs.root,
         log: silentLogger,
         batchSize: 7,
+        pipelineWrites: database.kind === 'postgres',
         isRootConfigChange: protocol.isRootConfigChange,
     });
     for (let i = 0; i < 5; i++) if ((await engine.runOnce()).transactions === 0) break;

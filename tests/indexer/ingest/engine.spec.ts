@@ -104,7 +104,7 @@ afterAll(async () => {
 beforeEach(() => database.reset());
 
 const engineFor = (chain: FakeChain, root: string, extra: Partial<ConstructorParameters<typeof IngestEngine>[0]> = {}) =>
-    new IngestEngine({ db: database.db, chain, decoder, states: statesFor(chain, root), rootAddress: root, log: silentLogger, ...extra });
+    new IngestEngine({ db: database.db, chain, decoder, states: statesFor(chain, root), rootAddress: root, log: silentLogger, pipelineWrites: database.kind === 'postgres', ...extra });
 
 describe('IngestEngine', () => {
     it('indexes every transaction of every network account once, discovering by block scan and messages', async () => {
