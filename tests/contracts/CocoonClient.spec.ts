@@ -135,6 +135,19 @@ describe('CocoonClient', () => {
         expect((await ownerOp({ $$type: 'OwnerClientIncreaseStake', queryId: 6n, newStake: toNano('2'), sendExcessesTo: owner.address })).transactions).toHaveTransaction({ to: client.address, exitCode: 1003 });
     });
 
+    it('reopens a closing or closed contract with a top-up (owner only; the original declares but does not handle it)', async () => {
+        await topUp(toNano('3'));
+        await ownerOp({ $$type: 'OwnerClientRequestRefund', queryId: 3n, sendExcessesTo: owner.address });
+        await signed(SIGNED_OP.clientGrantRefund, 10n);
+        expect((await data()).state).toBe(2n);
+        const reopen = (from = owner) => client.send(from.getSender(), { value: toNano('2.7') }, { $$type: 'OwnerClientTopUpReopen', queryId: 7n, topUpAmount: toNano('2'), sendExcessesTo: from.address });
+        expect((await reopen(anyone)).transactions).toHaveTransaction({ to: client.address, exitCode: 1010 });
+        const r = await reopen();
+        expect(r.transactions).toHaveTransaction({ from: client.address, to: proxy.address, op: OP.clientProxyRequest });
+        expect(await data()).toMatchObject({ state: 0n, unlockTs: 0n, balance: toNano('2'), tokensUsed: 10n });
+        expect((await signed(SIGNED_OP.clientCharge, 10n)).transactions).toHaveTransaction({ to: client.address, exitCode: 1000 });
+    });
+
     it('ignores empty bodies and notes, rejects unknown ops with 1012', async () => {
         expect((await anyone.send({ to: client.address, value: toNano('0.2') })).transactions).toHaveTransaction({ to: client.address, success: true });
         expect((await anyone.send({ to: client.address, value: toNano('0.2'), body: beginCell().storeUint(0x9a1247c0, 32).storeUint(0, 64).endCell() })).transactions).toHaveTransaction({ to: client.address, success: true });
