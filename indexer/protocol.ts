@@ -13,6 +13,7 @@ import * as RootW from '../wrappers/CocoonRoot';
 import * as ProxyW from '../wrappers/CocoonProxy';
 import * as ClientW from '../wrappers/CocoonClient';
 import * as WorkerW from '../wrappers/CocoonWorker';
+import * as WalletW from '../wrappers/CocoonWallet';
 import { parseParams } from '../wrappers/params';
 import type { OpcodeInfo, RootConfig } from './api/types';
 import type { DecodedMessage, MessageCatalogue } from './ingest/decoder';
@@ -37,6 +38,7 @@ const MODULES: [string, Record<string, unknown>][] = [
     ['proxy', ProxyW],
     ['client', ClientW],
     ['worker', WorkerW],
+    ['wallet', WalletW],
 ];
 
 const CONTRACTS: [string, { opcodes: Record<string, number>; fromAddress(a: Address): { abi: { receivers?: { message: { kind: string; type?: string } }[] } } }][] = [
@@ -44,6 +46,7 @@ const CONTRACTS: [string, { opcodes: Record<string, number>; fromAddress(a: Addr
     ['proxy', ProxyW.CocoonProxy as never],
     ['client', ClientW.CocoonClient as never],
     ['worker', WorkerW.CocoonWorker as never],
+    ['wallet', WalletW.CocoonWallet as never],
 ];
 
 function loaderOf(typeName: string): Loader | null {
@@ -229,10 +232,24 @@ export const cocoonParsers: KindParsers = {
             workerFeePerToken: p.workerFeePerToken,
         };
     },
+    wallet(data: Cell) {
+        const d = WalletW.loadCocoonWallet$Data(data.beginParse());
+        return { owner: d.ownerAddress.toRawString() };
+    },
     walletCodeHash: null,
 };
 
 let cached: ProtocolDescription | null = null;
+
+/** cocoonProtocol() plus the cocoon wallet's code hash (the generated wrapper builds code asynchronously). */
+export async function loadCocoonProtocol(): Promise<ProtocolDescription> {
+    const p = cocoonProtocol();
+    if (!p.parsers.walletCodeHash) {
+        const wallet = await WalletW.cocoonWalletFor(new Address(0, Buffer.alloc(32)), Buffer.alloc(32));
+        p.parsers.walletCodeHash = wallet.init!.code.hash().toString('hex');
+    }
+    return p;
+}
 
 /** The Cocoon protocol as the wrappers describe it (built once). */
 export function cocoonProtocol(): ProtocolDescription {

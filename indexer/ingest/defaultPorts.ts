@@ -33,7 +33,7 @@ export const RAW_PROTOCOL: ProtocolDescription = {
 /** The Cocoon protocol from the wrappers; loaded on first use because the wrappers need compiled contracts. */
 async function loadCocoonProtocol(): Promise<ProtocolDescription> {
     try {
-        return (await import('../protocol')).cocoonProtocol();
+        return await (await import('../protocol')).loadCocoonProtocol();
     } catch (err) {
         throw new IndexerError('CONTRACTS_NOT_BUILT', `cannot load the contract wrappers (${(err as Error).message}); run \`npm run build:contracts\` first`, err);
     }

@@ -67,7 +67,10 @@ interface Pending {
 export class IngestEngine {
     private known = new Map<string, KnownAccount>();
     private codeKinds = new Map<string, { kind: AccountKind; paramsVersion: number }>();
+    /** Rejected after a full check (as a message peer: child code, wallet code, parent linkage). */
     private notOurs = new Set<string>();
+    /** Rejected by the block scan, which accepts known child code only; a message may still reveal a wallet. */
+    private notChild = new Set<string>();
     private cursorOf = new Map<string, TxId>();
     /** Accounts with pending rows at the start of this cycle (only those need their pending rows replaced). */
     private withPending = new Set<string>();
@@ -268,7 +271,7 @@ export class IngestEngine {
                 for (const a of accts) scanned.add(a);
             }
             if (supported) {
-                const unknown = [...scanned].filter((a) => !this.known.has(a) && !this.notOurs.has(a));
+                const unknown = [...scanned].filter((a) => !this.known.has(a) && !this.notOurs.has(a) && !this.notChild.has(a));
                 result.newAccounts += (await this.discover(unknown, head.seqno, false)).length;
                 for (const a of scanned) if (this.known.has(a)) out.add(a);
                 await writeSourceCursor(db, { source: 'blocks', seqno: to, utime: to === head.seqno ? head.utime : null });
@@ -290,7 +293,7 @@ export class IngestEngine {
         for (let i = 0; i < addresses.length; i++) {
             const c = results[i];
             if (!c) {
-                this.notOurs.add(addresses[i]);
+                (viaMessage ? this.notOurs : this.notChild).add(addresses[i]);
                 continue;
             }
             this.known.set(c.address, c);
@@ -318,7 +321,10 @@ export class IngestEngine {
         add(config.workerCodeHash, 'worker');
         add(config.clientCodeHash, 'client');
         // A new code hash may make earlier rejections wrong.
-        if (added) this.notOurs.clear();
+        if (added) {
+            this.notOurs.clear();
+            this.notChild.clear();
+        }
     }
 
     /** New transactions of one account since its cursor (ascending), decoded, plus its state at the head. */

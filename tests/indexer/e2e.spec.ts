@@ -14,6 +14,7 @@ import { CocoonRoot, cocoonRootFor, rootMsg, ROOT_OP } from '../../wrappers/Coco
 import { CocoonProxy, childCodes, cocoonProxyFor, storeExtProxyIncreaseStake, storeExtProxyPayoutRequest } from '../../wrappers/CocoonProxy';
 import { CocoonClient, cocoonClientFor, storeExtClientTopUp } from '../../wrappers/CocoonClient';
 import { CocoonWorker, cocoonWorkerFor } from '../../wrappers/CocoonWorker';
+import { cocoonWalletFor, walletExternal } from '../../wrappers/CocoonWallet';
 import type { CocoonParams } from '../../wrappers/params';
 import { signedMessage, SIGNED_OP } from '../../wrappers/signed';
 import { openDatabase, rows, type Database } from '../../indexer/db/client';
@@ -21,7 +22,7 @@ import { IngestEngine } from '../../indexer/ingest/engine';
 import { ChainClientSource, ChainClientStateReader } from '../../indexer/ingest/chainClient';
 import { CatalogueDecoder } from '../../indexer/ingest/decoder';
 import { derivedMismatches } from '../../indexer/ingest/derived';
-import { cocoonProtocol } from '../../indexer/protocol';
+import { loadCocoonProtocol } from '../../indexer/protocol';
 import { modelHash } from '../../indexer/api/models';
 import { silentLogger } from '../../indexer/log';
 import { freshDatabaseLocation } from './helpers/db';
@@ -59,7 +60,7 @@ const to = (address: Address, value: bigint, body: Cell) => internal({ to: addre
 let running: RunningLocalChain;
 let database: Database;
 let cleanup: () => Promise<void>;
-const addrs = { root: '', proxies: [] as string[], clients: [] as string[], workers: [] as string[] };
+const addrs = { root: '', proxies: [] as string[], clients: [] as string[], workers: [] as string[], wallet: '', walletOwner: '' };
 let params: CocoonParams;
 
 beforeAll(async () => {
@@ -113,6 +114,17 @@ beforeAll(async () => {
     for (let i = 0; i < workers.length; i++) await workerSpecs[i][0].send(deploy(workers[i], toNano('0.3')));
     addrs.workers = workers.map((w) => w.address.toRawString());
 
+    // A cocoon wallet (the user's node wallet) tops up the third client: found through its message.
+    const nodeKey = keyPairFromSeed(Buffer.alloc(32, 5));
+    const cocoonWallet = await cocoonWalletFor(user.address, nodeKey.publicKey);
+    await user.send(internal({ to: cocoonWallet.address, value: toNano('5'), bounce: false }));
+    const topUpBody = beginCell().store(storeExtClientTopUp({ $$type: 'ExtClientTopUp', queryId: 9n, topUpAmount: toNano('1'), sendExcessesTo: cocoonWallet.address })).endCell();
+    await running.chain.sendMessage(
+        walletExternal(cocoonWallet, { seqno: 0, validUntil: Math.floor(Date.now() / 1000) + 3600, messages: [{ mode: 0, message: internal({ to: clients[2].address, value: toNano('1.7'), body: topUpBody }) }] }, nodeKey.secretKey, true),
+    );
+    addrs.wallet = cocoonWallet.address.toRawString();
+    addrs.walletOwner = user.address.toRawString();
+
     const charge = (i: number, tokens: bigint, k: number) => user.send(to(clients[i].address, toNano('0.7'), signedMessage(SIGNED_OP.clientCharge, 5n, tokens, clients[i].address, user.address, keys[k].secretKey)));
     await charge(0, 1000n, 0);
     await charge(0, 2500n, 0);
@@ -136,7 +148,7 @@ beforeAll(async () => {
     cleanup = loc.cleanup;
     database = await openDatabase(loc.databaseUrl ? { databaseUrl: loc.databaseUrl } : { dataDir: loc.dataDir });
     const client = createChainClient({ url: running.v4Url });
-    const protocol = cocoonProtocol();
+    const protocol = await loadCocoonProtocol();
     const engine = new IngestEngine({
         db: database.db,
         chain: new ChainClientSource(client),
@@ -168,6 +180,9 @@ describe('indexer on the local chain', () => {
         expect(of('client')).toEqual([...addrs.clients].sort());
         expect(of('worker')).toEqual([...addrs.workers].sort());
         for (const c of acc.filter((a) => a.kind === 'client' || a.kind === 'worker')) expect(addrs.proxies).toContain(c.parent);
+        expect(of('wallet')).toEqual([addrs.wallet]);
+        const [w] = await q<{ owner: string; discovered_via: string }>(sql`select owner, discovered_via from accounts where kind = 'wallet'`);
+        expect(w).toEqual({ owner: addrs.walletOwner, discovered_via: 'message' });
         const v2 = acc.find((a) => a.address === addrs.proxies[2])!;
         expect(v2.params_version).toBe(2);
     });
@@ -175,7 +190,7 @@ describe('indexer on the local chain', () => {
     it('stores every transaction of every followed contract exactly once', async () => {
         const stored = await q<{ account: string; n: string }>(sql`select account, count(*) as n from transactions group by account`);
         const byAccount = new Map(stored.map((r) => [r.account, Number(r.n)]));
-        for (const a of [addrs.root, ...addrs.proxies, ...addrs.clients, ...addrs.workers]) {
+        for (const a of [addrs.root, ...addrs.proxies, ...addrs.clients, ...addrs.workers, addrs.wallet]) {
             expect(byAccount.get(a)).toBe(running.chain.accountTransactions(Address.parse(a)).length);
         }
         const failed = await q<{ op_name: string; exit_code: number; type: string; success: boolean }>(
@@ -187,9 +202,10 @@ describe('indexer on the local chain', () => {
     it('keeps contract states equal to the get-methods', async () => {
         const bc = running.chain.bc;
         for (const a of addrs.clients) {
+            const deposited = a === addrs.clients[2] ? toNano('6') : toNano('5');
             const d = await bc.openContract(CocoonClient.fromAddress(Address.parse(a))).getGetCocoonClientData();
             const [r] = await q<{ balance: string; stake: string; tokens_used: string; state: number; tokens_charged: string; deposited: string }>(sql`select balance, stake, tokens_used, state, tokens_charged, deposited from clients where address = ${a}`);
-            expect(r).toEqual({ balance: d.balance.toString(), stake: d.stake.toString(), tokens_used: d.tokensUsed.toString(), state: Number(d.state), tokens_charged: d.tokensUsed.toString(), deposited: toNano('5').toString() });
+            expect(r).toEqual({ balance: d.balance.toString(), stake: d.stake.toString(), tokens_used: d.tokensUsed.toString(), state: Number(d.state), tokens_charged: d.tokensUsed.toString(), deposited: deposited.toString() });
         }
         for (const a of addrs.workers) {
             const d = await bc.openContract(CocoonWorker.fromAddress(Address.parse(a))).getGetCocoonWorkerData();
@@ -232,7 +248,7 @@ describe('indexer on the local chain', () => {
     it('decodes the lifecycle into events whose totals match a recomputation', async () => {
         const types = await q<{ type: string; n: string }>(sql`select type, count(*) as n from events where success group by type order by type`);
         const count = Object.fromEntries(types.map((t) => [t.type, Number(t.n)]));
-        expect(count).toMatchObject({ deposit: 3, charge: 4, payout_request: 4, payout: 4, commission: 4, commission_withdrawal: 1, stake: 1, params_changed: 1, proxy_registered: 1 });
+        expect(count).toMatchObject({ wallet_send: 1, wallet_receive: 1, deposit: 4, charge: 4, payout_request: 4, payout: 4, commission: 4, commission_withdrawal: 1, stake: 1, params_changed: 1, proxy_registered: 1 });
         expect(count.registry_change).toBe(2);
         expect(count.deploy).toBeGreaterThanOrEqual(10);
         expect(await derivedMismatches(database.db)).toEqual([]);
