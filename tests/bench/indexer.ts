@@ -141,7 +141,20 @@ async function postgresUrl(): Promise<{ url: string; stop(): void } | null> {
     };
 }
 
+const HELP = `Usage: npm run bench -- indexer [--tx N] [--verbose]
+
+Generates a synthetic Cocoon network (real message encodings) and measures the indexer: decode alone,
+decode+store on PGlite and PostgreSQL (DATABASE_URL, or a private throwaway cluster when PostgreSQL is
+installed), a drizzle VALUES-builder baseline, and head lag while following a live chain.
+  --tx N       transactions to generate (default 100000)
+  --verbose    print the ingest's own logs
+Ends with one line: RESULT {json}.`;
+
 async function main(): Promise<void> {
+    if (process.argv.includes('--help') || process.argv.includes('-h')) {
+        print(HELP);
+        return;
+    }
     installNativeSha256();
     if (!checkBenchSignature()) throw new Error('native Ed25519 signatures differ from @ton/crypto: the generated envelopes would be invalid');
     const total = arg('--tx', DEFAULT_SHAPE.transactions);
