@@ -294,6 +294,7 @@ const SCHEMAS: Record<string, Schema> = {
             deposits: nano,
             refunds: nano,
         }),
+        held: obj({ proxyStakes: nano, proxyCommission: nano, clientBalances: nano, clientStakes: nano }),
         status: ref('IndexerStatus'),
     }),
     DailyStat: obj({

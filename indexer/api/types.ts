@@ -115,6 +115,17 @@ export interface StateCounts {
     outdated: number;
 }
 
+/** TON held in the contracts now, from their current states. */
+export interface Held {
+    /** Proxy stakes (back forced client refunds). */
+    proxyStakes: Nano;
+    /** Commission not yet withdrawn (the proxies' `balance`). */
+    proxyCommission: Nano;
+    /** Client deposits left, as the client contracts count them. */
+    clientBalances: Nano;
+    clientStakes: Nano;
+}
+
 export interface Overview {
     root: RootConfig | null;
     proxies: StateCounts;
@@ -122,6 +133,7 @@ export interface Overview {
     workers: StateCounts;
     wallets: number;
     totals: Totals;
+    held: Held;
     status: IndexerStatus;
 }
 

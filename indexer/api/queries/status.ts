@@ -1,9 +1,25 @@
 import { inArray, sql } from 'drizzle-orm';
 import { rows, type DbOrTx } from '../../db/client';
 import { cursors, roots } from '../../db/schema';
-import type { IndexerStatus, RootConfig, StateCounts, Totals, Overview } from '../types';
+import type { Held, IndexerStatus, RootConfig, StateCounts, Totals, Overview } from '../types';
 
-export async function getStatus(db: DbOrTx): Promise<IndexerStatus> {
+/**
+ * Status counts whole tables, and the overview, health and live stream all ask for it: answers are reused
+ * for STATUS_TTL_MS per database handle.
+ */
+const STATUS_TTL_MS = 2000;
+const statusCache = new WeakMap<object, { at: number; value: Promise<IndexerStatus> }>();
+
+export function getStatus(db: DbOrTx): Promise<IndexerStatus> {
+    const hit = statusCache.get(db);
+    if (hit && Date.now() - hit.at < STATUS_TTL_MS) return hit.value;
+    const value = computeStatus(db);
+    statusCache.set(db, { at: Date.now(), value });
+    value.catch(() => statusCache.delete(db));
+    return value;
+}
+
+async function computeStatus(db: DbOrTx): Promise<IndexerStatus> {
     const cur = await db.select().from(cursors).where(inArray(cursors.source, ['head', 'final']));
     const head = cur.find((c) => c.source === 'head');
     const fin = cur.find((c) => c.source === 'final');
@@ -74,16 +90,27 @@ export async function getTotals(db: DbOrTx): Promise<Totals> {
     };
 }
 
+export async function getHeld(db: DbOrTx): Promise<Held> {
+    const [r] = await rows<Record<keyof Held, string | null>>(
+        db,
+        sql`select (select coalesce(sum(stake), 0) from proxies) as "proxyStakes", (select coalesce(sum(balance), 0) from proxies) as "proxyCommission",
+                   (select coalesce(sum(balance), 0) from clients) as "clientBalances", (select coalesce(sum(stake), 0) from clients) as "clientStakes"`,
+    );
+    const s = (v: string | null) => BigInt(v ?? '0').toString();
+    return { proxyStakes: s(r.proxyStakes), proxyCommission: s(r.proxyCommission), clientBalances: s(r.clientBalances), clientStakes: s(r.clientStakes) };
+}
+
 export async function getOverview(db: DbOrTx): Promise<Overview> {
     const root = await getRootConfig(db);
     const pv = root?.paramsVersion ?? null;
-    const [proxies, clients, workers, totals, status, wallets] = await Promise.all([
+    const [proxies, clients, workers, totals, held, status, wallets] = await Promise.all([
         stateCounts(db, 'proxies', pv),
         stateCounts(db, 'clients', pv),
         stateCounts(db, 'workers', pv),
         getTotals(db),
+        getHeld(db),
         getStatus(db),
         rows<{ n: string }>(db, sql`select count(*) as n from accounts where kind = 'wallet'`),
     ]);
-    return { root, proxies, clients, workers, wallets: Number(wallets[0].n), totals, status };
+    return { root, proxies, clients, workers, wallets: Number(wallets[0].n), totals, held, status };
 }

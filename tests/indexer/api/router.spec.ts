@@ -77,6 +77,8 @@ describe('indexer API', () => {
         expect(ov.totals.transactions).toBe(148);
         expect(ov.totals.tokensCharged).toBe('4900');
         expect(ov.totals.deposits).toBe((96n * 10n ** 9n).toString());
+        // Seed: proxy stakes 3+2+1 TON, commission 0+100+200, client balances 0..5 TON, stakes 1 TON each.
+        expect(ov.held).toEqual({ proxyStakes: (6n * 10n ** 9n).toString(), proxyCommission: '300', clientBalances: (15n * 10n ** 9n).toString(), clientStakes: (6n * 10n ** 9n).toString() });
         expect(ov.status).toMatchObject({ headSeqno: 200, indexedSeqno: 158, lagBlocks: 42, lagSeconds: 52 * 1200, pendingTransactions: 2, transactions: TX_COUNT });
     });
 
