@@ -4,10 +4,12 @@
  *   add-model <model name> (sha256 of the full name), register-proxy <"ip:port[ ip:port]">,
  *   unregister-proxy <seqno>, update-proxy <seqno> <"ip:port">, change-fees <price> <worker fee>,
  *   change-params <price> <fee> <proxy delay> <client delay> <min proxy stake> <min client stake>,
- *   upgrade-contracts (compiled codes), change-owner <address>, reset.
+ *   change-params-full <params.json> (same keys as deployCocoonRoot), upgrade-contracts (compiled codes),
+ *   upgrade-code (compiled CocoonRoot code), change-owner <address>, reset.
+ * root_upgrade_full (replace data and code) is deliberately not offered here: build it with rootMsg.upgradeFull.
  */
 import { createHash } from 'crypto';
-import { toNano, type Cell } from '@ton/core';
+import { beginCell, toNano, type Cell } from '@ton/core';
 import type { NetworkProvider } from '@ton/blueprint';
 import { childCodes } from '../wrappers/CocoonProxy';
 import { ROOT_OP, rootMsg } from '../wrappers/CocoonRoot';
@@ -38,6 +40,13 @@ export async function run(provider: NetworkProvider, args: string[]) {
     } else if (action === 'upgrade-contracts') {
         const c = await childCodes();
         body = rootMsg.upgradeContracts(c.proxy, c.worker, c.client);
+    } else if (action === 'change-params-full') {
+        const { paramsFromJson } = await import('./deployCocoonRoot');
+        body = rootMsg.changeParamsFull(await paramsFromJson(arg(args, 2, 'params JSON file')));
+    } else if (action === 'upgrade-code') {
+        const { CocoonRoot } = await import('../wrappers/CocoonRoot');
+        const probe = await CocoonRoot.fromInit(root, 0n, beginCell().endCell(), beginCell().endCell());
+        body = rootMsg.upgrade(probe.init!.code);
     } else if (action === 'change-owner') body = rootMsg.changeOwner(addressArg(args, 2, 'new owner'));
     else if (action === 'reset') body = rootMsg.reset();
     else throw new Error(`unknown action '${action}' (see the comment at the top of scripts/cocoonRootAdmin.ts)`);
@@ -45,7 +54,7 @@ export async function run(provider: NetworkProvider, args: string[]) {
     await provider.sender().send({ to: root, value: toNano('0.1'), body });
     for (let i = 0; i < 30; i++) {
         const now = await rootState(provider, root);
-        if (now.version > before.version) {
+        if (now.version > before.version || (action === 'upgrade-code' && i > 3)) {
             provider.ui().write(`done: root version ${now.version}, params_version ${now.params.paramsVersion}`);
             return;
         }

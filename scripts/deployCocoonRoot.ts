@@ -16,10 +16,10 @@ interface ParamsJson {
     proxyDelayBeforeClose?: number; clientDelayBeforeClose?: number; minProxyStake?: string; minClientStake?: string;
 }
 
-export async function run(provider: NetworkProvider, args: string[]) {
-    const j: ParamsJson = args[0] ? (JSON.parse(readFileSync(args[0], 'utf8')) as ParamsJson) : {};
+export async function paramsFromJson(path: string | undefined): Promise<CocoonParams> {
+    const j: ParamsJson = path ? (JSON.parse(readFileSync(path, 'utf8')) as ParamsJson) : {};
     const codes = await childCodes();
-    const params: CocoonParams = {
+    return {
         structVersion: 3, paramsVersion: 1, uniqueId: j.uniqueId ?? 17, isTest: j.isTest ?? true,
         pricePerToken: BigInt(j.pricePerToken ?? '2'), workerFeePerToken: BigInt(j.workerFeePerToken ?? '1'),
         promptTokensPriceMultiplier: j.promptMultiplier ?? 10000, cachedTokensPriceMultiplier: j.cachedMultiplier ?? 10000,
@@ -28,6 +28,10 @@ export async function run(provider: NetworkProvider, args: string[]) {
         minProxyStake: BigInt(j.minProxyStake ?? toNano('1').toString()), minClientStake: BigInt(j.minClientStake ?? toNano('1').toString()),
         proxyScCode: codes.proxy, workerScCode: codes.worker, clientScCode: codes.client,
     };
+}
+
+export async function run(provider: NetworkProvider, args: string[]) {
+    const params = await paramsFromJson(args[0]);
     const owner = provider.sender().address;
     if (!owner) throw new Error('the sender has no address (connect a wallet)');
     const root = provider.open(await cocoonRootFor(owner, params));

@@ -60,6 +60,8 @@ describe('CocoonProxy', () => {
         await fake.send(alice.getSender(), { value: toNano('0.8') }, null);
         const r = await fake.send(alice.getSender(), { value: toNano('2') }, { $$type: 'ExtClientTopUp', queryId: 1n, topUpAmount: toNano('1'), sendExcessesTo: alice.address });
         expect(r.transactions).toHaveTransaction({ from: fake.address, to: proxy.address, success: false, exitCode: 1014 });
+        // The rejected forward bounces back to the look-alike, which ignores bounces.
+        expect(r.transactions).toHaveTransaction({ from: proxy.address, to: fake.address, inMessageBounced: true, success: true });
         const direct = beginCell().storeUint(OP.workerProxyRequest, 32).storeUint(0, 64).storeAddress(gpu.address).storeUint(0, 2).storeUint(10, 64)
             .storeMaybeRef(beginCell().storeUint(0x08e7d036, 32).storeCoins(toNano('5')).storeCoins(0).storeAddress(anyone.address).endCell()).endCell();
         expect((await anyone.send({ to: proxy.address, value: toNano('0.5'), body: direct })).transactions).toHaveTransaction({ to: proxy.address, exitCode: 1014 });

@@ -92,6 +92,13 @@ describe('CocoonWorker', () => {
         expect(bad.transactions).toHaveTransaction({ to: worker.address, exitCode: 1010 });
     });
 
+    it('refuses to pay from damaged params (struct_version != 3: 1008)', async () => {
+        const damaged = bc.openContract(await CocoonWorker.fromInit(owner.address, proxy.address, proxyPublicKey, 0n, 0n, buildParamsCell({ ...params, structVersion: 2 }, CODE_MASK.child)));
+        await damaged.send(owner.getSender(), { value: toNano('0.3') }, null);
+        const body = signedMessage(SIGNED_OP.workerPayout, 1n, 10n, damaged.address, anyone.address, proxyKey.secretKey);
+        expect((await anyone.send({ to: damaged.address, value: toNano('0.5'), body })).transactions).toHaveTransaction({ to: damaged.address, exitCode: 1008 });
+    });
+
     it('ignores empty bodies and do_not_process notes; unknown ops fail with 1012', async () => {
         expect((await anyone.send({ to: worker.address, value: toNano('0.2') })).transactions).toHaveTransaction({ to: worker.address, success: true });
         const note = beginCell().storeUint(0x9a1247c0, 32).storeUint(0, 64).storeUint(0x53109c0f, 32).endCell();
