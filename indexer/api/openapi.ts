@@ -377,7 +377,12 @@ const SCHEMAS: Record<string, Schema> = {
         owns: obj({ proxies: arr(addr), clients: arr(addr), workers: arr(addr) }),
     }),
     TransactionInfo: obj(txProps),
-    TransactionDetail: obj({ ...txProps, events: arr(ref('EventInfo')) }),
+    TransactionDetail: obj({
+        ...txProps,
+        events: arr(ref('EventInfo')),
+        parent: nullable(obj({ hash, account: addr, opName: nullable(str) })),
+        outMessages: arr(obj({ dest: nullable(addr), value: nano, op: nullable(str), opName: nullable(str), createdLt: nullable(lt), child: nullable(hash) })),
+    }),
     EventInfo: eventSchema,
     ModelsResponse: obj({
         paramsVersion: nullable(int),

@@ -269,8 +269,22 @@ export interface TransactionInfo {
     pending: boolean;
 }
 
+/** An outgoing message of a transaction and, when indexed, the transaction it caused. */
+export interface MessageLink {
+    dest: Address | null;
+    value: Nano;
+    op: string | null;
+    opName: string | null;
+    createdLt: Lt | null;
+    /** Hash of the destination's transaction that processed this message (null: not indexed, or external). */
+    child: HexHash | null;
+}
+
 export interface TransactionDetail extends TransactionInfo {
     events: EventInfo[];
+    /** The transaction whose outgoing message this one processed (null: external message, or not indexed). */
+    parent: { hash: HexHash; account: Address; opName: string | null } | null;
+    outMessages: MessageLink[];
 }
 
 export type EventType =

@@ -89,6 +89,10 @@ export const transactions = pgTable(
         aborted: boolean('aborted').notNull().default(false),
         bounced: boolean('bounced').notNull().default(false),
         outMsgs: smallint('out_msgs').notNull().default(0),
+        /** Logical time of the inbound internal message: the parent is the source's last transaction before it. */
+        inCreatedLt: lt('in_created_lt'),
+        /** [{dest, value, op, name, createdLt}] (decimal strings), to follow a message chain to its children. */
+        outMessages: jsonb('out_messages'),
         pending: boolean('pending').notNull().default(false),
     },
     (t) => [

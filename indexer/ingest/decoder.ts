@@ -250,6 +250,8 @@ export class CatalogueDecoder implements Decoder {
             aborted: facts.aborted,
             bounced: facts.bounced,
             outMsgs: facts.outMessages.length,
+            inCreatedLt: facts.inCreatedLt,
+            outMessages: out.map((o) => ({ dest: o.dest, value: o.value, op: o.op, name: o.name, createdLt: o.createdLt })),
             deployed: facts.deployed,
             events,
             peers: facts.peers,

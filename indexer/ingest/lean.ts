@@ -262,8 +262,9 @@ function readMessage(cell: LeanCell): MessageLike {
         const value = skipCurrencyCollection(s);
         s.coins();
         s.coins();
-        s.skip(64 + 32);
-        info = { type: 'internal', ihrDisabled, bounce, bounced, src, dest, value };
+        const createdLt = s.big(64);
+        s.skip(32);
+        info = { type: 'internal', ihrDisabled, bounce, bounced, src, dest, value, createdLt };
     } else if (!s.bit()) {
         s.address();
         const dest = s.address();

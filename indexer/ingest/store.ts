@@ -60,6 +60,8 @@ const TX_COLUMNS: BulkColumn<TxRow>[] = [
     { name: 'aborted', type: 'bool', get: (r) => r.aborted },
     { name: 'bounced', type: 'bool', get: (r) => r.bounced },
     { name: 'out_msgs', type: 'smallint', get: (r) => r.outMsgs },
+    { name: 'in_created_lt', type: 'bigint', get: (r) => r.inCreatedLt },
+    { name: 'out_messages', type: 'jsonb', get: (r) => r.outMessages },
     { name: 'pending', type: 'bool', get: (r) => r.pending },
 ];
 
@@ -172,6 +174,8 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
                 aborted: d.aborted,
                 bounced: d.bounced,
                 outMsgs: d.outMsgs,
+                inCreatedLt: d.inCreatedLt ?? null,
+                outMessages: d.outMessages?.length ? d.outMessages.map((o) => ({ dest: o.dest, value: o.value.toString(), op: o.op, name: o.name, createdLt: o.createdLt?.toString() ?? null })) : null,
                 pending: t.pending,
             });
             const contribution = { key: `${c.lt}:${c.hash}`, t, events: [] as (typeof contributions)[number]['events'] };

@@ -4,7 +4,7 @@ import type { Cell, Message, Transaction } from '@ton/core';
 /** The parts of a message the indexer reads (addresses as raw strings). */
 export interface MessageLike {
     info:
-        | { type: 'internal'; src: string | null; dest: string | null; value: bigint; bounce: boolean; bounced: boolean; ihrDisabled?: boolean }
+        | { type: 'internal'; src: string | null; dest: string | null; value: bigint; bounce: boolean; bounced: boolean; ihrDisabled?: boolean; createdLt: bigint }
         | { type: 'external-in'; dest: string | null }
         | { type: 'external-out'; src: string | null };
     readonly body: Cell;
@@ -38,7 +38,7 @@ function fromCoreMessage(m: Message): MessageLike {
     const i = m.info;
     const info: MessageLike['info'] =
         i.type === 'internal'
-            ? { type: 'internal', src: i.src.toRawString(), dest: i.dest.toRawString(), value: i.value.coins, bounce: i.bounce, bounced: i.bounced, ihrDisabled: i.ihrDisabled }
+            ? { type: 'internal', src: i.src.toRawString(), dest: i.dest.toRawString(), value: i.value.coins, bounce: i.bounce, bounced: i.bounced, ihrDisabled: i.ihrDisabled, createdLt: i.createdLt }
             : i.type === 'external-in'
               ? { type: 'external-in', dest: i.dest.toRawString() }
               : { type: 'external-out', src: i.src.toRawString() };
@@ -74,6 +74,8 @@ export function fromCoreTransaction(tx: Transaction): TxLike {
 export interface OutMessage {
     dest: string | null;
     value: bigint;
+    /** Logical time of the message (links it to the transaction it causes). */
+    createdLt: bigint | null;
     /** Built on first use (most out messages are only counted and summed). */
     readonly body: Cell;
     op: number | null;
@@ -93,6 +95,8 @@ export interface TxFacts {
     aborted: boolean;
     bounced: boolean;
     deployed: boolean;
+    /** Logical time of the inbound internal message (the parent transaction's out message). */
+    inCreatedLt: bigint | null;
     outMessages: OutMessage[];
     peers: string[];
 }
@@ -132,6 +136,7 @@ export function txFacts(tx: TxLike): TxFacts {
         outMessages.push({
             dest,
             value: m.info.type === 'internal' ? m.info.value : 0n,
+            createdLt: m.info.type === 'internal' ? m.info.createdLt : null,
             get body() {
                 return m.body;
             },
@@ -156,6 +161,7 @@ export function txFacts(tx: TxLike): TxFacts {
         aborted,
         bounced: info?.type === 'internal' ? info.bounced : false,
         deployed: tx.oldStatus !== 'active' && tx.endStatus === 'active',
+        inCreatedLt: info?.type === 'internal' ? info.createdLt : null,
         outMessages,
         peers: [...peers],
     };

@@ -60,6 +60,10 @@ export interface DecodedTx {
     aborted: boolean;
     bounced: boolean;
     outMsgs: number;
+    /** Logical time of the inbound internal message; with the source it identifies the parent transaction. */
+    inCreatedLt?: bigint | null;
+    /** Outgoing messages (destination, value, opcode and name, logical time), for message chains. */
+    outMessages?: { dest: string | null; value: bigint; op: number | null; name: string | null; createdLt: bigint | null }[];
     /** The account went from not-active to active in this transaction. */
     deployed: boolean;
     events: DecodedEvent[];

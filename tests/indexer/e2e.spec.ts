@@ -25,6 +25,7 @@ import { derivedMismatches } from '../../indexer/ingest/derived';
 import { loadCocoonProtocol } from '../../indexer/protocol';
 import { modelHash } from '../../indexer/api/models';
 import { silentLogger } from '../../indexer/log';
+import { getTransaction } from '../../indexer/api/queries/activity';
 import { freshDatabaseLocation } from './helpers/db';
 
 const MODEL = 'Qwen/Qwen3-0.6B@e2e';
@@ -243,6 +244,20 @@ describe('indexer on the local chain', () => {
         expect(history.map((h) => h.change).join(',')).toContain('root_change_fees');
         const codes = await q<{ kind: string }>(sql`select kind from code_hashes order by kind`);
         expect(codes.map((c) => c.kind)).toEqual(['client', 'proxy', 'worker']);
+    });
+
+    it('links message chains: a top-up on a client, its forward to the proxy, the excesses it sends', async () => {
+        const [topUp] = await q<{ hash: string }>(sql`select hash from transactions where account = ${addrs.clients[0]} and op_name = 'ext_client_top_up' and success`);
+        const tx = (await getTransaction(database.db, topUp.hash))!;
+        // Sent by the admin's plain v4 wallet, which the indexer does not follow.
+        expect(tx.parent).toBeNull();
+        const toProxy = tx.outMessages.find((o) => o.dest === addrs.proxies[0])!;
+        expect(toProxy.opName).toBe('client_proxy_request');
+        expect(toProxy.child).not.toBeNull();
+        const atProxy = (await getTransaction(database.db, toProxy.child!))!;
+        expect(atProxy.account).toBe(addrs.proxies[0]);
+        expect(atProxy.parent).toEqual({ hash: tx.hash, account: addrs.clients[0], opName: 'ext_client_top_up' });
+        expect(atProxy.outMessages.map((o) => o.opName)).toContain('excesses');
     });
 
     it('decodes the lifecycle into events whose totals match a recomputation', async () => {

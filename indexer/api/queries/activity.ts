@@ -4,7 +4,7 @@ import { rows, type DbOrTx } from '../../db/client';
 import { dailyQuery } from '../../ingest/derived';
 import { dailyStats, events, transactions } from '../../db/schema';
 import { decodeCursor, pageOf } from '../cursor';
-import { dailyStat, eventInfo, transactionInfo } from '../serialize';
+import { dailyStat, eventInfo, opHex, transactionInfo } from '../serialize';
 import { EVENT_TYPES, type AccountKind, type DailyStat, type EventInfo, type Page, type TransactionDetail, type TransactionInfo } from '../types';
 import { MAX_LIMIT, limitOf, optAddress, optBool, optDay, optEnum, optEnumList, optInt, optOp, optString, optTime, type Query } from '../validate';
 
@@ -42,6 +42,8 @@ export async function listTransactions(db: DbOrTx, q: Query): Promise<Page<Trans
     return pageOf(rowsOut, limit, transactionInfo, (r) => [r.lt.toString(), r.hash]);
 }
 
+type StoredOut = { dest: string | null; value: string; op: number | null; name: string | null; createdLt: string | null };
+
 export async function getTransaction(db: DbOrTx, hash: string): Promise<TransactionDetail | null> {
     const [t] = await db.select().from(transactions).where(eq(transactions.hash, hash));
     if (!t) return null;
@@ -50,7 +52,34 @@ export async function getTransaction(db: DbOrTx, hash: string): Promise<Transact
         .from(events)
         .where(and(eq(events.txLt, t.lt), eq(events.txHash, t.hash)))
         .orderBy(asc(events.idx));
-    return { ...transactionInfo(t), events: evs.map(eventInfo) };
+    // The parent is the source's last transaction before the inbound message was created, if it sent it.
+    let parent: TransactionDetail['parent'] = null;
+    if (t.source && t.inCreatedLt !== null) {
+        const [p] = await db
+            .select({ hash: transactions.hash, account: transactions.account, opName: transactions.opName, out: transactions.outMessages })
+            .from(transactions)
+            .where(and(eq(transactions.account, t.source), sql`${transactions.lt} < ${t.inCreatedLt}`))
+            .orderBy(desc(transactions.lt))
+            .limit(1);
+        const sent = ((p?.out as StoredOut[] | null) ?? []).some((o) => o.createdLt === t.inCreatedLt!.toString() && o.dest === t.account);
+        if (p && sent) parent = { hash: p.hash, account: p.account, opName: p.opName };
+    }
+    const outs = (t.outMessages as StoredOut[] | null) ?? [];
+    const outMessages = await Promise.all(
+        outs.map(async (o) => {
+            let child: string | null = null;
+            if (o.dest && o.createdLt) {
+                const [c] = await db
+                    .select({ hash: transactions.hash })
+                    .from(transactions)
+                    .where(and(eq(transactions.account, o.dest), eq(transactions.source, t.account), sql`${transactions.inCreatedLt} = ${o.createdLt}::bigint`))
+                    .limit(1);
+                child = c?.hash ?? null;
+            }
+            return { dest: o.dest, value: o.value, op: opHex(o.op), opName: o.name, createdLt: o.createdLt, child };
+        }),
+    );
+    return { ...transactionInfo(t), events: evs.map(eventInfo), parent, outMessages };
 }
 
 export async function listEvents(db: DbOrTx, q: Query): Promise<Page<EventInfo>> {

@@ -30,7 +30,7 @@ const decoder: Decoder = {
         if (f.op === OP_DEPOSIT) events.push({ type: 'deposit', client: acc.address, proxy: acc.parent, amount: value, payload: { amount: value.toString() } });
         if (f.op === OP_CHARGE) events.push({ type: 'charge', client: acc.address, proxy: acc.parent, cumulativeTokens: value, payload: {} });
         if (f.op === OP_NOTIFY) events.push({ type: 'state_notification', client: f.source, proxy: acc.address, payload: {} });
-        return { ...f, opName: f.op === null ? null : `op${f.op}`, outMsgs: f.outMessages.length, events };
+        return { ...f, opName: f.op === null ? null : `op${f.op}`, outMsgs: f.outMessages.length, outMessages: [], events };
     },
 };
 
