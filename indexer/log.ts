@@ -1,44 +1,5 @@
-/** Structured logs: one JSON object per line on stderr, with a level and a component. */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
-export interface Logger {
-    debug(msg: string, fields?: Record<string, unknown>): void;
-    info(msg: string, fields?: Record<string, unknown>): void;
-    warn(msg: string, fields?: Record<string, unknown>): void;
-    error(msg: string, fields?: Record<string, unknown>): void;
-    child(component: string): Logger;
-}
-
-function jsonSafe(_key: string, value: unknown): unknown {
-    return typeof value === 'bigint' ? value.toString() : value;
-}
-
-export function createLogger(
-    component = 'indexer',
-    level: LogLevel = (process.env.COCOON_LOG_LEVEL as LogLevel | undefined) ?? 'info',
-    write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
-): Logger {
-    const min = ORDER[level] ?? ORDER.info;
-    const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-        if (ORDER[lvl] < min) return;
-        write(JSON.stringify({ ts: new Date().toISOString(), level: lvl, component, msg, ...fields }, jsonSafe));
-    };
-    return {
-        debug: (m, f) => emit('debug', m, f),
-        info: (m, f) => emit('info', m, f),
-        warn: (m, f) => emit('warn', m, f),
-        error: (m, f) => emit('error', m, f),
-        child: (c) => createLogger(`${component}.${c}`, level, write),
-    };
-}
-
-/** For tests and embedding: drops everything. */
-export const silentLogger: Logger = {
-    debug() {},
-    info() {},
-    warn() {},
-    error() {},
-    child: () => silentLogger,
-};
+/**
+ * Structured logs (one JSON object per line on stderr, with a level and a component): the project's one
+ * logger, shared with the protocol, inference and runner layers.
+ */
+export { createLogger, silentLogger, type Logger, type LogLevel } from '../node/protocol/log';
