@@ -105,7 +105,11 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     return Buffer.concat(chunks);
 }
 
-export async function startClientApi(opts: ClientApiOptions): Promise<ClientApi> {
+/**
+ * The API as a request handler, for mounting on another server (the client runner serves it on its stats
+ * port, as the original does). Returns false for paths it does not serve.
+ */
+export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
     const defaults = { maxCoefficient: 4000, timeoutSeconds: 120, maxTokens: 1000, ...opts.defaults };
     const limit = opts.maxBodyBytes ?? 10 << 20;
 
@@ -228,19 +232,28 @@ export async function startClientApi(opts: ClientApiOptions): Promise<ClientApi>
         }));
     }
 
-    const server = createServer((req, res) => {
+    return (req, res) => {
         const path = (req.url ?? '/').split('?')[0];
+        let run: () => Promise<void>;
+        if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) run = () => inference(req, res, path);
+        else if (req.method === 'GET' && path === '/v1/models') run = () => models(res);
+        else if (path.startsWith('/v1/')) run = async () => sendError(res, 404, `unknown endpoint ${req.method} ${path}: use POST /v1/chat/completions, POST /v1/completions or GET /v1/models`, 'not_found_error');
+        else return false;
         res.setHeader('Access-Control-Allow-Origin', '*');
-        const run = async () => {
-            if (req.method === 'OPTIONS') {
-                res.writeHead(200, { 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS' });
-                return res.end('OK');
-            }
-            if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) return inference(req, res, path);
-            if (req.method === 'GET' && path === '/v1/models') return models(res);
-            sendError(res, 404, `unknown endpoint ${req.method} ${path}: use POST /v1/chat/completions, POST /v1/completions or GET /v1/models`, 'not_found_error');
-        };
         run().catch((e: Error) => sendError(res, 500, `client error: ${e.message}`, 'server_error'));
+        return true;
+    };
+}
+
+export async function startClientApi(opts: ClientApiOptions): Promise<ClientApi> {
+    const handle = clientApiHandler(opts);
+    const server = createServer((req, res) => {
+        if (req.method === 'OPTIONS') {
+            res.writeHead(200, { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS' });
+            res.end('OK');
+            return;
+        }
+        if (!handle(req, res)) sendError(res, 404, `unknown endpoint ${req.method} ${req.url}: use POST /v1/chat/completions, POST /v1/completions or GET /v1/models`, 'not_found_error');
     });
     await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

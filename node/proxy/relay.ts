@@ -43,7 +43,7 @@ export interface ClientLink {
 export interface RelayOptions {
     pricePerToken: bigint;
     /** Called when a request finished and both ledgers grew (the store persists it). */
-    onSettled?(client: ClientLink, worker: WorkerLink, tokens: bigint): void;
+    onSettled?(client: ClientLink, worker: WorkerLink, tokens: bigint, clientRequestId: Buffer): void;
     now?: () => number;
 }
 
@@ -200,7 +200,7 @@ export class QueryRelay {
             r.client.ledger.add(tokens);
             r.worker.ledger.add(tokens);
             r.worker.average.add(end - r.proxyStart, end);
-            this.opts.onSettled?.(r.client, r.worker, tokens);
+            this.opts.onSettled?.(r.client, r.worker, tokens, r.clientRequestId);
         }
         const final = this.finalInfo(worker, r.proxyStart, end);
         if (err) r.client.send({ _: 'client.queryAnswerErrorEx', request_id: r.clientRequestId, error_code: err.code, error: err.error, flags: 1, final_info: final });
