@@ -4,10 +4,12 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { Address, toNano } from '@ton/core';
-import { createChainClient, openWallet } from '../chain';
+import { createHash } from 'crypto';
+import { Address, internal, toNano } from '@ton/core';
+import { createChainClient, openWallet, type ChainClient, type ChainWallet } from '../chain';
+import { readRoot } from '../chain/cocoon';
 import { childCodes } from '../../wrappers/CocoonProxy';
-import { cocoonRootFor } from '../../wrappers/CocoonRoot';
+import { cocoonRootFor, rootMsg, ROOT_OP } from '../../wrappers/CocoonRoot';
 import type { CocoonParams } from '../../wrappers/params';
 
 export interface LocalNetwork {
@@ -28,7 +30,7 @@ export async function defaultParams(): Promise<CocoonParams> {
     };
 }
 
-export async function ensureRoot(opts: { dataDir: string; chainUrl: string; ownerMnemonic: string[] }): Promise<LocalNetwork> {
+export async function ensureRoot(opts: { dataDir: string; chainUrl: string; ownerMnemonic: string[]; params?: CocoonParams }): Promise<LocalNetwork> {
     const path = join(opts.dataDir, 'network.json');
     const client = createChainClient({ url: opts.chainUrl });
     if (existsSync(path)) {
@@ -36,10 +38,40 @@ export async function ensureRoot(opts: { dataDir: string; chainUrl: string; owne
         if ((await client.account(Address.parse(saved.root))).state === 'active') return saved;
     }
     const wallet = await openWallet(client, { mnemonic: opts.ownerMnemonic });
-    const root = client.open(await cocoonRootFor(wallet.address, await defaultParams()));
+    const root = client.open(await cocoonRootFor(wallet.address, opts.params ?? (await defaultParams())));
     await root.send(wallet.sender(), { value: toNano('1') }, null);
     await client.waitForTransaction(root.address, () => true, { timeoutMs: 30_000 });
     const net = { root: root.address.toString(), owner: wallet.address.toString() };
     writeFileSync(path, JSON.stringify(net, null, 2));
     return net;
+}
+
+export interface RootSetup {
+    /** Allowed proxy and worker image hashes (32 bytes each). */
+    proxyHashes?: Buffer[];
+    workerHashes?: Buffer[];
+    /** Allowed full model names (the root stores their sha256). */
+    models?: string[];
+    /** Proxy descriptor to register ("host:port" or "host_workers:port host_clients:port"). */
+    proxy?: string;
+}
+
+/**
+ * Brings the root's registry to include `setup` (owner messages for whatever is missing, up to four per
+ * wallet transfer). Idempotent: a second run with the same setup sends nothing.
+ */
+export async function configureRoot(client: ChainClient, owner: ChainWallet, root: Address, setup: RootSetup): Promise<number> {
+    const state = await readRoot(client, root);
+    const r = state.registry;
+    const big = (b: Buffer) => BigInt('0x' + b.toString('hex'));
+    const bodies = [
+        ...(setup.proxyHashes ?? []).filter((h) => !r.proxyHashes.includes(big(h))).map((h) => rootMsg.hash(ROOT_OP.addProxyType, big(h))),
+        ...(setup.workerHashes ?? []).filter((h) => !r.workerHashes.includes(big(h))).map((h) => rootMsg.hash(ROOT_OP.addWorkerType, big(h))),
+        ...(setup.models ?? []).map((m) => big(createHash('sha256').update(m).digest())).filter((h) => !r.modelHashes.includes(h)).map((h) => rootMsg.hash(ROOT_OP.addModelType, h)),
+        ...(setup.proxy && ![...r.registeredProxies.values()].includes(setup.proxy) ? [rootMsg.registerProxy(setup.proxy)] : []),
+    ];
+    for (let i = 0; i < bodies.length; i += 4) {
+        await owner.send(bodies.slice(i, i + 4).map((body) => internal({ to: root, value: toNano('0.1'), bounce: true, body })));
+    }
+    return bodies.length;
 }

@@ -1,0 +1,82 @@
+/**
+ * The proxy's accounts: one per client owner and one per worker owner, each with its signed-payments
+ * ledger, its contract address and the last on-chain state seen. They persist in the ProxyStore as
+ * `client:<owner>` / `worker:<owner>` records; `dirty` marks what the next save-state seqno must write.
+ */
+import { Address } from '@ton/core';
+import type { ClientContractState, WorkerContractState } from '../chain/cocoon';
+import { signedMessage, SIGNED_OP } from '../../wrappers/signed';
+import type { proxy_SignedPayment } from '../protocol';
+import { SignedPaymentsLedger, type LedgerSnapshot } from './signed-payments';
+
+interface AccountRecord {
+    owner: string;
+    contract: string;
+    ledger: LedgerSnapshot;
+}
+
+abstract class Account<S> {
+    dirty = false;
+    chain: S | null = null;
+    /** Connected sessions of this owner (a client or worker may hold several connections). */
+    connections = 0;
+    private signed: { tokens: bigint; tl: proxy_SignedPayment } | null = null;
+
+    constructor(
+        readonly owner: Address,
+        readonly contract: Address,
+        readonly ledger: SignedPaymentsLedger,
+        private readonly op: typeof SIGNED_OP.clientCharge | typeof SIGNED_OP.workerPayout,
+    ) {}
+
+    get key(): string {
+        return `${this.kind}:${this.owner.toRawString()}`;
+    }
+
+    abstract get kind(): 'client' | 'worker';
+
+    record(): AccountRecord {
+        return { owner: this.owner.toRawString(), contract: this.contract.toRawString(), ledger: this.ledger.snapshot() };
+    }
+
+    /**
+     * The latest signable payment: only tokens committed to the blockchain are ever signed (§3.2). Cached
+     * until that amount grows. The carried envelope names `excessesTo`; receivers repack it with their own.
+     */
+    signedPayment(secretKey: Buffer, excessesTo: Address): proxy_SignedPayment {
+        const tokens = this.ledger.tokensCommittedToBlockchain;
+        if (tokens === 0n) return { _: 'proxy.signedPaymentEmpty' };
+        if (this.signed?.tokens !== tokens) {
+            const body = signedMessage(this.op, 0n, tokens, this.contract, excessesTo, secretKey);
+            this.signed = { tokens, tl: { _: 'proxy.signedPayment', data: body.toBoc() } };
+        }
+        return this.signed.tl;
+    }
+}
+
+export class ClientAccount extends Account<ClientContractState> {
+    reserved = 0n;
+    running = 0;
+    chargeInFlight = false;
+    get kind(): 'client' { return 'client'; }
+    constructor(owner: Address, contract: Address, ledger = new SignedPaymentsLedger()) {
+        super(owner, contract, ledger, SIGNED_OP.clientCharge);
+    }
+}
+
+export class WorkerAccount extends Account<WorkerContractState> {
+    payoutInFlight = false;
+    get kind(): 'worker' { return 'worker'; }
+    constructor(owner: Address, contract: Address, ledger = new SignedPaymentsLedger()) {
+        super(owner, contract, ledger, SIGNED_OP.workerPayout);
+    }
+}
+
+export function accountFromRecord(key: string, value: unknown): ClientAccount | WorkerAccount | null {
+    const r = value as AccountRecord;
+    if (!r || typeof r.owner !== 'string' || typeof r.contract !== 'string' || !r.ledger) return null;
+    const ledger = new SignedPaymentsLedger(r.ledger);
+    if (key.startsWith('client:')) return new ClientAccount(Address.parse(r.owner), Address.parse(r.contract), ledger);
+    if (key.startsWith('worker:')) return new WorkerAccount(Address.parse(r.owner), Address.parse(r.contract), ledger);
+    return null;
+}

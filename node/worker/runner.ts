@@ -1,0 +1,349 @@
+/**
+ * The worker runner (COCOON WorkerRunner): connects out to proxies from the root registry (RA-TLS in
+ * production), checks they are the proxies the root allows and that their contract addresses derive
+ * from their keys, compares balances, serves queries through the inference backend, keeps the highest
+ * proxy-signed payout per proxy contract and cashes it out through its worker contract.
+ */
+import { createHash, randomInt } from 'crypto';
+import { Address, internal, toNano } from '@ton/core';
+import type { ChainClient, ChainWallet } from '../chain';
+import { proxyEndpoints, readRoot, readWorkerContract, type RootState, type WorkerContractState } from '../chain/cocoon';
+import type { RaTlsContext } from '../attestation';
+import { createBackend, type Backend } from '../inference';
+import { connect, createLogger, type Logger, type RpcConnection, type proxy_SignedPayment, type proxy_runQueryEx } from '../protocol';
+import { cocoonProxyFor } from '../../wrappers/CocoonProxy';
+import { cocoonWorkerFor } from '../../wrappers/CocoonWorker';
+import { openSignedMessage, repackSigned, signedMessageFromBoc, SIGNED_OP, type OpenedSignedMessage } from '../../wrappers/signed';
+import type { TokenPricing } from '../common/tokens';
+import { RateCounterSet } from '../common/rate-set';
+import { runWorkerQuery } from './running-request';
+
+export interface WorkerRunnerConfig {
+    chain: ChainClient;
+    /** Owner wallet: owner of the worker contracts, receives payouts, pays for payout messages. */
+    wallet: ChainWallet;
+    root: Address;
+    /** Full model name `Org/Name@commit:verity` (its sha256 must be in the root's model hashes). */
+    model: string;
+    /** OpenAI-compatible inference backend, e.g. http://127.0.0.1:8000/v1. */
+    backendUrl: string;
+    /** The worker's attested Ed25519 key: signs receipts (and is the RA-TLS key in production). */
+    key: { publicKey: Buffer; secretKey: Buffer };
+    coefficient?: number;
+    maxActiveRequests?: number;
+    proxyConnections?: number;
+    /** Explicit proxy endpoints ("host:port"); default: the root's registered proxies. */
+    proxies?: string[];
+    tls?: RaTlsContext;
+    /** Check proxy image hashes against the root (default: on unless the root is a test root). */
+    checkProxyHashes?: boolean;
+    /** Cash out once the worker's share of signed, unpaid tokens reaches this (nanoTON). */
+    minPayout?: bigint;
+    intervals?: Partial<{ reconnectMs: number; statusMs: number; monitorMs: number; payoutMs: number; rootMs: number }>;
+    /** Hardware profile shown in stats. */
+    hardware?: { gpu?: string; vramMb?: number };
+    logger?: Logger;
+}
+
+interface Known {
+    signed: bigint;
+    db: bigint;
+    max: bigint;
+    message: OpenedSignedMessage | null;
+    proxyKey: Buffer;
+    proxySc: Address;
+    workerSc: Address;
+    chain: WorkerContractState | null;
+    paidOut: bigint;
+}
+
+interface ProxyLink {
+    endpoint: string;
+    conn: RpcConnection;
+    known: Known;
+    running: number;
+}
+
+const VALUE = { deploy: toNano('0.3'), payout: toNano('0.5') } as const;
+
+export class WorkerRunner {
+    readonly log: Logger;
+    readonly backend: Backend;
+    private root!: RootState;
+    private readonly links = new Map<string, ProxyLink>(); // endpoint -> link
+    private readonly known = new Map<string, Known>(); // proxy contract (raw) -> counters, kept for the process lifetime
+    private readonly timers: NodeJS.Timeout[] = [];
+    private readonly connecting = new Set<string>();
+    private closed = false;
+    private enabled = true;
+    private backendUp = true;
+    private coefficient: number;
+    private active = 0;
+    private readonly controllers = new Set<AbortController>();
+    readonly stats = new RateCounterSet(['queries', 'success', 'failed', 'tokens']);
+    private readonly intervals: { reconnectMs: number; statusMs: number; monitorMs: number; payoutMs: number; rootMs: number };
+
+    private constructor(private readonly cfg: WorkerRunnerConfig) {
+        this.log = cfg.logger ?? createLogger('worker');
+        this.backend = createBackend({ baseUrl: cfg.backendUrl, logger: this.log.child('backend') });
+        this.coefficient = cfg.coefficient ?? 1000;
+        this.intervals = { reconnectMs: 2000, statusMs: 15_000, monitorMs: 2000, payoutMs: 15_000, rootMs: 30_000, ...cfg.intervals };
+    }
+
+    static async start(cfg: WorkerRunnerConfig): Promise<WorkerRunner> {
+        if (!/@/.test(cfg.model)) throw new Error(`model '${cfg.model}' must be a full model name Org/Name@commit:verity_hash (what the root allows)`);
+        const w = new WorkerRunner(cfg);
+        w.root = await readRoot(cfg.chain, cfg.root);
+        const every = (ms: number, fn: () => Promise<unknown>, what: string) => {
+            let busy = false;
+            const t = setInterval(() => {
+                if (busy || w.closed) return;
+                busy = true;
+                fn().catch((e: Error) => w.log.warn(`${what} failed`, { error: e.message })).finally(() => (busy = false));
+            }, ms);
+            t.unref();
+            w.timers.push(t);
+        };
+        every(w.intervals.reconnectMs, () => w.maintain(), 'proxy connections');
+        every(w.intervals.statusMs, () => w.updatePaymentStatus(), 'payment status');
+        every(w.intervals.monitorMs, () => w.monitorBackend(), 'backend monitor');
+        every(w.intervals.payoutMs, () => w.payoutAll(), 'payout');
+        every(w.intervals.rootMs, async () => { w.root = await readRoot(cfg.chain, cfg.root); }, 'root refresh');
+        await w.maintain();
+        return w;
+    }
+
+    get owner(): Address { return this.cfg.wallet.address; }
+    get connectedProxies(): number { return this.links.size; }
+
+    private pricing(): TokenPricing {
+        const p = this.root.params;
+        return {
+            pricePerToken: p.pricePerToken,
+            promptMultiplier: BigInt(p.promptTokensPriceMultiplier), cachedMultiplier: BigInt(p.cachedTokensPriceMultiplier),
+            completionMultiplier: BigInt(p.completionTokensPriceMultiplier), reasoningMultiplier: BigInt(p.reasoningTokensPriceMultiplier),
+        };
+    }
+
+    private endpoints(): string[] {
+        if (this.cfg.proxies?.length) return this.cfg.proxies;
+        return [...this.root.registry.registeredProxies.values()].map((d) => {
+            const e = proxyEndpoints(d).workers;
+            return `${e.host}:${e.port}`;
+        });
+    }
+
+    /** Keeps `proxyConnections` proxies connected, choosing randomly among the candidates. */
+    async maintain(): Promise<void> {
+        const want = this.cfg.proxyConnections ?? 1;
+        const candidates = this.endpoints().filter((e) => !this.links.has(e) && !this.connecting.has(e));
+        while (this.links.size + this.connecting.size < want && candidates.length) {
+            const e = candidates.splice(randomInt(candidates.length), 1)[0];
+            this.connecting.add(e);
+            await this.connectTo(e)
+                .catch((err: Error) => this.log.warn('cannot connect to proxy', { proxy: e, error: err.message }))
+                .finally(() => this.connecting.delete(e));
+        }
+    }
+
+    private async connectTo(endpoint: string): Promise<void> {
+        const i = endpoint.lastIndexOf(':');
+        const conn = await connect({ host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)), tls: this.cfg.tls, logger: this.log.child('proxy-conn'), timeoutMs: 30_000 });
+        try {
+            const link = await this.handshake(endpoint, conn);
+            this.links.set(endpoint, link);
+            conn.on('close', () => {
+                this.links.delete(endpoint);
+                for (const c of this.controllers) c.abort();
+                this.log.warn('proxy disconnected', { proxy: endpoint });
+            });
+            this.log.info('connected to proxy', { proxy: endpoint, contract: link.known.proxySc.toString() });
+        } catch (e) {
+            conn.close();
+            throw e;
+        }
+    }
+
+    private async handshake(endpoint: string, conn: RpcConnection): Promise<ProxyLink> {
+        const params = this.root.params;
+        if (this.cfg.checkProxyHashes ?? !params.isTest) {
+            const image = BigInt('0x' + conn.peer.imageHash.toString('hex'));
+            if (!this.root.registry.proxyHashes.includes(image)) throw new Error(`proxy image hash ${conn.peer.imageHash.toString('hex')} is not allowed by the root contract`);
+        }
+        const r = await conn.query({
+            _: 'worker.connectToProxy',
+            params: {
+                _: 'worker.params', flags: 3, worker_owner_address: this.owner.toString(), model: this.cfg.model, coefficient: this.coefficient,
+                is_test: params.isTest, proxy_cnt: this.cfg.proxyConnections ?? 1, max_active_requests: this.cfg.maxActiveRequests ?? 60, min_proto_version: 1, max_proto_version: 2,
+            },
+        });
+        const proxyKey = r.params.proxy_public_key;
+        const keyInt = BigInt('0x' + proxyKey.toString('hex'));
+        const proxySc = (await cocoonProxyFor(Address.parse(r.params.proxy_owner_address), keyInt, this.cfg.root, params)).address;
+        if (!Address.parse(r.params.proxy_sc_address).equals(proxySc)) throw new Error(`proxy contract address ${r.params.proxy_sc_address} does not derive from its key and owner under this root (expected ${proxySc.toString()})`);
+        const worker = await cocoonWorkerFor(this.owner, proxySc, keyInt, params);
+        if (!Address.parse(r.worker_sc_address).equals(worker.address)) throw new Error(`proxy names worker contract ${r.worker_sc_address}, expected ${worker.address.toString()}`);
+        let known = this.known.get(proxySc.toRawString());
+        if (!known) {
+            known = { signed: 0n, db: 0n, max: 0n, message: null, proxyKey, proxySc, workerSc: worker.address, chain: null, paidOut: 0n };
+            this.known.set(proxySc.toRawString(), known);
+        }
+        known.chain = await readWorkerContract(this.cfg.chain, worker.address);
+        if (!known.chain) {
+            this.log.info('deploying the worker contract', { contract: worker.address.toString() });
+            await this.cfg.wallet.send([internal({ to: worker.address, value: VALUE.deploy, bounce: false, init: worker.init! })]);
+            known.chain = await readWorkerContract(this.cfg.chain, worker.address);
+        }
+        const cmp = await conn.query({ _: 'worker.compareBalanceWithProxy', tokens_committed_to_blockchain: known.signed, tokens_committed_to_db: known.db, max_tokens: known.max });
+        this.acceptSigned(known, cmp.signed_payment);
+        if (cmp.error_code === 2) throw new Error('proxy refused: it holds lower committed numbers than this worker saw (rollback or clone)');
+        if (cmp.tokens_committed_to_db < known.db) throw new Error(`proxy's tokens_committed_to_db is too low (${cmp.tokens_committed_to_db} < ${known.db}): dropping it`);
+        if (cmp.error_code === 1) await conn.query({ _: 'worker.extendedCompareBalanceWithProxy', tokens_committed_to_db: known.db, other: Buffer.alloc(0) });
+        known.db = cmp.tokens_committed_to_db > known.db ? cmp.tokens_committed_to_db : known.db;
+        known.max = cmp.max_tokens > known.max ? cmp.max_tokens : known.max;
+        const link: ProxyLink = { endpoint, conn, known, running: 0 };
+        conn.on('packet', (obj) => {
+            if (obj._ === 'proxy.runQueryEx') this.serve(link, obj as proxy_runQueryEx);
+            else if (obj._ === 'proxy.signedPayment' || obj._ === 'proxy.signedPaymentEmpty') this.acceptSigned(known!, obj, conn);
+            else if (obj._ === 'proxy.workerRequestPayment') {
+                this.acceptSigned(known!, obj.signed_payment, conn);
+                if (obj.db_tokens < known!.db || obj.max_tokens < known!.max) {
+                    this.log.error('proxy reported lower counters than before: dropping it', { proxy: endpoint });
+                    return conn.close();
+                }
+                known!.db = obj.db_tokens;
+                known!.max = obj.max_tokens;
+            }
+        });
+        await conn.query({ _: 'worker.proxyHandshakeComplete', is_disabled: !this.isServing() });
+        return link;
+    }
+
+    /** Validates a proxy-signed payout for our contract and keeps the highest. A forged one drops the proxy. */
+    private acceptSigned(k: Known, p: proxy_SignedPayment, conn?: RpcConnection): void {
+        if (p._ !== 'proxy.signedPayment') return;
+        try {
+            const m = openSignedMessage(signedMessageFromBoc(p.data), { op: SIGNED_OP.workerPayout, target: k.workerSc, proxyPublicKey: k.proxyKey });
+            if (m.tokens! > k.signed) {
+                k.signed = m.tokens!;
+                k.message = m;
+            }
+        } catch (e) {
+            this.log.error('invalid signed payment from proxy: dropping it', { proxy: k.proxySc.toString(), error: (e as Error).message });
+            conn?.close();
+            if (!conn) throw e;
+        }
+    }
+
+    private serve(link: ProxyLink, q: proxy_runQueryEx): void {
+        this.acceptSigned(link.known, q.signed_payment, link.conn);
+        const send = (p: Parameters<RpcConnection['send']>[0]) => { if (!link.conn.closed) link.conn.send(p); };
+        if (!this.isServing()) {
+            return send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 503, error: 'worker is disabled', flags: 0 });
+        }
+        if (this.active >= (this.cfg.maxActiveRequests ?? 60)) {
+            return send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 503, error: 'too many active queries', flags: 0 });
+        }
+        this.active++;
+        link.running++;
+        this.stats.add('queries');
+        const ac = new AbortController();
+        this.controllers.add(ac);
+        runWorkerQuery(q, { backend: this.backend, servedModel: this.cfg.model, pricing: this.pricing(), receiptKey: this.cfg.key, send, signal: ac.signal })
+            .then((o) => {
+                this.stats.add(o.error ? 'failed' : 'success');
+                this.stats.add('tokens', o.tokens.total);
+            })
+            .catch((e: Error) => {
+                this.stats.add('failed');
+                this.log.error('query failed', { error: e.message });
+            })
+            .finally(() => {
+                this.active--;
+                link.running--;
+                this.controllers.delete(ac);
+            });
+    }
+
+    private isServing(): boolean {
+        return this.enabled && this.backendUp;
+    }
+
+    private broadcastEnabled(): void {
+        for (const l of this.links.values()) if (!l.conn.closed) l.conn.send({ _: 'worker.enabledDisabled', disabled: this.isServing() ? 0 : 1 });
+    }
+
+    private async monitorBackend(): Promise<void> {
+        const h = await this.backend.health({ timeoutMs: 2000 });
+        if (h.ok !== this.backendUp) {
+            this.backendUp = h.ok;
+            this.log.warn(h.ok ? 'inference backend is back' : 'inference backend is down: disabled at every proxy', { error: h.error?.message });
+            this.broadcastEnabled();
+        }
+    }
+
+    private async updatePaymentStatus(): Promise<void> {
+        for (const l of this.links.values()) {
+            const s = await l.conn.query({ _: 'worker.updatePaymentStatus' }, 10_000);
+            this.acceptSigned(l.known, s.signed_payment, l.conn);
+        }
+    }
+
+    /** Cashes out every proxy contract whose signed, unpaid share is worth it (COCOON §3.3, in nanoTON). */
+    async payoutAll(force = false): Promise<{ proxy: string; tokens: bigint }[]> {
+        const done: { proxy: string; tokens: bigint }[] = [];
+        for (const k of this.known.values()) {
+            k.chain = (await readWorkerContract(this.cfg.chain, k.workerSc)) ?? k.chain;
+            const paid = k.chain?.tokens ?? 0n;
+            if (!k.message || k.signed <= paid) continue;
+            const worth = (k.signed - paid) * this.root.params.workerFeePerToken;
+            if (!force && worth < (this.cfg.minPayout ?? toNano('0.2'))) continue;
+            await this.cfg.wallet.send([internal({ to: k.workerSc, value: VALUE.payout, bounce: true, body: repackSigned(k.message, this.owner) })]);
+            k.chain = (await readWorkerContract(this.cfg.chain, k.workerSc)) ?? k.chain;
+            k.paidOut = k.chain?.tokens ?? k.paidOut;
+            this.log.info('payout requested', { proxy: k.proxySc.toString(), tokens: k.signed });
+            done.push({ proxy: k.proxySc.toString(), tokens: k.signed });
+        }
+        return done;
+    }
+
+    setEnabled(v: boolean): void {
+        this.enabled = v;
+        this.broadcastEnabled();
+    }
+
+    setCoefficient(c: number): void {
+        if (!Number.isInteger(c) || c < 0 || c >= 1e9) throw new RangeError(`coefficient must be an integer 0..999999999 (1000 = 1.0x), got ${c}`);
+        this.coefficient = c;
+        for (const l of this.links.values()) if (!l.conn.closed) l.conn.send({ _: 'worker.newCoefficient', new_coefficient: c });
+    }
+
+    snapshot() {
+        return {
+            owner: this.owner.toString(), model: this.cfg.model, coefficient: this.coefficient, enabled: this.enabled, backend_up: this.backendUp,
+            active_requests: this.active, max_active_requests: this.cfg.maxActiveRequests ?? 60, hardware: this.cfg.hardware ?? {},
+            model_hash: createHash('sha256').update(this.cfg.model).digest('hex'),
+            proxies: [...this.known.values()].map((k) => ({
+                proxy_sc_address: k.proxySc.toString(), sc_address: k.workerSc.toString(), proxy_public_key: k.proxyKey.toString('hex'),
+                earned_tokens_committed_to_blockchain: k.signed, earned_tokens_committed_to_proxy_db: k.db, earned_tokens_max_known: k.max,
+                paid_out_tokens: k.chain?.tokens ?? 0n,
+                connected: [...this.links.values()].some((l) => l.known === k),
+            })),
+            connections: [...this.links.values()].map((l) => ({ endpoint: l.endpoint, running: l.running })),
+        };
+    }
+
+    /** Graceful stop: refuse new queries, let running ones finish for `graceMs`, then disconnect. */
+    async close(graceMs = 10_000): Promise<void> {
+        if (this.closed) return;
+        this.closed = true;
+        this.enabled = false;
+        this.broadcastEnabled();
+        for (const t of this.timers) clearInterval(t);
+        const deadline = Date.now() + graceMs;
+        while (this.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        for (const c of this.controllers) c.abort();
+        for (const l of this.links.values()) l.conn.close();
+        this.backend.close();
+    }
+}

@@ -1,0 +1,145 @@
+/**
+ * A whole Cocoon network for end-to-end tests: the embedded local chain, a root deployed and configured
+ * (fake-TDX image hashes, the model hash, the proxy registered), a proxy, a worker on the embedded model
+ * (or any backend) and a client runner, wired over RA-TLS with the fake attestation policy exactly as
+ * production wires them over tdx. Everything talks through the chain's public HTTP API.
+ */
+import { mkdtempSync, rmSync } from 'fs';
+import { createServer, type Server } from 'http';
+import type { AddressInfo } from 'net';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Address, toNano } from '@ton/core';
+import { keyPairFromSeed } from '@ton/crypto';
+import { anyPolicy, fakePolicy, fakeProvider, imageHash, noneProvider, RaTlsContext, zeroMeasurements } from '../../../node/attestation';
+import { createChainClient, openWallet, type ChainClient, type ChainWallet } from '../../../node/chain';
+import { startEmbeddedServer, type EmbeddedServer } from '../../../node/inference';
+import { startLocalChain, type RunningLocalChain } from '../../../node/localchain/server';
+import { silentLogger, type Logger } from '../../../node/protocol';
+import { ProxyRunner, type ProxyRunnerConfig } from '../../../node/proxy/runner';
+import { WorkerRunner } from '../../../node/worker/runner';
+import { ClientRunner } from '../../../node/client/runner';
+import { configureRoot, defaultParams, ensureRoot } from '../../../node/cli/network';
+import type { CocoonParams } from '../../../wrappers/params';
+
+export const MODEL = 'cocoon/tiny-stories-1m@local:0';
+export const FAKE_IMAGE = imageHash(zeroMeasurements());
+
+export interface TestNetwork {
+    local: RunningLocalChain;
+    chain: ChainClient;
+    root: Address;
+    params: CocoonParams;
+    wallets: { owner: ChainWallet; proxy: ChainWallet; worker: ChainWallet; client: ChainWallet };
+    proxyKey: { publicKey: Buffer; secretKey: Buffer };
+    proxy: ProxyRunner;
+    proxyConfig: ProxyRunnerConfig;
+    worker?: WorkerRunner;
+    client?: ClientRunner;
+    model?: EmbeddedServer;
+    /** Client API base URL (…/v1). */
+    apiUrl?: string;
+    dir: string;
+    startProxy(): Promise<ProxyRunner>;
+    startWorker(opts?: { backendUrl?: string; seed?: number }): Promise<WorkerRunner>;
+    startClient(opts?: { deposit?: bigint; secret?: string }): Promise<ClientRunner>;
+    close(): Promise<void>;
+}
+
+export interface TestNetworkOptions {
+    params?: Partial<CocoonParams>;
+    /** Start worker + client too (default true). */
+    full?: boolean;
+    logger?: Logger;
+    proxy?: Partial<ProxyRunnerConfig>;
+}
+
+export async function tlsFor(role: 'proxy-workers' | 'proxy-clients' | 'worker' | 'client'): Promise<RaTlsContext> {
+    if (role === 'proxy-clients') return RaTlsContext.create({ provider: fakeProvider, policy: anyPolicy(), autoRotate: false });
+    if (role === 'client') return RaTlsContext.create({ provider: noneProvider, policy: fakePolicy(), autoRotate: false });
+    return RaTlsContext.create({ provider: fakeProvider, policy: fakePolicy(), autoRotate: false });
+}
+
+export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<TestNetwork> {
+    const dir = mkdtempSync(join(tmpdir(), 'cocoon-e2e-'));
+    const log = opts.logger ?? silentLogger;
+    const local = await startLocalChain({ port: 0, wallets: 4, walletBalance: toNano('10000') });
+    const chain = createChainClient({ url: local.v4Url });
+    const [owner, proxyW, workerW, clientW] = await Promise.all(local.wallets.map((w) => openWallet(chain, { mnemonic: w.mnemonic })));
+    const params = { ...(await defaultParams()), ...opts.params };
+    const net0 = await ensureRoot({ dataDir: dir, chainUrl: local.v4Url, ownerMnemonic: local.wallets[0].mnemonic, params });
+    const root = Address.parse(net0.root);
+    const proxyKey = keyPairFromSeed(Buffer.alloc(32, 7));
+    const contexts: RaTlsContext[] = [];
+    const ctx = async (role: Parameters<typeof tlsFor>[0]) => {
+        const c = await tlsFor(role);
+        contexts.push(c);
+        return c;
+    };
+    const proxyConfig: ProxyRunnerConfig = {
+        chain, wallet: proxyW, root, key: proxyKey, store: { dataDir: join(dir, 'proxy-db') },
+        workerTls: await ctx('proxy-workers'), clientTls: await ctx('proxy-clients'), powDifficulty: 4, checkWorkerHashes: true,
+        intervals: { dbCommitMs: 100, chainCommitMs: 300, pollMs: 100, monitorMs: 300, settleMs: 3_600_000, rootMs: 3_600_000 },
+        logger: log.child('proxy'),
+        ...opts.proxy,
+    };
+    const net: TestNetwork = {
+        local, chain, root, params, dir, proxyKey, proxyConfig,
+        wallets: { owner, proxy: proxyW, worker: workerW, client: clientW },
+        proxy: undefined as unknown as ProxyRunner,
+        async startProxy() {
+            net.proxy = await ProxyRunner.start(proxyConfig);
+            return net.proxy;
+        },
+        async startWorker(o = {}) {
+            if (!o.backendUrl && !net.model) net.model = await startEmbeddedServer({ port: 0 });
+            net.worker = await WorkerRunner.start({
+                chain, wallet: workerW, root, model: MODEL, backendUrl: o.backendUrl ?? net.model!.url, key: keyPairFromSeed(Buffer.alloc(32, o.seed ?? 9)),
+                tls: await ctx('worker'), checkProxyHashes: true, coefficient: 1000, maxActiveRequests: 8,
+                intervals: { reconnectMs: 200, statusMs: 500, payoutMs: 3_600_000 }, logger: log.child('worker'),
+            });
+            return net.worker;
+        },
+        async startClient(o = {}) {
+            net.client = await ClientRunner.start({
+                chain, wallet: clientW, root, secret: o.secret ?? 'e2e-secret', deposit: o.deposit ?? toNano('5'), tls: await ctx('client'), checkProxyHashes: true,
+                intervals: { reconnectMs: 200, statusMs: 500, settleMs: 3_600_000 }, logger: log.child('client'),
+            });
+            await net.client.waitReady(60_000);
+            const server: Server = createServer((req, res) => {
+                if (!net.client!.handler(req, res)) {
+                    res.writeHead(404).end();
+                }
+            });
+            await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+            servers.push(server);
+            net.apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+            return net.client;
+        },
+        async close() {
+            for (const s of servers) {
+                s.closeAllConnections();
+                await new Promise((r) => s.close(r));
+            }
+            await net.client?.close(1000);
+            await net.worker?.close(1000);
+            await net.proxy?.close(1000);
+            await net.model?.close();
+            for (const c of contexts) c.close();
+            await local.close();
+            rmSync(dir, { recursive: true, force: true });
+        },
+    };
+    const servers: Server[] = [];
+    await net.startProxy();
+    await configureRoot(chain, owner, root, {
+        proxyHashes: [FAKE_IMAGE], workerHashes: [FAKE_IMAGE], models: [MODEL],
+        proxy: `127.0.0.1:${net.proxy.workerPort} 127.0.0.1:${net.proxy.clientPort}`,
+    });
+    await net.proxy.refreshRoot();
+    if (opts.full !== false) {
+        await net.startWorker();
+        await net.startClient();
+    }
+    return net;
+}
