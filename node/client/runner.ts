@@ -285,6 +285,7 @@ export class ClientRunner {
     /** Submits the latest proxy-signed charge (repacked with our wallet as excess receiver). */
     async charge(): Promise<{ tokens: bigint }> {
         const s = this.requireSession();
+        await this.updatePaymentStatus().catch(() => undefined);
         const c = await this.refreshChain();
         if (!s.message || (c && s.signed <= c.tokensUsed)) return { tokens: 0n };
         await this.cfg.wallet.send([internal({ to: s.clientSc, value: VALUE.charge, bounce: true, body: repackSigned(s.message, this.owner) })]);

@@ -25,6 +25,9 @@ import { accountFromRecord, ClientAccount, WorkerAccount } from './ledgers';
 import { ERR, QueryRelay, type ClientLink, type WorkerLink } from './relay';
 import { DecayingAverage } from './routing';
 import { ProxyStore } from './store';
+import { SettleJournal } from './journal';
+import { mkdirSync } from 'fs';
+import { join } from 'path';
 import { ContractWatcher, type RegisterSeen, type SaveStateSeen } from './watcher';
 
 export interface ProxyThresholds {
@@ -52,7 +55,10 @@ export interface ProxyRunnerConfig {
     root: Address;
     /** The proxy's signing key (Ed25519; 64-byte secret key as @ton/crypto keeps it). */
     key: { publicKey: Buffer; secretKey: Buffer };
-    store: { dataDir?: string; databaseUrl?: string };
+    /** The proxy's directory: its PGlite store (`db/`) and settle journal. Omit for an in-memory proxy (tests). */
+    dataDir?: string;
+    /** postgres://… keeps the store in PostgreSQL instead of PGlite (the journal stays in dataDir). */
+    databaseUrl?: string;
     host?: string;
     workerPort?: number;
     clientPort?: number;
@@ -102,6 +108,7 @@ export class ProxyRunner {
     private readonly workers = new Map<string, WorkerAccount>();
     private readonly workerLinks = new Map<string, WorkerLink & { account: WorkerAccount; conn: RpcConnection; owner: string; imageHash: string }>();
     private readonly clientConns = new Set<RpcConnection>();
+    private readonly clientLinks = new Set<ClientLink & { conn: RpcConnection; holder: ClientAccount }>();
     private readonly registers = new Map<string, bigint>(); // `${contract}:${nonce}` -> lt
     private readonly registerWaiters = new Map<string, () => void>();
     private readonly timers: NodeJS.Timeout[] = [];
@@ -113,6 +120,8 @@ export class ProxyRunner {
     private committedSeqno = 0;
     private sessionSeqno = 0;
     private committing: Promise<void> = Promise.resolve();
+    private journal: SettleJournal | null = null;
+    private journalSeq = 0;
     private closed = false;
     private disabled = false;
     private fatal: ProxyFatalError | null = null;
@@ -157,13 +166,31 @@ export class ProxyRunner {
         this.root = await readRoot(this.cfg.chain, this.cfg.root);
         (this.relay as unknown as { opts: { pricePerToken: bigint } }).opts.pricePerToken = this.root.params.pricePerToken;
         this.contract = (await cocoonProxyFor(this.owner, this.pubkeyInt(), this.cfg.root, this.root.params)).address;
-        const { store, state } = await ProxyStore.open({ ...this.cfg.store, key: this.cfg.key });
+        const dir = this.cfg.dataDir;
+        if (dir) mkdirSync(dir, { recursive: true });
+        const { store, state } = await ProxyStore.open({ databaseUrl: this.cfg.databaseUrl, dataDir: dir && !this.cfg.databaseUrl ? join(dir, 'db') : undefined, key: this.cfg.key });
         this.store = store;
         for (const [key, value] of state.records) {
             const a = accountFromRecord(key, value);
             if (a instanceof ClientAccount) this.clients.set(a.owner.toRawString(), a);
             else if (a instanceof WorkerAccount) this.workers.set(a.owner.toRawString(), a);
-            else if (key === 'chain') this.committedSeqno = (value as { committedSeqno: number }).committedSeqno;
+            else if (key === 'chain') {
+                const meta = value as { committedSeqno: number; journalSeq?: number };
+                this.committedSeqno = meta.committedSeqno;
+                this.journalSeq = meta.journalSeq ?? 0;
+            }
+        }
+        if (dir) {
+            const { journal, pending } = SettleJournal.open(join(dir, 'settle.journal'), this.cfg.key.secretKey, this.journalSeq);
+            this.journal = journal;
+            for (const e of pending) {
+                const c = this.clientAccount(Address.parse(e.client.owner), Address.parse(e.client.contract));
+                const w = this.workerAccount(Address.parse(e.worker.owner), Address.parse(e.worker.contract));
+                c.ledger.add(e.tokens);
+                w.ledger.add(e.tokens);
+                c.dirty = w.dirty = true;
+            }
+            if (pending.length) this.log.info('replayed requests finished after the last store commit', { requests: pending.length });
         }
         await this.ensureContract();
         this.watcher = new ContractWatcher(this.cfg.chain, this.contract, {
@@ -239,9 +266,12 @@ export class ProxyRunner {
                 if (grew || a.dirty || force) dirty.set(a.key, a.record());
             }
             if (!dirty.size && !force) return;
-            dirty.set('chain', { committedSeqno: this.committedSeqno });
+            const journalSeq = this.journal?.lastSeq ?? 0;
+            dirty.set('chain', { committedSeqno: this.committedSeqno, journalSeq });
             for (const a of [...this.clients.values(), ...this.workers.values()]) a.dirty = false;
             await this.store.commit(seqno, dirty);
+            this.journalSeq = journalSeq;
+            this.journal?.compact(journalSeq);
         });
         this.committing = run.catch(() => undefined);
         return run;
@@ -406,7 +436,10 @@ export class ProxyRunner {
             account.connections++;
             s.phase = 'authorized';
             s.account = account;
-            s.link = this.clientLink(conn, account);
+            const link = this.clientLink(conn, account);
+            s.link = link;
+            this.clientLinks.add(link);
+            conn.once('close', () => this.clientLinks.delete(link));
             return {
                 _: 'client.authorizationWithProxySuccess',
                 signed_payment: account.signedPayment(this.cfg.key.secretKey, this.owner),
@@ -451,7 +484,17 @@ export class ProxyRunner {
         return a;
     }
 
-    private clientLink(conn: RpcConnection, a: ClientAccount): ClientLink {
+    private workerAccount(owner: Address, contract: Address): WorkerAccount {
+        let a = this.workers.get(owner.toRawString());
+        if (!a || !a.contract.equals(contract)) {
+            a = new WorkerAccount(owner, contract);
+            a.dirty = true;
+            this.workers.set(owner.toRawString(), a);
+        }
+        return a;
+    }
+
+    private clientLink(conn: RpcConnection, a: ClientAccount): ClientLink & { conn: RpcConnection; holder: ClientAccount } {
         const id = `c${++this.conn_ids}`;
         return {
             id,
@@ -464,7 +507,8 @@ export class ProxyRunner {
             get reserved() { return a.reserved; },
             set reserved(v: bigint) { a.reserved = v; },
             conn,
-        } as ClientLink & { conn: RpcConnection };
+            holder: a,
+        } as ClientLink & { conn: RpcConnection; holder: ClientAccount };
     }
 
     // ---------------------------------------------------------------------------------------------- workers
@@ -489,12 +533,7 @@ export class ProxyRunner {
                 }
                 const owner = this.parseOwner(p.worker_owner_address, 'worker');
                 const contract = (await cocoonWorkerFor(owner, this.contract, this.pubkeyInt(), this.root.params)).address;
-                let account = this.workers.get(owner.toRawString());
-                if (!account || !account.contract.equals(contract)) {
-                    account = new WorkerAccount(owner, contract);
-                    account.dirty = true;
-                    this.workers.set(owner.toRawString(), account);
-                }
+                const account = this.workerAccount(owner, contract);
                 pending = { owner, account, model: p.model, coefficient: BigInt(p.coefficient), capacity: Math.ceil(p.max_active_requests! / p.proxy_cnt!) };
                 return { _: 'worker.connectedToProxy', params: this.proxyParams(proto), worker_sc_address: contract.toString() };
             }
@@ -564,9 +603,13 @@ export class ProxyRunner {
     // ---------------------------------------------------------------------------------------------- metering
 
     private onSettled(client: ClientLink, worker: WorkerLink, tokens: bigint, requestId: Buffer): void {
-        const c = [...this.clients.values()].find((a) => a.ledger === client.ledger);
+        const c = (client as ClientLink & { holder?: ClientAccount }).holder;
         const w = (worker as WorkerLink & { account?: WorkerAccount }).account;
         this.stats.add('tokens', tokens);
+        if (c && w) {
+            // Durable before the client sees the end of the request (the final piece is sent after this).
+            this.journal?.append({ client: { owner: c.owner.toRawString(), contract: c.contract.toRawString() }, worker: { owner: w.owner.toRawString(), contract: w.contract.toRawString() }, tokens });
+        }
         if (c) {
             c.dirty = true;
             const conn = (client as ClientLink & { conn?: RpcConnection }).conn;
@@ -588,6 +631,8 @@ export class ProxyRunner {
         const tl = a.signedPayment(this.cfg.key.secretKey, this.owner);
         if (a instanceof WorkerAccount) {
             for (const l of this.workerLinks.values()) if (l.account === a && !l.conn.closed) l.conn.send(tl);
+        } else {
+            for (const l of this.clientLinks) if (l.holder === a && !l.conn.closed) l.conn.send(tl);
         }
     }
 
@@ -707,6 +752,7 @@ export class ProxyRunner {
                 await this.noteOnChain().catch(() => undefined);
             }
             await this.store.close().catch(() => undefined);
+            this.journal?.close();
         }
     }
 }

@@ -77,7 +77,7 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
         return c;
     };
     const proxyConfig: ProxyRunnerConfig = {
-        chain, wallet: proxyW, root, key: proxyKey, store: { dataDir: join(dir, 'proxy-db') },
+        chain, wallet: proxyW, root, key: proxyKey, dataDir: join(dir, 'proxy'),
         workerTls: await ctx('proxy-workers'), clientTls: await ctx('proxy-clients'), powDifficulty: 4, checkWorkerHashes: true,
         intervals: { dbCommitMs: 100, chainCommitMs: 300, pollMs: 100, monitorMs: 300, settleMs: 3_600_000, rootMs: 3_600_000 },
         logger: log.child('proxy'),
