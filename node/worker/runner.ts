@@ -75,6 +75,8 @@ export class WorkerRunner {
     private readonly timers: NodeJS.Timeout[] = [];
     private readonly connecting = new Set<string>();
     private closed = false;
+    /** The last connection or handshake failure (shown in stats). */
+    lastError: string | null = null;
     private enabled = true;
     private backendUp = true;
     private coefficient: number;
@@ -141,7 +143,10 @@ export class WorkerRunner {
             const e = candidates.splice(randomInt(candidates.length), 1)[0];
             this.connecting.add(e);
             await this.connectTo(e)
-                .catch((err: Error) => this.log.warn('cannot connect to proxy', { proxy: e, error: err.message }))
+                .catch((err: Error) => {
+                    this.lastError = `${e}: ${err.message}`;
+                    this.log.warn('cannot connect to proxy', { proxy: e, error: err.message });
+                })
                 .finally(() => this.connecting.delete(e));
         }
     }
@@ -321,7 +326,7 @@ export class WorkerRunner {
     snapshot() {
         return {
             owner: this.owner.toString(), model: this.cfg.model, coefficient: this.coefficient, enabled: this.enabled, backend_up: this.backendUp,
-            active_requests: this.active, max_active_requests: this.cfg.maxActiveRequests ?? 60, hardware: this.cfg.hardware ?? {},
+            active_requests: this.active, last_error: this.lastError, max_active_requests: this.cfg.maxActiveRequests ?? 60, hardware: this.cfg.hardware ?? {},
             model_hash: createHash('sha256').update(this.cfg.model).digest('hex'),
             proxies: [...this.known.values()].map((k) => ({
                 proxy_sc_address: k.proxySc.toString(), sc_address: k.workerSc.toString(), proxy_public_key: k.proxyKey.toString('hex'),

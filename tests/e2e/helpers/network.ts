@@ -21,6 +21,7 @@ import { WorkerRunner } from '../../../node/worker/runner';
 import { ClientRunner } from '../../../node/client/runner';
 import { configureRoot, defaultParams, ensureRoot } from '../../../node/cli/network';
 import type { CocoonParams } from '../../../wrappers/params';
+import { spawnRunner, type RunnerProcess } from './process';
 
 export const MODEL = 'cocoon/tiny-stories-1m@local:0';
 export const FAKE_IMAGE = imageHash(zeroMeasurements());
@@ -33,6 +34,8 @@ export interface TestNetwork {
     wallets: { owner: ChainWallet; proxy: ChainWallet; worker: ChainWallet; client: ChainWallet };
     proxyKey: { publicKey: Buffer; secretKey: Buffer };
     proxy: ProxyRunner;
+    /** Set when the proxy runs in its own process. */
+    proxyProcess?: RunnerProcess;
     proxyConfig: ProxyRunnerConfig;
     worker?: WorkerRunner;
     client?: ClientRunner;
@@ -41,6 +44,8 @@ export interface TestNetwork {
     apiUrl?: string;
     dir: string;
     startProxy(): Promise<ProxyRunner>;
+    /** Starts the proxy as a separate process (same wallet, key and data dir as the in-process one). */
+    spawnProxy(ports?: { workerPort: number; clientPort: number }): Promise<{ workerPort: number; clientPort: number }>;
     startWorker(opts?: { backendUrl?: string; seed?: number }): Promise<WorkerRunner>;
     startClient(opts?: { deposit?: bigint; secret?: string }): Promise<ClientRunner>;
     close(): Promise<void>;
@@ -50,6 +55,10 @@ export interface TestNetworkOptions {
     params?: Partial<CocoonParams>;
     /** Start worker + client too (default true). */
     full?: boolean;
+    /** Run the proxy in its own process (tests that kill it); default in-process. */
+    proxyProcess?: boolean;
+    /** Funded wallets beyond the four roles (extra workers, clients). */
+    extraWallets?: number;
     logger?: Logger;
     proxy?: Partial<ProxyRunnerConfig>;
 }
@@ -63,9 +72,9 @@ export async function tlsFor(role: 'proxy-workers' | 'proxy-clients' | 'worker' 
 export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<TestNetwork> {
     const dir = mkdtempSync(join(tmpdir(), 'cocoon-e2e-'));
     const log = opts.logger ?? silentLogger;
-    const local = await startLocalChain({ port: 0, wallets: 4, walletBalance: toNano('10000') });
+    const local = await startLocalChain({ port: 0, wallets: 4 + (opts.extraWallets ?? 0), walletBalance: toNano('10000') });
     const chain = createChainClient({ url: local.v4Url });
-    const [owner, proxyW, workerW, clientW] = await Promise.all(local.wallets.map((w) => openWallet(chain, { mnemonic: w.mnemonic })));
+    const [owner, proxyW, workerW, clientW] = await Promise.all(local.wallets.slice(0, 4).map((w) => openWallet(chain, { mnemonic: w.mnemonic })));
     const params = { ...(await defaultParams()), ...opts.params };
     const net0 = await ensureRoot({ dataDir: dir, chainUrl: local.v4Url, ownerMnemonic: local.wallets[0].mnemonic, params });
     const root = Address.parse(net0.root);
@@ -90,6 +99,12 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
         async startProxy() {
             net.proxy = await ProxyRunner.start(proxyConfig);
             return net.proxy;
+        },
+        async spawnProxy(ports) {
+            net.proxyProcess = spawnRunner('proxy', {
+                chainUrl: local.v4Url, root: root.toString(), mnemonic: local.wallets[1].mnemonic, seed: 7, dataDir: join(dir, 'proxy'), ...ports,
+            });
+            return net.proxyProcess.ready as Promise<{ workerPort: number; clientPort: number }>;
         },
         async startWorker(o = {}) {
             if (!o.backendUrl && !net.model) net.model = await startEmbeddedServer({ port: 0 });
@@ -124,6 +139,7 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
             await net.client?.close(1000);
             await net.worker?.close(1000);
             await net.proxy?.close(1000);
+            net.proxyProcess?.kill('SIGKILL');
             await net.model?.close();
             for (const c of contexts) c.close();
             await local.close();
@@ -131,12 +147,17 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
         },
     };
     const servers: Server[] = [];
-    await net.startProxy();
+    let ports: { workerPort: number; clientPort: number };
+    if (opts.proxyProcess) ports = await net.spawnProxy();
+    else {
+        await net.startProxy();
+        ports = { workerPort: net.proxy.workerPort, clientPort: net.proxy.clientPort };
+    }
     await configureRoot(chain, owner, root, {
         proxyHashes: [FAKE_IMAGE], workerHashes: [FAKE_IMAGE], models: [MODEL],
-        proxy: `127.0.0.1:${net.proxy.workerPort} 127.0.0.1:${net.proxy.clientPort}`,
+        proxy: `127.0.0.1:${ports.workerPort} 127.0.0.1:${ports.clientPort}`,
     });
-    await net.proxy.refreshRoot();
+    await net.proxy?.refreshRoot();
     if (opts.full !== false) {
         await net.startWorker();
         await net.startClient();
