@@ -26,6 +26,18 @@ const commands: Record<string, Subcommand> = {
         summary: 'run the indexer (chain -> database) and its query API + explorer; `indexer migrate|verify|rebuild`',
         run: async (argv) => (await import('../../indexer/main')).main(argv),
     },
+    explorer: {
+        summary: 'serve the indexer API + explorer over an existing database (read-only unless --ingest)',
+        run: async (argv) => (await import('./explorer')).runExplorer(argv),
+    },
+    wallet: {
+        summary: 'TON wallets (v4, v5r1): `wallet new|address|balance|send` on local, testnet or mainnet',
+        run: async (argv) => (await import('./wallet')).runWallet(argv),
+    },
+    root: {
+        summary: 'the root contract: `root show`, `root deploy`, owner actions (hashes, proxies, params, owner, code)',
+        run: async (argv) => (await import('./root')).runRoot(argv),
+    },
 };
 
 function help(): string {
