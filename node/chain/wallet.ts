@@ -27,7 +27,7 @@ export async function openWallet(client: ChainClient, opts: { mnemonic?: string[
         address: Address;
         init: { code: Cell; data: Cell };
         getSeqno(p: ReturnType<ChainClient['provider']>): Promise<number>;
-        createTransfer(args: { seqno: number; secretKey: Buffer; messages: MessageRelaxed[]; sendMode: SendMode }): Cell;
+        createTransfer(args: { seqno: number; secretKey: Buffer; messages: MessageRelaxed[]; sendMode: SendMode; timeout?: number }): Cell;
     };
     const wallet: StandardWallet = opts.version === 'v5r1'
         ? (WalletContractV5R1.create({ workchain: 0, publicKey: keyPair.publicKey }) as unknown as StandardWallet)
@@ -41,7 +41,9 @@ export async function openWallet(client: ChainClient, opts: { mnemonic?: string[
             if (messages.length === 0 || messages.length > 4) throw new ChainError('BAD_REQUEST', `a wallet transfer carries 1 to 4 messages, got ${messages.length}`);
             const acc = await client.account(wallet.address);
             const seqno = acc.state === 'active' ? await wallet.getSeqno(provider) : 0;
-            const body = wallet.createTransfer({ seqno, secretKey: keyPair.secretKey, messages, sendMode: SendMode.PAY_GAS_SEPARATELY + SendMode.IGNORE_ERRORS });
+            // valid_until from chain time, not this host's clock (a skewed host or a time-shifted local chain).
+            const { utime } = await client.head();
+            const body = wallet.createTransfer({ seqno, secretKey: keyPair.secretKey, messages, sendMode: SendMode.PAY_GAS_SEPARATELY + SendMode.IGNORE_ERRORS, timeout: Math.max(utime, Math.floor(Date.now() / 1000)) + 60 });
             const ext = beginCell().store(storeMessage(external({ to: wallet.address, init: acc.state === 'active' ? undefined : wallet.init, body }))).endCell();
             const bodyHash = body.hash();
             await client.sendExternal(ext);

@@ -40,7 +40,7 @@ export interface ClientRunnerConfig {
     proxies?: string[];
     tls?: RaTlsContext;
     checkProxyHashes?: boolean;
-    intervals?: Partial<{ statusMs: number; reconnectMs: number; settleMs: number }>;
+    intervals?: Partial<{ statusMs: number; reconnectMs: number; settleMs: number; rootMs: number }>;
     api?: Omit<ClientApiOptions, 'proxy' | 'configVersion' | 'onFinished'>;
     logger?: Logger;
 }
@@ -71,11 +71,11 @@ export class ClientRunner {
     readonly stats = new RateCounterSet(['queries', 'success', 'failed', 'tokens']);
     readonly receipts: FinishedRequest[] = [];
     readonly handler: ReturnType<typeof clientApiHandler>;
-    private readonly intervals: { statusMs: number; reconnectMs: number; settleMs: number };
+    private readonly intervals: { statusMs: number; reconnectMs: number; settleMs: number; rootMs: number };
 
     private constructor(private readonly cfg: ClientRunnerConfig) {
         this.log = cfg.logger ?? createLogger('client');
-        this.intervals = { statusMs: 15_000, reconnectMs: 2000, settleMs: 10_000, ...cfg.intervals };
+        this.intervals = { statusMs: 15_000, reconnectMs: 2000, settleMs: 10_000, rootMs: 30_000, ...cfg.intervals };
         this.handler = clientApiHandler({
             ...cfg.api,
             proxy: () => this.conn,
@@ -107,8 +107,23 @@ export class ClientRunner {
         every(c.intervals.reconnectMs, () => c.ensureConnected(), 'proxy connection');
         every(c.intervals.statusMs, () => c.updatePaymentStatus(), 'payment status');
         every(c.intervals.settleMs, () => c.settle(), 'settlement');
-        every(30_000, async () => { c.root = await readRoot(cfg.chain, cfg.root); }, 'root refresh');
+        every(c.intervals.rootMs, () => c.refreshRoot(), 'root refresh');
         return c;
+    }
+
+    /**
+     * Re-reads the root. A new params_version means a new proxy contract: the connection is dropped and
+     * the next one deploys a client contract under the new params (the proxy refunds the old one).
+     */
+    async refreshRoot(): Promise<void> {
+        const root = await readRoot(this.cfg.chain, this.cfg.root);
+        const changed = this.root && root.params.paramsVersion !== this.root.params.paramsVersion;
+        this.root = root;
+        if (changed) {
+            this.log.warn('root params version changed: reconnecting to the new proxy contract', { paramsVersion: root.params.paramsVersion });
+            this.conn?.close();
+            this.conn = null;
+        }
     }
 
     get owner(): Address { return this.cfg.wallet.address; }

@@ -128,10 +128,12 @@ export class LocalChain {
         });
     }
 
+    /** Moves chain time forward and seals an empty block at the new time, so readers see the new clock. */
     shiftTime(seconds: number): Promise<void> {
         return this.exclusive(async () => {
             this.timeOffset += seconds;
-            await this.persist();
+            this.bc.now = this.now();
+            await this.seal([]);
         });
     }
 

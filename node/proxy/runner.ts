@@ -26,6 +26,7 @@ import { ERR, QueryRelay, type ClientLink, type WorkerLink } from './relay';
 import { DecayingAverage } from './routing';
 import { ProxyStore } from './store';
 import { SettleJournal } from './journal';
+import { advanceOldContract, type OldContractRecord } from './migration';
 import { mkdirSync } from 'fs';
 import { join } from 'path';
 import { ContractWatcher, type RegisterSeen, type SaveStateSeen } from './watcher';
@@ -121,6 +122,9 @@ export class ProxyRunner {
     private sessionSeqno = 0;
     private committing: Promise<void> = Promise.resolve();
     private journal: SettleJournal | null = null;
+    private readonly pendingRecords = new Map<string, unknown>();
+    private readonly oldContracts: OldContractRecord[] = [];
+    private migrating: Promise<void> | null = null;
     private journalSeq = 0;
     private closed = false;
     private disabled = false;
@@ -174,6 +178,7 @@ export class ProxyRunner {
             const a = accountFromRecord(key, value);
             if (a instanceof ClientAccount) this.clients.set(a.owner.toRawString(), a);
             else if (a instanceof WorkerAccount) this.workers.set(a.owner.toRawString(), a);
+            else if (key.startsWith('old:')) this.oldContracts.push(value as OldContractRecord);
             else if (key === 'chain') {
                 const meta = value as { committedSeqno: number; journalSeq?: number };
                 this.committedSeqno = meta.committedSeqno;
@@ -216,6 +221,7 @@ export class ProxyRunner {
         every(this.intervals.rootMs, () => this.refreshRoot(), 'root refresh');
         every(this.intervals.monitorMs, () => this.monitor(), 'account monitor');
         every(this.intervals.settleMs, () => this.settle(), 'settlement');
+        every(this.intervals.pollMs, () => this.closeOldContracts(), 'closing outdated contracts');
         this.log.info('proxy ready', { contract: this.contract.toString(), workers: this.workerPort, clients: this.clientPort, session: this.sessionHash.toString(16).slice(0, 16) });
     }
 
@@ -265,6 +271,8 @@ export class ProxyRunner {
                 const grew = a.ledger.committedToDb(seqno);
                 if (grew || a.dirty || force) dirty.set(a.key, a.record());
             }
+            for (const [k, v] of this.pendingRecords) dirty.set(k, v);
+            this.pendingRecords.clear();
             if (!dirty.size && !force) return;
             const journalSeq = this.journal?.lastSeq ?? 0;
             dirty.set('chain', { committedSeqno: this.committedSeqno, journalSeq });
@@ -640,10 +648,71 @@ export class ProxyRunner {
 
     async refreshRoot(): Promise<void> {
         const root = await readRoot(this.cfg.chain, this.cfg.root);
-        if (root.params.paramsVersion !== this.root.params.paramsVersion) {
-            this.log.warn('root params version changed: this proxy contract is outdated; restart the proxy to migrate to the new contract', { from: this.root.params.paramsVersion, to: root.params.paramsVersion });
+        if (root.params.paramsVersion > this.root.params.paramsVersion) {
+            if (!this.migrating) this.migrating = this.migrate(root).finally(() => (this.migrating = null));
+            return this.migrating;
         }
         this.root = root;
+    }
+
+    /**
+     * The root's params changed: this contract is outdated (COCOON close_all). Connections are dropped
+     * (peers reconnect to the new contract), everything metered is committed on-chain so it can be
+     * signed, the old contract's accounts move to an old-contract record that closes it step by step,
+     * and a new contract for the new params is deployed with a new session.
+     */
+    private async migrate(next: RootState): Promise<void> {
+        const from = this.root.params.paramsVersion;
+        this.log.warn('root params version changed: migrating to a new proxy contract', { from, to: next.params.paramsVersion });
+        this.disabled = true;
+        try {
+            for (const c of [...this.clientConns]) c.close();
+            for (const w of [...this.workerLinks.values()]) w.conn.close();
+            await this.commitDb(true);
+            await this.noteOnChain();
+            const deadline = Date.now() + 120_000;
+            while (this.committedSeqno < this.store.seqno) {
+                if (Date.now() > deadline) throw new ProxyFatalError('SESSION', 'could not commit the ledgers on-chain before migrating');
+                await this.watcher.poll();
+                await new Promise((r) => setTimeout(r, 100));
+            }
+            const record: OldContractRecord = {
+                contract: this.contract.toRawString(), paramsVersion: from, step: 'not_started', closeAt: 0, delay: this.root.params.proxyDelayBeforeClose,
+                clients: this.clientAccounts().filter((a) => a.chain).map((a) => ({ contract: a.contract.toRawString(), tokens: a.ledger.tokensCommittedToBlockchain, done: false })),
+                workers: this.workerAccounts().filter((a) => a.chain).map((a) => ({ contract: a.contract.toRawString(), tokens: a.ledger.tokensCommittedToBlockchain, done: false })),
+            };
+            this.oldContracts.push(record);
+            this.pendingRecords.set(`old:${record.contract}`, record);
+            this.clients.clear();
+            this.workers.clear();
+            this.root = next;
+            (this.relay as unknown as { opts: { pricePerToken: bigint } }).opts.pricePerToken = next.params.pricePerToken;
+            this.contract = (await cocoonProxyFor(this.owner, this.pubkeyInt(), this.cfg.root, next.params)).address;
+            await this.commitDb(true);
+            await this.ensureContract();
+            this.watcher = new ContractWatcher(this.cfg.chain, this.contract, { saveState: (n) => this.onSaveState(n), register: (r) => this.onRegister(r) });
+            await this.watcher.init();
+            this.notedSeqno = 0;
+            await this.startSession();
+            this.log.info('migrated to the new proxy contract', { contract: this.contract.toString(), paramsVersion: next.params.paramsVersion });
+        } finally {
+            this.disabled = false;
+        }
+    }
+
+    /** One step per outdated contract per tick (each step is one on-chain message). */
+    private async closeOldContracts(): Promise<void> {
+        for (const r of this.oldContracts) {
+            if (r.step === 'closed') continue;
+            if (await advanceOldContract(r, { chain: this.cfg.chain, wallet: this.cfg.wallet, secretKey: this.cfg.key.secretKey })) {
+                this.pendingRecords.set(`old:${r.contract}`, r);
+                this.log.info('outdated proxy contract step', { contract: Address.parse(r.contract).toString(), step: r.step });
+            }
+        }
+    }
+
+    get outdatedContracts(): readonly OldContractRecord[] {
+        return this.oldContracts;
     }
 
     /** Refreshes the on-chain state of connected clients and of every worker (balances, charged, paid). */

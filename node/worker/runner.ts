@@ -110,9 +110,20 @@ export class WorkerRunner {
         every(w.intervals.statusMs, () => w.updatePaymentStatus(), 'payment status');
         every(w.intervals.monitorMs, () => w.monitorBackend(), 'backend monitor');
         every(w.intervals.payoutMs, () => w.payoutAll(), 'payout');
-        every(w.intervals.rootMs, async () => { w.root = await readRoot(cfg.chain, cfg.root); }, 'root refresh');
+        every(w.intervals.rootMs, () => w.refreshRoot(), 'root refresh');
         await w.maintain();
         return w;
+    }
+
+    /** A new params_version means new proxy and worker contracts: reconnect (the proxy pays the old ones out). */
+    async refreshRoot(): Promise<void> {
+        const root = await readRoot(this.cfg.chain, this.cfg.root);
+        const changed = root.params.paramsVersion !== this.root.params.paramsVersion;
+        this.root = root;
+        if (changed) {
+            this.log.warn('root params version changed: reconnecting to the new proxy contracts', { paramsVersion: root.params.paramsVersion });
+            for (const l of this.links.values()) l.conn.close();
+        }
     }
 
     get owner(): Address { return this.cfg.wallet.address; }
