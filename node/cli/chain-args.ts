@@ -187,13 +187,13 @@ export function optionsHelp(usage: string, description: string, specs: OptionSpe
 
 export function chainUrlOf(values: Record<string, OptionValue>): string {
     const endpoint = values.endpoint as string | undefined;
+    const network = String(values.network ?? 'local');
+    const url = (NETWORKS as Record<string, string>)[network];
+    if (!url) throw usageError(`unknown network '${network}': use ${Object.keys(NETWORKS).join(', ')} or --endpoint <url>`);
     if (endpoint) {
         if (!/^https?:\/\/[^\s/]+/.test(endpoint)) throw usageError(`--endpoint must be an http(s):// URL, got '${endpoint}'`);
         return endpoint;
     }
-    const network = String(values.network ?? 'local');
-    const url = (NETWORKS as Record<string, string>)[network];
-    if (!url) throw usageError(`unknown network '${network}': use ${Object.keys(NETWORKS).join(', ')} or --endpoint <url>`);
     return url;
 }
 
@@ -203,7 +203,8 @@ export function chainClientOf(values: Record<string, OptionValue>): ChainClient 
 
 /** Testnet addresses print in their test-only form (0Q/kQ), as wallets expect them. */
 export function isTestnet(values: Record<string, OptionValue>): boolean {
-    return !values.endpoint && String(values.network ?? '').startsWith('testnet');
+    // --network names the address form even when --endpoint overrides where the API lives.
+    return String(values.network ?? '').startsWith('testnet');
 }
 
 export function parseAddress(raw: string | undefined, what: string): Address {

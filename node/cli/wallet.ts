@@ -137,15 +137,18 @@ export interface TxOutcome {
     success: boolean;
     aborted: boolean;
     messagesCreated: number;
+    /** Why the compute phase did not run ('no-state': an account without code just took the value). */
+    skipped: string | null;
 }
 
 export function txOutcome(t: ChainTx): TxOutcome {
     const d = t.tx.description;
     const base = { hash: t.hash.toString('hex'), lt: t.lt.toString() };
-    if (d.type !== 'generic') return { ...base, exitCode: null, success: true, aborted: false, messagesCreated: t.tx.outMessagesCount };
+    if (d.type !== 'generic') return { ...base, exitCode: null, success: true, aborted: false, messagesCreated: t.tx.outMessagesCount, skipped: null };
     const exitCode = d.computePhase.type === 'vm' ? d.computePhase.exitCode : null;
     const computeOk = d.computePhase.type === 'vm' && d.computePhase.success;
-    return { ...base, exitCode, success: computeOk && !d.aborted && (d.actionPhase?.success ?? true), aborted: d.aborted, messagesCreated: d.actionPhase?.messagesCreated ?? 0 };
+    const skipped = d.computePhase.type === 'skipped' ? d.computePhase.reason : null;
+    return { ...base, exitCode, success: computeOk && !d.aborted && (d.actionPhase?.success ?? true), aborted: d.aborted, messagesCreated: d.actionPhase?.messagesCreated ?? 0, skipped };
 }
 
 function firstOutMessage(tx: Transaction) {
@@ -183,7 +186,9 @@ export async function sendChecked(client: ChainClient, wallet: ChainWallet, msg:
     );
     const o = txOutcome(got);
     const bounced = got.tx.outMessages.values().some((m) => m.info.type === 'internal' && m.info.bounced);
-    return { wallet: out, delivered: { ...o, bounced } };
+    // A non-bounceable transfer to an account without code is credited with no computation: delivered.
+    const credited = !bounced && o.skipped === 'no-state';
+    return { wallet: out, delivered: { ...o, success: o.success || credited, bounced } };
 }
 
 const VERSION_OPTION = KEY_OPTIONS.find((o) => o.name === 'wallet-version')!;
@@ -315,7 +320,8 @@ async function walletSend(values: Record<string, OptionValue>, positionals: stri
         io.out(`sent ${result.amountTon} TON from ${result.from} to ${result.to}: wallet tx ${r.wallet.hash} (lt ${r.wallet.lt})\n`);
         if (r.delivered) {
             const d = r.delivered;
-            io.out(`${d.bounced ? 'bounced by' : d.success ? 'delivered to' : 'failed at'} the recipient: tx ${d.hash} (lt ${d.lt}${d.exitCode === null ? '' : `, exit code ${d.exitCode}`})\n`);
+            const how = d.exitCode !== null ? `, exit code ${d.exitCode}` : d.skipped ? `, no code run: ${d.skipped}` : '';
+            io.out(`${d.bounced ? 'bounced by' : d.success ? 'delivered to' : 'failed at'} the recipient: tx ${d.hash} (lt ${d.lt}${how})\n`);
         }
     }
     return r.delivered && (r.delivered.bounced || !r.delivered.success) ? 1 : 0;
