@@ -11,8 +11,20 @@ interface Subcommand {
 
 const commands: Record<string, Subcommand> = {
     up: {
-        summary: 'start the whole local network (chain, model, indexer + explorer, ...) with a persistent data dir',
+        summary: 'start the whole local network (chain, root, proxy, worker + model, client API, indexer + explorer)',
         run: async (argv) => (await import('./up')).runUp(argv),
+    },
+    proxy: {
+        summary: 'run a proxy: routes and meters clients\' requests to attested workers, settles on-chain',
+        run: async (argv) => (await import('./proxy')).runProxy(argv),
+    },
+    worker: {
+        summary: 'run a worker: serves a model from an OpenAI-compatible backend to the root\'s proxies',
+        run: async (argv) => (await import('./worker')).runWorker(argv),
+    },
+    client: {
+        summary: 'run a client: keeps a deposit and serves the OpenAI-compatible API through a proxy',
+        run: async (argv) => (await import('./client')).runClient(argv),
     },
     chain: {
         summary: 'run the embedded local TON chain (toncenter v2 + ton-api-v4 APIs, faucet, funded wallets)',

@@ -3,14 +3,27 @@
  * directory, shows progress, then prints the URLs. Ctrl-C stops every part cleanly; the next start
  * resumes the same chain and databases.
  *
- * Parts started today: the embedded local chain with funded wallets, the root contract (deployed on
- * first start), the embedded model behind its OpenAI-compatible server, and the indexer (ingesting the
- * network from the root) with its API + explorer. The proxy, worker and client daemons join this sequence
- * as they land (see README "Status").
+ * Parts, in start order: the embedded local chain with funded wallets (owner, proxy, worker, client);
+ * the root contract (deployed on first start) set up with the fake-TDX image hash, the model's hash and
+ * the proxy's registration; the embedded model behind its OpenAI-compatible server; a proxy, a worker on
+ * that model and a client with a deposit (the same daemons as `cocoon proxy|worker|client`, over RA-TLS
+ * with the fake attestation policy); the indexer (ingesting from the root) with its API + explorer.
+ * Ports follow the original's layout from --base-port B: client API + stats B, proxy stats B+1000,
+ * proxy worker/client ports B+1001/B+1002, worker stats B+2000.
  */
-import { mkdirSync } from 'fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
+import { createHash, randomBytes } from 'crypto';
+import { Address, toNano } from '@ton/core';
+import type { ChainWallet } from '../chain';
+import type { ClientRunner } from '../client/runner';
+import { DEFAULT_MODEL_PATH } from '../inference';
 import { startLocalChain, type RunningLocalChain } from '../localchain/server';
+import type { LogLevel } from '../protocol';
+import type { DaemonBase, Role } from './daemon';
+
+/** Proof-of-work bits for the local proxy's ports: enough to exercise the step, quick on a laptop. */
+const LOCAL_POW_DIFFICULTY = 12;
 
 const HELP = `Usage: cocoon up [options]        (npm start = cocoon up)
 
@@ -22,6 +35,8 @@ Options (env var in brackets, default in parentheses):
   --chain-port <port>   local chain HTTP APIs [COCOON_CHAIN_PORT] (8081)
   --model-port <port>   embedded model, OpenAI-compatible [COCOON_MODEL_PORT] (8000)
   --explorer-port <p>   indexer API + explorer [COCOON_INDEXER_PORT] (8090)
+  --base-port <port>    client API B, proxy B+1000..B+1002, worker B+2000 [COCOON_BASE_PORT] (10000)
+  --access-secret <s>   secret for the admin actions on the stats ports [COCOON_ACCESS_SECRET] (generated)
   --once                start, print the banner as JSON, stop (for scripts and tests)
   -h, --help            show this help
 `;
@@ -32,6 +47,8 @@ export interface UpOptions {
     chainPort: number;
     modelPort: number;
     explorerPort: number;
+    basePort: number;
+    accessSecret?: string;
     once: boolean;
 }
 
@@ -47,6 +64,8 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv = process.env
         chainPort: port(env.COCOON_CHAIN_PORT ?? '8081', 'chain port'),
         modelPort: port(env.COCOON_MODEL_PORT ?? '8000', 'model port'),
         explorerPort: port(env.COCOON_INDEXER_PORT ?? '8090', 'explorer port'),
+        basePort: port(env.COCOON_BASE_PORT ?? '10000', 'base port'),
+        accessSecret: env.COCOON_ACCESS_SECRET || undefined,
         once: false,
     };
     for (let i = 0; i < argv.length; i++) {
@@ -62,9 +81,12 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv = process.env
         else if (a === '--chain-port') o.chainPort = port(next(), 'chain port');
         else if (a === '--model-port') o.modelPort = port(next(), 'model port');
         else if (a === '--explorer-port') o.explorerPort = port(next(), 'explorer port');
+        else if (a === '--base-port') o.basePort = port(next(), 'base port');
+        else if (a === '--access-secret') o.accessSecret = next();
         else if (a === '--once') o.once = true;
         else throw new Error(`unknown option ${a} (see cocoon up --help)`);
     }
+    if (o.basePort !== 0 && (o.basePort < 1024 || o.basePort > 63535)) throw new Error(`invalid base port: ${o.basePort} (1024-63535, or 0 for any free ports)`);
     return o;
 }
 
@@ -72,8 +94,23 @@ export interface RunningNetwork {
     chain: RunningLocalChain;
     modelUrl: string;
     explorerUrl: string | null;
+    /** The client daemon's OpenAI-compatible API (…/v1). */
+    apiUrl: string;
+    client: ClientRunner;
     banner: Record<string, unknown>;
     stop(): Promise<void>;
+}
+
+interface Banner {
+    dataDir: string;
+    chain: { v4: string; v2: string };
+    root: string;
+    model: { url: string; id: string; fullName: string };
+    api: string;
+    stats: { client: string; proxy: string; worker: string };
+    accessSecret: string;
+    explorer: string;
+    startupMs: number;
 }
 
 function progress(step: string, detail: Record<string, unknown> = {}): void {
@@ -90,7 +127,7 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
     try {
         const t0 = Date.now();
         progress('starting local chain', { dataDir: join(dataDir, 'chain') });
-        const chain = await startLocalChain({ dataDir: join(dataDir, 'chain'), host: o.host, port: o.chainPort, wallets: 3 });
+        const chain = await startLocalChain({ dataDir: join(dataDir, 'chain'), host: o.host, port: o.chainPort, wallets: 4 });
         stops.push(() => chain.close());
         progress('local chain ready', { url: chain.url, block: chain.chain.lastBlock.seqno, ms: Date.now() - t0 });
 
@@ -105,37 +142,141 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
         stops.push(() => model.close());
         progress('model server ready', { url: model.url, model: model.modelId, ms: Date.now() - t0 });
 
+        // The indexer and explorer come up while the nodes start (they only read the chain).
         progress('starting indexer API and explorer');
-        const { parseConfig } = await import('../../indexer/config');
-        const { startService } = await import('../../indexer/service');
-        const { defaultPorts } = await import('../../indexer/ingest/defaultPorts');
-        // The local network keeps its indexer in its own data dir (PGlite), even when DATABASE_URL is set.
-        const { config } = parseConfig([
-            '--chain-url', chain.v4Url,
-            '--data-dir', join(dataDir, 'indexer'),
-            '--api-port', String(o.explorerPort),
-            '--api-host', o.host,
-            '--root', network.root,
-            '--models', model.modelId,
-        ]);
-        const indexer = await startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
-        stops.push(() => indexer.stop());
-        progress('explorer ready', { url: indexer.url, ms: Date.now() - t0 });
+        const indexerReady = startIndexer(o, chain.v4Url, network.root, model.modelId, dataDir).then((indexer) => {
+            stops.push(() => indexer.stop());
+            progress('explorer ready', { url: indexer.url, ms: Date.now() - t0 });
+            return indexer;
+        });
+        indexerReady.catch(() => undefined);
+
+        const nodes = await startNodes(o, dataDir, chain, network.root, model, (step, detail) => progress(step, { ...detail, ms: Date.now() - t0 }), stops);
+        const indexer = await indexerReady;
 
         const banner = {
             dataDir,
             chain: { v4: chain.v4Url, v2: chain.v2Url, faucet: `${chain.url}/faucet` },
             root: network.root,
-            model: { url: model.url, id: model.modelId },
+            model: { url: model.url, id: model.modelId, fullName: nodes.modelName },
+            api: nodes.client.apiUrl,
+            stats: { client: `${nodes.client.httpUrl}/stats`, proxy: `${nodes.proxy.httpUrl}/stats`, worker: `${nodes.worker.httpUrl}/stats` },
+            accessSecret: nodes.accessSecret,
+            proxy: { owner: nodes.proxy.runner.owner.toString(), contract: nodes.proxy.runner.contract.toString(), endpoints: nodes.proxy.descriptor() },
+            worker: nodes.worker.runner.owner.toString(),
+            client: nodes.client.runner.owner.toString(),
             explorer: indexer.url,
             wallets: chain.wallets.map((w) => w.address),
             startupMs: Date.now() - t0,
         };
-        return { chain, modelUrl: model.url, explorerUrl: indexer.url, banner, stop: stopAll };
+        return { chain, modelUrl: model.url, explorerUrl: indexer.url, apiUrl: nodes.client.apiUrl, client: nodes.client.runner, banner, stop: stopAll };
     } catch (e) {
         await stopAll();
         throw e;
     }
+}
+
+async function startIndexer(o: UpOptions, chainUrl: string, root: string, modelId: string, dataDir: string) {
+    const { parseConfig } = await import('../../indexer/config');
+    const { startService } = await import('../../indexer/service');
+    const { defaultPorts } = await import('../../indexer/ingest/defaultPorts');
+    // The local network keeps its indexer in its own data dir (PGlite), even when DATABASE_URL is set.
+    const { config } = parseConfig([
+        '--chain-url', chainUrl,
+        '--data-dir', join(dataDir, 'indexer'),
+        '--api-port', String(o.explorerPort),
+        '--api-host', o.host,
+        '--root', root,
+        '--models', modelId,
+    ]);
+    return startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
+}
+
+/** The full model name the worker announces: the embedded model's id @ the sha256 of its weights file. */
+function localModelName(modelId: string): string {
+    const digest = createHash('sha256').update(readFileSync(DEFAULT_MODEL_PATH)).digest('hex');
+    return `${modelId}@local:${digest.slice(0, 16)}`;
+}
+
+/** Reads or creates the admin secret of the local network's stats ports (0600 in the data dir). */
+function localAccessSecret(dataDir: string, given?: string): string {
+    if (given) return given;
+    const path = join(dataDir, 'access-secret');
+    if (!existsSync(path)) writeFileSync(path, randomBytes(16).toString('hex') + '\n', { mode: 0o600 });
+    return readFileSync(path, 'utf8').trim();
+}
+
+async function startNodes(
+    o: UpOptions,
+    dataDir: string,
+    chain: RunningLocalChain,
+    rootAddress: string,
+    model: { url: string; modelId: string },
+    progress: (step: string, detail?: Record<string, unknown>) => void,
+    stops: (() => Promise<void>)[],
+) {
+    const { createChainClient, openWallet } = await import('../chain');
+    const { createLogger } = await import('../protocol');
+    const { imageHash, zeroMeasurements } = await import('../attestation');
+    const { configureRoot } = await import('./network');
+    const { signingKey } = await import('./daemon');
+    const { startProxyDaemon } = await import('./proxy');
+    const { startWorkerDaemon } = await import('./worker');
+    const { startClientDaemon } = await import('./client');
+    const client = createChainClient({ url: chain.v4Url });
+    const [owner, proxyWallet, workerWallet, clientWallet] = await Promise.all(chain.wallets.slice(0, 4).map((w) => openWallet(client, { mnemonic: w.mnemonic })));
+    const root = Address.parse(rootAddress);
+    const accessSecret = localAccessSecret(dataDir, o.accessSecret);
+    const port = (offset: number) => (o.basePort === 0 ? 0 : o.basePort + offset);
+    const level = (process.env.COCOON_LOG_LEVEL as LogLevel | undefined) ?? 'warn';
+    const base = (role: Role, wallet: ChainWallet, httpPort: number): DaemonBase => {
+        const dir = join(dataDir, role);
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        return {
+            values: {}, chain: client, wallet, root, dataDir: dir, key: signingKey(dir, role), logger: createLogger(role, level),
+            tee: role === 'client' ? 'none' : 'fake', peerPolicy: 'fake', host: o.host, httpPort, accessSecret, graceMs: 5000,
+        };
+    };
+
+    progress('starting proxy');
+    const proxy = await startProxyDaemon(base('proxy', proxyWallet, port(1000)), {
+        workerPort: port(1001), clientPort: port(1002), powDifficulty: LOCAL_POW_DIFFICULTY, checkHashes: true,
+        // A laptop network settles often so balances move while you watch (the original waits for 1-10 TON).
+        thresholds: { charge: toNano('0.001'), payout: toNano('0.001'), withdraw: toNano('0.01') },
+        intervals: { chainCommitMs: 2000, pollMs: 500, rootMs: 5000, settleMs: 5000 },
+    });
+    stops.push(() => proxy.stop());
+    const modelName = localModelName(model.modelId);
+    const fake = imageHash(zeroMeasurements());
+    const sent = await configureRoot(client, owner, root, { proxyHashes: [fake], workerHashes: [fake], models: [modelName], proxy: proxy.descriptor() });
+    if (sent > 0) {
+        // Wait until the root shows the registration, so the worker and client find the proxy.
+        const { readRoot } = await import('../chain/cocoon');
+        for (let i = 0; i < 200; i++) {
+            const r = await readRoot(client, root);
+            if ([...r.registry.registeredProxies.values()].includes(proxy.descriptor()) && r.registry.modelHashes.length > 0) break;
+            await new Promise((ok) => setTimeout(ok, 100));
+        }
+    }
+    await proxy.runner.refreshRoot();
+    progress('proxy ready', { contract: proxy.runner.contract.toString(), endpoints: proxy.descriptor(), stats: proxy.httpUrl, rootUpdates: sent });
+
+    progress('starting worker on the embedded model');
+    const worker = await startWorkerDaemon(base('worker', workerWallet, port(2000)), {
+        model: modelName, backendUrl: model.url, coefficient: 1000, maxActiveRequests: 16, proxyConnections: 1, minPayout: toNano('0.001'),
+        checkHashes: true, intervals: { reconnectMs: 500, statusMs: 2000, payoutMs: 10_000, rootMs: 5000 },
+    });
+    stops.push(() => worker.stop());
+    for (let i = 0; i < 600 && worker.runner.connectedProxies === 0; i++) await new Promise((ok) => setTimeout(ok, 50));
+    progress('worker ready', { owner: worker.runner.owner.toString(), proxies: worker.runner.connectedProxies, stats: worker.httpUrl });
+
+    progress('starting client (deploys its contract and deposits on first start)');
+    const clientDaemon = await startClientDaemon(base('client', clientWallet, port(0)), {
+        deposit: toNano('10'), autoTopUp: true, checkHashes: true, intervals: { reconnectMs: 500, statusMs: 2000, settleMs: 5000, rootMs: 5000 },
+    });
+    stops.push(() => clientDaemon.stop());
+    progress('client ready', { api: clientDaemon.apiUrl });
+    return { proxy, worker, client: clientDaemon, modelName, accessSecret };
 }
 
 export async function runUp(argv: string[]): Promise<number> {
@@ -150,19 +291,22 @@ export async function runUp(argv: string[]): Promise<number> {
         await net.stop();
         return 0;
     }
-    const b = net.banner as { model: { url: string; id: string } };
+    const b = net.banner as unknown as Banner;
     process.stdout.write(
         [
             '',
-            'Cocoon local network is up.',
-            `  chain (ton-api-v4 / toncenter v2):  ${net.chain.v4Url}  ${net.chain.v2Url}`,
-            `  model (OpenAI-compatible):         ${b.model.url}   model id ${b.model.id}`,
-            `  explorer + indexer API:            ${net.explorerUrl}`,
-            `  root contract:                     ${(net.banner as { root: string }).root}`,
-            `  data directory:                    ${resolve(o.dataDir)}`,
+            `Cocoon local network is up (${(b.startupMs / 1000).toFixed(1)} s).`,
+            `  client API (OpenAI-compatible):    ${b.api}`,
+            `  explorer + indexer API:            ${b.explorer}`,
+            `  stats (client / proxy / worker):   ${b.stats.client}  ${b.stats.proxy}  ${b.stats.worker}`,
+            `  admin secret for /request/*:       ${b.accessSecret}`,
+            `  chain (ton-api-v4 / toncenter v2): ${b.chain.v4}  ${b.chain.v2}`,
+            `  root contract:                     ${b.root}`,
+            `  embedded model backend:            ${b.model.url}   (${b.model.fullName})`,
+            `  data directory:                    ${b.dataDir}`,
             '',
-            'Try it:',
-            `  curl -s ${b.model.url}/chat/completions -H 'content-type: application/json' \\`,
+            'Try it (through client -> proxy -> worker; the answer carries usage and a signed receipt):',
+            `  curl -s ${b.api}/chat/completions -H 'content-type: application/json' \\`,
             `    -d '{"model":"${b.model.id}","messages":[{"role":"user","content":"Tell me a story"}],"max_tokens":48}'`,
             '',
             'Ctrl-C stops everything; the next `npm start` resumes the same network.',

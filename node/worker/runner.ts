@@ -4,6 +4,7 @@
  * from their keys, compares balances, serves queries through the inference backend, keeps the highest
  * proxy-signed payout per proxy contract and cashes it out through its worker contract.
  */
+import type { HardwareProfile } from './hardware';
 import { createHash, randomInt } from 'crypto';
 import { Address, internal, toNano } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
@@ -41,7 +42,7 @@ export interface WorkerRunnerConfig {
     minPayout?: bigint;
     intervals?: Partial<{ reconnectMs: number; statusMs: number; monitorMs: number; payoutMs: number; rootMs: number }>;
     /** Hardware profile shown in stats. */
-    hardware?: { gpu?: string; vramMb?: number };
+    hardware?: Partial<HardwareProfile>;
     logger?: Logger;
 }
 

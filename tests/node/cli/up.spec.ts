@@ -8,6 +8,14 @@ import { cocoon } from '../../../node/cli/cocoon';
 
 jest.setTimeout(180_000);
 
+async function until(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!cond()) {
+        if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${cond.toString()}`);
+        await new Promise((ok) => setTimeout(ok, 100));
+    }
+}
+
 describe('cocoon up', () => {
     let dir: string;
     beforeAll(() => {
@@ -17,7 +25,8 @@ describe('cocoon up', () => {
 
     it('parses flags over env over defaults, and rejects bad values with a clear message', () => {
         const o = parseUpArgs(['--chain-port', '9001'], { COCOON_CHAIN_PORT: '9000', COCOON_MODEL_PORT: '9100' });
-        expect(o).toMatchObject({ chainPort: 9001, modelPort: 9100, explorerPort: 8090, dataDir: '.cocoon' });
+        expect(o).toMatchObject({ chainPort: 9001, modelPort: 9100, explorerPort: 8090, basePort: 10000, dataDir: '.cocoon' });
+        expect(() => parseUpArgs(['--base-port', '80'], {})).toThrow(/invalid base port/);
         expect(parseUpArgs(['--help'], {})).toBe('help');
         expect(() => parseUpArgs(['--chain-port', 'x'], {})).toThrow(/invalid chain port/);
         expect(() => parseUpArgs(['--bogus'], {})).toThrow(/unknown option --bogus/);
@@ -38,40 +47,58 @@ describe('cocoon up', () => {
         expect(out.join('')).toMatch(/chain/);
     });
 
-    it('starts the network, serves a completion and the explorer API, and resumes the same chain after a restart', async () => {
-        const opts = { dataDir: dir, host: '127.0.0.1', chainPort: 0, modelPort: 0, explorerPort: 0, once: false };
+    it('starts the whole network, answers through client -> proxy -> worker with usage and a receipt, and resumes the same state after a restart', async () => {
+        const basePort = 20000 + Math.floor(Math.random() * 400) * 100;
+        const opts = { dataDir: dir, host: '127.0.0.1', chainPort: 0, modelPort: 0, explorerPort: 0, basePort, once: false };
         const first = await startNetwork(opts);
-        let block: number;
-        let wallets: unknown;
-        let rootSaved: unknown;
+        let state: { block: number; wallets: unknown; root: unknown; proxy: unknown; clientSc: string; used: bigint };
         try {
-            const ai = new OpenAI({ baseURL: first.modelUrl, apiKey: 'unused', maxRetries: 0 });
+            expect(first.apiUrl).toBe(`http://127.0.0.1:${basePort}/v1`);
+            const ai = new OpenAI({ baseURL: first.apiUrl, apiKey: 'unused', maxRetries: 0 });
             const res = await ai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 16 });
             expect(res.choices[0].message.content?.length).toBeGreaterThan(0);
             expect(res.usage?.completion_tokens).toBeGreaterThan(0);
-            const health = await fetch(`${first.explorerUrl}/api/health`);
-            expect(health.status).toBe(200);
-            // The root deployed on first start is ingested by the indexer.
-            const rootAddress = first.banner.root as string;
-            for (let i = 0; i < 100; i++) {
-                const r = await fetch(`${first.explorerUrl}/api/root`);
-                if (r.status === 200) break;
-                await new Promise((res) => setTimeout(res, 200));
-            }
-            const root = (await (await fetch(`${first.explorerUrl}/api/root`)).json()) as { address: string; pricePerToken: string };
-            expect(Address.parse(root.address).equals(Address.parse(rootAddress))).toBe(true);
-            await first.chain.chain.fund(Address.parse(first.chain.wallets[0].address), 1_000_000_000n);
-            block = first.chain.chain.lastBlock.seqno;
-            wallets = first.banner.wallets;
-            rootSaved = first.banner.root;
+            const receipt = first.client.receipts.at(-1)!;
+            expect(receipt).toMatchObject({ status: 200, receiptValid: true });
+            expect(receipt.receipt?.model).toBe(first.banner.model && (first.banner.model as { fullName: string }).fullName);
+            expect(receipt.receipt?.tokens.completion).toBe(String(res.usage!.completion_tokens));
+
+            // The explorer's API sees the proxy and the worker the network just started.
+            const seen = async (path: string, owner: string) => {
+                for (let i = 0; i < 150; i++) {
+                    const r = (await (await fetch(`${first.explorerUrl}/api/${path}`)).json()) as { items: { owner: string; address: string }[] };
+                    const hit = r.items.find((x) => Address.parse(x.owner).equals(Address.parse(owner)));
+                    if (hit) return hit;
+                    await new Promise((ok) => setTimeout(ok, 200));
+                }
+                throw new Error(`${path}: ${owner} never appeared in the explorer API`);
+            };
+            const proxyBanner = first.banner.proxy as { owner: string; contract: string };
+            const proxyRow = await seen('proxies', proxyBanner.owner);
+            expect(Address.parse(proxyRow.address).equals(Address.parse(proxyBanner.contract))).toBe(true);
+            await seen('workers', first.banner.worker as string);
+
+            // The proxy's signed status reaches the client every few seconds.
+            await until(() => (first.client.info?.db ?? 0n) > 0n);
+            state = {
+                block: first.chain.chain.lastBlock.seqno, wallets: first.banner.wallets, root: first.banner.root, proxy: first.banner.proxy,
+                clientSc: first.client.info!.clientSc.toString(), used: first.client.info!.db,
+            };
         } finally {
             await first.stop();
         }
         const second = await startNetwork(opts);
         try {
-            expect(second.chain.chain.lastBlock.seqno).toBe(block);
-            expect(second.banner.wallets).toEqual(wallets);
-            expect(second.banner.root).toBe(rootSaved);
+            expect(second.chain.chain.lastBlock.seqno).toBeGreaterThanOrEqual(state.block);
+            expect(second.banner.wallets).toEqual(state.wallets);
+            expect(second.banner.root).toBe(state.root);
+            expect(second.banner.proxy).toEqual(state.proxy);
+            // Same client contract, and the proxy's ledger still holds what was used before the restart.
+            expect(second.client.info!.clientSc.toString()).toBe(state.clientSc);
+            await until(() => second.client.info?.db === state.used);
+            const ai = new OpenAI({ baseURL: second.apiUrl, apiKey: 'unused', maxRetries: 0 });
+            const res = await ai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 8 });
+            expect(res.usage?.completion_tokens).toBeGreaterThan(0);
         } finally {
             await second.stop();
         }

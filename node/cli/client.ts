@@ -1,0 +1,116 @@
+/**
+ * `cocoon client`: the client daemon. Keeps a deposit in its client contract and serves the
+ * OpenAI-compatible API (default port 10000) through a proxy of the root; stats/admin on the same port
+ * (top up, withdraw, close, charge).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'fs';
+import { join } from 'path';
+import { randomBytes } from 'crypto';
+import { ClientRunner } from '../client/runner';
+import { CliError, optionsHelp, parseCommandLine, runCommand, stdio, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
+import { daemonBase, daemonOptions, raTls, serveHttp, untilSignal, type DaemonBase } from './daemon';
+import { mountStats } from './stats';
+
+export const CLIENT_OPTIONS: OptionSpec[] = [
+    ...daemonOptions('client', 10000),
+    { name: 'secret', type: 'string', env: 'COCOON_CLIENT_SECRET', help: 'short-auth secret (default: generated once into <data-dir>/client-secret)' },
+    { name: 'deposit', type: 'nano', env: 'COCOON_DEPOSIT', help: 'TON put into the client contract on deploy and on each top-up (default: 2x the root\'s min client stake)' },
+    { name: 'auto-top-up', type: 'bool', env: 'COCOON_AUTO_TOP_UP', default: true, help: 'top up when the unspent deposit falls under half the stake' },
+    { name: 'proxies', type: 'list', env: 'COCOON_PROXIES', help: 'explicit proxy endpoints host:port (default: the root\'s registered proxies)' },
+    { name: 'max-coefficient', type: 'int', env: 'COCOON_MAX_COEFFICIENT', help: 'default cap on a worker\'s price coefficient for requests that do not set max_coefficient' },
+    { name: 'timeout', type: 'int', env: 'COCOON_REQUEST_TIMEOUT', help: 'default request timeout, seconds' },
+    { name: 'max-tokens', type: 'int', env: 'COCOON_MAX_TOKENS', help: 'default max_tokens for requests that do not set it' },
+];
+
+export interface ClientDaemonOptions {
+    secret?: string;
+    deposit?: bigint;
+    autoTopUp: boolean;
+    proxies?: string[];
+    checkHashes?: boolean;
+    pccsUrl?: string;
+    defaults?: { maxCoefficient?: number; timeoutSeconds?: number; maxTokens?: number };
+    intervals?: Parameters<typeof ClientRunner.start>[0]['intervals'];
+    /** Wait this long for the first proxy session before giving up (ms). */
+    readyTimeoutMs?: number;
+}
+
+export interface RunningClient {
+    runner: ClientRunner;
+    /** Base URL of the OpenAI-compatible API (…/v1). */
+    apiUrl: string;
+    httpUrl: string;
+    stop(graceMs?: number): Promise<void>;
+}
+
+/** The short-auth secret: given, or generated once and kept in the data dir (0600). */
+function clientSecret(dataDir: string, given?: string): string {
+    if (given) return given;
+    const path = join(dataDir, 'client-secret');
+    if (!existsSync(path)) writeFileSync(path, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
+    const s = readFileSync(path, 'utf8').trim();
+    if (!s) throw new CliError('BAD_SECRET', `${path} is empty: delete it to generate a new secret, or pass --secret`);
+    return s;
+}
+
+export async function startClientDaemon(base: DaemonBase, o: ClientDaemonOptions): Promise<RunningClient> {
+    const tls = await raTls(base.tee, base.peerPolicy, o.pccsUrl, base.logger.child('tls'));
+    let runner: ClientRunner | undefined;
+    try {
+        runner = await ClientRunner.start({
+            chain: base.chain, wallet: base.wallet, root: base.root, secret: clientSecret(base.dataDir, o.secret), deposit: o.deposit, autoTopUp: o.autoTopUp,
+            proxies: o.proxies, tls, checkProxyHashes: o.checkHashes, intervals: o.intervals, api: { defaults: o.defaults }, logger: base.logger,
+        });
+        const r = runner;
+        await r.waitReady(o.readyTimeoutMs ?? 120_000);
+        const http = await serveHttp(base.host, base.httpPort, [r.handler, ...mountStats('client', r, base)]);
+        base.logger.info('client ready', { owner: r.owner.toString(), api: `${http.url}/v1` });
+        return {
+            runner: r,
+            apiUrl: `${http.url}/v1`,
+            httpUrl: http.url,
+            async stop(graceMs = base.graceMs) {
+                await http.close();
+                await r.close(graceMs);
+                tls.close();
+            },
+        };
+    } catch (e) {
+        await runner?.close(0).catch(() => undefined);
+        tls.close();
+        throw e;
+    }
+}
+
+export function clientDaemonOptions(values: Record<string, OptionValue>): ClientDaemonOptions {
+    return {
+        secret: values.secret as string | undefined,
+        deposit: values.deposit as bigint | undefined,
+        autoTopUp: values['auto-top-up'] as boolean,
+        proxies: values.proxies as string[] | undefined,
+        checkHashes: values['check-hashes'] as boolean | undefined,
+        pccsUrl: values['pccs-url'] as string | undefined,
+        defaults: {
+            maxCoefficient: values['max-coefficient'] as number | undefined,
+            timeoutSeconds: values.timeout as number | undefined,
+            maxTokens: values['max-tokens'] as number | undefined,
+        },
+    };
+}
+
+const DESCRIPTION = `Runs a Cocoon client: deposits into its client contract, connects to a proxy of the root and serves
+the OpenAI-compatible API (POST /v1/chat/completions, /v1/completions, GET /v1/models) on --http-port.`;
+
+export async function runClient(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
+    return runCommand('client', io, env, async () => {
+        const parsed = parseCommandLine(CLIENT_OPTIONS, argv, env);
+        if (parsed === 'help') {
+            io.out(optionsHelp('cocoon client [options]', DESCRIPTION, CLIENT_OPTIONS));
+            return 0;
+        }
+        const base = await daemonBase('client', parsed.values);
+        const c = await startClientDaemon(base, clientDaemonOptions(parsed.values));
+        io.out(`client ${c.runner.owner.toString()} ready; OpenAI API ${c.apiUrl}, stats ${c.httpUrl}/stats\n`);
+        return untilSignal(base.logger, () => c.stop());
+    });
+}

@@ -1,0 +1,167 @@
+/**
+ * What the three long-running roles (`cocoon proxy|worker|client`) share: chain + wallet + root options,
+ * the node's signing key kept in its data directory, the TEE side of RA-TLS (`--tee` for our own quote,
+ * `--peer-policy` for what we demand), the stats/admin HTTP port guarded by an access secret, log level,
+ * and a graceful stop on SIGINT/SIGTERM.
+ */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
+import type { AddressInfo } from 'net';
+import { join, resolve } from 'path';
+import { randomBytes } from 'crypto';
+import type { Address } from '@ton/core';
+import { keyPairFromSeed } from '@ton/crypto';
+import { createPolicy, createProvider, RaTlsContext, type PolicyKind, type ProviderKind } from '../attestation';
+import type { ChainClient, ChainWallet } from '../chain';
+import { createLogger, type Logger, type LogLevel } from '../protocol';
+import { CHAIN_OPTIONS, chainClientOf, CliError, parseAddress, usageError, type OptionSpec, type OptionValue } from './chain-args';
+import { KEY_OPTIONS, openSigner, requireWalletKey } from './wallet';
+
+export type Role = 'proxy' | 'worker' | 'client';
+
+const TEE_KINDS: ProviderKind[] = ['none', 'fake', 'tdx'];
+const POLICY_KINDS: PolicyKind[] = ['any', 'fake', 'tdx'];
+const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** Options every daemon takes; each role adds its own after these. */
+export function daemonOptions(role: Role, statsPort: number): OptionSpec[] {
+    return [
+        ...CHAIN_OPTIONS,
+        ...KEY_OPTIONS,
+        { name: 'root', type: 'string', env: 'COCOON_ROOT', required: true, help: 'root contract address (`cocoon root show`; `cocoon up` prints the local one)' },
+        { name: 'data-dir', type: 'string', env: 'COCOON_DATA_DIR', default: `.cocoon-${role}`, help: `the ${role}'s state: signing key${role === 'proxy' ? ', ledger store and settle journal' : ''}` },
+        { name: 'tee', type: 'string', env: 'COCOON_TEE', help: `own attestation in the RA-TLS certificate: ${TEE_KINDS.join(' | ')} (default: ${role === 'client' ? 'none' : 'fake on --network local, else tdx'})` },
+        { name: 'peer-policy', type: 'string', env: 'COCOON_PEER_POLICY', help: `what peers must attest: ${POLICY_KINDS.join(' | ')} (default: fake on --network local, else tdx)` },
+        { name: 'pccs-url', type: 'string', env: 'COCOON_PCCS_URL', help: 'verify TDX quotes online against this PCCS (default: offline DCAP verification)' },
+        { name: 'check-hashes', type: 'bool', env: 'COCOON_CHECK_HASHES', help: 'check peer image hashes against the root (default: on unless the root is a test root)' },
+        { name: 'host', type: 'string', env: 'COCOON_HOST', default: '127.0.0.1', help: 'interface the HTTP and RPC ports listen on' },
+        { name: 'http-port', type: 'port', env: 'COCOON_HTTP_PORT', default: statsPort, help: `/stats, /jsonstats, /metrics, /request/*${role === 'client' ? ' and the OpenAI-compatible API' : ''}` },
+        { name: 'access-secret', type: 'string', env: 'COCOON_ACCESS_SECRET', help: 'secret for the admin actions under /request/* (unset: admin actions disabled)' },
+        { name: 'log-level', type: 'string', env: 'COCOON_LOG_LEVEL', default: 'info', help: LOG_LEVELS.join(' | ') },
+        { name: 'grace', type: 'int', env: 'COCOON_GRACE_MS', default: 10_000, help: 'on SIGINT/SIGTERM, ms to let running requests finish before failing them' },
+    ];
+}
+
+function oneOf<T extends string>(value: OptionValue, allowed: readonly T[], flag: string): T | undefined {
+    if (value === undefined) return undefined;
+    if (!allowed.includes(value as T)) throw usageError(`--${flag} must be ${allowed.join(', ')}; got '${String(value)}'`);
+    return value as T;
+}
+
+export interface DaemonBase {
+    values: Record<string, OptionValue>;
+    chain: ChainClient;
+    wallet: ChainWallet;
+    root: Address;
+    dataDir: string;
+    key: { publicKey: Buffer; secretKey: Buffer };
+    logger: Logger;
+    tee: ProviderKind;
+    peerPolicy: PolicyKind;
+    host: string;
+    httpPort: number;
+    accessSecret?: string;
+    graceMs: number;
+}
+
+/** Resolves the shared options into live objects: chain client, opened wallet, signing key, logger. */
+export async function daemonBase(role: Role, values: Record<string, OptionValue>): Promise<DaemonBase> {
+    const local = String(values.network) === 'local' && !values.endpoint;
+    const tee = oneOf(values.tee, TEE_KINDS, 'tee') ?? (role === 'client' ? 'none' : local ? 'fake' : 'tdx');
+    const peerPolicy = oneOf(values['peer-policy'], POLICY_KINDS, 'peer-policy') ?? (local ? 'fake' : 'tdx');
+    const level = oneOf(values['log-level'], LOG_LEVELS, 'log-level') ?? 'info';
+    const root = parseAddress(values.root as string, '--root');
+    const dataDir = resolve(String(values['data-dir']));
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    const chain = chainClientOf(values);
+    const walletKey = await requireWalletKey(values);
+    const wallet = await openSigner(chain, walletKey);
+    return {
+        values, chain, wallet, root, dataDir, tee, peerPolicy,
+        key: signingKey(dataDir, role),
+        logger: createLogger(role, level),
+        host: String(values.host),
+        httpPort: values['http-port'] as number,
+        accessSecret: (values['access-secret'] as string | undefined) || undefined,
+        graceMs: values.grace as number,
+    };
+}
+
+/**
+ * The node's Ed25519 signing key (proxy: signs payments and store records; worker: signs receipts),
+ * generated once into `<data-dir>/<role>-key.json` (0600). Losing it loses nothing on-chain, but a proxy
+ * with a new key can no longer open its old store.
+ */
+export function signingKey(dataDir: string, role: Role): { publicKey: Buffer; secretKey: Buffer } {
+    const path = join(dataDir, `${role}-key.json`);
+    if (!existsSync(path)) {
+        writeFileSync(path, JSON.stringify({ seed: randomBytes(32).toString('hex') }) + '\n', { mode: 0o600 });
+        chmodSync(path, 0o600);
+    }
+    let seed: Buffer;
+    try {
+        seed = Buffer.from((JSON.parse(readFileSync(path, 'utf8')) as { seed: string }).seed, 'hex');
+    } catch (e) {
+        throw new CliError('BAD_KEY', `cannot read the signing key ${path}: ${(e as Error).message}`);
+    }
+    if (seed.length !== 32) throw new CliError('BAD_KEY', `${path}: "seed" must be 32 bytes of hex`);
+    return keyPairFromSeed(seed);
+}
+
+/** An RA-TLS context: our own quote from `tee`, peers checked against `policy`. */
+export function raTls(tee: ProviderKind, policy: PolicyKind, pccsUrl?: string, logger?: Logger): Promise<RaTlsContext> {
+    return RaTlsContext.create({ provider: createProvider(tee), policy: createPolicy({ policy, pccsUrl }), logger });
+}
+
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** One HTTP server over several mountable handlers (each answers false for paths it does not own). */
+export async function serveHttp(host: string, port: number, handlers: HttpHandler[]): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+    const server = createServer((req, res) => {
+        for (const h of handlers) if (h(req, res)) return;
+        res.writeHead(404, { 'content-type': 'application/json' }).end(
+            JSON.stringify({ error: { message: `no route for ${req.method} ${req.url}: try /stats, /jsonstats, /metrics`, type: 'invalid_request_error', code: 'not_found' } }),
+        );
+    });
+    await new Promise<void>((ok, fail) => {
+        server.once('error', (e: NodeJS.ErrnoException) =>
+            fail(e.code === 'EADDRINUSE' ? new CliError('PORT_IN_USE', `port ${port} on ${host} is in use: pass another --http-port`) : e),
+        );
+        server.listen(port, host, ok);
+    });
+    const a = server.address() as AddressInfo;
+    return {
+        url: `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`,
+        server,
+        close: () =>
+            new Promise<void>((ok) => {
+                server.closeAllConnections();
+                server.close(() => ok());
+            }),
+    };
+}
+
+/** Waits for SIGINT/SIGTERM (or a fatal error), runs `stop` once, and resolves with the exit code. */
+export function untilSignal(log: Logger, stop: () => Promise<void>, fatal?: (onFatal: (e: Error) => void) => void): Promise<number> {
+    return new Promise<number>((done) => {
+        let stopping = false;
+        const finish = (code: number, why: string) => {
+            if (stopping) return;
+            stopping = true;
+            log.info('stopping', { why });
+            stop().then(
+                () => done(code),
+                (e: Error) => {
+                    log.error('stop failed', { error: e.message });
+                    done(1);
+                },
+            );
+        };
+        process.once('SIGINT', () => finish(0, 'SIGINT'));
+        process.once('SIGTERM', () => finish(0, 'SIGTERM'));
+        fatal?.((e) => {
+            log.error('fatal', { error: e.message });
+            finish(3, e.message);
+        });
+    });
+}

@@ -1,0 +1,108 @@
+/**
+ * `cocoon proxy`: the proxy daemon. Owns a proxy contract under the root, takes workers on one RA-TLS port
+ * (peers must pass --peer-policy) and clients on another (policy any), keeps the ledgers in its data dir
+ * (PGlite, or PostgreSQL with --database-url), settles on-chain, and serves stats/admin over HTTP.
+ */
+import { ProxyRunner, type ProxyThresholds } from '../proxy/runner';
+import { optionsHelp, parseCommandLine, runCommand, stdio, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
+import { daemonBase, daemonOptions, raTls, serveHttp, untilSignal, type DaemonBase, type HttpHandler } from './daemon';
+import { mountStats } from './stats';
+
+export const PROXY_OPTIONS: OptionSpec[] = [
+    ...daemonOptions('proxy', 11000),
+    { name: 'worker-port', type: 'port', env: 'COCOON_WORKER_PORT', default: 11001, help: 'RA-TLS port workers connect to' },
+    { name: 'client-port', type: 'port', env: 'COCOON_CLIENT_PORT', default: 11002, help: 'RA-TLS port clients connect to' },
+    { name: 'public-host', type: 'string', env: 'COCOON_PUBLIC_HOST', help: 'host or IP peers reach this proxy at (for the registration line it prints; default --host)' },
+    { name: 'database-url', type: 'string', env: 'DATABASE_URL', help: 'postgres://... keeps the ledger store in PostgreSQL (default: PGlite in --data-dir)' },
+    { name: 'pow-difficulty', type: 'int', env: 'COCOON_POW_DIFFICULTY', default: 20, help: 'proof-of-work bits a peer solves before the TLS handshake (0 = off)' },
+    { name: 'stake', type: 'nano', env: 'COCOON_PROXY_STAKE', help: 'stake kept in the proxy contract (default: the root\'s min_proxy_stake)' },
+    { name: 'charge-threshold', type: 'nano', env: 'COCOON_CHARGE_THRESHOLD', default: 1_000_000_000n, help: 'charge a client on-chain once this much is owed' },
+    { name: 'payout-threshold', type: 'nano', env: 'COCOON_PAYOUT_THRESHOLD', default: 10_000_000_000n, help: 'pay a worker once this much is earned' },
+    { name: 'withdraw-threshold', type: 'nano', env: 'COCOON_WITHDRAW_THRESHOLD', default: 10_000_000_000n, help: 'withdraw the commission once it reaches this' },
+];
+
+export interface ProxyDaemonOptions {
+    workerPort: number;
+    clientPort: number;
+    databaseUrl?: string;
+    powDifficulty: number;
+    stake?: bigint;
+    thresholds?: Partial<ProxyThresholds>;
+    intervals?: Parameters<typeof ProxyRunner.start>[0]['intervals'];
+    checkHashes?: boolean;
+    pccsUrl?: string;
+}
+
+export interface RunningProxy {
+    runner: ProxyRunner;
+    httpUrl: string;
+    /** The registration descriptor for the root: "host:workerPort host:clientPort". */
+    descriptor(publicHost?: string): string;
+    stop(graceMs?: number): Promise<void>;
+}
+
+export async function startProxyDaemon(base: DaemonBase, o: ProxyDaemonOptions): Promise<RunningProxy> {
+    const workerTls = await raTls(base.tee, base.peerPolicy, o.pccsUrl, base.logger.child('tls'));
+    const clientTls = await raTls(base.tee, 'any', undefined, base.logger.child('tls'));
+    let runner: ProxyRunner | undefined;
+    try {
+        runner = await ProxyRunner.start({
+            chain: base.chain, wallet: base.wallet, root: base.root, key: base.key, dataDir: base.dataDir, databaseUrl: o.databaseUrl,
+            host: base.host, workerPort: o.workerPort, clientPort: o.clientPort, workerTls, clientTls, powDifficulty: o.powDifficulty,
+            checkWorkerHashes: o.checkHashes, stake: o.stake, thresholds: o.thresholds, intervals: o.intervals, logger: base.logger,
+        });
+        const r = runner;
+        const handlers: HttpHandler[] = mountStats('proxy', r, base);
+        const http = await serveHttp(base.host, base.httpPort, handlers);
+        base.logger.info('proxy ready', { contract: r.contract.toString(), workerPort: r.workerPort, clientPort: r.clientPort, http: http.url });
+        return {
+            runner: r,
+            httpUrl: http.url,
+            descriptor: (publicHost = base.host) => `${publicHost}:${r.workerPort} ${publicHost}:${r.clientPort}`,
+            async stop(graceMs = base.graceMs) {
+                await http.close();
+                await r.close(graceMs);
+                workerTls.close();
+                clientTls.close();
+            },
+        };
+    } catch (e) {
+        await runner?.close(0).catch(() => undefined);
+        workerTls.close();
+        clientTls.close();
+        throw e;
+    }
+}
+
+export function proxyDaemonOptions(values: Record<string, OptionValue>): ProxyDaemonOptions {
+    return {
+        workerPort: values['worker-port'] as number,
+        clientPort: values['client-port'] as number,
+        databaseUrl: values['database-url'] as string | undefined,
+        powDifficulty: values['pow-difficulty'] as number,
+        stake: values.stake as bigint | undefined,
+        thresholds: { charge: values['charge-threshold'] as bigint, payout: values['payout-threshold'] as bigint, withdraw: values['withdraw-threshold'] as bigint },
+        checkHashes: values['check-hashes'] as boolean | undefined,
+        pccsUrl: values['pccs-url'] as string | undefined,
+    };
+}
+
+const DESCRIPTION = `Runs a Cocoon proxy: routes clients' requests to attested workers, meters tokens, keeps the ledgers,
+and settles on-chain (charges clients, pays workers, withdraws its commission). After the first start,
+the root owner registers it with the line this command prints (cocoon root register-proxy ...).`;
+
+export async function runProxy(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
+    return runCommand('proxy', io, env, async () => {
+        const parsed = parseCommandLine(PROXY_OPTIONS, argv, env);
+        if (parsed === 'help') {
+            io.out(optionsHelp('cocoon proxy [options]', DESCRIPTION, PROXY_OPTIONS));
+            return 0;
+        }
+        const base = await daemonBase('proxy', parsed.values);
+        const p = await startProxyDaemon(base, proxyDaemonOptions(parsed.values));
+        const publicHost = (parsed.values['public-host'] as string | undefined) ?? base.host;
+        io.out(`proxy ${p.runner.contract.toString()} serving; stats ${p.httpUrl}/stats\n`);
+        io.out(`register it (root owner): cocoon root register-proxy "${p.descriptor(publicHost)}" --root ${base.root.toString()}\n`);
+        return untilSignal(base.logger, () => p.stop(), (cb) => p.runner.onFatal(cb));
+    });
+}
