@@ -90,11 +90,10 @@ export function clientDaemonOptions(values: Record<string, OptionValue>): Client
         proxies: values.proxies as string[] | undefined,
         checkHashes: values['check-hashes'] as boolean | undefined,
         pccsUrl: values['pccs-url'] as string | undefined,
-        defaults: {
-            maxCoefficient: values['max-coefficient'] as number | undefined,
-            timeoutSeconds: values.timeout as number | undefined,
-            maxTokens: values['max-tokens'] as number | undefined,
-        },
+        // Only what was set: an undefined key would override the API's own defaults.
+        defaults: Object.fromEntries(
+            Object.entries({ maxCoefficient: values['max-coefficient'], timeoutSeconds: values.timeout, maxTokens: values['max-tokens'] }).filter(([, v]) => v !== undefined),
+        ) as ClientDaemonOptions['defaults'],
     };
 }
 

@@ -82,9 +82,12 @@ export async function cocoon(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+    const [name] = process.argv.slice(2);
     cocoon(process.argv.slice(2)).then(
         (code) => {
             if (code !== 0) process.exitCode = code;
+            // A stopped daemon has closed what it owns; do not wait on stray timers of libraries.
+            if (['up', 'proxy', 'worker', 'client'].includes(name)) process.exit(code);
         },
         (e: Error) => {
             process.stderr.write(`cocoon: ${e.message}\n`);

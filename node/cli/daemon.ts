@@ -28,10 +28,10 @@ export function daemonOptions(role: Role, statsPort: number): OptionSpec[] {
     return [
         ...CHAIN_OPTIONS,
         ...KEY_OPTIONS,
-        { name: 'root', type: 'string', env: 'COCOON_ROOT', required: true, help: 'root contract address (`cocoon root show`; `cocoon up` prints the local one)' },
+        { name: 'root', type: 'string', env: 'COCOON_ROOT_ADDRESS', required: true, help: 'root contract address (`cocoon root show`; `cocoon up` prints the local one)' },
         { name: 'data-dir', type: 'string', env: 'COCOON_DATA_DIR', default: `.cocoon-${role}`, help: `the ${role}'s state: signing key${role === 'proxy' ? ', ledger store and settle journal' : ''}` },
-        { name: 'tee', type: 'string', env: 'COCOON_TEE', help: `own attestation in the RA-TLS certificate: ${TEE_KINDS.join(' | ')} (default: ${role === 'client' ? 'none' : 'fake on --network local, else tdx'})` },
-        { name: 'peer-policy', type: 'string', env: 'COCOON_PEER_POLICY', help: `what peers must attest: ${POLICY_KINDS.join(' | ')} (default: fake on --network local, else tdx)` },
+        { name: 'tee', type: 'string', env: 'COCOON_TEE', help: `own attestation in the RA-TLS certificate: ${TEE_KINDS.join(' | ')} (default: ${role === 'client' ? 'none' : 'fake on the local chain, else tdx'})` },
+        { name: 'peer-policy', type: 'string', env: 'COCOON_PEER_POLICY', help: `what peers must attest: ${POLICY_KINDS.join(' | ')} (default: fake on the local chain, else tdx)` },
         { name: 'pccs-url', type: 'string', env: 'COCOON_PCCS_URL', help: 'verify TDX quotes online against this PCCS (default: offline DCAP verification)' },
         { name: 'check-hashes', type: 'bool', env: 'COCOON_CHECK_HASHES', help: 'check peer image hashes against the root (default: on unless the root is a test root)' },
         { name: 'host', type: 'string', env: 'COCOON_HOST', default: '127.0.0.1', help: 'interface the HTTP and RPC ports listen on' },
@@ -66,7 +66,9 @@ export interface DaemonBase {
 
 /** Resolves the shared options into live objects: chain client, opened wallet, signing key, logger. */
 export async function daemonBase(role: Role, values: Record<string, OptionValue>): Promise<DaemonBase> {
-    const local = String(values.network) === 'local' && !values.endpoint;
+    // The local chain (by name, or an endpoint on this machine) has no TEEs: fake attestation by default.
+    const endpoint = values.endpoint ? String(values.endpoint) : '';
+    const local = String(values.network) === 'local' && (!endpoint || /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:|\/|$)/.test(endpoint));
     const tee = oneOf(values.tee, TEE_KINDS, 'tee') ?? (role === 'client' ? 'none' : local ? 'fake' : 'tdx');
     const peerPolicy = oneOf(values['peer-policy'], POLICY_KINDS, 'peer-policy') ?? (local ? 'fake' : 'tdx');
     const level = oneOf(values['log-level'], LOG_LEVELS, 'log-level') ?? 'info';

@@ -369,7 +369,11 @@ export class ClientRunner {
         if (this.closed) return;
         this.closed = true;
         for (const t of this.timers) clearInterval(t);
-        await Promise.race([this.connecting, new Promise((r) => setTimeout(r, graceMs))]);
+        if (this.connecting) {
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([this.connecting.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+            clearTimeout(timer);
+        }
         this.conn?.close();
         this.conn = null;
     }

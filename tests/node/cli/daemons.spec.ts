@@ -1,0 +1,175 @@
+/**
+ * The role daemons as an operator runs them: `cocoon proxy`, `cocoon worker`, `cocoon client` as separate
+ * processes against the local chain, configured by flags, env and a config file; a completion through
+ * them; SIGTERM stops each cleanly (exit 0) and a restarted proxy keeps its key and contract.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { Address, toNano } from '@ton/core';
+import OpenAI from 'openai';
+import { imageHash, zeroMeasurements } from '../../../node/attestation';
+import { createChainClient, openWallet } from '../../../node/chain';
+import { startEmbeddedServer, type EmbeddedServer } from '../../../node/inference';
+import { startLocalChain, type RunningLocalChain } from '../../../node/localchain/server';
+import { configureRoot, ensureRoot } from '../../../node/cli/network';
+import { runProxy } from '../../../node/cli/proxy';
+import { runWorker } from '../../../node/cli/worker';
+import { runClient } from '../../../node/cli/client';
+import type { CliIo } from '../../../node/cli/chain-args';
+
+jest.setTimeout(240_000);
+
+const MODEL = 'cocoon/tiny-stories-1m@local:0';
+const COCOON = join(__dirname, '..', '..', '..', 'node', 'cli', 'cocoon.ts');
+
+interface Daemon {
+    child: ChildProcess;
+    out(): string;
+    err(): string;
+    waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+    exited: Promise<number | null>;
+}
+
+function daemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', COCOON, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_OPTIONS: '', COCOON_LOG_LEVEL: 'info', ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    return {
+        child, exited,
+        out: () => out,
+        err: () => err,
+        async waitFor(re, timeoutMs = 90_000) {
+            const deadline = Date.now() + timeoutMs;
+            for (;;) {
+                const m = re.exec(out);
+                if (m) return m;
+                if (child.exitCode !== null) throw new Error(`${args[0]} exited (${child.exitCode}) before ${re}: ${err.slice(-3000)}`);
+                if (Date.now() > deadline) throw new Error(`${args[0]}: no ${re} within ${timeoutMs} ms: ${err.slice(-3000)}`);
+                await new Promise((r) => setTimeout(r, 100));
+            }
+        },
+    };
+}
+
+function capture(): { io: CliIo; out: () => string; err: () => string } {
+    const out: string[] = [];
+    const err: string[] = [];
+    return { io: { out: (s) => void out.push(s), err: (s) => void err.push(s) }, out: () => out.join(''), err: () => err.join('') };
+}
+
+describe('cocoon proxy | worker | client daemons', () => {
+    let chain: RunningLocalChain;
+    let model: EmbeddedServer;
+    let dir: string;
+    let root: string;
+    let walletsFile: string;
+    const running: Daemon[] = [];
+
+    beforeAll(async () => {
+        dir = mkdtempSync(join(tmpdir(), 'cocoon-daemons-'));
+        chain = await startLocalChain({ port: 0, wallets: 4, walletBalance: toNano('1000') });
+        walletsFile = join(dir, 'wallets.json');
+        writeFileSync(walletsFile, JSON.stringify(chain.wallets), { mode: 0o600 });
+        root = (await ensureRoot({ dataDir: dir, chainUrl: chain.v4Url, ownerMnemonic: chain.wallets[0].mnemonic })).root;
+        model = await startEmbeddedServer({ port: 0 });
+    });
+    afterAll(async () => {
+        for (const d of running) if (d.child.exitCode === null) d.child.kill('SIGKILL');
+        await model?.close();
+        await chain?.close();
+        rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('each has --help and rejects bad configuration in one line with a non-zero exit code', async () => {
+        for (const run of [runProxy, runWorker, runClient]) {
+            const c = capture();
+            expect(await run(['--help'], {}, c.io)).toBe(0);
+            expect(c.out()).toMatch(/Usage: cocoon (proxy|worker|client)/);
+            expect(c.out()).toMatch(/--access-secret/);
+            expect(c.out()).toMatch(/--tee/);
+        }
+        const env = { COCOON_CHAIN_URL: chain.v4Url, COCOON_KEY_FILE: walletsFile, COCOON_DATA_DIR: join(dir, 'bad') };
+        const cases: [typeof runProxy, string[], number, RegExp][] = [
+            [runProxy, [], 2, /missing --root \(or COCOON_ROOT_ADDRESS\)/],
+            [runProxy, ['--root', 'nope'], 2, /--root: 'nope' is not a TON address/],
+            [runProxy, ['--root', root, '--tee', 'sgx'], 2, /--tee must be none, fake, tdx; got 'sgx'/],
+            [runProxy, ['--root', root, '--worker-port', '70000'], 2, /--worker-port: expected a port/],
+            [runWorker, ['--root', root], 2, /missing --model/],
+            [runWorker, ['--root', root, '--model', 'no-slash', '--http-port', '0'], 2, /--model: 'no-slash' is not a model name/],
+            [runClient, ['--root', root, '--deposit', 'lots'], 2, /--deposit: 'lots' is not a TON amount/],
+            [runClient, ['--root', root, '--config', join(dir, 'missing.json')], 1, /cannot read config file/],
+        ];
+        for (const [run, argv, code, message] of cases) {
+            const c = capture();
+            const got = await run(argv, env, c.io);
+            expect({ argv, code: got, err: c.err() }).toMatchObject({ argv, code });
+            expect(c.err()).toMatch(message);
+            expect(c.err().trim().split('\n')).toHaveLength(1);
+        }
+    });
+
+    it('run as separate processes: the proxy prints its registration, a completion flows, SIGTERM stops each cleanly, and a restart keeps the proxy', async () => {
+        const client = createChainClient({ url: chain.v4Url });
+        const owner = await openWallet(client, { mnemonic: chain.wallets[0].mnemonic });
+        const common = ['--endpoint', chain.v4Url, '--root', root, '--key-file', walletsFile, '--log-level', 'info'];
+        const secret = 'daemon-test-secret';
+        const proxyArgs = ['proxy', ...common, '--key-name', 'wallet1', '--data-dir', join(dir, 'proxy'), '--worker-port', '0', '--client-port', '0', '--http-port', '0', '--pow-difficulty', '4', '--access-secret', secret];
+        const proxy = daemon(proxyArgs);
+        running.push(proxy);
+        const reg = await proxy.waitFor(/register-proxy "([^"]+)"/);
+        const contract = (await proxy.waitFor(/^proxy (\S+) serving/m))[1];
+        expect(statSync(join(dir, 'proxy', 'proxy-key.json')).mode & 0o777).toBe(0o600);
+        const fake = imageHash(zeroMeasurements());
+        await configureRoot(client, owner, Address.parse(root), { proxyHashes: [fake], workerHashes: [fake], models: [MODEL], proxy: reg[1] });
+
+        // The worker takes its settings from a config file, the client from the environment.
+        const workerConfig = join(dir, 'worker.json');
+        writeFileSync(workerConfig, JSON.stringify({ model: MODEL, backend: model.url, coefficient: 1000, 'http-port': 0, 'data-dir': join(dir, 'worker') }));
+        const worker = daemon(['worker', ...common, '--key-name', 'wallet2', '--config', workerConfig, '--gpu', 'Test GPU 80GB', '--vram-mb', '81920']);
+        running.push(worker);
+        await worker.waitFor(/^worker \S+ serving cocoon\/tiny-stories-1m@local:0; stats (\S+)\/stats/m);
+        const clientD = daemon(['client', ...common, '--key-name', 'wallet3'], { COCOON_HTTP_PORT: '0', COCOON_DEPOSIT: '5', COCOON_DATA_DIR: join(dir, 'client') });
+        running.push(clientD);
+        const api = (await clientD.waitFor(/OpenAI API (\S+),/))[1];
+        expect(readFileSync(join(dir, 'client', 'client-secret'), 'utf8').trim().length).toBeGreaterThan(20);
+
+        const ai = new OpenAI({ baseURL: api, apiKey: 'unused', maxRetries: 0 });
+        let answer = '';
+        for (let i = 0; i < 50; i++) {
+            try {
+                const res = await ai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 12 });
+                answer = res.choices[0].message.content ?? '';
+                expect(res.usage?.completion_tokens).toBeGreaterThan(0);
+                break;
+            } catch (e) {
+                // Only "no worker yet" is expected while the worker's first connection is in flight.
+                if (!/no_workers|503/.test(String(e))) throw new Error(`completion failed: ${String(e)}\nclient: ${clientD.err().slice(-1500)}\nproxy: ${proxy.err().slice(-1500)}`);
+                await new Promise((r) => setTimeout(r, 200)); // the worker's first connection may still be in flight
+            }
+        }
+        expect(answer.length).toBeGreaterThan(0);
+        const models = (await (await fetch(`${api}/models`)).json()) as { data: { id: string; workers: unknown[] }[] };
+        expect(models.data).toEqual([expect.objectContaining({ id: 'cocoon/tiny-stories-1m', workers: [expect.objectContaining({ coefficient: 1000 })] })]);
+
+        for (const d of [clientD, worker, proxy]) {
+            d.child.kill('SIGTERM');
+            expect(await d.exited).toBe(0);
+            expect(d.err()).toMatch(/"msg":"stopping","why":"SIGTERM"/);
+            }
+
+        // Same data dir: same signing key, same contract, and the store opens (it is signed by that key).
+        const again = daemon(proxyArgs);
+        running.push(again);
+        expect((await again.waitFor(/^proxy (\S+) serving/m))[1]).toBe(contract);
+        again.child.kill('SIGTERM');
+        expect(await again.exited).toBe(0);
+    });
+});
