@@ -77,6 +77,16 @@ export interface ProxyRunnerConfig {
     logger?: Logger;
 }
 
+/** What a worker announces about its machine (Cocoon extension `cocoonx.announceWorkerHardware`). */
+export interface WorkerHardware {
+    gpu: string;
+    vramMb: number;
+    gpuCount: number;
+    cpu: string;
+    cpuCores: number;
+    ramMb: number;
+}
+
 export const DEFAULT_PROXY_THRESHOLDS: ProxyThresholds = { charge: toNano('1'), payout: toNano('10'), withdraw: toNano('10') };
 export const DEFAULT_PROXY_INTERVALS: ProxyIntervals = { dbCommitMs: 1000, chainCommitMs: 30_000, pollMs: 2000, rootMs: 30_000, monitorMs: 5000, settleMs: 10_000 };
 
@@ -107,7 +117,7 @@ export class ProxyRunner {
     private watcher!: ContractWatcher;
     private readonly clients = new Map<string, ClientAccount>();
     private readonly workers = new Map<string, WorkerAccount>();
-    private readonly workerLinks = new Map<string, WorkerLink & { account: WorkerAccount; conn: RpcConnection; owner: string; imageHash: string }>();
+    private readonly workerLinks = new Map<string, WorkerLink & { account: WorkerAccount; conn: RpcConnection; owner: string; imageHash: string; hardware: WorkerHardware | null }>();
     private readonly clientConns = new Set<RpcConnection>();
     private readonly clientLinks = new Set<ClientLink & { conn: RpcConnection; holder: ClientAccount }>();
     private readonly registers = new Map<string, bigint>(); // `${contract}:${nonce}` -> lt
@@ -525,6 +535,7 @@ export class ProxyRunner {
         if (this.fatal || this.disabled) return conn.close();
         let pending: { owner: Address; account: WorkerAccount; model: string; coefficient: bigint; capacity: number } | null = null;
         let linkId: string | null = null;
+        let hardware: WorkerHardware | null = null;
         conn.handle(async (fn) => {
             if (fn._ === 'worker.connectToProxy') {
                 if (pending) throw new QueryError(400, 'worker.connectToProxy was already sent on this connection');
@@ -571,13 +582,24 @@ export class ProxyRunner {
                     ledger: a.ledger,
                     signedPayment: () => a.signedPayment(this.cfg.key.secretKey, this.owner),
                     average: new DecayingAverage(),
-                    account: a, conn, owner: pending.owner.toString(), imageHash: conn.peer.imageHash.toString('hex'),
+                    account: a, conn, owner: pending.owner.toString(), imageHash: conn.peer.imageHash.toString('hex'), hardware,
                 };
                 a.connections++;
                 this.workerLinks.set(linkId, link);
                 this.relay.addWorker(link);
                 this.log.info('worker connected', { worker: pending.owner.toString(), model: pending.model, coefficient: pending.coefficient, capacity: pending.capacity });
                 return { _: 'worker.proxyHandshakeCompleted' };
+            }
+            if (fn._ === 'cocoonx.announceWorkerHardware') {
+                const h = fn.hardware;
+                const text = (v: string, what: string) => {
+                    if (v.length > 200) throw new QueryError(400, `hardware.${what} is longer than 200 characters`);
+                    return v;
+                };
+                hardware = { gpu: text(h.gpu, 'gpu'), vramMb: h.vram_mb, gpuCount: h.gpu_count, cpu: text(h.cpu, 'cpu'), cpuCores: h.cpu_cores, ramMb: h.ram_mb };
+                const link = linkId ? this.workerLinks.get(linkId) : undefined;
+                if (link) link.hardware = hardware;
+                return { _: 'cocoonx.ok' };
             }
             if (fn._ === 'worker.updatePaymentStatus') {
                 return { _: 'worker.paymentStatus', signed_payment: a.signedPayment(this.cfg.key.secretKey, this.owner), db_tokens: a.ledger.tokensCommittedToDb, max_tokens: a.ledger.tokensMax };

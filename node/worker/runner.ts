@@ -233,6 +233,15 @@ export class WorkerRunner {
             }
         });
         await conn.query({ _: 'worker.proxyHandshakeComplete', is_disabled: !this.isServing() });
+        const h = this.cfg.hardware;
+        if (h) {
+            const int = (v: number | undefined) => Math.max(0, Math.min(2 ** 31 - 1, Math.round(v ?? 0)));
+            // An original proxy does not know this extension and answers with an error: nothing is lost.
+            conn.query({
+                _: 'cocoonx.announceWorkerHardware',
+                hardware: { _: 'cocoonx.workerHardware', gpu: h.gpu ?? '', vram_mb: int(h.vramMb), gpu_count: int(h.gpuCount), cpu: h.cpu ?? '', cpu_cores: int(h.cpuCores), ram_mb: int(h.ramMb) },
+            }).catch((e: Error) => this.log.debug('proxy did not take the hardware profile', { proxy: endpoint, error: e.message }));
+        }
         return link;
     }
 

@@ -725,6 +725,22 @@ export interface http_response {
     payload: Buffer;
 }
 
+/** `cocoonx.workerHardware gpu:string vram_mb:int gpu_count:int cpu:string cpu_cores:int ram_mb:int = cocoonx.WorkerHardware` (0xcd19cf52) */
+export interface cocoonx_workerHardware {
+    _: 'cocoonx.workerHardware';
+    gpu: string;
+    vram_mb: number;
+    gpu_count: number;
+    cpu: string;
+    cpu_cores: number;
+    ram_mb: number;
+}
+
+/** `cocoonx.ok = cocoonx.Ok` (0xabbfc673) */
+export interface cocoonx_ok {
+    _: 'cocoonx.ok';
+}
+
 /** `client.connectToProxy params:client.params min_config_version:int = client.ConnectedToProxy` (0xff5fa0f4) */
 export interface client_connectToProxy {
     _: 'client.connectToProxy';
@@ -863,6 +879,12 @@ export interface http_request {
     http_version: string;
     headers: http_header[];
     payload: Buffer;
+}
+
+/** `cocoonx.announceWorkerHardware hardware:cocoonx.workerHardware = cocoonx.Ok` (0xa576cde0) */
+export interface cocoonx_announceWorkerHardware {
+    _: 'cocoonx.announceWorkerHardware';
+    hardware: cocoonx_workerHardware;
 }
 
 export type tcp_Packet = tcp_ping | tcp_pong | tcp_packet | tcp_queryAnswer | tcp_queryError | tcp_query | tcp_connected | tcp_connect;
@@ -2124,6 +2146,48 @@ function rb_http_Response(r: TlReader): http_Response {
     }
 }
 
+export type cocoonx_WorkerHardware = cocoonx_workerHardware;
+function wb_cocoonx_WorkerHardware(w: TlWriter, o: cocoonx_WorkerHardware, what = 'cocoonx.WorkerHardware'): void {
+    needObject(o, what);
+    switch (o._) {
+        case 'cocoonx.workerHardware':
+            w.uint32(0xcd19cf52);
+            return w_cocoonx_workerHardware(w, o, what);
+        default:
+            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a cocoonx.WorkerHardware constructor`);
+    }
+}
+function rb_cocoonx_WorkerHardware(r: TlReader): cocoonx_WorkerHardware {
+    const id = r.uint32('cocoonx.WorkerHardware');
+    switch (id) {
+        case 0xcd19cf52:
+            return r_cocoonx_workerHardware(r);
+        default:
+            throw new ProtocolError('TL_DECODE', `cocoonx.WorkerHardware: unknown constructor 0x${hex32(id)}`);
+    }
+}
+
+export type cocoonx_Ok = cocoonx_ok;
+function wb_cocoonx_Ok(w: TlWriter, o: cocoonx_Ok, what = 'cocoonx.Ok'): void {
+    needObject(o, what);
+    switch (o._) {
+        case 'cocoonx.ok':
+            w.uint32(0xabbfc673);
+            return w_cocoonx_ok(w, o, what);
+        default:
+            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a cocoonx.Ok constructor`);
+    }
+}
+function rb_cocoonx_Ok(r: TlReader): cocoonx_Ok {
+    const id = r.uint32('cocoonx.Ok');
+    switch (id) {
+        case 0xabbfc673:
+            return r_cocoonx_ok(r);
+        default:
+            throw new ProtocolError('TL_DECODE', `cocoonx.Ok: unknown constructor 0x${hex32(id)}`);
+    }
+}
+
 function w_tcp_ping(w: TlWriter, o: tcp_ping, what = 'tcp.ping'): void {
     needObject(o, what);
     w.long(o.id, 'tcp.ping.id');
@@ -3177,6 +3241,28 @@ function r_http_response(r: TlReader): http_response {
     return { _: 'http.response', http_version: r.string('http.response.http_version'), status_code: r.int32('http.response.status_code'), reason: r.string('http.response.reason'), headers: r.vector(() => r_http_header(r), 8, 'http.response.headers'), payload: r.bytes('http.response.payload') };
 }
 
+function w_cocoonx_workerHardware(w: TlWriter, o: cocoonx_workerHardware, what = 'cocoonx.workerHardware'): void {
+    needObject(o, what);
+    w.string(o.gpu, 'cocoonx.workerHardware.gpu');
+    w.int32(o.vram_mb, 'cocoonx.workerHardware.vram_mb');
+    w.int32(o.gpu_count, 'cocoonx.workerHardware.gpu_count');
+    w.string(o.cpu, 'cocoonx.workerHardware.cpu');
+    w.int32(o.cpu_cores, 'cocoonx.workerHardware.cpu_cores');
+    w.int32(o.ram_mb, 'cocoonx.workerHardware.ram_mb');
+}
+
+function r_cocoonx_workerHardware(r: TlReader): cocoonx_workerHardware {
+    return { _: 'cocoonx.workerHardware', gpu: r.string('cocoonx.workerHardware.gpu'), vram_mb: r.int32('cocoonx.workerHardware.vram_mb'), gpu_count: r.int32('cocoonx.workerHardware.gpu_count'), cpu: r.string('cocoonx.workerHardware.cpu'), cpu_cores: r.int32('cocoonx.workerHardware.cpu_cores'), ram_mb: r.int32('cocoonx.workerHardware.ram_mb') };
+}
+
+function w_cocoonx_ok(_w: TlWriter, o: cocoonx_ok, what = 'cocoonx.ok'): void {
+    needObject(o, what);
+}
+
+function r_cocoonx_ok(_r: TlReader): cocoonx_ok {
+    return { _: 'cocoonx.ok' };
+}
+
 function w_client_connectToProxy(w: TlWriter, o: client_connectToProxy, what = 'client.connectToProxy'): void {
     needObject(o, what);
     w_client_params(w, o.params, 'client.connectToProxy.params');
@@ -3396,6 +3482,15 @@ function r_http_request(r: TlReader): http_request {
     return { _: 'http.request', method: r.string('http.request.method'), url: r.string('http.request.url'), http_version: r.string('http.request.http_version'), headers: r.vector(() => r_http_header(r), 8, 'http.request.headers'), payload: r.bytes('http.request.payload') };
 }
 
+function w_cocoonx_announceWorkerHardware(w: TlWriter, o: cocoonx_announceWorkerHardware, what = 'cocoonx.announceWorkerHardware'): void {
+    needObject(o, what);
+    w_cocoonx_workerHardware(w, o.hardware, 'cocoonx.announceWorkerHardware.hardware');
+}
+
+function r_cocoonx_announceWorkerHardware(r: TlReader): cocoonx_announceWorkerHardware {
+    return { _: 'cocoonx.announceWorkerHardware', hardware: r_cocoonx_workerHardware(r) };
+}
+
 export interface TlConstructorMap {
     'tcp.ping': tcp_ping;
     'tcp.pong': tcp_pong;
@@ -3476,6 +3571,8 @@ export interface TlConstructorMap {
     'keyManager.privateKeys': keyManager_privateKeys;
     'http.header': http_header;
     'http.response': http_response;
+    'cocoonx.workerHardware': cocoonx_workerHardware;
+    'cocoonx.ok': cocoonx_ok;
 }
 
 export interface TlFunctionMap {
@@ -3498,6 +3595,7 @@ export interface TlFunctionMap {
     'keyManager.getWorkerPrivateKeys': keyManager_getWorkerPrivateKeys;
     'keyManager.getProxyPrivateKeys': keyManager_getProxyPrivateKeys;
     'http.request': http_request;
+    'cocoonx.announceWorkerHardware': cocoonx_announceWorkerHardware;
 }
 
 export interface TlTypeMap {
@@ -3555,6 +3653,8 @@ export interface TlTypeMap {
     'keyManager.PrivateKeys': keyManager_PrivateKeys;
     'http.Header': http_Header;
     'http.Response': http_Response;
+    'cocoonx.WorkerHardware': cocoonx_WorkerHardware;
+    'cocoonx.Ok': cocoonx_Ok;
 }
 
 export interface TlFunctionResultMap {
@@ -3577,6 +3677,7 @@ export interface TlFunctionResultMap {
     'keyManager.getWorkerPrivateKeys': keyManager_PrivateKeys;
     'keyManager.getProxyPrivateKeys': keyManager_PrivateKeys;
     'http.request': http_Response;
+    'cocoonx.announceWorkerHardware': cocoonx_Ok;
 }
 
 export type TlConstructorName = keyof TlConstructorMap;
@@ -3669,6 +3770,8 @@ export const TL_IDS: { readonly [K in TlName]: number } = {
     'keyManager.privateKeys': 0x0ed66ce5,
     'http.header': 0x8e9be511,
     'http.response': 0x1cd0c42b,
+    'cocoonx.workerHardware': 0xcd19cf52,
+    'cocoonx.ok': 0xabbfc673,
     'client.connectToProxy': 0xff5fa0f4,
     'client.authorizeWithProxyShort': 0x6c276723,
     'client.authorizeWithProxyLong': 0xd3474303,
@@ -3688,6 +3791,7 @@ export const TL_IDS: { readonly [K in TlName]: number } = {
     'keyManager.getWorkerPrivateKeys': 0x2a26eff5,
     'keyManager.getProxyPrivateKeys': 0x47a9c2de,
     'http.request': 0x47492de5,
+    'cocoonx.announceWorkerHardware': 0xa576cde0,
 };
 
 export const TL_FUNCTION_NAMES: readonly TlFunctionName[] = [
@@ -3710,6 +3814,7 @@ export const TL_FUNCTION_NAMES: readonly TlFunctionName[] = [
     'keyManager.getWorkerPrivateKeys',
     'keyManager.getProxyPrivateKeys',
     'http.request',
+    'cocoonx.announceWorkerHardware',
 ];
 
 /** Field layout per combinator: [name, type code, flags field, bit] (see tl/json.ts). */
@@ -3793,6 +3898,8 @@ export const TL_FIELDS: { readonly [K in TlName]: readonly (readonly [string, st
     'keyManager.privateKeys': [['keys', 'vector:bare:keyManager.privateKey']],
     'http.header': [['name', 'string'], ['value', 'string']],
     'http.response': [['http_version', 'string'], ['status_code', 'int'], ['reason', 'string'], ['headers', 'vector:bare:http.header'], ['payload', 'bytes']],
+    'cocoonx.workerHardware': [['gpu', 'string'], ['vram_mb', 'int'], ['gpu_count', 'int'], ['cpu', 'string'], ['cpu_cores', 'int'], ['ram_mb', 'int']],
+    'cocoonx.ok': [],
     'client.connectToProxy': [['params', 'bare:client.params'], ['min_config_version', 'int']],
     'client.authorizeWithProxyShort': [['data', 'bytes']],
     'client.authorizeWithProxyLong': [],
@@ -3812,6 +3919,7 @@ export const TL_FIELDS: { readonly [K in TlName]: readonly (readonly [string, st
     'keyManager.getWorkerPrivateKeys': [['min_config_version', 'int']],
     'keyManager.getProxyPrivateKeys': [['min_config_version', 'int']],
     'http.request': [['method', 'string'], ['url', 'string'], ['http_version', 'string'], ['headers', 'vector:bare:http.header'], ['payload', 'bytes']],
+    'cocoonx.announceWorkerHardware': [['hardware', 'bare:cocoonx.workerHardware']],
 };
 
 /** Boxed type of each constructor and result type of each function. */
@@ -3895,6 +4003,8 @@ export const TL_RESULT_TYPE: { readonly [K in TlName]: TlTypeName } = {
     'keyManager.privateKeys': 'keyManager.PrivateKeys',
     'http.header': 'http.Header',
     'http.response': 'http.Response',
+    'cocoonx.workerHardware': 'cocoonx.WorkerHardware',
+    'cocoonx.ok': 'cocoonx.Ok',
     'client.connectToProxy': 'client.ConnectedToProxy',
     'client.authorizeWithProxyShort': 'client.AuthorizationWithProxy',
     'client.authorizeWithProxyLong': 'client.AuthorizationWithProxy',
@@ -3914,6 +4024,7 @@ export const TL_RESULT_TYPE: { readonly [K in TlName]: TlTypeName } = {
     'keyManager.getWorkerPrivateKeys': 'keyManager.PrivateKeys',
     'keyManager.getProxyPrivateKeys': 'keyManager.PrivateKeys',
     'http.request': 'http.Response',
+    'cocoonx.announceWorkerHardware': 'cocoonx.Ok',
 };
 
 export const TL_TYPES: { readonly [K in TlTypeName]: readonly TlConstructorName[] } = {
@@ -3971,6 +4082,8 @@ export const TL_TYPES: { readonly [K in TlTypeName]: readonly TlConstructorName[
     'keyManager.PrivateKeys': ['keyManager.privateKeys'],
     'http.Header': ['http.header'],
     'http.Response': ['http.response'],
+    'cocoonx.WorkerHardware': ['cocoonx.workerHardware'],
+    'cocoonx.Ok': ['cocoonx.ok'],
 };
 
 export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K]) => void } = {
@@ -4053,6 +4166,8 @@ export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K])
     'keyManager.privateKeys': (w, o) => w_keyManager_privateKeys(w, o),
     'http.header': (w, o) => w_http_header(w, o),
     'http.response': (w, o) => w_http_response(w, o),
+    'cocoonx.workerHardware': (w, o) => w_cocoonx_workerHardware(w, o),
+    'cocoonx.ok': (w, o) => w_cocoonx_ok(w, o),
     'client.connectToProxy': (w, o) => w_client_connectToProxy(w, o),
     'client.authorizeWithProxyShort': (w, o) => w_client_authorizeWithProxyShort(w, o),
     'client.authorizeWithProxyLong': (w, o) => w_client_authorizeWithProxyLong(w, o),
@@ -4072,6 +4187,7 @@ export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K])
     'keyManager.getWorkerPrivateKeys': (w, o) => w_keyManager_getWorkerPrivateKeys(w, o),
     'keyManager.getProxyPrivateKeys': (w, o) => w_keyManager_getProxyPrivateKeys(w, o),
     'http.request': (w, o) => w_http_request(w, o),
+    'cocoonx.announceWorkerHardware': (w, o) => w_cocoonx_announceWorkerHardware(w, o),
 };
 
 export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] } = {
@@ -4154,6 +4270,8 @@ export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] 
     'keyManager.privateKeys': r_keyManager_privateKeys,
     'http.header': r_http_header,
     'http.response': r_http_response,
+    'cocoonx.workerHardware': r_cocoonx_workerHardware,
+    'cocoonx.ok': r_cocoonx_ok,
     'client.connectToProxy': r_client_connectToProxy,
     'client.authorizeWithProxyShort': r_client_authorizeWithProxyShort,
     'client.authorizeWithProxyLong': r_client_authorizeWithProxyLong,
@@ -4173,6 +4291,7 @@ export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] 
     'keyManager.getWorkerPrivateKeys': r_keyManager_getWorkerPrivateKeys,
     'keyManager.getProxyPrivateKeys': r_keyManager_getProxyPrivateKeys,
     'http.request': r_http_request,
+    'cocoonx.announceWorkerHardware': r_cocoonx_announceWorkerHardware,
 };
 
 export const TL_BOXED_WRITERS: { readonly [K in TlTypeName]: (w: TlWriter, o: TlTypeMap[K]) => void } = {
@@ -4230,6 +4349,8 @@ export const TL_BOXED_WRITERS: { readonly [K in TlTypeName]: (w: TlWriter, o: Tl
     'keyManager.PrivateKeys': (w, o) => wb_keyManager_PrivateKeys(w, o),
     'http.Header': (w, o) => wb_http_Header(w, o),
     'http.Response': (w, o) => wb_http_Response(w, o),
+    'cocoonx.WorkerHardware': (w, o) => wb_cocoonx_WorkerHardware(w, o),
+    'cocoonx.Ok': (w, o) => wb_cocoonx_Ok(w, o),
 };
 
 export const TL_BOXED_READERS: { readonly [K in TlTypeName]: (r: TlReader) => TlTypeMap[K] } = {
@@ -4287,4 +4408,6 @@ export const TL_BOXED_READERS: { readonly [K in TlTypeName]: (r: TlReader) => Tl
     'keyManager.PrivateKeys': rb_keyManager_PrivateKeys,
     'http.Header': rb_http_Header,
     'http.Response': rb_http_Response,
+    'cocoonx.WorkerHardware': rb_cocoonx_WorkerHardware,
+    'cocoonx.Ok': rb_cocoonx_Ok,
 };
