@@ -2,6 +2,7 @@
  * Named counters for a runner's stats (queries, successes, failures, tokens, ...): totals since start plus
  * counts over rolling windows (last minute, hour, ...), rendered the same way in /jsonstats and /metrics.
  */
+import type { TableSection } from './stats-server';
 import { DEFAULT_WINDOWS, RollingCounter, windowLabel, type MetricValue, type MetricsRegistry, type RollingSnapshot } from './metrics';
 
 export class RateCounterSet<K extends string = string> {
@@ -68,5 +69,18 @@ export class RateCounterSet<K extends string = string> {
             const metric = registry.counter(`${prefix}_${name}_total`, help(name));
             registry.onCollect(() => metric.set(undefined, this.exact(name)));
         }
+    }
+
+    /** A stats table: one row per counter with its total and its window counts. */
+    table(id = 'stats', title = 'counters'): TableSection {
+        const labels = this.windowLabels();
+        return {
+            kind: 'table', id, title,
+            columns: ['name', 'total', ...labels.map((l) => `last_${l}`)],
+            rows: [...this.counters].map(([name, c]) => {
+                const snap = c.snapshot();
+                return { name, total: snap.total, ...Object.fromEntries(labels.map((l) => [`last_${l}`, snap.windows[l]])) };
+            }),
+        };
     }
 }

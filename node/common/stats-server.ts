@@ -272,6 +272,13 @@ export interface StatsHandlerOptions {
     onError?(what: string, e: Error): void;
 }
 
+/** What proxyStats/workerStats/clientStats build: spread into statsHandler({ ...stats, secret }). */
+export interface RunnerStats {
+    source: StatsSource;
+    metrics: MetricsRegistry;
+    actions: Record<string, AdminAction>;
+}
+
 export type StatsHttpHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 const MAX_BODY = 64 * 1024;
