@@ -46,7 +46,7 @@ export interface TestNetwork {
     startProxy(): Promise<ProxyRunner>;
     /** Starts the proxy as a separate process (same wallet, key and data dir as the in-process one). */
     spawnProxy(ports?: { workerPort: number; clientPort: number }): Promise<{ workerPort: number; clientPort: number }>;
-    startWorker(opts?: { backendUrl?: string; seed?: number }): Promise<WorkerRunner>;
+    startWorker(opts?: { backendUrl?: string; seed?: number; maxActiveRequests?: number }): Promise<WorkerRunner>;
     startClient(opts?: { deposit?: bigint; secret?: string }): Promise<ClientRunner>;
     close(): Promise<void>;
 }
@@ -61,6 +61,8 @@ export interface TestNetworkOptions {
     extraWallets?: number;
     logger?: Logger;
     proxy?: Partial<ProxyRunnerConfig>;
+    /** RA-TLS between the runners (default true); false runs them over plaintext TCP without image-hash checks. */
+    tls?: boolean;
 }
 
 export async function tlsFor(role: 'proxy-workers' | 'proxy-clients' | 'worker' | 'client'): Promise<RaTlsContext> {
@@ -80,14 +82,16 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
     const root = Address.parse(net0.root);
     const proxyKey = keyPairFromSeed(Buffer.alloc(32, 7));
     const contexts: RaTlsContext[] = [];
+    const useTls = opts.tls !== false;
     const ctx = async (role: Parameters<typeof tlsFor>[0]) => {
+        if (!useTls) return undefined;
         const c = await tlsFor(role);
         contexts.push(c);
         return c;
     };
     const proxyConfig: ProxyRunnerConfig = {
         chain, wallet: proxyW, root, key: proxyKey, dataDir: join(dir, 'proxy'),
-        workerTls: await ctx('proxy-workers'), clientTls: await ctx('proxy-clients'), powDifficulty: 4, checkWorkerHashes: true,
+        workerTls: await ctx('proxy-workers'), clientTls: await ctx('proxy-clients'), powDifficulty: 4, checkWorkerHashes: useTls,
         intervals: { dbCommitMs: 100, chainCommitMs: 300, pollMs: 100, monitorMs: 300, settleMs: 3_600_000, rootMs: 3_600_000 },
         logger: log.child('proxy'),
         ...opts.proxy,
@@ -110,14 +114,14 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
             if (!o.backendUrl && !net.model) net.model = await startEmbeddedServer({ port: 0 });
             net.worker = await WorkerRunner.start({
                 chain, wallet: workerW, root, model: MODEL, backendUrl: o.backendUrl ?? net.model!.url, key: keyPairFromSeed(Buffer.alloc(32, o.seed ?? 9)),
-                tls: await ctx('worker'), checkProxyHashes: true, coefficient: 1000, maxActiveRequests: 8,
+                tls: await ctx('worker'), checkProxyHashes: useTls, coefficient: 1000, maxActiveRequests: o.maxActiveRequests ?? 8,
                 intervals: { reconnectMs: 200, statusMs: 500, payoutMs: 3_600_000 }, logger: log.child('worker'),
             });
             return net.worker;
         },
         async startClient(o = {}) {
             net.client = await ClientRunner.start({
-                chain, wallet: clientW, root, secret: o.secret ?? 'e2e-secret', deposit: o.deposit ?? toNano('5'), tls: await ctx('client'), checkProxyHashes: true,
+                chain, wallet: clientW, root, secret: o.secret ?? 'e2e-secret', deposit: o.deposit ?? toNano('5'), tls: await ctx('client'), checkProxyHashes: useTls,
                 intervals: { reconnectMs: 200, statusMs: 500, settleMs: 3_600_000 }, logger: log.child('client'),
             });
             await net.client.waitReady(60_000);

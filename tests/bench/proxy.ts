@@ -1,0 +1,307 @@
+/**
+ * Proxy benchmark (COCOON's benchmark/ method): `npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--plaintext] [--no-tls]`
+ * A fake OpenAI-compatible backend streams 50 SSE chunks (128-byte deltas) plus a usage chunk and [DONE]
+ * for every POST /v1/chat/completions with stream:true, as COCOON's benchmark/server.go does (without its
+ * delays). A load generator keeps 1 and then 30 requests in flight for a fixed time:
+ *   (a) directly against the backend over HTTP (the baseline, measured in the same run);
+ *   (b) through the whole network: client OpenAI HTTP API -> proxy -> worker -> the same backend, over
+ *       RA-TLS as the product runs it (startTestNetwork: local chain, root, proxy, worker, client);
+ *       with --plaintext also over plain TCP.
+ * The backend and the load generator run in their own threads (they are separate processes in
+ * production and in COCOON's benchmark); the client, proxy and worker share the main thread.
+ * Prints requests/s and p50/p90/p99 of the full response time and of the time to first body byte,
+ * the added latency at p50 and the throughput ratio at concurrency 30, against the targets
+ * (added p50 at concurrency 1 <= 1 ms; throughput through the network >= 0.7x direct at concurrency 30).
+ * Ends with one `RESULT {json}` line. Not a pass/fail test: the targets are reported either way.
+ */
+import { Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+
+function arg(name: string, def: number): number {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+const MODEL_BASE = 'cocoon/tiny-stories-1m';
+const TARGET_ADDED_P50_MS = 1;
+const TARGET_RATIO_C30 = 0.7;
+
+// ------------------------------------------------------------------------------------------------ threads
+
+/** Starts this file in a worker thread in the given role (ts-node registered there too). */
+function spawnThread(role: 'backend' | 'load', data: Record<string, unknown> = {}): Worker {
+    const code = `require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(__filename)});`;
+    return new Worker(code, { eval: true, workerData: { role, ...data } });
+}
+
+/** The fake backend (thread): COCOON's server.go as an SSE stream. */
+async function backendThread(chunks: number, bytes: number): Promise<void> {
+    const { fakeServer, sse } = await import('../node/inference/fake-server');
+    const head = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1795331928, model: MODEL_BASE };
+    const events: string[] = [];
+    for (let i = 0; i < chunks; i++) {
+        events.push(JSON.stringify({ ...head, choices: [{ index: 0, delta: { content: String(i).padStart(bytes, '0') }, finish_reason: i === chunks - 1 ? 'stop' : null }] }));
+    }
+    events.push(JSON.stringify({
+        ...head, choices: [],
+        usage: { prompt_tokens: 34, completion_tokens: 100, total_tokens: 134, prompt_tokens_details: { cached_tokens: 11 }, completion_tokens_details: { reasoning_tokens: 10 } },
+    }));
+    events.push('[DONE]');
+    const server = await fakeServer((req, res) => {
+        server.requests.length = 0; // the recorder is for tests; do not grow for the whole run
+        if (req.method === 'GET' && req.url?.endsWith('/models')) {
+            res.writeHead(200, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ object: 'list', data: [{ id: MODEL_BASE, object: 'model', created: 0, owned_by: 'bench' }] }));
+            return;
+        }
+        sse(res, events);
+    });
+    parentPort!.postMessage({ url: server.url });
+}
+
+interface LoadJob {
+    url: string;
+    concurrency: number;
+    seconds: number;
+    warmup: number;
+    body: string;
+}
+
+interface LoadResult {
+    count: number;
+    errors: number;
+    firstError: string | null;
+    seconds: number;
+    bytesPerResponse: number;
+    total: number[];
+    ttfb: number[];
+}
+
+/** The load generator (thread): `concurrency` loops on a keep-alive agent, timing each response. */
+function loadThread(): void {
+    parentPort!.on('message', (job: LoadJob) => {
+        void runLoad(job).then((r) => parentPort!.postMessage(r));
+    });
+}
+
+async function runLoad(job: LoadJob): Promise<LoadResult> {
+    const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
+    const u = new URL(job.url + '/chat/completions');
+    const payload = Buffer.from(job.body);
+    const res: LoadResult = { count: 0, errors: 0, firstError: null, seconds: 0, bytesPerResponse: 0, total: [], ttfb: [] };
+    let bytes = 0;
+    const once = () =>
+        new Promise<{ total: number; ttfb: number; bytes: number; status: number }>((resolve, reject) => {
+            const t0 = performance.now();
+            let first = -1;
+            let n = 0;
+            const req = request(
+                { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
+                (r) => {
+                    r.on('data', (c: Buffer) => {
+                        if (first < 0) first = performance.now();
+                        n += c.length;
+                    });
+                    r.on('end', () => resolve({ total: performance.now() - t0, ttfb: first - t0, bytes: n, status: r.statusCode ?? 0 }));
+                    r.on('error', reject);
+                },
+            );
+            req.on('error', reject);
+            req.end(payload);
+        });
+    const loop = async (until: number, record: boolean) => {
+        while (performance.now() < until) {
+            try {
+                const r = await once();
+                if (!record) continue;
+                if (r.status !== 200) {
+                    res.errors++;
+                    res.firstError ??= `HTTP ${r.status}`;
+                    continue;
+                }
+                res.count++;
+                bytes += r.bytes;
+                res.total.push(r.total);
+                res.ttfb.push(r.ttfb);
+            } catch (e) {
+                if (!record) continue;
+                res.errors++;
+                res.firstError ??= (e as Error).message;
+            }
+        }
+    };
+    const loops = (seconds: number, record: boolean) => {
+        const until = performance.now() + seconds * 1000;
+        return Promise.all(Array.from({ length: job.concurrency }, () => loop(until, record)));
+    };
+    await loops(job.warmup, false);
+    const t0 = performance.now();
+    await loops(job.seconds, true);
+    res.seconds = (performance.now() - t0) / 1000;
+    res.bytesPerResponse = res.count ? Math.round(bytes / res.count) : 0;
+    agent.destroy();
+    return res;
+}
+
+// ------------------------------------------------------------------------------------------------ main
+
+interface Figures {
+    rps: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    ttfb_p50: number;
+    ttfb_p90: number;
+    ttfb_p99: number;
+    errors: number;
+    bytes: number;
+}
+
+function pct(sorted: number[], q: number): number {
+    if (!sorted.length) return NaN;
+    return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function figures(r: LoadResult): Figures {
+    const t = Float64Array.from(r.total).sort();
+    const f = Float64Array.from(r.ttfb).sort();
+    const a = Array.from(t);
+    const b = Array.from(f);
+    const round = (x: number) => Number(x.toFixed(3));
+    return {
+        rps: Number((r.count / r.seconds).toFixed(1)),
+        p50: round(pct(a, 0.5)), p90: round(pct(a, 0.9)), p99: round(pct(a, 0.99)),
+        ttfb_p50: round(pct(b, 0.5)), ttfb_p90: round(pct(b, 0.9)), ttfb_p99: round(pct(b, 0.99)),
+        errors: r.errors, bytes: r.bytesPerResponse,
+    };
+}
+
+function merge(rs: LoadResult[]): LoadResult {
+    return {
+        count: rs.reduce((s, r) => s + r.count, 0),
+        errors: rs.reduce((s, r) => s + r.errors, 0),
+        firstError: rs.find((r) => r.firstError)?.firstError ?? null,
+        seconds: rs.reduce((s, r) => s + r.seconds, 0),
+        bytesPerResponse: rs[0]?.bytesPerResponse ?? 0,
+        total: rs.flatMap((r) => r.total),
+        ttfb: rs.flatMap((r) => r.ttfb),
+    };
+}
+
+async function main(): Promise<void> {
+    if (process.argv.includes('--help') || process.argv.includes('-h')) {
+        console.log('Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--plaintext] [--no-tls]');
+        process.exit(0);
+    }
+    const SECONDS = arg('seconds', 4);
+    const ROUNDS = arg('rounds', 2);
+    const WARMUP = arg('warmup', 1);
+    const CHUNKS = arg('chunks', 50);
+    const BYTES = arg('bytes', 128);
+    const modes: ('tls' | 'plaintext')[] = [];
+    if (!process.argv.includes('--no-tls')) modes.push('tls');
+    if (process.argv.includes('--plaintext') || process.argv.includes('--no-tls')) modes.push('plaintext');
+
+    const { toNano } = await import('@ton/core');
+    const { startTestNetwork } = await import('../e2e/helpers/network');
+
+    const backendThreadW = spawnThread('backend', { chunks: CHUNKS, bytes: BYTES });
+    const backendUrl = await new Promise<string>((resolve, reject) => {
+        backendThreadW.once('message', (m: { url: string }) => resolve(m.url));
+        backendThreadW.once('error', reject);
+    });
+    const loader = spawnThread('load');
+    loader.on('error', (e) => {
+        console.error('load generator failed:', e);
+        process.exit(1);
+    });
+    const load = (job: LoadJob) =>
+        new Promise<LoadResult>((resolve) => {
+            loader.once('message', resolve);
+            loader.postMessage(job);
+        });
+    const body = JSON.stringify({ model: MODEL_BASE, messages: [{ role: 'user', content: 'Tell me a story about a cat named Tom.' }], stream: true, max_tokens: 200 });
+
+    console.log(`proxy bench: fake backend ${CHUNKS} SSE chunks x ${BYTES} B + usage chunk, ${ROUNDS} rounds x ${SECONDS} s per point (+${WARMUP} s warm-up), concurrency 1 and 30, ${require('os').cpus().length} cores`);
+    const runs: Record<string, LoadResult[]> = {};
+    const add = (k: string, r: LoadResult) => (runs[k] ??= []).push(r);
+    for (const mode of modes) {
+        const t0 = performance.now();
+        const net = await startTestNetwork({ full: false, tls: mode === 'tls' });
+        await net.startWorker({ backendUrl, maxActiveRequests: 64 });
+        await net.startClient({ deposit: toNano('100') });
+        console.log(`network (${mode}) up in ${((performance.now() - t0) / 1000).toFixed(1)} s: client API ${net.apiUrl}`);
+        try {
+            for (let round = 0; round < ROUNDS; round++) {
+                for (const c of [1, 30]) {
+                    // Direct and through alternate, so slow drifts from other jobs hit both alike.
+                    if (mode === modes[0]) add(`direct:${c}`, await load({ url: backendUrl, concurrency: c, seconds: SECONDS, warmup: WARMUP, body }));
+                    add(`${mode}:${c}`, await load({ url: net.apiUrl!, concurrency: c, seconds: SECONDS, warmup: WARMUP, body }));
+                }
+            }
+        } finally {
+            await net.close();
+        }
+    }
+    await loader.terminate();
+    await backendThreadW.terminate();
+
+    const fig: Record<string, Figures> = {};
+    for (const [k, rs] of Object.entries(runs)) {
+        const m = merge(rs);
+        fig[k] = figures(m);
+        if (m.firstError) console.log(`${k}: ${m.errors} errors, first: ${m.firstError}`);
+    }
+    const ms = (x: number) => x.toFixed(2).padStart(7);
+    console.log(`\n${'path'.padEnd(22)} ${'req/s'.padStart(8)} | total p50     p90     p99 ms | first byte p50 p90  p99 ms | bytes/resp errors`);
+    for (const [k, f] of Object.entries(fig)) {
+        const [path, c] = k.split(':');
+        const name = `${path === 'direct' ? 'direct backend' : `network (${path})`} c=${c}`;
+        console.log(`${name.padEnd(22)} ${f.rps.toFixed(1).padStart(8)} | ${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} | ${ms(f.ttfb_p50)} ${ms(f.ttfb_p90)} ${ms(f.ttfb_p99)} | ${String(f.bytes).padStart(9)} ${f.errors}`);
+    }
+    const result: Record<string, unknown> = {
+        chunks: CHUNKS, chunk_bytes: BYTES, seconds_per_point: SECONDS * ROUNDS, cores: require('os').cpus().length,
+        direct_c1: fig['direct:1'], direct_c30: fig['direct:30'],
+    };
+    console.log('');
+    for (const mode of modes) {
+        const f1 = fig[`${mode}:1`];
+        const f30 = fig[`${mode}:30`];
+        const added = f1.p50 - fig['direct:1'].p50;
+        const addedTtfb = f1.ttfb_p50 - fig['direct:1'].ttfb_p50;
+        const added30 = f30.p50 - fig['direct:30'].p50;
+        const ratio = f30.rps / fig['direct:30'].rps;
+        const ratio1 = f1.rps / fig['direct:1'].rps;
+        const okLatency = added <= TARGET_ADDED_P50_MS;
+        const okRatio = ratio >= TARGET_RATIO_C30;
+        console.log(`${mode}: added p50 latency c=1 ${added.toFixed(3)} ms (first byte ${addedTtfb.toFixed(3)} ms), c=30 ${added30.toFixed(3)} ms; throughput ratio c=30 ${ratio.toFixed(3)}x (c=1 ${ratio1.toFixed(3)}x)`);
+        console.log(`  target added p50 at c=1 <= ${TARGET_ADDED_P50_MS} ms: ${okLatency ? 'MET' : 'NOT MET'}; target throughput at c=30 >= ${TARGET_RATIO_C30}x direct: ${okRatio ? 'MET' : 'NOT MET'}`);
+        Object.assign(result, {
+            [`${mode}_c1`]: f1, [`${mode}_c30`]: f30,
+            [`${mode}_added_p50_ms_c1`]: Number(added.toFixed(3)),
+            [`${mode}_added_ttfb_p50_ms_c1`]: Number(addedTtfb.toFixed(3)),
+            [`${mode}_added_p50_ms_c30`]: Number(added30.toFixed(3)),
+            [`${mode}_throughput_ratio_c30`]: Number(ratio.toFixed(3)),
+            [`${mode}_throughput_ratio_c1`]: Number(ratio1.toFixed(3)),
+            [`${mode}_target_added_p50_met`]: okLatency,
+            [`${mode}_target_throughput_met`]: okRatio,
+        });
+    }
+    Object.assign(result, { target_added_p50_ms: TARGET_ADDED_P50_MS, target_throughput_ratio: TARGET_RATIO_C30 });
+    console.log(`RESULT ${JSON.stringify(result)}`);
+}
+
+if (isMainThread) {
+    main().then(
+        () => process.exit(0),
+        (e) => {
+            console.error(e);
+            process.exit(1);
+        },
+    );
+} else if (workerData?.role === 'backend') {
+    void backendThread(workerData.chunks as number, workerData.bytes as number);
+} else if (workerData?.role === 'load') {
+    loadThread();
+}
