@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { openDatabase, type Database } from './db/client';
 import { IndexerError } from './errors';
-import { installNativeSha256 } from './fastHash';
+import { installNativeSha256 } from '../node/chain/fast-hash';
 import { createLogger, type Logger } from './log';
 import { startApiServer, type ApiServer } from './api/server';
 import type { OpcodeInfo } from './api/types';

@@ -1,6 +1,6 @@
 /**
  * The chain-facing parts the service uses by default: node/chain's ChainClient for the configured URL
- * (or the indexer's lean v4 reader with --reader lean-v4), states parsed with the contracts' parsers,
+ * (or node/chain's lean v4 reader with --reader lean-v4), states parsed with the contracts' parsers,
  * and transactions decoded by CatalogueDecoder with the protocol description given here.
  */
 import type { IndexerConfig } from '../config';
@@ -9,9 +9,9 @@ import type { IngestPorts } from '../service';
 import type { OpcodeInfo } from '../api/types';
 import { CatalogueDecoder, type MessageCatalogue } from './decoder';
 import { V4StateReader, type KindParsers } from './states';
-import { V4Chain } from './v4';
 import { ChainClientSource, ChainClientStateReader } from './chainClient';
 import { createChainClient } from '../../node/chain';
+import { LeanV4Client } from '../../node/chain/lean-v4';
 import { IndexerError } from '../errors';
 
 /** What the indexer needs to know about the contracts: message layouts, data layouts, root operations. */
@@ -45,7 +45,7 @@ export function defaultPorts(given?: ProtocolDescription) {
         let chain: IngestPorts['chain'];
         let states: IngestPorts['states'];
         if (config.reader === 'lean-v4') {
-            const v4 = new V4Chain(config.chainUrl);
+            const v4 = new LeanV4Client(config.chainUrl);
             chain = v4;
             states = new V4StateReader(v4, protocol.parsers);
         } else if (config.reader === 'chain') {

@@ -7,8 +7,8 @@ import type { Cell } from '@ton/core';
 import type { AccountKind } from '../api/types';
 import type { Classification, ClassifyContext, StateReader } from './ports';
 import type { AccountState, KindState, KnownAccount } from './types';
-import { toCell } from './lean';
-import type { V4Chain } from './v4';
+import { toCell } from '../../node/chain/lean-boc';
+import type { LeanV4Client } from '../../node/chain/lean-v4';
 
 type Parsed<K extends KindState['kind']> = Omit<Extract<KindState, { kind: K }>, 'kind'>;
 
@@ -111,7 +111,7 @@ export class V4StateReader implements StateReader {
     private kinds: KindParsing;
 
     constructor(
-        private chain: V4Chain,
+        private chain: LeanV4Client,
         parsers: KindParsers,
         opts: { historical?: boolean } = {},
     ) {

@@ -1,38 +1,8 @@
 /** Message-independent facts of a transaction: outcome, exit codes, value, fees, peers, deploy. */
 import type { Cell, Message, Transaction } from '@ton/core';
+import type { MessageLike, TxLike } from '../../node/chain/lean-boc';
 
-/** The parts of a message the indexer reads (addresses as raw strings). */
-export interface MessageLike {
-    info:
-        | { type: 'internal'; src: string | null; dest: string | null; value: bigint; bounce: boolean; bounced: boolean; ihrDisabled?: boolean; createdLt: bigint }
-        | { type: 'external-in'; dest: string | null }
-        | { type: 'external-out'; src: string | null };
-    readonly body: Cell;
-    /** First 32 bits of the body when the reader knows them without building the cell. */
-    op?: number | null;
-}
-
-/**
- * The parts of a transaction the indexer reads. Both a full @ton/core Transaction (fromCoreTransaction)
- * and the lean BOC reader (lean.ts) produce it.
- */
-export interface TxLike {
-    lt: bigint;
-    now: number;
-    prevTransactionLt: bigint;
-    prevTransactionHash: bigint;
-    oldStatus: string;
-    endStatus: string;
-    inMessage: MessageLike | null;
-    outMessages: { values(): Iterable<MessageLike> };
-    totalFees: { coins: bigint };
-    description: {
-        type: string;
-        aborted: boolean;
-        computePhase: { type: 'vm'; success: boolean; exitCode: number } | { type: 'skipped' };
-        actionPhase?: { success: boolean; resultCode: number };
-    };
-}
+export type { MessageLike, TxLike };
 
 function fromCoreMessage(m: Message): MessageLike {
     const i = m.info;

@@ -1,5 +1,5 @@
 /** Shapes passed between the ingest stages (fetch -> decode -> store). */
-import type { TxLike } from './txfacts';
+import type { LeanChainTx } from '../../node/chain/lean-v4';
 import type { AccountKind, EventType, RootConfig } from '../api/types';
 
 /** A contract the indexer follows, with what the decoder needs to price its events. */
@@ -15,17 +15,11 @@ export interface KnownAccount {
     workerFeePerToken: bigint | null;
 }
 
-/** A transaction as fetched: the parsed @ton/core transaction plus where it sits on chain. */
-export interface ChainTx {
-    account: string;
-    lt: bigint;
-    /** lowercase hex */
-    hash: string;
-    utime: number;
-    /** Masterchain block seqno the transaction was committed in (null when the source does not say). */
-    seqno: number | null;
-    tx: TxLike;
-}
+/**
+ * A transaction as fetched: its lean-parsed body plus where it sits on chain (account, lt, hex hash, utime,
+ * block seqno or null), and optionally the BOC it came from. node/chain's lean v4 reader yields these.
+ */
+export type ChainTx = LeanChainTx;
 
 /** Where a transaction sits, without its body (what is kept once it is decoded). */
 export type TxMeta = Omit<ChainTx, 'tx'>;

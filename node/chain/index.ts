@@ -47,3 +47,6 @@ export function createChainClient(opts: ChainClientOptions): ChainClient {
         ? new V2ChainClient(url, { apiKey: opts.apiKey, timeoutMs: opts.timeoutMs, retry: opts.retry })
         : new V4ChainClient(url.replace(/\/+$/, ''), { timeoutMs: opts.timeoutMs, retry: opts.retry });
 }
+export { LeanBocError, LeanSlice, parseBoc, readTransaction, toCell, type LeanCell, type MessageLike, type TxLike } from './lean-boc';
+export { LeanV4Client, type LeanChainTx, type LeanTxId, type LeanV4Account, type LeanV4Options } from './lean-v4';
+export { installNativeSha256 } from './fast-hash';

@@ -16,7 +16,7 @@ import { createLogger, silentLogger, type Logger } from '../../indexer/log';
 import type { Decoder, StateReader } from '../../indexer/ingest/ports';
 import { benchComponents, checkBenchSignature } from '../indexer/helpers/benchComponents';
 import { DEFAULT_SHAPE, SyntheticChain } from '../indexer/helpers/synthetic';
-import { installNativeSha256 } from '../../indexer/fastHash';
+import { installNativeSha256 } from '../../node/chain/fast-hash';
 
 const TARGET_TPS = 5000;
 const TARGET_BACKFILL_S = 30;

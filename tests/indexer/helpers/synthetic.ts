@@ -5,7 +5,7 @@
  * Only BOC bytes are kept in memory; every page request parses them again, as a client would.
  */
 import { Address, type Cell } from '@ton/core';
-import { parseBoc, readTransaction } from '../../../indexer/ingest/lean';
+import { parseBoc, readTransaction } from '../../../node/chain/lean-boc';
 import type { AccountKind } from '../../../indexer/api/types';
 import type { Head, IngestChain, TxId } from '../../../indexer/ingest/ports';
 import type { ChainTx } from '../../../indexer/ingest/types';

@@ -1,5 +1,5 @@
 import { Address, beginCell, Cell, loadTransaction } from '@ton/core';
-import { parseBoc, readTransaction } from '../../../indexer/ingest/lean';
+import { parseBoc, readTransaction } from '../../../node/chain/lean-boc';
 import { fromCoreTransaction, txFacts } from '../../../indexer/ingest/txfacts';
 import { buildTransaction, type TxSpec } from '../helpers/txbuild';
 
@@ -45,7 +45,7 @@ describe('lean transaction reader', () => {
 describe('native SHA-256 for @ton/core', () => {
     it('keeps cell hashes identical', () => {
         const before = big.hash().toString('hex');
-        const { installNativeSha256 } = require('../../../indexer/fastHash') as typeof import('../../../indexer/fastHash');
+        const { installNativeSha256 } = require('../../../node/chain/fast-hash') as typeof import('../../../node/chain/fast-hash');
         expect(installNativeSha256()).toBe(true);
         const rebuilt = beginCell().storeUint(0xbb63ff93, 32).storeBuffer(Buffer.alloc(120, 3)).storeRef(beginCell().storeUint(1, 8).storeRef(beginCell().storeUint(2, 8)).endCell()).endCell();
         expect(rebuilt.hash().toString('hex')).toBe(before);

@@ -1,7 +1,7 @@
 /** The v4 reader against the embedded local chain's HTTP API. */
 import { Address, toNano } from '@ton/core';
 import { startLocalChain, type RunningLocalChain } from '../../../node/localchain/server';
-import { V4Chain } from '../../../indexer/ingest/v4';
+import { LeanV4Client } from '../../../node/chain/lean-v4';
 import { txFacts } from '../../../indexer/ingest/txfacts';
 
 let running: RunningLocalChain;
@@ -15,9 +15,9 @@ afterAll(async () => {
     await running?.close();
 });
 
-describe('V4Chain', () => {
+describe('LeanV4Client (node/chain)', () => {
     it('pages every transaction back to the first, with hashes and block seqnos', async () => {
-        const v4 = new V4Chain(running.v4Url);
+        const v4 = new LeanV4Client(running.v4Url);
         const head = await v4.head();
         expect(head.seqno).toBe(running.chain.lastBlock.seqno);
         const last = await v4.lastTx(target.toRawString(), head.seqno);
@@ -38,7 +38,7 @@ describe('V4Chain', () => {
     });
 
     it('lists the accounts of a block and reads account state', async () => {
-        const v4 = new V4Chain(running.v4Url);
+        const v4 = new LeanV4Client(running.v4Url);
         const head = await v4.head();
         expect(await v4.blockAccounts(head.seqno)).toContain(target.toRawString());
         const acc = await v4.account(target.toRawString(), head.seqno);
@@ -47,7 +47,7 @@ describe('V4Chain', () => {
     });
 
     it('fails with an actionable error when the endpoint is down', async () => {
-        const v4 = new V4Chain('http://127.0.0.1:1', { retries: 0, timeoutMs: 500 });
+        const v4 = new LeanV4Client('http://127.0.0.1:1', { retries: 0, timeoutMs: 500 });
         await expect(v4.head()).rejects.toThrow('check --chain-url');
     });
 });
