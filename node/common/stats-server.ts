@@ -147,7 +147,7 @@ export function renderStatsHtml(title: string, sections: readonly StatsSection[]
     const nav = sections.map((s) => `<a href="#${escapeHtml(s.id)}">${escapeHtml(s.title ?? s.id)}</a>`).join('');
     const names = Object.keys(actions);
     const acts = names.length
-        ? `<h2 id="actions">admin actions</h2><p>GET or POST <code>${escapeHtml(basePath)}/request/&lt;action&gt;</code> with <code>Authorization: Bearer &lt;secret&gt;</code> (or <code>X-Cocoon-Secret</code>, or <code>?secret=</code>); parameters in the query or a JSON body.</p>` +
+        ? `<h2 id="actions">admin actions</h2><p>GET or POST <code>${escapeHtml(basePath)}/request/&lt;action&gt;</code> with <code>Authorization: Bearer &lt;secret&gt;</code> (or <code>X-Cocoon-Secret</code>, or <code>?secret=</code> / <code>?access_hash=</code>); parameters in the query or a JSON body.</p>` +
           `<table class="rows"><thead><tr><th>action</th><th>parameters</th><th>description</th></tr></thead><tbody>` +
           names.map((n) => `<tr><td><code>${escapeHtml(n)}</code></td><td>${escapeHtml(actions[n].params ?? '')}</td><td>${escapeHtml(actions[n].description)}</td></tr>`).join('') +
           `</tbody></table>`
@@ -310,7 +310,8 @@ function presentedSecret(req: IncomingMessage, query: URLSearchParams): string |
     }
     const x = req.headers['x-cocoon-secret'];
     if (typeof x === 'string' && x) return x;
-    return query.get('secret') ?? undefined;
+    // `access_hash` is the original runners' name for it (COCOON http_access_hash).
+    return query.get('secret') ?? query.get('access_hash') ?? undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -357,7 +358,7 @@ export function statsHandler(opts: StatsHandlerOptions): StatsHttpHandler {
     };
     const fail = (what: string, e: Error) => opts.onError?.(what, e);
 
-    /** null when allowed; otherwise the error has been sent. */
+    /** true when allowed; otherwise the error answer has been sent. */
     const guard = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams): boolean => {
         const secret = secretOf();
         if (!secret) {
@@ -407,7 +408,7 @@ export function statsHandler(opts: StatsHandlerOptions): StatsHttpHandler {
         }
         try {
             const params: Record<string, string> = {};
-            for (const [k, v] of query) if (k !== 'secret') params[k] = v;
+            for (const [k, v] of query) if (k !== 'secret' && k !== 'access_hash') params[k] = v;
             const body = await parseBody(req);
             const result = await a.run(new ActionInput(params, body));
             sendJson(res, 200, { ok: true, action: name, result: result ?? null });

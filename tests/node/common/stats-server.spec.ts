@@ -125,6 +125,8 @@ describe('stats server', () => {
         expect(JSON.parse(r.text).result.n).toBe(4);
         r = await get(`${srv.url}/request/echo?n=5&secret=${encodeURIComponent(SECRET)}&flag=yes`);
         expect(JSON.parse(r.text).result).toEqual({ n: 5, flag: true });
+        r = await get(`${srv.url}/request/echo?n=6&access_hash=${encodeURIComponent(SECRET)}`);
+        expect(JSON.parse(r.text).result).toEqual({ n: 6, flag: false });
     });
 
     it('takes parameters from a JSON or form body', async () => {
