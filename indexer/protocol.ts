@@ -15,6 +15,7 @@ import * as ClientW from '../wrappers/CocoonClient';
 import * as WorkerW from '../wrappers/CocoonWorker';
 import * as WalletW from '../wrappers/CocoonWallet';
 import { parseParams } from '../wrappers/params';
+import { DO_NOT_PROCESS_OP, parseSaveStateNote } from '../wrappers/signed';
 import type { OpcodeInfo, RootConfig } from './api/types';
 import type { DecodedMessage, MessageCatalogue } from './ingest/decoder';
 import type { ProtocolDescription } from './ingest/defaultPorts';
@@ -24,6 +25,9 @@ import type { KindParsers } from './ingest/states';
 export const snake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
 
 type Loader = (s: Slice) => Record<string, unknown>;
+
+/** Catalogue name of a do_not_process body carrying the proxy's save-state commit (seqno, session hash). */
+export const SAVE_STATE_NAME = 'proxy_save_state';
 
 interface Entry {
     op: number;
@@ -114,6 +118,12 @@ export class WrapperCatalogue implements MessageCatalogue {
         if (!e.load) {
             // Root owner operations: the name is what matters; their values show up in the root's state.
             return { name: e.name, op, fields: {} };
+        }
+        if (op === DO_NOT_PROCESS_OP) {
+            // The proxy's save-state note (wrappers/signed.ts): do_not_process + random, then
+            // proxy_save_state seqno session_unique_hash. Other do_not_process bodies stay generic.
+            const note = parseSaveStateNote(body);
+            if (note) return { name: SAVE_STATE_NAME, op, fields: { queryId: body.beginParse().skip(32).loadUintBig(64), seqno: note.seqno, sessionHash: note.sessionHash } };
         }
         const fields: Record<string, unknown> = { ...e.load(body.beginParse()) };
         delete fields.$$type;

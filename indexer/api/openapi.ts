@@ -266,7 +266,7 @@ const eventSchema = obj({
     owner: nullable(addr),
     amount: nullable(nano),
     tokens: nullable(nano),
-    payload: { type: 'object', additionalProperties: true },
+    payload: { type: 'object', additionalProperties: true, description: 'decoded message fields plus `message` (its name); for `save_state` events see ProxySaveStatePayload' },
     pending: bool,
 });
 
@@ -384,6 +384,10 @@ const SCHEMAS: Record<string, Schema> = {
         outMessages: arr(obj({ dest: nullable(addr), value: nano, op: nullable(str), opName: nullable(str), createdLt: nullable(lt), child: nullable(hash) })),
     }),
     EventInfo: eventSchema,
+    ProxySaveStatePayload: obj(
+        { message: { type: 'string', enum: ['proxy_save_state', 'do_not_process'] }, from: nullable(addr), queryId: nullable(lt), seqno: nullable(int), sessionHash: nullable(hash) },
+        { description: "payload of a save_state event: the proxy runner's note to its proxy contract (seqno and session hash of a save-state commit)" },
+    ),
     ModelsResponse: obj({
         paramsVersion: nullable(int),
         pricePerToken: nullable(nano),

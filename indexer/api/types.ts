@@ -371,6 +371,22 @@ export interface EventInfo {
     pending: boolean;
 }
 
+/**
+ * Payload of a `save_state` event: a note from the proxy runner's wallet to its proxy contract. A save-state
+ * commit (`proxy_save_state`) carries the commit's seqno and the session's unique hash; a bare
+ * `do_not_process` note only its query id.
+ */
+export interface ProxySaveStatePayload {
+    message: 'proxy_save_state' | 'do_not_process';
+    /** The sender (the proxy runner's wallet). */
+    from: Address | null;
+    /** The note's query id (random), decimal. */
+    queryId: string | null;
+    seqno: number | null;
+    /** session_unique_hash, 64 hex digits. */
+    sessionHash: HexHash | null;
+}
+
 export interface TokenPrices {
     prompt: Nano;
     cached: Nano;

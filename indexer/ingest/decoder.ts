@@ -4,7 +4,7 @@
  * which event it is, who it involves, how much money or how many tokens it moves.
  */
 import type { Cell } from '@ton/core';
-import type { EventType } from '../api/types';
+import type { EventType, ProxySaveStatePayload } from '../api/types';
 import type { Decoder } from './ports';
 import { txFacts, type OutMessage, type TxFacts } from './txfacts';
 import type { ChainTx, DecodedEvent, DecodedTx, KnownAccount } from './types';
@@ -232,29 +232,18 @@ export class CatalogueDecoder implements Decoder {
         if (facts.deployed) events.push({ type: 'deploy', success: true, owner: acc.owner, payload: { kind: acc.kind, codeHash: acc.codeHash } });
         if (!facts.bounced) {
             if (acc.kind === 'wallet') events.push(...walletEvents(acc, facts, msg, out));
-            else if (msg && msg.name === 'do_not_process') events.push(...saveState(acc, msg, facts.source));
+            else if (msg && (msg.name === 'do_not_process' || msg.name === 'proxy_save_state')) events.push(...saveState(acc, msg, facts.source));
             else if (msg && HANDLERS[msg.name]) events.push(...HANDLERS[msg.name]({ acc, facts, msg, out }));
             else if (facts.op === 0 && acc.kind === 'proxy') events.push(...proxyText(acc, facts, out));
             else if (facts.op !== null && facts.op !== 0 && !msg && !isNote(opName)) events.push({ type: 'unknown', payload: { op: facts.op, name: opName } });
         }
+        const { body: _body, outMessages: _out, ...rest } = facts;
         return {
-            op: facts.op,
+            ...rest,
             opName,
-            source: facts.source,
-            external: facts.external,
-            inValue: facts.inValue,
-            totalFees: facts.totalFees,
-            success: facts.success,
-            exitCode: facts.exitCode,
-            actionResultCode: facts.actionResultCode,
-            aborted: facts.aborted,
-            bounced: facts.bounced,
-            outMsgs: facts.outMessages.length,
-            inCreatedLt: facts.inCreatedLt,
+            outMsgs: out.length,
             outMessages: out.map((o) => ({ dest: o.dest, value: o.value, op: o.op, name: o.name, createdLt: o.createdLt })),
-            deployed: facts.deployed,
             events,
-            peers: facts.peers,
         };
     }
 }
@@ -276,10 +265,20 @@ function proxyText(acc: KnownAccount, facts: TxFacts, out: Ctx['out']): DecodedE
 }
 
 /**
- * `do_not_process` notes to a proxy contract are its runner's save-state commits (the note carries the
- * commit seqno and session hash after the query id; the catalogue's DoNotProcess stops at the query id).
+ * `do_not_process` notes to a proxy contract are its runner's save-state commits: the catalogue names a
+ * note that carries the commit `proxy_save_state` (fields queryId, seqno, sessionHash); any other note
+ * stays `do_not_process` (queryId only). Both become a `save_state` event (payload: ProxySaveStatePayload).
  */
 function saveState(acc: KnownAccount, msg: DecodedMessage, source: string | null): DecodedEvent[] {
     if (acc.kind !== 'proxy') return [];
-    return [{ type: 'save_state', proxy: acc.address, payload: { message: msg.name, from: source, ...(plain(msg.fields) as object) } }];
+    const f = msg.fields;
+    const commit = msg.name === 'proxy_save_state' && typeof f.sessionHash === 'bigint';
+    const payload: ProxySaveStatePayload = {
+        message: msg.name === 'proxy_save_state' ? 'proxy_save_state' : 'do_not_process',
+        from: source,
+        queryId: typeof f.queryId === 'bigint' ? f.queryId.toString() : null,
+        seqno: commit ? Number(f.seqno) : null,
+        sessionHash: commit ? (f.sessionHash as bigint).toString(16).padStart(64, '0') : null,
+    };
+    return [{ type: 'save_state', proxy: acc.address, payload: payload as unknown as Record<string, unknown> }];
 }

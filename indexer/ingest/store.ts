@@ -174,8 +174,8 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
                 aborted: d.aborted,
                 bounced: d.bounced,
                 outMsgs: d.outMsgs,
-                inCreatedLt: d.inCreatedLt ?? null,
-                outMessages: d.outMessages?.length ? d.outMessages.map((o) => ({ dest: o.dest, value: o.value.toString(), op: o.op, name: o.name, createdLt: o.createdLt?.toString() ?? null })) : null,
+                inCreatedLt: d.inCreatedLt,
+                outMessages: d.outMessages.length ? d.outMessages.map((o) => ({ dest: o.dest, value: o.value.toString(), op: o.op, name: o.name, createdLt: o.createdLt?.toString() ?? null })) : null,
                 pending: t.pending,
             });
             const contribution = { key: `${c.lt}:${c.hash}`, t, events: [] as (typeof contributions)[number]['events'] };

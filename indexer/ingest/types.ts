@@ -1,5 +1,6 @@
 /** Shapes passed between the ingest stages (fetch -> decode -> store). */
 import type { LeanChainTx } from '../../node/chain/lean-v4';
+import type { TxFacts } from './txfacts';
 import type { AccountKind, EventType, RootConfig } from '../api/types';
 
 /** A contract the indexer follows, with what the decoder needs to price its events. */
@@ -41,29 +42,26 @@ export interface DecodedEvent {
     payload: Record<string, unknown>;
 }
 
-export interface DecodedTx {
+/** An outgoing message as stored with its transaction (destination, value, opcode and name, logical time). */
+export interface OutMessageInfo {
+    dest: string | null;
+    value: bigint;
     op: number | null;
-    opName: string | null;
-    source: string | null;
-    external: boolean;
-    inValue: bigint;
-    totalFees: bigint;
-    success: boolean;
-    exitCode: number | null;
-    actionResultCode: number | null;
-    aborted: boolean;
-    bounced: boolean;
-    outMsgs: number;
-    /** Logical time of the inbound internal message; with the source it identifies the parent transaction. */
-    inCreatedLt?: bigint | null;
-    /** Outgoing messages (destination, value, opcode and name, logical time), for message chains. */
-    outMessages?: { dest: string | null; value: bigint; op: number | null; name: string | null; createdLt: bigint | null }[];
-    /** The account went from not-active to active in this transaction. */
-    deployed: boolean;
-    events: DecodedEvent[];
-    /** Addresses this transaction exchanged messages with (discovery follows them). */
-    peers: string[];
+    name: string | null;
+    createdLt: bigint | null;
 }
+
+/**
+ * A decoded transaction: its message-independent facts (TxFacts, minus the cells, so it crosses threads)
+ * plus what the catalogue made of it. `inCreatedLt` with `source` identifies the parent transaction.
+ */
+export type DecodedTx = Omit<TxFacts, 'body' | 'outMessages'> & {
+    opName: string | null;
+    outMsgs: number;
+    /** Outgoing messages, for message chains. */
+    outMessages: OutMessageInfo[];
+    events: DecodedEvent[];
+};
 
 /** Current on-chain state of an account, parsed for its kind. */
 export interface AccountState {

@@ -11,7 +11,6 @@ import {
     storeClientProxyRequest,
     storeClientProxyTopUp,
     storeClientStateData,
-    storeDoNotProcess,
     storeExcesses,
     storeExtProxyPayoutRequest,
     storePayout,
@@ -19,7 +18,7 @@ import {
     storeWorkerProxyRequest,
 } from '../../../wrappers/CocoonProxy';
 import { storeExtClientTopUp } from '../../../wrappers/CocoonClient';
-import { paymentPayload, wrapSigned, SIGNED_OP, type SignedOp } from '../../../wrappers/signed';
+import { paymentPayload, saveStateNote, wrapSigned, SIGNED_OP, type SignedOp } from '../../../wrappers/signed';
 import crypto from 'node:crypto';
 import { CatalogueDecoder } from '../../../indexer/ingest/decoder';
 import type { Decoder, StateReader } from '../../../indexer/ingest/ports';
@@ -32,6 +31,7 @@ import { rootConfig } from './seed';
 /** Excess addresses do not matter to the indexer; one fixed address keeps the bodies realistic in size. */
 const ZERO = Address.parseRaw('0:' + '11'.repeat(32));
 const SEED = Buffer.alloc(32, 9);
+const SESSION_HASH = BigInt('0x' + '5e'.repeat(32));
 const proxyKey = keyPairFromSeed(SEED);
 // Node's native Ed25519 gives the same signatures as @ton/crypto (Ed25519 is deterministic) ~50x faster,
 // which keeps generating 100,000 signed envelopes short.
@@ -75,7 +75,7 @@ const realBodies: BodyFactory = {
             )
             .endCell(),
     proxyPayoutRequest: (queryId) => beginCell().store(storeExtProxyPayoutRequest({ $$type: 'ExtProxyPayoutRequest', queryId, sendExcessesTo: ZERO })).endCell(),
-    saveState: (seqno) => beginCell().store(storeDoNotProcess({ $$type: 'DoNotProcess', queryId: BigInt(seqno) })).endCell(),
+    saveState: (seqno) => saveStateNote(seqno, SESSION_HASH, BigInt(seqno)),
     payout: (queryId) => beginCell().store(storePayout({ $$type: 'Payout', queryId })).endCell(),
     excesses: (queryId) => beginCell().store(storeExcesses({ $$type: 'Excesses', queryId })).endCell(),
 };

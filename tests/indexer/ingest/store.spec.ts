@@ -28,6 +28,8 @@ function tx(account: KnownAccount, lt: bigint, evs: DecodedEvent[], opts: { succ
         aborted: !success,
         bounced: false,
         outMsgs: 1,
+        inCreatedLt: null,
+        outMessages: [],
         deployed: opts.deployed ?? false,
         events: evs,
         peers: [],
