@@ -109,12 +109,13 @@ describe('explorer', () => {
         expect(await text('count-clients')).toContain(`${ov.clients.total} `);
         expect(await text('count-workers')).toContain(`${ov.workers.total} `);
         expect(await text('index-status')).toContain(`Indexed to block ${ov.status.indexedSeqno} of ${ov.status.headSeqno}`);
-        // TON held in contracts: exact sums over every proxy and client the API lists.
+        // TON held in contracts: the overview's own sums, equal to the sums over every proxy and client listed.
         const proxies = await api<Page<ProxyInfo>>('/api/proxies?limit=500');
         const clients = await api<Page<ClientInfo>>('/api/clients?limit=500');
         const sum = (xs: string[]) => xs.reduce((a, b) => a + BigInt(b), 0n).toString();
         const held = { proxyStakes: sum(proxies.items.map((p) => p.stake)), proxyCommission: sum(proxies.items.map((p) => p.balance)), clientBalances: sum(clients.items.map((c) => c.balance)), clientStakes: sum(clients.items.map((c) => c.stake)) };
         expect(held.clientBalances).toBe((15n * 10n ** 9n).toString());
+        expect(ov.held).toEqual(held);
         for (const [k, v] of Object.entries(held)) expect((await page.getByTestId(`held-${k}`).locator('.stat-value').textContent())?.trim()).toBe(tonText(v));
         const daily = await api<Page<unknown>>('/api/stats/daily');
         expect(await text('daily-range')).toBe(`${daily.items.length} days, 2026-01-01 to 2026-01-03`);

@@ -1,7 +1,7 @@
 /** Network totals, a daily chart and the live feed of new transactions. */
 import { useEffect, useMemo, useState } from 'react';
-import type { ClientInfo, DailyStat, Overview as OverviewData, Page, ProxyInfo, StateCounts, TransactionInfo } from '../../../indexer/api/types';
-import { apiBase, getJson, useApi, type Loadable } from '../api';
+import type { DailyStat, Held, Overview as OverviewData, Page, StateCounts, Totals, TransactionInfo } from '../../../indexer/api/types';
+import { apiBase, useApi } from '../api';
 import { DailyChart, type Series } from '../Chart';
 import { Addr, Empty, Int, Load, Ok, Ton, TxLink } from '../components';
 import { formatInt, formatTime, formatTon, nanoToChartNumber } from '../format';
@@ -129,96 +129,49 @@ function LiveFeed() {
     );
 }
 
-/** Pages a contract list to the end (or `maxPages`) and adds one nanoTON field per kind, exactly. */
-const HELD_PAGE = 500;
-const HELD_MAX_PAGES = 40;
+type NanoOf<T> = { [K in keyof T]: T[K] extends string ? K : never }[keyof T];
 
-interface Held {
-    proxyStakes: string;
-    proxyCommission: string;
-    clientBalances: string;
-    clientStakes: string;
-    proxies: number;
-    clients: number;
-    /** True when a list was longer than HELD_MAX_PAGES pages and the sums are partial. */
-    partial: boolean;
-}
-
-async function sumList<T>(path: string, pick: (row: T) => string[], signal: AbortSignal): Promise<{ sums: bigint[]; count: number; partial: boolean }> {
-    let cursor: string | null = null;
-    let sums: bigint[] = [];
-    let count = 0;
-    for (let i = 0; i < HELD_MAX_PAGES; i++) {
-        const page: Page<T> = await getJson<Page<T>>(`${path}?limit=${HELD_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, signal);
-        for (const row of page.items) {
-            const vals = pick(row);
-            if (sums.length === 0) sums = vals.map(() => 0n);
-            vals.forEach((v, k) => (sums[k] += BigInt(v)));
-        }
-        count += page.items.length;
-        cursor = page.nextCursor;
-        if (!cursor) return { sums, count, partial: false };
-    }
-    return { sums, count, partial: true };
-}
-
-/**
- * TON held in contracts right now: the API has no network-wide sum of balances and stakes, so they are
- * added up here from the proxy and client lists (exact bigint sums, bounded to HELD_MAX_PAGES pages).
- */
-function HeldInContracts() {
-    const [held, setHeld] = useState<Loadable<Held>>({ status: 'loading' });
-    useEffect(() => {
-        const ctl = new AbortController();
-        Promise.all([
-            sumList<ProxyInfo>('/api/proxies', (p) => [p.stake, p.balance], ctl.signal),
-            sumList<ClientInfo>('/api/clients', (c) => [c.balance, c.stake], ctl.signal),
-        ]).then(
-            ([p, c]) =>
-                setHeld({
-                    status: 'ok',
-                    data: {
-                        proxyStakes: (p.sums[0] ?? 0n).toString(),
-                        proxyCommission: (p.sums[1] ?? 0n).toString(),
-                        clientBalances: (c.sums[0] ?? 0n).toString(),
-                        clientStakes: (c.sums[1] ?? 0n).toString(),
-                        proxies: p.count,
-                        clients: c.count,
-                        partial: p.partial || c.partial,
-                    },
-                }),
-            (error: Error) => {
-                if (error.name !== 'AbortError') setHeld({ status: 'error', error });
-            },
-        );
-        return () => ctl.abort();
-    }, []);
+/** One card per entry: a label and a nanoTON (`ton`) or integer field of the same object. */
+function StatCards<T>({ of, cards, prefix, testId, children }: { of: T; cards: { key: NanoOf<T>; label: string; ton?: boolean }[]; prefix: string; testId: string; children?: React.ReactNode }) {
     return (
-        <Load what="contract balances" value={held}>
-            {(h) => (
-                <>
-                    <div className="stats" data-testid="held">
-                        <Stat label="Staked in proxies" testId="held-proxyStakes">
-                            <Ton nano={h.proxyStakes} />
-                        </Stat>
-                        <Stat label="Commission held by proxies" testId="held-proxyCommission">
-                            <Ton nano={h.proxyCommission} />
-                        </Stat>
-                        <Stat label="Client balances" testId="held-clientBalances">
-                            <Ton nano={h.clientBalances} />
-                        </Stat>
-                        <Stat label="Client stakes" testId="held-clientStakes">
-                            <Ton nano={h.clientStakes} />
-                        </Stat>
-                    </div>
-                    <p className="muted small">
-                        Held now, summed over {formatInt(h.proxies)} proxies and {formatInt(h.clients)} clients{h.partial ? ' (first contracts only: the lists are longer)' : ''}.
-                    </p>
-                </>
-            )}
-        </Load>
+        <div className="stats" data-testid={testId}>
+            {cards.map(({ key, label, ton }) => {
+                const v = of[key] as unknown as string;
+                return (
+                    <Stat key={String(key)} label={label} testId={`${prefix}-${String(key)}`}>
+                        {ton === false ? <Int value={v} /> : <Ton nano={v} />}
+                    </Stat>
+                );
+            })}
+            {children}
+        </div>
     );
 }
+
+const TOTAL_CARDS: { key: NanoOf<Totals>; label: string; ton?: boolean }[] = [
+    { key: 'deposits', label: 'Deposited by clients' },
+    { key: 'tonCharged', label: 'Charged to clients' },
+    { key: 'refunds', label: 'Refunded to clients' },
+    { key: 'workersPaid', label: 'Worker earnings' },
+    { key: 'commission', label: 'Proxy commission' },
+    { key: 'commissionWithdrawn', label: 'Commission withdrawn' },
+    { key: 'tokensCharged', label: 'Tokens served (charged)', ton: false },
+    { key: 'tokensPaid', label: 'Tokens paid to workers', ton: false },
+];
+
+/** TON held in the contracts now (the indexer sums the current contract states). */
+const HELD_CARDS: { key: NanoOf<Held>; label: string }[] = [
+    { key: 'proxyStakes', label: 'Staked in proxies' },
+    { key: 'proxyCommission', label: 'Commission held by proxies' },
+    { key: 'clientBalances', label: 'Client balances' },
+    { key: 'clientStakes', label: 'Client stakes' },
+];
+
+const COUNT_CARDS: { key: 'proxies' | 'clients' | 'workers'; label: string }[] = [
+    { key: 'proxies', label: 'Proxies' },
+    { key: 'clients', label: 'Clients' },
+    { key: 'workers', label: 'Workers' },
+];
 
 export function OverviewPage() {
     const ov = useApi<OverviewData>('/api/overview');
@@ -232,51 +185,23 @@ export function OverviewPage() {
             <Load what="overview" value={ov}>
                 {(o) => (
                     <>
-                        <div className="stats" data-testid="totals">
-                            <Stat label="Deposited by clients" testId="total-deposits">
-                                <Ton nano={o.totals.deposits} />
-                            </Stat>
-                            <Stat label="Charged to clients" testId="total-tonCharged">
-                                <Ton nano={o.totals.tonCharged} />
-                            </Stat>
-                            <Stat label="Refunded to clients" testId="total-refunds">
-                                <Ton nano={o.totals.refunds} />
-                            </Stat>
-                            <Stat label="Worker earnings" testId="total-workersPaid">
-                                <Ton nano={o.totals.workersPaid} />
-                            </Stat>
-                            <Stat label="Proxy commission" testId="total-commission">
-                                <Ton nano={o.totals.commission} />
-                            </Stat>
-                            <Stat label="Commission withdrawn" testId="total-commissionWithdrawn">
-                                <Ton nano={o.totals.commissionWithdrawn} />
-                            </Stat>
-                            <Stat label="Tokens served (charged)" testId="total-tokensCharged">
-                                <Int value={o.totals.tokensCharged} />
-                            </Stat>
-                            <Stat label="Tokens paid to workers" testId="total-tokensPaid">
-                                <Int value={o.totals.tokensPaid} />
-                            </Stat>
+                        <StatCards of={o.totals} cards={TOTAL_CARDS} prefix="total" testId="totals">
                             <Stat label="Transactions" testId="total-transactions">
                                 <Int value={o.totals.transactions} /> <span className="muted small">({formatInt(o.totals.failedTransactions)} failed)</span>
                             </Stat>
-                            <Stat label="Proxies" testId="count-proxies">
-                                <Int value={o.proxies.total} /> <Counts c={o.proxies} />
-                            </Stat>
-                            <Stat label="Clients" testId="count-clients">
-                                <Int value={o.clients.total} /> <Counts c={o.clients} />
-                            </Stat>
-                            <Stat label="Workers" testId="count-workers">
-                                <Int value={o.workers.total} /> <Counts c={o.workers} />
-                            </Stat>
-                        </div>
+                            {COUNT_CARDS.map(({ key, label }) => (
+                                <Stat key={key} label={label} testId={`count-${key}`}>
+                                    <Int value={o[key].total} /> <Counts c={o[key]} />
+                                </Stat>
+                            ))}
+                        </StatCards>
                         <p className="muted small" data-testid="index-status">
                             Indexed to block {o.status.indexedSeqno ?? '—'} of {o.status.headSeqno ?? '—'}
                             {o.status.lagSeconds !== null ? ` (${formatInt(o.status.lagSeconds)} s behind)` : ''}, {formatInt(o.status.pendingTransactions)} pending
                             {o.root ? ` · price ${formatTon(o.root.pricePerToken)} TON/token` : ''}
                         </p>
-                        {/* Mounted once the totals are in: its list paging must not delay them. */}
-                        <HeldInContracts />
+                        <h2 className="section-title">Held in contracts now</h2>
+                        <StatCards of={o.held} cards={HELD_CARDS} prefix="held" testId="held" />
                     </>
                 )}
             </Load>
