@@ -5,7 +5,7 @@
  * holding the payload and signature can submit ("repack") it with their own excess address.
  */
 import { beginCell, Cell, type Address } from '@ton/core';
-import { sign, signVerify } from '@ton/crypto';
+import { ed25519Sign as sign, ed25519Verify as signVerify } from './ed25519';
 
 export const SIGNED_OP = {
     clientCharge: 0xbb63ff93,

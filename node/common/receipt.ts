@@ -8,7 +8,7 @@
  * the TL stays unchanged, and an original C++ proxy passes the field through to the client untouched.
  */
 import { createHash } from 'crypto';
-import { sign, signVerify } from '@ton/crypto';
+import { ed25519Sign as sign, ed25519Verify as signVerify } from '../../wrappers/ed25519';
 import type { AdjustedTokens } from './tokens';
 
 export const RECEIPT_PREFIX = 'cocoon-receipt/1 ';

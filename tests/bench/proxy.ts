@@ -205,6 +205,7 @@ async function main(): Promise<void> {
 
     const { toNano } = await import('@ton/core');
     const { startTestNetwork } = await import('../e2e/helpers/network');
+    const { DEFAULT_PROXY_INTERVALS } = await import('../../node/proxy/runner');
 
     const backendThreadW = spawnThread('backend', { chunks: CHUNKS, bytes: BYTES });
     const backendUrl = await new Promise<string>((resolve, reject) => {
@@ -228,7 +229,8 @@ async function main(): Promise<void> {
     const add = (k: string, r: LoadResult) => (runs[k] ??= []).push(r);
     for (const mode of modes) {
         const t0 = performance.now();
-        const net = await startTestNetwork({ full: false, tls: mode === 'tls' });
+        // Production commit/poll intervals: the test network's 100-300 ms ones keep the in-process chain emulator busy.
+        const net = await startTestNetwork({ full: false, tls: mode === 'tls', proxy: { intervals: DEFAULT_PROXY_INTERVALS } });
         await net.startWorker({ backendUrl, maxActiveRequests: 64 });
         await net.startClient({ deposit: toNano('100') });
         console.log(`network (${mode}) up in ${((performance.now() - t0) / 1000).toFixed(1)} s: client API ${net.apiUrl}`);
