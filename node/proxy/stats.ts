@@ -161,10 +161,11 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
             },
             {
                 kind: 'table', id: 'worker_connections', title: 'worker connections',
-                columns: ['id', 'owner', 'model', 'image_hash', 'coefficient', 'enabled', 'running', 'max_running', 'average_query_seconds'],
+                columns: ['id', 'owner', 'model', 'image_hash', 'coefficient', 'enabled', 'running', 'max_running', 'average_query_seconds', 'gpu', 'vram_mb', 'gpu_count', 'cpu', 'ram_mb'],
                 rows: conns.map((l) => ({
                     id: l.id, owner: l.owner, model: l.model, image_hash: l.imageHash, coefficient: l.coefficient, enabled: l.enabled,
                     running: l.running, max_running: l.maxRunning, average_query_seconds: l.averageQuerySeconds,
+                    gpu: l.hardware?.gpu ?? null, vram_mb: l.hardware?.vramMb ?? null, gpu_count: l.hardware?.gpuCount ?? null, cpu: l.hardware?.cpu ?? null, ram_mb: l.hardware?.ramMb ?? null,
                 })),
             },
             {

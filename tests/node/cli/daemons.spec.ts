@@ -159,6 +159,26 @@ describe('cocoon proxy | worker | client daemons', () => {
         const models = (await (await fetch(`${api}/models`)).json()) as { data: { id: string; workers: unknown[] }[] };
         expect(models.data).toEqual([expect.objectContaining({ id: 'cocoon/tiny-stories-1m', workers: [expect.objectContaining({ coefficient: 1000 })] })]);
 
+        // Stats on each daemon's HTTP port: pages open to all, admin actions behind the access secret.
+        const proxyHttp = (await proxy.waitFor(/stats (\S+)\/stats/))[1];
+        const workerHttp = (await worker.waitFor(/stats (\S+)\/stats/))[1];
+        const clientHttp = api.replace(/\/v1$/, '');
+        const pstats = (await (await fetch(`${proxyHttp}/jsonstats`)).json()) as { worker_connections: { gpu: string; vram_mb: number; model: string }[] };
+        expect(pstats.worker_connections).toEqual([expect.objectContaining({ gpu: 'Test GPU 80GB', vram_mb: 81920, model: MODEL })]);
+        const wstats = (await (await fetch(`${workerHttp}/jsonstats`)).json()) as { hardware: { gpu: string } };
+        expect(wstats.hardware).toMatchObject({ gpu: 'Test GPU 80GB' });
+        const page = await fetch(`${clientHttp}/stats`);
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-type')).toMatch(/text\/html/);
+        const metrics = await (await fetch(`${proxyHttp}/metrics`)).text();
+        expect(metrics).toMatch(/^# TYPE cocoon_proxy_worker_connections gauge$/m);
+        expect(metrics).toMatch(/^cocoon_proxy_worker_connections 1$/m);
+        expect((await fetch(`${proxyHttp}/request/settle`, { method: 'POST' })).status).toBe(401);
+        expect((await fetch(`${proxyHttp}/request/settle`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+        const noSecret = await fetch(`${workerHttp}/request/disable`, { method: 'POST', headers: { authorization: 'Bearer x' } });
+        expect(noSecret.status).toBe(403);
+        expect(((await noSecret.json()) as { error: { message: string } }).error.message).toMatch(/--access-secret/);
+
         for (const d of [clientD, worker, proxy]) {
             d.child.kill('SIGTERM');
             expect(await d.exited).toBe(0);

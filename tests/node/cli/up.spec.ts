@@ -78,6 +78,15 @@ describe('cocoon up', () => {
             expect(Address.parse(proxyRow.address).equals(Address.parse(proxyBanner.contract))).toBe(true);
             await seen('workers', first.banner.worker as string);
 
+            // The banner's stats pages answer; the proxy lists the worker with its hardware profile.
+            const stats = first.banner.stats as { client: string; proxy: string; worker: string };
+            for (const url of Object.values(stats)) expect((await fetch(url)).status).toBe(200);
+            const pj = (await (await fetch(stats.proxy.replace(/stats$/, 'jsonstats'))).json()) as { worker_connections: { owner: string; cpu: string }[] };
+            expect(pj.worker_connections).toHaveLength(1);
+            expect(pj.worker_connections[0].cpu.length).toBeGreaterThan(0);
+            const admin = await fetch(stats.worker.replace(/stats$/, 'request/payout'), { method: 'POST', headers: { authorization: `Bearer ${String(first.banner.accessSecret)}` } });
+            expect(admin.status).toBe(200);
+
             // The proxy's signed status reaches the client every few seconds.
             await until(() => (first.client.info?.db ?? 0n) > 0n);
             state = {
