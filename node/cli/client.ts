@@ -7,8 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { randomBytes } from 'crypto';
 import { ClientRunner } from '../client/runner';
-import { CliError, optionsHelp, parseCommandLine, runCommand, stdio, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
-import { daemonBase, daemonOptions, raTls, serveHttp, untilSignal, type DaemonBase } from './daemon';
+import { CliError, stdio, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
+import { daemonOptions, launch, raTls, runDaemon, type DaemonBase, type Launched } from './daemon';
 import { mountStats } from './stats';
 
 export const CLIENT_OPTIONS: OptionSpec[] = [
@@ -35,12 +35,9 @@ export interface ClientDaemonOptions {
     readyTimeoutMs?: number;
 }
 
-export interface RunningClient {
-    runner: ClientRunner;
+export interface RunningClient extends Launched<ClientRunner> {
     /** Base URL of the OpenAI-compatible API (…/v1). */
     apiUrl: string;
-    httpUrl: string;
-    stop(graceMs?: number): Promise<void>;
 }
 
 /** The short-auth secret: given, or generated once and kept in the data dir (0600). */
@@ -55,31 +52,21 @@ function clientSecret(dataDir: string, given?: string): string {
 
 export async function startClientDaemon(base: DaemonBase, o: ClientDaemonOptions): Promise<RunningClient> {
     const tls = await raTls(base.tee, base.peerPolicy, o.pccsUrl, base.logger.child('tls'));
-    let runner: ClientRunner | undefined;
-    try {
-        runner = await ClientRunner.start({
-            chain: base.chain, wallet: base.wallet, root: base.root, secret: clientSecret(base.dataDir, o.secret), deposit: o.deposit, autoTopUp: o.autoTopUp,
-            proxies: o.proxies, tls, checkProxyHashes: o.checkHashes, intervals: o.intervals, api: { defaults: o.defaults }, logger: base.logger,
-        });
-        const r = runner;
-        await r.waitReady(o.readyTimeoutMs ?? 120_000);
-        const http = await serveHttp(base.host, base.httpPort, [r.handler, ...mountStats('client', r, base)]);
-        base.logger.info('client ready', { owner: r.owner.toString(), api: `${http.url}/v1` });
-        return {
-            runner: r,
-            apiUrl: `${http.url}/v1`,
-            httpUrl: http.url,
-            async stop(graceMs = base.graceMs) {
-                await http.close();
-                await r.close(graceMs);
-                tls.close();
-            },
-        };
-    } catch (e) {
-        await runner?.close(0).catch(() => undefined);
-        tls.close();
-        throw e;
-    }
+    const d = await launch(
+        base,
+        [tls],
+        () =>
+            ClientRunner.start({
+                chain: base.chain, wallet: base.wallet, root: base.root, secret: clientSecret(base.dataDir, o.secret), deposit: o.deposit, autoTopUp: o.autoTopUp,
+                proxies: o.proxies, tls, checkProxyHashes: o.checkHashes, intervals: o.intervals, api: { defaults: o.defaults }, logger: base.logger,
+            }),
+        async (r) => {
+            await r.waitReady(o.readyTimeoutMs ?? 120_000);
+            return [r.handler, ...mountStats('client', r, base)];
+        },
+    );
+    base.logger.info('client ready', { owner: d.runner.owner.toString(), api: `${d.httpUrl}/v1` });
+    return { ...d, apiUrl: `${d.httpUrl}/v1` };
 }
 
 export function clientDaemonOptions(values: Record<string, OptionValue>): ClientDaemonOptions {
@@ -100,16 +87,15 @@ export function clientDaemonOptions(values: Record<string, OptionValue>): Client
 const DESCRIPTION = `Runs a Cocoon client: deposits into its client contract, connects to a proxy of the root and serves
 the OpenAI-compatible API (POST /v1/chat/completions, /v1/completions, GET /v1/models) on --http-port.`;
 
-export async function runClient(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
-    return runCommand('client', io, env, async () => {
-        const parsed = parseCommandLine(CLIENT_OPTIONS, argv, env);
-        if (parsed === 'help') {
-            io.out(optionsHelp('cocoon client [options]', DESCRIPTION, CLIENT_OPTIONS));
-            return 0;
-        }
-        const base = await daemonBase('client', parsed.values);
-        const c = await startClientDaemon(base, clientDaemonOptions(parsed.values));
-        io.out(`client ${c.runner.owner.toString()} ready; OpenAI API ${c.apiUrl}, stats ${c.httpUrl}/stats\n`);
-        return untilSignal(base.logger, () => c.stop());
-    });
+export function runClient(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
+    return runDaemon(
+        {
+            role: 'client', options: CLIENT_OPTIONS, usage: 'cocoon client [options]', description: DESCRIPTION,
+            async start(base, values) {
+                const c = await startClientDaemon(base, clientDaemonOptions(values));
+                return { banner: `client ${c.runner.owner.toString()} ready; OpenAI API ${c.apiUrl}, stats ${c.httpUrl}/stats\n`, stop: () => c.stop() };
+            },
+        },
+        argv, env, io,
+    );
 }

@@ -14,7 +14,7 @@ import { keyPairFromSeed } from '@ton/crypto';
 import { createPolicy, createProvider, RaTlsContext, type PolicyKind, type ProviderKind } from '../attestation';
 import type { ChainClient, ChainWallet } from '../chain';
 import { createLogger, type Logger, type LogLevel } from '../protocol';
-import { CHAIN_OPTIONS, chainClientOf, CliError, parseAddress, usageError, type OptionSpec, type OptionValue } from './chain-args';
+import { CHAIN_OPTIONS, chainClientOf, CliError, optionsHelp, parseAddress, parseCommandLine, runCommand, usageError, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
 import { KEY_OPTIONS, openSigner, requireWalletKey } from './wallet';
 
 export type Role = 'proxy' | 'worker' | 'client';
@@ -165,5 +165,67 @@ export function untilSignal(log: Logger, stop: () => Promise<void>, fatal?: (onF
             log.error('fatal', { error: e.message });
             finish(3, e.message);
         });
+    });
+}
+
+export interface Launched<R> {
+    runner: R;
+    httpUrl: string;
+    stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts a runner and then its HTTP port; stop() closes the port, lets the runner finish (grace), and
+ * drops the RA-TLS contexts. A failure half-way closes whatever was opened.
+ */
+export async function launch<R extends { close(graceMs?: number): Promise<void> }>(
+    base: DaemonBase,
+    contexts: RaTlsContext[],
+    start: () => Promise<R>,
+    handlers: (runner: R) => Promise<HttpHandler[]>,
+): Promise<Launched<R>> {
+    let runner: R | undefined;
+    const closeTls = () => contexts.forEach((c) => c.close());
+    try {
+        runner = await start();
+        const r = runner;
+        const http = await serveHttp(base.host, base.httpPort, await handlers(r));
+        return {
+            runner: r,
+            httpUrl: http.url,
+            async stop(graceMs = base.graceMs) {
+                await http.close();
+                await r.close(graceMs);
+                closeTls();
+            },
+        };
+    } catch (e) {
+        await runner?.close(0).catch(() => undefined);
+        closeTls();
+        throw e;
+    }
+}
+
+export interface DaemonCommand {
+    role: Role;
+    options: OptionSpec[];
+    usage: string;
+    description: string;
+    /** Starts the role; returns what to print once serving, how to stop, and (proxy) fatal errors. */
+    start(base: DaemonBase, values: Record<string, OptionValue>): Promise<{ banner: string; stop(): Promise<void>; onFatal?(cb: (e: Error) => void): void }>;
+}
+
+/** `cocoon <role>`: options (flags > env > config file > defaults), --help, start, run until a signal. */
+export function runDaemon(cmd: DaemonCommand, argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+    return runCommand(cmd.role, io, env, async () => {
+        const parsed = parseCommandLine(cmd.options, argv, env);
+        if (parsed === 'help') {
+            io.out(optionsHelp(cmd.usage, cmd.description, cmd.options));
+            return 0;
+        }
+        const base = await daemonBase(cmd.role, parsed.values);
+        const d = await cmd.start(base, parsed.values);
+        io.out(d.banner);
+        return untilSignal(base.logger, () => d.stop(), d.onFatal ? (cb) => d.onFatal!(cb) : undefined);
     });
 }

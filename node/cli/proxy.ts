@@ -4,8 +4,8 @@
  * (PGlite, or PostgreSQL with --database-url), settles on-chain, and serves stats/admin over HTTP.
  */
 import { ProxyRunner, type ProxyThresholds } from '../proxy/runner';
-import { optionsHelp, parseCommandLine, runCommand, stdio, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
-import { daemonBase, daemonOptions, raTls, serveHttp, untilSignal, type DaemonBase, type HttpHandler } from './daemon';
+import { stdio, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
+import { daemonOptions, launch, raTls, runDaemon, type DaemonBase, type Launched } from './daemon';
 import { mountStats } from './stats';
 
 export const PROXY_OPTIONS: OptionSpec[] = [
@@ -33,45 +33,28 @@ export interface ProxyDaemonOptions {
     pccsUrl?: string;
 }
 
-export interface RunningProxy {
-    runner: ProxyRunner;
-    httpUrl: string;
+export interface RunningProxy extends Launched<ProxyRunner> {
     /** The registration descriptor for the root: "host:workerPort host:clientPort". */
     descriptor(publicHost?: string): string;
-    stop(graceMs?: number): Promise<void>;
 }
 
 export async function startProxyDaemon(base: DaemonBase, o: ProxyDaemonOptions): Promise<RunningProxy> {
     const workerTls = await raTls(base.tee, base.peerPolicy, o.pccsUrl, base.logger.child('tls'));
     const clientTls = await raTls(base.tee, 'any', undefined, base.logger.child('tls'));
-    let runner: ProxyRunner | undefined;
-    try {
-        runner = await ProxyRunner.start({
-            chain: base.chain, wallet: base.wallet, root: base.root, key: base.key, dataDir: base.dataDir, databaseUrl: o.databaseUrl,
-            host: base.host, workerPort: o.workerPort, clientPort: o.clientPort, workerTls, clientTls, powDifficulty: o.powDifficulty,
-            checkWorkerHashes: o.checkHashes, stake: o.stake, thresholds: o.thresholds, intervals: o.intervals, logger: base.logger,
-        });
-        const r = runner;
-        const handlers: HttpHandler[] = mountStats('proxy', r, base);
-        const http = await serveHttp(base.host, base.httpPort, handlers);
-        base.logger.info('proxy ready', { contract: r.contract.toString(), workerPort: r.workerPort, clientPort: r.clientPort, http: http.url });
-        return {
-            runner: r,
-            httpUrl: http.url,
-            descriptor: (publicHost = base.host) => `${publicHost}:${r.workerPort} ${publicHost}:${r.clientPort}`,
-            async stop(graceMs = base.graceMs) {
-                await http.close();
-                await r.close(graceMs);
-                workerTls.close();
-                clientTls.close();
-            },
-        };
-    } catch (e) {
-        await runner?.close(0).catch(() => undefined);
-        workerTls.close();
-        clientTls.close();
-        throw e;
-    }
+    const d = await launch(
+        base,
+        [workerTls, clientTls],
+        () =>
+            ProxyRunner.start({
+                chain: base.chain, wallet: base.wallet, root: base.root, key: base.key, dataDir: base.dataDir, databaseUrl: o.databaseUrl,
+                host: base.host, workerPort: o.workerPort, clientPort: o.clientPort, workerTls, clientTls, powDifficulty: o.powDifficulty,
+                checkWorkerHashes: o.checkHashes, stake: o.stake, thresholds: o.thresholds, intervals: o.intervals, logger: base.logger,
+            }),
+        async (r) => mountStats('proxy', r, base),
+    );
+    const r = d.runner;
+    base.logger.info('proxy ready', { contract: r.contract.toString(), workerPort: r.workerPort, clientPort: r.clientPort, http: d.httpUrl });
+    return { ...d, descriptor: (publicHost = base.host) => `${publicHost}:${r.workerPort} ${publicHost}:${r.clientPort}` };
 }
 
 export function proxyDaemonOptions(values: Record<string, OptionValue>): ProxyDaemonOptions {
@@ -91,18 +74,22 @@ const DESCRIPTION = `Runs a Cocoon proxy: routes clients' requests to attested w
 and settles on-chain (charges clients, pays workers, withdraws its commission). After the first start,
 the root owner registers it with the line this command prints (cocoon root register-proxy ...).`;
 
-export async function runProxy(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
-    return runCommand('proxy', io, env, async () => {
-        const parsed = parseCommandLine(PROXY_OPTIONS, argv, env);
-        if (parsed === 'help') {
-            io.out(optionsHelp('cocoon proxy [options]', DESCRIPTION, PROXY_OPTIONS));
-            return 0;
-        }
-        const base = await daemonBase('proxy', parsed.values);
-        const p = await startProxyDaemon(base, proxyDaemonOptions(parsed.values));
-        const publicHost = (parsed.values['public-host'] as string | undefined) ?? base.host;
-        io.out(`proxy ${p.runner.contract.toString()} serving; stats ${p.httpUrl}/stats\n`);
-        io.out(`register it (root owner): cocoon root register-proxy "${p.descriptor(publicHost)}" --root ${base.root.toString()}\n`);
-        return untilSignal(base.logger, () => p.stop(), (cb) => p.runner.onFatal(cb));
-    });
+export function runProxy(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
+    return runDaemon(
+        {
+            role: 'proxy', options: PROXY_OPTIONS, usage: 'cocoon proxy [options]', description: DESCRIPTION,
+            async start(base, values) {
+                const p = await startProxyDaemon(base, proxyDaemonOptions(values));
+                const publicHost = (values['public-host'] as string | undefined) ?? base.host;
+                return {
+                    banner:
+                        `proxy ${p.runner.contract.toString()} serving; stats ${p.httpUrl}/stats\n` +
+                        `register it (root owner): cocoon root register-proxy "${p.descriptor(publicHost)}" --root ${base.root.toString()}\n`,
+                    stop: () => p.stop(),
+                    onFatal: (cb) => p.runner.onFatal(cb),
+                };
+            },
+        },
+        argv, env, io,
+    );
 }

@@ -6,8 +6,8 @@
 import { toNano } from '@ton/core';
 import { detectHardware } from '../worker/hardware';
 import { WorkerRunner } from '../worker/runner';
-import { optionsHelp, parseCommandLine, runCommand, stdio, usageError, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
-import { daemonBase, daemonOptions, raTls, serveHttp, untilSignal, type DaemonBase } from './daemon';
+import { stdio, usageError, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
+import { daemonOptions, launch, raTls, runDaemon, type DaemonBase, type Launched } from './daemon';
 import { mountStats } from './stats';
 
 export const WORKER_OPTIONS: OptionSpec[] = [
@@ -38,41 +38,26 @@ export interface WorkerDaemonOptions {
     intervals?: Parameters<typeof WorkerRunner.start>[0]['intervals'];
 }
 
-export interface RunningWorker {
-    runner: WorkerRunner;
-    httpUrl: string;
-    stop(graceMs?: number): Promise<void>;
-}
+export type RunningWorker = Launched<WorkerRunner>;
 
 export async function startWorkerDaemon(base: DaemonBase, o: WorkerDaemonOptions): Promise<RunningWorker> {
     if (!/^[^@\s]+\/[^@\s]+(@\S+)?$/.test(o.model)) throw usageError(`--model: '${o.model}' is not a model name (Org/Name or Org/Name@commit:verity)`);
     if (!/^https?:\/\//.test(o.backendUrl)) throw usageError(`--backend must be an http(s):// URL, got '${o.backendUrl}'`);
     const hardware = await detectHardware({ gpu: o.gpu, vramMb: o.vramMb });
     const tls = await raTls(base.tee, base.peerPolicy, o.pccsUrl, base.logger.child('tls'));
-    let runner: WorkerRunner | undefined;
-    try {
-        runner = await WorkerRunner.start({
-            chain: base.chain, wallet: base.wallet, root: base.root, model: o.model, backendUrl: o.backendUrl, key: base.key,
-            coefficient: o.coefficient, maxActiveRequests: o.maxActiveRequests, proxyConnections: o.proxyConnections, proxies: o.proxies,
-            tls, checkProxyHashes: o.checkHashes, minPayout: o.minPayout, hardware, intervals: o.intervals, logger: base.logger,
-        });
-        const r = runner;
-        const http = await serveHttp(base.host, base.httpPort, mountStats('worker', r, base));
-        base.logger.info('worker ready', { owner: r.owner.toString(), model: o.model, backend: o.backendUrl, gpu: hardware.gpu, http: http.url });
-        return {
-            runner: r,
-            httpUrl: http.url,
-            async stop(graceMs = base.graceMs) {
-                await http.close();
-                await r.close(graceMs);
-                tls.close();
-            },
-        };
-    } catch (e) {
-        await runner?.close(0).catch(() => undefined);
-        tls.close();
-        throw e;
-    }
+    const d = await launch(
+        base,
+        [tls],
+        () =>
+            WorkerRunner.start({
+                chain: base.chain, wallet: base.wallet, root: base.root, model: o.model, backendUrl: o.backendUrl, key: base.key,
+                coefficient: o.coefficient, maxActiveRequests: o.maxActiveRequests, proxyConnections: o.proxyConnections, proxies: o.proxies,
+                tls, checkProxyHashes: o.checkHashes, minPayout: o.minPayout, hardware, intervals: o.intervals, logger: base.logger,
+            }),
+        async (r) => mountStats('worker', r, base),
+    );
+    base.logger.info('worker ready', { owner: d.runner.owner.toString(), model: o.model, backend: o.backendUrl, gpu: hardware.gpu, http: d.httpUrl });
+    return d;
 }
 
 export function workerDaemonOptions(values: Record<string, OptionValue>): WorkerDaemonOptions {
@@ -94,16 +79,15 @@ export function workerDaemonOptions(values: Record<string, OptionValue>): Worker
 const DESCRIPTION = `Runs a Cocoon worker: serves a model from an OpenAI-compatible backend to the root's proxies over
 RA-TLS (inside a TDX guest with --tee tdx), and cashes out what the proxies sign for it.`;
 
-export async function runWorker(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
-    return runCommand('worker', io, env, async () => {
-        const parsed = parseCommandLine(WORKER_OPTIONS, argv, env);
-        if (parsed === 'help') {
-            io.out(optionsHelp('cocoon worker --model <name> [options]', DESCRIPTION, WORKER_OPTIONS));
-            return 0;
-        }
-        const base = await daemonBase('worker', parsed.values);
-        const w = await startWorkerDaemon(base, workerDaemonOptions(parsed.values));
-        io.out(`worker ${w.runner.owner.toString()} serving ${String(parsed.values.model)}; stats ${w.httpUrl}/stats\n`);
-        return untilSignal(base.logger, () => w.stop());
-    });
+export function runWorker(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
+    return runDaemon(
+        {
+            role: 'worker', options: WORKER_OPTIONS, usage: 'cocoon worker --model <name> [options]', description: DESCRIPTION,
+            async start(base, values) {
+                const w = await startWorkerDaemon(base, workerDaemonOptions(values));
+                return { banner: `worker ${w.runner.owner.toString()} serving ${String(values.model)}; stats ${w.httpUrl}/stats\n`, stop: () => w.stop() };
+            },
+        },
+        argv, env, io,
+    );
 }

@@ -21,6 +21,7 @@ import { cocoonWorkerFor } from '../../wrappers/CocoonWorker';
 import { saveStateNote, signedMessage, SIGNED_OP } from '../../wrappers/signed';
 import { beginCell } from '@ton/core';
 import { RateCounterSet } from '../common/rate-set';
+import type { HardwareProfile } from '../common/hardware';
 import { accountFromRecord, ClientAccount, WorkerAccount } from './ledgers';
 import { ERR, QueryRelay, type ClientLink, type WorkerLink } from './relay';
 import { DecayingAverage } from './routing';
@@ -78,14 +79,7 @@ export interface ProxyRunnerConfig {
 }
 
 /** What a worker announces about its machine (Cocoon extension `cocoonx.announceWorkerHardware`). */
-export interface WorkerHardware {
-    gpu: string;
-    vramMb: number;
-    gpuCount: number;
-    cpu: string;
-    cpuCores: number;
-    ramMb: number;
-}
+export type WorkerHardware = HardwareProfile;
 
 export const DEFAULT_PROXY_THRESHOLDS: ProxyThresholds = { charge: toNano('1'), payout: toNano('10'), withdraw: toNano('10') };
 export const DEFAULT_PROXY_INTERVALS: ProxyIntervals = { dbCommitMs: 1000, chainCommitMs: 30_000, pollMs: 2000, rootMs: 30_000, monitorMs: 5000, settleMs: 10_000 };

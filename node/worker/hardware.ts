@@ -4,15 +4,9 @@
  */
 import { execFile } from 'child_process';
 import { cpus, totalmem } from 'os';
+import type { HardwareProfile } from '../common/hardware';
 
-export interface HardwareProfile {
-    gpu: string;
-    vramMb: number;
-    gpuCount: number;
-    cpu: string;
-    cpuCores: number;
-    ramMb: number;
-}
+export type { HardwareProfile };
 
 function nvidiaSmi(timeoutMs: number): Promise<{ name: string; vramMb: number }[]> {
     return new Promise((resolve) => {

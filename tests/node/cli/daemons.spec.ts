@@ -17,7 +17,7 @@ import { configureRoot, ensureRoot } from '../../../node/cli/network';
 import { runProxy } from '../../../node/cli/proxy';
 import { runWorker } from '../../../node/cli/worker';
 import { runClient } from '../../../node/cli/client';
-import type { CliIo } from '../../../node/cli/chain-args';
+import { captureIo } from '../helpers/cli-io';
 
 jest.setTimeout(240_000);
 
@@ -59,12 +59,6 @@ function daemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
     };
 }
 
-function capture(): { io: CliIo; out: () => string; err: () => string } {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { io: { out: (s) => void out.push(s), err: (s) => void err.push(s) }, out: () => out.join(''), err: () => err.join('') };
-}
-
 describe('cocoon proxy | worker | client daemons', () => {
     let chain: RunningLocalChain;
     let model: EmbeddedServer;
@@ -90,7 +84,7 @@ describe('cocoon proxy | worker | client daemons', () => {
 
     it('each has --help and rejects bad configuration in one line with a non-zero exit code', async () => {
         for (const run of [runProxy, runWorker, runClient]) {
-            const c = capture();
+            const c = captureIo();
             expect(await run(['--help'], {}, c.io)).toBe(0);
             expect(c.out()).toMatch(/Usage: cocoon (proxy|worker|client)/);
             expect(c.out()).toMatch(/--access-secret/);
@@ -108,7 +102,7 @@ describe('cocoon proxy | worker | client daemons', () => {
             [runClient, ['--root', root, '--config', join(dir, 'missing.json')], 1, /cannot read config file/],
         ];
         for (const [run, argv, code, message] of cases) {
-            const c = capture();
+            const c = captureIo();
             const got = await run(argv, env, c.io);
             expect({ argv, code: got, err: c.err() }).toMatchObject({ argv, code });
             expect(c.err()).toMatch(message);

@@ -4,17 +4,12 @@ import { join } from 'path';
 import { Address, toNano } from '@ton/core';
 import { createChainClient } from '../../../node/chain';
 import { startLocalChain, type RunningLocalChain } from '../../../node/localchain/server';
-import { parseCommandLine, parseTon, formatTon, CHAIN_OPTIONS, type CliIo } from '../../../node/cli/chain-args';
+import { parseCommandLine, parseTon, formatTon, CHAIN_OPTIONS } from '../../../node/cli/chain-args';
 import { runWallet } from '../../../node/cli/wallet';
 import { cocoon } from '../../../node/cli/cocoon';
+import { captureIo } from '../helpers/cli-io';
 
 jest.setTimeout(120_000);
-
-function capture(): { io: CliIo; out: () => string; err: () => string } {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { io: { out: (s) => void out.push(s), err: (s) => void err.push(s) }, out: () => out.join(''), err: () => err.join('') };
-}
 
 describe('cocoon wallet', () => {
     let chain: RunningLocalChain;
@@ -23,7 +18,7 @@ describe('cocoon wallet', () => {
     let env: NodeJS.ProcessEnv;
 
     const run = async (argv: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
-        const c = capture();
+        const c = captureIo();
         const code = await runWallet(argv, { ...env, ...extraEnv }, c.io);
         return { code, out: c.out(), err: c.err() };
     };
