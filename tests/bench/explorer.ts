@@ -14,7 +14,7 @@ import { installNativeSha256 } from '../../indexer/fastHash';
 import { IngestEngine } from '../../indexer/ingest/engine';
 import { silentLogger } from '../../indexer/log';
 import { startApiServer } from '../../indexer/api/server';
-import type { ClientInfo, Page, ProxyInfo, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
+import type { ClientInfo, Page, ProxyInfo, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
 import { benchComponents } from '../indexer/helpers/benchComponents';
 import { DEFAULT_SHAPE, SyntheticChain } from '../indexer/helpers/synthetic';
 
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
         const client = (await get<Page<ClientInfo>>('/api/clients?sort=tokensCharged&limit=1')).items[0].address;
         const worker = (await get<Page<WorkerInfo>>('/api/workers?sort=tokensPaid&limit=1')).items[0].address;
         const tx = (await get<Page<TransactionInfo>>(`/api/transactions?account=${proxy}&limit=1`)).items[0];
+        const txDetail = await get<TransactionDetail>(`/api/transactions/${tx.hash}`);
         const e = encodeURIComponent;
         const related = (a: string) => [`/api/transactions?account=${e(a)}&limit=20`, `/api/stats/daily?order=desc&limit=120&address=${e(a)}`];
         const PAGES: Record<string, string[]> = {
@@ -92,11 +93,8 @@ async function main(): Promise<void> {
             worker: [`/api/workers/${e(worker)}`, ...related(worker)],
             transactions: ['/api/transactions?limit=50', '/api/opcodes'],
             transactionsFailed: ['/api/transactions?success=false&limit=50'],
-            transaction: [
-                `/api/transactions/${tx.hash}`,
-                ...(tx.source ? [`/api/transactions?account=${e(tx.source)}&to=${tx.utime}&limit=20`] : []),
-                `/api/transactions?source=${e(tx.account)}&from=${tx.utime}&to=${tx.utime + 600}&limit=100`,
-            ],
+            // The detail (with its parent and outgoing message links), then each processed message's transaction.
+            transaction: [`/api/transactions/${tx.hash}`, ...txDetail.outMessages.flatMap((m) => (m.child ? [`/api/transactions/${m.child}`] : []))],
             governance: ['/api/root', '/api/models', '/api/root/history?limit=20'],
             models: ['/api/models'],
             searchAddress: [`/api/search?q=${e(worker)}`],

@@ -1,5 +1,5 @@
 /** Transactions: the list (filterable by account / op name / outcome) and one transaction with its events. */
-import type { EventInfo, OpcodeInfo, Page, TransactionDetail, TransactionInfo } from '../../../indexer/api/types';
+import type { EventInfo, MessageLink, OpcodeInfo, Page, TransactionDetail, TransactionInfo } from '../../../indexer/api/types';
 import { useApi, usePagedApi } from '../api';
 import { Addr, Fields, Int, Load, Ok, PagedTable, Table, Ton, TxLink, type Column } from '../components';
 import { formatTime } from '../format';
@@ -134,12 +134,55 @@ const HOP_WINDOW_S = 600;
 const ltOf = (t: TransactionInfo) => BigInt(t.lt);
 
 /**
- * The transactions next to this one in its message chain. The API records no message links, so they are
- * matched the way TON orders them: the parent is the source account's latest transaction before this one
- * that sent messages; children are the earliest later transactions whose inbound message came from this
- * account (at most `outMsgs` of them).
+ * Rows indexed before the indexer stored message links have no outgoing messages listed although they
+ * sent some: for those the chain is matched the way TON orders it instead (see GuessedParent/GuessedChildren).
  */
-function ParentHop({ tx }: { tx: TransactionInfo }) {
+const hasLinks = (t: TransactionDetail) => t.outMessages.length >= t.outMsgs;
+
+/** The transaction whose outgoing message this one processed, as the indexer linked it. */
+function ParentHop({ tx }: { tx: TransactionDetail }) {
+    if (!tx.parent) return hasLinks(tx) ? null : <GuessedParent tx={tx} />;
+    const p = tx.parent;
+    return (
+        <li data-testid="trace-parent" data-exact="true">
+            caused by <TxLink hash={p.hash} /> <span className="op">{p.opName ?? 'no body'}</span> on <Addr address={p.account} />
+        </li>
+    );
+}
+
+/** One outgoing message and, when indexed, the transaction that processed it with its result. */
+function ChildHop({ msg }: { msg: MessageLink }) {
+    const child = useApi<TransactionInfo>(msg.child ? `/api/transactions/${msg.child}` : null);
+    const c = child.status === 'ok' ? child.data : null;
+    return (
+        <li data-testid="trace-child" data-exact="true" data-hash={msg.child ?? ''}>
+            → <span className="op">{msg.opName ?? msg.op ?? 'no body'}</span> carrying <Ton nano={msg.value} /> to{' '}
+            {c ? <Addr address={c.account} kind={c.accountKind} /> : <Addr address={msg.dest} />}
+            {msg.child ? (
+                <>
+                    {' '}
+                    in <TxLink hash={msg.child} /> {c && <Ok success={c.success} exitCode={c.exitCode} />}
+                </>
+            ) : (
+                <span className="muted small"> (not indexed)</span>
+            )}
+        </li>
+    );
+}
+
+function ChildHops({ tx }: { tx: TransactionDetail }) {
+    if (!hasLinks(tx)) return <GuessedChildren tx={tx} />;
+    return (
+        <>
+            {tx.outMessages.map((m, i) => (
+                <ChildHop key={`${m.createdLt ?? ''}:${i}`} msg={m} />
+            ))}
+        </>
+    );
+}
+
+/** Without stored links: the source account's latest earlier transaction that sent messages. */
+function GuessedParent({ tx }: { tx: TransactionInfo }) {
     const parentPath = tx.source && !tx.external ? `/api/transactions?account=${encodeURIComponent(tx.source)}&to=${tx.utime}&limit=20` : null;
     const parents = useApi<Page<TransactionInfo>>(parentPath);
     const parent = parents.status === 'ok' ? parents.data.items.find((p) => ltOf(p) < ltOf(tx) && p.outMsgs > 0) : undefined;
@@ -151,7 +194,8 @@ function ParentHop({ tx }: { tx: TransactionInfo }) {
     );
 }
 
-function ChildHops({ tx }: { tx: TransactionInfo }) {
+/** Without stored links: the earliest later transactions whose inbound message came from this account. */
+function GuessedChildren({ tx }: { tx: TransactionInfo }) {
     const childPath = tx.outMsgs > 0 ? `/api/transactions?source=${encodeURIComponent(tx.account)}&from=${tx.utime}&to=${tx.utime + HOP_WINDOW_S}&limit=100` : null;
     const children = useApi<Page<TransactionInfo>>(childPath);
     const kids =

@@ -1,0 +1,343 @@
+/** @jest-environment node */
+/**
+ * The explorer over a live network: the local chain with real proxy, worker and client runners
+ * (tests/e2e/helpers/network.ts) serving completions, the client charging itself, the worker cashing out
+ * and the proxy withdrawing its commission; the real indexer service ingests that chain and serves the
+ * built explorer; headless Chromium checks that every page shows the numbers the contracts hold (read with
+ * their get-methods) and the indexer API returns, and that a transaction sent while the overview is open
+ * arrives in its live feed. Screenshots go to tests/artifacts/web/network-*.png (gitignored).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import OpenAI from 'openai';
+import { Address, toNano } from '@ton/core';
+import { chromium, type BrowserContext, type Page as PwPage } from 'playwright-core';
+import { readClientContract, readProxyContract, readWorkerContract } from '../../node/chain/cocoon';
+import { parseConfig } from '../../indexer/config';
+import { startService, type IndexerService } from '../../indexer/service';
+import { defaultPorts } from '../../indexer/ingest/defaultPorts';
+import { modelHash } from '../../indexer/api/models';
+import type { AddressDetail, ClientInfo, ModelsResponse, Overview, Page, ProxyInfo, RootConfig, RootConfigChange, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
+import { formatInt, formatTon } from '../../web/src/format';
+import { MODEL, startTestNetwork, type TestNetwork } from '../e2e/helpers/network';
+
+jest.setTimeout(180_000);
+
+const ROOT_DIR = path.resolve(__dirname, '../..');
+const WEB_DIST = path.join(ROOT_DIR, 'web', 'dist');
+const SHOTS = path.join(ROOT_DIR, 'tests', 'artifacts', 'web');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PRICE = 1000n;
+const FEE = 800n;
+const DEPOSIT = toNano('5');
+
+let net: TestNetwork;
+let indexer: IndexerService;
+let indexerDir: string;
+let context: BrowserContext;
+let page: PwPage;
+let profileDir: string;
+/** Raw addresses of the network's contracts. */
+const addr = { root: '', proxy: '', client: '', worker: '' };
+let tokens = 0n;
+
+async function api<T>(p: string): Promise<T> {
+    const res = await fetch(indexer.url + p);
+    if (!res.ok) throw new Error(`${p}: HTTP ${res.status}`);
+    return (await res.json()) as T;
+}
+
+const open = (hash: string) => page.goto(`${indexer.url}/#/${hash}`);
+const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `network-${name}.png`), fullPage: true });
+const tonText = (nano: string | bigint) => `${formatTon(nano.toString())} TON`;
+
+async function text(testId: string): Promise<string> {
+    const el = page.getByTestId(testId).first();
+    await el.waitFor();
+    return ((await el.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+async function rowKeys(testId: string): Promise<string[]> {
+    await page.getByTestId(testId).locator('tbody tr').first().waitFor();
+    return page.getByTestId(testId).locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
+}
+
+async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await ok().catch(() => false))) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
+
+/** Transactions the chain holds for an account vs. what the indexer stored. */
+const parse = (a: string): Address => Address.parse(a);
+const chainTxCount = (a: string) => net.local.chain.accountTransactions(parse(a)).length;
+
+/** Waits until the indexer has every transaction of the network's contracts. */
+async function caughtUp(): Promise<void> {
+    await until('the indexer to catch up with the chain', async () => {
+        const all = [addr.root, addr.proxy, addr.client, addr.worker];
+        const details = await Promise.all(all.map((a) => api<AddressDetail>(`/api/addresses/${a}`)));
+        return details.every((d, i) => d.account !== null && d.account.txCount === chainTxCount(all[i]));
+    });
+}
+
+beforeAll(async () => {
+    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npm', ['run', 'build:web'], { cwd: ROOT_DIR, stdio: 'inherit' });
+    fs.mkdirSync(SHOTS, { recursive: true });
+
+    // The lifecycle: two completions, ledgers committed on-chain, the client charges itself, the worker
+    // cashes out, the proxy withdraws its commission.
+    const t0 = Date.now();
+    const phases: string[] = [];
+    const phase = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    // Plaintext between the runners: the explorer reads the chain only, RA-TLS would just cost time here.
+    net = await startTestNetwork({ params: { pricePerToken: PRICE, workerFeePerToken: FEE }, tls: false });
+    phase('network up');
+    const openai = new OpenAI({ baseURL: net.apiUrl, apiKey: 'unused' });
+    const prompt = [{ role: 'user' as const, content: 'Tell me a story about a cat named Tom.' }];
+    await openai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: prompt, max_tokens: 16, temperature: 0 });
+    await openai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: prompt, max_tokens: 12, temperature: 0 });
+    await until('ledgers committed on-chain', async () =>
+        [...net.proxy.clientAccounts(), ...net.proxy.workerAccounts()].every((a) => a.ledger.tokensMax > 0n && a.ledger.tokensCommittedToBlockchain === a.ledger.tokensMax),
+    );
+    const [clientAcc] = net.proxy.clientAccounts();
+    const [workerAcc] = net.proxy.workerAccounts();
+    tokens = clientAcc.ledger.tokensMax;
+    await net.client!.charge();
+    await net.worker!.payoutAll(true);
+    await net.proxy.withdraw();
+    phase('lifecycle done');
+    Object.assign(addr, { root: net.root.toRawString(), proxy: net.proxy.contract.toRawString(), client: clientAcc.contract.toRawString(), worker: workerAcc.contract.toRawString() });
+
+    // The indexer service as `cocoon up` runs it, over its own PGlite directory, serving the explorer.
+    indexerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-indexer-'));
+    const { config } = parseConfig(['--chain-url', net.local.v4Url, '--data-dir', indexerDir, '--api-port', '0', '--root', addr.root, '--models', MODEL, '--poll-ms', '100', '--web-dir', WEB_DIST, '--log-level', 'error'], {});
+    indexer = await startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
+    await caughtUp();
+    phase('indexed');
+
+    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+        executablePath: CHROMIUM,
+        headless: true,
+        viewport: { width: 1280, height: 900 },
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (err) => console.error('page error:', err.message));
+    phase('browser up');
+    console.log(`live network for the explorer: ${phases.join(', ')}`);
+});
+
+afterAll(async () => {
+    await context?.close();
+    await indexer?.stop();
+    await net?.close();
+    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
+    if (indexerDir) fs.rmSync(indexerDir, { recursive: true, force: true });
+});
+
+describe('explorer over a live network', () => {
+    it('overview: totals and TON held match the contracts, and a new transaction arrives in the live feed', async () => {
+        const [client, proxy] = await Promise.all([readClientContract(net.chain, parse(addr.client)), readProxyContract(net.chain, parse(addr.proxy))]);
+        const ov = await api<Overview>('/api/overview');
+        // The indexer's numbers are the chain's.
+        expect(ov.totals).toMatchObject({ deposits: DEPOSIT.toString(), tokensCharged: tokens.toString(), tonCharged: (tokens * PRICE).toString(), tokensPaid: tokens.toString(), workersPaid: (tokens * FEE).toString(), commission: (tokens * (PRICE - FEE)).toString(), commissionWithdrawn: (tokens * (PRICE - FEE)).toString() });
+        expect(ov.held).toEqual({ proxyStakes: proxy!.stake.toString(), proxyCommission: proxy!.balance.toString(), clientBalances: client!.balance.toString(), clientStakes: client!.stake.toString() });
+        expect([ov.proxies.total, ov.clients.total, ov.workers.total]).toEqual([1, 1, 1]);
+
+        await open('');
+        for (const k of ['deposits', 'tonCharged', 'workersPaid', 'commission', 'commissionWithdrawn', 'refunds'] as const) {
+            expect(await page.getByTestId(`total-${k}`).locator('[data-nano]').getAttribute('data-nano')).toBe(ov.totals[k]);
+            expect(await text(`total-${k}`)).toContain(tonText(ov.totals[k]));
+        }
+        expect(await text('total-tokensCharged')).toContain(formatInt(tokens.toString()));
+        expect(await text('total-transactions')).toContain(`${formatInt(ov.totals.transactions)} (${ov.totals.failedTransactions} failed)`);
+        for (const [k, v] of Object.entries(ov.held)) expect(await text(`held-${k}`)).toContain(tonText(v));
+        expect(await text('held-clientBalances')).toContain(tonText(client!.balance));
+        expect(await text('count-clients')).toContain('1 1 active');
+        await page.getByTestId('daily-chart').locator('canvas').waitFor();
+        const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? null);
+        console.log(`explorer (live network) first contentful paint: ${fcp?.toFixed(0)} ms`);
+        await shot('overview');
+
+        // Live: the client tops up while the page is open; the indexer ingests it and the feed shows it.
+        await page.getByTestId('feed-state').filter({ hasText: 'live' }).waitFor();
+        const before = net.local.chain.accountTransactions(parse(addr.client)).length;
+        await net.client!.topUp(toNano('1'));
+        const sent = net.local.chain.accountTransactions(parse(addr.client));
+        expect(sent.length).toBeGreaterThan(before);
+        const hash = sent[sent.length - 1].hash.toString('hex');
+        const item = page.getByTestId('live-feed').locator(`li[data-hash="${hash}"]`);
+        await item.waitFor({ timeout: 20_000 });
+        const t = ((await item.textContent()) ?? '').replace(/\s+/g, ' ');
+        const topUp = await api<TransactionDetail>(`/api/transactions/${hash}`);
+        expect(topUp.events.find((e) => e.type === 'deposit')?.amount).toBe(toNano('1').toString());
+        expect(t).toContain('ext_client_top_up');
+        expect(t).toContain(tonText(topUp.inValue));
+        await shot('overview-live');
+        await caughtUp();
+    });
+
+    it('proxies list and detail match the proxy contract', async () => {
+        const chainProxy = (await readProxyContract(net.chain, parse(addr.proxy)))!;
+        const list = await api<Page<ProxyInfo>>('/api/proxies?sort=lastActivity');
+        expect(list.items.map((p) => p.address)).toEqual([addr.proxy]);
+        await open('proxies');
+        expect(await rowKeys('proxies')).toEqual([addr.proxy]);
+        const row = page.getByTestId('proxies').locator(`tr[data-key="${addr.proxy}"]`);
+        expect(await row.locator('td[data-label="Stake"] [data-nano]').getAttribute('data-nano')).toBe(chainProxy.stake.toString());
+        await shot('proxies');
+        await row.locator('a.addr').first().click();
+        await page.waitForURL(`**/#/proxies/${addr.proxy}`);
+        const p = await api<ProxyInfo>(`/api/proxies/${addr.proxy}`);
+        expect(p).toMatchObject({ stake: chainProxy.stake.toString(), balance: chainProxy.balance.toString(), tokensCharged: tokens.toString(), tokensPaid: tokens.toString(), commissionEarned: (tokens * (PRICE - FEE)).toString() });
+        expect(await text('detail-address')).toBe(addr.proxy);
+        expect(await text('detail-stake')).toBe(tonText(chainProxy.stake));
+        expect(await text('detail-balance')).toBe(tonText(chainProxy.balance));
+        expect(await text('detail-commissionEarned')).toBe(tonText(p.commissionEarned));
+        expect(await text('detail-tokensCharged')).toBe(formatInt(tokens.toString()));
+        expect(await rowKeys('related-clients')).toEqual([addr.client]);
+        expect(await rowKeys('related-workers')).toEqual([addr.worker]);
+        const txs = await api<Page<TransactionInfo>>(`/api/transactions?account=${addr.proxy}&limit=20`);
+        expect(await rowKeys('account-transactions')).toEqual(txs.items.map((t) => t.hash));
+        await shot('proxy');
+    });
+
+    it('workers list and detail match the worker contract', async () => {
+        const chainWorker = (await readWorkerContract(net.chain, parse(addr.worker)))!;
+        expect(chainWorker.tokens).toBe(tokens);
+        await open('workers');
+        expect(await rowKeys('workers')).toEqual([addr.worker]);
+        expect((await page.getByTestId('workers').locator(`tr[data-key="${addr.worker}"] td[data-label="Earned"]`).textContent())?.trim()).toBe(tonText(tokens * FEE));
+        await page.getByTestId('workers').locator(`tr[data-key="${addr.worker}"] a.addr`).first().click();
+        await page.waitForURL(`**/#/workers/${addr.worker}`);
+        const w = await api<WorkerInfo>(`/api/workers/${addr.worker}`);
+        expect(w).toMatchObject({ proxy: addr.proxy, owner: net.wallets.worker.address.toRawString(), tokens: tokens.toString(), tonEarned: (tokens * FEE).toString() });
+        expect(await text('detail-tonEarned')).toBe(tonText(tokens * FEE));
+        expect(await text('detail-tokensPaid')).toBe(formatInt(tokens.toString()));
+        expect(await text('worker-fields')).toContain(addr.proxy);
+        expect(await text('worker-fields')).toContain(w.owner!);
+        await shot('worker');
+    });
+
+    it('clients list and detail match the client contract', async () => {
+        const chainClient = (await readClientContract(net.chain, parse(addr.client)))!;
+        await open('clients');
+        expect(await rowKeys('clients')).toEqual([addr.client]);
+        await page.getByTestId('clients').locator(`tr[data-key="${addr.client}"] a.addr`).first().click();
+        await page.waitForURL(`**/#/clients/${addr.client}`);
+        const c = await api<ClientInfo>(`/api/clients/${addr.client}`);
+        expect(c).toMatchObject({ balance: chainClient.balance.toString(), stake: chainClient.stake.toString(), tokensUsed: chainClient.tokensUsed.toString(), deposited: (DEPOSIT + toNano('1')).toString(), tonCharged: (tokens * PRICE).toString() });
+        expect(await text('detail-balance')).toBe(tonText(chainClient.balance));
+        expect(await text('detail-stake')).toBe(tonText(chainClient.stake));
+        expect(await text('detail-deposited')).toBe(tonText(c.deposited));
+        expect(await text('detail-tonCharged')).toBe(tonText(tokens * PRICE));
+        expect(await text('detail-tokensCharged')).toBe(formatInt(tokens.toString()));
+        await page.getByTestId('daily-chart').locator('canvas').waitFor();
+        await shot('client');
+    });
+
+    it('transactions: the list, a charge, and its message chain as the indexer linked it', async () => {
+        const first = await api<Page<TransactionInfo>>('/api/transactions?limit=50');
+        await open('transactions');
+        expect(await rowKeys('transactions')).toEqual(first.items.map((t) => t.hash));
+        await shot('transactions');
+
+        // The client's signed charge: sent by the client's wallet, it notifies the proxy.
+        const charges = await api<Page<TransactionInfo>>(`/api/transactions?account=${addr.client}&opName=ext_client_charge_signed`);
+        expect(charges.items).toHaveLength(1);
+        const charge = await api<TransactionDetail>(`/api/transactions/${charges.items[0].hash}`);
+        expect(charge.success).toBe(true);
+        await page.getByTestId('filter-opName').selectOption('ext_client_charge_signed');
+        await page.waitForURL('**/#/transactions?opName=ext_client_charge_signed');
+        await page.getByTestId('transactions').locator(`tr[data-key="${charge.hash}"] td[data-label="Hash"] a`).click();
+        await page.waitForURL(`**/#/transactions/${charge.hash}`);
+        expect(await text('tx-op')).toBe('ext_client_charge_signed');
+        expect(await text('tx-value')).toBe(tonText(charge.inValue));
+        expect(await text('tx-fees')).toBe(tonText(charge.totalFees));
+        expect(await page.getByTestId('tx-events').locator('tbody tr td[data-label="Event"]').allTextContents()).toEqual(charge.events.map((e) => e.type));
+        const kids = charge.outMessages.filter((m) => m.child);
+        expect(kids.length).toBeGreaterThan(0);
+        await page.getByTestId('trace-child').nth(charge.outMessages.length - 1).waitFor();
+        expect(await page.getByTestId('trace-child').evaluateAll((li) => li.map((l) => l.getAttribute('data-hash')))).toEqual(charge.outMessages.map((m) => m.child ?? ''));
+        await page.getByTestId('trace-child').locator('.badge').first().waitFor();
+        await shot('transaction');
+
+        // Follow the chain: the proxy's transaction names the charge as its parent.
+        const atProxy = charge.outMessages.find((m) => m.dest === addr.proxy)!;
+        expect(atProxy.child).not.toBeNull();
+        await page.getByTestId('trace-child').filter({ has: page.locator(`a[title="${atProxy.child}"]`) }).locator(`a[title="${atProxy.child}"]`).click();
+        await page.waitForURL(`**/#/transactions/${atProxy.child}`);
+        const proxyTx = await api<TransactionDetail>(`/api/transactions/${atProxy.child}`);
+        expect(proxyTx.parent?.hash).toBe(charge.hash);
+        expect(await text('trace-parent')).toContain('ext_client_charge_signed');
+        await page.getByTestId('trace-parent').locator(`a[title="${charge.hash}"]`).waitFor();
+        await shot('transaction-trace');
+    });
+
+    it('governance shows the root as the chain holds it, with its history', async () => {
+        const root = await api<RootConfig>('/api/root');
+        expect(root).toMatchObject({ address: addr.root, pricePerToken: PRICE.toString(), workerFeePerToken: FEE.toString(), owner: net.wallets.owner.address.toRawString() });
+        expect(root.modelHashes).toEqual([modelHash(MODEL)]);
+        expect(root.registeredProxies.length).toBe(1);
+        const history = await api<Page<RootConfigChange>>('/api/root/history?limit=20');
+        await open('governance');
+        expect(await text('root-version')).toBe(String(root.version));
+        expect(await text('root-pricePerToken')).toBe(tonText(PRICE));
+        expect(await text('root-workerFeePerToken')).toBe(tonText(FEE));
+        expect(await text('registered-proxies')).toContain(root.registeredProxies[0].address);
+        expect(await text('model-hashes')).toContain(MODEL);
+        expect(await page.getByTestId('worker-hashes').locator('li').count()).toBe(root.workerHashes.length);
+        if (history.items.length) expect(await rowKeys('root-history')).toEqual(history.items.map((c) => `${c.lt}:${c.txHash}`));
+        await shot('governance');
+    });
+
+    it('models show the served model with its prices per million tokens', async () => {
+        const m = await api<ModelsResponse>('/api/models');
+        const served = m.models.find((x) => x.name === MODEL)!;
+        expect(served.hash).toBe(modelHash(MODEL));
+        // price per token x class multiplier (10000 = 1x) x 1,000,000 tokens.
+        expect(served.pricePerMillion.prompt).toBe(((PRICE * BigInt(net.params.promptTokensPriceMultiplier) * 1_000_000n) / 10000n).toString());
+        await open('models');
+        const row = page.getByTestId('models').locator(`tr[data-key="${served.hash}"]`);
+        await row.waitFor();
+        expect(await row.textContent()).toContain(MODEL);
+        for (const c of ['prompt', 'cached', 'completion', 'reasoning'] as const) expect(await row.getByTestId(`price-${c}`).getAttribute('data-nano')).toBe(served.pricePerMillion[c]);
+        await shot('models');
+    });
+
+    it('search finds the contracts, a transaction and the model', async () => {
+        await open('');
+        const input = page.getByTestId('search-input');
+        await input.fill(parse(addr.client).toString({ testOnly: true }));
+        await input.press('Enter');
+        await page.waitForURL(`**/#/clients/${addr.client}`);
+        await page.getByTestId('detail-balance').waitFor();
+
+        await input.fill(addr.worker);
+        await input.press('Enter');
+        await page.waitForURL(`**/#/workers/${addr.worker}`);
+
+        const [tx] = (await api<Page<TransactionInfo>>(`/api/transactions?account=${addr.proxy}&limit=1`)).items;
+        await input.fill(tx.hash);
+        await input.press('Enter');
+        await page.waitForURL(`**/#/transactions/${tx.hash}`);
+        expect(await text('tx-hash')).toBe(tx.hash);
+
+        // The owner of the proxy: its address page lists what it owns.
+        await input.fill(net.wallets.proxy.address.toRawString());
+        await input.press('Enter');
+        await page.waitForURL(`**/#/address/${net.wallets.proxy.address.toRawString()}`);
+        expect(await text('owns')).toContain(addr.proxy);
+
+        await input.fill('tiny-stories');
+        await input.press('Enter');
+        expect(await text('search-hits')).toContain(`model ${MODEL}`);
+        await shot('search');
+    });
+});
