@@ -64,6 +64,8 @@ export class ClientRunner {
     private root!: RootState;
     private conn: RpcConnection | null = null;
     private session: ProxySessionInfo | null = null;
+    /** The last signed payment that verified for a session: the proxy resends it with every answer until its next commit. */
+    private verified: { session: ProxySessionInfo; data: Buffer } | null = null;
     private readonly timers: NodeJS.Timeout[] = [];
     private connecting: Promise<void> | null = null;
     private closed = false;
@@ -258,8 +260,10 @@ export class ClientRunner {
     private acceptSigned(p: proxy_SignedPayment): void {
         const s = this.session;
         if (!s || p._ !== 'proxy.signedPayment') return;
+        if (this.verified?.session === s && this.verified.data.equals(p.data)) return; // checked and taken already
         try {
             const m = openSignedMessage(signedMessageFromBoc(p.data), { op: SIGNED_OP.clientCharge, target: s.clientSc, proxyPublicKey: s.proxyKey });
+            this.verified = { session: s, data: p.data };
             if (m.tokens! > s.signed) {
                 s.signed = m.tokens!;
                 s.message = m;

@@ -56,6 +56,8 @@ interface Known {
     workerSc: Address;
     chain: WorkerContractState | null;
     paidOut: bigint;
+    /** BOC of the last signed payment that verified: the proxy resends it with every query until its next commit. */
+    verified: Buffer | null;
 }
 
 interface ProxyLink {
@@ -202,7 +204,7 @@ export class WorkerRunner {
         if (!Address.parse(r.worker_sc_address).equals(worker.address)) throw new Error(`proxy names worker contract ${r.worker_sc_address}, expected ${worker.address.toString()}`);
         let known = this.known.get(proxySc.toRawString());
         if (!known) {
-            known = { signed: 0n, db: 0n, max: 0n, message: null, proxyKey, proxySc, workerSc: worker.address, chain: null, paidOut: 0n };
+            known = { signed: 0n, db: 0n, max: 0n, message: null, proxyKey, proxySc, workerSc: worker.address, chain: null, paidOut: 0n, verified: null };
             this.known.set(proxySc.toRawString(), known);
         }
         known.chain = await readWorkerContract(this.cfg.chain, worker.address);
@@ -248,8 +250,10 @@ export class WorkerRunner {
     /** Validates a proxy-signed payout for our contract and keeps the highest. A forged one drops the proxy. */
     private acceptSigned(k: Known, p: proxy_SignedPayment, conn?: RpcConnection): void {
         if (p._ !== 'proxy.signedPayment') return;
+        if (k.verified?.equals(p.data)) return; // checked and taken already
         try {
             const m = openSignedMessage(signedMessageFromBoc(p.data), { op: SIGNED_OP.workerPayout, target: k.workerSc, proxyPublicKey: k.proxyKey });
+            k.verified = p.data;
             if (m.tokens! > k.signed) {
                 k.signed = m.tokens!;
                 k.message = m;

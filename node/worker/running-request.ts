@@ -107,12 +107,29 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
         }
     };
 
+    // Chunks that arrive together (one socket read of the backend's response: the HTTP parser hands over
+    // every chunked-encoding segment separately) leave as one answer piece, at the end of the current
+    // I/O turn. The bytes are the same; a token-by-token backend still gets one piece per token.
+    let pending: Buffer[] = [];
+    let flushTimer: NodeJS.Immediate | null = null;
+    const flush = () => {
+        if (flushTimer) clearImmediate(flushTimer);
+        flushTimer = null;
+        if (!pending.length) return;
+        const piece = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+        pending = [];
+        sendPiece(piece);
+    };
     let streamError: string | null = null;
     try {
-        for await (const chunk of res.body) sendPiece(Buffer.from(chunk));
+        for await (const chunk of res.body) {
+            pending.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+            flushTimer ??= setImmediate(flush);
+        }
     } catch (e) {
         streamError = e instanceof Error ? e.message : String(e);
     }
+    flush();
     let usage = null;
     try {
         usage = (await res.usage).usage;

@@ -1,5 +1,5 @@
 /**
- * Proxy benchmark (COCOON's benchmark/ method): `npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--plaintext] [--no-tls]`
+ * Proxy benchmark (COCOON's benchmark/ method): `npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--concurrency 1,30] [--plaintext] [--no-tls]`
  * A fake OpenAI-compatible backend streams 50 SSE chunks (128-byte deltas) plus a usage chunk and [DONE]
  * for every POST /v1/chat/completions with stream:true, as COCOON's benchmark/server.go does (without its
  * delays). A load generator keeps 1 and then 30 requests in flight for a fixed time:
@@ -76,6 +76,19 @@ interface LoadResult {
     bytesPerResponse: number;
     total: number[];
     ttfb: number[];
+    cpuUsPerRequest?: number;
+    mainCpuUsPerRequest?: number;
+}
+
+/** CPU time of the main thread in microseconds (Linux /proc; 0 elsewhere). */
+function mainThreadCpuUs(): number {
+    try {
+        const stat = require('fs').readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8') as string;
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return ((Number(f[11]) + Number(f[12])) * 1e6) / 100; // utime + stime, in clock ticks of 1/100 s
+    } catch {
+        return 0;
+    }
 }
 
 /** The load generator (thread): `concurrency` loops on a keep-alive agent, timing each response. */
@@ -136,6 +149,7 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
         return Promise.all(Array.from({ length: job.concurrency }, () => loop(until, record)));
     };
     await loops(job.warmup, false);
+    parentPort!.postMessage({ start: true });
     const t0 = performance.now();
     await loops(job.seconds, true);
     res.seconds = (performance.now() - t0) / 1000;
@@ -156,6 +170,8 @@ interface Figures {
     ttfb_p99: number;
     errors: number;
     bytes: number;
+    cpu_us_per_req: number;
+    main_thread_cpu_us_per_req: number;
 }
 
 function pct(sorted: number[], q: number): number {
@@ -174,11 +190,16 @@ function figures(r: LoadResult): Figures {
         p50: round(pct(a, 0.5)), p90: round(pct(a, 0.9)), p99: round(pct(a, 0.99)),
         ttfb_p50: round(pct(b, 0.5)), ttfb_p90: round(pct(b, 0.9)), ttfb_p99: round(pct(b, 0.99)),
         errors: r.errors, bytes: r.bytesPerResponse,
+        cpu_us_per_req: Math.round(r.cpuUsPerRequest ?? 0), main_thread_cpu_us_per_req: Math.round(r.mainCpuUsPerRequest ?? 0),
     };
 }
 
 function merge(rs: LoadResult[]): LoadResult {
+    const count = rs.reduce((s, r) => s + r.count, 0);
+    const weighted = (f: (r: LoadResult) => number | undefined) => (count ? rs.reduce((s, r) => s + (f(r) ?? 0) * r.count, 0) / count : 0);
     return {
+        cpuUsPerRequest: weighted((r) => r.cpuUsPerRequest),
+        mainCpuUsPerRequest: weighted((r) => r.mainCpuUsPerRequest),
         count: rs.reduce((s, r) => s + r.count, 0),
         errors: rs.reduce((s, r) => s + r.errors, 0),
         firstError: rs.find((r) => r.firstError)?.firstError ?? null,
@@ -191,7 +212,7 @@ function merge(rs: LoadResult[]): LoadResult {
 
 async function main(): Promise<void> {
     if (process.argv.includes('--help') || process.argv.includes('-h')) {
-        console.log('Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--plaintext] [--no-tls]');
+        console.log('Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--concurrency 1,30] [--plaintext] [--no-tls]');
         process.exit(0);
     }
     const SECONDS = arg('seconds', 4);
@@ -199,6 +220,8 @@ async function main(): Promise<void> {
     const WARMUP = arg('warmup', 1);
     const CHUNKS = arg('chunks', 50);
     const BYTES = arg('bytes', 128);
+    const ci = process.argv.indexOf('--concurrency');
+    const LEVELS = ci >= 0 ? process.argv[ci + 1].split(',').map(Number) : [1, 30];
     const modes: ('tls' | 'plaintext')[] = [];
     if (!process.argv.includes('--no-tls')) modes.push('tls');
     if (process.argv.includes('--plaintext') || process.argv.includes('--no-tls')) modes.push('plaintext');
@@ -217,29 +240,57 @@ async function main(): Promise<void> {
         console.error('load generator failed:', e);
         process.exit(1);
     });
+    // CPU per request: of the whole process (all threads) and of the main thread alone (client, proxy and
+    // worker in the network runs): steadier than req/s when other jobs share the cores.
+    const cpu = () => ({ all: process.cpuUsage(), main: mainThreadCpuUs() });
     const load = (job: LoadJob) =>
         new Promise<LoadResult>((resolve) => {
-            loader.once('message', resolve);
+            let c0 = cpu();
+            const onMessage = (m: LoadResult | { start: true }) => {
+                if ('start' in m) {
+                    c0 = cpu();
+                    return;
+                }
+                loader.off('message', onMessage);
+                const all = process.cpuUsage(c0.all);
+                m.cpuUsPerRequest = m.count ? (all.user + all.system) / m.count : 0;
+                m.mainCpuUsPerRequest = m.count ? (mainThreadCpuUs() - c0.main) / m.count : 0;
+                resolve(m);
+            };
+            loader.on('message', onMessage);
             loader.postMessage(job);
         });
     const body = JSON.stringify({ model: MODEL_BASE, messages: [{ role: 'user', content: 'Tell me a story about a cat named Tom.' }], stream: true, max_tokens: 200 });
 
     console.log(`proxy bench: fake backend ${CHUNKS} SSE chunks x ${BYTES} B + usage chunk, ${ROUNDS} rounds x ${SECONDS} s per point (+${WARMUP} s warm-up), concurrency 1 and 30, ${require('os').cpus().length} cores`);
     const runs: Record<string, LoadResult[]> = {};
+    const framesPerRequest: Record<string, { worker_to_proxy: number; proxy_to_client: number }> = {};
     const add = (k: string, r: LoadResult) => (runs[k] ??= []).push(r);
     for (const mode of modes) {
         const t0 = performance.now();
         // Production commit/poll intervals: the test network's 100-300 ms ones keep the in-process chain emulator busy.
         const net = await startTestNetwork({ full: false, tls: mode === 'tls', proxy: { intervals: DEFAULT_PROXY_INTERVALS } });
-        await net.startWorker({ backendUrl, maxActiveRequests: 64 });
-        await net.startClient({ deposit: toNano('100') });
+        await net.startWorker({ backendUrl, maxActiveRequests: 64, intervals: { statusMs: 15_000 } });
+        await net.startClient({ deposit: toNano('100'), intervals: { statusMs: 15_000 } });
+        // Frames on the proxy's connections (warm-up included, so only a rough per-request figure).
+        type Srv = { connections: Set<{ tcp: { stats: { framesIn: number; framesOut: number } } }> } | undefined;
+        const frames = () => {
+            const p = net.proxy as unknown as { workerServer: Srv; clientServer: Srv };
+            const sum = (srv: Srv, k: 'framesIn' | 'framesOut') => [...(srv?.connections ?? [])].reduce((s, c) => s + c.tcp.stats[k], 0);
+            return { fromWorkers: sum(p.workerServer, 'framesIn'), toClients: sum(p.clientServer, 'framesOut') };
+        };
         console.log(`network (${mode}) up in ${((performance.now() - t0) / 1000).toFixed(1)} s: client API ${net.apiUrl}`);
         try {
             for (let round = 0; round < ROUNDS; round++) {
-                for (const c of [1, 30]) {
+                for (const c of LEVELS) {
                     // Direct and through alternate, so slow drifts from other jobs hit both alike.
                     if (mode === modes[0]) add(`direct:${c}`, await load({ url: backendUrl, concurrency: c, seconds: SECONDS, warmup: WARMUP, body }));
-                    add(`${mode}:${c}`, await load({ url: net.apiUrl!, concurrency: c, seconds: SECONDS, warmup: WARMUP, body }));
+                    const f0 = frames();
+                    const r = await load({ url: net.apiUrl!, concurrency: c, seconds: SECONDS, warmup: WARMUP, body });
+                    const f1 = frames();
+                    const n = r.count + r.errors || 1;
+                    framesPerRequest[`${mode}:${c}`] = { worker_to_proxy: Number(((f1.fromWorkers - f0.fromWorkers) / n).toFixed(1)), proxy_to_client: Number(((f1.toClients - f0.toClients) / n).toFixed(1)) };
+                    add(`${mode}:${c}`, r);
                 }
             }
         } finally {
@@ -256,20 +307,23 @@ async function main(): Promise<void> {
         if (m.firstError) console.log(`${k}: ${m.errors} errors, first: ${m.firstError}`);
     }
     const ms = (x: number) => x.toFixed(2).padStart(7);
-    console.log(`\n${'path'.padEnd(22)} ${'req/s'.padStart(8)} | total p50     p90     p99 ms | first byte p50 p90  p99 ms | bytes/resp errors`);
+    console.log(`\n${'path'.padEnd(22)} ${'req/s'.padStart(8)} | total p50     p90     p99 ms | first byte p50 p90  p99 ms | bytes/resp errors | CPU us/req: all threads, main thread`);
     for (const [k, f] of Object.entries(fig)) {
         const [path, c] = k.split(':');
         const name = `${path === 'direct' ? 'direct backend' : `network (${path})`} c=${c}`;
-        console.log(`${name.padEnd(22)} ${f.rps.toFixed(1).padStart(8)} | ${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} | ${ms(f.ttfb_p50)} ${ms(f.ttfb_p90)} ${ms(f.ttfb_p99)} | ${String(f.bytes).padStart(9)} ${f.errors}`);
+        console.log(`${name.padEnd(22)} ${f.rps.toFixed(1).padStart(8)} | ${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} | ${ms(f.ttfb_p50)} ${ms(f.ttfb_p90)} ${ms(f.ttfb_p99)} | ${String(f.bytes).padStart(9)} ${String(f.errors).padStart(6)} | ${String(f.cpu_us_per_req).padStart(6)} ${String(f.main_thread_cpu_us_per_req).padStart(6)}`);
     }
     const result: Record<string, unknown> = {
         chunks: CHUNKS, chunk_bytes: BYTES, seconds_per_point: SECONDS * ROUNDS, cores: require('os').cpus().length,
         direct_c1: fig['direct:1'], direct_c30: fig['direct:30'],
     };
+    for (const [k, f] of Object.entries(framesPerRequest)) console.log(`frames per request (${k}, warm-up included): worker->proxy ${f.worker_to_proxy}, proxy->client ${f.proxy_to_client}`);
+    result.frames_per_request = framesPerRequest;
     console.log('');
     for (const mode of modes) {
         const f1 = fig[`${mode}:1`];
         const f30 = fig[`${mode}:30`];
+        if (!f1 || !f30 || !fig['direct:1'] || !fig['direct:30']) continue; // --concurrency without 1 and 30
         const added = f1.p50 - fig['direct:1'].p50;
         const addedTtfb = f1.ttfb_p50 - fig['direct:1'].ttfb_p50;
         const added30 = f30.p50 - fig['direct:30'].p50;

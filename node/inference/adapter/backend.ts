@@ -222,8 +222,9 @@ export function createBackend(opts: BackendOptions): Backend {
                     consumed = true;
                     let idleTimer: NodeJS.Timeout | undefined;
                     const arm = () => {
-                        clearTimeout(idleTimer);
-                        idleTimer = setTimeout(() => fail(new BackendError('BACKEND_TIMEOUT', `backend ${baseUrl} sent nothing for ${idle} ms`, 504)), idle);
+                        // refresh() restarts the same timer: cheaper than a new one per chunk.
+                        if (idleTimer) idleTimer.refresh();
+                        else idleTimer = setTimeout(() => fail(new BackendError('BACKEND_TIMEOUT', `backend ${baseUrl} sent nothing for ${idle} ms`, 504)), idle);
                     };
                     arm();
                     let completed = false;

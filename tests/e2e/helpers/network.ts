@@ -17,8 +17,8 @@ import { startEmbeddedServer, type EmbeddedServer } from '../../../node/inferenc
 import { startLocalChain, type RunningLocalChain } from '../../../node/localchain/server';
 import { silentLogger, type Logger } from '../../../node/protocol';
 import { ProxyRunner, type ProxyRunnerConfig } from '../../../node/proxy/runner';
-import { WorkerRunner } from '../../../node/worker/runner';
-import { ClientRunner } from '../../../node/client/runner';
+import { WorkerRunner, type WorkerRunnerConfig } from '../../../node/worker/runner';
+import { ClientRunner, type ClientRunnerConfig } from '../../../node/client/runner';
 import { configureRoot, defaultParams, ensureRoot } from '../../../node/cli/network';
 import type { CocoonParams } from '../../../wrappers/params';
 import { spawnRunner, type RunnerProcess } from './process';
@@ -46,8 +46,8 @@ export interface TestNetwork {
     startProxy(): Promise<ProxyRunner>;
     /** Starts the proxy as a separate process (same wallet, key and data dir as the in-process one). */
     spawnProxy(ports?: { workerPort: number; clientPort: number }): Promise<{ workerPort: number; clientPort: number }>;
-    startWorker(opts?: { backendUrl?: string; seed?: number; maxActiveRequests?: number }): Promise<WorkerRunner>;
-    startClient(opts?: { deposit?: bigint; secret?: string }): Promise<ClientRunner>;
+    startWorker(opts?: { backendUrl?: string; seed?: number; maxActiveRequests?: number; intervals?: WorkerRunnerConfig['intervals'] }): Promise<WorkerRunner>;
+    startClient(opts?: { deposit?: bigint; secret?: string; intervals?: ClientRunnerConfig['intervals'] }): Promise<ClientRunner>;
     close(): Promise<void>;
 }
 
@@ -115,14 +115,14 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
             net.worker = await WorkerRunner.start({
                 chain, wallet: workerW, root, model: MODEL, backendUrl: o.backendUrl ?? net.model!.url, key: keyPairFromSeed(Buffer.alloc(32, o.seed ?? 9)),
                 tls: await ctx('worker'), checkProxyHashes: useTls, coefficient: 1000, maxActiveRequests: o.maxActiveRequests ?? 8,
-                intervals: { reconnectMs: 200, statusMs: 500, payoutMs: 3_600_000 }, logger: log.child('worker'),
+                intervals: { reconnectMs: 200, statusMs: 500, payoutMs: 3_600_000, ...o.intervals }, logger: log.child('worker'),
             });
             return net.worker;
         },
         async startClient(o = {}) {
             net.client = await ClientRunner.start({
                 chain, wallet: clientW, root, secret: o.secret ?? 'e2e-secret', deposit: o.deposit ?? toNano('5'), tls: await ctx('client'), checkProxyHashes: useTls,
-                intervals: { reconnectMs: 200, statusMs: 500, settleMs: 3_600_000 }, logger: log.child('client'),
+                intervals: { reconnectMs: 200, statusMs: 500, settleMs: 3_600_000, ...o.intervals }, logger: log.child('client'),
             });
             await net.client.waitReady(60_000);
             const server: Server = createServer((req, res) => {
