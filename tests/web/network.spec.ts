@@ -97,39 +97,48 @@ beforeAll(async () => {
     // Plaintext between the runners: the explorer reads the chain only, RA-TLS would just cost time here.
     net = await startTestNetwork({ params: { pricePerToken: PRICE, workerFeePerToken: FEE }, tls: false });
     phase('network up');
-    const openai = new OpenAI({ baseURL: net.apiUrl, apiKey: 'unused' });
-    const prompt = [{ role: 'user' as const, content: 'Tell me a story about a cat named Tom.' }];
-    await openai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: prompt, max_tokens: 16, temperature: 0 });
-    await openai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: prompt, max_tokens: 12, temperature: 0 });
-    await until('ledgers committed on-chain', async () =>
-        [...net.proxy.clientAccounts(), ...net.proxy.workerAccounts()].every((a) => a.ledger.tokensMax > 0n && a.ledger.tokensCommittedToBlockchain === a.ledger.tokensMax),
-    );
-    const [clientAcc] = net.proxy.clientAccounts();
-    const [workerAcc] = net.proxy.workerAccounts();
-    tokens = clientAcc.ledger.tokensMax;
-    await net.client!.charge();
-    await net.worker!.payoutAll(true);
-    await net.proxy.withdraw();
-    phase('lifecycle done');
-    Object.assign(addr, { root: net.root.toRawString(), proxy: net.proxy.contract.toRawString(), client: clientAcc.contract.toRawString(), worker: workerAcc.contract.toRawString() });
-
+    // From here on the lifecycle runs while the indexer (ingesting live, as `cocoon up` runs it) and the
+    // browser start.
+    const lifecycle = async () => {
+        const openai = new OpenAI({ baseURL: net.apiUrl, apiKey: 'unused' });
+        const prompt = [{ role: 'user' as const, content: 'Tell me a story about a cat named Tom.' }];
+        await openai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: prompt, max_tokens: 16, temperature: 0 });
+        await openai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: prompt, max_tokens: 12, temperature: 0 });
+        await until('ledgers committed on-chain', async () =>
+            [...net.proxy.clientAccounts(), ...net.proxy.workerAccounts()].every((a) => a.ledger.tokensMax > 0n && a.ledger.tokensCommittedToBlockchain === a.ledger.tokensMax),
+        );
+        const [clientAcc] = net.proxy.clientAccounts();
+        const [workerAcc] = net.proxy.workerAccounts();
+        tokens = clientAcc.ledger.tokensMax;
+        await net.client!.charge();
+        await net.worker!.payoutAll(true);
+        await net.proxy.withdraw();
+        Object.assign(addr, { proxy: net.proxy.contract.toRawString(), client: clientAcc.contract.toRawString(), worker: workerAcc.contract.toRawString() });
+        phase('lifecycle done');
+    };
     // The indexer service as `cocoon up` runs it, over its own PGlite directory, serving the explorer.
-    indexerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-indexer-'));
-    const { config } = parseConfig(['--chain-url', net.local.v4Url, '--data-dir', indexerDir, '--api-port', '0', '--root', addr.root, '--models', MODEL, '--poll-ms', '100', '--web-dir', WEB_DIST, '--log-level', 'error'], {});
-    indexer = await startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
+    const startIndexer = async () => {
+        indexerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-indexer-'));
+        const { config } = parseConfig(['--chain-url', net.local.v4Url, '--data-dir', indexerDir, '--api-port', '0', '--root', addr.root, '--models', MODEL, '--poll-ms', '100', '--web-dir', WEB_DIST, '--log-level', 'error'], {});
+        indexer = await startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
+        phase('indexer up');
+    };
+    const startBrowser = async () => {
+        profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-chromium-'));
+        context = await chromium.launchPersistentContext(profileDir, {
+            executablePath: CHROMIUM,
+            headless: true,
+            viewport: { width: 1280, height: 900 },
+            args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        });
+        page = context.pages()[0] ?? (await context.newPage());
+        page.on('pageerror', (err) => console.error('page error:', err.message));
+        phase('browser up');
+    };
+    addr.root = net.root.toRawString();
+    await Promise.all([lifecycle(), startIndexer(), startBrowser()]);
     await caughtUp();
     phase('indexed');
-
-    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        viewport: { width: 1280, height: 900 },
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => console.error('page error:', err.message));
-    phase('browser up');
     console.log(`live network for the explorer: ${phases.join(', ')}`);
 });
 
