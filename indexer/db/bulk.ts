@@ -15,16 +15,19 @@ export interface BulkColumn<R> {
 
 const jsonSafe = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
+const NEEDS_ESCAPE = /["\\]/;
+
 function element(v: unknown, type: BulkType): string {
     if (v === null || v === undefined) return 'NULL';
     let s: string;
     if (type === 'jsonb') s = JSON.stringify(v, jsonSafe);
-    else if (type === 'bool') s = v ? 't' : 'f';
+    else if (type === 'bool') return v ? 't' : 'f';
+    else if (typeof v === 'bigint' || typeof v === 'number') return String(v);
     else s = String(v);
-    return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
+    return NEEDS_ESCAPE.test(s) ? '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"' : '"' + s + '"';
 }
 
-/** A PostgreSQL array literal, every element quoted (so commas, quotes, braces and the word NULL survive). */
+/** A PostgreSQL array literal, every text element quoted (so commas, quotes, braces and the word NULL survive). */
 export function pgArray(values: unknown[], type: BulkType): string {
     return '{' + values.map((v) => element(v, type)).join(',') + '}';
 }

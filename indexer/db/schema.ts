@@ -248,9 +248,8 @@ export const workers = pgTable(
     (t) => [index('workers_proxy_idx').on(t.proxy), index('workers_owner_idx').on(t.owner)],
 );
 
-/** Network-wide totals per UTC day, from final rows only. */
-export const dailyStats = pgTable('daily_stats', {
-    day: text('day').primaryKey(),
+/** The per-day counters, shared by the network's series and each contract's. */
+const dayCounters = () => ({
     txCount: integer('tx_count').notNull().default(0),
     failedTxCount: integer('failed_tx_count').notNull().default(0),
     fees: nano('fees').notNull().default(ZERO),
@@ -267,6 +266,16 @@ export const dailyStats = pgTable('daily_stats', {
     newClients: integer('new_clients').notNull().default(0),
     newWorkers: integer('new_workers').notNull().default(0),
 });
+
+/** Network-wide totals per UTC day, from final rows only. */
+export const dailyStats = pgTable('daily_stats', { day: text('day').primaryKey(), ...dayCounters() });
+
+/**
+ * One contract's totals per UTC day, from final rows only: its transactions, and events naming it as
+ * account, proxy, client or worker (so a proxy's series includes its clients' charges). Kept at ingest so
+ * a detail page reads a few rows instead of aggregating the contract's whole history.
+ */
+export const accountDaily = pgTable('account_daily', { address: text('address').notNull(), day: text('day').notNull(), ...dayCounters() }, (t) => [primaryKey({ columns: [t.address, t.day] })]);
 
 /**
  * Resume points. `head`: latest block the chain reported; `final`: latest block whose transactions are all

@@ -4,6 +4,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type DbOrTx } from '../db/client';
+import { bulkInsert, type BulkColumn, type BulkType } from '../db/bulk';
 import type { EventType } from '../api/types';
 
 export interface ProxyDelta {
@@ -76,6 +77,7 @@ function bucket<T>(m: Map<string, T>, key: string, zero: () => T): T {
 export interface CountedEvent {
     type: EventType;
     utime: number;
+    account: string;
     proxy: string | null;
     client: string | null;
     worker: string | null;
@@ -88,26 +90,42 @@ export class Increments {
     readonly clients = new Map<string, ClientDelta>();
     readonly workers = new Map<string, WorkerDelta>();
     readonly days = new Map<string, DayDelta>();
+    /** Keyed `<address> <day>`: each contract's own series (account_daily). */
+    readonly accountDays = new Map<string, DayDelta>();
 
-    addTx(utime: number, success: boolean, fees: bigint): void {
-        const d = bucket(this.days, dayOf(utime), zeroDay);
-        d.txCount++;
-        if (!success) d.failedTxCount++;
-        d.fees += fees;
+    /** The network's day and the day of every distinct contract named. */
+    private daysOf(utime: number, addresses: (string | null | undefined)[]): DayDelta[] {
+        const day = dayOf(utime);
+        const out = [bucket(this.days, day, zeroDay)];
+        const seen: string[] = [];
+        for (const a of addresses) {
+            if (!a || seen.includes(a)) continue;
+            seen.push(a);
+            out.push(bucket(this.accountDays, `${a} ${day}`, zeroDay));
+        }
+        return out;
     }
 
-    addDeploy(utime: number, kind: string): void {
-        const d = bucket(this.days, dayOf(utime), zeroDay);
-        if (kind === 'proxy') d.newProxies++;
-        else if (kind === 'client') d.newClients++;
-        else if (kind === 'worker') d.newWorkers++;
+    addTx(account: string, utime: number, success: boolean, fees: bigint): void {
+        for (const d of this.daysOf(utime, [account])) {
+            d.txCount++;
+            if (!success) d.failedTxCount++;
+            d.fees += fees;
+        }
+    }
+
+    addDeploy(e: Pick<CountedEvent, 'utime' | 'account' | 'proxy' | 'client' | 'worker'>, kind: string): void {
+        for (const d of this.daysOf(e.utime, [e.account, e.proxy, e.client, e.worker])) {
+            if (kind === 'proxy') d.newProxies++;
+            else if (kind === 'client') d.newClients++;
+            else if (kind === 'worker') d.newWorkers++;
+        }
     }
 
     /** Only successful, final events are passed here. */
     addEvent(e: CountedEvent): void {
         const amount = e.amount ?? 0n;
         const tokens = e.tokens ?? 0n;
-        const day = () => bucket(this.days, dayOf(e.utime), zeroDay);
         const proxy = () => (e.proxy ? bucket(this.proxies, e.proxy, zeroProxy) : zeroProxy());
         const client = () => (e.client ? bucket(this.clients, e.client, zeroClient) : zeroClient());
         const worker = () => (e.worker ? bucket(this.workers, e.worker, zeroWorker) : zeroWorker());
@@ -115,44 +133,35 @@ export class Increments {
             case 'deposit':
                 client().deposited += amount;
                 proxy().deposits += amount;
-                day().deposits += amount;
                 break;
             case 'charge':
                 client().tokensCharged += tokens;
                 client().tonCharged += amount;
                 proxy().tokensCharged += tokens;
-                day().tokensCharged += tokens;
-                day().tonCharged += amount;
                 break;
             case 'refund':
                 client().refunded += amount;
                 proxy().refunds += amount;
-                day().refunds += amount;
                 break;
             case 'payout_request':
                 worker().tokensPaid += tokens;
                 proxy().tokensPaid += tokens;
-                day().tokensPaid += tokens;
                 break;
             case 'payout':
                 worker().tonEarned += amount;
                 proxy().workersPaid += amount;
-                day().workersPaid += amount;
                 break;
             case 'commission':
                 proxy().commissionEarned += amount;
-                day().commission += amount;
                 break;
             case 'commission_withdrawal':
                 proxy().commissionWithdrawn += amount;
-                day().commissionWithdrawn += amount;
-                break;
-            case 'stake':
-                day().stakes += amount;
                 break;
             default:
                 break;
         }
+        const add = DAY_FEEDS[e.type];
+        if (add) for (const d of this.daysOf(e.utime, [e.account, e.proxy, e.client, e.worker])) add(d, amount, tokens);
     }
 
     /** Adds everything to the tables (rows are created when missing). */
@@ -184,51 +193,79 @@ export class Increments {
                     on conflict (address) do update set ${sql.join(cols.map(inc), sql`, `)}`,
             );
         }
+        const dayValues = (d: DayDelta) =>
+            sql`${d.txCount}::int, ${d.failedTxCount}::int, ${d.fees}::numeric, ${d.tokensCharged}::numeric, ${d.tonCharged}::numeric, ${d.tokensPaid}::numeric, ${d.workersPaid}::numeric, ${d.commission}::numeric, ${d.commissionWithdrawn}::numeric, ${d.deposits}::numeric, ${d.refunds}::numeric, ${d.stakes}::numeric, ${d.newProxies}::int, ${d.newClients}::int, ${d.newWorkers}::int`;
         if (this.days.size) {
-            const vals = [...this.days].map(
-                ([day, d]) =>
-                    sql`(${day}, ${d.txCount}::int, ${d.failedTxCount}::int, ${d.fees}::numeric, ${d.tokensCharged}::numeric, ${d.tonCharged}::numeric, ${d.tokensPaid}::numeric, ${d.workersPaid}::numeric, ${d.commission}::numeric, ${d.commissionWithdrawn}::numeric, ${d.deposits}::numeric, ${d.refunds}::numeric, ${d.stakes}::numeric, ${d.newProxies}::int, ${d.newClients}::int, ${d.newWorkers}::int)`,
-            );
-            const cols = DAY_COLUMNS;
+            const vals = [...this.days].map(([day, d]) => sql`(${day}, ${dayValues(d)})`);
             await db.execute(
-                sql`insert into daily_stats as t (day, ${sql.raw(cols.join(', '))}) values ${sql.join(vals, sql`, `)}
-                    on conflict (day) do update set ${sql.join(cols.map(inc), sql`, `)}`,
+                sql`insert into daily_stats as t (day, ${sql.raw(DAY_COLUMNS.join(', '))}) values ${sql.join(vals, sql`, `)}
+                    on conflict (day) do update set ${sql.join(DAY_COLUMNS.map(inc), sql`, `)}`,
             );
+        }
+        if (this.accountDays.size) {
+            // One array per column: a batch touches hundreds of (contract, day) rows.
+            const list = [...this.accountDays].map(([key, d]) => ({ key, d }));
+            const columns: BulkColumn<{ key: string; d: DayDelta }>[] = [
+                { name: 'address', type: 'text', get: (r) => r.key.slice(0, r.key.indexOf(' ')) },
+                { name: 'day', type: 'text', get: (r) => r.key.slice(r.key.indexOf(' ') + 1) },
+                ...DAY_FIELDS.map(([name, field]) => ({ name, type: (typeof zeroDay()[field] === 'number' ? 'int' : 'numeric') as BulkType, get: (r: { d: DayDelta }) => r.d[field] })),
+            ];
+            await db.execute(bulkInsert('account_daily', columns, list, sql`on conflict (address, day) do update set ${sql.join(DAY_COLUMNS.map((c) => sql.raw(`${c} = account_daily.${c} + excluded.${c}`)), sql`, `)}`));
         }
     }
 }
 
-const DAY_COLUMNS = [
-    'tx_count',
-    'failed_tx_count',
-    'fees',
-    'tokens_charged',
-    'ton_charged',
-    'tokens_paid',
-    'workers_paid',
-    'commission',
-    'commission_withdrawn',
-    'deposits',
-    'refunds',
-    'stakes',
-    'new_proxies',
-    'new_clients',
-    'new_workers',
+/** Column and field of every per-day counter, in table order. */
+const DAY_FIELDS: [string, keyof DayDelta][] = [
+    ['tx_count', 'txCount'],
+    ['failed_tx_count', 'failedTxCount'],
+    ['fees', 'fees'],
+    ['tokens_charged', 'tokensCharged'],
+    ['ton_charged', 'tonCharged'],
+    ['tokens_paid', 'tokensPaid'],
+    ['workers_paid', 'workersPaid'],
+    ['commission', 'commission'],
+    ['commission_withdrawn', 'commissionWithdrawn'],
+    ['deposits', 'deposits'],
+    ['refunds', 'refunds'],
+    ['stakes', 'stakes'],
+    ['new_proxies', 'newProxies'],
+    ['new_clients', 'newClients'],
+    ['new_workers', 'newWorkers'],
 ];
+const DAY_COLUMNS = DAY_FIELDS.map(([c]) => c);
+
+/** Which day counter each event type feeds (the same for the network's day and a contract's). */
+const DAY_FEEDS: Partial<Record<EventType, (d: DayDelta, amount: bigint, tokens: bigint) => void>> = {
+    deposit: (d, amount) => (d.deposits += amount),
+    charge: (d, amount, tokens) => {
+        d.tokensCharged += tokens;
+        d.tonCharged += amount;
+    },
+    refund: (d, amount) => (d.refunds += amount),
+    payout_request: (d, _amount, tokens) => (d.tokensPaid += tokens),
+    payout: (d, amount) => (d.workersPaid += amount),
+    commission: (d, amount) => (d.commission += amount),
+    commission_withdrawal: (d, amount) => (d.commissionWithdrawn += amount),
+    stake: (d, amount) => (d.stakes += amount),
+};
 
 /**
- * Per-day totals from final rows; with `address`, only rows of that contract (its transactions, and events
- * naming it as account, proxy, client or worker).
+ * Per-day totals from final rows: the network's (daily_stats), or with `perAccount` each contract's
+ * (account_daily): its transactions, and events naming it as account, proxy, client or worker.
  */
-export function dailyQuery(address?: string): SQL {
-    const txWhere = address ? sql`and account = ${address}` : sql``;
-    const evWhere = address ? sql`and (e.account = ${address} or e.proxy = ${address} or e.client = ${address} or e.worker = ${address})` : sql``;
+export function dailyQuery(perAccount = false): SQL {
+    const day = (col: string) => sql.raw(`to_char(to_timestamp(${col}) at time zone 'UTC', 'YYYY-MM-DD')`);
+    const key = sql.raw(perAccount ? '1, 2' : '1');
+    const named = perAccount
+        ? sql`cross join lateral (select distinct x from unnest(array[e.account, e.proxy, e.client, e.worker]) as x where x is not null) as n(address)`
+        : sql``;
     return sql`with tx as (
-        select to_char(to_timestamp(utime) at time zone 'UTC', 'YYYY-MM-DD') as day, count(*) as tx_count,
+        select ${sql.raw(perAccount ? 'account as address, ' : '')}${day('utime')} as day, count(*) as tx_count,
                count(*) filter (where not success) as failed_tx_count, sum(total_fees) as fees
-        from transactions where not pending ${txWhere} group by 1),
+        from transactions where not pending group by ${key}),
       ev as (
-        select to_char(to_timestamp(e.utime) at time zone 'UTC', 'YYYY-MM-DD') as day,
+        select ${sql.raw(perAccount ? 'n.address, ' : '')}${day('e.utime')} as day,
           coalesce(sum(e.tokens) filter (where e.type = 'charge'), 0) as tokens_charged,
           coalesce(sum(e.amount) filter (where e.type = 'charge'), 0) as ton_charged,
           coalesce(sum(e.tokens) filter (where e.type = 'payout_request'), 0) as tokens_paid,
@@ -241,15 +278,16 @@ export function dailyQuery(address?: string): SQL {
           count(*) filter (where e.type = 'deploy' and a.kind = 'proxy') as new_proxies,
           count(*) filter (where e.type = 'deploy' and a.kind = 'client') as new_clients,
           count(*) filter (where e.type = 'deploy' and a.kind = 'worker') as new_workers
-        from events e left join accounts a on a.address = e.account
-        where e.success and not e.pending ${evWhere} group by 1)
-      select coalesce(tx.day, ev.day) as day, coalesce(tx.tx_count, 0) as tx_count, coalesce(tx.failed_tx_count, 0) as failed_tx_count,
+        from events e ${named} left join accounts a on a.address = e.account
+        where e.success and not e.pending group by ${key})
+      select ${sql.raw(perAccount ? 'coalesce(tx.address, ev.address) as address, ' : '')}coalesce(tx.day, ev.day) as day,
+        coalesce(tx.tx_count, 0) as tx_count, coalesce(tx.failed_tx_count, 0) as failed_tx_count,
         coalesce(tx.fees, 0) as fees, coalesce(ev.tokens_charged, 0) as tokens_charged, coalesce(ev.ton_charged, 0) as ton_charged,
         coalesce(ev.tokens_paid, 0) as tokens_paid, coalesce(ev.workers_paid, 0) as workers_paid, coalesce(ev.commission, 0) as commission,
         coalesce(ev.commission_withdrawn, 0) as commission_withdrawn, coalesce(ev.deposits, 0) as deposits, coalesce(ev.refunds, 0) as refunds,
         coalesce(ev.stakes, 0) as stakes, coalesce(ev.new_proxies, 0) as new_proxies, coalesce(ev.new_clients, 0) as new_clients,
         coalesce(ev.new_workers, 0) as new_workers
-      from tx full join ev on ev.day = tx.day`;
+      from tx full join ev on ${sql.raw(perAccount ? 'ev.address = tx.address and ' : '')}ev.day = tx.day`;
 }
 
 /**
@@ -280,6 +318,7 @@ const RECOMPUTE = {
       from workers w left join events e on e.worker = w.address and e.success and not e.pending
       group by w.address`,
     daily: dailyQuery(),
+    accountDaily: dailyQuery(true),
 };
 
 const DERIVED_COLUMNS = {
@@ -301,14 +340,20 @@ export async function derivedMismatches(db: DbOrTx): Promise<string[]> {
         );
         for (const d of diff) for (const c of cols) if (String(d[c]) !== String(d[`r_${c}`])) out.push(`${table}.${c}[${d.address}]: stored ${d[c]}, recomputed ${d[`r_${c}`]}`);
     }
+    // Day tables: a day missing on one side counts as zeros there.
     const cols = DERIVED_COLUMNS.daily;
-    const diff = await rows<Record<string, string>>(
-        db,
-        sql`select coalesce(t.day, r.day) as day, ${sql.raw(cols.map((c) => `coalesce(t.${c}, 0) as "${c}", coalesce(r.${c}, 0) as "r_${c}"`).join(', '))}
-            from daily_stats t full join (${RECOMPUTE.daily}) r on r.day = t.day
-            where ${sql.raw(cols.map((c) => `coalesce(t.${c}, 0) <> coalesce(r.${c}, 0)`).join(' or '))}`,
-    );
-    for (const d of diff) for (const c of cols) if (String(d[c]) !== String(d[`r_${c}`])) out.push(`daily_stats.${c}[${d.day}]: stored ${d[c]}, recomputed ${d[`r_${c}`]}`);
+    for (const [table, keys, recompute] of [
+        ['daily_stats', ['day'], RECOMPUTE.daily],
+        ['account_daily', ['address', 'day'], RECOMPUTE.accountDaily],
+    ] as const) {
+        const diff = await rows<Record<string, string>>(
+            db,
+            sql`select ${sql.raw(keys.map((k) => `coalesce(t.${k}, r.${k}) as ${k}`).join(', '))}, ${sql.raw(cols.map((c) => `coalesce(t.${c}, 0) as "${c}", coalesce(r.${c}, 0) as "r_${c}"`).join(', '))}
+                from ${sql.identifier(table)} t full join (${recompute}) r on ${sql.raw(keys.map((k) => `r.${k} = t.${k}`).join(' and '))}
+                where ${sql.raw(cols.map((c) => `coalesce(t.${c}, 0) <> coalesce(r.${c}, 0)`).join(' or '))}`,
+        );
+        for (const d of diff) for (const c of cols) if (String(d[c]) !== String(d[`r_${c}`])) out.push(`${table}.${c}[${keys.map((k) => d[k]).join(' ')}]: stored ${d[c]}, recomputed ${d[`r_${c}`]}`);
+    }
     return out;
 }
 
@@ -322,4 +367,11 @@ export async function rebuildDerived(db: DbOrTx): Promise<void> {
     }
     await db.execute(sql`delete from daily_stats`);
     await db.execute(sql`insert into daily_stats (day, ${sql.raw(DAY_COLUMNS.join(', '))}) select day, ${sql.raw(DAY_COLUMNS.join(', '))} from (${RECOMPUTE.daily}) r`);
+    await rebuildAccountDaily(db);
+}
+
+/** Recomputes every contract's day series from the final rows (also used when rows are written directly). */
+export async function rebuildAccountDaily(db: DbOrTx): Promise<void> {
+    await db.execute(sql`delete from account_daily`);
+    await db.execute(sql`insert into account_daily (address, day, ${sql.raw(DAY_COLUMNS.join(', '))}) select address, day, ${sql.raw(DAY_COLUMNS.join(', '))} from (${RECOMPUTE.accountDaily}) r`);
 }

@@ -232,14 +232,15 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
             cursorsOut.set(c.account, { lt: c.lt, hash: c.hash });
             if (!inserted.has(key)) continue;
             finalCount++;
-            inc.addTx(c.utime, t.decoded.success, t.decoded.totalFees);
+            inc.addTx(c.account, c.utime, t.decoded.success, t.decoded.totalFees);
             const s = stats.get(c.account);
             if (!s) stats.set(c.account, { n: 1, firstLt: c.lt, firstUtime: c.utime, lastLt: c.lt, lastHash: c.hash, lastUtime: c.utime });
             else Object.assign(s, { n: s.n + 1, lastLt: c.lt, lastHash: c.hash, lastUtime: c.utime });
             for (const e of evs) {
                 if (!e.success) continue;
-                if (e.type === 'deploy') inc.addDeploy(c.utime, t.account.kind);
-                else inc.addEvent({ type: e.type as EventType, utime: c.utime, proxy: e.proxy, client: e.client, worker: e.worker, amount: e.amount, tokens: e.tokens });
+                const counted = { type: e.type as EventType, utime: c.utime, account: c.account, proxy: e.proxy, client: e.client, worker: e.worker, amount: e.amount, tokens: e.tokens };
+                if (e.type === 'deploy') inc.addDeploy(counted, t.account.kind);
+                else inc.addEvent(counted);
             }
         }
 

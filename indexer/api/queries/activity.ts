@@ -1,8 +1,7 @@
 /** Transactions, events and daily series. */
 import { and, asc, desc, eq, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import { rows, type DbOrTx } from '../../db/client';
-import { dailyQuery } from '../../ingest/derived';
-import { dailyStats, events, transactions } from '../../db/schema';
+import { accountDaily, dailyStats, events, transactions } from '../../db/schema';
 import { decodeCursor, pageOf } from '../cursor';
 import { dailyStat, eventInfo, opHex, transactionInfo } from '../serialize';
 import { EVENT_TYPES, type AccountKind, type DailyStat, type EventInfo, type Page, type TransactionDetail, type TransactionInfo } from '../types';
@@ -117,51 +116,21 @@ export async function listEvents(db: DbOrTx, q: Query): Promise<Page<EventInfo>>
 export async function listDailyStats(db: DbOrTx, q: Query): Promise<Page<DailyStat>> {
     const limit = optInt(q, 'limit', 1, MAX_LIMIT) ?? 366;
     const order = optEnum(q, 'order', ['asc', 'desc'] as const) ?? 'asc';
-    const conds: SQL[] = [];
-    const from = optDay(q, 'from');
-    if (from) conds.push(gte(dailyStats.day, from));
-    const to = optDay(q, 'to');
-    if (to) conds.push(lte(dailyStats.day, to));
-    const c = decodeCursor(q, 's');
-    if (c) conds.push(order === 'asc' ? sql`${dailyStats.day} > ${c[0]}` : sql`${dailyStats.day} < ${c[0]}`);
+    // The network's series is daily_stats; one contract's is kept at ingest in account_daily.
     const address = optAddress(q, 'address');
-    if (address) {
-        // One contract's series is computed from its rows on demand (network totals are kept in daily_stats).
-        const where = conds.length ? sql`where ${and(...conds)}` : sql``;
-        const got = await rows<Record<string, string>>(
-            db,
-            sql`select * from (${dailyQuery(address)}) as ${sql.identifier('daily_stats')} ${where} order by day ${sql.raw(order)} limit ${limit + 1}`,
-        );
-        return pageOf(got, limit, dailyFromRaw, (r) => [r.day]);
-    }
+    const table = address ? accountDaily : dailyStats;
+    const conds: SQL[] = address ? [eq(accountDaily.address, address)] : [];
+    const from = optDay(q, 'from');
+    if (from) conds.push(gte(table.day, from));
+    const to = optDay(q, 'to');
+    if (to) conds.push(lte(table.day, to));
+    const c = decodeCursor(q, 's');
+    if (c) conds.push(order === 'asc' ? sql`${table.day} > ${c[0]}` : sql`${table.day} < ${c[0]}`);
     const rowsOut = await db
         .select()
-        .from(dailyStats)
+        .from(table)
         .where(and(...conds))
-        .orderBy(order === 'asc' ? asc(dailyStats.day) : desc(dailyStats.day))
+        .orderBy(order === 'asc' ? asc(table.day) : desc(table.day))
         .limit(limit + 1);
     return pageOf(rowsOut, limit, dailyStat, (r) => [r.day]);
-}
-
-function dailyFromRaw(r: Record<string, string>): DailyStat {
-    const n = (k: string) => Number(r[k]);
-    const s = (k: string) => BigInt(r[k]).toString();
-    return {
-        day: r.day,
-        txCount: n('tx_count'),
-        failedTxCount: n('failed_tx_count'),
-        fees: s('fees'),
-        tokensCharged: s('tokens_charged'),
-        tonCharged: s('ton_charged'),
-        tokensPaid: s('tokens_paid'),
-        workersPaid: s('workers_paid'),
-        commission: s('commission'),
-        commissionWithdrawn: s('commission_withdrawn'),
-        deposits: s('deposits'),
-        refunds: s('refunds'),
-        stakes: s('stakes'),
-        newProxies: n('new_proxies'),
-        newClients: n('new_clients'),
-        newWorkers: n('new_workers'),
-    };
 }

@@ -28,6 +28,7 @@ export const TABLES = [
     'clients',
     'workers',
     'daily_stats',
+    'account_daily',
     'cursors',
 ];
 

@@ -2,8 +2,10 @@ import { eq, sql } from 'drizzle-orm';
 import { derivedMismatches, rebuildDerived } from '../../../indexer/ingest/derived';
 import { insertAccounts, writeBatch, type Batch, type BatchTx } from '../../../indexer/ingest/store';
 import type { DecodedEvent, DecodedTx, KnownAccount } from '../../../indexer/ingest/types';
-import { rows } from '../../../indexer/db/client';
-import { clients, cursors, dailyStats, events, proxies, transactions, workers, accounts } from '../../../indexer/db/schema';
+import { migrationsFolder, rows } from '../../../indexer/db/client';
+import fs from 'node:fs';
+import path from 'node:path';
+import { accountDaily, clients, cursors, dailyStats, events, proxies, transactions, workers, accounts } from '../../../indexer/db/schema';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
 import { addr, txHash } from '../helpers/seed';
 
@@ -80,6 +82,11 @@ describe('writeBatch', () => {
         const [d] = await db.select().from(dailyStats);
         expect(d).toMatchObject({ txCount: 7, failedTxCount: 1, fees: 49n, tokensCharged: 300n, tonCharged: 6000n, tokensPaid: 90n, workersPaid: 1080n, commission: 720n });
         expect(await derivedMismatches(db)).toEqual([]);
+        // Each contract's own series counts its transactions and every event that names it.
+        const series = new Map((await db.select().from(accountDaily)).map((r) => [r.address, r]));
+        expect(series.get(CLIENT.address)).toMatchObject({ day: '2026-01-01', txCount: 5, failedTxCount: 1, tokensCharged: 300n, tonCharged: 6000n, deposits: 5000n, commission: 0n });
+        expect(series.get(PROXY.address)).toMatchObject({ txCount: 1, tokensCharged: 300n, tokensPaid: 90n, workersPaid: 1080n, commission: 720n, deposits: 5000n, newClients: 0 });
+        expect(series.get(WORKER.address)).toMatchObject({ txCount: 1, tokensPaid: 90n, workersPaid: 1080n, commission: 0n, tokensCharged: 0n });
         const [acc] = await db.select().from(accounts).where(eq(accounts.address, CLIENT.address));
         expect(acc).toMatchObject({ txCount: 5, firstLt: 1n, lastLt: 5n });
         const cur = await db.select().from(cursors).where(eq(cursors.source, `account:${CLIENT.address}`));
@@ -130,6 +137,7 @@ describe('writeBatch', () => {
         await writeBatch(db, batchOf([tx(CLIENT, 1n, [deposit(5n)], { deployed: true }), tx(CLIENT, 2n, [charge(40n)], { utime: DAY + 86_400 }), tx(CLIENT, 3n, [{ type: 'deploy', success: true, payload: {} }])]));
         await db.update(clients).set({ tokensCharged: 1n });
         await db.delete(dailyStats);
+        await db.update(accountDaily).set({ txCount: 99 });
         expect((await derivedMismatches(db)).length).toBeGreaterThan(0);
         await rebuildDerived(db);
         expect(await derivedMismatches(db)).toEqual([]);
@@ -138,5 +146,18 @@ describe('writeBatch', () => {
             ['2026-01-01', 2, 1, 0n],
             ['2026-01-02', 1, 0, 40n],
         ]);
+    });
+
+    it('backfills account_daily for an existing database the way ingest fills it (migration 0002)', async () => {
+        const { db } = database;
+        await writeBatch(db, batchOf([tx(CLIENT, 1n, [deposit(5n)], { deployed: true }), tx(CLIENT, 2n, [charge(40n)], { utime: DAY + 86_400 }), tx(WORKER, 3n, [payoutReq(10n)]), tx(PROXY, 4n, payout(120n, 80n))]));
+        const before = await db.select().from(accountDaily).orderBy(accountDaily.address, accountDaily.day);
+        expect(before.map((r) => r.address)).toEqual([PROXY.address, PROXY.address, CLIENT.address, CLIENT.address, WORKER.address].sort()); // the proxy is named on both days
+        await db.delete(accountDaily);
+        const migration = fs.readFileSync(path.join(migrationsFolder(), '0002_account_daily.sql'), 'utf8');
+        const backfill = migration.split('--> statement-breakpoint')[1];
+        await db.execute(sql.raw(backfill));
+        expect(await db.select().from(accountDaily).orderBy(accountDaily.address, accountDaily.day)).toEqual(before);
+        expect(await derivedMismatches(db)).toEqual([]);
     });
 });
