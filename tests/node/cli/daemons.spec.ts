@@ -3,7 +3,6 @@
  * processes against the local chain, configured by flags, env and a config file; a completion through
  * them; SIGTERM stops each cleanly (exit 0) and a restarted proxy keeps its key and contract.
  */
-import { spawn, type ChildProcess } from 'child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -18,47 +17,11 @@ import { runProxy } from '../../../node/cli/proxy';
 import { runWorker } from '../../../node/cli/worker';
 import { runClient } from '../../../node/cli/client';
 import { captureIo } from '../helpers/cli-io';
+import { daemon, type Daemon } from '../helpers/cli-process';
 
 jest.setTimeout(240_000);
 
 const MODEL = 'cocoon/tiny-stories-1m@local:0';
-const COCOON = join(__dirname, '..', '..', '..', 'node', 'cli', 'cocoon.ts');
-
-interface Daemon {
-    child: ChildProcess;
-    out(): string;
-    err(): string;
-    waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
-    exited: Promise<number | null>;
-}
-
-function daemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', COCOON, ...args], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NODE_OPTIONS: '', COCOON_LOG_LEVEL: 'info', ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    return {
-        child, exited,
-        out: () => out,
-        err: () => err,
-        async waitFor(re, timeoutMs = 90_000) {
-            const deadline = Date.now() + timeoutMs;
-            for (;;) {
-                const m = re.exec(out);
-                if (m) return m;
-                if (child.exitCode !== null) throw new Error(`${args[0]} exited (${child.exitCode}) before ${re}: ${err.slice(-3000)}`);
-                if (Date.now() > deadline) throw new Error(`${args[0]}: no ${re} within ${timeoutMs} ms: ${err.slice(-3000)}`);
-                await new Promise((r) => setTimeout(r, 100));
-            }
-        },
-    };
-}
-
 describe('cocoon proxy | worker | client daemons', () => {
     let chain: RunningLocalChain;
     let model: EmbeddedServer;

@@ -1,0 +1,41 @@
+/** Runs `cocoon <args>` as a child process (as an operator would) and watches what it prints. */
+import { spawn, type ChildProcess } from 'child_process';
+import { join } from 'path';
+
+const COCOON = join(__dirname, '..', '..', '..', 'node', 'cli', 'cocoon.ts');
+
+export interface Daemon {
+    child: ChildProcess;
+    out(): string;
+    err(): string;
+    /** Resolves with the first match of `re` in stdout; fails early if the process exits first. */
+    waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+    exited: Promise<number | null>;
+}
+
+export function daemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', COCOON, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_OPTIONS: '', COCOON_LOG_LEVEL: 'info', ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    return {
+        child, exited,
+        out: () => out,
+        err: () => err,
+        async waitFor(re, timeoutMs = 90_000) {
+            const deadline = Date.now() + timeoutMs;
+            for (;;) {
+                const m = re.exec(out);
+                if (m) return m;
+                if (child.exitCode !== null) throw new Error(`${args[0]} exited (${child.exitCode}) before ${re}: ${err.slice(-3000)}`);
+                if (Date.now() > deadline) throw new Error(`${args[0]}: no ${re} within ${timeoutMs} ms: ${err.slice(-3000)}`);
+                await new Promise((r) => setTimeout(r, 100));
+            }
+        },
+    };
+}
