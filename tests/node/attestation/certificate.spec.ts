@@ -1,9 +1,7 @@
 /** @jest-environment node */
-import * as fs from 'fs';
 import { spawnSync } from 'child_process';
 import { generateKeyPairSync } from 'crypto';
 import {
-    AttestationError,
     INTEL_SGX_ROOT_CA,
     OID_TDX_QUOTE,
     OID_TDX_USER_CLAIMS,
@@ -19,18 +17,11 @@ import {
     verifyRaTlsCertificate,
     x509FromDer,
 } from '../../../node/attestation';
+import { attestationCode, tdxQuoteFixture } from '../helpers/attestation';
 
-const QUOTE = fs.readFileSync('/work/shared/fixtures/tdx-quote-v4.dat');
+const QUOTE = tdxQuoteFixture();
 
-function code(f: () => unknown): string {
-    try {
-        f();
-        return 'none';
-    } catch (err) {
-        expect(err).toBeInstanceOf(AttestationError);
-        return (err as AttestationError).code;
-    }
-}
+const code = attestationCode;
 
 function build(over: Partial<Parameters<typeof buildCertificate>[0]> = {}) {
     const now = Date.now();

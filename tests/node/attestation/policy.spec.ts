@@ -1,8 +1,6 @@
 /** @jest-environment node */
-import * as fs from 'fs';
 import { randomBytes } from 'crypto';
 import {
-    AttestationError,
     INTEL_ROOT_KEY_ID,
     anyPolicy,
     checkMeasurements,
@@ -14,22 +12,15 @@ import {
     userClaimsHash,
     zeroMeasurements,
 } from '../../../node/attestation';
+import { attestationCode, tdxQuoteFixture } from '../helpers/attestation';
 
 const key = Buffer.alloc(32, 7);
 const fakeQuote = userClaimsHash(key);
-const fixture = parseQuote(fs.readFileSync('/work/shared/fixtures/tdx-quote-v4.dat')).measurements;
+const fixture = parseQuote(tdxQuoteFixture()).measurements;
 /** The fixture's measurements, re-bound to our key so the allowlists are what gets tested. */
 const m = { ...fixture, reportData: userClaimsHash(key) };
 
-function code(f: () => unknown): string {
-    try {
-        f();
-        return 'none';
-    } catch (err) {
-        expect(err).toBeInstanceOf(AttestationError);
-        return (err as AttestationError).code;
-    }
-}
+const code = attestationCode;
 
 describe('attestation policies', () => {
     it('any: accepts everyone, attests nothing, refuses image allowlists', async () => {

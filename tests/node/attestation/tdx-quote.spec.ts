@@ -1,5 +1,4 @@
 /** @jest-environment node */
-import * as fs from 'fs';
 import * as http from 'http';
 import { createHash, generateKeyPairSync } from 'crypto';
 import { constants as qvlConstants } from '@phala/dcap-qvl';
@@ -17,19 +16,12 @@ import {
     x509FromDer,
 } from '../../../node/attestation';
 import { QuoteCache } from '../../../node/attestation/tdx/cache';
+import { attestationCode, tdxQuoteFixture } from '../helpers/attestation';
 
-const QUOTE = fs.readFileSync('/work/shared/fixtures/tdx-quote-v4.dat');
+const QUOTE = tdxQuoteFixture();
 const AT = Date.parse('2026-06-01T00:00:00Z');
 
-function code(f: () => unknown): string {
-    try {
-        f();
-        return 'none';
-    } catch (err) {
-        expect(err).toBeInstanceOf(AttestationError);
-        return (err as AttestationError).code;
-    }
-}
+const code = attestationCode;
 
 function tampered(offset: number): Buffer {
     const q = Buffer.from(QUOTE);

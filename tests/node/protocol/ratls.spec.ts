@@ -1,5 +1,4 @@
 /** @jest-environment node */
-import * as fs from 'fs';
 import * as tls from 'tls';
 import { generateKeyPairSync, randomBytes } from 'crypto';
 import {
@@ -18,8 +17,9 @@ import {
     zeroMeasurements,
 } from '../../../node/attestation';
 import { ProtocolError, RpcConnection, RpcServer, connect, listen } from '../../../node/protocol';
+import { tdxQuoteFixture } from '../helpers/attestation';
 
-const FIXTURE_QUOTE = fs.readFileSync('/work/shared/fixtures/tdx-quote-v4.dat');
+const FIXTURE_QUOTE = tdxQuoteFixture();
 const contexts: RaTlsContext[] = [];
 let server: RpcServer | undefined;
 
