@@ -17,11 +17,10 @@ import { startApiServer } from '../../indexer/api/server';
 import type { ClientInfo, Page, ProxyInfo, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
 import { benchComponents } from '../indexer/helpers/benchComponents';
 import { DEFAULT_SHAPE, SyntheticChain } from '../indexer/helpers/synthetic';
+import { CHROMIUM, CHROMIUM_ARGS } from '../web/helpers/browser';
 
 const ROOT_DIR = path.resolve(__dirname, '../..');
 const WEB_DIST = path.join(ROOT_DIR, 'web', 'dist');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function arg(name: string, def: number): number {
     const i = process.argv.indexOf(name);

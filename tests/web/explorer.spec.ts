@@ -5,10 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Address } from '@ton/core';
-import { chromium, type BrowserContext, type Page as PwPage } from 'playwright-core';
+import type { Page as PwPage } from 'playwright-core';
 import { startApiServer, type ApiServer } from '../../indexer/api/server';
 import { events, transactions } from '../../indexer/db/schema';
 import { silentLogger } from '../../indexer/log';
@@ -16,17 +15,16 @@ import type { ClientInfo, DailyStat, ModelsResponse, Overview, Page, ProxyInfo, 
 import { openTestDatabase, type TestDatabase } from '../indexer/helpers/db';
 import { BASE_UTIME, CLIENTS, MODEL, OWNER, PROXIES, WORKERS, seed, txHash } from '../indexer/helpers/seed';
 import { formatInt, formatTon } from '../../web/src/format';
+import { launchBrowser, type Browser } from './helpers/browser';
 
 const ROOT_DIR = path.resolve(__dirname, '../..');
 const WEB_DIST = path.join(ROOT_DIR, 'web', 'dist');
 const SHOTS = path.join(ROOT_DIR, 'tests', 'artifacts', 'web');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let database: TestDatabase;
 let server: ApiServer;
-let context: BrowserContext;
+let browser: Browser;
 let page: PwPage;
-let profileDir: string;
 
 async function api<T>(p: string): Promise<T> {
     const res = await fetch(server.url + p);
@@ -75,23 +73,14 @@ beforeAll(async () => {
             { op: '0xf172e6c2', name: 'ext_client_top_up', receivers: ['client'] },
         ],
     });
-    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        viewport: { width: 1280, height: 900 },
-        // Without the background-networking flags Chromium keeps dialling Google on a closed network.
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => console.error('page error:', err.message));
+    browser = await launchBrowser();
+    page = browser.page;
 });
 
 afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
     await database?.close();
-    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
 });
 
 describe('explorer', () => {

@@ -13,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
 import { Address, toNano } from '@ton/core';
-import { chromium, type BrowserContext, type Page as PwPage } from 'playwright-core';
+import type { Page as PwPage } from 'playwright-core';
+import { launchBrowser, type Browser } from './helpers/browser';
 import { readClientContract, readProxyContract, readWorkerContract } from '../../node/chain/cocoon';
 import { parseConfig } from '../../indexer/config';
 import { startService, type IndexerService } from '../../indexer/service';
@@ -28,7 +29,6 @@ jest.setTimeout(180_000);
 const ROOT_DIR = path.resolve(__dirname, '../..');
 const WEB_DIST = path.join(ROOT_DIR, 'web', 'dist');
 const SHOTS = path.join(ROOT_DIR, 'tests', 'artifacts', 'web');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PRICE = 1000n;
 const FEE = 800n;
 const DEPOSIT = toNano('5');
@@ -36,9 +36,8 @@ const DEPOSIT = toNano('5');
 let net: TestNetwork;
 let indexer: IndexerService;
 let indexerDir: string;
-let context: BrowserContext;
+let browser: Browser;
 let page: PwPage;
-let profileDir: string;
 /** Raw addresses of the network's contracts. */
 const addr = { root: '', proxy: '', client: '', worker: '' };
 let tokens = 0n;
@@ -124,15 +123,8 @@ beforeAll(async () => {
         phase('indexer up');
     };
     const startBrowser = async () => {
-        profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-chromium-'));
-        context = await chromium.launchPersistentContext(profileDir, {
-            executablePath: CHROMIUM,
-            headless: true,
-            viewport: { width: 1280, height: 900 },
-            args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        });
-        page = context.pages()[0] ?? (await context.newPage());
-        page.on('pageerror', (err) => console.error('page error:', err.message));
+        browser = await launchBrowser();
+        page = browser.page;
         phase('browser up');
     };
     addr.root = net.root.toRawString();
@@ -143,10 +135,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await indexer?.stop();
     await net?.close();
-    if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
     if (indexerDir) fs.rmSync(indexerDir, { recursive: true, force: true });
 });
 
