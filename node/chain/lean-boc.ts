@@ -6,7 +6,7 @@
  *
  * Layouts (block.tlb): Transaction, Message, CommonMsgInfo, TransactionDescr (ordinary), HashmapE 15.
  */
-import { BitString, Cell } from '@ton/core';
+import { BitReader, BitString, Cell, CellType, Slice } from '@ton/core';
 
 /** Malformed bytes: not a BOC, or a cell that does not hold what its layout says. */
 export class LeanBocError extends Error {
@@ -119,8 +119,50 @@ export function parseBoc(buf: Buffer): LeanCell[] {
 
 /** The @ton/core cell for a lean cell (and its subtree), built once. */
 export function toCell(c: LeanCell): Cell {
-    if (!c.cell) c.cell = new Cell({ bits: new BitString(c.data, 0, c.bits), refs: c.refs.map(toCell), exotic: c.exotic });
+    if (!c.cell) {
+        const bits = new BitString(c.data, 0, c.bits);
+        const refs = c.refs.map(toCell);
+        c.cell = c.exotic ? new Cell({ bits, refs, exotic: true }) : lazyCell(bits, refs);
+    }
     return c.cell;
+}
+
+/**
+ * An ordinary cell that computes its hashes and depths only when asked: message loaders read bits and refs
+ * of every body, and the hashing @ton/core's constructor does up front was ~7% of the indexer's decode.
+ * It is a Cell (same prototype, same methods); hash(), depth(), level(), mask and serialisation build the
+ * real cell once and answer from it.
+ */
+interface LazyFields {
+    type: CellType;
+    bits: BitString;
+    refs: Cell[];
+    real?: Cell;
+}
+const lazyProto: object = Object.create(Cell.prototype, {
+    full: {
+        value(this: LazyFields): Cell {
+            return (this.real ??= new Cell({ bits: this.bits, refs: this.refs }));
+        },
+    },
+    mask: { get(this: LazyFields & { full(): Cell }) { return this.full().mask; } },
+    _hashes: { get(this: LazyFields & { full(): Cell }) { return (this.full() as unknown as { _hashes: Buffer[] })._hashes; } },
+    _depths: { get(this: LazyFields & { full(): Cell }) { return (this.full() as unknown as { _depths: number[] })._depths; } },
+    beginParse: { value(this: LazyFields) { return new Slice(new BitReader(this.bits), this.refs); } },
+    hash: { value(this: LazyFields & { full(): Cell }, level = 3) { return this.full().hash(level); } },
+    depth: { value(this: LazyFields & { full(): Cell }, level = 3) { return this.full().depth(level); } },
+    level: { value(this: LazyFields & { full(): Cell }) { return this.full().level(); } },
+    equals: { value(this: LazyFields & { full(): Cell }, other: Cell) { return this.full().hash().equals(other.hash()); } },
+    [Symbol.for('nodejs.util.inspect.custom')]: { value(this: Cell) { return this.toString(); } },
+});
+
+function lazyCell(bits: BitString, refs: Cell[]): Cell {
+    if (refs.length > 4 || bits.length > 1023) return new Cell({ bits, refs }); // let @ton/core reject it
+    const c = Object.create(lazyProto) as LazyFields;
+    c.type = CellType.Ordinary;
+    c.bits = bits;
+    c.refs = refs;
+    return c as unknown as Cell;
 }
 
 export class LeanSlice {

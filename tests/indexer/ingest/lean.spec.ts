@@ -1,5 +1,5 @@
 import { Address, beginCell, Cell, loadTransaction } from '@ton/core';
-import { parseBoc, readTransaction } from '../../../node/chain/lean-boc';
+import { parseBoc, readTransaction, toCell } from '../../../node/chain/lean-boc';
 import { fromCoreTransaction, txFacts } from '../../../indexer/ingest/txfacts';
 import { buildTransaction, type TxSpec } from '../helpers/txbuild';
 
@@ -35,6 +35,27 @@ describe('lean transaction reader', () => {
     it.each(cases)('reads the same facts as @ton/core: %s', (_name, spec) => {
         const { core, lean } = facts(spec);
         expect(lean).toEqual(core);
+    });
+
+    it('hands out cells that behave as @ton/core cells (hashes computed on demand)', () => {
+        const deep = beginCell().storeUint(9, 16).storeRef(big).storeRef(small).storeMaybeRef(odd).endCell();
+        const cell = toCell(parseBoc(deep.toBoc())[0]);
+        expect(cell).toBeInstanceOf(Cell);
+        expect(cell.isExotic).toBe(false);
+        expect(cell.bits.equals(deep.bits)).toBe(true);
+        expect(cell.refs.length).toBe(3);
+        // Reading through the loaders' path (beginParse, loadRef) before anything is hashed.
+        const sl = cell.beginParse();
+        expect(sl.loadUint(16)).toBe(9);
+        expect(sl.loadRef().beginParse().loadUint(32)).toBe(0xbb63ff93);
+        expect(sl.loadRef().equals(small)).toBe(true);
+        expect(sl.loadMaybeRef()?.hash().equals(odd.hash())).toBe(true);
+        expect(cell.hash().equals(deep.hash())).toBe(true);
+        expect([cell.depth(), cell.level(), cell.hash(0).toString('hex')]).toEqual([deep.depth(), deep.level(), deep.hash(0).toString('hex')]);
+        expect(cell.equals(deep) && deep.equals(cell)).toBe(true);
+        expect(cell.toBoc().equals(deep.toBoc())).toBe(true);
+        expect(cell.toString()).toBe(deep.toString());
+        expect(beginCell().storeRef(cell).endCell().hash().equals(beginCell().storeRef(deep).endCell().hash())).toBe(true);
     });
 
     it('rejects bytes that are not a BOC', () => {
