@@ -6,7 +6,7 @@
  * (above the cursor) are deleted and rewritten by the next batch that touches the account. Derived
  * counters only ever receive final rows, so replays and re-reads never double count.
  */
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { rows, type Db, type DbOrTx } from '../db/client';
 import { bulkInsert, pgArray, type BulkColumn } from '../db/bulk';
 import { accounts, clients, codeHashes, cursors, events, proxies, rootConfigHistory, roots, transactions, workers } from '../db/schema';
@@ -447,49 +447,42 @@ export async function writeState(db: DbOrTx, s: AccountState): Promise<void> {
     }
 }
 
-/** Registers accounts found by discovery (idempotent; existing rows keep their data). */
-export async function insertAccounts(db: DbOrTx, found: (KnownAccount & { discoveredVia: string })[]): Promise<void> {
-    if (!found.length) return;
-    for (const part of chunks(found)) {
-        await db
-            .insert(accounts)
-            .values(
-                part.map((a) => ({
-                    address: a.address,
-                    kind: a.kind,
-                    codeHash: a.codeHash,
-                    paramsVersion: a.paramsVersion,
-                    parent: a.parent,
-                    owner: a.owner,
-                    discoveredVia: a.discoveredVia,
-                })),
-            )
-            .onConflictDoNothing();
-        // Prices are stored with the account so a restarted engine prices events exactly like the first run.
-        const ofKind = (kind: string) => part.filter((a) => a.kind === kind);
-        const ps = ofKind('proxy');
-        if (ps.length)
-            await db
-                .insert(proxies)
-                .values(ps.map((a) => ({ address: a.address, paramsVersion: a.paramsVersion, owner: a.owner, root: a.parent, pricePerToken: a.pricePerToken, workerFeePerToken: a.workerFeePerToken })))
-                .onConflictDoUpdate({ target: proxies.address, set: fillNulls('proxies', ['params_version', 'owner', 'root', 'price_per_token', 'worker_fee_per_token']) });
-        const cs = ofKind('client');
-        if (cs.length)
-            await db
-                .insert(clients)
-                .values(cs.map((a) => ({ address: a.address, paramsVersion: a.paramsVersion, owner: a.owner, proxy: a.parent, pricePerToken: a.pricePerToken })))
-                .onConflictDoUpdate({ target: clients.address, set: fillNulls('clients', ['params_version', 'owner', 'proxy', 'price_per_token']) });
-        const ws = ofKind('worker');
-        if (ws.length)
-            await db
-                .insert(workers)
-                .values(ws.map((a) => ({ address: a.address, paramsVersion: a.paramsVersion, owner: a.owner, proxy: a.parent, workerFeePerToken: a.workerFeePerToken })))
-                .onConflictDoUpdate({ target: workers.address, set: fillNulls('workers', ['params_version', 'owner', 'proxy', 'worker_fee_per_token']) });
-    }
-}
+type Found = KnownAccount & { discoveredVia: string };
+const col = (name: string, type: BulkColumn<Found>['type'], get: (a: Found) => unknown): BulkColumn<Found> => ({ name, type, get });
+const FOUND_ACCOUNT = [
+    col('address', 'text', (a) => a.address),
+    col('kind', 'text', (a) => a.kind),
+    col('code_hash', 'text', (a) => a.codeHash),
+    col('params_version', 'int', (a) => a.paramsVersion),
+    col('parent', 'text', (a) => a.parent),
+    col('owner', 'text', (a) => a.owner),
+    col('discovered_via', 'text', (a) => a.discoveredVia),
+];
+// Prices are stored with the account so a restarted engine prices events exactly like the first run.
+const FOUND_KIND: Record<'proxy' | 'client' | 'worker', { table: string; columns: BulkColumn<Found>[] }> = {
+    proxy: {
+        table: 'proxies',
+        columns: [col('address', 'text', (a) => a.address), col('params_version', 'int', (a) => a.paramsVersion), col('owner', 'text', (a) => a.owner), col('root', 'text', (a) => a.parent), col('price_per_token', 'numeric', (a) => a.pricePerToken), col('worker_fee_per_token', 'numeric', (a) => a.workerFeePerToken)],
+    },
+    client: {
+        table: 'clients',
+        columns: [col('address', 'text', (a) => a.address), col('params_version', 'int', (a) => a.paramsVersion), col('owner', 'text', (a) => a.owner), col('proxy', 'text', (a) => a.parent), col('price_per_token', 'numeric', (a) => a.pricePerToken)],
+    },
+    worker: {
+        table: 'workers',
+        columns: [col('address', 'text', (a) => a.address), col('params_version', 'int', (a) => a.paramsVersion), col('owner', 'text', (a) => a.owner), col('proxy', 'text', (a) => a.parent), col('worker_fee_per_token', 'numeric', (a) => a.workerFeePerToken)],
+    },
+};
 
-/** Upsert `set` that fills columns still null (a row created early by a counter increment) and keeps known values. */
-function fillNulls(table: string, columns: string[]): Record<string, SQL> {
-    const camel = (c: string) => c.replace(/_(\w)/g, (_m, ch: string) => ch.toUpperCase());
-    return Object.fromEntries(columns.map((c) => [camel(c), sql.raw(`coalesce("${table}".${c}, excluded.${c})`)]));
+/** Registers accounts found by discovery (idempotent; existing rows keep their data). */
+export async function insertAccounts(db: DbOrTx, found: Found[]): Promise<void> {
+    for (const part of chunks(found, BULK)) {
+        await db.execute(bulkInsert('accounts', FOUND_ACCOUNT, part, sql`on conflict do nothing`));
+        for (const [kind, { table, columns }] of Object.entries(FOUND_KIND)) {
+            const rowsOf = part.filter((a) => a.kind === kind);
+            // A row created early by a counter increment gets the columns it still lacks; known values stay.
+            const fill = columns.slice(1).map((c) => `${c.name} = coalesce(${table}.${c.name}, excluded.${c.name})`).join(', ');
+            if (rowsOf.length) await db.execute(bulkInsert(table, columns, rowsOf, sql.raw(`on conflict (address) do update set ${fill}`)));
+        }
+    }
 }

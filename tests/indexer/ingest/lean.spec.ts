@@ -1,4 +1,4 @@
-import { Address, beginCell, Cell, loadTransaction } from '@ton/core';
+import { Address, beginCell, BitReader, BitString, Cell, loadTransaction } from '@ton/core';
 import { parseBoc, readTransaction, toCell } from '../../../node/chain/lean-boc';
 import { fromCoreTransaction, txFacts } from '../../../indexer/ingest/txfacts';
 import { buildTransaction, type TxSpec } from '../helpers/txbuild';
@@ -56,6 +56,30 @@ describe('lean transaction reader', () => {
         expect(cell.toBoc().equals(deep.toBoc())).toBe(true);
         expect(cell.toString()).toBe(deep.toString());
         expect(beginCell().storeRef(cell).endCell().hash().equals(beginCell().storeRef(deep).endCell().hash())).toBe(true);
+    });
+
+    it('reads integers, buffers and addresses from its cells exactly as @ton/core does', () => {
+        let seed = 7;
+        const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+        for (let round = 0; round < 300; round++) {
+            const len = rnd(1024);
+            const data = Buffer.from(Array.from({ length: Math.ceil(len / 8) + 1 }, () => rnd(256)));
+            const bits = new BitString(data, 0, len);
+            const cell = toCell(parseBoc(beginCell().storeBits(bits).endCell().toBoc())[0]);
+            const fast = cell.beginParse();
+            const core = new BitReader(bits);
+            while (fast.remainingBits > 0) {
+                const n = Math.min(fast.remainingBits, rnd(3) === 0 ? rnd(257) : rnd(65));
+                if (rnd(5) === 0 && n >= 8) {
+                    const bytes = n >> 3;
+                    expect(fast.loadBuffer(bytes).equals(core.loadBuffer(bytes))).toBe(true);
+                } else expect(fast.loadUintBig(n)).toBe(core.loadUintBig(n));
+            }
+            expect(() => fast.loadUint(1)).toThrow(/out of bounds/);
+        }
+        const a = beginCell().storeAddress(A).storeAddress(C).storeCoins(123_456_789n).storeUint(5, 3).endCell();
+        const s = toCell(parseBoc(a.toBoc())[0]).beginParse();
+        expect([s.loadAddress().equals(A), s.loadAddress().equals(C), s.loadCoins(), s.loadUint(3)]).toEqual([true, true, 123_456_789n, 5]);
     });
 
     it('rejects bytes that are not a BOC', () => {
