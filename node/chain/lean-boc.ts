@@ -150,6 +150,23 @@ function readBits(data: Buffer, pos: number, k: number): number {
     }
     return v;
 }
+Object.defineProperty(FastBitReader.prototype, '_preloadBuffer', {
+    value(this: { _bits: BitString }, bytes: number, offset: number): Buffer {
+        const b = this._bits as unknown as BitsInternals;
+        if (offset < 0 || offset + bytes * 8 > b._length) throw new Error(`Index ${Math.max(offset, b._length)} > ${b._length} is out of bounds`);
+        const start = b._offset + offset;
+        if ((start & 7) === 0) return b._data.subarray(start >> 3, (start >> 3) + bytes);
+        const out = Buffer.alloc(bytes);
+        for (let i = 0; i < bytes; i++) out[i] = readBits(b._data, start + i * 8, 8);
+        return out;
+    },
+});
+// A Slice clones the reader it is given (and clones it again on slice.clone()): keep the clones fast too.
+Object.defineProperty(FastBitReader.prototype, 'clone', {
+    value(this: { _bits: BitString; _offset: number }) {
+        return new FastBitReader(this._bits, this._offset);
+    },
+});
 Object.defineProperty(FastBitReader.prototype, '_preloadUint', {
     value(this: { _bits: BitString }, bits: number, offset: number): bigint {
         if (bits === 0) return 0n;

@@ -67,6 +67,9 @@ describe('lean transaction reader', () => {
             const bits = new BitString(data, 0, len);
             const cell = toCell(parseBoc(beginCell().storeBits(bits).endCell().toBoc())[0]);
             const fast = cell.beginParse();
+            // The slice reads through the fast reader, not @ton/core's bit-by-bit one.
+            const reader = (fast as unknown as { _reader: Record<string, unknown> })._reader;
+            expect(reader._preloadUint).not.toBe((BitReader.prototype as unknown as Record<string, unknown>)._preloadUint);
             const core = new BitReader(bits);
             while (fast.remainingBits > 0) {
                 const n = Math.min(fast.remainingBits, rnd(3) === 0 ? rnd(257) : rnd(65));
