@@ -16,6 +16,7 @@ export interface BulkColumn<R> {
 const jsonSafe = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
 
 const NEEDS_ESCAPE = /["\\]/;
+const ESCAPE = /["\\]/g;
 
 function element(v: unknown, type: BulkType): string {
     if (v === null || v === undefined) return 'NULL';
@@ -24,7 +25,7 @@ function element(v: unknown, type: BulkType): string {
     else if (type === 'bool') return v ? 't' : 'f';
     else if (typeof v === 'bigint' || typeof v === 'number') return String(v);
     else s = String(v);
-    return NEEDS_ESCAPE.test(s) ? '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"' : '"' + s + '"';
+    return NEEDS_ESCAPE.test(s) ? '"' + s.replace(ESCAPE, '\\$&') + '"' : '"' + s + '"';
 }
 
 /** A PostgreSQL array literal, every text element quoted (so commas, quotes, braces and the word NULL survive). */
