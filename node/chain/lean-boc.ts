@@ -6,7 +6,8 @@
  *
  * Layouts (block.tlb): Transaction, Message, CommonMsgInfo, TransactionDescr (ordinary), HashmapE 15.
  */
-import { BitReader, BitString, Cell, CellType, Slice } from '@ton/core';
+import { BitString, Cell } from '@ton/core';
+import { lazyCell } from './lazy-cell';
 
 /** Malformed bytes: not a BOC, or a cell that does not hold what its layout says. */
 export class LeanBocError extends Error {
@@ -125,100 +126,6 @@ export function toCell(c: LeanCell): Cell {
         c.cell = c.exotic ? new Cell({ bits, refs, exotic: true }) : lazyCell(bits, refs);
     }
     return c.cell;
-}
-
-/**
- * @ton/core's BitReader reads integers one bit at a time with a BigInt addition per bit; the loaders of
- * every message body read opcodes, query ids, coins and addresses through it. This one reads whole bytes
- * (same results, same out-of-bounds error); everything else is inherited.
- */
-const FastBitReader = class extends BitReader {};
-interface BitsInternals {
-    _data: Buffer;
-    _offset: number;
-    _length: number;
-}
-/** Up to 32 bits from bit position `pos` of `data`, as a number. */
-function readBits(data: Buffer, pos: number, k: number): number {
-    let v = 0;
-    for (let i = 0; i < k; ) {
-        const p = pos + i;
-        const avail = 8 - (p & 7);
-        const take = Math.min(avail, k - i);
-        v = v * (1 << take) + ((data[p >> 3] >> (avail - take)) & ((1 << take) - 1));
-        i += take;
-    }
-    return v;
-}
-Object.defineProperty(FastBitReader.prototype, '_preloadBuffer', {
-    value(this: { _bits: BitString }, bytes: number, offset: number): Buffer {
-        const b = this._bits as unknown as BitsInternals;
-        if (offset < 0 || offset + bytes * 8 > b._length) throw new Error(`Index ${Math.max(offset, b._length)} > ${b._length} is out of bounds`);
-        const start = b._offset + offset;
-        if ((start & 7) === 0) return b._data.subarray(start >> 3, (start >> 3) + bytes);
-        const out = Buffer.alloc(bytes);
-        for (let i = 0; i < bytes; i++) out[i] = readBits(b._data, start + i * 8, 8);
-        return out;
-    },
-});
-// A Slice clones the reader it is given (and clones it again on slice.clone()): keep the clones fast too.
-Object.defineProperty(FastBitReader.prototype, 'clone', {
-    value(this: { _bits: BitString; _offset: number }) {
-        return new FastBitReader(this._bits, this._offset);
-    },
-});
-Object.defineProperty(FastBitReader.prototype, '_preloadUint', {
-    value(this: { _bits: BitString }, bits: number, offset: number): bigint {
-        if (bits === 0) return 0n;
-        const b = this._bits as unknown as BitsInternals;
-        if (offset < 0 || offset + bits > b._length) throw new Error(`Index ${Math.max(offset, b._length)} > ${b._length} is out of bounds`);
-        const start = b._offset + offset;
-        if (bits <= 32) return BigInt(readBits(b._data, start, bits));
-        let res = 0n;
-        for (let i = 0; i < bits; i += 32) {
-            const take = Math.min(32, bits - i);
-            res = (res << BigInt(take)) | BigInt(readBits(b._data, start + i, take));
-        }
-        return res;
-    },
-});
-
-/**
- * An ordinary cell that computes its hashes and depths only when asked: message loaders read bits and refs
- * of every body, and the hashing @ton/core's constructor does up front was ~7% of the indexer's decode.
- * It is a Cell (same prototype, same methods); hash(), depth(), level(), mask and serialisation build the
- * real cell once and answer from it.
- */
-interface LazyFields {
-    type: CellType;
-    bits: BitString;
-    refs: Cell[];
-    real?: Cell;
-}
-const lazyProto: object = Object.create(Cell.prototype, {
-    full: {
-        value(this: LazyFields): Cell {
-            return (this.real ??= new Cell({ bits: this.bits, refs: this.refs }));
-        },
-    },
-    mask: { get(this: LazyFields & { full(): Cell }) { return this.full().mask; } },
-    _hashes: { get(this: LazyFields & { full(): Cell }) { return (this.full() as unknown as { _hashes: Buffer[] })._hashes; } },
-    _depths: { get(this: LazyFields & { full(): Cell }) { return (this.full() as unknown as { _depths: number[] })._depths; } },
-    beginParse: { value(this: LazyFields) { return new Slice(new FastBitReader(this.bits), this.refs); } },
-    hash: { value(this: LazyFields & { full(): Cell }, level = 3) { return this.full().hash(level); } },
-    depth: { value(this: LazyFields & { full(): Cell }, level = 3) { return this.full().depth(level); } },
-    level: { value(this: LazyFields & { full(): Cell }) { return this.full().level(); } },
-    equals: { value(this: LazyFields & { full(): Cell }, other: Cell) { return this.full().hash().equals(other.hash()); } },
-    [Symbol.for('nodejs.util.inspect.custom')]: { value(this: Cell) { return this.toString(); } },
-});
-
-function lazyCell(bits: BitString, refs: Cell[]): Cell {
-    if (refs.length > 4 || bits.length > 1023) return new Cell({ bits, refs }); // let @ton/core reject it
-    const c = Object.create(lazyProto) as LazyFields;
-    c.type = CellType.Ordinary;
-    c.bits = bits;
-    c.refs = refs;
-    return c as unknown as Cell;
 }
 
 export class LeanSlice {
