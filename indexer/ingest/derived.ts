@@ -193,25 +193,8 @@ export class Increments {
                     on conflict (address) do update set ${sql.join(cols.map(inc), sql`, `)}`,
             );
         }
-        const dayValues = (d: DayDelta) =>
-            sql`${d.txCount}::int, ${d.failedTxCount}::int, ${d.fees}::numeric, ${d.tokensCharged}::numeric, ${d.tonCharged}::numeric, ${d.tokensPaid}::numeric, ${d.workersPaid}::numeric, ${d.commission}::numeric, ${d.commissionWithdrawn}::numeric, ${d.deposits}::numeric, ${d.refunds}::numeric, ${d.stakes}::numeric, ${d.newProxies}::int, ${d.newClients}::int, ${d.newWorkers}::int`;
-        if (this.days.size) {
-            const vals = [...this.days].map(([day, d]) => sql`(${day}, ${dayValues(d)})`);
-            await db.execute(
-                sql`insert into daily_stats as t (day, ${sql.raw(DAY_COLUMNS.join(', '))}) values ${sql.join(vals, sql`, `)}
-                    on conflict (day) do update set ${sql.join(DAY_COLUMNS.map(inc), sql`, `)}`,
-            );
-        }
-        if (this.accountDays.size) {
-            // One array per column: a batch touches hundreds of (contract, day) rows.
-            const list = [...this.accountDays].map(([key, d]) => ({ key, d }));
-            const columns: BulkColumn<{ key: string; d: DayDelta }>[] = [
-                { name: 'address', type: 'text', get: (r) => r.key.slice(0, r.key.indexOf(' ')) },
-                { name: 'day', type: 'text', get: (r) => r.key.slice(r.key.indexOf(' ') + 1) },
-                ...DAY_FIELDS.map(([name, field]) => ({ name, type: (typeof zeroDay()[field] === 'number' ? 'int' : 'numeric') as BulkType, get: (r: { d: DayDelta }) => r.d[field] })),
-            ];
-            await db.execute(bulkInsert('account_daily', columns, list, sql`on conflict (address, day) do update set ${sql.join(DAY_COLUMNS.map((c) => sql.raw(`${c} = account_daily.${c} + excluded.${c}`)), sql`, `)}`));
-        }
+        await upsertDays(db, 'daily_stats', this.days);
+        await upsertDays(db, 'account_daily', this.accountDays);
     }
 }
 
@@ -234,6 +217,30 @@ const DAY_FIELDS: [string, keyof DayDelta][] = [
     ['new_workers', 'newWorkers'],
 ];
 const DAY_COLUMNS = DAY_FIELDS.map(([c]) => c);
+
+interface DayRow {
+    key: string;
+    d: DayDelta;
+}
+const DAY_COUNTER_COLUMNS: BulkColumn<DayRow>[] = DAY_FIELDS.map(([name, field]) => ({ name, type: (typeof zeroDay()[field] === 'number' ? 'int' : 'numeric') as BulkType, get: (r) => r.d[field] }));
+
+/** The two day tables: their key columns, read from the Increments map key (`<day>` or `<address> <day>`). */
+const DAY_TABLES: Record<'daily_stats' | 'account_daily', BulkColumn<DayRow>[]> = {
+    daily_stats: [{ name: 'day', type: 'text', get: (r) => r.key }],
+    account_daily: [
+        { name: 'address', type: 'text', get: (r) => r.key.slice(0, r.key.indexOf(' ')) },
+        { name: 'day', type: 'text', get: (r) => r.key.slice(r.key.indexOf(' ') + 1) },
+    ],
+};
+
+/** Adds a batch's day counters to a day table in one statement (one array per column). */
+async function upsertDays(db: DbOrTx, table: keyof typeof DAY_TABLES, m: Map<string, DayDelta>): Promise<void> {
+    if (!m.size) return;
+    const keys = DAY_TABLES[table];
+    const set = DAY_COLUMNS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ');
+    const list = [...m].map(([key, d]) => ({ key, d }));
+    await db.execute(bulkInsert(table, [...keys, ...DAY_COUNTER_COLUMNS], list, sql.raw(`on conflict (${keys.map((k) => k.name).join(', ')}) do update set ${set}`)));
+}
 
 /** Which day counter each event type feeds (the same for the network's day and a contract's). */
 const DAY_FEEDS: Partial<Record<EventType, (d: DayDelta, amount: bigint, tokens: bigint) => void>> = {
@@ -317,15 +324,14 @@ const RECOMPUTE = {
         coalesce(sum(e.amount) filter (where e.type = 'payout'), 0) as ton_earned
       from workers w left join events e on e.worker = w.address and e.success and not e.pending
       group by w.address`,
-    daily: dailyQuery(),
-    accountDaily: dailyQuery(true),
+    daily_stats: dailyQuery(),
+    account_daily: dailyQuery(true),
 };
 
 const DERIVED_COLUMNS = {
     proxies: ['tokens_charged', 'tokens_paid', 'commission_earned', 'commission_withdrawn', 'workers_paid', 'deposits', 'refunds'],
     clients: ['tokens_charged', 'ton_charged', 'deposited', 'refunded'],
     workers: ['tokens_paid', 'ton_earned'],
-    daily: DAY_COLUMNS,
 };
 
 export async function derivedMismatches(db: DbOrTx): Promise<string[]> {
@@ -341,11 +347,10 @@ export async function derivedMismatches(db: DbOrTx): Promise<string[]> {
         for (const d of diff) for (const c of cols) if (String(d[c]) !== String(d[`r_${c}`])) out.push(`${table}.${c}[${d.address}]: stored ${d[c]}, recomputed ${d[`r_${c}`]}`);
     }
     // Day tables: a day missing on one side counts as zeros there.
-    const cols = DERIVED_COLUMNS.daily;
-    for (const [table, keys, recompute] of [
-        ['daily_stats', ['day'], RECOMPUTE.daily],
-        ['account_daily', ['address', 'day'], RECOMPUTE.accountDaily],
-    ] as const) {
+    const cols = DAY_COLUMNS;
+    for (const table of ['daily_stats', 'account_daily'] as const) {
+        const keys = DAY_TABLES[table].map((k) => k.name);
+        const recompute = RECOMPUTE[table];
         const diff = await rows<Record<string, string>>(
             db,
             sql`select ${sql.raw(keys.map((k) => `coalesce(t.${k}, r.${k}) as ${k}`).join(', '))}, ${sql.raw(cols.map((c) => `coalesce(t.${c}, 0) as "${c}", coalesce(r.${c}, 0) as "r_${c}"`).join(', '))}
@@ -365,13 +370,13 @@ export async function rebuildDerived(db: DbOrTx): Promise<void> {
                 from (${RECOMPUTE[table]}) r where r.address = t.address`,
         );
     }
-    await db.execute(sql`delete from daily_stats`);
-    await db.execute(sql`insert into daily_stats (day, ${sql.raw(DAY_COLUMNS.join(', '))}) select day, ${sql.raw(DAY_COLUMNS.join(', '))} from (${RECOMPUTE.daily}) r`);
-    await rebuildAccountDaily(db);
+    await rebuildDays(db, 'daily_stats');
+    await rebuildDays(db, 'account_daily');
 }
 
-/** Recomputes every contract's day series from the final rows (also used when rows are written directly). */
-export async function rebuildAccountDaily(db: DbOrTx): Promise<void> {
-    await db.execute(sql`delete from account_daily`);
-    await db.execute(sql`insert into account_daily (address, day, ${sql.raw(DAY_COLUMNS.join(', '))}) select address, day, ${sql.raw(DAY_COLUMNS.join(', '))} from (${RECOMPUTE.accountDaily}) r`);
+/** Recomputes a day table from the final rows (also used by tests that write rows directly). */
+export async function rebuildDays(db: DbOrTx, table: keyof typeof DAY_TABLES): Promise<void> {
+    const cols = [...DAY_TABLES[table].map((k) => k.name), ...DAY_COLUMNS].join(', ');
+    await db.execute(sql.raw(`delete from ${table}`));
+    await db.execute(sql`insert into ${sql.identifier(table)} (${sql.raw(cols)}) select ${sql.raw(cols)} from (${RECOMPUTE[table]}) r`);
 }

@@ -6,7 +6,7 @@
  * (above the cursor) are deleted and rewritten by the next batch that touches the account. Derived
  * counters only ever receive final rows, so replays and re-reads never double count.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { rows, type Db, type DbOrTx } from '../db/client';
 import { bulkInsert, pgArray, type BulkColumn } from '../db/bulk';
 import { accounts, clients, codeHashes, cursors, events, proxies, rootConfigHistory, roots, transactions, workers } from '../db/schema';
@@ -474,15 +474,21 @@ const FOUND_KIND: Record<'proxy' | 'client' | 'worker', { table: string; columns
     },
 };
 
+// A row created early by a counter increment gets the columns it still lacks; known values stay.
+const FILL_NULLS = Object.fromEntries(
+    Object.entries(FOUND_KIND).map(([kind, { table, columns }]) => [
+        kind,
+        sql.raw(`on conflict (address) do update set ${columns.slice(1).map((c) => `${c.name} = coalesce(${table}.${c.name}, excluded.${c.name})`).join(', ')}`),
+    ]),
+) as Record<keyof typeof FOUND_KIND, SQL>;
+
 /** Registers accounts found by discovery (idempotent; existing rows keep their data). */
 export async function insertAccounts(db: DbOrTx, found: Found[]): Promise<void> {
     for (const part of chunks(found, BULK)) {
         await db.execute(bulkInsert('accounts', FOUND_ACCOUNT, part, sql`on conflict do nothing`));
         for (const [kind, { table, columns }] of Object.entries(FOUND_KIND)) {
             const rowsOf = part.filter((a) => a.kind === kind);
-            // A row created early by a counter increment gets the columns it still lacks; known values stay.
-            const fill = columns.slice(1).map((c) => `${c.name} = coalesce(${table}.${c.name}, excluded.${c.name})`).join(', ');
-            if (rowsOf.length) await db.execute(bulkInsert(table, columns, rowsOf, sql.raw(`on conflict (address) do update set ${fill}`)));
+            if (rowsOf.length) await db.execute(bulkInsert(table, columns, rowsOf, FILL_NULLS[kind as keyof typeof FOUND_KIND]));
         }
     }
 }

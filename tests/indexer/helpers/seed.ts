@@ -4,7 +4,7 @@ import type { Db } from '../../../indexer/db/client';
 import { accounts, clients, cursors, dailyStats, events, proxies, rootConfigHistory, roots, transactions, workers } from '../../../indexer/db/schema';
 import { modelHash } from '../../../indexer/api/models';
 import type { RootConfig } from '../../../indexer/api/types';
-import { rebuildAccountDaily } from '../../../indexer/ingest/derived';
+import { rebuildDays } from '../../../indexer/ingest/derived';
 
 export const addr = (n: number) => `0:${n.toString(16).padStart(64, '0')}`;
 export const txHash = (n: number) => crypto.createHash('sha256').update(`tx${n}`).digest('hex');
@@ -160,7 +160,7 @@ export async function seed(db: Db): Promise<void> {
         { day: '2026-01-02', txCount: 72, failedTxCount: 7, tokensCharged: 2400n, tonCharged: 48000n, deposits: 48n * 10n ** 9n },
         { day: '2026-01-03', txCount: 4, tokensCharged: 100n, tonCharged: 2000n },
     ]);
-    await rebuildAccountDaily(db);
+    await rebuildDays(db, 'account_daily');
     await db.insert(cursors).values([
         { source: 'head', seqno: 200, utime: BASE_UTIME + 200 * 1200 },
         { source: 'final', seqno: 158, utime: BASE_UTIME + 148 * 1200 },
