@@ -14,8 +14,21 @@ export type BodyFormat = 'sse' | 'ndjson' | 'json';
 
 export type StreamMessage =
     | { kind: 'json'; value: unknown; event?: string }
+    /** A JSON-looking message the `skip` option said needs no parsing (see MessageStreamOptions). */
+    | { kind: 'skipped'; event?: string }
     | { kind: 'done' }
     | { kind: 'invalid'; text: string };
+
+export interface MessageStreamOptions {
+    /** Largest plain-JSON body kept in memory (default 32 MiB). */
+    maxJsonBytes?: number;
+    /**
+     * SSE and NDJSON only: a message whose text this returns true for (and that looks like one JSON
+     * object, `{...}`) is reported as `skipped` without being parsed. Lets a reader that needs a few
+     * fields skip JSON.parse for the many messages that cannot carry them.
+     */
+    skip?: (text: string, event: string | undefined) => boolean;
+}
 
 export function formatFromContentType(contentType: string | undefined | null): BodyFormat | undefined {
     const ct = (contentType ?? '').toLowerCase();
@@ -35,8 +48,13 @@ export class MessageStream {
     private whole = '';
     private sniffedLines: StreamMessage[] = [];
 
-    constructor(format?: BodyFormat, private readonly maxJsonBytes = 32 << 20) {
+    private readonly maxJsonBytes: number;
+    private readonly skip: MessageStreamOptions['skip'];
+
+    constructor(format?: BodyFormat, opts: MessageStreamOptions = {}) {
         this.format = format;
+        this.maxJsonBytes = opts.maxJsonBytes ?? 32 << 20;
+        this.skip = opts.skip;
     }
 
     get detectedFormat(): BodyFormat | undefined {
@@ -88,7 +106,7 @@ export class MessageStream {
         const lines = this.lines(text, final);
         const out: StreamMessage[] = [];
         if (this.format === 'ndjson') {
-            for (const l of lines) if (l.trim()) out.push(parseJson(l));
+            for (const l of lines) if (l.trim()) out.push(this.message(l, undefined));
             return out;
         }
         for (const line of lines) {
@@ -115,7 +133,13 @@ export class MessageStream {
         const out: string[] = [];
         let start = 0;
         const b = this.buf;
-        for (let i = 0; i < b.length; i++) {
+        if (b.indexOf('\r') < 0) {
+            // LF-only (nearly every server): indexOf finds the line ends far faster than a per-character scan.
+            for (let i = b.indexOf('\n'); i >= 0; i = b.indexOf('\n', start)) {
+                out.push(b.slice(start, i));
+                start = i + 1;
+            }
+        } else for (let i = 0; i < b.length; i++) {
             const c = b.charCodeAt(i);
             if (c === 10 || c === 13) {
                 if (c === 13 && i + 1 === b.length && !final) break;
@@ -142,20 +166,31 @@ export class MessageStream {
         const lines = this.dataLines;
         this.dataLines = [];
         this.eventName = undefined;
-        const one = parseData(data, event);
+        // Joined multi-line data is parsed: whether it splits into several messages depends on the result.
+        const one = this.data(data, event, lines.length === 1);
         if (one.kind !== 'invalid' || lines.length === 1) {
             out.push(one);
             return;
         }
-        for (const l of lines) out.push(parseData(l, event));
+        for (const l of lines) out.push(this.data(l, event, true));
+    }
+
+    private data(data: string, event: string | undefined, maySkip: boolean): StreamMessage {
+        if (data.trim() === '[DONE]') return { kind: 'done' };
+        return this.message(data, event, maySkip);
+    }
+
+    private message(text: string, event: string | undefined, maySkip = true): StreamMessage {
+        if (maySkip && this.skip && looksLikeObject(text) && this.skip(text, event)) return event === undefined ? { kind: 'skipped' } : { kind: 'skipped', event };
+        const m = parseJson(text);
+        if (m.kind === 'json' && event !== undefined) return { ...m, event };
+        return m;
     }
 }
 
-function parseData(data: string, event: string | undefined): StreamMessage {
-    if (data.trim() === '[DONE]') return { kind: 'done' };
-    const m = parseJson(data);
-    if (m.kind === 'json' && event !== undefined) return { ...m, event };
-    return m;
+function looksLikeObject(text: string): boolean {
+    const t = text.trim();
+    return t.length >= 2 && t.charCodeAt(0) === 123 && t.charCodeAt(t.length - 1) === 125; // { ... }
 }
 
 function parseJson(text: string): StreamMessage {

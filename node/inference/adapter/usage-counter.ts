@@ -3,6 +3,11 @@
  * changing or holding them: the last non-null `usage` seen in any message (a separate `choices: []`
  * chunk, the last text chunk, or a non-streaming body), finish reasons, in-band errors, and whether
  * the stream ended with `[DONE]`. Works on SSE, NDJSON and JSON (see event-stream.ts).
+ *
+ * Most messages of a stream are plain text deltas that carry none of those facts; after the first one
+ * that names the response (id, model) they are counted without JSON.parse when their text cannot hold a usage,
+ * an error, a finish reason or Ollama's done counters (`mayCarryFacts`). That parse was most of the
+ * worker's per-chunk cost. A message that does mention one of them is parsed as before.
  */
 import { BodyFormat, formatFromContentType, MessageStream, StreamMessage } from './event-stream';
 import { TokenUsage, usageOfMessage } from '../usage';
@@ -33,9 +38,19 @@ export class UsageCounter {
     private readonly report: UsageReport;
     private ended = false;
 
-    constructor(opts: { format?: BodyFormat; contentType?: string | null } = {}) {
+    /** `parseEvery`: JSON.parse every message (the reference the skipping is tested against). */
+    constructor(opts: { format?: BodyFormat; contentType?: string | null; parseEvery?: boolean } = {}) {
         const format = opts.format ?? formatFromContentType(opts.contentType);
-        this.stream = new MessageStream(format);
+        // Messages are parsed until one names the response (a string id or model); that one is parsed
+        // here once more by the stream. Later ones keep that identity: backends repeat it in every chunk.
+        let identified = false;
+        const skip = (text: string, event: string | undefined): boolean => {
+            if (event === 'error' || mayCarryFacts(text)) return false;
+            if (identified) return true;
+            identified = namesResponse(text);
+            return false;
+        };
+        this.stream = new MessageStream(format, { skip: opts.parseEvery ? undefined : skip });
         this.report = { usage: null, format, messages: 0, invalid: 0, sawDone: false, finishReasons: [], error: null };
     }
 
@@ -71,6 +86,10 @@ export class UsageCounter {
                 this.report.invalid++;
                 continue;
             }
+            if (m.kind === 'skipped') {
+                this.report.messages++;
+                continue;
+            }
             this.report.messages++;
             const v = m.value as Record<string, unknown> | null;
             const usage = usageOfMessage(v);
@@ -87,6 +106,32 @@ export class UsageCounter {
             }
             if (v.done === true && typeof v.done_reason === 'string') this.report.finishReasons.push(v.done_reason);
         }
+    }
+}
+
+const FACT_KEYS = ['usage', 'error', 'done', 'eval_count'];
+const NULL_FINISH = '"finish_reason":null';
+
+/**
+ * False only when the text surely holds none of the fields the report reads: none of FACT_KEYS appears
+ * anywhere in it (inside a string or not), and every `finish_reason` is the compact `"finish_reason":null`.
+ */
+export function mayCarryFacts(text: string): boolean {
+    for (const k of FACT_KEYS) if (text.includes(k)) return true;
+    let at = text.indexOf('finish_reason');
+    while (at >= 0) {
+        if (!text.startsWith(NULL_FINISH, at - 1)) return true;
+        at = text.indexOf('finish_reason', at + NULL_FINISH.length);
+    }
+    return false;
+}
+
+function namesResponse(text: string): boolean {
+    try {
+        const v = JSON.parse(text) as Record<string, unknown> | null;
+        return !!v && typeof v === 'object' && (typeof v.id === 'string' || typeof v.model === 'string');
+    } catch {
+        return false;
     }
 }
 

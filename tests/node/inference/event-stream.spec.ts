@@ -1,5 +1,5 @@
 import { MessageStream, StreamMessage } from '../../../node/inference/adapter/event-stream';
-import { UsageCounter, usageFromBody } from '../../../node/inference/adapter/usage-counter';
+import { mayCarryFacts, UsageCounter, usageFromBody } from '../../../node/inference/adapter/usage-counter';
 import { normalizeUsage } from '../../../node/inference/usage';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -119,5 +119,100 @@ describe('UsageCounter: the last non-null usage wherever it appears', () => {
         const r = usageFromBody(body, 'application/json; charset=utf-8');
         expect(r).toMatchObject({ format: 'json', model: 'm', id: 'chatcmpl-1', finishReasons: ['stop'], messages: 1 });
         expect(r.usage?.cachedTokens).toBe(52);
+    });
+});
+
+describe('UsageCounter: content chunks are counted without parsing them', () => {
+    const head = { id: 'chatcmpl-7', object: 'chat.completion.chunk', created: 1, model: 'Qwen/Qwen3-8B' };
+    const piece = (content: string, finish: string | null = null) => JSON.stringify({ ...head, choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
+
+    it('MessageStream reports `skipped` only for object-looking text the predicate accepts', () => {
+        const s = new MessageStream('sse', { skip: (t) => !t.includes('keep') });
+        const out = [...s.push(enc('data: {"a":1}\n\ndata: {"keep":1}\n\ndata: not json\n\nevent: x\ndata: {"b":2}\n\ndata: [DONE]\n\n')), ...s.end()];
+        expect(out).toEqual([
+            { kind: 'skipped' }, { kind: 'json', value: { keep: 1 } }, { kind: 'invalid', text: 'not json' }, { kind: 'skipped', event: 'x' }, { kind: 'done' },
+        ]);
+        const nd = new MessageStream('ndjson', { skip: () => true });
+        expect([...nd.push(enc('{"a":1}\n[1,2]\n')), ...nd.end()]).toEqual([{ kind: 'skipped' }, { kind: 'json', value: [1, 2] }]);
+    });
+
+    it('mayCarryFacts: only text that surely lacks usage, errors, finish reasons and done counters is skipped', () => {
+        expect(mayCarryFacts(piece('hello'))).toBe(false);
+        expect(mayCarryFacts(piece('the usage of words'))).toBe(true); // mentioned inside a string: parsed, still correct
+        expect(mayCarryFacts(piece('', 'stop'))).toBe(true);
+        expect(mayCarryFacts('{"choices":[{"finish_reason": null}]}')).toBe(true); // not the compact form
+        expect(mayCarryFacts('{"choices":[{"finish_reason":null},{"finish_reason":"length"}]}')).toBe(true);
+        expect(mayCarryFacts('{"choices":[{"finish_reason":null},{"finish_reason":null}]}')).toBe(false);
+        expect(mayCarryFacts('{"message":{"content":"a"},"done":false}')).toBe(true);
+        expect(mayCarryFacts('{"error":{"message":"x"}}')).toBe(true);
+    });
+
+    it('gives the same report as parsing every message, over random streams cut at random places', () => {
+        let seed = 42;
+        const rnd = (n: number) => {
+            // mulberry32
+            seed = (seed + 0x6d2b79f5) | 0;
+            let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+            t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+            return (((t ^ (t >>> 14)) >>> 0) % n);
+        };
+        let malformedSkipped = 0;
+        const words = ['a', 'usage', 'error', 'done', 'finish_reason', '{', '}', '"', '\\', 'é', '日本', '\n'];
+        for (let round = 0; round < 500; round++) {
+            const events: string[] = [];
+            const n = 1 + rnd(12);
+            for (let i = 0; i < n; i++) {
+                const kind = rnd(10);
+                const text = Array.from({ length: rnd(5) }, () => words[rnd(words.length)]).join(' ');
+                if (kind < 5) events.push(piece(text));
+                else if (kind === 5) events.push(piece(text, ['stop', 'length'][rnd(2)]));
+                else if (kind === 6) events.push(JSON.stringify({ ...head, choices: [], usage: { prompt_tokens: rnd(99), completion_tokens: rnd(99) } }));
+                else if (kind === 7) events.push(JSON.stringify({ ...head, model: `m${rnd(3)}`, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] }));
+                else if (kind === 8) events.push(JSON.stringify({ error: { message: text || 'x' } }));
+                else if (rnd(2)) events.push('{broken ' + text);
+                else events.push(`{"broken": ${text}}`); // object-looking but not JSON
+            }
+            const ndjson = rnd(2) === 0;
+            const body = ndjson ? events.map((e) => e + '\n').join('') : events.map((e) => `data: ${e}\n\n`).join('') + 'data: [DONE]\n\n';
+            const bytes = enc(body);
+            const cut = rnd(bytes.length + 1);
+            const run = (parseEvery: boolean) => {
+                const c = new UsageCounter({ format: ndjson ? 'ndjson' : 'sse', parseEvery });
+                c.push(bytes.subarray(0, cut));
+                c.push(bytes.subarray(cut));
+                const r = c.end();
+                // `model` follows every parsed message; skipping keeps the first one's (backends repeat it).
+                // A skipped message that only looks like an object counts as a message, not as invalid.
+                return { ...r, model: undefined, messages: r.messages + r.invalid, invalid: undefined, rawInvalid: r.invalid };
+            };
+            const fast = run(false);
+            const reference = run(true);
+            if (fast.rawInvalid !== reference.rawInvalid) malformedSkipped++;
+            expect({ ...fast, rawInvalid: 0 }).toEqual({ ...reference, rawInvalid: 0 });
+        }
+        expect(malformedSkipped).toBeGreaterThan(0); // the generator did produce that case
+    });
+
+    it('a 50-chunk stream is parsed only at the first chunk (twice: identity check, then the message) and the usage chunk', () => {
+        const parse = jest.spyOn(JSON, 'parse');
+        try {
+            const body = Array.from({ length: 50 }, (_, i) => `data: ${piece(String(i).padStart(128, '0'))}\n\n`).join('')
+                + `data: ${JSON.stringify({ ...head, choices: [], usage: USAGE })}\n\ndata: [DONE]\n\n`;
+            const r = usageFromBody(body, 'text/event-stream');
+            expect(r).toMatchObject({ messages: 51, invalid: 0, sawDone: true, model: 'Qwen/Qwen3-8B', id: 'chatcmpl-7' });
+            expect(r.usage?.totalTokens).toBe(56);
+            expect(parse).toHaveBeenCalledTimes(3);
+        } finally {
+            parse.mockRestore();
+        }
+    });
+});
+
+describe('MessageStream: LF-only streams split anywhere', () => {
+    it('every cut of an LF-only SSE body yields the same messages', () => {
+        const body = `data: ${CHUNK('é日本')}\n\n: comment\ndata: {"x":1}\n\ndata: [DONE]\n\n`;
+        const expected = parseAll([enc(body)], 'sse');
+        expect(expected).toHaveLength(3);
+        for (const chunks of splits(body)) expect(parseAll(chunks, 'sse')).toEqual(expected);
     });
 });
