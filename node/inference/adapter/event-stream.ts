@@ -139,13 +139,15 @@ export class MessageStream {
                 out.push(b.slice(start, i));
                 start = i + 1;
             }
-        } else for (let i = 0; i < b.length; i++) {
-            const c = b.charCodeAt(i);
-            if (c === 10 || c === 13) {
-                if (c === 13 && i + 1 === b.length && !final) break;
-                out.push(b.slice(start, i));
-                if (c === 13 && b.charCodeAt(i + 1) === 10) i++;
-                start = i + 1;
+        } else {
+            for (let i = 0; i < b.length; i++) {
+                const c = b.charCodeAt(i);
+                if (c === 10 || c === 13) {
+                    if (c === 13 && i + 1 === b.length && !final) break;
+                    out.push(b.slice(start, i));
+                    if (c === 13 && b.charCodeAt(i + 1) === 10) i++;
+                    start = i + 1;
+                }
             }
         }
         this.buf = b.slice(start);

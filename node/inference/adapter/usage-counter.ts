@@ -43,6 +43,7 @@ export class UsageCounter {
         const format = opts.format ?? formatFromContentType(opts.contentType);
         // Messages are parsed until one names the response (a string id or model); that one is parsed
         // here once more by the stream. Later ones keep that identity: backends repeat it in every chunk.
+        // (Parsing only the first one is not enough: an error or malformed first message names nothing.)
         let identified = false;
         const skip = (text: string, event: string | undefined): boolean => {
             if (event === 'error' || mayCarryFacts(text)) return false;
@@ -86,11 +87,8 @@ export class UsageCounter {
                 this.report.invalid++;
                 continue;
             }
-            if (m.kind === 'skipped') {
-                this.report.messages++;
-                continue;
-            }
             this.report.messages++;
+            if (m.kind === 'skipped') continue;
             const v = m.value as Record<string, unknown> | null;
             const usage = usageOfMessage(v);
             if (usage) this.report.usage = usage;
