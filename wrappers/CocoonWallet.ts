@@ -1,6 +1,6 @@
 /** CocoonWallet wrapper: generated Tact wrapper plus the signed external message builder. */
 import { beginCell, external, storeMessage, type Address, type Cell, type MessageRelaxed, storeMessageRelaxed } from '@ton/core';
-import { sign } from '@ton/crypto';
+import { ed25519Sign as sign } from './ed25519';
 import { CocoonWallet } from '../build/CocoonWallet/CocoonWallet_CocoonWallet';
 
 export * from '../build/CocoonWallet/CocoonWallet_CocoonWallet';

@@ -6,6 +6,7 @@
 import { Address, beginCell, external, internal, SendMode, storeMessage, type Cell, type Sender, type SenderArguments, type MessageRelaxed } from '@ton/core';
 import { mnemonicToPrivateKey } from '@ton/crypto';
 import { WalletContractV4, WalletContractV5R1 } from '@ton/ton';
+import { ed25519Sign } from '../../wrappers/ed25519';
 import { ChainError } from './errors';
 import type { ChainClient, ChainTx } from './types';
 
@@ -27,12 +28,15 @@ export async function openWallet(client: ChainClient, opts: { mnemonic?: string[
         address: Address;
         init: { code: Cell; data: Cell };
         getSeqno(p: ReturnType<ChainClient['provider']>): Promise<number>;
-        createTransfer(args: { seqno: number; secretKey: Buffer; messages: MessageRelaxed[]; sendMode: SendMode; timeout?: number }): Cell;
+        createTransfer(args: { seqno: number; signer: (message: Cell) => Promise<Buffer>; messages: MessageRelaxed[]; sendMode: SendMode; timeout?: number }): Promise<Cell>;
     };
     const wallet: StandardWallet = opts.version === 'v5r1'
         ? (WalletContractV5R1.create({ workchain: 0, publicKey: keyPair.publicKey }) as unknown as StandardWallet)
         : (WalletContractV4.create({ workchain: 0, publicKey: keyPair.publicKey }) as unknown as StandardWallet);
     const provider = client.provider(wallet.address, wallet.init);
+    // The library's own signing is tweetnacl (10-20 ms of blocked event loop on a busy core); the
+    // native Ed25519 gives the same bytes (no signature domain: the hash is what gets signed).
+    const signer = async (message: Cell) => ed25519Sign(message.hash(), keyPair.secretKey);
     // One external at a time: a wallet's seqno admits a single pending transfer.
     let queue: Promise<unknown> = Promise.resolve();
 
@@ -43,7 +47,7 @@ export async function openWallet(client: ChainClient, opts: { mnemonic?: string[
             const seqno = acc.state === 'active' ? await wallet.getSeqno(provider) : 0;
             // valid_until from chain time, not this host's clock (a skewed host or a time-shifted local chain).
             const { utime } = await client.head();
-            const body = wallet.createTransfer({ seqno, secretKey: keyPair.secretKey, messages, sendMode: SendMode.PAY_GAS_SEPARATELY + SendMode.IGNORE_ERRORS, timeout: Math.max(utime, Math.floor(Date.now() / 1000)) + 60 });
+            const body = await wallet.createTransfer({ seqno, signer, messages, sendMode: SendMode.PAY_GAS_SEPARATELY + SendMode.IGNORE_ERRORS, timeout: Math.max(utime, Math.floor(Date.now() / 1000)) + 60 });
             const ext = beginCell().store(storeMessage(external({ to: wallet.address, init: acc.state === 'active' ? undefined : wallet.init, body }))).endCell();
             const bodyHash = body.hash();
             await client.sendExternal(ext);

@@ -14,7 +14,7 @@ export const PROXY_OPTIONS: OptionSpec[] = [
     { name: 'client-port', type: 'port', env: 'COCOON_CLIENT_PORT', default: 11002, help: 'RA-TLS port clients connect to' },
     { name: 'public-host', type: 'string', env: 'COCOON_PUBLIC_HOST', help: 'host or IP peers reach this proxy at (for the registration line it prints; default --host)' },
     { name: 'database-url', type: 'string', env: 'DATABASE_URL', help: 'postgres://... keeps the ledger store in PostgreSQL (default: PGlite in --data-dir)' },
-    { name: 'pow-difficulty', type: 'int', env: 'COCOON_POW_DIFFICULTY', default: 20, help: 'proof-of-work bits a peer solves before the TLS handshake (0 = off)' },
+    { name: 'pow-difficulty', type: 'int', env: 'COCOON_POW_DIFFICULTY', default: 20, help: 'proof-of-work bits a peer solves before the TLS handshake (0 = any nonce passes; the exchange stays, peers expect it)' },
     { name: 'stake', type: 'nano', env: 'COCOON_PROXY_STAKE', help: 'stake kept in the proxy contract (default: the root\'s min_proxy_stake)' },
     { name: 'charge-threshold', type: 'nano', env: 'COCOON_CHARGE_THRESHOLD', default: 1_000_000_000n, help: 'charge a client on-chain once this much is owed' },
     { name: 'payout-threshold', type: 'nano', env: 'COCOON_PAYOUT_THRESHOLD', default: 10_000_000_000n, help: 'pay a worker once this much is earned' },

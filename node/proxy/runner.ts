@@ -67,7 +67,7 @@ export interface ProxyRunnerConfig {
     /** RA-TLS for the worker port (policy fake/tdx) and the client port (policy any); omit for plaintext. */
     workerTls?: RaTlsContext;
     clientTls?: RaTlsContext;
-    /** Proof-of-work difficulty demanded before TLS (default 20, as the original router; 0 = off). */
+    /** Proof-of-work difficulty demanded before TLS (default 20, as the original router; 0 = a challenge any nonce solves). */
     powDifficulty?: number;
     /** Check worker image and model hashes against the root (default: on unless the root is a test root). */
     checkWorkerHashes?: boolean;
@@ -338,7 +338,8 @@ export class ProxyRunner {
     private async listen(): Promise<void> {
         const host = this.cfg.host ?? '127.0.0.1';
         // PoW guards the TLS handshake; plaintext listeners (behind a router, or tests) go without, like the peers expect.
-        const pow = (tls?: RaTlsContext) => (tls && this.cfg.powDifficulty !== 0 ? { difficulty: this.cfg.powDifficulty ?? 20 } : false as const);
+        // Difficulty 0 still sends a (trivially solved) challenge: RA-TLS peers always wait for one first.
+        const pow = (tls?: RaTlsContext) => (tls ? { difficulty: this.cfg.powDifficulty ?? 20 } : false as const);
         this.workerServer = await listen({
             host, port: this.cfg.workerPort ?? 0, tls: this.cfg.workerTls, pow: pow(this.cfg.workerTls), logger: this.log.child('workers'),
             onConnection: (conn) => this.acceptWorker(conn),
@@ -514,6 +515,7 @@ export class ProxyRunner {
                 if (!conn.closed) conn.send(piece);
                 if ((piece.flags ?? 0) & 1) this.stats.add(piece._ === 'client.queryAnswerErrorEx' ? 'failed' : 'success');
             },
+            batch: (fn) => (conn.closed ? fn() : conn.batch(fn)),
             ledger: a.ledger,
             account: () => (a.chain ? { balance: a.chain.balance, stake: a.chain.stake, tokensCharged: a.chain.tokensUsed } : { balance: 0n, stake: 0n, tokensCharged: 0n }),
             get reserved() { return a.reserved; },

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'crypto';
 import { mkdirSync } from 'fs';
-import { sign, signVerify } from '@ton/crypto';
+import { ed25519Sign as sign, ed25519Verify as signVerify } from '../../wrappers/ed25519';
 import { sql } from 'drizzle-orm';
 import { integer, pgTable, text } from 'drizzle-orm/pg-core';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';

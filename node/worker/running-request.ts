@@ -21,6 +21,8 @@ export interface WorkerQueryContext {
     receiptKey: { publicKey: Buffer; secretKey: Buffer };
     /** Sends one answer piece to the proxy (tcp.packet). */
     send(piece: proxy_QueryAnswerEx): void;
+    /** Sends what `fn` sends to the proxy in one write, when the link can. */
+    batch?(fn: () => void): void;
     /** Aborted when the proxy goes away or cancels. */
     signal?: AbortSignal;
     now?: () => number;
@@ -129,7 +131,9 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
     } catch (e) {
         streamError = e instanceof Error ? e.message : String(e);
     }
-    flush();
+    // The last piece waits for the usage report, so that it leaves with the final piece in one write.
+    if (flushTimer) clearImmediate(flushTimer);
+    flushTimer = null;
     let usage = null;
     try {
         usage = (await res.usage).usage;
@@ -138,27 +142,33 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
         streamError ??= e instanceof Error ? e.message : String(e);
     }
     const tokens = usage ? adjustUsage(usage, q.coefficient, ctx.pricing) : ZERO;
-    if (streamError && first) return fail(502, `inference backend failed: ${streamError}`, tokens);
-
-    const receipt = signReceipt(
-        {
-            requestId: q.request_id.toString('hex'),
-            model: ctx.servedModel,
-            coefficient: q.coefficient.toString(),
-            tokens: tokensToReceipt(tokens),
-            status: res.status,
-            responseSha256: hash.digest('hex'),
-            responseBytes: bytes,
-            issuedAt: Math.floor(now()),
-        },
-        ctx.receiptKey,
-    );
-    if (streamError) {
-        // Bytes already reached the client: bill what the backend reported and end with an error.
-        ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 502, error: `stream interrupted: ${streamError}`, flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
-        return { status: 502, tokens, responseBytes: bytes, error: streamError };
-    }
-    if (first) sendPiece(Buffer.alloc(0));
-    ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: Buffer.alloc(0), flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
-    return { status: res.status, tokens, responseBytes: bytes, error: null };
+    const finish = (): WorkerQueryOutcome => {
+        flush();
+        if (streamError && first) return fail(502, `inference backend failed: ${streamError}`, tokens);
+        const receipt = signReceipt(
+            {
+                requestId: q.request_id.toString('hex'),
+                model: ctx.servedModel,
+                coefficient: q.coefficient.toString(),
+                tokens: tokensToReceipt(tokens),
+                status: res.status,
+                responseSha256: hash.digest('hex'),
+                responseBytes: bytes,
+                issuedAt: Math.floor(now()),
+            },
+            ctx.receiptKey,
+        );
+        if (streamError) {
+            // Bytes already reached the client: bill what the backend reported and end with an error.
+            ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 502, error: `stream interrupted: ${streamError}`, flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
+            return { status: 502, tokens, responseBytes: bytes, error: streamError };
+        }
+        if (first) sendPiece(Buffer.alloc(0));
+        ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: Buffer.alloc(0), flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
+        return { status: res.status, tokens, responseBytes: bytes, error: null };
+    };
+    if (!ctx.batch) return finish();
+    let outcome: WorkerQueryOutcome | undefined;
+    ctx.batch(() => (outcome = finish()));
+    return outcome!;
 }

@@ -1,14 +1,16 @@
 /**
- * Proxy benchmark (COCOON's benchmark/ method): `npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--concurrency 1,30] [--plaintext] [--no-tls]`
+ * Proxy benchmark (COCOON's benchmark/ method): `npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--modes tls,plaintext,processes]`
  * A fake OpenAI-compatible backend streams 50 SSE chunks (128-byte deltas) plus a usage chunk and [DONE]
  * for every POST /v1/chat/completions with stream:true, as COCOON's benchmark/server.go does (without its
  * delays). A load generator keeps 1 and then 30 requests in flight for a fixed time:
  *   (a) directly against the backend over HTTP (the baseline, measured in the same run);
  *   (b) through the whole network: client OpenAI HTTP API -> proxy -> worker -> the same backend, over
  *       RA-TLS as the product runs it (startTestNetwork: local chain, root, proxy, worker, client);
- *       with --plaintext also over plain TCP.
+ *       with --plaintext also over plain TCP;
+ *   (c) the same network as operators run it: `cocoon proxy`, `cocoon worker` and `cocoon client` as three
+ *       OS processes against a local chain served over HTTP (skip with --no-processes).
  * The backend and the load generator run in their own threads (they are separate processes in
- * production and in COCOON's benchmark); the client, proxy and worker share the main thread.
+ * production and in COCOON's benchmark); in (b) the client, proxy and worker share the main thread.
  * Prints requests/s and p50/p90/p99 of the full response time and of the time to first body byte,
  * the added latency at p50 and the throughput ratio at concurrency 30, against the targets
  * (added p50 at concurrency 1 <= 1 ms; throughput through the network >= 0.7x direct at concurrency 30).
@@ -80,16 +82,19 @@ interface LoadResult {
     mainCpuUsPerRequest?: number;
 }
 
-/** CPU time of the main thread in microseconds (Linux /proc; 0 elsewhere). */
-function mainThreadCpuUs(): number {
+/** utime + stime in microseconds of a /proc stat file (Linux; 0 elsewhere or once the process is gone). */
+function procCpuUs(statPath: string): number {
     try {
-        const stat = require('fs').readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8') as string;
+        const stat = require('fs').readFileSync(statPath, 'utf8') as string;
         const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return ((Number(f[11]) + Number(f[12])) * 1e6) / 100; // utime + stime, in clock ticks of 1/100 s
+        return ((Number(f[11]) + Number(f[12])) * 1e6) / 100; // clock ticks of 1/100 s
     } catch {
         return 0;
     }
 }
+
+/** CPU time of the main thread in microseconds. */
+const mainThreadCpuUs = () => procCpuUs(`/proc/self/task/${process.pid}/stat`);
 
 /** The load generator (thread): `concurrency` loops on a keep-alive agent, timing each response. */
 function loadThread(): void {
@@ -210,9 +215,114 @@ function merge(rs: LoadResult[]): LoadResult {
     };
 }
 
+type Mode = 'tls' | 'plaintext' | 'processes';
+
+/** A running client -> proxy -> worker network for the load generator. */
+interface BenchNetwork {
+    apiUrl: string;
+    /** CPU of the client, proxy and worker so far, in microseconds. */
+    runnerCpuUs(): number;
+    /** True when the runners are child processes (their CPU is not in this process's). */
+    childProcesses: boolean;
+    /** Frames on the proxy's connections so far (in-process only). */
+    frames?: () => { fromWorkers: number; toClients: number };
+    close(): Promise<void>;
+}
+
+/** (b) The runners in this process, on its main thread (startTestNetwork: embedded chain, RA-TLS or plain TCP). */
+async function inProcessNetwork(backendUrl: string, tls: boolean): Promise<BenchNetwork> {
+    const { toNano } = await import('@ton/core');
+    const { startTestNetwork } = await import('../e2e/helpers/network');
+    const { DEFAULT_PROXY_INTERVALS } = await import('../../node/proxy/runner');
+    // Production commit/poll intervals: the test network's 100-300 ms ones keep the in-process chain emulator busy.
+    const net = await startTestNetwork({ full: false, tls, proxy: { intervals: DEFAULT_PROXY_INTERVALS } });
+    await net.startWorker({ backendUrl, maxActiveRequests: 64, intervals: { statusMs: 15_000 } });
+    await net.startClient({ deposit: toNano('100'), intervals: { statusMs: 15_000 } });
+    type Srv = { connections: Set<{ tcp: { stats: { framesIn: number; framesOut: number } } }> } | undefined;
+    return {
+        apiUrl: net.apiUrl!,
+        runnerCpuUs: mainThreadCpuUs,
+        childProcesses: false,
+        frames: () => {
+            const p = net.proxy as unknown as { workerServer: Srv; clientServer: Srv };
+            const sum = (srv: Srv, k: 'framesIn' | 'framesOut') => [...(srv?.connections ?? [])].reduce((s, c) => s + c.tcp.stats[k], 0);
+            return { fromWorkers: sum(p.workerServer, 'framesIn'), toClients: sum(p.clientServer, 'framesOut') };
+        },
+        close: () => net.close(),
+    };
+}
+
+/**
+ * (c) The daemons an operator runs, `cocoon proxy|worker|client`, as three processes over RA-TLS (fake
+ * attestation) against a local chain served over HTTP from this process, with their production defaults
+ * (intervals, proof of work off for speed of setup only).
+ */
+async function processNetwork(backendUrl: string, probeBody: string): Promise<BenchNetwork> {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { Address, toNano } = await import('@ton/core');
+    const { startLocalChain } = await import('../../node/localchain/server');
+    const { configureRoot, ensureRoot } = await import('../../node/cli/network');
+    const { createChainClient, openWallet } = await import('../../node/chain');
+    const { imageHash, zeroMeasurements } = await import('../../node/attestation');
+    const { daemon } = await import('../node/helpers/cli-process');
+    const { MODEL } = await import('../e2e/helpers/network');
+
+    const dir = mkdtempSync(join(tmpdir(), 'cocoon-bench-'));
+    const chain = await startLocalChain({ port: 0, wallets: 4, walletBalance: toNano('1000') });
+    const running: ReturnType<typeof daemon>[] = [];
+    const close = async () => {
+        for (const d of running) if (d.child.exitCode === null) d.child.kill('SIGTERM');
+        await Promise.all(running.map((d) => Promise.race([d.exited, new Promise((r) => setTimeout(r, 10_000))])));
+        for (const d of running) if (d.child.exitCode === null) d.child.kill('SIGKILL');
+        await chain.close();
+        rmSync(dir, { recursive: true, force: true });
+    };
+    try {
+        const walletsFile = join(dir, 'wallets.json');
+        writeFileSync(walletsFile, JSON.stringify(chain.wallets), { mode: 0o600 });
+        const root = (await ensureRoot({ dataDir: dir, chainUrl: chain.v4Url, ownerMnemonic: chain.wallets[0].mnemonic })).root;
+        const common = ['--endpoint', chain.v4Url, '--root', root, '--key-file', walletsFile, '--log-level', 'warn', '--http-port', '0'];
+        const proxy = daemon(['proxy', ...common, '--key-name', 'wallet1', '--data-dir', join(dir, 'proxy'), '--worker-port', '0', '--client-port', '0', '--pow-difficulty', '0']);
+        running.push(proxy);
+        const reg = await proxy.waitFor(/register-proxy "([^"]+)"/);
+        await proxy.waitFor(/^proxy (\S+) serving/m);
+        const client = createChainClient({ url: chain.v4Url });
+        const owner = await openWallet(client, { mnemonic: chain.wallets[0].mnemonic });
+        const fake = imageHash(zeroMeasurements());
+        await configureRoot(client, owner, Address.parse(root), { proxyHashes: [fake], workerHashes: [fake], models: [MODEL], proxy: reg[1] });
+        const worker = daemon(['worker', ...common, '--key-name', 'wallet2', '--data-dir', join(dir, 'worker'), '--model', MODEL, '--backend', backendUrl, '--max-active-requests', '64']);
+        running.push(worker);
+        await worker.waitFor(/^worker \S+ serving/m);
+        const clientD = daemon(['client', ...common, '--key-name', 'wallet3', '--data-dir', join(dir, 'client'), '--deposit', '100']);
+        running.push(clientD);
+        const apiUrl = (await clientD.waitFor(/OpenAI API (\S+),/))[1];
+        // Ready once a completion goes through: the worker reaches the proxy on its own schedule.
+        const deadline = Date.now() + 120_000;
+        for (;;) {
+            const res = await fetch(`${apiUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: probeBody });
+            const text = await res.text();
+            if (res.status === 200) break;
+            if (Date.now() > deadline) throw new Error(`the process network did not serve within 120 s: HTTP ${res.status} ${text.slice(0, 300)}\nworker: ${worker.err().slice(-1500)}\nproxy: ${proxy.err().slice(-1500)}`);
+            await new Promise((r) => setTimeout(r, 250));
+        }
+        const pids = running.map((d) => d.child.pid!);
+        return {
+            apiUrl,
+            runnerCpuUs: () => pids.reduce((s, pid) => s + procCpuUs(`/proc/${pid}/stat`), 0),
+            childProcesses: true,
+            close,
+        };
+    } catch (e) {
+        await close();
+        throw e;
+    }
+}
+
 async function main(): Promise<void> {
     if (process.argv.includes('--help') || process.argv.includes('-h')) {
-        console.log('Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--concurrency 1,30] [--plaintext] [--no-tls]');
+        console.log('Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--modes tls,plaintext,processes]');
         process.exit(0);
     }
     const SECONDS = arg('seconds', 4);
@@ -222,13 +332,18 @@ async function main(): Promise<void> {
     const BYTES = arg('bytes', 128);
     const ci = process.argv.indexOf('--concurrency');
     const LEVELS = ci >= 0 ? process.argv[ci + 1].split(',').map(Number) : [1, 30];
-    const modes: ('tls' | 'plaintext')[] = [];
+    const modes: Mode[] = [];
     if (!process.argv.includes('--no-tls')) modes.push('tls');
     if (process.argv.includes('--plaintext') || process.argv.includes('--no-tls')) modes.push('plaintext');
-
-    const { toNano } = await import('@ton/core');
-    const { startTestNetwork } = await import('../e2e/helpers/network');
-    const { DEFAULT_PROXY_INTERVALS } = await import('../../node/proxy/runner');
+    if (!process.argv.includes('--no-processes')) modes.push('processes');
+    const mi = process.argv.indexOf('--modes');
+    if (mi >= 0) {
+        modes.length = 0;
+        for (const m of process.argv[mi + 1].split(',')) {
+            if (m !== 'tls' && m !== 'plaintext' && m !== 'processes') throw new Error(`--modes: unknown mode '${m}' (tls, plaintext, processes)`);
+            modes.push(m);
+        }
+    }
 
     const backendThreadW = spawnThread('backend', { chunks: CHUNKS, bytes: BYTES });
     const backendUrl = await new Promise<string>((resolve, reject) => {
@@ -240,9 +355,15 @@ async function main(): Promise<void> {
         console.error('load generator failed:', e);
         process.exit(1);
     });
-    // CPU per request: of the whole process (all threads) and of the main thread alone (client, proxy and
-    // worker in the network runs): steadier than req/s when other jobs share the cores.
-    const cpu = () => ({ all: process.cpuUsage(), main: mainThreadCpuUs() });
+    // CPU per request: of everything (this process's threads plus the runner processes, if any) and of the
+    // runners alone (the main thread in-process, the three processes otherwise): steadier than req/s when
+    // other jobs share the cores.
+    let net: BenchNetwork | null = null;
+    const cpu = () => {
+        const own = process.cpuUsage();
+        const runners = net?.runnerCpuUs() ?? mainThreadCpuUs();
+        return { all: own.user + own.system + (net?.childProcesses ? runners : 0), runners };
+    };
     const load = (job: LoadJob) =>
         new Promise<LoadResult>((resolve) => {
             let c0 = cpu();
@@ -252,9 +373,9 @@ async function main(): Promise<void> {
                     return;
                 }
                 loader.off('message', onMessage);
-                const all = process.cpuUsage(c0.all);
-                m.cpuUsPerRequest = m.count ? (all.user + all.system) / m.count : 0;
-                m.mainCpuUsPerRequest = m.count ? (mainThreadCpuUs() - c0.main) / m.count : 0;
+                const c1 = cpu();
+                m.cpuUsPerRequest = m.count ? (c1.all - c0.all) / m.count : 0;
+                m.mainCpuUsPerRequest = m.count ? (c1.runners - c0.runners) / m.count : 0;
                 resolve(m);
             };
             loader.on('message', onMessage);
@@ -268,33 +389,24 @@ async function main(): Promise<void> {
     const add = (k: string, r: LoadResult) => (runs[k] ??= []).push(r);
     for (const mode of modes) {
         const t0 = performance.now();
-        // Production commit/poll intervals: the test network's 100-300 ms ones keep the in-process chain emulator busy.
-        const net = await startTestNetwork({ full: false, tls: mode === 'tls', proxy: { intervals: DEFAULT_PROXY_INTERVALS } });
-        await net.startWorker({ backendUrl, maxActiveRequests: 64, intervals: { statusMs: 15_000 } });
-        await net.startClient({ deposit: toNano('100'), intervals: { statusMs: 15_000 } });
-        // Frames on the proxy's connections (warm-up included, so only a rough per-request figure).
-        type Srv = { connections: Set<{ tcp: { stats: { framesIn: number; framesOut: number } } }> } | undefined;
-        const frames = () => {
-            const p = net.proxy as unknown as { workerServer: Srv; clientServer: Srv };
-            const sum = (srv: Srv, k: 'framesIn' | 'framesOut') => [...(srv?.connections ?? [])].reduce((s, c) => s + c.tcp.stats[k], 0);
-            return { fromWorkers: sum(p.workerServer, 'framesIn'), toClients: sum(p.clientServer, 'framesOut') };
-        };
+        net = mode === 'processes' ? await processNetwork(backendUrl, body) : await inProcessNetwork(backendUrl, mode === 'tls');
         console.log(`network (${mode}) up in ${((performance.now() - t0) / 1000).toFixed(1)} s: client API ${net.apiUrl}`);
         try {
             for (let round = 0; round < ROUNDS; round++) {
                 for (const c of LEVELS) {
                     // Direct and through alternate, so slow drifts from other jobs hit both alike.
                     if (mode === modes[0]) add(`direct:${c}`, await load({ url: backendUrl, concurrency: c, seconds: SECONDS, warmup: WARMUP, body }));
-                    const f0 = frames();
-                    const r = await load({ url: net.apiUrl!, concurrency: c, seconds: SECONDS, warmup: WARMUP, body });
-                    const f1 = frames();
+                    const f0 = net.frames?.();
+                    const r = await load({ url: net.apiUrl, concurrency: c, seconds: SECONDS, warmup: WARMUP, body });
+                    const f1 = net.frames?.();
                     const n = r.count + r.errors || 1;
-                    framesPerRequest[`${mode}:${c}`] = { worker_to_proxy: Number(((f1.fromWorkers - f0.fromWorkers) / n).toFixed(1)), proxy_to_client: Number(((f1.toClients - f0.toClients) / n).toFixed(1)) };
+                    if (f0 && f1) framesPerRequest[`${mode}:${c}`] = { worker_to_proxy: Number(((f1.fromWorkers - f0.fromWorkers) / n).toFixed(1)), proxy_to_client: Number(((f1.toClients - f0.toClients) / n).toFixed(1)) };
                     add(`${mode}:${c}`, r);
                 }
             }
         } finally {
             await net.close();
+            net = null;
         }
     }
     await loader.terminate();
@@ -307,11 +419,11 @@ async function main(): Promise<void> {
         if (m.firstError) console.log(`${k}: ${m.errors} errors, first: ${m.firstError}`);
     }
     const ms = (x: number) => x.toFixed(2).padStart(7);
-    console.log(`\n${'path'.padEnd(22)} ${'req/s'.padStart(8)} | total p50     p90     p99 ms | first byte p50 p90  p99 ms | bytes/resp errors | CPU us/req: all threads, main thread`);
+    console.log(`\n${'path'.padEnd(26)} ${'req/s'.padStart(8)} | total p50     p90     p99 ms | first byte p50 p90  p99 ms | bytes/resp errors | CPU us/req: all, runners`);
     for (const [k, f] of Object.entries(fig)) {
         const [path, c] = k.split(':');
-        const name = `${path === 'direct' ? 'direct backend' : `network (${path})`} c=${c}`;
-        console.log(`${name.padEnd(22)} ${f.rps.toFixed(1).padStart(8)} | ${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} | ${ms(f.ttfb_p50)} ${ms(f.ttfb_p90)} ${ms(f.ttfb_p99)} | ${String(f.bytes).padStart(9)} ${String(f.errors).padStart(6)} | ${String(f.cpu_us_per_req).padStart(6)} ${String(f.main_thread_cpu_us_per_req).padStart(6)}`);
+        const name = `${path === 'direct' ? 'direct backend' : `network (${path})`} c=${c}`.padEnd(26);
+        console.log(`${name} ${f.rps.toFixed(1).padStart(8)} | ${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} | ${ms(f.ttfb_p50)} ${ms(f.ttfb_p90)} ${ms(f.ttfb_p99)} | ${String(f.bytes).padStart(9)} ${String(f.errors).padStart(6)} | ${String(f.cpu_us_per_req).padStart(6)} ${String(f.main_thread_cpu_us_per_req).padStart(6)}`);
     }
     const result: Record<string, unknown> = {
         chunks: CHUNKS, chunk_bytes: BYTES, seconds_per_point: SECONDS * ROUNDS, cores: require('os').cpus().length,
