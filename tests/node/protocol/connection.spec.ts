@@ -74,6 +74,37 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         client.close();
     });
 
+    it('batch sends its frames in order in one socket write, nests, and uncorks when fn throws', async () => {
+        const { client, accepted } = await pair();
+        const stream = (client as unknown as { tcp: { stream: net.Socket } }).tcp.stream;
+        const writes = { one: 0, many: 0 };
+        const write = stream._write.bind(stream);
+        const writev = stream._writev!.bind(stream);
+        stream._write = (c, e, cb) => (writes.one++, write(c, e, cb));
+        stream._writev = (cs, cb) => (writes.many++, writev(cs, cb));
+        const got: unknown[] = [];
+        accepted.on('packet', (p) => got.push(p));
+        client.batch(() => {
+            client.send({ _: 'worker.enabledDisabled', disabled: 1 });
+            client.batch(() => client.send({ _: 'worker.enabledDisabled', disabled: 0 }));
+            client.send({ _: 'proxy.signedPaymentEmpty' });
+        });
+        expect(writes).toEqual({ one: 0, many: 1 });
+        expect(() => client.batch(() => {
+            client.send({ _: 'worker.enabledDisabled', disabled: 1 });
+            throw new Error('boom');
+        })).toThrow('boom');
+        expect(stream.writableCorked).toBe(0);
+        while (got.length < 4) await new Promise((r) => setTimeout(r, 5));
+        expect(got).toEqual([
+            { _: 'worker.enabledDisabled', disabled: 1 },
+            { _: 'worker.enabledDisabled', disabled: 0 },
+            { _: 'proxy.signedPaymentEmpty' },
+            { _: 'worker.enabledDisabled', disabled: 1 },
+        ]);
+        client.close();
+    });
+
     it('answers queries without a handler with an error and lets listeners answer', async () => {
         const { client, accepted } = await pair();
         await expect(client.query({ _: 'client.getWorkerTypes' })).rejects.toMatchObject({ errorCode: 621 });
