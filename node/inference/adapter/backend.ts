@@ -9,11 +9,11 @@
  * requests (without it servers send no usage at all), and `Accept-Encoding: identity` is sent so the
  * forwarded bytes are never compressed behind the worker's back.
  */
-import { Agent as HttpAgent, IncomingMessage, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createLogger, Logger } from '../../protocol/log';
 import { InferenceError } from '../errors';
 import { formatFromContentType } from './event-stream';
+import { Http1Client, type Exchange, type ExchangeHandlers } from './http1';
+import { ResponseBody } from './response-body';
 import { UsageCounter, UsageReport } from './usage-counter';
 
 export interface BackendOptions {
@@ -28,6 +28,8 @@ export interface BackendOptions {
     forceIncludeUsage?: boolean;
     /** Extra headers on every request. */
     headers?: Record<string, string>;
+    /** CA certificate(s) (PEM) to trust for an https backend with a private or self-signed certificate. */
+    ca?: string | Buffer;
     logger?: Logger;
 }
 
@@ -122,16 +124,14 @@ export function withUsageRequested(body: Record<string, unknown>): Record<string
 
 export function createBackend(opts: BackendOptions): Backend {
     const base = normalizeBaseUrl(opts.baseUrl);
-    const https = base.protocol === 'https:';
-    const agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    const http = new Http1Client(base, { tls: opts.ca ? { ca: opts.ca } : undefined });
     const log = opts.logger ?? createLogger('inference.backend');
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const idleTimeoutMs = opts.idleTimeoutMs ?? 120_000;
     const baseUrl = base.toString().replace(/\/+$/, '');
+    const query = base.search;
 
     function call(method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, co: CallOptions = {}): Promise<BackendResponse> {
-        const url = new URL(base.toString());
-        url.pathname = base.pathname + path;
         const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(opts.forceIncludeUsage === false ? body : withUsageRequested(body)));
         const headers: Record<string, string> = {
             accept: 'application/json, text/event-stream, application/x-ndjson',
@@ -149,19 +149,20 @@ export function createBackend(opts: BackendOptions): Backend {
 
         return new Promise<BackendResponse>((resolve, reject) => {
             if (co.signal?.aborted) return reject(new BackendError('ABORTED', 'the call was cancelled before it started', 499));
-            const req = (https ? httpsRequest : httpRequest)(url, { method, headers, agent });
             let settled = false;
-            let res: IncomingMessage | undefined;
             let failure: BackendError | undefined;
+            let body: ResponseBody | undefined;
+            let exchange: Exchange | undefined;
             const fail = (err: BackendError) => {
                 if (!failure) failure = err;
+                co.signal?.removeEventListener('abort', onAbort);
                 if (!settled) {
                     settled = true;
                     clearTimeout(timer);
                     reject(err);
                 }
-                req.destroy();
-                res?.destroy();
+                exchange?.destroy();
+                body?.fail(failure);
             };
             const timer = setTimeout(
                 () => fail(new BackendError('BACKEND_TIMEOUT', `no response from ${baseUrl}${path} within ${headerTimeout} ms`, 504)),
@@ -169,120 +170,98 @@ export function createBackend(opts: BackendOptions): Backend {
             );
             const onAbort = () => fail(new BackendError('ABORTED', 'the call was cancelled by the caller', 499));
             co.signal?.addEventListener('abort', onAbort, { once: true });
-            req.on('error', (e: NodeJS.ErrnoException) => {
-                if (failure) return;
-                const code = e.code ?? '';
-                if (!res && UNAVAILABLE.has(code)) {
-                    fail(new BackendError('BACKEND_UNAVAILABLE', `inference backend ${baseUrl} is not reachable (${code}): is the server running?`, 503, undefined, e));
-                } else {
-                    fail(new BackendError('BACKEND_STREAM_ERROR', `connection to ${baseUrl} failed: ${e.message}`, 502, undefined, e));
-                }
-            });
-            req.on('response', (r) => {
-                res = r;
-                settled = true;
-                clearTimeout(timer);
-                const contentType = String(r.headers['content-type'] ?? '');
-                const format = formatFromContentType(contentType);
-                const counter = new UsageCounter({ format });
-                const status = r.statusCode ?? 0;
-                const ok = status >= 200 && status < 300;
-                const outHeaders: Record<string, string> = {};
-                for (const [k, v] of Object.entries(r.headers)) {
-                    if (v !== undefined && !HOP_BY_HOP.has(k)) outHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
-                }
-                let resolveUsage!: (r: UsageReport) => void;
-                let rejectUsage!: (e: unknown) => void;
-                const usage = new Promise<UsageReport>((a, b) => {
-                    resolveUsage = a;
-                    rejectUsage = b;
-                });
-                // Nobody has to await usage; an unobserved rejection must not crash the process.
-                usage.catch(() => undefined);
-                let consumed = false;
-                const finish = (): void => {
-                    co.signal?.removeEventListener('abort', onAbort);
-                    const report = counter.end();
-                    if (failure) return rejectUsage(new BackendError(failure.code, failure.message, failure.status, report, failure.cause));
-                    if (!ok) return resolveUsage(report);
-                    if (report.error) {
-                        return rejectUsage(new BackendError('BACKEND_STREAM_ERROR', `backend reported an error: ${report.error.message}`, 502, report));
-                    }
-                    if (report.messages === 0) {
-                        return rejectUsage(new BackendError('BACKEND_BAD_RESPONSE',
-                            `backend ${baseUrl}${path} answered ${status} with a body that is not JSON, SSE or NDJSON (content-type ${contentType || 'none'})`, 502, report));
-                    }
-                    if (!report.usage && path.endsWith('completions')) {
-                        return rejectUsage(new BackendError('USAGE_MISSING', `backend ${baseUrl}${path} sent no usage; enable usage reporting on the server`, 502, report));
-                    }
-                    resolveUsage(report);
-                };
-                async function* bytes(): AsyncGenerator<Uint8Array> {
-                    if (consumed) throw new InferenceError('BODY_CONSUMED', 'the response body can be read only once');
-                    consumed = true;
-                    let idleTimer: NodeJS.Timeout | undefined;
-                    const arm = () => {
-                        // refresh() restarts the same timer: cheaper than a new one per chunk.
-                        if (idleTimer) idleTimer.refresh();
-                        else idleTimer = setTimeout(() => fail(new BackendError('BACKEND_TIMEOUT', `backend ${baseUrl} sent nothing for ${idle} ms`, 504)), idle);
+            const handlers: ExchangeHandlers = {
+                response(h) {
+                    settled = true;
+                    clearTimeout(timer);
+                    const contentType = h.headers['content-type'] ?? '';
+                    const format = formatFromContentType(contentType);
+                    const status = h.status;
+                    const ok = status >= 200 && status < 300;
+                    const outHeaders: Record<string, string> = {};
+                    for (const [k, v] of Object.entries(h.headers)) if (!HOP_BY_HOP.has(k)) outHeaders[k] = v;
+                    const counter = new UsageCounter({ format });
+                    let resolveUsage!: (r: UsageReport) => void;
+                    let rejectUsage!: (e: unknown) => void;
+                    const usage = new Promise<UsageReport>((a, b) => {
+                        resolveUsage = a;
+                        rejectUsage = b;
+                    });
+                    // Nobody has to await usage; an unobserved rejection must not crash the process.
+                    usage.catch(() => undefined);
+                    const finish = (): void => {
+                        co.signal?.removeEventListener('abort', onAbort);
+                        const report = counter.end();
+                        if (failure) return rejectUsage(new BackendError(failure.code, failure.message, failure.status, report, failure.cause));
+                        if (!ok) return resolveUsage(report);
+                        if (report.error) {
+                            return rejectUsage(new BackendError('BACKEND_STREAM_ERROR', `backend reported an error: ${report.error.message}`, 502, report));
+                        }
+                        if (report.messages === 0) {
+                            return rejectUsage(new BackendError('BACKEND_BAD_RESPONSE',
+                                `backend ${baseUrl}${path} answered ${status} with a body that is not JSON, SSE or NDJSON (content-type ${contentType || 'none'})`, 502, report));
+                        }
+                        if (!report.usage && path.endsWith('completions')) {
+                            return rejectUsage(new BackendError('USAGE_MISSING', `backend ${baseUrl}${path} sent no usage; enable usage reporting on the server`, 502, report));
+                        }
+                        resolveUsage(report);
                     };
-                    arm();
-                    let completed = false;
-                    try {
-                        for await (const chunk of r) {
-                            arm();
-                            const u8 = chunk as Buffer;
-                            counter.push(u8);
-                            yield u8;
-                        }
-                        if (failure) throw failure;
-                        if (!r.complete) {
-                            fail(new BackendError('BACKEND_STREAM_ERROR', `backend ${baseUrl} closed the connection mid-response`, 502));
-                            throw failure;
-                        }
-                        completed = true;
-                    } catch (e) {
-                        if (!failure) {
-                            failure = new BackendError('BACKEND_STREAM_ERROR', `backend ${baseUrl} stream failed: ${(e as Error).message}`, 502, undefined, e);
-                        }
-                        throw failure;
-                    } finally {
-                        clearTimeout(idleTimer);
-                        if (!completed && !failure) {
-                            // The consumer stopped early: close the connection so the backend stops generating.
-                            failure = new BackendError('ABORTED', 'the consumer stopped reading the response', 499);
-                            req.destroy();
-                            r.destroy();
-                        }
-                        finish();
+                    body = new ResponseBody({
+                        exchange: exchange!,
+                        counter,
+                        idleMs: idle,
+                        onIdle: () => fail(new BackendError('BACKEND_TIMEOUT', `backend ${baseUrl} sent nothing for ${idle} ms`, 504)),
+                        onStop: () => fail(new BackendError('ABORTED', 'the consumer stopped reading the response', 499)),
+                        finish,
+                    });
+                    const text = async () => {
+                        const parts: Buffer[] = [];
+                        for await (const c of body!) parts.push(Buffer.from(c));
+                        return Buffer.concat(parts).toString('utf8');
+                    };
+                    resolve({
+                        status,
+                        ok,
+                        headers: outHeaders,
+                        streaming: format === 'sse' || format === 'ndjson',
+                        body: body!,
+                        usage,
+                        text,
+                        json: async () => {
+                            const t = await text();
+                            try {
+                                return JSON.parse(t);
+                            } catch {
+                                throw new BackendError('BACKEND_BAD_RESPONSE', `backend ${baseUrl}${path} answered ${status} with non-JSON: ${t.slice(0, 200)}`, 502);
+                            }
+                        },
+                        cancel: () => fail(new BackendError('ABORTED', 'the call was cancelled', 499)),
+                    });
+                },
+                data(chunk) {
+                    body?.push(chunk);
+                },
+                end() {
+                    body?.end();
+                },
+                error(e, responded) {
+                    if (failure) return;
+                    if (e.code === 'HTTP_PARSE') {
+                        fail(new BackendError('BACKEND_BAD_RESPONSE', `backend ${baseUrl}${path} sent ${e.message}`, 502, undefined, e));
+                    } else if (!responded && UNAVAILABLE.has(e.code)) {
+                        fail(new BackendError('BACKEND_UNAVAILABLE', `inference backend ${baseUrl} is not reachable (${e.code}): is the server running?`, 503, undefined, e));
+                    } else if (responded) {
+                        fail(new BackendError('BACKEND_STREAM_ERROR', `backend ${baseUrl} closed the connection mid-response: ${e.message}`, 502, undefined, e));
+                    } else {
+                        fail(new BackendError('BACKEND_STREAM_ERROR', `connection to ${baseUrl} failed: ${e.message}`, 502, undefined, e));
                     }
-                }
-                const body: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => bytes() };
-                const text = async () => {
-                    const parts: Buffer[] = [];
-                    for await (const c of body) parts.push(Buffer.from(c));
-                    return Buffer.concat(parts).toString('utf8');
-                };
-                resolve({
-                    status,
-                    ok,
-                    headers: outHeaders,
-                    streaming: format === 'sse' || format === 'ndjson',
-                    body,
-                    usage,
-                    text,
-                    json: async () => {
-                        const t = await text();
-                        try {
-                            return JSON.parse(t);
-                        } catch {
-                            throw new BackendError('BACKEND_BAD_RESPONSE', `backend ${baseUrl}${path} answered ${status} with non-JSON: ${t.slice(0, 200)}`, 502);
-                        }
-                    },
-                    cancel: () => fail(new BackendError('ABORTED', 'the call was cancelled', 499)),
-                });
-            });
-            req.end(payload);
+                },
+            };
+            try {
+                exchange = http.request({ method, path: base.pathname + path + query, headers, body: payload }, handlers);
+            } catch (e) {
+                fail(new BackendError('INVALID_REQUEST', `cannot send the request to ${baseUrl}${path}: ${(e as Error).message}`, 400, undefined, e));
+            }
         });
     }
 
@@ -313,7 +292,7 @@ export function createBackend(opts: BackendOptions): Backend {
                 return { ok: false, latencyMs: Date.now() - t0, models: [], error: { code: err.code, message: err.message } };
             }
         },
-        close: () => agent.destroy(),
+        close: () => http.close(),
     };
     return backend;
 }
