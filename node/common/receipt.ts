@@ -8,7 +8,7 @@
  * the TL stays unchanged, and an original C++ proxy passes the field through to the client untouched.
  */
 import { createHash } from 'crypto';
-import { ed25519Sign as sign, ed25519Verify as signVerify } from '../../wrappers/ed25519';
+import { ed25519Sign as sign, ed25519SignAsync as signAsync, ed25519Verify as signVerify, ed25519VerifyAsync as verifyAsync } from '../../wrappers/ed25519';
 import type { AdjustedTokens } from './tokens';
 
 export const RECEIPT_PREFIX = 'cocoon-receipt/1 ';
@@ -51,20 +51,56 @@ export function signReceipt(r: UnsignedReceipt, key: { publicKey: Buffer; secret
     return { ...body, signature: sign(canonical(body), key.secretKey).toString('hex') };
 }
 
+/** signReceipt with the signature computed off the event loop (ed25519SignAsync). */
+export async function signReceiptAsync(r: UnsignedReceipt, key: { publicKey: Buffer; secretKey: Buffer }): Promise<Receipt> {
+    const body = { ...r, version: 1 as const, workerKey: key.publicKey.toString('hex') };
+    return { ...body, signature: (await signAsync(canonical(body), key.secretKey)).toString('hex') };
+}
+
 export type ReceiptCheck = { ok: true } | { ok: false; reason: string };
 
-export function verifyReceipt(r: Receipt, expect: { workerKey?: Buffer; requestId?: Buffer; body?: Buffer }): ReceiptCheck {
+export interface ReceiptExpectation {
+    /** The attested key the receipt must be signed with. */
+    workerKey?: Buffer;
+    requestId?: Buffer;
+    /** The response body as received... */
+    body?: Buffer;
+    /** ...or its SHA-256 (hex) and length, for a caller that hashed the pieces as they arrived. */
+    bodyDigest?: { sha256: string; bytes: number };
+}
+
+/** Everything but the signature, cheapest first; returns what the signature check needs. */
+function precheck(r: Receipt, expect: ReceiptExpectation): { ok: false; reason: string } | { ok: true; message: Buffer; signature: Buffer; key: Buffer } {
     if (r.version !== 1) return { ok: false, reason: `unsupported receipt version ${String(r.version)}` };
     const { signature, ...rest } = r;
-    if (!/^[0-9a-f]{128}$/.test(signature) || !/^[0-9a-f]{64}$/.test(r.workerKey)) return { ok: false, reason: 'malformed signature or worker key' };
-    if (!signVerify(canonical(rest), Buffer.from(signature, 'hex'), Buffer.from(r.workerKey, 'hex'))) return { ok: false, reason: 'bad signature' };
-    if (expect.workerKey && !expect.workerKey.equals(Buffer.from(r.workerKey, 'hex'))) return { ok: false, reason: 'signed by a different worker key than the attested one' };
-    if (expect.requestId && expect.requestId.toString('hex') !== r.requestId) return { ok: false, reason: 'receipt is for another request' };
-    if (expect.body) {
-        if (expect.body.length !== r.responseBytes) return { ok: false, reason: `response length ${expect.body.length} differs from the receipt's ${r.responseBytes}` };
-        if (createHash('sha256').update(expect.body).digest('hex') !== r.responseSha256) return { ok: false, reason: 'response bytes differ from what the worker signed' };
+    if (typeof signature !== 'string' || typeof r.workerKey !== 'string' || !/^[0-9a-f]{128}$/.test(signature) || !/^[0-9a-f]{64}$/.test(r.workerKey)) {
+        return { ok: false, reason: 'malformed signature or worker key' };
     }
-    return { ok: true };
+    const key = Buffer.from(r.workerKey, 'hex');
+    if (expect.workerKey && !expect.workerKey.equals(key)) return { ok: false, reason: 'signed by a different worker key than the attested one' };
+    if (expect.requestId && expect.requestId.toString('hex') !== r.requestId) return { ok: false, reason: 'receipt is for another request' };
+    const digest = expect.body ? { sha256: '', bytes: expect.body.length } : expect.bodyDigest;
+    if (digest) {
+        if (digest.bytes !== r.responseBytes) return { ok: false, reason: `response length ${digest.bytes} differs from the receipt's ${r.responseBytes}` };
+        const sha = expect.body ? createHash('sha256').update(expect.body).digest('hex') : digest.sha256;
+        if (sha !== r.responseSha256) return { ok: false, reason: 'response bytes differ from what the worker signed' };
+    }
+    return { ok: true, message: canonical(rest), signature: Buffer.from(signature, 'hex'), key };
+}
+
+const BAD_SIGNATURE: ReceiptCheck = { ok: false, reason: 'bad signature' };
+
+export function verifyReceipt(r: Receipt, expect: ReceiptExpectation): ReceiptCheck {
+    const p = precheck(r, expect);
+    if (!p.ok) return p;
+    return signVerify(p.message, p.signature, p.key) ? { ok: true } : BAD_SIGNATURE;
+}
+
+/** verifyReceipt with the signature checked off the event loop (ed25519VerifyAsync). */
+export async function verifyReceiptAsync(r: Receipt, expect: ReceiptExpectation): Promise<ReceiptCheck> {
+    const p = precheck(r, expect);
+    if (!p.ok) return p;
+    return (await verifyAsync(p.message, p.signature, p.key)) ? { ok: true } : BAD_SIGNATURE;
 }
 
 export function encodeReceipt(r: Receipt): string {

@@ -8,7 +8,7 @@ import { createHash } from 'crypto';
 import type { Backend } from '../inference';
 import { BackendError } from '../inference/adapter/backend';
 import { decodeFunction, encode, type http_request, type http_header, type proxy_QueryAnswerEx, type proxy_queryFinalInfo, type proxy_runQueryEx } from '../protocol';
-import { encodeReceipt, signReceipt, tokensToReceipt } from '../common/receipt';
+import { encodeReceipt, signReceipt, signReceiptAsync, tokensToReceipt } from '../common/receipt';
 import { adjustUsage, type AdjustedTokens, type TokenPricing } from '../common/tokens';
 import { RequestValidationError, validateRequest } from './validate';
 
@@ -25,6 +25,11 @@ export interface WorkerQueryContext {
     batch?(fn: () => void): void;
     /** Aborted when the proxy goes away or cancels. */
     signal?: AbortSignal;
+    /**
+     * True when the event loop has other requests to serve: the receipt is then signed on libuv's
+     * threadpool instead of inline (inline is faster when nothing else waits).
+     */
+    busy?(): boolean;
     now?: () => number;
 }
 
@@ -98,8 +103,6 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
         .map(([name, value]) => ({ _: 'http.header' as const, name, value }));
     headers.push({ _: 'http.header', name: 'X-Cocoon-Worker-Start', value: started.toFixed(6) });
     const sendPiece = (chunk: Buffer) => {
-        hash.update(chunk);
-        bytes += chunk.length;
         if (first) {
             first = false;
             const response = encode({ _: 'http.response', http_version: 'HTTP/1.1', status_code: res.status, reason: res.ok ? 'OK' : 'Error', headers: [...headers, { _: 'http.header', name: 'Transfer-Encoding', value: 'chunked' }], payload: chunk });
@@ -109,9 +112,8 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
         }
     };
 
-    // Chunks that arrive together (one socket read of the backend's response: the HTTP parser hands over
-    // every chunked-encoding segment separately) leave as one answer piece, at the end of the current
-    // I/O turn. The bytes are the same; a token-by-token backend still gets one piece per token.
+    // Chunks that arrive in the same I/O turn leave as one answer piece, at the end of that turn. The
+    // bytes are the same; a token-by-token backend still gets one piece per token.
     let pending: Buffer[] = [];
     let flushTimer: NodeJS.Immediate | null = null;
     const flush = () => {
@@ -125,7 +127,10 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
     let streamError: string | null = null;
     try {
         for await (const chunk of res.body) {
-            pending.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+            const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+            hash.update(b);
+            bytes += b.length;
+            pending.push(b);
             flushTimer ??= setImmediate(flush);
         }
     } catch (e) {
@@ -142,22 +147,21 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
         streamError ??= e instanceof Error ? e.message : String(e);
     }
     const tokens = usage ? adjustUsage(usage, q.coefficient, ctx.pricing) : ZERO;
+    const status = res.status;
+    if (streamError && first && !pending.length) return fail(502, `inference backend failed: ${streamError}`, tokens);
+    const unsigned = {
+        requestId: q.request_id.toString('hex'),
+        model: ctx.servedModel,
+        coefficient: q.coefficient.toString(),
+        tokens: tokensToReceipt(tokens),
+        status,
+        responseSha256: hash.digest('hex'),
+        responseBytes: bytes,
+        issuedAt: Math.floor(now()),
+    };
+    const receipt = ctx.busy?.() ? await signReceiptAsync(unsigned, ctx.receiptKey) : signReceipt(unsigned, ctx.receiptKey);
     const finish = (): WorkerQueryOutcome => {
         flush();
-        if (streamError && first) return fail(502, `inference backend failed: ${streamError}`, tokens);
-        const receipt = signReceipt(
-            {
-                requestId: q.request_id.toString('hex'),
-                model: ctx.servedModel,
-                coefficient: q.coefficient.toString(),
-                tokens: tokensToReceipt(tokens),
-                status: res.status,
-                responseSha256: hash.digest('hex'),
-                responseBytes: bytes,
-                issuedAt: Math.floor(now()),
-            },
-            ctx.receiptKey,
-        );
         if (streamError) {
             // Bytes already reached the client: bill what the backend reported and end with an error.
             ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 502, error: `stream interrupted: ${streamError}`, flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
@@ -165,7 +169,7 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
         }
         if (first) sendPiece(Buffer.alloc(0));
         ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: Buffer.alloc(0), flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
-        return { status: res.status, tokens, responseBytes: bytes, error: null };
+        return { status, tokens, responseBytes: bytes, error: null };
     };
     if (!ctx.batch) return finish();
     let outcome: WorkerQueryOutcome | undefined;

@@ -69,6 +69,20 @@ describe('client OpenAI-compatible API -> proxy -> worker -> embedded model', ()
         expect(finished[finished.length - 1]).toMatchObject({ requestGuid: 'g-1', receiptValid: true });
     });
 
+    it('concurrent requests: receipts signed and checked off the event loop are verified too', async () => {
+        const before = finished.length;
+        const body = (i: number) => ({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: `Tell me story number ${i}.` }], max_tokens: 8, stream: i % 2 === 0, request_guid: `c-${i}` });
+        const answers = await Promise.all(Array.from({ length: 6 }, async (_, i) => {
+            const r = await fetch(`${api.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify(body(i)) });
+            return { status: r.status, text: await r.text() };
+        }));
+        expect(answers.every((a) => a.status === 200 && a.text.length > 0)).toBe(true);
+        const mine = finished.slice(before);
+        expect(mine).toHaveLength(6);
+        expect(mine.every((f) => f.receiptValid && f.receipt !== null)).toBe(true);
+        expect(new Set(mine.map((f) => f.receipt!.requestId)).size).toBe(6);
+    });
+
     it('turns bad input and network refusals into OpenAI-shaped errors', async () => {
         const post = async (body: unknown) => {
             const r = await fetch(`${api.url}/v1/chat/completions`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });

@@ -48,9 +48,12 @@ export async function startRelayNetwork(): Promise<RelayNetwork> {
         async startWorker(backend, seed) {
             const key = keyPairFromSeed(Buffer.alloc(32, seed));
             const conn = await connect({ host: '127.0.0.1', port: workerServer.port, pow: false, logger: silentLogger });
+            let active = 0;
             conn.on('packet', (obj) => {
                 if (obj._ !== 'proxy.runQueryEx') return;
-                void runWorkerQuery(obj as proxy_runQueryEx, { backend, servedModel: MODEL, pricing: PRICING, receiptKey: key, send: (p) => { if (!conn.closed) conn.send(p); } });
+                active++;
+                void runWorkerQuery(obj as proxy_runQueryEx, { backend, servedModel: MODEL, pricing: PRICING, receiptKey: key, send: (p) => { if (!conn.closed) conn.send(p); }, busy: () => active > 1 })
+                    .finally(() => active--);
             });
             await new Promise((r) => setTimeout(r, 50)); // let the proxy register it
             return { conn, key };
