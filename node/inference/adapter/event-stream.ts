@@ -41,7 +41,7 @@ export function formatFromContentType(contentType: string | undefined | null): B
 export class MessageStream {
     private format: BodyFormat | 'sniff-json' | undefined;
     private buf = '';
-    private readonly decoder = new TextDecoder('utf-8');
+    private readonly decoder = new Utf8Chunks();
     private dataLines: string[] = [];
     private eventName: string | undefined;
     /** Whole body kept while sniffing JSON vs NDJSON, or for plain JSON. */
@@ -62,11 +62,11 @@ export class MessageStream {
     }
 
     push(chunk: Uint8Array): StreamMessage[] {
-        return this.feed(this.decoder.decode(chunk, { stream: true }), false);
+        return this.feed(this.decoder.push(chunk), false);
     }
 
     end(): StreamMessage[] {
-        return this.feed(this.decoder.decode(), true);
+        return this.feed(this.decoder.end(), true);
     }
 
     private feed(text: string, final: boolean): StreamMessage[] {
@@ -112,6 +112,11 @@ export class MessageStream {
         for (const line of lines) {
             if (line === '') {
                 this.dispatch(out);
+                continue;
+            }
+            // The common line first: `data: <value>`.
+            if (line.charCodeAt(0) === 100 && line.startsWith('data:')) {
+                this.dataLines.push(line.slice(line.charCodeAt(5) === 32 ? 6 : 5));
                 continue;
             }
             if (line.startsWith(':')) continue;
@@ -163,7 +168,7 @@ export class MessageStream {
             this.eventName = undefined;
             return;
         }
-        const data = this.dataLines.join('\n');
+        const data = this.dataLines.length === 1 ? this.dataLines[0] : this.dataLines.join('\n');
         const event = this.eventName;
         const lines = this.dataLines;
         this.dataLines = [];
@@ -178,7 +183,7 @@ export class MessageStream {
     }
 
     private data(data: string, event: string | undefined, maySkip: boolean): StreamMessage {
-        if (data.trim() === '[DONE]') return { kind: 'done' };
+        if (data.length < 64 && data.trim() === '[DONE]') return { kind: 'done' };
         return this.message(data, event, maySkip);
     }
 
@@ -190,9 +195,77 @@ export class MessageStream {
     }
 }
 
+/**
+ * UTF-8 bytes to text in pieces that may split a character: the bytes of an unfinished character wait
+ * for the next piece. Same output as TextDecoder's stream mode (invalid bytes become U+FFFD), but each
+ * piece goes through Buffer's one-shot decoder, several times faster than the streaming one.
+ */
+export class Utf8Chunks {
+    private carry: Buffer | null = null;
+
+    push(chunk: Uint8Array): string {
+        let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        if (this.carry) {
+            buf = Buffer.concat([this.carry, buf]);
+            this.carry = null;
+        }
+        const cut = completeUpTo(buf);
+        if (cut < buf.length) this.carry = Buffer.from(buf.subarray(cut));
+        return buf.toString('utf8', 0, cut);
+    }
+
+    end(): string {
+        const rest = this.carry;
+        this.carry = null;
+        return rest ? rest.toString('utf8') : '';
+    }
+}
+
+/**
+ * Length of the longest prefix of buf that does not end inside a UTF-8 character that more bytes could
+ * still complete. A sequence that can never become valid is left in the prefix (it decodes to U+FFFD).
+ */
+function completeUpTo(buf: Buffer): number {
+    const n = buf.length;
+    // Walk back over at most 3 continuation bytes to the lead byte of the last character.
+    for (let back = 1; back <= Math.min(4, n); back++) {
+        const b = buf[n - back];
+        if ((b & 0xc0) === 0x80) continue; // continuation byte
+        const need = b < 0xc2 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : b <= 0xf4 ? 4 : 1;
+        if (need > back && isValidPrefix(buf, n - back, back)) return n - back;
+        return n;
+    }
+    return n;
+}
+
+/** True when buf[at..at+len) is the start of a well-formed UTF-8 sequence (RFC 3629 table 3-7). */
+function isValidPrefix(buf: Buffer, at: number, len: number): boolean {
+    const lead = buf[at];
+    if (len < 2) return true;
+    const second = buf[at + 1];
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (lead === 0xe0) lo = 0xa0;
+    else if (lead === 0xed) hi = 0x9f;
+    else if (lead === 0xf0) lo = 0x90;
+    else if (lead === 0xf4) hi = 0x8f;
+    if (second < lo || second > hi) return false;
+    for (let i = 2; i < len; i++) if ((buf[at + i] & 0xc0) !== 0x80) return false;
+    return true;
+}
+
 function looksLikeObject(text: string): boolean {
-    const t = text.trim();
-    return t.length >= 2 && t.charCodeAt(0) === 123 && t.charCodeAt(t.length - 1) === 125; // { ... }
+    // `{ ... }` once surrounding whitespace is ignored (without allocating a trimmed copy).
+    let a = 0;
+    let b = text.length - 1;
+    while (a <= b && isSpace(text.charCodeAt(a))) a++;
+    while (b > a && isSpace(text.charCodeAt(b))) b--;
+    return b > a && text.charCodeAt(a) === 123 && text.charCodeAt(b) === 125;
+}
+
+/** The characters String.prototype.trim removes that JSON text can start or end with. */
+function isSpace(c: number): boolean {
+    return c === 32 || c === 9 || c === 10 || c === 13 || c === 0xa0 || c === 0xfeff || (c >= 0x2000 && (c <= 0x200a || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000)) || c === 0x1680 || c === 11 || c === 12;
 }
 
 function parseJson(text: string): StreamMessage {

@@ -56,6 +56,9 @@ export class ResponseParser {
     private remaining = 0;
     private scanFrom = 0;
     private head: ResponseHead | null = null;
+    private readonly ranges: number[] = [];
+    /** The size chunkSizeAt() read. */
+    private fastSize = 0;
 
     /**
      * `noBody`: the request was HEAD (the response has headers only).
@@ -79,8 +82,9 @@ export class ResponseParser {
     feed(buf: Buffer): number {
         if (this.state === State.Done) return buf.length;
         let pos = 0;
-        const body: Buffer[] = [];
-        const keep = (b: Buffer) => body.push(b);
+        // Body bytes of this feed, as [start, end) ranges of buf, copied out once at the end.
+        const ranges = this.ranges;
+        ranges.length = 0;
         try {
             while (pos < buf.length && this.state !== State.Done) {
                 switch (this.state) {
@@ -100,26 +104,35 @@ export class ResponseParser {
                         this.onHead(data.toString('latin1', 0, end));
                         break;
                     }
-                    case State.Fixed: {
+                    case State.Fixed:
+                    case State.ChunkData: {
                         const n = Math.min(this.remaining, buf.length - pos);
-                        keep(buf.subarray(pos, pos + n));
+                        ranges.push(pos, pos + n);
                         pos += n;
                         this.remaining -= n;
-                        if (this.remaining === 0) this.state = State.Done;
+                        if (this.remaining === 0) this.state = this.state === State.Fixed ? State.Done : State.ChunkDataEnd;
                         break;
                     }
                     case State.UntilClose:
-                        keep(pos === 0 ? buf : buf.subarray(pos));
+                        ranges.push(pos, buf.length);
                         pos = buf.length;
                         break;
                     case State.ChunkSize: {
-                        const line = this.line(buf, pos);
-                        if (!line) {
-                            pos = buf.length;
-                            break;
+                        // Fast path: a plain `<hex>CRLF` line inside this buffer, read from the bytes.
+                        const fast = this.partial ? -1 : this.chunkSizeAt(buf, pos);
+                        let size: number;
+                        if (fast >= 0) {
+                            size = this.fastSize;
+                            pos = fast;
+                        } else {
+                            const line = this.line(buf, pos);
+                            if (!line) {
+                                pos = buf.length;
+                                break;
+                            }
+                            pos = line.next;
+                            size = chunkSize(line.text);
                         }
-                        pos = line.next;
-                        const size = chunkSize(line.text);
                         if (size === 0) {
                             this.state = State.Trailers;
                         } else {
@@ -128,15 +141,12 @@ export class ResponseParser {
                         }
                         break;
                     }
-                    case State.ChunkData: {
-                        const n = Math.min(this.remaining, buf.length - pos);
-                        keep(buf.subarray(pos, pos + n));
-                        pos += n;
-                        this.remaining -= n;
-                        if (this.remaining === 0) this.state = State.ChunkDataEnd;
-                        break;
-                    }
                     case State.ChunkDataEnd: {
+                        if (!this.partial && buf[pos] === CR && buf[pos + 1] === LF) {
+                            pos += 2;
+                            this.state = State.ChunkSize;
+                            break;
+                        }
                         const line = this.line(buf, pos);
                         if (!line) {
                             pos = buf.length;
@@ -161,7 +171,7 @@ export class ResponseParser {
                 }
             }
         } finally {
-            if (body.length) this.events.body(body.length === 1 ? body[0] : Buffer.concat(body));
+            if (ranges.length) this.events.body(collect(buf, ranges));
         }
         if (this.state === State.Done) {
             this.events.complete();
@@ -231,6 +241,23 @@ export class ResponseParser {
         this.events.head(this.head);
     }
 
+    /**
+     * Reads `<hex digits>CRLF` at buf[pos] into fastSize and returns the position after it; -1 when the
+     * line is anything else (extensions, LF only, split across reads), which line() then handles.
+     */
+    private chunkSizeAt(buf: Buffer, pos: number): number {
+        let size = 0;
+        let i = pos;
+        for (; i < buf.length && i - pos <= 12; i++) {
+            const v = hexValue(buf[i]);
+            if (v < 0) break;
+            size = size * 16 + v;
+        }
+        if (i === pos || i - pos > 12 || buf[i] !== CR || buf[i + 1] !== LF) return -1;
+        this.fastSize = size;
+        return i + 2;
+    }
+
     /** partial + buf[pos..] as one buffer (a copy only when a head was split across reads). */
     private take(buf: Buffer, pos: number): Buffer {
         const rest = pos === 0 ? buf : buf.subarray(pos);
@@ -279,6 +306,24 @@ export class ResponseParser {
     private limit(n: number, what: string, max = this.opts.maxHeaderBytes ?? 64 * 1024): void {
         if (n > max) throw new HttpParseError(`${what} exceeds ${max} bytes`);
     }
+}
+
+/** One buffer holding the bytes of `ranges` (pairs of offsets into buf). */
+function collect(buf: Buffer, ranges: number[]): Buffer {
+    if (ranges.length === 2) return buf.subarray(ranges[0], ranges[1]);
+    let total = 0;
+    for (let i = 0; i < ranges.length; i += 2) total += ranges[i + 1] - ranges[i];
+    const out = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (let i = 0; i < ranges.length; i += 2) at += buf.copy(out, at, ranges[i], ranges[i + 1]);
+    return out;
+}
+
+function hexValue(c: number): number {
+    if (c >= 48 && c <= 57) return c - 48;
+    if (c >= 97 && c <= 102) return c - 87;
+    if (c >= 65 && c <= 70) return c - 55;
+    return -1;
 }
 
 function chunkSize(line: string): number {
