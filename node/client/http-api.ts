@@ -94,16 +94,29 @@ class AnswerRouter {
     }
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const c of req) {
-        size += (c as Buffer).length;
-        if (size > limit) throw Object.assign(new Error(`request body exceeds ${limit} bytes`), { status: 413 });
-        chunks.push(c as Buffer);
-    }
-    return Buffer.concat(chunks);
+/** The request body; past `limit` bytes it rejects (status 413) and discards the rest, so the error can still be sent. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const onData = (c: Buffer) => {
+            size += c.length;
+            if (size > limit) {
+                req.off('data', onData);
+                req.resume();
+                reject(Object.assign(new Error(`request body exceeds ${limit} bytes`), { status: 413 }));
+                return;
+            }
+            chunks.push(c);
+        };
+        req.on('data', onData);
+        req.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+        req.once('error', reject);
+    });
 }
+
+/** COCOON's request fields the client consumes; the worker would reject them as unknown options. */
+const CLIENT_FIELDS = ['max_coefficient', 'timeout', 'enable_debug', 'request_guid'];
 
 /**
  * The API as a request handler, for mounting on another server (the client runner serves it on its stats
@@ -147,13 +160,19 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         if (body.enable_debug !== undefined && typeof body.enable_debug !== 'boolean') return sendError(res, 400, "'enable_debug' must be true or false", 'invalid_request_error', null, 'enable_debug');
         const requestGuid = typeof body.request_guid === 'string' ? body.request_guid : null;
         const enableDebug = body.enable_debug === true;
-        const forward = { ...body };
-        for (const k of ['max_coefficient', 'timeout', 'enable_debug', 'request_guid']) delete forward[k];
-        if (forward.max_completion_tokens !== undefined) delete forward.max_tokens;
+        // The caller's bytes go to the worker unchanged (its checks, duplicate keys included, see what was
+        // sent) unless a COCOON field or a max_tokens shadowed by max_completion_tokens has to go.
+        const strip = CLIENT_FIELDS.some((k) => k in body) || (body.max_completion_tokens !== undefined && 'max_tokens' in body);
+        let payload = raw;
+        if (strip) {
+            const forward = { ...body };
+            for (const k of CLIENT_FIELDS) delete forward[k];
+            if (forward.max_completion_tokens !== undefined) delete forward.max_tokens;
+            payload = Buffer.from(JSON.stringify(forward));
+        }
 
         const conn = opts.proxy();
         if (!conn || conn.closed) return sendError(res, 503, 'the client is not connected to a proxy yet; retry in a few seconds (see /jsonstats)', 'server_error', 'proxy_not_ready');
-        const payload = Buffer.from(JSON.stringify(forward));
         const requestId = randomBytes(32);
         const started = Date.now() / 1000;
         const router = AnswerRouter.for(conn);

@@ -128,35 +128,52 @@ export function validateRequest(url: string, raw: Buffer | string, servedModel: 
     return { endpoint, body: out, stream, maxTokens };
 }
 
-/** Duplicate keys at the top level of a JSON object (a request-smuggling vector between parsers). */
+/**
+ * Duplicate keys at the top level of a JSON object (a request-smuggling vector between parsers). Runs
+ * on text JSON.parse has accepted. Strings are skipped with indexOf (prompts are most of the bytes);
+ * only keys at depth 1 are decoded.
+ */
 function assertNoDuplicateTopLevelKeys(text: string): void {
     const seen = new Set<string>();
     let depth = 0;
     let i = 0;
     const n = text.length;
     while (i < n) {
-        const c = text[i];
-        if (c === '"') {
-            let j = i + 1;
-            let s = '';
-            while (j < n && text[j] !== '"') {
-                if (text[j] === '\\') { s += text[j] + text[j + 1]; j += 2; continue; }
-                s += text[j++];
-            }
+        const c = text.charCodeAt(i);
+        if (c === 34) {
+            const end = closingQuote(text, i);
             if (depth === 1) {
-                let k = j + 1;
-                while (k < n && /\s/.test(text[k])) k++;
-                if (text[k] === ':') {
-                    const key = JSON.parse(`"${s}"`) as string;
+                let k = end + 1;
+                while (k < n && isJsonSpace(text.charCodeAt(k))) k++;
+                if (text.charCodeAt(k) === 58) {
+                    const raw = text.slice(i + 1, end);
+                    const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
                     if (seen.has(key)) throw new RequestValidationError(`duplicate key '${key}' in request body`, key);
                     seen.add(key);
                 }
             }
-            i = j + 1;
+            i = end + 1;
             continue;
         }
-        if (c === '{' || c === '[') depth++;
-        else if (c === '}' || c === ']') depth--;
+        if (c === 123 || c === 91) depth++;
+        else if (c === 125 || c === 93) depth--;
         i++;
     }
+}
+
+/** Index of the quote that closes the string opened at `open` (one not preceded by an odd run of backslashes). */
+function closingQuote(text: string, open: number): number {
+    let from = open + 1;
+    for (;;) {
+        const q = text.indexOf('"', from);
+        if (q < 0) return text.length;
+        let slashes = 0;
+        for (let b = q - 1; b > open && text.charCodeAt(b) === 92; b--) slashes++;
+        if (slashes % 2 === 0) return q;
+        from = q + 1;
+    }
+}
+
+function isJsonSpace(c: number): boolean {
+    return c === 32 || c === 10 || c === 13 || c === 9;
 }

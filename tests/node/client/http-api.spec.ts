@@ -94,10 +94,21 @@ describe('client OpenAI-compatible API -> proxy -> worker -> embedded model', ()
         expect(await post({ model: 'nobody/else', messages: [{ role: 'user', content: 'x' }] })).toMatchObject({ status: 503, error: { code: 'no_workers', message: expect.stringMatching(/no workers for model/) } });
         expect(await post({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], max_coefficient: 10 })).toMatchObject({ status: 409, error: { code: 'max_coefficient_too_low', message: expect.stringMatching(/coefficient=1000/) } });
         expect(await post({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], tools: [] })).toMatchObject({ status: 400, error: { message: expect.stringMatching(/unknown option 'tools'/) } });
+        // Forwarded as sent: the worker sees (and refuses) a duplicate key that JSON.parse would have merged.
+        const dup = await post(`{"model":"cocoon/tiny-stories-1m","messages":[{"role":"user","content":"x"}],"max_tokens":4,"max_tokens":9999}`);
+        expect(dup).toMatchObject({ status: 400, error: { message: expect.stringMatching(/duplicate key 'max_tokens'/) } });
         net.balance = 0n;
         expect(await post({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }] })).toMatchObject({ status: 402, error: { code: 'low_balance', message: expect.stringMatching(/top up/) } });
         net.balance = null;
         const unknown = await fetch(`${api.url}/v1/embeddings`, { method: 'POST', body: '{}' });
         expect(unknown.status).toBe(404);
+        const small = await startClientApi({ port: 0, proxy: () => proxyConn, maxBodyBytes: 1000 });
+        try {
+            const big = await fetch(`${small.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(5000) }] }) });
+            expect(big.status).toBe(413);
+            expect(((await big.json()) as { error: { message: string } }).error.message).toMatch(/exceeds 1000 bytes/);
+        } finally {
+            await small.close();
+        }
     });
 });

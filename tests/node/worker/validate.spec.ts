@@ -37,6 +37,10 @@ describe('worker request validation', () => {
         rejects(() => chat({ model: 'other/model', messages }), /not served by this worker/, 'model');
         rejects(() => chat({ model: MODEL, messages, stream_options: { foo: true } }), /stream_options.foo/);
         rejects(() => validateRequest('/v1/chat/completions', `{"model":"${MODEL}","messages":[{"role":"user"}],"model":"x"}`, MODEL), /duplicate key 'model'/);
+        // Escaped spellings of the same key, keys inside strings and nested objects.
+        rejects(() => validateRequest('/v1/chat/completions', `{"model":"${MODEL}","messages":[{"role":"user"}], "\\u006dodel" : "x"}`, MODEL), /duplicate key 'model'/);
+        const nested = `{"model":"${MODEL}","messages":[{"role":"user","content":"say \\"model\\": twice \\\\"},{"role":"user","model":1}],"stream":false}`;
+        expect(validateRequest('/v1/chat/completions', nested, MODEL).body.stream).toBe(false);
         rejects(() => validateRequest('/v1/chat/completions', '{nope', MODEL), /not valid JSON/);
         rejects(() => validateRequest('/v1/chat/completions', '[1]', MODEL), /JSON object/);
     });
