@@ -1,8 +1,10 @@
 /**
- * Proxy benchmark (COCOON's benchmark/ method): `npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--modes tls,plaintext,processes]`
+ * Proxy benchmark (COCOON's benchmark/ method): `npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--delay-ms N] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--modes tls,plaintext,processes]`
  * A fake OpenAI-compatible backend streams 50 SSE chunks (128-byte deltas) plus a usage chunk and [DONE]
- * for every POST /v1/chat/completions with stream:true, as COCOON's benchmark/server.go does (without its
- * delays). A load generator keeps 1 and then 30 requests in flight for a fixed time:
+ * for every POST /v1/chat/completions with stream:true, as COCOON's benchmark/server.go does; by default
+ * all at once (its delay_ms=0, a CPU-bound baseline), with --delay-ms N one chunk every N ms (its delay_ms,
+ * tokens arriving as a model generates them). A load generator keeps 1 and then 30 requests in flight
+ * for a fixed time:
  *   (a) directly against the backend over HTTP (the baseline, measured in the same run);
  *   (b) through the whole network: client OpenAI HTTP API -> proxy -> worker -> the same backend, over
  *       RA-TLS as the product runs it (startTestNetwork: local chain, root, proxy, worker, client);
@@ -37,8 +39,8 @@ function spawnThread(role: 'backend' | 'load', data: Record<string, unknown> = {
     return new Worker(code, { eval: true, workerData: { role, ...data } });
 }
 
-/** The fake backend (thread): COCOON's server.go as an SSE stream. */
-async function backendThread(chunks: number, bytes: number): Promise<void> {
+/** The fake backend (thread): COCOON's server.go as an SSE stream (delayMs between chunks, its delay_ms). */
+async function backendThread(chunks: number, bytes: number, delayMs: number): Promise<void> {
     const { fakeServer, sse } = await import('../node/inference/fake-server');
     const head = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1795331928, model: MODEL_BASE };
     const events: string[] = [];
@@ -57,7 +59,17 @@ async function backendThread(chunks: number, bytes: number): Promise<void> {
             res.end(JSON.stringify({ object: 'list', data: [{ id: MODEL_BASE, object: 'model', created: 0, owned_by: 'bench' }] }));
             return;
         }
-        sse(res, events);
+        if (delayMs <= 0) return sse(res, events);
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        let i = 0;
+        const next = () => {
+            if (res.destroyed) return;
+            res.write(`data: ${events[i++]}\n\n`);
+            if (i === events.length) res.end();
+            else if (i < chunks) setTimeout(next, delayMs);
+            else next(); // usage and [DONE] follow the last text chunk at once
+        };
+        next();
     });
     parentPort!.postMessage({ url: server.url });
 }
@@ -322,7 +334,7 @@ async function processNetwork(backendUrl: string, probeBody: string): Promise<Be
 
 async function main(): Promise<void> {
     if (process.argv.includes('--help') || process.argv.includes('-h')) {
-        console.log('Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--modes tls,plaintext,processes]');
+        console.log('Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--delay-ms 0] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--modes tls,plaintext,processes]');
         process.exit(0);
     }
     const SECONDS = arg('seconds', 4);
@@ -330,6 +342,7 @@ async function main(): Promise<void> {
     const WARMUP = arg('warmup', 1);
     const CHUNKS = arg('chunks', 50);
     const BYTES = arg('bytes', 128);
+    const DELAY_MS = arg('delay-ms', 0);
     const ci = process.argv.indexOf('--concurrency');
     const LEVELS = ci >= 0 ? process.argv[ci + 1].split(',').map(Number) : [1, 30];
     const modes: Mode[] = [];
@@ -345,7 +358,7 @@ async function main(): Promise<void> {
         }
     }
 
-    const backendThreadW = spawnThread('backend', { chunks: CHUNKS, bytes: BYTES });
+    const backendThreadW = spawnThread('backend', { chunks: CHUNKS, bytes: BYTES, delayMs: DELAY_MS });
     const backendUrl = await new Promise<string>((resolve, reject) => {
         backendThreadW.once('message', (m: { url: string }) => resolve(m.url));
         backendThreadW.once('error', reject);
@@ -383,7 +396,7 @@ async function main(): Promise<void> {
         });
     const body = JSON.stringify({ model: MODEL_BASE, messages: [{ role: 'user', content: 'Tell me a story about a cat named Tom.' }], stream: true, max_tokens: 200 });
 
-    console.log(`proxy bench: fake backend ${CHUNKS} SSE chunks x ${BYTES} B + usage chunk, ${ROUNDS} rounds x ${SECONDS} s per point (+${WARMUP} s warm-up), concurrency 1 and 30, ${require('os').cpus().length} cores`);
+    console.log(`proxy bench: fake backend ${CHUNKS} SSE chunks x ${BYTES} B${DELAY_MS ? ` ${DELAY_MS} ms apart` : ''} + usage chunk, ${ROUNDS} rounds x ${SECONDS} s per point (+${WARMUP} s warm-up), concurrency 1 and 30, ${require('os').cpus().length} cores`);
     const runs: Record<string, LoadResult[]> = {};
     const framesPerRequest: Record<string, { worker_to_proxy: number; proxy_to_client: number }> = {};
     const add = (k: string, r: LoadResult) => (runs[k] ??= []).push(r);
@@ -426,7 +439,7 @@ async function main(): Promise<void> {
         console.log(`${name} ${f.rps.toFixed(1).padStart(8)} | ${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} | ${ms(f.ttfb_p50)} ${ms(f.ttfb_p90)} ${ms(f.ttfb_p99)} | ${String(f.bytes).padStart(9)} ${String(f.errors).padStart(6)} | ${String(f.cpu_us_per_req).padStart(6)} ${String(f.main_thread_cpu_us_per_req).padStart(6)}`);
     }
     const result: Record<string, unknown> = {
-        chunks: CHUNKS, chunk_bytes: BYTES, seconds_per_point: SECONDS * ROUNDS, cores: require('os').cpus().length,
+        chunks: CHUNKS, chunk_bytes: BYTES, delay_ms: DELAY_MS, seconds_per_point: SECONDS * ROUNDS, cores: require('os').cpus().length,
         direct_c1: fig['direct:1'], direct_c30: fig['direct:30'],
     };
     for (const [k, f] of Object.entries(framesPerRequest)) console.log(`frames per request (${k}, warm-up included): worker->proxy ${f.worker_to_proxy}, proxy->client ${f.proxy_to_client}`);
@@ -469,7 +482,7 @@ if (isMainThread) {
         },
     );
 } else if (workerData?.role === 'backend') {
-    void backendThread(workerData.chunks as number, workerData.bytes as number);
+    void backendThread(workerData.chunks as number, workerData.bytes as number, workerData.delayMs as number);
 } else if (workerData?.role === 'load') {
     loadThread();
 }
