@@ -74,7 +74,7 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         client.close();
     });
 
-    it('batch sends its frames in order in one socket write, nests, and uncorks when fn throws', async () => {
+    it('frames of one tick (and of a batch) go out in order in one socket write; batch nests and uncorks when fn throws', async () => {
         const { client, accepted } = await pair();
         const stream = (client as unknown as { tcp: { stream: net.Socket } }).tcp.stream;
         const writes = { one: 0, many: 0 };
@@ -89,11 +89,14 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
             client.batch(() => client.send({ _: 'worker.enabledDisabled', disabled: 0 }));
             client.send({ _: 'proxy.signedPaymentEmpty' });
         });
+        const tick = () => new Promise((r) => process.nextTick(r));
+        await tick();
         expect(writes).toEqual({ one: 0, many: 1 });
         expect(() => client.batch(() => {
             client.send({ _: 'worker.enabledDisabled', disabled: 1 });
             throw new Error('boom');
         })).toThrow('boom');
+        await tick();
         expect(stream.writableCorked).toBe(0);
         while (got.length < 4) await new Promise((r) => setTimeout(r, 5));
         expect(got).toEqual([
@@ -102,6 +105,15 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
             { _: 'proxy.signedPaymentEmpty' },
             { _: 'worker.enabledDisabled', disabled: 1 },
         ]);
+        // Without batch too: what one event's handling sends leaves in one write, by the end of the tick.
+        writes.one = writes.many = 0;
+        for (let i = 0; i < 5; i++) client.send({ _: 'worker.enabledDisabled', disabled: i % 2 });
+        expect(writes).toEqual({ one: 0, many: 0 });
+        await tick();
+        expect(writes).toEqual({ one: 0, many: 1 });
+        expect(stream.writableCorked).toBe(0);
+        while (got.length < 9) await new Promise((r) => setTimeout(r, 5));
+        expect(got.slice(4).map((p) => (p as { disabled: number }).disabled)).toEqual([0, 1, 0, 1, 0]);
         client.close();
     });
 
