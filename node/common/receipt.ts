@@ -45,15 +45,19 @@ export function tokensToReceipt(t: AdjustedTokens): Receipt['tokens'] {
     return { prompt: t.prompt.toString(), cached: t.cached.toString(), completion: t.completion.toString(), reasoning: t.reasoning.toString(), total: t.total.toString() };
 }
 
+type ReceiptKey = { publicKey: Buffer; secretKey: Buffer };
+
+const withKey = (r: UnsignedReceipt, key: ReceiptKey) => ({ ...r, version: 1 as const, workerKey: key.publicKey.toString('hex') });
+
 /** secretKey: 64-byte Ed25519 secret key (seed ‖ public key), as @ton/crypto keeps it. */
-export function signReceipt(r: UnsignedReceipt, key: { publicKey: Buffer; secretKey: Buffer }): Receipt {
-    const body = { ...r, version: 1 as const, workerKey: key.publicKey.toString('hex') };
+export function signReceipt(r: UnsignedReceipt, key: ReceiptKey): Receipt {
+    const body = withKey(r, key);
     return { ...body, signature: sign(canonical(body), key.secretKey).toString('hex') };
 }
 
 /** signReceipt with the signature computed off the event loop (ed25519SignAsync). */
-export async function signReceiptAsync(r: UnsignedReceipt, key: { publicKey: Buffer; secretKey: Buffer }): Promise<Receipt> {
-    const body = { ...r, version: 1 as const, workerKey: key.publicKey.toString('hex') };
+export async function signReceiptAsync(r: UnsignedReceipt, key: ReceiptKey): Promise<Receipt> {
+    const body = withKey(r, key);
     return { ...body, signature: (await signAsync(canonical(body), key.secretKey)).toString('hex') };
 }
 

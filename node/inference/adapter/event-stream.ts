@@ -10,6 +10,8 @@
  * `data:` lines pile into one event) are handled by retrying line by line when the joined data is not
  * JSON. When the format is unknown it is sniffed from the first bytes.
  */
+import { StringDecoder } from 'string_decoder';
+
 export type BodyFormat = 'sse' | 'ndjson' | 'json';
 
 export type StreamMessage =
@@ -41,7 +43,9 @@ export function formatFromContentType(contentType: string | undefined | null): B
 export class MessageStream {
     private format: BodyFormat | 'sniff-json' | undefined;
     private buf = '';
-    private readonly decoder = new Utf8Chunks();
+    // StringDecoder rather than TextDecoder's stream mode: the same text (invalid bytes become U+FFFD,
+    // a character split between chunks waits for its end), several times faster per chunk.
+    private readonly decoder = new StringDecoder('utf8');
     private dataLines: string[] = [];
     private eventName: string | undefined;
     /** Whole body kept while sniffing JSON vs NDJSON, or for plain JSON. */
@@ -62,7 +66,7 @@ export class MessageStream {
     }
 
     push(chunk: Uint8Array): StreamMessage[] {
-        return this.feed(this.decoder.push(chunk), false);
+        return this.feed(this.decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)), false);
     }
 
     end(): StreamMessage[] {
@@ -195,77 +199,17 @@ export class MessageStream {
     }
 }
 
-/**
- * UTF-8 bytes to text in pieces that may split a character: the bytes of an unfinished character wait
- * for the next piece. Same output as TextDecoder's stream mode (invalid bytes become U+FFFD), but each
- * piece goes through Buffer's one-shot decoder, several times faster than the streaming one.
- */
-export class Utf8Chunks {
-    private carry: Buffer | null = null;
-
-    push(chunk: Uint8Array): string {
-        let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-        if (this.carry) {
-            buf = Buffer.concat([this.carry, buf]);
-            this.carry = null;
-        }
-        const cut = completeUpTo(buf);
-        if (cut < buf.length) this.carry = Buffer.from(buf.subarray(cut));
-        return buf.toString('utf8', 0, cut);
-    }
-
-    end(): string {
-        const rest = this.carry;
-        this.carry = null;
-        return rest ? rest.toString('utf8') : '';
-    }
-}
-
-/**
- * Length of the longest prefix of buf that does not end inside a UTF-8 character that more bytes could
- * still complete. A sequence that can never become valid is left in the prefix (it decodes to U+FFFD).
- */
-function completeUpTo(buf: Buffer): number {
-    const n = buf.length;
-    // Walk back over at most 3 continuation bytes to the lead byte of the last character.
-    for (let back = 1; back <= Math.min(4, n); back++) {
-        const b = buf[n - back];
-        if ((b & 0xc0) === 0x80) continue; // continuation byte
-        const need = b < 0xc2 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : b <= 0xf4 ? 4 : 1;
-        if (need > back && isValidPrefix(buf, n - back, back)) return n - back;
-        return n;
-    }
-    return n;
-}
-
-/** True when buf[at..at+len) is the start of a well-formed UTF-8 sequence (RFC 3629 table 3-7). */
-function isValidPrefix(buf: Buffer, at: number, len: number): boolean {
-    const lead = buf[at];
-    if (len < 2) return true;
-    const second = buf[at + 1];
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (lead === 0xe0) lo = 0xa0;
-    else if (lead === 0xed) hi = 0x9f;
-    else if (lead === 0xf0) lo = 0x90;
-    else if (lead === 0xf4) hi = 0x8f;
-    if (second < lo || second > hi) return false;
-    for (let i = 2; i < len; i++) if ((buf[at + i] & 0xc0) !== 0x80) return false;
-    return true;
-}
-
 function looksLikeObject(text: string): boolean {
-    // `{ ... }` once surrounding whitespace is ignored (without allocating a trimmed copy).
+    // `{ ... }` with JSON whitespace around it, found without allocating a trimmed copy.
     let a = 0;
     let b = text.length - 1;
-    while (a <= b && isSpace(text.charCodeAt(a))) a++;
-    while (b > a && isSpace(text.charCodeAt(b))) b--;
+    while (a <= b && isJsonSpace(text.charCodeAt(a))) a++;
+    while (b > a && isJsonSpace(text.charCodeAt(b))) b--;
     return b > a && text.charCodeAt(a) === 123 && text.charCodeAt(b) === 125;
 }
 
-/** The characters String.prototype.trim removes that JSON text can start or end with. */
-function isSpace(c: number): boolean {
-    return c === 32 || c === 9 || c === 10 || c === 13 || c === 0xa0 || c === 0xfeff || (c >= 0x2000 && (c <= 0x200a || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000)) || c === 0x1680 || c === 11 || c === 12;
+function isJsonSpace(c: number): boolean {
+    return c === 32 || c === 10 || c === 13 || c === 9;
 }
 
 function parseJson(text: string): StreamMessage {

@@ -298,11 +298,7 @@ export class Http1Client {
         }
         // A body read until close ends here.
         if (ex.parser.readsUntilClose && err.code === 'CLOSED') {
-            try {
-                ex.parser.end();
-            } catch {
-                /* not reached: readsUntilClose */
-            }
+            ex.parser.end();
             this.complete(c, ex, 0);
             return;
         }
