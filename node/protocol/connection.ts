@@ -203,19 +203,6 @@ export class TcpConnection extends EventEmitter {
         }
     }
 
-    /**
-     * Runs `fn` with the socket corked, so the frames it sends leave in one write (one TLS record and one
-     * syscall instead of one per frame; the peer gets them in one read). Nests; always uncorks.
-     */
-    batch(fn: () => void): void {
-        this.stream.cork();
-        try {
-            fn();
-        } finally {
-            this.stream.uncork();
-        }
-    }
-
     /** One-way message (tcp.packet). */
     sendPacket(data: Buffer): void {
         this.sendTl({ _: 'tcp.packet', data });

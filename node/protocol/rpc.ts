@@ -64,11 +64,6 @@ export class RpcConnection extends EventEmitter {
         this.tcp.sendPacket(encode(obj));
     }
 
-    /** Sends what `fn` sends in one socket write (see TcpConnection.batch). */
-    batch(fn: () => void): void {
-        this.tcp.batch(fn);
-    }
-
     /** Calls a TL function on the peer; rejects with QueryError (peer error), ProtocolError TIMEOUT/CLOSED. */
     async query<F extends TlFunction>(fn: F, timeoutMs?: number): Promise<TlFunctionResultMap[F['_']]> {
         const data = await this.tcp.query(encode(fn), timeoutMs);

@@ -34,8 +34,6 @@ export interface WorkerLink extends WorkerCandidate {
 export interface ClientLink {
     id: string;
     send(piece: client_QueryAnswerEx): void;
-    /** Sends what `fn` sends to this client in one write, when the link can. */
-    batch?(fn: () => void): void;
     ledger: SignedPaymentsLedger;
     /** On-chain balance/stake/charged; null disables the deposit cap (test networks without a chain). */
     account(): Omit<ClientAccount, 'tokensUsed' | 'tokensReserved'> | null;
@@ -198,20 +196,17 @@ export class QueryRelay {
         r.client.reserved -= r.reserved;
         const end = this.now();
         const tokens = worker?.tokens_used.total_tokens_used ?? 0n;
-        // The payment onSettled sends the client and the final piece go out in one write.
-        const settle = () => {
-            if (tokens > 0n && r.worker) {
-                r.client.ledger.add(tokens);
-                r.worker.ledger.add(tokens);
-                r.worker.average.add(end - r.proxyStart, end);
-                this.opts.onSettled?.(r.client, r.worker, tokens, r.clientRequestId);
-            }
-            const final = this.finalInfo(worker, r.proxyStart, end);
-            if (err) r.client.send({ _: 'client.queryAnswerErrorEx', request_id: r.clientRequestId, error_code: err.code, error: err.error, flags: 1, final_info: final });
-            else r.client.send({ _: 'client.queryAnswerPartEx', request_id: r.clientRequestId, answer: Buffer.alloc(0), flags: 1, final_info: final });
-        };
-        if (r.client.batch) r.client.batch(settle);
-        else settle();
+        // The payment onSettled sends the client and the final piece leave in one write (the connection
+        // sends what one event's handling sends together).
+        if (tokens > 0n && r.worker) {
+            r.client.ledger.add(tokens);
+            r.worker.ledger.add(tokens);
+            r.worker.average.add(end - r.proxyStart, end);
+            this.opts.onSettled?.(r.client, r.worker, tokens, r.clientRequestId);
+        }
+        const final = this.finalInfo(worker, r.proxyStart, end);
+        if (err) r.client.send({ _: 'client.queryAnswerErrorEx', request_id: r.clientRequestId, error_code: err.code, error: err.error, flags: 1, final_info: final });
+        else r.client.send({ _: 'client.queryAnswerPartEx', request_id: r.clientRequestId, answer: Buffer.alloc(0), flags: 1, final_info: final });
     }
 
     private finalInfo(w: proxy_queryFinalInfo | undefined, start: number, end: number): client_queryFinalInfo {

@@ -515,7 +515,6 @@ export class ProxyRunner {
                 if (!conn.closed) conn.send(piece);
                 if ((piece.flags ?? 0) & 1) this.stats.add(piece._ === 'client.queryAnswerErrorEx' ? 'failed' : 'success');
             },
-            batch: (fn) => (conn.closed ? fn() : conn.batch(fn)),
             ledger: a.ledger,
             account: () => (a.chain ? { balance: a.chain.balance, stake: a.chain.stake, tokensCharged: a.chain.tokensUsed } : { balance: 0n, stake: 0n, tokensCharged: 0n }),
             get reserved() { return a.reserved; },

@@ -279,7 +279,7 @@ export class WorkerRunner {
         this.stats.add('queries');
         const ac = new AbortController();
         this.controllers.add(ac);
-        runWorkerQuery(q, { backend: this.backend, servedModel: this.cfg.model, pricing: this.pricing(), receiptKey: this.cfg.key, send, batch: (fn) => (link.conn.closed ? fn() : link.conn.batch(fn)), signal: ac.signal, busy: () => this.active > 1 })
+        runWorkerQuery(q, { backend: this.backend, servedModel: this.cfg.model, pricing: this.pricing(), receiptKey: this.cfg.key, send, signal: ac.signal, busy: () => this.active > 1 })
             .then((o) => {
                 this.stats.add(o.error ? 'failed' : 'success');
                 this.stats.add('tokens', o.tokens.total);

@@ -21,8 +21,6 @@ export interface WorkerQueryContext {
     receiptKey: { publicKey: Buffer; secretKey: Buffer };
     /** Sends one answer piece to the proxy (tcp.packet). */
     send(piece: proxy_QueryAnswerEx): void;
-    /** Sends what `fn` sends to the proxy in one write, when the link can. */
-    batch?(fn: () => void): void;
     /** Aborted when the proxy goes away or cancels. */
     signal?: AbortSignal;
     /**
@@ -160,19 +158,13 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
         issuedAt: Math.floor(now()),
     };
     const receipt = ctx.busy?.() ? await signReceiptAsync(unsigned, ctx.receiptKey) : signReceipt(unsigned, ctx.receiptKey);
-    const finish = (): WorkerQueryOutcome => {
-        flush();
-        if (streamError) {
-            // Bytes already reached the client: bill what the backend reported and end with an error.
-            ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 502, error: `stream interrupted: ${streamError}`, flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
-            return { status: 502, tokens, responseBytes: bytes, error: streamError };
-        }
-        if (first) sendPiece(Buffer.alloc(0));
-        ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: Buffer.alloc(0), flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
-        return { status, tokens, responseBytes: bytes, error: null };
-    };
-    if (!ctx.batch) return finish();
-    let outcome: WorkerQueryOutcome | undefined;
-    ctx.batch(() => (outcome = finish()));
-    return outcome!;
+    flush();
+    if (streamError) {
+        // Bytes already reached the client: bill what the backend reported and end with an error.
+        ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 502, error: `stream interrupted: ${streamError}`, flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
+        return { status: 502, tokens, responseBytes: bytes, error: streamError };
+    }
+    if (first) sendPiece(Buffer.alloc(0));
+    ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: Buffer.alloc(0), flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
+    return { status, tokens, responseBytes: bytes, error: null };
 }
