@@ -59,17 +59,7 @@ async function backendThread(chunks: number, bytes: number, delayMs: number): Pr
             res.end(JSON.stringify({ object: 'list', data: [{ id: MODEL_BASE, object: 'model', created: 0, owned_by: 'bench' }] }));
             return;
         }
-        if (delayMs <= 0) return sse(res, events);
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        let i = 0;
-        const next = () => {
-            if (res.destroyed) return;
-            res.write(`data: ${events[i++]}\n\n`);
-            if (i === events.length) res.end();
-            else if (i < chunks) setTimeout(next, delayMs);
-            else next(); // usage and [DONE] follow the last text chunk at once
-        };
-        next();
+        sse(res, events, { delayMs });
     });
     parentPort!.postMessage({ url: server.url });
 }

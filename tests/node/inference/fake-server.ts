@@ -34,10 +34,26 @@ export async function fakeServer(handler: (req: IncomingMessage, res: ServerResp
     };
 }
 
-export function sse(res: ServerResponse, events: (object | string)[], opts: { end?: boolean } = {}): void {
+/** Writes `events` as SSE; with `delayMs`, one event every delayMs (COCOON benchmark/server.go's delay_ms). */
+export function sse(res: ServerResponse, events: (object | string)[], opts: { end?: boolean; delayMs?: number } = {}): void {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    for (const e of events) res.write(`data: ${typeof e === 'string' ? e : JSON.stringify(e)}\n\n`);
-    if (opts.end !== false) res.end();
+    const line = (e: object | string) => `data: ${typeof e === 'string' ? e : JSON.stringify(e)}\n\n`;
+    if (!opts.delayMs) {
+        for (const e of events) res.write(line(e));
+        if (opts.end !== false) res.end();
+        return;
+    }
+    let i = 0;
+    const next = () => {
+        if (res.destroyed) return;
+        if (i < events.length) {
+            res.write(line(events[i++]));
+            setTimeout(next, opts.delayMs);
+        } else if (opts.end !== false) {
+            res.end();
+        }
+    };
+    next();
 }
 
 /** A port nothing listens on (bound then released). */
