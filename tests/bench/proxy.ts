@@ -1,5 +1,5 @@
 /**
- * Proxy benchmark (COCOON's benchmark/ method): `npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--delay-ms N] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--modes tls,plaintext,processes]`
+ * Proxy benchmark (COCOON's benchmark/ method): `npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--delay-ms N] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--no-floor] [--modes tls,plaintext,processes,floor]`
  * A fake OpenAI-compatible backend streams 50 SSE chunks (128-byte deltas) plus a usage chunk and [DONE]
  * for every POST /v1/chat/completions with stream:true, as COCOON's benchmark/server.go does; by default
  * all at once (its delay_ms=0, a CPU-bound baseline), with --delay-ms N one chunk every N ms (its delay_ms,
@@ -10,7 +10,10 @@
  *       RA-TLS as the product runs it (startTestNetwork: local chain, root, proxy, worker, client);
  *       with --plaintext also over plain TCP;
  *   (c) the same network as operators run it: `cocoon proxy`, `cocoon worker` and `cocoon client` as three
- *       OS processes against a local chain served over HTTP (skip with --no-processes).
+ *       OS processes against a local chain served over HTTP (skip with --no-processes);
+ *   (d) the transport floor (relay-floor.ts): the same API -> proxy -> worker -> backend hops over TLS on
+ *       the main thread, forwarding bytes and nothing else (skip with --no-floor). What it adds to the
+ *       direct baseline is what any relay of this shape costs here; the network above it is the product.
  * The backend and the load generator run in their own threads (they are separate processes in
  * production and in COCOON's benchmark); in (b) the client, proxy and worker share the main thread.
  * Prints requests/s and p50/p90/p99 of the full response time and of the time to first body byte,
@@ -217,7 +220,7 @@ function merge(rs: LoadResult[]): LoadResult {
     };
 }
 
-type Mode = 'tls' | 'plaintext' | 'processes';
+type Mode = 'tls' | 'plaintext' | 'processes' | 'floor';
 
 /** A running client -> proxy -> worker network for the load generator. */
 interface BenchNetwork {
@@ -252,6 +255,13 @@ async function inProcessNetwork(backendUrl: string, tls: boolean): Promise<Bench
         },
         close: () => net.close(),
     };
+}
+
+/** (d) The transport floor (relay-floor.ts): the same hops over TLS on the main thread, doing nothing but forwarding. */
+async function floorNetwork(backendUrl: string): Promise<BenchNetwork> {
+    const { startRelayFloor } = await import('./relay-floor');
+    const floor = await startRelayFloor(backendUrl);
+    return { apiUrl: floor.apiUrl, runnerCpuUs: mainThreadCpuUs, childProcesses: false, close: () => floor.close() };
 }
 
 /**
@@ -324,7 +334,7 @@ async function processNetwork(backendUrl: string, probeBody: string): Promise<Be
 
 async function main(): Promise<void> {
     if (process.argv.includes('--help') || process.argv.includes('-h')) {
-        console.log('Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--delay-ms 0] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--modes tls,plaintext,processes]');
+        console.log('Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--delay-ms 0] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--no-floor] [--modes tls,plaintext,processes,floor]');
         process.exit(0);
     }
     const SECONDS = arg('seconds', 4);
@@ -339,11 +349,12 @@ async function main(): Promise<void> {
     if (!process.argv.includes('--no-tls')) modes.push('tls');
     if (process.argv.includes('--plaintext') || process.argv.includes('--no-tls')) modes.push('plaintext');
     if (!process.argv.includes('--no-processes')) modes.push('processes');
+    if (!process.argv.includes('--no-floor')) modes.push('floor');
     const mi = process.argv.indexOf('--modes');
     if (mi >= 0) {
         modes.length = 0;
         for (const m of process.argv[mi + 1].split(',')) {
-            if (m !== 'tls' && m !== 'plaintext' && m !== 'processes') throw new Error(`--modes: unknown mode '${m}' (tls, plaintext, processes)`);
+            if (m !== 'tls' && m !== 'plaintext' && m !== 'processes' && m !== 'floor') throw new Error(`--modes: unknown mode '${m}' (tls, plaintext, processes, floor)`);
             modes.push(m);
         }
     }
@@ -392,13 +403,13 @@ async function main(): Promise<void> {
     const add = (k: string, r: LoadResult) => (runs[k] ??= []).push(r);
     for (const mode of modes) {
         const t0 = performance.now();
-        net = mode === 'processes' ? await processNetwork(backendUrl, body) : await inProcessNetwork(backendUrl, mode === 'tls');
+        net = mode === 'processes' ? await processNetwork(backendUrl, body) : mode === 'floor' ? await floorNetwork(backendUrl) : await inProcessNetwork(backendUrl, mode === 'tls');
         console.log(`network (${mode}) up in ${((performance.now() - t0) / 1000).toFixed(1)} s: client API ${net.apiUrl}`);
         try {
             for (let round = 0; round < ROUNDS; round++) {
                 for (const c of LEVELS) {
-                    // Direct and through alternate, so slow drifts from other jobs hit both alike.
-                    if (mode === modes[0]) add(`direct:${c}`, await load({ url: backendUrl, concurrency: c, seconds: SECONDS, warmup: WARMUP, body }));
+                    // Direct and through alternate in every mode, so slow drifts of the machine hit both alike.
+                    add(`direct:${c}`, await load({ url: backendUrl, concurrency: c, seconds: SECONDS, warmup: WARMUP, body }));
                     const f0 = net.frames?.();
                     const r = await load({ url: net.apiUrl, concurrency: c, seconds: SECONDS, warmup: WARMUP, body });
                     const f1 = net.frames?.();
@@ -425,39 +436,44 @@ async function main(): Promise<void> {
     console.log(`\n${'path'.padEnd(26)} ${'req/s'.padStart(8)} | total p50     p90     p99 ms | first byte p50 p90  p99 ms | bytes/resp errors | CPU us/req: all, runners`);
     for (const [k, f] of Object.entries(fig)) {
         const [path, c] = k.split(':');
-        const name = `${path === 'direct' ? 'direct backend' : `network (${path})`} c=${c}`.padEnd(26);
+        const name = `${path === 'direct' ? 'direct backend' : path === 'floor' ? 'bare TLS relay (floor)' : `network (${path})`} c=${c}`.padEnd(26);
         console.log(`${name} ${f.rps.toFixed(1).padStart(8)} | ${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} | ${ms(f.ttfb_p50)} ${ms(f.ttfb_p90)} ${ms(f.ttfb_p99)} | ${String(f.bytes).padStart(9)} ${String(f.errors).padStart(6)} | ${String(f.cpu_us_per_req).padStart(6)} ${String(f.main_thread_cpu_us_per_req).padStart(6)}`);
     }
+    // Every point measured is in the result as <path>_c<concurrency>; the comparisons need both levels.
     const result: Record<string, unknown> = {
         chunks: CHUNKS, chunk_bytes: BYTES, delay_ms: DELAY_MS, seconds_per_point: SECONDS * ROUNDS, cores: require('os').cpus().length,
-        direct_c1: fig['direct:1'], direct_c30: fig['direct:30'],
     };
+    for (const [k, f] of Object.entries(fig)) {
+        const [path, c] = k.split(':');
+        result[`${path}_c${c}`] = f;
+    }
     for (const [k, f] of Object.entries(framesPerRequest)) console.log(`frames per request (${k}, warm-up included): worker->proxy ${f.worker_to_proxy}, proxy->client ${f.proxy_to_client}`);
     result.frames_per_request = framesPerRequest;
     console.log('');
     for (const mode of modes) {
-        const f1 = fig[`${mode}:1`];
-        const f30 = fig[`${mode}:30`];
-        if (!f1 || !f30 || !fig['direct:1'] || !fig['direct:30']) continue; // --concurrency without 1 and 30
-        const added = f1.p50 - fig['direct:1'].p50;
-        const addedTtfb = f1.ttfb_p50 - fig['direct:1'].ttfb_p50;
-        const added30 = f30.p50 - fig['direct:30'].p50;
-        const ratio = f30.rps / fig['direct:30'].rps;
-        const ratio1 = f1.rps / fig['direct:1'].rps;
-        const okLatency = added <= TARGET_ADDED_P50_MS;
-        const okRatio = ratio >= TARGET_RATIO_C30;
-        console.log(`${mode}: added p50 latency c=1 ${added.toFixed(3)} ms (first byte ${addedTtfb.toFixed(3)} ms), c=30 ${added30.toFixed(3)} ms; throughput ratio c=30 ${ratio.toFixed(3)}x (c=1 ${ratio1.toFixed(3)}x)`);
-        console.log(`  target added p50 at c=1 <= ${TARGET_ADDED_P50_MS} ms: ${okLatency ? 'MET' : 'NOT MET'}; target throughput at c=30 >= ${TARGET_RATIO_C30}x direct: ${okRatio ? 'MET' : 'NOT MET'}`);
-        Object.assign(result, {
-            [`${mode}_c1`]: f1, [`${mode}_c30`]: f30,
-            [`${mode}_added_p50_ms_c1`]: Number(added.toFixed(3)),
-            [`${mode}_added_ttfb_p50_ms_c1`]: Number(addedTtfb.toFixed(3)),
-            [`${mode}_added_p50_ms_c30`]: Number(added30.toFixed(3)),
-            [`${mode}_throughput_ratio_c30`]: Number(ratio.toFixed(3)),
-            [`${mode}_throughput_ratio_c1`]: Number(ratio1.toFixed(3)),
-            [`${mode}_target_added_p50_met`]: okLatency,
-            [`${mode}_target_throughput_met`]: okRatio,
-        });
+        const [f1, f30, d1, d30] = [fig[`${mode}:1`], fig[`${mode}:30`], fig['direct:1'], fig['direct:30']];
+        if (f1 && d1) {
+            const added = f1.p50 - d1.p50;
+            const addedTtfb = f1.ttfb_p50 - d1.ttfb_p50;
+            const ok = added <= TARGET_ADDED_P50_MS;
+            console.log(`${mode}: added p50 latency c=1 ${added.toFixed(3)} ms (first byte ${addedTtfb.toFixed(3)} ms), throughput ratio c=1 ${(f1.rps / d1.rps).toFixed(3)}x; target added p50 at c=1 <= ${TARGET_ADDED_P50_MS} ms: ${ok ? 'MET' : 'NOT MET'}`);
+            Object.assign(result, {
+                [`${mode}_added_p50_ms_c1`]: Number(added.toFixed(3)),
+                [`${mode}_added_ttfb_p50_ms_c1`]: Number(addedTtfb.toFixed(3)),
+                [`${mode}_throughput_ratio_c1`]: Number((f1.rps / d1.rps).toFixed(3)),
+                [`${mode}_target_added_p50_met`]: ok,
+            });
+        }
+        if (f30 && d30) {
+            const ratio = f30.rps / d30.rps;
+            const ok = ratio >= TARGET_RATIO_C30;
+            console.log(`${mode}: added p50 latency c=30 ${(f30.p50 - d30.p50).toFixed(3)} ms, throughput ratio c=30 ${ratio.toFixed(3)}x; target throughput at c=30 >= ${TARGET_RATIO_C30}x direct: ${ok ? 'MET' : 'NOT MET'}`);
+            Object.assign(result, {
+                [`${mode}_added_p50_ms_c30`]: Number((f30.p50 - d30.p50).toFixed(3)),
+                [`${mode}_throughput_ratio_c30`]: Number(ratio.toFixed(3)),
+                [`${mode}_target_throughput_met`]: ok,
+            });
+        }
     }
     Object.assign(result, { target_added_p50_ms: TARGET_ADDED_P50_MS, target_throughput_ratio: TARGET_RATIO_C30 });
     console.log(`RESULT ${JSON.stringify(result)}`);

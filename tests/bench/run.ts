@@ -9,7 +9,7 @@ const BENCHES: Record<string, { file: string; about: string }> = {
     inference: { file: 'inference.ts', about: 'embedded engine decode/prefill tok/s (SIMD vs scalar), HTTP/SSE generation, adapter overhead per chunk' },
     explorer: { file: 'explorer.ts', about: 'explorer: p50/p95 latency of the API calls behind each page over 100k transactions, first contentful paint' },
     chain: { file: 'chain.ts', about: 'local chain: transfers/s through HTTP sendBoc (v2) and /send (v4) vs in-process, page latency p50/p95' },
-    proxy: { file: 'proxy.ts', about: 'client API -> proxy -> worker -> fake backend (50 SSE chunks) vs the backend directly: req/s, p50/p90/p99, added latency, c=1 and c=30' },
+    proxy: { file: 'proxy.ts', about: 'client API -> proxy -> worker -> fake backend (50 SSE chunks) vs the backend directly and vs a bare TLS relay of the same shape: req/s, p50/p90/p99, added latency, c=1 and c=30' },
     indexer: { file: 'indexer.ts', about: 'indexer decode+store rate on PGlite and PostgreSQL, 100k backfill time, head lag' },
 };
 
