@@ -47,6 +47,9 @@ export interface RelayOptions {
     now?: () => number;
 }
 
+/** Answer bytes on their way to the client: the first piece (the HTTP response) or a later one. */
+type Carry = { _: 'client.queryAnswerEx' | 'client.queryAnswerPartEx'; answer: Buffer };
+
 interface Running {
     client: ClientLink;
     clientRequestId: Buffer;
@@ -166,19 +169,24 @@ export class QueryRelay {
             if (!r.relayed && billed === 0n && piece.error_code >= 500) return this.dispatch(r); // retry elsewhere
             return this.finish(r, piece.final_info, { code: piece.error_code, error: piece.error });
         }
+        // The worker's last piece may carry bytes (COCOON's worker ends with its last chunk, a whole answer
+        // is one piece): they go on in the client's final piece.
+        let carry: Carry | undefined;
         if (piece._ === 'proxy.queryAnswerEx') {
             r.relayed = true;
             const response = decodeAs('http.Response', piece.answer);
             response.headers.push({ _: 'http.header', name: 'X-Cocoon-Proxy-Start', value: r.proxyStart.toFixed(6) });
-            r.client.send({ _: 'client.queryAnswerEx', request_id: r.clientRequestId, answer: encode(response), flags: 0 });
+            carry = { _: 'client.queryAnswerEx', answer: encode(response) };
         } else if (piece.answer.length > 0) {
             r.relayed = true;
-            r.client.send({ _: 'client.queryAnswerPartEx', request_id: r.clientRequestId, answer: piece.answer, flags: 0 });
+            carry = { _: 'client.queryAnswerPartEx', answer: piece.answer };
         }
         if (done) {
             this.running.delete(key);
             r.worker.running--;
-            this.finish(r, piece.final_info);
+            this.finish(r, piece.final_info, undefined, carry);
+        } else if (carry) {
+            r.client.send({ ...carry, request_id: r.clientRequestId, flags: 0 });
         }
     }
 
@@ -191,7 +199,7 @@ export class QueryRelay {
         this.finish(r, undefined, { code, error });
     }
 
-    private finish(r: Running, worker: proxy_queryFinalInfo | undefined, err?: { code: number; error: string }): void {
+    private finish(r: Running, worker: proxy_queryFinalInfo | undefined, err?: { code: number; error: string }, carry?: Carry): void {
         clearTimeout(r.timer);
         r.client.reserved -= r.reserved;
         const end = this.now();
@@ -206,7 +214,7 @@ export class QueryRelay {
         }
         const final = this.finalInfo(worker, r.proxyStart, end);
         if (err) r.client.send({ _: 'client.queryAnswerErrorEx', request_id: r.clientRequestId, error_code: err.code, error: err.error, flags: 1, final_info: final });
-        else r.client.send({ _: 'client.queryAnswerPartEx', request_id: r.clientRequestId, answer: Buffer.alloc(0), flags: 1, final_info: final });
+        else r.client.send({ _: carry?._ ?? 'client.queryAnswerPartEx', request_id: r.clientRequestId, answer: carry?.answer ?? Buffer.alloc(0), flags: 1, final_info: final });
     }
 
     private finalInfo(w: proxy_queryFinalInfo | undefined, start: number, end: number): client_queryFinalInfo {

@@ -1,7 +1,7 @@
 /**
  * One query at the worker (COCOON WorkerRunningRequest): validate the proxy's http.request, forward it
  * to the inference backend, stream the answer back as proxy.queryAnswerEx + proxy.queryAnswerPartEx,
- * and close with final_info carrying the adjusted token counts (and a signed receipt).
+ * the last piece carrying final_info with the adjusted token counts (and a signed receipt).
  * Billing reads the backend's own `usage` (SSE, NDJSON or JSON), never the worker's guess.
  */
 import { createHash } from 'crypto';
@@ -100,13 +100,16 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
         .filter(([k]) => !HOP_BY_HOP.has(k.toLowerCase()))
         .map(([name, value]) => ({ _: 'http.header' as const, name, value }));
     headers.push({ _: 'http.header', name: 'X-Cocoon-Worker-Start', value: started.toFixed(6) });
-    const sendPiece = (chunk: Buffer) => {
+    /** One answer piece; with `final`, the last one (a whole answer in one piece gets a Content-Length). */
+    const sendPiece = (chunk: Buffer, final?: proxy_queryFinalInfo) => {
+        const flags = final ? 1 : 0;
         if (first) {
             first = false;
-            const response = encode({ _: 'http.response', http_version: 'HTTP/1.1', status_code: res.status, reason: res.ok ? 'OK' : 'Error', headers: [...headers, { _: 'http.header', name: 'Transfer-Encoding', value: 'chunked' }], payload: chunk });
-            ctx.send({ _: 'proxy.queryAnswerEx', request_id: q.request_id, answer: response, flags: 0 });
+            const framing: http_header = final ? { _: 'http.header', name: 'Content-Length', value: String(chunk.length) } : { _: 'http.header', name: 'Transfer-Encoding', value: 'chunked' };
+            const response = encode({ _: 'http.response', http_version: 'HTTP/1.1', status_code: res.status, reason: res.ok ? 'OK' : 'Error', headers: [...headers, framing], payload: chunk });
+            ctx.send({ _: 'proxy.queryAnswerEx', request_id: q.request_id, answer: response, flags, final_info: final });
         } else {
-            ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: chunk, flags: 0 });
+            ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: chunk, flags, final_info: final });
         }
     };
 
@@ -114,13 +117,15 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
     // bytes are the same; a token-by-token backend still gets one piece per token.
     let pending: Buffer[] = [];
     let flushTimer: NodeJS.Immediate | null = null;
+    const takePending = () => {
+        const piece = pending.length === 1 ? pending[0] : Buffer.concat(pending);
+        pending = [];
+        return piece;
+    };
     const flush = () => {
         if (flushTimer) clearImmediate(flushTimer);
         flushTimer = null;
-        if (!pending.length) return;
-        const piece = pending.length === 1 ? pending[0] : Buffer.concat(pending);
-        pending = [];
-        sendPiece(piece);
+        if (pending.length) sendPiece(takePending());
     };
     let streamError: string | null = null;
     try {
@@ -134,7 +139,8 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
     } catch (e) {
         streamError = e instanceof Error ? e.message : String(e);
     }
-    // The last piece waits for the usage report, so that it leaves with the final piece in one write.
+    // The last bytes wait for the usage report and leave in the final piece, as COCOON's worker sends
+    // them: a whole answer is one proxy.queryAnswerEx, a stream ends with its last chunk.
     if (flushTimer) clearImmediate(flushTimer);
     flushTimer = null;
     let usage = null;
@@ -158,13 +164,13 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
         issuedAt: Math.floor(now()),
     };
     const receipt = ctx.busy?.() ? await signReceiptAsync(unsigned, ctx.receiptKey) : signReceipt(unsigned, ctx.receiptKey);
-    flush();
+    const last = takePending();
     if (streamError) {
         // Bytes already reached the client: bill what the backend reported and end with an error.
+        if (last.length) sendPiece(last);
         ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 502, error: `stream interrupted: ${streamError}`, flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
         return { status: 502, tokens, responseBytes: bytes, error: streamError };
     }
-    if (first) sendPiece(Buffer.alloc(0));
-    ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: Buffer.alloc(0), flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
+    sendPiece(last, finalInfo(tokens, encodeReceipt(receipt)));
     return { status, tokens, responseBytes: bytes, error: null };
 }

@@ -47,6 +47,9 @@ describe('proxy relay over the COCOON wire protocol', () => {
             const r = await ask({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 10, stream });
             expect(r.response?.status_code).toBe(200);
             expect(r.response?.headers.map((h) => h.name)).toEqual(expect.arrayContaining(['X-Cocoon-Worker-Start', 'X-Cocoon-Proxy-Start']));
+            // One final piece, the last; a worker's last bytes travel in it (a whole answer: one piece).
+            expect(r.pieces.map((p) => (p.flags ?? 0) & 1)).toEqual([...r.pieces.slice(1).map(() => 0), 1]);
+            expect(r.body.length).toBeGreaterThan(0);
             const final = r.last.final_info!;
             expect(final.tokens_used.total_tokens_used).toBeGreaterThan(0n);
             const receipt = decodeReceipt(final.worker_debug);

@@ -53,7 +53,12 @@ describe('worker query pipeline', () => {
         const out = await runWorkerQuery(q, { backend, servedModel: MODEL, pricing, receiptKey: key, send: (p) => pieces.push(p) });
         const { response, body, last, final } = collect(pieces);
         expect(response?.status_code).toBe(200);
-        expect(last).toMatchObject({ _: 'proxy.queryAnswerPartEx', flags: 1 });
+        // Only the last piece is final, and it carries the last bytes (COCOON's worker does the same).
+        expect(pieces.map((p) => p.flags)).toEqual([...pieces.slice(1).map(() => 0), 1]);
+        expect(last._ !== 'proxy.queryAnswerErrorEx' && last.answer.length).toBeGreaterThan(0);
+        const framing = response!.headers.filter((h) => /^(content-length|transfer-encoding)$/i.test(h.name));
+        if (pieces.length === 1) expect(framing).toEqual([{ _: 'http.header', name: 'Content-Length', value: String(body.length) }]);
+        else expect(framing).toEqual([{ _: 'http.header', name: 'Transfer-Encoding', value: 'chunked' }]);
         const text = body.toString();
         let usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens: number }; completion_tokens_details?: { reasoning_tokens: number } };
         if (stream) {
