@@ -74,6 +74,7 @@ interface Conn {
     /** Requests this connection has carried. */
     uses: number;
     exchange: ExchangeImpl | null;
+    /** Closes the connection once it has been idle for idleTimeoutMs. */
     idleTimer: NodeJS.Timeout | null;
     dead: boolean;
 }
@@ -218,8 +219,6 @@ export class Http1Client {
                 this.retire(c);
                 continue;
             }
-            if (c.idleTimer) clearTimeout(c.idleTimer);
-            c.idleTimer = null;
             return c;
         }
         return null;
@@ -281,8 +280,9 @@ export class Http1Client {
         if (reusable && this.idle.length < this.maxIdle) {
             c.socket.unref();
             c.socket.resume();
-            c.idleTimer = setTimeout(() => this.retire(c), this.idleTimeoutMs);
-            c.idleTimer.unref();
+            // One timer per connection, restarted each time it goes idle; it spares a connection in use.
+            if (c.idleTimer) c.idleTimer.refresh();
+            else c.idleTimer = setTimeout(() => c.exchange === null && this.retire(c), this.idleTimeoutMs).unref();
             this.idle.push(c);
         } else {
             this.retire(c);

@@ -205,6 +205,29 @@ describe('Http1Client', () => {
         await srv.close();
     });
 
+    it('closes a connection idle for idleTimeoutMs, counted from its last answer, never while it serves one', async () => {
+        const srv = await rawServer((s, _req, n) => {
+            // The third answer takes longer than the idle timeout.
+            if (n === 2) setTimeout(() => s.write(ok(`r${n}`)), 250);
+            else s.write(ok(`r${n}`));
+        });
+        const c = new Http1Client(new URL(`http://127.0.0.1:${srv.port}`), { idleTimeoutMs: 150 });
+        const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+        await collect(c);
+        await sleep(100);
+        await collect(c); // reused: the idle time starts again
+        await sleep(100);
+        expect(c.connections).toBe(1);
+        expect((await collect(c)).body).toBe('r2'); // busy past the timeout: not closed under the request
+        expect(srv.connections()).toBe(1);
+        await sleep(60);
+        expect(c.connections).toBe(1);
+        await sleep(200);
+        expect(c.connections).toBe(0);
+        c.close();
+        await srv.close();
+    });
+
     it('a request that meets a keep-alive connection the server just closed is sent again on a new one', async () => {
         // The server drops a connection when a second request arrives on it, unanswered: what a client
         // sees when its request crosses the server's close of an idle keep-alive connection.
