@@ -16,9 +16,10 @@ import { TLS_CIPHERSUITES } from '../../node/attestation/ra-tls';
 import { encodeFrame, FrameDecoder } from '../../node/protocol/framing';
 import { Http1Client } from '../../node/inference/adapter/http1';
 
-/** Frame payload: [request id u32][kind u8][bytes]; kind DATA carries body bytes, END closes the answer. */
+/** Frame payload: [request id u32][kind u8][bytes]; DATA carries body bytes, END closes the answer, FAILED ends it with an error. */
 const DATA = 0;
 const END = 1;
+const FAILED = 2;
 
 /** One direction of a framed TLS link: sequenced frames out, whole frames in. */
 class Link {
@@ -86,7 +87,7 @@ export async function startRelayFloor(backendUrl: string): Promise<FloorNetwork>
                     response: () => undefined,
                     data: (chunk) => link.send(piece(id, DATA, chunk)),
                     end: () => link.send(piece(id, END)),
-                    error: () => link.send(piece(id, END)),
+                    error: (e) => link.send(piece(id, FAILED, Buffer.from(e.message))),
                 },
             );
         });
@@ -117,6 +118,13 @@ export async function startRelayFloor(backendUrl: string): Promise<FloorNetwork>
         if (payload[4] === END) {
             waiting.delete(id);
             res.end();
+            return;
+        }
+        if (payload[4] === FAILED) {
+            // The load generator counts both as errors: a 502 before the answer began, a cut connection after.
+            waiting.delete(id);
+            if (res.headersSent) res.destroy();
+            else res.writeHead(502, { 'content-type': 'text/plain' }).end(payload.subarray(5));
             return;
         }
         if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream' });
