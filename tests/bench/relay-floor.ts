@@ -9,12 +9,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { buildCertificate } from '../../node/attestation/certificate';
 import { TLS_CIPHERSUITES } from '../../node/attestation/ra-tls';
 import { encodeFrame, FrameDecoder } from '../../node/protocol/framing';
 import { Http1Client } from '../../node/inference/adapter/http1';
+import { selfSignedCertificate } from '../node/helpers/self-signed';
 
 /** Frame payload: [request id u32][kind u8][bytes]; DATA carries body bytes, END closes the answer, FAILED ends it with an error. */
 const DATA = 0;
@@ -64,12 +63,11 @@ export interface FloorNetwork {
 
 /** Starts API -> proxy -> worker -> backend (backendUrl: the fake backend's .../v1). */
 export async function startRelayFloor(backendUrl: string): Promise<FloorNetwork> {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const cert = buildCertificate({ privateKey, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000) });
-    const tlsOpts = { key: cert.keyPem, cert: cert.certPem, minVersion: 'TLSv1.3' as const, maxVersion: 'TLSv1.3' as const, ciphers: TLS_CIPHERSUITES };
+    const cert = selfSignedCertificate(86_400_000);
+    const tlsOpts = { key: cert.key, cert: cert.cert, minVersion: 'TLSv1.3' as const, maxVersion: 'TLSv1.3' as const, ciphers: TLS_CIPHERSUITES };
     const dial = (port: number) =>
         new Promise<TLSSocket>((resolve, reject) => {
-            const s = tlsConnect({ host: '127.0.0.1', port, ca: cert.certPem, checkServerIdentity: () => undefined, ...tlsOpts }, () => resolve(s));
+            const s = tlsConnect({ host: '127.0.0.1', port, ca: cert.cert, checkServerIdentity: () => undefined, ...tlsOpts }, () => resolve(s));
             s.once('error', reject);
         });
     const backend = new Http1Client(new URL(backendUrl));

@@ -5,15 +5,7 @@ import { Http1Client, Http1Error, type ExchangeHandlers, type ResponseHead } fro
 import { ResponseParser, HttpParseError } from '../../../node/inference/adapter/http1-parser';
 import { createBackend } from '../../../node/inference/adapter/backend';
 import { silentLogger } from '../../../node/protocol/log';
-import { generateKeyPairSync } from 'node:crypto';
-import { buildCertificate } from '../../../node/attestation/certificate';
-
-/** A self-signed certificate for 127.0.0.1 (an https backend with a private certificate). */
-function generateSelfSigned(): { key: string; cert: string } {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const c = buildCertificate({ privateKey, notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3_600_000) });
-    return { key: c.keyPem, cert: c.certPem };
-}
+import { selfSignedCertificate } from '../helpers/self-signed';
 
 /** Runs a parser over `parts`, collecting what it reports. */
 function parse(parts: Buffer[], opts: { noBody?: boolean } = {}) {
@@ -286,7 +278,7 @@ describe('Http1Client', () => {
     });
 
     it('https backends, with a private CA given to createBackend', async () => {
-        const { key, cert } = generateSelfSigned();
+        const { key, cert } = selfSignedCertificate(); // an https backend with a private certificate
         const srv = createHttpsServer({ key, cert }, (req, res) => {
             req.resume();
             res.writeHead(200, { 'content-type': 'text/event-stream' });
