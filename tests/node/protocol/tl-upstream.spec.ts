@@ -160,9 +160,9 @@ describe('TL schema at upstream 9060ce5', () => {
             const bytes = Buffer.concat([head, u32(3), BOOL_FALSE, k32(0xab)]);
             expect(encode({ ...base, enable_debug: false, public_key: k32(0xab) })).toEqual(bytes);
             expect(decodeFunction(bytes)).toEqual({ ...base, flags: 3, enable_debug: false, public_key: k32(0xab) });
-            // upstream's client sends flags 2 alone when debug is off and the request is encrypted
-            const noDebug = Buffer.concat([head, u32(2), k32(0xab)]);
-            expect(decodeFunction(noDebug)).toEqual({ ...base, flags: 2, public_key: k32(0xab) });
+            // upstream's client at protocol >= 3 always sets both bits; an unencrypted request carries a zero key
+            const plain = Buffer.concat([head, u32(3), BOOL_FALSE, k32(0)]);
+            expect(decodeFunction(plain)).toEqual({ ...base, flags: 3, enable_debug: false, public_key: k32(0) });
         });
     });
 
