@@ -10,9 +10,9 @@
  * by one of those attested keys over the whole report (canonical JSON, keys sorted): a replayed report
  * fails on the nonce, a forged one on the signature or the key's attestation.
  */
-import { createHash } from 'crypto';
+import { type KeyObject, createHash, sign } from 'crypto';
 import { ed25519Sign, ed25519Verify } from '../../../wrappers/ed25519';
-import { parseRaTlsCertificate } from '../certificate';
+import { parseRaTlsCertificate, rawEd25519PublicKey } from '../certificate';
 import { AttestationError } from '../errors';
 import { imageHash, zeroMeasurements } from '../measurements';
 import { parseQuote } from '../tdx/quote';
@@ -105,8 +105,11 @@ export interface BuildReportInput {
     /** The workers serving the model(s) asked about: certificate DER and model name. */
     workers: { certificate: Buffer; model: string }[];
     root: RootAllowlist & { address: string };
-    /** 64-byte Ed25519 secret key (seed ‖ public) of one of the certificates above. */
-    signerSecretKey: Buffer;
+    /**
+     * The key of one of the certificates above: the proxy's RaTlsContext key (a KeyObject), or a 64-byte
+     * Ed25519 secret key (seed ‖ public, as @ton/crypto keeps it).
+     */
+    signerSecretKey: Buffer | KeyObject;
     nowMs?: number;
 }
 
@@ -117,8 +120,9 @@ export function buildAttestationReport(input: BuildReportInput): AttestationRepo
     const models: ModelEvidence[] = input.workers.map((w) => ({
         ...evidenceOf('worker', w.certificate), model_name: w.model, model_hash: hex(createHash('sha256').update(w.model).digest()),
     }));
-    if (input.signerSecretKey.length !== 64) throw new AttestationError('REPORT_SIGNER', 'the signer key must be a 64-byte Ed25519 secret key');
-    const signer = hex(input.signerSecretKey.subarray(32));
+    const key = input.signerSecretKey;
+    if (Buffer.isBuffer(key) && key.length !== 64) throw new AttestationError('REPORT_SIGNER', 'the signer key must be a 64-byte Ed25519 secret key');
+    const signer = hex(Buffer.isBuffer(key) ? key.subarray(32) : rawEd25519PublicKey(key));
     if (![gateway, ...models].some((e) => e.signing_public_key === signer)) {
         throw new AttestationError('REPORT_SIGNER', 'the report must be signed by the key of one of its certificates (the proxy\'s or a worker\'s)');
     }
@@ -135,7 +139,8 @@ export function buildAttestationReport(input: BuildReportInput): AttestationRepo
         signing_algo: 'ed25519',
         signing_public_key: signer,
     };
-    return { ...body, signature: hex(ed25519Sign(reportSigningMessage(body), input.signerSecretKey)) };
+    const message = reportSigningMessage(body);
+    return { ...body, signature: hex(Buffer.isBuffer(key) ? ed25519Sign(message, key) : sign(null, message, key)) };
 }
 
 export interface VerifyReportOptions extends AttestationOptions {

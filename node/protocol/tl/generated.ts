@@ -769,6 +769,12 @@ export interface cocoonx_ok {
     _: 'cocoonx.ok';
 }
 
+/** `cocoonx.attestationReport json:string = cocoonx.AttestationReport` (0xd7d1e982) */
+export interface cocoonx_attestationReport {
+    _: 'cocoonx.attestationReport';
+    json: string;
+}
+
 /** `client.connectToProxy params:client.params min_config_version:int = client.ConnectedToProxy` (0xff5fa0f4) */
 export interface client_connectToProxy {
     _: 'client.connectToProxy';
@@ -921,6 +927,13 @@ export interface http_request {
 export interface cocoonx_announceWorkerHardware {
     _: 'cocoonx.announceWorkerHardware';
     hardware: cocoonx_workerHardware;
+}
+
+/** `cocoonx.getAttestationReport nonce:bytes model:string = cocoonx.AttestationReport` (0x7d5f89a9) */
+export interface cocoonx_getAttestationReport {
+    _: 'cocoonx.getAttestationReport';
+    nonce: Buffer;
+    model: string;
 }
 
 export type tcp_Packet = tcp_ping | tcp_pong | tcp_packet | tcp_queryAnswer | tcp_queryError | tcp_query | tcp_connected | tcp_connect;
@@ -2266,6 +2279,27 @@ function rb_cocoonx_Ok(r: TlReader): cocoonx_Ok {
     }
 }
 
+export type cocoonx_AttestationReport = cocoonx_attestationReport;
+function wb_cocoonx_AttestationReport(w: TlWriter, o: cocoonx_AttestationReport, what = 'cocoonx.AttestationReport'): void {
+    needObject(o, what);
+    switch (o._) {
+        case 'cocoonx.attestationReport':
+            w.uint32(0xd7d1e982);
+            return w_cocoonx_attestationReport(w, o, what);
+        default:
+            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a cocoonx.AttestationReport constructor`);
+    }
+}
+function rb_cocoonx_AttestationReport(r: TlReader): cocoonx_AttestationReport {
+    const id = r.uint32('cocoonx.AttestationReport');
+    switch (id) {
+        case 0xd7d1e982:
+            return r_cocoonx_attestationReport(r);
+        default:
+            throw new ProtocolError('TL_DECODE', `cocoonx.AttestationReport: unknown constructor 0x${hex32(id)}`);
+    }
+}
+
 function w_tcp_ping(w: TlWriter, o: tcp_ping, what = 'tcp.ping'): void {
     needObject(o, what);
     w.long(o.id, 'tcp.ping.id');
@@ -3376,6 +3410,15 @@ function r_cocoonx_ok(_r: TlReader): cocoonx_ok {
     return { _: 'cocoonx.ok' };
 }
 
+function w_cocoonx_attestationReport(w: TlWriter, o: cocoonx_attestationReport, what = 'cocoonx.attestationReport'): void {
+    needObject(o, what);
+    w.string(o.json, 'cocoonx.attestationReport.json');
+}
+
+function r_cocoonx_attestationReport(r: TlReader): cocoonx_attestationReport {
+    return { _: 'cocoonx.attestationReport', json: r.string('cocoonx.attestationReport.json') };
+}
+
 function w_client_connectToProxy(w: TlWriter, o: client_connectToProxy, what = 'client.connectToProxy'): void {
     needObject(o, what);
     w_client_params(w, o.params, 'client.connectToProxy.params');
@@ -3617,6 +3660,16 @@ function r_cocoonx_announceWorkerHardware(r: TlReader): cocoonx_announceWorkerHa
     return { _: 'cocoonx.announceWorkerHardware', hardware: r_cocoonx_workerHardware(r) };
 }
 
+function w_cocoonx_getAttestationReport(w: TlWriter, o: cocoonx_getAttestationReport, what = 'cocoonx.getAttestationReport'): void {
+    needObject(o, what);
+    w.bytes(o.nonce, 'cocoonx.getAttestationReport.nonce');
+    w.string(o.model, 'cocoonx.getAttestationReport.model');
+}
+
+function r_cocoonx_getAttestationReport(r: TlReader): cocoonx_getAttestationReport {
+    return { _: 'cocoonx.getAttestationReport', nonce: r.bytes('cocoonx.getAttestationReport.nonce'), model: r.string('cocoonx.getAttestationReport.model') };
+}
+
 export interface TlConstructorMap {
     'tcp.ping': tcp_ping;
     'tcp.pong': tcp_pong;
@@ -3701,6 +3754,7 @@ export interface TlConstructorMap {
     'http.response': http_response;
     'cocoonx.workerHardware': cocoonx_workerHardware;
     'cocoonx.ok': cocoonx_ok;
+    'cocoonx.attestationReport': cocoonx_attestationReport;
 }
 
 export interface TlFunctionMap {
@@ -3725,6 +3779,7 @@ export interface TlFunctionMap {
     'keyManager.getProxyPrivateKeys': keyManager_getProxyPrivateKeys;
     'http.request': http_request;
     'cocoonx.announceWorkerHardware': cocoonx_announceWorkerHardware;
+    'cocoonx.getAttestationReport': cocoonx_getAttestationReport;
 }
 
 export interface TlTypeMap {
@@ -3786,6 +3841,7 @@ export interface TlTypeMap {
     'http.Response': http_Response;
     'cocoonx.WorkerHardware': cocoonx_WorkerHardware;
     'cocoonx.Ok': cocoonx_Ok;
+    'cocoonx.AttestationReport': cocoonx_AttestationReport;
 }
 
 export interface TlFunctionResultMap {
@@ -3810,6 +3866,7 @@ export interface TlFunctionResultMap {
     'keyManager.getProxyPrivateKeys': keyManager_PrivateKeys;
     'http.request': http_Response;
     'cocoonx.announceWorkerHardware': cocoonx_Ok;
+    'cocoonx.getAttestationReport': cocoonx_AttestationReport;
 }
 
 export type TlConstructorName = keyof TlConstructorMap;
@@ -3906,6 +3963,7 @@ export const TL_IDS: { readonly [K in TlName]: number } = {
     'http.response': 0x1cd0c42b,
     'cocoonx.workerHardware': 0xcd19cf52,
     'cocoonx.ok': 0xabbfc673,
+    'cocoonx.attestationReport': 0xd7d1e982,
     'client.connectToProxy': 0xff5fa0f4,
     'client.authorizeWithProxyShort': 0x6c276723,
     'client.authorizeWithProxyLong': 0xd3474303,
@@ -3927,6 +3985,7 @@ export const TL_IDS: { readonly [K in TlName]: number } = {
     'keyManager.getProxyPrivateKeys': 0x4135d0bd,
     'http.request': 0x47492de5,
     'cocoonx.announceWorkerHardware': 0xa576cde0,
+    'cocoonx.getAttestationReport': 0x7d5f89a9,
 };
 
 export const TL_FUNCTION_NAMES: readonly TlFunctionName[] = [
@@ -3951,6 +4010,7 @@ export const TL_FUNCTION_NAMES: readonly TlFunctionName[] = [
     'keyManager.getProxyPrivateKeys',
     'http.request',
     'cocoonx.announceWorkerHardware',
+    'cocoonx.getAttestationReport',
 ];
 
 /** Field layout per combinator: [name, type code, flags field, bit] (see tl/json.ts). */
@@ -4038,6 +4098,7 @@ export const TL_FIELDS: { readonly [K in TlName]: readonly (readonly [string, st
     'http.response': [['http_version', 'string'], ['status_code', 'int'], ['reason', 'string'], ['headers', 'vector:bare:http.header'], ['payload', 'bytes']],
     'cocoonx.workerHardware': [['gpu', 'string'], ['vram_mb', 'int'], ['gpu_count', 'int'], ['cpu', 'string'], ['cpu_cores', 'int'], ['ram_mb', 'int']],
     'cocoonx.ok': [],
+    'cocoonx.attestationReport': [['json', 'string']],
     'client.connectToProxy': [['params', 'bare:client.params'], ['min_config_version', 'int']],
     'client.authorizeWithProxyShort': [['data', 'bytes']],
     'client.authorizeWithProxyLong': [],
@@ -4059,6 +4120,7 @@ export const TL_FIELDS: { readonly [K in TlName]: readonly (readonly [string, st
     'keyManager.getProxyPrivateKeys': [['proto_version', 'int']],
     'http.request': [['method', 'string'], ['url', 'string'], ['http_version', 'string'], ['headers', 'vector:bare:http.header'], ['payload', 'bytes']],
     'cocoonx.announceWorkerHardware': [['hardware', 'bare:cocoonx.workerHardware']],
+    'cocoonx.getAttestationReport': [['nonce', 'bytes'], ['model', 'string']],
 };
 
 /** Boxed type of each constructor and result type of each function. */
@@ -4146,6 +4208,7 @@ export const TL_RESULT_TYPE: { readonly [K in TlName]: TlTypeName } = {
     'http.response': 'http.Response',
     'cocoonx.workerHardware': 'cocoonx.WorkerHardware',
     'cocoonx.ok': 'cocoonx.Ok',
+    'cocoonx.attestationReport': 'cocoonx.AttestationReport',
     'client.connectToProxy': 'client.ConnectedToProxy',
     'client.authorizeWithProxyShort': 'client.AuthorizationWithProxy',
     'client.authorizeWithProxyLong': 'client.AuthorizationWithProxy',
@@ -4167,6 +4230,7 @@ export const TL_RESULT_TYPE: { readonly [K in TlName]: TlTypeName } = {
     'keyManager.getProxyPrivateKeys': 'keyManager.PrivateKeys',
     'http.request': 'http.Response',
     'cocoonx.announceWorkerHardware': 'cocoonx.Ok',
+    'cocoonx.getAttestationReport': 'cocoonx.AttestationReport',
 };
 
 export const TL_TYPES: { readonly [K in TlTypeName]: readonly TlConstructorName[] } = {
@@ -4228,6 +4292,7 @@ export const TL_TYPES: { readonly [K in TlTypeName]: readonly TlConstructorName[
     'http.Response': ['http.response'],
     'cocoonx.WorkerHardware': ['cocoonx.workerHardware'],
     'cocoonx.Ok': ['cocoonx.ok'],
+    'cocoonx.AttestationReport': ['cocoonx.attestationReport'],
 };
 
 export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K]) => void } = {
@@ -4314,6 +4379,7 @@ export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K])
     'http.response': (w, o) => w_http_response(w, o),
     'cocoonx.workerHardware': (w, o) => w_cocoonx_workerHardware(w, o),
     'cocoonx.ok': (w, o) => w_cocoonx_ok(w, o),
+    'cocoonx.attestationReport': (w, o) => w_cocoonx_attestationReport(w, o),
     'client.connectToProxy': (w, o) => w_client_connectToProxy(w, o),
     'client.authorizeWithProxyShort': (w, o) => w_client_authorizeWithProxyShort(w, o),
     'client.authorizeWithProxyLong': (w, o) => w_client_authorizeWithProxyLong(w, o),
@@ -4335,6 +4401,7 @@ export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K])
     'keyManager.getProxyPrivateKeys': (w, o) => w_keyManager_getProxyPrivateKeys(w, o),
     'http.request': (w, o) => w_http_request(w, o),
     'cocoonx.announceWorkerHardware': (w, o) => w_cocoonx_announceWorkerHardware(w, o),
+    'cocoonx.getAttestationReport': (w, o) => w_cocoonx_getAttestationReport(w, o),
 };
 
 export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] } = {
@@ -4421,6 +4488,7 @@ export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] 
     'http.response': r_http_response,
     'cocoonx.workerHardware': r_cocoonx_workerHardware,
     'cocoonx.ok': r_cocoonx_ok,
+    'cocoonx.attestationReport': r_cocoonx_attestationReport,
     'client.connectToProxy': r_client_connectToProxy,
     'client.authorizeWithProxyShort': r_client_authorizeWithProxyShort,
     'client.authorizeWithProxyLong': r_client_authorizeWithProxyLong,
@@ -4442,6 +4510,7 @@ export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] 
     'keyManager.getProxyPrivateKeys': r_keyManager_getProxyPrivateKeys,
     'http.request': r_http_request,
     'cocoonx.announceWorkerHardware': r_cocoonx_announceWorkerHardware,
+    'cocoonx.getAttestationReport': r_cocoonx_getAttestationReport,
 };
 
 export const TL_BOXED_WRITERS: { readonly [K in TlTypeName]: (w: TlWriter, o: TlTypeMap[K]) => void } = {
@@ -4503,6 +4572,7 @@ export const TL_BOXED_WRITERS: { readonly [K in TlTypeName]: (w: TlWriter, o: Tl
     'http.Response': (w, o) => wb_http_Response(w, o),
     'cocoonx.WorkerHardware': (w, o) => wb_cocoonx_WorkerHardware(w, o),
     'cocoonx.Ok': (w, o) => wb_cocoonx_Ok(w, o),
+    'cocoonx.AttestationReport': (w, o) => wb_cocoonx_AttestationReport(w, o),
 };
 
 export const TL_BOXED_READERS: { readonly [K in TlTypeName]: (r: TlReader) => TlTypeMap[K] } = {
@@ -4564,4 +4634,5 @@ export const TL_BOXED_READERS: { readonly [K in TlTypeName]: (r: TlReader) => Tl
     'http.Response': rb_http_Response,
     'cocoonx.WorkerHardware': rb_cocoonx_WorkerHardware,
     'cocoonx.Ok': rb_cocoonx_Ok,
+    'cocoonx.AttestationReport': rb_cocoonx_AttestationReport,
 };

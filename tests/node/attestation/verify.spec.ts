@@ -177,6 +177,8 @@ describe('attestation report', () => {
         const cert = workerCertificateFor(report, workerKey.publicKey.toString('hex'))!;
         expect((await verifyReceipt({ receipt: receiptFor(workerKey), workerCertificate: cert, root, body, allowFakeQuotes: true })).ok).toBe(true);
         expect(workerCertificateFor(report, attacker.publicKey.toString('hex'))).toBeUndefined();
+        // the proxy's RaTlsContext key (a KeyObject) signs the same bytes (Ed25519 is deterministic)
+        expect(build({ signerSecretKey: keyObject(proxyKey) }).signature).toBe(report.signature);
         // signed by the worker's attested key instead of the proxy's
         expect(await verifyAttestationReport(build({ signerSecretKey: workerKey.secretKey }), opts)).toMatchObject({ ok: true, signer: 'worker' });
         // without the caller's on-chain lists the report's own are used, and the result says so
