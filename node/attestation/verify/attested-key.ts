@@ -63,7 +63,8 @@ export async function checkAttestedCertificate(der: Buffer, atMs: number, who: s
         const r = await policy.validate(cert.quote, cert.publicKey, atMs);
         return { publicKey: cert.publicKey, tee: fake ? 'fake' : 'tdx', quote: cert.quote, imageHash: r.imageHash, tcbStatus: r.tcbStatus, notBefore: cert.notBefore, notAfter: cert.notAfter };
     } catch (err) {
+        // The quote is network data: whatever its parser or verifier trips on is a refusal, not a crash.
         if (err instanceof AttestationError) return fail('QUOTE_INVALID', `${who} quote: ${err.message} (${err.code})`);
-        throw err;
+        return fail('QUOTE_INVALID', `${who} quote: ${err instanceof Error ? err.message : String(err)}`);
     }
 }
