@@ -37,3 +37,18 @@ export { ConnectionRole, TcpConnection, TcpConnectionOptions } from './connectio
 export { ErrorCode, IncomingQuery, QueryHandler, RpcConnection } from './rpc';
 export { AttestedPeerInfo, PeerAttestation, decodePeerInfo, encodePeerInfo, identityFromPeerInfo, readPeerInfo } from './peer-info';
 export { ConnectOptions, ConnectionTuning, ListenOptions, PlaintextPeerInfo, RpcServer, connect, listen } from './transport';
+export * as e2e from './e2e';
+export {
+    PROTO,
+    ProtoRange,
+    UPSTREAM_RANGES,
+    acceptChosen as acceptProtoVersion,
+    advertisedRange,
+    chosenVersion,
+    finalInfoFlags,
+    negotiate as negotiateProtoVersion,
+    runQueryExFlags,
+    supports as protoSupports,
+} from './version';
+export { TimingHop, parseTimingValue, timingHeaderName, timingHeaders, timingValue } from './timing';
+export { UsageCosts, addUsageCosts, usageCosts } from './costs';

@@ -77,7 +77,7 @@ export interface ton_blockIdExt {
     file_hash: Buffer;
 }
 
-/** `proxyRunner.config is_test:Bool is_testnet:Bool workers_rpc_port:int client_rpc_port:int http_port:int owner_address:string root_contract_address:string machine_specific_private_key:int256 node_wallet_key:int256 ton_config_filename:string db_path:string check_worker_hashes:Bool image_hash:int256 http_access_hash:string = proxyRunner.Config` (0x5bf5e272) */
+/** `proxyRunner.config is_test:Bool is_testnet:Bool workers_rpc_port:int client_rpc_port:int http_port:int owner_address:string connect_to_proxy_via:string root_contract_address:string machine_specific_private_key:int256 node_wallet_key:int256 ton_config_filename:string db_path:string check_worker_hashes:Bool image_hash:int256 http_access_hash:string = proxyRunner.Config` (0x9a8f2045) */
 export interface proxyRunner_config {
     _: 'proxyRunner.config';
     is_test: boolean;
@@ -86,6 +86,7 @@ export interface proxyRunner_config {
     client_rpc_port: number;
     http_port: number;
     owner_address: string;
+    connect_to_proxy_via: string;
     root_contract_address: string;
     machine_specific_private_key: Buffer;
     node_wallet_key: Buffer;
@@ -96,7 +97,7 @@ export interface proxyRunner_config {
     http_access_hash: string;
 }
 
-/** `workerRunner.config is_test:Bool is_testnet:Bool http_port:int owner_address:string proxy_connections:int connect_to_proxy_via:string model_name:string coefficient:int root_contract_address:string node_wallet_key:int256 forward_requests_to:string ton_config_filename:string check_proxy_hashes:Bool max_active_requests:int image_hash:int256 http_access_hash:string = workerRunner.Config` (0x870db56d) */
+/** `workerRunner.config is_test:Bool is_testnet:Bool http_port:int owner_address:string proxy_connections:int connect_to_proxy_via:string model_name:string coefficient:int root_contract_address:string node_wallet_key:int256 forward_requests_to:string ton_config_filename:string check_proxy_hashes:Bool max_active_requests:int image_hash:int256 http_access_hash:string change_model_script:string machine_description_json:string = workerRunner.Config` (0x41af605f) */
 export interface workerRunner_config {
     _: 'workerRunner.config';
     is_test: boolean;
@@ -115,6 +116,8 @@ export interface workerRunner_config {
     max_active_requests: number;
     image_hash: Buffer;
     http_access_hash: string;
+    change_model_script: string;
+    machine_description_json: string;
 }
 
 /** `clientRunner.config is_test:Bool is_testnet:Bool http_port:int owner_address:string proxy_connections:int connect_to_proxy_via:string root_contract_address:string node_wallet_key:int256 check_proxy_hashes:Bool secret_string:string ton_config_filename:string http_access_hash:string = clientRunner.Config` (0xaf0bd51f) */
@@ -134,15 +137,18 @@ export interface clientRunner_config {
     http_access_hash: string;
 }
 
-/** `keyStorageRunner.config is_test:Bool is_testnet:Bool rpc_port:int http_port:int root_contract_address:string machine_specific_private_key:int256 ton_config_filename:string db_path:string check_hashes:Bool image_hash:int256 http_access_hash:string = keyStorageRunner.Config` (0xd7874e40) */
+/** `keyStorageRunner.config is_test:Bool is_testnet:Bool add_default_key:Bool rpc_port:int http_port:int owner_address:string root_contract_address:string machine_specific_private_key:int256 node_wallet_key:int256 ton_config_filename:string db_path:string check_hashes:Bool image_hash:int256 http_access_hash:string = keyStorageRunner.Config` (0xec650826) */
 export interface keyStorageRunner_config {
     _: 'keyStorageRunner.config';
     is_test: boolean;
     is_testnet: boolean;
+    add_default_key: boolean;
     rpc_port: number;
     http_port: number;
+    owner_address: string;
     root_contract_address: string;
     machine_specific_private_key: Buffer;
+    node_wallet_key: Buffer;
     ton_config_filename: string;
     db_path: string;
     check_hashes: boolean;
@@ -157,7 +163,15 @@ export interface rootConfig_registeredProxy {
     address: string;
 }
 
-/** `rootConfig.pseudo proxy_hashes:vector int256 worker_hashes:vector int256 model_hashes:vector int256 model_types:vector string registered_proxies:vector rootConfig.registeredProxy price_per_token:int worker_fee_per_token:int last_proxy_seqno:int version:int params_version:int proxy_sc_code:string worker_sc_code:string client_sc_code:string root_owner_address:string = rootConfig.Config` (0x87a976cc) */
+/** `rootConfig.registeredPublicKey public_key:int256 key_type:int expire_at:int = rootConfig.RegisteredPublicKey` (0x37312ecd) */
+export interface rootConfig_registeredPublicKey {
+    _: 'rootConfig.registeredPublicKey';
+    public_key: Buffer;
+    key_type: number;
+    expire_at: number;
+}
+
+/** `rootConfig.pseudo proxy_hashes:vector int256 worker_hashes:vector int256 model_hashes:vector int256 model_types:vector string registered_proxies:vector rootConfig.registeredProxy price_per_token:int worker_fee_per_token:int last_proxy_seqno:int version:int params_version:int registered_public_keys:vector rootConfig.registeredPublicKey key_manager_address:string proxy_sc_code:string worker_sc_code:string client_sc_code:string root_owner_address:string = rootConfig.Config` (0xd0035db6) */
 export interface rootConfig_pseudo {
     _: 'rootConfig.pseudo';
     proxy_hashes: Buffer[];
@@ -170,15 +184,17 @@ export interface rootConfig_pseudo {
     last_proxy_seqno: number;
     version: number;
     params_version: number;
+    registered_public_keys: rootConfig_registeredPublicKey[];
+    key_manager_address: string;
     proxy_sc_code: string;
     worker_sc_code: string;
     client_sc_code: string;
     root_owner_address: string;
 }
 
-/** `rootConfig.configV5 root_owner_address:string proxy_hashes:vector int256 registered_proxies:vector rootConfig.registeredProxy last_proxy_seqno:int worker_hashes:vector int256 model_hashes:vector int256 version:int struct_version:int params_version:int unique_id:int is_test:int price_per_token:long worker_fee_per_token:long prompt_tokens_price_multiplier:int cached_tokens_price_multiplier:int completion_tokens_price_multiplier:int reasoning_tokens_price_multiplier:int proxy_delay_before_close:int client_delay_before_close:int min_proxy_stake:long min_client_stake:long proxy_sc_code:string worker_sc_code:string client_sc_code:string = rootConfig.Config` (0x5e84869b) */
-export interface rootConfig_configV5 {
-    _: 'rootConfig.configV5';
+/** `rootConfig.configV7 root_owner_address:string proxy_hashes:vector int256 registered_proxies:vector rootConfig.registeredProxy last_proxy_seqno:int worker_hashes:vector int256 model_hashes:vector int256 version:int struct_version:int params_version:int unique_id:int is_test:int price_per_token:long worker_fee_per_token:long prompt_tokens_price_multiplier:int cached_tokens_price_multiplier:int completion_tokens_price_multiplier:int reasoning_tokens_price_multiplier:int proxy_delay_before_close:int client_delay_before_close:int min_proxy_stake:long min_client_stake:long registered_public_keys:vector rootConfig.registeredPublicKey key_manager_public_key:int256 key_manager_image_hash:int256 key_manager_address:string verified_proxy_keys:vector int256 verified_worker_keys:vector int256 verified_key_manager_keys:vector int256 proxy_sc_code:string worker_sc_code:string client_sc_code:string = rootConfig.Config` (0xc51207cb) */
+export interface rootConfig_configV7 {
+    _: 'rootConfig.configV7';
     root_owner_address: string;
     proxy_hashes: Buffer[];
     registered_proxies: rootConfig_registeredProxy[];
@@ -200,6 +216,13 @@ export interface rootConfig_configV5 {
     client_delay_before_close: number;
     min_proxy_stake: bigint;
     min_client_stake: bigint;
+    registered_public_keys: rootConfig_registeredPublicKey[];
+    key_manager_public_key: Buffer;
+    key_manager_image_hash: Buffer;
+    key_manager_address: string;
+    verified_proxy_keys: Buffer[];
+    verified_worker_keys: Buffer[];
+    verified_key_manager_keys: Buffer[];
     proxy_sc_code: string;
     worker_sc_code: string;
     client_sc_code: string;
@@ -314,12 +337,11 @@ export interface keyManagerDb_configV1 {
     root_contract_version: number;
 }
 
-/** `keyManagerDb.key private_key:int256 for_proxies:Bool for_workers:Bool valid_since_config_version:int valid_since_utime:int valid_until_utime:int = keyManagerDb.Key` (0x4d0a1e17) */
+/** `keyManagerDb.key private_key:int256 key_type:int valid_since_config_version:int valid_since_utime:int valid_until_utime:int = keyManagerDb.Key` (0x35c91007) */
 export interface keyManagerDb_key {
     _: 'keyManagerDb.key';
     private_key: Buffer;
-    for_proxies: boolean;
-    for_workers: boolean;
+    key_type: number;
     valid_since_config_version: number;
     valid_since_utime: number;
     valid_until_utime: number;
@@ -335,7 +357,7 @@ export interface tokensUsed {
     total_tokens_used: bigint;
 }
 
-/** `worker.params flags:# worker_owner_address:string model:string coefficient:int is_test:flags.0?Bool proxy_cnt:flags.0?int max_active_requests:flags.0?int min_proto_version:flags.1?int max_proto_version:flags.1?int = worker.Params` (0x869c73ed, pinned) */
+/** `worker.params flags:# worker_owner_address:string model:string coefficient:int is_test:flags.0?Bool proxy_cnt:flags.0?int max_active_requests:flags.0?int min_proto_version:flags.1?int max_proto_version:flags.1?int machine_description_json:flags.2?string = worker.Params` (0x869c73ed, pinned) */
 export interface worker_params {
     _: 'worker.params';
     flags?: number;
@@ -347,6 +369,7 @@ export interface worker_params {
     max_active_requests?: number;
     min_proto_version?: number;
     max_proto_version?: number;
+    machine_description_json?: string;
 }
 
 /** `proxy.params flags:# proxy_public_key:int256 proxy_owner_address:string proxy_sc_address:string is_test:flags.0?Bool proto_version:flags.1?int = proxy.Params` (0xd5c5609f, pinned) */
@@ -695,6 +718,11 @@ export interface worker_paymentStatus {
     max_tokens: bigint;
 }
 
+/** `worker.changedModel = worker.ChangedModel` (0x34029366) */
+export interface worker_changedModel {
+    _: 'worker.changedModel';
+}
+
 /** `keyManager.privateKey valid_until_utime:int private_key:int256 = keyManager.PrivateKey` (0x60f4f8e7) */
 export interface keyManager_privateKey {
     _: 'keyManager.privateKey';
@@ -741,6 +769,12 @@ export interface cocoonx_ok {
     _: 'cocoonx.ok';
 }
 
+/** `cocoonx.attestationReport json:string = cocoonx.AttestationReport` (0xd7d1e982) */
+export interface cocoonx_attestationReport {
+    _: 'cocoonx.attestationReport';
+    json: string;
+}
+
 /** `client.connectToProxy params:client.params min_config_version:int = client.ConnectedToProxy` (0xff5fa0f4) */
 export interface client_connectToProxy {
     _: 'client.connectToProxy';
@@ -771,7 +805,7 @@ export interface client_runQuery {
     min_config_version: number;
 }
 
-/** `client.runQueryEx model_name:string query:bytes max_coefficient:int max_tokens:int timeout:double request_id:int256 min_config_version:int flags:# enable_debug:flags.0?Bool = client.QueryAnswerEx` (0xf54cb74b) */
+/** `client.runQueryEx model_name:string query:bytes max_coefficient:int max_tokens:int timeout:double request_id:int256 min_config_version:int flags:# enable_debug:flags.0?Bool public_key:flags.1?int256 = client.QueryAnswerEx` (0xf54cb74b, pinned) */
 export interface client_runQueryEx {
     _: 'client.runQueryEx';
     model_name: string;
@@ -783,6 +817,7 @@ export interface client_runQueryEx {
     min_config_version: number;
     flags?: number;
     enable_debug?: boolean;
+    public_key?: Buffer;
 }
 
 /** `client.requestRefund = client.Refund` (0x238d863d) */
@@ -815,7 +850,7 @@ export interface proxy_runQuery {
     request_id: Buffer;
 }
 
-/** `proxy.runQueryEx query:bytes signed_payment:proxy.SignedPayment coefficient:long timeout:double request_id:int256 flags:# enable_debug:flags.0?Bool = proxy.QueryAnswer` (0xc805e7e2) */
+/** `proxy.runQueryEx query:bytes signed_payment:proxy.SignedPayment coefficient:long timeout:double request_id:int256 flags:# enable_debug:flags.0?Bool private_key:flags.1?int256 = proxy.QueryAnswer` (0xc805e7e2, pinned) */
 export interface proxy_runQueryEx {
     _: 'proxy.runQueryEx';
     query: Buffer;
@@ -825,6 +860,7 @@ export interface proxy_runQueryEx {
     request_id: Buffer;
     flags?: number;
     enable_debug?: boolean;
+    private_key?: Buffer;
 }
 
 /** `worker.connectToProxy params:worker.params = worker.ConnectedToProxy` (0xcc484c5d) */
@@ -859,16 +895,22 @@ export interface worker_updatePaymentStatus {
     _: 'worker.updatePaymentStatus';
 }
 
-/** `keyManager.getWorkerPrivateKeys min_config_version:int = keyManager.PrivateKeys` (0x2a26eff5) */
-export interface keyManager_getWorkerPrivateKeys {
-    _: 'keyManager.getWorkerPrivateKeys';
-    min_config_version: number;
+/** `worker.changeModel new_model:string = worker.ChangedModel` (0x72662cee) */
+export interface worker_changeModel {
+    _: 'worker.changeModel';
+    new_model: string;
 }
 
-/** `keyManager.getProxyPrivateKeys min_config_version:int = keyManager.PrivateKeys` (0x47a9c2de) */
+/** `keyManager.getWorkerPrivateKeys proto_version:int = keyManager.PrivateKeys` (0x4b90e9b1) */
+export interface keyManager_getWorkerPrivateKeys {
+    _: 'keyManager.getWorkerPrivateKeys';
+    proto_version: number;
+}
+
+/** `keyManager.getProxyPrivateKeys proto_version:int = keyManager.PrivateKeys` (0x4135d0bd) */
 export interface keyManager_getProxyPrivateKeys {
     _: 'keyManager.getProxyPrivateKeys';
-    min_config_version: number;
+    proto_version: number;
 }
 
 /** `http.request method:string url:string http_version:string headers:vector http.header payload:bytes = http.Response` (0x47492de5) */
@@ -885,6 +927,13 @@ export interface http_request {
 export interface cocoonx_announceWorkerHardware {
     _: 'cocoonx.announceWorkerHardware';
     hardware: cocoonx_workerHardware;
+}
+
+/** `cocoonx.getAttestationReport nonce:bytes model:string = cocoonx.AttestationReport` (0x7d5f89a9) */
+export interface cocoonx_getAttestationReport {
+    _: 'cocoonx.getAttestationReport';
+    nonce: Buffer;
+    model: string;
 }
 
 export type tcp_Packet = tcp_ping | tcp_pong | tcp_packet | tcp_queryAnswer | tcp_queryError | tcp_query | tcp_connected | tcp_connect;
@@ -1011,7 +1060,7 @@ function wb_proxyRunner_Config(w: TlWriter, o: proxyRunner_Config, what = 'proxy
     needObject(o, what);
     switch (o._) {
         case 'proxyRunner.config':
-            w.uint32(0x5bf5e272);
+            w.uint32(0x9a8f2045);
             return w_proxyRunner_config(w, o, what);
         default:
             throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a proxyRunner.Config constructor`);
@@ -1020,7 +1069,7 @@ function wb_proxyRunner_Config(w: TlWriter, o: proxyRunner_Config, what = 'proxy
 function rb_proxyRunner_Config(r: TlReader): proxyRunner_Config {
     const id = r.uint32('proxyRunner.Config');
     switch (id) {
-        case 0x5bf5e272:
+        case 0x9a8f2045:
             return r_proxyRunner_config(r);
         default:
             throw new ProtocolError('TL_DECODE', `proxyRunner.Config: unknown constructor 0x${hex32(id)}`);
@@ -1032,7 +1081,7 @@ function wb_workerRunner_Config(w: TlWriter, o: workerRunner_Config, what = 'wor
     needObject(o, what);
     switch (o._) {
         case 'workerRunner.config':
-            w.uint32(0x870db56d);
+            w.uint32(0x41af605f);
             return w_workerRunner_config(w, o, what);
         default:
             throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a workerRunner.Config constructor`);
@@ -1041,7 +1090,7 @@ function wb_workerRunner_Config(w: TlWriter, o: workerRunner_Config, what = 'wor
 function rb_workerRunner_Config(r: TlReader): workerRunner_Config {
     const id = r.uint32('workerRunner.Config');
     switch (id) {
-        case 0x870db56d:
+        case 0x41af605f:
             return r_workerRunner_config(r);
         default:
             throw new ProtocolError('TL_DECODE', `workerRunner.Config: unknown constructor 0x${hex32(id)}`);
@@ -1074,7 +1123,7 @@ function wb_keyStorageRunner_Config(w: TlWriter, o: keyStorageRunner_Config, wha
     needObject(o, what);
     switch (o._) {
         case 'keyStorageRunner.config':
-            w.uint32(0xd7874e40);
+            w.uint32(0xec650826);
             return w_keyStorageRunner_config(w, o, what);
         default:
             throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a keyStorageRunner.Config constructor`);
@@ -1083,7 +1132,7 @@ function wb_keyStorageRunner_Config(w: TlWriter, o: keyStorageRunner_Config, wha
 function rb_keyStorageRunner_Config(r: TlReader): keyStorageRunner_Config {
     const id = r.uint32('keyStorageRunner.Config');
     switch (id) {
-        case 0xd7874e40:
+        case 0xec650826:
             return r_keyStorageRunner_config(r);
         default:
             throw new ProtocolError('TL_DECODE', `keyStorageRunner.Config: unknown constructor 0x${hex32(id)}`);
@@ -1111,16 +1160,37 @@ function rb_rootConfig_RegisteredProxy(r: TlReader): rootConfig_RegisteredProxy 
     }
 }
 
-export type rootConfig_Config = rootConfig_pseudo | rootConfig_configV5;
+export type rootConfig_RegisteredPublicKey = rootConfig_registeredPublicKey;
+function wb_rootConfig_RegisteredPublicKey(w: TlWriter, o: rootConfig_RegisteredPublicKey, what = 'rootConfig.RegisteredPublicKey'): void {
+    needObject(o, what);
+    switch (o._) {
+        case 'rootConfig.registeredPublicKey':
+            w.uint32(0x37312ecd);
+            return w_rootConfig_registeredPublicKey(w, o, what);
+        default:
+            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a rootConfig.RegisteredPublicKey constructor`);
+    }
+}
+function rb_rootConfig_RegisteredPublicKey(r: TlReader): rootConfig_RegisteredPublicKey {
+    const id = r.uint32('rootConfig.RegisteredPublicKey');
+    switch (id) {
+        case 0x37312ecd:
+            return r_rootConfig_registeredPublicKey(r);
+        default:
+            throw new ProtocolError('TL_DECODE', `rootConfig.RegisteredPublicKey: unknown constructor 0x${hex32(id)}`);
+    }
+}
+
+export type rootConfig_Config = rootConfig_pseudo | rootConfig_configV7;
 function wb_rootConfig_Config(w: TlWriter, o: rootConfig_Config, what = 'rootConfig.Config'): void {
     needObject(o, what);
     switch (o._) {
         case 'rootConfig.pseudo':
-            w.uint32(0x87a976cc);
+            w.uint32(0xd0035db6);
             return w_rootConfig_pseudo(w, o, what);
-        case 'rootConfig.configV5':
-            w.uint32(0x5e84869b);
-            return w_rootConfig_configV5(w, o, what);
+        case 'rootConfig.configV7':
+            w.uint32(0xc51207cb);
+            return w_rootConfig_configV7(w, o, what);
         default:
             throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a rootConfig.Config constructor`);
     }
@@ -1128,10 +1198,10 @@ function wb_rootConfig_Config(w: TlWriter, o: rootConfig_Config, what = 'rootCon
 function rb_rootConfig_Config(r: TlReader): rootConfig_Config {
     const id = r.uint32('rootConfig.Config');
     switch (id) {
-        case 0x87a976cc:
+        case 0xd0035db6:
             return r_rootConfig_pseudo(r);
-        case 0x5e84869b:
-            return r_rootConfig_configV5(r);
+        case 0xc51207cb:
+            return r_rootConfig_configV7(r);
         default:
             throw new ProtocolError('TL_DECODE', `rootConfig.Config: unknown constructor 0x${hex32(id)}`);
     }
@@ -1330,7 +1400,7 @@ function wb_keyManagerDb_Key(w: TlWriter, o: keyManagerDb_Key, what = 'keyManage
     needObject(o, what);
     switch (o._) {
         case 'keyManagerDb.key':
-            w.uint32(0x4d0a1e17);
+            w.uint32(0x35c91007);
             return w_keyManagerDb_key(w, o, what);
         default:
             throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a keyManagerDb.Key constructor`);
@@ -1339,7 +1409,7 @@ function wb_keyManagerDb_Key(w: TlWriter, o: keyManagerDb_Key, what = 'keyManage
 function rb_keyManagerDb_Key(r: TlReader): keyManagerDb_Key {
     const id = r.uint32('keyManagerDb.Key');
     switch (id) {
-        case 0x4d0a1e17:
+        case 0x35c91007:
             return r_keyManagerDb_key(r);
         default:
             throw new ProtocolError('TL_DECODE', `keyManagerDb.Key: unknown constructor 0x${hex32(id)}`);
@@ -2062,6 +2132,27 @@ function rb_worker_PaymentStatus(r: TlReader): worker_PaymentStatus {
     }
 }
 
+export type worker_ChangedModel = worker_changedModel;
+function wb_worker_ChangedModel(w: TlWriter, o: worker_ChangedModel, what = 'worker.ChangedModel'): void {
+    needObject(o, what);
+    switch (o._) {
+        case 'worker.changedModel':
+            w.uint32(0x34029366);
+            return w_worker_changedModel(w, o, what);
+        default:
+            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a worker.ChangedModel constructor`);
+    }
+}
+function rb_worker_ChangedModel(r: TlReader): worker_ChangedModel {
+    const id = r.uint32('worker.ChangedModel');
+    switch (id) {
+        case 0x34029366:
+            return r_worker_changedModel(r);
+        default:
+            throw new ProtocolError('TL_DECODE', `worker.ChangedModel: unknown constructor 0x${hex32(id)}`);
+    }
+}
+
 export type keyManager_PrivateKey = keyManager_privateKey;
 function wb_keyManager_PrivateKey(w: TlWriter, o: keyManager_PrivateKey, what = 'keyManager.PrivateKey'): void {
     needObject(o, what);
@@ -2188,6 +2279,27 @@ function rb_cocoonx_Ok(r: TlReader): cocoonx_Ok {
     }
 }
 
+export type cocoonx_AttestationReport = cocoonx_attestationReport;
+function wb_cocoonx_AttestationReport(w: TlWriter, o: cocoonx_AttestationReport, what = 'cocoonx.AttestationReport'): void {
+    needObject(o, what);
+    switch (o._) {
+        case 'cocoonx.attestationReport':
+            w.uint32(0xd7d1e982);
+            return w_cocoonx_attestationReport(w, o, what);
+        default:
+            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a cocoonx.AttestationReport constructor`);
+    }
+}
+function rb_cocoonx_AttestationReport(r: TlReader): cocoonx_AttestationReport {
+    const id = r.uint32('cocoonx.AttestationReport');
+    switch (id) {
+        case 0xd7d1e982:
+            return r_cocoonx_attestationReport(r);
+        default:
+            throw new ProtocolError('TL_DECODE', `cocoonx.AttestationReport: unknown constructor 0x${hex32(id)}`);
+    }
+}
+
 function w_tcp_ping(w: TlWriter, o: tcp_ping, what = 'tcp.ping'): void {
     needObject(o, what);
     w.long(o.id, 'tcp.ping.id');
@@ -2304,6 +2416,7 @@ function w_proxyRunner_config(w: TlWriter, o: proxyRunner_config, what = 'proxyR
     w.int32(o.client_rpc_port, 'proxyRunner.config.client_rpc_port');
     w.int32(o.http_port, 'proxyRunner.config.http_port');
     w.string(o.owner_address, 'proxyRunner.config.owner_address');
+    w.string(o.connect_to_proxy_via, 'proxyRunner.config.connect_to_proxy_via');
     w.string(o.root_contract_address, 'proxyRunner.config.root_contract_address');
     w.fixed(o.machine_specific_private_key, 32, 'proxyRunner.config.machine_specific_private_key');
     w.fixed(o.node_wallet_key, 32, 'proxyRunner.config.node_wallet_key');
@@ -2315,7 +2428,7 @@ function w_proxyRunner_config(w: TlWriter, o: proxyRunner_config, what = 'proxyR
 }
 
 function r_proxyRunner_config(r: TlReader): proxyRunner_config {
-    return { _: 'proxyRunner.config', is_test: r.bool('proxyRunner.config.is_test'), is_testnet: r.bool('proxyRunner.config.is_testnet'), workers_rpc_port: r.int32('proxyRunner.config.workers_rpc_port'), client_rpc_port: r.int32('proxyRunner.config.client_rpc_port'), http_port: r.int32('proxyRunner.config.http_port'), owner_address: r.string('proxyRunner.config.owner_address'), root_contract_address: r.string('proxyRunner.config.root_contract_address'), machine_specific_private_key: r.fixed(32, 'proxyRunner.config.machine_specific_private_key'), node_wallet_key: r.fixed(32, 'proxyRunner.config.node_wallet_key'), ton_config_filename: r.string('proxyRunner.config.ton_config_filename'), db_path: r.string('proxyRunner.config.db_path'), check_worker_hashes: r.bool('proxyRunner.config.check_worker_hashes'), image_hash: r.fixed(32, 'proxyRunner.config.image_hash'), http_access_hash: r.string('proxyRunner.config.http_access_hash') };
+    return { _: 'proxyRunner.config', is_test: r.bool('proxyRunner.config.is_test'), is_testnet: r.bool('proxyRunner.config.is_testnet'), workers_rpc_port: r.int32('proxyRunner.config.workers_rpc_port'), client_rpc_port: r.int32('proxyRunner.config.client_rpc_port'), http_port: r.int32('proxyRunner.config.http_port'), owner_address: r.string('proxyRunner.config.owner_address'), connect_to_proxy_via: r.string('proxyRunner.config.connect_to_proxy_via'), root_contract_address: r.string('proxyRunner.config.root_contract_address'), machine_specific_private_key: r.fixed(32, 'proxyRunner.config.machine_specific_private_key'), node_wallet_key: r.fixed(32, 'proxyRunner.config.node_wallet_key'), ton_config_filename: r.string('proxyRunner.config.ton_config_filename'), db_path: r.string('proxyRunner.config.db_path'), check_worker_hashes: r.bool('proxyRunner.config.check_worker_hashes'), image_hash: r.fixed(32, 'proxyRunner.config.image_hash'), http_access_hash: r.string('proxyRunner.config.http_access_hash') };
 }
 
 function w_workerRunner_config(w: TlWriter, o: workerRunner_config, what = 'workerRunner.config'): void {
@@ -2336,10 +2449,12 @@ function w_workerRunner_config(w: TlWriter, o: workerRunner_config, what = 'work
     w.int32(o.max_active_requests, 'workerRunner.config.max_active_requests');
     w.fixed(o.image_hash, 32, 'workerRunner.config.image_hash');
     w.string(o.http_access_hash, 'workerRunner.config.http_access_hash');
+    w.string(o.change_model_script, 'workerRunner.config.change_model_script');
+    w.string(o.machine_description_json, 'workerRunner.config.machine_description_json');
 }
 
 function r_workerRunner_config(r: TlReader): workerRunner_config {
-    return { _: 'workerRunner.config', is_test: r.bool('workerRunner.config.is_test'), is_testnet: r.bool('workerRunner.config.is_testnet'), http_port: r.int32('workerRunner.config.http_port'), owner_address: r.string('workerRunner.config.owner_address'), proxy_connections: r.int32('workerRunner.config.proxy_connections'), connect_to_proxy_via: r.string('workerRunner.config.connect_to_proxy_via'), model_name: r.string('workerRunner.config.model_name'), coefficient: r.int32('workerRunner.config.coefficient'), root_contract_address: r.string('workerRunner.config.root_contract_address'), node_wallet_key: r.fixed(32, 'workerRunner.config.node_wallet_key'), forward_requests_to: r.string('workerRunner.config.forward_requests_to'), ton_config_filename: r.string('workerRunner.config.ton_config_filename'), check_proxy_hashes: r.bool('workerRunner.config.check_proxy_hashes'), max_active_requests: r.int32('workerRunner.config.max_active_requests'), image_hash: r.fixed(32, 'workerRunner.config.image_hash'), http_access_hash: r.string('workerRunner.config.http_access_hash') };
+    return { _: 'workerRunner.config', is_test: r.bool('workerRunner.config.is_test'), is_testnet: r.bool('workerRunner.config.is_testnet'), http_port: r.int32('workerRunner.config.http_port'), owner_address: r.string('workerRunner.config.owner_address'), proxy_connections: r.int32('workerRunner.config.proxy_connections'), connect_to_proxy_via: r.string('workerRunner.config.connect_to_proxy_via'), model_name: r.string('workerRunner.config.model_name'), coefficient: r.int32('workerRunner.config.coefficient'), root_contract_address: r.string('workerRunner.config.root_contract_address'), node_wallet_key: r.fixed(32, 'workerRunner.config.node_wallet_key'), forward_requests_to: r.string('workerRunner.config.forward_requests_to'), ton_config_filename: r.string('workerRunner.config.ton_config_filename'), check_proxy_hashes: r.bool('workerRunner.config.check_proxy_hashes'), max_active_requests: r.int32('workerRunner.config.max_active_requests'), image_hash: r.fixed(32, 'workerRunner.config.image_hash'), http_access_hash: r.string('workerRunner.config.http_access_hash'), change_model_script: r.string('workerRunner.config.change_model_script'), machine_description_json: r.string('workerRunner.config.machine_description_json') };
 }
 
 function w_clientRunner_config(w: TlWriter, o: clientRunner_config, what = 'clientRunner.config'): void {
@@ -2366,10 +2481,13 @@ function w_keyStorageRunner_config(w: TlWriter, o: keyStorageRunner_config, what
     needObject(o, what);
     w.bool(o.is_test, 'keyStorageRunner.config.is_test');
     w.bool(o.is_testnet, 'keyStorageRunner.config.is_testnet');
+    w.bool(o.add_default_key, 'keyStorageRunner.config.add_default_key');
     w.int32(o.rpc_port, 'keyStorageRunner.config.rpc_port');
     w.int32(o.http_port, 'keyStorageRunner.config.http_port');
+    w.string(o.owner_address, 'keyStorageRunner.config.owner_address');
     w.string(o.root_contract_address, 'keyStorageRunner.config.root_contract_address');
     w.fixed(o.machine_specific_private_key, 32, 'keyStorageRunner.config.machine_specific_private_key');
+    w.fixed(o.node_wallet_key, 32, 'keyStorageRunner.config.node_wallet_key');
     w.string(o.ton_config_filename, 'keyStorageRunner.config.ton_config_filename');
     w.string(o.db_path, 'keyStorageRunner.config.db_path');
     w.bool(o.check_hashes, 'keyStorageRunner.config.check_hashes');
@@ -2378,7 +2496,7 @@ function w_keyStorageRunner_config(w: TlWriter, o: keyStorageRunner_config, what
 }
 
 function r_keyStorageRunner_config(r: TlReader): keyStorageRunner_config {
-    return { _: 'keyStorageRunner.config', is_test: r.bool('keyStorageRunner.config.is_test'), is_testnet: r.bool('keyStorageRunner.config.is_testnet'), rpc_port: r.int32('keyStorageRunner.config.rpc_port'), http_port: r.int32('keyStorageRunner.config.http_port'), root_contract_address: r.string('keyStorageRunner.config.root_contract_address'), machine_specific_private_key: r.fixed(32, 'keyStorageRunner.config.machine_specific_private_key'), ton_config_filename: r.string('keyStorageRunner.config.ton_config_filename'), db_path: r.string('keyStorageRunner.config.db_path'), check_hashes: r.bool('keyStorageRunner.config.check_hashes'), image_hash: r.fixed(32, 'keyStorageRunner.config.image_hash'), http_access_hash: r.string('keyStorageRunner.config.http_access_hash') };
+    return { _: 'keyStorageRunner.config', is_test: r.bool('keyStorageRunner.config.is_test'), is_testnet: r.bool('keyStorageRunner.config.is_testnet'), add_default_key: r.bool('keyStorageRunner.config.add_default_key'), rpc_port: r.int32('keyStorageRunner.config.rpc_port'), http_port: r.int32('keyStorageRunner.config.http_port'), owner_address: r.string('keyStorageRunner.config.owner_address'), root_contract_address: r.string('keyStorageRunner.config.root_contract_address'), machine_specific_private_key: r.fixed(32, 'keyStorageRunner.config.machine_specific_private_key'), node_wallet_key: r.fixed(32, 'keyStorageRunner.config.node_wallet_key'), ton_config_filename: r.string('keyStorageRunner.config.ton_config_filename'), db_path: r.string('keyStorageRunner.config.db_path'), check_hashes: r.bool('keyStorageRunner.config.check_hashes'), image_hash: r.fixed(32, 'keyStorageRunner.config.image_hash'), http_access_hash: r.string('keyStorageRunner.config.http_access_hash') };
 }
 
 function w_rootConfig_registeredProxy(w: TlWriter, o: rootConfig_registeredProxy, what = 'rootConfig.registeredProxy'): void {
@@ -2389,6 +2507,17 @@ function w_rootConfig_registeredProxy(w: TlWriter, o: rootConfig_registeredProxy
 
 function r_rootConfig_registeredProxy(r: TlReader): rootConfig_registeredProxy {
     return { _: 'rootConfig.registeredProxy', seqno: r.int32('rootConfig.registeredProxy.seqno'), address: r.string('rootConfig.registeredProxy.address') };
+}
+
+function w_rootConfig_registeredPublicKey(w: TlWriter, o: rootConfig_registeredPublicKey, what = 'rootConfig.registeredPublicKey'): void {
+    needObject(o, what);
+    w.fixed(o.public_key, 32, 'rootConfig.registeredPublicKey.public_key');
+    w.int32(o.key_type, 'rootConfig.registeredPublicKey.key_type');
+    w.int32(o.expire_at, 'rootConfig.registeredPublicKey.expire_at');
+}
+
+function r_rootConfig_registeredPublicKey(r: TlReader): rootConfig_registeredPublicKey {
+    return { _: 'rootConfig.registeredPublicKey', public_key: r.fixed(32, 'rootConfig.registeredPublicKey.public_key'), key_type: r.int32('rootConfig.registeredPublicKey.key_type'), expire_at: r.int32('rootConfig.registeredPublicKey.expire_at') };
 }
 
 function w_rootConfig_pseudo(w: TlWriter, o: rootConfig_pseudo, what = 'rootConfig.pseudo'): void {
@@ -2403,6 +2532,8 @@ function w_rootConfig_pseudo(w: TlWriter, o: rootConfig_pseudo, what = 'rootConf
     w.int32(o.last_proxy_seqno, 'rootConfig.pseudo.last_proxy_seqno');
     w.int32(o.version, 'rootConfig.pseudo.version');
     w.int32(o.params_version, 'rootConfig.pseudo.params_version');
+    w.vector(o.registered_public_keys, (e0) => w_rootConfig_registeredPublicKey(w, e0, 'rootConfig.pseudo.registered_public_keys[]'), 'rootConfig.pseudo.registered_public_keys');
+    w.string(o.key_manager_address, 'rootConfig.pseudo.key_manager_address');
     w.string(o.proxy_sc_code, 'rootConfig.pseudo.proxy_sc_code');
     w.string(o.worker_sc_code, 'rootConfig.pseudo.worker_sc_code');
     w.string(o.client_sc_code, 'rootConfig.pseudo.client_sc_code');
@@ -2410,39 +2541,46 @@ function w_rootConfig_pseudo(w: TlWriter, o: rootConfig_pseudo, what = 'rootConf
 }
 
 function r_rootConfig_pseudo(r: TlReader): rootConfig_pseudo {
-    return { _: 'rootConfig.pseudo', proxy_hashes: r.vector(() => r.fixed(32, 'rootConfig.pseudo.proxy_hashes[]'), 32, 'rootConfig.pseudo.proxy_hashes'), worker_hashes: r.vector(() => r.fixed(32, 'rootConfig.pseudo.worker_hashes[]'), 32, 'rootConfig.pseudo.worker_hashes'), model_hashes: r.vector(() => r.fixed(32, 'rootConfig.pseudo.model_hashes[]'), 32, 'rootConfig.pseudo.model_hashes'), model_types: r.vector(() => r.string('rootConfig.pseudo.model_types[]'), 4, 'rootConfig.pseudo.model_types'), registered_proxies: r.vector(() => r_rootConfig_registeredProxy(r), 8, 'rootConfig.pseudo.registered_proxies'), price_per_token: r.int32('rootConfig.pseudo.price_per_token'), worker_fee_per_token: r.int32('rootConfig.pseudo.worker_fee_per_token'), last_proxy_seqno: r.int32('rootConfig.pseudo.last_proxy_seqno'), version: r.int32('rootConfig.pseudo.version'), params_version: r.int32('rootConfig.pseudo.params_version'), proxy_sc_code: r.string('rootConfig.pseudo.proxy_sc_code'), worker_sc_code: r.string('rootConfig.pseudo.worker_sc_code'), client_sc_code: r.string('rootConfig.pseudo.client_sc_code'), root_owner_address: r.string('rootConfig.pseudo.root_owner_address') };
+    return { _: 'rootConfig.pseudo', proxy_hashes: r.vector(() => r.fixed(32, 'rootConfig.pseudo.proxy_hashes[]'), 32, 'rootConfig.pseudo.proxy_hashes'), worker_hashes: r.vector(() => r.fixed(32, 'rootConfig.pseudo.worker_hashes[]'), 32, 'rootConfig.pseudo.worker_hashes'), model_hashes: r.vector(() => r.fixed(32, 'rootConfig.pseudo.model_hashes[]'), 32, 'rootConfig.pseudo.model_hashes'), model_types: r.vector(() => r.string('rootConfig.pseudo.model_types[]'), 4, 'rootConfig.pseudo.model_types'), registered_proxies: r.vector(() => r_rootConfig_registeredProxy(r), 8, 'rootConfig.pseudo.registered_proxies'), price_per_token: r.int32('rootConfig.pseudo.price_per_token'), worker_fee_per_token: r.int32('rootConfig.pseudo.worker_fee_per_token'), last_proxy_seqno: r.int32('rootConfig.pseudo.last_proxy_seqno'), version: r.int32('rootConfig.pseudo.version'), params_version: r.int32('rootConfig.pseudo.params_version'), registered_public_keys: r.vector(() => r_rootConfig_registeredPublicKey(r), 40, 'rootConfig.pseudo.registered_public_keys'), key_manager_address: r.string('rootConfig.pseudo.key_manager_address'), proxy_sc_code: r.string('rootConfig.pseudo.proxy_sc_code'), worker_sc_code: r.string('rootConfig.pseudo.worker_sc_code'), client_sc_code: r.string('rootConfig.pseudo.client_sc_code'), root_owner_address: r.string('rootConfig.pseudo.root_owner_address') };
 }
 
-function w_rootConfig_configV5(w: TlWriter, o: rootConfig_configV5, what = 'rootConfig.configV5'): void {
+function w_rootConfig_configV7(w: TlWriter, o: rootConfig_configV7, what = 'rootConfig.configV7'): void {
     needObject(o, what);
-    w.string(o.root_owner_address, 'rootConfig.configV5.root_owner_address');
-    w.vector(o.proxy_hashes, (e0) => w.fixed(e0, 32, 'rootConfig.configV5.proxy_hashes[]'), 'rootConfig.configV5.proxy_hashes');
-    w.vector(o.registered_proxies, (e0) => w_rootConfig_registeredProxy(w, e0, 'rootConfig.configV5.registered_proxies[]'), 'rootConfig.configV5.registered_proxies');
-    w.int32(o.last_proxy_seqno, 'rootConfig.configV5.last_proxy_seqno');
-    w.vector(o.worker_hashes, (e0) => w.fixed(e0, 32, 'rootConfig.configV5.worker_hashes[]'), 'rootConfig.configV5.worker_hashes');
-    w.vector(o.model_hashes, (e0) => w.fixed(e0, 32, 'rootConfig.configV5.model_hashes[]'), 'rootConfig.configV5.model_hashes');
-    w.int32(o.version, 'rootConfig.configV5.version');
-    w.int32(o.struct_version, 'rootConfig.configV5.struct_version');
-    w.int32(o.params_version, 'rootConfig.configV5.params_version');
-    w.int32(o.unique_id, 'rootConfig.configV5.unique_id');
-    w.int32(o.is_test, 'rootConfig.configV5.is_test');
-    w.long(o.price_per_token, 'rootConfig.configV5.price_per_token');
-    w.long(o.worker_fee_per_token, 'rootConfig.configV5.worker_fee_per_token');
-    w.int32(o.prompt_tokens_price_multiplier, 'rootConfig.configV5.prompt_tokens_price_multiplier');
-    w.int32(o.cached_tokens_price_multiplier, 'rootConfig.configV5.cached_tokens_price_multiplier');
-    w.int32(o.completion_tokens_price_multiplier, 'rootConfig.configV5.completion_tokens_price_multiplier');
-    w.int32(o.reasoning_tokens_price_multiplier, 'rootConfig.configV5.reasoning_tokens_price_multiplier');
-    w.int32(o.proxy_delay_before_close, 'rootConfig.configV5.proxy_delay_before_close');
-    w.int32(o.client_delay_before_close, 'rootConfig.configV5.client_delay_before_close');
-    w.long(o.min_proxy_stake, 'rootConfig.configV5.min_proxy_stake');
-    w.long(o.min_client_stake, 'rootConfig.configV5.min_client_stake');
-    w.string(o.proxy_sc_code, 'rootConfig.configV5.proxy_sc_code');
-    w.string(o.worker_sc_code, 'rootConfig.configV5.worker_sc_code');
-    w.string(o.client_sc_code, 'rootConfig.configV5.client_sc_code');
+    w.string(o.root_owner_address, 'rootConfig.configV7.root_owner_address');
+    w.vector(o.proxy_hashes, (e0) => w.fixed(e0, 32, 'rootConfig.configV7.proxy_hashes[]'), 'rootConfig.configV7.proxy_hashes');
+    w.vector(o.registered_proxies, (e0) => w_rootConfig_registeredProxy(w, e0, 'rootConfig.configV7.registered_proxies[]'), 'rootConfig.configV7.registered_proxies');
+    w.int32(o.last_proxy_seqno, 'rootConfig.configV7.last_proxy_seqno');
+    w.vector(o.worker_hashes, (e0) => w.fixed(e0, 32, 'rootConfig.configV7.worker_hashes[]'), 'rootConfig.configV7.worker_hashes');
+    w.vector(o.model_hashes, (e0) => w.fixed(e0, 32, 'rootConfig.configV7.model_hashes[]'), 'rootConfig.configV7.model_hashes');
+    w.int32(o.version, 'rootConfig.configV7.version');
+    w.int32(o.struct_version, 'rootConfig.configV7.struct_version');
+    w.int32(o.params_version, 'rootConfig.configV7.params_version');
+    w.int32(o.unique_id, 'rootConfig.configV7.unique_id');
+    w.int32(o.is_test, 'rootConfig.configV7.is_test');
+    w.long(o.price_per_token, 'rootConfig.configV7.price_per_token');
+    w.long(o.worker_fee_per_token, 'rootConfig.configV7.worker_fee_per_token');
+    w.int32(o.prompt_tokens_price_multiplier, 'rootConfig.configV7.prompt_tokens_price_multiplier');
+    w.int32(o.cached_tokens_price_multiplier, 'rootConfig.configV7.cached_tokens_price_multiplier');
+    w.int32(o.completion_tokens_price_multiplier, 'rootConfig.configV7.completion_tokens_price_multiplier');
+    w.int32(o.reasoning_tokens_price_multiplier, 'rootConfig.configV7.reasoning_tokens_price_multiplier');
+    w.int32(o.proxy_delay_before_close, 'rootConfig.configV7.proxy_delay_before_close');
+    w.int32(o.client_delay_before_close, 'rootConfig.configV7.client_delay_before_close');
+    w.long(o.min_proxy_stake, 'rootConfig.configV7.min_proxy_stake');
+    w.long(o.min_client_stake, 'rootConfig.configV7.min_client_stake');
+    w.vector(o.registered_public_keys, (e0) => w_rootConfig_registeredPublicKey(w, e0, 'rootConfig.configV7.registered_public_keys[]'), 'rootConfig.configV7.registered_public_keys');
+    w.fixed(o.key_manager_public_key, 32, 'rootConfig.configV7.key_manager_public_key');
+    w.fixed(o.key_manager_image_hash, 32, 'rootConfig.configV7.key_manager_image_hash');
+    w.string(o.key_manager_address, 'rootConfig.configV7.key_manager_address');
+    w.vector(o.verified_proxy_keys, (e0) => w.fixed(e0, 32, 'rootConfig.configV7.verified_proxy_keys[]'), 'rootConfig.configV7.verified_proxy_keys');
+    w.vector(o.verified_worker_keys, (e0) => w.fixed(e0, 32, 'rootConfig.configV7.verified_worker_keys[]'), 'rootConfig.configV7.verified_worker_keys');
+    w.vector(o.verified_key_manager_keys, (e0) => w.fixed(e0, 32, 'rootConfig.configV7.verified_key_manager_keys[]'), 'rootConfig.configV7.verified_key_manager_keys');
+    w.string(o.proxy_sc_code, 'rootConfig.configV7.proxy_sc_code');
+    w.string(o.worker_sc_code, 'rootConfig.configV7.worker_sc_code');
+    w.string(o.client_sc_code, 'rootConfig.configV7.client_sc_code');
 }
 
-function r_rootConfig_configV5(r: TlReader): rootConfig_configV5 {
-    return { _: 'rootConfig.configV5', root_owner_address: r.string('rootConfig.configV5.root_owner_address'), proxy_hashes: r.vector(() => r.fixed(32, 'rootConfig.configV5.proxy_hashes[]'), 32, 'rootConfig.configV5.proxy_hashes'), registered_proxies: r.vector(() => r_rootConfig_registeredProxy(r), 8, 'rootConfig.configV5.registered_proxies'), last_proxy_seqno: r.int32('rootConfig.configV5.last_proxy_seqno'), worker_hashes: r.vector(() => r.fixed(32, 'rootConfig.configV5.worker_hashes[]'), 32, 'rootConfig.configV5.worker_hashes'), model_hashes: r.vector(() => r.fixed(32, 'rootConfig.configV5.model_hashes[]'), 32, 'rootConfig.configV5.model_hashes'), version: r.int32('rootConfig.configV5.version'), struct_version: r.int32('rootConfig.configV5.struct_version'), params_version: r.int32('rootConfig.configV5.params_version'), unique_id: r.int32('rootConfig.configV5.unique_id'), is_test: r.int32('rootConfig.configV5.is_test'), price_per_token: r.long('rootConfig.configV5.price_per_token'), worker_fee_per_token: r.long('rootConfig.configV5.worker_fee_per_token'), prompt_tokens_price_multiplier: r.int32('rootConfig.configV5.prompt_tokens_price_multiplier'), cached_tokens_price_multiplier: r.int32('rootConfig.configV5.cached_tokens_price_multiplier'), completion_tokens_price_multiplier: r.int32('rootConfig.configV5.completion_tokens_price_multiplier'), reasoning_tokens_price_multiplier: r.int32('rootConfig.configV5.reasoning_tokens_price_multiplier'), proxy_delay_before_close: r.int32('rootConfig.configV5.proxy_delay_before_close'), client_delay_before_close: r.int32('rootConfig.configV5.client_delay_before_close'), min_proxy_stake: r.long('rootConfig.configV5.min_proxy_stake'), min_client_stake: r.long('rootConfig.configV5.min_client_stake'), proxy_sc_code: r.string('rootConfig.configV5.proxy_sc_code'), worker_sc_code: r.string('rootConfig.configV5.worker_sc_code'), client_sc_code: r.string('rootConfig.configV5.client_sc_code') };
+function r_rootConfig_configV7(r: TlReader): rootConfig_configV7 {
+    return { _: 'rootConfig.configV7', root_owner_address: r.string('rootConfig.configV7.root_owner_address'), proxy_hashes: r.vector(() => r.fixed(32, 'rootConfig.configV7.proxy_hashes[]'), 32, 'rootConfig.configV7.proxy_hashes'), registered_proxies: r.vector(() => r_rootConfig_registeredProxy(r), 8, 'rootConfig.configV7.registered_proxies'), last_proxy_seqno: r.int32('rootConfig.configV7.last_proxy_seqno'), worker_hashes: r.vector(() => r.fixed(32, 'rootConfig.configV7.worker_hashes[]'), 32, 'rootConfig.configV7.worker_hashes'), model_hashes: r.vector(() => r.fixed(32, 'rootConfig.configV7.model_hashes[]'), 32, 'rootConfig.configV7.model_hashes'), version: r.int32('rootConfig.configV7.version'), struct_version: r.int32('rootConfig.configV7.struct_version'), params_version: r.int32('rootConfig.configV7.params_version'), unique_id: r.int32('rootConfig.configV7.unique_id'), is_test: r.int32('rootConfig.configV7.is_test'), price_per_token: r.long('rootConfig.configV7.price_per_token'), worker_fee_per_token: r.long('rootConfig.configV7.worker_fee_per_token'), prompt_tokens_price_multiplier: r.int32('rootConfig.configV7.prompt_tokens_price_multiplier'), cached_tokens_price_multiplier: r.int32('rootConfig.configV7.cached_tokens_price_multiplier'), completion_tokens_price_multiplier: r.int32('rootConfig.configV7.completion_tokens_price_multiplier'), reasoning_tokens_price_multiplier: r.int32('rootConfig.configV7.reasoning_tokens_price_multiplier'), proxy_delay_before_close: r.int32('rootConfig.configV7.proxy_delay_before_close'), client_delay_before_close: r.int32('rootConfig.configV7.client_delay_before_close'), min_proxy_stake: r.long('rootConfig.configV7.min_proxy_stake'), min_client_stake: r.long('rootConfig.configV7.min_client_stake'), registered_public_keys: r.vector(() => r_rootConfig_registeredPublicKey(r), 40, 'rootConfig.configV7.registered_public_keys'), key_manager_public_key: r.fixed(32, 'rootConfig.configV7.key_manager_public_key'), key_manager_image_hash: r.fixed(32, 'rootConfig.configV7.key_manager_image_hash'), key_manager_address: r.string('rootConfig.configV7.key_manager_address'), verified_proxy_keys: r.vector(() => r.fixed(32, 'rootConfig.configV7.verified_proxy_keys[]'), 32, 'rootConfig.configV7.verified_proxy_keys'), verified_worker_keys: r.vector(() => r.fixed(32, 'rootConfig.configV7.verified_worker_keys[]'), 32, 'rootConfig.configV7.verified_worker_keys'), verified_key_manager_keys: r.vector(() => r.fixed(32, 'rootConfig.configV7.verified_key_manager_keys[]'), 32, 'rootConfig.configV7.verified_key_manager_keys'), proxy_sc_code: r.string('rootConfig.configV7.proxy_sc_code'), worker_sc_code: r.string('rootConfig.configV7.worker_sc_code'), client_sc_code: r.string('rootConfig.configV7.client_sc_code') };
 }
 
 function w_proxyDb_clientInfo(w: TlWriter, o: proxyDb_clientInfo, what = 'proxyDb.clientInfo'): void {
@@ -2593,15 +2731,14 @@ function r_keyManagerDb_configV1(r: TlReader): keyManagerDb_configV1 {
 function w_keyManagerDb_key(w: TlWriter, o: keyManagerDb_key, what = 'keyManagerDb.key'): void {
     needObject(o, what);
     w.fixed(o.private_key, 32, 'keyManagerDb.key.private_key');
-    w.bool(o.for_proxies, 'keyManagerDb.key.for_proxies');
-    w.bool(o.for_workers, 'keyManagerDb.key.for_workers');
+    w.int32(o.key_type, 'keyManagerDb.key.key_type');
     w.int32(o.valid_since_config_version, 'keyManagerDb.key.valid_since_config_version');
     w.int32(o.valid_since_utime, 'keyManagerDb.key.valid_since_utime');
     w.int32(o.valid_until_utime, 'keyManagerDb.key.valid_until_utime');
 }
 
 function r_keyManagerDb_key(r: TlReader): keyManagerDb_key {
-    return { _: 'keyManagerDb.key', private_key: r.fixed(32, 'keyManagerDb.key.private_key'), for_proxies: r.bool('keyManagerDb.key.for_proxies'), for_workers: r.bool('keyManagerDb.key.for_workers'), valid_since_config_version: r.int32('keyManagerDb.key.valid_since_config_version'), valid_since_utime: r.int32('keyManagerDb.key.valid_since_utime'), valid_until_utime: r.int32('keyManagerDb.key.valid_until_utime') };
+    return { _: 'keyManagerDb.key', private_key: r.fixed(32, 'keyManagerDb.key.private_key'), key_type: r.int32('keyManagerDb.key.key_type'), valid_since_config_version: r.int32('keyManagerDb.key.valid_since_config_version'), valid_since_utime: r.int32('keyManagerDb.key.valid_since_utime'), valid_until_utime: r.int32('keyManagerDb.key.valid_until_utime') };
 }
 
 function w_tokensUsed(w: TlWriter, o: tokensUsed, what = 'tokensUsed'): void {
@@ -2619,7 +2756,7 @@ function r_tokensUsed(r: TlReader): tokensUsed {
 
 function w_worker_params(w: TlWriter, o: worker_params, what = 'worker.params'): void {
     needObject(o, what);
-    const flags = o.flags ?? ((o.is_test !== undefined || o.proxy_cnt !== undefined || o.max_active_requests !== undefined ? 0x00000001 : 0) | (o.min_proto_version !== undefined || o.max_proto_version !== undefined ? 0x00000002 : 0)) >>> 0;
+    const flags = o.flags ?? ((o.is_test !== undefined || o.proxy_cnt !== undefined || o.max_active_requests !== undefined ? 0x00000001 : 0) | (o.min_proto_version !== undefined || o.max_proto_version !== undefined ? 0x00000002 : 0) | (o.machine_description_json !== undefined ? 0x00000004 : 0)) >>> 0;
     w.uint32(flags, 'worker.params.flags');
     w.string(o.worker_owner_address, 'worker.params.worker_owner_address');
     w.string(o.model, 'worker.params.model');
@@ -2629,6 +2766,7 @@ function w_worker_params(w: TlWriter, o: worker_params, what = 'worker.params'):
     if ((flags & 0x00000001) !== 0) w.int32(o.max_active_requests as number, 'worker.params.max_active_requests');
     if ((flags & 0x00000002) !== 0) w.int32(o.min_proto_version as number, 'worker.params.min_proto_version');
     if ((flags & 0x00000002) !== 0) w.int32(o.max_proto_version as number, 'worker.params.max_proto_version');
+    if ((flags & 0x00000004) !== 0) w.string(o.machine_description_json as string, 'worker.params.machine_description_json');
 }
 
 function r_worker_params(r: TlReader): worker_params {
@@ -2643,6 +2781,7 @@ function r_worker_params(r: TlReader): worker_params {
     if ((flags & 0x00000001) !== 0) o.max_active_requests = r.int32('worker.params.max_active_requests');
     if ((flags & 0x00000002) !== 0) o.min_proto_version = r.int32('worker.params.min_proto_version');
     if ((flags & 0x00000002) !== 0) o.max_proto_version = r.int32('worker.params.max_proto_version');
+    if ((flags & 0x00000004) !== 0) o.machine_description_json = r.string('worker.params.machine_description_json');
     return o;
 }
 
@@ -3199,6 +3338,14 @@ function r_worker_paymentStatus(r: TlReader): worker_paymentStatus {
     return { _: 'worker.paymentStatus', signed_payment: rb_proxy_SignedPayment(r), db_tokens: r.long('worker.paymentStatus.db_tokens'), max_tokens: r.long('worker.paymentStatus.max_tokens') };
 }
 
+function w_worker_changedModel(_w: TlWriter, o: worker_changedModel, what = 'worker.changedModel'): void {
+    needObject(o, what);
+}
+
+function r_worker_changedModel(_r: TlReader): worker_changedModel {
+    return { _: 'worker.changedModel' };
+}
+
 function w_keyManager_privateKey(w: TlWriter, o: keyManager_privateKey, what = 'keyManager.privateKey'): void {
     needObject(o, what);
     w.int32(o.valid_until_utime, 'keyManager.privateKey.valid_until_utime');
@@ -3263,6 +3410,15 @@ function r_cocoonx_ok(_r: TlReader): cocoonx_ok {
     return { _: 'cocoonx.ok' };
 }
 
+function w_cocoonx_attestationReport(w: TlWriter, o: cocoonx_attestationReport, what = 'cocoonx.attestationReport'): void {
+    needObject(o, what);
+    w.string(o.json, 'cocoonx.attestationReport.json');
+}
+
+function r_cocoonx_attestationReport(r: TlReader): cocoonx_attestationReport {
+    return { _: 'cocoonx.attestationReport', json: r.string('cocoonx.attestationReport.json') };
+}
+
 function w_client_connectToProxy(w: TlWriter, o: client_connectToProxy, what = 'client.connectToProxy'): void {
     needObject(o, what);
     w_client_params(w, o.params, 'client.connectToProxy.params');
@@ -3314,9 +3470,10 @@ function w_client_runQueryEx(w: TlWriter, o: client_runQueryEx, what = 'client.r
     w.double(o.timeout, 'client.runQueryEx.timeout');
     w.fixed(o.request_id, 32, 'client.runQueryEx.request_id');
     w.int32(o.min_config_version, 'client.runQueryEx.min_config_version');
-    const flags = o.flags ?? ((o.enable_debug !== undefined ? 0x00000001 : 0)) >>> 0;
+    const flags = o.flags ?? ((o.enable_debug !== undefined ? 0x00000001 : 0) | (o.public_key !== undefined ? 0x00000002 : 0)) >>> 0;
     w.uint32(flags, 'client.runQueryEx.flags');
     if ((flags & 0x00000001) !== 0) w.bool(o.enable_debug as boolean, 'client.runQueryEx.enable_debug');
+    if ((flags & 0x00000002) !== 0) w.fixed(o.public_key as Buffer, 32, 'client.runQueryEx.public_key');
 }
 
 function r_client_runQueryEx(r: TlReader): client_runQueryEx {
@@ -3331,6 +3488,7 @@ function r_client_runQueryEx(r: TlReader): client_runQueryEx {
     const flags = r.uint32('client.runQueryEx.flags');
     o.flags = flags;
     if ((flags & 0x00000001) !== 0) o.enable_debug = r.bool('client.runQueryEx.enable_debug');
+    if ((flags & 0x00000002) !== 0) o.public_key = r.fixed(32, 'client.runQueryEx.public_key');
     return o;
 }
 
@@ -3386,9 +3544,10 @@ function w_proxy_runQueryEx(w: TlWriter, o: proxy_runQueryEx, what = 'proxy.runQ
     w.long(o.coefficient, 'proxy.runQueryEx.coefficient');
     w.double(o.timeout, 'proxy.runQueryEx.timeout');
     w.fixed(o.request_id, 32, 'proxy.runQueryEx.request_id');
-    const flags = o.flags ?? ((o.enable_debug !== undefined ? 0x00000001 : 0)) >>> 0;
+    const flags = o.flags ?? ((o.enable_debug !== undefined ? 0x00000001 : 0) | (o.private_key !== undefined ? 0x00000002 : 0)) >>> 0;
     w.uint32(flags, 'proxy.runQueryEx.flags');
     if ((flags & 0x00000001) !== 0) w.bool(o.enable_debug as boolean, 'proxy.runQueryEx.enable_debug');
+    if ((flags & 0x00000002) !== 0) w.fixed(o.private_key as Buffer, 32, 'proxy.runQueryEx.private_key');
 }
 
 function r_proxy_runQueryEx(r: TlReader): proxy_runQueryEx {
@@ -3401,6 +3560,7 @@ function r_proxy_runQueryEx(r: TlReader): proxy_runQueryEx {
     const flags = r.uint32('proxy.runQueryEx.flags');
     o.flags = flags;
     if ((flags & 0x00000001) !== 0) o.enable_debug = r.bool('proxy.runQueryEx.enable_debug');
+    if ((flags & 0x00000002) !== 0) o.private_key = r.fixed(32, 'proxy.runQueryEx.private_key');
     return o;
 }
 
@@ -3451,22 +3611,31 @@ function r_worker_updatePaymentStatus(_r: TlReader): worker_updatePaymentStatus 
     return { _: 'worker.updatePaymentStatus' };
 }
 
+function w_worker_changeModel(w: TlWriter, o: worker_changeModel, what = 'worker.changeModel'): void {
+    needObject(o, what);
+    w.string(o.new_model, 'worker.changeModel.new_model');
+}
+
+function r_worker_changeModel(r: TlReader): worker_changeModel {
+    return { _: 'worker.changeModel', new_model: r.string('worker.changeModel.new_model') };
+}
+
 function w_keyManager_getWorkerPrivateKeys(w: TlWriter, o: keyManager_getWorkerPrivateKeys, what = 'keyManager.getWorkerPrivateKeys'): void {
     needObject(o, what);
-    w.int32(o.min_config_version, 'keyManager.getWorkerPrivateKeys.min_config_version');
+    w.int32(o.proto_version, 'keyManager.getWorkerPrivateKeys.proto_version');
 }
 
 function r_keyManager_getWorkerPrivateKeys(r: TlReader): keyManager_getWorkerPrivateKeys {
-    return { _: 'keyManager.getWorkerPrivateKeys', min_config_version: r.int32('keyManager.getWorkerPrivateKeys.min_config_version') };
+    return { _: 'keyManager.getWorkerPrivateKeys', proto_version: r.int32('keyManager.getWorkerPrivateKeys.proto_version') };
 }
 
 function w_keyManager_getProxyPrivateKeys(w: TlWriter, o: keyManager_getProxyPrivateKeys, what = 'keyManager.getProxyPrivateKeys'): void {
     needObject(o, what);
-    w.int32(o.min_config_version, 'keyManager.getProxyPrivateKeys.min_config_version');
+    w.int32(o.proto_version, 'keyManager.getProxyPrivateKeys.proto_version');
 }
 
 function r_keyManager_getProxyPrivateKeys(r: TlReader): keyManager_getProxyPrivateKeys {
-    return { _: 'keyManager.getProxyPrivateKeys', min_config_version: r.int32('keyManager.getProxyPrivateKeys.min_config_version') };
+    return { _: 'keyManager.getProxyPrivateKeys', proto_version: r.int32('keyManager.getProxyPrivateKeys.proto_version') };
 }
 
 function w_http_request(w: TlWriter, o: http_request, what = 'http.request'): void {
@@ -3491,6 +3660,16 @@ function r_cocoonx_announceWorkerHardware(r: TlReader): cocoonx_announceWorkerHa
     return { _: 'cocoonx.announceWorkerHardware', hardware: r_cocoonx_workerHardware(r) };
 }
 
+function w_cocoonx_getAttestationReport(w: TlWriter, o: cocoonx_getAttestationReport, what = 'cocoonx.getAttestationReport'): void {
+    needObject(o, what);
+    w.bytes(o.nonce, 'cocoonx.getAttestationReport.nonce');
+    w.string(o.model, 'cocoonx.getAttestationReport.model');
+}
+
+function r_cocoonx_getAttestationReport(r: TlReader): cocoonx_getAttestationReport {
+    return { _: 'cocoonx.getAttestationReport', nonce: r.bytes('cocoonx.getAttestationReport.nonce'), model: r.string('cocoonx.getAttestationReport.model') };
+}
+
 export interface TlConstructorMap {
     'tcp.ping': tcp_ping;
     'tcp.pong': tcp_pong;
@@ -3508,8 +3687,9 @@ export interface TlConstructorMap {
     'clientRunner.config': clientRunner_config;
     'keyStorageRunner.config': keyStorageRunner_config;
     'rootConfig.registeredProxy': rootConfig_registeredProxy;
+    'rootConfig.registeredPublicKey': rootConfig_registeredPublicKey;
     'rootConfig.pseudo': rootConfig_pseudo;
-    'rootConfig.configV5': rootConfig_configV5;
+    'rootConfig.configV7': rootConfig_configV7;
     'proxyDb.clientInfo': proxyDb_clientInfo;
     'proxyDb.clientInfoV2': proxyDb_clientInfoV2;
     'proxyDb.workerInfo': proxyDb_workerInfo;
@@ -3567,12 +3747,14 @@ export interface TlConstructorMap {
     'worker.extendedCompareBalanceWithProxyResult': worker_extendedCompareBalanceWithProxyResult;
     'worker.proxyHandshakeCompleted': worker_proxyHandshakeCompleted;
     'worker.paymentStatus': worker_paymentStatus;
+    'worker.changedModel': worker_changedModel;
     'keyManager.privateKey': keyManager_privateKey;
     'keyManager.privateKeys': keyManager_privateKeys;
     'http.header': http_header;
     'http.response': http_response;
     'cocoonx.workerHardware': cocoonx_workerHardware;
     'cocoonx.ok': cocoonx_ok;
+    'cocoonx.attestationReport': cocoonx_attestationReport;
 }
 
 export interface TlFunctionMap {
@@ -3592,10 +3774,12 @@ export interface TlFunctionMap {
     'worker.extendedCompareBalanceWithProxy': worker_extendedCompareBalanceWithProxy;
     'worker.proxyHandshakeComplete': worker_proxyHandshakeComplete;
     'worker.updatePaymentStatus': worker_updatePaymentStatus;
+    'worker.changeModel': worker_changeModel;
     'keyManager.getWorkerPrivateKeys': keyManager_getWorkerPrivateKeys;
     'keyManager.getProxyPrivateKeys': keyManager_getProxyPrivateKeys;
     'http.request': http_request;
     'cocoonx.announceWorkerHardware': cocoonx_announceWorkerHardware;
+    'cocoonx.getAttestationReport': cocoonx_getAttestationReport;
 }
 
 export interface TlTypeMap {
@@ -3608,6 +3792,7 @@ export interface TlTypeMap {
     'clientRunner.Config': clientRunner_Config;
     'keyStorageRunner.Config': keyStorageRunner_Config;
     'rootConfig.RegisteredProxy': rootConfig_RegisteredProxy;
+    'rootConfig.RegisteredPublicKey': rootConfig_RegisteredPublicKey;
     'rootConfig.Config': rootConfig_Config;
     'proxyDb.ClientInfo': proxyDb_ClientInfo;
     'proxyDb.WorkerInfo': proxyDb_WorkerInfo;
@@ -3649,12 +3834,14 @@ export interface TlTypeMap {
     'worker.ExtendedCompareBalanceWithProxyResult': worker_ExtendedCompareBalanceWithProxyResult;
     'worker.HandshakeCompleted': worker_HandshakeCompleted;
     'worker.PaymentStatus': worker_PaymentStatus;
+    'worker.ChangedModel': worker_ChangedModel;
     'keyManager.PrivateKey': keyManager_PrivateKey;
     'keyManager.PrivateKeys': keyManager_PrivateKeys;
     'http.Header': http_Header;
     'http.Response': http_Response;
     'cocoonx.WorkerHardware': cocoonx_WorkerHardware;
     'cocoonx.Ok': cocoonx_Ok;
+    'cocoonx.AttestationReport': cocoonx_AttestationReport;
 }
 
 export interface TlFunctionResultMap {
@@ -3674,10 +3861,12 @@ export interface TlFunctionResultMap {
     'worker.extendedCompareBalanceWithProxy': worker_ExtendedCompareBalanceWithProxyResult;
     'worker.proxyHandshakeComplete': worker_HandshakeCompleted;
     'worker.updatePaymentStatus': worker_PaymentStatus;
+    'worker.changeModel': worker_ChangedModel;
     'keyManager.getWorkerPrivateKeys': keyManager_PrivateKeys;
     'keyManager.getProxyPrivateKeys': keyManager_PrivateKeys;
     'http.request': http_Response;
     'cocoonx.announceWorkerHardware': cocoonx_Ok;
+    'cocoonx.getAttestationReport': cocoonx_AttestationReport;
 }
 
 export type TlConstructorName = keyof TlConstructorMap;
@@ -3702,13 +3891,14 @@ export const TL_IDS: { readonly [K in TlName]: number } = {
     'cocoon.powSimple': 0x418e1291,
     'cocoon.powSimpleResponse': 0x01827319,
     'ton.blockIdExt': 0xbc3f6da5,
-    'proxyRunner.config': 0x5bf5e272,
-    'workerRunner.config': 0x870db56d,
+    'proxyRunner.config': 0x9a8f2045,
+    'workerRunner.config': 0x41af605f,
     'clientRunner.config': 0xaf0bd51f,
-    'keyStorageRunner.config': 0xd7874e40,
+    'keyStorageRunner.config': 0xec650826,
     'rootConfig.registeredProxy': 0x9f4e446a,
-    'rootConfig.pseudo': 0x87a976cc,
-    'rootConfig.configV5': 0x5e84869b,
+    'rootConfig.registeredPublicKey': 0x37312ecd,
+    'rootConfig.pseudo': 0xd0035db6,
+    'rootConfig.configV7': 0xc51207cb,
     'proxyDb.clientInfo': 0x6cfeaa21,
     'proxyDb.clientInfoV2': 0x3078c9bf,
     'proxyDb.workerInfo': 0x2517b38f,
@@ -3721,7 +3911,7 @@ export const TL_IDS: { readonly [K in TlName]: number } = {
     'proxyDb.oldInstance': 0xa8c9e178,
     'keyManagerDb.configEmpty': 0xd3fc2385,
     'keyManagerDb.configV1': 0x6d2817ac,
-    'keyManagerDb.key': 0x4d0a1e17,
+    'keyManagerDb.key': 0x35c91007,
     'tokensUsed': 0x70c5b15c,
     'worker.params': 0x869c73ed,
     'proxy.params': 0xd5c5609f,
@@ -3766,12 +3956,14 @@ export const TL_IDS: { readonly [K in TlName]: number } = {
     'worker.extendedCompareBalanceWithProxyResult': 0x0c10973e,
     'worker.proxyHandshakeCompleted': 0x3ad9b886,
     'worker.paymentStatus': 0xa88bd701,
+    'worker.changedModel': 0x34029366,
     'keyManager.privateKey': 0x60f4f8e7,
     'keyManager.privateKeys': 0x0ed66ce5,
     'http.header': 0x8e9be511,
     'http.response': 0x1cd0c42b,
     'cocoonx.workerHardware': 0xcd19cf52,
     'cocoonx.ok': 0xabbfc673,
+    'cocoonx.attestationReport': 0xd7d1e982,
     'client.connectToProxy': 0xff5fa0f4,
     'client.authorizeWithProxyShort': 0x6c276723,
     'client.authorizeWithProxyLong': 0xd3474303,
@@ -3788,10 +3980,12 @@ export const TL_IDS: { readonly [K in TlName]: number } = {
     'worker.extendedCompareBalanceWithProxy': 0xf8dd9914,
     'worker.proxyHandshakeComplete': 0xf843b066,
     'worker.updatePaymentStatus': 0xdc70a524,
-    'keyManager.getWorkerPrivateKeys': 0x2a26eff5,
-    'keyManager.getProxyPrivateKeys': 0x47a9c2de,
+    'worker.changeModel': 0x72662cee,
+    'keyManager.getWorkerPrivateKeys': 0x4b90e9b1,
+    'keyManager.getProxyPrivateKeys': 0x4135d0bd,
     'http.request': 0x47492de5,
     'cocoonx.announceWorkerHardware': 0xa576cde0,
+    'cocoonx.getAttestationReport': 0x7d5f89a9,
 };
 
 export const TL_FUNCTION_NAMES: readonly TlFunctionName[] = [
@@ -3811,10 +4005,12 @@ export const TL_FUNCTION_NAMES: readonly TlFunctionName[] = [
     'worker.extendedCompareBalanceWithProxy',
     'worker.proxyHandshakeComplete',
     'worker.updatePaymentStatus',
+    'worker.changeModel',
     'keyManager.getWorkerPrivateKeys',
     'keyManager.getProxyPrivateKeys',
     'http.request',
     'cocoonx.announceWorkerHardware',
+    'cocoonx.getAttestationReport',
 ];
 
 /** Field layout per combinator: [name, type code, flags field, bit] (see tl/json.ts). */
@@ -3830,13 +4026,14 @@ export const TL_FIELDS: { readonly [K in TlName]: readonly (readonly [string, st
     'cocoon.powSimple': [['difficulty_bits', 'int'], ['salt', 'int128']],
     'cocoon.powSimpleResponse': [['nonce', 'long']],
     'ton.blockIdExt': [['workchain', 'int'], ['shard', 'long'], ['seqno', 'int'], ['root_hash', 'bytes'], ['file_hash', 'bytes']],
-    'proxyRunner.config': [['is_test', 'Bool'], ['is_testnet', 'Bool'], ['workers_rpc_port', 'int'], ['client_rpc_port', 'int'], ['http_port', 'int'], ['owner_address', 'string'], ['root_contract_address', 'string'], ['machine_specific_private_key', 'int256'], ['node_wallet_key', 'int256'], ['ton_config_filename', 'string'], ['db_path', 'string'], ['check_worker_hashes', 'Bool'], ['image_hash', 'int256'], ['http_access_hash', 'string']],
-    'workerRunner.config': [['is_test', 'Bool'], ['is_testnet', 'Bool'], ['http_port', 'int'], ['owner_address', 'string'], ['proxy_connections', 'int'], ['connect_to_proxy_via', 'string'], ['model_name', 'string'], ['coefficient', 'int'], ['root_contract_address', 'string'], ['node_wallet_key', 'int256'], ['forward_requests_to', 'string'], ['ton_config_filename', 'string'], ['check_proxy_hashes', 'Bool'], ['max_active_requests', 'int'], ['image_hash', 'int256'], ['http_access_hash', 'string']],
+    'proxyRunner.config': [['is_test', 'Bool'], ['is_testnet', 'Bool'], ['workers_rpc_port', 'int'], ['client_rpc_port', 'int'], ['http_port', 'int'], ['owner_address', 'string'], ['connect_to_proxy_via', 'string'], ['root_contract_address', 'string'], ['machine_specific_private_key', 'int256'], ['node_wallet_key', 'int256'], ['ton_config_filename', 'string'], ['db_path', 'string'], ['check_worker_hashes', 'Bool'], ['image_hash', 'int256'], ['http_access_hash', 'string']],
+    'workerRunner.config': [['is_test', 'Bool'], ['is_testnet', 'Bool'], ['http_port', 'int'], ['owner_address', 'string'], ['proxy_connections', 'int'], ['connect_to_proxy_via', 'string'], ['model_name', 'string'], ['coefficient', 'int'], ['root_contract_address', 'string'], ['node_wallet_key', 'int256'], ['forward_requests_to', 'string'], ['ton_config_filename', 'string'], ['check_proxy_hashes', 'Bool'], ['max_active_requests', 'int'], ['image_hash', 'int256'], ['http_access_hash', 'string'], ['change_model_script', 'string'], ['machine_description_json', 'string']],
     'clientRunner.config': [['is_test', 'Bool'], ['is_testnet', 'Bool'], ['http_port', 'int'], ['owner_address', 'string'], ['proxy_connections', 'int'], ['connect_to_proxy_via', 'string'], ['root_contract_address', 'string'], ['node_wallet_key', 'int256'], ['check_proxy_hashes', 'Bool'], ['secret_string', 'string'], ['ton_config_filename', 'string'], ['http_access_hash', 'string']],
-    'keyStorageRunner.config': [['is_test', 'Bool'], ['is_testnet', 'Bool'], ['rpc_port', 'int'], ['http_port', 'int'], ['root_contract_address', 'string'], ['machine_specific_private_key', 'int256'], ['ton_config_filename', 'string'], ['db_path', 'string'], ['check_hashes', 'Bool'], ['image_hash', 'int256'], ['http_access_hash', 'string']],
+    'keyStorageRunner.config': [['is_test', 'Bool'], ['is_testnet', 'Bool'], ['add_default_key', 'Bool'], ['rpc_port', 'int'], ['http_port', 'int'], ['owner_address', 'string'], ['root_contract_address', 'string'], ['machine_specific_private_key', 'int256'], ['node_wallet_key', 'int256'], ['ton_config_filename', 'string'], ['db_path', 'string'], ['check_hashes', 'Bool'], ['image_hash', 'int256'], ['http_access_hash', 'string']],
     'rootConfig.registeredProxy': [['seqno', 'int'], ['address', 'string']],
-    'rootConfig.pseudo': [['proxy_hashes', 'vector:int256'], ['worker_hashes', 'vector:int256'], ['model_hashes', 'vector:int256'], ['model_types', 'vector:string'], ['registered_proxies', 'vector:bare:rootConfig.registeredProxy'], ['price_per_token', 'int'], ['worker_fee_per_token', 'int'], ['last_proxy_seqno', 'int'], ['version', 'int'], ['params_version', 'int'], ['proxy_sc_code', 'string'], ['worker_sc_code', 'string'], ['client_sc_code', 'string'], ['root_owner_address', 'string']],
-    'rootConfig.configV5': [['root_owner_address', 'string'], ['proxy_hashes', 'vector:int256'], ['registered_proxies', 'vector:bare:rootConfig.registeredProxy'], ['last_proxy_seqno', 'int'], ['worker_hashes', 'vector:int256'], ['model_hashes', 'vector:int256'], ['version', 'int'], ['struct_version', 'int'], ['params_version', 'int'], ['unique_id', 'int'], ['is_test', 'int'], ['price_per_token', 'long'], ['worker_fee_per_token', 'long'], ['prompt_tokens_price_multiplier', 'int'], ['cached_tokens_price_multiplier', 'int'], ['completion_tokens_price_multiplier', 'int'], ['reasoning_tokens_price_multiplier', 'int'], ['proxy_delay_before_close', 'int'], ['client_delay_before_close', 'int'], ['min_proxy_stake', 'long'], ['min_client_stake', 'long'], ['proxy_sc_code', 'string'], ['worker_sc_code', 'string'], ['client_sc_code', 'string']],
+    'rootConfig.registeredPublicKey': [['public_key', 'int256'], ['key_type', 'int'], ['expire_at', 'int']],
+    'rootConfig.pseudo': [['proxy_hashes', 'vector:int256'], ['worker_hashes', 'vector:int256'], ['model_hashes', 'vector:int256'], ['model_types', 'vector:string'], ['registered_proxies', 'vector:bare:rootConfig.registeredProxy'], ['price_per_token', 'int'], ['worker_fee_per_token', 'int'], ['last_proxy_seqno', 'int'], ['version', 'int'], ['params_version', 'int'], ['registered_public_keys', 'vector:bare:rootConfig.registeredPublicKey'], ['key_manager_address', 'string'], ['proxy_sc_code', 'string'], ['worker_sc_code', 'string'], ['client_sc_code', 'string'], ['root_owner_address', 'string']],
+    'rootConfig.configV7': [['root_owner_address', 'string'], ['proxy_hashes', 'vector:int256'], ['registered_proxies', 'vector:bare:rootConfig.registeredProxy'], ['last_proxy_seqno', 'int'], ['worker_hashes', 'vector:int256'], ['model_hashes', 'vector:int256'], ['version', 'int'], ['struct_version', 'int'], ['params_version', 'int'], ['unique_id', 'int'], ['is_test', 'int'], ['price_per_token', 'long'], ['worker_fee_per_token', 'long'], ['prompt_tokens_price_multiplier', 'int'], ['cached_tokens_price_multiplier', 'int'], ['completion_tokens_price_multiplier', 'int'], ['reasoning_tokens_price_multiplier', 'int'], ['proxy_delay_before_close', 'int'], ['client_delay_before_close', 'int'], ['min_proxy_stake', 'long'], ['min_client_stake', 'long'], ['registered_public_keys', 'vector:bare:rootConfig.registeredPublicKey'], ['key_manager_public_key', 'int256'], ['key_manager_image_hash', 'int256'], ['key_manager_address', 'string'], ['verified_proxy_keys', 'vector:int256'], ['verified_worker_keys', 'vector:int256'], ['verified_key_manager_keys', 'vector:int256'], ['proxy_sc_code', 'string'], ['worker_sc_code', 'string'], ['client_sc_code', 'string']],
     'proxyDb.clientInfo': [['owner_address', 'string'], ['sc_address', 'string'], ['status', 'int'], ['balance', 'long'], ['sc_tokens_used', 'long'], ['tokens_used', 'long'], ['secret_hash', 'int256'], ['last_request_at', 'int']],
     'proxyDb.clientInfoV2': [['owner_address', 'string'], ['sc_address', 'string'], ['status', 'int'], ['balance', 'long'], ['stake', 'long'], ['sc_tokens_used', 'long'], ['tokens_used', 'long'], ['secret_hash', 'int256'], ['last_request_at', 'int']],
     'proxyDb.workerInfo': [['owner_address', 'string'], ['sc_address', 'string'], ['sc_tokens', 'long'], ['tokens', 'long'], ['last_request_at', 'int']],
@@ -3849,9 +4046,9 @@ export const TL_FIELDS: { readonly [K in TlName]: readonly (readonly [string, st
     'proxyDb.oldInstance': [['contract_address', 'string'], ['closing_state', 'int'], ['close_at', 'int'], ['next_client', 'string'], ['next_worker', 'string'], ['root_contract_state', 'boxed:rootConfig.Config']],
     'keyManagerDb.configEmpty': [],
     'keyManagerDb.configV1': [['root_contract_version', 'int']],
-    'keyManagerDb.key': [['private_key', 'int256'], ['for_proxies', 'Bool'], ['for_workers', 'Bool'], ['valid_since_config_version', 'int'], ['valid_since_utime', 'int'], ['valid_until_utime', 'int']],
+    'keyManagerDb.key': [['private_key', 'int256'], ['key_type', 'int'], ['valid_since_config_version', 'int'], ['valid_since_utime', 'int'], ['valid_until_utime', 'int']],
     'tokensUsed': [['prompt_tokens_used', 'long'], ['cached_tokens_used', 'long'], ['completion_tokens_used', 'long'], ['reasoning_tokens_used', 'long'], ['total_tokens_used', 'long']],
-    'worker.params': [['flags', '#'], ['worker_owner_address', 'string'], ['model', 'string'], ['coefficient', 'int'], ['is_test', 'Bool', 'flags', 0], ['proxy_cnt', 'int', 'flags', 0], ['max_active_requests', 'int', 'flags', 0], ['min_proto_version', 'int', 'flags', 1], ['max_proto_version', 'int', 'flags', 1]],
+    'worker.params': [['flags', '#'], ['worker_owner_address', 'string'], ['model', 'string'], ['coefficient', 'int'], ['is_test', 'Bool', 'flags', 0], ['proxy_cnt', 'int', 'flags', 0], ['max_active_requests', 'int', 'flags', 0], ['min_proto_version', 'int', 'flags', 1], ['max_proto_version', 'int', 'flags', 1], ['machine_description_json', 'string', 'flags', 2]],
     'proxy.params': [['flags', '#'], ['proxy_public_key', 'int256'], ['proxy_owner_address', 'string'], ['proxy_sc_address', 'string'], ['is_test', 'Bool', 'flags', 0], ['proto_version', 'int', 'flags', 1]],
     'client.params': [['flags', '#'], ['client_owner_address', 'string'], ['is_test', 'Bool', 'flags', 0], ['min_proto_version', 'int', 'flags', 1], ['max_proto_version', 'int', 'flags', 1]],
     'client.proxyConnectionAuthShort': [['secret_hash', 'int256'], ['nonce', 'long']],
@@ -3894,32 +4091,36 @@ export const TL_FIELDS: { readonly [K in TlName]: readonly (readonly [string, st
     'worker.extendedCompareBalanceWithProxyResult': [['error_code', 'int']],
     'worker.proxyHandshakeCompleted': [],
     'worker.paymentStatus': [['signed_payment', 'boxed:proxy.SignedPayment'], ['db_tokens', 'long'], ['max_tokens', 'long']],
+    'worker.changedModel': [],
     'keyManager.privateKey': [['valid_until_utime', 'int'], ['private_key', 'int256']],
     'keyManager.privateKeys': [['keys', 'vector:bare:keyManager.privateKey']],
     'http.header': [['name', 'string'], ['value', 'string']],
     'http.response': [['http_version', 'string'], ['status_code', 'int'], ['reason', 'string'], ['headers', 'vector:bare:http.header'], ['payload', 'bytes']],
     'cocoonx.workerHardware': [['gpu', 'string'], ['vram_mb', 'int'], ['gpu_count', 'int'], ['cpu', 'string'], ['cpu_cores', 'int'], ['ram_mb', 'int']],
     'cocoonx.ok': [],
+    'cocoonx.attestationReport': [['json', 'string']],
     'client.connectToProxy': [['params', 'bare:client.params'], ['min_config_version', 'int']],
     'client.authorizeWithProxyShort': [['data', 'bytes']],
     'client.authorizeWithProxyLong': [],
     'client.runQuery': [['model_name', 'string'], ['query', 'bytes'], ['max_coefficient', 'int'], ['max_tokens', 'int'], ['timeout', 'double'], ['request_id', 'int256'], ['min_config_version', 'int']],
-    'client.runQueryEx': [['model_name', 'string'], ['query', 'bytes'], ['max_coefficient', 'int'], ['max_tokens', 'int'], ['timeout', 'double'], ['request_id', 'int256'], ['min_config_version', 'int'], ['flags', '#'], ['enable_debug', 'Bool', 'flags', 0]],
+    'client.runQueryEx': [['model_name', 'string'], ['query', 'bytes'], ['max_coefficient', 'int'], ['max_tokens', 'int'], ['timeout', 'double'], ['request_id', 'int256'], ['min_config_version', 'int'], ['flags', '#'], ['enable_debug', 'Bool', 'flags', 0], ['public_key', 'int256', 'flags', 1]],
     'client.requestRefund': [],
     'client.updatePaymentStatus': [],
     'client.getWorkerTypes': [],
     'client.getWorkerTypesV2': [],
     'proxy.runQuery': [['query', 'bytes'], ['signed_payment', 'boxed:proxy.SignedPayment'], ['coefficient', 'long'], ['timeout', 'double'], ['request_id', 'int256']],
-    'proxy.runQueryEx': [['query', 'bytes'], ['signed_payment', 'boxed:proxy.SignedPayment'], ['coefficient', 'long'], ['timeout', 'double'], ['request_id', 'int256'], ['flags', '#'], ['enable_debug', 'Bool', 'flags', 0]],
+    'proxy.runQueryEx': [['query', 'bytes'], ['signed_payment', 'boxed:proxy.SignedPayment'], ['coefficient', 'long'], ['timeout', 'double'], ['request_id', 'int256'], ['flags', '#'], ['enable_debug', 'Bool', 'flags', 0], ['private_key', 'int256', 'flags', 1]],
     'worker.connectToProxy': [['params', 'bare:worker.params']],
     'worker.compareBalanceWithProxy': [['tokens_committed_to_blockchain', 'long'], ['tokens_committed_to_db', 'long'], ['max_tokens', 'long']],
     'worker.extendedCompareBalanceWithProxy': [['tokens_committed_to_db', 'long'], ['other', 'bytes']],
     'worker.proxyHandshakeComplete': [['is_disabled', 'Bool']],
     'worker.updatePaymentStatus': [],
-    'keyManager.getWorkerPrivateKeys': [['min_config_version', 'int']],
-    'keyManager.getProxyPrivateKeys': [['min_config_version', 'int']],
+    'worker.changeModel': [['new_model', 'string']],
+    'keyManager.getWorkerPrivateKeys': [['proto_version', 'int']],
+    'keyManager.getProxyPrivateKeys': [['proto_version', 'int']],
     'http.request': [['method', 'string'], ['url', 'string'], ['http_version', 'string'], ['headers', 'vector:bare:http.header'], ['payload', 'bytes']],
     'cocoonx.announceWorkerHardware': [['hardware', 'bare:cocoonx.workerHardware']],
+    'cocoonx.getAttestationReport': [['nonce', 'bytes'], ['model', 'string']],
 };
 
 /** Boxed type of each constructor and result type of each function. */
@@ -3940,8 +4141,9 @@ export const TL_RESULT_TYPE: { readonly [K in TlName]: TlTypeName } = {
     'clientRunner.config': 'clientRunner.Config',
     'keyStorageRunner.config': 'keyStorageRunner.Config',
     'rootConfig.registeredProxy': 'rootConfig.RegisteredProxy',
+    'rootConfig.registeredPublicKey': 'rootConfig.RegisteredPublicKey',
     'rootConfig.pseudo': 'rootConfig.Config',
-    'rootConfig.configV5': 'rootConfig.Config',
+    'rootConfig.configV7': 'rootConfig.Config',
     'proxyDb.clientInfo': 'proxyDb.ClientInfo',
     'proxyDb.clientInfoV2': 'proxyDb.ClientInfo',
     'proxyDb.workerInfo': 'proxyDb.WorkerInfo',
@@ -3999,12 +4201,14 @@ export const TL_RESULT_TYPE: { readonly [K in TlName]: TlTypeName } = {
     'worker.extendedCompareBalanceWithProxyResult': 'worker.ExtendedCompareBalanceWithProxyResult',
     'worker.proxyHandshakeCompleted': 'worker.HandshakeCompleted',
     'worker.paymentStatus': 'worker.PaymentStatus',
+    'worker.changedModel': 'worker.ChangedModel',
     'keyManager.privateKey': 'keyManager.PrivateKey',
     'keyManager.privateKeys': 'keyManager.PrivateKeys',
     'http.header': 'http.Header',
     'http.response': 'http.Response',
     'cocoonx.workerHardware': 'cocoonx.WorkerHardware',
     'cocoonx.ok': 'cocoonx.Ok',
+    'cocoonx.attestationReport': 'cocoonx.AttestationReport',
     'client.connectToProxy': 'client.ConnectedToProxy',
     'client.authorizeWithProxyShort': 'client.AuthorizationWithProxy',
     'client.authorizeWithProxyLong': 'client.AuthorizationWithProxy',
@@ -4021,10 +4225,12 @@ export const TL_RESULT_TYPE: { readonly [K in TlName]: TlTypeName } = {
     'worker.extendedCompareBalanceWithProxy': 'worker.ExtendedCompareBalanceWithProxyResult',
     'worker.proxyHandshakeComplete': 'worker.HandshakeCompleted',
     'worker.updatePaymentStatus': 'worker.PaymentStatus',
+    'worker.changeModel': 'worker.ChangedModel',
     'keyManager.getWorkerPrivateKeys': 'keyManager.PrivateKeys',
     'keyManager.getProxyPrivateKeys': 'keyManager.PrivateKeys',
     'http.request': 'http.Response',
     'cocoonx.announceWorkerHardware': 'cocoonx.Ok',
+    'cocoonx.getAttestationReport': 'cocoonx.AttestationReport',
 };
 
 export const TL_TYPES: { readonly [K in TlTypeName]: readonly TlConstructorName[] } = {
@@ -4037,7 +4243,8 @@ export const TL_TYPES: { readonly [K in TlTypeName]: readonly TlConstructorName[
     'clientRunner.Config': ['clientRunner.config'],
     'keyStorageRunner.Config': ['keyStorageRunner.config'],
     'rootConfig.RegisteredProxy': ['rootConfig.registeredProxy'],
-    'rootConfig.Config': ['rootConfig.pseudo', 'rootConfig.configV5'],
+    'rootConfig.RegisteredPublicKey': ['rootConfig.registeredPublicKey'],
+    'rootConfig.Config': ['rootConfig.pseudo', 'rootConfig.configV7'],
     'proxyDb.ClientInfo': ['proxyDb.clientInfo', 'proxyDb.clientInfoV2'],
     'proxyDb.WorkerInfo': ['proxyDb.workerInfo'],
     'proxyDb.PendingBlockchainSeqnoCommit': ['proxyDb.pendingBlockchainSeqnoCommit'],
@@ -4078,12 +4285,14 @@ export const TL_TYPES: { readonly [K in TlTypeName]: readonly TlConstructorName[
     'worker.ExtendedCompareBalanceWithProxyResult': ['worker.extendedCompareBalanceWithProxyResult'],
     'worker.HandshakeCompleted': ['worker.proxyHandshakeCompleted'],
     'worker.PaymentStatus': ['worker.paymentStatus'],
+    'worker.ChangedModel': ['worker.changedModel'],
     'keyManager.PrivateKey': ['keyManager.privateKey'],
     'keyManager.PrivateKeys': ['keyManager.privateKeys'],
     'http.Header': ['http.header'],
     'http.Response': ['http.response'],
     'cocoonx.WorkerHardware': ['cocoonx.workerHardware'],
     'cocoonx.Ok': ['cocoonx.ok'],
+    'cocoonx.AttestationReport': ['cocoonx.attestationReport'],
 };
 
 export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K]) => void } = {
@@ -4103,8 +4312,9 @@ export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K])
     'clientRunner.config': (w, o) => w_clientRunner_config(w, o),
     'keyStorageRunner.config': (w, o) => w_keyStorageRunner_config(w, o),
     'rootConfig.registeredProxy': (w, o) => w_rootConfig_registeredProxy(w, o),
+    'rootConfig.registeredPublicKey': (w, o) => w_rootConfig_registeredPublicKey(w, o),
     'rootConfig.pseudo': (w, o) => w_rootConfig_pseudo(w, o),
-    'rootConfig.configV5': (w, o) => w_rootConfig_configV5(w, o),
+    'rootConfig.configV7': (w, o) => w_rootConfig_configV7(w, o),
     'proxyDb.clientInfo': (w, o) => w_proxyDb_clientInfo(w, o),
     'proxyDb.clientInfoV2': (w, o) => w_proxyDb_clientInfoV2(w, o),
     'proxyDb.workerInfo': (w, o) => w_proxyDb_workerInfo(w, o),
@@ -4162,12 +4372,14 @@ export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K])
     'worker.extendedCompareBalanceWithProxyResult': (w, o) => w_worker_extendedCompareBalanceWithProxyResult(w, o),
     'worker.proxyHandshakeCompleted': (w, o) => w_worker_proxyHandshakeCompleted(w, o),
     'worker.paymentStatus': (w, o) => w_worker_paymentStatus(w, o),
+    'worker.changedModel': (w, o) => w_worker_changedModel(w, o),
     'keyManager.privateKey': (w, o) => w_keyManager_privateKey(w, o),
     'keyManager.privateKeys': (w, o) => w_keyManager_privateKeys(w, o),
     'http.header': (w, o) => w_http_header(w, o),
     'http.response': (w, o) => w_http_response(w, o),
     'cocoonx.workerHardware': (w, o) => w_cocoonx_workerHardware(w, o),
     'cocoonx.ok': (w, o) => w_cocoonx_ok(w, o),
+    'cocoonx.attestationReport': (w, o) => w_cocoonx_attestationReport(w, o),
     'client.connectToProxy': (w, o) => w_client_connectToProxy(w, o),
     'client.authorizeWithProxyShort': (w, o) => w_client_authorizeWithProxyShort(w, o),
     'client.authorizeWithProxyLong': (w, o) => w_client_authorizeWithProxyLong(w, o),
@@ -4184,10 +4396,12 @@ export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K])
     'worker.extendedCompareBalanceWithProxy': (w, o) => w_worker_extendedCompareBalanceWithProxy(w, o),
     'worker.proxyHandshakeComplete': (w, o) => w_worker_proxyHandshakeComplete(w, o),
     'worker.updatePaymentStatus': (w, o) => w_worker_updatePaymentStatus(w, o),
+    'worker.changeModel': (w, o) => w_worker_changeModel(w, o),
     'keyManager.getWorkerPrivateKeys': (w, o) => w_keyManager_getWorkerPrivateKeys(w, o),
     'keyManager.getProxyPrivateKeys': (w, o) => w_keyManager_getProxyPrivateKeys(w, o),
     'http.request': (w, o) => w_http_request(w, o),
     'cocoonx.announceWorkerHardware': (w, o) => w_cocoonx_announceWorkerHardware(w, o),
+    'cocoonx.getAttestationReport': (w, o) => w_cocoonx_getAttestationReport(w, o),
 };
 
 export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] } = {
@@ -4207,8 +4421,9 @@ export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] 
     'clientRunner.config': r_clientRunner_config,
     'keyStorageRunner.config': r_keyStorageRunner_config,
     'rootConfig.registeredProxy': r_rootConfig_registeredProxy,
+    'rootConfig.registeredPublicKey': r_rootConfig_registeredPublicKey,
     'rootConfig.pseudo': r_rootConfig_pseudo,
-    'rootConfig.configV5': r_rootConfig_configV5,
+    'rootConfig.configV7': r_rootConfig_configV7,
     'proxyDb.clientInfo': r_proxyDb_clientInfo,
     'proxyDb.clientInfoV2': r_proxyDb_clientInfoV2,
     'proxyDb.workerInfo': r_proxyDb_workerInfo,
@@ -4266,12 +4481,14 @@ export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] 
     'worker.extendedCompareBalanceWithProxyResult': r_worker_extendedCompareBalanceWithProxyResult,
     'worker.proxyHandshakeCompleted': r_worker_proxyHandshakeCompleted,
     'worker.paymentStatus': r_worker_paymentStatus,
+    'worker.changedModel': r_worker_changedModel,
     'keyManager.privateKey': r_keyManager_privateKey,
     'keyManager.privateKeys': r_keyManager_privateKeys,
     'http.header': r_http_header,
     'http.response': r_http_response,
     'cocoonx.workerHardware': r_cocoonx_workerHardware,
     'cocoonx.ok': r_cocoonx_ok,
+    'cocoonx.attestationReport': r_cocoonx_attestationReport,
     'client.connectToProxy': r_client_connectToProxy,
     'client.authorizeWithProxyShort': r_client_authorizeWithProxyShort,
     'client.authorizeWithProxyLong': r_client_authorizeWithProxyLong,
@@ -4288,10 +4505,12 @@ export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] 
     'worker.extendedCompareBalanceWithProxy': r_worker_extendedCompareBalanceWithProxy,
     'worker.proxyHandshakeComplete': r_worker_proxyHandshakeComplete,
     'worker.updatePaymentStatus': r_worker_updatePaymentStatus,
+    'worker.changeModel': r_worker_changeModel,
     'keyManager.getWorkerPrivateKeys': r_keyManager_getWorkerPrivateKeys,
     'keyManager.getProxyPrivateKeys': r_keyManager_getProxyPrivateKeys,
     'http.request': r_http_request,
     'cocoonx.announceWorkerHardware': r_cocoonx_announceWorkerHardware,
+    'cocoonx.getAttestationReport': r_cocoonx_getAttestationReport,
 };
 
 export const TL_BOXED_WRITERS: { readonly [K in TlTypeName]: (w: TlWriter, o: TlTypeMap[K]) => void } = {
@@ -4304,6 +4523,7 @@ export const TL_BOXED_WRITERS: { readonly [K in TlTypeName]: (w: TlWriter, o: Tl
     'clientRunner.Config': (w, o) => wb_clientRunner_Config(w, o),
     'keyStorageRunner.Config': (w, o) => wb_keyStorageRunner_Config(w, o),
     'rootConfig.RegisteredProxy': (w, o) => wb_rootConfig_RegisteredProxy(w, o),
+    'rootConfig.RegisteredPublicKey': (w, o) => wb_rootConfig_RegisteredPublicKey(w, o),
     'rootConfig.Config': (w, o) => wb_rootConfig_Config(w, o),
     'proxyDb.ClientInfo': (w, o) => wb_proxyDb_ClientInfo(w, o),
     'proxyDb.WorkerInfo': (w, o) => wb_proxyDb_WorkerInfo(w, o),
@@ -4345,12 +4565,14 @@ export const TL_BOXED_WRITERS: { readonly [K in TlTypeName]: (w: TlWriter, o: Tl
     'worker.ExtendedCompareBalanceWithProxyResult': (w, o) => wb_worker_ExtendedCompareBalanceWithProxyResult(w, o),
     'worker.HandshakeCompleted': (w, o) => wb_worker_HandshakeCompleted(w, o),
     'worker.PaymentStatus': (w, o) => wb_worker_PaymentStatus(w, o),
+    'worker.ChangedModel': (w, o) => wb_worker_ChangedModel(w, o),
     'keyManager.PrivateKey': (w, o) => wb_keyManager_PrivateKey(w, o),
     'keyManager.PrivateKeys': (w, o) => wb_keyManager_PrivateKeys(w, o),
     'http.Header': (w, o) => wb_http_Header(w, o),
     'http.Response': (w, o) => wb_http_Response(w, o),
     'cocoonx.WorkerHardware': (w, o) => wb_cocoonx_WorkerHardware(w, o),
     'cocoonx.Ok': (w, o) => wb_cocoonx_Ok(w, o),
+    'cocoonx.AttestationReport': (w, o) => wb_cocoonx_AttestationReport(w, o),
 };
 
 export const TL_BOXED_READERS: { readonly [K in TlTypeName]: (r: TlReader) => TlTypeMap[K] } = {
@@ -4363,6 +4585,7 @@ export const TL_BOXED_READERS: { readonly [K in TlTypeName]: (r: TlReader) => Tl
     'clientRunner.Config': rb_clientRunner_Config,
     'keyStorageRunner.Config': rb_keyStorageRunner_Config,
     'rootConfig.RegisteredProxy': rb_rootConfig_RegisteredProxy,
+    'rootConfig.RegisteredPublicKey': rb_rootConfig_RegisteredPublicKey,
     'rootConfig.Config': rb_rootConfig_Config,
     'proxyDb.ClientInfo': rb_proxyDb_ClientInfo,
     'proxyDb.WorkerInfo': rb_proxyDb_WorkerInfo,
@@ -4404,10 +4627,12 @@ export const TL_BOXED_READERS: { readonly [K in TlTypeName]: (r: TlReader) => Tl
     'worker.ExtendedCompareBalanceWithProxyResult': rb_worker_ExtendedCompareBalanceWithProxyResult,
     'worker.HandshakeCompleted': rb_worker_HandshakeCompleted,
     'worker.PaymentStatus': rb_worker_PaymentStatus,
+    'worker.ChangedModel': rb_worker_ChangedModel,
     'keyManager.PrivateKey': rb_keyManager_PrivateKey,
     'keyManager.PrivateKeys': rb_keyManager_PrivateKeys,
     'http.Header': rb_http_Header,
     'http.Response': rb_http_Response,
     'cocoonx.WorkerHardware': rb_cocoonx_WorkerHardware,
     'cocoonx.Ok': rb_cocoonx_Ok,
+    'cocoonx.AttestationReport': rb_cocoonx_AttestationReport,
 };
