@@ -10,8 +10,8 @@ import { keyPairFromSeed } from '@ton/crypto';
 import { CONTRACT_STATE, type ClientContractState, type RootState } from '../../../node/chain/cocoon';
 import { defaultParams } from '../../../node/cli/network';
 import { RateCounterSet } from '../../../node/common/rate-set';
-import { connect, listen, silentLogger, type RpcConnection, type RpcServer } from '../../../node/protocol';
-import type { ClientPort, WorkerPort } from '../../../node/proxy/handshake';
+import { connect, listen, silentLogger, type proxy_params, type RpcConnection, type RpcServer } from '../../../node/protocol';
+import { PROTO_MAX, type ClientPort, type WorkerPort } from '../../../node/proxy/handshake';
 import { ProxyAccounts } from '../../../node/proxy/ledgers';
 import type { ProxyClientInfo, ProxyWorkerInfo } from '../../../node/proxy/peers';
 import { Registrations } from '../../../node/proxy/registrations';
@@ -112,6 +112,14 @@ export async function fakeProxy(opts: { checkWorkerHashes?: boolean } = {}): Pro
         },
     };
     return fake;
+}
+
+/** The proxy.params a connectToProxy answer must carry from this proxy (test root, highest protocol version). */
+export function expectedProxyParams(fake: FakeProxy): proxy_params {
+    return {
+        _: 'proxy.params', flags: 3, proxy_public_key: fake.publicKey, proxy_owner_address: fake.owner.toString(),
+        proxy_sc_address: fake.contract.toString(), is_test: true, proto_version: PROTO_MAX,
+    };
 }
 
 /** A client contract as the chain would show it: normal, funded, with `secret`'s hash when given (short auth). */

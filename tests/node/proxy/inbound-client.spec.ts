@@ -8,8 +8,7 @@ import { Address } from '@ton/core';
 import { CONTRACT_STATE } from '../../../node/chain/cocoon';
 import type { client_connectedToProxy, client_params, client_QueryAnswerEx, RpcConnection } from '../../../node/protocol';
 import { ClientState, LONG_AUTH_TIMEOUT_MS, ProxyInboundClientConnection } from '../../../node/proxy/inbound-client';
-import { PROTO_MAX } from '../../../node/proxy/handshake';
-import { clientContract, closed, fakeProxy, Gate, loopback, type FakeProxy, type Loopback } from '../helpers/proxy-port';
+import { clientContract, closed, expectedProxyParams, fakeProxy, Gate, loopback, type FakeProxy, type Loopback } from '../helpers/proxy-port';
 
 jest.setTimeout(30_000);
 
@@ -73,10 +72,7 @@ describe('ProxyInboundClientConnection handshake', () => {
         expect(inbound.state).toBe(ClientState.New);
         const r = await connectQuery(peer);
         expect(inbound.state).toBe(ClientState.Connected);
-        expect(r.params).toEqual({
-            _: 'proxy.params', flags: 3, proxy_public_key: fake.publicKey, proxy_owner_address: fake.owner.toString(),
-            proxy_sc_address: fake.contract.toString(), is_test: true, proto_version: PROTO_MAX,
-        });
+        expect(r.params).toEqual(expectedProxyParams(fake));
         expect(r.auth._).toBe('client.proxyConnectionAuthLong');
         expect(r.auth.nonce).toBeGreaterThanOrEqual(0n);
         expect(r.auth.nonce).toBeLessThan(1n << 63n);
