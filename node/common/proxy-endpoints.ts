@@ -3,7 +3,7 @@
  * on the command line, else the ones the root contract's registry lists (a registered proxy names one
  * address for workers and one for clients), and the connection to one of them.
  */
-import { proxyEndpoints, type RootState } from '../chain/cocoon';
+import { proxyEndpoints, splitHostPort, type RootState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
 import { connect, type Logger, type RpcConnection } from '../protocol';
 
@@ -12,14 +12,11 @@ export interface ProxyEndpoint {
     port: number;
 }
 
-/** `host:port` (an IPv6 host may be bracketed) with a message that says what was expected. */
+/** A configured proxy endpoint, `host:port`, with a message that says what was expected. */
 export function parseEndpoint(s: string): ProxyEndpoint {
-    const i = s.lastIndexOf(':');
-    const port = Number(s.slice(i + 1));
-    if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
-        throw new RangeError(`bad proxy endpoint '${s}': expected host:port with a port from 1 to 65535`);
-    }
-    return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port };
+    const e = splitHostPort(s);
+    if (!e) throw new RangeError(`bad proxy endpoint '${s}': expected host:port with a port from 1 to 65535`);
+    return e;
 }
 
 /** The proxies a `side` connects to, as `host:port`: the configured ones, else the root's registry. */
