@@ -92,13 +92,20 @@ export async function readProxyContract(chain: ChainClient, address: Address): P
     };
 }
 
+/** `host:port` (an IPv6 host may be bracketed; the brackets go); null unless the port is 1..65535 and a host is there. */
+export function splitHostPort(s: string): { host: string; port: number } | null {
+    const i = s.lastIndexOf(':');
+    const port = Number(s.slice(i + 1));
+    if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) return null;
+    return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port };
+}
+
 /** "host:port" or "host_workers:port host_clients:port" (the root's proxy descriptor). */
 export function proxyEndpoints(desc: string): { workers: { host: string; port: number }; clients: { host: string; port: number } } {
     const parse = (s: string) => {
-        const i = s.lastIndexOf(':');
-        const port = Number(s.slice(i + 1));
-        if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new ChainError('BAD_REQUEST', `bad proxy address '${s}' in the root registry (expected host:port)`);
-        return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port };
+        const e = splitHostPort(s);
+        if (!e) throw new ChainError('BAD_REQUEST', `bad proxy address '${s}' in the root registry (expected host:port)`);
+        return e;
     };
     const parts = desc.trim().split(/\s+/);
     const workers = parse(parts[0]);

@@ -8,10 +8,9 @@
 import { createHash, randomInt } from 'crypto';
 import { Address, beginCell, internal, toNano, type Cell } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
-import { proxyEndpoints, readClientContract, readRoot, CONTRACT_STATE, type ClientContractState, type RootState } from '../chain/cocoon';
+import { readClientContract, readRoot, CONTRACT_STATE, type ClientContractState, type RootState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
-import { connect, createLogger, type Logger, type RpcConnection, type proxy_SignedPayment } from '../protocol';
-import { cocoonProxyFor } from '../../wrappers/CocoonProxy';
+import { createLogger, type Logger, type RpcConnection, type proxy_SignedPayment } from '../protocol';
 import {
     cocoonClientFor,
     storeExtClientTopUp,
@@ -21,9 +20,13 @@ import {
     storeOwnerClientRequestRefund,
     storeOwnerClientWithdraw,
 } from '../../wrappers/CocoonClient';
-import { openSignedMessage, repackSigned, signedMessageFromBoc, SIGNED_OP, type OpenedSignedMessage } from '../../wrappers/signed';
+import { repackSigned, SIGNED_OP } from '../../wrappers/signed';
 import { clientApiHandler, type ClientApiOptions, type FinishedRequest } from './http-api';
 import { RateCounterSet } from '../common/rate-set';
+import { RunnerTimers } from '../common/timers';
+import { connectToProxy, proxyEndpointList } from '../common/proxy-endpoints';
+import { checkProxyImage, verifyProxyContracts } from '../common/proxy-checks';
+import { acceptSignedPayment, type HeldPayment } from '../common/signed-payment';
 
 export interface ClientRunnerConfig {
     chain: ChainClient;
@@ -45,15 +48,14 @@ export interface ClientRunnerConfig {
     logger?: Logger;
 }
 
-export interface ProxySessionInfo {
+/** The client's session with one proxy contract: the highest signed charge (HeldPayment) and the proxy's counters. */
+export interface ProxySessionInfo extends HeldPayment {
     endpoint: string;
     proxySc: Address;
     clientSc: Address;
     proxyKey: Buffer;
-    signed: bigint;
     db: bigint;
     max: bigint;
-    message: OpenedSignedMessage | null;
     chain: ClientContractState | null;
 }
 
@@ -64,9 +66,7 @@ export class ClientRunner {
     private root!: RootState;
     private conn: RpcConnection | null = null;
     private session: ProxySessionInfo | null = null;
-    /** The last signed payment that verified for a session: the proxy resends it with every answer until its next commit. */
-    private verified: { session: ProxySessionInfo; data: Buffer } | null = null;
-    private readonly timers: NodeJS.Timeout[] = [];
+    private readonly timers: RunnerTimers;
     private connecting: Promise<void> | null = null;
     private closed = false;
     private lastError: string | null = null;
@@ -78,6 +78,7 @@ export class ClientRunner {
     private constructor(private readonly cfg: ClientRunnerConfig) {
         this.log = cfg.logger ?? createLogger('client');
         this.intervals = { statusMs: 15_000, reconnectMs: 2000, settleMs: 10_000, rootMs: 30_000, ...cfg.intervals };
+        this.timers = new RunnerTimers(this.log);
         this.handler = clientApiHandler({
             ...cfg.api,
             proxy: () => this.conn,
@@ -96,20 +97,10 @@ export class ClientRunner {
         if (!cfg.secret) throw new Error('the client needs a secret (short-auth secret string)');
         const c = new ClientRunner(cfg);
         c.root = await readRoot(cfg.chain, cfg.root);
-        const every = (ms: number, fn: () => Promise<unknown>, what: string) => {
-            let busy = false;
-            const t = setInterval(() => {
-                if (busy || c.closed) return;
-                busy = true;
-                fn().catch((e: Error) => c.log.warn(`${what} failed`, { error: e.message })).finally(() => (busy = false));
-            }, ms);
-            t.unref();
-            c.timers.push(t);
-        };
-        every(c.intervals.reconnectMs, () => c.ensureConnected(), 'proxy connection');
-        every(c.intervals.statusMs, () => c.updatePaymentStatus(), 'payment status');
-        every(c.intervals.settleMs, () => c.settle(), 'settlement');
-        every(c.intervals.rootMs, () => c.refreshRoot(), 'root refresh');
+        c.timers.every(c.intervals.reconnectMs, () => c.ensureConnected(), 'proxy connection');
+        c.timers.every(c.intervals.statusMs, () => c.updatePaymentStatus(), 'payment status');
+        c.timers.every(c.intervals.settleMs, () => c.settle(), 'settlement');
+        c.timers.every(c.intervals.rootMs, () => c.refreshRoot(), 'root refresh');
         return c;
     }
 
@@ -143,14 +134,6 @@ export class ClientRunner {
         }
     }
 
-    private endpoints(): string[] {
-        if (this.cfg.proxies?.length) return this.cfg.proxies;
-        return [...this.root.registry.registeredProxies.values()].map((d) => {
-            const e = proxyEndpoints(d).clients;
-            return `${e.host}:${e.port}`;
-        });
-    }
-
     ensureConnected(): Promise<void> {
         if (this.ready || this.closed) return Promise.resolve();
         if (!this.connecting) {
@@ -165,11 +148,10 @@ export class ClientRunner {
     }
 
     private async connectOnce(): Promise<void> {
-        const list = this.endpoints();
+        const list = proxyEndpointList('clients', this.cfg.proxies, this.root);
         if (!list.length) throw new Error('the root contract has no registered proxies and none were configured (--proxy)');
         const endpoint = list[randomInt(list.length)];
-        const i = endpoint.lastIndexOf(':');
-        const conn = await connect({ host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)), tls: this.cfg.tls, logger: this.log.child('proxy-conn'), timeoutMs: 30_000 });
+        const conn = await connectToProxy(endpoint, { tls: this.cfg.tls, logger: this.log.child('proxy-conn') });
         try {
             await this.handshake(endpoint, conn);
         } catch (e) {
@@ -204,23 +186,16 @@ export class ClientRunner {
 
     private async handshake(endpoint: string, conn: RpcConnection): Promise<void> {
         const params = this.root.params;
-        if (this.cfg.checkProxyHashes ?? !params.isTest) {
-            const image = BigInt('0x' + conn.peer.imageHash.toString('hex'));
-            if (!this.root.registry.proxyHashes.includes(image)) throw new Error(`proxy image hash ${conn.peer.imageHash.toString('hex')} is not allowed by the root contract`);
-        }
+        checkProxyImage(conn.peer.imageHash, this.root, this.cfg.checkProxyHashes ?? !params.isTest);
         const r = await conn.query({
             _: 'client.connectToProxy',
             params: { _: 'client.params', flags: 3, client_owner_address: this.owner.toString(), is_test: params.isTest, min_proto_version: 1, max_proto_version: 2 },
             min_config_version: this.root.version,
         });
-        const proxyKey = r.params.proxy_public_key;
-        const keyInt = BigInt('0x' + proxyKey.toString('hex'));
-        const proxySc = (await cocoonProxyFor(Address.parse(r.params.proxy_owner_address), keyInt, this.cfg.root, params)).address;
-        if (!Address.parse(r.params.proxy_sc_address).equals(proxySc)) throw new Error(`proxy contract ${r.params.proxy_sc_address} does not derive from the proxy's key and owner under this root (expected ${proxySc.toString()})`);
-        const client = await cocoonClientFor(this.owner, proxySc, keyInt, params);
-        if (!Address.parse(r.client_sc_address).equals(client.address)) throw new Error(`proxy names client contract ${r.client_sc_address}, expected ${client.address.toString()}`);
+        const { proxy, child: client } = await verifyProxyContracts(r.params, r.client_sc_address, this.cfg.root, this.root, 'client', (sc, key) => cocoonClientFor(this.owner, sc, key, params));
+        const { proxyKey, proxySc } = proxy;
         const prev = this.session?.proxySc.equals(proxySc) ? this.session : null;
-        const s: ProxySessionInfo = prev ?? { endpoint, proxySc, clientSc: client.address, proxyKey, signed: 0n, db: 0n, max: 0n, message: null, chain: null };
+        const s: ProxySessionInfo = prev ?? { endpoint, proxySc, clientSc: client.address, proxyKey, signed: 0n, db: 0n, max: 0n, message: null, verified: null, chain: null };
         this.session = s;
         s.endpoint = endpoint;
         this.acceptSigned(r.signed_payment);
@@ -259,15 +234,9 @@ export class ClientRunner {
 
     private acceptSigned(p: proxy_SignedPayment): void {
         const s = this.session;
-        if (!s || p._ !== 'proxy.signedPayment') return;
-        if (this.verified?.session === s && this.verified.data.equals(p.data)) return; // checked and taken already
+        if (!s) return;
         try {
-            const m = openSignedMessage(signedMessageFromBoc(p.data), { op: SIGNED_OP.clientCharge, target: s.clientSc, proxyPublicKey: s.proxyKey });
-            this.verified = { session: s, data: p.data };
-            if (m.tokens! > s.signed) {
-                s.signed = m.tokens!;
-                s.message = m;
-            }
+            acceptSignedPayment(s, p, { op: SIGNED_OP.clientCharge, target: s.clientSc, proxyPublicKey: s.proxyKey });
         } catch (e) {
             this.log.error('invalid signed payment from the proxy: disconnecting', { error: (e as Error).message });
             this.conn?.close();
@@ -372,7 +341,7 @@ export class ClientRunner {
     async close(graceMs = 10_000): Promise<void> {
         if (this.closed) return;
         this.closed = true;
-        for (const t of this.timers) clearInterval(t);
+        this.timers.stop();
         if (this.connecting) {
             let timer: NodeJS.Timeout | undefined;
             await Promise.race([this.connecting.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, graceMs)))]);

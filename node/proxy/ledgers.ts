@@ -80,3 +80,72 @@ export function accountFromRecord(key: string, value: unknown): ClientAccount | 
     if (key.startsWith('worker:')) return new WorkerAccount(Address.parse(r.owner), Address.parse(r.contract), ledger);
     return null;
 }
+
+/**
+ * Every account the proxy keeps, by owner (raw address). One owner has one account per proxy contract: a
+ * peer that shows up with another contract address (a new params version) starts a fresh account.
+ */
+export class ProxyAccounts {
+    private readonly clientsByOwner = new Map<string, ClientAccount>();
+    private readonly workersByOwner = new Map<string, WorkerAccount>();
+
+    /** Puts back an account loaded from the store. */
+    restore(a: ClientAccount | WorkerAccount): void {
+        if (a instanceof ClientAccount) this.clientsByOwner.set(a.owner.toRawString(), a);
+        else this.workersByOwner.set(a.owner.toRawString(), a);
+    }
+
+    /** The owner's account for `contract`, created (and marked for the next commit) when there is none. */
+    client(owner: Address, contract: Address): ClientAccount {
+        return openAccount(this.clientsByOwner, owner, contract, (o, c) => new ClientAccount(o, c));
+    }
+
+    worker(owner: Address, contract: Address): WorkerAccount {
+        return openAccount(this.workersByOwner, owner, contract, (o, c) => new WorkerAccount(o, c));
+    }
+
+    /** Lookup by an owner address in any form; undefined for an unknown owner or a string that is no address. */
+    findClient(owner: string): ClientAccount | undefined {
+        return findByOwner(this.clientsByOwner, owner);
+    }
+
+    findWorker(owner: string): WorkerAccount | undefined {
+        return findByOwner(this.workersByOwner, owner);
+    }
+
+    clients(): ClientAccount[] {
+        return [...this.clientsByOwner.values()];
+    }
+
+    workers(): WorkerAccount[] {
+        return [...this.workersByOwner.values()];
+    }
+
+    all(): (ClientAccount | WorkerAccount)[] {
+        return [...this.clientsByOwner.values(), ...this.workersByOwner.values()];
+    }
+
+    /** Forgets every account (after a migration their ledgers live on in the outdated contract's record). */
+    clear(): void {
+        this.clientsByOwner.clear();
+        this.workersByOwner.clear();
+    }
+}
+
+function openAccount<A extends ClientAccount | WorkerAccount>(byOwner: Map<string, A>, owner: Address, contract: Address, create: (owner: Address, contract: Address) => A): A {
+    let a = byOwner.get(owner.toRawString());
+    if (!a || !a.contract.equals(contract)) {
+        a = create(owner, contract);
+        a.dirty = true;
+        byOwner.set(owner.toRawString(), a);
+    }
+    return a;
+}
+
+function findByOwner<A>(byOwner: Map<string, A>, owner: string): A | undefined {
+    try {
+        return byOwner.get(Address.parse(owner).toRawString());
+    } catch {
+        return undefined;
+    }
+}

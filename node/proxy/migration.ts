@@ -9,6 +9,7 @@
 import { Address, internal, toNano } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import { signedMessage, SIGNED_OP } from '../../wrappers/signed';
+import type { ClientAccount, WorkerAccount } from './ledgers';
 
 export type OldContractStep = 'not_started' | 'clients' | 'workers' | 'closing' | 'closed';
 
@@ -24,6 +25,19 @@ export interface OldContractRecord {
 }
 
 const STEP_VALUE = toNano('1');
+
+/**
+ * The record that closes `contract`: every account the chain knows (a contract was read) with the tokens
+ * the chain has confirmed, the only amounts the proxy may still sign for them.
+ */
+export function outdatedContractRecord(contract: Address, paramsVersion: number, delay: number, clients: readonly ClientAccount[], workers: readonly WorkerAccount[]): OldContractRecord {
+    const entry = (a: ClientAccount | WorkerAccount) => ({ contract: a.contract.toRawString(), tokens: a.ledger.tokensCommittedToBlockchain, done: false });
+    return {
+        contract: contract.toRawString(), paramsVersion, step: 'not_started', closeAt: 0, delay,
+        clients: clients.filter((a) => a.chain).map(entry),
+        workers: workers.filter((a) => a.chain).map(entry),
+    };
+}
 
 /** Performs at most one step; returns true when the record changed (the caller persists it). */
 export async function advanceOldContract(r: OldContractRecord, deps: { chain: ChainClient; wallet: ChainWallet; secretKey: Buffer }): Promise<boolean> {

@@ -14,6 +14,7 @@ import {
     type client_workerTypesV2,
     type proxy_QueryAnswerEx,
     type proxy_queryFinalInfo,
+    type proxy_runQueryEx,
     type proxy_SignedPayment,
 } from '../protocol';
 import { baseModelName } from '../common/models';
@@ -23,8 +24,8 @@ import { SignedPaymentsLedger } from './signed-payments';
 
 /** The proxy's view of a connected worker. */
 export interface WorkerLink extends WorkerCandidate {
-    /** Sends one TL object to the worker (tcp.packet). */
-    send(obj: { _: 'proxy.runQueryEx' } & Record<string, unknown>): void;
+    /** Sends the query to the worker (tcp.packet). */
+    send(q: proxy_runQueryEx): void;
     ledger: SignedPaymentsLedger;
     signedPayment(): proxy_SignedPayment;
     readonly average: DecayingAverage;
@@ -40,20 +41,23 @@ export interface ClientLink {
     reserved: bigint;
 }
 
-export interface RelayOptions {
+/** `C` and `W` are the runner's own link types: onSettled hands back exactly what was added. */
+export interface RelayOptions<C extends ClientLink = ClientLink, W extends WorkerLink = WorkerLink> {
+    /** nanoTON per token for the deposit cap; the root's price, changed through setPricePerToken. */
     pricePerToken: bigint;
     /** Called when a request finished and both ledgers grew (the store persists it). */
-    onSettled?(client: ClientLink, worker: WorkerLink, tokens: bigint, clientRequestId: Buffer): void;
+    onSettled?(client: C, worker: W, tokens: bigint, clientRequestId: Buffer): void;
     now?: () => number;
 }
 
 /** Answer bytes on their way to the client: the first piece (the HTTP response) or a later one. */
 type Carry = { _: 'client.queryAnswerEx' | 'client.queryAnswerPartEx'; answer: Buffer };
 
-interface Running {
-    client: ClientLink;
+interface Running<C extends ClientLink, W extends WorkerLink> {
+    client: C;
     clientRequestId: Buffer;
-    worker: WorkerLink;
+    /** The worker serving it now; undefined until the first dispatch. */
+    worker?: W;
     reserved: bigint;
     relayed: boolean;
     tried: Set<string>;
@@ -64,17 +68,25 @@ interface Running {
 
 export const ERR = { LOW_BALANCE: 402, NO_WORKERS: 503, PRICE: 409, TIMEOUT: 504, WORKER: 502 } as const;
 
-export class QueryRelay {
-    private readonly workers = new Map<string, WorkerLink>();
-    private readonly running = new Map<string, Running>(); // proxy request id (hex) -> request
+export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink = WorkerLink> {
+    private readonly workers = new Map<string, W>();
+    private readonly running = new Map<string, Running<C, W>>(); // proxy request id (hex) -> request
+    private pricePerToken: bigint;
 
-    constructor(private readonly opts: RelayOptions) {}
+    constructor(private readonly opts: RelayOptions<C, W>) {
+        this.pricePerToken = opts.pricePerToken;
+    }
+
+    /** The root's price changed (a new params version): reservations from now on use it. */
+    setPricePerToken(price: bigint): void {
+        this.pricePerToken = price;
+    }
 
     private now(): number {
         return this.opts.now ? this.opts.now() : Date.now() / 1000;
     }
 
-    addWorker(w: WorkerLink): void {
+    addWorker(w: W): void {
         this.workers.set(w.id, w);
     }
 
@@ -82,7 +94,7 @@ export class QueryRelay {
     removeWorker(id: string, reason = 'worker disconnected'): void {
         this.workers.delete(id);
         for (const [rid, r] of [...this.running]) {
-            if (r.worker.id !== id) continue;
+            if (!r.worker || r.worker.id !== id) continue;
             this.running.delete(rid);
             r.worker.running--;
             if (!r.relayed) this.dispatch(r);
@@ -91,7 +103,7 @@ export class QueryRelay {
     }
 
     workerTypes(): client_workerTypesV2 {
-        const byModel = new Map<string, WorkerLink[]>();
+        const byModel = new Map<string, W[]>();
         for (const w of this.workers.values()) {
             if (!w.enabled) continue;
             const base = baseModelName(w.model);
@@ -110,21 +122,21 @@ export class QueryRelay {
     }
 
     /** Handles client.runQueryEx from an authorised client. */
-    runQuery(client: ClientLink, q: client_runQueryEx): void {
+    runQuery(client: C, q: client_runQueryEx): void {
         const fail = (code: number, error: string) =>
             client.send({ _: 'client.queryAnswerErrorEx', request_id: q.request_id, error_code: code, error, flags: 1, final_info: this.finalInfo(undefined, this.now(), this.now()) });
         if (q.max_coefficient < 0 || q.max_tokens < 0 || !(q.timeout > 0)) return fail(400, 'max_coefficient, max_tokens and timeout must be positive');
         const reserve = tokensToReserve(BigInt(q.max_tokens), q.query.length, BigInt(q.max_coefficient));
         const account = client.account();
         if (account) {
-            const available = tokensAvailable({ ...account, tokensUsed: client.ledger.tokensMax, tokensReserved: client.reserved }, this.opts.pricePerToken);
+            const available = tokensAvailable({ ...account, tokensUsed: client.ledger.tokensMax, tokensReserved: client.reserved }, this.pricePerToken);
             if (available < reserve) {
                 return fail(ERR.LOW_BALANCE, `client balance is too low: this request reserves ${reserve} tokens, ${available} are available; top up the client contract or lower max_tokens`);
             }
         }
         client.reserved += reserve;
-        const r: Running = {
-            client, clientRequestId: q.request_id, worker: undefined as unknown as WorkerLink, reserved: reserve, relayed: false, tried: new Set(), q,
+        const r: Running<C, W> = {
+            client, clientRequestId: q.request_id, reserved: reserve, relayed: false, tried: new Set(), q,
             timer: setTimeout(() => this.timeout(r), Math.max(1, q.timeout * 1000)),
             proxyStart: this.now(),
         };
@@ -132,7 +144,7 @@ export class QueryRelay {
         this.dispatch(r);
     }
 
-    private dispatch(r: Running): void {
+    private dispatch(r: Running<C, W>): void {
         const choice = chooseWorker([...this.workers.values()], r.q.model_name, BigInt(r.q.max_coefficient), r.tried);
         if (!('id' in choice)) {
             const code = choice.reason === 'coefficient_too_low' ? ERR.PRICE : ERR.NO_WORKERS;
@@ -160,7 +172,7 @@ export class QueryRelay {
     onWorkerAnswer(workerId: string, piece: proxy_QueryAnswerEx): void {
         const key = piece.request_id.toString('hex');
         const r = this.running.get(key);
-        if (!r || r.worker.id !== workerId) return;
+        if (!r?.worker || r.worker.id !== workerId) return;
         const done = ((piece.flags ?? 0) & 1) === 1;
         if (piece._ === 'proxy.queryAnswerErrorEx') {
             this.running.delete(key);
@@ -190,16 +202,20 @@ export class QueryRelay {
         }
     }
 
-    private timeout(r: Running): void {
-        for (const [k, x] of this.running) if (x === r) { this.running.delete(k); r.worker.running--; }
+    private timeout(r: Running<C, W>): void {
+        for (const [k, x] of this.running) {
+            if (x !== r || !r.worker) continue;
+            this.running.delete(k);
+            r.worker.running--;
+        }
         this.finishWithError(r, ERR.TIMEOUT, 'timeout in proxy: the worker did not finish in time');
     }
 
-    private finishWithError(r: Running, code: number, error: string): void {
+    private finishWithError(r: Running<C, W>, code: number, error: string): void {
         this.finish(r, undefined, { code, error });
     }
 
-    private finish(r: Running, worker: proxy_queryFinalInfo | undefined, err?: { code: number; error: string }, carry?: Carry): void {
+    private finish(r: Running<C, W>, worker: proxy_queryFinalInfo | undefined, err?: { code: number; error: string }, carry?: Carry): void {
         clearTimeout(r.timer);
         r.client.reserved -= r.reserved;
         const end = this.now();

@@ -20,6 +20,11 @@ export const proxyRecords = pgTable('proxy_records', {
     seqno: integer('seqno').notNull(),
 });
 
+/**
+ * Both drivers' databases, seen through what the store uses (execute, select, insert). Each driver's type
+ * differs only in its query-result type parameter, which TypeScript does not relate to the base one: hence
+ * the `as unknown as Db` below (the only double casts left in node/proxy).
+ */
 type Db = PgDatabase<PgQueryResultHKT>;
 
 export class StoreError extends Error {

@@ -8,15 +8,18 @@ import type { HardwareProfile } from './hardware';
 import { createHash, randomInt } from 'crypto';
 import { Address, internal, toNano } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
-import { proxyEndpoints, readRoot, readWorkerContract, type RootState, type WorkerContractState } from '../chain/cocoon';
+import { readRoot, readWorkerContract, type RootState, type WorkerContractState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
 import { createBackend, type Backend } from '../inference';
-import { connect, createLogger, type Logger, type RpcConnection, type proxy_SignedPayment, type proxy_runQueryEx } from '../protocol';
-import { cocoonProxyFor } from '../../wrappers/CocoonProxy';
+import { createLogger, type Logger, type RpcConnection, type proxy_SignedPayment, type proxy_runQueryEx } from '../protocol';
 import { cocoonWorkerFor } from '../../wrappers/CocoonWorker';
-import { openSignedMessage, repackSigned, signedMessageFromBoc, SIGNED_OP, type OpenedSignedMessage } from '../../wrappers/signed';
+import { repackSigned, SIGNED_OP } from '../../wrappers/signed';
 import type { TokenPricing } from '../common/tokens';
 import { RateCounterSet } from '../common/rate-set';
+import { RunnerTimers } from '../common/timers';
+import { connectToProxy, proxyEndpointList } from '../common/proxy-endpoints';
+import { checkProxyImage, verifyProxyContracts } from '../common/proxy-checks';
+import { acceptSignedPayment, type HeldPayment } from '../common/signed-payment';
 import { runWorkerQuery } from './running-request';
 
 export interface WorkerRunnerConfig {
@@ -46,18 +49,15 @@ export interface WorkerRunnerConfig {
     logger?: Logger;
 }
 
-interface Known {
-    signed: bigint;
+/** What the worker knows of one proxy contract, kept for the process lifetime (across reconnects). */
+interface Known extends HeldPayment {
     db: bigint;
     max: bigint;
-    message: OpenedSignedMessage | null;
     proxyKey: Buffer;
     proxySc: Address;
     workerSc: Address;
     chain: WorkerContractState | null;
     paidOut: bigint;
-    /** BOC of the last signed payment that verified: the proxy resends it with every query until its next commit. */
-    verified: Buffer | null;
 }
 
 interface ProxyLink {
@@ -75,7 +75,7 @@ export class WorkerRunner {
     private root!: RootState;
     private readonly links = new Map<string, ProxyLink>(); // endpoint -> link
     private readonly known = new Map<string, Known>(); // proxy contract (raw) -> counters, kept for the process lifetime
-    private readonly timers: NodeJS.Timeout[] = [];
+    private readonly timers: RunnerTimers;
     private readonly connecting = new Set<string>();
     private closed = false;
     /** The last connection or handshake failure (shown in stats). */
@@ -93,27 +93,18 @@ export class WorkerRunner {
         this.backend = createBackend({ baseUrl: cfg.backendUrl, logger: this.log.child('backend') });
         this.coefficient = cfg.coefficient ?? 1000;
         this.intervals = { reconnectMs: 2000, statusMs: 15_000, monitorMs: 2000, payoutMs: 15_000, rootMs: 30_000, ...cfg.intervals };
+        this.timers = new RunnerTimers(this.log);
     }
 
     static async start(cfg: WorkerRunnerConfig): Promise<WorkerRunner> {
         if (!/@/.test(cfg.model)) throw new Error(`model '${cfg.model}' must be a full model name Org/Name@commit:verity_hash (what the root allows)`);
         const w = new WorkerRunner(cfg);
         w.root = await readRoot(cfg.chain, cfg.root);
-        const every = (ms: number, fn: () => Promise<unknown>, what: string) => {
-            let busy = false;
-            const t = setInterval(() => {
-                if (busy || w.closed) return;
-                busy = true;
-                fn().catch((e: Error) => w.log.warn(`${what} failed`, { error: e.message })).finally(() => (busy = false));
-            }, ms);
-            t.unref();
-            w.timers.push(t);
-        };
-        every(w.intervals.reconnectMs, () => w.maintain(), 'proxy connections');
-        every(w.intervals.statusMs, () => w.updatePaymentStatus(), 'payment status');
-        every(w.intervals.monitorMs, () => w.monitorBackend(), 'backend monitor');
-        every(w.intervals.payoutMs, () => w.payoutAll(), 'payout');
-        every(w.intervals.rootMs, () => w.refreshRoot(), 'root refresh');
+        w.timers.every(w.intervals.reconnectMs, () => w.maintain(), 'proxy connections');
+        w.timers.every(w.intervals.statusMs, () => w.updatePaymentStatus(), 'payment status');
+        w.timers.every(w.intervals.monitorMs, () => w.monitorBackend(), 'backend monitor');
+        w.timers.every(w.intervals.payoutMs, () => w.payoutAll(), 'payout');
+        w.timers.every(w.intervals.rootMs, () => w.refreshRoot(), 'root refresh');
         await w.maintain();
         return w;
     }
@@ -141,18 +132,10 @@ export class WorkerRunner {
         };
     }
 
-    private endpoints(): string[] {
-        if (this.cfg.proxies?.length) return this.cfg.proxies;
-        return [...this.root.registry.registeredProxies.values()].map((d) => {
-            const e = proxyEndpoints(d).workers;
-            return `${e.host}:${e.port}`;
-        });
-    }
-
     /** Keeps `proxyConnections` proxies connected, choosing randomly among the candidates. */
     async maintain(): Promise<void> {
         const want = this.cfg.proxyConnections ?? 1;
-        const candidates = this.endpoints().filter((e) => !this.links.has(e) && !this.connecting.has(e));
+        const candidates = proxyEndpointList('workers', this.cfg.proxies, this.root).filter((e) => !this.links.has(e) && !this.connecting.has(e));
         while (this.links.size + this.connecting.size < want && candidates.length) {
             const e = candidates.splice(randomInt(candidates.length), 1)[0];
             this.connecting.add(e);
@@ -166,8 +149,7 @@ export class WorkerRunner {
     }
 
     private async connectTo(endpoint: string): Promise<void> {
-        const i = endpoint.lastIndexOf(':');
-        const conn = await connect({ host: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)), tls: this.cfg.tls, logger: this.log.child('proxy-conn'), timeoutMs: 30_000 });
+        const conn = await connectToProxy(endpoint, { tls: this.cfg.tls, logger: this.log.child('proxy-conn') });
         try {
             const link = await this.handshake(endpoint, conn);
             this.links.set(endpoint, link);
@@ -185,10 +167,7 @@ export class WorkerRunner {
 
     private async handshake(endpoint: string, conn: RpcConnection): Promise<ProxyLink> {
         const params = this.root.params;
-        if (this.cfg.checkProxyHashes ?? !params.isTest) {
-            const image = BigInt('0x' + conn.peer.imageHash.toString('hex'));
-            if (!this.root.registry.proxyHashes.includes(image)) throw new Error(`proxy image hash ${conn.peer.imageHash.toString('hex')} is not allowed by the root contract`);
-        }
+        checkProxyImage(conn.peer.imageHash, this.root, this.cfg.checkProxyHashes ?? !params.isTest);
         const r = await conn.query({
             _: 'worker.connectToProxy',
             params: {
@@ -196,12 +175,8 @@ export class WorkerRunner {
                 is_test: params.isTest, proxy_cnt: this.cfg.proxyConnections ?? 1, max_active_requests: this.cfg.maxActiveRequests ?? 60, min_proto_version: 1, max_proto_version: 2,
             },
         });
-        const proxyKey = r.params.proxy_public_key;
-        const keyInt = BigInt('0x' + proxyKey.toString('hex'));
-        const proxySc = (await cocoonProxyFor(Address.parse(r.params.proxy_owner_address), keyInt, this.cfg.root, params)).address;
-        if (!Address.parse(r.params.proxy_sc_address).equals(proxySc)) throw new Error(`proxy contract address ${r.params.proxy_sc_address} does not derive from its key and owner under this root (expected ${proxySc.toString()})`);
-        const worker = await cocoonWorkerFor(this.owner, proxySc, keyInt, params);
-        if (!Address.parse(r.worker_sc_address).equals(worker.address)) throw new Error(`proxy names worker contract ${r.worker_sc_address}, expected ${worker.address.toString()}`);
+        const { proxy, child: worker } = await verifyProxyContracts(r.params, r.worker_sc_address, this.cfg.root, this.root, 'worker', (sc, key) => cocoonWorkerFor(this.owner, sc, key, params));
+        const { proxyKey, proxySc } = proxy;
         let known = this.known.get(proxySc.toRawString());
         if (!known) {
             known = { signed: 0n, db: 0n, max: 0n, message: null, proxyKey, proxySc, workerSc: worker.address, chain: null, paidOut: 0n, verified: null };
@@ -249,15 +224,8 @@ export class WorkerRunner {
 
     /** Validates a proxy-signed payout for our contract and keeps the highest. A forged one drops the proxy. */
     private acceptSigned(k: Known, p: proxy_SignedPayment, conn?: RpcConnection): void {
-        if (p._ !== 'proxy.signedPayment') return;
-        if (k.verified?.equals(p.data)) return; // checked and taken already
         try {
-            const m = openSignedMessage(signedMessageFromBoc(p.data), { op: SIGNED_OP.workerPayout, target: k.workerSc, proxyPublicKey: k.proxyKey });
-            k.verified = p.data;
-            if (m.tokens! > k.signed) {
-                k.signed = m.tokens!;
-                k.message = m;
-            }
+            acceptSignedPayment(k, p, { op: SIGNED_OP.workerPayout, target: k.workerSc, proxyPublicKey: k.proxyKey });
         } catch (e) {
             this.log.error('invalid signed payment from proxy: dropping it', { proxy: k.proxySc.toString(), error: (e as Error).message });
             conn?.close();
@@ -369,7 +337,7 @@ export class WorkerRunner {
         this.closed = true;
         this.enabled = false;
         this.broadcastEnabled();
-        for (const t of this.timers) clearInterval(t);
+        this.timers.stop();
         const deadline = Date.now() + graceMs;
         while (this.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         for (const c of this.controllers) c.abort();

@@ -1,0 +1,67 @@
+/**
+ * The proxy runner's configuration: what it connects to, where it keeps its state, its limits and
+ * periods, each with the original's default. `cocoon proxy` fills it from flags, env and a config file.
+ */
+import { toNano, type Address } from '@ton/core';
+import type { ChainClient, ChainWallet } from '../chain';
+import type { RaTlsContext } from '../attestation';
+import type { Logger } from '../protocol';
+
+export interface ProxyThresholds {
+    /** Charge a client on-chain once this much (nanoTON) is signable and uncharged (original: 1 TON). */
+    charge: bigint;
+    /** Pay a worker once its signable, unpaid share reaches this (original: 10 TON). */
+    payout: bigint;
+    /** Withdraw the contract's commission once it reaches this (original: 10 TON). */
+    withdraw: bigint;
+}
+
+export interface ProxyIntervals {
+    dbCommitMs: number;
+    chainCommitMs: number;
+    pollMs: number;
+    rootMs: number;
+    monitorMs: number;
+    settleMs: number;
+}
+
+export interface ProxyRunnerConfig {
+    chain: ChainClient;
+    /** The proxy's wallet: owner of the proxy contract and sender of its transactions. */
+    wallet: ChainWallet;
+    root: Address;
+    /** The proxy's signing key (Ed25519; 64-byte secret key as @ton/crypto keeps it). */
+    key: { publicKey: Buffer; secretKey: Buffer };
+    /** The proxy's directory: its PGlite store (`db/`) and settle journal. Omit for an in-memory proxy (tests). */
+    dataDir?: string;
+    /** postgres://… keeps the store in PostgreSQL instead of PGlite (the journal stays in dataDir). */
+    databaseUrl?: string;
+    host?: string;
+    workerPort?: number;
+    clientPort?: number;
+    /** RA-TLS for the worker port (policy fake/tdx) and the client port (policy any); omit for plaintext. */
+    workerTls?: RaTlsContext;
+    clientTls?: RaTlsContext;
+    /** Proof-of-work difficulty demanded before TLS (default 20, as the original router; 0 = a challenge any nonce solves). */
+    powDifficulty?: number;
+    /** Check worker image and model hashes against the root (default: on unless the root is a test root). */
+    checkWorkerHashes?: boolean;
+    thresholds?: Partial<ProxyThresholds>;
+    intervals?: Partial<ProxyIntervals>;
+    /** Stake kept in the proxy contract (default: the root's min_proxy_stake). */
+    stake?: bigint;
+    logger?: Logger;
+}
+
+export const DEFAULT_PROXY_THRESHOLDS: ProxyThresholds = { charge: toNano('1'), payout: toNano('10'), withdraw: toNano('10') };
+export const DEFAULT_PROXY_INTERVALS: ProxyIntervals = { dbCommitMs: 1000, chainCommitMs: 30_000, pollMs: 2000, rootMs: 30_000, monitorMs: 5000, settleMs: 10_000 };
+
+/**
+ * A condition under which the proxy must stop signing: another copy of it is running (CLONE), its session
+ * never reached the chain (SESSION), or its contract cannot serve (CONTRACT).
+ */
+export class ProxyFatalError extends Error {
+    constructor(readonly code: 'CLONE' | 'SESSION' | 'CONTRACT', message: string) {
+        super(message);
+    }
+}
