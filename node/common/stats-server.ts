@@ -7,10 +7,12 @@
  * `statsHandler` returns a mountable `(req, res) => boolean` (false for paths it does not own);
  * `startStatsServer` serves it alone on a host/port.
  */
-import { createHash, timingSafeEqual } from 'crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
+import { bearerToken, secretMatches } from './bearer';
 import { PROMETHEUS_CONTENT_TYPE, type MetricsRegistry } from './metrics';
+
+export { bearerToken, secretMatches };
 
 // ---------------------------------------------------------------------------------------------- data model
 
@@ -295,26 +297,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 function sendError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
     sendJson(res, status, { error: { message, code, ...extra } }, headers);
-}
-
-function digest(s: string): Buffer {
-    return createHash('sha256').update(s, 'utf8').digest();
-}
-
-/** Constant-time comparison (both sides hashed, so their lengths do not leak either). */
-export function secretMatches(given: string, expected: string): boolean {
-    return timingSafeEqual(digest(given), digest(expected));
-}
-
-/**
- * The token of an `Authorization: Bearer <token>` header, or undefined. The only place a secret is taken
- * from: the original's `?access_hash=` put it in URLs, which end up in logs, histories and Referer headers.
- */
-export function bearerToken(req: IncomingMessage): string | undefined {
-    const auth = req.headers.authorization;
-    if (typeof auth !== 'string') return undefined;
-    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(auth);
-    return m ? m[1] : undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
