@@ -8,6 +8,9 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import { isIP } from 'net';
 import { bearerToken, secretMatches } from '../common/bearer';
+import { isLoopbackHost } from '../common/loopback';
+
+export { isLoopbackHost };
 
 export interface ApiAccessOptions {
     /** Origins (`scheme://host[:port]`) allowed to call the API from a browser; default none. */
@@ -24,17 +27,6 @@ export interface ApiAccessOptions {
 export type GuardResult = 'refused' | 'allowed';
 
 export class ApiAccessError extends Error {}
-
-const LOOPBACK_NAMES = new Set(['localhost', 'localhost.', 'ip6-localhost']);
-
-/** True for addresses that only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-    const h = bareHost(host);
-    if (LOOPBACK_NAMES.has(h) || h.endsWith('.localhost')) return true;
-    if (isIP(h) === 4) return h.startsWith('127.');
-    if (isIP(h) === 6) return h === '::1' || h.startsWith('::ffff:127.');
-    return false;
-}
 
 /**
  * Refuses a configuration that would let any host on the network spend the deposit: an API beyond
