@@ -8,8 +8,8 @@ import { BadRequest, flagged, formatTon, type AdminAction, type RunnerStats, typ
 import type { WorkerRunner } from './runner';
 
 /**
- * What one payout costs the worker's wallet, all fees included (external message, the payout message to
- * the worker contract, its compute and the answer): about 0.0096 TON on the local chain (issue 22).
+ * What one payout costs the worker's wallet in fees: docs/contracts.md measures 0.0101 TON for a worker
+ * payout (`npm run bench:gas`); issue 22 saw ~0.0096 TON.
  */
 export const PAYOUT_FEE_ESTIMATE = 10_000_000n;
 
