@@ -61,14 +61,7 @@ function clientSecret(dataDir: string, given?: string): string {
 
 export async function startClientDaemon(base: DaemonBase, o: ClientDaemonOptions): Promise<RunningClient> {
     const access: ApiAccessOptions = { ...o.access, listenHost: base.host };
-    try {
-        checkApiExposure(base.host, access.apiKey);
-        // Bad --cors-origin values are refused here, before anything starts.
-        apiGuard(access);
-    } catch (e) {
-        if (e instanceof ApiAccessError) throw usageError(e.message);
-        throw e;
-    }
+    checkClientAccess(access);
     const tls = await raTls(base.tee, base.peerPolicy, o.pccsUrl, base.logger.child('tls'));
     const d = await launch(
         base,
@@ -85,6 +78,17 @@ export async function startClientDaemon(base: DaemonBase, o: ClientDaemonOptions
     );
     base.logger.info('client ready', { owner: d.runner.owner.toString(), api: `${d.httpUrl}/v1` });
     return { ...d, apiUrl: `${d.httpUrl}/v1` };
+}
+
+/** An API beyond loopback without a key, or a malformed --cors-origin, is a usage error (exit 2). */
+function checkClientAccess(access: ApiAccessOptions): void {
+    try {
+        checkApiExposure(access.listenHost ?? '127.0.0.1', access.apiKey);
+        apiGuard(access);
+    } catch (e) {
+        if (e instanceof ApiAccessError) throw usageError(e.message);
+        throw e;
+    }
 }
 
 export function clientDaemonOptions(values: Record<string, OptionValue>): ClientDaemonOptions {
@@ -115,6 +119,7 @@ export function runClient(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     return runDaemon(
         {
             role: 'client', options: CLIENT_OPTIONS, usage: 'cocoon client [options]', description: DESCRIPTION,
+            precheck: (values) => checkClientAccess({ ...clientDaemonOptions(values).access, listenHost: String(values.host) }),
             async start(base, values) {
                 const c = await startClientDaemon(base, clientDaemonOptions(values));
                 return { banner: `client ${c.runner.owner.toString()} ready; OpenAI API ${c.apiUrl}, stats ${c.httpUrl}/stats\n`, stop: () => c.stop() };
