@@ -39,8 +39,13 @@ export function apiKindOf(url: string): 'v4' | 'v2' {
     return /\/jsonRPC\/?$/i.test(url) || /\/api\/v2(\/|$)/.test(url) ? 'v2' : 'v4';
 }
 
+/** The endpoint of a network name from NETWORKS, or undefined (a name is never looked up on Object.prototype). */
+export function networkUrl(name: string): string | undefined {
+    return Object.hasOwn(NETWORKS, name) ? NETWORKS[name as NetworkName] : undefined;
+}
+
 export function createChainClient(opts: ChainClientOptions): ChainClient {
-    const url = (NETWORKS as Record<string, string>)[opts.url] ?? opts.url;
+    const url = networkUrl(opts.url) ?? opts.url;
     if (!/^https?:\/\//.test(url)) throw new TypeError(`chain URL must be http(s)://... or one of ${Object.keys(NETWORKS).join(', ')}; got '${opts.url}'`);
     const kind = opts.kind ?? apiKindOf(url);
     return kind === 'v2'

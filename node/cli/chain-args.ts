@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'fs';
 import { Address } from '@ton/core';
-import { ChainError, createChainClient, NETWORKS, type ChainClient } from '../chain';
+import { ChainError, createChainClient, networkUrl, NETWORKS, type ChainClient } from '../chain';
 
 export type OptionType = 'string' | 'int' | 'port' | 'bool' | 'nano' | 'list';
 export type OptionValue = string | number | boolean | bigint | string[] | undefined;
 
 export interface OptionSpec {
-    /** Flag name without dashes (`api-key` is `--api-key`); also the config file key. */
+    /** Flag name without dashes (`data-dir` is `--data-dir`); also the config file key (or its camelCase). */
     name: string;
     type: OptionType;
     default?: OptionValue;
@@ -88,7 +88,7 @@ export const CONFIG_OPTION: OptionSpec = { name: 'config', type: 'string', env: 
 export const CHAIN_OPTIONS: OptionSpec[] = [
     { name: 'network', type: 'string', default: 'local', env: 'COCOON_NETWORK', help: `${Object.keys(NETWORKS).join(' | ')}` },
     { name: 'endpoint', type: 'string', env: 'COCOON_CHAIN_URL', help: 'chain API URL, overrides --network (ton-api-v4, or toncenter v2 when it ends in /jsonRPC)' },
-    { name: 'api-key', type: 'string', env: 'COCOON_API_KEY', help: 'toncenter API key (v2 endpoints)' },
+    { name: 'toncenter-api-key', type: 'string', env: 'COCOON_TONCENTER_API_KEY', help: 'toncenter API key (v2 endpoints)' },
     { name: 'json', type: 'bool', default: false, help: 'print JSON instead of text' },
     CONFIG_OPTION,
 ];
@@ -188,7 +188,7 @@ export function optionsHelp(usage: string, description: string, specs: OptionSpe
 export function chainUrlOf(values: Record<string, OptionValue>): string {
     const endpoint = values.endpoint as string | undefined;
     const network = String(values.network ?? 'local');
-    const url = (NETWORKS as Record<string, string>)[network];
+    const url = networkUrl(network);
     if (!url) throw usageError(`unknown network '${network}': use ${Object.keys(NETWORKS).join(', ')} or --endpoint <url>`);
     if (endpoint) {
         if (!/^https?:\/\/[^\s/]+/.test(endpoint)) throw usageError(`--endpoint must be an http(s):// URL, got '${endpoint}'`);
@@ -198,7 +198,7 @@ export function chainUrlOf(values: Record<string, OptionValue>): string {
 }
 
 export function chainClientOf(values: Record<string, OptionValue>): ChainClient {
-    return createChainClient({ url: chainUrlOf(values), apiKey: values['api-key'] as string | undefined });
+    return createChainClient({ url: chainUrlOf(values), apiKey: values['toncenter-api-key'] as string | undefined });
 }
 
 /** Testnet addresses print in their test-only form (0Q/kQ), as wallets expect them. */

@@ -7,7 +7,9 @@ import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { randomBytes } from 'crypto';
 import { ClientRunner } from '../client/runner';
-import { CliError, stdio, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
+import { ApiAccessError, apiGuard, checkApiExposure, type ApiAccessOptions } from '../client/api-guard';
+import { API_LIMITS } from '../client/http-api';
+import { CliError, stdio, usageError, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
 import { daemonOptions, launch, raTls, runDaemon, type DaemonBase, type Launched } from './daemon';
 import { mountStats } from './stats';
 
@@ -20,6 +22,10 @@ export const CLIENT_OPTIONS: OptionSpec[] = [
     { name: 'max-coefficient', type: 'int', env: 'COCOON_MAX_COEFFICIENT', help: 'default cap on a worker\'s price coefficient for requests that do not set max_coefficient' },
     { name: 'timeout', type: 'int', env: 'COCOON_REQUEST_TIMEOUT', help: 'default request timeout, seconds' },
     { name: 'max-tokens', type: 'int', env: 'COCOON_MAX_TOKENS', help: 'default max_tokens for requests that do not set it' },
+    { name: 'max-timeout', type: 'int', env: 'COCOON_MAX_REQUEST_TIMEOUT', default: API_LIMITS.maxTimeoutSeconds, help: 'largest timeout a request may ask for, seconds (above: 400)' },
+    { name: 'api-key', type: 'string', env: 'COCOON_API_KEY', help: 'require Authorization: Bearer <key> on the OpenAI API (required when --host is not loopback)' },
+    { name: 'cors-origin', type: 'list', env: 'COCOON_CORS_ORIGIN', help: 'browser origins allowed to call the API (e.g. https://app.example.com); default none' },
+    { name: 'allowed-hosts', type: 'list', env: 'COCOON_ALLOWED_HOSTS', help: 'Host names the API answers to besides loopback names and its own address (e.g. the public name behind a TLS proxy)' },
 ];
 
 export interface ClientDaemonOptions {
@@ -30,6 +36,9 @@ export interface ClientDaemonOptions {
     checkHashes?: boolean;
     pccsUrl?: string;
     defaults?: { maxCoefficient?: number; timeoutSeconds?: number; maxTokens?: number };
+    maxTimeoutSeconds?: number;
+    /** API key, CORS origins, extra Host names (the listen address is added here). */
+    access?: Omit<ApiAccessOptions, 'listenHost'>;
     intervals?: Parameters<typeof ClientRunner.start>[0]['intervals'];
     /** Wait this long for the first proxy session before giving up (ms). */
     readyTimeoutMs?: number;
@@ -51,6 +60,8 @@ function clientSecret(dataDir: string, given?: string): string {
 }
 
 export async function startClientDaemon(base: DaemonBase, o: ClientDaemonOptions): Promise<RunningClient> {
+    const access: ApiAccessOptions = { ...o.access, listenHost: base.host };
+    checkClientAccess(access);
     const tls = await raTls(base.tee, base.peerPolicy, o.pccsUrl, base.logger.child('tls'));
     const d = await launch(
         base,
@@ -58,7 +69,7 @@ export async function startClientDaemon(base: DaemonBase, o: ClientDaemonOptions
         () =>
             ClientRunner.start({
                 chain: base.chain, wallet: base.wallet, root: base.root, secret: clientSecret(base.dataDir, o.secret), deposit: o.deposit, autoTopUp: o.autoTopUp,
-                proxies: o.proxies, tls, checkProxyHashes: o.checkHashes, intervals: o.intervals, api: { defaults: o.defaults }, logger: base.logger,
+                proxies: o.proxies, tls, checkProxyHashes: o.checkHashes, intervals: o.intervals, api: { defaults: o.defaults, maxTimeoutSeconds: o.maxTimeoutSeconds, access }, logger: base.logger,
             }),
         async (r) => {
             await r.waitReady(o.readyTimeoutMs ?? 120_000);
@@ -67,6 +78,17 @@ export async function startClientDaemon(base: DaemonBase, o: ClientDaemonOptions
     );
     base.logger.info('client ready', { owner: d.runner.owner.toString(), api: `${d.httpUrl}/v1` });
     return { ...d, apiUrl: `${d.httpUrl}/v1` };
+}
+
+/** An API beyond loopback without a key, or a malformed --cors-origin, is a usage error (exit 2). */
+function checkClientAccess(access: ApiAccessOptions): void {
+    try {
+        checkApiExposure(access.listenHost ?? '127.0.0.1', access.apiKey);
+        apiGuard(access);
+    } catch (e) {
+        if (e instanceof ApiAccessError) throw usageError(e.message);
+        throw e;
+    }
 }
 
 export function clientDaemonOptions(values: Record<string, OptionValue>): ClientDaemonOptions {
@@ -81,6 +103,12 @@ export function clientDaemonOptions(values: Record<string, OptionValue>): Client
         defaults: Object.fromEntries(
             Object.entries({ maxCoefficient: values['max-coefficient'], timeoutSeconds: values.timeout, maxTokens: values['max-tokens'] }).filter(([, v]) => v !== undefined),
         ) as ClientDaemonOptions['defaults'],
+        maxTimeoutSeconds: values['max-timeout'] as number | undefined,
+        access: {
+            apiKey: (values['api-key'] as string | undefined) || undefined,
+            corsOrigins: values['cors-origin'] as string[] | undefined,
+            allowedHosts: values['allowed-hosts'] as string[] | undefined,
+        },
     };
 }
 
@@ -91,6 +119,7 @@ export function runClient(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     return runDaemon(
         {
             role: 'client', options: CLIENT_OPTIONS, usage: 'cocoon client [options]', description: DESCRIPTION,
+            precheck: (values) => checkClientAccess({ ...clientDaemonOptions(values).access, listenHost: String(values.host) }),
             async start(base, values) {
                 const c = await startClientDaemon(base, clientDaemonOptions(values));
                 return { banner: `client ${c.runner.owner.toString()} ready; OpenAI API ${c.apiUrl}, stats ${c.httpUrl}/stats\n`, stop: () => c.stop() };

@@ -9,7 +9,7 @@ interface Subcommand {
     run(argv: string[]): Promise<number | void>;
 }
 
-const commands: Record<string, Subcommand> = {
+const commands = new Map<string, Subcommand>(Object.entries({
     up: {
         summary: 'start the whole local network (chain, root, proxy, worker + model, client API, indexer + explorer)',
         run: async (argv) => (await import('./up')).runUp(argv),
@@ -50,15 +50,15 @@ const commands: Record<string, Subcommand> = {
         summary: 'the root contract: `root show`, `root deploy`, owner actions (hashes, proxies, params, owner, code)',
         run: async (argv) => (await import('./root')).runRoot(argv),
     },
-};
+} satisfies Record<string, Subcommand>));
 
 function help(): string {
-    const width = Math.max(...Object.keys(commands).map((c) => c.length));
+    const width = Math.max(...[...commands.keys()].map((c) => c.length));
     return [
         'Usage: cocoon <command> [options]     (from a checkout: npx ts-node node/cli/cocoon.ts, or npm run cocoon --)',
         '',
         'Cocoon: confidential AI inference on TON. Commands:',
-        ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+        ...[...commands].map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
         '',
         'Run `cocoon <command> --help` for the options of a command. Every option also has an environment',
         'variable (COCOON_*), shown in that help.',
@@ -72,7 +72,7 @@ export async function cocoon(argv: string[]): Promise<number> {
         process.stdout.write(help());
         return name ? 0 : 1;
     }
-    const cmd = commands[name];
+    const cmd = commands.get(name);
     if (!cmd) {
         process.stderr.write(`cocoon: unknown command '${name}'\n\n${help()}`);
         return 2;

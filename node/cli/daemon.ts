@@ -211,6 +211,8 @@ export interface DaemonCommand {
     options: OptionSpec[];
     usage: string;
     description: string;
+    /** Refuses an unsafe or inconsistent configuration before anything (chain, wallet, ports) is touched. */
+    precheck?(values: Record<string, OptionValue>): void;
     /** Starts the role; returns what to print once serving, how to stop, and (proxy) fatal errors. */
     start(base: DaemonBase, values: Record<string, OptionValue>): Promise<{ banner: string; stop(): Promise<void>; onFatal?(cb: (e: Error) => void): void }>;
 }
@@ -223,6 +225,7 @@ export function runDaemon(cmd: DaemonCommand, argv: string[], env: NodeJS.Proces
             io.out(optionsHelp(cmd.usage, cmd.description, cmd.options));
             return 0;
         }
+        cmd.precheck?.(parsed.values);
         const base = await daemonBase(cmd.role, parsed.values);
         const d = await cmd.start(base, parsed.values);
         io.out(d.banner);

@@ -17,6 +17,7 @@ import { createHash, randomBytes } from 'crypto';
 import { Address, toNano } from '@ton/core';
 import type { ChainWallet } from '../chain';
 import type { ClientRunner } from '../client/runner';
+import { checkApiExposure } from '../client/api-guard';
 import { DEFAULT_MODEL_PATH } from '../inference';
 import { startLocalChain, type RunningLocalChain } from '../localchain/server';
 import type { LogLevel } from '../protocol';
@@ -37,6 +38,10 @@ Options (env var in brackets, default in parentheses):
   --explorer-port <p>   indexer API + explorer [COCOON_INDEXER_PORT] (8090)
   --base-port <port>    client API B, proxy B+1000..B+1002, worker B+2000 [COCOON_BASE_PORT] (10000)
   --access-secret <s>   secret for the admin actions on the stats ports [COCOON_ACCESS_SECRET] (generated)
+  --api-key <key>       require Authorization: Bearer <key> on the client API [COCOON_API_KEY]
+                        (required when --host is not loopback)
+  --dev-token <t>       the local chain's token for /faucet and /admin/time [COCOON_CHAIN_DEV_TOKEN]
+                        (generated into <data-dir>/chain/dev-token)
   --once                start, print the banner as JSON, stop (for scripts and tests)
   -h, --help            show this help
 `;
@@ -49,6 +54,8 @@ export interface UpOptions {
     explorerPort: number;
     basePort: number;
     accessSecret?: string;
+    apiKey?: string;
+    devToken?: string;
     once: boolean;
 }
 
@@ -66,6 +73,8 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv = process.env
         explorerPort: port(env.COCOON_INDEXER_PORT ?? '8090', 'explorer port'),
         basePort: port(env.COCOON_BASE_PORT ?? '10000', 'base port'),
         accessSecret: env.COCOON_ACCESS_SECRET || undefined,
+        apiKey: env.COCOON_API_KEY || undefined,
+        devToken: env.COCOON_CHAIN_DEV_TOKEN || undefined,
         once: false,
     };
     for (let i = 0; i < argv.length; i++) {
@@ -83,6 +92,8 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv = process.env
         else if (a === '--explorer-port') o.explorerPort = port(next(), 'explorer port');
         else if (a === '--base-port') o.basePort = port(next(), 'base port');
         else if (a === '--access-secret') o.accessSecret = next();
+        else if (a === '--api-key') o.apiKey = next();
+        else if (a === '--dev-token') o.devToken = next();
         else if (a === '--once') o.once = true;
         else throw new Error(`unknown option ${a} (see cocoon up --help)`);
     }
@@ -103,7 +114,7 @@ export interface RunningNetwork {
 
 interface Banner {
     dataDir: string;
-    chain: { v4: string; v2: string };
+    chain: { v4: string; v2: string; faucet: string; devToken: string };
     root: string;
     model: { url: string; id: string; fullName: string };
     api: string;
@@ -119,6 +130,8 @@ function progress(step: string, detail: Record<string, unknown> = {}): void {
 
 export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
     const dataDir = resolve(o.dataDir);
+    // Before anything starts: an API on the network without a key would let anyone spend the deposit.
+    checkApiExposure(o.host, o.apiKey);
     mkdirSync(dataDir, { recursive: true });
     const stops: (() => Promise<void>)[] = [];
     const stopAll = async () => {
@@ -127,7 +140,7 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
     try {
         const t0 = Date.now();
         progress('starting local chain', { dataDir: join(dataDir, 'chain') });
-        const chain = await startLocalChain({ dataDir: join(dataDir, 'chain'), host: o.host, port: o.chainPort, wallets: 4 });
+        const chain = await startLocalChain({ dataDir: join(dataDir, 'chain'), host: o.host, port: o.chainPort, wallets: 4, devToken: o.devToken });
         stops.push(() => chain.close());
         progress('local chain ready', { url: chain.url, block: chain.chain.lastBlock.seqno, ms: Date.now() - t0 });
 
@@ -156,7 +169,7 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
 
         const banner = {
             dataDir,
-            chain: { v4: chain.v4Url, v2: chain.v2Url, faucet: `${chain.url}/faucet` },
+            chain: { v4: chain.v4Url, v2: chain.v2Url, faucet: `${chain.url}/faucet`, devToken: chain.devToken },
             root: network.root,
             model: { url: model.url, id: model.modelId, fullName: nodes.modelName },
             api: nodes.client.apiUrl,
@@ -272,7 +285,7 @@ async function startNodes(
 
     progress('starting client (deploys its contract and deposits on first start)');
     const clientDaemon = await startClientDaemon(base('client', clientWallet, port(0)), {
-        deposit: toNano('10'), autoTopUp: true, checkHashes: true, intervals: { reconnectMs: 500, statusMs: 2000, settleMs: 5000, rootMs: 5000 },
+        deposit: toNano('10'), autoTopUp: true, checkHashes: true, access: { apiKey: o.apiKey }, intervals: { reconnectMs: 500, statusMs: 2000, settleMs: 5000, rootMs: 5000 },
     });
     stops.push(() => clientDaemon.stop());
     progress('client ready', { api: clientDaemon.apiUrl });
@@ -301,6 +314,7 @@ export async function runUp(argv: string[]): Promise<number> {
             `  stats (client / proxy / worker):   ${b.stats.client}  ${b.stats.proxy}  ${b.stats.worker}`,
             `  admin secret for /request/*:       ${b.accessSecret}`,
             `  chain (ton-api-v4 / toncenter v2): ${b.chain.v4}  ${b.chain.v2}`,
+            `  chain dev token (faucet, time):    ${b.chain.devToken}   (Authorization: Bearer, loopback only)`,
             `  root contract:                     ${b.root}`,
             `  embedded model backend:            ${b.model.url}   (${b.model.fullName})`,
             `  data directory:                    ${b.dataDir}`,

@@ -201,7 +201,7 @@ const SUBCOMMANDS = `Subcommands:
   balance [address]         balance and state of an address (default: the key's wallet)
   send --to A --amount TON  transfer from the key's wallet; --wait also waits for the recipient`;
 
-const SPECS: Record<string, OptionSpec[]> = {
+const SPECS = new Map<string, OptionSpec[]>(Object.entries({
     new: [
         { name: 'out', type: 'string', env: 'COCOON_KEY_OUT', help: 'write the key to this file (mode 0600; refuses to overwrite) instead of printing the mnemonic' },
         VERSION_OPTION,
@@ -219,17 +219,18 @@ const SPECS: Record<string, OptionSpec[]> = {
         ...KEY_OPTIONS,
         ...CHAIN_OPTIONS,
     ],
-};
+}));
 
 export function walletHelp(sub?: string): string {
-    if (sub && SPECS[sub]) {
-        const what: Record<string, string> = {
+    const specs = sub === undefined ? undefined : SPECS.get(sub);
+    if (sub && specs) {
+        const what = new Map(Object.entries({
             new: 'Generates a new wallet key (24-word mnemonic) and shows its v4 and v5r1 addresses. Offline.',
             address: 'Shows the v4 and v5r1 addresses (and public key) of a key. Offline.',
             balance: 'Shows the balance and state of an address, or of the key\'s wallet.',
             send: 'Sends TON from the key\'s wallet (deploying the wallet on its first transfer) and waits for its transaction.',
-        };
-        return optionsHelp(`cocoon wallet ${sub}${sub === 'balance' ? ' [address]' : ''} [options]`, what[sub], SPECS[sub]);
+        }));
+        return optionsHelp(`cocoon wallet ${sub}${sub === 'balance' ? ' [address]' : ''} [options]`, what.get(sub) ?? '', specs);
     }
     return [`Usage: ${USAGE}`, '', 'Standard TON wallets (v4, v5r1) on the local chain, testnet or mainnet.', '', SUBCOMMANDS, '', 'Run `cocoon wallet <subcommand> --help` for its options. Every option also reads COCOON_* env', 'variables and a JSON config file (--config).', ''].join('\n');
 }
@@ -334,7 +335,7 @@ export async function runWallet(argv: string[], env: NodeJS.ProcessEnv = process
             io.out(walletHelp());
             return sub ? 0 : 2;
         }
-        const specs = SPECS[sub];
+        const specs = SPECS.get(sub);
         if (!specs) throw usageError(`unknown wallet subcommand '${sub}' (new, address, balance, send; see cocoon wallet --help)`);
         const parsed = parseCommandLine(specs, rest, env);
         if (parsed === 'help') {

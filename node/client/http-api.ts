@@ -1,5 +1,6 @@
 /**
- * The client's OpenAI-compatible HTTP API (COCOON ClientRunner, default port 10000):
+ * The client's OpenAI-compatible HTTP API (COCOON ClientRunner, default port 10000), behind api-guard.ts
+ * (Host, Origin, API key, JSON bodies):
  * POST /v1/chat/completions and /v1/completions are wrapped into client.runQueryEx and streamed back
  * from the proxy's answer pieces; GET /v1/models lists live workers. COCOON's extra request fields
  * (max_coefficient, timeout, enable_debug, request_guid) are consumed here and never reach the worker.
@@ -9,7 +10,10 @@ import { createHash, randomBytes } from 'crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
 import { decodeAs, encode, type client_QueryAnswerEx, type RpcConnection } from '../protocol';
+import { baseModelName } from '../common/models';
 import { decodeReceipt, verifyReceipt, verifyReceiptAsync, type Receipt } from '../common/receipt';
+import { apiGuard, checkApiExposure, type ApiAccessOptions } from './api-guard';
+import { ApiRequestError, parseApiRequest } from './api-request';
 
 export interface ClientApiOptions {
     host?: string;
@@ -19,7 +23,11 @@ export interface ClientApiOptions {
     /** Root config version the client knows (sent as min_config_version). */
     configVersion?(): number;
     defaults?: { maxCoefficient?: number; timeoutSeconds?: number; maxTokens?: number };
+    /** Largest `timeout` a request may ask for, seconds (default API_LIMITS.maxTimeoutSeconds). */
+    maxTimeoutSeconds?: number;
     maxBodyBytes?: number;
+    /** Host / Origin / API key checks (default: loopback names and own address only, no CORS, no key). */
+    access?: ApiAccessOptions;
     /** Observes each finished request (stats, receipts). */
     onFinished?(r: FinishedRequest): void;
 }
@@ -40,14 +48,21 @@ export interface ClientApi {
     close(): Promise<void>;
 }
 
-type OpenAiErrorType = 'invalid_request_error' | 'insufficient_quota' | 'server_error' | 'not_found_error' | 'timeout';
+type OpenAiErrorType = 'invalid_request_error' | 'insufficient_quota' | 'server_error' | 'not_found_error' | 'timeout' | 'authentication_error' | 'permission_error';
 
-function sendError(res: ServerResponse, status: number, message: string, type: OpenAiErrorType, code: string | null = null, param: string | null = null): void {
+/**
+ * Limits of the fields the client reads itself. The TL carries max_coefficient and max_tokens as int32
+ * (a larger number cannot be sent); the original sets no ceiling on `timeout`, but a request that may
+ * hold a worker slot and part of the deposit for days is never what a caller meant.
+ */
+export const API_LIMITS = { maxInt32: 2 ** 31 - 1, maxTimeoutSeconds: 3600, maxModelLength: 256, maxRequestGuidLength: 256 } as const;
+
+function sendError(res: ServerResponse, status: number, message: string, type: OpenAiErrorType, code: string | null = null, param: string | null = null, headers: Record<string, string> = {}): void {
     if (res.headersSent) {
         if (!res.writableEnded) res.end();
         return;
     }
-    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
     res.end(JSON.stringify({ error: { message, type, param, code } }));
 }
 
@@ -115,8 +130,44 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     });
 }
 
-/** COCOON's request fields the client consumes; the worker would reject them as unknown options. */
-const CLIENT_FIELDS = ['max_coefficient', 'timeout', 'enable_debug', 'request_guid'];
+/**
+ * The models the proxy serves, as of its last worker list. A model it served once and lists no more is
+ * "known but down" (503, worth a retry); a name never served is a caller's mistake (404, not retried).
+ */
+class ServedModels {
+    /** At most one worker-list query per second, however many unknown names arrive. */
+    private static readonly REFRESH_MS = 1000;
+    private static readonly MAX_REMEMBERED = 10_000;
+    private current = new Set<string>();
+    private readonly ever = new Set<string>();
+    private fetchedAt = -Infinity;
+    private pending: Promise<void> | null = null;
+
+    update(names: readonly string[]): void {
+        this.current = new Set(names);
+        if (this.ever.size > ServedModels.MAX_REMEMBERED) this.ever.clear();
+        for (const n of names) this.ever.add(n);
+        this.fetchedAt = Date.now();
+    }
+
+    /** 'served', 'down' (served before) or 'unknown'; asks the proxy again when the list may be stale. */
+    async status(conn: RpcConnection, model: string): Promise<'served' | 'down' | 'unknown'> {
+        const base = baseModelName(model);
+        if (!this.current.has(base) && Date.now() - this.fetchedAt >= ServedModels.REFRESH_MS) {
+            this.pending ??= workerTypes(conn).then((t) => this.update(t.types.map((x) => x.name))).finally(() => (this.pending = null));
+            await this.pending;
+        }
+        return this.current.has(base) ? 'served' : this.ever.has(base) ? 'down' : 'unknown';
+    }
+
+    list(): string[] {
+        return [...this.current];
+    }
+}
+
+function workerTypes(conn: RpcConnection) {
+    return conn.query({ _: 'client.getWorkerTypesV2' }, 10_000);
+}
 
 /**
  * The API as a request handler, for mounting on another server (the client runner serves it on its stats
@@ -124,7 +175,10 @@ const CLIENT_FIELDS = ['max_coefficient', 'timeout', 'enable_debug', 'request_gu
  */
 export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
     const defaults = { maxCoefficient: 4000, timeoutSeconds: 120, maxTokens: 1000, ...opts.defaults };
+    const limits = { ...API_LIMITS, maxTimeoutSeconds: opts.maxTimeoutSeconds ?? API_LIMITS.maxTimeoutSeconds };
     const limit = opts.maxBodyBytes ?? 10 << 20;
+    const guard = apiGuard(opts.access ?? {});
+    const served = new ServedModels();
     /** Requests waiting for their answer. */
     let inFlight = 0;
 
@@ -135,44 +189,23 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         } catch (e) {
             return sendError(res, (e as { status?: number }).status ?? 400, (e as Error).message, 'invalid_request_error');
         }
-        let body: Record<string, unknown>;
+        let parsed;
         try {
-            const parsed: unknown = JSON.parse(raw.toString('utf8'));
-            if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-            body = parsed as Record<string, unknown>;
-        } catch {
-            return sendError(res, 400, 'request body must be a JSON object (OpenAI chat/completions request)', 'invalid_request_error');
+            parsed = parseApiRequest(raw, defaults, limits);
+        } catch (e) {
+            if (e instanceof ApiRequestError) return sendError(res, 400, e.message, 'invalid_request_error', 'invalid_request', e.param);
+            throw e;
         }
-        if (typeof body.model !== 'string' || !body.model) return sendError(res, 400, "'model' is required (see GET /v1/models)", 'invalid_request_error', null, 'model');
-        const num = (key: string, dflt: number, min: number): number | string => {
-            const v = body[key];
-            if (v === undefined) return dflt;
-            if (typeof v !== 'number' || !Number.isFinite(v) || v < min) return `'${key}' must be a number >= ${min}`;
-            return v;
-        };
-        const maxCoefficient = num('max_coefficient', defaults.maxCoefficient, 0);
-        const timeout = num('timeout', defaults.timeoutSeconds, 0.001);
-        const maxTokensField = body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens';
-        const maxTokens = num(maxTokensField, defaults.maxTokens, 1);
-        for (const [k, v] of [['max_coefficient', maxCoefficient], ['timeout', timeout], [maxTokensField, maxTokens]] as const) {
-            if (typeof v === 'string') return sendError(res, 400, v, 'invalid_request_error', null, k);
-        }
-        if (body.enable_debug !== undefined && typeof body.enable_debug !== 'boolean') return sendError(res, 400, "'enable_debug' must be true or false", 'invalid_request_error', null, 'enable_debug');
-        const requestGuid = typeof body.request_guid === 'string' ? body.request_guid : null;
-        const enableDebug = body.enable_debug === true;
-        // The caller's bytes go to the worker unchanged (its checks, duplicate keys included, see what was
-        // sent) unless a COCOON field or a max_tokens shadowed by max_completion_tokens has to go.
-        const strip = CLIENT_FIELDS.some((k) => k in body) || (body.max_completion_tokens !== undefined && 'max_tokens' in body);
-        let payload = raw;
-        if (strip) {
-            const forward = { ...body };
-            for (const k of CLIENT_FIELDS) delete forward[k];
-            if (forward.max_completion_tokens !== undefined) delete forward.max_tokens;
-            payload = Buffer.from(JSON.stringify(forward));
-        }
+        const { model, maxCoefficient, maxTokens, timeoutSeconds, enableDebug, requestGuid, payload } = parsed;
 
         const conn = opts.proxy();
         if (!conn || conn.closed) return sendError(res, 503, 'the client is not connected to a proxy yet; retry in a few seconds (see /jsonstats)', 'server_error', 'proxy_not_ready');
+        // A worker-list failure is not the caller's fault: the proxy then answers the query itself.
+        const known = await served.status(conn, model).catch(() => 'served' as const);
+        if (known === 'unknown') {
+            const list = served.list();
+            return sendError(res, 404, `model '${model}' is not served here; served models: ${list.length ? list.join(', ') : 'none right now'} (see GET /v1/models)`, 'invalid_request_error', 'model_not_found', 'model');
+        }
         const requestId = randomBytes(32);
         const started = Date.now() / 1000;
         const router = AnswerRouter.for(conn);
@@ -236,11 +269,11 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         try {
             conn.send({
                 _: 'client.runQueryEx',
-                model_name: body.model,
+                model_name: model,
                 query: encode({ _: 'http.request', method: 'POST', url: path, http_version: 'HTTP/1.1', headers: [{ _: 'http.header', name: 'Content-Type', value: 'application/json' }, { _: 'http.header', name: 'Content-Length', value: String(payload.length) }], payload }),
-                max_coefficient: Math.floor(maxCoefficient as number),
-                max_tokens: Math.floor(maxTokens as number),
-                timeout: (timeout as number) * 0.95,
+                max_coefficient: maxCoefficient,
+                max_tokens: maxTokens,
+                timeout: timeoutSeconds * 0.95,
                 request_id: requestId,
                 min_config_version: opts.configVersion?.() ?? 0,
                 flags: enableDebug ? 1 : 0,
@@ -255,7 +288,13 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
     async function models(res: ServerResponse): Promise<void> {
         const conn = opts.proxy();
         if (!conn || conn.closed) return sendError(res, 503, 'the client is not connected to a proxy yet; retry in a few seconds', 'server_error', 'proxy_not_ready');
-        const types = await conn.query({ _: 'client.getWorkerTypesV2' }, 10_000);
+        let types;
+        try {
+            types = await workerTypes(conn);
+        } catch (e) {
+            return sendError(res, 502, `the proxy did not list its models: ${(e as Error).message}`, 'server_error', 'upstream_error');
+        }
+        served.update(types.types.map((t) => t.name));
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({
             object: 'list',
@@ -266,36 +305,46 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         }));
     }
 
+    const reject = (res: ServerResponse) => (status: number, message: string, code: string, headers?: Record<string, string>) =>
+        sendError(res, status, message, status === 401 ? 'authentication_error' : status === 403 ? 'permission_error' : 'invalid_request_error', code, null, headers);
+
     return (req, res) => {
         const path = (req.url ?? '/').split('?')[0];
+        if (!path.startsWith('/v1/')) return false;
+        if (req.method === 'OPTIONS') {
+            guard.preflight(req, res, reject(res));
+            return true;
+        }
+        const inferencePath = req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions');
+        if (guard.check(req, res, reject(res), inferencePath) === 'refused') {
+            // The body of a refused request is not read: drain it so the answer reaches the caller.
+            req.resume();
+            return true;
+        }
         let run: () => Promise<void>;
-        if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) run = () => inference(req, res, path);
+        if (inferencePath) run = () => inference(req, res, path);
         else if (req.method === 'GET' && path === '/v1/models') run = () => models(res);
-        else if (path.startsWith('/v1/')) run = async () => sendError(res, 404, `unknown endpoint ${req.method} ${path}: use POST /v1/chat/completions, POST /v1/completions or GET /v1/models`, 'not_found_error');
-        else return false;
-        res.setHeader('Access-Control-Allow-Origin', '*');
+        else run = async () => sendError(res, 404, `unknown endpoint ${req.method} ${path}: use POST /v1/chat/completions, POST /v1/completions or GET /v1/models`, 'not_found_error');
         run().catch((e: Error) => sendError(res, 500, `client error: ${e.message}`, 'server_error'));
         return true;
     };
 }
 
+/** Serves the API alone. Refuses to listen beyond loopback without an API key. */
 export async function startClientApi(opts: ClientApiOptions): Promise<ClientApi> {
-    const handle = clientApiHandler(opts);
+    const host = opts.host ?? '127.0.0.1';
+    checkApiExposure(host, opts.access?.apiKey);
+    const handle = clientApiHandler({ ...opts, access: { listenHost: host, ...opts.access } });
     const server = createServer((req, res) => {
-        if (req.method === 'OPTIONS') {
-            res.writeHead(200, { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': '*', 'Access-Control-Allow-Methods': 'GET, POST, OPTIONS' });
-            res.end('OK');
-            return;
-        }
         if (!handle(req, res)) sendError(res, 404, `unknown endpoint ${req.method} ${req.url}: use POST /v1/chat/completions, POST /v1/completions or GET /v1/models`, 'not_found_error');
     });
     await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(opts.port ?? 10000, opts.host ?? '127.0.0.1', () => resolve());
+        server.listen(opts.port ?? 10000, host, () => resolve());
     });
     const port = (server.address() as AddressInfo).port;
     return {
-        url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
+        url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
         port,
         server,
         close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),

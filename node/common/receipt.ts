@@ -111,12 +111,28 @@ export function encodeReceipt(r: Receipt): string {
     return RECEIPT_PREFIX + JSON.stringify(r);
 }
 
-/** The receipt inside a worker_debug string, or null when there is none (e.g. an original C++ worker). */
+const RECEIPT_STRINGS = ['requestId', 'model', 'coefficient', 'responseSha256', 'workerKey', 'signature'] as const;
+const RECEIPT_NUMBERS = ['version', 'status', 'responseBytes', 'issuedAt'] as const;
+const TOKEN_FIELDS = ['prompt', 'cached', 'completion', 'reasoning', 'total'] as const;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const ownString = (o: Record<string, unknown>, k: string) => Object.hasOwn(o, k) && typeof o[k] === 'string';
+const ownNumber = (o: Record<string, unknown>, k: string) => Object.hasOwn(o, k) && typeof o[k] === 'number';
+
+/**
+ * The receipt inside a worker_debug string, or null when there is none (e.g. an original C++ worker) or
+ * it does not have a receipt's shape: it comes from the network, and the checks read every field.
+ */
 export function decodeReceipt(workerDebug: string | undefined | null): Receipt | null {
     if (!workerDebug || !workerDebug.startsWith(RECEIPT_PREFIX)) return null;
+    let v: unknown;
     try {
-        return JSON.parse(workerDebug.slice(RECEIPT_PREFIX.length)) as Receipt;
+        v = JSON.parse(workerDebug.slice(RECEIPT_PREFIX.length));
     } catch {
         return null;
     }
+    if (!isRecord(v) || !RECEIPT_STRINGS.every((k) => ownString(v, k)) || !RECEIPT_NUMBERS.every((k) => ownNumber(v, k))) return null;
+    const t = v.tokens;
+    if (!isRecord(t) || !TOKEN_FIELDS.every((k) => ownString(t, k))) return null;
+    return v as unknown as Receipt; // every field checked above
 }

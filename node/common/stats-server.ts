@@ -3,14 +3,16 @@
  *   GET  /stats              a self-contained HTML page (key/value sections and tables)
  *   GET  /jsonstats          the same data as JSON (bigints as decimal strings)
  *   GET  /metrics            Prometheus text exposition 0.0.4
- *   GET|POST /request/<act>  admin actions, guarded by the access secret
+ *   POST /request/<act>      admin actions, guarded by the access secret (Authorization: Bearer only)
  * `statsHandler` returns a mountable `(req, res) => boolean` (false for paths it does not own);
  * `startStatsServer` serves it alone on a host/port.
  */
-import { createHash, timingSafeEqual } from 'crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
+import { bearerToken, secretMatches } from './bearer';
 import { PROMETHEUS_CONTENT_TYPE, type MetricsRegistry } from './metrics';
+
+export { bearerToken, secretMatches };
 
 // ---------------------------------------------------------------------------------------------- data model
 
@@ -147,7 +149,8 @@ export function renderStatsHtml(title: string, sections: readonly StatsSection[]
     const nav = sections.map((s) => `<a href="#${escapeHtml(s.id)}">${escapeHtml(s.title ?? s.id)}</a>`).join('');
     const names = Object.keys(actions);
     const acts = names.length
-        ? `<h2 id="actions">admin actions</h2><p>GET or POST <code>${escapeHtml(basePath)}/request/&lt;action&gt;</code> with <code>Authorization: Bearer &lt;secret&gt;</code> (or <code>X-Cocoon-Secret</code>, or <code>?secret=</code> / <code>?access_hash=</code>); parameters in the query or a JSON body.</p>` +
+        ? `<h2 id="actions">admin actions</h2><p>POST <code>${escapeHtml(basePath)}/request/&lt;action&gt;</code> with <code>Authorization: Bearer &lt;secret&gt;</code>; parameters in the query string or a JSON (or form) body. ` +
+          `Example: <code>curl -X POST -H 'Authorization: Bearer &lt;secret&gt;' ${escapeHtml(basePath)}/request/&lt;action&gt;</code></p>` +
           `<table class="rows"><thead><tr><th>action</th><th>parameters</th><th>description</th></tr></thead><tbody>` +
           names.map((n) => `<tr><td><code>${escapeHtml(n)}</code></td><td>${escapeHtml(actions[n].params ?? '')}</td><td>${escapeHtml(actions[n].description)}</td></tr>`).join('') +
           `</tbody></table>`
@@ -169,13 +172,13 @@ export class BadRequest extends Error {}
 /** The parsed parameters of an admin action: the JSON (or form) body overrides the query string. */
 export class ActionInput {
     constructor(
-        readonly query: Readonly<Record<string, string>>,
+        readonly query: ReadonlyMap<string, string>,
         readonly body: Readonly<Record<string, unknown>>,
     ) {}
 
-    /** The raw value (body first, then query). */
+    /** The raw value (body first, then query); only own keys, never Object.prototype's. */
     get(name: string): unknown {
-        return Object.prototype.hasOwnProperty.call(this.body, name) ? this.body[name] : this.query[name];
+        return Object.hasOwn(this.body, name) ? this.body[name] : this.query.get(name);
     }
 
     has(name: string): boolean {
@@ -249,8 +252,7 @@ export interface AdminAction {
     description: string;
     /** Parameters, for the help listing (e.g. "client=<owner address>"). */
     params?: string;
-    /** 'POST' refuses GET (405); default: both. */
-    method?: 'POST' | 'ANY';
+    /** Runs on POST only (GET answers 405), so a link or an <img> cannot trigger it. */
     run(input: ActionInput): unknown;
 }
 
@@ -260,7 +262,11 @@ export interface StatsHandlerOptions {
     source: StatsSource;
     metrics?: MetricsRegistry;
     actions?: Readonly<Record<string, AdminAction>>;
-    /** Access secret for /request/*; a function is read on every request. Unset: admin actions answer 403. */
+    /**
+     * Access secret for /request/*, sent as `Authorization: Bearer <secret>` (a browser cannot attach that
+     * header cross-origin without a preflight this server never grants). A function is read on every
+     * request. Unset: admin actions answer 403.
+     */
     secret?: string | null | (() => string | null | undefined);
     /** Told in the 403 answer when no secret is set (e.g. "start the daemon with --access-secret <s>"). */
     secretHint?: string;
@@ -291,27 +297,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 function sendError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
     sendJson(res, status, { error: { message, code, ...extra } }, headers);
-}
-
-function digest(s: string): Buffer {
-    return createHash('sha256').update(s, 'utf8').digest();
-}
-
-/** Constant-time comparison (both sides hashed, so their lengths do not leak either). */
-export function secretMatches(given: string, expected: string): boolean {
-    return timingSafeEqual(digest(given), digest(expected));
-}
-
-function presentedSecret(req: IncomingMessage, query: URLSearchParams): string | undefined {
-    const auth = req.headers.authorization;
-    if (typeof auth === 'string') {
-        const m = /^Bearer\s+(.+)$/i.exec(auth.trim());
-        if (m) return m[1].trim();
-    }
-    const x = req.headers['x-cocoon-secret'];
-    if (typeof x === 'string' && x) return x;
-    // `access_hash` is the original runners' name for it (COCOON http_access_hash).
-    return query.get('secret') ?? query.get('access_hash') ?? undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -359,15 +344,15 @@ export function statsHandler(opts: StatsHandlerOptions): StatsHttpHandler {
     const fail = (what: string, e: Error) => opts.onError?.(what, e);
 
     /** true when allowed; otherwise the error answer has been sent. */
-    const guard = (req: IncomingMessage, res: ServerResponse, query: URLSearchParams): boolean => {
+    const guard = (req: IncomingMessage, res: ServerResponse): boolean => {
         const secret = secretOf();
         if (!secret) {
             sendError(res, 403, 'admin_disabled', `admin actions are disabled: no access secret is configured${opts.secretHint ? `; ${opts.secretHint}` : ''}`);
             return false;
         }
-        const given = presentedSecret(req, query);
+        const given = bearerToken(req);
         if (given === undefined || !secretMatches(given, secret)) {
-            sendError(res, 401, 'unauthorized', given === undefined ? 'missing access secret: send Authorization: Bearer <secret>, X-Cocoon-Secret: <secret> or ?secret=<secret>' : 'wrong access secret', {}, { 'www-authenticate': 'Bearer realm="cocoon"' });
+            sendError(res, 401, 'unauthorized', given === undefined ? 'missing access secret: send Authorization: Bearer <secret> (over POST)' : 'wrong access secret', {}, { 'www-authenticate': 'Bearer realm="cocoon"' });
             return false;
         }
         return true;
@@ -391,26 +376,20 @@ export function statsHandler(opts: StatsHandlerOptions): StatsHttpHandler {
     };
 
     const action = async (req: IncomingMessage, res: ServerResponse, name: string, query: URLSearchParams) => {
-        const method = req.method ?? 'GET';
-        if (method !== 'GET' && method !== 'POST') {
-            sendError(res, 405, 'method_not_allowed', `use GET or POST for /request/${name}`, {}, { allow: 'GET, POST' });
-            return;
-        }
-        if (!guard(req, res, query)) return;
-        const a = Object.prototype.hasOwnProperty.call(actions, name) ? actions[name] : undefined;
+        // The secret is checked before anything else: without it, nobody learns which actions exist.
+        if (!guard(req, res)) return;
+        const a = Object.hasOwn(actions, name) ? actions[name] : undefined;
         if (!a) {
             sendError(res, 404, 'unknown_action', `unknown action '${name}'; known actions: ${Object.keys(actions).join(', ') || 'none'}`, { actions: Object.keys(actions) });
             return;
         }
-        if (a.method === 'POST' && method !== 'POST') {
+        if (req.method !== 'POST') {
             sendError(res, 405, 'method_not_allowed', `/request/${name} changes state: use POST`, {}, { allow: 'POST' });
             return;
         }
         try {
-            const params: Record<string, string> = {};
-            for (const [k, v] of query) if (k !== 'secret' && k !== 'access_hash') params[k] = v;
             const body = await parseBody(req);
-            const result = await a.run(new ActionInput(params, body));
+            const result = await a.run(new ActionInput(new Map(query), body));
             sendJson(res, 200, { ok: true, action: name, result: result ?? null });
         } catch (e) {
             const err = e instanceof Error ? e : new Error(String(e));
@@ -443,7 +422,7 @@ export function statsHandler(opts: StatsHandlerOptions): StatsHttpHandler {
             return true;
         }
         if (path === '/request' || path === '/request/') {
-            if (guard(req, res, url.searchParams)) sendJson(res, 200, { actions: Object.fromEntries(Object.entries(actions).map(([k, a]) => [k, { description: a.description, params: a.params ?? '', method: a.method ?? 'ANY' }])) });
+            if (guard(req, res)) sendJson(res, 200, { actions: Object.fromEntries(Object.entries(actions).map(([k, a]) => [k, { description: a.description, params: a.params ?? '' }])) });
             return true;
         }
         const kind = path === '/stats' || path === '/stats/' ? 'stats' : path === '/jsonstats' ? 'jsonstats' : path === '/metrics' ? 'metrics' : null;
@@ -452,7 +431,7 @@ export function statsHandler(opts: StatsHandlerOptions): StatsHttpHandler {
             sendError(res, 405, 'method_not_allowed', `use GET for ${path}`, {}, { allow: 'GET' });
             return true;
         }
-        if (opts.protectPages && !guard(req, res, url.searchParams)) return true;
+        if (opts.protectPages && !guard(req, res)) return true;
         void page(res, kind);
         return true;
     };

@@ -4,7 +4,7 @@
  * reference, so it is never used). Time follows the wall clock plus an adjustable offset.
  */
 import { createHash } from 'crypto';
-import { Address, Cell, loadTransaction, type Transaction } from '@ton/core';
+import { Address, Cell, loadMessage, loadTransaction, type Transaction } from '@ton/core';
 import { Blockchain, type BlockchainTransaction } from '@ton/sandbox';
 import { ChainStore, type StoredBlock } from './persist';
 
@@ -115,6 +115,24 @@ export class LocalChain {
             }
             return this.seal(txs);
         });
+    }
+
+    /**
+     * What the public send endpoints (v4 `/send`, v2 `sendBoc`) accept: an external-in message, as a real
+     * TON endpoint does. An internal message would run as if another contract had sent it (a forged root
+     * owner action, a payout nobody signed); only in-process callers may inject those.
+     */
+    sendExternal(message: Cell): Promise<BlockRecord> {
+        let type: string;
+        try {
+            type = loadMessage(message.beginParse()).info.type;
+        } catch {
+            return Promise.reject(new LocalChainError(400, 'boc is not a valid serialized message'));
+        }
+        if (type !== 'external-in') {
+            return Promise.reject(new LocalChainError(400, `only external messages can be sent (got an ${type} message): sign it as a wallet's external message, as on a real TON endpoint; contracts send internal messages to each other`));
+        }
+        return this.sendMessage(message);
     }
 
     /** Funds an address from the sandbox treasury (the faucet). */

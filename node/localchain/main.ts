@@ -13,6 +13,10 @@ Options (env var in brackets):
   --host <host>      listen address [COCOON_CHAIN_HOST] (default 127.0.0.1)
   --port <port>      listen port [COCOON_CHAIN_PORT] (default 8081)
   --wallets <n>      pre-funded wallets created on first start [COCOON_CHAIN_WALLETS] (default 3)
+  --dev-token <t>    token the dev endpoints (/faucet, /admin/time) require as Authorization: Bearer
+                     [COCOON_CHAIN_DEV_TOKEN] (default: generated into <data-dir>/dev-token)
+  --dev-remote       serve the dev endpoints to other hosts too [COCOON_CHAIN_DEV_REMOTE=1]
+                     (default: loopback callers only)
   -h, --help         show this help
 `;
 
@@ -21,6 +25,8 @@ export interface ChainCliOptions {
     host: string;
     port: number;
     wallets: number;
+    devToken?: string;
+    devRemote: boolean;
 }
 
 export function parseChainArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ChainCliOptions | 'help' {
@@ -29,6 +35,8 @@ export function parseChainArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         host: env.COCOON_CHAIN_HOST ?? '127.0.0.1',
         port: Number(env.COCOON_CHAIN_PORT ?? 8081),
         wallets: Number(env.COCOON_CHAIN_WALLETS ?? 3),
+        devToken: env.COCOON_CHAIN_DEV_TOKEN || undefined,
+        devRemote: env.COCOON_CHAIN_DEV_REMOTE === '1' || env.COCOON_CHAIN_DEV_REMOTE === 'true',
     };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
@@ -43,6 +51,8 @@ export function parseChainArgs(argv: string[], env: NodeJS.ProcessEnv = process.
         else if (a === '--host') o.host = next();
         else if (a === '--port') o.port = Number(next());
         else if (a === '--wallets') o.wallets = Number(next());
+        else if (a === '--dev-token') o.devToken = next();
+        else if (a === '--dev-remote') o.devRemote = true;
         else throw new Error(`unknown option ${a} (see --help)`);
     }
     if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`invalid port: ${o.port}`);
@@ -61,7 +71,8 @@ export async function runChainCli(argv: string[]): Promise<void> {
         `local chain ready (block ${running.chain.lastBlock.seqno}${opts.dataDir ? `, data in ${opts.dataDir}` : ', in memory'})`,
         `  ton-api-v4 (TonClient4):     ${running.v4Url}`,
         `  toncenter v2 (TonClient):    ${running.v2Url}`,
-        `  faucet:                      POST ${running.url}/faucet {"address": "...", "amount": "<nanoTON>"}`,
+        `  dev token (faucet, time):    ${running.devToken}${opts.devRemote ? '' : '  (loopback callers only)'}`,
+        `  faucet:                      curl -X POST ${running.url}/faucet -H 'authorization: Bearer ${running.devToken}' -H 'content-type: application/json' -d '{"address": "...", "amount": "<nanoTON>"}'`,
         `  Blueprint: npx blueprint run <script> --custom ${running.v2Url} --custom-version v2 --custom-type custom --mnemonic`,
         `funded wallets (v4, mnemonics are dev-only secrets):`,
         ...running.wallets.map((w) => `  ${w.name} ${w.address}\n    ${w.mnemonic.join(' ')}`),

@@ -2,6 +2,7 @@
  * Starts the embedded local chain: one sandbox chain served over the toncenter v2 (/api/v2) and
  * ton-api-v4 (/) HTTP APIs, with a faucet and pre-funded wallets whose mnemonics live in the data dir.
  */
+import { randomBytes } from 'crypto';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'fs';
 import type { AddressInfo } from 'net';
 import { join } from 'path';
@@ -9,6 +10,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { Address, toNano } from '@ton/core';
 import { mnemonicNew, mnemonicToPrivateKey } from '@ton/crypto';
 import { WalletContractV4 } from '@ton/ton';
+import { bearerToken, secretMatches } from '../common/bearer';
+import { isLoopbackAddress } from '../common/loopback';
 import { LocalChain } from './chain';
 import { v2Router } from './v2';
 import { v4Router } from './v4';
@@ -33,6 +36,13 @@ export interface LocalChainOptions {
     walletBalance?: bigint;
     /** Largest single faucet payment. */
     faucetMax?: bigint;
+    /**
+     * Token the dev endpoints (/faucet, /admin/*) require as `Authorization: Bearer <token>`. Default: the
+     * one in `<dataDir>/dev-token`, generated there (0600) on first start; random per run in memory.
+     */
+    devToken?: string;
+    /** Serve the dev endpoints to other hosts too (default: loopback callers only). */
+    devRemote?: boolean;
 }
 
 export interface RunningLocalChain {
@@ -44,7 +54,43 @@ export interface RunningLocalChain {
     url: string;
     port: number;
     wallets: FundedWallet[];
+    /** What the dev endpoints want in `Authorization: Bearer`. */
+    devToken: string;
     close(): Promise<void>;
+}
+
+/** The dev token: given, or kept in the data dir (generated once), or random for an in-memory chain. */
+export function devTokenOf(dataDir: string | undefined, given?: string): string {
+    if (given) return given;
+    if (!dataDir) return randomBytes(24).toString('base64url');
+    const path = join(dataDir, 'dev-token');
+    if (!existsSync(path)) {
+        mkdirSync(dataDir, { recursive: true });
+        writeFileSync(path, randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
+    }
+    const token = readFileSync(path, 'utf8').trim();
+    if (!token) throw new Error(`${path} is empty: delete it to generate a new dev token, or pass --dev-token`);
+    return token;
+}
+
+/**
+ * Guards the endpoints a public TON endpoint does not have (minting TON, moving time): loopback callers
+ * only unless `devRemote`, and the dev token in every case (a web page on this machine can reach
+ * loopback, but cannot know the token).
+ */
+function devGuard(token: string, remote: boolean) {
+    return (req: Request, res: Response, next: NextFunction) => {
+        const path = req.originalUrl.split('?')[0];
+        if (!remote && !isLoopbackAddress(req.socket.remoteAddress)) {
+            return void res.status(403).json({ ok: false, error: `${path} is a dev endpoint, served to loopback callers only (start the chain with --dev-remote to serve it to other hosts)`, code: 403 });
+        }
+        const given = bearerToken(req);
+        if (given === undefined || !secretMatches(given, token)) {
+            res.setHeader('WWW-Authenticate', 'Bearer realm="cocoon-chain"');
+            return void res.status(401).json({ ok: false, error: `${path} needs the chain's dev token: send Authorization: Bearer <token> (printed by cocoon chain, kept in <data-dir>/dev-token)`, code: 401 });
+        }
+        next();
+    };
 }
 
 async function loadOrCreateWallets(chain: LocalChain, opts: Required<Pick<LocalChainOptions, 'wallets' | 'walletBalance'>> & { dataDir?: string }): Promise<FundedWallet[]> {
@@ -73,6 +119,8 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
         walletBalance: options.walletBalance ?? toNano('1000000'),
     });
     const faucetMax = options.faucetMax ?? toNano('1000000');
+    const devToken = devTokenOf(options.dataDir, options.devToken);
+    const dev = devGuard(devToken, options.devRemote ?? false);
 
     const app = express();
     app.disable('x-powered-by');
@@ -80,11 +128,15 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
     app.use((req, res, next) => {
         res.setHeader('Access-Control-Allow-Origin', '*');
         res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-API-Key');
+        // Read-only data and signed external messages only: what any public TON endpoint serves to pages.
+        // The dev endpoints need a token a page cannot know.
         if (req.method === 'OPTIONS') return void res.sendStatus(204);
         next();
     });
     app.use('/api/v2', v2Router(chain));
     app.use('/', v2Router(chain, { methodPaths: false })); // `/jsonRPC` at the root, as Blueprint's --custom examples use it
+
+    app.use(['/faucet', '/admin'], dev);
 
     app.post('/faucet', async (req, res) => {
         const body = (req.body ?? {}) as { address?: unknown; amount?: unknown };
@@ -144,6 +196,7 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
         v2Url: `${url}/api/v2/jsonRPC`,
         port,
         wallets,
+        devToken,
         async close() {
             await new Promise<void>((resolve) => {
                 server.close(() => resolve());

@@ -233,12 +233,12 @@ export function v2Methods(chain: LocalChain): Record<string, Method> {
             };
         },
         sendBoc: async (p) => {
-            await chain.sendMessage(bocParam(p));
+            await chain.sendExternal(bocParam(p));
             return { '@type': 'ok' };
         },
         sendBocReturnHash: async (p) => {
             const cell = bocParam(p);
-            await chain.sendMessage(cell);
+            await chain.sendExternal(cell);
             return { '@type': 'raw.extMessageInfo', hash: cell.hash().toString('base64') };
         },
         getTransactions,
@@ -307,7 +307,8 @@ export function v2Router(chain: LocalChain, opts: { methodPaths: boolean } = { m
     const r = Router();
 
     const call = async (method: string, params: Params): Promise<{ status: number; body: Record<string, unknown> }> => {
-        const fn = methods[method];
+        // A method name from the URL or body: never one of Object.prototype's members (constructor, toString...).
+        const fn = Object.hasOwn(methods, method) ? methods[method] : undefined;
         if (!fn) return { status: 404, body: { ok: false, error: `Method not found: ${method}`, code: 404 } };
         try {
             return { status: 200, body: { ok: true, result: await fn(params) } };

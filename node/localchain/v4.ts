@@ -163,7 +163,7 @@ export function v4Router(chain: LocalChain): Router {
         } catch {
             throw new V4Error(400, 'boc is not a valid base64 BOC');
         }
-        await chain.sendMessage(cell);
+        await chain.sendExternal(cell);
         return { status: 1 };
     }));
 

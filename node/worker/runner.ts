@@ -121,6 +121,8 @@ export class WorkerRunner {
     }
 
     get owner(): Address { return this.cfg.wallet.address; }
+    /** nanoTON a payout moves per signed token (the root's worker fee), for the payout action's fee check. */
+    get workerFeePerToken(): bigint { return this.root.params.workerFeePerToken; }
     get connectedProxies(): number { return this.links.size; }
 
     private pricing(): TokenPricing {

@@ -52,7 +52,35 @@ function tokensUsedTl(t: AdjustedTokens) {
     };
 }
 
+/** setTimeout's range: a longer delay fires at once (Node clamps it to 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Serves one query. Whatever happens (a refused request, a backend failure, an exception of our own),
+ * the proxy gets exactly one final piece, so its slot and the client's reservation are released at once
+ * instead of at the request's timeout. Never rejects.
+ */
 export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise<WorkerQueryOutcome> {
+    let answered = false;
+    const send = (piece: proxy_QueryAnswerEx) => {
+        if (answered) return;
+        if (((piece.flags ?? 0) & 1) === 1) answered = true;
+        try {
+            ctx.send(piece);
+        } catch {
+            // The link is gone: the proxy fails the request on its side.
+        }
+    };
+    try {
+        return await serveQuery(q, { ...ctx, send });
+    } catch (e) {
+        const error = `worker failed: ${e instanceof Error ? e.message : String(e)}`;
+        send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 500, error, flags: 1 });
+        return { status: 500, tokens: ZERO, responseBytes: 0, error };
+    }
+}
+
+async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise<WorkerQueryOutcome> {
     const now = ctx.now ?? (() => Date.now() / 1000);
     const started = now();
     const finalInfo = (tokens: AdjustedTokens, debug?: string): proxy_queryFinalInfo => ({
@@ -76,6 +104,7 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
     } catch {
         return fail(400, 'query is not a TL http.request');
     }
+    if (!(q.timeout > 0)) return fail(400, `timeout must be a positive number of seconds, got ${q.timeout}`);
     let validated;
     try {
         validated = validateRequest(request.url, request.payload, ctx.servedModel);
@@ -84,7 +113,7 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
         throw e;
     }
 
-    const timeoutMs = Math.max(1, Math.floor(q.timeout * 0.95 * 1000));
+    const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.floor(q.timeout * 0.95 * 1000)));
     let res;
     try {
         res = await ctx.backend.post(validated.endpoint.replace(/^\/v1/, ''), validated.body, { signal: ctx.signal, timeoutMs, idleTimeoutMs: timeoutMs });

@@ -4,8 +4,33 @@
  * proxy connections. Admin: enable, disable, change the coefficient, cash out.
  */
 import { MetricsRegistry } from '../common/metrics';
-import { BadRequest, flagged, type AdminAction, type RunnerStats, type StatsSection, type StatsValue } from '../common/stats-server';
+import { BadRequest, flagged, formatTon, type AdminAction, type RunnerStats, type StatsSection, type StatsValue } from '../common/stats-server';
 import type { WorkerRunner } from './runner';
+
+/**
+ * What one payout costs the worker's wallet in fees: docs/contracts.md measures 0.0101 TON for a worker
+ * payout (`npm run bench:gas`); issue 22 saw ~0.0096 TON.
+ */
+export const PAYOUT_FEE_ESTIMATE = 10_000_000n;
+
+interface UnpaidProxy {
+    proxy_sc_address: string;
+    earned_tokens_committed_to_blockchain: bigint;
+    paid_out_tokens: bigint;
+}
+
+/**
+ * Why a forced payout should not run unconfirmed, or null: a proxy contract would pay out less than the
+ * fees that payout costs (forcing skips the minimum-payout rule that normally prevents it).
+ */
+export function forcedPayoutRefusal(proxies: readonly UnpaidProxy[], feePerToken: bigint, feeEstimate = PAYOUT_FEE_ESTIMATE): string | null {
+    const losing = proxies
+        .map((p) => ({ proxy: p.proxy_sc_address, worth: (p.earned_tokens_committed_to_blockchain - p.paid_out_tokens) * feePerToken }))
+        .filter((p) => p.worth > 0n && p.worth < feeEstimate);
+    if (!losing.length) return null;
+    const list = losing.map((p) => `${formatTon(p.worth)} TON from ${p.proxy}`).join(', ');
+    return `a forced payout would move ${list} for about ${formatTon(feeEstimate)} TON of fees each: add confirm=true to pay anyway, or leave it to the automatic payout (it waits for the minimum payout)`;
+}
 
 /** The integer coefficient (1000 = 1.0x) from `coefficient=<int>` or `multiplier=<float>`. */
 function coefficientParam(i: Parameters<AdminAction['run']>[0]): number {
@@ -131,11 +156,15 @@ export function workerStats(runner: WorkerRunner, opts: { title?: string } = {})
             },
         },
         payout: {
-            description: 'cash out the signed, unpaid earnings of every proxy contract now (force=false keeps the minimum-payout rule)',
-            params: '[force=true|false]',
+            description: 'cash out signed, unpaid earnings now: proxy contracts owed at least the minimum payout; force=true pays every one, and wants confirm=true when a payout would move less than its fees',
+            params: '[force=true|false] [confirm=true|false]',
             run: async (i) => {
-                const done = await runner.payoutAll(i.boolean('force', true));
-                return { payouts: done };
+                const force = i.boolean('force', false);
+                if (force && !i.boolean('confirm', false)) {
+                    const refusal = forcedPayoutRefusal(runner.snapshot().proxies, runner.workerFeePerToken);
+                    if (refusal) throw new BadRequest(refusal);
+                }
+                return { payouts: await runner.payoutAll(force) };
             },
         },
     };

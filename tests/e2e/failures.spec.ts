@@ -160,8 +160,8 @@ describe('failure paths', () => {
         expect(unknownOption.status).toBe(400);
         expect(unknownOption.body.error.message).toMatch(/tools/);
         const unknownModel = await bad(JSON.stringify({ model: 'nobody/serves-this', messages: [{ role: 'user', content: 'x' }] }));
-        expect(unknownModel.status).toBe(503);
-        expect(unknownModel.body.error.message).toMatch(/nobody\/serves-this/);
+        expect(unknownModel.status).toBe(404);
+        expect(unknownModel.body.error).toMatchObject({ code: 'model_not_found', param: 'model', message: expect.stringMatching(/nobody\/serves-this/) });
         const notFound = await fetch(`${net.apiUrl}/embeddings`, { method: 'POST', body: '{}' });
         expect(notFound.status).toBe(404);
     });

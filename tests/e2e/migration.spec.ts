@@ -72,7 +72,7 @@ describe('params migration', () => {
         expect(w.tokens).toBe(tokens);
         expect(w.state).toBe(CONTRACT_STATE.closed);
         expect((await readProxyContract(net.chain, oldProxy))!.state).toBe(CONTRACT_STATE.closing);
-        await fetch(`${net.local.url}/admin/time`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ shift: 700 }) });
+        await fetch(`${net.local.url}/admin/time`, { method: 'POST', headers: { 'Content-Type': 'application/json', authorization: `Bearer ${net.local.devToken}` }, body: JSON.stringify({ shift: 700 }) });
         await until('the old proxy contract to close', () => old.step === 'closed');
         expect((await readProxyContract(net.chain, Address.parse(old.contract)))!.state).toBe(CONTRACT_STATE.closed);
     });

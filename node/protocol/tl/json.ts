@@ -139,8 +139,8 @@ function fromJsonAt(json: unknown, name: string | undefined, path: string, stric
     const type = (j['@type'] as string | undefined) ?? name;
     if (!type) fail(path, 'no "@type" and no expected constructor');
     if (name && type !== name) fail(path, `expected ${name}, got ${type}`);
+    if (!Object.hasOwn(FIELDS, type)) fail(path, `unknown TL constructor "${type}"`);
     const fields = FIELDS[type];
-    if (!fields) fail(path, `unknown TL constructor "${type}"`);
     const out: Record<string, unknown> = { _: type };
     for (const [field, ftype, flagsField] of fields) {
         const p = `${path}.${field}`;

@@ -4,7 +4,7 @@ import { join } from 'path';
 import { Address, toNano } from '@ton/core';
 import { createChainClient } from '../../../node/chain';
 import { startLocalChain, type RunningLocalChain } from '../../../node/localchain/server';
-import { parseCommandLine, parseTon, formatTon, CHAIN_OPTIONS } from '../../../node/cli/chain-args';
+import { parseCommandLine, parseTon, formatTon, chainUrlOf, CHAIN_OPTIONS } from '../../../node/cli/chain-args';
 import { runWallet } from '../../../node/cli/wallet';
 import { cocoon } from '../../../node/cli/cocoon';
 import { captureIo } from '../helpers/cli-io';
@@ -45,11 +45,18 @@ describe('cocoon wallet', () => {
         expect(formatTon(2_000_000_000n)).toBe('2');
 
         const cfg = join(dir, 'cfg.json');
-        writeFileSync(cfg, JSON.stringify({ network: 'testnet', endpoint: 'http://from-config:1', apiKey: 'k-config' }));
-        const p = parseCommandLine(CHAIN_OPTIONS, ['--config', cfg, '--endpoint', 'http://from-flag:1'], { COCOON_API_KEY: 'k-env' });
+        writeFileSync(cfg, JSON.stringify({ network: 'testnet', endpoint: 'http://from-config:1', toncenterApiKey: 'k-config' }));
+        // The toncenter key is --toncenter-api-key: --api-key / COCOON_API_KEY guard the client's own API.
+        const p = parseCommandLine(CHAIN_OPTIONS, ['--config', cfg, '--endpoint', 'http://from-flag:1'], { COCOON_TONCENTER_API_KEY: 'k-env', COCOON_API_KEY: 'not-toncenter' });
         if (p === 'help') throw new Error('unexpected help');
-        expect(p.values).toMatchObject({ network: 'testnet', endpoint: 'http://from-flag:1', 'api-key': 'k-env', json: false });
-        expect(p.sources).toMatchObject({ network: 'config', endpoint: 'flag', 'api-key': 'env', json: 'default' });
+        expect(p.values).toMatchObject({ network: 'testnet', endpoint: 'http://from-flag:1', 'toncenter-api-key': 'k-env', json: false });
+        expect(p.sources).toMatchObject({ network: 'config', endpoint: 'flag', 'toncenter-api-key': 'env', json: 'default' });
+        expect(p.values['api-key']).toBeUndefined();
+        expect(() => parseCommandLine(CHAIN_OPTIONS, ['--api-key', 'k'], {})).toThrow(/unknown option --api-key/);
+        // Names from the command line are never looked up on Object.prototype.
+        expect(() => chainUrlOf({ network: 'constructor' })).toThrow(/unknown network 'constructor'/);
+        expect(() => chainUrlOf({ network: 'toString' })).toThrow(/unknown network 'toString'/);
+        expect(chainUrlOf({ network: 'testnet' })).toBe('https://testnet-v4.tonhubapi.com');
         const q = parseCommandLine(CHAIN_OPTIONS, ['--json', 'balance', '--no-json'], { COCOON_CONFIG: cfg });
         expect(q !== 'help' && q.values.json).toBe(false);
         expect(q !== 'help' && q.positionals).toEqual(['balance']);
@@ -166,6 +173,13 @@ describe('cocoon wallet', () => {
         try {
             expect(await cocoon(['wallet', '--help'])).toBe(0);
             expect(await cocoon(['--help'])).toBe(0);
+            expect(await cocoon(['constructor'])).toBe(2);
+            for (const sub of ['constructor', 'toString', '__proto__']) {
+                const r = await run([sub]);
+                expect(r.code).toBe(2);
+                expect(r.err).toMatch(new RegExp(`unknown wallet subcommand '${sub}'`));
+            }
+            expect(await cocoon(['__proto__'])).toBe(2);
         } finally {
             spy.mockRestore();
         }

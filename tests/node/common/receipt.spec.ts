@@ -45,4 +45,18 @@ describe('receipts', () => {
             expect(await verifyReceiptAsync(receipt, expectation)).toEqual(sync);
         }
     });
+
+    it('reads a malformed receipt from the network as no receipt (never a crash in the checks)', () => {
+        const r = signReceipt(unsigned, key);
+        const bad = [
+            '{"version":1,"tokens":null}',
+            '"text"',
+            'null',
+            JSON.stringify({ ...r, tokens: { ...r.tokens, total: 5 } }),
+            JSON.stringify({ ...r, responseBytes: '12' }),
+            JSON.stringify({ ...r, tokens: JSON.parse('{"__proto__":{"prompt":"1"}}') }),
+        ];
+        for (const json of bad) expect(decodeReceipt(`cocoon-receipt/1 ${json}`)).toBeNull();
+        expect(decodeReceipt(encodeReceipt(r))).toEqual(r);
+    });
 });

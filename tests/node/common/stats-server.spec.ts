@@ -32,7 +32,8 @@ function actions(log: unknown[]): Record<string, AdminAction> {
     return {
         echo: { description: 'echoes its input', params: 'n=<int> [amount=<TON>]', run: (i) => ({ n: i.integer('n', { min: 0, max: 10 }), amount: i.ton('amount', { optional: true }), flag: i.boolean('flag', false) }) },
         fail: { description: 'always fails', run: () => { throw new Error('it broke'); } },
-        post_only: { description: 'POST only', method: 'POST', run: (i) => { log.push(i.string('what')); return null; } },
+        record: { description: 'records its input', run: (i) => { log.push(i.string('what')); return null; } },
+        names: { description: 'reports which parameters are present', run: (i) => ['constructor', 'toString', '__proto__', 'valueOf', 'n'].filter((k) => i.has(k)) },
         bad: { description: 'bad request', run: () => { throw new BadRequest('nope'); } },
     };
 }
@@ -74,6 +75,8 @@ describe('stats server', () => {
         expect(r.text).toContain('<span class="bad">');
         expect(r.text).toContain(String(2n ** 80n));
         expect(r.text).toContain('echoes its input'); // actions listed
+        expect(r.text).toContain('POST <code>/request/&lt;action&gt;</code> with <code>Authorization: Bearer &lt;secret&gt;</code>');
+        expect(r.text).not.toMatch(/X-Cocoon-Secret|\?secret=|access_hash|GET or POST/);
         expect(r.text).not.toContain(SECRET);
     });
 
@@ -111,39 +114,55 @@ describe('stats server', () => {
         expect(lines).toContain('# TYPE cocoon_test_queries_total counter');
     });
 
-    it('guards admin actions with the secret (401 / 200, all three ways of sending it)', async () => {
-        let r = await get(`${srv.url}/request/echo?n=3`);
+    const post = (path: string, init: RequestInit = {}) => get(srv.url + path, { method: 'POST', ...init });
+    const auth = { authorization: `Bearer ${SECRET}` };
+
+    it('takes the secret only as Authorization: Bearer, compared in constant time (never from the query string)', async () => {
+        let r = await post('/request/echo?n=3');
         expect(r.status).toBe(401);
-        expect(JSON.parse(r.text).error.message).toMatch(/missing access secret/);
-        r = await get(`${srv.url}/request/echo?n=3`, { headers: { authorization: 'Bearer wrong' } });
+        expect(JSON.parse(r.text).error.message).toBe('missing access secret: send Authorization: Bearer <secret> (over POST)');
+        expect(r.headers.get('www-authenticate')).toBe('Bearer realm="cocoon"');
+        r = await post('/request/echo?n=3', { headers: { authorization: 'Bearer wrong' } });
         expect(r.status).toBe(401);
         expect(JSON.parse(r.text).error.message).toBe('wrong access secret');
-        r = await get(`${srv.url}/request/echo?n=3&amount=2.5`, { headers: { authorization: `Bearer ${SECRET}` } });
+        r = await post('/request/echo?n=3&amount=2.5', { headers: auth });
         expect(r.status).toBe(200);
         expect(JSON.parse(r.text)).toEqual({ ok: true, action: 'echo', result: { n: 3, amount: '2500000000', flag: false } });
-        r = await get(`${srv.url}/request/echo?n=4`, { headers: { 'x-cocoon-secret': SECRET } });
-        expect(JSON.parse(r.text).result.n).toBe(4);
-        r = await get(`${srv.url}/request/echo?n=5&secret=${encodeURIComponent(SECRET)}&flag=yes`);
-        expect(JSON.parse(r.text).result).toEqual({ n: 5, flag: true });
-        r = await get(`${srv.url}/request/echo?n=6&access_hash=${encodeURIComponent(SECRET)}`);
-        expect(JSON.parse(r.text).result).toEqual({ n: 6, flag: false });
+        // The old ways are refused: a secret in a URL ends up in logs, histories and Referer headers.
+        for (const path of [`/request/echo?n=5&secret=${SECRET}`, `/request/echo?n=6&access_hash=${SECRET}`]) expect((await post(path)).status).toBe(401);
+        expect((await post('/request/echo?n=4', { headers: { 'x-cocoon-secret': SECRET } })).status).toBe(401);
+        expect((await post('/request/echo?n=4', { headers: { authorization: `Basic ${SECRET}` } })).status).toBe(401);
     });
 
-    it('takes parameters from a JSON or form body', async () => {
-        const auth = { authorization: `Bearer ${SECRET}` };
-        let r = await get(`${srv.url}/request/echo?n=1`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ n: 7, flag: true }) });
-        expect(JSON.parse(r.text).result).toEqual({ n: 7, flag: true });
-        r = await get(`${srv.url}/request/echo`, { method: 'POST', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'n=8' });
-        expect(JSON.parse(r.text).result.n).toBe(8);
-        r = await get(`${srv.url}/request/post_only?what=x`, { headers: auth });
+    it('runs actions over POST only: GET answers 405 and changes nothing', async () => {
+        const before = log.length;
+        let r = await get(`${srv.url}/request/record?what=x`, { headers: auth });
         expect(r.status).toBe(405);
-        r = await get(`${srv.url}/request/post_only`, { method: 'POST', headers: auth, body: JSON.stringify({ what: 'done' }) });
+        expect(r.headers.get('allow')).toBe('POST');
+        expect(JSON.parse(r.text).error.message).toBe('/request/record changes state: use POST');
+        r = await get(`${srv.url}/request/record?what=x`);
+        expect(r.status).toBe(401);
+        expect(log.length).toBe(before);
+        r = await post('/request/record', { headers: auth, body: JSON.stringify({ what: 'done' }) });
         expect(r.status).toBe(200);
         expect(log).toContain('done');
+        // The listing of actions is read-only: GET is fine there, with the secret.
+        r = await get(`${srv.url}/request`, { headers: auth });
+        expect(JSON.parse(r.text).actions.record).toEqual({ description: 'records its input', params: '' });
+    });
+
+    it('takes parameters from the query, a JSON or a form body, never from Object.prototype', async () => {
+        let r = await post('/request/echo?n=1', { headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ n: 7, flag: true }) });
+        expect(JSON.parse(r.text).result).toEqual({ n: 7, flag: true });
+        r = await post('/request/echo', { headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'n=8' });
+        expect(JSON.parse(r.text).result.n).toBe(8);
+        r = await post('/request/names?n=1', { headers: auth });
+        expect(JSON.parse(r.text).result).toEqual(['n']);
+        r = await post('/request/names?constructor=1&__proto__=2', { headers: { ...auth, 'content-type': 'application/json' }, body: '{"toString":3,"__proto__":{"valueOf":4}}' });
+        expect(JSON.parse(r.text).result).toEqual(['constructor', 'toString', '__proto__']);
     });
 
     it('answers 400 with a clear message on bad input and failures', async () => {
-        const auth = { authorization: `Bearer ${SECRET}` };
         const cases: [string, RegExp][] = [
             ['/request/echo', /missing parameter 'n'/],
             ['/request/echo?n=abc', /'n' must be an integer, got 'abc'/],
@@ -154,28 +173,28 @@ describe('stats server', () => {
             ['/request/bad', /^nope$/],
         ];
         for (const [path, msg] of cases) {
-            const r = await get(srv.url + path, { headers: auth });
+            const r = await post(path, { headers: auth });
             expect(r.status).toBe(400);
             expect(JSON.parse(r.text).error.message).toMatch(msg);
         }
-        const r = await get(`${srv.url}/request/echo`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{not json' });
+        const r = await post('/request/echo', { headers: { ...auth, 'content-type': 'application/json' }, body: '{not json' });
         expect(r.status).toBe(400);
         expect(JSON.parse(r.text).error.message).toMatch(/not valid JSON/);
         expect(errors).toContain('/request/fail');
     });
 
     it('answers 404 listing the known actions', async () => {
-        const r = await get(`${srv.url}/request/nosuch`, { headers: { authorization: `Bearer ${SECRET}` } });
+        const r = await post('/request/nosuch', { headers: auth });
         expect(r.status).toBe(404);
         const e = JSON.parse(r.text).error;
-        expect(e.message).toMatch(/unknown action 'nosuch'; known actions: echo, fail, post_only, bad/);
-        expect(e.actions).toEqual(['echo', 'fail', 'post_only', 'bad']);
+        expect(e.message).toMatch(/unknown action 'nosuch'; known actions: echo, fail, record, names, bad/);
+        expect(e.actions).toEqual(['echo', 'fail', 'record', 'names', 'bad']);
         // constructor / __proto__ are not actions
-        expect((await get(`${srv.url}/request/constructor`, { headers: { authorization: `Bearer ${SECRET}` } })).status).toBe(404);
+        for (const name of ['constructor', '__proto__', 'toString']) expect((await post(`/request/${name}`, { headers: auth })).status).toBe(404);
     });
 
     it('disables admin actions with 403 when no secret is configured', async () => {
-        const r = await get(`${noSecret.url}/request/echo?n=1&secret=`);
+        const r = await get(`${noSecret.url}/request/echo?n=1`, { method: 'POST', headers: { authorization: 'Bearer ' } });
         expect(r.status).toBe(403);
         expect(JSON.parse(r.text).error.message).toMatch(/no access secret is configured; pass --access-secret <s>/);
         expect((await get(`${noSecret.url}/jsonstats`)).status).toBe(200);
@@ -213,7 +232,8 @@ describe('stats server', () => {
         const s = await startStatsServer({ port: 0, source: source(), secret: SECRET, protectPages: true });
         try {
             expect((await get(`${s.url}/stats`)).status).toBe(401);
-            expect((await get(`${s.url}/stats?secret=${SECRET}`)).status).toBe(200);
+            expect((await get(`${s.url}/stats?secret=${SECRET}`)).status).toBe(401);
+            expect((await get(`${s.url}/stats`, { headers: auth })).status).toBe(200);
             expect((await get(`${s.url}/unknown`)).status).toBe(404);
         } finally {
             await s.close();

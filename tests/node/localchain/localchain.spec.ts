@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'fs';
+import { networkInterfaces, tmpdir } from 'os';
 import { join } from 'path';
-import { Address, internal, toNano, SendMode } from '@ton/core';
+import { Address, beginCell, Cell, internal, storeMessage, toNano, SendMode } from '@ton/core';
 import { mnemonicToPrivateKey } from '@ton/crypto';
 import { TonClient, TonClient4, WalletContractV4 } from '@ton/ton';
+import { isLoopbackAddress } from '../../../node/common/loopback';
 import { startLocalChain, type RunningLocalChain } from '../../../node/localchain/server';
 
 jest.setTimeout(180_000);
@@ -13,8 +14,8 @@ async function walletOf(chain: RunningLocalChain, i: number) {
     return { key, wallet: WalletContractV4.create({ workchain: 0, publicKey: key.publicKey }) };
 }
 
-async function post(url: string, body: unknown) {
-    const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+    const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
     return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }
 
@@ -123,13 +124,72 @@ describe('local chain with the real TON clients', () => {
         expect(((await v4.json()) as { error: string }).error).toMatch(/not found/);
         const v4send = await post(`${chain.v4Url}/send`, { nope: 1 });
         expect(v4send.status).toBe(400);
-        const faucet = await post(`${chain.url}/faucet`, { address: 'x' });
+        const faucet = await post(`${chain.url}/faucet`, { address: 'x' }, dev());
         expect(faucet.status).toBe(400);
+        // A method name is never looked up on Object.prototype.
+        for (const method of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+            expect((await post(chain.v2Url, { method, params: {} })).status).toBe(404);
+            expect((await fetch(`${chain.url}/api/v2/${method}`)).status).toBe(404);
+        }
+    });
+
+    const dev = () => ({ authorization: `Bearer ${chain.devToken}` });
+
+    it('accepts only external messages on its send endpoints, like a real TON endpoint', async () => {
+        // A forged internal message "from" wallet 0 to wallet 1: it would move TON nobody signed for.
+        const from = Address.parse(chain.wallets[0].address);
+        const to = Address.parse(chain.wallets[1].address);
+        const forged = beginCell()
+            .store(storeMessage({ info: { type: 'internal', ihrDisabled: true, bounce: false, bounced: false, src: from, dest: to, value: { coins: toNano('500') }, ihrFee: 0n, forwardFee: 0n, createdLt: 0n, createdAt: 0 }, body: Cell.EMPTY }))
+            .endCell()
+            .toBoc()
+            .toString('base64');
+        const block = chain.chain.lastBlock.seqno;
+        const message = 'only external messages can be sent (got an internal message): sign it as a wallet\'s external message, as on a real TON endpoint; contracts send internal messages to each other';
+        const v4 = await post(`${chain.v4Url}/send`, { boc: forged });
+        expect(v4).toEqual({ status: 400, json: { error: message } });
+        for (const method of ['sendBoc', 'sendBocReturnHash']) {
+            const v2 = await post(chain.v2Url, { method, params: { boc: forged } });
+            expect(v2.status).toBe(400);
+            expect(v2.json).toMatchObject({ ok: false, code: 400, error: message });
+        }
+        expect(chain.chain.lastBlock.seqno).toBe(block);
+    });
+
+    it('guards the dev endpoints with the dev token (kept in the data dir, 0600)', async () => {
+        const addr = chain.wallets[1].address;
+        for (const [path, body] of [['/faucet', { address: addr }], ['/admin/time', { shift: 1 }]] as const) {
+            const none = await post(`${chain.url}${path}`, body);
+            expect(none.status).toBe(401);
+            expect(none.json.error).toBe(`${path} needs the chain's dev token: send Authorization: Bearer <token> (printed by cocoon chain, kept in <data-dir>/dev-token)`);
+            expect((await post(`${chain.url}${path}`, body, { authorization: 'Bearer wrong' })).status).toBe(401);
+        }
+        expect(readFileSync(join(dir, 'dev-token'), 'utf8').trim()).toBe(chain.devToken);
+        expect(statSync(join(dir, 'dev-token')).mode & 0o777).toBe(0o600);
+        const paid = await post(`${chain.url}/faucet`, { address: addr, amount: '5' }, dev());
+        expect(paid).toMatchObject({ status: 200, json: { ok: true, result: { amount: '5' } } });
+    });
+
+    it('serves the dev endpoints to loopback callers only', async () => {
+        expect([isLoopbackAddress('127.0.0.1'), isLoopbackAddress('::1'), isLoopbackAddress('::ffff:127.0.0.2'), isLoopbackAddress('10.0.0.1'), isLoopbackAddress('::ffff:10.0.0.1'), isLoopbackAddress(undefined)]).toEqual([true, true, true, false, false, false]);
+        const external = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4')?.address;
+        if (!external) return; // no non-loopback interface on this machine to call from
+        const wide = await startLocalChain({ host: '0.0.0.0', wallets: 0 });
+        try {
+            const auth = { authorization: `Bearer ${wide.devToken}` };
+            const remote = await post(`http://${external}:${wide.port}/admin/time`, { shift: 1 }, auth);
+            expect(remote).toEqual({ status: 403, json: { ok: false, code: 403, error: '/admin/time is a dev endpoint, served to loopback callers only (start the chain with --dev-remote to serve it to other hosts)' } });
+            expect((await post(`http://127.0.0.1:${wide.port}/admin/time`, { shift: 1 }, auth)).status).toBe(200);
+            // The public APIs stay open to everyone.
+            expect((await fetch(`http://${external}:${wide.port}/status`)).status).toBe(200);
+        } finally {
+            await wide.close();
+        }
     });
 
     it('shifts time forward for close-delay demos', async () => {
         const before = chain.chain.now();
-        const r = await post(`${chain.url}/admin/time`, { shift: 3600 });
+        const r = await post(`${chain.url}/admin/time`, { shift: 3600 }, dev());
         expect(r.status).toBe(200);
         expect(chain.chain.now()).toBeGreaterThanOrEqual(before + 3600);
     });
@@ -141,7 +201,9 @@ describe('local chain with the real TON clients', () => {
         const accBefore = await c4.getAccount(lastBefore.last.seqno, addr);
         const offset = chain.chain.timeOffset;
         await chain.close();
+        const token = chain.devToken;
         chain = await startLocalChain({ dataDir: dir, wallets: 2 });
+        expect(chain.devToken).toBe(token);
         const c4b = new TonClient4({ endpoint: chain.v4Url });
         const lastAfter = await c4b.getLastBlock();
         expect(lastAfter.last.seqno).toBe(lastBefore.last.seqno);

@@ -14,6 +14,11 @@ describe('TL JSON form', () => {
         }
     });
 
+    it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('refuses "@type": "%s" as an unknown constructor', (type) => {
+        expect(() => fromJson(JSON.parse(`{"@type":"${type}"}`))).toThrow(new RegExp(`unknown TL constructor "${type}"`));
+        expect(() => fromJson({ '@type': 'proxy.signedPaymentEmpty' }, type as TlName)).toThrow(ProtocolError);
+    });
+
     it('loads a runner config in the original spec layout (no @type, defaults for missing fields)', () => {
         const key = Buffer.alloc(32, 9).toString('base64');
         const json = {

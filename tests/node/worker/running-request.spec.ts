@@ -90,6 +90,50 @@ describe('worker query pipeline', () => {
         expect((await runWorkerQuery(bad, { backend, servedModel: MODEL, pricing, receiptKey: key, send: () => undefined })).status).toBe(400);
     });
 
+    it.each(['__proto__', 'hasOwnProperty', 'valueOf', 'constructor', 'toString', 'isPrototypeOf'])(
+        "answers a request carrying the key '%s' at once with a 400 error (the proxy's slot is freed)",
+        async (field) => {
+            const pieces: proxy_QueryAnswerEx[] = [];
+            const q = query({});
+            const payload = Buffer.from(`{"model":"cocoon/tiny-stories-1m","messages":[{"role":"user","content":"x"}],"${field}":1}`);
+            q.query = encode({ _: 'http.request', method: 'POST', url: '/v1/chat/completions', http_version: 'HTTP/1.1', headers: [], payload });
+            const out = await runWorkerQuery(q, { backend, servedModel: MODEL, pricing, receiptKey: key, send: (p) => pieces.push(p) });
+            expect(out).toMatchObject({ status: 400, tokens: { total: 0n } });
+            expect(pieces).toEqual([expect.objectContaining({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 400, flags: 1, error: `unknown option '${field}' (not supported by COCOON workers)` })]);
+        },
+    );
+
+    it('answers the proxy with an error for any unexpected exception, and only once', async () => {
+        // A receipt key that cannot sign throws after the backend answered: the query still ends with one final error piece.
+        const pieces: proxy_QueryAnswerEx[] = [];
+        const broken = { publicKey: key.publicKey, secretKey: Buffer.alloc(3) };
+        const q = query({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 4 });
+        const out = await runWorkerQuery(q, { backend, servedModel: MODEL, pricing, receiptKey: broken, send: (p) => pieces.push(p) });
+        expect(out.status).toBe(500);
+        expect(out.error).toMatch(/worker failed/);
+        const finals = pieces.filter((p) => ((p.flags ?? 0) & 1) === 1);
+        expect(finals).toHaveLength(1);
+        expect(finals[0]).toMatchObject({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 500 });
+        // A send that throws (the link went away) does not turn into a second answer or a rejection.
+        let calls = 0;
+        const out2 = await runWorkerQuery(query({ model: MODEL, messages: [{ role: 'user', content: 'x' }], tools: [] }), { backend, servedModel: MODEL, pricing, receiptKey: key, send: () => { calls++; throw new Error('link closed'); } });
+        expect(out2.status).toBe(400);
+        expect(calls).toBe(1);
+    });
+
+    it('refuses a timeout that is not a positive number, and serves one past the timer range instead of timing out at once', async () => {
+        const body = { model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 4 };
+        for (const timeout of [0, -1, Number.NaN]) {
+            const pieces: proxy_QueryAnswerEx[] = [];
+            const out = await runWorkerQuery({ ...query(body), timeout }, { backend, servedModel: MODEL, pricing, receiptKey: key, send: (p) => pieces.push(p) });
+            expect(out.status).toBe(400);
+            expect(pieces[0]).toMatchObject({ _: 'proxy.queryAnswerErrorEx', error_code: 400, error: expect.stringMatching(/timeout must be a positive number of seconds/) });
+        }
+        const pieces: proxy_QueryAnswerEx[] = [];
+        const out = await runWorkerQuery({ ...query(body), timeout: 1e12 }, { backend, servedModel: MODEL, pricing, receiptKey: key, send: (p) => pieces.push(p) });
+        expect(out).toMatchObject({ status: 200, error: null });
+    });
+
     it('reports a dead backend as a 502 error answer, billing nothing', async () => {
         const dead = createBackend({ baseUrl: 'http://127.0.0.1:1/v1', timeoutMs: 2000 });
         const pieces: proxy_QueryAnswerEx[] = [];

@@ -31,7 +31,7 @@ describe('worker request validation', () => {
     it('rejects unknown options, bad values, missing fields, other models and duplicate keys', () => {
         rejects(() => chat({ model: MODEL, messages, tools: [] }), /unknown option 'tools'/, 'tools');
         rejects(() => chat({ model: MODEL, messages, temperature: 7 }), /'temperature' must be <= 2/, 'temperature');
-        rejects(() => chat({ model: MODEL, messages, n: 0 }), /'n' must be an integer >= 1/);
+        rejects(() => chat({ model: MODEL, messages, n: 0 }), /'n' must be an integer from 1 to 128/);
         rejects(() => chat({ model: MODEL }), /'messages' is required/);
         rejects(() => chat({ model: MODEL, messages: [] }), /non-empty array/);
         rejects(() => chat({ model: 'other/model', messages }), /not served by this worker/, 'model');
@@ -43,6 +43,28 @@ describe('worker request validation', () => {
         expect(validateRequest('/v1/chat/completions', nested, MODEL).body.stream).toBe(false);
         rejects(() => validateRequest('/v1/chat/completions', '{nope', MODEL), /not valid JSON/);
         rejects(() => validateRequest('/v1/chat/completions', '[1]', MODEL), /JSON object/);
+    });
+
+    it.each(['__proto__', 'hasOwnProperty', 'valueOf', 'constructor', 'toString', 'isPrototypeOf', 'propertyIsEnumerable', '__defineGetter__'])(
+        "refuses the Object.prototype key '%s' as an unknown option (never a lookup on the prototype)",
+        (key) => {
+            const text = `{"model":"${MODEL}","messages":[{"role":"user","content":"x"}],"${key}":1}`;
+            rejects(() => validateRequest('/v1/chat/completions', text, MODEL), new RegExp(`unknown option '${key}'`), key);
+            rejects(() => validateRequest('/v1/completions', `{"model":"${MODEL}","prompt":"x","${key}":{}}`, MODEL), new RegExp(`unknown option '${key}'`), key);
+            rejects(() => chat({ model: MODEL, messages, stream_options: JSON.parse(`{"${key}":true}`) }), new RegExp(`stream_options.${key}`));
+        },
+    );
+
+    it('range-checks numbers, nesting depth and the text encoding', () => {
+        rejects(() => chat({ model: MODEL, messages, max_tokens: 1e12 }), /'max_tokens' must be an integer from 1 to 2147483647/, 'max_tokens');
+        rejects(() => chat({ model: MODEL, messages, max_completion_tokens: 2 ** 31 }), /'max_completion_tokens' must be an integer from 1 to 2147483647/, 'max_completion_tokens');
+        expect(chat({ model: MODEL, messages, max_tokens: 2 ** 31 - 1 }).maxTokens).toBe(2 ** 31 - 1);
+        rejects(() => chat({ model: MODEL, messages, n: 1e300 }), /'n' must be an integer from 1 to/, 'n');
+        const deep = (d: number) => `{"model":"${MODEL}","messages":[{"role":"user","content":"x"}],"response_format":${'['.repeat(d)}${']'.repeat(d)}}`;
+        expect(validateRequest('/v1/chat/completions', deep(60), MODEL).body.response_format).toBeDefined();
+        rejects(() => validateRequest('/v1/chat/completions', deep(100_000), MODEL), /nested deeper than 64 levels/, 'response_format');
+        const bad = Buffer.concat([Buffer.from(`{"model":"${MODEL}","messages":[{"role":"user","content":"`), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]);
+        rejects(() => validateRequest('/v1/chat/completions', bad, MODEL), /not valid UTF-8/);
     });
 
     it('validates completions and routes only the two inference paths', () => {
