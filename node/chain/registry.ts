@@ -44,7 +44,9 @@ export async function readRegistry(chain: ChainClient, root: Address, owner: Add
 export async function readRegistryAt(chain: ChainClient, address: Address): Promise<RegistryState | null> {
     const acc = await chain.account(address);
     if (acc.state !== 'active') return null;
-    const d = await chain.open(CocoonRegistry.fromAddress(address)).getGetRegistryData();
+    const d = await chain.open(CocoonRegistry.fromAddress(address)).getGetRegistryData().catch((e: unknown) => {
+        throw new ChainError('GET_METHOD', `${address.toString()} is not a CocoonRegistry contract (get_registry_data failed: ${(e as Error).message})`, undefined, undefined, { cause: e });
+    });
     const status = REGISTRY_STATUS_NAMES[Number(d.status)];
     if (status === undefined) throw new ChainError('BAD_REQUEST', `registry contract ${address.toString()} reports status ${d.status}: not a CocoonRegistry`);
     let profile: RegistryProfile | null = null;
