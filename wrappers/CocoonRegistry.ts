@@ -245,3 +245,45 @@ export function registryMessageValue(op: 'register' | 'update' | 'pause' | 'resu
     const missing = deposit + REGISTRY_TERMS.storageReserve - held.accountBalance;
     return (missing > 0n ? missing : 0n) + (gasAllowance > REGISTRY_TERMS.minFee ? gasAllowance : REGISTRY_TERMS.minFee);
 }
+
+/**
+ * A profile from parsed JSON (a file or an API): the RegistryProfile keys, worker keys as 64-digit hex.
+ * Reads only own keys (network data never reaches Object.prototype) and names what is missing or of
+ * the wrong type; bounds are checked by validateProfile.
+ */
+export function profileFromJson(v: unknown): RegistryProfile {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new TypeError('the profile must be a JSON object');
+    const o = v as Record<string, unknown>; // only read through own() below
+    const own = (k: keyof RegistryProfile): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
+    const str = (k: keyof RegistryProfile, dflt?: string): string => {
+        const x = own(k) ?? dflt;
+        if (typeof x !== 'string') throw new TypeError(`profile '${k}' must be a string`);
+        return x;
+    };
+    const int = (k: keyof RegistryProfile, dflt?: number): number => {
+        const x = own(k) ?? dflt;
+        if (typeof x !== 'number' || !Number.isSafeInteger(x)) throw new TypeError(`profile '${k}' must be an integer`);
+        return x;
+    };
+    const list = (k: keyof RegistryProfile): string[] => {
+        const x = own(k);
+        if (!Array.isArray(x) || !x.every((e): e is string => typeof e === 'string')) throw new TypeError(`profile '${k}' must be an array of strings`);
+        return x;
+    };
+    const tee = (): TeeKind => {
+        const t = TEE_KINDS.find((k) => k === str('tee', 'none'));
+        if (!t) throw new TypeError(`profile 'tee' must be one of ${TEE_KINDS.join(', ')}`);
+        return t;
+    };
+    const keys = () => list('workerKeys').map((h, i) => {
+        const hex = h.replace(/^0x/, '');
+        if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new TypeError(`profile 'workerKeys[${i}]' must be a 32-byte hex public key`);
+        return BigInt('0x' + hex);
+    });
+    // Fields in declaration order, so the first problem reported is the first field in the file's layout.
+    return {
+        gpuModel: str('gpuModel'), gpuCount: int('gpuCount'), vramMib: int('vramMib'), tee: tee(),
+        cpuModel: str('cpuModel', ''), cpuCores: int('cpuCores'), ramMib: int('ramMib'), region: str('region', ''),
+        models: list('models'), uptimePermille: int('uptimePermille'), workerKeys: keys(),
+    };
+}

@@ -4,6 +4,7 @@ import { beginCell, toNano, type Address, type Cell } from '@ton/core';
 import {
     buildProfileCell,
     CocoonRegistry,
+    profileFromJson,
     cocoonRegistryFor,
     parseProfileCell,
     PROFILE_LIMITS,
@@ -300,5 +301,18 @@ describe('CocoonRegistry', () => {
         // A storage top-up is not kept forever: the next owner message returns everything above deposit + reserve.
         await send(registryBody.pause(1n, owner.address));
         expect(await balance()).toBe(REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve);
+    });
+
+    it('profileFromJson reads own keys only, with defaults for the optional texts and tee, and names bad fields', () => {
+        const json = { ...sampleProfile(), workerKeys: ['0x' + '12'.padStart(64, '0')] };
+        expect(profileFromJson(JSON.parse(JSON.stringify(json)))).toEqual(sampleProfile({ workerKeys: [0x12n] }));
+        const { cpuModel: _c, region: _r, tee: _t, ...minimal } = json;
+        expect(profileFromJson(minimal)).toEqual(sampleProfile({ workerKeys: [0x12n], cpuModel: '', region: '', tee: 'none' }));
+        expect(() => profileFromJson(JSON.parse('{"__proto__": {"gpuModel": "x"}}'))).toThrow("profile 'gpuModel' must be a string");
+        expect(() => profileFromJson({ ...json, gpuCount: '8' })).toThrow("profile 'gpuCount' must be an integer");
+        expect(() => profileFromJson({ ...json, tee: 'sgx' })).toThrow("profile 'tee' must be one of none, tdx, sev-snp, fake");
+        expect(() => profileFromJson({ ...json, models: 'tiny' })).toThrow("profile 'models' must be an array of strings");
+        expect(() => profileFromJson({ ...json, workerKeys: ['abc'] })).toThrow("profile 'workerKeys[0]' must be a 32-byte hex public key");
+        expect(() => profileFromJson([])).toThrow('the profile must be a JSON object');
     });
 });
