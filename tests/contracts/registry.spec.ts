@@ -175,10 +175,15 @@ describe('CocoonRegistry', () => {
         expect(await balance()).toBe(REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve);
     });
 
-    it('a registration attempt by a non-owner on an undeployed address leaves nothing behind: the value bounces', async () => {
+    it('a non-owner registering at an undeployed address gets all its value bounced; the account keeps only the initial state and the owner registers', async () => {
         const r = await send(registryBody.register(sampleProfile(), 1n, anyone.address), toNano('2'), anyone);
         expectExit(r, REGISTRY_EXIT.notOwner);
         expect(r.transactions).toHaveTransaction({ from: reg.address, to: anyone.address, inMessageBounced: true });
+        // The state init was applied before the refusal: an empty account with the initial data, no TON kept.
+        expect(await balance()).toBe(0n);
+        expect((await stored()).equals(reg.init!.data)).toBe(true);
+        expect((await register()).transactions).toHaveTransaction({ to: reg.address, success: true });
+        expect((await reg.getGetRegistryData()).status).toBe(BigInt(REGISTRY_STATUS.active));
     });
 
     it('status rules (3002): update/pause/resume/retire/withdraw before registration, register twice, pause twice, resume when active', async () => {
