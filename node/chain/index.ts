@@ -11,6 +11,7 @@ export * from './types';
 export { ChainError, type ChainErrorCode } from './errors';
 export { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry';
 export { openWallet, type ChainWallet } from './wallet';
+export { readRegistry, readRegistryAt, type RegistryState } from './registry';
 export { V2ChainClient } from './v2';
 export { V4ChainClient } from './v4';
 
