@@ -131,7 +131,7 @@ function functionRef(raw: unknown, param: string, tools: FunctionTool[]): string
     onlyKeys(fn, ['name'], `${param}.function`);
     const n = name(field(fn, 'name'), `${param}.function.name`);
     if (!tools.some((t) => t.name === n)) {
-        throw invalidRequest(`Invalid value for '${param}': function '${n}' is not among the 'tools' (${tools.map((t) => t.name).join(', ')}).`, `${param}.function.name`, 'INVALID_VALUE');
+        throw invalidRequest(`Invalid value for '${param}.function.name': function '${n}' is not among the 'tools' (${tools.map((t) => t.name).join(', ')}).`, `${param}.function.name`, 'INVALID_VALUE');
     }
     return n;
 }
