@@ -9,6 +9,7 @@ import { invalidRequest } from '../errors';
 import { ChatMessage, renderChat } from '../engine/chat-template';
 import { SamplingParams } from '../engine/sampler';
 import { Tokenizer } from '../engine/tokenizer';
+import { mentionedTools } from '../structured/auto';
 import { parseStructuredRequest, StructuredRequest } from '../structured/request';
 
 export interface ParsedRequest {
@@ -23,6 +24,8 @@ export interface ParsedRequest {
     thinking: boolean;
     /** Chat only: tools, tool_choice, response_format (null for /v1/completions). */
     structured: StructuredRequest | null;
+    /** Tools the last user message mentions: how tool_choice "auto" decides here (structured/auto.ts). */
+    mentionedTools: string[];
 }
 
 type Body = Record<string, unknown>;
@@ -43,7 +46,7 @@ function bool(b: Body, key: string): boolean | undefined {
     return v;
 }
 
-function common(b: Body, tok: Tokenizer): Omit<ParsedRequest, 'prompt' | 'thinking' | 'structured'> {
+function common(b: Body, tok: Tokenizer): Omit<ParsedRequest, 'prompt' | 'thinking' | 'structured' | 'mentionedTools'> {
     if (b.model !== undefined && typeof b.model !== 'string') throw invalidRequest('model must be a string', 'model');
     const n = num(b, 'n', 1, 128, true);
     if (n !== undefined && n !== 1) throw invalidRequest('n must be 1: this server generates one choice per request', 'n');
@@ -119,7 +122,7 @@ export function parseChatRequest(raw: unknown, tok: Tokenizer): ParsedRequest {
     // Constrained answers start with the JSON itself: the tiny model's plan would only eat the budget.
     const thinking = thinkingAvailable && !constrained && (kwargs.enable_thinking === true || (typeof effort === 'string' && !['none', 'minimal'].includes(effort)));
     const prompt = tok.encode(renderChat(messages, { thinking }));
-    return { ...c, prompt, thinking, structured };
+    return { ...c, prompt, thinking, structured, mentionedTools: structured.toolChoice === 'auto' ? mentionedTools(messages, structured.tools) : [] };
 }
 
 export function parseCompletionRequest(raw: unknown, tok: Tokenizer): ParsedRequest {
@@ -146,5 +149,5 @@ export function parseCompletionRequest(raw: unknown, tok: Tokenizer): ParsedRequ
     } else {
         throw invalidRequest('prompt must be a string, an array with one string, or an array of token ids (one prompt per request)', 'prompt');
     }
-    return { ...c, prompt, thinking: false, structured: null };
+    return { ...c, prompt, thinking: false, structured: null, mentionedTools: [] };
 }

@@ -102,7 +102,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
         const body = await readJson(req, maxBody);
         const parsed = kind === 'chat' ? parseChatRequest(body, engine.tokenizer) : parseCompletionRequest(body, engine.tokenizer);
         if (parsed.model !== undefined && parsed.model !== modelId) return sendError(res, modelNotFound(parsed.model));
-        const plan = parsed.structured ? planner.plan(parsed.structured) : { kind: 'text' as const };
+        const plan = parsed.structured ? planner.plan(parsed.structured, parsed.mentionedTools) : { kind: 'text' as const };
         checkBudget(plan, parsed);
         await generate(kind, parsed, constraintFor(plan), req, res);
     }

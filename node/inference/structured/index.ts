@@ -6,6 +6,7 @@
  * - matcher.ts: byte-level pushdown matcher over those nodes;
  * - constraint.ts: token masks over a model vocabulary (constrained decoding), tool_choice "auto";
  * - tool-calls.ts: the tool-call grammar and the streaming reader of tool calls;
+ * - auto.ts: how tool_choice "auto" decides on the embedded engine (a tool named in the last user turn);
  * - plan.ts: from a validated request to the engine's constraint, with a grammar cache.
  */
 export { parseStructuredRequest, validateToolMessages, MAX_TOOLS } from './request';
@@ -19,3 +20,4 @@ export { ToolCallReader, toolCallsNode, MAX_PARALLEL_CALLS } from './tool-calls'
 export type { ToolCallEvent } from './tool-calls';
 export { OutputPlanner, constraintFor, minimumTokens } from './plan';
 export type { OutputPlan, PlannedConstraint, PlannerOptions } from './plan';
+export { mentionedTools, nameWords } from './auto';

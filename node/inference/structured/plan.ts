@@ -42,7 +42,11 @@ export class OutputPlanner {
         this.maxParallel = opts.maxParallelCalls ?? MAX_PARALLEL_CALLS;
     }
 
-    plan(req: StructuredRequest): OutputPlan {
+    /**
+     * `mentioned`: tools the last user message names (auto.ts); under tool_choice "auto" they turn the
+     * answer into a call to one of them. Empty: the first sampled token decides.
+     */
+    plan(req: StructuredRequest, mentioned: string[] = []): OutputPlan {
         const rf = req.responseFormat;
         const text = rf.type === 'text'
             ? null
@@ -50,11 +54,12 @@ export class OutputPlanner {
                 rf.type === 'json_schema' ? compileSchema(rf.schema ?? {}, f, 'response_format.json_schema.schema') : f.object([], f.any()));
         if (req.toolChoice === 'none') return text ? { kind: 'json', masker: text } : { kind: 'text' };
         const names = typeof req.toolChoice === 'object' ? [req.toolChoice.name] : req.allowedTools ?? req.tools.map((t) => t.name);
-        const offered = req.tools.filter((t) => names.includes(t.name));
+        const named = req.toolChoice === 'auto' ? mentioned.filter((n) => names.includes(n)) : [];
+        const offered = req.tools.filter((t) => (named.length ? named : names).includes(t.name));
         const maxCalls = req.parallelToolCalls && typeof req.toolChoice !== 'object' ? this.maxParallel : 1;
         const index = (n: string) => req.tools.findIndex((t) => t.name === n);
         const tools = this.masker(`tools:${maxCalls}:${JSON.stringify(offered)}`, (f) => toolCallsNode(f, offered, index, maxCalls));
-        return { kind: 'tools', mode: req.toolChoice === 'auto' ? 'auto' : 'required', tools, text };
+        return { kind: 'tools', mode: req.toolChoice === 'auto' && !named.length ? 'auto' : 'required', tools, text };
     }
 
     private masker(key: string, build: (f: NodeFactory) => ReturnType<typeof compileSchema>): TokenMasker {
