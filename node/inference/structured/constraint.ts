@@ -99,8 +99,8 @@ export class TokenMasker {
     readonly stats = { computed: 0, cached: 0 };
 
     constructor(readonly grammar: JsonGrammar, readonly vocab: Vocabulary, opts: { cacheBytes?: number } = {}) {
-        // Bound the cache by memory: one Int32Array per state.
-        this.maxEntries = Math.max(16, Math.floor((opts.cacheBytes ?? 16 << 20) / (4 * vocab.size)));
+        // Bound the cache by memory: one Int32Array per state (at least a few, or every step would recompute).
+        this.maxEntries = Math.max(4, Math.floor((opts.cacheBytes ?? 16 << 20) / (4 * vocab.size)));
     }
 
     entry(state: MatchState): MaskEntry {

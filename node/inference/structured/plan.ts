@@ -28,6 +28,11 @@ export interface PlannerOptions {
     cacheSize?: number;
     /** Calls in one answer when parallel_tool_calls is on (default 8). */
     maxParallelCalls?: number;
+    /**
+     * Memory for the token tables of all cached grammars together (default 64 MiB), split evenly between
+     * them: many clients sending many schemas cannot grow the cache past it.
+     */
+    maskCacheBytes?: number;
 }
 
 export class OutputPlanner {
@@ -35,11 +40,13 @@ export class OutputPlanner {
     private readonly cache = new Map<string, TokenMasker>();
     private readonly cacheSize: number;
     private readonly maxParallel: number;
+    private readonly maskBytes: number;
 
     constructor(tokenizer: Tokenizer, opts: PlannerOptions = {}) {
         this.vocab = Vocabulary.of(tokenizer);
         this.cacheSize = opts.cacheSize ?? 64;
         this.maxParallel = opts.maxParallelCalls ?? MAX_PARALLEL_CALLS;
+        this.maskBytes = Math.floor((opts.maskCacheBytes ?? 64 << 20) / this.cacheSize);
     }
 
     /**
@@ -72,7 +79,7 @@ export class OutputPlanner {
         }
         const factory = new NodeFactory();
         const param = key.startsWith('rf:') ? 'response_format.json_schema.schema' : 'tools';
-        const m = new TokenMasker(new JsonGrammar(build(factory), param), this.vocab);
+        const m = new TokenMasker(new JsonGrammar(build(factory), param), this.vocab, { cacheBytes: this.maskBytes });
         if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
         this.cache.set(key, m);
         return m;

@@ -6,6 +6,7 @@ import Ajv from 'ajv';
 import { DecodingConstraint, Engine } from '../../../../node/inference/engine/engine';
 import { DEFAULT_MODEL_PATH } from '../../../../node/inference/server/server';
 import { mentionedTools } from '../../../../node/inference/structured/auto';
+import { Vocabulary } from '../../../../node/inference/structured/constraint';
 import { constraintFor, minimumTokens, OutputPlanner } from '../../../../node/inference/structured/plan';
 import { parseStructuredRequest } from '../../../../node/inference/structured/request';
 import { PET_SCHEMA, WEATHER_TOOLS } from './fixtures';
@@ -108,6 +109,8 @@ describe('constrained decoding on the embedded model', () => {
         const body = { response_format: { type: 'json_schema', json_schema: { name: 'pet', strict: true, schema: PET_SCHEMA } } };
         const need = minimumTokens(planner.plan(parseStructuredRequest({ messages: [{ role: 'user', content: 'json' }], ...body })));
         expect(need).toBe('{"name":"","age":0,"mood":"sad","tags":[],"owner":null}'.length);
+        // The guarantee rests on every byte being a token of its own (SentencePiece byte fallback).
+        expect(Vocabulary.of(engine.tokenizer).everyByteIsAToken).toBe(true);
         for (let seed = 0; seed < 10; seed++) {
             const r = await run(body, 'A pet in json.', seed, need);
             expect(validate(JSON.parse(r.text))).toBe(true);
