@@ -11,6 +11,8 @@ import { constraintFor, minimumTokens, OutputPlanner } from '../../../../node/in
 import { parseStructuredRequest } from '../../../../node/inference/structured/request';
 import { PET_SCHEMA, WEATHER_TOOLS } from './fixtures';
 
+/** 100 sequential generations: ~50 s on an idle core, several minutes when the 2 cores are shared (a workload, not a wait). */
+const HUNDRED_RUNS_MS = 600_000;
 const ajv = new Ajv({ strict: false });
 
 /** Counts the tokens the engine samples, so usage can be checked against it. */
@@ -57,7 +59,7 @@ describe('constrained decoding on the embedded model', () => {
             if (!ok) invalid.push(r.text);
         }
         expect(invalid).toEqual([]);
-    });
+    }, HUNDRED_RUNS_MS);
 
     it('tool calls (tool_choice "required", parallel calls): 100 generations, 100 well-formed calls with valid arguments', async () => {
         const validators = new Map(WEATHER_TOOLS.map((t) => [t.function.name, ajv.compile(t.function.parameters ?? { type: 'object', additionalProperties: false })]));
@@ -73,7 +75,7 @@ describe('constrained decoding on the embedded model', () => {
         }
         expect(bad).toEqual([]);
         expect(names.size).toBeGreaterThan(1); // the model's logits choose among the tools; nothing is hard-wired
-    });
+    }, HUNDRED_RUNS_MS);
 
     it('a named tool_choice (even with parallel_tool_calls) and parallel_tool_calls false: exactly one call', async () => {
         for (let seed = 0; seed < 20; seed++) {
@@ -102,7 +104,7 @@ describe('constrained decoding on the embedded model', () => {
             if (v === null || typeof v !== 'object' || Array.isArray(v)) bad.push(r.text);
         }
         expect(bad).toEqual([]);
-    });
+    }, HUNDRED_RUNS_MS);
 
     it('closes in time: with max_tokens equal to the shortest document, the answer is still whole and valid', async () => {
         const validate = ajv.compile(PET_SCHEMA);

@@ -12,6 +12,8 @@ import { DEFAULT_MODEL_PATH, EmbeddedServer, startEmbeddedServer } from '../../.
 import { silentLogger } from '../../../../node/protocol/log';
 import { PET_SCHEMA, WEATHER_TOOLS } from './fixtures';
 
+/** 100 sequential generations: ~50 s on an idle core, several minutes when the 2 cores are shared (a workload, not a wait). */
+const HUNDRED_RUNS_MS = 600_000;
 const ajv = new Ajv({ strict: false });
 const ask = (content: string) => [{ role: 'user' as const, content }];
 const WEATHER = ask('What is the weather in Paris?');
@@ -114,7 +116,7 @@ describe('embedded server: tools and response_format', () => {
             expect(Pet.parse(m.parsed)).toEqual(m.parsed);
             expect(validate(JSON.parse(m.content!))).toBe(true);
         }
-    });
+    }, HUNDRED_RUNS_MS);
 
     it('openai SDK: tools from zodFunction, 100 calls with tool_choice "required", 100 parsed arguments; the streaming helper assembles the same call', async () => {
         const getWeather = zodFunction({ name: 'get_weather', parameters: z.object({ city: z.string(), unit: z.enum(['c', 'f']) }) });
@@ -136,7 +138,7 @@ describe('embedded server: tools and response_format', () => {
         expect(streamed.choices[0].message.tool_calls!.map(shape)).toEqual(plain.choices[0].message.tool_calls!.map(shape));
         expect(streamed.choices[0].finish_reason).toBe('tool_calls');
         expect(streamed.usage).toEqual(plain.usage);
-    });
+    }, HUNDRED_RUNS_MS);
 
     it('json_object and a non-strict json_schema; a streamed JSON answer concatenates to the same document', async () => {
         const obj = await client.chat.completions.create({ model: srv.modelId, messages: ask('A story in json.'), response_format: { type: 'json_object' }, seed: 2, max_tokens: 48 });
