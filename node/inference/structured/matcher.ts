@@ -8,6 +8,7 @@
  * every vocabulary token without copying anything (the token mask walks a trie of the vocabulary).
  * Each frame knows its shortest completion (`min`), so a stack's is the sum over its frames.
  */
+import { InferenceError } from '../errors';
 import { canClose, deref, MAX_NESTING, NUMBER_LIMITS, ObjectTails, PropertyNode, reachableKeys, SchemaNode } from './schema';
 
 type Alternatives = Frame[][];
@@ -491,6 +492,13 @@ function feedStack(s: Stack, b: number, out: Stack[]): void {
     }
 }
 
+/**
+ * Configurations alive at once. Ambiguous `anyOf` branches nested in each other multiply them (two
+ * look-alike branches per level, 20 levels: a million); past this bound the request fails instead of
+ * the server spending seconds per byte.
+ */
+export const MAX_CONFIGS = 1024;
+
 /** Where the matcher is after some bytes. Immutable; `feed` returns a new state or null (byte refused). */
 export class MatchState {
     private k: string | undefined;
@@ -507,6 +515,9 @@ export class MatchState {
         if (out.length === 1) return new MatchState(out);
         const seen = new Map<string, Stack>();
         for (const s of out) if (!seen.has(s.key)) seen.set(s.key, s);
+        if (seen.size > MAX_CONFIGS) {
+            throw new InferenceError('UNSUPPORTED_SCHEMA', `the schema is too ambiguous for constrained decoding: more than ${MAX_CONFIGS} ways to read the same output (anyOf branches that look alike, nested in each other); make the branches differ early (a distinct key or const)`, 400, 'invalid_request_error', null);
+        }
         return new MatchState([...seen.values()]);
     }
 

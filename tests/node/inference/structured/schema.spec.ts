@@ -204,6 +204,18 @@ describe('schema compiler: what it refuses, with the reason and the param', () =
         expect(j.message).toContain(message);
     });
 
+    it('a schema whose look-alike anyOf branches nest too deep fails with UNSUPPORTED_SCHEMA instead of exploding', () => {
+        // Level k: two identical-looking objects around level k-1; each level doubles the readings of `{"a":{"a":…`.
+        const defs: Record<string, unknown> = { L0: { type: 'string' } };
+        const level = (k: number) => ({ type: 'object', properties: { a: { $ref: `#/$defs/L${k - 1}` } }, required: ['a'], additionalProperties: false });
+        for (let k = 1; k <= 20; k++) defs[`L${k}`] = { anyOf: [level(k), level(k)] };
+        const root = grammar({ $defs: defs, $ref: '#/$defs/L20' });
+        expect(() => matches(root, utf8.encode('{"a":'.repeat(20) + '""' + '}'.repeat(20)))).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_SCHEMA', status: 400 }));
+        // Shallow nesting stays within the bound and works.
+        const shallow = grammar({ $defs: defs, $ref: '#/$defs/L8' });
+        expect(matches(shallow, utf8.encode('{"a":'.repeat(8) + '""' + '}'.repeat(8)))).toBe(true);
+    });
+
     it('ignores annotations (title, description, default, examples, $schema)', () => {
         const root = grammar({ $schema: 'http://json-schema.org/draft-07/schema#', title: 'T', description: 'd', type: 'object', properties: { a: { type: 'string', default: 'x', examples: ['y'] } }, required: ['a'], additionalProperties: false });
         expect(matches(root, utf8.encode('{"a":"z"}'))).toBe(true);
