@@ -172,12 +172,18 @@ describe('embedded server: tools and response_format', () => {
         expect(r.usage!.prompt_tokens).toBe(srv.engine.tokenizer.encode(rendered).length);
     });
 
-    const refusals: [string, object, number, string, string][] = [
+    const defs: Record<string, unknown> = { L0: { type: 'string' } };
+    for (let k = 1; k <= 20; k++) {
+        const level = { type: 'object', properties: { a: { $ref: `#/$defs/L${k - 1}` } }, required: ['a'], additionalProperties: false };
+        defs[`L${k}`] = { anyOf: [level, level] };
+    }
+    const refusals: [string, object, number, string | null, string][] = [
         ['an invalid tool', { messages: WEATHER, tools: [{ type: 'function', function: { name: 'bad name' } }] }, 400, 'tools[0].function.name', 'invalid_value'],
         ['a schema keyword constrained decoding cannot enforce', { messages: ask('json'), response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'string', pattern: '^a' } } } }, 400, 'response_format.json_schema.schema', 'unsupported_schema'],
         ['a tool schema it cannot enforce', { messages: WEATHER, tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { n: { type: 'integer', minimum: 1 } } } } }] }, 400, 'tools[0].function.parameters', 'unsupported_schema'],
         ['stop with a JSON answer', { messages: ask('json'), response_format: { type: 'json_object' }, stop: ['}'] }, 400, 'stop', 'invalid_request'],
         ['max_tokens too small for the shortest valid answer', { messages: ask('json'), response_format: { type: 'json_schema', json_schema: { name: 'pet', strict: true, schema: PET_SCHEMA } }, max_tokens: 10 }, 400, 'max_tokens', 'invalid_request'],
+        ['a schema too ambiguous to decode (20 nested look-alike anyOf levels)', { messages: ask('json'), response_format: { type: 'json_schema', json_schema: { name: 'deep', schema: { $defs: defs, $ref: '#/$defs/L20' } } }, max_tokens: 200 }, 400, null, 'unsupported_schema'],
         ['response_format on /v1/completions', { prompt: 'x', response_format: { type: 'json_object' } }, 400, 'response_format', 'invalid_request'],
     ];
     it.each(refusals)('refuses %s with the OpenAI error shape naming the param', async (_what, body, status, param, code) => {
