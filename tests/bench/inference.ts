@@ -5,7 +5,11 @@
  * - the same generation streamed over HTTP from the embedded server (server + SSE cost);
  * - adapter overhead: a recorded SSE stream replayed by a loopback server, read with plain http
  *   (baseline) and through createBackend (pass-through + usage counting), per chunk;
- * - UsageCounter parse rate on SSE bytes.
+ * - UsageCounter parse rate on SSE bytes;
+ * - constrained decoding (JSON schema): in-process generation tok/s with and without the token mask,
+ *   alternated in the same run: a string field held open for exactly --tokens tokens (the steady-state
+ *   mask cost), a nested schema sampled at temperature 1 (many grammar states), and the one-off cost of
+ *   compiling a schema and building the vocabulary trie.
  * Ends with one `RESULT {json}` line.
  */
 import { request } from 'node:http';
@@ -17,6 +21,8 @@ import { UsageCounter } from '../../node/inference/adapter/usage-counter';
 import { Engine } from '../../node/inference/engine/engine';
 import { DEFAULT_MODEL_PATH, startEmbeddedServer } from '../../node/inference/server/server';
 import { silentLogger } from '../../node/protocol/log';
+import { constraintFor, OutputPlanner } from '../../node/inference/structured/plan';
+import { parseStructuredRequest } from '../../node/inference/structured/request';
 
 function arg(name: string, def: number): number {
     const i = process.argv.indexOf(`--${name}`);
@@ -160,6 +166,77 @@ function usageParseRate(): number {
     return (body.length * n) / 1e6 / ((performance.now() - t0) / 1000);
 }
 
+const LONG_TEXT_SCHEMA = { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false };
+const NESTED_SCHEMA = {
+    type: 'object',
+    properties: {
+        name: { type: 'string' }, age: { type: 'integer' }, mood: { enum: ['happy', 'sad', 'sleepy'] },
+        tags: { type: 'array', items: { type: 'string' }, maxItems: 3 },
+        owner: { anyOf: [{ type: 'object', properties: { name: { type: 'string' }, height: { type: 'number' } }, required: ['name', 'height'], additionalProperties: false }, { type: 'null' }] },
+    },
+    required: ['name', 'age', 'mood', 'tags', 'owner'],
+    additionalProperties: false,
+};
+const schemaRequest = (schema: object) => parseStructuredRequest({ messages: [{ role: 'user', content: 'json' }], response_format: { type: 'json_schema', json_schema: { name: 'b', strict: true, schema } } });
+
+/** Decode tok/s with and without a JSON-schema constraint, alternated run by run on one engine. */
+async function constrainedRates(engine: Engine) {
+    const prompt = engine.tokenizer.encode('<|user|>\nTell me a story about a cat named Tom.<|end|>\n<|assistant|>\n');
+    const coldT0 = performance.now();
+    const planner = new OutputPlanner(engine.tokenizer);
+    const longPlan = planner.plan(schemaRequest(LONG_TEXT_SCHEMA));
+    const coldMs = performance.now() - coldT0;
+    const warmT0 = performance.now();
+    const nestedPlan = planner.plan(schemaRequest(NESTED_SCHEMA));
+    const compileMs = performance.now() - warmT0;
+    // Quotes banned too, so the string stays open until the budget forces `"}`: exactly TOKENS tokens.
+    const bias = noEnd(engine);
+    for (let id = 0; id < engine.tokenizer.vocabSize; id++) if (engine.tokenizer.isPlainText(id) && engine.tokenizer.bytesOf(id).includes(0x22)) bias.set(id, -100);
+    const rate = async (constrained: boolean, plan: typeof longPlan, seed: number, temperature: number, maxTokens: number, logitBias: Map<number, number>) => {
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        const r = await engine.complete({ prompt, maxTokens, sampling: { temperature, seed }, logitBias, constraint: constrained ? constraintFor(plan).constraint : undefined });
+        const cpu = process.cpuUsage(cpu0);
+        return { tokens: r.usage.completionTokens, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, text: r.text };
+    };
+    const plainLong: number[] = [];
+    const maskedLong: number[] = [];
+    // Per CPU-second as well: other jobs on the shared cores steal wall time, not CPU time.
+    const plainLongCpu: number[] = [];
+    const maskedLongCpu: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+        const a = await rate(false, longPlan, r, 0, TOKENS, bias);
+        const b = await rate(true, longPlan, r, 0, TOKENS, bias);
+        if (b.tokens !== TOKENS || !JSON.parse(b.text)) throw new Error(`constrained run produced ${b.tokens} tokens`);
+        plainLong.push(a.tokens / (a.ms / 1000));
+        maskedLong.push(b.tokens / (b.ms / 1000));
+        plainLongCpu.push(a.tokens / (a.cpuMs / 1000));
+        maskedLongCpu.push(b.tokens / (b.cpuMs / 1000));
+    }
+    const nested = { plain: { tokens: 0, ms: 0, cpuMs: 0 }, masked: { tokens: 0, ms: 0, cpuMs: 0 } };
+    for (let seed = 0; seed < RUNS * 10; seed++) {
+        const b = await rate(true, nestedPlan, seed, 1, 96, new Map());
+        JSON.parse(b.text);
+        // The unconstrained twin writes as many tokens as the constrained answer did, for the same prompt.
+        const a = await rate(false, nestedPlan, seed, 1, b.tokens, noEnd(engine));
+        nested.plain.tokens += a.tokens;
+        nested.plain.ms += a.ms;
+        nested.plain.cpuMs += a.cpuMs;
+        nested.masked.cpuMs += b.cpuMs;
+        nested.masked.tokens += b.tokens;
+        nested.masked.ms += b.ms;
+    }
+    const stats = nestedPlan.kind === 'json' ? nestedPlan.masker.stats : { computed: 0, cached: 0 };
+    return {
+        coldMs, compileMs, plainLong, maskedLong, stats,
+        longCpuRatio: median(maskedLongCpu) / median(plainLongCpu),
+        nestedCpuRatio: (nested.masked.tokens / nested.masked.cpuMs) / (nested.plain.tokens / nested.plain.cpuMs),
+        nestedPlain: nested.plain.tokens / (nested.plain.ms / 1000),
+        nestedMasked: nested.masked.tokens / (nested.masked.ms / 1000),
+        nestedTokens: nested.masked.tokens,
+    };
+}
+
 async function main(): Promise<void> {
     console.log(`inference bench: model ${DEFAULT_MODEL_PATH}, ${TOKENS} tokens, ${RUNS} runs (1 core, greedy)`);
     const scalar = engineRates(false);
@@ -180,6 +257,12 @@ async function main(): Promise<void> {
     await srv.close();
     console.log(`generation incl. scheduler+sampler (in-process): ${median(inproc).toFixed(0)} tok/s; streamed over HTTP/SSE: ${median(overHttp).toFixed(0)} tok/s`);
 
+    const cr = await constrainedRates(engine);
+    console.log(`JSON schema constraint: vocabulary trie + first schema ${cr.coldMs.toFixed(0)} ms, another schema ${cr.compileMs.toFixed(1)} ms`);
+    console.log(`  string held open ${TOKENS} tokens (greedy): unconstrained ${median(cr.plainLong).toFixed(0)} tok/s, constrained ${median(cr.maskedLong).toFixed(0)} tok/s (x${(median(cr.maskedLong) / median(cr.plainLong)).toFixed(2)})`);
+    console.log(`  nested schema, ${RUNS * 10} answers at temperature 1 (${cr.nestedTokens} tokens): unconstrained ${cr.nestedPlain.toFixed(0)} tok/s, constrained ${cr.nestedMasked.toFixed(0)} tok/s (x${(cr.nestedMasked / cr.nestedPlain).toFixed(2)}); mask tables computed ${cr.stats.computed}, served from cache ${cr.stats.cached}`);
+    console.log(`  per CPU-second (ignores time stolen by other jobs): constrained/unconstrained x${cr.longCpuRatio.toFixed(2)} (string), x${cr.nestedCpuRatio.toFixed(2)} (nested)`);
+
     const ad = await adapterOverhead();
     console.log(`adapter: ${TOKENS + 3}-chunk SSE stream, plain http ${ad.plainUs.toFixed(0)} us/request, createBackend ${ad.adapterUs.toFixed(0)} us/request => ${ad.perChunkUs.toFixed(2)} us/chunk overhead`);
     const parse = usageParseRate();
@@ -197,6 +280,18 @@ async function main(): Promise<void> {
         adapter_us_per_request: Math.round(ad.adapterUs),
         adapter_overhead_us_per_chunk: Number(ad.perChunkUs.toFixed(2)),
         usage_parse_mb_s: Number(parse.toFixed(1)),
+        json_constraint_setup_ms: Math.round(cr.coldMs),
+        json_schema_compile_ms: Number(cr.compileMs.toFixed(1)),
+        unconstrained_decode_tok_s: Math.round(median(cr.plainLong)),
+        json_schema_decode_tok_s: Math.round(median(cr.maskedLong)),
+        json_schema_decode_ratio: Number((median(cr.maskedLong) / median(cr.plainLong)).toFixed(2)),
+        nested_unconstrained_tok_s: Math.round(cr.nestedPlain),
+        nested_json_schema_tok_s: Math.round(cr.nestedMasked),
+        nested_json_schema_ratio: Number((cr.nestedMasked / cr.nestedPlain).toFixed(2)),
+        json_schema_cpu_ratio: Number(cr.longCpuRatio.toFixed(2)),
+        nested_json_schema_cpu_ratio: Number(cr.nestedCpuRatio.toFixed(2)),
+        mask_tables_computed: cr.stats.computed,
+        mask_tables_cached: cr.stats.cached,
         tokens: TOKENS,
         simd: engine.model.simd,
     };

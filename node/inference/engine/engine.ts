@@ -32,6 +32,21 @@ export type GenerateEvent =
     | { type: 'text'; text: string; channel: 'content' | 'reasoning' }
     | { type: 'done'; finishReason: FinishReason; usage: EngineUsage };
 
+/**
+ * Restricts what the sampler may pick (constrained decoding, node/inference/structured). The engine
+ * calls `mask` before every sample and `accept` after it; the constraint keeps its own state.
+ */
+export interface DecodingConstraint {
+    /**
+     * Set the logits of forbidden tokens to -Infinity. `budget` is how many tokens may still be sampled,
+     * this one included (max_tokens and the context both count). "finish" ends the generation now
+     * (finish reason "stop") without sampling: the output is complete and nothing may follow.
+     */
+    mask(logits: Float32Array, budget: number): 'sample' | 'finish';
+    /** The token that was sampled. True when the output is complete and nothing may follow it. */
+    accept(id: number): boolean;
+}
+
 export interface GenerateRequest {
     /** Token ids, BOS included. */
     prompt: number[];
@@ -45,6 +60,8 @@ export interface GenerateRequest {
     /** The prompt ends inside an open <think> block. */
     startsInReasoning?: boolean;
     signal?: AbortSignal;
+    /** Constrained decoding (JSON schema, tool calls); the engine then never enters <think> on its own. */
+    constraint?: DecodingConstraint;
 }
 
 export interface EngineOptions {
@@ -315,15 +332,22 @@ export class Engine {
             logits = this.model.forward(cache, [seq.lastToken]);
         }
         if (seq.req.logitBias) for (const [id, b] of seq.req.logitBias) logits[id] += b;
+        const constraint = seq.req.constraint;
+        if (constraint) {
+            const budget = Math.min(seq.maxTokens - seq.generated, this.model.cfg.contextLength - 1 - cache.tokens.length);
+            if (constraint.mask(logits, budget) === 'finish') return this.finish(seq, 'stop');
+        }
         const id = seq.sampler.sample(logits);
         seq.sampler.accept(id);
         seq.generated++;
         seq.lastToken = id;
         this.counters.completionTokens++;
-        this.onToken(seq, id, cache);
+        const complete = constraint ? constraint.accept(id) : false;
+        this.onToken(seq, id, cache, complete);
     }
 
-    private onToken(seq: Sequence, id: number, cache: KvCache): void {
+    /** `complete`: a constraint says the output is whole; it ends with "stop" even on the last allowed token. */
+    private onToken(seq: Sequence, id: number, cache: KvCache, complete: boolean): void {
         const tok = this.tokenizer;
         if (tok.endOfGeneration.has(id)) {
             if (seq.inReasoning) seq.reasoning++;
@@ -349,6 +373,7 @@ export class Engine {
             } else this.emitContent(seq, text);
         }
         if (seq.finished || seq.error) return;
+        if (complete) return this.finish(seq, 'stop');
         // The sampled token is not in the cache yet: it runs on the next step.
         if (seq.generated >= seq.maxTokens || cache.tokens.length + 1 >= this.model.cfg.contextLength) this.finish(seq, 'length');
     }

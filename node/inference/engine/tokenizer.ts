@@ -235,6 +235,12 @@ export class Tokenizer {
     isControl(id: number): boolean {
         return this.types[id] === TokenType.Control;
     }
+
+    /** A token that stands for its bytes only (normal or byte piece): not a control or chat marker. */
+    isPlainText(id: number): boolean {
+        const t = this.types[id];
+        return (t === TokenType.Normal || t === TokenType.Byte) && this.idBytes[id].length > 0;
+    }
 }
 
 /**

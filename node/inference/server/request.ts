@@ -1,13 +1,16 @@
 /**
  * Validation of OpenAI request bodies for the embedded server. Errors name the offending parameter
- * (`param`) in the OpenAI error shape. Supported: the fields the tiny model can honour; fields it cannot
- * (tools, n > 1, logprobs, non-text response formats, images) are refused instead of silently ignored,
- * so a client learns early. Unknown extra fields are ignored, as vLLM and llama-server do.
+ * (`param`) in the OpenAI error shape. Supported: the fields the tiny model can honour, tools and
+ * response_format included (constrained decoding, node/inference/structured); fields it cannot
+ * (n > 1, logprobs, images) are refused instead of silently ignored, so a client learns early.
+ * Unknown extra fields are ignored, as vLLM and llama-server do.
  */
 import { invalidRequest } from '../errors';
 import { ChatMessage, renderChat } from '../engine/chat-template';
 import { SamplingParams } from '../engine/sampler';
 import { Tokenizer } from '../engine/tokenizer';
+import { mentionedTools } from '../structured/auto';
+import { parseStructuredRequest, StructuredRequest } from '../structured/request';
 
 export interface ParsedRequest {
     model: string | undefined;
@@ -19,6 +22,10 @@ export interface ParsedRequest {
     stream: boolean;
     includeUsage: boolean;
     thinking: boolean;
+    /** Chat only: tools, tool_choice, response_format (null for /v1/completions). */
+    structured: StructuredRequest | null;
+    /** Tools the last user message mentions: how tool_choice "auto" decides here (structured/auto.ts). */
+    mentionedTools: string[];
 }
 
 type Body = Record<string, unknown>;
@@ -39,7 +46,7 @@ function bool(b: Body, key: string): boolean | undefined {
     return v;
 }
 
-function common(b: Body, tok: Tokenizer): Omit<ParsedRequest, 'prompt' | 'thinking'> {
+function common(b: Body, tok: Tokenizer): Omit<ParsedRequest, 'prompt' | 'thinking' | 'structured' | 'mentionedTools'> {
     if (b.model !== undefined && typeof b.model !== 'string') throw invalidRequest('model must be a string', 'model');
     const n = num(b, 'n', 1, 128, true);
     if (n !== undefined && n !== 1) throw invalidRequest('n must be 1: this server generates one choice per request', 'n');
@@ -87,16 +94,6 @@ function common(b: Body, tok: Tokenizer): Omit<ParsedRequest, 'prompt' | 'thinki
     if (b.logprobs === true || (typeof b.logprobs === 'number' && b.logprobs > 0) || (b.top_logprobs !== undefined && b.top_logprobs !== null && b.top_logprobs !== 0)) {
         throw invalidRequest('logprobs are not supported by this server', 'logprobs');
     }
-    for (const key of ['tools', 'functions', 'tool_choice', 'function_call']) {
-        const v = b[key];
-        if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) && v !== 'none') {
-            throw invalidRequest(`${key}: tool calling is not supported by this model`, key);
-        }
-    }
-    const rf = b.response_format as Body | undefined | null;
-    if (rf !== undefined && rf !== null && rf.type !== 'text') {
-        throw invalidRequest('response_format: only {"type":"text"} is supported by this model', 'response_format');
-    }
     return { model: b.model as string | undefined, maxTokens, sampling, logitBias, stop, stream, includeUsage };
 }
 
@@ -113,19 +110,29 @@ export function parseChatRequest(raw: unknown, tok: Tokenizer): ParsedRequest {
     messages.forEach((m, i) => {
         if (m === null || typeof m !== 'object' || typeof m.role !== 'string') throw invalidRequest(`messages[${i}] must be an object with a role`, `messages[${i}]`);
     });
+    const structured = parseStructuredRequest(b);
+    const constrained = structured.responseFormat.type !== 'text' || structured.toolChoice !== 'none';
+    if (constrained && c.stop.length) {
+        throw invalidRequest('stop cannot be combined with tools or a JSON response_format on this server: a stop string would cut the JSON short', 'stop');
+    }
     const effort = b.reasoning_effort;
     if (effort !== undefined && effort !== null && typeof effort !== 'string') throw invalidRequest('reasoning_effort must be a string', 'reasoning_effort');
     const kwargs = (b.chat_template_kwargs ?? {}) as Body;
     const thinkingAvailable = tok.idOf('<think>') !== undefined;
-    const thinking = thinkingAvailable && (kwargs.enable_thinking === true || (typeof effort === 'string' && !['none', 'minimal'].includes(effort)));
+    // Constrained answers start with the JSON itself: the tiny model's plan would only eat the budget.
+    const thinking = thinkingAvailable && !constrained && (kwargs.enable_thinking === true || (typeof effort === 'string' && !['none', 'minimal'].includes(effort)));
     const prompt = tok.encode(renderChat(messages, { thinking }));
-    return { ...c, prompt, thinking };
+    return { ...c, prompt, thinking, structured, mentionedTools: structured.toolChoice === 'auto' ? mentionedTools(messages, structured.tools) : [] };
 }
 
 export function parseCompletionRequest(raw: unknown, tok: Tokenizer): ParsedRequest {
     const b = asBody(raw);
     const c = common(b, tok);
     if (b.echo === true) throw invalidRequest('echo is not supported by this server', 'echo');
+    for (const key of ['tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call', 'response_format']) {
+        const v = Object.hasOwn(b, key) ? b[key] : undefined;
+        if (v !== undefined && v !== null) throw invalidRequest(`${key} is a chat completions parameter: send it to /v1/chat/completions`, key);
+    }
     if (b.suffix !== undefined && b.suffix !== null) throw invalidRequest('suffix is not supported by this model', 'suffix');
     const bestOf = num(b, 'best_of', 1, 20, true);
     if (bestOf !== undefined && bestOf !== 1) throw invalidRequest('best_of must be 1', 'best_of');
@@ -142,5 +149,5 @@ export function parseCompletionRequest(raw: unknown, tok: Tokenizer): ParsedRequ
     } else {
         throw invalidRequest('prompt must be a string, an array with one string, or an array of token ids (one prompt per request)', 'prompt');
     }
-    return { ...c, prompt, thinking: false };
+    return { ...c, prompt, thinking: false, structured: null, mentionedTools: [] };
 }

@@ -7,6 +7,11 @@
  * one `data: {chunk}\n\n` per token, `data: [DONE]` last; with stream_options.include_usage a final
  * `choices: []` chunk carries the usage and earlier chunks carry `"usage": null`, as OpenAI does.
  * A client that disconnects cancels its generation; a slow reader pauses it (socket backpressure).
+ *
+ * `response_format` (json_object, json_schema) and `tools` are honoured by constrained decoding
+ * (node/inference/structured): the answer is schema-valid JSON, or tool calls in OpenAI's shape
+ * (`message.tool_calls`, streamed as `delta.tool_calls` with the arguments in pieces), finish reason
+ * "tool_calls".
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -16,6 +21,8 @@ import { createLogger, Logger } from '../../protocol/log';
 import { Engine, EngineOptions, GenerateEvent } from '../engine/engine';
 import { InferenceError, invalidRequest } from '../errors';
 import { toOpenAiUsage } from '../usage';
+import { constraintFor, minimumTokens, OutputPlan, OutputPlanner, PlannedConstraint } from '../structured/plan';
+import { ToolCallEvent, ToolCallReader } from '../structured/tool-calls';
 import { parseChatRequest, parseCompletionRequest, ParsedRequest } from './request';
 
 /** The model committed with the project (see docs/inference.md for its provenance). */
@@ -58,6 +65,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
     const maxBody = opts.maxBodyBytes ?? 1 << 20;
     const fingerprint = `fp_${engine.modelSha256.slice(0, 10)}`;
     const sockets = new Set<import('node:net').Socket>();
+    const planner = new OutputPlanner(engine.tokenizer);
 
     const server = createServer((req, res) => {
         handle(req, res).catch((e) => {
@@ -94,10 +102,23 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
         const body = await readJson(req, maxBody);
         const parsed = kind === 'chat' ? parseChatRequest(body, engine.tokenizer) : parseCompletionRequest(body, engine.tokenizer);
         if (parsed.model !== undefined && parsed.model !== modelId) return sendError(res, modelNotFound(parsed.model));
-        await generate(kind, parsed, req, res);
+        const plan = parsed.structured ? planner.plan(parsed.structured, parsed.mentionedTools) : { kind: 'text' as const };
+        checkBudget(plan, parsed);
+        await generate(kind, parsed, constraintFor(plan), req, res);
     }
 
-    async function generate(kind: Kind, p: ParsedRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    /** A constrained answer must be able to close: refuse up front when its shortest form cannot fit. */
+    function checkBudget(plan: OutputPlan, p: ParsedRequest): void {
+        const need = minimumTokens(plan);
+        const room = engine.contextLength - 1 - p.prompt.length;
+        const budget = Math.min(p.maxTokens ?? Infinity, room);
+        if (need <= budget || room <= 0) return;
+        const what = plan.kind === 'tools' ? 'a tool call' : 'the JSON answer';
+        throw invalidRequest(`${p.maxTokens !== undefined && p.maxTokens < room ? `max_tokens ${p.maxTokens}` : `the ${room} tokens left in the context`} cannot hold ${what}: its shortest valid form takes up to ${need} tokens on this model`,
+            p.maxTokens !== undefined && p.maxTokens < room ? 'max_tokens' : 'messages');
+    }
+
+    async function generate(kind: Kind, p: ParsedRequest, planned: PlannedConstraint, req: IncomingMessage, res: ServerResponse): Promise<void> {
         const started = Date.now();
         const id = (kind === 'chat' ? 'chatcmpl-' : 'cmpl-') + randomBytes(12).toString('hex');
         const object = kind === 'chat' ? (p.stream ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';
@@ -116,6 +137,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
             splitReasoning: kind === 'chat',
             startsInReasoning: p.thinking,
             signal: abort.signal,
+            constraint: planned.constraint,
         });
         let done: Extract<GenerateEvent, { type: 'done' }> | undefined;
         if (!p.stream) {
@@ -129,9 +151,16 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
             complete = true;
             if (!done) return;
             const usage = toOpenAiUsage(done.usage);
-            const choice = kind === 'chat'
-                ? { index: 0, message: { role: 'assistant', content: text, ...(reasoning ? { reasoning_content: reasoning } : {}) }, logprobs: null, finish_reason: done.finishReason }
-                : { index: 0, text, logprobs: null, finish_reason: done.finishReason };
+            let choice: object;
+            if (kind === 'completion') choice = { index: 0, text, logprobs: null, finish_reason: done.finishReason };
+            else if (planned.branch() === 'tool') {
+                const reader = new ToolCallReader();
+                reader.push(text);
+                const tool_calls = reader.calls.map((c) => ({ id: callId(), type: 'function', function: { name: c.name, arguments: c.arguments } }));
+                choice = { index: 0, message: { role: 'assistant', content: null, refusal: null, tool_calls }, logprobs: null, finish_reason: toolFinish(done.finishReason) };
+            } else {
+                choice = { index: 0, message: { role: 'assistant', content: text, refusal: null, ...(reasoning ? { reasoning_content: reasoning } : {}) }, logprobs: null, finish_reason: done.finishReason };
+            }
             sendJson(res, 200, { ...head, choices: [choice], usage });
         } else {
             res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -148,15 +177,41 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
                 kind === 'chat'
                     ? { index: 0, delta: fields, logprobs: null, finish_reason: finish }
                     : { index: 0, text: (fields as { content?: string }).content ?? '', logprobs: null, finish_reason: finish };
+            // The first chunk carries the role; with tools it waits for the first token, which decides
+            // between text and a tool call (tool_choice "auto").
+            let roleSent = false;
+            const role = async (tool: boolean) => {
+                if (roleSent || kind !== 'chat') return;
+                roleSent = true;
+                await send({ ...head, choices: [choice({ role: 'assistant', content: tool ? null : '' }, null)], ...extra });
+            };
+            const reader = new ToolCallReader();
+            const ids: string[] = [];
+            const toolDelta = (e: ToolCallEvent, first: boolean) => {
+                const call = e.type === 'start'
+                    ? { index: e.index, id: (ids[e.index] = callId()), type: 'function', function: { name: e.name, arguments: '' } }
+                    : { index: e.index, function: { arguments: e.text } };
+                return first ? { role: 'assistant', content: null, tool_calls: [call] } : { tool_calls: [call] };
+            };
             try {
-                if (kind === 'chat') await send({ ...head, choices: [choice({ role: 'assistant', content: '' }, null)], ...extra });
+                if (!planned.constraint) await role(false);
                 for await (const ev of events) {
                     if (res.destroyed) break;
+                    const tool = kind === 'chat' && planned.branch() === 'tool';
                     if (ev.type === 'done') {
                         done = ev;
-                        await send({ ...head, choices: [choice(kind === 'chat' ? {} : { content: '' }, ev.finishReason)], ...extra });
+                        await role(tool);
+                        const finish = tool ? toolFinish(ev.finishReason) : ev.finishReason;
+                        await send({ ...head, choices: [choice(kind === 'chat' ? {} : { content: '' }, finish)], ...extra });
                         if (p.includeUsage) await send({ ...head, choices: [], usage: toOpenAiUsage(ev.usage) });
+                    } else if (tool) {
+                        for (const e of reader.push(ev.text)) {
+                            const first = !roleSent;
+                            roleSent = true;
+                            await send({ ...head, choices: [choice(toolDelta(e, first), null)], ...extra });
+                        }
                     } else {
+                        await role(false);
                         const delta = ev.channel === 'reasoning' ? { reasoning_content: ev.text } : { content: ev.text };
                         await send({ ...head, choices: [choice(delta, null)], ...extra });
                     }
@@ -209,6 +264,15 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
                 for (const s of sockets) s.destroy();
             }),
     };
+}
+
+function callId(): string {
+    return `call_${randomBytes(12).toString('hex')}`;
+}
+
+/** A tool-call answer that closed is "tool_calls"; one cut by max_tokens stays "length". */
+function toolFinish(reason: string): string {
+    return reason === 'stop' ? 'tool_calls' : reason;
 }
 
 function modelNotFound(id: string): InferenceError {
