@@ -196,7 +196,8 @@ export class ResponseParser {
         const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0]);
         if (!m) throw new HttpParseError(`not an HTTP/1.x status line: ${JSON.stringify(lines[0].slice(0, 80))}`);
         const status = Number(m[2]);
-        const headers: Record<string, string> = {};
+        // No prototype: a backend's `constructor:` or `__proto__:` header is a header like any other.
+        const headers: Record<string, string> = Object.create(null) as Record<string, string>;
         for (let i = 1; i < lines.length; i++) {
             const l = lines[i];
             if (l === '') continue;
@@ -205,7 +206,7 @@ export class ResponseParser {
             const name = colon > 0 ? l.slice(0, colon).toLowerCase() : '';
             if (!TOKEN.test(name)) throw new HttpParseError(`malformed header line ${JSON.stringify(l.slice(0, 80))}`);
             const value = l.slice(colon + 1).trim();
-            headers[name] = name in headers ? `${headers[name]}, ${value}` : value;
+            headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
         }
         if (status >= 100 && status < 200) {
             if (status === 101) throw new HttpParseError('the server switched protocols (101), which this client does not ask for');

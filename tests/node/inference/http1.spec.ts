@@ -96,6 +96,13 @@ describe('ResponseParser', () => {
         expect(both.head?.keepAlive).toBe(false);
     });
 
+    it('header names that are Object.prototype members are ordinary headers', () => {
+        const r = parse([Buffer.from('HTTP/1.1 200 OK\r\nConstructor: a\r\n__proto__: b\r\ntoString: c\r\nconstructor: d\r\nContent-Length: 2\r\n\r\nok')]);
+        expect(r.complete).toBe(1);
+        expect(r.text).toBe('ok');
+        expect(Object.entries(r.head!.headers)).toEqual([['constructor', 'a, d'], ['__proto__', 'b'], ['tostring', 'c'], ['content-length', '2']]);
+    });
+
     it('rejects malformed responses with a reason', () => {
         const bad: [string, RegExp][] = [
             ['SSH-2.0-OpenSSH\r\n\r\n', /status line/],
