@@ -97,10 +97,14 @@ describe('CocoonProxy', () => {
         expect(await data()).toMatchObject({ state: 1n, unlockTs: BigInt(NOW + params.proxyDelayBeforeClose) });
         expect((await signedTo(proxy, SIGNED_OP.proxyClose, null)).transactions).toHaveTransaction({ to: proxy.address, exitCode: 1006 });
         expect((await signedTo(proxy, SIGNED_OP.proxyCloseComplete, null)).transactions).toHaveTransaction({ to: proxy.address, exitCode: 1011 });
-        // A top-up while closing goes straight back to the client owner.
+        // A top-up while closing is refused back to the client contract, which takes it off the balance and
+        // pays it to its owner (the original paid it from the proxy and left the client's balance counting it).
+        const before = (await client.getGetCocoonClientData()).balance;
         const late = await topUp(toNano('1'));
-        // Sent with mode 0, as the original: the forward fee comes out of the refund.
-        expect(late.transactions).toHaveTransaction({ from: proxy.address, to: alice.address, op: OP.payout, value: (v?: bigint) => v! > toNano('0.99') && v! <= toNano('1') });
+        expect(late.transactions).toHaveTransaction({ from: proxy.address, to: client.address, op: OP.refused, success: true });
+        // Sent with mode 0: the forward fee comes out of the refund.
+        expect(late.transactions).toHaveTransaction({ from: client.address, to: alice.address, op: OP.payout, value: (v?: bigint) => v! > toNano('0.99') && v! <= toNano('1') });
+        expect((await client.getGetCocoonClientData()).balance).toBe(before);
         bc.now = NOW + params.proxyDelayBeforeClose;
         const done = await signedTo(proxy, SIGNED_OP.proxyCloseComplete, null);
         expect(done.transactions).toHaveTransaction({ from: proxy.address, to: operator.address, op: OP.payout });
