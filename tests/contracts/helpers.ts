@@ -27,4 +27,5 @@ export const OP = {
     clientProxyRequest: op.ClientProxyRequest,
     payout: op.Payout,
     refused: op.ProxyRequestRefused,
+    doNotProcess: op.DoNotProcess,
 } as const;
