@@ -1,6 +1,6 @@
 import { Blockchain, type SandboxContract, type TreasuryContract } from '@ton/sandbox';
 import '@ton/test-utils';
-import { beginCell, toNano } from '@ton/core';
+import { beginCell, toNano, type Cell } from '@ton/core';
 import { CocoonProxy, childCodes, cocoonProxyFor } from '../../wrappers/CocoonProxy';
 import { CocoonClient, cocoonClientFor } from '../../wrappers/CocoonClient';
 import { CocoonWorker, cocoonWorkerFor } from '../../wrappers/CocoonWorker';
@@ -110,7 +110,10 @@ describe('CocoonProxy', () => {
         expect(done.transactions).toHaveTransaction({ from: proxy.address, to: operator.address, op: OP.payout });
         expect(await data()).toMatchObject({ state: 2n, balance: 0n, stake: 0n });
         expect((await bc.getContract(proxy.address)).balance).toBeLessThanOrEqual(toNano('0.011'));
-        expect((await signedTo(worker, SIGNED_OP.workerPayout, 10n)).transactions).toHaveTransaction({ from: worker.address, to: proxy.address, exitCode: 1006 });
+        // A closed proxy pays nothing: the payout is refused back (exit code 1006 in the refusal) and the worker keeps its counter.
+        const late = await signedTo(worker, SIGNED_OP.workerPayout, 10n);
+        expect(late.transactions).toHaveTransaction({ from: proxy.address, to: worker.address, op: OP.refused, body: (b?: Cell) => !!b && b.beginParse().skip(32 + 64).loadUint(16) === 1006 });
+        expect((await worker.getGetCocoonWorkerData()).tokens).toBe(0n);
     });
 
     it('text commands: "c" closes and "w" withdraws the commission (owner only); other text 1013', async () => {

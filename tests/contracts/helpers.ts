@@ -28,4 +28,6 @@ export const OP = {
     payout: op.Payout,
     refused: op.ProxyRequestRefused,
     doNotProcess: op.DoNotProcess,
+    saveState: op.ProxySaveState,
+    extClientTopUp: op.ExtClientTopUp,
 } as const;
