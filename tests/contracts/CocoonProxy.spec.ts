@@ -111,8 +111,8 @@ describe('CocoonProxy', () => {
         expect(await data()).toMatchObject({ state: 2n, balance: 0n, stake: 0n });
         expect((await bc.getContract(proxy.address)).balance).toBeLessThanOrEqual(toNano('0.011'));
         // A closed proxy pays nothing: the payout is refused back (exit code 1006 in the refusal) and the worker keeps its counter.
-        const late = await signedTo(worker, SIGNED_OP.workerPayout, 10n);
-        expect(late.transactions).toHaveTransaction({ from: proxy.address, to: worker.address, op: OP.refused, body: (b?: Cell) => !!b && b.beginParse().skip(32 + 64).loadUint(16) === 1006 });
+        const refusedPayout = await signedTo(worker, SIGNED_OP.workerPayout, 10n);
+        expect(refusedPayout.transactions).toHaveTransaction({ from: proxy.address, to: worker.address, op: OP.refused, body: (b?: Cell) => !!b && b.beginParse().skip(32 + 64).loadUint(16) === 1006 });
         expect((await worker.getGetCocoonWorkerData()).tokens).toBe(0n);
     });
 
