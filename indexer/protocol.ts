@@ -1,9 +1,9 @@
 /**
  * What the indexer knows about the Cocoon contracts, taken from the wrappers (no layout is written here):
  * - the message catalogue: every message the Tact compiler generated from contracts/messages.tact
- *   (opcode table and loader per message, exported by the wrappers), plus the root's owner operations
- *   (ROOT_OP in wrappers/CocoonRoot.ts);
- * - data parsers for root, proxy, client and worker account data (generated `load<Contract>$Data`,
+ *   (opcode table and loader per message, exported by the wrappers); the root's owner operations are
+ *   typed messages there too (ROOT_OP in wrappers/CocoonRoot.ts names them for the CLI);
+ * - data parsers for root, proxy, client and worker account data (the wrappers' `parse<Contract>Data`,
  *   `parseRootState`, `parseParams`).
  * Message names are the catalogue's, in snake_case (ExtClientTopUp -> ext_client_top_up), as in the
  * COCOON reference.
@@ -80,11 +80,6 @@ function buildEntries(): { byOp: Map<number, Entry>; payloadByOp: Map<number, Lo
             if (!e) byOp.set(op, (e = { op, name: snake(typeName), typeName, load, receivers: new Set() }));
             if (received.has(typeName)) e.receivers.add(kind);
         }
-    }
-    // The root's owner operations are raw opcodes handled by hand in the root contract.
-    for (const [key, op] of Object.entries(RootW.ROOT_OP)) {
-        const name = `root_${snake(key)}`;
-        if (!byOp.has(op)) byOp.set(op, { op, name, typeName: null, load: null, receivers: new Set(['root']) });
     }
     return { byOp, payloadByOp };
 }
@@ -194,7 +189,7 @@ export const cocoonParsers: KindParsers = {
         return { config };
     },
     proxy(data: Cell) {
-        const d = ProxyW.loadCocoonProxy$Data(data.beginParse());
+        const d = ProxyW.parseProxyData(data);
         const p = parseParams(d.params);
         return {
             owner: d.ownerAddress.toRawString(),
@@ -212,8 +207,8 @@ export const cocoonParsers: KindParsers = {
         };
     },
     client(data: Cell) {
-        const d = ClientW.loadCocoonClient$Data(data.beginParse());
-        const c = ClientW.loadClientConst(d.constData.beginParse());
+        const d = ClientW.parseClientData(data);
+        const c = d.constFields;
         const p = parseParams(d.params);
         return {
             owner: c.ownerAddress.toRawString(),
@@ -230,7 +225,7 @@ export const cocoonParsers: KindParsers = {
         };
     },
     worker(data: Cell) {
-        const d = WorkerW.loadCocoonWorker$Data(data.beginParse());
+        const d = WorkerW.parseWorkerData(data);
         const p = parseParams(d.params);
         return {
             owner: d.ownerAddress.toRawString(),
@@ -243,7 +238,7 @@ export const cocoonParsers: KindParsers = {
         };
     },
     wallet(data: Cell) {
-        const d = WalletW.loadCocoonWallet$Data(data.beginParse());
+        const d = WalletW.parseWalletData(data);
         return { owner: d.ownerAddress.toRawString() };
     },
     walletCodeHash: null,

@@ -1,15 +1,19 @@
 /** CocoonRoot wrapper: generated Tact wrapper, owner-message builders, and the raw-data parsers. */
 import { beginCell, Dictionary, type Address, type Cell, type Slice } from '@ton/core';
-import { CocoonRoot } from '../build/CocoonRoot/CocoonRoot_CocoonRoot';
+import { CocoonRoot, storeRootStorage } from '../build/CocoonRoot/CocoonRoot_CocoonRoot';
 import { buildParamsCell, CODE_MASK, parseParams, type CocoonParams } from './params';
+import { atState } from './stateInit';
 
 export * from '../build/CocoonRoot/CocoonRoot_CocoonRoot';
 
+const op = CocoonRoot.opcodes;
+
+/** The root's owner operations, by the names the CLI and the indexer use; opcodes from the compiled ABI. */
 export const ROOT_OP = {
-    addWorkerType: 0xe34b1c60, delWorkerType: 0x8d94a79a, addModelType: 0xc146134d, delModelType: 0x92b11c18,
-    addProxyType: 0x71860e80, delProxyType: 0x3c41d0b2, registerProxy: 0x927c7cb5, unregisterProxy: 0x6d49eaf2,
-    updateProxy: 0x9c7924ba, changeFees: 0xc52ed8d4, changeParams: 0x022fa189, changeParamsFull: 0x9f1e69dc,
-    upgradeContracts: 0xa2370f61, upgrade: 0x11aefd51, reset: 0x563c1d96, upgradeFull: 0x4f7c5789, changeOwner: 0xc4a1ae54,
+    addWorkerType: op.RootAddWorkerType, delWorkerType: op.RootDelWorkerType, addModelType: op.RootAddModelType, delModelType: op.RootDelModelType,
+    addProxyType: op.RootAddProxyType, delProxyType: op.RootDelProxyType, registerProxy: op.RootRegisterProxy, unregisterProxy: op.RootUnregisterProxy,
+    updateProxy: op.RootUpdateProxy, changeFees: op.RootChangeFees, changeParams: op.RootChangeParams, changeParamsFull: op.RootChangeParamsFull,
+    upgradeContracts: op.RootUpgradeContracts, upgrade: op.RootUpgrade, reset: op.RootReset, upgradeFull: op.RootUpgradeFull, changeOwner: op.RootChangeOwner,
 } as const;
 
 export interface RootRegistry {
@@ -63,8 +67,22 @@ export function parseRootState(data: Cell): { owner: Address; version: number; r
     return { owner: s.loadAddress(), version: s.loadUint(32), registry: parseRootData(s.loadRef()), params: parseParams(s.loadRef()) };
 }
 
+/** The original's layout (one cell): owner version:uint32 ^registry ^params(all codes). */
+export function buildRootState(owner: Address, version: number, registry: Cell, params: Cell): Cell {
+    return beginCell().store(storeRootStorage({ $$type: 'RootStorage', ownerAddress: owner, version: BigInt(version), registry, params })).endCell();
+}
+
+/** The compiled CocoonRoot code. */
+export async function rootCode(): Promise<Cell> {
+    return (await CocoonRoot.init()).code;
+}
+
+export async function cocoonRootAt(data: Cell): Promise<CocoonRoot> {
+    return atState(CocoonRoot, await rootCode(), data);
+}
+
 export function cocoonRootFor(owner: Address, params: CocoonParams, registry: Partial<RootRegistry> = {}): Promise<CocoonRoot> {
-    return CocoonRoot.fromInit(owner, 0n, buildRootData(registry), buildParamsCell(params, CODE_MASK.root));
+    return cocoonRootAt(buildRootState(owner, 0, buildRootData(registry), buildParamsCell(params, CODE_MASK.root)));
 }
 
 /** Owner message bodies: op query_id + fields. */

@@ -1,13 +1,30 @@
 /** CocoonWallet wrapper: generated Tact wrapper plus the signed external message builder. */
 import { beginCell, external, storeMessage, type Address, type Cell, type MessageRelaxed, storeMessageRelaxed } from '@ton/core';
 import { ed25519Sign as sign } from './ed25519';
-import { CocoonWallet } from '../build/CocoonWallet/CocoonWallet_CocoonWallet';
+import { CocoonWallet, loadWalletStorage, storeWalletStorage, type WalletStorage } from '../build/CocoonWallet/CocoonWallet_CocoonWallet';
+import { atState } from './stateInit';
 
 export * from '../build/CocoonWallet/CocoonWallet_CocoonWallet';
 
+/** The original's layout (one cell): seqno:uint32 subwallet_id:uint32 public_key:uint256 status:uint32 owner. */
+export function buildWalletData(s: Omit<WalletStorage, '$$type'>): Cell {
+    return beginCell().store(storeWalletStorage({ $$type: 'WalletStorage', ...s })).endCell();
+}
+
+export function parseWalletData(data: Cell): WalletStorage {
+    const s = data.beginParse();
+    const st = loadWalletStorage(s);
+    s.endParse();
+    return st;
+}
+
+export async function cocoonWalletAt(data: Cell): Promise<CocoonWallet> {
+    return atState(CocoonWallet, (await CocoonWallet.init()).code, data);
+}
+
 /** The node wallet of (owner, key), as the runner derives it: seqno 0, subwallet 0, status 0. */
 export function cocoonWalletFor(owner: Address, publicKey: Buffer, subwallet = 0n): Promise<CocoonWallet> {
-    return CocoonWallet.fromInit(0n, subwallet, BigInt('0x' + publicKey.toString('hex')), 0n, owner);
+    return cocoonWalletAt(buildWalletData({ seqno: 0n, subwalletId: subwallet, publicKey: BigInt('0x' + publicKey.toString('hex')), status: 0n, ownerAddress: owner }));
 }
 
 export interface WalletTransfer {

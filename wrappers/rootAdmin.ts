@@ -7,7 +7,7 @@ import { createHash } from 'crypto';
 import { readFileSync } from 'fs';
 import { beginCell, toNano, type Address, type Cell } from '@ton/core';
 import { childCodes } from './CocoonProxy';
-import { CocoonRoot, ROOT_OP, rootMsg } from './CocoonRoot';
+import { ROOT_OP, rootCode, rootMsg } from './CocoonRoot';
 import type { CocoonParams } from './params';
 
 /** Reads the i-th value after the action name, converted; throws the front end's own message when bad. */
@@ -62,11 +62,6 @@ export async function paramsFromJson(path: string | undefined): Promise<CocoonPa
     };
 }
 
-/** The compiled CocoonRoot code (the init code does not depend on the init arguments). */
-export async function compiledRootCode(root: Address): Promise<Cell> {
-    const probe = await CocoonRoot.fromInit(root, 0n, beginCell().endCell(), beginCell().endCell());
-    return probe.init!.code;
-}
 
 /**
  * Every owner operation. root_upgrade_full (replace data and code) is deliberately absent: a wrong data
@@ -134,7 +129,7 @@ export const ROOT_ACTIONS: Record<string, RootAction> = {
     'upgrade-code': {
         usage: '',
         summary: 'replace the root code with the compiled CocoonRoot',
-        build: async (_a, root) => rootMsg.upgrade(await compiledRootCode(root)),
+        build: async () => rootMsg.upgrade(await rootCode()),
     },
     'change-owner': {
         usage: '<address>',

@@ -6,14 +6,18 @@
  */
 import { beginCell, Cell, type Address } from '@ton/core';
 import { ed25519Sign as sign, ed25519Verify as signVerify } from './ed25519';
+import { CocoonProxy } from '../build/CocoonProxy/CocoonProxy_CocoonProxy';
+
+/** Opcodes from the compiled catalogue (contracts/messages.tact); every contract's ABI carries all of them. */
+const op = CocoonProxy.opcodes;
 
 export const SIGNED_OP = {
-    clientCharge: 0xbb63ff93,
-    clientGrantRefund: 0xefd711e1,
-    workerPayout: 0xa040ad28,
-    workerLastPayout: 0xf5f26a36,
-    proxyClose: 0x636a4391,
-    proxyCloseComplete: 0xe511abc7,
+    clientCharge: op.ChargePayload,
+    clientGrantRefund: op.GrantRefundPayload,
+    workerPayout: op.PayoutPayload,
+    workerLastPayout: op.LastPayoutPayload,
+    proxyClose: op.CloseRequestPayload,
+    proxyCloseComplete: op.CloseCompleteRequestPayload,
 } as const;
 
 export type SignedOp = (typeof SIGNED_OP)[keyof typeof SIGNED_OP];
@@ -89,8 +93,8 @@ export function signedMessageFromBoc(data: Buffer): Cell {
  * contract, ignored by the contract (do_not_process) but recorded on-chain:
  * `do_not_process#9a1247c0 random:uint64 proxy_save_state#53109c0f seqno:int32 session_unique_hash:uint256`.
  */
-export const SAVE_STATE_OP = 0x53109c0f;
-export const DO_NOT_PROCESS_OP = 0x9a1247c0;
+export const SAVE_STATE_OP = op.ProxySaveState;
+export const DO_NOT_PROCESS_OP = op.DoNotProcess;
 
 export function saveStateNote(seqno: number, sessionHash: bigint, random: bigint): Cell {
     return beginCell().storeUint(DO_NOT_PROCESS_OP, 32).storeUint(random, 64).storeUint(SAVE_STATE_OP, 32).storeInt(seqno, 32).storeUint(sessionHash, 256).endCell();

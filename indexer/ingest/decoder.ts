@@ -43,9 +43,11 @@ export function plain(v: unknown): unknown {
     if (v === null || v === undefined) return null;
     if (Buffer.isBuffer(v)) return v.toString('hex');
     if (typeof v === 'object') {
-        const o = v as { toRawString?: () => string; toBoc?: () => Buffer };
+        const o = v as { toRawString?: () => string; toBoc?: () => Buffer; asCell?: () => { toBoc(): Buffer } };
         if (typeof o.toRawString === 'function') return o.toRawString();
         if (typeof o.toBoc === 'function') return o.toBoc().toString('base64');
+        // A slice (`as remaining` fields such as the root's proxy descriptor), as the cell of its bits.
+        if (typeof o.asCell === 'function') return o.asCell().toBoc().toString('base64');
         if (Array.isArray(v)) return v.map(plain);
         return Object.fromEntries(
             Object.entries(v as Record<string, unknown>)

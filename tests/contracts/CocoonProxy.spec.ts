@@ -1,6 +1,6 @@
 import { Blockchain, type SandboxContract, type TreasuryContract } from '@ton/sandbox';
 import '@ton/test-utils';
-import { beginCell, toNano } from '@ton/core';
+import { beginCell, toNano, type Cell } from '@ton/core';
 import { CocoonProxy, childCodes, cocoonProxyFor } from '../../wrappers/CocoonProxy';
 import { CocoonClient, cocoonClientFor } from '../../wrappers/CocoonClient';
 import { CocoonWorker, cocoonWorkerFor } from '../../wrappers/CocoonWorker';
@@ -97,16 +97,23 @@ describe('CocoonProxy', () => {
         expect(await data()).toMatchObject({ state: 1n, unlockTs: BigInt(NOW + params.proxyDelayBeforeClose) });
         expect((await signedTo(proxy, SIGNED_OP.proxyClose, null)).transactions).toHaveTransaction({ to: proxy.address, exitCode: 1006 });
         expect((await signedTo(proxy, SIGNED_OP.proxyCloseComplete, null)).transactions).toHaveTransaction({ to: proxy.address, exitCode: 1011 });
-        // A top-up while closing goes straight back to the client owner.
+        // A top-up while closing is refused back to the client contract, which takes it off the balance and
+        // pays it to its owner (the original paid it from the proxy and left the client's balance counting it).
+        const before = (await client.getGetCocoonClientData()).balance;
         const late = await topUp(toNano('1'));
-        // Sent with mode 0, as the original: the forward fee comes out of the refund.
-        expect(late.transactions).toHaveTransaction({ from: proxy.address, to: alice.address, op: OP.payout, value: (v?: bigint) => v! > toNano('0.99') && v! <= toNano('1') });
+        expect(late.transactions).toHaveTransaction({ from: proxy.address, to: client.address, op: OP.refused, success: true });
+        // Sent with mode 0: the forward fee comes out of the refund.
+        expect(late.transactions).toHaveTransaction({ from: client.address, to: alice.address, op: OP.payout, value: (v?: bigint) => v! > toNano('0.99') && v! <= toNano('1') });
+        expect((await client.getGetCocoonClientData()).balance).toBe(before);
         bc.now = NOW + params.proxyDelayBeforeClose;
         const done = await signedTo(proxy, SIGNED_OP.proxyCloseComplete, null);
         expect(done.transactions).toHaveTransaction({ from: proxy.address, to: operator.address, op: OP.payout });
         expect(await data()).toMatchObject({ state: 2n, balance: 0n, stake: 0n });
         expect((await bc.getContract(proxy.address)).balance).toBeLessThanOrEqual(toNano('0.011'));
-        expect((await signedTo(worker, SIGNED_OP.workerPayout, 10n)).transactions).toHaveTransaction({ from: worker.address, to: proxy.address, exitCode: 1006 });
+        // A closed proxy pays nothing: the payout is refused back (exit code 1006 in the refusal) and the worker keeps its counter.
+        const refusedPayout = await signedTo(worker, SIGNED_OP.workerPayout, 10n);
+        expect(refusedPayout.transactions).toHaveTransaction({ from: proxy.address, to: worker.address, op: OP.refused, body: (b?: Cell) => !!b && b.beginParse().skip(32 + 64).loadUint(16) === 1006 });
+        expect((await worker.getGetCocoonWorkerData()).tokens).toBe(0n);
     });
 
     it('text commands: "c" closes and "w" withdraws the commission (owner only); other text 1013', async () => {

@@ -1,7 +1,7 @@
 import { Blockchain, type SandboxContract, type TreasuryContract } from '@ton/sandbox';
 import '@ton/test-utils';
 import { beginCell, toNano, type Cell } from '@ton/core';
-import { CocoonWorker, cocoonWorkerFor } from '../../wrappers/CocoonWorker';
+import { buildWorkerData, CocoonWorker, cocoonWorkerAt, cocoonWorkerFor } from '../../wrappers/CocoonWorker';
 import { buildParamsCell, CODE_MASK } from '../../wrappers/params';
 import { paymentPayload, signedMessage, signPayload, wrapSigned, SIGNED_OP } from '../../wrappers/signed';
 import { OP, otherKey, proxyKey, proxyPublicKey, testParams } from './helpers';
@@ -93,7 +93,7 @@ describe('CocoonWorker', () => {
     });
 
     it('refuses to pay from damaged params (struct_version != 3: 1008)', async () => {
-        const damaged = bc.openContract(await CocoonWorker.fromInit(owner.address, proxy.address, proxyPublicKey, 0n, 0n, buildParamsCell({ ...params, structVersion: 2 }, CODE_MASK.child)));
+        const damaged = bc.openContract(await cocoonWorkerAt(buildWorkerData({ ownerAddress: owner.address, proxyAddress: proxy.address, proxyPublicKey, state: 0n, tokens: 0n, params: buildParamsCell({ ...params, structVersion: 2 }, CODE_MASK.child) })));
         await damaged.send(owner.getSender(), { value: toNano('0.3') }, null);
         const body = signedMessage(SIGNED_OP.workerPayout, 1n, 10n, damaged.address, anyone.address, proxyKey.secretKey);
         expect((await anyone.send({ to: damaged.address, value: toNano('0.5'), body })).transactions).toHaveTransaction({ to: damaged.address, exitCode: 1008 });

@@ -1,5 +1,6 @@
 import { keyPairFromSeed } from '@ton/crypto';
 import type { CocoonParams } from '../../wrappers/params';
+import { CocoonProxy } from '../../wrappers/CocoonProxy';
 
 export const proxyKey = keyPairFromSeed(Buffer.alloc(32, 1));
 export const otherKey = keyPairFromSeed(Buffer.alloc(32, 2));
@@ -18,9 +19,15 @@ export function testParams(over: Partial<CocoonParams> = {}): CocoonParams {
     };
 }
 
+const op = CocoonProxy.opcodes;
+
 export const OP = {
-    excesses: 0x2565934c,
-    workerProxyRequest: 0x4d725d2c,
-    clientProxyRequest: 0x65448ff4,
-    payout: 0xc59a7cd3,
+    excesses: op.Excesses,
+    workerProxyRequest: op.WorkerProxyRequest,
+    clientProxyRequest: op.ClientProxyRequest,
+    payout: op.Payout,
+    refused: op.ProxyRequestRefused,
+    doNotProcess: op.DoNotProcess,
+    saveState: op.ProxySaveState,
+    extClientTopUp: op.ExtClientTopUp,
 } as const;
