@@ -1,6 +1,6 @@
 /** Small shared view pieces: load states, values, links, tables. */
 import type { ReactNode } from 'react';
-import type { AccountKind } from '../../indexer/api/types';
+import type { AccountKind, TransactionInfo, TxFailure } from '../../indexer/api/types';
 import type { Loadable } from './api';
 import { formatInt, formatTon, shortAddress, shortHash } from './format';
 import { link } from './router';
@@ -83,8 +83,40 @@ export function StateBadge({ state }: { state: string }) {
     return <span className={`badge state-${state}`}>{state}</span>;
 }
 
-export function Ok({ success, exitCode }: { success: boolean; exitCode: number | null }) {
-    return success ? <span className="badge ok">ok</span> : <span className="badge fail">failed{exitCode !== null ? ` (exit ${exitCode})` : ''}</span>;
+type OutcomeOf = Pick<TransactionInfo, 'success' | 'outcome' | 'exitCode' | 'failure'>;
+
+/** Where and why a transaction failed, in the words of TON explorers: phase, code, the contract's name for it. */
+export function failureText(f: TxFailure | null, exitCode: number | null): string {
+    if (!f) return exitCode !== null ? `exit ${exitCode}` : '';
+    const where = f.phase === 'action' ? 'action phase' : f.phase === 'compute' ? 'compute phase' : 'aborted';
+    const code = f.code !== null ? ` exit ${f.code}` : '';
+    const name = f.name ? ` ${f.name}` : '';
+    const meaning = f.meaning && f.meaning !== f.name ? `: ${f.meaning}` : '';
+    return `${where}${code}${name}${meaning}`;
+}
+
+export const NOTE_HELP = 'An intentional note: a message too small to buy gas, which the chain records without running the contract (how proxies, clients and workers publish state). Not a failure.';
+
+/** ok, an intentional state note (neutral, not counted as a failure), or a real failure with its phase and reason. */
+export function Outcome({ t }: { t: OutcomeOf }) {
+    if (t.outcome === 'note')
+        return (
+            <span className="badge note" title={NOTE_HELP} data-outcome="note">
+                state note
+            </span>
+        );
+    if (t.outcome === 'ok' || t.success)
+        return (
+            <span className="badge ok" data-outcome="ok">
+                ok
+            </span>
+        );
+    const why = failureText(t.failure, t.exitCode);
+    return (
+        <span className="badge fail" data-outcome="failed" title={why || undefined}>
+            failed{t.failure?.code != null ? ` (exit ${t.failure.code})` : t.exitCode !== null && !t.failure ? ` (exit ${t.exitCode})` : ''}
+        </span>
+    );
 }
 
 /** Definition list of label/value rows. */
