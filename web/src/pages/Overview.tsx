@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { DailyStat, Held, Overview as OverviewData, Page, StateCounts, Totals, TransactionInfo, UnsettledTotals } from '../../../indexer/api/types';
 import { apiBase, useApi } from '../api';
 import { DailyChart, type Series } from '../Chart';
-import { Addr, Empty, Int, Load, Outcome, Ton, TxLink } from '../components';
+import { Addr, Ago, Empty, Int, Load, Outcome, Ton, TxLink } from '../components';
 import { formatInt, formatTime, formatTon, nanoToChartNumber } from '../format';
 
 type Metric = 'txCount' | 'tokensCharged' | 'tonCharged' | 'workersPaid' | 'commission' | 'deposits';
@@ -131,7 +131,7 @@ function LiveFeed({ items, state }: { items: TransactionInfo[]; state: StreamSta
                     {items.map((t) => (
                         <li key={t.hash} data-hash={t.hash}>
                             <TxLink hash={t.hash} /> <span className="op">{t.opName ?? t.op ?? 'no message'}</span> on <Addr address={t.account} kind={t.accountKind} />{' '}
-                            <Ton nano={t.inValue} /> <Outcome t={t} /> <span className="muted small">{formatTime(t.utime)}</span>
+                            <Ton nano={t.inValue} /> <Outcome t={t} /> <Ago utime={t.utime} />
                         </li>
                     ))}
                 </ul>

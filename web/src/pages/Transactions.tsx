@@ -1,13 +1,13 @@
 /** Transactions: the list (filterable by account / op name / outcome) and one transaction with its events. */
 import type { EventInfo, MessageLink, OpcodeInfo, Page, TransactionDetail, TransactionInfo } from '../../../indexer/api/types';
 import { useApi, usePagedApi } from '../api';
-import { Addr, Fields, Int, Load, NOTE_HELP, Outcome, PagedTable, Table, Ton, TxLink, failureText, type Column } from '../components';
+import { Addr, Ago, Fields, Int, Load, NOTE_HELP, Outcome, PagedTable, Table, Ton, TxLink, failureText, type Column } from '../components';
 import { formatTime } from '../format';
 import { link, navigate } from '../router';
 
 export const TX_COLUMNS: Column<TransactionInfo>[] = [
     { title: 'Hash', cell: (t) => <TxLink hash={t.hash} /> },
-    { title: 'Time', cell: (t) => <span className="small">{formatTime(t.utime)}</span> },
+    { title: 'Time', cell: (t) => <Ago utime={t.utime} /> },
     { title: 'Account', cell: (t) => <Addr address={t.account} kind={t.accountKind} /> },
     { title: 'Message', cell: (t) => <span className="op">{t.opName ?? t.op ?? (t.external ? 'external' : 'no body')}</span> },
     { title: 'Value', cell: (t) => <Ton nano={t.inValue} />, className: 'right' },
