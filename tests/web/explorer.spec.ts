@@ -102,7 +102,9 @@ describe('explorer', () => {
         const proxies = await api<Page<ProxyInfo>>('/api/proxies?limit=500');
         const clients = await api<Page<ClientInfo>>('/api/clients?limit=500');
         const sum = (xs: string[]) => xs.reduce((a, b) => a + BigInt(b), 0n).toString();
-        const held = { proxyStakes: sum(proxies.items.map((p) => p.stake)), proxyCommission: sum(proxies.items.map((p) => p.balance)), clientBalances: sum(clients.items.map((c) => c.balance)), clientStakes: sum(clients.items.map((c) => c.stake)) };
+        const held = { proxyStakes: sum(proxies.items.map((p) => p.stake)), proxyCommission: sum(proxies.items.map((p) => p.balance)), clientBalances: sum(clients.items.map((c) => c.balance)), clientStakes: sum(clients.items.map((c) => c.stake)), total: '' };
+        // Client stakes are inside client balances: the total counts them once.
+        held.total = sum([held.proxyStakes, held.proxyCommission, held.clientBalances]);
         expect(held.clientBalances).toBe((15n * 10n ** 9n).toString());
         expect(ov.held).toEqual(held);
         for (const [k, v] of Object.entries(held)) expect((await page.getByTestId(`held-${k}`).locator('.stat-value').textContent())?.trim()).toBe(tonText(v));
@@ -225,9 +227,9 @@ describe('explorer', () => {
         await page.getByTestId('filter-opName').selectOption('');
         await page.waitForURL((u) => u.hash === '#/transactions');
 
-        await page.getByTestId('filter-success').selectOption('false');
-        await page.waitForURL('**/#/transactions?success=false');
-        const failed = await api<Page<TransactionInfo>>('/api/transactions?success=false&limit=50');
+        await page.getByTestId('filter-outcome').selectOption('failed');
+        await page.waitForURL('**/#/transactions?outcome=failed');
+        const failed = await api<Page<TransactionInfo>>('/api/transactions?outcome=failed&limit=50');
         await page.getByTestId('transactions').locator(`tr[data-key="${failed.items[0].hash}"]`).waitFor();
         expect(await rowKeys('transactions')).toEqual(failed.items.map((t) => t.hash));
         expect(failed.items.length).toBeGreaterThan(0);
@@ -239,7 +241,8 @@ describe('explorer', () => {
         const d = await api<TransactionDetail>(`/api/transactions/${f.hash}`);
         expect(await text('tx-hash')).toBe(d.hash);
         expect(await text('tx-op')).toBe(d.opName);
-        expect(await text('tx-exit')).toBe(String(d.exitCode));
+        expect(await text('tx-exit')).toBe(`exit code ${d.exitCode}`);
+        expect(await text('tx-why')).toBe(`compute phase exit ${d.exitCode}`);
         expect(await text('tx-value')).toBe(tonText(d.inValue));
         expect(await text('tx-fees')).toBe(tonText(d.totalFees));
         expect(await text('trace')).toContain(`failed (exit ${d.exitCode})`);
@@ -258,7 +261,7 @@ describe('explorer', () => {
         await database.db.insert(transactions).values([
             { lt: 995_000n, hash: parent, account: PROXIES[1], accountKind: 'proxy', utime: t0, opName: 'ext_proxy_payout_request', op: 0x7610e6eb, source: CLIENTS[1], outMsgs: 1, success: true },
             { lt: 995_010n, hash: mid, account: WORKERS[1], accountKind: 'worker', utime: t0 + 5, opName: 'payout', op: 0xc59a7cd3, source: PROXIES[1], outMsgs: 1, inValue: 1_234_500_000n, success: true },
-            { lt: 995_020n, hash: child, account: CLIENTS[1], accountKind: 'client', utime: t0 + 10, opName: 'excesses', op: 0xd53276db, source: WORKERS[1], success: false, exitCode: 37 },
+            { lt: 995_020n, hash: child, account: CLIENTS[1], accountKind: 'client', utime: t0 + 10, opName: 'excesses', op: 0xd53276db, source: WORKERS[1], success: false, outcome: 'failed', exitCode: 37 },
         ]);
         await open(`transactions/${mid}`);
         expect(await text('trace-parent')).toContain('ext_proxy_payout_request');

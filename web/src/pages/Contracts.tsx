@@ -111,7 +111,8 @@ function Related<T extends { address: string }>({ title, path, columns, what }: 
 
 function common(a: ProxyInfo | ClientInfo | WorkerInfo): [string, React.ReactNode][] {
     return [
-        ['Address', <span className="mono break" data-testid="detail-address">{a.address}</span>],
+        ['Address', <span data-testid="detail-friendly"><Addr address={a.address} kind={a.kind} full /></span>],
+        ['Raw address', <span className="mono break small" data-testid="detail-address">{a.address}</span>],
         ['Owner', <Addr address={a.owner} full />],
         ['Contract balance', <Ton nano={a.tonBalance} testId="detail-tonBalance" />],
         ['Params version', a.paramsVersion ?? '—'],
