@@ -16,6 +16,7 @@ import { openTestDatabase, type TestDatabase } from '../indexer/helpers/db';
 import { BASE_UTIME, CLIENTS, MODEL, OWNER, PROXIES, WORKERS, seed, txHash } from '../indexer/helpers/seed';
 import { formatInt, formatTon } from '../../web/src/format';
 import { launchBrowser, type Browser } from './helpers/browser';
+import { checkAccessibility, DESKTOP, noSidewaysScroll, PHONE } from './helpers/pages';
 
 const ROOT_DIR = path.resolve(__dirname, '../..');
 const WEB_DIST = path.join(ROOT_DIR, 'web', 'dist');
@@ -410,5 +411,35 @@ describe('explorer', () => {
         await page.getByTestId('totals').waitFor();
         await shot('phone-overview');
         await page.setViewportSize({ width: 1280, height: 900 });
+    });
+
+    it('every page at desktop and phone sizes: no serious accessibility violations (axe-core), no sideways scrolling, an unknown proxy shows only its error', async () => {
+        const routes = ['', 'proxies', `proxies/${PROXIES[0]}`, 'workers', `workers/${WORKERS[0]}`, 'clients', `clients/${CLIENTS[0]}`, 'transactions', `transactions/${txHash(7)}`, 'governance', 'models', `address/${OWNER}`, 'search?q=charge', `proxies/0:${'0'.repeat(64)}`];
+        for (const size of [DESKTOP, PHONE]) {
+            await page.setViewportSize(size);
+            for (const r of routes) {
+                await open(r);
+                await page.locator('main h1').waitFor();
+                await page.locator('main [data-state="loading"]').first().waitFor({ state: 'detached' });
+                const name = `${size.name}-${r.replace(/[^a-z0-9]+/gi, '-').slice(0, 40) || 'overview'}`;
+                await shot(`walk-${name}`);
+                expect({ page: name, serious: await checkAccessibility(page) }).toEqual({ page: name, serious: [] });
+                expect({ page: name, overflow: await noSidewaysScroll(page) }).toEqual({ page: name, overflow: 0 });
+            }
+        }
+        await page.setViewportSize(DESKTOP);
+        // The unknown proxy (last route): its error and nothing else (no "No … yet" sections under it).
+        expect(await page.locator('main [data-state="error"]').count()).toBe(1);
+        expect(await page.locator('main [data-state="empty"]').count()).toBe(0);
+        // Friendly addresses: a proxy (contract) bounceable, its owner (wallet) non-bounceable; raw on demand.
+        await open(`proxies/${PROXIES[0]}`);
+        const owner = page.getByTestId('proxy-fields').locator('a.addr').first();
+        await owner.waitFor();
+        expect(await page.getByTestId('detail-friendly').locator('a.addr').textContent()).toBe(Address.parseRaw(PROXIES[0]).toString({ bounceable: true }));
+        const p = await api<ProxyInfo>(`/api/proxies/${PROXIES[0]}`);
+        expect(await page.getByTestId('proxy-fields').locator(`a.addr[data-raw="${p.owner}"]`).textContent()).toBe(Address.parseRaw(p.owner!).toString({ bounceable: false }));
+        await page.getByTestId('raw-toggle').check();
+        expect(await page.getByTestId('detail-friendly').locator('a.addr').textContent()).toBe(PROXIES[0]);
+        await page.getByTestId('raw-toggle').uncheck();
     });
 });

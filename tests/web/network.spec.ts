@@ -145,7 +145,7 @@ beforeAll(async () => {
         indexerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-indexer-'));
         proxyStatsServer = await startStatsServer({ source: proxyStats(net.proxy).source, host: '127.0.0.1', port: 0 });
         const { config } = parseConfig(
-            ['--chain-url', net.local.v4Url, '--data-dir', indexerDir, '--api-port', '0', '--root', addr.root, '--proxy-stats', proxyStatsServer.url, '--proxy-stats-ms', '300', '--poll-ms', '100', '--web-dir', WEB_DIST, '--log-level', 'error'],
+            ['--chain-url', net.local.v4Url, '--data-dir', indexerDir, '--api-port', '0', '--root', addr.root, '--proxy-stats', proxyStatsServer.url, '--proxy-stats-ms', '1000', '--poll-ms', '100', '--web-dir', WEB_DIST, '--log-level', 'error'],
             {},
         );
         indexer = await startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
