@@ -26,6 +26,10 @@ export interface IndexerConfig {
     concurrency: number;
     reader: string;
     models: string[];
+    proxyStats: string[];
+    proxyStatsMs: number;
+    /** null: decided from the chain URL (a URL naming testnet is a test network). */
+    testnet: boolean | null;
     logLevel: LogLevel;
 }
 
@@ -64,7 +68,17 @@ export const OPTIONS: OptionSpec[] = [
         default: 'chain',
         help: 'chain: node/chain client (v4 or toncenter v2, by URL); lean-v4: the indexer\'s own v4 page reader (several times faster decoding, block numbers for --confirmations)',
     },
-    { key: 'models', flag: '--models', env: 'COCOON_MODELS', type: 'list', default: [], help: 'comma-separated model names, shown next to their on-chain hashes' },
+    { key: 'models', flag: '--models', env: 'COCOON_MODELS', type: 'list', default: [], help: 'comma-separated full model names (as workers announce them), shown next to their on-chain hashes' },
+    {
+        key: 'proxyStats',
+        flag: '--proxy-stats',
+        env: 'COCOON_PROXY_STATS',
+        type: 'list',
+        default: [],
+        help: "comma-separated proxy stats URLs (http://host:port of a proxy's stats port, or its /jsonstats): unsettled usage and model names, off-chain",
+    },
+    { key: 'proxyStatsMs', flag: '--proxy-stats-ms', env: 'COCOON_PROXY_STATS_MS', type: 'int', default: 5000, help: 'pause between two reads of the proxy stats pages (ms)' },
+    { key: 'testnet', flag: '--testnet', env: 'COCOON_TESTNET', type: 'bool', default: null, help: 'the chain is a test network: addresses shown with the testnet flag (default: when the chain URL names testnet)' },
     { key: 'logLevel', flag: '--log-level', env: 'COCOON_LOG_LEVEL', type: 'string', default: 'info', help: 'debug | info | warn | error' },
 ];
 

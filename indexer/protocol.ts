@@ -16,7 +16,8 @@ import * as WorkerW from '../wrappers/CocoonWorker';
 import * as WalletW from '../wrappers/CocoonWallet';
 import { parseParams } from '../wrappers/params';
 import { DO_NOT_PROCESS_OP, parseSaveStateNote } from '../wrappers/signed';
-import type { OpcodeInfo, RootConfig } from './api/types';
+import { constantMeaning } from './api/exitcodes';
+import type { ExitCodeInfo, OpcodeInfo, RootConfig } from './api/types';
 import type { DecodedMessage, MessageCatalogue } from './ingest/decoder';
 import type { ProtocolDescription } from './ingest/defaultPorts';
 import type { KindParsers } from './ingest/states';
@@ -153,6 +154,42 @@ export class WrapperCatalogue implements MessageCatalogue {
     }
 }
 
+/**
+ * Every contract's exit-code table as the Tact compiler generated it: `<Contract>_errors` (the compiler's
+ * and TVM's codes with their messages, and the messages of `require`) and the `ERR_*` constants the
+ * contracts throw (named in contracts/). Codes with the same name and meaning in several contracts are one row.
+ */
+export function exitCodes(): ExitCodeInfo[] {
+    const perContract = new Map<string, { kind: string; code: number; name: string | null; meaning: string | null }>();
+    const at = (kind: string, code: number) => {
+        const key = `${kind} ${code}`;
+        let e = perContract.get(key);
+        if (!e) perContract.set(key, (e = { kind, code, name: null, meaning: null }));
+        return e;
+    };
+    for (const [kind, mod] of MODULES) {
+        for (const [key, value] of Object.entries(mod)) {
+            if (/^ERR_[A-Z0-9_]+$/.test(key) && typeof value === 'bigint') {
+                at(kind, Number(value)).name = key;
+            } else if (/_errors$/.test(key) && value !== null && typeof value === 'object') {
+                for (const [code, v] of Object.entries(value as object)) {
+                    const message = v !== null && typeof v === 'object' && Object.hasOwn(v, 'message') ? (v as { message: unknown }).message : null;
+                    if (/^\d+$/.test(code) && typeof message === 'string') at(kind, Number(code)).meaning = message;
+                }
+            }
+        }
+    }
+    const rows = new Map<string, ExitCodeInfo>();
+    for (const e of perContract.values()) {
+        const meaning = e.meaning ?? (e.name ? constantMeaning(e.name) : `exit code ${e.code}`);
+        const key = `${e.code} ${e.name ?? ''} ${meaning}`;
+        const row = rows.get(key);
+        if (row) row.contracts.push(e.kind);
+        else rows.set(key, { code: e.code, name: e.name, meaning, contracts: [e.kind] });
+    }
+    return [...rows.values()].sort((a, b) => a.code - b.code || a.meaning.localeCompare(b.meaning));
+}
+
 const hex256 = (v: bigint) => v.toString(16).padStart(64, '0');
 
 export const cocoonParsers: KindParsers = {
@@ -265,6 +302,7 @@ export function cocoonProtocol(): ProtocolDescription {
         catalogue,
         parsers: cocoonParsers,
         opcodes: catalogue.opcodes(),
+        exitCodes: exitCodes(),
         isRootConfigChange: (name) => name !== null && rootOps.has(name),
     };
     return cached;

@@ -8,18 +8,39 @@ import { IndexerError } from './errors';
 import { installNativeSha256 } from '../node/chain/fast-hash';
 import { createLogger, type Logger } from './log';
 import { startApiServer, type ApiServer } from './api/server';
-import type { OpcodeInfo } from './api/types';
+import type { ExitCodeInfo, OpcodeInfo } from './api/types';
 import { IngestEngine } from './ingest/engine';
 import type { Decoder, IngestChain, StateReader } from './ingest/ports';
 import type { IndexerConfig } from './config';
+import { ProxyStatsCollector } from './proxystats/collector';
+import { ModelNames } from './proxystats/models';
+import { UnsettledUsage } from './proxystats/unsettled';
+import { liveAccountReader } from './liveAccounts';
+import { createChainClient } from '../node/chain';
 
 export interface IngestPorts {
     chain: IngestChain;
     decoder: Decoder;
     states: StateReader;
     opcodes: OpcodeInfo[];
+    exitCodes: ExitCodeInfo[];
     isRootConfigChange: (opName: string | null) => boolean;
 }
+
+/** What the API shows about the contracts without reading the chain: message names and exit-code meanings. */
+async function contractReference(ports: IngestPorts | null, log: Logger): Promise<{ opcodes: OpcodeInfo[]; exitCodes: ExitCodeInfo[] }> {
+    if (ports) return ports;
+    try {
+        const { cocoonProtocol } = await import('./protocol');
+        return cocoonProtocol();
+    } catch (err) {
+        log.warn('contract wrappers not loadable: message names and exit-code meanings are not shown', { err: (err as Error).message });
+        return { opcodes: [], exitCodes: [] };
+    }
+}
+
+/** --testnet, or else a chain URL that names testnet. */
+export const isTestnet = (config: IndexerConfig): boolean => config.testnet ?? /testnet/i.test(config.chainUrl);
 
 export interface ServiceOptions {
     config: IndexerConfig;
@@ -33,6 +54,8 @@ export interface IndexerService {
     database: Database;
     engine: IngestEngine | null;
     server: ApiServer | null;
+    /** Reads the configured proxy stats pages; `add()` one more (`cocoon up` adds its proxy once it listens). */
+    proxyStats: ProxyStatsCollector;
     stop(): Promise<void>;
 }
 
@@ -44,6 +67,14 @@ export async function startService(opts: ServiceOptions): Promise<IndexerService
     log.info('database ready', { kind: database.kind, location: database.location });
     let engine: IngestEngine | null = null;
     let server: ApiServer | null = null;
+    const proxyStats = new ProxyStatsCollector({
+        db: database.db,
+        consumers: [new UnsettledUsage(), new ModelNames()],
+        log: log.child('proxy-stats'),
+        sources: config.proxyStats,
+        intervalMs: config.proxyStatsMs,
+        onChange: () => server?.api.hub.pokeOverview(),
+    });
     try {
         const ports = opts.ports && config.ingest ? await opts.ports(config, log) : null;
         if (config.ingest) {
@@ -70,6 +101,7 @@ export async function startService(opts: ServiceOptions): Promise<IndexerService
             await engine.init();
         }
         if (config.api) {
+            const reference = await contractReference(ports, log);
             server = await startApiServer({
                 database,
                 log: log.child('api'),
@@ -77,12 +109,18 @@ export async function startService(opts: ServiceOptions): Promise<IndexerService
                 host: config.apiHost,
                 webDir: config.webDir ?? undefined,
                 knownModels: config.models,
-                opcodes: ports?.opcodes ?? [],
+                opcodes: reference.opcodes,
+                exitCodes: reference.exitCodes,
+                testnet: isTestnet(config),
+                // Owner wallets are read from the chain only when the indexer is connected to one.
+                liveAccount: config.ingest ? liveAccountReader(createChainClient({ url: config.chainUrl })) : undefined,
             });
             log.info('api listening', { url: server.url, openapi: `${server.url}/api/openapi.json`, explorer: server.webDir ? server.url : null });
         }
         engine?.start(config.pollMs);
+        proxyStats.start();
     } catch (err) {
+        await proxyStats.stop();
         await server?.close();
         await database.close();
         throw err;
@@ -92,7 +130,9 @@ export async function startService(opts: ServiceOptions): Promise<IndexerService
         database,
         engine,
         server,
+        proxyStats,
         async stop() {
+            await proxyStats.stop();
             await engine?.stop();
             await server?.close();
             await database.close();

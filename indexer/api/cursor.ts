@@ -2,7 +2,7 @@
  * Opaque keyset cursors: base64url(JSON array of the last row's sort key). Keyset (not offset) paging
  * stays correct while the indexer inserts rows between two page requests.
  */
-import { badParam, type Query } from './validate';
+import { badParam, INT64_MAX, storableText, type Query } from './validate';
 
 export type CursorKey = (string | number)[];
 
@@ -10,9 +10,13 @@ export function encodeCursor(key: CursorKey): string {
     return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-/** Decodes `?cursor=` and checks its shape against `shape` ('s' string, 'n' number, 'i' integer string). */
+/**
+ * Decodes `?cursor=` and checks its shape against `shape`, one letter per key: 's' text, 'i' numeric(40)
+ * integer string, 'l' bigint integer string (logical times), 'n' smallint number. Values outside the
+ * column's range are rejected here, so a forged cursor is a 400, never a database error.
+ */
 export function decodeCursor(q: Query, shape: string): CursorKey | undefined {
-    const raw = q.cursor;
+    const raw = Object.hasOwn(q, 'cursor') ? q.cursor : undefined;
     if (raw === undefined || raw === '') return undefined;
     const bad = () => badParam('cursor', 'malformed; pass back the nextCursor of a previous page unchanged');
     if (typeof raw !== 'string' || raw.length > 512) throw bad();
@@ -26,7 +30,13 @@ export function decodeCursor(q: Query, shape: string): CursorKey | undefined {
     key.forEach((v, i) => {
         const kind = shape[i];
         const ok =
-            kind === 'n' ? typeof v === 'number' && Number.isSafeInteger(v) : kind === 'i' ? typeof v === 'string' && /^-?\d{1,40}$/.test(v) : typeof v === 'string' && v.length <= 200;
+            kind === 'n'
+                ? typeof v === 'number' && Number.isInteger(v) && v >= -32768 && v <= 32767
+                : kind === 'i'
+                  ? typeof v === 'string' && /^-?\d{1,40}$/.test(v)
+                  : kind === 'l'
+                    ? typeof v === 'string' && /^\d{1,19}$/.test(v) && BigInt(v) <= INT64_MAX
+                    : typeof v === 'string' && v.length <= 200 && storableText(v);
         if (!ok) throw bad();
     });
     return key as CursorKey;

@@ -2,7 +2,7 @@
  * The API description. ENDPOINTS is the single list of routes and their parameters: the router rejects
  * parameters not listed here, and /api/openapi.json is generated from it, so the two cannot drift.
  */
-import { EVENT_TYPES } from './types';
+import { EVENT_TYPES, STREAM_TYPES } from './types';
 import { MAX_LIMIT } from './validate';
 
 type Schema = Record<string, unknown>;
@@ -38,7 +38,18 @@ const lt: Schema = { type: 'string', pattern: '^\\d+$' };
 const nullable = (s: Schema): Schema => ({ ...s, nullable: true });
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const arr = (s: Schema): Schema => ({ type: 'array', items: s });
-const obj = (props: Record<string, Schema>, extra: Schema = {}): Schema => ({ type: 'object', required: Object.keys(props), properties: props, ...extra });
+/**
+ * An object with exactly these properties: every one required unless listed in `optional`, no others
+ * allowed. Strict on purpose: the router tests validate every real answer against these schemas, so a field
+ * added to types.ts but not here (or the reverse) fails a test instead of drifting.
+ */
+const obj = (props: Record<string, Schema>, extra: Schema = {}, optional: string[] = []): Schema => ({
+    type: 'object',
+    required: Object.keys(props).filter((k) => !optional.includes(k)),
+    properties: props,
+    additionalProperties: false,
+    ...extra,
+});
 const page = (item: string): Schema => obj({ items: arr(ref(item)), nextCursor: nullable(str) });
 const states: Schema = { type: 'string', enum: ['normal', 'closing', 'closed', 'unknown'] };
 const kinds: Schema = { type: 'string', enum: ['root', 'proxy', 'client', 'worker', 'wallet'] };
@@ -122,7 +133,9 @@ export const ENDPOINTS: EndpointSpec[] = [
             q('source', 'inbound message source'),
             q('opName', 'message name(s), comma-separated'),
             q('op', 'opcode, 0x1234abcd or decimal'),
-            q('success', 'only successful (true) or failed (false)', bool),
+            q('success', "the chain's verdict: only successful (true) or unsuccessful (false, which includes notes)", bool),
+            q('outcome', 'comma-separated subset of ok, note (intentional, not a failure), failed (real failures)', { type: 'string' }),
+            q('block', 'block number (seqno) the transaction is in', { ...int, minimum: 0, maximum: 2147483647 }),
             q('pending', 'only pending (true) or final (false)', bool),
             ...timeRange,
             ...paging,
@@ -161,12 +174,24 @@ export const ENDPOINTS: EndpointSpec[] = [
         tag: 'activity',
         summary: 'Server-sent events: new transactions, events and status changes',
         description:
-            'SSE stream. Event names: transaction (TransactionInfo), event (EventInfo), status (IndexerStatus). Each message id is a resume point: reconnect with Last-Event-ID to receive what was missed (up to 500 of each). A transaction first seen pending is sent again when final.',
-        params: [q('types', 'comma-separated subset of transaction,event,status (default all)'), q('address', 'only rows touching this address')],
+            'SSE stream. Event names: transaction (TransactionInfo), event (EventInfo), status (IndexerStatus), overview (Overview: sent on connect and again, at most once a second, whenever ingest or a proxy report changed it). Each message id is a resume point: reconnect with Last-Event-ID to receive what was missed (up to 500 of each). A transaction first seen pending is sent again when final.',
+        params: [
+            q('types', `comma-separated subset of ${STREAM_TYPES.join(',')} (default transaction,event,status)`),
+            q('address', 'only rows touching this address'),
+            q('backlog', 'send the newest N transactions (0..100) first, so a feed is not empty on load', { ...int, minimum: 0, maximum: 100 }),
+        ],
         response: { type: 'string' },
         contentType: 'text/event-stream',
     },
     { path: '/api/opcodes', tag: 'activity', summary: 'Message catalogue: opcode, name, receiving contracts', params: [], response: arr(ref('OpcodeInfo')) },
+    { path: '/api/exit-codes', tag: 'activity', summary: "The contracts' exit codes and their meanings (generated from the contracts)", params: [], response: arr(ref('ExitCodeInfo')) },
+    {
+        path: '/api/proxy-reports',
+        tag: 'contracts',
+        summary: 'Every proxy stats page the indexer reads, with its latest report of unsettled usage (off-chain, as the proxy reports it)',
+        params: [],
+        response: arr(ref('ProxyReport')),
+    },
     { path: '/api/search', tag: 'network', summary: 'Search addresses, transaction hashes, models, image hashes, proxy seqnos, opcodes', params: [{ ...q('q', 'search text'), required: true }], response: 'SearchResponse' },
     { path: '/api/openapi.json', tag: 'network', summary: 'This document', params: [], response: { type: 'object' } },
 ];
@@ -243,11 +268,15 @@ const txProps: Record<string, Schema> = {
     inValue: nano,
     totalFees: nano,
     success: bool,
+    outcome: { type: 'string', enum: ['ok', 'note', 'failed'] },
     exitCode: nullable(int),
     actionResultCode: nullable(int),
+    computeSkipped: nullable({ type: 'string', enum: ['no_state', 'bad_state', 'no_gas', 'suspended'] }),
+    failure: nullable(obj({ phase: nullable({ type: 'string', enum: ['compute', 'action'] }), code: nullable(int), name: nullable(str), meaning: nullable(str) })),
     aborted: bool,
     bounced: bool,
     outMsgs: int,
+    fees: obj({ total: nano, storage: nullable(nano), compute: nullable(nano), gasUsed: nullable(nano), action: nullable(nano), forward: nullable(nano) }),
     pending: bool,
 };
 const eventSchema = obj({
@@ -270,10 +299,13 @@ const eventSchema = obj({
     pending: bool,
 });
 
+const reportAccount = obj({ address: nullable(addr), owner: nullable(addr), tokens: nano, settled: nano, unsettled: nano, unsettledTon: nano });
+const hit = (kind: string, props: Record<string, Schema>): Schema => obj({ kind: { type: 'string', enum: [kind] }, ...props });
+
 const SCHEMAS: Record<string, Schema> = {
-    Error: obj({ error: obj({ message: str, type: { type: 'string', enum: ['invalid_request_error', 'not_found_error', 'server_error'] }, code: str }) }),
+    Error: obj({ error: obj({ message: str, type: { type: 'string', enum: ['invalid_request_error', 'not_found_error', 'server_error'] }, code: str, param: str }, {}, ['param']) }),
     IndexerStatus: status,
-    Health: obj({ ok: bool, database: { type: 'string', enum: ['pglite', 'postgres'] }, status: ref('IndexerStatus') }),
+    Health: obj({ ok: bool, database: { type: 'string', enum: ['pglite', 'postgres'] }, testnet: bool, status: ref('IndexerStatus') }),
     RootConfig: rootConfig,
     RootConfigChange: obj({ lt, txHash: hash, utime: int, change: str, version: int, paramsVersion: int, pending: bool, config: ref('RootConfig') }),
     Overview: obj({
@@ -285,6 +317,7 @@ const SCHEMAS: Record<string, Schema> = {
         totals: obj({
             transactions: int,
             failedTransactions: int,
+            notes: int,
             tokensCharged: nano,
             tonCharged: nano,
             tokensPaid: nano,
@@ -294,13 +327,15 @@ const SCHEMAS: Record<string, Schema> = {
             deposits: nano,
             refunds: nano,
         }),
-        held: obj({ proxyStakes: nano, proxyCommission: nano, clientBalances: nano, clientStakes: nano }),
+        held: obj({ proxyStakes: nano, proxyCommission: nano, clientBalances: nano, clientStakes: nano, total: nano }),
+        unsettled: obj({ tokensUncharged: nano, tonUncharged: nano, tokensUnpaid: nano, tonUnpaid: nano, sources: int, reachable: int, seenAt: nullable(int) }),
         status: ref('IndexerStatus'),
     }),
     DailyStat: obj({
         day: { type: 'string', format: 'date' },
         txCount: int,
         failedTxCount: int,
+        noteTxCount: int,
         fees: nano,
         tokensCharged: nano,
         tonCharged: nano,
@@ -338,6 +373,21 @@ const SCHEMAS: Record<string, Schema> = {
         workersPaid: nano,
         deposits: nano,
         refunds: nano,
+        report: nullable(ref('ProxyReport')),
+    }),
+    ProxyReport: obj({
+        source: str,
+        proxy: nullable(addr),
+        owner: nullable(addr),
+        seenAt: nullable(int),
+        checkedAt: int,
+        error: nullable(str),
+        tokensUncharged: nano,
+        tonUncharged: nano,
+        tokensUnpaid: nano,
+        tonUnpaid: nano,
+        clients: arr(reportAccount),
+        workers: arr(reportAccount),
     }),
     ClientInfo: obj({
         ...accountProps,
@@ -375,6 +425,7 @@ const SCHEMAS: Record<string, Schema> = {
         worker: nullable(ref('WorkerInfo')),
         root: nullable(ref('RootConfig')),
         owns: obj({ proxies: arr(addr), clients: arr(addr), workers: arr(addr) }),
+        live: nullable(obj({ balance: nullable(nano), status: nullable({ type: 'string', enum: ['active', 'uninit', 'frozen', 'nonexist'] }), readAt: int, error: nullable(str) })),
     }),
     TransactionInfo: obj(txProps),
     TransactionDetail: obj({
@@ -396,8 +447,22 @@ const SCHEMAS: Record<string, Schema> = {
         coefficient: int,
         models: arr(obj({ hash, name: nullable(str), pricePerMillion: prices, workerFeePerMillion: prices })),
     }),
-    SearchResponse: obj({ query: str, hits: arr({ type: 'object', required: ['kind'], properties: { kind: { type: 'string', enum: ['account', 'owner', 'transaction', 'model', 'image_hash', 'registered_proxy', 'opcode'] } }, additionalProperties: true }) }),
+    SearchResponse: obj({
+        query: str,
+        hits: arr({
+            oneOf: [
+                hit('account', { address: addr, accountKind: kinds }),
+                hit('owner', { address: addr, owns: int }),
+                hit('transaction', { hash, lt, account: addr }),
+                hit('model', { hash, name: nullable(str) }),
+                hit('image_hash', { hash, role: { type: 'string', enum: ['proxy', 'worker'] } }),
+                hit('registered_proxy', { seqno: int, address: str }),
+                hit('opcode', { op: str, name: str }),
+            ],
+        }),
+    }),
     OpcodeInfo: obj({ op: str, name: str, receivers: arr(str) }),
+    ExitCodeInfo: obj({ code: int, name: nullable(str), meaning: str, contracts: arr(str) }),
 };
 
 export function openApiDocument(version: string): Schema {

@@ -5,21 +5,29 @@ import type { Logger } from '../log';
 import { DEFAULT_COEFFICIENT, modelPrices } from './models';
 import { ENDPOINTS, openApiDocument, queryParamsOf } from './openapi';
 import { getTransaction, listDailyStats, listEvents, listTransactions } from './queries/activity';
-import { getAddress, getClient, getProxy, getWorker, listClients, listProxies, listWorkers } from './queries/contracts';
+import { getAddress, getClient, getProxy, getWorker, listClients, listProxies, listWorkers, type LiveReader } from './queries/contracts';
+import { learnedModelNames, listReports } from './queries/reports';
 import { rootHistory } from './queries/root';
 import { search } from './queries/search';
 import { getOverview, getRootConfig, getStatus } from './queries/status';
-import { parseLastEventId, StreamHub, type StreamFilter } from './stream';
-import type { HealthResponse, OpcodeInfo, StreamMessage } from './types';
-import { ApiError, notFound, onlyKnown, optAddress, optInt, optString, parseAddress, parseHash, badParam, type Query } from './validate';
+import { ExitCodeTable } from './exitcodes';
+import { MAX_BACKLOG, parseLastEventId, StreamHub, type StreamFilter } from './stream';
+import { STREAM_TYPES, type ExitCodeInfo, type HealthResponse, type OpcodeInfo, type StreamMessage } from './types';
+import { ApiError, notFound, onlyKnown, optAddress, optEnumList, optInt, optString, parseAddress, parseHash, badParam, type Query } from './validate';
 
 export interface ApiOptions {
     database: Database;
     log: Logger;
-    /** Model names to show next to their on-chain sha256 hashes. */
+    /** Model names to show next to their on-chain sha256 hashes (names learnt from proxy stats are added). */
     knownModels?: readonly string[];
     /** Message catalogue for /api/opcodes and search. */
     opcodes?: readonly OpcodeInfo[];
+    /** The contracts' exit-code tables (failure meanings, /api/exit-codes). */
+    exitCodes?: readonly ExitCodeInfo[];
+    /** The chain is a test network (user-friendly addresses carry the testnet flag). */
+    testnet?: boolean;
+    /** Reads a wallet the indexer does not follow from the chain (owner pages show its balance). */
+    liveAccount?: LiveReader;
     /** Poll interval of the live stream (ms). */
     streamPollMs?: number;
     version?: string;
@@ -35,9 +43,11 @@ type Handler = (req: Request, q: Query) => Promise<unknown>;
 
 export function createApi(opts: ApiOptions): Api {
     const { db } = opts.database;
-    const knownModels = opts.knownModels ?? [];
+    const configuredModels = opts.knownModels ?? [];
+    const knownModels = async () => [...new Set([...configuredModels, ...(await learnedModelNames(db))])];
     const opcodes = opts.opcodes ?? [];
-    const hub = new StreamHub(db, opts.log.child('stream'), opts.streamPollMs ?? 1000);
+    const exits = new ExitCodeTable(opts.exitCodes ?? []);
+    const hub = new StreamHub(db, opts.log.child('stream'), exits, opts.streamPollMs ?? 1000);
     const router = express.Router();
     const doc = openApiDocument(opts.version ?? '0.1.0');
 
@@ -61,28 +71,30 @@ export function createApi(opts: ApiOptions): Api {
         return typeof v === 'string' ? v : '';
     };
 
-    get('/api/health', async (): Promise<HealthResponse> => ({ ok: true, database: opts.database.kind, status: await getStatus(db) }));
+    get('/api/health', async (): Promise<HealthResponse> => ({ ok: true, database: opts.database.kind, testnet: opts.testnet ?? false, status: await getStatus(db) }));
     get('/api/status', () => getStatus(db));
     get('/api/overview', () => getOverview(db));
     get('/api/stats/daily', (_r, q) => listDailyStats(db, q));
     get('/api/root', () => getRootConfig(db));
     get('/api/root/history', (_r, q) => rootHistory(db, q));
-    get('/api/models', async (_r, q) => modelPrices(await getRootConfig(db), optInt(q, 'coefficient', 0, 999_999_999) ?? DEFAULT_COEFFICIENT, knownModels));
+    get('/api/models', async (_r, q) => modelPrices(await getRootConfig(db), optInt(q, 'coefficient', 0, 999_999_999) ?? DEFAULT_COEFFICIENT, await knownModels()));
     get('/api/proxies', (_r, q) => listProxies(db, q));
     get('/api/proxies/{address}', (r) => getProxy(db, parseAddress(param(r, 'address'), 'address')));
     get('/api/clients', (_r, q) => listClients(db, q));
     get('/api/clients/{address}', (r) => getClient(db, parseAddress(param(r, 'address'), 'address')));
     get('/api/workers', (_r, q) => listWorkers(db, q));
     get('/api/workers/{address}', (r) => getWorker(db, parseAddress(param(r, 'address'), 'address')));
-    get('/api/addresses/{address}', (r) => getAddress(db, parseAddress(param(r, 'address'), 'address')));
-    get('/api/transactions', (_r, q) => listTransactions(db, q));
-    get('/api/transactions/{hash}', (r) => getTransaction(db, parseHash(param(r, 'hash'), 'hash')));
+    get('/api/addresses/{address}', (r) => getAddress(db, parseAddress(param(r, 'address'), 'address'), opts.liveAccount));
+    get('/api/proxy-reports', () => listReports(db));
+    get('/api/transactions', (_r, q) => listTransactions(db, q, exits));
+    get('/api/transactions/{hash}', (r) => getTransaction(db, parseHash(param(r, 'hash'), 'hash'), exits));
     get('/api/events', (_r, q) => listEvents(db, q));
     get('/api/opcodes', async () => opcodes);
+    get('/api/exit-codes', async () => exits.entries);
     get('/api/search', async (_r, q) => {
         const text = optString(q, 'q', 200);
         if (!text || !text.trim()) throw badParam('q', 'required');
-        return search(db, text, knownModels, opcodes);
+        return search(db, text, await knownModels(), opcodes);
     });
     get('/api/openapi.json', async () => doc);
 
@@ -90,13 +102,12 @@ export function createApi(opts: ApiOptions): Api {
     router.get('/events/stream', async (req: Request, res: Response) => {
         const q = req.query as Query;
         onlyKnown(q, queryParamsOf('/api/events/stream'));
-        const all: StreamMessage['type'][] = ['transaction', 'event', 'status'];
-        const typesRaw = optString(q, 'types', 100);
-        const types = typesRaw ? typesRaw.split(',').map((s) => s.trim()) : all;
-        for (const t of types) if (!all.includes(t as StreamMessage['type'])) throw badParam('types', `'${t}' is not one of ${all.join(', ')}`);
-        const filter: StreamFilter = { types: new Set(types as StreamMessage['type'][]), address: optAddress(q, 'address') };
+        // Without ?types= the stream sends what it always did; the overview is asked for by name.
+        const types: StreamMessage['type'][] = optEnumList(q, 'types', STREAM_TYPES) ?? ['transaction', 'event', 'status'];
+        const filter: StreamFilter = { types: new Set(types), address: optAddress(q, 'address') };
+        const backlog = optInt(q, 'backlog', 0, MAX_BACKLOG) ?? 0;
         const lastId = req.get('last-event-id');
-        await hub.add(res, filter, parseLastEventId(lastId));
+        await hub.add(res, filter, parseLastEventId(lastId), backlog);
     });
 
     router.use((req: Request) => {
@@ -104,6 +115,12 @@ export function createApi(opts: ApiOptions): Api {
     });
 
     router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+        if (res.headersSent) {
+            // A stream that already started cannot turn into an error answer: end it (the client reconnects).
+            opts.log.warn('api stream failed', { err: (err as Error)?.message ?? String(err) });
+            res.end();
+            return;
+        }
         if (err instanceof ApiError) {
             res.status(err.status).json(err.body());
             return;

@@ -1,5 +1,6 @@
 /** Database rows -> API response objects (money as decimal strings, lt as strings). */
-import type { accounts, clients, events, proxies, transactions, workers, dailyStats } from '../db/schema';
+import type { accounts, clients, events, proxies, proxyReports, transactions, workers, dailyStats } from '../db/schema';
+import type { ExitCodeTable } from './exitcodes';
 import type {
     AccountInfo,
     AccountKind,
@@ -9,8 +10,12 @@ import type {
     DailyStat,
     EventInfo,
     EventType,
+    ComputeSkipReason,
     ProxyInfo,
+    ProxyReport,
+    ProxyReportAccount,
     TransactionInfo,
+    TxOutcome,
     WorkerInfo,
 } from './types';
 
@@ -21,6 +26,7 @@ type WorkerRow = typeof workers.$inferSelect;
 type TxRow = typeof transactions.$inferSelect;
 type EventRow = typeof events.$inferSelect;
 type DailyRow = typeof dailyStats.$inferSelect;
+type ReportRow = typeof proxyReports.$inferSelect;
 
 const STATE_NAMES: ContractStateName[] = ['normal', 'closing', 'closed'];
 export const stateName = (s: number | null): ContractStateName => (s === null ? 'unknown' : (STATE_NAMES[s] ?? 'unknown'));
@@ -50,7 +56,25 @@ export function accountInfo(a: AccountRow): AccountInfo {
 
 const outdated = (v: number | null, current: number | null) => v !== null && current !== null && v < current;
 
-export function proxyInfo(a: AccountRow, p: ProxyRow, counts: { clientCount: number; workerCount: number }, rootParamsVersion: number | null): ProxyInfo {
+export function proxyReport(r: ReportRow): ProxyReport {
+    const accounts = r.accounts as { clients?: ProxyReportAccount[]; workers?: ProxyReportAccount[] };
+    return {
+        source: r.source,
+        proxy: r.proxy,
+        owner: r.owner,
+        seenAt: r.seenAt,
+        checkedAt: r.checkedAt,
+        error: r.error,
+        tokensUncharged: r.tokensUncharged.toString(),
+        tonUncharged: r.tonUncharged.toString(),
+        tokensUnpaid: r.tokensUnpaid.toString(),
+        tonUnpaid: r.tonUnpaid.toString(),
+        clients: accounts.clients ?? [],
+        workers: accounts.workers ?? [],
+    };
+}
+
+export function proxyInfo(a: AccountRow, p: ProxyRow, counts: { clientCount: number; workerCount: number }, rootParamsVersion: number | null, report: ReportRow | null = null): ProxyInfo {
     return {
         ...accountInfo(a),
         kind: 'proxy',
@@ -74,6 +98,7 @@ export function proxyInfo(a: AccountRow, p: ProxyRow, counts: { clientCount: num
         workersPaid: p.workersPaid.toString(),
         deposits: p.deposits.toString(),
         refunds: p.refunds.toString(),
+        report: report ? proxyReport(report) : null,
     };
 }
 
@@ -115,7 +140,7 @@ export function workerInfo(a: AccountRow, w: WorkerRow, rootParamsVersion: numbe
 
 export const opHex = (op: number | null): string | null => (op === null ? null : '0x' + op.toString(16).padStart(8, '0'));
 
-export function transactionInfo(t: TxRow): TransactionInfo {
+export function transactionInfo(t: TxRow, exits: ExitCodeTable): TransactionInfo {
     return {
         lt: t.lt.toString(),
         hash: t.hash,
@@ -130,11 +155,22 @@ export function transactionInfo(t: TxRow): TransactionInfo {
         inValue: t.inValue.toString(),
         totalFees: t.totalFees.toString(),
         success: t.success,
+        outcome: t.outcome as TxOutcome,
         exitCode: t.exitCode,
         actionResultCode: t.actionResultCode,
+        computeSkipped: t.computeSkipped as ComputeSkipReason | null,
+        failure: exits.failureOf(t),
         aborted: t.aborted,
         bounced: t.bounced,
         outMsgs: t.outMsgs,
+        fees: {
+            total: t.totalFees.toString(),
+            storage: str(t.storageFee),
+            compute: str(t.computeFee),
+            gasUsed: str(t.gasUsed),
+            action: str(t.actionFee),
+            forward: str(t.fwdFee),
+        },
         pending: t.pending,
     };
 }
@@ -166,6 +202,7 @@ export function dailyStat(d: DailyRow): DailyStat {
         day: d.day,
         txCount: d.txCount,
         failedTxCount: d.failedTxCount,
+        noteTxCount: d.noteTxCount,
         fees: d.fees.toString(),
         tokensCharged: d.tokensCharged.toString(),
         tonCharged: d.tonCharged.toString(),

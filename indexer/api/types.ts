@@ -1,6 +1,6 @@
 /**
  * Response types of the indexer's REST API, shared with the explorer (web/). Keep this file free of
- * imports (its only runtime value is the EVENT_TYPES list) so any bundler can take it as is. Changing a
+ * imports (its only runtime values are the EVENT_TYPES and STREAM_TYPES lists) so any bundler can take it as is. Changing a
  * field here is an API change: add fields, do not rename or remove them.
  *
  * Conventions: `Nano` is a decimal string of nanoTON (or of tokens for token counters) so no value loses
@@ -95,7 +95,10 @@ export interface IndexerStatus {
 
 export interface Totals {
     transactions: number;
+    /** Real failures only: intentional notes (see TxOutcome) are counted in `notes`, not here. */
     failedTransactions: number;
+    /** Intentional notes: messages the chain records without running the contract (state notes). */
+    notes: number;
     tokensCharged: Nano;
     tonCharged: Nano;
     tokensPaid: Nano;
@@ -123,7 +126,10 @@ export interface Held {
     proxyCommission: Nano;
     /** Client deposits left, as the client contracts count them. */
     clientBalances: Nano;
+    /** Part of `clientBalances`: a client contract counts its stake in its balance. */
     clientStakes: Nano;
+    /** proxyStakes + proxyCommission + clientBalances (client stakes are inside the balances, counted once). */
+    total: Nano;
 }
 
 export interface Overview {
@@ -134,6 +140,8 @@ export interface Overview {
     wallets: number;
     totals: Totals;
     held: Held;
+    /** Usage the proxies report but the chain has not settled yet (off-chain, from their stats pages). */
+    unsettled: UnsettledTotals;
     status: IndexerStatus;
 }
 
@@ -141,7 +149,9 @@ export interface DailyStat {
     /** UTC day, YYYY-MM-DD. */
     day: string;
     txCount: number;
+    /** Real failures only (notes are in noteTxCount). */
     failedTxCount: number;
+    noteTxCount: number;
     fees: Nano;
     tokensCharged: Nano;
     tonCharged: Nano;
@@ -177,6 +187,61 @@ export interface AccountInfo {
     stateSeqno: number | null;
 }
 
+/**
+ * What one proxy's stats page (/jsonstats) says is served but not yet settled on-chain. Off-chain and
+ * reported by the proxy itself: the chain proves none of it until the charge or payout lands.
+ */
+export interface ProxyReport {
+    /** The stats URL the indexer reads. */
+    source: string;
+    /** The proxy contract the page names (raw), null until a read succeeded. */
+    proxy: Address | null;
+    owner: Address | null;
+    /** Unix seconds of the last successful read (the figures are as of then). */
+    seenAt: number | null;
+    /** Unix seconds of the last attempt. */
+    checkedAt: number;
+    /** Why the last attempt failed (null: it succeeded). */
+    error: string | null;
+    /** Tokens the proxy served its clients but has not charged on-chain yet (sum over clients of used - charged). */
+    tokensUncharged: Nano;
+    /** Those tokens at the proxy's price per token. */
+    tonUncharged: Nano;
+    /** Tokens the proxy owes its workers but has not paid on-chain yet (sum over workers of earned - paid). */
+    tokensUnpaid: Nano;
+    /** Those tokens at the worker fee per token. */
+    tonUnpaid: Nano;
+    clients: ProxyReportAccount[];
+    workers: ProxyReportAccount[];
+}
+
+export interface ProxyReportAccount {
+    /** The client or worker contract (raw). */
+    address: Address | null;
+    owner: Address | null;
+    /** Tokens used (client) or earned (worker) by the proxy's ledger. */
+    tokens: Nano;
+    /** Tokens charged (client) or paid (worker) on-chain, as the proxy last read them. */
+    settled: Nano;
+    /** tokens - settled, never below zero. */
+    unsettled: Nano;
+    /** unsettled at the price (client) or worker fee (worker) per token. */
+    unsettledTon: Nano;
+}
+
+/** Sums of the latest successful report of every proxy. */
+export interface UnsettledTotals {
+    tokensUncharged: Nano;
+    tonUncharged: Nano;
+    tokensUnpaid: Nano;
+    tonUnpaid: Nano;
+    /** Proxies whose stats the indexer reads, and how many of them answered on the last attempt. */
+    sources: number;
+    reachable: number;
+    /** Oldest `seenAt` among the reports summed (null: none). */
+    seenAt: number | null;
+}
+
 export interface ProxyInfo extends AccountInfo {
     kind: 'proxy';
     publicKey: HexHash | null;
@@ -202,6 +267,8 @@ export interface ProxyInfo extends AccountInfo {
     workersPaid: Nano;
     deposits: Nano;
     refunds: Nano;
+    /** The proxy's own report of unsettled usage (off-chain), when the indexer reads its stats page. */
+    report: ProxyReport | null;
 }
 
 export interface ClientInfo extends AccountInfo {
@@ -244,6 +311,17 @@ export interface AddressDetail {
     worker: WorkerInfo | null;
     root: RootConfig | null;
     owns: { proxies: Address[]; clients: Address[]; workers: Address[] };
+    /** Balance read from the chain now (wallets the indexer does not follow); null when not asked or unreachable. */
+    live: LiveAccount | null;
+}
+
+export interface LiveAccount {
+    balance: Nano | null;
+    status: AccountStatus | null;
+    /** Unix seconds of the read. */
+    readAt: number;
+    /** Why the chain could not be read (the rest is null then). */
+    error: string | null;
 }
 
 export interface TransactionInfo {
@@ -260,13 +338,64 @@ export interface TransactionInfo {
     external: boolean;
     inValue: Nano;
     totalFees: Nano;
+    /** The chain's verdict: compute and action phases succeeded and the transaction was not aborted. */
     success: boolean;
+    /** What it means: `ok`, an intentional `note` (not a failure), or a real failure (see `failure`). */
+    outcome: TxOutcome;
+    /** Compute-phase exit code (null when the compute phase was skipped). */
     exitCode: number | null;
     actionResultCode: number | null;
+    /** Why the compute phase was skipped (null: it ran, or the reader did not say). */
+    computeSkipped: ComputeSkipReason | null;
+    /** Where and why a real failure happened (null unless outcome is `failed`). */
+    failure: TxFailure | null;
     aborted: boolean;
     bounced: boolean;
     outMsgs: number;
+    fees: FeeBreakdown;
     pending: boolean;
+}
+
+/**
+ * `note`: an internal message too small to buy gas (compute phase skipped, no_gas): the chain records it
+ * without running the contract, which is how the proxy's save-state notes and the client and worker
+ * contracts' 1-nanoTON state notifications work on purpose. Not a failure.
+ */
+export type TxOutcome = 'ok' | 'note' | 'failed';
+export type ComputeSkipReason = 'no_state' | 'bad_state' | 'no_gas' | 'suspended';
+
+export interface TxFailure {
+    /** `compute`: the contract threw or could not run; `action`: its outgoing actions failed; null: aborted otherwise. */
+    phase: 'compute' | 'action' | null;
+    /** Exit code of that phase (compute exit code or action result code); null for a skipped compute phase. */
+    code: number | null;
+    /** Constant name from the contract's exit-code table (e.g. ERR_LOW_MSG_VALUE), when it has one. */
+    name: string | null;
+    /** What it means, from the contract's generated exit-code table or the skip reason. */
+    meaning: string | null;
+}
+
+/** Where the fees went (nanoTON). Null parts: not recorded for rows indexed before the breakdown existed. */
+export interface FeeBreakdown {
+    total: Nano;
+    storage: Nano | null;
+    /** Gas paid by the compute phase. */
+    compute: Nano | null;
+    gasUsed: string | null;
+    /** Fees of the action phase (the part of forwarding fees kept by validators). */
+    action: Nano | null;
+    /** Forwarding fees of the outgoing messages (paid from their values or the balance, not all in `total`). */
+    forward: Nano | null;
+}
+
+/** One row of a contract's exit-code table (generated by the Tact compiler from the contracts). */
+export interface ExitCodeInfo {
+    code: number;
+    /** Constant name in the contracts (ERR_*), or null for the compiler's and TVM's standard codes. */
+    name: string | null;
+    meaning: string;
+    /** Contract kinds whose table has this code. */
+    contracts: string[];
 }
 
 /** An outgoing message of a transaction and, when indexed, the transaction it caused. */
@@ -439,10 +568,15 @@ export interface OpcodeInfo {
 export type StreamMessage =
     | { type: 'transaction'; data: TransactionInfo }
     | { type: 'event'; data: EventInfo }
-    | { type: 'status'; data: IndexerStatus };
+    | { type: 'status'; data: IndexerStatus }
+    | { type: 'overview'; data: Overview };
+
+export const STREAM_TYPES: readonly StreamMessage['type'][] = ['transaction', 'event', 'status', 'overview'];
 
 export interface HealthResponse {
     ok: boolean;
     database: 'pglite' | 'postgres';
+    /** The chain is a test network: user-friendly addresses carry the testnet flag (kQ…/0Q…). */
+    testnet: boolean;
     status: IndexerStatus;
 }

@@ -26,10 +26,20 @@ export const notFound = (what: string) => new ApiError(404, 'not_found', `${what
 
 export type Query = Record<string, unknown>;
 
+/** Largest value of a PostgreSQL integer column (unix times, block numbers, versions). */
+export const INT32_MAX = 2 ** 31 - 1;
+/** Largest value of a PostgreSQL bigint column (logical times, row ids). */
+export const INT64_MAX = 2n ** 63n - 1n;
+
+/** True for text PostgreSQL can store: no NUL character (the database rejects it with an error). */
+export const storableText = (v: string): boolean => !v.includes('\u0000');
+
 function single(q: Query, name: string): string | undefined {
-    const v = q[name];
+    // Own properties only: a parameter name never reaches Object.prototype.
+    const v = Object.hasOwn(q, name) ? q[name] : undefined;
     if (v === undefined || v === '') return undefined;
     if (typeof v !== 'string') throw badParam(name, 'must be given once, as a plain value');
+    if (!storableText(v)) throw badParam(name, 'must not contain a NUL character');
     return v;
 }
 
@@ -42,6 +52,7 @@ export function onlyKnown(q: Query, known: readonly string[]): void {
 
 /** Any address form (raw `0:hex`, user-friendly base64/base64url) -> raw form. */
 export function parseAddress(value: string, param: string): string {
+    if (value.length > 100) throw badParam(param, 'not a TON address (raw 0:<hex> or user-friendly form)');
     try {
         return Address.parse(value.trim()).toRawString();
     } catch {
@@ -93,14 +104,16 @@ export function optString(q: Query, name: string, maxLength: number): string | u
     return v;
 }
 
-/** Unix seconds or an ISO date/time. */
+/** Unix seconds or an ISO date/time, within what the database stores (1970 to 2038). */
 export function optTime(q: Query, name: string): number | undefined {
     const v = single(q, name);
     if (v === undefined) return undefined;
-    if (/^\d+$/.test(v)) return optInt(q, name, 0, 2 ** 32 - 1);
+    if (/^\d+$/.test(v)) return optInt(q, name, 0, INT32_MAX);
     const ms = Date.parse(v);
     if (Number.isNaN(ms)) throw badParam(name, 'must be unix seconds or an ISO 8601 date');
-    return Math.floor(ms / 1000);
+    const s = Math.floor(ms / 1000);
+    if (s < 0 || s > INT32_MAX) throw badParam(name, 'must be between 1970-01-01 and 2038-01-19');
+    return s;
 }
 
 export function optDay(q: Query, name: string): string | undefined {

@@ -83,9 +83,19 @@ export const transactions = pgTable(
         inValue: nano('in_value').notNull().default(ZERO),
         totalFees: nano('total_fees').notNull().default(ZERO),
         success: boolean('success').notNull(),
+        /** ok | note | failed (api/types.ts TxOutcome): notes are intentional skips, not failures. */
+        outcome: text('outcome').notNull().default('ok'),
         /** Compute-phase exit code (null when the compute phase was skipped). */
         exitCode: integer('exit_code'),
         actionResultCode: integer('action_result_code'),
+        /** Why the compute phase was skipped: no_state | bad_state | no_gas | suspended. */
+        computeSkipped: text('compute_skipped'),
+        // Fee breakdown; null for rows indexed before it was recorded.
+        storageFee: nano('storage_fee'),
+        computeFee: nano('compute_fee'),
+        gasUsed: bigint('gas_used', { mode: 'bigint' }),
+        actionFee: nano('action_fee'),
+        fwdFee: nano('fwd_fee'),
         aborted: boolean('aborted').notNull().default(false),
         bounced: boolean('bounced').notNull().default(false),
         outMsgs: smallint('out_msgs').notNull().default(0),
@@ -104,6 +114,9 @@ export const transactions = pgTable(
         index('transactions_utime_idx').on(t.utime),
         index('transactions_op_name_idx').on(t.opName, t.lt),
         index('transactions_pending_idx').on(t.pending).where(sql`${t.pending}`),
+        index('transactions_block_idx').on(t.blockSeqno),
+        // Partial: only real failures and notes are ever filtered for, and they are the minority.
+        index('transactions_outcome_idx').on(t.outcome, t.lt).where(sql`${t.outcome} <> 'ok'`),
     ],
 );
 
@@ -251,7 +264,9 @@ export const workers = pgTable(
 /** The per-day counters, shared by the network's series and each contract's. */
 const dayCounters = () => ({
     txCount: integer('tx_count').notNull().default(0),
+    /** Real failures; intentional notes are counted in note_tx_count. */
     failedTxCount: integer('failed_tx_count').notNull().default(0),
+    noteTxCount: integer('note_tx_count').notNull().default(0),
     fees: nano('fees').notNull().default(ZERO),
     tokensCharged: nano('tokens_charged').notNull().default(ZERO),
     tonCharged: nano('ton_charged').notNull().default(ZERO),
@@ -276,6 +291,35 @@ export const dailyStats = pgTable('daily_stats', { day: text('day').primaryKey()
  * a detail page reads a few rows instead of aggregating the contract's whole history.
  */
 export const accountDaily = pgTable('account_daily', { address: text('address').notNull(), day: text('day').notNull(), ...dayCounters() }, (t) => [primaryKey({ columns: [t.address, t.day] })]);
+
+/**
+ * The latest report of each proxy stats page the indexer reads (--proxy-stats): usage served but not yet
+ * settled on-chain, as the proxy publishes it. Off-chain data, kept apart from everything read from the chain.
+ */
+export const proxyReports = pgTable('proxy_reports', {
+    /** The stats URL. */
+    source: text('source').primaryKey(),
+    proxy: text('proxy'),
+    owner: text('owner'),
+    seenAt: integer('seen_at'),
+    checkedAt: integer('checked_at').notNull(),
+    error: text('error'),
+    tokensUncharged: nano('tokens_uncharged').notNull().default(ZERO),
+    tonUncharged: nano('ton_uncharged').notNull().default(ZERO),
+    tokensUnpaid: nano('tokens_unpaid').notNull().default(ZERO),
+    tonUnpaid: nano('ton_unpaid').notNull().default(ZERO),
+    /** {clients: ProxyReportAccount[], workers: ProxyReportAccount[]} (decimal strings). */
+    accounts: jsonb('accounts').notNull(),
+});
+
+/** Model names learnt from the network (the models workers announce to proxies), by sha256 hash. */
+export const modelNames = pgTable('model_names', {
+    hash: text('hash').primaryKey(),
+    name: text('name').notNull(),
+    /** Where it was seen (a proxy stats URL). */
+    source: text('source').notNull(),
+    seenAt: integer('seen_at').notNull(),
+});
 
 /**
  * Resume points. `head`: latest block the chain reported; `final`: latest block whose transactions are all

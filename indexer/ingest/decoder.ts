@@ -62,7 +62,7 @@ export function plain(v: unknown): unknown {
 function get(fields: Record<string, unknown>, path: string): unknown {
     let cur: unknown = fields;
     for (const key of path.split('.')) {
-        if (cur === null || typeof cur !== 'object') return undefined;
+        if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, key)) return undefined;
         cur = (cur as Record<string, unknown>)[key];
     }
     return cur;
@@ -96,61 +96,64 @@ const firstPayoutDest = (c: Ctx) => c.out.find((o) => o.name === 'payout')?.dest
 
 const root = (type: EventType, extra: (c: Ctx) => Record<string, unknown> = () => ({})): Handler => (c) => [{ type, payload: payload(c, extra(c)) }];
 
-const HANDLERS: Record<string, Handler> = {
-    // Root: registry and params.
-    root_add_worker_type: root('registry_change', () => ({ action: 'add', list: 'worker' })),
-    root_del_worker_type: root('registry_change', () => ({ action: 'delete', list: 'worker' })),
-    root_add_model_type: root('registry_change', () => ({ action: 'add', list: 'model' })),
-    root_del_model_type: root('registry_change', () => ({ action: 'delete', list: 'model' })),
-    root_add_proxy_type: root('registry_change', () => ({ action: 'add', list: 'proxy' })),
-    root_del_proxy_type: root('registry_change', () => ({ action: 'delete', list: 'proxy' })),
-    root_reset: root('registry_change', () => ({ action: 'reset' })),
-    root_register_proxy: root('proxy_registered'),
-    root_unregister_proxy: root('proxy_unregistered'),
-    root_update_proxy: root('proxy_updated'),
-    root_change_price: root('params_changed'),
-    root_change_fees: root('params_changed'),
-    root_change_params_full: root('params_changed'),
-    root_change_params: root('params_changed'),
-    root_upgrade_contracts: root('params_changed'),
-    root_upgrade: root('root_upgraded'),
-    root_upgrade_full: root('root_upgraded'),
-    root_change_owner: (c) => one('root_owner_changed', c, { owner: addrField(c.msg.fields, 'newOwner', 'newOwnerAddress') }),
+/** By catalogue name; a Map, because names come from chain data and must never reach Object.prototype. */
+const HANDLERS = new Map<string, Handler>(
+    Object.entries({
+        // Root: registry and params.
+        root_add_worker_type: root('registry_change', () => ({ action: 'add', list: 'worker' })),
+        root_del_worker_type: root('registry_change', () => ({ action: 'delete', list: 'worker' })),
+        root_add_model_type: root('registry_change', () => ({ action: 'add', list: 'model' })),
+        root_del_model_type: root('registry_change', () => ({ action: 'delete', list: 'model' })),
+        root_add_proxy_type: root('registry_change', () => ({ action: 'add', list: 'proxy' })),
+        root_del_proxy_type: root('registry_change', () => ({ action: 'delete', list: 'proxy' })),
+        root_reset: root('registry_change', () => ({ action: 'reset' })),
+        root_register_proxy: root('proxy_registered'),
+        root_unregister_proxy: root('proxy_unregistered'),
+        root_update_proxy: root('proxy_updated'),
+        root_change_price: root('params_changed'),
+        root_change_fees: root('params_changed'),
+        root_change_params_full: root('params_changed'),
+        root_change_params: root('params_changed'),
+        root_upgrade_contracts: root('params_changed'),
+        root_upgrade: root('root_upgraded'),
+        root_upgrade_full: root('root_upgraded'),
+        root_change_owner: (c) => one('root_owner_changed', c, { owner: addrField(c.msg.fields, 'newOwner', 'newOwnerAddress') }),
 
-    // Client contract.
-    ext_client_top_up: (c) => one('deposit', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, amount: bigField(c.msg.fields, 'amount', 'topUpAmount') }),
-    owner_client_change_secret_hash_and_top_up: (c) => [
-        ...one('deposit', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, amount: bigField(c.msg.fields, 'amount', 'topUpAmount') }),
-        ...one('secret_changed', c, { client: c.acc.address, owner: c.acc.owner }),
-    ],
-    owner_client_register: (c) => one('client_register', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
-    owner_client_change_secret_hash: (c) => one('secret_changed', c, { client: c.acc.address, owner: c.acc.owner }),
-    owner_client_increase_stake: (c) => one('stake', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
-    owner_client_withdraw: (c) => one('withdraw_request', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
-    owner_client_request_refund: (c) => one('close', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
-    ext_client_charge_signed: (c) => one('charge', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
-    ext_client_grant_refund_signed: (c) => [
-        ...one('charge', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
-        { type: 'close', client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, payload: payload(c, { phase: 'closed' }) },
-    ],
+        // Client contract.
+        ext_client_top_up: (c) => one('deposit', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, amount: bigField(c.msg.fields, 'amount', 'topUpAmount') }),
+        owner_client_change_secret_hash_and_top_up: (c) => [
+            ...one('deposit', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, amount: bigField(c.msg.fields, 'amount', 'topUpAmount') }),
+            ...one('secret_changed', c, { client: c.acc.address, owner: c.acc.owner }),
+        ],
+        owner_client_register: (c) => one('client_register', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
+        owner_client_change_secret_hash: (c) => one('secret_changed', c, { client: c.acc.address, owner: c.acc.owner }),
+        owner_client_increase_stake: (c) => one('stake', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
+        owner_client_withdraw: (c) => one('withdraw_request', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
+        owner_client_request_refund: (c) => one('close', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
+        ext_client_charge_signed: (c) => one('charge', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
+        ext_client_grant_refund_signed: (c) => [
+            ...one('charge', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
+            { type: 'close', client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, payload: payload(c, { phase: 'closed' }) },
+        ],
 
-    // Proxy contract: what clients and workers forward, and the proxy's own operations.
-    client_proxy_request: (c) => clientToProxy(c),
-    worker_proxy_request: (c) => workerToProxy(c),
-    ext_proxy_payout_request: (c) => one('commission_withdrawal', c, { proxy: c.acc.address, owner: c.acc.owner, amount: paidOut(c) }),
-    ext_proxy_increase_stake: (c) => one('stake', c, { proxy: c.acc.address, amount: bigField(c.msg.fields, 'grams', 'amount', 'stake') }),
-    owner_proxy_close: (c) => one('close', c, { proxy: c.acc.address, owner: c.acc.owner, payload: payload(c, { phase: 'closing' }) }),
-    ext_proxy_close_request_signed: (c) => one('close', c, { proxy: c.acc.address, owner: c.acc.owner, payload: payload(c, { phase: 'closing' }) }),
-    ext_proxy_close_complete_request_signed: (c) => one('close', c, { proxy: c.acc.address, owner: c.acc.owner, amount: paidOut(c), payload: payload(c, { phase: 'closed' }) }),
+        // Proxy contract: what clients and workers forward, and the proxy's own operations.
+        client_proxy_request: (c) => clientToProxy(c),
+        worker_proxy_request: (c) => workerToProxy(c),
+        ext_proxy_payout_request: (c) => one('commission_withdrawal', c, { proxy: c.acc.address, owner: c.acc.owner, amount: paidOut(c) }),
+        ext_proxy_increase_stake: (c) => one('stake', c, { proxy: c.acc.address, amount: bigField(c.msg.fields, 'grams', 'amount', 'stake') }),
+        owner_proxy_close: (c) => one('close', c, { proxy: c.acc.address, owner: c.acc.owner, payload: payload(c, { phase: 'closing' }) }),
+        ext_proxy_close_request_signed: (c) => one('close', c, { proxy: c.acc.address, owner: c.acc.owner, payload: payload(c, { phase: 'closing' }) }),
+        ext_proxy_close_complete_request_signed: (c) => one('close', c, { proxy: c.acc.address, owner: c.acc.owner, amount: paidOut(c), payload: payload(c, { phase: 'closed' }) }),
 
-    // Worker contract.
-    ext_worker_payout_request_signed: (c) => one('payout_request', c, { worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
-    ext_worker_last_payout_request_signed: (c) => [
-        ...one('payout_request', c, { worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
-        { type: 'close', worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, payload: payload(c, { phase: 'closed' }) },
-    ],
-    owner_worker_register: (c) => one('worker_register', c, { worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
-};
+        // Worker contract.
+        ext_worker_payout_request_signed: (c) => one('payout_request', c, { worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
+        ext_worker_last_payout_request_signed: (c) => [
+            ...one('payout_request', c, { worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
+            { type: 'close', worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, payload: payload(c, { phase: 'closed' }) },
+        ],
+        owner_worker_register: (c) => one('worker_register', c, { worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
+    } satisfies Record<string, Handler>),
+);
 
 /** The cumulative counter of a signed envelope, from its (catalogue-decoded) signed payload. */
 function tokensOf(c: Ctx): bigint | undefined {
@@ -235,7 +238,7 @@ export class CatalogueDecoder implements Decoder {
         if (!facts.bounced) {
             if (acc.kind === 'wallet') events.push(...walletEvents(acc, facts, msg, out));
             else if (msg && (msg.name === 'do_not_process' || msg.name === 'proxy_save_state')) events.push(...saveState(acc, msg, facts.source));
-            else if (msg && HANDLERS[msg.name]) events.push(...HANDLERS[msg.name]({ acc, facts, msg, out }));
+            else if (msg && HANDLERS.has(msg.name)) events.push(...HANDLERS.get(msg.name)!({ acc, facts, msg, out }));
             else if (facts.op === 0 && acc.kind === 'proxy') events.push(...proxyText(acc, facts, out));
             else if (facts.op !== null && facts.op !== 0 && !msg && !isNote(opName)) events.push({ type: 'unknown', payload: { op: facts.op, name: opName } });
         }

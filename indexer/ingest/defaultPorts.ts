@@ -6,7 +6,7 @@
 import type { IndexerConfig } from '../config';
 import type { Logger } from '../log';
 import type { IngestPorts } from '../service';
-import type { OpcodeInfo } from '../api/types';
+import type { ExitCodeInfo, OpcodeInfo } from '../api/types';
 import { CatalogueDecoder, type MessageCatalogue } from './decoder';
 import { V4StateReader, type KindParsers } from './states';
 import { ChainClientSource, ChainClientStateReader } from './chainClient';
@@ -19,6 +19,8 @@ export interface ProtocolDescription {
     catalogue: MessageCatalogue;
     parsers: KindParsers;
     opcodes: OpcodeInfo[];
+    /** Every contract's exit codes with their meanings (from the generated wrappers). */
+    exitCodes: ExitCodeInfo[];
     isRootConfigChange(opName: string | null): boolean;
 }
 
@@ -27,11 +29,12 @@ export const RAW_PROTOCOL: ProtocolDescription = {
     catalogue: { decode: () => null, nameOf: () => null },
     parsers: {},
     opcodes: [],
+    exitCodes: [],
     isRootConfigChange: () => true,
 };
 
 /** The Cocoon protocol from the wrappers; loaded on first use because the wrappers need compiled contracts. */
-async function loadCocoonProtocol(): Promise<ProtocolDescription> {
+export async function loadCocoonProtocol(): Promise<ProtocolDescription> {
     try {
         return await (await import('../protocol')).loadCocoonProtocol();
     } catch (err) {
@@ -62,6 +65,7 @@ export function defaultPorts(given?: ProtocolDescription) {
             decoder: new CatalogueDecoder(protocol.catalogue),
             states,
             opcodes: protocol.opcodes,
+            exitCodes: protocol.exitCodes,
             isRootConfigChange: protocol.isRootConfigChange,
         };
     };

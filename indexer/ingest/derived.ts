@@ -5,7 +5,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type DbOrTx } from '../db/client';
 import { bulkInsert, type BulkColumn, type BulkType } from '../db/bulk';
-import type { EventType } from '../api/types';
+import type { EventType, TxOutcome } from '../api/types';
 
 export interface ProxyDelta {
     tokensCharged: bigint;
@@ -29,6 +29,7 @@ export interface WorkerDelta {
 export interface DayDelta {
     txCount: number;
     failedTxCount: number;
+    noteTxCount: number;
     fees: bigint;
     tokensCharged: bigint;
     tonCharged: bigint;
@@ -50,6 +51,7 @@ const zeroWorker = (): WorkerDelta => ({ tokensPaid: 0n, tonEarned: 0n });
 const zeroDay = (): DayDelta => ({
     txCount: 0,
     failedTxCount: 0,
+    noteTxCount: 0,
     fees: 0n,
     tokensCharged: 0n,
     tonCharged: 0n,
@@ -106,10 +108,11 @@ export class Increments {
         return out;
     }
 
-    addTx(account: string, utime: number, success: boolean, fees: bigint): void {
+    addTx(account: string, utime: number, outcome: TxOutcome, fees: bigint): void {
         for (const d of this.daysOf(utime, [account])) {
             d.txCount++;
-            if (!success) d.failedTxCount++;
+            if (outcome === 'failed') d.failedTxCount++;
+            else if (outcome === 'note') d.noteTxCount++;
             d.fees += fees;
         }
     }
@@ -160,7 +163,7 @@ export class Increments {
             default:
                 break;
         }
-        const add = DAY_FEEDS[e.type];
+        const add = DAY_FEEDS.get(e.type);
         if (add) for (const d of this.daysOf(e.utime, [e.account, e.proxy, e.client, e.worker])) add(d, amount, tokens);
     }
 
@@ -202,6 +205,7 @@ export class Increments {
 const DAY_FIELDS: [string, keyof DayDelta][] = [
     ['tx_count', 'txCount'],
     ['failed_tx_count', 'failedTxCount'],
+    ['note_tx_count', 'noteTxCount'],
     ['fees', 'fees'],
     ['tokens_charged', 'tokensCharged'],
     ['ton_charged', 'tonCharged'],
@@ -243,19 +247,22 @@ async function upsertDays(db: DbOrTx, table: keyof typeof DAY_TABLES, m: Map<str
 }
 
 /** Which day counter each event type feeds (the same for the network's day and a contract's). */
-const DAY_FEEDS: Partial<Record<EventType, (d: DayDelta, amount: bigint, tokens: bigint) => void>> = {
-    deposit: (d, amount) => (d.deposits += amount),
-    charge: (d, amount, tokens) => {
-        d.tokensCharged += tokens;
-        d.tonCharged += amount;
-    },
-    refund: (d, amount) => (d.refunds += amount),
-    payout_request: (d, _amount, tokens) => (d.tokensPaid += tokens),
-    payout: (d, amount) => (d.workersPaid += amount),
-    commission: (d, amount) => (d.commission += amount),
-    commission_withdrawal: (d, amount) => (d.commissionWithdrawn += amount),
-    stake: (d, amount) => (d.stakes += amount),
-};
+const DAY_FEEDS = new Map<EventType, (d: DayDelta, amount: bigint, tokens: bigint) => void>([
+    ['deposit', (d, amount) => (d.deposits += amount)],
+    [
+        'charge',
+        (d, amount, tokens) => {
+            d.tokensCharged += tokens;
+            d.tonCharged += amount;
+        },
+    ],
+    ['refund', (d, amount) => (d.refunds += amount)],
+    ['payout_request', (d, _amount, tokens) => (d.tokensPaid += tokens)],
+    ['payout', (d, amount) => (d.workersPaid += amount)],
+    ['commission', (d, amount) => (d.commission += amount)],
+    ['commission_withdrawal', (d, amount) => (d.commissionWithdrawn += amount)],
+    ['stake', (d, amount) => (d.stakes += amount)],
+]);
 
 /**
  * Per-day totals from final rows: the network's (daily_stats), or with `perAccount` each contract's
@@ -269,7 +276,8 @@ export function dailyQuery(perAccount = false): SQL {
         : sql``;
     return sql`with tx as (
         select ${sql.raw(perAccount ? 'account as address, ' : '')}${day('utime')} as day, count(*) as tx_count,
-               count(*) filter (where not success) as failed_tx_count, sum(total_fees) as fees
+               count(*) filter (where outcome = 'failed') as failed_tx_count, count(*) filter (where outcome = 'note') as note_tx_count,
+               sum(total_fees) as fees
         from transactions where not pending group by ${key}),
       ev as (
         select ${sql.raw(perAccount ? 'n.address, ' : '')}${day('e.utime')} as day,
@@ -288,7 +296,7 @@ export function dailyQuery(perAccount = false): SQL {
         from events e ${named} left join accounts a on a.address = e.account
         where e.success and not e.pending group by ${key})
       select ${sql.raw(perAccount ? 'coalesce(tx.address, ev.address) as address, ' : '')}coalesce(tx.day, ev.day) as day,
-        coalesce(tx.tx_count, 0) as tx_count, coalesce(tx.failed_tx_count, 0) as failed_tx_count,
+        coalesce(tx.tx_count, 0) as tx_count, coalesce(tx.failed_tx_count, 0) as failed_tx_count, coalesce(tx.note_tx_count, 0) as note_tx_count,
         coalesce(tx.fees, 0) as fees, coalesce(ev.tokens_charged, 0) as tokens_charged, coalesce(ev.ton_charged, 0) as ton_charged,
         coalesce(ev.tokens_paid, 0) as tokens_paid, coalesce(ev.workers_paid, 0) as workers_paid, coalesce(ev.commission, 0) as commission,
         coalesce(ev.commission_withdrawn, 0) as commission_withdrawn, coalesce(ev.deposits, 0) as deposits, coalesce(ev.refunds, 0) as refunds,

@@ -55,8 +55,15 @@ const TX_COLUMNS: BulkColumn<TxRow>[] = [
     { name: 'in_value', type: 'numeric', get: (r) => r.inValue },
     { name: 'total_fees', type: 'numeric', get: (r) => r.totalFees },
     { name: 'success', type: 'bool', get: (r) => r.success },
+    { name: 'outcome', type: 'text', get: (r) => r.outcome },
     { name: 'exit_code', type: 'int', get: (r) => r.exitCode },
     { name: 'action_result_code', type: 'int', get: (r) => r.actionResultCode },
+    { name: 'compute_skipped', type: 'text', get: (r) => r.computeSkipped },
+    { name: 'storage_fee', type: 'numeric', get: (r) => r.storageFee },
+    { name: 'compute_fee', type: 'numeric', get: (r) => r.computeFee },
+    { name: 'gas_used', type: 'bigint', get: (r) => r.gasUsed },
+    { name: 'action_fee', type: 'numeric', get: (r) => r.actionFee },
+    { name: 'fwd_fee', type: 'numeric', get: (r) => r.fwdFee },
     { name: 'aborted', type: 'bool', get: (r) => r.aborted },
     { name: 'bounced', type: 'bool', get: (r) => r.bounced },
     { name: 'out_msgs', type: 'smallint', get: (r) => r.outMsgs },
@@ -169,8 +176,15 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
                 inValue: d.inValue,
                 totalFees: d.totalFees,
                 success: d.success,
+                outcome: d.outcome,
                 exitCode: d.exitCode,
                 actionResultCode: d.actionResultCode,
+                computeSkipped: d.computeSkipped,
+                storageFee: d.storageFee,
+                computeFee: d.computeFee,
+                gasUsed: d.gasUsed,
+                actionFee: d.actionFee,
+                fwdFee: d.fwdFee,
                 aborted: d.aborted,
                 bounced: d.bounced,
                 outMsgs: d.outMsgs,
@@ -232,7 +246,7 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
             cursorsOut.set(c.account, { lt: c.lt, hash: c.hash });
             if (!inserted.has(key)) continue;
             finalCount++;
-            inc.addTx(c.account, c.utime, t.decoded.success, t.decoded.totalFees);
+            inc.addTx(c.account, c.utime, t.decoded.outcome, t.decoded.totalFees);
             const s = stats.get(c.account);
             if (!s) stats.set(c.account, { n: 1, firstLt: c.lt, firstUtime: c.utime, lastLt: c.lt, lastHash: c.hash, lastUtime: c.utime });
             else Object.assign(s, { n: s.n + 1, lastLt: c.lt, lastHash: c.hash, lastUtime: c.utime });

@@ -1,6 +1,7 @@
 /** Message-independent facts of a transaction: outcome, exit codes, value, fees, peers, deploy. */
 import type { Cell, Message, Transaction } from '@ton/core';
-import type { MessageLike, TxLike } from '../../node/chain/lean-boc';
+import type { ComputeSkipReason as ChainSkipReason, MessageLike, TxLike } from '../../node/chain/lean-boc';
+import type { ComputeSkipReason, TxOutcome } from '../api/types';
 
 export type { MessageLike, TxLike };
 
@@ -22,8 +23,14 @@ export function fromCoreTransaction(tx: Transaction): TxLike {
             ? {
                   type: d.type,
                   aborted: d.aborted,
-                  computePhase: d.computePhase.type === 'vm' ? { type: 'vm', success: d.computePhase.success, exitCode: d.computePhase.exitCode } : { type: 'skipped' },
-                  actionPhase: d.actionPhase ? { success: d.actionPhase.success, resultCode: d.actionPhase.resultCode } : undefined,
+                  storageFees: d.storagePhase?.storageFeesCollected,
+                  computePhase:
+                      d.computePhase.type === 'vm'
+                          ? { type: 'vm', success: d.computePhase.success, exitCode: d.computePhase.exitCode, gasFees: d.computePhase.gasFees, gasUsed: d.computePhase.gasUsed }
+                          : { type: 'skipped', reason: d.computePhase.reason },
+                  actionPhase: d.actionPhase
+                      ? { success: d.actionPhase.success, resultCode: d.actionPhase.resultCode, totalFwdFees: d.actionPhase.totalFwdFees ?? undefined, totalActionFees: d.actionPhase.totalActionFees ?? undefined }
+                      : undefined,
               }
             : { type: d.type, aborted: false, computePhase: { type: 'skipped' } };
     const out = [...tx.outMessages.values()].map(fromCoreMessage);
@@ -60,8 +67,15 @@ export interface TxFacts {
     inValue: bigint;
     totalFees: bigint;
     success: boolean;
+    outcome: TxOutcome;
     exitCode: number | null;
     actionResultCode: number | null;
+    computeSkipped: ComputeSkipReason | null;
+    storageFee: bigint | null;
+    computeFee: bigint | null;
+    gasUsed: bigint | null;
+    actionFee: bigint | null;
+    fwdFee: bigint | null;
     aborted: boolean;
     bounced: boolean;
     deployed: boolean;
@@ -78,6 +92,23 @@ export function opOf(body: Cell | null | undefined): number | null {
     return s.remainingBits >= 32 ? s.preloadUint(32) : null;
 }
 
+const SKIP_REASONS = new Map<ChainSkipReason, ComputeSkipReason>([
+    ['no-state', 'no_state'],
+    ['bad-state', 'bad_state'],
+    ['no-gas', 'no_gas'],
+    ['suspended', 'suspended'],
+]);
+
+/**
+ * ok, note or failed. A note is an internal message whose value buys no gas, so the chain records it
+ * without running the contract (compute phase skipped, no_gas): the proxy's save-state notes and the 1-nanoTON
+ * state notifications of client and worker contracts are sent that way on purpose (COCOON §3.4).
+ */
+export function outcomeOf(success: boolean, internal: boolean, skipped: ComputeSkipReason | null): TxOutcome {
+    if (success) return 'ok';
+    return internal && skipped === 'no_gas' ? 'note' : 'failed';
+}
+
 export function txFacts(tx: TxLike): TxFacts {
     const inMsg = tx.inMessage ?? null;
     const info = inMsg?.info;
@@ -87,17 +118,31 @@ export function txFacts(tx: TxLike): TxFacts {
     let actionResultCode: number | null = null;
     let actionOk = true;
     let aborted = false;
+    let computeSkipped: ComputeSkipReason | null = null;
+    let computeFee: bigint | null = null;
+    let gasUsed: bigint | null = null;
+    let actionFee: bigint | null = null;
+    let fwdFee: bigint | null = null;
     if (d.type === 'generic' || d.type === 'tick-tock') {
         aborted = d.aborted;
         if (d.computePhase.type === 'vm') {
             exitCode = d.computePhase.exitCode;
             computeOk = d.computePhase.success;
+            computeFee = d.computePhase.gasFees ?? null;
+            gasUsed = d.computePhase.gasUsed ?? null;
         } else {
             computeOk = false;
+            computeSkipped = (d.computePhase.reason && SKIP_REASONS.get(d.computePhase.reason)) || null;
+            computeFee = 0n;
         }
         if (d.actionPhase) {
             actionResultCode = d.actionPhase.resultCode;
             actionOk = d.actionPhase.success;
+            actionFee = d.actionPhase.totalActionFees ?? 0n;
+            fwdFee = d.actionPhase.totalFwdFees ?? 0n;
+        } else if (computeFee !== null) {
+            actionFee = 0n;
+            fwdFee = 0n;
         }
     }
     const outMessages: OutMessage[] = [];
@@ -115,6 +160,7 @@ export function txFacts(tx: TxLike): TxFacts {
         });
     }
     const source = info?.type === 'internal' ? info.src : null;
+    const success = !aborted && computeOk && actionOk;
     const peers = new Set<string>();
     if (source) peers.add(source);
     for (const m of outMessages) if (m.dest) peers.add(m.dest);
@@ -125,9 +171,16 @@ export function txFacts(tx: TxLike): TxFacts {
         external: info?.type === 'external-in',
         inValue: info?.type === 'internal' ? info.value : 0n,
         totalFees: tx.totalFees.coins,
-        success: !aborted && computeOk && actionOk,
+        success,
+        outcome: outcomeOf(success, info?.type === 'internal', computeSkipped),
         exitCode,
         actionResultCode,
+        computeSkipped,
+        storageFee: d.storageFees ?? (d.type === 'generic' ? 0n : null),
+        computeFee,
+        gasUsed,
+        actionFee,
+        fwdFee,
         aborted,
         bounced: info?.type === 'internal' ? info.bounced : false,
         deployed: tx.oldStatus !== 'active' && tx.endStatus === 'active',

@@ -48,10 +48,15 @@ export interface TxLike {
     description: {
         type: string;
         aborted: boolean;
-        computePhase: { type: 'vm'; success: boolean; exitCode: number } | { type: 'skipped' };
-        actionPhase?: { success: boolean; resultCode: number };
+        /** Storage fees collected by the storage phase (absent: no storage phase). */
+        storageFees?: bigint;
+        computePhase: { type: 'vm'; success: boolean; exitCode: number; gasFees?: bigint; gasUsed?: bigint } | { type: 'skipped'; reason?: ComputeSkipReason };
+        actionPhase?: { success: boolean; resultCode: number; totalFwdFees?: bigint; totalActionFees?: bigint };
     };
 }
+
+/** Why the compute phase did not run (block.tlb ComputeSkipReason), in @ton/core's spelling. */
+export type ComputeSkipReason = 'no-state' | 'bad-state' | 'no-gas' | 'suspended';
 
 export interface LeanCell {
     data: Buffer;
@@ -346,8 +351,9 @@ function readDescription(cell: LeanCell): TxLike['description'] {
         return { type: 'other', aborted: false, computePhase: { type: 'skipped' }, actionPhase: undefined };
     }
     s.bit(); // credit_first
+    let storageFees: bigint | undefined;
     if (s.bit()) {
-        s.coins();
+        storageFees = s.coins();
         if (s.bit()) s.coins();
         if (s.bit()) s.bit();
     }
@@ -357,20 +363,22 @@ function readDescription(cell: LeanCell): TxLike['description'] {
     }
     let computePhase: TxLike['description']['computePhase'];
     if (!s.bit()) {
-        s.bit();
-        computePhase = { type: 'skipped' };
+        // cskip_no_state$00 cskip_bad_state$01 cskip_no_gas$10 cskip_suspended$110: two bits, three for the last.
+        const r = s.uint(2);
+        const reason: ComputeSkipReason = r === 0 ? 'no-state' : r === 1 ? 'bad-state' : r === 2 ? 'no-gas' : (s.skip(1), 'suspended');
+        computePhase = { type: 'skipped', reason };
     } else {
         const success = s.bit();
         s.bit();
         s.bit();
-        s.coins();
+        const gasFees = s.coins();
         const d = new LeanSlice(s.loadRef());
-        d.varUint(3);
+        const gasUsed = d.varUint(3);
         d.varUint(3);
         if (d.bit()) d.varUint(2);
         d.int(8);
         const exitCode = d.int(32);
-        computePhase = { type: 'vm', success, exitCode };
+        computePhase = { type: 'vm', success, exitCode, gasFees, gasUsed };
     }
     let actionPhase: TxLike['description']['actionPhase'];
     if (s.bit()) {
@@ -379,12 +387,12 @@ function readDescription(cell: LeanCell): TxLike['description'] {
         a.bit();
         a.bit();
         if (a.bit()) a.bit();
-        if (a.bit()) a.coins();
-        if (a.bit()) a.coins();
-        actionPhase = { success, resultCode: a.int(32) };
+        const totalFwdFees = a.bit() ? a.coins() : undefined;
+        const totalActionFees = a.bit() ? a.coins() : undefined;
+        actionPhase = { success, resultCode: a.int(32), totalFwdFees, totalActionFees };
     }
     const aborted = s.bit();
-    return { type: 'generic', aborted, computePhase, actionPhase };
+    return { type: 'generic', aborted, storageFees, computePhase, actionPhase };
 }
 
 /** Reads the fields the indexer uses from a transaction root cell. */

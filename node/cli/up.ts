@@ -166,6 +166,8 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
 
         const nodes = await startNodes(o, dataDir, chain, network.root, model, (step, detail) => progress(step, { ...detail, ms: Date.now() - t0 }), stops);
         const indexer = await indexerReady;
+        // The explorer shows the proxy's unsettled usage (off-chain) next to the chain's figures.
+        indexer.proxyStats.add(`${nodes.proxy.httpUrl}/jsonstats`);
 
         const banner = {
             dataDir,
@@ -200,7 +202,8 @@ async function startIndexer(o: UpOptions, chainUrl: string, root: string, modelI
         '--api-port', String(o.explorerPort),
         '--api-host', o.host,
         '--root', root,
-        '--models', modelId,
+        // The root registers sha256 of the full name the worker announces, so that is the name to match.
+        '--models', localModelName(modelId),
     ]);
     return startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
 }

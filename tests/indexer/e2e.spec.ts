@@ -22,11 +22,14 @@ import { IngestEngine } from '../../indexer/ingest/engine';
 import { ChainClientSource, ChainClientStateReader } from '../../indexer/ingest/chainClient';
 import { CatalogueDecoder } from '../../indexer/ingest/decoder';
 import { derivedMismatches } from '../../indexer/ingest/derived';
-import { loadCocoonProtocol } from '../../indexer/protocol';
+import { exitCodes, loadCocoonProtocol } from '../../indexer/protocol';
+import { ExitCodeTable } from '../../indexer/api/exitcodes';
 import { modelHash } from '../../indexer/api/models';
 import { silentLogger } from '../../indexer/log';
 import { getTransaction } from '../../indexer/api/queries/activity';
 import { freshDatabaseLocation } from './helpers/db';
+
+const EXITS = new ExitCodeTable(exitCodes());
 
 const MODEL = 'Qwen/Qwen3-0.6B@e2e';
 
@@ -248,13 +251,13 @@ describe('indexer on the local chain', () => {
 
     it('links message chains: a top-up on a client, its forward to the proxy, the excesses it sends', async () => {
         const [topUp] = await q<{ hash: string }>(sql`select hash from transactions where account = ${addrs.clients[0]} and op_name = 'ext_client_top_up' and success`);
-        const tx = (await getTransaction(database.db, topUp.hash))!;
+        const tx = (await getTransaction(database.db, topUp.hash, EXITS))!;
         // Sent by the admin's plain v4 wallet, which the indexer does not follow.
         expect(tx.parent).toBeNull();
         const toProxy = tx.outMessages.find((o) => o.dest === addrs.proxies[0])!;
         expect(toProxy.opName).toBe('client_proxy_request');
         expect(toProxy.child).not.toBeNull();
-        const atProxy = (await getTransaction(database.db, toProxy.child!))!;
+        const atProxy = (await getTransaction(database.db, toProxy.child!, EXITS))!;
         expect(atProxy.account).toBe(addrs.proxies[0]);
         expect(atProxy.parent).toEqual({ hash: tx.hash, account: addrs.clients[0], opName: 'ext_client_top_up' });
         expect(atProxy.outMessages.map((o) => o.opName)).toContain('excesses');

@@ -16,6 +16,7 @@ import { openTestDatabase, type TestDatabase } from '../indexer/helpers/db';
 import { BASE_UTIME, CLIENTS, MODEL, OWNER, PROXIES, WORKERS, seed, txHash } from '../indexer/helpers/seed';
 import { formatInt, formatTon } from '../../web/src/format';
 import { launchBrowser, type Browser } from './helpers/browser';
+import { checkAccessibility, DESKTOP, noSidewaysScroll, PHONE } from './helpers/pages';
 
 const ROOT_DIR = path.resolve(__dirname, '../..');
 const WEB_DIST = path.join(ROOT_DIR, 'web', 'dist');
@@ -102,7 +103,9 @@ describe('explorer', () => {
         const proxies = await api<Page<ProxyInfo>>('/api/proxies?limit=500');
         const clients = await api<Page<ClientInfo>>('/api/clients?limit=500');
         const sum = (xs: string[]) => xs.reduce((a, b) => a + BigInt(b), 0n).toString();
-        const held = { proxyStakes: sum(proxies.items.map((p) => p.stake)), proxyCommission: sum(proxies.items.map((p) => p.balance)), clientBalances: sum(clients.items.map((c) => c.balance)), clientStakes: sum(clients.items.map((c) => c.stake)) };
+        const held = { proxyStakes: sum(proxies.items.map((p) => p.stake)), proxyCommission: sum(proxies.items.map((p) => p.balance)), clientBalances: sum(clients.items.map((c) => c.balance)), clientStakes: sum(clients.items.map((c) => c.stake)), total: '' };
+        // Client stakes are inside client balances: the total counts them once.
+        held.total = sum([held.proxyStakes, held.proxyCommission, held.clientBalances]);
         expect(held.clientBalances).toBe((15n * 10n ** 9n).toString());
         expect(ov.held).toEqual(held);
         for (const [k, v] of Object.entries(held)) expect((await page.getByTestId(`held-${k}`).locator('.stat-value').textContent())?.trim()).toBe(tonText(v));
@@ -225,9 +228,9 @@ describe('explorer', () => {
         await page.getByTestId('filter-opName').selectOption('');
         await page.waitForURL((u) => u.hash === '#/transactions');
 
-        await page.getByTestId('filter-success').selectOption('false');
-        await page.waitForURL('**/#/transactions?success=false');
-        const failed = await api<Page<TransactionInfo>>('/api/transactions?success=false&limit=50');
+        await page.getByTestId('filter-outcome').selectOption('failed');
+        await page.waitForURL('**/#/transactions?outcome=failed');
+        const failed = await api<Page<TransactionInfo>>('/api/transactions?outcome=failed&limit=50');
         await page.getByTestId('transactions').locator(`tr[data-key="${failed.items[0].hash}"]`).waitFor();
         expect(await rowKeys('transactions')).toEqual(failed.items.map((t) => t.hash));
         expect(failed.items.length).toBeGreaterThan(0);
@@ -239,7 +242,8 @@ describe('explorer', () => {
         const d = await api<TransactionDetail>(`/api/transactions/${f.hash}`);
         expect(await text('tx-hash')).toBe(d.hash);
         expect(await text('tx-op')).toBe(d.opName);
-        expect(await text('tx-exit')).toBe(String(d.exitCode));
+        expect(await text('tx-exit')).toBe(`exit code ${d.exitCode}`);
+        expect(await text('tx-why')).toBe(`compute phase exit ${d.exitCode}`);
         expect(await text('tx-value')).toBe(tonText(d.inValue));
         expect(await text('tx-fees')).toBe(tonText(d.totalFees));
         expect(await text('trace')).toContain(`failed (exit ${d.exitCode})`);
@@ -258,7 +262,7 @@ describe('explorer', () => {
         await database.db.insert(transactions).values([
             { lt: 995_000n, hash: parent, account: PROXIES[1], accountKind: 'proxy', utime: t0, opName: 'ext_proxy_payout_request', op: 0x7610e6eb, source: CLIENTS[1], outMsgs: 1, success: true },
             { lt: 995_010n, hash: mid, account: WORKERS[1], accountKind: 'worker', utime: t0 + 5, opName: 'payout', op: 0xc59a7cd3, source: PROXIES[1], outMsgs: 1, inValue: 1_234_500_000n, success: true },
-            { lt: 995_020n, hash: child, account: CLIENTS[1], accountKind: 'client', utime: t0 + 10, opName: 'excesses', op: 0xd53276db, source: WORKERS[1], success: false, exitCode: 37 },
+            { lt: 995_020n, hash: child, account: CLIENTS[1], accountKind: 'client', utime: t0 + 10, opName: 'excesses', op: 0xd53276db, source: WORKERS[1], success: false, outcome: 'failed', exitCode: 37 },
         ]);
         await open(`transactions/${mid}`);
         expect(await text('trace-parent')).toContain('ext_proxy_payout_request');
@@ -407,5 +411,35 @@ describe('explorer', () => {
         await page.getByTestId('totals').waitFor();
         await shot('phone-overview');
         await page.setViewportSize({ width: 1280, height: 900 });
+    });
+
+    it('every page at desktop and phone sizes: no serious accessibility violations (axe-core), no sideways scrolling, an unknown proxy shows only its error', async () => {
+        const routes = ['', 'proxies', `proxies/${PROXIES[0]}`, 'workers', `workers/${WORKERS[0]}`, 'clients', `clients/${CLIENTS[0]}`, 'transactions', `transactions/${txHash(7)}`, 'governance', 'models', `address/${OWNER}`, 'search?q=charge', `proxies/0:${'0'.repeat(64)}`];
+        for (const size of [DESKTOP, PHONE]) {
+            await page.setViewportSize(size);
+            for (const r of routes) {
+                await open(r);
+                await page.locator('main h1').waitFor();
+                await page.locator('main [data-state="loading"]').first().waitFor({ state: 'detached' });
+                const name = `${size.name}-${r.replace(/[^a-z0-9]+/gi, '-').slice(0, 40) || 'overview'}`;
+                await shot(`walk-${name}`);
+                expect({ page: name, serious: await checkAccessibility(page) }).toEqual({ page: name, serious: [] });
+                expect({ page: name, overflow: await noSidewaysScroll(page) }).toEqual({ page: name, overflow: 0 });
+            }
+        }
+        await page.setViewportSize(DESKTOP);
+        // The unknown proxy (last route): its error and nothing else (no "No … yet" sections under it).
+        expect(await page.locator('main [data-state="error"]').count()).toBe(1);
+        expect(await page.locator('main [data-state="empty"]').count()).toBe(0);
+        // Friendly addresses: a proxy (contract) bounceable, its owner (wallet) non-bounceable; raw on demand.
+        await open(`proxies/${PROXIES[0]}`);
+        const owner = page.getByTestId('proxy-fields').locator('a.addr').first();
+        await owner.waitFor();
+        expect(await page.getByTestId('detail-friendly').locator('a.addr').textContent()).toBe(Address.parseRaw(PROXIES[0]).toString({ bounceable: true }));
+        const p = await api<ProxyInfo>(`/api/proxies/${PROXIES[0]}`);
+        expect(await page.getByTestId('proxy-fields').locator(`a.addr[data-raw="${p.owner}"]`).textContent()).toBe(Address.parseRaw(p.owner!).toString({ bounceable: false }));
+        await page.getByTestId('raw-toggle').check();
+        expect(await page.getByTestId('detail-friendly').locator('a.addr').textContent()).toBe(PROXIES[0]);
+        await page.getByTestId('raw-toggle').uncheck();
     });
 });

@@ -1,4 +1,6 @@
-import { formatInt, formatMultiplier, formatTon, nanoToChartNumber, shortAddress, sumNano } from '../../web/src/format';
+import { Address } from '@ton/core';
+import { friendlyAddress } from '../../web/src/address';
+import { formatInt, formatMultiplier, formatTon, nanoToChartNumber, shortAddress, sumNano, timeAgo } from '../../web/src/format';
 
 describe('explorer money formatting', () => {
     it('formats nanoTON exactly with string math', () => {
@@ -30,5 +32,35 @@ describe('explorer money formatting', () => {
         expect(shortAddress(`0:${'ab'.repeat(32)}`)).toBe('0:ababab…abab');
         expect(sumNano(['1', '999999999999999999999', null])).toBe('1000000000000000000000');
         expect(nanoToChartNumber('2500000000')).toBe(2.5);
+    });
+});
+
+describe('explorer addresses and times', () => {
+    const raw = '0:' + 'ab'.repeat(32);
+    it('shows user-friendly addresses exactly as @ton/core writes them', () => {
+        const a = Address.parseRaw(raw);
+        expect(friendlyAddress(raw, { bounceable: true, testnet: false })).toBe(a.toString({ bounceable: true, testOnly: false }));
+        expect(friendlyAddress(raw, { bounceable: false, testnet: false })).toBe(a.toString({ bounceable: false, testOnly: false }));
+        expect(friendlyAddress(raw, { bounceable: true, testnet: true })).toBe(a.toString({ bounceable: true, testOnly: true }));
+        expect(friendlyAddress(raw, { bounceable: false, testnet: true })).toBe(a.toString({ bounceable: false, testOnly: true }));
+        expect(friendlyAddress(raw, { bounceable: true, testnet: false })).toMatch(/^EQ/);
+        expect(friendlyAddress(raw, { bounceable: false, testnet: false })).toMatch(/^UQ/);
+        const master = '-1:' + '01'.repeat(32);
+        expect(friendlyAddress(master, { bounceable: true, testnet: false })).toBe(Address.parseRaw(master).toString());
+        expect(friendlyAddress('not-an-address', { bounceable: true, testnet: false })).toBe('not-an-address');
+    });
+
+    it('says how long ago', () => {
+        const now = 1_767_225_600_000;
+        const t = now / 1000;
+        expect([timeAgo(t, now), timeAgo(t - 42, now), timeAgo(t - 300, now), timeAgo(t - 7200, now), timeAgo(t - 86400, now), timeAgo(t - 3 * 86400, now), timeAgo(t + 60, now)]).toEqual([
+            'just now',
+            '42 s ago',
+            '5 min ago',
+            '2 h ago',
+            '1 day ago',
+            '3 days ago',
+            'in the future',
+        ]);
     });
 });

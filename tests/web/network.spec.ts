@@ -23,6 +23,10 @@ import { modelHash } from '../../indexer/api/models';
 import type { AddressDetail, ClientInfo, ModelsResponse, Overview, Page, ProxyInfo, RootConfig, RootConfigChange, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
 import { formatInt, formatTon } from '../../web/src/format';
 import { MODEL, startTestNetwork, type TestNetwork } from '../e2e/helpers/network';
+import { startStatsServer, type StatsServer } from '../../node/common/stats-server';
+import { proxyStats } from '../../node/proxy/stats';
+import { friendlyAddress } from '../../web/src/address';
+import { checkAccessibility, PHONE, DESKTOP, noSidewaysScroll } from './helpers/pages';
 
 jest.setTimeout(180_000);
 
@@ -37,6 +41,7 @@ let net: TestNetwork;
 let indexer: IndexerService;
 let indexerDir: string;
 let browser: Browser;
+let proxyStatsServer: StatsServer;
 let page: PwPage;
 /** Raw addresses of the network's contracts. */
 const addr = { root: '', proxy: '', client: '', worker: '' };
@@ -51,6 +56,8 @@ async function api<T>(p: string): Promise<T> {
 const open = (hash: string) => page.goto(`${indexer.url}/#/${hash}`);
 const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `network-${name}.png`), fullPage: true });
 const tonText = (nano: string | bigint) => `${formatTon(nano.toString())} TON`;
+/** How the explorer shows an address: user-friendly, bounceable for contracts, non-bounceable for wallets (local chain: not testnet). */
+const shown = (raw: string, contract: boolean) => friendlyAddress(raw, { bounceable: contract, testnet: false });
 
 async function text(testId: string): Promise<string> {
     const el = page.getByTestId(testId).first();
@@ -68,6 +75,24 @@ async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 30_00
     while (!(await ok().catch(() => false))) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
         await new Promise((r) => setTimeout(r, 100));
+    }
+}
+
+/**
+ * One completion. A 503 `proxy_not_ready` (the client's proxy connection is being re-established, which a
+ * loaded machine can cause between two requests) is retried as the error message asks, until connected.
+ */
+async function complete(content: string, maxTokens: number): Promise<void> {
+    const openai = new OpenAI({ baseURL: net.apiUrl, apiKey: 'unused', maxRetries: 0 });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+        try {
+            await openai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content }], max_tokens: maxTokens, temperature: 0 });
+            return;
+        } catch (err) {
+            if (!(err instanceof OpenAI.APIError) || err.code !== 'proxy_not_ready' || Date.now() > deadline) throw err;
+            await until('the client to reconnect to its proxy', async () => net.client!.ready);
+        }
     }
 }
 
@@ -99,10 +124,8 @@ beforeAll(async () => {
     // From here on the lifecycle runs while the indexer (ingesting live, as `cocoon up` runs it) and the
     // browser start.
     const lifecycle = async () => {
-        const openai = new OpenAI({ baseURL: net.apiUrl, apiKey: 'unused' });
-        const prompt = [{ role: 'user' as const, content: 'Tell me a story about a cat named Tom.' }];
-        await openai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: prompt, max_tokens: 16, temperature: 0 });
-        await openai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: prompt, max_tokens: 12, temperature: 0 });
+        await complete('Tell me a story about a cat named Tom.', 16);
+        await complete('Tell me a story about a cat named Tom.', 12);
         await until('ledgers committed on-chain', async () =>
             [...net.proxy.clientAccounts(), ...net.proxy.workerAccounts()].every((a) => a.ledger.tokensMax > 0n && a.ledger.tokensCommittedToBlockchain === a.ledger.tokensMax),
         );
@@ -115,10 +138,16 @@ beforeAll(async () => {
         Object.assign(addr, { proxy: net.proxy.contract.toRawString(), client: clientAcc.contract.toRawString(), worker: workerAcc.contract.toRawString() });
         phase('lifecycle done');
     };
-    // The indexer service as `cocoon up` runs it, over its own PGlite directory, serving the explorer.
+    // The indexer service as `cocoon up` runs it, over its own PGlite directory, serving the explorer and
+    // reading the proxy's real stats page (the proxy's own stats code on its stats server). No --models: the
+    // model's name comes from the workers' announcements on the proxy's stats page.
     const startIndexer = async () => {
         indexerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-indexer-'));
-        const { config } = parseConfig(['--chain-url', net.local.v4Url, '--data-dir', indexerDir, '--api-port', '0', '--root', addr.root, '--models', MODEL, '--poll-ms', '100', '--web-dir', WEB_DIST, '--log-level', 'error'], {});
+        proxyStatsServer = await startStatsServer({ source: proxyStats(net.proxy).source, host: '127.0.0.1', port: 0 });
+        const { config } = parseConfig(
+            ['--chain-url', net.local.v4Url, '--data-dir', indexerDir, '--api-port', '0', '--root', addr.root, '--proxy-stats', proxyStatsServer.url, '--proxy-stats-ms', '1000', '--poll-ms', '100', '--web-dir', WEB_DIST, '--log-level', 'error'],
+            {},
+        );
         indexer = await startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
         phase('indexer up');
     };
@@ -137,6 +166,7 @@ beforeAll(async () => {
 afterAll(async () => {
     await browser?.close();
     await indexer?.stop();
+    await proxyStatsServer?.close();
     await net?.close();
     if (indexerDir) fs.rmSync(indexerDir, { recursive: true, force: true });
 });
@@ -147,7 +177,15 @@ describe('explorer over a live network', () => {
         const ov = await api<Overview>('/api/overview');
         // The indexer's numbers are the chain's.
         expect(ov.totals).toMatchObject({ deposits: DEPOSIT.toString(), tokensCharged: tokens.toString(), tonCharged: (tokens * PRICE).toString(), tokensPaid: tokens.toString(), workersPaid: (tokens * FEE).toString(), commission: (tokens * (PRICE - FEE)).toString(), commissionWithdrawn: (tokens * (PRICE - FEE)).toString() });
-        expect(ov.held).toEqual({ proxyStakes: proxy!.stake.toString(), proxyCommission: proxy!.balance.toString(), clientBalances: client!.balance.toString(), clientStakes: client!.stake.toString() });
+        // The client contract counts its stake inside its balance: the total counts it once.
+        expect(ov.held).toEqual({ proxyStakes: proxy!.stake.toString(), proxyCommission: proxy!.balance.toString(), clientBalances: client!.balance.toString(), clientStakes: client!.stake.toString(), total: (proxy!.stake + proxy!.balance + client!.balance).toString() });
+        // The proxies' and clients' 1-nanoTON state notes are labelled notes, not failures.
+        const notes = await api<Page<TransactionInfo>>('/api/transactions?outcome=note&limit=100');
+        expect(notes.items.length).toBeGreaterThan(0);
+        expect(notes.items.every((t) => t.inValue === '1' && t.computeSkipped === 'no_gas' && t.failure === null)).toBe(true);
+        const failed = await api<Page<TransactionInfo>>('/api/transactions?outcome=failed&limit=100');
+        expect(ov.totals.notes).toBe(notes.items.length);
+        expect(ov.totals.failedTransactions).toBe(failed.items.length);
         expect([ov.proxies.total, ov.clients.total, ov.workers.total]).toEqual([1, 1, 1]);
 
         await open('');
@@ -156,7 +194,7 @@ describe('explorer over a live network', () => {
             expect(await text(`total-${k}`)).toContain(tonText(ov.totals[k]));
         }
         expect(await text('total-tokensCharged')).toContain(formatInt(tokens.toString()));
-        expect(await text('total-transactions')).toContain(`${formatInt(ov.totals.transactions)} (${ov.totals.failedTransactions} failed)`);
+        expect(await text('total-transactions')).toContain(`${formatInt(ov.totals.transactions)} (${ov.totals.failedTransactions} failed, ${ov.totals.notes} state notes)`);
         for (const [k, v] of Object.entries(ov.held)) expect(await text(`held-${k}`)).toContain(tonText(v));
         expect(await text('held-clientBalances')).toContain(tonText(client!.balance));
         expect(await text('count-clients')).toContain('1 1 active');
@@ -168,6 +206,7 @@ describe('explorer over a live network', () => {
         // Live: the client tops up while the page is open; the indexer ingests it and the feed shows it.
         await page.getByTestId('feed-state').filter({ hasText: 'live' }).waitFor();
         const before = net.local.chain.accountTransactions(parse(addr.client)).length;
+        const depositsBefore = await page.getByTestId('total-deposits').locator('[data-nano]').getAttribute('data-nano');
         await net.client!.topUp(toNano('1'));
         const sent = net.local.chain.accountTransactions(parse(addr.client));
         expect(sent.length).toBeGreaterThan(before);
@@ -179,6 +218,9 @@ describe('explorer over a live network', () => {
         expect(topUp.events.find((e) => e.type === 'deposit')?.amount).toBe(toNano('1').toString());
         expect(t).toContain('ext_client_top_up');
         expect(t).toContain(tonText(topUp.inValue));
+        // The totals are live too: the deposit shows without a reload.
+        const depositsAfter = (BigInt(depositsBefore!) + toNano('1')).toString();
+        await page.locator(`[data-testid="total-deposits"] [data-nano="${depositsAfter}"]`).waitFor({ timeout: 20_000 });
         await shot('overview-live');
         await caughtUp();
     });
@@ -220,8 +262,16 @@ describe('explorer over a live network', () => {
         expect(w).toMatchObject({ proxy: addr.proxy, owner: net.wallets.worker.address.toRawString(), tokens: tokens.toString(), tonEarned: (tokens * FEE).toString() });
         expect(await text('detail-tonEarned')).toBe(tonText(tokens * FEE));
         expect(await text('detail-tokensPaid')).toBe(formatInt(tokens.toString()));
-        expect(await text('worker-fields')).toContain(addr.proxy);
+        // User-friendly forms: the proxy is a contract (bounceable), the owner a wallet (non-bounceable).
+        expect(await text('worker-fields')).toContain(shown(addr.proxy, true));
+        expect(await text('worker-fields')).toContain(shown(w.owner!, false));
+        expect(shown(addr.proxy, true)).toMatch(/^EQ/);
+        expect(shown(w.owner!, false)).toMatch(/^UQ/);
+        expect(await text('detail-friendly')).toContain(shown(addr.worker, true));
+        expect(await text('detail-address')).toBe(addr.worker);
+        await page.getByTestId('raw-toggle').check();
         expect(await text('worker-fields')).toContain(w.owner!);
+        await page.getByTestId('raw-toggle').uncheck();
         await shot('worker');
     });
 
@@ -260,6 +310,11 @@ describe('explorer over a live network', () => {
         expect(await text('tx-op')).toBe('ext_client_charge_signed');
         expect(await text('tx-value')).toBe(tonText(charge.inValue));
         expect(await text('tx-fees')).toBe(tonText(charge.totalFees));
+        // The fee breakdown as TON explorers show it.
+        expect(await text('tx-fee-total')).toBe(tonText(charge.totalFees));
+        expect(charge.fees.compute).not.toBeNull();
+        expect(await text('fee-compute')).toContain(tonText(charge.fees.compute!));
+        expect(await text('fee-compute')).toContain(`${charge.fees.gasUsed} gas`);
         expect(await page.getByTestId('tx-events').locator('tbody tr td[data-label="Event"]').allTextContents()).toEqual(charge.events.map((e) => e.type));
         const kids = charge.outMessages.filter((m) => m.child);
         expect(kids.length).toBeGreaterThan(0);
@@ -333,11 +388,123 @@ describe('explorer over a live network', () => {
         await input.fill(net.wallets.proxy.address.toRawString());
         await input.press('Enter');
         await page.waitForURL(`**/#/address/${net.wallets.proxy.address.toRawString()}`);
-        expect(await text('owns')).toContain(addr.proxy);
+        expect(await text('owns')).toContain(shown(addr.proxy, true));
+        // An owner's wallet: its balance read from the chain now, and the transactions its messages caused.
+        const owner = await api<AddressDetail>(`/api/addresses/${net.wallets.proxy.address.toRawString()}`);
+        expect(owner.live).toMatchObject({ status: 'active', error: null });
+        expect(BigInt(owner.live!.balance!)).toBeGreaterThan(0n);
+        await page.getByTestId('wallet-balance').waitFor();
+        const caused = await api<Page<TransactionInfo>>(`/api/transactions?source=${net.wallets.proxy.address.toRawString()}&limit=20`);
+        expect(caused.items.length).toBeGreaterThan(0);
+        expect(await rowKeys('account-transactions')).toEqual(caused.items.map((t) => t.hash));
+
+        // A transaction-hash prefix, as copied from a shortened display.
+        await input.fill(tx.hash.slice(0, 12));
+        await input.press('Enter');
+        await until('the prefix search to find the transaction', async () => page.url().endsWith(`/transactions/${tx.hash}`) || (await page.getByTestId('search-hits').textContent({ timeout: 500 }))!.includes(tx.hash.slice(0, 8)));
 
         await input.fill('tiny-stories');
         await input.press('Enter');
         expect(await text('search-hits')).toContain(`model ${MODEL}`);
         await shot('search');
+    });
+
+    it('every page at desktop and phone sizes: no serious accessibility violations, no sideways scrolling, no failed-looking notes', async () => {
+        const [tx] = (await api<Page<TransactionInfo>>(`/api/transactions?account=${addr.client}&opName=ext_client_charge_signed`)).items;
+        const [note] = (await api<Page<TransactionInfo>>('/api/transactions?outcome=note&limit=1')).items;
+        const routes = [
+            '',
+            'proxies',
+            `proxies/${addr.proxy}`,
+            'workers',
+            `workers/${addr.worker}`,
+            'clients',
+            `clients/${addr.client}`,
+            'transactions',
+            'transactions?outcome=note',
+            `transactions/${tx.hash}`,
+            `transactions/${note.hash}`,
+            'governance',
+            'models',
+            `address/${net.wallets.proxy.address.toRawString()}`,
+            'search?q=tiny-stories',
+        ];
+        for (const size of [DESKTOP, PHONE]) {
+            await page.setViewportSize(size);
+            for (const r of routes) {
+                await open(r);
+                await page.locator('main [data-state="loading"]').first().waitFor({ state: 'detached' });
+                await page.locator('main h1').waitFor();
+                const name = `${size.name}-${r.replace(/[^a-z0-9]+/gi, '-').slice(0, 40) || 'overview'}`;
+                await shot(name);
+                const serious = await checkAccessibility(page);
+                expect({ page: name, serious }).toEqual({ page: name, serious: [] });
+                expect({ page: name, overflow: await noSidewaysScroll(page) }).toEqual({ page: name, overflow: 0 });
+            }
+        }
+        await page.setViewportSize(DESKTOP);
+        // A note reads as a note everywhere it appears, never as a failure.
+        await open(`transactions/${note.hash}`);
+        expect(await text('tx-fields')).toContain('state note');
+        expect(await text('tx-fields')).not.toContain('failed');
+        expect(await text('tx-why')).toContain('Not a failure');
+        await open('transactions?outcome=note');
+        const badges = await page.getByTestId('transactions').locator('td[data-label="Result"] .badge').allTextContents();
+        expect(badges.length).toBeGreaterThan(0);
+        expect(new Set(badges)).toEqual(new Set(['state note']));
+    });
+
+    it('block links, CSV export, and an unknown proxy that shows only its error', async () => {
+        const [tx] = (await api<Page<TransactionInfo>>(`/api/transactions?account=${addr.client}&opName=ext_client_charge_signed`)).items;
+        await open(`transactions/${tx.hash}`);
+        await page.getByTestId('block-link').click();
+        await page.waitForURL(`**/#/transactions?block=${tx.blockSeqno}`);
+        const inBlock = await api<Page<TransactionInfo>>(`/api/transactions?block=${tx.blockSeqno}&limit=50`);
+        expect(inBlock.items.map((t) => t.hash)).toContain(tx.hash);
+        expect(await rowKeys('transactions')).toEqual(inBlock.items.map((t) => t.hash));
+
+        const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('csv').click()]);
+        const csv = fs.readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
+        expect(csv[0]).toBe('"Hash","Time","Account","Message","Value","Fees","Result"');
+        expect(csv.slice(1).map((l) => JSON.parse(l.split(',')[0]))).toEqual(inBlock.items.map((t) => t.hash));
+        // Full values, not the shortened display: the raw account and the exact TON amount.
+        const first = inBlock.items[0];
+        expect(csv[1]).toContain(`"${first.account}"`);
+        expect(csv[1]).toContain(`"${formatTon(first.inValue).replace(/,/g, '')}"`);
+
+        await open(`proxies/0:${'00'.repeat(32)}`);
+        await page.locator('main [data-state="error"]').waitFor();
+        expect(await page.locator('main [data-state="empty"]').count()).toBe(0);
+        expect(await page.locator('main section.card').count()).toBe(0);
+        await shot('unknown-proxy');
+    });
+
+    it('usage shows as off-chain unsettled until a settlement, then the on-chain totals change live', async () => {
+        await open('');
+        const tonCharged = async () => page.getByTestId('total-tonCharged').locator('[data-nano]').getAttribute('data-nano');
+        const chargedBefore = BigInt((await tonCharged())!);
+        await complete('Once upon a time', 8);
+        await until('ledgers committed on-chain', async () => net.proxy.clientAccounts().every((a) => a.ledger.tokensCommittedToBlockchain === a.ledger.tokensMax));
+        const [acc] = net.proxy.clientAccounts();
+        const unsettled = acc.ledger.tokensMax - (acc.chain?.tokensUsed ?? 0n);
+        expect(unsettled).toBeGreaterThan(0n);
+        // The proxy's stats page reports it; the explorer shows it labelled as off-chain.
+        await until('the proxy report of unsettled tokens', async () => (await api<Overview>('/api/overview')).unsettled.tokensUncharged === unsettled.toString(), 30_000);
+        await page.locator('[data-testid="unsettled-tokensUncharged"] .stat-value', { hasText: new RegExp(`^\\s*${formatInt(unsettled.toString())}\\s*$`) }).waitFor({ timeout: 20_000 });
+        expect(await page.locator('.section-title', { hasText: 'Not yet settled' }).textContent()).toContain('off-chain, reported by the proxy');
+        await open(`proxies/${addr.proxy}`);
+        expect(await text('report-tokensUncharged')).toBe(formatInt(unsettled.toString()));
+        expect(await text('proxy-report')).toContain('off-chain, reported by the proxy');
+        await shot('proxy-unsettled');
+
+        // The settlement: the client charges itself on-chain. The open overview updates without a reload.
+        await open('');
+        await page.getByTestId('feed-state').filter({ hasText: 'live' }).waitFor();
+        await net.client!.charge();
+        const expected = (chargedBefore + unsettled * PRICE).toString();
+        await page.locator(`[data-testid="total-tonCharged"] [data-nano="${expected}"]`).waitFor({ timeout: 30_000 });
+        await until('the proxy to report the charge settled', async () => (await api<Overview>('/api/overview')).unsettled.tokensUncharged === '0', 30_000);
+        await page.locator('[data-testid="unsettled-tokensUncharged"] .stat-value', { hasText: /^\s*0\s*$/ }).waitFor({ timeout: 20_000 });
+        await shot('overview-settled');
     });
 });

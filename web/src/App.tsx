@@ -1,5 +1,8 @@
 /** Layout (header, navigation, search box) and the route table. */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
+import type { HealthResponse } from '../../indexer/api/types';
+import { setRawAddresses, setTestnet, useAddressSettings } from './address';
+import { getJson } from './api';
 import { Empty } from './components';
 import { link, navigate, useRoute, type Route } from './router';
 import { AddressPage, ClientPage, ClientsPage, ProxiesPage, ProxyPage, WorkerPage, WorkersPage } from './pages/Contracts';
@@ -55,6 +58,11 @@ export function App() {
         if (q.trim()) navigate(`${link('search')}?q=${encodeURIComponent(q.trim())}`);
     };
     const current = route.parts[0] ?? '';
+    const { raw } = useAddressSettings();
+    useEffect(() => {
+        // The network decides the addresses' testnet flag; on failure they show as mainnet addresses.
+        getJson<HealthResponse>('/api/health').then((h) => setTestnet(h.testnet), () => undefined);
+    }, []);
     return (
         <>
             <header>
@@ -71,6 +79,9 @@ export function App() {
                         </a>
                     ))}
                 </nav>
+                <label className="rawtoggle">
+                    <input type="checkbox" checked={raw} onChange={(e) => setRawAddresses(e.target.checked)} data-testid="raw-toggle" /> raw addresses
+                </label>
                 <form className="search" onSubmit={submit} role="search">
                     <input type="search" placeholder="Address, tx hash, model…" value={q} onChange={(e) => setQ(e.target.value)} aria-label="search" data-testid="search-input" />
                 </form>

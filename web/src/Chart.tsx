@@ -27,10 +27,11 @@ export function DailyChart({ series }: { series: Series }) {
                 series: [{}, { label: series.label, stroke: '#2f6fed', fill: 'rgba(47,111,237,0.12)', width: 2, value: (_u, v) => (v === null ? '—' : series.format(v)) }],
                 axes: [
                     // Daily data: ticks on whole days, labelled as dates (uPlot's defaults would add hours).
-                    { incrs: DAY_INCRS, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(5, 10)) },
+                    { incrs: DAY_INCRS, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(ticks.length > 1 && ticks[ticks.length - 1] - ticks[0] > 300 * DAY ? 0 : 5, 10)) },
                     { values: (_u, ticks) => ticks.map((t) => series.format(t)), size: 80 },
                 ],
-                scales: { x: { time: true } },
+                // One day (or a few) of data: pad the range by a day each side, or uPlot spreads a single point over years.
+                scales: { x: { time: true, range: (_u, min, max) => (max - min < 2 * DAY ? [min - DAY, max + DAY] : [min, max]) } },
                 legend: { show: true },
             },
             [series.x, series.y],

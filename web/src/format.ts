@@ -70,6 +70,18 @@ export function formatTime(utime: number | null | undefined): string {
     return new Date(utime * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
+/** Unix seconds -> "just now", "5 min ago", "3 h ago", "2 days ago" (relative to `now`, ms). */
+export function timeAgo(utime: number, now = Date.now()): string {
+    const s = Math.round(now / 1000 - utime);
+    if (s < 0) return 'in the future';
+    if (s < 10) return 'just now';
+    if (s < 60) return `${s} s ago`;
+    if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+    if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+    const d = Math.floor(s / 86400);
+    return `${d} day${d === 1 ? '' : 's'} ago`;
+}
+
 /** Multiplier stored as 10000 = 1.0x. */
 export function formatMultiplier(m: number): string {
     const whole = Math.trunc(m / 10000);

@@ -4,12 +4,14 @@ import { rows, type DbOrTx } from '../../db/client';
 import { accountDaily, dailyStats, events, transactions } from '../../db/schema';
 import { decodeCursor, pageOf } from '../cursor';
 import { dailyStat, eventInfo, opHex, transactionInfo } from '../serialize';
-import { EVENT_TYPES, type AccountKind, type DailyStat, type EventInfo, type Page, type TransactionDetail, type TransactionInfo } from '../types';
-import { MAX_LIMIT, limitOf, optAddress, optBool, optDay, optEnum, optEnumList, optInt, optOp, optString, optTime, type Query } from '../validate';
+import type { ExitCodeTable } from '../exitcodes';
+import { EVENT_TYPES, type AccountKind, type DailyStat, type EventInfo, type Page, type TransactionDetail, type TransactionInfo, type TxOutcome } from '../types';
+import { INT32_MAX, MAX_LIMIT, limitOf, optAddress, optBool, optDay, optEnum, optEnumList, optInt, optOp, optString, optTime, type Query } from '../validate';
 
 export const ACCOUNT_KINDS: readonly AccountKind[] = ['root', 'proxy', 'client', 'worker', 'wallet'];
+export const OUTCOMES: readonly TxOutcome[] = ['ok', 'note', 'failed'];
 
-export async function listTransactions(db: DbOrTx, q: Query): Promise<Page<TransactionInfo>> {
+export async function listTransactions(db: DbOrTx, q: Query, exits: ExitCodeTable): Promise<Page<TransactionInfo>> {
     const limit = limitOf(q);
     const conds: SQL[] = [];
     const account = optAddress(q, 'account');
@@ -24,13 +26,17 @@ export async function listTransactions(db: DbOrTx, q: Query): Promise<Page<Trans
     if (op !== undefined) conds.push(eq(transactions.op, op));
     const success = optBool(q, 'success');
     if (success !== undefined) conds.push(eq(transactions.success, success));
+    const outcome = optEnumList(q, 'outcome', OUTCOMES);
+    if (outcome?.length) conds.push(inArray(transactions.outcome, outcome));
+    const block = optInt(q, 'block', 0, INT32_MAX);
+    if (block !== undefined) conds.push(eq(transactions.blockSeqno, block));
     const pending = optBool(q, 'pending');
     if (pending !== undefined) conds.push(eq(transactions.pending, pending));
     const from = optTime(q, 'from');
     if (from !== undefined) conds.push(gte(transactions.utime, from));
     const to = optTime(q, 'to');
     if (to !== undefined) conds.push(lte(transactions.utime, to));
-    const c = decodeCursor(q, 'is');
+    const c = decodeCursor(q, 'ls');
     if (c) conds.push(sql`(${transactions.lt}, ${transactions.hash}) < (${c[0]}::bigint, ${c[1]})`);
     const rowsOut = await db
         .select()
@@ -38,12 +44,12 @@ export async function listTransactions(db: DbOrTx, q: Query): Promise<Page<Trans
         .where(and(...conds))
         .orderBy(desc(transactions.lt), desc(transactions.hash))
         .limit(limit + 1);
-    return pageOf(rowsOut, limit, transactionInfo, (r) => [r.lt.toString(), r.hash]);
+    return pageOf(rowsOut, limit, (r) => transactionInfo(r, exits), (r) => [r.lt.toString(), r.hash]);
 }
 
 type StoredOut = { dest: string | null; value: string; op: number | null; name: string | null; createdLt: string | null };
 
-export async function getTransaction(db: DbOrTx, hash: string): Promise<TransactionDetail | null> {
+export async function getTransaction(db: DbOrTx, hash: string, exits: ExitCodeTable): Promise<TransactionDetail | null> {
     const [t] = await db.select().from(transactions).where(eq(transactions.hash, hash));
     if (!t) return null;
     const evs = await db
@@ -78,7 +84,7 @@ export async function getTransaction(db: DbOrTx, hash: string): Promise<Transact
             return { dest: o.dest, value: o.value, op: opHex(o.op), opName: o.name, createdLt: o.createdLt, child };
         }),
     );
-    return { ...transactionInfo(t), events: evs.map(eventInfo), parent, outMessages };
+    return { ...transactionInfo(t, exits), events: evs.map(eventInfo), parent, outMessages };
 }
 
 export async function listEvents(db: DbOrTx, q: Query): Promise<Page<EventInfo>> {
@@ -102,7 +108,7 @@ export async function listEvents(db: DbOrTx, q: Query): Promise<Page<EventInfo>>
     if (from !== undefined) conds.push(gte(events.utime, from));
     const to = optTime(q, 'to');
     if (to !== undefined) conds.push(lte(events.utime, to));
-    const c = decodeCursor(q, 'isn');
+    const c = decodeCursor(q, 'lsn');
     if (c) conds.push(sql`(${events.txLt}, ${events.txHash}, ${events.idx}) < (${c[0]}::bigint, ${c[1]}, ${c[2]})`);
     const rowsOut = await db
         .select()

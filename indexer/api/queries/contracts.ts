@@ -4,8 +4,9 @@ import type { DbOrTx } from '../../db/client';
 import { accounts, clients, proxies, workers } from '../../db/schema';
 import { decodeCursor, pageOf } from '../cursor';
 import { accountInfo, clientInfo, proxyInfo, stateCode, workerInfo } from '../serialize';
-import type { AddressDetail, ClientInfo, ContractStateName, Page, ProxyInfo, WorkerInfo } from '../types';
-import { limitOf, optAddress, optBool, optEnum, optInt, type Query } from '../validate';
+import type { AddressDetail, ClientInfo, ContractStateName, LiveAccount, Page, ProxyInfo, WorkerInfo } from '../types';
+import { INT32_MAX, limitOf, optAddress, optBool, optEnum, optInt, type Query } from '../validate';
+import { reportsFor } from './reports';
 import { getRootConfig } from './status';
 
 export const STATES: readonly ContractStateName[] = ['normal', 'closing', 'closed'];
@@ -60,7 +61,7 @@ function commonFilters(q: Query, table: typeof proxies | typeof clients | typeof
     if (state) conds.push(sql`${table.state} = ${stateCode(state)}`);
     const owner = optAddress(q, 'owner');
     if (owner) conds.push(eq(table.owner, owner));
-    const paramsVersion = optInt(q, 'paramsVersion', 0, 2 ** 32 - 1);
+    const paramsVersion = optInt(q, 'paramsVersion', 0, INT32_MAX);
     if (paramsVersion !== undefined) conds.push(eq(accounts.paramsVersion, paramsVersion));
     const out = optBool(q, 'outdated');
     if (out !== undefined) conds.push(out ? sql`${accounts.paramsVersion} < ${pv ?? -1}` : sql`${accounts.paramsVersion} >= ${pv ?? -1}`);
@@ -87,7 +88,11 @@ export async function listProxies(db: DbOrTx, q: Query): Promise<Page<ProxyInfo>
         .where(and(...conds))
         .orderBy(...ks.order)
         .limit(limit + 1);
-    return pageOf(rowsOut, limit, (r) => proxyInfo(r.a, r.p, r, pv), (r) => ks.key(r.sortValue, r.a.address));
+    const reports = await reportsFor(
+        db,
+        rowsOut.map((r) => r.a.address),
+    );
+    return pageOf(rowsOut, limit, (r) => proxyInfo(r.a, r.p, r, pv, reports.get(r.a.address) ?? null), (r) => ks.key(r.sortValue, r.a.address));
 }
 
 export async function listClients(db: DbOrTx, q: Query): Promise<Page<ClientInfo>> {
@@ -137,7 +142,9 @@ export async function getProxy(db: DbOrTx, address: string, pv?: number | null):
         .from(proxies)
         .innerJoin(accounts, eq(accounts.address, proxies.address))
         .where(eq(proxies.address, address));
-    return r ? proxyInfo(r.a, r.p, r, rootPv) : null;
+    if (!r) return null;
+    const reports = await reportsFor(db, [address]);
+    return proxyInfo(r.a, r.p, r, rootPv, reports.get(address) ?? null);
 }
 
 export async function getClient(db: DbOrTx, address: string, pv?: number | null): Promise<ClientInfo | null> {
@@ -162,7 +169,10 @@ export async function ownedBy(db: DbOrTx, owner: string, cap = 100): Promise<Add
     return { proxies: p.map((r) => r.a), clients: c.map((r) => r.a), workers: w.map((r) => r.a) };
 }
 
-export async function getAddress(db: DbOrTx, address: string): Promise<AddressDetail | null> {
+/** Reads an address the indexer does not follow (an owner's wallet) from the chain. */
+export type LiveReader = (address: string) => Promise<LiveAccount>;
+
+export async function getAddress(db: DbOrTx, address: string, live?: LiveReader): Promise<AddressDetail | null> {
     const root = await getRootConfig(db);
     const pv = root?.paramsVersion ?? null;
     const [acc] = await db.select().from(accounts).where(eq(accounts.address, address));
@@ -176,7 +186,11 @@ export async function getAddress(db: DbOrTx, address: string): Promise<AddressDe
         worker: kind === 'worker' ? await getWorker(db, address, pv) : null,
         root: kind === 'root' && root?.address === address ? root : null,
         owns,
+        live: null,
     };
     const ownsAny = owns.proxies.length + owns.clients.length + owns.workers.length > 0;
-    return acc || ownsAny ? detail : null;
+    if (!acc && !ownsAny) return null;
+    // A followed contract's balance is in its row; a wallet is read from the chain when the indexer can.
+    if (!acc && live) detail.live = await live(address);
+    return detail;
 }

@@ -4,14 +4,14 @@ import type { DbOrTx } from '../../db/client';
 import { rootConfigHistory } from '../../db/schema';
 import { decodeCursor, pageOf } from '../cursor';
 import type { Page, RootConfig, RootConfigChange } from '../types';
-import { limitOf, optInt, type Query } from '../validate';
+import { INT32_MAX, limitOf, optInt, type Query } from '../validate';
 
 export async function rootHistory(db: DbOrTx, q: Query): Promise<Page<RootConfigChange>> {
     const limit = limitOf(q);
     const conds: SQL[] = [];
-    const pv = optInt(q, 'paramsVersion', 0, 2 ** 32 - 1);
+    const pv = optInt(q, 'paramsVersion', 0, INT32_MAX);
     if (pv !== undefined) conds.push(eq(rootConfigHistory.paramsVersion, pv));
-    const c = decodeCursor(q, 'i');
+    const c = decodeCursor(q, 'l');
     if (c) conds.push(sql`${rootConfigHistory.lt} < ${c[0]}::bigint`);
     const rowsOut = await db
         .select()

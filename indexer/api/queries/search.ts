@@ -9,6 +9,9 @@ import { parseHash } from '../validate';
 import { getRootConfig } from './status';
 
 const MAX_HITS = 20;
+const MAX_PREFIX_HITS = 10;
+/** 6 to 63 hex digits: long enough to be a deliberate hash prefix, short of a whole hash. */
+const HASH_PREFIX = /^[0-9a-fA-F]{6,63}$/;
 
 function asAddress(q: string): string | null {
     try {
@@ -44,6 +47,18 @@ export async function search(db: DbOrTx, query: string, knownModels: readonly st
     }
 
     const hash = asHash(q);
+    if (!hash && !address && HASH_PREFIX.test(q)) {
+        // A hash prefix, as people copy it from a shortened display ("3fa2c1…"): transactions only.
+        const p = q.toLowerCase();
+        const found = await db
+            .select({ hash: transactions.hash, lt: transactions.lt, account: transactions.account })
+            .from(transactions)
+            // The range serves from the hash index; the LIKE keeps the answer exact under any collation.
+            .where(sql`${transactions.hash} >= ${p} and ${transactions.hash} < ${p + 'g'} and ${transactions.hash} like ${p + '%'}`)
+            .orderBy(transactions.hash)
+            .limit(MAX_PREFIX_HITS);
+        for (const t of found) hits.push({ kind: 'transaction', hash: t.hash, lt: t.lt.toString(), account: t.account });
+    }
     if (hash) {
         const [tx] = await db.select({ lt: transactions.lt, account: transactions.account }).from(transactions).where(eq(transactions.hash, hash));
         if (tx) hits.push({ kind: 'transaction', hash, lt: tx.lt.toString(), account: tx.account });

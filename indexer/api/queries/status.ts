@@ -2,6 +2,7 @@ import { inArray, sql } from 'drizzle-orm';
 import { rows, type DbOrTx } from '../../db/client';
 import { cursors, roots } from '../../db/schema';
 import type { Held, IndexerStatus, RootConfig, StateCounts, Totals, Overview } from '../types';
+import { unsettledTotals } from './reports';
 
 /**
  * Status counts whole tables, and the overview, health and live stream all ask for it: answers are reused
@@ -68,7 +69,7 @@ async function stateCounts(db: DbOrTx, table: 'proxies' | 'clients' | 'workers',
 export async function getTotals(db: DbOrTx): Promise<Totals> {
     const [t] = await rows<Record<keyof Totals, string | null>>(
         db,
-        sql`select coalesce(sum(tx_count), 0) as "transactions", coalesce(sum(failed_tx_count), 0) as "failedTransactions",
+        sql`select coalesce(sum(tx_count), 0) as "transactions", coalesce(sum(failed_tx_count), 0) as "failedTransactions", coalesce(sum(note_tx_count), 0) as "notes",
                    coalesce(sum(tokens_charged), 0) as "tokensCharged", coalesce(sum(ton_charged), 0) as "tonCharged",
                    coalesce(sum(tokens_paid), 0) as "tokensPaid", coalesce(sum(workers_paid), 0) as "workersPaid",
                    coalesce(sum(commission), 0) as "commission", coalesce(sum(commission_withdrawn), 0) as "commissionWithdrawn",
@@ -79,6 +80,7 @@ export async function getTotals(db: DbOrTx): Promise<Totals> {
     return {
         transactions: Number(t.transactions),
         failedTransactions: Number(t.failedTransactions),
+        notes: Number(t.notes),
         tokensCharged: s(t.tokensCharged),
         tonCharged: s(t.tonCharged),
         tokensPaid: s(t.tokensPaid),
@@ -96,21 +98,24 @@ export async function getHeld(db: DbOrTx): Promise<Held> {
         sql`select (select coalesce(sum(stake), 0) from proxies) as "proxyStakes", (select coalesce(sum(balance), 0) from proxies) as "proxyCommission",
                    (select coalesce(sum(balance), 0) from clients) as "clientBalances", (select coalesce(sum(stake), 0) from clients) as "clientStakes"`,
     );
-    const s = (v: string | null) => BigInt(v ?? '0').toString();
-    return { proxyStakes: s(r.proxyStakes), proxyCommission: s(r.proxyCommission), clientBalances: s(r.clientBalances), clientStakes: s(r.clientStakes) };
+    const n = (v: string | null) => BigInt(v ?? '0');
+    // A client contract counts its stake inside its balance, so client stakes are not added again.
+    const total = n(r.proxyStakes) + n(r.proxyCommission) + n(r.clientBalances);
+    return { proxyStakes: n(r.proxyStakes).toString(), proxyCommission: n(r.proxyCommission).toString(), clientBalances: n(r.clientBalances).toString(), clientStakes: n(r.clientStakes).toString(), total: total.toString() };
 }
 
 export async function getOverview(db: DbOrTx): Promise<Overview> {
     const root = await getRootConfig(db);
     const pv = root?.paramsVersion ?? null;
-    const [proxies, clients, workers, totals, held, status, wallets] = await Promise.all([
+    const [proxies, clients, workers, totals, held, unsettled, status, wallets] = await Promise.all([
         stateCounts(db, 'proxies', pv),
         stateCounts(db, 'clients', pv),
         stateCounts(db, 'workers', pv),
         getTotals(db),
         getHeld(db),
+        unsettledTotals(db),
         getStatus(db),
         rows<{ n: string }>(db, sql`select count(*) as n from accounts where kind = 'wallet'`),
     ]);
-    return { root, proxies, clients, workers, wallets: Number(wallets[0].n), totals, held, status };
+    return { root, proxies, clients, workers, wallets: Number(wallets[0].n), totals, held, unsettled, status };
 }

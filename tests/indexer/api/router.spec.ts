@@ -22,15 +22,22 @@ import type {
     WorkerInfo,
 } from '../../../indexer/api/types';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
+import { OpenApiChecker } from '../helpers/openapi';
+import { exitCodes } from '../../../indexer/protocol';
 import { BASE_UTIME, CLIENTS, MODEL, OWNER, PROXIES, ROOT, TX_COUNT, WORKERS, addr, seed, txHash } from '../helpers/seed';
 
 let database: TestDatabase;
 let server: ApiServer;
+const openapi = new OpenApiChecker();
+const EXIT_CODES = exitCodes();
 
+/** GETs `path`; every 200 answer is checked against the OpenAPI document, every error against its Error schema. */
 async function get<T>(path: string, status = 200): Promise<T> {
     const res = await fetch(server.url + path);
     const body = (await res.json()) as T;
     if (res.status !== status) throw new Error(`${path}: expected ${status}, got ${res.status}: ${JSON.stringify(body)}`);
+    if (status === 200) openapi.check(path, body);
+    else expect(body).toMatchObject({ error: { message: expect.any(String), type: expect.any(String), code: expect.any(String) } });
     return body;
 }
 
@@ -50,7 +57,7 @@ async function all<T>(path: string): Promise<T[]> {
 beforeAll(async () => {
     database = await openTestDatabase();
     await seed(database.db);
-    server = await startApiServer({ database, log: silentLogger, knownModels: [MODEL], streamPollMs: 100, webDir: null, opcodes: [{ op: '0xbb63ff93', name: 'ext_client_charge_signed', receivers: ['client'] }] });
+    server = await startApiServer({ database, log: silentLogger, knownModels: [MODEL], streamPollMs: 100, webDir: null, opcodes: [{ op: '0xbb63ff93', name: 'ext_client_charge_signed', receivers: ['client'] }], exitCodes: EXIT_CODES });
 });
 
 afterAll(async () => {
@@ -78,7 +85,11 @@ describe('indexer API', () => {
         expect(ov.totals.tokensCharged).toBe('4900');
         expect(ov.totals.deposits).toBe((96n * 10n ** 9n).toString());
         // Seed: proxy stakes 3+2+1 TON, commission 0+100+200, client balances 0..5 TON, stakes 1 TON each.
-        expect(ov.held).toEqual({ proxyStakes: (6n * 10n ** 9n).toString(), proxyCommission: '300', clientBalances: (15n * 10n ** 9n).toString(), clientStakes: (6n * 10n ** 9n).toString() });
+        expect(ov.held).toEqual({ proxyStakes: (6n * 10n ** 9n).toString(), proxyCommission: '300', clientBalances: (15n * 10n ** 9n).toString(), clientStakes: (6n * 10n ** 9n).toString(), total: (21n * 10n ** 9n + 300n).toString() });
+        // Nothing reported by proxies: the stats of no proxy are read in this suite.
+        expect(ov.unsettled).toEqual({ tokensUncharged: '0', tonUncharged: '0', tokensUnpaid: '0', tonUnpaid: '0', sources: 0, reachable: 0, seenAt: null });
+        expect(ov.totals.failedTransactions).toBe(14);
+        expect(ov.totals.notes).toBe(0);
         expect(ov.status).toMatchObject({ headSeqno: 200, indexedSeqno: 158, lagBlocks: 42, lagSeconds: 52 * 1200, pendingTransactions: 2, transactions: TX_COUNT });
     });
 
@@ -263,6 +274,90 @@ describe('indexer API', () => {
         filtered.close();
         resumed.close();
         await get<ApiErrorBody>('/api/events/stream?types=blocks', 400);
+    });
+
+    it('labels intentional notes apart from real failures and explains failures with the contracts\' exit codes', async () => {
+        const client = EXIT_CODES.find((e) => e.contracts.includes('client') && e.name?.startsWith('ERR_'))!;
+        expect(client).toBeDefined();
+        const base = { account: CLIENTS[0], accountKind: 'client', utime: BASE_UTIME, source: PROXIES[0], success: false } as const;
+        await database.db.insert(transactions).values([
+            // A 1-nanoTON state note: the chain skips the compute phase because the value buys no gas.
+            { ...base, lt: 910_000n, hash: txHash(1001), outcome: 'note', computeSkipped: 'no_gas', inValue: 1n, storageFee: 0n, computeFee: 0n, actionFee: 0n, fwdFee: 0n },
+            { ...base, lt: 910_010n, hash: txHash(1002), outcome: 'failed', exitCode: client.code, totalFees: 5001n, storageFee: 1n, computeFee: 5000n, gasUsed: 12n, actionFee: 0n, fwdFee: 0n },
+            { ...base, lt: 910_020n, hash: txHash(1003), outcome: 'failed', computeSkipped: 'no_state' },
+            { ...base, lt: 910_030n, hash: txHash(1004), outcome: 'failed', exitCode: 0, actionResultCode: 37 },
+        ]);
+        const notes = await all<TransactionInfo>('/api/transactions?outcome=note');
+        expect(notes.map((t) => [t.hash, t.outcome, t.success, t.computeSkipped, t.failure])).toEqual([[txHash(1001), 'note', false, 'no_gas', null]]);
+        const failedHere = await all<TransactionInfo>(`/api/transactions?outcome=failed&account=${CLIENTS[0]}&from=${BASE_UTIME}&to=${BASE_UTIME}`);
+        expect(failedHere.map((t) => t.hash)).toEqual([txHash(1004), txHash(1003), txHash(1002)]);
+        expect((await all<TransactionInfo>('/api/transactions?outcome=note,failed&success=true')).length).toBe(0);
+
+        const threw = await get<TransactionDetail>(`/api/transactions/${txHash(1002)}`);
+        expect(threw.failure).toEqual({ phase: 'compute', code: client.code, name: client.name, meaning: client.meaning });
+        expect(threw.fees).toEqual({ total: '5001', storage: '1', compute: '5000', gasUsed: '12', action: '0', forward: '0' });
+        const undeployed = await get<TransactionDetail>(`/api/transactions/${txHash(1003)}`);
+        expect(undeployed.failure).toMatchObject({ phase: 'compute', code: null, name: null });
+        expect(undeployed.failure!.meaning).toContain('not deployed');
+        const action = await get<TransactionDetail>(`/api/transactions/${txHash(1004)}`);
+        const known = EXIT_CODES.find((e) => e.code === 37 && e.contracts.includes('client'));
+        expect(action.failure).toEqual({ phase: 'action', code: 37, name: known?.name ?? null, meaning: known?.meaning ?? null });
+        // Rows indexed before the breakdown existed say so (null), not 0.
+        expect((await get<TransactionDetail>(`/api/transactions/${txHash(3)}`)).fees).toEqual({ total: '1000000', storage: null, compute: null, gasUsed: null, action: null, forward: null });
+
+        const table = await get<{ code: number; name: string | null; meaning: string; contracts: string[] }[]>('/api/exit-codes');
+        expect(table).toContainEqual(client);
+
+        // A hash prefix as people copy it from a shortened display finds the transaction.
+        const hits = await get<SearchResponse>(`/api/search?q=${txHash(1002).slice(0, 12)}`);
+        expect(hits.hits).toContainEqual({ kind: 'transaction', hash: txHash(1002), lt: '910010', account: CLIENTS[0] });
+        expect((await get<SearchResponse>(`/api/search?q=${txHash(1002).slice(0, 12).toUpperCase()}`)).hits).toContainEqual(expect.objectContaining({ hash: txHash(1002) }));
+    });
+
+    it('answers out-of-range, NUL and malformed parameters with 400, never 500', async () => {
+        const forged = (key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
+        const cases: [string, string][] = [
+            ['/api/transactions?from=99999999999', 'from'],
+            ['/api/transactions?to=3000-01-01', 'to'],
+            ['/api/transactions?from=1960-01-01', 'from'],
+            ['/api/transactions?block=-1', 'block'],
+            ['/api/transactions?block=2147483648', 'block'],
+            ['/api/transactions?limit=99999999999999999999', 'limit'],
+            ['/api/transactions?account=%00', 'account'],
+            ['/api/transactions?opName=charge%00', 'opName'],
+            ['/api/transactions?outcome=broken', 'outcome'],
+            ['/api/transactions?cursor=' + forged(['99999999999999999999', txHash(1)]), 'cursor'],
+            ['/api/transactions?cursor=' + forged(['1', 'a\u0000b']), 'cursor'],
+            ['/api/events?cursor=' + forged(['1', txHash(1), 70000]), 'cursor'],
+            ['/api/root/history?paramsVersion=4294967295', 'paramsVersion'],
+            ['/api/proxies?paramsVersion=2147483648', 'paramsVersion'],
+            ['/api/stats/daily?from=2026-01-01%00', 'from'],
+            ['/api/search?q=%00', 'q'],
+            ['/api/search?q=' + 'x'.repeat(201), 'q'],
+            ['/api/proxies/%00', 'address'],
+            ['/api/addresses/' + 'E'.repeat(120), 'address'],
+            ['/api/transactions?__proto__=1', '__proto__'],
+            ['/api/transactions?constructor=x', 'constructor'],
+            ['/api/transactions?toString=x', 'toString'],
+            ['/api/transactions?account[]=x', 'account[]'],
+            ['/api/events/stream?backlog=101', 'backlog'],
+            ['/api/events/stream?types=overview,%00', 'types'],
+        ];
+        for (const [path, param] of cases) {
+            const res = await fetch(server.url + path);
+            const body = (await res.json()) as ApiErrorBody;
+            expect({ path, status: res.status, param: body.error.param }).toEqual({ path, status: 400, param });
+            expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_parameter' });
+        }
+        // Words that name Object.prototype members are ordinary text, not lookups.
+        for (const q of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) expect((await get<SearchResponse>(`/api/search?q=${q}`)).hits).toEqual([]);
+    });
+
+    it('answers every JSON endpoint in the shape its OpenAPI schema describes', async () => {
+        for (const p of openapi.jsonEndpoints.filter((p) => !openapi.checked.has(p) && !p.includes('{'))) {
+            await get(p === '/api/search' ? '/api/search?q=charge' : p);
+        }
+        expect(openapi.jsonEndpoints.filter((p) => !openapi.checked.has(p))).toEqual([]);
     });
 });
 

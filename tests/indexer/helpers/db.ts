@@ -30,6 +30,8 @@ export const TABLES = [
     'daily_stats',
     'account_daily',
     'cursors',
+    'proxy_reports',
+    'model_names',
 ];
 
 export async function resetTables(db: Database['db']): Promise<void> {

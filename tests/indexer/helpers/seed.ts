@@ -132,6 +132,7 @@ export async function seed(db: Db): Promise<void> {
             inValue: 700_000_000n,
             totalFees: 1_000_000n,
             success: !failed,
+            outcome: failed ? 'failed' : 'ok',
             exitCode: failed ? 1000 : 0,
             pending: i >= TX_COUNT - 2,
         });

@@ -29,6 +29,10 @@ export interface TxSpec {
     deploy?: boolean;
     /** StateInit carried by the inbound message (a deploy). */
     init?: { code: Cell; data: Cell };
+    /** The compute phase did not run, for this reason (the transaction is then unsuccessful). */
+    skipped?: 'no-state' | 'bad-state' | 'no-gas';
+    /** Storage fees collected (default 0). */
+    storageFee?: bigint;
 }
 
 const messageValue = {
@@ -95,9 +99,9 @@ export function buildTransaction(s: TxSpec): Transaction {
         description: {
             type: 'generic',
             creditFirst: !s.src,
-            storagePhase: { storageFeesCollected: 0n, statusChange: 'unchanged' },
+            storagePhase: { storageFeesCollected: s.storageFee ?? 0n, statusChange: 'unchanged' },
             creditPhase: s.src ? { credit: { coins: s.value ?? 0n } } : undefined,
-            computePhase: {
+            computePhase: s.skipped ? { type: 'skipped', reason: s.skipped } : {
                 type: 'vm',
                 success,
                 messageStateUsed: false,

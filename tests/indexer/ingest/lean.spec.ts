@@ -31,10 +31,23 @@ describe('lean transaction reader', () => {
         ['deploy carrying a StateInit', { src: B, value: 2n, body: odd, deploy: true, init: { code: small, data: big } }],
         ['bounced inbound message', { src: C, value: 9n, body: small, bounced: true }],
         ['empty body', { src: B, value: 1n, body: Cell.EMPTY }],
+        ['1-nanoTON note: compute skipped, no gas', { src: B, value: 1n, body: small, success: false, skipped: 'no-gas', storageFee: 3n }],
+        ['compute skipped: no state', { src: B, value: 5n, body: small, success: false, skipped: 'no-state' }],
+        ['compute skipped: bad state', { src: B, value: 5n, body: small, success: false, skipped: 'bad-state' }],
     ];
     it.each(cases)('reads the same facts as @ton/core: %s', (_name, spec) => {
         const { core, lean } = facts(spec);
         expect(lean).toEqual(core);
+    });
+
+    it('tells an intentional note from a failure, with the phase, reason and fee breakdown', () => {
+        const pick = (f: ReturnType<typeof facts>['lean']) => [f.success, f.outcome, f.computeSkipped, f.exitCode, f.storageFee, f.computeFee, f.gasUsed, f.actionFee, f.fwdFee];
+        expect(pick(facts({ src: B, value: 1n, body: small, success: false, skipped: 'no-gas', storageFee: 3n }).lean)).toEqual([false, 'note', 'no_gas', null, 3n, 0n, null, 0n, 0n]);
+        // An external message that buys no gas is not a deliberate note.
+        expect(pick(facts({ body: small, success: false, skipped: 'no-gas' }).lean).slice(0, 3)).toEqual([false, 'failed', 'no_gas']);
+        expect(pick(facts({ src: B, value: 5n, body: small, success: false, skipped: 'no-state' }).lean).slice(0, 3)).toEqual([false, 'failed', 'no_state']);
+        expect(pick(facts({ src: B, value: 3n, body: small, success: false, exitCode: 1007 }).lean)).toEqual([false, 'failed', null, 1007, 0n, 1_000_000n, 5000n, 0n, 0n]);
+        expect(pick(facts({ src: B, value: 3n, body: small }).lean).slice(0, 4)).toEqual([true, 'ok', null, 0]);
     });
 
     it('hands out cells that behave as @ton/core cells (hashes computed on demand)', () => {

@@ -15,8 +15,8 @@ const WORKER: KnownAccount = { address: addr(30), kind: 'worker', codeHash: 'bb'
 const DAY = 1_767_225_600;
 
 let n = 0;
-function tx(account: KnownAccount, lt: bigint, evs: DecodedEvent[], opts: { success?: boolean; pending?: boolean; utime?: number; deployed?: boolean } = {}): BatchTx {
-    const success = opts.success ?? true;
+function tx(account: KnownAccount, lt: bigint, evs: DecodedEvent[], opts: { success?: boolean; pending?: boolean; utime?: number; deployed?: boolean; note?: boolean } = {}): BatchTx {
+    const success = opts.success ?? !opts.note;
     const decoded: DecodedTx = {
         op: 1,
         opName: 'test_op',
@@ -25,8 +25,15 @@ function tx(account: KnownAccount, lt: bigint, evs: DecodedEvent[], opts: { succ
         inValue: 1000n,
         totalFees: 7n,
         success,
-        exitCode: success ? 0 : 1000,
+        outcome: success ? 'ok' : opts.note ? 'note' : 'failed',
+        exitCode: opts.note ? null : success ? 0 : 1000,
         actionResultCode: success ? 0 : null,
+        computeSkipped: opts.note ? 'no_gas' : null,
+        storageFee: 1n,
+        computeFee: opts.note ? 0n : 5n,
+        gasUsed: opts.note ? null : 1234n,
+        actionFee: 1n,
+        fwdFee: 3n,
         aborted: !success,
         bounced: false,
         outMsgs: 1,

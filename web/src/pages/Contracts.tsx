@@ -1,10 +1,10 @@
 /** Proxies, clients and workers: sortable lists and one contract's detail with its related contracts. */
-import type { AddressDetail, ClientInfo, ProxyInfo, WorkerInfo } from '../../../indexer/api/types';
+import type { AddressDetail, ClientInfo, ProxyInfo, ProxyReport, WorkerInfo } from '../../../indexer/api/types';
 import { useApi, usePagedApi } from '../api';
 import { Addr, Empty, Fields, Int, Load, PagedTable, StateBadge, Ton, type Column } from '../components';
 import { formatTime } from '../format';
 import { link, navigate } from '../router';
-import { Daily } from './Overview';
+import { Daily, OFF_CHAIN_LABEL } from './Overview';
 import { AccountTransactions } from './Transactions';
 
 function SortSelect({ page, options, value }: { page: string; options: string[]; value: string }) {
@@ -111,7 +111,8 @@ function Related<T extends { address: string }>({ title, path, columns, what }: 
 
 function common(a: ProxyInfo | ClientInfo | WorkerInfo): [string, React.ReactNode][] {
     return [
-        ['Address', <span className="mono break" data-testid="detail-address">{a.address}</span>],
+        ['Address', <span data-testid="detail-friendly"><Addr address={a.address} kind={a.kind} full /></span>],
+        ['Raw address', <span className="mono break small" data-testid="detail-address">{a.address}</span>],
         ['Owner', <Addr address={a.owner} full />],
         ['Contract balance', <Ton nano={a.tonBalance} testId="detail-tonBalance" />],
         ['Params version', a.paramsVersion ?? '—'],
@@ -119,6 +120,39 @@ function common(a: ProxyInfo | ClientInfo | WorkerInfo): [string, React.ReactNod
         ['First seen', formatTime(a.firstUtime)],
         ['Last activity', formatTime(a.lastUtime)],
     ];
+}
+
+/** The proxy's own report of usage not yet settled (off-chain), next to the on-chain figures above. */
+function ProxyReportView({ report }: { report: ProxyReport | null }) {
+    return (
+        <section className="card" data-testid="proxy-report">
+            <h2>
+                Not yet settled <span className="badge offchain">{OFF_CHAIN_LABEL}</span>
+            </h2>
+            {!report ? (
+                <p className="muted">The indexer does not read this proxy's stats page (--proxy-stats).</p>
+            ) : (
+                <>
+                    <Fields
+                        testId="proxy-report-fields"
+                        rows={[
+                            ['Tokens served, not yet charged', <Int value={report.tokensUncharged} testId="report-tokensUncharged" />],
+                            ['Not yet charged to clients', <Ton nano={report.tonUncharged} testId="report-tonUncharged" />],
+                            ['Tokens owed to workers, not yet paid', <Int value={report.tokensUnpaid} testId="report-tokensUnpaid" />],
+                            ['Owed to workers, not yet paid', <Ton nano={report.tonUnpaid} testId="report-tonUnpaid" />],
+                            ['Reported', report.seenAt !== null ? formatTime(report.seenAt) : 'never'],
+                            ['Source', <span className="mono break">{report.source}</span>],
+                        ]}
+                    />
+                    {report.error && (
+                        <p className="state error" role="alert">
+                            Last read failed: {report.error} (the figures above are from the last successful read).
+                        </p>
+                    )}
+                </>
+            )}
+        </section>
+    );
 }
 
 export function ProxyPage({ address }: { address: string }) {
@@ -129,34 +163,37 @@ export function ProxyPage({ address }: { address: string }) {
             <h1>Proxy</h1>
             <Load what="proxy" value={p}>
                 {(x) => (
-                    <section className="card">
-                        <Fields
-                            testId="proxy-fields"
-                            rows={[
-                                ['State', <StateBadge state={x.outdated ? `${x.state} (outdated)` : x.state} />],
-                                ...common(x),
-                                ['Stake', <Ton nano={x.stake} testId="detail-stake" />],
-                                ['Commission held', <Ton nano={x.balance} testId="detail-balance" />],
-                                ['Commission earned', <Ton nano={x.commissionEarned} testId="detail-commissionEarned" />],
-                                ['Commission withdrawn', <Ton nano={x.commissionWithdrawn} />],
-                                ['Paid to workers', <Ton nano={x.workersPaid} />],
-                                ['Client deposits', <Ton nano={x.deposits} />],
-                                ['Refunds', <Ton nano={x.refunds} />],
-                                ['Tokens charged', <Int value={x.tokensCharged} testId="detail-tokensCharged" />],
-                                ['Tokens paid', <Int value={x.tokensPaid} />],
-                                ['Price per token', <Ton nano={x.pricePerToken} />],
-                                ['Worker fee per token', <Ton nano={x.workerFeePerToken} />],
-                                ['Public key', <span className="mono break">{x.publicKey ?? '—'}</span>],
-                                ['Unlocks', x.unlockTs ? formatTime(x.unlockTs) : '—'],
-                            ]}
-                        />
-                    </section>
+                    <>
+                        <section className="card">
+                            <Fields
+                                testId="proxy-fields"
+                                rows={[
+                                    ['State', <StateBadge state={x.outdated ? `${x.state} (outdated)` : x.state} />],
+                                    ...common(x),
+                                    ['Stake', <Ton nano={x.stake} testId="detail-stake" />],
+                                    ['Commission held', <Ton nano={x.balance} testId="detail-balance" />],
+                                    ['Commission earned', <Ton nano={x.commissionEarned} testId="detail-commissionEarned" />],
+                                    ['Commission withdrawn', <Ton nano={x.commissionWithdrawn} />],
+                                    ['Paid to workers', <Ton nano={x.workersPaid} />],
+                                    ['Client deposits', <Ton nano={x.deposits} />],
+                                    ['Refunds', <Ton nano={x.refunds} />],
+                                    ['Tokens charged', <Int value={x.tokensCharged} testId="detail-tokensCharged" />],
+                                    ['Tokens paid', <Int value={x.tokensPaid} />],
+                                    ['Price per token', <Ton nano={x.pricePerToken} />],
+                                    ['Worker fee per token', <Ton nano={x.workerFeePerToken} />],
+                                    ['Public key', <span className="mono break">{x.publicKey ?? '—'}</span>],
+                                    ['Unlocks', x.unlockTs ? formatTime(x.unlockTs) : '—'],
+                                ]}
+                            />
+                        </section>
+                        <ProxyReportView report={x.report} />
+                        <Daily address={address} title="This proxy per day" />
+                        <Related<ClientInfo> title="Clients" path={`/api/clients?proxy=${enc}&limit=20`} columns={CLIENT_COLUMNS} what="clients" />
+                        <Related<WorkerInfo> title="Workers" path={`/api/workers?proxy=${enc}&limit=20`} columns={WORKER_COLUMNS} what="workers" />
+                        <AccountTransactions address={address} />
+                    </>
                 )}
             </Load>
-            <Daily address={address} title="This proxy per day" />
-            <Related<ClientInfo> title="Clients" path={`/api/clients?proxy=${enc}&limit=20`} columns={CLIENT_COLUMNS} what="clients" />
-            <Related<WorkerInfo> title="Workers" path={`/api/workers?proxy=${enc}&limit=20`} columns={WORKER_COLUMNS} what="workers" />
-            <AccountTransactions address={address} />
         </>
     );
 }
@@ -168,29 +205,31 @@ export function ClientPage({ address }: { address: string }) {
             <h1>Client</h1>
             <Load what="client" value={c}>
                 {(x) => (
-                    <section className="card">
-                        <Fields
-                            testId="client-fields"
-                            rows={[
-                                ['State', <StateBadge state={x.outdated ? `${x.state} (outdated)` : x.state} />],
-                                ['Proxy', <Addr address={x.proxy} kind="proxy" full />],
-                                ...common(x),
-                                ['Balance (deposit left)', <Ton nano={x.balance} testId="detail-balance" />],
-                                ['Stake', <Ton nano={x.stake} testId="detail-stake" />],
-                                ['Deposited', <Ton nano={x.deposited} testId="detail-deposited" />],
-                                ['Charged', <Ton nano={x.tonCharged} testId="detail-tonCharged" />],
-                                ['Refunded', <Ton nano={x.refunded} />],
-                                ['Tokens charged', <Int value={x.tokensCharged} testId="detail-tokensCharged" />],
-                                ['Tokens used (contract)', <Int value={x.tokensUsed} />],
-                                ['Price per token', <Ton nano={x.pricePerToken} />],
-                                ['Unlocks', x.unlockTs ? formatTime(x.unlockTs) : '—'],
-                            ]}
-                        />
-                    </section>
+                    <>
+                        <section className="card">
+                            <Fields
+                                testId="client-fields"
+                                rows={[
+                                    ['State', <StateBadge state={x.outdated ? `${x.state} (outdated)` : x.state} />],
+                                    ['Proxy', <Addr address={x.proxy} kind="proxy" full />],
+                                    ...common(x),
+                                    ['Balance (deposit left)', <Ton nano={x.balance} testId="detail-balance" />],
+                                    ['Stake', <Ton nano={x.stake} testId="detail-stake" />],
+                                    ['Deposited', <Ton nano={x.deposited} testId="detail-deposited" />],
+                                    ['Charged', <Ton nano={x.tonCharged} testId="detail-tonCharged" />],
+                                    ['Refunded', <Ton nano={x.refunded} />],
+                                    ['Tokens charged', <Int value={x.tokensCharged} testId="detail-tokensCharged" />],
+                                    ['Tokens used (contract)', <Int value={x.tokensUsed} />],
+                                    ['Price per token', <Ton nano={x.pricePerToken} />],
+                                    ['Unlocks', x.unlockTs ? formatTime(x.unlockTs) : '—'],
+                                ]}
+                            />
+                        </section>
+                        <Daily address={address} title="This client per day" />
+                        <AccountTransactions address={address} />
+                    </>
                 )}
             </Load>
-            <Daily address={address} title="This client per day" />
-            <AccountTransactions address={address} />
         </>
     );
 }
@@ -202,24 +241,26 @@ export function WorkerPage({ address }: { address: string }) {
             <h1>Worker</h1>
             <Load what="worker" value={w}>
                 {(x) => (
-                    <section className="card">
-                        <Fields
-                            testId="worker-fields"
-                            rows={[
-                                ['State', <StateBadge state={x.outdated ? `${x.state} (outdated)` : x.state} />],
-                                ['Proxy', <Addr address={x.proxy} kind="proxy" full />],
-                                ...common(x),
-                                ['Earned', <Ton nano={x.tonEarned} testId="detail-tonEarned" />],
-                                ['Tokens paid', <Int value={x.tokensPaid} testId="detail-tokensPaid" />],
-                                ['Tokens (contract)', <Int value={x.tokens} />],
-                                ['Worker fee per token', <Ton nano={x.workerFeePerToken} />],
-                            ]}
-                        />
-                    </section>
+                    <>
+                        <section className="card">
+                            <Fields
+                                testId="worker-fields"
+                                rows={[
+                                    ['State', <StateBadge state={x.outdated ? `${x.state} (outdated)` : x.state} />],
+                                    ['Proxy', <Addr address={x.proxy} kind="proxy" full />],
+                                    ...common(x),
+                                    ['Earned', <Ton nano={x.tonEarned} testId="detail-tonEarned" />],
+                                    ['Tokens paid', <Int value={x.tokensPaid} testId="detail-tokensPaid" />],
+                                    ['Tokens (contract)', <Int value={x.tokens} />],
+                                    ['Worker fee per token', <Ton nano={x.workerFeePerToken} />],
+                                ]}
+                            />
+                        </section>
+                        <Daily address={address} title="This worker per day" />
+                        <AccountTransactions address={address} />
+                    </>
                 )}
             </Load>
-            <Daily address={address} title="This worker per day" />
-            <AccountTransactions address={address} />
         </>
     );
 }
@@ -249,6 +290,17 @@ export function AddressPage({ address }: { address: string }) {
                                 </p>
                             ) : null}
                             {x.account && <p>Contract balance <Ton nano={x.account.tonBalance} /></p>}
+                            {x.live && (
+                                <p data-testid="live-balance">
+                                    {x.live.error ? (
+                                        <>Balance unavailable: {x.live.error}</>
+                                    ) : (
+                                        <>
+                                            Wallet balance <Ton nano={x.live.balance} testId="wallet-balance" /> <span className="muted small">({x.live.status ?? 'unknown'}, read from the chain {formatTime(x.live.readAt)})</span>
+                                        </>
+                                    )}
+                                </p>
+                            )}
                             <h2>Owns</h2>
                             {owned.length === 0 ? (
                                 <Empty>Owns no indexed contracts.</Empty>
@@ -265,7 +317,7 @@ export function AddressPage({ address }: { address: string }) {
                     );
                 }}
             </Load>
-            <AccountTransactions address={address} />
+            {d.status === 'ok' && <AccountTransactions address={address} by={d.data.account ? 'account' : 'source'} />}
         </>
     );
 }

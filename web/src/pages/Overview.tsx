@@ -1,9 +1,9 @@
 /** Network totals, a daily chart and the live feed of new transactions. */
 import { useEffect, useMemo, useState } from 'react';
-import type { DailyStat, Held, Overview as OverviewData, Page, StateCounts, Totals, TransactionInfo } from '../../../indexer/api/types';
+import type { DailyStat, Held, Overview as OverviewData, Page, StateCounts, Totals, TransactionInfo, UnsettledTotals } from '../../../indexer/api/types';
 import { apiBase, useApi } from '../api';
 import { DailyChart, type Series } from '../Chart';
-import { Addr, Empty, Int, Load, Ok, Ton, TxLink } from '../components';
+import { Addr, Ago, Empty, Int, Load, Outcome, Ton, TxLink } from '../components';
 import { formatInt, formatTime, formatTon, nanoToChartNumber } from '../format';
 
 type Metric = 'txCount' | 'tokensCharged' | 'tonCharged' | 'workersPaid' | 'commission' | 'deposits';
@@ -90,12 +90,18 @@ export function Daily({ address, title = 'Per day' }: { address?: string; title?
 
 const FEED_MAX = 25;
 
-/** Subscribes to /api/events/stream and keeps the newest transactions. */
-function LiveFeed() {
+type StreamState = 'connecting' | 'live' | 'reconnecting';
+
+/**
+ * One server-sent-events subscription for the page: the newest transactions (the server sends the latest
+ * ones first, so the feed is not empty on load) and the overview totals whenever they change.
+ */
+function useLiveOverview(): { items: TransactionInfo[]; overview: OverviewData | null; state: StreamState } {
     const [items, setItems] = useState<TransactionInfo[]>([]);
-    const [state, setState] = useState<'connecting' | 'live' | 'reconnecting'>('connecting');
+    const [overview, setOverview] = useState<OverviewData | null>(null);
+    const [state, setState] = useState<StreamState>('connecting');
     useEffect(() => {
-        const es = new EventSource(`${apiBase()}/api/events/stream?types=transaction`);
+        const es = new EventSource(`${apiBase()}/api/events/stream?types=transaction,overview&backlog=${FEED_MAX}`);
         es.onopen = () => setState('live');
         // EventSource reconnects by itself (retry: 2000 from the server) and resumes with Last-Event-ID.
         es.onerror = () => setState('reconnecting');
@@ -103,8 +109,13 @@ function LiveFeed() {
             const tx = JSON.parse((ev as MessageEvent<string>).data) as TransactionInfo;
             setItems((prev) => [tx, ...prev.filter((p) => p.hash !== tx.hash)].slice(0, FEED_MAX));
         });
+        es.addEventListener('overview', (ev) => setOverview(JSON.parse((ev as MessageEvent<string>).data) as OverviewData));
         return () => es.close();
     }, []);
+    return { items, overview, state };
+}
+
+function LiveFeed({ items, state }: { items: TransactionInfo[]; state: StreamState }) {
     return (
         <section className="card">
             <div className="card-head">
@@ -120,7 +131,7 @@ function LiveFeed() {
                     {items.map((t) => (
                         <li key={t.hash} data-hash={t.hash}>
                             <TxLink hash={t.hash} /> <span className="op">{t.opName ?? t.op ?? 'no message'}</span> on <Addr address={t.account} kind={t.accountKind} />{' '}
-                            <Ton nano={t.inValue} /> <Ok success={t.success} exitCode={t.exitCode} /> <span className="muted small">{formatTime(t.utime)}</span>
+                            <Ton nano={t.inValue} /> <Outcome t={t} /> <Ago utime={t.utime} />
                         </li>
                     ))}
                 </ul>
@@ -161,11 +172,44 @@ const TOTAL_CARDS: { key: NanoOf<Totals>; label: string; ton?: boolean }[] = [
 
 /** TON held in the contracts now (the indexer sums the current contract states). */
 const HELD_CARDS: { key: NanoOf<Held>; label: string }[] = [
+    { key: 'total', label: 'Total held' },
     { key: 'proxyStakes', label: 'Staked in proxies' },
     { key: 'proxyCommission', label: 'Commission held by proxies' },
-    { key: 'clientBalances', label: 'Client balances' },
-    { key: 'clientStakes', label: 'Client stakes' },
+    { key: 'clientBalances', label: 'Client balances (stakes included)' },
+    { key: 'clientStakes', label: 'of which client stakes' },
 ];
+
+/** What proxies report as served but not yet settled on-chain (off-chain: the chain proves none of it yet). */
+const UNSETTLED_CARDS: { key: NanoOf<UnsettledTotals>; label: string; ton?: boolean }[] = [
+    { key: 'tokensUncharged', label: 'Tokens served, not yet charged', ton: false },
+    { key: 'tonUncharged', label: 'Not yet charged to clients' },
+    { key: 'tokensUnpaid', label: 'Tokens owed to workers, not yet paid', ton: false },
+    { key: 'tonUnpaid', label: 'Owed to workers, not yet paid' },
+];
+
+export const OFF_CHAIN_LABEL = 'off-chain, reported by the proxy';
+
+export function Unsettled({ u }: { u: UnsettledTotals }) {
+    return (
+        <>
+            <h2 className="section-title">
+                Not yet settled <span className="badge offchain">{OFF_CHAIN_LABEL}</span>
+            </h2>
+            {u.sources === 0 ? (
+                <p className="muted small" data-testid="unsettled-none">
+                    The indexer reads no proxy's stats (start it with --proxy-stats to see usage not yet settled on-chain).
+                </p>
+            ) : (
+                <>
+                    <StatCards of={u} cards={UNSETTLED_CARDS} prefix="unsettled" testId="unsettled" />
+                    <p className="muted small" data-testid="unsettled-source">
+                        {u.reachable} of {u.sources} proxy stats page{u.sources === 1 ? '' : 's'} answered{u.seenAt !== null ? `; figures as of ${formatTime(u.seenAt)}` : ''}.
+                    </p>
+                </>
+            )}
+        </>
+    );
+}
 
 const COUNT_CARDS: { key: 'proxies' | 'clients' | 'workers'; label: string }[] = [
     { key: 'proxies', label: 'Proxies' },
@@ -174,7 +218,10 @@ const COUNT_CARDS: { key: 'proxies' | 'clients' | 'workers'; label: string }[] =
 ];
 
 export function OverviewPage() {
-    const ov = useApi<OverviewData>('/api/overview');
+    const loaded = useApi<OverviewData>('/api/overview');
+    const live = useLiveOverview();
+    // The stream's overview is newer than the first answer once it arrives.
+    const ov = live.overview && loaded.status !== 'error' ? { status: 'ok' as const, data: live.overview, reload: loaded.reload } : loaded;
     useEffect(() => {
         // A User Timing mark: the bench reads when the totals were rendered, without polling the page.
         if (ov.status === 'ok' && performance.getEntriesByName('overview-ready').length === 0) performance.mark('overview-ready');
@@ -187,7 +234,10 @@ export function OverviewPage() {
                     <>
                         <StatCards of={o.totals} cards={TOTAL_CARDS} prefix="total" testId="totals">
                             <Stat label="Transactions" testId="total-transactions">
-                                <Int value={o.totals.transactions} /> <span className="muted small">({formatInt(o.totals.failedTransactions)} failed)</span>
+                                <Int value={o.totals.transactions} />{' '}
+                                <span className="muted small">
+                                    ({formatInt(o.totals.failedTransactions)} failed, {formatInt(o.totals.notes)} state notes)
+                                </span>
                             </Stat>
                             {COUNT_CARDS.map(({ key, label }) => (
                                 <Stat key={key} label={label} testId={`count-${key}`}>
@@ -202,11 +252,12 @@ export function OverviewPage() {
                         </p>
                         <h2 className="section-title">Held in contracts now</h2>
                         <StatCards of={o.held} cards={HELD_CARDS} prefix="held" testId="held" />
+                        <Unsettled u={o.unsettled} />
                     </>
                 )}
             </Load>
             <Daily />
-            <LiveFeed />
+            <LiveFeed items={live.items} state={live.state} />
         </>
     );
 }

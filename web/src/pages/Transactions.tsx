@@ -1,26 +1,29 @@
 /** Transactions: the list (filterable by account / op name / outcome) and one transaction with its events. */
 import type { EventInfo, MessageLink, OpcodeInfo, Page, TransactionDetail, TransactionInfo } from '../../../indexer/api/types';
 import { useApi, usePagedApi } from '../api';
-import { Addr, Fields, Int, Load, Ok, PagedTable, Table, Ton, TxLink, type Column } from '../components';
+import { Addr, Ago, Fields, Int, Load, NOTE_HELP, Outcome, PagedTable, Table, Ton, TxLink, failureText, type Column } from '../components';
 import { formatTime } from '../format';
 import { link, navigate } from '../router';
 
 export const TX_COLUMNS: Column<TransactionInfo>[] = [
     { title: 'Hash', cell: (t) => <TxLink hash={t.hash} /> },
-    { title: 'Time', cell: (t) => <span className="small">{formatTime(t.utime)}</span> },
+    { title: 'Time', cell: (t) => <Ago utime={t.utime} /> },
     { title: 'Account', cell: (t) => <Addr address={t.account} kind={t.accountKind} /> },
     { title: 'Message', cell: (t) => <span className="op">{t.opName ?? t.op ?? (t.external ? 'external' : 'no body')}</span> },
     { title: 'Value', cell: (t) => <Ton nano={t.inValue} />, className: 'right' },
     { title: 'Fees', cell: (t) => <Ton nano={t.totalFees} />, className: 'right' },
-    { title: 'Result', cell: (t) => <Ok success={t.success} exitCode={t.exitCode} /> },
+    { title: 'Result', cell: (t) => <Outcome t={t} /> },
 ];
 
-/** Transactions of one account (used by the detail pages). */
-export function AccountTransactions({ address }: { address: string }) {
-    const list = usePagedApi<TransactionInfo>(`/api/transactions?account=${encodeURIComponent(address)}&limit=20`);
+/**
+ * Transactions of one account (used by the detail pages). `source`: the transactions its messages caused, for
+ * a wallet the indexer does not follow (an owner's wallet: its messages to the contracts are indexed).
+ */
+export function AccountTransactions({ address, by = 'account' }: { address: string; by?: 'account' | 'source' }) {
+    const list = usePagedApi<TransactionInfo>(`/api/transactions?${by}=${encodeURIComponent(address)}&limit=20`);
     return (
         <section className="card">
-            <h2>Transactions</h2>
+            <h2>{by === 'source' ? 'Transactions it caused in the contracts' : 'Transactions'}</h2>
             <PagedTable list={list} columns={TX_COLUMNS} rowKey={(t) => t.hash} what="transactions" testId="account-transactions" />
         </section>
     );
@@ -28,7 +31,7 @@ export function AccountTransactions({ address }: { address: string }) {
 
 export function TransactionsPage({ query }: { query: URLSearchParams }) {
     const params = new URLSearchParams();
-    for (const k of ['account', 'opName', 'success', 'kind']) {
+    for (const k of ['account', 'source', 'opName', 'success', 'outcome', 'kind', 'block']) {
         const v = query.get(k);
         if (v) params.set(k, v);
     }
@@ -51,10 +54,11 @@ export function TransactionsPage({ query }: { query: URLSearchParams }) {
             <div className="filters">
                 <label>
                     Outcome{' '}
-                    <select value={query.get('success') ?? ''} onChange={(e) => setFilter('success', e.target.value)} data-testid="filter-success">
+                    <select value={query.get('outcome') ?? ''} onChange={(e) => setFilter('outcome', e.target.value)} data-testid="filter-outcome">
                         <option value="">all</option>
-                        <option value="true">successful</option>
-                        <option value="false">failed</option>
+                        <option value="ok">ok</option>
+                        <option value="failed">failed</option>
+                        <option value="note">state notes (intentional)</option>
                     </select>
                 </label>
                 <label>
@@ -161,7 +165,7 @@ function ChildHop({ msg }: { msg: MessageLink }) {
             {msg.child ? (
                 <>
                     {' '}
-                    in <TxLink hash={msg.child} /> {c && <Ok success={c.success} exitCode={c.exitCode} />}
+                    in <TxLink hash={msg.child} /> {c && <Outcome t={c} />}
                 </>
             ) : (
                 <span className="muted small"> (not indexed)</span>
@@ -178,6 +182,47 @@ function ChildHops({ tx }: { tx: TransactionDetail }) {
                 <ChildHop key={`${m.createdLt ?? ''}:${i}`} msg={m} />
             ))}
         </>
+    );
+}
+
+/** A block number links to the transactions of that block. */
+export function BlockLink({ seqno }: { seqno: number }) {
+    return (
+        <a className="mono" href={`${link('transactions')}?block=${seqno}`} data-testid="block-link">
+            {seqno}
+        </a>
+    );
+}
+
+/** Where the fees went, as TON explorers break them down (parts are null for rows indexed before the breakdown). */
+function FeeBreakdownView({ t }: { t: TransactionInfo }) {
+    const f = t.fees;
+    const parts: [string, string | null][] = [
+        ['storage', f.storage],
+        ['compute', f.compute],
+        ['action', f.action],
+    ];
+    return (
+        <span data-testid="tx-fee-breakdown">
+            <Ton nano={f.total} testId="tx-fee-total" /> total
+            {parts.some(([, v]) => v !== null) && (
+                <ul className="fee-parts">
+                    {parts.map(([k, v]) =>
+                        v === null ? null : (
+                            <li key={k} data-testid={`fee-${k}`}>
+                                {k}: <Ton nano={v} />
+                                {k === 'compute' && f.gasUsed !== null ? <span className="muted small"> ({f.gasUsed} gas)</span> : null}
+                            </li>
+                        ),
+                    )}
+                    {f.forward !== null && (
+                        <li data-testid="fee-forward">
+                            forwarding of outgoing messages: <Ton nano={f.forward} /> <span className="muted small">(paid from their values)</span>
+                        </li>
+                    )}
+                </ul>
+            )}
+        </span>
     );
 }
 
@@ -210,7 +255,7 @@ function GuessedChildren({ tx }: { tx: TransactionInfo }) {
             {kids.map((c) => (
                 <li key={c.hash} data-testid="trace-child">
                     → <TxLink hash={c.hash} /> <span className="op">{c.opName ?? c.op ?? 'no body'}</span> on <Addr address={c.account} kind={c.accountKind} /> carrying <Ton nano={c.inValue} />{' '}
-                    <Ok success={c.success} exitCode={c.exitCode} />
+                    <Outcome t={c} />
                 </li>
             ))}
         </>
@@ -232,10 +277,13 @@ export function TransactionPage({ hash }: { hash: string }) {
                                     ['Hash', <span className="mono break" data-testid="tx-hash">{t.hash}</span>],
                                     ['Logical time', <span className="mono">{t.lt}</span>],
                                     ['Time', formatTime(t.utime)],
-                                    ['Block', t.blockSeqno ?? '—'],
-                                    ['Result', <Ok success={t.success} exitCode={t.exitCode} />],
-                                    ['Exit code', <span data-testid="tx-exit">{t.exitCode ?? '—'}</span>],
-                                    ['Action result code', t.actionResultCode ?? '—'],
+                                    ['Block', t.blockSeqno === null ? '—' : <BlockLink seqno={t.blockSeqno} />],
+                                    ['Result', <Outcome t={t} />],
+                                    ...(t.outcome === 'note' ? ([['Why', <span data-testid="tx-why">{NOTE_HELP}</span>]] as [string, React.ReactNode][]) : []),
+                                    ...(t.outcome === 'failed' ? ([['Why', <span data-testid="tx-why">{failureText(t.failure, t.exitCode)}</span>]] as [string, React.ReactNode][]) : []),
+                                    ['Compute phase', <span data-testid="tx-exit">{t.computeSkipped ? `skipped (${t.computeSkipped.replace('_', ' ')})` : t.exitCode !== null ? `exit code ${t.exitCode}` : '—'}</span>],
+                                    ['Action phase', t.actionResultCode === null ? '—' : `result code ${t.actionResultCode}`],
+                                    ['Fees', <FeeBreakdownView t={t} />],
                                     ['Status', t.pending ? 'pending (block not final)' : 'final'],
                                 ]}
                             />
@@ -253,7 +301,7 @@ export function TransactionPage({ hash }: { hash: string }) {
                                     <Addr address={t.account} kind={t.accountKind} /> ({t.accountKind}){t.bounced ? ' · bounced' : ''}
                                 </li>
                                 <li>
-                                    computed: <Ok success={t.success} exitCode={t.exitCode} />, fees <Ton nano={t.totalFees} testId="tx-fees" />
+                                    computed: <Outcome t={t} />, fees <Ton nano={t.totalFees} testId="tx-fees" />
                                     {t.aborted ? ', aborted' : ''}
                                 </li>
                                 <li>
