@@ -2,7 +2,6 @@
  * The `cocoon` command: one entry point for every role. Subcommands delegate to the runnable module of
  * the part they start (local chain, inference server, indexer, ...); each has its own --help.
  */
-import { runChainCli } from '../localchain/main';
 
 interface Subcommand {
     summary: string;
@@ -28,7 +27,7 @@ const commands = new Map<string, Subcommand>(Object.entries({
     },
     chain: {
         summary: 'run the embedded local TON chain (toncenter v2 + ton-api-v4 APIs, faucet, funded wallets)',
-        run: (argv) => runChainCli(argv),
+        run: async (argv) => (await import('../localchain/main')).runChainCli(argv),
     },
     model: {
         summary: 'inference: `model serve` runs the embedded OpenAI-compatible model server; `model probe` checks a backend',
@@ -55,7 +54,7 @@ const commands = new Map<string, Subcommand>(Object.entries({
 function help(): string {
     const width = Math.max(...[...commands.keys()].map((c) => c.length));
     return [
-        'Usage: cocoon <command> [options]     (from a checkout: npx ts-node node/cli/cocoon.ts, or npm run cocoon --)',
+        'Usage: cocoon <command> [options]     (from a checkout: npx cocoon <command>)',
         '',
         'Cocoon: confidential AI inference on TON. Commands:',
         ...[...commands].map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
@@ -81,9 +80,10 @@ export async function cocoon(argv: string[]): Promise<number> {
     return typeof code === 'number' ? code : 0;
 }
 
-if (require.main === module) {
-    const [name] = process.argv.slice(2);
-    cocoon(process.argv.slice(2)).then(
+/** Runs the command line and exits the way a shell expects (the `cocoon` bin calls this). */
+export function main(argv: string[]): void {
+    const [name] = argv;
+    cocoon(argv).then(
         (code) => {
             if (code !== 0) process.exitCode = code;
             // A stopped daemon has closed what it owns; do not wait on stray timers of libraries.
@@ -95,3 +95,5 @@ if (require.main === module) {
         },
     );
 }
+
+if (require.main === module) main(process.argv.slice(2));

@@ -16,7 +16,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createLogger, Logger } from '../../protocol/log';
 import { Engine, EngineOptions, GenerateEvent } from '../engine/engine';
 import { InferenceError, invalidRequest } from '../errors';
@@ -25,8 +26,19 @@ import { constraintFor, minimumTokens, OutputPlan, OutputPlanner, PlannedConstra
 import { ToolCallEvent, ToolCallReader } from '../structured/tool-calls';
 import { parseChatRequest, parseCompletionRequest, ParsedRequest } from './request';
 
-/** The model committed with the project (see docs/inference.md for its provenance). */
-export const DEFAULT_MODEL_PATH = join(__dirname, '..', 'models', 'tiny-stories-1m.gguf');
+/**
+ * The model committed with the project (see docs/inference.md for its provenance). It stays beside the
+ * sources, so the compiled CLI (dist/node/...) finds it by walking up to the checkout.
+ */
+export const DEFAULT_MODEL_PATH = committedModel('tiny-stories-1m.gguf');
+
+function committedModel(file: string): string {
+    for (let dir = __dirname, i = 0; i < 6; i++, dir = dirname(dir)) {
+        const candidate = join(dir, 'node', 'inference', 'models', file);
+        if (existsSync(candidate)) return candidate;
+    }
+    return join(__dirname, '..', 'models', file);
+}
 
 export interface EmbeddedServerOptions extends EngineOptions {
     /** GGUF file (default: the committed cocoon/tiny-stories-1m). Ignored when `engine` is given. */
