@@ -48,6 +48,12 @@ export interface ProxyRunnerConfig {
     checkWorkerHashes?: boolean;
     thresholds?: Partial<ProxyThresholds>;
     intervals?: Partial<ProxyIntervals>;
+    /** Client-port connections not yet authorised, at most (default DEFAULT_MAX_UNAUTHENTICATED_CLIENTS); more are closed at once. */
+    maxUnauthenticatedClients?: number;
+    /** Long auths waiting for their on-chain registration, at most (default DEFAULT_MAX_LONG_AUTH_WAITS); more are refused with 429. */
+    maxLongAuthWaits?: number;
+    /** Largest timeout a request may run, seconds; longer ones are capped (default DEFAULT_MAX_QUERY_TIMEOUT_S). */
+    maxQueryTimeoutSeconds?: number;
     /** Stake kept in the proxy contract (default: the root's min_proxy_stake). */
     stake?: bigint;
     logger?: Logger;
