@@ -6,7 +6,7 @@
  * key derived from the proxy key, so an edited journal is refused like an edited store.
  */
 import { createHash, createHmac, timingSafeEqual } from 'crypto';
-import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from 'fs';
+import { closeSync, existsSync, fdatasyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'fs';
 
 export interface JournalEntry {
     seq: number;
@@ -22,14 +22,14 @@ export class SettleJournal {
     private seq: number;
     private readonly key: Buffer;
 
-    private constructor(private readonly path: string, secretKey: Buffer, lastSeq: number) {
+    private constructor(private readonly path: string, secretKey: Buffer, lastSeq: number, private readonly fsync: boolean) {
         this.key = createHash('sha256').update('cocoon-proxy-journal').update(secretKey).digest();
         this.fd = openSync(path, 'a');
         this.seq = lastSeq;
     }
 
     /** Opens the journal and returns the entries written after `committedSeq` (those the store lacks). */
-    static open(path: string, secretKey: Buffer, committedSeq: number): { journal: SettleJournal; pending: JournalEntry[] } {
+    static open(path: string, secretKey: Buffer, committedSeq: number, opts: { fsync?: boolean } = {}): { journal: SettleJournal; pending: JournalEntry[] } {
         const key = createHash('sha256').update('cocoon-proxy-journal').update(secretKey).digest();
         const pending: JournalEntry[] = [];
         let last = committedSeq;
@@ -56,7 +56,7 @@ export class SettleJournal {
                 }
             }
         }
-        return { journal: new SettleJournal(path, secretKey, last), pending };
+        return { journal: new SettleJournal(path, secretKey, last, opts.fsync ?? true), pending };
     }
 
     get lastSeq(): number {
@@ -67,12 +67,17 @@ export class SettleJournal {
         const seq = ++this.seq;
         const body = `${seq} ${e.client.owner} ${e.client.contract} ${e.worker.owner} ${e.worker.contract} ${e.tokens}`;
         writeSync(this.fd, `${body} ${createHmac('sha256', this.key).update(body).digest('hex')}\n`);
+        // On disk before the client sees its answer end: a power loss (unlike kill -9, which the page cache
+        // survives) must not lose a line whose tokens the caller was told about.
+        if (this.fsync) fdatasyncSync(this.fd);
         return seq;
     }
 
     /** Empties the journal once the store holds everything up to `committedSeq` (nothing newer was written). */
     compact(committedSeq: number): void {
-        if (committedSeq === this.seq) ftruncateSync(this.fd, 0);
+        if (committedSeq !== this.seq) return;
+        ftruncateSync(this.fd, 0);
+        // The store's commit (fsynced by its database) covers these lines; the truncation itself may be lazy.
     }
 
     close(): void {
