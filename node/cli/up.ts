@@ -7,7 +7,7 @@
  * the root contract (deployed on first start) set up with the fake-TDX image hash, the model's hash and
  * the proxy's registration; the embedded model behind its OpenAI-compatible server; a proxy, a worker on
  * that model and a client with a deposit (the same daemons as `cocoon proxy|worker|client`, over RA-TLS
- * with the fake attestation policy); then the indexer (ingesting from the root) with its API + explorer.
+ * with the fake attestation policy); the indexer (ingesting from the root) with its API + explorer.
  * Ports follow the original's layout from --base-port B: client API + stats B, proxy stats B+1000,
  * proxy worker/client ports B+1001/B+1002, worker stats B+2000.
  */
@@ -155,15 +155,17 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
         stops.push(() => model.close());
         progress('model server ready', { url: model.url, model: model.modelId, ms: Date.now() - t0 });
 
-        const nodes = await startNodes(o, dataDir, chain, network.root, model, (step, detail) => progress(step, { ...detail, ms: Date.now() - t0 }), stops);
-
-        // The indexer comes up once the nodes serve, not beside them: its database start (PGlite, WASM on
-        // this thread) held the event loop for minutes on a saturated 2-core machine, and the nodes' own
-        // deadlines (the session note, the client's first proxy session) ran out meanwhile.
+        // The indexer and explorer come up while the nodes start (they only read the chain).
         progress('starting indexer API and explorer');
-        const indexer = await startIndexer(o, chain.v4Url, network.root, model.modelId, dataDir);
-        stops.push(() => indexer.stop());
-        progress('explorer ready', { url: indexer.url, ms: Date.now() - t0 });
+        const indexerReady = startIndexer(o, chain.v4Url, network.root, model.modelId, dataDir).then((indexer) => {
+            stops.push(() => indexer.stop());
+            progress('explorer ready', { url: indexer.url, ms: Date.now() - t0 });
+            return indexer;
+        });
+        indexerReady.catch(() => undefined);
+
+        const nodes = await startNodes(o, dataDir, chain, network.root, model, (step, detail) => progress(step, { ...detail, ms: Date.now() - t0 }), stops);
+        const indexer = await indexerReady;
 
         const banner = {
             dataDir,
