@@ -11,7 +11,7 @@
  *   contract.ts, migration-driver.ts         the proxy contract, and moving to a new one on a params change
  *   registrations.ts, watcher.ts             what the proxy contract's transactions tell (notes, long-auth nonces)
  *
- * Startup: read root -> open store -> deploy/stake the proxy contract -> start a session (a fresh random
+ * Startup: read root -> open store -> compare it with the chain (backup-check.ts) -> deploy/stake the proxy contract -> start a session (a fresh random
  * session hash, a new seqno committed to the store and noted on-chain; the session starts only once the
  * note is seen) -> listen. A note from the proxy's wallet with another session hash means a clone or a
  * rolled-back copy is running: the runner stops instead of signing anything further.
@@ -23,6 +23,7 @@ import { createLogger, listen, type Logger, type RpcConnection, type RpcServer }
 import { RateCounterSet } from '../common/rate-set';
 import { RunnerTimers } from '../common/timers';
 import { DEFAULT_PROXY_INTERVALS, DEFAULT_PROXY_THRESHOLDS, ProxyFatalError, type ProxyIntervals, type ProxyRunnerConfig, type ProxyThresholds } from './config';
+import { checkStoreAgainstChain } from './backup-check';
 import { ensureProxyContract, proxyContractAddress, type ProxyContractDeps } from './contract';
 import type { ClientPort, WorkerPort } from './handshake';
 import { admitClient, DEFAULT_MAX_LONG_AUTH_WAITS, DEFAULT_MAX_UNAUTHENTICATED_CLIENTS, ProxyInboundClientConnection } from './inbound-client';
@@ -124,6 +125,8 @@ export class ProxyRunner {
             onSignable: (a) => this.pushSignedPayment(a), onFatal: (e) => this.die(e),
         }, restored);
         this.migration = new MigrationDriver(this.migrationHost(), restored.outdated);
+        // Before anything is signed or served: a store older than what the chain shows stops the proxy here.
+        await checkStoreAgainstChain({ chain: cfg.chain, contract: this.contract, wallet: this.owner, accounts: this.accounts, storeSeqno: this.saved.seqnos.db });
         await ensureProxyContract(this.contractDeps, this.root, cfg.stake);
         await this.watchContract();
         await this.saved.startSession(() => this.watcher.poll(), () => this.fatal);
