@@ -118,8 +118,14 @@ export function raTls(tee: ProviderKind, policy: PolicyKind, pccsUrl?: string, l
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** One HTTP server over several mountable handlers (each answers false for paths it does not own). */
-export async function serveHttp(host: string, port: number, handlers: HttpHandler[]): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function serveHttp(host: string, port: number, handlers: HttpHandler[]): Promise<{ url: string; server: Server; close(graceMs?: number): Promise<void> }> {
+    let closing = false;
+    const running = new Set<ServerResponse>();
     const server = createServer((req, res) => {
+        running.add(res);
+        res.once('close', () => running.delete(res));
+        // While stopping, a keep-alive socket is let go as soon as its answer is out.
+        if (closing) res.once('finish', () => server.closeIdleConnections());
         for (const h of handlers) if (h(req, res)) return;
         res.writeHead(404, { 'content-type': 'application/json' }).end(
             JSON.stringify({ error: { message: `no route for ${req.method} ${req.url}: try /stats, /jsonstats, /metrics`, type: 'invalid_request_error', code: 'not_found' } }),
@@ -135,10 +141,21 @@ export async function serveHttp(host: string, port: number, handlers: HttpHandle
     return {
         url: `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`,
         server,
-        close: () =>
+        /**
+         * Stops taking connections; requests being answered (a completion streaming to its caller) get
+         * `graceMs` to finish, then whatever is still open is cut.
+         */
+        close: (graceMs = 0) =>
             new Promise<void>((ok) => {
-                server.closeAllConnections();
-                server.close(() => ok());
+                closing = true;
+                const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+                server.close(() => {
+                    clearTimeout(cut);
+                    ok();
+                });
+                server.closeIdleConnections();
+                // Requests already running when the stop began: their sockets go once their answers are out.
+                for (const res of running) res.once('finish', () => server.closeIdleConnections());
             }),
     };
 }
@@ -194,8 +211,10 @@ export async function launch<R extends { close(graceMs?: number): Promise<void> 
             runner: r,
             httpUrl: http.url,
             async stop(graceMs = base.graceMs) {
-                await http.close();
-                await r.close(graceMs);
+                // The API's running requests finish first (the runner still serves them), then the runner's own grace.
+                const deadline = Date.now() + graceMs;
+                await http.close(graceMs);
+                await r.close(Math.max(0, deadline - Date.now()));
                 closeTls();
             },
         };

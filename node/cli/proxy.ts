@@ -4,6 +4,8 @@
  * (PGlite, or PostgreSQL with --database-url), settles on-chain, and serves stats/admin over HTTP.
  */
 import { ProxyRunner, type ProxyThresholds } from '../proxy/runner';
+import { DEFAULT_MAX_QUERY_TIMEOUT_S } from '../proxy/relay';
+import { DEFAULT_MAX_LONG_AUTH_WAITS, DEFAULT_MAX_UNAUTHENTICATED_CLIENTS } from '../proxy/inbound-client';
 import { stdio, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
 import { daemonOptions, launch, raTls, runDaemon, type DaemonBase, type Launched } from './daemon';
 import { mountStats } from './stats';
@@ -18,6 +20,9 @@ export const PROXY_OPTIONS: OptionSpec[] = [
     { name: 'stake', type: 'nano', env: 'COCOON_PROXY_STAKE', help: 'stake kept in the proxy contract (default: the root\'s min_proxy_stake)' },
     { name: 'charge-threshold', type: 'nano', env: 'COCOON_CHARGE_THRESHOLD', default: 1_000_000_000n, help: 'charge a client on-chain once this much is owed' },
     { name: 'payout-threshold', type: 'nano', env: 'COCOON_PAYOUT_THRESHOLD', default: 10_000_000_000n, help: 'pay a worker once this much is earned' },
+    { name: 'max-query-timeout', type: 'int', env: 'COCOON_MAX_QUERY_TIMEOUT', default: DEFAULT_MAX_QUERY_TIMEOUT_S, help: 'longest a request may run, seconds: a longer client timeout is capped (a silent worker frees its slot by then)' },
+    { name: 'max-unauthenticated-clients', type: 'int', env: 'COCOON_MAX_UNAUTHENTICATED_CLIENTS', default: DEFAULT_MAX_UNAUTHENTICATED_CLIENTS, help: 'client-port connections not yet authorised, at most; more are closed at once' },
+    { name: 'max-long-auth-waits', type: 'int', env: 'COCOON_MAX_LONG_AUTH_WAITS', default: DEFAULT_MAX_LONG_AUTH_WAITS, help: 'long auths waiting for their on-chain registration, at most; more get 429' },
     { name: 'withdraw-threshold', type: 'nano', env: 'COCOON_WITHDRAW_THRESHOLD', default: 10_000_000_000n, help: 'withdraw the commission once it reaches this' },
 ];
 
@@ -26,6 +31,9 @@ export interface ProxyDaemonOptions {
     clientPort: number;
     databaseUrl?: string;
     powDifficulty: number;
+    maxQueryTimeoutSeconds?: number;
+    maxUnauthenticatedClients?: number;
+    maxLongAuthWaits?: number;
     stake?: bigint;
     thresholds?: Partial<ProxyThresholds>;
     intervals?: Parameters<typeof ProxyRunner.start>[0]['intervals'];
@@ -48,7 +56,8 @@ export async function startProxyDaemon(base: DaemonBase, o: ProxyDaemonOptions):
             ProxyRunner.start({
                 chain: base.chain, wallet: base.wallet, root: base.root, key: base.key, dataDir: base.dataDir, databaseUrl: o.databaseUrl,
                 host: base.host, workerPort: o.workerPort, clientPort: o.clientPort, workerTls, clientTls, powDifficulty: o.powDifficulty,
-                checkWorkerHashes: o.checkHashes, stake: o.stake, thresholds: o.thresholds, intervals: o.intervals, logger: base.logger,
+                checkWorkerHashes: o.checkHashes, maxQueryTimeoutSeconds: o.maxQueryTimeoutSeconds,
+                maxUnauthenticatedClients: o.maxUnauthenticatedClients, maxLongAuthWaits: o.maxLongAuthWaits, stake: o.stake, thresholds: o.thresholds, intervals: o.intervals, logger: base.logger,
             }),
         async (r) => mountStats('proxy', r, base),
     );
@@ -63,6 +72,9 @@ export function proxyDaemonOptions(values: Record<string, OptionValue>): ProxyDa
         clientPort: values['client-port'] as number,
         databaseUrl: values['database-url'] as string | undefined,
         powDifficulty: values['pow-difficulty'] as number,
+        maxQueryTimeoutSeconds: values['max-query-timeout'] as number | undefined,
+        maxUnauthenticatedClients: values['max-unauthenticated-clients'] as number | undefined,
+        maxLongAuthWaits: values['max-long-auth-waits'] as number | undefined,
         stake: values.stake as bigint | undefined,
         thresholds: { charge: values['charge-threshold'] as bigint, payout: values['payout-threshold'] as bigint, withdraw: values['withdraw-threshold'] as bigint },
         checkHashes: values['check-hashes'] as boolean | undefined,

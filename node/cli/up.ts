@@ -240,6 +240,7 @@ async function startNodes(
     const { startWorkerDaemon } = await import('./worker');
     const { startClientDaemon } = await import('./client');
     const client = createChainClient({ url: chain.v4Url });
+    if (chain.wallets.length < 4) throw new Error(`the local chain in ${join(dataDir, 'chain')} has ${chain.wallets.length} funded wallets, cocoon up needs 4 (owner, proxy, worker, client)`);
     const [owner, proxyWallet, workerWallet, clientWallet] = await Promise.all(chain.wallets.slice(0, 4).map((w) => openWallet(client, { mnemonic: w.mnemonic })));
     const root = Address.parse(rootAddress);
     const accessSecret = localAccessSecret(dataDir, o.accessSecret);

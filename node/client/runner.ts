@@ -95,6 +95,8 @@ export class ClientRunner {
 
     static async start(cfg: ClientRunnerConfig): Promise<ClientRunner> {
         if (!cfg.secret) throw new Error('the client needs a secret (short-auth secret string)');
+        // Without its wallet every handshake would fail on the owner address, retried forever.
+        if (!cfg.wallet) throw new Error('the client needs its owner wallet (none was given)');
         const c = new ClientRunner(cfg);
         c.root = await readRoot(cfg.chain, cfg.root);
         c.timers.every(c.intervals.reconnectMs, () => c.ensureConnected(), 'proxy connection');

@@ -95,9 +95,12 @@ function devGuard(token: string, remote: boolean) {
 
 async function loadOrCreateWallets(chain: LocalChain, opts: Required<Pick<LocalChainOptions, 'wallets' | 'walletBalance'>> & { dataDir?: string }): Promise<FundedWallet[]> {
     const path = opts.dataDir ? join(opts.dataDir, 'wallets.json') : null;
-    if (path && existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as FundedWallet[];
-    const wallets: FundedWallet[] = [];
-    for (let i = 0; i < opts.wallets; i++) {
+    const saved = path && existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as FundedWallet[]) : [];
+    if (saved.length >= opts.wallets) return saved;
+    // A data dir made with fewer wallets (`npm run chain` makes 3 in .cocoon/chain, `cocoon up` needs 4)
+    // gets the missing ones added: returning fewer than asked left a caller's last role without a wallet.
+    const wallets: FundedWallet[] = [...saved];
+    for (let i = saved.length; i < opts.wallets; i++) {
         const mnemonic = await mnemonicNew();
         const key = await mnemonicToPrivateKey(mnemonic);
         const w = WalletContractV4.create({ workchain: 0, publicKey: key.publicKey });

@@ -48,6 +48,14 @@ export interface ProxyRunnerConfig {
     checkWorkerHashes?: boolean;
     thresholds?: Partial<ProxyThresholds>;
     intervals?: Partial<ProxyIntervals>;
+    /** Client-port connections not yet authorised, at most (default DEFAULT_MAX_UNAUTHENTICATED_CLIENTS); more are closed at once. */
+    maxUnauthenticatedClients?: number;
+    /** Long auths waiting for their on-chain registration, at most (default DEFAULT_MAX_LONG_AUTH_WAITS); more are refused with 429. */
+    maxLongAuthWaits?: number;
+    /** Largest timeout a request may run, seconds; longer ones are capped (default DEFAULT_MAX_QUERY_TIMEOUT_S). */
+    maxQueryTimeoutSeconds?: number;
+    /** fdatasync each settle-journal line before the client sees its request end (default true; false only to measure its cost). */
+    journalFsync?: boolean;
     /** Stake kept in the proxy contract (default: the root's min_proxy_stake). */
     stake?: bigint;
     logger?: Logger;
@@ -58,10 +66,11 @@ export const DEFAULT_PROXY_INTERVALS: ProxyIntervals = { dbCommitMs: 1000, chain
 
 /**
  * A condition under which the proxy must stop signing: another copy of it is running (CLONE), its session
- * never reached the chain (SESSION), or its contract cannot serve (CONTRACT).
+ * never reached the chain (SESSION), its contract cannot serve (CONTRACT), or its store is behind what
+ * the chain shows it did (ROLLBACK: restored from an old backup).
  */
 export class ProxyFatalError extends Error {
-    constructor(readonly code: 'CLONE' | 'SESSION' | 'CONTRACT', message: string) {
+    constructor(readonly code: 'CLONE' | 'SESSION' | 'CONTRACT' | 'ROLLBACK', message: string) {
         super(message);
     }
 }

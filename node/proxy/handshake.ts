@@ -39,6 +39,9 @@ export interface ClientPort extends ProxyPort {
      * false after `timeoutMs` or when `signal` aborts (the connection closed).
      */
     waitRegister(contract: Address, nonce: bigint, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
+    /** Long auths waiting for their registration now, and how many may (each holds a connection up to 300 s). */
+    longAuthWaits(): number;
+    readonly maxLongAuthWaits: number;
 }
 
 export interface WorkerPort extends ProxyPort {

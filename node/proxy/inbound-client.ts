@@ -50,6 +50,20 @@ type ClientHandshake =
 /** How long a long auth waits for the owner_client_register to reach the proxy contract (COCOON: 300 s). */
 export const LONG_AUTH_TIMEOUT_MS = 300_000;
 
+/** Default caps on the client port (the original has none): connections not yet authorised, and long-auth waits among them. */
+export const DEFAULT_MAX_UNAUTHENTICATED_CLIENTS = 256;
+export const DEFAULT_MAX_LONG_AUTH_WAITS = 64;
+
+/**
+ * Whether the client port takes one more connection: at most `max` may be unauthenticated at once, so a
+ * stranger opening connections and never authorising cannot exhaust the proxy (authorised ones are not counted).
+ */
+export function admitClient(live: Iterable<ProxyInboundClientConnection>, max: number): boolean {
+    let pending = 0;
+    for (const c of live) if (c.state !== ClientState.Authorized) pending++;
+    return pending < max;
+}
+
 export class ProxyInboundClientConnection {
     private hs: ClientHandshake = { state: ClientState.New };
     /** Aborted when the connection closes: waits on its behalf (the long-auth nonce) end with it. */
@@ -178,6 +192,10 @@ export class ProxyInboundClientConnection {
 
     /** Long auth: the client's owner_client_register with our nonce must reach the proxy contract. */
     private async checkNonce(challenge: ClientChallenge): Promise<client_AuthorizationWithProxy | null> {
+        const max = this.port.maxLongAuthWaits;
+        if (this.port.longAuthWaits() >= max) {
+            return failed(429, `too many clients are waiting for their on-chain registration (${max}); retry in a minute (short auth with the contract's secret is not limited)`);
+        }
         const seen = await this.port.waitRegister(challenge.contract, challenge.nonce, LONG_AUTH_TIMEOUT_MS, this.closing.signal);
         if (seen) return null;
         return failed(408, `no owner_client_register with nonce ${challenge.nonce} from ${challenge.contract.toString()} reached the proxy contract within ${LONG_AUTH_TIMEOUT_MS / 1000} s`);

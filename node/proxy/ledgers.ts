@@ -66,6 +66,10 @@ export class ClientAccount extends Account<ClientContractState> {
 
 export class WorkerAccount extends Account<WorkerContractState> {
     payoutInFlight = false;
+    /** Requests this worker reported more tokens for than they reserved (since this process started). */
+    faults = 0;
+    /** The tokens those reports claimed above the reservations (never billed). */
+    overreportedTokens = 0n;
     get kind(): 'worker' { return 'worker'; }
     constructor(owner: Address, contract: Address, ledger = new SignedPaymentsLedger()) {
         super(owner, contract, ledger, SIGNED_OP.workerPayout);

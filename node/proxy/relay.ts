@@ -18,7 +18,7 @@ import {
     type proxy_SignedPayment,
 } from '../protocol';
 import { baseModelName } from '../common/models';
-import { tokensAvailable, tokensToReserve, type ClientAccount } from './reservation';
+import { tokensAvailable, tokensToReserve, UNIT_MULTIPLIERS, type ClientAccount, type ReserveMultipliers } from './reservation';
 import { chooseWorker, DecayingAverage, type WorkerCandidate } from './routing';
 import { SignedPaymentsLedger } from './signed-payments';
 
@@ -45,6 +45,15 @@ export interface ClientLink {
 export interface RelayOptions<C extends ClientLink = ClientLink, W extends WorkerLink = WorkerLink> {
     /** nanoTON per token for the deposit cap; the root's price, changed through setPricePerToken. */
     pricePerToken: bigint;
+    /** The root's multipliers for reservations and the billing cap (default 1.0x), changed through setPricePerToken. */
+    multipliers?: ReserveMultipliers;
+    /**
+     * The longest a request may run, seconds (default DEFAULT_MAX_QUERY_TIMEOUT_S): a longer `timeout` is
+     * capped. It bounds how long a worker that stopped answering can hold a slot and the client's reservation.
+     */
+    maxTimeoutSeconds?: number;
+    /** A worker reported more tokens than the request reserved: only the reservation is billed. */
+    onWorkerFault?(worker: W, fault: { requestId: Buffer; reported: bigint; billed: bigint }): void;
     /** Called when a request finished and both ledgers grew (the store persists it). */
     onSettled?(client: C, worker: W, tokens: bigint, clientRequestId: Buffer): void;
     now?: () => number;
@@ -62,9 +71,17 @@ interface Running<C extends ClientLink, W extends WorkerLink> {
     relayed: boolean;
     tried: Set<string>;
     q: client_runQueryEx;
+    /** The request's timeout after the cap, seconds. */
+    timeout: number;
     timer: NodeJS.Timeout;
     proxyStart: number;
 }
+
+/**
+ * Default cap on a request's timeout, seconds: the client API's own cap (its --max-timeout default). The
+ * original has none (its alarm fires at whatever the client sent, up to ~24 days).
+ */
+export const DEFAULT_MAX_QUERY_TIMEOUT_S = 3600;
 
 export const ERR = { LOW_BALANCE: 402, NO_WORKERS: 503, PRICE: 409, TIMEOUT: 504, WORKER: 502 } as const;
 
@@ -72,14 +89,22 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
     private readonly workers = new Map<string, W>();
     private readonly running = new Map<string, Running<C, W>>(); // proxy request id (hex) -> request
     private pricePerToken: bigint;
+    private multipliers: ReserveMultipliers;
+    private readonly maxTimeoutSeconds: number;
 
     constructor(private readonly opts: RelayOptions<C, W>) {
         this.pricePerToken = opts.pricePerToken;
+        this.multipliers = opts.multipliers ?? UNIT_MULTIPLIERS;
+        const max = opts.maxTimeoutSeconds ?? DEFAULT_MAX_QUERY_TIMEOUT_S;
+        // setTimeout overflows above 2^31-1 ms (it then fires at once): the cap must stay below.
+        if (!(max > 0 && max * 1000 <= 2 ** 31 - 1)) throw new RangeError(`maxTimeoutSeconds must be in (0, ${Math.floor((2 ** 31 - 1) / 1000)}], got ${max}`);
+        this.maxTimeoutSeconds = max;
     }
 
     /** The root's price changed (a new params version): reservations from now on use it. */
-    setPricePerToken(price: bigint): void {
+    setPricePerToken(price: bigint, multipliers?: ReserveMultipliers): void {
         this.pricePerToken = price;
+        if (multipliers) this.multipliers = multipliers;
     }
 
     private now(): number {
@@ -126,7 +151,8 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
         const fail = (code: number, error: string) =>
             client.send({ _: 'client.queryAnswerErrorEx', request_id: q.request_id, error_code: code, error, flags: 1, final_info: this.finalInfo(undefined, this.now(), this.now()) });
         if (q.max_coefficient < 0 || q.max_tokens < 0 || !(q.timeout > 0)) return fail(400, 'max_coefficient, max_tokens and timeout must be positive');
-        const reserve = tokensToReserve(BigInt(q.max_tokens), q.query.length, BigInt(q.max_coefficient));
+        const reserve = tokensToReserve(BigInt(q.max_tokens), q.query.length, BigInt(q.max_coefficient), this.multipliers);
+        const timeout = Math.min(q.timeout, this.maxTimeoutSeconds);
         const account = client.account();
         if (account) {
             const available = tokensAvailable({ ...account, tokensUsed: client.ledger.tokensMax, tokensReserved: client.reserved }, this.pricePerToken);
@@ -136,8 +162,9 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
         }
         client.reserved += reserve;
         const r: Running<C, W> = {
-            client, clientRequestId: q.request_id, reserved: reserve, relayed: false, tried: new Set(), q,
-            timer: setTimeout(() => this.timeout(r), Math.max(1, q.timeout * 1000)),
+            client, clientRequestId: q.request_id, reserved: reserve, relayed: false, tried: new Set(), q, timeout,
+            // The watchdog: a worker that stopped answering gives the slot and the reservation back here.
+            timer: setTimeout(() => this.timeout(r), Math.max(1, timeout * 1000)),
             proxyStart: this.now(),
         };
         r.timer.unref?.();
@@ -161,7 +188,7 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
             query: r.q.query,
             signed_payment: choice.signedPayment(),
             coefficient: choice.coefficient,
-            timeout: r.q.timeout * 0.95,
+            timeout: r.timeout * 0.95,
             request_id: proxyRequestId,
             flags: r.q.flags ?? 0,
             enable_debug: r.q.enable_debug,
@@ -219,7 +246,7 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
         clearTimeout(r.timer);
         r.client.reserved -= r.reserved;
         const end = this.now();
-        const tokens = worker?.tokens_used.total_tokens_used ?? 0n;
+        const tokens = this.billable(r, worker);
         // The payment onSettled sends the client and the final piece leave in one write (the connection
         // sends what one event's handling sends together).
         if (tokens > 0n && r.worker) {
@@ -229,8 +256,22 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
             this.opts.onSettled?.(r.client, r.worker, tokens, r.clientRequestId);
         }
         const final = this.finalInfo(worker, r.proxyStart, end);
+        // The client is told what it is billed, which a worker fault may make less than the worker reported.
+        if (final.tokens_used.total_tokens_used !== tokens) final.tokens_used = { ...final.tokens_used, total_tokens_used: tokens };
         if (err) r.client.send({ _: 'client.queryAnswerErrorEx', request_id: r.clientRequestId, error_code: err.code, error: err.error, flags: 1, final_info: final });
         else r.client.send({ _: carry?._ ?? 'client.queryAnswerPartEx', request_id: r.clientRequestId, answer: carry?.answer ?? Buffer.alloc(0), flags: 1, final_info: final });
+    }
+
+    /**
+     * What the request is billed: what the worker reported, never more than the request reserved (its
+     * prompt estimate + max_tokens at the client's max coefficient and the root's multipliers). A report
+     * above is a worker fault: the excess is not billed, the worker's stats count it.
+     */
+    private billable(r: Running<C, W>, worker: proxy_queryFinalInfo | undefined): bigint {
+        const reported = worker?.tokens_used.total_tokens_used ?? 0n;
+        if (reported <= r.reserved) return reported;
+        if (r.worker) this.opts.onWorkerFault?.(r.worker, { requestId: r.clientRequestId, reported, billed: r.reserved });
+        return r.reserved;
     }
 
     private finalInfo(w: proxy_queryFinalInfo | undefined, start: number, end: number): client_queryFinalInfo {

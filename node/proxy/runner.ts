@@ -11,7 +11,7 @@
  *   contract.ts, migration-driver.ts         the proxy contract, and moving to a new one on a params change
  *   registrations.ts, watcher.ts             what the proxy contract's transactions tell (notes, long-auth nonces)
  *
- * Startup: read root -> open store -> deploy/stake the proxy contract -> start a session (a fresh random
+ * Startup: read root -> open store -> compare it with the chain (backup-check.ts) -> deploy/stake the proxy contract -> start a session (a fresh random
  * session hash, a new seqno committed to the store and noted on-chain; the session starts only once the
  * note is seen) -> listen. A note from the proxy's wallet with another session hash means a clone or a
  * rolled-back copy is running: the runner stops instead of signing anything further.
@@ -23,9 +23,10 @@ import { createLogger, listen, type Logger, type RpcConnection, type RpcServer }
 import { RateCounterSet } from '../common/rate-set';
 import { RunnerTimers } from '../common/timers';
 import { DEFAULT_PROXY_INTERVALS, DEFAULT_PROXY_THRESHOLDS, ProxyFatalError, type ProxyIntervals, type ProxyRunnerConfig, type ProxyThresholds } from './config';
+import { checkStoreAgainstChain } from './backup-check';
 import { ensureProxyContract, proxyContractAddress, type ProxyContractDeps } from './contract';
 import type { ClientPort, WorkerPort } from './handshake';
-import { ProxyInboundClientConnection } from './inbound-client';
+import { admitClient, DEFAULT_MAX_LONG_AUTH_WAITS, DEFAULT_MAX_UNAUTHENTICATED_CLIENTS, ProxyInboundClientConnection } from './inbound-client';
 import { ProxyInboundWorkerConnection } from './inbound-worker';
 import { ProxyAccounts, WorkerAccount, type ClientAccount } from './ledgers';
 import { MigrationDriver, type MigrationHost } from './migration-driver';
@@ -33,6 +34,7 @@ import type { OldContractRecord } from './migration';
 import type { ProxyClientInfo, ProxyWorkerInfo } from './peers';
 import { Registrations } from './registrations';
 import { QueryRelay } from './relay';
+import { reserveMultipliers } from './reservation';
 import { restoreState, SaveState } from './save-state';
 import { Settlement } from './settlement';
 import { ContractWatcher } from './watcher';
@@ -73,7 +75,16 @@ export class ProxyRunner {
         this.timers = new RunnerTimers(this.log);
         this.relay = new QueryRelay<ProxyClientInfo, ProxyWorkerInfo>({
             pricePerToken: 1n, // the root's price once it is read (see startup)
+            maxTimeoutSeconds: cfg.maxQueryTimeoutSeconds,
             onSettled: (client, worker, tokens, requestId) => this.onSettled(client, worker, tokens, requestId),
+            onWorkerFault: (worker, f) => {
+                const a = worker.workerAccount;
+                a.faults++;
+                a.overreportedTokens += f.reported - f.billed;
+                this.log.warn('worker fault: reported more tokens than the request reserved; billed the reservation', {
+                    worker: worker.owner, request: f.requestId.toString('hex').slice(0, 16), reported: f.reported, billed: f.billed,
+                });
+            },
         });
         this.contractDeps = { chain: cfg.chain, wallet: cfg.wallet, rootAddress: cfg.root, publicKey: cfg.key.publicKey, log: this.log };
         this.settlement = new Settlement({
@@ -106,7 +117,7 @@ export class ProxyRunner {
     private async startup(): Promise<void> {
         const cfg = this.cfg;
         this.root = await readRoot(cfg.chain, cfg.root);
-        this.relay.setPricePerToken(this.root.params.pricePerToken);
+        this.relay.setPricePerToken(this.root.params.pricePerToken, reserveMultipliers(this.root.params));
         this.contract = await proxyContractAddress(this.contractDeps, this.root);
         const restored = await restoreState(cfg, this.accounts, this.log);
         this.saved = new SaveState({
@@ -114,6 +125,8 @@ export class ProxyRunner {
             onSignable: (a) => this.pushSignedPayment(a), onFatal: (e) => this.die(e),
         }, restored);
         this.migration = new MigrationDriver(this.migrationHost(), restored.outdated);
+        // Before anything is signed or served: a store older than what the chain shows stops the proxy here.
+        await checkStoreAgainstChain({ chain: cfg.chain, contract: this.contract, wallet: this.owner, accounts: this.accounts, storeSeqno: this.saved.seqnos.db });
         await ensureProxyContract(this.contractDeps, this.root, cfg.stake);
         await this.watchContract();
         await this.saved.startSession(() => this.watcher.poll(), () => this.fatal);
@@ -150,7 +163,13 @@ export class ProxyRunner {
         });
         this.clientServer = await listen({
             host, port: this.cfg.clientPort ?? 0, tls: this.cfg.clientTls, pow: pow(this.cfg.clientTls), logger: this.log.child('clients'),
-            onConnection: (conn) => this.accept(conn, this.clientConns, () => new ProxyInboundClientConnection(conn, port)),
+            onConnection: (conn) => {
+                if (!admitClient(this.clientConns, this.cfg.maxUnauthenticatedClients ?? DEFAULT_MAX_UNAUTHENTICATED_CLIENTS)) {
+                    this.log.warn('client connection refused: too many unauthenticated connections', { limit: this.cfg.maxUnauthenticatedClients ?? DEFAULT_MAX_UNAUTHENTICATED_CLIENTS });
+                    return conn.close();
+                }
+                this.accept(conn, this.clientConns, () => new ProxyInboundClientConnection(conn, port));
+            },
             onReject: (e, remote) => this.log.warn('client connection rejected', { remote, error: e.message }),
         });
     }
@@ -177,6 +196,8 @@ export class ProxyRunner {
             refreshRoot: () => this.refreshRoot(),
             readClientContract: (contract) => readClientContract(cfg.chain, contract),
             waitRegister: (contract, nonce, timeoutMs, signal) => this.registrations.wait(contract, nonce, timeoutMs, signal),
+            longAuthWaits: () => this.registrations.waiting,
+            maxLongAuthWaits: cfg.maxLongAuthWaits ?? DEFAULT_MAX_LONG_AUTH_WAITS,
         };
     }
 
@@ -198,7 +219,7 @@ export class ProxyRunner {
     /** Serves from the contract of `next`'s params (after a migration committed and moved the old ledgers). */
     private async switchTo(next: RootState): Promise<void> {
         this.root = next;
-        this.relay.setPricePerToken(next.params.pricePerToken);
+        this.relay.setPricePerToken(next.params.pricePerToken, reserveMultipliers(next.params));
         this.contract = await proxyContractAddress(this.contractDeps, next);
         await this.saved.commitDb(true);
         await ensureProxyContract(this.contractDeps, next, this.cfg.stake);

@@ -49,7 +49,7 @@ export interface RestoredState {
  * the settle journal (only with a data directory), and puts the stored accounts back into `accounts`.
  */
 export async function restoreState(
-    opts: { dataDir?: string; databaseUrl?: string; key: { publicKey: Buffer; secretKey: Buffer } },
+    opts: { dataDir?: string; databaseUrl?: string; key: { publicKey: Buffer; secretKey: Buffer }; journalFsync?: boolean },
     accounts: ProxyAccounts,
     log: Logger,
 ): Promise<RestoredState> {
@@ -67,7 +67,7 @@ export async function restoreState(
     const journalSeq = meta.journalSeq ?? 0;
     let journal: SettleJournal | null = null;
     if (dir) {
-        const opened = SettleJournal.open(join(dir, 'settle.journal'), opts.key.secretKey, journalSeq);
+        const opened = SettleJournal.open(join(dir, 'settle.journal'), opts.key.secretKey, journalSeq, { fsync: opts.journalFsync });
         journal = opened.journal;
         for (const e of opened.pending) {
             const c = accounts.client(Address.parse(e.client.owner), Address.parse(e.client.contract));

@@ -147,7 +147,7 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
             runner.stats.table(),
             {
                 kind: 'table', id: 'workers', title: 'worker accounts',
-                columns: ['owner', 'sc_address', 'connections', 'earned_tokens', 'tokens_committed_to_db', 'tokens_committed_to_blockchain', 'paid_tokens', 'unpaid_tokens', 'unpaid', 'contract_state', 'paying_now'],
+                columns: ['owner', 'sc_address', 'connections', 'earned_tokens', 'tokens_committed_to_db', 'tokens_committed_to_blockchain', 'paid_tokens', 'unpaid_tokens', 'unpaid', 'contract_state', 'paying_now', 'faults', 'overreported_tokens'],
                 rows: runner.workerAccounts().map((a) => {
                     const signable = a.ledger.tokensCommittedToBlockchain;
                     const paid = a.chain?.tokens ?? null;
@@ -156,6 +156,7 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
                         owner: a.owner.toString(), sc_address: a.contract.toString(), connections: a.connections,
                         earned_tokens: a.ledger.tokensMax, tokens_committed_to_db: a.ledger.tokensCommittedToDb, tokens_committed_to_blockchain: signable,
                         paid_tokens: paid, unpaid_tokens: unpaid, unpaid: ton(unpaid * fee), contract_state: contractStateName(a.chain?.state), paying_now: a.payoutInFlight,
+                        faults: a.faults, overreported_tokens: a.overreportedTokens,
                     };
                 }),
             },

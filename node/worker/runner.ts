@@ -65,6 +65,8 @@ interface ProxyLink {
     conn: RpcConnection;
     known: Known;
     running: number;
+    /** This link's running queries: its disconnect aborts them and only them (another proxy's stay). */
+    readonly controllers: Set<AbortController>;
 }
 
 const VALUE = { deploy: toNano('0.3'), payout: toNano('0.5') } as const;
@@ -84,7 +86,6 @@ export class WorkerRunner {
     private backendUp = true;
     private coefficient: number;
     private active = 0;
-    private readonly controllers = new Set<AbortController>();
     readonly stats = new RateCounterSet(['queries', 'success', 'failed', 'tokens']);
     private readonly intervals: { reconnectMs: number; statusMs: number; monitorMs: number; payoutMs: number; rootMs: number };
 
@@ -157,7 +158,7 @@ export class WorkerRunner {
             this.links.set(endpoint, link);
             conn.on('close', () => {
                 this.links.delete(endpoint);
-                for (const c of this.controllers) c.abort();
+                for (const c of link.controllers) c.abort();
                 this.log.warn('proxy disconnected', { proxy: endpoint });
             });
             this.log.info('connected to proxy', { proxy: endpoint, contract: link.known.proxySc.toString() });
@@ -197,7 +198,7 @@ export class WorkerRunner {
         if (cmp.error_code === 1) await conn.query({ _: 'worker.extendedCompareBalanceWithProxy', tokens_committed_to_db: known.db, other: Buffer.alloc(0) });
         known.db = cmp.tokens_committed_to_db > known.db ? cmp.tokens_committed_to_db : known.db;
         known.max = cmp.max_tokens > known.max ? cmp.max_tokens : known.max;
-        const link: ProxyLink = { endpoint, conn, known, running: 0 };
+        const link: ProxyLink = { endpoint, conn, known, running: 0, controllers: new Set() };
         conn.on('packet', (obj) => {
             if (obj._ === 'proxy.runQueryEx') this.serve(link, obj as proxy_runQueryEx);
             else if (obj._ === 'proxy.signedPayment' || obj._ === 'proxy.signedPaymentEmpty') this.acceptSigned(known!, obj, conn);
@@ -248,7 +249,7 @@ export class WorkerRunner {
         link.running++;
         this.stats.add('queries');
         const ac = new AbortController();
-        this.controllers.add(ac);
+        link.controllers.add(ac);
         runWorkerQuery(q, { backend: this.backend, servedModel: this.cfg.model, pricing: this.pricing(), receiptKey: this.cfg.key, send, signal: ac.signal, busy: () => this.active > 1 })
             .then((o) => {
                 this.stats.add(o.error ? 'failed' : 'success');
@@ -261,7 +262,7 @@ export class WorkerRunner {
             .finally(() => {
                 this.active--;
                 link.running--;
-                this.controllers.delete(ac);
+                link.controllers.delete(ac);
             });
     }
 
@@ -342,7 +343,7 @@ export class WorkerRunner {
         this.timers.stop();
         const deadline = Date.now() + graceMs;
         while (this.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-        for (const c of this.controllers) c.abort();
+        for (const l of this.links.values()) for (const c of l.controllers) c.abort();
         for (const l of this.links.values()) l.conn.close();
         this.backend.close();
     }

@@ -240,7 +240,9 @@ async function inProcessNetwork(backendUrl: string, tls: boolean): Promise<Bench
     const { startTestNetwork } = await import('../e2e/helpers/network');
     const { DEFAULT_PROXY_INTERVALS } = await import('../../node/proxy/runner');
     // Production commit/poll intervals: the test network's 100-300 ms ones keep the in-process chain emulator busy.
-    const net = await startTestNetwork({ full: false, tls, proxy: { intervals: DEFAULT_PROXY_INTERVALS } });
+    // --journal-fsync off: the settle journal without fdatasync, to measure what the fsync costs.
+    const journalFsync = !(process.argv.includes('--journal-fsync') && process.argv[process.argv.indexOf('--journal-fsync') + 1] === 'off');
+    const net = await startTestNetwork({ full: false, tls, proxy: { intervals: DEFAULT_PROXY_INTERVALS, journalFsync } });
     await net.startWorker({ backendUrl, maxActiveRequests: 64, intervals: { statusMs: 15_000 } });
     await net.startClient({ deposit: toNano('100'), intervals: { statusMs: 15_000 } });
     type Srv = { connections: Set<{ tcp: { stats: { framesIn: number; framesOut: number } } }> } | undefined;

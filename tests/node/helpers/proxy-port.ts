@@ -59,6 +59,8 @@ export interface FakeProxy {
     registerTimeouts: number[];
     /** Overrides the long-auth timeout (ms) so a refusal by timeout does not take 300 s. */
     longAuthTimeoutMs: number | null;
+    /** The port's cap on concurrent long-auth waits. */
+    maxLongAuthWaits: number;
     /** Resolves when a connection starts waiting for its long-auth registration. */
     registerWaitStarted(): Promise<void>;
     publicKey: Buffer;
@@ -86,7 +88,7 @@ export async function fakeProxy(opts: { checkWorkerHashes?: boolean } = {}): Pro
     let ids = 0;
     const fake: FakeProxy = {
         root, accounts, relay, stats, registrations, publicKey: key.publicKey, owner, contract,
-        clientContracts: new Map(), clientReads: [], gate: null, refreshRootCalls: 0, nextRoot: null, registerTimeouts: [], longAuthTimeoutMs: null,
+        clientContracts: new Map(), clientReads: [], gate: null, refreshRootCalls: 0, nextRoot: null, registerTimeouts: [], longAuthTimeoutMs: null, maxLongAuthWaits: 64,
         registerWaitStarted: () => new Promise<void>((r) => (waitStarted = r)),
         port: {
             log: silentLogger, accounts, relay, stats, owner, publicKey: key.publicKey, contract,
@@ -105,6 +107,8 @@ export async function fakeProxy(opts: { checkWorkerHashes?: boolean } = {}): Pro
                 if (gate) await gate.pass();
                 return fake.clientContracts.get(c.toRawString()) ?? null;
             },
+            longAuthWaits: () => registrations.waiting,
+            get maxLongAuthWaits() { return fake.maxLongAuthWaits; },
             waitRegister(c, nonce, timeoutMs, signal) {
                 fake.registerTimeouts.push(timeoutMs);
                 return registrations.wait(c, nonce, fake.longAuthTimeoutMs ?? timeoutMs, signal);

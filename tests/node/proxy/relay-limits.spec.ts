@@ -1,0 +1,136 @@
+/**
+ * The relay's money and slot limits (issue 22 items 1 and 3), driven directly: a request's timeout is
+ * capped (a silent worker gives its slot and the client's reservation back by then), and a request is
+ * never billed more than it reserved (the excess is a worker fault).
+ */
+import { randomBytes } from 'crypto';
+import { encode, type client_QueryAnswerEx, type client_runQueryEx, type proxy_runQueryEx } from '../../../node/protocol';
+import { DEFAULT_MAX_QUERY_TIMEOUT_S, QueryRelay, type ClientLink, type WorkerLink } from '../../../node/proxy/relay';
+import { reserveMultipliers, tokensToReserve } from '../../../node/proxy/reservation';
+import { DecayingAverage } from '../../../node/proxy/routing';
+import { SignedPaymentsLedger } from '../../../node/proxy/signed-payments';
+
+const MODEL = 'cocoon/tiny-stories-1m@local:0';
+
+function workerLink(id = 'w1'): WorkerLink & { sent: proxy_runQueryEx[] } {
+    const sent: proxy_runQueryEx[] = [];
+    return {
+        id, model: MODEL, coefficient: 1000n, enabled: true, running: 0, maxRunning: 4, averageQuerySeconds: 0, sent,
+        send: (q) => sent.push(q), ledger: new SignedPaymentsLedger(), signedPayment: () => ({ _: 'proxy.signedPaymentEmpty' }), average: new DecayingAverage(),
+    };
+}
+
+function clientLink(): ClientLink & { pieces: client_QueryAnswerEx[] } {
+    const pieces: client_QueryAnswerEx[] = [];
+    return { id: 'c1', pieces, send: (p) => pieces.push(p), ledger: new SignedPaymentsLedger(), reserved: 0n, account: () => null };
+}
+
+function query(o: { timeout: number; maxTokens?: number }): client_runQueryEx {
+    const payload = Buffer.from(JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'hi' }] }));
+    return {
+        _: 'client.runQueryEx', model_name: 'cocoon/tiny-stories-1m', max_coefficient: 1000, max_tokens: o.maxTokens ?? 5, timeout: o.timeout, request_id: randomBytes(32),
+        min_config_version: 0, flags: 0, query: encode({ _: 'http.request', method: 'POST', url: '/v1/chat/completions', http_version: 'HTTP/1.1', headers: [], payload }),
+    };
+}
+
+function usage(total: bigint) {
+    return { _: 'tokensUsed' as const, prompt_tokens_used: 0n, cached_tokens_used: 0n, completion_tokens_used: total, reasoning_tokens_used: 0n, total_tokens_used: total };
+}
+
+function answer(w: WorkerLink & { sent: proxy_runQueryEx[] }, relay: QueryRelay, total: bigint): void {
+    const answerBytes = encode({ _: 'http.response', http_version: 'HTTP/1.1', status_code: 200, reason: 'OK', headers: [], payload: Buffer.from('{}') });
+    relay.onWorkerAnswer(w.id, { _: 'proxy.queryAnswerEx', request_id: w.sent[w.sent.length - 1].request_id, answer: answerBytes, flags: 1, final_info: { _: 'proxy.queryFinalInfo', tokens_used: usage(total) } });
+}
+
+describe('relay timeout cap and watchdog', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('caps a request timeout at the configured maximum and frees the slot and reservation of a worker that never answers, billing 0', () => {
+        const relay = new QueryRelay({ pricePerToken: 1n, maxTimeoutSeconds: 60 });
+        const w = workerLink();
+        const c = clientLink();
+        relay.addWorker(w);
+        relay.runQuery(c, query({ timeout: 1_000_000 })); // ~11.6 days asked
+        expect(w.sent).toHaveLength(1);
+        expect(w.sent[0].timeout).toBeCloseTo(57, 6); // 0.95 x the cap, not of what was asked
+        expect(w.running).toBe(1);
+        expect(c.reserved).toBeGreaterThan(0n);
+        jest.advanceTimersByTime(59_999);
+        expect(c.pieces).toHaveLength(0);
+        jest.advanceTimersByTime(1);
+        expect(c.pieces).toHaveLength(1);
+        expect(c.pieces[0]).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 504, flags: 1 });
+        expect((c.pieces[0] as { error: string }).error).toMatch(/timeout in proxy/);
+        expect(w.running).toBe(0);
+        expect(c.reserved).toBe(0n);
+        expect(c.ledger.tokensMax).toBe(0n);
+        expect(relay.runningCount).toBe(0);
+        // A late answer from the silent worker is ignored: nothing is billed after the watchdog fired.
+        answer(w, relay, 7n);
+        expect(c.ledger.tokensMax).toBe(0n);
+        expect(c.pieces).toHaveLength(1);
+    });
+
+    it('defaults the cap to the client API limit, and a timeout past the timer range does not fire at once', () => {
+        expect(DEFAULT_MAX_QUERY_TIMEOUT_S).toBe(3600);
+        const relay = new QueryRelay({ pricePerToken: 1n });
+        const w = workerLink();
+        const c = clientLink();
+        relay.addWorker(w);
+        relay.runQuery(c, query({ timeout: 3e6 })); // 3e9 ms: beyond setTimeout's 2^31-1 ms
+        expect(w.sent[0].timeout).toBeCloseTo(3600 * 0.95, 6);
+        jest.advanceTimersByTime(3_599_000);
+        expect(c.pieces).toHaveLength(0);
+        jest.advanceTimersByTime(1000);
+        expect(c.pieces[0]).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 504 });
+    });
+
+    it('refuses a configured maximum the timer cannot hold', () => {
+        expect(() => new QueryRelay({ pricePerToken: 1n, maxTimeoutSeconds: 3e6 })).toThrow(/maxTimeoutSeconds must be in \(0, 2147483\]/);
+        expect(() => new QueryRelay({ pricePerToken: 1n, maxTimeoutSeconds: 0 })).toThrow(/maxTimeoutSeconds/);
+    });
+});
+
+describe('relay billing cap', () => {
+    it('never bills more than the reservation; the excess is reported as a worker fault and the client is told what it is billed', () => {
+        const faults: { reported: bigint; billed: bigint }[] = [];
+        const relay = new QueryRelay({ pricePerToken: 1n, onWorkerFault: (_w, f) => faults.push({ reported: f.reported, billed: f.billed }) });
+        const w = workerLink();
+        const c = clientLink();
+        relay.addWorker(w);
+        const q = query({ timeout: 30, maxTokens: 5 });
+        const reserve = tokensToReserve(5n, q.query.length, 1000n);
+        relay.runQuery(c, q);
+        expect(c.reserved).toBe(reserve);
+        answer(w, relay, 1_000_001n);
+        expect(c.ledger.tokensMax).toBe(reserve);
+        expect(w.ledger.tokensMax).toBe(reserve);
+        expect(faults).toEqual([{ reported: 1_000_001n, billed: reserve }]);
+        const last = c.pieces[c.pieces.length - 1] as { final_info: { tokens_used: { total_tokens_used: bigint } } };
+        expect(last.final_info.tokens_used.total_tokens_used).toBe(reserve);
+        expect(c.reserved).toBe(0n);
+
+        // An honest report is billed exactly, no fault.
+        relay.runQuery(c, query({ timeout: 30, maxTokens: 5 }));
+        answer(w, relay, 9n);
+        expect(c.ledger.tokensMax).toBe(reserve + 9n);
+        expect(faults).toHaveLength(1);
+    });
+
+    it('reserves (and so caps) at the root multipliers: the prompt side at max(prompt, cached), the output at max(completion, reasoning)', () => {
+        const m = reserveMultipliers({ promptTokensPriceMultiplier: 10000, cachedTokensPriceMultiplier: 1000, completionTokensPriceMultiplier: 30000, reasoningTokensPriceMultiplier: 20000 });
+        expect(m).toEqual({ prompt: 10000n, completion: 30000n });
+        // 200 bytes at 4.0x coefficient and 1x = 800; 1000 max tokens at 4.0x and 3x = 12000.
+        expect(tokensToReserve(1000n, 200, 4000n, m)).toBe(12_800n);
+        const relay = new QueryRelay({ pricePerToken: 1n, multipliers: m });
+        const w = workerLink();
+        const c = clientLink();
+        relay.addWorker(w);
+        const q = query({ timeout: 30, maxTokens: 5 });
+        relay.runQuery(c, q);
+        expect(c.reserved).toBe(tokensToReserve(5n, q.query.length, 1000n, m));
+        answer(w, relay, 15n); // 5 completion tokens at 3x: within the reservation
+        expect(c.ledger.tokensMax).toBe(15n);
+    });
+});
