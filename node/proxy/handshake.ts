@@ -10,6 +10,7 @@ import { QueryError, type Logger, type proxy_params } from '../protocol';
 import type { ProxyAccounts } from './ledgers';
 import type { PaymentSigner, ProxyClientInfo, ProxyWorkerInfo } from './peers';
 import type { QueryRelay } from './relay';
+import type { AttestationSource } from './attestation-report';
 
 /** The highest protocol version this proxy speaks (COCOON: 0..2; version 0 is refused, see negotiate). */
 export const PROTO_MAX = 2;
@@ -39,6 +40,8 @@ export interface ClientPort extends ProxyPort {
      * false after `timeoutMs` or when `signal` aborts (the connection closed).
      */
     waitRegister(contract: Address, nonce: bigint, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
+    /** What `cocoonx.getAttestationReport` is built from (attestation-report.ts); absent: no reports. */
+    readonly attestation?: AttestationSource;
 }
 
 export interface WorkerPort extends ProxyPort {

@@ -177,6 +177,7 @@ export class ProxyRunner {
             refreshRoot: () => this.refreshRoot(),
             readClientContract: (contract) => readClientContract(cfg.chain, contract),
             waitRegister: (contract, nonce, timeoutMs, signal) => this.registrations.wait(contract, nonce, timeoutMs, signal),
+            attestation: { certificate: () => cfg.clientTls?.certificate ?? null, workers: () => this.workerConnections() },
         };
     }
 
