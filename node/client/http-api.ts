@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from 'crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
-import { decodeAs, encode, type client_QueryAnswerEx, type RpcConnection } from '../protocol';
+import { decodeAs, encode, timingHeaders, type client_QueryAnswerEx, type RpcConnection } from '../protocol';
 import { baseModelName } from '../common/models';
 import { decodeReceipt, verifyReceipt, verifyReceiptAsync, type Receipt } from '../common/receipt';
 import { apiGuard, checkApiExposure, type ApiAccessOptions } from './api-guard';
@@ -211,7 +211,9 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         }
         const requestId = randomBytes(32);
         const requestIdHex = requestId.toString('hex');
-        const started = Date.now() / 1000;
+        const startedMs = Date.now();
+        /** Upstream's X-Cocoon-Client-{Start,End}: request received, answer headers sent. */
+        const clientTiming = () => Object.fromEntries(timingHeaders('Client', startedMs, Date.now()));
         const router = AnswerRouter.for(conn);
         // The receipt covers the body bytes: hashed as they pass. A stream is not kept; a whole answer
         // is held until its receipt is checked, so the receipt can go out as a header before the body.
@@ -244,10 +246,10 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                     const r = decodeAs('http.Response', piece.answer);
                     const headers: Record<string, string> = {};
                     for (const h of r.headers) if (!HOP_BY_HOP.has(h.name.toLowerCase())) headers[h.name] = h.value;
-                    headers['X-Cocoon-Client-Start'] = started.toFixed(6);
                     headers['X-Cocoon-Request-Id'] = requestIdHex;
                     if (held) head = { status: r.status_code, headers };
                     else {
+                        Object.assign(headers, clientTiming());
                         headers['Trailer'] = 'X-Cocoon-Receipt';
                         res.writeHead(r.status_code, headers);
                     }
@@ -266,7 +268,7 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                             const body = held.length === 1 ? held[0] : Buffer.concat(held);
                             const h = head ?? { status: 200, headers: { 'X-Cocoon-Request-Id': requestIdHex } };
                             if (!res.destroyed) {
-                                res.writeHead(h.status, { ...h.headers, 'Content-Length': String(body.length), ...(served ? { 'X-Cocoon-Receipt': receiptHeaderValue(served) } : {}) });
+                                res.writeHead(h.status, { ...h.headers, ...clientTiming(), 'Content-Length': String(body.length), ...(served ? { 'X-Cocoon-Receipt': receiptHeaderValue(served) } : {}) });
                                 res.end(body);
                             }
                         } else {

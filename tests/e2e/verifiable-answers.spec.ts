@@ -15,6 +15,7 @@ import { readRoot } from '../../node/chain/cocoon';
 import { rootAllowlist } from '../../node/common/root-allowlist';
 import { signReceipt, type Receipt } from '../../node/common/receipt';
 import { runVerify } from '../../node/cli/verify';
+import { parseTimingValue } from '../../node/protocol';
 import { captureIo } from '../node/helpers/cli-io';
 import { startTestNetwork, type TestNetwork } from './helpers/network';
 
@@ -74,6 +75,13 @@ describe('receipts without trailers', () => {
         expect(header.requestId).toMatch(/^[0-9a-f]{64}$/);
         expect(header.responseBytes).toBe(body.length);
         expect(header.workerKey).toBe(keyPairFromSeed(Buffer.alloc(32, 9)).publicKey.toString('hex'));
+
+        // Upstream's timing headers: each hop's Start/End in order (the proxy sends its Start only).
+        const t = (h: string) => parseTimingValue(res.headers.get(h) ?? undefined)!;
+        const order = ['x-cocoon-client-start', 'x-cocoon-proxy-start', 'x-cocoon-worker-start', 'x-cocoon-worker-end', 'x-cocoon-client-end'].map(t);
+        expect(order.every((v) => Number.isFinite(v))).toBe(true);
+        expect([...order.slice(0, 4)].sort((a, b) => a - b)).toEqual(order.slice(0, 4));
+        expect(order[4]).toBeGreaterThanOrEqual(order[3]);
 
         const again = await fetch(`${net.apiUrl}/receipts/${id}`);
         expect(again.status).toBe(200);
