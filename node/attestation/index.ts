@@ -43,6 +43,7 @@ export {
     verifyRaTlsCertificate,
 } from './certificate';
 export { RaTlsContext, RaTlsOptions, TLS_CIPHERSUITES } from './ra-tls';
+export { ed25519KeyObject } from './keys';
 export * from './verify';
 export { ConfigfsTsm, ConfigfsTsmOptions, DEFAULT_TSM_REPORT_DIR, TsmFs } from './tdx/configfs-tsm';
 export { INTEL_ROOT_KEY_ID, INTEL_SGX_ROOT_CA, INTEL_SGX_ROOT_CA_PEM } from './tdx/intel-root';

@@ -45,6 +45,10 @@ const commands = new Map<string, Subcommand>(Object.entries({
         summary: 'TON wallets (v4, v5r1): `wallet new|address|balance|send` on local, testnet or mainnet',
         run: async (argv) => (await import('./wallet')).runWallet(argv),
     },
+    verify: {
+        summary: 'verify an answer: its receipt, the worker\'s attested key and quote, the root\'s allowlists on-chain',
+        run: async (argv) => (await import('./verify')).runVerify(argv),
+    },
     root: {
         summary: 'the root contract: `root show`, `root deploy`, owner actions (hashes, proxies, params, owner, code)',
         run: async (argv) => (await import('./root')).runRoot(argv),

@@ -11,7 +11,7 @@ import { join, resolve } from 'path';
 import { randomBytes } from 'crypto';
 import type { Address } from '@ton/core';
 import { keyPairFromSeed } from '@ton/crypto';
-import { createPolicy, createProvider, RaTlsContext, type PolicyKind, type ProviderKind } from '../attestation';
+import { createPolicy, createProvider, RaTlsContext, type PolicyKind, type ProviderKind, ed25519KeyObject } from '../attestation';
 import type { ChainClient, ChainWallet } from '../chain';
 import { createLogger, type Logger, type LogLevel } from '../protocol';
 import { CHAIN_OPTIONS, chainClientOf, CliError, optionsHelp, parseAddress, parseCommandLine, runCommand, usageError, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
@@ -110,9 +110,12 @@ export function signingKey(dataDir: string, role: Role): { publicKey: Buffer; se
     return keyPairFromSeed(seed);
 }
 
-/** An RA-TLS context: our own quote from `tee`, peers checked against `policy`. */
-export function raTls(tee: ProviderKind, policy: PolicyKind, pccsUrl?: string, logger?: Logger): Promise<RaTlsContext> {
-    return RaTlsContext.create({ provider: createProvider(tee), policy: createPolicy({ policy, pccsUrl }), logger });
+/**
+ * An RA-TLS context: our own quote from `tee`, peers checked against `policy`. With `key` the certificate
+ * carries that key (a worker's receipt key must be its attested key) instead of a fresh one.
+ */
+export function raTls(tee: ProviderKind, policy: PolicyKind, pccsUrl?: string, logger?: Logger, key?: { secretKey: Buffer }): Promise<RaTlsContext> {
+    return RaTlsContext.create({ provider: createProvider(tee), policy: createPolicy({ policy, pccsUrl }), logger, privateKey: key && ed25519KeyObject(key.secretKey) });
 }
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => boolean;

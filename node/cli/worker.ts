@@ -44,7 +44,8 @@ export async function startWorkerDaemon(base: DaemonBase, o: WorkerDaemonOptions
     if (!/^[^@\s]+\/[^@\s]+(@\S+)?$/.test(o.model)) throw usageError(`--model: '${o.model}' is not a model name (Org/Name or Org/Name@commit:verity)`);
     if (!/^https?:\/\//.test(o.backendUrl)) throw usageError(`--backend must be an http(s):// URL, got '${o.backendUrl}'`);
     const hardware = await detectHardware({ gpu: o.gpu, vramMb: o.vramMb });
-    const tls = await raTls(base.tee, base.peerPolicy, o.pccsUrl, base.logger.child('tls'));
+    // The RA-TLS certificate carries the receipt key, so a receipt ties to the worker's quote.
+    const tls = await raTls(base.tee, base.peerPolicy, o.pccsUrl, base.logger.child('tls'), base.key);
     const d = await launch(
         base,
         [tls],

@@ -106,7 +106,7 @@ export function apiGuard(o: ApiAccessOptions) {
         res.setHeader('Vary', 'Origin');
         if (origins.has(req.headers.origin ?? '')) {
             res.setHeader('Access-Control-Allow-Origin', req.headers.origin!);
-            res.setHeader('Access-Control-Expose-Headers', 'X-Cocoon-Client-Start, X-Cocoon-Receipt');
+            res.setHeader('Access-Control-Expose-Headers', 'X-Cocoon-Request-Id, X-Cocoon-Receipt, X-Cocoon-Client-Start, X-Cocoon-Client-End, X-Cocoon-Proxy-Start, X-Cocoon-Worker-Start, X-Cocoon-Worker-End');
         }
     };
 

@@ -32,6 +32,8 @@ export interface ApiRequest {
     timeoutSeconds: number;
     enableDebug: boolean;
     requestGuid: string | null;
+    /** `stream: true`: the answer is relayed as it comes (receipt as a trailer); otherwise it is held whole (receipt as a header). */
+    stream: boolean;
     /** What goes to the worker: the caller's bytes, or a re-serialisation without the client's fields. */
     payload: Buffer;
 }
@@ -97,6 +99,7 @@ export function parseApiRequest(raw: Buffer, defaults: ApiRequestDefaults, limit
         timeoutSeconds: (timeout as number | undefined) ?? defaults.timeoutSeconds,
         enableDebug: enableDebug === true,
         requestGuid: (guid as string | undefined) ?? null,
+        stream: own(body, 'stream') === true,
         payload,
     };
 }

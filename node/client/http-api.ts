@@ -4,16 +4,23 @@
  * POST /v1/chat/completions and /v1/completions are wrapped into client.runQueryEx and streamed back
  * from the proxy's answer pieces; GET /v1/models lists live workers. COCOON's extra request fields
  * (max_coefficient, timeout, enable_debug, request_guid) are consumed here and never reach the worker.
- * The worker's signed receipt arrives after the body and is sent as the HTTP trailer X-Cocoon-Receipt.
+ * The worker's signed receipt arrives after the body: a streamed answer gets it as the HTTP trailer
+ * X-Cocoon-Receipt, a whole answer (held until its receipt is checked) as a header of the same name;
+ * every answer names its request in X-Cocoon-Request-Id, and GET /v1/receipts/{id} serves the receipt
+ * later (api-receipts.ts). GET /v1/attestation/report asks the proxy for the evidence behind the answers
+ * (api-attestation.ts).
  */
 import { createHash, randomBytes } from 'crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
-import { decodeAs, encode, type client_QueryAnswerEx, type RpcConnection } from '../protocol';
+import { decodeAs, encode, timingHeaders, type client_QueryAnswerEx, type RpcConnection } from '../protocol';
 import { baseModelName } from '../common/models';
 import { decodeReceipt, verifyReceipt, verifyReceiptAsync, type Receipt } from '../common/receipt';
 import { apiGuard, checkApiExposure, type ApiAccessOptions } from './api-guard';
 import { ApiRequestError, parseApiRequest } from './api-request';
+import { REQUEST_ID, ReceiptStore, receiptHeaderValue, type ReceiptStoreOptions } from './api-receipts';
+import { attestationReport } from './api-attestation';
+import { sendError, type OpenAiErrorType } from './api-errors';
 
 export interface ClientApiOptions {
     host?: string;
@@ -28,6 +35,8 @@ export interface ClientApiOptions {
     maxBodyBytes?: number;
     /** Host / Origin / API key checks (default: loopback names and own address only, no CORS, no key). */
     access?: ApiAccessOptions;
+    /** How many receipts GET /v1/receipts/{id} keeps, and for how long (defaults: 10 000, 3600 s). */
+    receipts?: ReceiptStoreOptions;
     /** Observes each finished request (stats, receipts). */
     onFinished?(r: FinishedRequest): void;
 }
@@ -48,7 +57,6 @@ export interface ClientApi {
     close(): Promise<void>;
 }
 
-type OpenAiErrorType = 'invalid_request_error' | 'insufficient_quota' | 'server_error' | 'not_found_error' | 'timeout' | 'authentication_error' | 'permission_error';
 
 /**
  * Limits of the fields the client reads itself. The TL carries max_coefficient and max_tokens as int32
@@ -57,14 +65,6 @@ type OpenAiErrorType = 'invalid_request_error' | 'insufficient_quota' | 'server_
  */
 export const API_LIMITS = { maxInt32: 2 ** 31 - 1, maxTimeoutSeconds: 3600, maxModelLength: 256, maxRequestGuidLength: 256 } as const;
 
-function sendError(res: ServerResponse, status: number, message: string, type: OpenAiErrorType, code: string | null = null, param: string | null = null, headers: Record<string, string> = {}): void {
-    if (res.headersSent) {
-        if (!res.writableEnded) res.end();
-        return;
-    }
-    res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-    res.end(JSON.stringify({ error: { message, type, param, code } }));
-}
 
 /** Maps the proxy's error codes to HTTP statuses and OpenAI error types. */
 function httpError(code: number): { status: number; type: OpenAiErrorType; code: string } {
@@ -75,6 +75,8 @@ function httpError(code: number): { status: number; type: OpenAiErrorType; code:
     if (code === 400) return { status: 400, type: 'invalid_request_error', code: 'invalid_request' };
     return { status: 502, type: 'server_error', code: 'upstream_error' };
 }
+
+const ENDPOINTS = 'use POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /v1/receipts/{request id} or GET /v1/attestation/report?nonce=<hex>';
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection', 'upgrade', 'te', 'trailer']);
 
@@ -179,6 +181,7 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
     const limit = opts.maxBodyBytes ?? 10 << 20;
     const guard = apiGuard(opts.access ?? {});
     const served = new ServedModels();
+    const receipts = new ReceiptStore(opts.receipts);
     /** Requests waiting for their answer. */
     let inFlight = 0;
 
@@ -196,7 +199,7 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
             if (e instanceof ApiRequestError) return sendError(res, 400, e.message, 'invalid_request_error', 'invalid_request', e.param);
             throw e;
         }
-        const { model, maxCoefficient, maxTokens, timeoutSeconds, enableDebug, requestGuid, payload } = parsed;
+        const { model, maxCoefficient, maxTokens, timeoutSeconds, enableDebug, requestGuid, stream, payload } = parsed;
 
         const conn = opts.proxy();
         if (!conn || conn.closed) return sendError(res, 503, 'the client is not connected to a proxy yet; retry in a few seconds (see /jsonstats)', 'server_error', 'proxy_not_ready');
@@ -207,15 +210,22 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
             return sendError(res, 404, `model '${model}' is not served here; served models: ${list.length ? list.join(', ') : 'none right now'} (see GET /v1/models)`, 'invalid_request_error', 'model_not_found', 'model');
         }
         const requestId = randomBytes(32);
-        const started = Date.now() / 1000;
+        const requestIdHex = requestId.toString('hex');
+        const startedMs = Date.now();
+        /** Upstream's X-Cocoon-Client-{Start,End}: request received, answer headers sent. */
+        const clientTiming = () => Object.fromEntries(timingHeaders('Client', startedMs, Date.now()));
         const router = AnswerRouter.for(conn);
-        // The receipt covers the body bytes: hashed as they pass, not kept.
+        // The receipt covers the body bytes: hashed as they pass. A stream is not kept; a whole answer
+        // is held until its receipt is checked, so the receipt can go out as a header before the body.
         const hash = createHash('sha256');
         let bodyLength = 0;
+        const held: Buffer[] | null = stream ? null : [];
+        let head: { status: number; headers: Record<string, string> } | null = null;
         const passOn = (b: Buffer) => {
             hash.update(b);
             bodyLength += b.length;
-            res.write(b);
+            if (held) held.push(b);
+            else res.write(b);
         };
         const finished = new Promise<void>((resolve) => {
             const off = router.on(requestId, (piece) => {
@@ -236,9 +246,13 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                     const r = decodeAs('http.Response', piece.answer);
                     const headers: Record<string, string> = {};
                     for (const h of r.headers) if (!HOP_BY_HOP.has(h.name.toLowerCase())) headers[h.name] = h.value;
-                    headers['X-Cocoon-Client-Start'] = started.toFixed(6);
-                    headers['Trailer'] = 'X-Cocoon-Receipt';
-                    res.writeHead(r.status_code, headers);
+                    headers['X-Cocoon-Request-Id'] = requestIdHex;
+                    if (held) head = { status: r.status_code, headers };
+                    else {
+                        Object.assign(headers, clientTiming());
+                        headers['Trailer'] = 'X-Cocoon-Receipt';
+                        res.writeHead(r.status_code, headers);
+                    }
                     if (r.payload.length) passOn(r.payload);
                 } else if (piece.answer.length) {
                     passOn(piece.answer);
@@ -248,8 +262,19 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                     const receipt = decodeReceipt(piece.final_info?.worker_debug);
                     const tokens = piece.final_info?.tokens_used.total_tokens_used ?? 0n;
                     const end = (valid: boolean) => {
-                        if (receipt && !res.destroyed) res.addTrailers({ 'X-Cocoon-Receipt': Buffer.from(JSON.stringify({ ...receipt, verified: valid })).toString('base64') });
-                        res.end();
+                        const served = receipt && { ...receipt, verified: valid };
+                        if (served) receipts.put(requestIdHex, served);
+                        if (held) {
+                            const body = held.length === 1 ? held[0] : Buffer.concat(held);
+                            const h = head ?? { status: 200, headers: { 'X-Cocoon-Request-Id': requestIdHex } };
+                            if (!res.destroyed) {
+                                res.writeHead(h.status, { ...h.headers, ...clientTiming(), 'Content-Length': String(body.length), ...(served ? { 'X-Cocoon-Receipt': receiptHeaderValue(served) } : {}) });
+                                res.end(body);
+                            }
+                        } else {
+                            if (served && !res.destroyed) res.addTrailers({ 'X-Cocoon-Receipt': receiptHeaderValue(served) });
+                            res.end();
+                        }
                         opts.onFinished?.({ requestGuid, status: res.statusCode, tokens, receipt, receiptValid: valid, error: null });
                         resolve();
                     };
@@ -283,6 +308,14 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         } finally {
             inFlight--;
         }
+    }
+
+    function receipt(res: ServerResponse, id: string): void {
+        if (!REQUEST_ID.test(id)) return sendError(res, 400, `'${id.slice(0, 80)}' is not a request id: 64 lower-case hex digits, from the X-Cocoon-Request-Id header of an answer`, 'invalid_request_error', 'invalid_request', 'id');
+        const r = receipts.get(id);
+        if (!r) return sendError(res, 404, `no receipt for request ${id}: receipts are kept for the last answers only (count and age limits), and an answer whose worker sent none (an original C++ worker, an error) has none`, 'not_found_error', 'receipt_not_found', 'id');
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(r));
     }
 
     async function models(res: ServerResponse): Promise<void> {
@@ -324,7 +357,9 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         let run: () => Promise<void>;
         if (inferencePath) run = () => inference(req, res, path);
         else if (req.method === 'GET' && path === '/v1/models') run = () => models(res);
-        else run = async () => sendError(res, 404, `unknown endpoint ${req.method} ${path}: use POST /v1/chat/completions, POST /v1/completions or GET /v1/models`, 'not_found_error');
+        else if (req.method === 'GET' && path.startsWith('/v1/receipts/')) run = async () => receipt(res, path.slice('/v1/receipts/'.length));
+        else if (req.method === 'GET' && path === '/v1/attestation/report') run = () => attestationReport(req, res, opts.proxy());
+        else run = async () => sendError(res, 404, `unknown endpoint ${req.method} ${path}: ${ENDPOINTS}`, 'not_found_error');
         run().catch((e: Error) => sendError(res, 500, `client error: ${e.message}`, 'server_error'));
         return true;
     };
@@ -336,7 +371,7 @@ export async function startClientApi(opts: ClientApiOptions): Promise<ClientApi>
     checkApiExposure(host, opts.access?.apiKey);
     const handle = clientApiHandler({ ...opts, access: { listenHost: host, ...opts.access } });
     const server = createServer((req, res) => {
-        if (!handle(req, res)) sendError(res, 404, `unknown endpoint ${req.method} ${req.url}: use POST /v1/chat/completions, POST /v1/completions or GET /v1/models`, 'not_found_error');
+        if (!handle(req, res)) sendError(res, 404, `unknown endpoint ${req.method} ${req.url}: ${ENDPOINTS}`, 'not_found_error');
     });
     await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -10,6 +10,7 @@ import { QueryError, type Logger, type proxy_params } from '../protocol';
 import type { ProxyAccounts } from './ledgers';
 import type { PaymentSigner, ProxyClientInfo, ProxyWorkerInfo } from './peers';
 import type { QueryRelay } from './relay';
+import type { AttestationSource } from './attestation-report';
 
 /** The highest protocol version this proxy speaks (COCOON: 0..2; version 0 is refused, see negotiate). */
 export const PROTO_MAX = 2;
@@ -42,6 +43,8 @@ export interface ClientPort extends ProxyPort {
     /** Long auths waiting for their registration now, and how many may (each holds a connection up to 300 s). */
     longAuthWaits(): number;
     readonly maxLongAuthWaits: number;
+    /** What `cocoonx.getAttestationReport` is built from (attestation-report.ts); absent: no reports. */
+    readonly attestation?: AttestationSource;
 }
 
 export interface WorkerPort extends ProxyPort {

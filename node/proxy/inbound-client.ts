@@ -20,6 +20,7 @@ import { QueryError, type client_authorizeWithProxyLong, type client_authorizeWi
 import { cocoonClientFor } from '../../wrappers/CocoonClient';
 import { negotiate, parseOwner, proxyParams, publicKeyInt, type ClientPort } from './handshake';
 import { ProxyClientInfo } from './peers';
+import { answerAttestationReport } from './attestation-report';
 
 export enum ClientState {
     /** Accepted; waiting for client.connectToProxy. */
@@ -104,6 +105,8 @@ export class ProxyInboundClientConnection {
                 return this.port.relay.workerTypes();
             case 'client.updatePaymentStatus':
                 return this.paymentStatus();
+            case 'cocoonx.getAttestationReport':
+                return answerAttestationReport(this.port.attestation, this.port.root, fn);
             default:
                 throw new QueryError(400, `unsupported query ${fn._}`);
         }

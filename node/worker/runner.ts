@@ -100,6 +100,9 @@ export class WorkerRunner {
     static async start(cfg: WorkerRunnerConfig): Promise<WorkerRunner> {
         if (!/@/.test(cfg.model)) throw new Error(`model '${cfg.model}' must be a full model name Org/Name@commit:verity_hash (what the root allows)`);
         const w = new WorkerRunner(cfg);
+        if (cfg.tls && !cfg.tls.certificate.publicKey.equals(cfg.key.publicKey)) {
+            w.log.warn('the RA-TLS certificate does not carry the receipt key: verifiers will refuse every receipt (KEY_NOT_ATTESTED); create the RaTlsContext with privateKey = this key');
+        }
         w.root = await readRoot(cfg.chain, cfg.root);
         w.timers.every(w.intervals.reconnectMs, () => w.maintain(), 'proxy connections');
         w.timers.every(w.intervals.statusMs, () => w.updatePaymentStatus(), 'payment status');

@@ -7,7 +7,7 @@
 import { createHash } from 'crypto';
 import type { Backend } from '../inference';
 import { BackendError } from '../inference/adapter/backend';
-import { decodeFunction, encode, type http_request, type http_header, type proxy_QueryAnswerEx, type proxy_queryFinalInfo, type proxy_runQueryEx } from '../protocol';
+import { decodeFunction, encode, timingHeaders, type http_request, type http_header, type proxy_QueryAnswerEx, type proxy_queryFinalInfo, type proxy_runQueryEx } from '../protocol';
 import { encodeReceipt, signReceipt, signReceiptAsync, tokensToReceipt } from '../common/receipt';
 import { adjustUsage, type AdjustedTokens, type TokenPricing } from '../common/tokens';
 import { RequestValidationError, validateRequest } from './validate';
@@ -128,14 +128,16 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     const headers: http_header[] = Object.entries(res.headers)
         .filter(([k]) => !HOP_BY_HOP.has(k.toLowerCase()))
         .map(([name, value]) => ({ _: 'http.header' as const, name, value }));
-    headers.push({ _: 'http.header', name: 'X-Cocoon-Worker-Start', value: started.toFixed(6) });
+
     /** One answer piece; with `final`, the last one (a whole answer in one piece gets a Content-Length). */
     const sendPiece = (chunk: Buffer, final?: proxy_queryFinalInfo) => {
         const flags = final ? 1 : 0;
         if (first) {
             first = false;
             const framing: http_header = final ? { _: 'http.header', name: 'Content-Length', value: String(chunk.length) } : { _: 'http.header', name: 'Transfer-Encoding', value: 'chunked' };
-            const response = encode({ _: 'http.response', http_version: 'HTTP/1.1', status_code: res.status, reason: res.ok ? 'OK' : 'Error', headers: [...headers, framing], payload: chunk });
+            // Upstream's timing pair: when the query arrived, and when the answer's headers leave the worker.
+            const timing = timingHeaders('Worker', started * 1000, now() * 1000).map(([name, value]) => ({ _: 'http.header' as const, name, value }));
+            const response = encode({ _: 'http.response', http_version: 'HTTP/1.1', status_code: res.status, reason: res.ok ? 'OK' : 'Error', headers: [...headers, ...timing, framing], payload: chunk });
             ctx.send({ _: 'proxy.queryAnswerEx', request_id: q.request_id, answer: response, flags, final_info: final });
         } else {
             ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: chunk, flags, final_info: final });

@@ -4,7 +4,8 @@
  */
 export { AttestationOptions, AttestedKey, TeeKind, checkAttestedCertificate, isFakeQuote } from './attested-key';
 export { RootAllowlist, VerifyFailure, VerifyReason } from './result';
-export { VerifiedReceipt, VerifyReceiptInput, verifyReceipt } from './receipt';
+export { VerifiedReceipt, VerifyReceiptInput, parseReceipt, verifyReceipt } from './receipt';
+export { AnswerEvidence, VerifiedAnswer, VerifyAnswerInput, verifyAnswer } from './answer';
 export {
     AttestationReport,
     BuildReportInput,

@@ -47,7 +47,8 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const DECIMAL = /^(0|[1-9][0-9]{0,30})$/;
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 
-function parseReceipt(input: Receipt | string): Receipt | VerifyFailure {
+/** The receipt in any of its forms (object, `cocoon-receipt/1 {json}`, JSON text), every field checked. */
+export function parseReceipt(input: Receipt | string): Receipt | VerifyFailure {
     let r: unknown = input;
     if (typeof input === 'string') {
         const trimmed = input.trim();

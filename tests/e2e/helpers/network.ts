@@ -11,7 +11,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Address, toNano } from '@ton/core';
 import { keyPairFromSeed } from '@ton/crypto';
-import { anyPolicy, fakePolicy, fakeProvider, imageHash, noneProvider, RaTlsContext, zeroMeasurements } from '../../../node/attestation';
+import { anyPolicy, ed25519KeyObject, fakePolicy, fakeProvider, imageHash, noneProvider, RaTlsContext, zeroMeasurements } from '../../../node/attestation';
 import { createChainClient, openWallet, type ChainClient, type ChainWallet } from '../../../node/chain';
 import { startEmbeddedServer, type EmbeddedServer } from '../../../node/inference';
 import { startLocalChain, type RunningLocalChain } from '../../../node/localchain/server';
@@ -65,10 +65,11 @@ export interface TestNetworkOptions {
     tls?: boolean;
 }
 
-export async function tlsFor(role: 'proxy-workers' | 'proxy-clients' | 'worker' | 'client'): Promise<RaTlsContext> {
+/** `key`: the node's signing key as its RA-TLS key (a worker's receipts then tie to its quote). */
+export async function tlsFor(role: 'proxy-workers' | 'proxy-clients' | 'worker' | 'client', key?: { secretKey: Buffer }): Promise<RaTlsContext> {
     if (role === 'proxy-clients') return RaTlsContext.create({ provider: fakeProvider, policy: anyPolicy(), autoRotate: false });
     if (role === 'client') return RaTlsContext.create({ provider: noneProvider, policy: fakePolicy(), autoRotate: false });
-    return RaTlsContext.create({ provider: fakeProvider, policy: fakePolicy(), autoRotate: false });
+    return RaTlsContext.create({ provider: fakeProvider, policy: fakePolicy(), autoRotate: false, privateKey: key && ed25519KeyObject(key.secretKey) });
 }
 
 export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<TestNetwork> {
@@ -83,9 +84,9 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
     const proxyKey = keyPairFromSeed(Buffer.alloc(32, 7));
     const contexts: RaTlsContext[] = [];
     const useTls = opts.tls !== false;
-    const ctx = async (role: Parameters<typeof tlsFor>[0]) => {
+    const ctx = async (role: Parameters<typeof tlsFor>[0], key?: { secretKey: Buffer }) => {
         if (!useTls) return undefined;
-        const c = await tlsFor(role);
+        const c = await tlsFor(role, key);
         contexts.push(c);
         return c;
     };
@@ -112,9 +113,10 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
         },
         async startWorker(o = {}) {
             if (!o.backendUrl && !net.model) net.model = await startEmbeddedServer({ port: 0 });
+            const key = keyPairFromSeed(Buffer.alloc(32, o.seed ?? 9));
             net.worker = await WorkerRunner.start({
-                chain, wallet: workerW, root, model: MODEL, backendUrl: o.backendUrl ?? net.model!.url, key: keyPairFromSeed(Buffer.alloc(32, o.seed ?? 9)),
-                tls: await ctx('worker'), checkProxyHashes: useTls, coefficient: 1000, maxActiveRequests: o.maxActiveRequests ?? 8,
+                chain, wallet: workerW, root, model: MODEL, backendUrl: o.backendUrl ?? net.model!.url, key,
+                tls: await ctx('worker', key), checkProxyHashes: useTls, coefficient: 1000, maxActiveRequests: o.maxActiveRequests ?? 8,
                 intervals: { reconnectMs: 200, statusMs: 500, payoutMs: 3_600_000, ...o.intervals }, logger: log.child('worker'),
             });
             return net.worker;
