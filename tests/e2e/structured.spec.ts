@@ -35,10 +35,13 @@ let openai: OpenAI;
 /** Sum of the billed totals of every receipt this spec received. */
 let billed = 0n;
 
+/** Chain, contracts, three runners and the model: about 6 minutes when the 2 cores are shared by a load of ~20. */
+const START_MS = 900_000;
+
 beforeAll(async () => {
     net = await startTestNetwork();
     openai = new OpenAI({ baseURL: net.apiUrl, apiKey: 'unused', maxRetries: 0 });
-});
+}, START_MS);
 afterAll(async () => {
     await net?.close();
 });
