@@ -5,6 +5,7 @@
  * its field, never a 500 or a number the TL cannot carry. Keys are read as own properties only.
  */
 import { checkJsonText, decodeUtf8, JsonTextError } from '../common/json-text';
+import { toolFieldsProblem } from '../common/tool-fields';
 
 export class ApiRequestError extends Error {
     constructor(message: string, readonly param: string | null = null) {
@@ -50,7 +51,8 @@ function integer(body: Record<string, unknown>, key: string, dflt: number, min: 
     return v;
 }
 
-export function parseApiRequest(raw: Buffer, defaults: ApiRequestDefaults, limits: ApiRequestLimits): ApiRequest {
+/** `path` decides whether the chat-only tool and structured-output rules apply (the worker applies them too). */
+export function parseApiRequest(raw: Buffer, defaults: ApiRequestDefaults, limits: ApiRequestLimits, path = '/v1/chat/completions'): ApiRequest {
     let body: Record<string, unknown>;
     try {
         const text = decodeUtf8(raw);
@@ -83,6 +85,10 @@ export function parseApiRequest(raw: Buffer, defaults: ApiRequestDefaults, limit
     if (enableDebug !== undefined && typeof enableDebug !== 'boolean') throw new ApiRequestError("'enable_debug' must be true or false", 'enable_debug');
     const guid = own(body, 'request_guid');
     if (guid !== undefined && (typeof guid !== 'string' || guid.length > limits.maxRequestGuidLength)) throw new ApiRequestError(`'request_guid' must be a string of at most ${limits.maxRequestGuidLength} characters`, 'request_guid');
+
+    // Refused here, before the request is reserved or sent, with the worker's exact message and param.
+    const tools = path === '/v1/chat/completions' ? toolFieldsProblem(body) : null;
+    if (tools) throw new ApiRequestError(tools.message, tools.param);
 
     // The caller's bytes go to the worker unchanged (its checks see what was sent) unless a COCOON field
     // or a max_tokens shadowed by max_completion_tokens has to go.

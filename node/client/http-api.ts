@@ -194,7 +194,7 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         }
         let parsed;
         try {
-            parsed = parseApiRequest(raw, defaults, limits);
+            parsed = parseApiRequest(raw, defaults, limits, path);
         } catch (e) {
             if (e instanceof ApiRequestError) return sendError(res, 400, e.message, 'invalid_request_error', 'invalid_request', e.param);
             throw e;

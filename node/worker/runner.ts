@@ -14,7 +14,7 @@ import { createBackend, type Backend } from '../inference';
 import { createLogger, type Logger, type RpcConnection, type proxy_SignedPayment, type proxy_runQueryEx } from '../protocol';
 import { cocoonWorkerFor } from '../../wrappers/CocoonWorker';
 import { repackSigned, SIGNED_OP } from '../../wrappers/signed';
-import type { TokenPricing } from '../common/tokens';
+import { tokenPricing, type TokenPricing } from '../common/tokens';
 import { RateCounterSet } from '../common/rate-set';
 import { RunnerTimers } from '../common/timers';
 import { connectToProxy, proxyEndpointList } from '../common/proxy-endpoints';
@@ -130,12 +130,7 @@ export class WorkerRunner {
     get connectedProxies(): number { return this.links.size; }
 
     private pricing(): TokenPricing {
-        const p = this.root.params;
-        return {
-            pricePerToken: p.pricePerToken,
-            promptMultiplier: BigInt(p.promptTokensPriceMultiplier), cachedMultiplier: BigInt(p.cachedTokensPriceMultiplier),
-            completionMultiplier: BigInt(p.completionTokensPriceMultiplier), reasoningMultiplier: BigInt(p.reasoningTokensPriceMultiplier),
-        };
+        return tokenPricing(this.root.params);
     }
 
     /** Keeps `proxyConnections` proxies connected, choosing randomly among the candidates. */

@@ -6,6 +6,7 @@
  */
 import { baseModelName } from '../common/models';
 import { checkJsonText, decodeUtf8, JsonTextError } from '../common/json-text';
+import { toolFieldsProblem } from '../common/tool-fields';
 
 export class RequestValidationError extends Error {
     constructor(message: string, readonly param: string | null = null) {
@@ -67,7 +68,8 @@ const streamOptions = flags(['include_usage', 'include_obfuscation']);
 // Maps, not object literals: a key from the request must never find Object.prototype's members.
 const CHAT = new Map<string, Check>(Object.entries({
     messages, model: string, frequency_penalty: number(-2, 2), max_completion_tokens: maxTokens, max_tokens: maxTokens,
-    n: integer(1, 128), parallel_tool_calls: bool, prediction: any, presence_penalty: number(-2, 2), reasoning_effort: string,
+    // Tool and structured-output fields are checked together (they depend on each other) after this loop.
+    n: integer(1, 128), parallel_tool_calls: any, tools: any, tool_choice: any, prediction: any, presence_penalty: number(-2, 2), reasoning_effort: string,
     response_format: any, stop, stream: bool, stream_options: streamOptions, temperature: number(0, 2), top_logprobs: integer(0, 20),
     top_p: number(0, 1), verbosity: string, chat_template_kwargs: flags(['enable_thinking']),
 }));
@@ -127,6 +129,8 @@ export function validateRequest(url: string, raw: Buffer | string, servedModel: 
     if (baseModelName(body.model as string) !== baseModelName(servedModel)) {
         throw new RequestValidationError(`model '${String(body.model)}' is not served by this worker (it serves '${baseModelName(servedModel)}')`, 'model');
     }
+    const tools = endpoint === '/v1/chat/completions' ? toolFieldsProblem(body) : null;
+    if (tools) throw new RequestValidationError(tools.message, tools.param);
     const out: Record<string, unknown> = { ...body };
     // `stream_options` alone implies streaming; streaming always reports usage (billing reads it).
     const stream = out.stream === true || (Object.hasOwn(out, 'stream_options') && out.stream !== false);

@@ -103,7 +103,14 @@ describe('client OpenAI-compatible API -> proxy -> worker -> embedded model', ()
         expect(sdkErr).toBeInstanceOf(OpenAI.NotFoundError);
         expect((sdkErr as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');
         expect(await post({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], max_coefficient: 10 })).toMatchObject({ status: 409, error: { code: 'max_coefficient_too_low', message: expect.stringMatching(/coefficient=1000/) } });
-        expect(await post({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], tools: [] })).toMatchObject({ status: 400, error: { message: expect.stringMatching(/unknown option 'tools'/) } });
+        expect(await post({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], logit_bias: {} })).toMatchObject({ status: 400, error: { message: expect.stringMatching(/unknown option 'logit_bias'/) } });
+        // A bad tool definition is refused by the client itself: nothing is sent, nothing reserved.
+        const sent = finished.length;
+        expect(await post({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'get weather' } }] })).toEqual({
+            status: 400,
+            error: { message: 'Invalid \'tools[0].function.name\': string does not match pattern. Expected a string of 1 to 64 characters a-z, A-Z, 0-9, underscores and dashes, got "get weather".', type: 'invalid_request_error', param: 'tools[0].function.name', code: 'invalid_request' },
+        });
+        expect(finished.length).toBe(sent);
         // Forwarded as sent: the worker sees (and refuses) a duplicate key that JSON.parse would have merged.
         const dup = await post(`{"model":"cocoon/tiny-stories-1m","messages":[{"role":"user","content":"x"}],"max_tokens":4,"max_tokens":9999}`);
         expect(dup).toMatchObject({ status: 400, error: { message: expect.stringMatching(/duplicate key 'max_tokens'/) } });

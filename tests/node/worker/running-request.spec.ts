@@ -81,11 +81,11 @@ describe('worker query pipeline', () => {
 
     it('refuses invalid requests before the backend sees them', async () => {
         const pieces: proxy_QueryAnswerEx[] = [];
-        const out = await runWorkerQuery(query({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], tools: [] }), { backend, servedModel: MODEL, pricing, receiptKey: key, send: (p) => pieces.push(p) });
+        const out = await runWorkerQuery(query({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], logit_bias: {} }), { backend, servedModel: MODEL, pricing, receiptKey: key, send: (p) => pieces.push(p) });
         expect(out).toMatchObject({ status: 400, tokens: { total: 0n } });
         expect(pieces).toHaveLength(1);
         expect(pieces[0]).toMatchObject({ _: 'proxy.queryAnswerErrorEx', error_code: 400, flags: 1 });
-        expect((pieces[0] as { error: string }).error).toMatch(/unknown option 'tools'/);
+        expect((pieces[0] as { error: string }).error).toMatch(/unknown option 'logit_bias'/);
         const bad = { ...query({}), query: Buffer.from('garbage!') };
         expect((await runWorkerQuery(bad, { backend, servedModel: MODEL, pricing, receiptKey: key, send: () => undefined })).status).toBe(400);
     });
@@ -116,7 +116,7 @@ describe('worker query pipeline', () => {
         expect(finals[0]).toMatchObject({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 500 });
         // A send that throws (the link went away) does not turn into a second answer or a rejection.
         let calls = 0;
-        const out2 = await runWorkerQuery(query({ model: MODEL, messages: [{ role: 'user', content: 'x' }], tools: [] }), { backend, servedModel: MODEL, pricing, receiptKey: key, send: () => { calls++; throw new Error('link closed'); } });
+        const out2 = await runWorkerQuery(query({ model: MODEL, messages: [{ role: 'user', content: 'x' }], logit_bias: {} }), { backend, servedModel: MODEL, pricing, receiptKey: key, send: () => { calls++; throw new Error('link closed'); } });
         expect(out2.status).toBe(400);
         expect(calls).toBe(1);
     });

@@ -29,7 +29,7 @@ describe('worker request validation', () => {
     });
 
     it('rejects unknown options, bad values, missing fields, other models and duplicate keys', () => {
-        rejects(() => chat({ model: MODEL, messages, tools: [] }), /unknown option 'tools'/, 'tools');
+        rejects(() => chat({ model: MODEL, messages, logit_bias: {} }), /unknown option 'logit_bias'/, 'logit_bias');
         rejects(() => chat({ model: MODEL, messages, temperature: 7 }), /'temperature' must be <= 2/, 'temperature');
         rejects(() => chat({ model: MODEL, messages, n: 0 }), /'n' must be an integer from 1 to 128/);
         rejects(() => chat({ model: MODEL }), /'messages' is required/);
@@ -60,9 +60,9 @@ describe('worker request validation', () => {
         rejects(() => chat({ model: MODEL, messages, max_completion_tokens: 2 ** 31 }), /'max_completion_tokens' must be an integer from 1 to 2147483647/, 'max_completion_tokens');
         expect(chat({ model: MODEL, messages, max_tokens: 2 ** 31 - 1 }).maxTokens).toBe(2 ** 31 - 1);
         rejects(() => chat({ model: MODEL, messages, n: 1e300 }), /'n' must be an integer from 1 to/, 'n');
-        const deep = (d: number) => `{"model":"${MODEL}","messages":[{"role":"user","content":"x"}],"response_format":${'['.repeat(d)}${']'.repeat(d)}}`;
-        expect(validateRequest('/v1/chat/completions', deep(60), MODEL).body.response_format).toBeDefined();
-        rejects(() => validateRequest('/v1/chat/completions', deep(100_000), MODEL), /nested deeper than 64 levels/, 'response_format');
+        const deep = (d: number) => `{"model":"${MODEL}","messages":[{"role":"user","content":"x"}],"prediction":${'['.repeat(d)}${']'.repeat(d)}}`;
+        expect(validateRequest('/v1/chat/completions', deep(60), MODEL).body.prediction).toBeDefined();
+        rejects(() => validateRequest('/v1/chat/completions', deep(100_000), MODEL), /nested deeper than 64 levels/, 'prediction');
         const bad = Buffer.concat([Buffer.from(`{"model":"${MODEL}","messages":[{"role":"user","content":"`), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]);
         rejects(() => validateRequest('/v1/chat/completions', bad, MODEL), /not valid UTF-8/);
     });
