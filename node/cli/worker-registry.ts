@@ -5,6 +5,8 @@
  * message is sent: a bad profile, a wallet that is not the owner or a status the contract would refuse
  * end with a clear message and nothing on-chain.
  */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Address } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
@@ -286,7 +288,9 @@ export function runWorkerSubcommand(sub: string, argv: string[], env: NodeJS.Pro
         let plan: RegistryPlan;
         let description: string | undefined;
         if (sub === 'register') {
-            const { hardware, profile } = await profileFromOptions(values, { models: values.model as string[], workerKey: signingKey(String(values['data-dir']), 'worker').publicKey, tee: parseTee(values.tee) });
+            const dataDir = resolve(String(values['data-dir']));
+            mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+            const { hardware, profile } = await profileFromOptions(values, { models: values.model as string[], workerKey: signingKey(dataDir, 'worker').publicKey, tee: parseTee(values.tee) });
             plan = await planRegistration(chain, root, wallet.address, profile);
             description = machineDescriptionJson(profile, plan.address);
             if (!json) io.out(`hardware (${hardware.source}): ${hardware.gpuCount} x ${hardware.gpuModel}, ${hardware.vramMib} MiB VRAM; ${hardware.cpuCores} x ${hardware.cpuModel}, ${hardware.ramMib} MiB RAM\nprofile to write: ${description}\n`);
