@@ -210,6 +210,16 @@ function rowsOf(doc: Record<string, unknown> | null, id: string): Record<string,
     return Array.isArray(v) ? v.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object') : [];
 }
 
+/** Whether a stats page's address field names `a`; a page's garbage is just not a match. */
+function sameAddress(raw: unknown, a: Address): boolean {
+    if (typeof raw !== 'string') return false;
+    try {
+        return Address.parse(raw).equals(a);
+    } catch {
+        return false;
+    }
+}
+
 /** What `cocoon worker status` prints (also its --json). */
 export interface WorkerStatusReport {
     owner: string;
@@ -227,14 +237,14 @@ export async function workerStatus(chain: ChainClient, root: Address, owner: Add
     const doc = base ? await fetchJson(`${base}/jsonstats`, timeoutMs) : null;
     const status = doc && Object.hasOwn(doc, 'status') ? (doc.status as Record<string, unknown>) : null;
     // Another owner's worker on that port says nothing about this owner.
-    const mine = status !== null && typeof status.owner === 'string' && Address.parse(status.owner).equals(owner);
+    const mine = status !== null && sameAddress(status.owner, owner);
     const earnings = mine ? rowsOf(doc, 'earnings') : [];
-    const sum = (k: string) => earnings.reduce((s, r) => s + BigInt(String(r[k] ?? '0')), 0n);
+    const sum = (k: string) => earnings.reduce((s, r) => s + (/^\d+$/.test(String(r[k])) ? BigInt(String(r[k])) : 0n), 0n);
     const observed: WorkerStatusReport['observed_uptime'] = [];
     for (const url of o.proxyStats ?? []) {
         const p = await fetchJson(`${url.replace(/\/+$/, '')}/jsonstats`, timeoutMs);
         for (const r of rowsOf(p, 'worker_uptime')) {
-            if (typeof r.owner === 'string' && Address.parse(r.owner).equals(owner)) observed.push({ proxy_stats: url, ...r });
+            if (sameAddress(r.owner, owner)) observed.push({ proxy_stats: url, ...r });
         }
     }
     return {
