@@ -15,7 +15,8 @@ import { runWorker } from '../../../node/cli/worker';
 import type { WorkerStatusReport } from '../../../node/cli/worker-registry';
 import { captureIo } from '../helpers/cli-io';
 
-jest.setTimeout(300_000);
+// `cocoon up` starts a chain, an indexer, a model and three daemons: minutes on a loaded 2-core machine.
+jest.setTimeout(600_000);
 
 async function until<T>(what: string, get: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
