@@ -281,7 +281,7 @@ async function startNodes(
     progress('starting worker on the embedded model');
     const worker = await startWorkerDaemon(base('worker', workerWallet, port(2000)), {
         model: modelName, backendUrl: model.url, coefficient: 1000, maxActiveRequests: 16, proxyConnections: 1, minPayout: toNano('0.001'),
-        checkHashes: true, intervals: { reconnectMs: 500, statusMs: 2000, payoutMs: 10_000, rootMs: 5000 },
+        checkHashes: true, intervals: { reconnectMs: 500, statusMs: 2000, payoutMs: 10_000, rootMs: 5000 }, register: true,
     });
     stops.push(() => worker.stop());
     for (let i = 0; i < 600 && worker.runner.connectedProxies === 0; i++) await new Promise((ok) => setTimeout(ok, 50));

@@ -38,6 +38,7 @@ import { reserveMultipliers } from './reservation';
 import { restoreState, SaveState } from './save-state';
 import { Settlement } from './settlement';
 import { ContractWatcher } from './watcher';
+import { UPTIME_SAMPLE_MS, WorkerUptime } from './uptime';
 
 export { DEFAULT_PROXY_INTERVALS, DEFAULT_PROXY_THRESHOLDS, ProxyFatalError, type ProxyIntervals, type ProxyRunnerConfig, type ProxyThresholds } from './config';
 export type { WorkerHardware } from './peers';
@@ -50,6 +51,7 @@ export class ProxyRunner {
     readonly thresholds: ProxyThresholds;
     readonly intervals: ProxyIntervals;
     readonly stats = new RateCounterSet(['queries', 'success', 'failed', 'tokens']);
+    readonly workerUptime = new WorkerUptime();
     private readonly accounts = new ProxyAccounts();
     private readonly timers: RunnerTimers;
     private readonly registrations = new Registrations(() => this.watcher.poll());
@@ -139,6 +141,7 @@ export class ProxyRunner {
         every(this.intervals.monitorMs, () => this.settlement.refreshAccounts(), 'account monitor');
         every(this.intervals.settleMs, () => this.settle(), 'settlement');
         every(this.intervals.pollMs, () => this.migration.closeOutdated(), 'closing outdated contracts');
+        every(UPTIME_SAMPLE_MS, async () => this.workerUptime.observe(this.workerConnections()), 'worker uptime');
         this.log.info('proxy ready', { contract: this.contract.toString(), workers: this.workerPort, clients: this.clientPort, session: this.saved.sessionHash.toString(16).slice(0, 16) });
     }
 

@@ -120,6 +120,7 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
         const fatal = runner.fatalError;
         const clients = runner.clientAccounts();
         const conns = runner.workerConnections();
+        runner.workerUptime.observe(conns);
         return [
             {
                 kind: 'kv', id: 'status', title: 'status',
@@ -168,6 +169,11 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
                     running: l.running, max_running: l.maxRunning, average_query_seconds: l.averageQuerySeconds,
                     gpu: l.hardware?.gpu ?? null, vram_mb: l.hardware?.vramMb ?? null, gpu_count: l.hardware?.gpuCount ?? null, cpu: l.hardware?.cpu ?? null, ram_mb: l.hardware?.ramMb ?? null,
                 })),
+            },
+            {
+                kind: 'table', id: 'worker_uptime', title: 'observed worker uptime (connected and enabled, since this proxy started)',
+                columns: ['owner', 'worker_key', 'up', 'uptime_seconds', 'window_seconds', 'uptime_permille'],
+                rows: runner.workerUptime.rows().map((r) => ({ ...r })),
             },
             {
                 kind: 'table', id: 'clients', title: 'client accounts',

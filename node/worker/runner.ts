@@ -21,6 +21,8 @@ import { connectToProxy, proxyEndpointList } from '../common/proxy-endpoints';
 import { checkProxyImage, verifyProxyContracts } from '../common/proxy-checks';
 import { acceptSignedPayment, type HeldPayment } from '../common/signed-payment';
 import { runWorkerQuery } from './running-request';
+import { UptimeMeter } from '../common/uptime';
+import { DEFAULT_MAX_PAYOUT_FEE_PERMILLE, PAYOUT_FEE_ESTIMATE, payoutFeeAcceptable } from './earnings';
 
 export interface WorkerRunnerConfig {
     chain: ChainClient;
@@ -46,6 +48,12 @@ export interface WorkerRunnerConfig {
     intervals?: Partial<{ reconnectMs: number; statusMs: number; monitorMs: number; payoutMs: number; rootMs: number }>;
     /** Hardware profile shown in stats. */
     hardware?: Partial<HardwareProfile>;
+    /** Upstream's worker.params.machine_description_json (node/worker/registry.ts machineDescriptionJson). */
+    machineDescriptionJson?: string;
+    /** Largest payout fee, per-mille of the amount moved, the automatic payout accepts (default 50 = 5%). */
+    maxPayoutFeePermille?: number;
+    /** What one payout costs in fees (nanoTON; default PAYOUT_FEE_ESTIMATE). */
+    payoutFee?: bigint;
     logger?: Logger;
 }
 
@@ -87,6 +95,8 @@ export class WorkerRunner {
     private coefficient: number;
     private active = 0;
     readonly stats = new RateCounterSet(['queries', 'success', 'failed', 'tokens']);
+    /** Connected-and-enabled time per proxy contract (raw address), as this worker sees it. */
+    readonly uptime = new UptimeMeter();
     private readonly intervals: { reconnectMs: number; statusMs: number; monitorMs: number; payoutMs: number; rootMs: number };
 
     private constructor(private readonly cfg: WorkerRunnerConfig) {
@@ -128,6 +138,8 @@ export class WorkerRunner {
     /** nanoTON a payout moves per signed token (the root's worker fee), for the payout action's fee check. */
     get workerFeePerToken(): bigint { return this.root.params.workerFeePerToken; }
     get connectedProxies(): number { return this.links.size; }
+    get payoutFee(): bigint { return this.cfg.payoutFee ?? PAYOUT_FEE_ESTIMATE; }
+    get maxPayoutFeePermille(): number { return this.cfg.maxPayoutFeePermille ?? DEFAULT_MAX_PAYOUT_FEE_PERMILLE; }
 
     private pricing(): TokenPricing {
         return tokenPricing(this.root.params);
@@ -154,8 +166,10 @@ export class WorkerRunner {
         try {
             const link = await this.handshake(endpoint, conn);
             this.links.set(endpoint, link);
+            this.uptime.set(link.known.proxySc.toRawString(), this.isServing());
             conn.on('close', () => {
                 this.links.delete(endpoint);
+                this.uptime.set(link.known.proxySc.toRawString(), false);
                 for (const c of link.controllers) c.abort();
                 this.log.warn('proxy disconnected', { proxy: endpoint });
             });
@@ -172,7 +186,7 @@ export class WorkerRunner {
         const r = await conn.query({
             _: 'worker.connectToProxy',
             params: {
-                _: 'worker.params', flags: 3, worker_owner_address: this.owner.toString(), model: this.cfg.model, coefficient: this.coefficient,
+                _: 'worker.params', flags: this.cfg.machineDescriptionJson === undefined ? 3 : 7, machine_description_json: this.cfg.machineDescriptionJson, worker_owner_address: this.owner.toString(), model: this.cfg.model, coefficient: this.coefficient,
                 is_test: params.isTest, proxy_cnt: this.cfg.proxyConnections ?? 1, max_active_requests: this.cfg.maxActiveRequests ?? 60, min_proto_version: 1, max_proto_version: 2,
             },
         });
@@ -269,6 +283,7 @@ export class WorkerRunner {
     }
 
     private broadcastEnabled(): void {
+        for (const l of this.links.values()) this.uptime.set(l.known.proxySc.toRawString(), this.isServing() && !l.conn.closed);
         for (const l of this.links.values()) if (!l.conn.closed) l.conn.send({ _: 'worker.enabledDisabled', disabled: this.isServing() ? 0 : 1 });
     }
 
@@ -289,14 +304,16 @@ export class WorkerRunner {
     }
 
     /** Cashes out every proxy contract whose signed, unpaid share is worth it (COCOON §3.3, in nanoTON). */
-    async payoutAll(force = false): Promise<{ proxy: string; tokens: bigint }[]> {
+    async payoutAll(force = false, closing = false): Promise<{ proxy: string; tokens: bigint }[]> {
         const done: { proxy: string; tokens: bigint }[] = [];
         for (const k of this.known.values()) {
             k.chain = (await readWorkerContract(this.cfg.chain, k.workerSc)) ?? k.chain;
             const paid = k.chain?.tokens ?? 0n;
             if (!k.message || k.signed <= paid) continue;
             const worth = (k.signed - paid) * this.root.params.workerFeePerToken;
-            if (!force && worth < (this.cfg.minPayout ?? toNano('0.2'))) continue;
+            // The fee guard: the automatic payout waits for the minimum and while the fee would eat too much of the
+            // amount; on close (the last chance) it cashes out whatever is worth more than the fee.
+            if (closing ? worth <= this.payoutFee : !force && (worth < (this.cfg.minPayout ?? toNano('0.2')) || !payoutFeeAcceptable(worth, this.payoutFee, this.maxPayoutFeePermille))) continue;
             await this.cfg.wallet.send([internal({ to: k.workerSc, value: VALUE.payout, bounce: true, body: repackSigned(k.message, this.owner) })]);
             k.chain = (await readWorkerContract(this.cfg.chain, k.workerSc)) ?? k.chain;
             k.paidOut = k.chain?.tokens ?? k.paidOut;
@@ -323,7 +340,7 @@ export class WorkerRunner {
             active_requests: this.active, last_error: this.lastError, max_active_requests: this.cfg.maxActiveRequests ?? 60, hardware: this.cfg.hardware ?? {},
             model_hash: createHash('sha256').update(this.cfg.model).digest('hex'),
             proxies: [...this.known.values()].map((k) => ({
-                proxy_sc_address: k.proxySc.toString(), sc_address: k.workerSc.toString(), proxy_public_key: k.proxyKey.toString('hex'),
+                proxy_sc_address: k.proxySc.toString(), proxy_sc_address_raw: k.proxySc.toRawString(), sc_address: k.workerSc.toString(), proxy_public_key: k.proxyKey.toString('hex'),
                 earned_tokens_committed_to_blockchain: k.signed, earned_tokens_committed_to_proxy_db: k.db, earned_tokens_max_known: k.max,
                 paid_out_tokens: k.chain?.tokens ?? 0n,
                 connected: [...this.links.values()].some((l) => l.known === k),

@@ -5,13 +5,16 @@
  */
 import { MetricsRegistry } from '../common/metrics';
 import { BadRequest, flagged, formatTon, type AdminAction, type RunnerStats, type StatsSection, type StatsValue } from '../common/stats-server';
+import { PAYOUT_FEE_ESTIMATE, proxyEarnings, type ProxyEarnings } from './earnings';
 import type { WorkerRunner } from './runner';
 
-/**
- * What one payout costs the worker's wallet in fees: docs/contracts.md measures 0.0101 TON for a worker
- * payout (`npm run bench:gas`); issue 22 saw ~0.0096 TON.
- */
-export const PAYOUT_FEE_ESTIMATE = 10_000_000n;
+export { PAYOUT_FEE_ESTIMATE };
+
+/** Per proxy contract: tokens served, TON earned on-chain and pending, the payout fee now, uptime. */
+export function workerEarnings(runner: WorkerRunner): ProxyEarnings[] {
+    const opts = { feePerToken: runner.workerFeePerToken, payoutFee: runner.payoutFee, maxFeePermille: runner.maxPayoutFeePermille };
+    return runner.snapshot().proxies.map((p) => proxyEarnings(p, { ...opts, uptime: runner.uptime.figures(p.proxy_sc_address_raw) }));
+}
 
 interface UnpaidProxy {
     proxy_sc_address: string;
@@ -111,6 +114,8 @@ export function workerStats(runner: WorkerRunner, opts: { title?: string } = {})
                     max_active_requests: s.max_active_requests,
                     connected_proxies: flagged(s.connections.length, s.connections.length ? 'ok' : 'bad'),
                     last_error: s.last_error ? flagged(s.last_error, 'warn') : null,
+                    payout_fee_estimate_nanoton: runner.payoutFee,
+                    max_payout_fee_permille: runner.maxPayoutFeePermille,
                 },
             },
             { kind: 'kv', id: 'hardware', title: 'hardware', values: Object.keys(hw).length ? hw : { reported: 'not configured (--gpu / --vram-mb, or detected with nvidia-smi)' } },
@@ -122,6 +127,11 @@ export function workerStats(runner: WorkerRunner, opts: { title?: string } = {})
                     ...p,
                     unpaid_signed_tokens: p.earned_tokens_committed_to_blockchain > p.paid_out_tokens ? p.earned_tokens_committed_to_blockchain - p.paid_out_tokens : 0n,
                 })),
+            },
+            {
+                kind: 'table', id: 'earnings', title: 'earnings per proxy (nanoTON; earned = paid on-chain, pending = signed, not cashed)',
+                columns: ['proxy_sc_address', 'sc_address', 'connected', 'tokens_served', 'paid_tokens', 'earned_nanoton', 'pending_tokens', 'pending_nanoton', 'payout_fee_nanoton', 'payout_fee_ok', 'uptime_seconds', 'uptime_window_seconds', 'uptime_permille'],
+                rows: workerEarnings(runner).map((e) => ({ ...e })),
             },
             { kind: 'table', id: 'proxy_connections', title: 'proxy connections', columns: ['endpoint', 'running'], rows: s.connections.map((c) => ({ ...c })) },
         ];

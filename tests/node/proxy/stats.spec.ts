@@ -100,8 +100,21 @@ describe('runner stats over a live network', () => {
         expect(net.worker!.snapshot().coefficient).toBe(1500);
         expect((await admin(workerUrl, 'set_coefficient', '?coefficient=1000')).status).toBe(200);
         expect((await admin(workerUrl, 'change_coefficient', '?coefficient=-1')).body.error.message).toMatch(/at least 0/);
+        // Earnings per proxy in nanoTON: earned is what the worker contract paid on-chain times the worker fee (800).
+        expect(body.earnings).toEqual([expect.objectContaining({
+            proxy_sc_address: body.proxies[0].proxy_sc_address, connected: true, paid_tokens: body.proxies[0].paid_out_tokens,
+            earned_nanoton: String(BigInt(body.proxies[0].paid_out_tokens) * 800n), payout_fee_nanoton: '10000000',
+        })]);
+        expect(body.status.max_payout_fee_permille).toBe(50);
+        const uptimeRow = async () => (await json(`${proxyUrl}/jsonstats`)).body.worker_uptime.find((r: { owner: string }) => r.owner === net.worker!.owner.toString());
+        expect(await uptimeRow()).toMatchObject({ up: true, worker_key: expect.stringMatching(/^[0-9a-f]{64}$/) });
         expect((await admin(workerUrl, 'disable')).status).toBe(200);
         expect(net.worker!.snapshot().enabled).toBe(false);
+        // The proxy sees the worker's enabledDisabled, then counts it as down.
+        for (let i = 0; i < 200 && net.proxy.workerConnections()[0]?.enabled !== false; i++) await new Promise((ok) => setTimeout(ok, 25));
+        const down = await uptimeRow();
+        expect(down.up).toBe(false);
+        expect(down.uptime_seconds).toBeLessThanOrEqual(down.window_seconds);
         expect((await admin(workerUrl, 'enable')).status).toBe(200);
         expect(net.worker!.snapshot().enabled).toBe(true);
         const metrics = await (await fetch(`${workerUrl}/metrics`)).text();
