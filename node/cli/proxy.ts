@@ -19,6 +19,9 @@ export const PROXY_OPTIONS: OptionSpec[] = [
     { name: 'charge-threshold', type: 'nano', env: 'COCOON_CHARGE_THRESHOLD', default: 1_000_000_000n, help: 'charge a client on-chain once this much is owed' },
     { name: 'payout-threshold', type: 'nano', env: 'COCOON_PAYOUT_THRESHOLD', default: 10_000_000_000n, help: 'pay a worker once this much is earned' },
     { name: 'withdraw-threshold', type: 'nano', env: 'COCOON_WITHDRAW_THRESHOLD', default: 10_000_000_000n, help: 'withdraw the commission once it reaches this' },
+    { name: 'settle-after', type: 'int', env: 'COCOON_SETTLE_AFTER', default: 0, help: 'also settle a smaller amount once it has waited this many seconds (0 = by threshold only, as the original)' },
+    { name: 'max-fee-share', type: 'string', env: 'COCOON_MAX_FEE_SHARE', default: '0.1', help: 'a settlement by time is sent only if its fee is at most this share of the amount (0 < share <= 1)' },
+    { name: 'settle-fee-estimate', type: 'nano', env: 'COCOON_SETTLE_FEE_ESTIMATE', default: 10_000_000n, help: 'fee one settlement message costs, for the fee guard' },
 ];
 
 export interface ProxyDaemonOptions {
@@ -64,10 +67,19 @@ export function proxyDaemonOptions(values: Record<string, OptionValue>): ProxyDa
         databaseUrl: values['database-url'] as string | undefined,
         powDifficulty: values['pow-difficulty'] as number,
         stake: values.stake as bigint | undefined,
-        thresholds: { charge: values['charge-threshold'] as bigint, payout: values['payout-threshold'] as bigint, withdraw: values['withdraw-threshold'] as bigint },
+        thresholds: {
+            charge: values['charge-threshold'] as bigint, payout: values['payout-threshold'] as bigint, withdraw: values['withdraw-threshold'] as bigint,
+            settleAfterMs: (values['settle-after'] as number) * 1000, maxFeeShare: feeShare(values['max-fee-share'] as string), feeEstimate: values['settle-fee-estimate'] as bigint,
+        },
         checkHashes: values['check-hashes'] as boolean | undefined,
         pccsUrl: values['pccs-url'] as string | undefined,
     };
+}
+
+function feeShare(v: string): number {
+    const n = Number(v);
+    if (!/^\d*\.?\d+$/.test(v.trim()) || !(n > 0 && n <= 1)) throw new Error(`invalid --max-fee-share ${v}: a number in (0, 1], e.g. 0.1 for 10%`);
+    return n;
 }
 
 const DESCRIPTION = `Runs a Cocoon proxy: routes clients' requests to attested workers, meters tokens, keeps the ledgers,
