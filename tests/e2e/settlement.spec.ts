@@ -9,7 +9,10 @@ import { join } from 'path';
 import { Address } from '@ton/core';
 import { quickStartBody, LOCAL_PRICE, startNetwork, type RunningNetwork } from '../../node/cli/up';
 import { createChainClient } from '../../node/chain';
+import { runClient } from '../../node/cli/client';
+import type { ClientMoney } from '../../node/cli/client-status';
 import { readClientContract, readWorkerContract } from '../../node/chain/cocoon';
+import { formatTon } from '../../node/common/stats-server';
 
 jest.setTimeout(300_000);
 
@@ -88,5 +91,23 @@ describe('settlement a person can watch (cocoon up)', () => {
         }, 20_000);
         expect(BigInt(worker.tonEarned)).toBe(BigInt(worker.tokensPaid) * LOCAL_PRICE.workerFeePerToken);
         expect(tokens).toBeGreaterThan(0);
+
+        // cocoon client status shows the same charge as the chain, from the running client's /jsonstats.
+        const statsUrl = (net.banner.stats as { client: string }).client.replace(/\/stats$/, '');
+        const status = await eventually('the charge in cocoon client status', async () => {
+            const out: string[] = [];
+            expect(await runClient(['status', '--url', statsUrl, '--json'], {}, { out: (t) => void out.push(t), err: (t) => void out.push(t) })).toBe(0);
+            const m = JSON.parse(out.join('')) as ClientMoney;
+            return BigInt(m.tokens_charged ?? '0') >= charged ? m : null;
+        }, 20_000);
+        const onChain = (await readClientContract(chain, clientSc))!;
+        expect(status).toMatchObject({ client_sc_address: clientSc.toString(), stake: onChain.stake.toString(), receipts_kept: 21 });
+        expect(BigInt(status.spent!)).toBe(BigInt(status.tokens_charged!) * LOCAL_PRICE.pricePerToken);
+        const text: string[] = [];
+        expect(await runClient(['status', '--url', statsUrl], {}, { out: (t) => void text.push(t), err: (t) => void text.push(t) })).toBe(0);
+        expect(text.join('')).toMatch(/^proxy: +\S+ +\(contract [A-Za-z0-9_-]{48}\)/);
+        expect(text.join('')).toContain(`spent:           ${formatTon(BigInt(status.spent!))} TON`);
+        const html = await (await fetch(`${statsUrl}/stats`)).text();
+        expect(html).toContain('your money');
     });
 });
