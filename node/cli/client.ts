@@ -9,7 +9,7 @@ import { randomBytes } from 'crypto';
 import { ClientRunner } from '../client/runner';
 import { ApiAccessError, apiGuard, checkApiExposure, type ApiAccessOptions } from '../client/api-guard';
 import { API_LIMITS } from '../client/http-api';
-import { CliError, stdio, usageError, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
+import { CliError, runCommand, stdio, usageError, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
 import { daemonOptions, launch, raTls, runDaemon, type DaemonBase, type Launched } from './daemon';
 import { mountStats } from './stats';
 
@@ -113,9 +113,15 @@ export function clientDaemonOptions(values: Record<string, OptionValue>): Client
 }
 
 const DESCRIPTION = `Runs a Cocoon client: deposits into its client contract, connects to a proxy of the root and serves
-the OpenAI-compatible API (POST /v1/chat/completions, /v1/completions, GET /v1/models) on --http-port.`;
+the OpenAI-compatible API (POST /v1/chat/completions, /v1/completions, GET /v1/models) on --http-port.
+\`cocoon client status [--url <client http>] [--json]\` shows a running client's deposit, spending, pending
+charge, stake, receipts kept and proxy (see cocoon client status --help).`;
 
-export function runClient(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
+export async function runClient(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
+    if (argv[0] === 'status') {
+        const { runClientStatus } = await import('./client-status');
+        return runCommand('client status', io, env, () => runClientStatus(argv.slice(1), env, io));
+    }
     return runDaemon(
         {
             role: 'client', options: CLIENT_OPTIONS, usage: 'cocoon client [options]', description: DESCRIPTION,

@@ -22,7 +22,7 @@ const commands = new Map<string, Subcommand>(Object.entries({
         run: async (argv) => (await import('./worker')).runWorker(argv),
     },
     client: {
-        summary: 'run a client: keeps a deposit and serves the OpenAI-compatible API through a proxy',
+        summary: 'run a client: keeps a deposit and serves the OpenAI-compatible API through a proxy (status: its money)',
         run: async (argv) => (await import('./client')).runClient(argv),
     },
     chain: {

@@ -24,6 +24,9 @@ export const PROXY_OPTIONS: OptionSpec[] = [
     { name: 'max-unauthenticated-clients', type: 'int', env: 'COCOON_MAX_UNAUTHENTICATED_CLIENTS', default: DEFAULT_MAX_UNAUTHENTICATED_CLIENTS, help: 'client-port connections not yet authorised, at most; more are closed at once' },
     { name: 'max-long-auth-waits', type: 'int', env: 'COCOON_MAX_LONG_AUTH_WAITS', default: DEFAULT_MAX_LONG_AUTH_WAITS, help: 'long auths waiting for their on-chain registration, at most; more get 429' },
     { name: 'withdraw-threshold', type: 'nano', env: 'COCOON_WITHDRAW_THRESHOLD', default: 10_000_000_000n, help: 'withdraw the commission once it reaches this' },
+    { name: 'settle-after', type: 'int', env: 'COCOON_SETTLE_AFTER', default: 0, help: 'also settle a smaller amount once it has waited this many seconds (0 = by threshold only, as the original)' },
+    { name: 'max-fee-share', type: 'string', env: 'COCOON_MAX_FEE_SHARE', default: '0.1', help: 'a settlement by time is sent only if its fee is at most this share of the amount (0 < share <= 1)' },
+    { name: 'settle-fee-estimate', type: 'nano', env: 'COCOON_SETTLE_FEE_ESTIMATE', default: 10_000_000n, help: 'fee one settlement message costs, for the fee guard' },
 ];
 
 export interface ProxyDaemonOptions {
@@ -76,10 +79,19 @@ export function proxyDaemonOptions(values: Record<string, OptionValue>): ProxyDa
         maxUnauthenticatedClients: values['max-unauthenticated-clients'] as number | undefined,
         maxLongAuthWaits: values['max-long-auth-waits'] as number | undefined,
         stake: values.stake as bigint | undefined,
-        thresholds: { charge: values['charge-threshold'] as bigint, payout: values['payout-threshold'] as bigint, withdraw: values['withdraw-threshold'] as bigint },
+        thresholds: {
+            charge: values['charge-threshold'] as bigint, payout: values['payout-threshold'] as bigint, withdraw: values['withdraw-threshold'] as bigint,
+            settleAfterMs: (values['settle-after'] as number) * 1000, maxFeeShare: feeShare(values['max-fee-share'] as string), feeEstimate: values['settle-fee-estimate'] as bigint,
+        },
         checkHashes: values['check-hashes'] as boolean | undefined,
         pccsUrl: values['pccs-url'] as string | undefined,
     };
+}
+
+function feeShare(v: string): number {
+    const n = Number(v);
+    if (!/^\d*\.?\d+$/.test(v.trim()) || !(n > 0 && n <= 1)) throw new Error(`invalid --max-fee-share ${v}: a number in (0, 1], e.g. 0.1 for 10%`);
+    return n;
 }
 
 const DESCRIPTION = `Runs a Cocoon proxy: routes clients' requests to attested workers, meters tokens, keeps the ledgers,

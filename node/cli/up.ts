@@ -26,6 +26,32 @@ import type { DaemonBase, Role } from './daemon';
 /** Proof-of-work bits for the local proxy's ports: enough to exercise the step, quick on a laptop. */
 const LOCAL_POW_DIFFICULTY = 12;
 
+/**
+ * Money a person can watch move. At the original's test price (2 nanoTON a token) twenty completions are
+ * worth ~0.000003 TON while each settlement message costs ~0.01 TON in fees, so either nothing settles or
+ * the fees dwarf the money. The local root therefore prices a token at 0.0001 TON (worker 0.00005, the
+ * original's 2:1 ratio): a completion is worth ~0.006 TON, and the proxy settles whatever has waited
+ * 20 s as long as the fee is at most half of what moves (~4 completions for a charge, ~8 for a payout),
+ * or at once from 0.05 TON. A new data directory is needed for the price (the root keeps its params).
+ */
+export const LOCAL_PRICE = { pricePerToken: 100_000n, workerFeePerToken: 50_000n } as const;
+export const LOCAL_SETTLEMENT = {
+    charge: toNano('0.05'), payout: toNano('0.05'), withdraw: toNano('0.05'),
+    settleAfterMs: 20_000, feeEstimate: toNano('0.01'), maxFeeShare: 0.5,
+} as const;
+/** The worker cashes out on its own only past the same fee guard (0.01 TON fee <= half the amount). */
+const LOCAL_WORKER_MIN_PAYOUT = toNano('0.02');
+
+/** The quick-start request the banner and README print (the test sends exactly this body). */
+export function quickStartBody(modelId: string): string {
+    return JSON.stringify({ model: modelId, messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 200 });
+}
+
+async function localRootParams() {
+    const { defaultParams } = await import('./network');
+    return { ...(await defaultParams()), ...LOCAL_PRICE };
+}
+
 const HELP = `Usage: cocoon up [options]        (npm start = cocoon up)
 
 Starts the local Cocoon network with a persistent data directory and prints its URLs.
@@ -146,7 +172,7 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
 
         progress('deploying the root contract (first start only)');
         const { ensureRoot } = await import('./network');
-        const network = await ensureRoot({ dataDir, chainUrl: chain.v4Url, ownerMnemonic: chain.wallets[0].mnemonic });
+        const network = await ensureRoot({ dataDir, chainUrl: chain.v4Url, ownerMnemonic: chain.wallets[0].mnemonic, params: await localRootParams() });
         progress('root contract ready', { root: network.root, ms: Date.now() - t0 });
 
         progress('loading embedded model');
@@ -258,8 +284,7 @@ async function startNodes(
     progress('starting proxy');
     const proxy = await startProxyDaemon(base('proxy', proxyWallet, port(1000)), {
         workerPort: port(1001), clientPort: port(1002), powDifficulty: LOCAL_POW_DIFFICULTY, checkHashes: true,
-        // A laptop network settles often so balances move while you watch (the original waits for 1-10 TON).
-        thresholds: { charge: toNano('0.001'), payout: toNano('0.001'), withdraw: toNano('0.01') },
+        thresholds: LOCAL_SETTLEMENT,
         intervals: { chainCommitMs: 2000, pollMs: 500, rootMs: 5000, settleMs: 5000 },
     });
     stops.push(() => proxy.stop());
@@ -280,7 +305,7 @@ async function startNodes(
 
     progress('starting worker on the embedded model');
     const worker = await startWorkerDaemon(base('worker', workerWallet, port(2000)), {
-        model: modelName, backendUrl: model.url, coefficient: 1000, maxActiveRequests: 16, proxyConnections: 1, minPayout: toNano('0.001'),
+        model: modelName, backendUrl: model.url, coefficient: 1000, maxActiveRequests: 16, proxyConnections: 1, minPayout: LOCAL_WORKER_MIN_PAYOUT,
         checkHashes: true, intervals: { reconnectMs: 500, statusMs: 2000, payoutMs: 10_000, rootMs: 5000 }, register: true,
     });
     stops.push(() => worker.stop());
@@ -325,7 +350,8 @@ export async function runUp(argv: string[]): Promise<number> {
             '',
             'Try it (through client -> proxy -> worker; the answer carries usage and a signed receipt):',
             `  curl -s ${b.api}/chat/completions -H 'content-type: application/json' \\`,
-            `    -d '{"model":"${b.model.id}","messages":[{"role":"user","content":"Tell me a story"}],"max_tokens":48}'`,
+            `    -d '${quickStartBody(b.model.id)}'`,
+            `  (the model's context is 256 tokens, prompt included; settlement on-chain follows within ~30 s: cocoon client status)`,
             '',
             'Ctrl-C stops everything; the next `npm start` resumes the same network.',
             '',

@@ -43,6 +43,7 @@ export function clientStats(runner: ClientRunner, opts: { title?: string; recent
         const left = c ? c.balance - uncharged * price : null;
         const recent = runner.receipts.slice(-(opts.recentRequests ?? 20)).reverse();
         return [
+            moneySection(runner),
             {
                 kind: 'kv', id: 'status', title: 'status',
                 values: {
@@ -116,4 +117,31 @@ export function clientStats(runner: ClientRunner, opts: { title?: string; recent
     };
 
     return { source: { title: opts.title ?? `Cocoon client ${runner.owner.toString()}`, sections }, metrics, actions };
+}
+
+/**
+ * The developer's own money in one place (what `cocoon client status` prints): the deposit as the client
+ * contract counts it (stake included), what the chain has charged, what the proxy has metered but not yet
+ * charged (at the root's price), the stake, the receipts kept in memory and the proxy in use.
+ */
+export function moneySection(runner: ClientRunner): StatsSection {
+    const s = runner.info;
+    const c = s?.chain ?? null;
+    const price = runner.rootState.params.pricePerToken;
+    const pendingTokens = c && s && s.max > c.tokensUsed ? s.max - c.tokensUsed : 0n;
+    return {
+        kind: 'kv', id: 'money', title: 'your money (on-chain figures; pending = metered by the proxy, not yet charged)',
+        values: {
+            proxy: s?.endpoint ?? null,
+            proxy_sc_address: s?.proxySc.toString() ?? null,
+            client_sc_address: s?.clientSc.toString() ?? null,
+            deposit: ton(c?.balance),
+            stake: ton(c?.stake),
+            spent: ton(c ? c.tokensUsed * price : null),
+            tokens_charged: c?.tokensUsed ?? null,
+            pending_charge: ton(pendingTokens * price),
+            pending_tokens: pendingTokens,
+            receipts_kept: runner.receipts.length,
+        },
+    };
 }

@@ -14,6 +14,15 @@ export interface ProxyThresholds {
     payout: bigint;
     /** Withdraw the contract's commission once it reaches this (original: 10 TON). */
     withdraw: bigint;
+    /**
+     * Also settle an amount below its threshold once it has waited this long (ms; 0 = by amount only, as
+     * the original). Whichever comes first; the fee guard below still applies to a settlement by time.
+     */
+    settleAfterMs: number;
+    /** What one settlement message costs the proxy's wallet in fees (nanoTON; an estimate, see docs/runners.md). */
+    feeEstimate: bigint;
+    /** Fee guard for a settlement by time: it is sent only when feeEstimate <= maxFeeShare x the amount (0 < share <= 1). */
+    maxFeeShare: number;
 }
 
 export interface ProxyIntervals {
@@ -61,7 +70,10 @@ export interface ProxyRunnerConfig {
     logger?: Logger;
 }
 
-export const DEFAULT_PROXY_THRESHOLDS: ProxyThresholds = { charge: toNano('1'), payout: toNano('10'), withdraw: toNano('10') };
+export const DEFAULT_PROXY_THRESHOLDS: ProxyThresholds = {
+    charge: toNano('1'), payout: toNano('10'), withdraw: toNano('10'),
+    settleAfterMs: 0, feeEstimate: toNano('0.01'), maxFeeShare: 0.1,
+};
 export const DEFAULT_PROXY_INTERVALS: ProxyIntervals = { dbCommitMs: 1000, chainCommitMs: 30_000, pollMs: 2000, rootMs: 30_000, monitorMs: 5000, settleMs: 10_000 };
 
 /**

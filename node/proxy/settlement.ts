@@ -3,6 +3,10 @@
  * has confirmed (a ledger's `committed` stage), charge clients, pay workers, grant closing clients their
  * refund, and withdraw the contract's commission, each once the amount is worth a message (thresholds).
  * Every action is one proxy-signed message from the proxy's wallet; the contracts check the signature.
+ *
+ * Beyond the original: with `settleAfterMs` an amount below its threshold is also settled once it has waited
+ * that long (whichever comes first), but only if the message's estimated fee is at most `maxFeeShare` of the
+ * amount it moves, so settling by time never burns more in fees than a known share of the money.
  */
 import { Address, beginCell, internal, toNano } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
@@ -26,10 +30,50 @@ export interface SettlementDeps {
     /** Getters: a migration changes both. */
     root(): RootState;
     contract(): Address;
+    /** Clock for settlement by time (ms; default Date.now). */
+    now?(): number;
+}
+
+/** Validates the thresholds a runner was given: a bad fee share or wait would silently disable the guard. */
+export function checkThresholds(t: ProxyThresholds): void {
+    if (!(t.maxFeeShare > 0 && t.maxFeeShare <= 1)) throw new RangeError(`max fee share must be in (0, 1], got ${t.maxFeeShare}`);
+    if (!Number.isSafeInteger(t.settleAfterMs) || t.settleAfterMs < 0) throw new RangeError(`settle-after must be a whole number of ms >= 0, got ${t.settleAfterMs}`);
+    for (const k of ['charge', 'payout', 'withdraw', 'feeEstimate'] as const) if (t[k] < 0n) throw new RangeError(`${k} threshold must be >= 0, got ${t[k]}`);
+}
+
+/** The fee guard: an estimated fee of `fee` is at most `share` of `amount` (fixed point, millionths). */
+export function feeWithinShare(amount: bigint, fee: bigint, share: number): boolean {
+    return BigInt(Math.round(share * 1_000_000)) * amount >= fee * 1_000_000n;
 }
 
 export class Settlement {
-    constructor(private readonly deps: SettlementDeps) {}
+    /** When each pending amount (key: kind + contract) was first seen unsettled, for settlement by time. */
+    private readonly waiting = new Map<string, number>();
+
+    constructor(private readonly deps: SettlementDeps) {
+        checkThresholds(deps.thresholds);
+    }
+
+    /**
+     * Whether `amount` (nanoTON) waiting under `key` is due: it reached `threshold`, or it has waited
+     * settleAfterMs and passes the fee guard.
+     */
+    private due(key: string, amount: bigint, threshold: bigint): boolean {
+        const t = this.deps.thresholds;
+        if (amount <= 0n) {
+            this.waiting.delete(key);
+            return false;
+        }
+        if (amount >= threshold) return true;
+        if (t.settleAfterMs === 0) return false;
+        const now = this.deps.now?.() ?? Date.now();
+        const since = this.waiting.get(key);
+        if (since === undefined) {
+            this.waiting.set(key, now);
+            return false;
+        }
+        return now - since >= t.settleAfterMs && feeWithinShare(amount, t.feeEstimate, t.maxFeeShare);
+    }
 
     /** Refreshes the on-chain state of connected clients (and of those never read) and of every worker. */
     async refreshAccounts(): Promise<void> {
@@ -46,19 +90,28 @@ export class Settlement {
             a.chain = (await readClientContract(chain, a.contract)) ?? a.chain;
             if (!a.chain) continue;
             const signable = a.ledger.tokensCommittedToBlockchain;
+            const key = `charge:${a.contract.toRawString()}`;
             if (a.chain.state === CONTRACT_STATE.closing && a.reserved === 0n && a.ledger.tokensMax === signable) {
+                this.waiting.delete(key);
                 await this.grantRefund(a);
-            } else if (a.chain.state === CONTRACT_STATE.normal && signable > a.chain.tokensUsed && (signable - a.chain.tokensUsed) * price >= thresholds.charge) {
+            } else if (a.chain.state === CONTRACT_STATE.normal && this.due(key, (signable - a.chain.tokensUsed) * price, thresholds.charge)) {
+                this.waiting.delete(key);
                 await this.chargeClient(a);
             }
         }
         for (const a of accounts.workers()) {
-            const paid = a.chain?.tokens ?? 0n;
-            const signable = a.ledger.tokensCommittedToBlockchain;
-            if (a.chain && signable > paid && (signable - paid) * fee >= thresholds.payout) await this.payWorker(a);
+            if (!a.chain) continue;
+            const key = `payout:${a.contract.toRawString()}`;
+            if (this.due(key, (a.ledger.tokensCommittedToBlockchain - a.chain.tokens) * fee, thresholds.payout)) {
+                this.waiting.delete(key);
+                await this.payWorker(a);
+            }
         }
         const mine = await readProxyContract(chain, this.deps.contract());
-        if (mine && mine.balance > 0n && mine.balance >= thresholds.withdraw) await this.withdraw();
+        if (mine && this.due('withdraw', mine.balance, thresholds.withdraw)) {
+            this.waiting.delete('withdraw');
+            await this.withdraw();
+        }
     }
 
     /** Charges the client's contract for every signable token it has not been charged for. */
