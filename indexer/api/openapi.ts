@@ -52,7 +52,7 @@ const obj = (props: Record<string, Schema>, extra: Schema = {}, optional: string
 });
 const page = (item: string): Schema => obj({ items: arr(ref(item)), nextCursor: nullable(str) });
 const states: Schema = { type: 'string', enum: ['normal', 'closing', 'closed', 'unknown'] };
-const kinds: Schema = { type: 'string', enum: ['root', 'proxy', 'client', 'worker', 'wallet'] };
+const kinds: Schema = { type: 'string', enum: ['root', 'proxy', 'client', 'worker', 'wallet', 'registry'] };
 
 const q = (name: string, description: string, schema: Schema = str): ParamSpec => ({ name, in: 'query', description, schema });
 const pathAddress: ParamSpec = { name: 'address', in: 'path', required: true, description: 'any address form (raw or user-friendly)', schema: str };

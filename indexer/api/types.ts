@@ -13,7 +13,7 @@ export type Address = string;
 export type Lt = string;
 export type HexHash = string;
 
-export type AccountKind = 'root' | 'proxy' | 'client' | 'worker' | 'wallet';
+export type AccountKind = 'root' | 'proxy' | 'client' | 'worker' | 'wallet' | 'registry';
 /** Contract lifecycle state (2 bits on chain); workers use normal and closed only. */
 export type ContractStateName = 'normal' | 'closing' | 'closed' | 'unknown';
 export type AccountStatus = 'active' | 'uninit' | 'frozen' | 'nonexist';
@@ -440,6 +440,9 @@ export type EventType =
     | 'save_state'
     | 'state_notification'
     | 'worker_register'
+    | 'gpu_register'
+    | 'gpu_update'
+    | 'gpu_status'
     | 'wallet_send'
     | 'wallet_receive'
     | 'wallet_admin'
@@ -469,6 +472,9 @@ export const EVENT_TYPES: readonly EventType[] = [
     'save_state',
     'state_notification',
     'worker_register',
+    'gpu_register',
+    'gpu_update',
+    'gpu_status',
     'wallet_send',
     'wallet_receive',
     'wallet_admin',

@@ -115,7 +115,34 @@ export type KindState =
           paramsVersion: number;
           workerFeePerToken: bigint;
       }
-    | { kind: 'wallet'; owner: string | null };
+    | { kind: 'wallet'; owner: string | null }
+    | {
+          kind: 'registry';
+          owner: string;
+          root: string;
+          /** wrappers/CocoonRegistry REGISTRY_STATUS_NAMES index. */
+          status: number;
+          deposit: bigint;
+          registeredAt: number;
+          updatedAt: number;
+          /** The decoded profile (worker keys as hex), null before registration or when it does not parse. */
+          profile: GpuProfile | null;
+      };
+
+/** A registry profile as stored and served: the wrapper's RegistryProfile with worker keys as 64-digit hex. */
+export interface GpuProfile {
+    gpuModel: string;
+    gpuCount: number;
+    vramMib: number;
+    tee: string;
+    cpuModel: string;
+    cpuCores: number;
+    ramMib: number;
+    region: string;
+    models: string[];
+    uptimePermille: number;
+    workerKeys: string[];
+}
 
 export interface RootChange {
     lt: bigint;
