@@ -1,7 +1,7 @@
 /** Shapes passed between the ingest stages (fetch -> decode -> store). */
 import type { LeanChainTx } from '../../node/chain/lean-v4';
 import type { TxFacts } from './txfacts';
-import type { AccountKind, EventType, RootConfig } from '../api/types';
+import type { AccountKind, EventType, GpuProfileInfo, RootConfig } from '../api/types';
 
 /** A contract the indexer follows, with what the decoder needs to price its events. */
 export interface KnownAccount {
@@ -129,20 +129,8 @@ export type KindState =
           profile: GpuProfile | null;
       };
 
-/** A registry profile as stored and served: the wrapper's RegistryProfile with worker keys as 64-digit hex. */
-export interface GpuProfile {
-    gpuModel: string;
-    gpuCount: number;
-    vramMib: number;
-    tee: string;
-    cpuModel: string;
-    cpuCores: number;
-    ramMib: number;
-    region: string;
-    models: string[];
-    uptimePermille: number;
-    workerKeys: string[];
-}
+/** A registry profile as stored and served (the API's shape). */
+export type GpuProfile = GpuProfileInfo;
 
 export interface RootChange {
     lt: bigint;
