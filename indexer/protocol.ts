@@ -14,6 +14,7 @@ import * as ProxyW from '../wrappers/CocoonProxy';
 import * as ClientW from '../wrappers/CocoonClient';
 import * as WorkerW from '../wrappers/CocoonWorker';
 import * as WalletW from '../wrappers/CocoonWallet';
+import * as RegistryW from '../wrappers/CocoonRegistry';
 import { parseParams } from '../wrappers/params';
 import { DO_NOT_PROCESS_OP, parseSaveStateNote } from '../wrappers/signed';
 import { constantMeaning } from './api/exitcodes';
@@ -21,6 +22,7 @@ import type { ExitCodeInfo, OpcodeInfo, RootConfig } from './api/types';
 import type { DecodedMessage, MessageCatalogue } from './ingest/decoder';
 import type { ProtocolDescription } from './ingest/defaultPorts';
 import type { KindParsers } from './ingest/states';
+import type { GpuProfile } from './ingest/types';
 
 /** ExtClientTopUp -> ext_client_top_up; addWorkerType -> add_worker_type. */
 export const snake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
@@ -44,6 +46,7 @@ const MODULES: [string, Record<string, unknown>][] = [
     ['client', ClientW],
     ['worker', WorkerW],
     ['wallet', WalletW],
+    ['registry', RegistryW],
 ];
 
 const CONTRACTS: [string, { opcodes: Record<string, number>; fromAddress(a: Address): { abi: { receivers?: { message: { kind: string; type?: string } }[] } } }][] = [
@@ -52,6 +55,7 @@ const CONTRACTS: [string, { opcodes: Record<string, number>; fromAddress(a: Addr
     ['client', ClientW.CocoonClient as never],
     ['worker', WorkerW.CocoonWorker as never],
     ['wallet', WalletW.CocoonWallet as never],
+    ['registry', RegistryW.CocoonRegistry as never],
 ];
 
 function loaderOf(typeName: string): Loader | null {
@@ -278,8 +282,31 @@ export const cocoonParsers: KindParsers = {
         const d = WalletW.parseWalletData(data);
         return { owner: d.ownerAddress.toRawString() };
     },
+    registry(data: Cell) {
+        const d = RegistryW.loadCocoonRegistry$Data(data.beginParse());
+        return {
+            owner: d.owner.toRawString(),
+            root: d.root.toRawString(),
+            status: Number(d.status),
+            deposit: d.deposit,
+            registeredAt: Number(d.registeredAt),
+            updatedAt: Number(d.updatedAt),
+            profile: d.profile ? gpuProfileOf(d.profile) : null,
+        };
+    },
     walletCodeHash: null,
+    registryCodeHash: null,
 };
+
+/** A stored profile cell as the API serves it; null when it does not parse (the contract never stores one). */
+export function gpuProfileOf(cell: Cell): GpuProfile | null {
+    try {
+        const p = RegistryW.parseProfileCell(cell);
+        return { ...p, workerKeys: p.workerKeys.map(hex256) };
+    } catch {
+        return null;
+    }
+}
 
 let cached: ProtocolDescription | null = null;
 
@@ -289,6 +316,10 @@ export async function loadCocoonProtocol(): Promise<ProtocolDescription> {
     if (!p.parsers.walletCodeHash) {
         const wallet = await WalletW.cocoonWalletFor(new Address(0, Buffer.alloc(32)), Buffer.alloc(32));
         p.parsers.walletCodeHash = wallet.init!.code.hash().toString('hex');
+    }
+    if (!p.parsers.registryCodeHash) {
+        const zero = new Address(0, Buffer.alloc(32));
+        p.parsers.registryCodeHash = (await RegistryW.cocoonRegistryFor(zero, zero)).init!.code.hash().toString('hex');
     }
     return p;
 }
@@ -304,6 +335,7 @@ export function cocoonProtocol(): ProtocolDescription {
         opcodes: catalogue.opcodes(),
         exitCodes: exitCodes(),
         isRootConfigChange: (name) => name !== null && rootOps.has(name),
+        profileOf: gpuProfileOf,
     };
     return cached;
 }

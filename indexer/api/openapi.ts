@@ -52,7 +52,7 @@ const obj = (props: Record<string, Schema>, extra: Schema = {}, optional: string
 });
 const page = (item: string): Schema => obj({ items: arr(ref(item)), nextCursor: nullable(str) });
 const states: Schema = { type: 'string', enum: ['normal', 'closing', 'closed', 'unknown'] };
-const kinds: Schema = { type: 'string', enum: ['root', 'proxy', 'client', 'worker', 'wallet'] };
+const kinds: Schema = { type: 'string', enum: ['root', 'proxy', 'client', 'worker', 'wallet', 'registry'] };
 
 const q = (name: string, description: string, schema: Schema = str): ParamSpec => ({ name, in: 'query', description, schema });
 const pathAddress: ParamSpec = { name: 'address', in: 'path', required: true, description: 'any address form (raw or user-friendly)', schema: str };
@@ -114,6 +114,20 @@ export const ENDPOINTS: EndpointSpec[] = [
         params: [...contractFilters, q('proxy', 'proxy contract address'), q('sort', 'order (default lastActivity)', { type: 'string', enum: ['lastActivity', 'tokensPaid', 'tonEarned', 'address'] }), ...paging],
         response: page('WorkerInfo'),
     },
+    {
+        path: '/api/gpu-owners',
+        tag: 'gpu-owners',
+        summary: 'GPU owners: registry profiles joined with their worker contracts and on-chain earnings',
+        params: [
+            q('gpuModel', 'GPU model substring, case-insensitive (e.g. H100)', { type: 'string', maxLength: 64 }),
+            q('model', 'exact model name offered', { type: 'string', maxLength: 64 }),
+            q('status', 'registry status', { type: 'string', enum: ['none', 'active', 'paused', 'retired'] }),
+            q('sort', 'order, descending (default tonEarned)', { type: 'string', enum: ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib'] }),
+            paging[0]!,
+        ],
+        response: 'GpuOwnerList',
+    },
+    { path: '/api/gpu-owners/{address}', tag: 'gpu-owners', summary: 'One GPU owner, by registry or owner address: profile, worker contracts, payouts, profile history', params: [pathAddress], response: 'GpuOwnerDetail', notFound: 'GPU owner' },
     { path: '/api/workers/{address}', tag: 'contracts', summary: 'One worker contract', params: [pathAddress], response: 'WorkerInfo', notFound: 'worker contract' },
     {
         path: '/api/addresses/{address}',
@@ -196,6 +210,20 @@ export const ENDPOINTS: EndpointSpec[] = [
     { path: '/api/openapi.json', tag: 'network', summary: 'This document', params: [], response: { type: 'object' } },
 ];
 
+const gpuOwnerProps: Record<string, Schema> = {
+    address: addr,
+    owner: addr,
+    status: { type: 'string', enum: ['none', 'active', 'paused', 'retired'] },
+    deposit: nano,
+    registeredAt: int,
+    updatedAt: int,
+    profile: nullable(ref('GpuProfile')),
+    workers: int,
+    tokensServed: nano,
+    tonEarned: nano,
+    lastActive: nullable(int),
+    observedUptimePermille: nullable(int),
+};
 const accountProps: Record<string, Schema> = {
     address: addr,
     kind: kinds,
@@ -460,6 +488,27 @@ const SCHEMAS: Record<string, Schema> = {
                 hit('opcode', { op: str, name: str }),
             ],
         }),
+    }),
+    GpuProfile: obj({
+        gpuModel: str,
+        gpuCount: int,
+        vramMib: int,
+        tee: str,
+        cpuModel: str,
+        cpuCores: int,
+        ramMib: int,
+        region: str,
+        models: arr(str),
+        uptimePermille: int,
+        workerKeys: arr(hash),
+    }),
+    GpuOwnerInfo: obj(gpuOwnerProps),
+    GpuOwnerList: obj({ items: arr(ref('GpuOwnerInfo')) }),
+    GpuOwnerDetail: obj({
+        ...gpuOwnerProps,
+        workerContracts: arr(obj({ address: addr, proxy: nullable(addr), tokensPaid: nano, tonEarned: nano, lastActive: nullable(int) })),
+        payouts: arr(obj({ utime: int, txHash: hash, worker: nullable(addr), proxy: nullable(addr), amount: nano })),
+        history: arr(obj({ utime: int, txHash: hash, type: { type: 'string', enum: ['gpu_register', 'gpu_update', 'gpu_status'] }, status: nullable(str), profile: nullable(ref('GpuProfile')) })),
     }),
     OpcodeInfo: obj({ op: str, name: str, receivers: arr(str) }),
     ExitCodeInfo: obj({ code: int, name: nullable(str), meaning: str, contracts: arr(str) }),

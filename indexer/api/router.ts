@@ -6,6 +6,7 @@ import { DEFAULT_COEFFICIENT, modelPrices } from './models';
 import { ENDPOINTS, openApiDocument, queryParamsOf } from './openapi';
 import { getTransaction, listDailyStats, listEvents, listTransactions } from './queries/activity';
 import { getAddress, getClient, getProxy, getWorker, listClients, listProxies, listWorkers, type LiveReader } from './queries/contracts';
+import { getGpuOwner, listGpuOwners } from './queries/gpuOwners';
 import { learnedModelNames, listReports } from './queries/reports';
 import { rootHistory } from './queries/root';
 import { search } from './queries/search';
@@ -84,6 +85,8 @@ export function createApi(opts: ApiOptions): Api {
     get('/api/clients/{address}', (r) => getClient(db, parseAddress(param(r, 'address'), 'address')));
     get('/api/workers', (_r, q) => listWorkers(db, q));
     get('/api/workers/{address}', (r) => getWorker(db, parseAddress(param(r, 'address'), 'address')));
+    get('/api/gpu-owners', (_r, q) => listGpuOwners(db, q));
+    get('/api/gpu-owners/{address}', (r) => getGpuOwner(db, parseAddress(param(r, 'address'), 'address')));
     get('/api/addresses/{address}', (r) => getAddress(db, parseAddress(param(r, 'address'), 'address'), opts.liveAccount));
     get('/api/proxy-reports', () => listReports(db));
     get('/api/transactions', (_r, q) => listTransactions(db, q, exits));

@@ -13,7 +13,7 @@ export type Address = string;
 export type Lt = string;
 export type HexHash = string;
 
-export type AccountKind = 'root' | 'proxy' | 'client' | 'worker' | 'wallet';
+export type AccountKind = 'root' | 'proxy' | 'client' | 'worker' | 'wallet' | 'registry';
 /** Contract lifecycle state (2 bits on chain); workers use normal and closed only. */
 export type ContractStateName = 'normal' | 'closing' | 'closed' | 'unknown';
 export type AccountStatus = 'active' | 'uninit' | 'frozen' | 'nonexist';
@@ -440,6 +440,9 @@ export type EventType =
     | 'save_state'
     | 'state_notification'
     | 'worker_register'
+    | 'gpu_register'
+    | 'gpu_update'
+    | 'gpu_status'
     | 'wallet_send'
     | 'wallet_receive'
     | 'wallet_admin'
@@ -469,6 +472,9 @@ export const EVENT_TYPES: readonly EventType[] = [
     'save_state',
     'state_notification',
     'worker_register',
+    'gpu_register',
+    'gpu_update',
+    'gpu_status',
     'wallet_send',
     'wallet_receive',
     'wallet_admin',
@@ -579,4 +585,66 @@ export interface HealthResponse {
     /** The chain is a test network: user-friendly addresses carry the testnet flag (kQ…/0Q…). */
     testnet: boolean;
     status: IndexerStatus;
+}
+
+/** A GPU owner's registry profile (wrappers/CocoonRegistry RegistryProfile, worker keys as hex). */
+export interface GpuProfileInfo {
+    gpuModel: string;
+    gpuCount: number;
+    vramMib: number;
+    tee: string;
+    cpuModel: string;
+    cpuCores: number;
+    ramMib: number;
+    region: string;
+    models: string[];
+    uptimePermille: number;
+    workerKeys: string[];
+}
+
+/** A GPU owner: the registry contract joined with the owner's worker contracts. */
+export interface GpuOwnerInfo {
+    /** The registry contract. */
+    address: Address;
+    owner: Address;
+    status: 'none' | 'active' | 'paused' | 'retired';
+    deposit: Nano;
+    registeredAt: number;
+    updatedAt: number;
+    profile: GpuProfileInfo | null;
+    /** Worker contracts with the same owner address. */
+    workers: number;
+    tokensServed: Nano;
+    /** nanoTON paid on-chain to the owner's worker contracts' owner (final payout events). */
+    tonEarned: Nano;
+    lastActive: number | null;
+    observedUptimePermille: number | null;
+}
+
+export interface GpuOwnerList {
+    items: GpuOwnerInfo[];
+}
+
+export interface GpuOwnerPayout {
+    utime: number;
+    txHash: HexHash;
+    worker: Address | null;
+    proxy: Address | null;
+    amount: Nano;
+}
+
+export interface GpuProfileChange {
+    utime: number;
+    txHash: HexHash;
+    type: 'gpu_register' | 'gpu_update' | 'gpu_status';
+    status: string | null;
+    profile: GpuProfileInfo | null;
+}
+
+export interface GpuOwnerDetail extends GpuOwnerInfo {
+    workerContracts: { address: Address; proxy: Address | null; tokensPaid: Nano; tonEarned: Nano; lastActive: number | null }[];
+    /** Newest first, at most 500. */
+    payouts: GpuOwnerPayout[];
+    /** Registrations, profile updates and status changes, newest first, at most 200. */
+    history: GpuProfileChange[];
 }

@@ -312,6 +312,28 @@ export const proxyReports = pgTable('proxy_reports', {
     accounts: jsonb('accounts').notNull(),
 });
 
+/**
+ * GPU owners' registry contracts (contracts/registry.tact): current state, one row per (owner, root).
+ * The profile is the decoded cell (api/types GpuProfile); gpu_model is copied out for filtering and
+ * sorting. The profile's history is the registry's gpu_register / gpu_update events.
+ */
+export const registries = pgTable(
+    'registries',
+    {
+        address: text('address').primaryKey(),
+        owner: text('owner').notNull(),
+        root: text('root').notNull(),
+        /** 0 none, 1 active, 2 paused, 3 retired (wrappers/CocoonRegistry REGISTRY_STATUS). */
+        status: smallint('status').notNull(),
+        deposit: nano('deposit').notNull().default(ZERO),
+        registeredAt: integer('registered_at').notNull(),
+        updatedAt: integer('updated_at').notNull(),
+        profile: jsonb('profile'),
+        gpuModel: text('gpu_model'),
+    },
+    (t) => [index('registries_owner_idx').on(t.owner)],
+);
+
 /** Model names learnt from the network (the models workers announce to proxies), by sha256 hash. */
 export const modelNames = pgTable('model_names', {
     hash: text('hash').primaryKey(),

@@ -30,6 +30,7 @@ interface Ctx {
     msg: DecodedMessage;
     /** Out messages with their catalogue names (bodies are not decoded: names and values are all events need). */
     out: (OutMessage & { name: string | null })[];
+    profileOf?: (cell: Cell) => unknown;
 }
 
 type Handler = (c: Ctx) => DecodedEvent[];
@@ -152,8 +153,30 @@ const HANDLERS = new Map<string, Handler>(
             { type: 'close', worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, payload: payload(c, { phase: 'closed' }) },
         ],
         owner_worker_register: (c) => one('worker_register', c, { worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
+
+        // GPU owners' registry (beyond the original): the profile history and the status changes.
+        owner_registry_register: (c) => gpu('gpu_register', c),
+        owner_registry_update: (c) => gpu('gpu_update', c),
+        owner_registry_pause: (c) => gpu('gpu_status', c, 'paused'),
+        owner_registry_resume: (c) => gpu('gpu_status', c, 'active'),
+        owner_registry_retire: (c) => gpu('gpu_status', c, 'retired'),
+        owner_registry_withdraw: (c) => gpu('gpu_status', c, 'withdrawn', paidBack(c)),
     } satisfies Record<string, Handler>),
 );
+
+/**
+ * A registry event. The profile cell is replaced by its decoded form (the catalogue gives the cell; the
+ * layout belongs to the wrapper, passed in as `profileOf`), so the history reads without a BOC decoder.
+ */
+function gpu(type: EventType, c: Ctx, status?: string, amount?: bigint): DecodedEvent[] {
+    const cell = c.msg.fields.profile as Cell | undefined;
+    const extra: Record<string, unknown> = status ? { status } : {};
+    if (cell && typeof cell.beginParse === 'function') extra.profile = c.profileOf?.(cell) ?? null;
+    return [{ type, owner: c.acc.owner, amount: amount ?? null, payload: payload(c, extra) }];
+}
+
+/** What the registry sent back to its owner (the deposit on withdraw, with the excess). */
+const paidBack = (c: Ctx) => c.out.filter((o) => o.dest === c.acc.owner).reduce((a, o) => a + o.value, 0n);
 
 /** The cumulative counter of a signed envelope, from its (catalogue-decoded) signed payload. */
 function tokensOf(c: Ctx): bigint | undefined {
@@ -218,7 +241,11 @@ function walletEvents(acc: KnownAccount, facts: TxFacts, msg: DecodedMessage | n
 }
 
 export class CatalogueDecoder implements Decoder {
-    constructor(private catalogue: MessageCatalogue) {}
+    /** `profileOf` decodes a registry profile cell (indexer/protocol.ts gpuProfileOf). */
+    constructor(
+        private catalogue: MessageCatalogue,
+        private profileOf?: (cell: Cell) => unknown,
+    ) {}
 
     decode(t: ChainTx, acc: KnownAccount): DecodedTx {
         const facts = txFacts(t.tx);
@@ -238,7 +265,7 @@ export class CatalogueDecoder implements Decoder {
         if (!facts.bounced) {
             if (acc.kind === 'wallet') events.push(...walletEvents(acc, facts, msg, out));
             else if (msg && (msg.name === 'do_not_process' || msg.name === 'proxy_save_state')) events.push(...saveState(acc, msg, facts.source));
-            else if (msg && HANDLERS.has(msg.name)) events.push(...HANDLERS.get(msg.name)!({ acc, facts, msg, out }));
+            else if (msg && HANDLERS.has(msg.name)) events.push(...HANDLERS.get(msg.name)!({ acc, facts, msg, out, profileOf: this.profileOf }));
             else if (facts.op === 0 && acc.kind === 'proxy') events.push(...proxyText(acc, facts, out));
             else if (facts.op !== null && facts.op !== 0 && !msg && !isNote(opName)) events.push({ type: 'unknown', payload: { op: facts.op, name: opName } });
         }

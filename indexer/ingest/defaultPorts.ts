@@ -3,6 +3,7 @@
  * (or node/chain's lean v4 reader with --reader lean-v4), states parsed with the contracts' parsers,
  * and transactions decoded by CatalogueDecoder with the protocol description given here.
  */
+import type { Cell } from '@ton/core';
 import type { IndexerConfig } from '../config';
 import type { Logger } from '../log';
 import type { IngestPorts } from '../service';
@@ -22,6 +23,8 @@ export interface ProtocolDescription {
     /** Every contract's exit codes with their meanings (from the generated wrappers). */
     exitCodes: ExitCodeInfo[];
     isRootConfigChange(opName: string | null): boolean;
+    /** Decodes a GPU owner's registry profile cell for event payloads. */
+    profileOf?: (cell: Cell) => unknown;
 }
 
 /** No catalogue: every transaction is stored undecoded (crash tests use it to exercise paging alone). */
@@ -62,7 +65,7 @@ export function defaultPorts(given?: ProtocolDescription) {
         log.info('chain reachable', { url: config.chainUrl, reader: config.reader, head: head.seqno });
         return {
             chain,
-            decoder: new CatalogueDecoder(protocol.catalogue),
+            decoder: new CatalogueDecoder(protocol.catalogue, protocol.profileOf),
             states,
             opcodes: protocol.opcodes,
             exitCodes: protocol.exitCodes,

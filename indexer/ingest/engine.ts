@@ -146,7 +146,7 @@ export class IngestEngine {
         this.learnCodes(rootState);
         const candidates = await this.candidates(head, result);
         // Root first (its params give child code hashes), then proxies (their messages reveal clients and workers).
-        const rank: Record<AccountKind, number> = { root: 0, proxy: 1, client: 2, worker: 2, wallet: 3 };
+        const rank: Record<AccountKind, number> = { root: 0, proxy: 1, client: 2, worker: 2, registry: 2, wallet: 3 };
         const queue = [...candidates].sort((a, b) => rank[this.known.get(a)!.kind] - rank[this.known.get(b)!.kind]);
         const queued = new Set(queue);
 

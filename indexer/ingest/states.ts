@@ -19,8 +19,11 @@ export interface KindParsers {
     client?(data: Cell): Parsed<'client'> | null;
     worker?(data: Cell): Parsed<'worker'> | null;
     wallet?(data: Cell): Parsed<'wallet'> | null;
+    registry?(data: Cell): Parsed<'registry'> | null;
     /** Code hash (hex) of the cocoon wallet contract. */
     walletCodeHash?: string | null;
+    /** Code hash (hex) of the GPU owners' registry contract (one code for every owner and root). */
+    registryCodeHash?: string | null;
 }
 
 function safe<T>(fn: (() => T) | undefined): T | null {
@@ -61,17 +64,22 @@ export class KindParsing {
                 const r = safe(p.wallet && (() => p.wallet!(data)));
                 return r ? { kind: 'wallet', ...r } : undefined;
             }
+            case 'registry': {
+                const r = safe(p.registry && (() => p.registry!(data)));
+                return r ? { kind: 'registry', ...r } : undefined;
+            }
         }
     }
 
     /** Needs the data only when the code hash alone does not settle it (see classify()). */
     isCandidate(codeHash: string | null, ctx: ClassifyContext): boolean {
-        return !!codeHash && (ctx.codeKinds.has(codeHash) || ctx.viaMessage);
+        return !!codeHash && (ctx.codeKinds.has(codeHash) || ctx.viaMessage || codeHash === this.parsers.registryCodeHash);
     }
 
     classify(address: string, codeHash: string, data: Cell | null, ctx: ClassifyContext): Classification | null {
         const known = ctx.codeKinds.get(codeHash);
         const isWallet = !!this.parsers.walletCodeHash && codeHash === this.parsers.walletCodeHash;
+        if (!known && this.parsers.registryCodeHash && codeHash === this.parsers.registryCodeHash) return this.registry(address, codeHash, data, ctx);
         if (!known && !ctx.viaMessage) return null;
         const base = { address, codeHash, owner: null as string | null, parent: null as string | null, paramsVersion: null as number | null, pricePerToken: null as bigint | null, workerFeePerToken: null as bigint | null };
         const via = ctx.viaMessage && !known ? 'message' : 'code_hash';
@@ -102,6 +110,13 @@ export class KindParsing {
             if (c?.parent && ctx.known.get(c.parent)?.kind === 'proxy') return { ...c, discoveredVia: 'parent' };
         }
         return null;
+    }
+
+    /** A registry is followed when its data names the root this indexer follows (any owner may deploy one). */
+    private registry(address: string, codeHash: string, data: Cell | null, ctx: ClassifyContext): Classification | null {
+        const k = this.parse('registry', data, address);
+        if (k?.kind !== 'registry' || k.root !== ctx.root) return null;
+        return { address, codeHash, kind: 'registry', owner: k.owner, parent: k.root, paramsVersion: null, pricePerToken: null, workerFeePerToken: null, discoveredVia: 'code_hash' };
     }
 }
 

@@ -9,7 +9,7 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { rows, type Db, type DbOrTx } from '../db/client';
 import { bulkInsert, pgArray, type BulkColumn } from '../db/bulk';
-import { accounts, clients, codeHashes, cursors, events, proxies, rootConfigHistory, roots, transactions, workers } from '../db/schema';
+import { accounts, clients, codeHashes, cursors, events, proxies, registries, rootConfigHistory, roots, transactions, workers } from '../db/schema';
 import type { EventType, RootConfig } from '../api/types';
 import { Increments } from './derived';
 import type { AccountState, DecodedTx, KnownAccount, RootChange, TxMeta } from './types';
@@ -326,6 +326,13 @@ export async function recordCodeHashes(db: DbOrTx, root: string, config: RootCon
     if (rowsIn.length) await db.insert(codeHashes).values(rowsIn).onConflictDoNothing();
 }
 
+/** root for a proxy or registry, proxy for a client or worker. */
+function parentOf(k: AccountState['kindState']): string | undefined {
+    if (k?.kind === 'proxy' || k?.kind === 'registry') return k.root;
+    if (k?.kind === 'client' || k?.kind === 'worker') return k.proxy;
+    return undefined;
+}
+
 type StateOf<K extends string> = Extract<NonNullable<AccountState['kindState']>, { kind: K }>;
 
 /** Current states of many accounts in a few statements (the root, rare, goes through writeState). */
@@ -339,7 +346,7 @@ export async function writeStates(db: DbOrTx, states: AccountState[]): Promise<v
             s,
             paramsVersion: k && 'paramsVersion' in k ? k.paramsVersion : null,
             owner: k && 'owner' in k ? k.owner : null,
-            parent: k?.kind === 'proxy' ? k.root : k?.kind === 'client' || k?.kind === 'worker' ? k.proxy : null,
+            parent: parentOf(k) ?? null,
         };
     });
     await db.execute(sql`update accounts a set status = v.status, ton_balance = v.balance, state_seqno = v.seqno, updated_at = now(),
@@ -411,6 +418,7 @@ export async function writeStates(db: DbOrTx, states: AccountState[]): Promise<v
         ],
         of('worker'),
     );
+    for (const s of rest) if (s.kindState?.kind === 'registry') await writeState(db, s);
 }
 
 /** Current state of one account (accounts row + its kind's table). */
@@ -418,7 +426,7 @@ export async function writeState(db: DbOrTx, s: AccountState): Promise<void> {
     const k = s.kindState;
     const paramsVersion = k && 'paramsVersion' in k ? k.paramsVersion : k?.kind === 'root' ? k.config.paramsVersion : undefined;
     const owner = k && 'owner' in k ? k.owner : k?.kind === 'root' ? k.config.owner : undefined;
-    const parent = k?.kind === 'proxy' ? k.root : k?.kind === 'client' || k?.kind === 'worker' ? k.proxy : undefined;
+    const parent = parentOf(k);
     await db
         .update(accounts)
         .set({
@@ -454,6 +462,12 @@ export async function writeState(db: DbOrTx, s: AccountState): Promise<void> {
         case 'worker': {
             const { kind: _k, ...set } = k;
             await db.insert(workers).values({ address: s.address, ...set }).onConflictDoUpdate({ target: workers.address, set });
+            break;
+        }
+        case 'registry': {
+            const { kind: _k, profile, ...rest } = k;
+            const set = { ...rest, profile, gpuModel: profile?.gpuModel ?? null };
+            await db.insert(registries).values({ address: s.address, ...set }).onConflictDoUpdate({ target: registries.address, set });
             break;
         }
         case 'wallet':

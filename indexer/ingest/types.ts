@@ -1,7 +1,7 @@
 /** Shapes passed between the ingest stages (fetch -> decode -> store). */
 import type { LeanChainTx } from '../../node/chain/lean-v4';
 import type { TxFacts } from './txfacts';
-import type { AccountKind, EventType, RootConfig } from '../api/types';
+import type { AccountKind, EventType, GpuProfileInfo, RootConfig } from '../api/types';
 
 /** A contract the indexer follows, with what the decoder needs to price its events. */
 export interface KnownAccount {
@@ -115,7 +115,22 @@ export type KindState =
           paramsVersion: number;
           workerFeePerToken: bigint;
       }
-    | { kind: 'wallet'; owner: string | null };
+    | { kind: 'wallet'; owner: string | null }
+    | {
+          kind: 'registry';
+          owner: string;
+          root: string;
+          /** wrappers/CocoonRegistry REGISTRY_STATUS_NAMES index. */
+          status: number;
+          deposit: bigint;
+          registeredAt: number;
+          updatedAt: number;
+          /** The decoded profile (worker keys as hex), null before registration or when it does not parse. */
+          profile: GpuProfile | null;
+      };
+
+/** A registry profile as stored and served (the API's shape). */
+export type GpuProfile = GpuProfileInfo;
 
 export interface RootChange {
     lt: bigint;

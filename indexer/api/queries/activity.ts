@@ -8,7 +8,7 @@ import type { ExitCodeTable } from '../exitcodes';
 import { EVENT_TYPES, type AccountKind, type DailyStat, type EventInfo, type Page, type TransactionDetail, type TransactionInfo, type TxOutcome } from '../types';
 import { INT32_MAX, MAX_LIMIT, limitOf, optAddress, optBool, optDay, optEnum, optEnumList, optInt, optOp, optString, optTime, type Query } from '../validate';
 
-export const ACCOUNT_KINDS: readonly AccountKind[] = ['root', 'proxy', 'client', 'worker', 'wallet'];
+export const ACCOUNT_KINDS: readonly AccountKind[] = ['root', 'proxy', 'client', 'worker', 'wallet', 'registry'];
 export const OUTCOMES: readonly TxOutcome[] = ['ok', 'note', 'failed'];
 
 export async function listTransactions(db: DbOrTx, q: Query, exits: ExitCodeTable): Promise<Page<TransactionInfo>> {

@@ -32,6 +32,7 @@ export const TABLES = [
     'cursors',
     'proxy_reports',
     'model_names',
+    'registries',
 ];
 
 export async function resetTables(db: Database['db']): Promise<void> {

@@ -65,7 +65,7 @@ export function TransactionsPage({ query }: { query: URLSearchParams }) {
                     Contract{' '}
                     <select value={query.get('kind') ?? ''} onChange={(e) => setFilter('kind', e.target.value)} data-testid="filter-kind">
                         <option value="">all</option>
-                        {['root', 'proxy', 'client', 'worker', 'wallet'].map((k) => (
+                        {['root', 'proxy', 'client', 'worker', 'wallet', 'registry'].map((k) => (
                             <option key={k} value={k}>
                                 {k}
                             </option>

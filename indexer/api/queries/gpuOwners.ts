@@ -1,0 +1,117 @@
+/**
+ * GPU owners: a registry contract (the owner's declared profile) joined with every worker contract of the
+ * same owner address (what they were paid on-chain). Earnings are the workers' derived counters, built
+ * from final payout events, so they equal the on-chain payouts to the nanoTON.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { rows, type DbOrTx } from '../../db/client';
+import type { GpuOwnerDetail, GpuOwnerInfo, GpuOwnerPayout, GpuOwnerList, GpuProfileChange } from '../types';
+import { limitOf, optEnum, optString, type Query } from '../validate';
+import type { GpuProfile } from '../../ingest/types';
+
+export const GPU_STATUSES = ['none', 'active', 'paused', 'retired'] as const;
+export const GPU_OWNER_SORTS = ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib'] as const;
+
+interface Row {
+    address: string;
+    owner: string;
+    status: number;
+    deposit: string;
+    registered_at: number;
+    updated_at: number;
+    profile: GpuProfile | null;
+    workers: string;
+    tokens_served: string;
+    ton_earned: string;
+    last_active: number | null;
+}
+
+const ORDER: Record<(typeof GPU_OWNER_SORTS)[number], SQL> = {
+    tonEarned: sql`ton_earned desc`,
+    tokensServed: sql`tokens_served desc`,
+    lastActive: sql`last_active desc nulls last`,
+    gpuCount: sql`(r.profile->>'gpuCount')::int desc nulls last`,
+    vramMib: sql`(r.profile->>'vramMib')::bigint desc nulls last`,
+};
+
+function select(where: SQL, order: SQL, limit: number): SQL {
+    return sql`select r.address, r.owner, r.status, r.deposit::text as deposit, r.registered_at, r.updated_at, r.profile,
+            coalesce(w.n, 0)::text as workers, coalesce(w.tokens_paid, 0)::text as tokens_served, coalesce(w.ton_earned, 0)::text as ton_earned,
+            greatest(a.last_utime, w.last_utime) as last_active
+        from registries r
+        left join accounts a on a.address = r.address
+        left join lateral (
+            select count(*) as n, sum(wk.tokens_paid) as tokens_paid, sum(wk.ton_earned) as ton_earned, max(wa.last_utime) as last_utime
+            from workers wk left join accounts wa on wa.address = wk.address where wk.owner = r.owner
+        ) w on true
+        where ${where}
+        order by ${order}, r.address asc
+        limit ${limit}`;
+}
+
+function info(r: Row): GpuOwnerInfo {
+    return {
+        address: r.address,
+        owner: r.owner,
+        status: GPU_STATUSES[r.status] ?? 'none',
+        deposit: r.deposit,
+        registeredAt: r.registered_at,
+        updatedAt: r.updated_at,
+        profile: r.profile,
+        workers: Number(r.workers),
+        tokensServed: r.tokens_served,
+        tonEarned: r.ton_earned,
+        lastActive: r.last_active,
+        // Observed uptime comes from the proxies' stats pages; not collected per worker yet.
+        observedUptimePermille: null,
+    };
+}
+
+export async function listGpuOwners(db: DbOrTx, q: Query): Promise<GpuOwnerList> {
+    const conds: SQL[] = [sql`true`];
+    const gpuModel = optString(q, 'gpuModel', 64);
+    // Substring, case-insensitive: "H100" finds "NVIDIA H100 80GB HBM3". % and _ are escaped.
+    if (gpuModel) conds.push(sql`r.gpu_model ilike ${'%' + gpuModel.replace(/[\\%_]/g, (c) => '\\' + c) + '%'}`);
+    const model = optString(q, 'model', 64);
+    if (model) conds.push(sql`r.profile->'models' ? ${model}`);
+    const status = optEnum(q, 'status', GPU_STATUSES);
+    if (status) conds.push(sql`r.status = ${GPU_STATUSES.indexOf(status)}`);
+    const sort = optEnum(q, 'sort', GPU_OWNER_SORTS) ?? 'tonEarned';
+    const list = await rows<Row>(db, select(sql.join(conds, sql` and `), ORDER[sort], limitOf(q)));
+    return { items: list.map(info) };
+}
+
+/** One owner by the registry address or the owner's address. */
+export async function getGpuOwner(db: DbOrTx, address: string): Promise<GpuOwnerDetail | null> {
+    const [r] = await rows<Row>(db, select(sql`(r.address = ${address} or r.owner = ${address})`, sql`r.updated_at desc`, 1));
+    if (!r) return null;
+    const workers = await rows<{ address: string; proxy: string | null; tokens_paid: string; ton_earned: string; last_utime: number | null }>(
+        db,
+        sql`select wk.address, wk.proxy, wk.tokens_paid::text as tokens_paid, wk.ton_earned::text as ton_earned, wa.last_utime
+            from workers wk left join accounts wa on wa.address = wk.address where wk.owner = ${r.owner} order by wk.address`,
+    );
+    const payouts = await rows<{ utime: number; tx_hash: string; worker: string | null; proxy: string | null; amount: string }>(
+        db,
+        sql`select e.utime, e.tx_hash, e.worker, e.proxy, e.amount::text as amount from events e
+            where e.type = 'payout' and e.success and not e.pending and e.worker in (select address from workers where owner = ${r.owner})
+            order by e.tx_lt desc limit 500`,
+    );
+    const history = await rows<{ utime: number; tx_hash: string; type: string; payload: { status?: string; profile?: GpuProfile | null } }>(
+        db,
+        sql`select e.utime, e.tx_hash, e.type, e.payload from events e
+            where e.account = ${r.address} and e.type in ('gpu_register', 'gpu_update', 'gpu_status') and e.success and not e.pending
+            order by e.tx_lt desc limit 200`,
+    );
+    return {
+        ...info(r),
+        workerContracts: workers.map((w) => ({ address: w.address, proxy: w.proxy, tokensPaid: w.tokens_paid, tonEarned: w.ton_earned, lastActive: w.last_utime })),
+        payouts: payouts.map((p): GpuOwnerPayout => ({ utime: p.utime, txHash: p.tx_hash, worker: p.worker, proxy: p.proxy, amount: p.amount })),
+        history: history.map((h): GpuProfileChange => ({
+            utime: h.utime,
+            txHash: h.tx_hash,
+            type: h.type as GpuProfileChange['type'],
+            status: typeof h.payload.status === 'string' ? h.payload.status : null,
+            profile: h.payload.profile ?? null,
+        })),
+    };
+}
