@@ -27,8 +27,9 @@ interface Row {
 }
 
 const ORDER: Record<(typeof GPU_OWNER_SORTS)[number], SQL> = {
-    tonEarned: sql`ton_earned desc`,
-    tokensServed: sql`tokens_served desc`,
+    // Numeric columns, not the text aliases the answer carries: '500' sorts above '1500' as text.
+    tonEarned: sql`coalesce(w.ton_earned, 0) desc`,
+    tokensServed: sql`coalesce(w.tokens_paid, 0) desc`,
     lastActive: sql`last_active desc nulls last`,
     gpuCount: sql`(r.profile->>'gpuCount')::int desc nulls last`,
     vramMib: sql`(r.profile->>'vramMib')::bigint desc nulls last`,
