@@ -452,7 +452,7 @@ describe('explorer over a live network', () => {
         const badges = await page.getByTestId('transactions').locator('td[data-label="Result"] .badge').allTextContents();
         expect(badges.length).toBeGreaterThan(0);
         expect(new Set(badges)).toEqual(new Set(['state note']));
-    });
+    }, 420_000); // axe-core over every page at two sizes: minutes on 2 shared cores; a late walk would keep driving the page under the next test
 
     it('block links, CSV export, and an unknown proxy that shows only its error', async () => {
         const [tx] = (await api<Page<TransactionInfo>>(`/api/transactions?account=${addr.client}&opName=ext_client_charge_signed`)).items;

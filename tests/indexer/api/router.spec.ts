@@ -3,7 +3,7 @@ import { Address } from '@ton/core';
 import { startApiServer, type ApiServer } from '../../../indexer/api/server';
 import { ENDPOINTS } from '../../../indexer/api/openapi';
 import { modelHash } from '../../../indexer/api/models';
-import { events, transactions } from '../../../indexer/db/schema';
+import { events, registries, transactions } from '../../../indexer/db/schema';
 import { silentLogger } from '../../../indexer/log';
 import type {
     AddressDetail,
@@ -351,6 +351,14 @@ describe('indexer API', () => {
         }
         // Words that name Object.prototype members are ordinary text, not lookups.
         for (const q of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) expect((await get<SearchResponse>(`/api/search?q=${q}`)).hits).toEqual([]);
+    });
+
+    it('answers a GPU owner by registry or owner address (tests/indexer/api/gpuOwners.spec.ts covers the rest)', async () => {
+        const registry = addr(9200);
+        const owner = addr(8001);
+        await database.db.insert(registries).values({ address: registry, owner, root: ROOT, status: 1, deposit: 10n ** 9n, registeredAt: BASE_UTIME, updatedAt: BASE_UTIME, profile: null, gpuModel: null });
+        expect((await get<{ address: string }>(`/api/gpu-owners/${registry}`)).address).toBe(registry);
+        expect((await get<{ address: string }>(`/api/gpu-owners/${owner}`)).address).toBe(registry);
     });
 
     it('answers every JSON endpoint in the shape its OpenAPI schema describes', async () => {
