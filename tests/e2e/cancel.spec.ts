@@ -7,7 +7,7 @@
  * caller that stays is served and receipted as before.
  */
 import { startTestNetwork, type TestNetwork } from './helpers/network';
-import { streamingBackend, STREAM_MODEL, type StreamingBackend } from './helpers/streaming-backend';
+import { readStream, streamingBackend, STREAM_MODEL, waitUntil, type StreamingBackend } from './helpers/streaming-backend';
 
 jest.setTimeout(240_000);
 
@@ -40,28 +40,6 @@ function stream(maxTokens: number, signal?: AbortSignal): Promise<Response> {
     });
 }
 
-/** Reads the SSE body until `until` holds for the text so far (or to the end). */
-async function readUntil(res: Response, until: (text: string) => boolean = () => false): Promise<string> {
-    const reader = res.body!.getReader();
-    let text = '';
-    for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return text;
-        text += Buffer.from(value).toString();
-        if (until(text)) return text;
-    }
-}
-
-async function until<T>(what: string, f: () => T | undefined | false, ms = 30_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        const v = f();
-        if (v) return v;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 10));
-    }
-}
-
 const clientLedger = () => net.proxy.clientAccounts()[0].ledger.tokensMax;
 const workerLedger = () => net.proxy.workerAccounts()[0].ledger.tokensMax;
 
@@ -70,12 +48,12 @@ describe('caller disconnect mid-stream', () => {
         const before = { client: net.proxy.clientAccounts()[0]?.ledger.tokensMax ?? 0n, worker: net.proxy.workerAccounts()[0]?.ledger.tokensMax ?? 0n };
         const receiptsBefore = net.client!.receipts.length;
         // The caller that stays: a short stream beside the one that leaves.
-        const stays = stream(20).then(async (res) => ({ id: res.headers.get('x-cocoon-request-id')!, text: await readUntil(res) }));
+        const stays = stream(20).then(async (res) => ({ id: res.headers.get('x-cocoon-request-id')!, text: await readStream(res) }));
         const ac = new AbortController();
         const leaving = await stream(LONG, ac.signal);
         expect(leaving.status).toBe(200);
         const leavingId = leaving.headers.get('x-cocoon-request-id')!;
-        const seen = await readUntil(leaving, (t) => t.includes(`t${K} `));
+        const seen = await readStream(leaving, (t) => t.includes(`t${K} `));
         expect(seen).toContain(`t${K} `);
         ac.abort();
 
@@ -88,11 +66,11 @@ describe('caller disconnect mid-stream', () => {
 
         // Released as soon as the worker stopped: no slot, no reservation, no running request anywhere.
         const released = Date.now();
-        await until('the cancelled request to end at the client', () => net.client!.receipts.slice(receiptsBefore).some((r) => r.error !== null));
+        await waitUntil('the cancelled request to end at the client', () => net.client!.receipts.slice(receiptsBefore).some((r) => r.error !== null));
         const kept = await stays;
         expect(kept.text).toContain('t20 ');
         expect(kept.text).toContain('[DONE]');
-        await until('every slot and reservation released', () => net.proxy.relay.runningCount === 0 && net.worker!.snapshot().active_requests === 0 && net.proxy.clientAccounts()[0].reserved === 0n);
+        await waitUntil('every slot and reservation released', () => net.proxy.relay.runningCount === 0 && net.worker!.snapshot().active_requests === 0 && net.proxy.clientAccounts()[0].reserved === 0n);
         expect(Date.now() - released).toBeLessThan((LONG - stopped.produced) * DELAY_MS);
 
         // Billed what the backend had reported when it stopped: at least what the caller saw, at most what was produced.

@@ -85,3 +85,24 @@ export async function streamingBackend(o: { promptTokens: number; delayMs: numbe
         },
     };
 }
+
+/** Reads an answer's body, calling `onText` with the text so far after each chunk; stops at the end or when it returns true. */
+export async function readStream(res: Response, onText: (text: string) => boolean | void = () => false): Promise<string> {
+    const reader = res.body!.getReader();
+    let text = '';
+    for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return text;
+        text += Buffer.from(value).toString();
+        if (onText(text) === true) return text;
+    }
+}
+
+/** Polls `f` every 10 ms until it holds; fails naming `what` after `ms`. */
+export async function waitUntil(what: string, f: () => boolean, ms = 30_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!f()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 10));
+    }
+}
