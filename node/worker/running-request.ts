@@ -60,8 +60,9 @@ export const CANCELLED_CODE = 499;
 
 /**
  * What a cancelled stream is billed when the backend had not reported usage yet (most report it only at the
- * end): one completion token per streamed message, a lower bound for the servers this worker talks to (each
- * of their stream chunks carries at least one token, bar the first role-only one), nothing for the prompt.
+ * end): one completion token per streamed message (these servers send one chunk per token, plus a role-only
+ * first chunk) and nothing for the prompt, which always has tokens: less than the backend used, and never the
+ * whole answer.
  */
 function streamedEstimate(messages: number): TokenUsage {
     return { promptTokens: 0, cachedTokens: 0, completionTokens: messages, reasoningTokens: 0, totalTokens: messages };
