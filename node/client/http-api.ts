@@ -78,6 +78,9 @@ function httpError(code: number): { status: number; type: OpenAiErrorType; code:
 
 const ENDPOINTS = 'use POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /v1/receipts/{request id} or GET /v1/attestation/report?nonce=<hex>';
 
+/** The error a finished request records when its caller went away before the end. */
+export const CALLER_GONE = 'the caller went away before the end of the answer';
+
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection', 'upgrade', 'te', 'trailer']);
 
 /** Routes one proxy connection's answer pieces to the running requests by request id. */
@@ -221,25 +224,47 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         let bodyLength = 0;
         const held: Buffer[] | null = stream ? null : [];
         let head: { status: number; headers: Record<string, string> } | null = null;
+        /** The caller went away before its answer ended: the rest is still hashed (for the receipt), not sent. */
+        let callerGone = false;
+        /** The final piece arrived. */
+        let ended = false;
         const passOn = (b: Buffer) => {
             hash.update(b);
             bodyLength += b.length;
             if (held) held.push(b);
-            else res.write(b);
+            else if (!callerGone) res.write(b);
+        };
+        /** The worker's receipt for the bytes that passed, checked and kept for GET /v1/receipts/{id}; then `then(receipt, valid)`. */
+        const keepReceipt = (worker_debug: string | undefined, then: (receipt: Receipt | null, valid: boolean) => void) => {
+            const receipt = decodeReceipt(worker_debug);
+            const done = (valid: boolean) => {
+                if (receipt) receipts.put(requestIdHex, { ...receipt, verified: valid });
+                then(receipt, valid);
+            };
+            if (!receipt) return done(false);
+            const expect = { bodyDigest: { sha256: hash.digest('hex'), bytes: bodyLength } };
+            // With other requests waiting, the signature check (~140 µs) runs on the threadpool.
+            if (inFlight > 1) void verifyReceiptAsync(receipt, expect).then((c) => done(c.ok));
+            else done(verifyReceipt(receipt, expect).ok);
         };
         const finished = new Promise<void>((resolve) => {
             const off = router.on(requestId, (piece) => {
                 const done = ((piece.flags ?? 0) & 1) === 1;
                 if (piece._ === 'client.queryAnswerErrorEx') {
                     off();
+                    ended = true;
                     const m = httpError(piece.error_code);
-                    if (!res.headersSent) sendError(res, m.status, piece.error, m.type, m.code);
+                    if (callerGone) {
+                        // Nobody to tell; the partial answer's receipt stays retrievable by its request id.
+                    } else if (!res.headersSent) sendError(res, m.status, piece.error, m.type, m.code);
                     else {
                         // Bytes already went out: tell a streaming caller in-band, then close.
                         res.write(`data: ${JSON.stringify({ error: { message: piece.error, type: m.type, code: m.code } })}\n\n`);
                         res.end();
                     }
-                    opts.onFinished?.({ requestGuid, status: m.status, tokens: piece.final_info?.tokens_used.total_tokens_used ?? 0n, receipt: null, receiptValid: false, error: piece.error });
+                    // A stream cut short (cancelled, or broken mid-way) still carries the worker's receipt for what it billed.
+                    keepReceipt(piece.final_info?.worker_debug, (receipt, valid) =>
+                        opts.onFinished?.({ requestGuid, status: m.status, tokens: piece.final_info?.tokens_used.total_tokens_used ?? 0n, receipt, receiptValid: valid, error: piece.error }));
                     return resolve();
                 }
                 if (piece._ === 'client.queryAnswerEx') {
@@ -259,11 +284,10 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                 }
                 if (done) {
                     off();
-                    const receipt = decodeReceipt(piece.final_info?.worker_debug);
+                    ended = true;
                     const tokens = piece.final_info?.tokens_used.total_tokens_used ?? 0n;
-                    const end = (valid: boolean) => {
+                    keepReceipt(piece.final_info?.worker_debug, (receipt, valid) => {
                         const served = receipt && { ...receipt, verified: valid };
-                        if (served) receipts.put(requestIdHex, served);
                         if (held) {
                             const body = held.length === 1 ? held[0] : Buffer.concat(held);
                             const h = head ?? { status: 200, headers: { 'X-Cocoon-Request-Id': requestIdHex } };
@@ -275,18 +299,19 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                             if (served && !res.destroyed) res.addTrailers({ 'X-Cocoon-Receipt': receiptHeaderValue(served) });
                             res.end();
                         }
-                        opts.onFinished?.({ requestGuid, status: res.statusCode, tokens, receipt, receiptValid: valid, error: null });
+                        opts.onFinished?.({ requestGuid, status: res.statusCode, tokens, receipt, receiptValid: valid, error: callerGone ? CALLER_GONE : null });
                         resolve();
-                    };
-                    if (!receipt) return end(false);
-                    const expect = { bodyDigest: { sha256: hash.digest('hex'), bytes: bodyLength } };
-                    // With other requests waiting, the signature check (~140 µs) runs on the threadpool.
-                    if (inFlight > 1) void verifyReceiptAsync(receipt, expect).then((c) => end(c.ok));
-                    else end(verifyReceipt(receipt, expect).ok);
+                    });
                 }
             });
             res.on('close', () => {
-                if (!res.writableEnded) off();
+                if (!res.writableEnded && !ended) {
+                    // The caller went away mid-answer: the proxy and the worker stop the generation, and the request
+                    // is billed what was produced up to the stop. Its final piece is still awaited (stats, receipt).
+                    // An original proxy answers "unknown function": the request then runs to its end, as before.
+                    callerGone = true;
+                    conn.query({ _: 'cocoonx.cancelQuery', request_id: requestId }, 10_000).catch(() => undefined);
+                }
                 resolve();
             });
         });

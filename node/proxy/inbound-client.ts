@@ -107,6 +107,10 @@ export class ProxyInboundClientConnection {
                 return this.paymentStatus();
             case 'cocoonx.getAttestationReport':
                 return answerAttestationReport(this.port.attestation, this.port.root, fn);
+            case 'cocoonx.cancelQuery':
+                if (this.hs.state !== ClientState.Authorized) throw new QueryError(401, 'not authorized');
+                this.port.relay.cancel(this.hs.info, fn.request_id);
+                return { _: 'cocoonx.ok' };
             default:
                 throw new QueryError(400, `unsupported query ${fn._}`);
         }
@@ -228,7 +232,9 @@ export class ProxyInboundClientConnection {
         const hs = this.hs;
         this.hs = { state: ClientState.Closed };
         this.closing.abort();
-        if (hs.state === ClientState.Authorized) hs.info.clientAccount.connections--;
+        if (hs.state !== ClientState.Authorized) return;
+        hs.info.clientAccount.connections--;
+        this.port.relay.cancelClient(hs.info);
     }
 }
 

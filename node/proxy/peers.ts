@@ -19,6 +19,9 @@ export type PaymentSigner = (a: ClientAccount | WorkerAccount) => proxy_SignedPa
 /** What a worker announces about its machine (Cocoon extension `cocoonx.announceWorkerHardware`). */
 export type WorkerHardware = HardwareProfile;
 
+/** How long a cancel waits for the worker's acknowledgement (its outcome changes nothing: the final piece ends the request). */
+const CANCEL_ANSWER_MS = 10_000;
+
 /** Sends unless the peer is gone: a late answer to a closed connection is dropped, not an error. */
 function sendOpen(conn: RpcConnection, obj: TlAny): void {
     if (!conn.closed) conn.send(obj);
@@ -121,6 +124,12 @@ export class ProxyWorkerInfo implements WorkerLink {
 
     signedPayment(): proxy_SignedPayment {
         return this.sign(this.workerAccount);
+    }
+
+    cancel(requestId: Buffer): void {
+        if (this.conn.closed) return;
+        // An original worker answers "unknown function": the request then runs to its end, as it did before.
+        this.conn.query({ _: 'cocoonx.cancelQuery', request_id: requestId }, CANCEL_ANSWER_MS).catch(() => undefined);
     }
 
     /** After a request this worker served ended (proxy.workerRequestPayment). */

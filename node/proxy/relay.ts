@@ -29,6 +29,11 @@ export interface WorkerLink extends WorkerCandidate {
     ledger: SignedPaymentsLedger;
     signedPayment(): proxy_SignedPayment;
     readonly average: DecayingAverage;
+    /**
+     * Asks the worker to stop a request (cocoonx.cancelQuery with the proxy's request id). A worker that knows
+     * it ends the request at once with what its backend reported; an original one runs it to its end.
+     */
+    cancel?(requestId: Buffer): void;
 }
 
 /** The proxy's view of an authorised client. */
@@ -75,6 +80,8 @@ interface Running<C extends ClientLink, W extends WorkerLink> {
     timeout: number;
     timer: NodeJS.Timeout;
     proxyStart: number;
+    /** The client cancelled it: it is not moved to another worker, and ends with what its worker reports. */
+    cancelled: boolean;
 }
 
 /**
@@ -122,7 +129,7 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
             if (!r.worker || r.worker.id !== id) continue;
             this.running.delete(rid);
             r.worker.running--;
-            if (!r.relayed) this.dispatch(r);
+            if (!r.relayed && !r.cancelled) this.dispatch(r);
             else this.finishWithError(r, ERR.WORKER, `${reason} mid-answer`);
         }
     }
@@ -166,6 +173,7 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
             // The watchdog: a worker that stopped answering gives the slot and the reservation back here.
             timer: setTimeout(() => this.timeout(r), Math.max(1, timeout * 1000)),
             proxyStart: this.now(),
+            cancelled: false,
         };
         r.timer.unref?.();
         this.dispatch(r);
@@ -205,7 +213,7 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
             this.running.delete(key);
             r.worker.running--;
             const billed = piece.final_info?.tokens_used.total_tokens_used ?? 0n;
-            if (!r.relayed && billed === 0n && piece.error_code >= 500) return this.dispatch(r); // retry elsewhere
+            if (!r.relayed && !r.cancelled && billed === 0n && piece.error_code >= 500) return this.dispatch(r); // retry elsewhere
             return this.finish(r, piece.final_info, { code: piece.error_code, error: piece.error });
         }
         // The worker's last piece may carry bytes (COCOON's worker ends with its last chunk, a whole answer
@@ -227,6 +235,25 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
         } else if (carry) {
             r.client.send({ ...carry, request_id: r.clientRequestId, flags: 0 });
         }
+    }
+
+    /**
+     * The client cancelled one of its requests (its HTTP caller went away): the worker is asked to stop it. The
+     * request ends when the worker's final piece arrives, billed what the worker reports (never above the
+     * reservation), so the slot and the reservation are released as soon as the worker has stopped. Unknown
+     * or finished ids are ignored: the final piece is already on its way.
+     */
+    cancel(client: C, clientRequestId: Buffer): void {
+        for (const [key, r] of this.running) {
+            if (r.client !== client || !r.clientRequestId.equals(clientRequestId) || r.cancelled) continue;
+            r.cancelled = true;
+            r.worker?.cancel?.(Buffer.from(key, 'hex'));
+        }
+    }
+
+    /** The client's connection closed: its callers are gone, so every request it still runs is cancelled. */
+    cancelClient(client: C): void {
+        for (const r of [...this.running.values()]) if (r.client === client) this.cancel(client, r.clientRequestId);
     }
 
     private timeout(r: Running<C, W>): void {

@@ -11,7 +11,7 @@ import type { ChainClient, ChainWallet } from '../chain';
 import { readRoot, readWorkerContract, type RootState, type WorkerContractState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
 import { createBackend, type Backend } from '../inference';
-import { createLogger, type Logger, type RpcConnection, type proxy_SignedPayment, type proxy_runQueryEx } from '../protocol';
+import { createLogger, QueryError, type Logger, type RpcConnection, type proxy_SignedPayment, type proxy_runQueryEx } from '../protocol';
 import { cocoonWorkerFor } from '../../wrappers/CocoonWorker';
 import { repackSigned, SIGNED_OP } from '../../wrappers/signed';
 import { tokenPricing, type TokenPricing } from '../common/tokens';
@@ -20,7 +20,7 @@ import { RunnerTimers } from '../common/timers';
 import { connectToProxy, proxyEndpointList } from '../common/proxy-endpoints';
 import { checkProxyImage, verifyProxyContracts } from '../common/proxy-checks';
 import { acceptSignedPayment, type HeldPayment } from '../common/signed-payment';
-import { runWorkerQuery } from './running-request';
+import { CANCELLED_BY_CLIENT, runWorkerQuery } from './running-request';
 import { UptimeMeter } from '../common/uptime';
 import { DEFAULT_MAX_PAYOUT_FEE_PERMILLE, PAYOUT_FEE_ESTIMATE, payoutFeeAcceptable } from './earnings';
 
@@ -73,8 +73,11 @@ interface ProxyLink {
     conn: RpcConnection;
     known: Known;
     running: number;
-    /** This link's running queries: its disconnect aborts them and only them (another proxy's stay). */
-    readonly controllers: Set<AbortController>;
+    /**
+     * This link's running queries by the proxy's request id (hex): its disconnect aborts them and only them
+     * (another proxy's stay), and its cocoonx.cancelQuery aborts one.
+     */
+    readonly controllers: Map<string, AbortController>;
 }
 
 const VALUE = { deploy: toNano('0.3'), payout: toNano('0.5') } as const;
@@ -170,7 +173,7 @@ export class WorkerRunner {
             conn.on('close', () => {
                 this.links.delete(endpoint);
                 this.uptime.set(link.known.proxySc.toRawString(), false);
-                for (const c of link.controllers) c.abort();
+                for (const c of link.controllers.values()) c.abort();
                 this.log.warn('proxy disconnected', { proxy: endpoint });
             });
             this.log.info('connected to proxy', { proxy: endpoint, contract: link.known.proxySc.toString() });
@@ -210,7 +213,13 @@ export class WorkerRunner {
         if (cmp.error_code === 1) await conn.query({ _: 'worker.extendedCompareBalanceWithProxy', tokens_committed_to_db: known.db, other: Buffer.alloc(0) });
         known.db = cmp.tokens_committed_to_db > known.db ? cmp.tokens_committed_to_db : known.db;
         known.max = cmp.max_tokens > known.max ? cmp.max_tokens : known.max;
-        const link: ProxyLink = { endpoint, conn, known, running: 0, controllers: new Set() };
+        const link: ProxyLink = { endpoint, conn, known, running: 0, controllers: new Map() };
+        conn.handle((fn) => {
+            if (fn._ !== 'cocoonx.cancelQuery') throw new QueryError(400, `unsupported query ${fn._}`);
+            // A request that already ended is not an error: its final piece is on its way.
+            link.controllers.get(fn.request_id.toString('hex'))?.abort(CANCELLED_BY_CLIENT);
+            return { _: 'cocoonx.ok' };
+        });
         conn.on('packet', (obj) => {
             if (obj._ === 'proxy.runQueryEx') this.serve(link, obj as proxy_runQueryEx);
             else if (obj._ === 'proxy.signedPayment' || obj._ === 'proxy.signedPaymentEmpty') this.acceptSigned(known!, obj, conn);
@@ -261,7 +270,8 @@ export class WorkerRunner {
         link.running++;
         this.stats.add('queries');
         const ac = new AbortController();
-        link.controllers.add(ac);
+        const key = q.request_id.toString('hex');
+        link.controllers.set(key, ac);
         runWorkerQuery(q, { backend: this.backend, servedModel: this.cfg.model, pricing: this.pricing(), receiptKey: this.cfg.key, send, signal: ac.signal, busy: () => this.active > 1 })
             .then((o) => {
                 this.stats.add(o.error ? 'failed' : 'success');
@@ -274,7 +284,7 @@ export class WorkerRunner {
             .finally(() => {
                 this.active--;
                 link.running--;
-                link.controllers.delete(ac);
+                if (link.controllers.get(key) === ac) link.controllers.delete(key);
             });
     }
 
@@ -358,7 +368,7 @@ export class WorkerRunner {
         this.timers.stop();
         const deadline = Date.now() + graceMs;
         while (this.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-        for (const l of this.links.values()) for (const c of l.controllers) c.abort();
+        for (const l of this.links.values()) for (const c of l.controllers.values()) c.abort();
         for (const l of this.links.values()) l.conn.close();
         this.backend.close();
     }

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'crypto';
 import type { Backend } from '../inference';
+import type { TokenUsage } from '../inference/usage';
 import { BackendError } from '../inference/adapter/backend';
 import { decodeFunction, encode, timingHeaders, type http_request, type http_header, type proxy_QueryAnswerEx, type proxy_queryFinalInfo, type proxy_runQueryEx } from '../protocol';
 import { encodeReceipt, signReceipt, signReceiptAsync, tokensToReceipt } from '../common/receipt';
@@ -52,6 +53,21 @@ function tokensUsedTl(t: AdjustedTokens) {
     };
 }
 
+/** The abort reason of a query the proxy cancelled (cocoonx.cancelQuery): the HTTP caller went away. */
+export const CANCELLED_BY_CLIENT = 'cancelled: the caller went away';
+/** The final piece of a cancelled query carries this code (HTTP's "client closed request"). */
+export const CANCELLED_CODE = 499;
+
+/**
+ * What a cancelled stream is billed when the backend had not reported usage yet (most report it only at the
+ * end): one completion token per streamed message (these servers send one chunk per token, plus a role-only
+ * first chunk) and nothing for the prompt, which always has tokens: less than the backend used, and never the
+ * whole answer.
+ */
+function streamedEstimate(messages: number): TokenUsage {
+    return { promptTokens: 0, cachedTokens: 0, completionTokens: messages, reasoningTokens: 0, totalTokens: messages };
+}
+
 /** setTimeout's range: a longer delay fires at once (Node clamps it to 1 ms). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -91,6 +107,7 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
         worker_start_time: started,
         worker_end_time: now(),
     });
+    const cancelled = () => ctx.signal?.aborted === true && ctx.signal.reason === CANCELLED_BY_CLIENT;
     const fail = (code: number, error: string, tokens: AdjustedTokens = ZERO): WorkerQueryOutcome => {
         ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: code, error, flags: 1, final_info: finalInfo(tokens) });
         return { status: code, tokens, responseBytes: 0, error };
@@ -118,6 +135,7 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     try {
         res = await ctx.backend.post(validated.endpoint.replace(/^\/v1/, ''), validated.body, { signal: ctx.signal, timeoutMs, idleTimeoutMs: timeoutMs });
     } catch (e) {
+        if (cancelled()) return fail(CANCELLED_CODE, CANCELLED_BY_CLIENT);
         const msg = e instanceof Error ? e.message : String(e);
         return fail(502, `inference backend failed: ${msg}`);
     }
@@ -178,12 +196,16 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     try {
         usage = (await res.usage).usage;
     } catch (e) {
-        usage = e instanceof BackendError ? e.report?.usage ?? null : null;
+        const report = e instanceof BackendError ? e.report : undefined;
+        usage = report?.usage ?? (report && cancelled() ? streamedEstimate(report.messages) : null);
         streamError ??= e instanceof Error ? e.message : String(e);
     }
+    // Cancelled: billed what the backend reported up to the stop (the proxy passes the cancel on from the client).
+    if (streamError && cancelled()) streamError = CANCELLED_BY_CLIENT;
     const tokens = usage ? adjustUsage(usage, q.coefficient, ctx.pricing) : ZERO;
     const status = res.status;
-    if (streamError && first && !pending.length) return fail(502, `inference backend failed: ${streamError}`, tokens);
+    const errorCode = streamError === CANCELLED_BY_CLIENT ? CANCELLED_CODE : 502;
+    if (streamError && first && !pending.length) return fail(errorCode, errorCode === CANCELLED_CODE ? streamError : `inference backend failed: ${streamError}`, tokens);
     const unsigned = {
         requestId: q.request_id.toString('hex'),
         model: ctx.servedModel,
@@ -199,8 +221,9 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     if (streamError) {
         // Bytes already reached the client: bill what the backend reported and end with an error.
         if (last.length) sendPiece(last);
-        ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 502, error: `stream interrupted: ${streamError}`, flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
-        return { status: 502, tokens, responseBytes: bytes, error: streamError };
+        const error = errorCode === CANCELLED_CODE ? streamError : `stream interrupted: ${streamError}`;
+        ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: errorCode, error, flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
+        return { status: errorCode, tokens, responseBytes: bytes, error };
     }
     sendPiece(last, finalInfo(tokens, encodeReceipt(receipt)));
     return { status, tokens, responseBytes: bytes, error: null };

@@ -1,78 +1,159 @@
 /** @jest-environment node */
 /**
- * A proxy killed with kill -9 under load and restarted on the same data: no finished request is lost
- * or counted twice (the ledgers resume exactly at what the client saw finish), workers and clients
- * reconnect by themselves, and the on-chain charge equals the ledger.
+ * The proxy killed with kill -9, several times, under streaming and non-streaming load, and restarted on
+ * the same data each time. Requests in flight at a kill get a clear error and are billed 0; workers and
+ * clients reconnect by themselves; and at the end every count agrees: the tokens of the receipts the
+ * callers got = the proxy's client ledger = its worker ledger (as it reports them to the client and the
+ * worker) = the tokens charged on-chain to the client contract = the tokens paid on-chain to the worker
+ * contract. TON is conserved: the deposit = what is left of it + the charges, and the charges = the
+ * worker's payouts + the proxy's commission + what is charged but not yet paid out.
  */
-import { readClientContract } from '../../node/chain/cocoon';
+import { Address } from '@ton/core';
+import { readClientContract, readProxyContract, readWorkerContract } from '../../node/chain/cocoon';
 import { startTestNetwork, type TestNetwork } from './helpers/network';
+import { readStream, streamingBackend, STREAM_MODEL, waitUntil, type StreamingBackend } from './helpers/streaming-backend';
 
-jest.setTimeout(240_000);
+jest.setTimeout(300_000);
 
 const PRICE = 1000n;
+const WORKER_FEE = 800n;
+const DEPOSIT = 5_000_000_000n;
+/** Every answer: this many prompt tokens, MAX_TOKENS completion tokens, one per TOKEN_MS. */
+const PROMPT = 7;
+const MAX_TOKENS = 12;
+const TOKEN_MS = 15;
+const ANSWER_TOKENS = BigInt(PROMPT + MAX_TOKENS);
+const KILLS = 3;
+
 let net: TestNetwork;
+let backend: StreamingBackend;
 
 beforeAll(async () => {
-    net = await startTestNetwork({ params: { pricePerToken: PRICE, workerFeePerToken: 800n }, proxyProcess: true });
+    net = await startTestNetwork({ params: { pricePerToken: PRICE, workerFeePerToken: WORKER_FEE }, proxyProcess: true, full: false });
+    backend = await streamingBackend({ promptTokens: PROMPT, delayMs: TOKEN_MS });
+    await net.startWorker({ backendUrl: backend.url });
+    await net.startClient({ deposit: DEPOSIT });
 });
 afterAll(async () => {
     await net?.close();
+    await backend?.close();
 });
 
-async function complete(): Promise<{ ok: boolean; status: number }> {
+interface Outcome {
+    stream: boolean;
+    status: number;
+    requestId: string | null;
+    ok: boolean;
+    /** What the caller was told when it failed. */
+    error: string;
+}
+
+/** One request as an outside caller makes it; a whole answer must carry its receipt header. */
+async function call(stream: boolean): Promise<Outcome> {
     const res = await fetch(`${net.apiUrl}/chat/completions`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story about a cat named Tom.' }], max_tokens: 16, temperature: 0 }),
-    }).catch(() => null);
-    if (!res) return { ok: false, status: 0 };
-    await res.text().catch(() => '');
-    return { ok: res.ok, status: res.status };
+        body: JSON.stringify({ model: STREAM_MODEL, messages: [{ role: 'user', content: 'go' }], max_tokens: MAX_TOKENS, stream }),
+    });
+    const requestId = res.headers.get('x-cocoon-request-id');
+    if (stream && res.status === 200) {
+        const text = await readStream(res);
+        const error = /"error":\{"message":"([^"]*)"/.exec(text)?.[1] ?? '';
+        return { stream, status: res.status, requestId, ok: !error && text.includes('[DONE]'), error };
+    }
+    const body = (await res.json()) as { error?: { message: string }; usage?: { total_tokens: number } };
+    if (res.status === 200) expect(res.headers.get('x-cocoon-receipt')).toBeTruthy();
+    return { stream, status: res.status, requestId, ok: res.status === 200, error: body.error?.message ?? '' };
 }
 
 describe('proxy crash', () => {
-    it('resumes the ledgers exactly after kill -9 under load', async () => {
+    it('bills nothing in flight at kill -9, loses nothing finished, and every count agrees at the end', async () => {
         const client = net.client!;
-        // Three lanes of back-to-back requests; the proxy dies while they run.
+        const worker = net.worker!;
+        const outcomes: Outcome[] = [];
         let stop = false;
-        const lanes = [0, 1, 2].map(async () => {
-            while (!stop) await complete();
+        // Two streaming and two non-streaming lanes of back-to-back requests. While the proxy is down (or has
+        // no worker yet) the answer is 503 at once: a lane then waits for the network to be back.
+        const lanes = [true, true, false, false].map(async (stream) => {
+            while (!stop) {
+                const o = await call(stream);
+                outcomes.push(o);
+                if (o.status === 503) await waitUntil('the network back', () => client.ready && worker.connectedProxies === 1, 60_000);
+            }
         });
-        while (client.receipts.filter((r) => !r.error).length < 6) await new Promise((r) => setTimeout(r, 20));
-        net.proxyProcess!.kill('SIGKILL');
-        await net.proxyProcess!.exited;
+        const succeeded = () => outcomes.filter((o) => o.ok).length;
+        let ports: { workerPort: number; clientPort: number } | undefined;
+        for (let k = 0; k < KILLS; k++) {
+            const target = succeeded() + 4;
+            await waitUntil('answers before the kill', () => succeeded() >= target, 60_000);
+            // Kill while a streamed and a whole answer are both being generated.
+            const generating = (stream: boolean) => backend.streams.some((s) => s.stream === stream && !s.aborted && s.produced >= 2 && s.produced < s.maxTokens);
+            await waitUntil('a streamed and a whole answer in flight', () => generating(true) && generating(false), 60_000);
+            ports ??= (await net.proxyProcess!.ready) as { workerPort: number; clientPort: number };
+            net.proxyProcess!.kill('SIGKILL');
+            await net.proxyProcess!.exited;
+            await net.spawnProxy(ports);
+            await client.waitReady(60_000);
+            await waitUntil('the worker reconnected', () => worker.connectedProxies === 1, 60_000);
+        }
+        const target = succeeded() + 4;
+        await waitUntil('answers after the last restart', () => succeeded() >= target, 60_000);
         stop = true;
         await Promise.all(lanes);
-        const seenBefore = client.receipts.filter((r) => !r.error).reduce((s, r) => s + r.tokens, 0n);
-        expect(seenBefore).toBeGreaterThan(0n);
 
-        // Restart on the same data dir and ports; the client and worker reconnect on their own.
-        const ports = (await net.proxyProcess!.ready) as { workerPort: number; clientPort: number };
-        await net.spawnProxy(ports);
-        await client.waitReady(60_000);
-        const deadline = Date.now() + 30_000;
-        while (net.worker!.connectedProxies === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-        expect(net.worker!.connectedProxies).toBe(1);
-
-        // Counters resume: the proxy's ledger holds exactly what the client saw finish before the crash.
-        await client.charge();
-        const info = client.info!;
-        expect(info.max).toBe(seenBefore);
-        const onchain = (await readClientContract(net.chain, info.clientSc))!;
-        expect(onchain.tokensUsed).toBe(seenBefore);
-
-        // And grows from there: one more request adds exactly its tokens, nothing is doubled.
-        expect((await complete()).ok).toBe(true);
-        const seenAll = client.receipts.filter((r) => !r.error).reduce((s, r) => s + r.tokens, 0n);
-        const worker = net.worker!.snapshot().proxies[0];
-        const until = Date.now() + 20_000;
-        while (Date.now() < until) {
-            await client.charge();
-            if (client.info!.signed === seenAll) break;
-            await new Promise((r) => setTimeout(r, 200));
+        // In flight at a kill: a clear error, as the status (502), or in-band for a stream whose headers had gone out.
+        // Each kill caught at least one stream and one whole answer being generated.
+        const failed = outcomes.filter((o) => !o.ok);
+        const cut = (stream: boolean) => failed.filter((o) => o.stream === stream && (o.status === 502 || (stream && o.status === 200)));
+        expect(cut(true).length).toBeGreaterThanOrEqual(KILLS);
+        expect(cut(false).length).toBeGreaterThanOrEqual(KILLS);
+        for (const o of failed) {
+            if (o.status === 503) expect(o.error).toMatch(/not connected to a proxy yet|no worker/);
+            else expect(o.error).toBe('connection to the proxy was lost');
         }
-        expect(client.info!.max).toBe(seenAll);
-        expect((await readClientContract(net.chain, info.clientSc))!.tokensUsed).toBe(seenAll);
-        expect(worker.earned_tokens_max_known).toBeLessThanOrEqual(seenAll);
+        // ... and billed 0: no receipt for any of them, and the client recorded 0 tokens for each.
+        for (const o of failed.filter((f) => f.requestId)) expect((await fetch(`${net.apiUrl}/receipts/${o.requestId}`)).status).toBe(404);
+        expect(client.receipts.filter((r) => r.error).every((r) => r.tokens === 0n)).toBe(true);
+
+        // The receipts the callers got: one per answered request, each for a whole answer.
+        const answered = outcomes.filter((o) => o.ok);
+        let receipts = 0n;
+        for (const o of answered) {
+            const r = (await (await fetch(`${net.apiUrl}/receipts/${o.requestId}`)).json()) as { tokens: { total: string }; verified: boolean };
+            expect(r).toMatchObject({ verified: true, tokens: { total: ANSWER_TOKENS.toString() } });
+            receipts += BigInt(r.tokens.total);
+        }
+        expect(receipts).toBe(BigInt(answered.length) * ANSWER_TOKENS);
+
+        // The client charges itself with the proxy's signature (which covers what the proxy committed on-chain)
+        // until its contract holds every token of the receipts.
+        const deadline = Date.now() + 60_000;
+        let clientSc = (await readClientContract(net.chain, client.info!.clientSc))!;
+        while (clientSc.tokensUsed !== receipts && Date.now() < deadline) {
+            await client.charge();
+            clientSc = (await readClientContract(net.chain, client.info!.clientSc))!;
+            if (clientSc.tokensUsed !== receipts) await new Promise((r) => setTimeout(r, 200));
+        }
+        // The proxy's ledgers (as it reports them to the client and to the worker) hold exactly those tokens,
+        // and so does the client contract on-chain.
+        expect(client.info!.max).toBe(receipts);
+        expect(client.info!.signed).toBe(receipts);
+        expect(clientSc.tokensUsed).toBe(receipts);
+        await waitUntil('the worker to hold its signed payout', () => worker.snapshot().proxies[0].earned_tokens_committed_to_blockchain === receipts, 60_000);
+        expect(worker.snapshot().proxies[0].earned_tokens_max_known).toBe(receipts);
+
+        // The worker contract is paid exactly that.
+        await worker.payoutAll(true);
+        const workerSc = (await readWorkerContract(net.chain, Address.parse(worker.snapshot().proxies[0].sc_address)))!;
+        expect(workerSc.tokens).toBe(receipts);
+
+        // TON is conserved.
+        const charges = clientSc.tokensUsed * PRICE;
+        expect(clientSc.balance + charges).toBe(DEPOSIT);
+        const proxySc = (await readProxyContract(net.chain, client.info!.proxySc))!;
+        const payouts = workerSc.tokens * WORKER_FEE;
+        const unpaid = (clientSc.tokensUsed - workerSc.tokens) * PRICE;
+        expect(proxySc.balance).toBe(workerSc.tokens * (PRICE - WORKER_FEE));
+        expect(payouts + proxySc.balance + unpaid).toBe(charges);
     });
 });

@@ -936,6 +936,12 @@ export interface cocoonx_getAttestationReport {
     model: string;
 }
 
+/** `cocoonx.cancelQuery request_id:int256 = cocoonx.Ok` (0x34746571) */
+export interface cocoonx_cancelQuery {
+    _: 'cocoonx.cancelQuery';
+    request_id: Buffer;
+}
+
 export type tcp_Packet = tcp_ping | tcp_pong | tcp_packet | tcp_queryAnswer | tcp_queryError | tcp_query | tcp_connected | tcp_connect;
 function wb_tcp_Packet(w: TlWriter, o: tcp_Packet, what = 'tcp.Packet'): void {
     needObject(o, what);
@@ -3670,6 +3676,15 @@ function r_cocoonx_getAttestationReport(r: TlReader): cocoonx_getAttestationRepo
     return { _: 'cocoonx.getAttestationReport', nonce: r.bytes('cocoonx.getAttestationReport.nonce'), model: r.string('cocoonx.getAttestationReport.model') };
 }
 
+function w_cocoonx_cancelQuery(w: TlWriter, o: cocoonx_cancelQuery, what = 'cocoonx.cancelQuery'): void {
+    needObject(o, what);
+    w.fixed(o.request_id, 32, 'cocoonx.cancelQuery.request_id');
+}
+
+function r_cocoonx_cancelQuery(r: TlReader): cocoonx_cancelQuery {
+    return { _: 'cocoonx.cancelQuery', request_id: r.fixed(32, 'cocoonx.cancelQuery.request_id') };
+}
+
 export interface TlConstructorMap {
     'tcp.ping': tcp_ping;
     'tcp.pong': tcp_pong;
@@ -3780,6 +3795,7 @@ export interface TlFunctionMap {
     'http.request': http_request;
     'cocoonx.announceWorkerHardware': cocoonx_announceWorkerHardware;
     'cocoonx.getAttestationReport': cocoonx_getAttestationReport;
+    'cocoonx.cancelQuery': cocoonx_cancelQuery;
 }
 
 export interface TlTypeMap {
@@ -3867,6 +3883,7 @@ export interface TlFunctionResultMap {
     'http.request': http_Response;
     'cocoonx.announceWorkerHardware': cocoonx_Ok;
     'cocoonx.getAttestationReport': cocoonx_AttestationReport;
+    'cocoonx.cancelQuery': cocoonx_Ok;
 }
 
 export type TlConstructorName = keyof TlConstructorMap;
@@ -3986,6 +4003,7 @@ export const TL_IDS: { readonly [K in TlName]: number } = {
     'http.request': 0x47492de5,
     'cocoonx.announceWorkerHardware': 0xa576cde0,
     'cocoonx.getAttestationReport': 0x7d5f89a9,
+    'cocoonx.cancelQuery': 0x34746571,
 };
 
 export const TL_FUNCTION_NAMES: readonly TlFunctionName[] = [
@@ -4011,6 +4029,7 @@ export const TL_FUNCTION_NAMES: readonly TlFunctionName[] = [
     'http.request',
     'cocoonx.announceWorkerHardware',
     'cocoonx.getAttestationReport',
+    'cocoonx.cancelQuery',
 ];
 
 /** Field layout per combinator: [name, type code, flags field, bit] (see tl/json.ts). */
@@ -4121,6 +4140,7 @@ export const TL_FIELDS: { readonly [K in TlName]: readonly (readonly [string, st
     'http.request': [['method', 'string'], ['url', 'string'], ['http_version', 'string'], ['headers', 'vector:bare:http.header'], ['payload', 'bytes']],
     'cocoonx.announceWorkerHardware': [['hardware', 'bare:cocoonx.workerHardware']],
     'cocoonx.getAttestationReport': [['nonce', 'bytes'], ['model', 'string']],
+    'cocoonx.cancelQuery': [['request_id', 'int256']],
 };
 
 /** Boxed type of each constructor and result type of each function. */
@@ -4231,6 +4251,7 @@ export const TL_RESULT_TYPE: { readonly [K in TlName]: TlTypeName } = {
     'http.request': 'http.Response',
     'cocoonx.announceWorkerHardware': 'cocoonx.Ok',
     'cocoonx.getAttestationReport': 'cocoonx.AttestationReport',
+    'cocoonx.cancelQuery': 'cocoonx.Ok',
 };
 
 export const TL_TYPES: { readonly [K in TlTypeName]: readonly TlConstructorName[] } = {
@@ -4402,6 +4423,7 @@ export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K])
     'http.request': (w, o) => w_http_request(w, o),
     'cocoonx.announceWorkerHardware': (w, o) => w_cocoonx_announceWorkerHardware(w, o),
     'cocoonx.getAttestationReport': (w, o) => w_cocoonx_getAttestationReport(w, o),
+    'cocoonx.cancelQuery': (w, o) => w_cocoonx_cancelQuery(w, o),
 };
 
 export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] } = {
@@ -4511,6 +4533,7 @@ export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] 
     'http.request': r_http_request,
     'cocoonx.announceWorkerHardware': r_cocoonx_announceWorkerHardware,
     'cocoonx.getAttestationReport': r_cocoonx_getAttestationReport,
+    'cocoonx.cancelQuery': r_cocoonx_cancelQuery,
 };
 
 export const TL_BOXED_WRITERS: { readonly [K in TlTypeName]: (w: TlWriter, o: TlTypeMap[K]) => void } = {

@@ -144,7 +144,7 @@ describe('TL schema at upstream 9060ce5', () => {
         expect(mismatches).toEqual([]);
         expect(Object.keys(UPSTREAM_9060CE5_IDS)).toHaveLength(99);
         const extra = [...ours.keys()].filter((n) => !Object.hasOwn(UPSTREAM_9060CE5_IDS, n)).sort();
-        expect(extra).toEqual(['cocoon.powSimple', 'cocoon.powSimpleResponse', 'cocoonx.announceWorkerHardware', 'cocoonx.attestationReport', 'cocoonx.getAttestationReport', 'cocoonx.ok', 'cocoonx.workerHardware']);
+        expect(extra).toEqual(['cocoon.powSimple', 'cocoon.powSimpleResponse', 'cocoonx.announceWorkerHardware', 'cocoonx.attestationReport', 'cocoonx.cancelQuery', 'cocoonx.getAttestationReport', 'cocoonx.ok', 'cocoonx.workerHardware']);
     });
 
     describe('client.runQueryEx (ID pinned, public_key flag 1)', () => {

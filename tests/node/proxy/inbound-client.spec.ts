@@ -278,6 +278,7 @@ describe('ProxyInboundClientConnection handshake', () => {
             const r = await runQuery(peer);
             expect(r).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 401, error: 'not authorized: run client.connectToProxy and authorize first', flags: 0 });
             await expect(peer.query({ _: 'client.updatePaymentStatus' })).rejects.toMatchObject({ errorCode: 401, message: 'not authorized' });
+            await expect(peer.query({ _: 'cocoonx.cancelQuery', request_id: Buffer.alloc(32, 1) })).rejects.toMatchObject({ errorCode: 401, message: 'not authorized' });
             expect(fake.stats.total('queries')).toBe(0);
             expect(fake.relay.runningCount).toBe(0);
         });
@@ -295,6 +296,13 @@ describe('ProxyInboundClientConnection handshake', () => {
             expect(r).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 503, flags: 1 });
             expect(fake.stats.total('queries')).toBe(1);
             expect(fake.stats.total('failed')).toBe(1);
+            expect(fake.accounts.findClient(OWNER.toString())!.reserved).toBe(0n);
+        });
+
+        it('cocoonx.cancelQuery of a request that is not running (unknown or finished) is acknowledged and changes nothing', async () => {
+            const { peer } = await authorized();
+            expect(await peer.query({ _: 'cocoonx.cancelQuery', request_id: Buffer.alloc(32, 2) })).toEqual({ _: 'cocoonx.ok' });
+            expect(fake.relay.runningCount).toBe(0);
             expect(fake.accounts.findClient(OWNER.toString())!.reserved).toBe(0n);
         });
 

@@ -1,7 +1,8 @@
 /**
- * The relay's money and slot limits (issue 22 items 1 and 3), driven directly: a request's timeout is
- * capped (a silent worker gives its slot and the client's reservation back by then), and a request is
- * never billed more than it reserved (the excess is a worker fault).
+ * The relay's money and slot limits (issue 22 items 1, 3 and 4), driven directly: a request's timeout is
+ * capped (a silent worker gives its slot and the client's reservation back by then), a request is never
+ * billed more than it reserved (the excess is a worker fault), and a cancelled request is stopped at its
+ * worker and billed what the worker reports at the stop.
  */
 import { randomBytes } from 'crypto';
 import { encode, type client_QueryAnswerEx, type client_runQueryEx, type proxy_runQueryEx } from '../../../node/protocol';
@@ -132,5 +133,88 @@ describe('relay billing cap', () => {
         expect(c.reserved).toBe(tokensToReserve(5n, q.query.length, 1000n, m));
         answer(w, relay, 15n); // 5 completion tokens at 3x: within the reservation
         expect(c.ledger.tokensMax).toBe(15n);
+    });
+});
+
+describe('relay cancel (the caller went away)', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    function cancellable(id: string) {
+        const cancels: Buffer[] = [];
+        return Object.assign(workerLink(id), { cancels, cancel: (rid: Buffer) => void cancels.push(rid) });
+    }
+
+    function stopped(relay: QueryRelay, w: WorkerLink & { sent: proxy_runQueryEx[] }, total: bigint, code = 499): void {
+        relay.onWorkerAnswer(w.id, { _: 'proxy.queryAnswerErrorEx', request_id: w.sent[w.sent.length - 1].request_id, error_code: code, error: 'cancelled: the caller went away', flags: 1, final_info: { _: 'proxy.queryFinalInfo', tokens_used: usage(total) } });
+    }
+
+    it("passes the cancel on with the proxy's request id, then bills what the worker reports at the stop and frees the slot and the reservation", () => {
+        const relay = new QueryRelay({ pricePerToken: 1n });
+        const w = cancellable('w1');
+        const c = clientLink();
+        relay.addWorker(w);
+        const q = query({ timeout: 30, maxTokens: 100 });
+        relay.runQuery(c, q);
+        relay.cancel(clientLink(), q.request_id); // another client's cancel of the same id: ignored
+        relay.cancel(c, randomBytes(32)); // an unknown or finished id: ignored
+        expect(w.cancels).toHaveLength(0);
+        relay.cancel(c, q.request_id);
+        relay.cancel(c, q.request_id); // once is enough
+        expect(w.cancels).toEqual([w.sent[0].request_id]);
+        expect(w.running).toBe(1); // held until the worker has stopped
+        stopped(relay, w, 9n);
+        expect(c.ledger.tokensMax).toBe(9n);
+        expect(w.ledger.tokensMax).toBe(9n);
+        expect(c.reserved).toBe(0n);
+        expect(w.running).toBe(0);
+        expect(relay.runningCount).toBe(0);
+        expect(c.pieces).toHaveLength(1);
+        expect(c.pieces[0]).toMatchObject({ _: 'client.queryAnswerErrorEx', request_id: q.request_id, error_code: 499, flags: 1, final_info: { tokens_used: { total_tokens_used: 9n } } });
+    });
+
+    it('never moves a cancelled request to another worker', () => {
+        const relay = new QueryRelay({ pricePerToken: 1n });
+        const a = cancellable('a');
+        const b = cancellable('b');
+        const c = clientLink();
+        relay.addWorker(a);
+        relay.addWorker(b);
+        // The worker stopped before sending anything and billed nothing: not retried elsewhere.
+        const q1 = query({ timeout: 30 });
+        relay.runQuery(c, q1);
+        const first = a.sent.length ? a : b;
+        const other = first === a ? b : a;
+        relay.cancel(c, q1.request_id);
+        stopped(relay, first, 0n, 502);
+        expect(other.sent).toHaveLength(0);
+        expect(c.pieces[0]).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 502, flags: 1 });
+        // Its worker went away before answering: not retried either.
+        const q2 = query({ timeout: 30 });
+        const sentBefore = { a: a.sent.length, b: b.sent.length };
+        relay.runQuery(c, q2);
+        const serving = a.sent.length > sentBefore.a ? a : b;
+        const idle = serving === a ? b : a;
+        const idleBefore = idle.sent.length;
+        relay.cancel(c, q2.request_id);
+        relay.removeWorker(serving.id);
+        expect(idle.sent).toHaveLength(idleBefore);
+        expect(c.pieces).toHaveLength(2);
+        expect(c.pieces[1]).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 502, flags: 1 });
+        expect(c.reserved).toBe(0n);
+        expect(relay.runningCount).toBe(0);
+    });
+
+    it("cancels every request of a client whose connection closed, and no other client's", () => {
+        const relay = new QueryRelay({ pricePerToken: 1n });
+        const w = cancellable('w1');
+        relay.addWorker(w);
+        const gone = clientLink();
+        const stays = clientLink();
+        relay.runQuery(gone, query({ timeout: 30 }));
+        relay.runQuery(stays, query({ timeout: 30 }));
+        relay.runQuery(gone, query({ timeout: 30 }));
+        relay.cancelClient(gone);
+        expect(w.cancels).toEqual([w.sent[0].request_id, w.sent[2].request_id]);
     });
 });

@@ -4,7 +4,8 @@ import { createBackend, startEmbeddedServer, type Backend } from '../../../node/
 import { decodeAs, encode, type proxy_QueryAnswerEx, type proxy_runQueryEx } from '../../../node/protocol';
 import { decodeReceipt, verifyReceipt } from '../../../node/common/receipt';
 import { adjustUsage, type TokenPricing } from '../../../node/common/tokens';
-import { runWorkerQuery } from '../../../node/worker/running-request';
+import { CANCELLED_BY_CLIENT, CANCELLED_CODE, runWorkerQuery } from '../../../node/worker/running-request';
+import { fakeServer } from '../inference/fake-server';
 
 jest.setTimeout(60_000);
 
@@ -142,5 +143,43 @@ describe('worker query pipeline', () => {
         expect(out.status).toBe(502);
         expect(out.tokens.total).toBe(0n);
         expect(pieces[0]).toMatchObject({ _: 'proxy.queryAnswerErrorEx', error_code: 502 });
+    });
+
+    it.each([true, false])('ends a cancelled stream at once with 499, billing the usage reported so far (usage in every chunk: %s)', async (usageEveryChunk) => {
+        // Three chunks, then the backend stalls: the cancel arrives while it would keep generating.
+        let aborted!: () => void;
+        const sawAbort = new Promise<void>((r) => (aborted = r));
+        const slow = await fakeServer((_req, res) => {
+            res.on('close', () => { if (!res.writableEnded) aborted(); });
+            res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+            for (let i = 1; i <= 3; i++) {
+                const usage = usageEveryChunk ? { prompt_tokens: 4, completion_tokens: i, total_tokens: 4 + i } : undefined;
+                res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: `t${i}` }, finish_reason: null }], usage })}\n\n`);
+            }
+        });
+        const b = createBackend({ baseUrl: slow.url });
+        const ac = new AbortController();
+        const pieces: proxy_QueryAnswerEx[] = [];
+        const q = query({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], max_tokens: 100, stream: true });
+        const out = runWorkerQuery(q, {
+            backend: b, servedModel: MODEL, pricing, receiptKey: key, signal: ac.signal,
+            send: (p) => {
+                pieces.push(p);
+                if (Buffer.concat(pieces.map((x) => (x._ === 'proxy.queryAnswerEx' ? decodeAs('http.Response', x.answer).payload : x._ === 'proxy.queryAnswerPartEx' ? x.answer : Buffer.alloc(0)))).toString().includes('t3')) ac.abort(CANCELLED_BY_CLIENT);
+            },
+        });
+        const o = await out;
+        await sawAbort;
+        b.close();
+        await slow.close();
+        // With usage in every chunk: what the backend reported (prompt 4, completion 3); without: one completion
+        // token per streamed message, nothing for the prompt.
+        const expected = adjustUsage(usageEveryChunk ? { promptTokens: 4, cachedTokens: 0, completionTokens: 3, reasoningTokens: 0 } : { promptTokens: 0, cachedTokens: 0, completionTokens: 3, reasoningTokens: 0 }, 1500n, pricing);
+        expect(o).toMatchObject({ status: CANCELLED_CODE, error: CANCELLED_BY_CLIENT, tokens: expected });
+        const { body, last, final } = collect(pieces);
+        expect(last).toMatchObject({ _: 'proxy.queryAnswerErrorEx', error_code: CANCELLED_CODE, error: CANCELLED_BY_CLIENT, flags: 1 });
+        expect(final?.tokens_used.total_tokens_used).toBe(expected.total);
+        // The receipt covers exactly the bytes passed on before the stop.
+        expect(verifyReceipt(decodeReceipt(final?.worker_debug)!, { workerKey: key.publicKey, body })).toEqual({ ok: true });
     });
 });
