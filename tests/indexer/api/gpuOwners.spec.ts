@@ -1,8 +1,16 @@
 /**
  * /api/gpu-owners and /api/gpu-owners/{address} over the seeded database plus two registries: filters,
  * sorts, the owner join (worker contracts with the same owner address), payouts and the profile history,
- * 400s for bad parameters, and every answer checked against the OpenAPI document.
+ * observed uptime collected from a real HTTP proxy stats page, 400s for bad parameters, and every answer
+ * checked against the OpenAPI document.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Address } from '@ton/core';
+import { sectionsToJson } from '../../../node/common/stats-server';
+import { WORKER_UPTIME_COLUMNS, WorkerUptime, type ObservedWorker } from '../../../node/proxy/uptime';
+import { ProxyStatsCollector } from '../../../indexer/proxystats/collector';
+import { WorkerUptimeReports, uptimeFromPage } from '../../../indexer/proxystats/uptime';
 import { startApiServer, type ApiServer } from '../../../indexer/api/server';
 import { eq } from 'drizzle-orm';
 import { accounts, events, registries } from '../../../indexer/db/schema';
@@ -14,6 +22,7 @@ import { BASE_UTIME, WORKERS, addr, seed, txHash } from '../helpers/seed';
 
 let database: TestDatabase;
 let server: ApiServer;
+let stats: http.Server | undefined;
 const openapi = new OpenApiChecker();
 
 const REG_A = addr(9100);
@@ -59,6 +68,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+    if (stats) await new Promise((ok) => stats!.close(ok));
     await server?.close();
     await database?.close();
 });
@@ -98,5 +108,90 @@ describe('/api/gpu-owners', () => {
         await get(`/api/gpu-owners?gpuModel=${'x'.repeat(65)}`, 400);
         await get('/api/gpu-owners?colour=red', 400);
         await get('/api/gpu-owners/not-an-address', 400);
+    });
+});
+
+describe('observed uptime', () => {
+    // The proxy's own meter on a hand-driven clock, published as its stats server would.
+    let now = 1_000_000;
+    const meter = new WorkerUptime(() => now);
+    const worker = (owner: string, key: string, enabled: boolean): ObservedWorker => ({
+        owner: Address.parseRaw(owner).toString(), enabled, conn: { peer: { publicKey: Buffer.from(key.repeat(32), 'hex') } },
+    });
+    let page: unknown = {};
+    let source = '';
+
+    beforeAll(async () => {
+        stats = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(page)));
+        await new Promise<void>((ok) => stats!.listen(0, '127.0.0.1', ok));
+        source = `http://127.0.0.1:${(stats.address() as AddressInfo).port}/jsonstats`;
+    });
+
+    const publish = () => {
+        page = sectionsToJson('proxy', [{ kind: 'table', id: 'worker_uptime', columns: [...WORKER_UPTIME_COLUMNS], rows: meter.rows().map((r) => ({ ...r })) }]);
+    };
+    const collect = () => new ProxyStatsCollector({ db: database.db, consumers: [new WorkerUptimeReports()], log: silentLogger, sources: [source], timeoutMs: 2000 }).collectOnce();
+
+    it('sums the owner\'s workers\' seconds over the proxies\' windows, and drops when a worker stops', async () => {
+        // Owner A: worker 01 up the whole 100 s, worker 02 up for the first 50 s of its 100 s; owner B not reported.
+        meter.observe([worker(OWNER_A, '01', true), worker(OWNER_A, '02', true)]);
+        now += 50_000;
+        meter.observe([worker(OWNER_A, '01', true), worker(OWNER_A, '02', false)]);
+        now += 50_000;
+        meter.observe([worker(OWNER_A, '01', true), worker(OWNER_A, '02', false)]);
+        publish();
+        const before = Math.floor(Date.now() / 1000);
+        await collect();
+        const list = await get<GpuOwnerList>('/api/gpu-owners');
+        // (100 + 50) / (100 + 100) = 750 per mille; declared 990.
+        expect(list.items.map((o) => [o.address, o.profile?.uptimePermille, o.observedUptimePermille])).toEqual([
+            [REG_B, 900, null],
+            [REG_A, 990, 750],
+        ]);
+        expect((await get<GpuOwnerList>('/api/gpu-owners?sort=observedUptime')).items.map((o) => o.address)).toEqual([REG_A, REG_B]);
+        const d = await get<GpuOwnerDetail>(`/api/gpu-owners/${REG_A}`);
+        expect(d.observedUptimePermille).toBe(750);
+        expect(d.uptime.map(({ seenAt, ...u }) => (expect(seenAt).toBeGreaterThanOrEqual(before), u))).toEqual([
+            { source, workerKey: '01'.repeat(32), up: true, uptimeSeconds: 100, windowSeconds: 100, uptimePermille: 1000 },
+            { source, workerKey: '02'.repeat(32), up: false, uptimeSeconds: 50, windowSeconds: 100, uptimePermille: 500 },
+        ]);
+
+        // Worker 01 stops too (its connection is gone from the next sample); 100 s later both were down all along.
+        meter.observe([]);
+        now += 100_000;
+        meter.observe([]);
+        publish();
+        await collect();
+        // (100 + 50) / (200 + 200) = 375.
+        expect((await get<GpuOwnerDetail>(`/api/gpu-owners/${OWNER_A}`)).observedUptimePermille).toBe(375);
+    });
+
+    it('keeps the last figures when the page is unreadable or has no uptime table', async () => {
+        page = { status: { contract: 'x' } };
+        await collect();
+        expect((await get<GpuOwnerDetail>(`/api/gpu-owners/${REG_A}`)).observedUptimePermille).toBe(375);
+        await new Promise((ok) => stats!.close(ok));
+        stats = undefined;
+        await collect();
+        expect((await get<GpuOwnerDetail>(`/api/gpu-owners/${REG_A}`)).uptime).toHaveLength(2);
+    });
+
+    it('skips rows that are malformed, impossible or reach for Object.prototype', () => {
+        const owner = Address.parseRaw(OWNER_A).toString();
+        const good = { owner, worker_key: 'aa'.repeat(32), up: true, uptime_seconds: 5, window_seconds: 10 };
+        const hostile = JSON.parse(JSON.stringify({
+            worker_uptime: [
+                good,
+                { ...good, worker_key: 'AA' },
+                { ...good, uptime_seconds: 11 },
+                { ...good, window_seconds: -1 },
+                { ...good, uptime_seconds: 1.5 },
+                { ...good, up: 'yes' },
+                { ...good, owner: 'nobody' },
+                { ...good, window_seconds: 2 ** 31 },
+            ],
+        }).replace('"worker_uptime"', '"__proto__":{"worker_uptime":[]},"worker_uptime"'));
+        expect(uptimeFromPage(hostile)).toEqual([{ owner: OWNER_A, workerKey: 'aa'.repeat(32), up: true, uptimeSeconds: 5, windowSeconds: 10 }]);
+        expect(uptimeFromPage(JSON.parse('{"__proto__": {"worker_uptime": [1]}}'))).toEqual([]);
     });
 });
