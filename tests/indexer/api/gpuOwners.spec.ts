@@ -1,8 +1,8 @@
 /**
  * /api/gpu-owners and /api/gpu-owners/{address} over the seeded database plus two registries: filters,
  * sorts, the owner join (worker contracts with the same owner address), payouts and the profile history,
- * observed uptime collected from a real HTTP proxy stats page, 400s for bad parameters, and every answer
- * checked against the OpenAPI document.
+ * observed uptime collected from a real HTTP proxy stats page, per-model supply and demand on /api/models,
+ * 400s for bad parameters, and every answer checked against the OpenAPI document.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,14 +11,15 @@ import { sectionsToJson } from '../../../node/common/stats-server';
 import { WORKER_UPTIME_COLUMNS, WorkerUptime, type ObservedWorker } from '../../../node/proxy/uptime';
 import { ProxyStatsCollector } from '../../../indexer/proxystats/collector';
 import { WorkerUptimeReports, uptimeFromPage } from '../../../indexer/proxystats/uptime';
+import { modelHash } from '../../../indexer/api/models';
 import { startApiServer, type ApiServer } from '../../../indexer/api/server';
 import { eq } from 'drizzle-orm';
-import { accounts, events, registries } from '../../../indexer/db/schema';
+import { accountDaily, accounts, events, registries } from '../../../indexer/db/schema';
 import { silentLogger } from '../../../indexer/log';
-import type { GpuOwnerDetail, GpuOwnerList, GpuProfileInfo } from '../../../indexer/api/types';
+import type { GpuOwnerDetail, GpuOwnerList, GpuProfileInfo, ModelsResponse } from '../../../indexer/api/types';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
 import { OpenApiChecker } from '../helpers/openapi';
-import { BASE_UTIME, WORKERS, addr, seed, txHash } from '../helpers/seed';
+import { BASE_UTIME, MODEL, WORKERS, addr, seed, txHash } from '../helpers/seed';
 
 let database: TestDatabase;
 let server: ApiServer;
@@ -193,5 +194,50 @@ describe('observed uptime', () => {
         }).replace('"worker_uptime"', '"__proto__":{"worker_uptime":[]},"worker_uptime"'));
         expect(uptimeFromPage(hostile)).toEqual([{ owner: OWNER_A, workerKey: 'aa'.repeat(32), up: true, uptimeSeconds: 5, windowSeconds: 10 }]);
         expect(uptimeFromPage(JSON.parse('{"__proto__": {"worker_uptime": [1]}}'))).toEqual([]);
+    });
+});
+
+describe('models: who serves them and how much they are used', () => {
+    const REG_C = addr(9102);
+    beforeAll(async () => {
+        const db = database.db;
+        // Owner C (WORKERS[2]) offers the root's model and is active; paused owner B (WORKERS[3]) offers it too.
+        const C = profile({ gpuCount: 4, models: [MODEL], workerKeys: ['01'.repeat(32), '02'.repeat(32)] });
+        await db.insert(registries).values({ address: REG_C, owner: addr(8002), root: addr(1), status: 1, registeredAt: BASE_UTIME, updatedAt: BASE_UTIME, profile: C, gpuModel: C.gpuModel });
+        await db.update(registries).set({ profile: { ...B, models: [MODEL, ...B.models] } }).where(eq(registries.address, REG_B));
+        // The chain's latest day is 2026-01-03 (daily_stats); owner A's worker does not offer the model.
+        await db.insert(accountDaily).values([
+            { address: WORKERS[2]!, day: '2026-01-02', tokensPaid: 7n },
+            { address: WORKERS[2]!, day: '2026-01-03', tokensPaid: 700n },
+            { address: WORKERS[3]!, day: '2026-01-03', tokensPaid: 70n },
+            { address: WORKERS[3]!, day: '2025-12-01', tokensPaid: 5000n },
+            { address: WORKERS[1]!, day: '2026-01-03', tokensPaid: 1_000_000n },
+        ]);
+    });
+
+    it('counts active owners\' workers and GPUs, and daily tokens paid to every owner offering the model', async () => {
+        const m = await get<ModelsResponse>('/api/models?days=3');
+        const served = m.models.find((x) => x.hash === modelHash(MODEL))!;
+        expect(served.activity).toEqual({
+            owners: 1, workers: 2, gpus: 4,
+            // (0 + 7 + 770) / 3 days
+            tokensPerDay: '259',
+            demand: [{ day: '2026-01-01', tokens: '0' }, { day: '2026-01-02', tokens: '7' }, { day: '2026-01-03', tokens: '770' }],
+        });
+        const unserved = m.models.find((x) => x.hash === '33'.repeat(32))!;
+        expect(unserved.activity).toMatchObject({ owners: 0, workers: 0, gpus: 0, tokensPerDay: '0' });
+        expect(unserved.activity.demand.map((d) => d.tokens)).toEqual(['0', '0', '0']);
+
+        // Default window: 30 days ending 2026-01-03 (2025-12-01 is outside); tokens per day over the latest 7.
+        const month = (await get<ModelsResponse>('/api/models')).models.find((x) => x.hash === modelHash(MODEL))!.activity;
+        expect(month.demand).toHaveLength(30);
+        expect(month.demand[0]).toEqual({ day: '2025-12-05', tokens: '0' });
+        expect(month.tokensPerDay).toBe('111');
+    });
+
+    it('answers a bad window with 400', async () => {
+        await get('/api/models?days=0', 400);
+        await get('/api/models?days=366', 400);
+        await get('/api/models?days=ten', 400);
     });
 });
