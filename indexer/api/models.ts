@@ -4,6 +4,7 @@
  * Adjusted tokens follow the worker's counting rule: trunc(n * coef/1000 * mult/10000).
  */
 import { createHash } from 'node:crypto';
+import { adjustTokens } from './pricing';
 import type { ModelActivity, ModelPrice, ModelsResponse, RootConfig, TokenPrices } from './types';
 
 export const DEFAULT_COEFFICIENT = 1000;
@@ -11,10 +12,6 @@ const MILLION = 1_000_000n;
 
 export const modelHash = (name: string): string => createHash('sha256').update(name, 'utf8').digest('hex');
 
-/** Adjusted tokens for `n` raw tokens (bigint math, same truncation as the worker's double math for these ranges). */
-export function adjustTokens(n: bigint, coefficient: number, multiplier: number): bigint {
-    return (n * BigInt(coefficient) * BigInt(multiplier)) / 10_000_000n;
-}
 
 function perMillion(price: bigint, coefficient: number, m: RootConfig): TokenPrices {
     const at = (mult: number) => (adjustTokens(MILLION, coefficient, mult) * price).toString();
