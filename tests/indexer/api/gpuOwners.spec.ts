@@ -14,10 +14,11 @@ import { WorkerUptimeReports, uptimeFromPage } from '../../../indexer/proxystats
 import { modelHash } from '../../../indexer/api/models';
 import { startApiServer, type ApiServer } from '../../../indexer/api/server';
 import { eq } from 'drizzle-orm';
-import { accountDaily, accounts, events, registries } from '../../../indexer/db/schema';
+import { accountDaily, registries } from '../../../indexer/db/schema';
 import { silentLogger } from '../../../indexer/log';
-import type { GpuOwnerDetail, GpuOwnerList, GpuProfileInfo, ModelsResponse } from '../../../indexer/api/types';
+import type { GpuOwnerDetail, GpuOwnerList, ModelsResponse } from '../../../indexer/api/types';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
+import { A, B, OWNER_A, OWNER_B, REG_A, REG_B, profile, seedGpuOwners } from '../helpers/gpuOwners';
 import { OpenApiChecker } from '../helpers/openapi';
 import { BASE_UTIME, MODEL, WORKERS, addr, seed, txHash } from '../helpers/seed';
 
@@ -25,18 +26,6 @@ let database: TestDatabase;
 let server: ApiServer;
 let stats: http.Server | undefined;
 const openapi = new OpenApiChecker();
-
-const REG_A = addr(9100);
-const REG_B = addr(9101);
-// Seeded workers: WORKERS[i] belongs to addr(8000 + i), tonEarned i*500, tokensPaid i*50.
-const OWNER_A = addr(8001);
-const OWNER_B = addr(8003);
-const profile = (over: Partial<GpuProfileInfo>): GpuProfileInfo => ({
-    gpuModel: 'NVIDIA H100 80GB HBM3', gpuCount: 8, vramMib: 81_559, tee: 'tdx', cpuModel: 'Xeon', cpuCores: 224, ramMib: 2_063_000,
-    region: 'eu-west', models: ['Qwen/Qwen3-32B'], uptimePermille: 990, workerKeys: ['ab'.repeat(32)], ...over,
-});
-const A = profile({});
-const B = profile({ gpuModel: 'NVIDIA GeForce RTX 4090', gpuCount: 2, vramMib: 24_564, models: ['meta/Llama-3-8B'], uptimePermille: 900 });
 
 async function get<T>(path: string, status = 200): Promise<T> {
     const res = await fetch(server.url + path);
@@ -50,21 +39,7 @@ async function get<T>(path: string, status = 200): Promise<T> {
 beforeAll(async () => {
     database = await openTestDatabase();
     await seed(database.db);
-    const db = database.db;
-    await db.insert(accounts).values([
-        { address: REG_A, kind: 'registry', owner: OWNER_A, parent: addr(1), discoveredVia: 'code_hash', lastUtime: BASE_UTIME + 10 },
-        { address: REG_B, kind: 'registry', owner: OWNER_B, parent: addr(1), discoveredVia: 'code_hash', lastUtime: BASE_UTIME + 20 },
-    ]);
-    await db.insert(registries).values([
-        { address: REG_A, owner: OWNER_A, root: addr(1), status: 1, deposit: 1_000_000_000n, registeredAt: BASE_UTIME, updatedAt: BASE_UTIME + 10, profile: A, gpuModel: A.gpuModel },
-        { address: REG_B, owner: OWNER_B, root: addr(1), status: 2, deposit: 1_000_000_000n, registeredAt: BASE_UTIME, updatedAt: BASE_UTIME + 20, profile: B, gpuModel: B.gpuModel },
-    ]);
-    await db.insert(events).values([
-        { txLt: 90_001n, txHash: txHash(90_001), idx: 0, type: 'gpu_register', account: REG_A, utime: BASE_UTIME, success: true, owner: OWNER_A, payload: { message: 'owner_registry_register', profile: { ...A, gpuCount: 4 } } },
-        { txLt: 90_002n, txHash: txHash(90_002), idx: 0, type: 'gpu_update', account: REG_A, utime: BASE_UTIME + 10, success: true, owner: OWNER_A, payload: { message: 'owner_registry_update', profile: A } },
-        { txLt: 90_003n, txHash: txHash(90_003), idx: 0, type: 'payout', account: addr(100), utime: BASE_UTIME + 30, success: true, worker: WORKERS[1], proxy: addr(101), owner: OWNER_A, amount: 500n, payload: { message: 'worker_proxy_request' } },
-    ]);
-    await db.update(accounts).set({ lastUtime: BASE_UTIME + 40 }).where(eq(accounts.address, WORKERS[1]!));
+    await seedGpuOwners(database.db);
     server = await startApiServer({ database, log: silentLogger, streamPollMs: 100, webDir: null });
 });
 
