@@ -15,6 +15,7 @@ import type { IndexerConfig } from './config';
 import { ProxyStatsCollector } from './proxystats/collector';
 import { ModelNames } from './proxystats/models';
 import { UnsettledUsage } from './proxystats/unsettled';
+import { WorkerUptimeReports } from './proxystats/uptime';
 import { liveAccountReader } from './liveAccounts';
 import { createChainClient } from '../node/chain';
 
@@ -69,7 +70,7 @@ export async function startService(opts: ServiceOptions): Promise<IndexerService
     let server: ApiServer | null = null;
     const proxyStats = new ProxyStatsCollector({
         db: database.db,
-        consumers: [new UnsettledUsage(), new ModelNames()],
+        consumers: [new UnsettledUsage(), new ModelNames(), new WorkerUptimeReports()],
         log: log.child('proxy-stats'),
         sources: config.proxyStats,
         intervalMs: config.proxyStatsMs,

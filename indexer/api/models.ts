@@ -4,17 +4,14 @@
  * Adjusted tokens follow the worker's counting rule: trunc(n * coef/1000 * mult/10000).
  */
 import { createHash } from 'node:crypto';
-import type { ModelPrice, ModelsResponse, RootConfig, TokenPrices } from './types';
+import { adjustTokens } from './pricing';
+import type { ModelActivity, ModelPrice, ModelsResponse, RootConfig, TokenPrices } from './types';
 
 export const DEFAULT_COEFFICIENT = 1000;
 const MILLION = 1_000_000n;
 
 export const modelHash = (name: string): string => createHash('sha256').update(name, 'utf8').digest('hex');
 
-/** Adjusted tokens for `n` raw tokens (bigint math, same truncation as the worker's double math for these ranges). */
-export function adjustTokens(n: bigint, coefficient: number, multiplier: number): bigint {
-    return (n * BigInt(coefficient) * BigInt(multiplier)) / 10_000_000n;
-}
 
 function perMillion(price: bigint, coefficient: number, m: RootConfig): TokenPrices {
     const at = (mult: number) => (adjustTokens(MILLION, coefficient, mult) * price).toString();
@@ -26,7 +23,9 @@ function perMillion(price: bigint, coefficient: number, m: RootConfig): TokenPri
     };
 }
 
-export function modelPrices(root: RootConfig | null, coefficient: number, knownModels: readonly string[]): ModelsResponse {
+const NO_ACTIVITY: ModelActivity = { owners: 0, workers: 0, gpus: 0, tokensPerDay: '0', demand: [] };
+
+export function modelPrices(root: RootConfig | null, coefficient: number, knownModels: readonly string[], activity: ReadonlyMap<string, ModelActivity> = new Map()): ModelsResponse {
     if (!root) return { paramsVersion: null, pricePerToken: null, workerFeePerToken: null, multipliers: null, coefficient, models: [] };
     const names = new Map(knownModels.map((n) => [modelHash(n), n]));
     const price = BigInt(root.pricePerToken);
@@ -36,6 +35,7 @@ export function modelPrices(root: RootConfig | null, coefficient: number, knownM
         name: names.get(hash) ?? null,
         pricePerMillion: perMillion(price, coefficient, root),
         workerFeePerMillion: perMillion(fee, coefficient, root),
+        activity: activity.get(hash) ?? NO_ACTIVITY,
     }));
     models.sort((a, b) => (a.name ?? '\uffff' + a.hash).localeCompare(b.name ?? '\uffff' + b.hash));
     return {

@@ -87,8 +87,11 @@ export const ENDPOINTS: EndpointSpec[] = [
     {
         path: '/api/models',
         tag: 'root',
-        summary: 'Allowed models with prices per million tokens (multipliers and the worker coefficient applied)',
-        params: [q('coefficient', 'worker price coefficient, 1000 = 1.0x (default 1000)', { ...int, minimum: 0, maximum: 999_999_999 })],
+        summary: 'Allowed models with prices per million tokens (multipliers and the worker coefficient applied), the GPU owners serving each and its daily demand',
+        params: [
+            q('coefficient', 'worker price coefficient, 1000 = 1.0x (default 1000)', { ...int, minimum: 0, maximum: 999_999_999 }),
+            q('days', 'days of demand history, ending at the chain\'s latest day (default 30)', { ...int, minimum: 1, maximum: 365 }),
+        ],
         response: 'ModelsResponse',
     },
     {
@@ -122,7 +125,7 @@ export const ENDPOINTS: EndpointSpec[] = [
             q('gpuModel', 'GPU model substring, case-insensitive (e.g. H100)', { type: 'string', maxLength: 64 }),
             q('model', 'exact model name offered', { type: 'string', maxLength: 64 }),
             q('status', 'registry status', { type: 'string', enum: ['none', 'active', 'paused', 'retired'] }),
-            q('sort', 'order, descending (default tonEarned)', { type: 'string', enum: ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib'] }),
+            q('sort', 'order, descending (default tonEarned)', { type: 'string', enum: ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib', 'observedUptime'] }),
             paging[0]!,
         ],
         response: 'GpuOwnerList',
@@ -473,7 +476,14 @@ const SCHEMAS: Record<string, Schema> = {
         workerFeePerToken: nullable(nano),
         multipliers: nullable(obj({ prompt: int, cached: int, completion: int, reasoning: int })),
         coefficient: int,
-        models: arr(obj({ hash, name: nullable(str), pricePerMillion: prices, workerFeePerMillion: prices })),
+        models: arr(obj({ hash, name: nullable(str), pricePerMillion: prices, workerFeePerMillion: prices, activity: ref('ModelActivity') })),
+    }),
+    ModelActivity: obj({
+        owners: int,
+        workers: int,
+        gpus: int,
+        tokensPerDay: nano,
+        demand: arr(obj({ day: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' }, tokens: nano })),
     }),
     SearchResponse: obj({
         query: str,
@@ -509,6 +519,7 @@ const SCHEMAS: Record<string, Schema> = {
         workerContracts: arr(obj({ address: addr, proxy: nullable(addr), tokensPaid: nano, tonEarned: nano, lastActive: nullable(int) })),
         payouts: arr(obj({ utime: int, txHash: hash, worker: nullable(addr), proxy: nullable(addr), amount: nano })),
         history: arr(obj({ utime: int, txHash: hash, type: { type: 'string', enum: ['gpu_register', 'gpu_update', 'gpu_status'] }, status: nullable(str), profile: nullable(ref('GpuProfile')) })),
+        uptime: arr(obj({ source: str, workerKey: hash, up: bool, uptimeSeconds: int, windowSeconds: int, uptimePermille: int, seenAt: int })),
     }),
     OpcodeInfo: obj({ op: str, name: str, receivers: arr(str) }),
     ExitCodeInfo: obj({ code: int, name: nullable(str), meaning: str, contracts: arr(str) }),

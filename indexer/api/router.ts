@@ -7,6 +7,7 @@ import { ENDPOINTS, openApiDocument, queryParamsOf } from './openapi';
 import { getTransaction, listDailyStats, listEvents, listTransactions } from './queries/activity';
 import { getAddress, getClient, getProxy, getWorker, listClients, listProxies, listWorkers, type LiveReader } from './queries/contracts';
 import { getGpuOwner, listGpuOwners } from './queries/gpuOwners';
+import { DEFAULT_DEMAND_DAYS, MAX_DEMAND_DAYS, modelActivity } from './queries/modelActivity';
 import { learnedModelNames, listReports } from './queries/reports';
 import { rootHistory } from './queries/root';
 import { search } from './queries/search';
@@ -78,7 +79,12 @@ export function createApi(opts: ApiOptions): Api {
     get('/api/stats/daily', (_r, q) => listDailyStats(db, q));
     get('/api/root', () => getRootConfig(db));
     get('/api/root/history', (_r, q) => rootHistory(db, q));
-    get('/api/models', async (_r, q) => modelPrices(await getRootConfig(db), optInt(q, 'coefficient', 0, 999_999_999) ?? DEFAULT_COEFFICIENT, await knownModels()));
+    get('/api/models', async (_r, q) => {
+        const coefficient = optInt(q, 'coefficient', 0, 999_999_999) ?? DEFAULT_COEFFICIENT;
+        const days = optInt(q, 'days', 1, MAX_DEMAND_DAYS) ?? DEFAULT_DEMAND_DAYS;
+        const root = await getRootConfig(db);
+        return modelPrices(root, coefficient, await knownModels(), await modelActivity(db, root?.modelHashes ?? [], days));
+    });
     get('/api/proxies', (_r, q) => listProxies(db, q));
     get('/api/proxies/{address}', (r) => getProxy(db, parseAddress(param(r, 'address'), 'address')));
     get('/api/clients', (_r, q) => listClients(db, q));

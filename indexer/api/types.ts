@@ -537,6 +537,32 @@ export interface ModelPrice {
     pricePerMillion: TokenPrices;
     /** nanoTON the worker earns per 1,000,000 tokens of each class. */
     workerFeePerMillion: TokenPrices;
+    /** Who serves it (GPU owners' registries) and how much it is used (payouts to their workers). */
+    activity: ModelActivity;
+}
+
+export interface ModelDemandDay {
+    /** UTC day, YYYY-MM-DD. */
+    day: string;
+    /** Adjusted tokens paid that day to the worker contracts of owners offering the model. */
+    tokens: Nano;
+}
+
+/**
+ * Supply and usage of one model. The chain records no model per request: usage is what was paid to the
+ * workers of the GPU owners whose registry lists the model (an owner offering two models counts for both).
+ */
+export interface ModelActivity {
+    /** Active GPU owners whose registry lists the model. */
+    owners: number;
+    /** Their declared worker keys. */
+    workers: number;
+    /** Their declared GPUs. */
+    gpus: number;
+    /** Mean tokens per day over the latest 7 days of `demand`. */
+    tokensPerDay: Nano;
+    /** One entry per UTC day, oldest first, ending at the chain's latest day (`?days=`, default 30). */
+    demand: ModelDemandDay[];
 }
 
 export interface ModelsResponse {
@@ -618,7 +644,25 @@ export interface GpuOwnerInfo {
     /** nanoTON paid on-chain to the owner's worker contracts' owner (final payout events). */
     tonEarned: Nano;
     lastActive: number | null;
+    /**
+     * Connected-and-enabled time of the owner's workers over the proxies' windows, in per-mille, as the
+     * proxies whose stats pages the indexer reads report it; null when none reports this owner.
+     */
     observedUptimePermille: number | null;
+}
+
+/** One worker as one proxy observed it (the proxy's stats page `worker_uptime`). */
+export interface ObservedWorkerUptime {
+    /** The proxy stats URL. */
+    source: string;
+    workerKey: string;
+    up: boolean;
+    uptimeSeconds: number;
+    /** Since the proxy first saw the worker (a proxy restart starts a new window). */
+    windowSeconds: number;
+    uptimePermille: number;
+    /** When the indexer last read it. */
+    seenAt: number;
 }
 
 export interface GpuOwnerList {
@@ -647,4 +691,6 @@ export interface GpuOwnerDetail extends GpuOwnerInfo {
     payouts: GpuOwnerPayout[];
     /** Registrations, profile updates and status changes, newest first, at most 200. */
     history: GpuProfileChange[];
+    /** Per worker and proxy, as last read. */
+    uptime: ObservedWorkerUptime[];
 }

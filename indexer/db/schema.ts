@@ -334,6 +334,29 @@ export const registries = pgTable(
     (t) => [index('registries_owner_idx').on(t.owner)],
 );
 
+/**
+ * Observed worker uptime as each proxy stats page last reported it (`worker_uptime`, node/proxy/uptime.ts):
+ * connected-and-enabled seconds of one worker (owner + TLS key) within the proxy's window (since that proxy
+ * started). A read replaces the source's rows, so a worker the proxy forgot (restart) is forgotten here too;
+ * an unreadable page keeps its last rows. Off-chain, claimed by the proxy: docs/gpu-owners.md says who can lie.
+ */
+export const workerUptime = pgTable(
+    'worker_uptime',
+    {
+        /** The stats URL. */
+        source: text('source').notNull(),
+        /** The worker's owner address, raw. */
+        owner: text('owner').notNull(),
+        /** The worker's TLS public key, hex. */
+        workerKey: text('worker_key').notNull(),
+        up: boolean('up').notNull(),
+        uptimeSeconds: integer('uptime_seconds').notNull(),
+        windowSeconds: integer('window_seconds').notNull(),
+        seenAt: integer('seen_at').notNull(),
+    },
+    (t) => [primaryKey({ columns: [t.source, t.owner, t.workerKey] }), index('worker_uptime_owner_idx').on(t.owner)],
+);
+
 /** Model names learnt from the network (the models workers announce to proxies), by sha256 hash. */
 export const modelNames = pgTable('model_names', {
     hash: text('hash').primaryKey(),

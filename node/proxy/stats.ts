@@ -10,6 +10,7 @@ import { MetricsRegistry } from '../common/metrics';
 import { BadRequest, flagged, formatTon, ton, type ActionInput, type AdminAction, type KeyValueSection, type RunnerStats, type StatsSection } from '../common/stats-server';
 import { tokensAvailable } from './reservation';
 import type { ProxyRunner } from './runner';
+import { WORKER_UPTIME_COLUMNS } from './uptime';
 
 const STATE_NAMES = ['normal', 'closing', 'closed'];
 
@@ -172,7 +173,7 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
             },
             {
                 kind: 'table', id: 'worker_uptime', title: 'observed worker uptime (connected and enabled, since this proxy started)',
-                columns: ['owner', 'worker_key', 'up', 'uptime_seconds', 'window_seconds', 'uptime_permille'],
+                columns: [...WORKER_UPTIME_COLUMNS],
                 rows: runner.workerUptime.rows().map((r) => ({ ...r })),
             },
             {

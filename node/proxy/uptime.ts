@@ -22,6 +22,9 @@ export interface WorkerUptimeRow {
     uptime_permille: number;
 }
 
+/** The columns of the published table, in order (the stats page and its readers share them). */
+export const WORKER_UPTIME_COLUMNS: readonly (keyof WorkerUptimeRow)[] = ['owner', 'worker_key', 'up', 'uptime_seconds', 'window_seconds', 'uptime_permille'];
+
 export const UPTIME_SAMPLE_MS = 1000;
 
 function keyOf(w: ObservedWorker): string {

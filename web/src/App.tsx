@@ -7,6 +7,7 @@ import { Empty } from './components';
 import { link, navigate, useRoute, type Route } from './router';
 import { AddressPage, ClientPage, ClientsPage, ProxiesPage, ProxyPage, WorkerPage, WorkersPage } from './pages/Contracts';
 import { GovernancePage } from './pages/Governance';
+import { GpuOwnerPage, GpuOwnersPage } from './pages/GpuOwners';
 import { ModelsPage } from './pages/Models';
 import { OverviewPage } from './pages/Overview';
 import { SearchPage } from './pages/Search';
@@ -16,6 +17,7 @@ const NAV: [string, string][] = [
     ['', 'Overview'],
     ['proxies', 'Proxies'],
     ['workers', 'Workers'],
+    ['gpu-owners', 'GPU owners'],
     ['clients', 'Clients'],
     ['transactions', 'Transactions'],
     ['governance', 'Governance'],
@@ -32,6 +34,8 @@ function page(route: Route) {
             return id ? <ProxyPage key={id} address={id} /> : <ProxiesPage query={q} />;
         case 'workers':
             return id ? <WorkerPage key={id} address={id} /> : <WorkersPage query={q} />;
+        case 'gpu-owners':
+            return id ? <GpuOwnerPage key={id} address={id} /> : <GpuOwnersPage query={q} />;
         case 'clients':
             return id ? <ClientPage key={id} address={id} /> : <ClientsPage query={q} />;
         case 'transactions':

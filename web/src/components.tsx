@@ -81,11 +81,11 @@ export function CopyButton({ value, what = 'address' }: { value: string; what?: 
  * An address in the user-friendly form (bounceable for contracts, non-bounceable for wallets, testnet flag on a
  * test network), or raw when the header's toggle asks for it; the other form is in the tooltip.
  */
-export function Addr({ address, kind, full }: { address: string | null | undefined; kind?: AccountKind | null; full?: boolean }) {
+export function Addr({ address, kind, full, href: to }: { address: string | null | undefined; kind?: AccountKind | null; full?: boolean; href?: string }) {
     const { testnet, raw } = useAddressSettings();
     if (!address) return <span className="muted">—</span>;
     const page = kind ? PAGE_OF[kind] : undefined;
-    const href = page ? link(page, address) : link('address', address);
+    const href = to ?? (page ? link(page, address) : link('address', address));
     const friendly = friendlyAddress(address, { bounceable: isContractKind(kind), testnet });
     const shown = raw ? address : friendly;
     const short = raw ? shortAddress(address) : friendly.length > 16 ? `${friendly.slice(0, 6)}…${friendly.slice(-6)}` : friendly;

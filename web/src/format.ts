@@ -88,3 +88,8 @@ export function formatMultiplier(m: number): string {
     const frac = String(m % 10000).padStart(4, '0').replace(/0+$/, '');
     return `${whole}${frac ? `.${frac}` : ''}×`;
 }
+
+/** Per-mille as a percentage with one decimal ("99.0%"); "—" when unknown. */
+export function formatPermille(p: number | null | undefined): string {
+    return p === null || p === undefined ? '—' : `${(p / 10).toFixed(1)}%`;
+}

@@ -5,12 +5,12 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type DbOrTx } from '../../db/client';
-import type { GpuOwnerDetail, GpuOwnerInfo, GpuOwnerPayout, GpuOwnerList, GpuProfileChange } from '../types';
+import type { GpuOwnerDetail, GpuOwnerInfo, GpuOwnerPayout, GpuOwnerList, GpuProfileChange, ObservedWorkerUptime } from '../types';
 import { limitOf, optEnum, optString, type Query } from '../validate';
 import type { GpuProfile } from '../../ingest/types';
 
 export const GPU_STATUSES = ['none', 'active', 'paused', 'retired'] as const;
-export const GPU_OWNER_SORTS = ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib'] as const;
+export const GPU_OWNER_SORTS = ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib', 'observedUptime'] as const;
 
 interface Row {
     address: string;
@@ -24,6 +24,7 @@ interface Row {
     tokens_served: string;
     ton_earned: string;
     last_active: number | null;
+    observed_permille: number | null;
 }
 
 const ORDER: Record<(typeof GPU_OWNER_SORTS)[number], SQL> = {
@@ -33,18 +34,24 @@ const ORDER: Record<(typeof GPU_OWNER_SORTS)[number], SQL> = {
     lastActive: sql`last_active desc nulls last`,
     gpuCount: sql`(r.profile->>'gpuCount')::int desc nulls last`,
     vramMib: sql`(r.profile->>'vramMib')::bigint desc nulls last`,
+    observedUptime: sql`observed_permille desc nulls last`,
 };
 
 function select(where: SQL, order: SQL, limit: number): SQL {
     return sql`select r.address, r.owner, r.status, r.deposit::text as deposit, r.registered_at, r.updated_at, r.profile,
             coalesce(w.n, 0)::text as workers, coalesce(w.tokens_paid, 0)::text as tokens_served, coalesce(w.ton_earned, 0)::text as ton_earned,
-            greatest(a.last_utime, w.last_utime) as last_active
+            greatest(a.last_utime, w.last_utime) as last_active, u.permille as observed_permille
         from registries r
         left join accounts a on a.address = r.address
         left join lateral (
             select count(*) as n, sum(wk.tokens_paid) as tokens_paid, sum(wk.ton_earned) as ton_earned, max(wa.last_utime) as last_utime
             from workers wk left join accounts wa on wa.address = wk.address where wk.owner = r.owner
         ) w on true
+        left join lateral (
+            -- Seconds over seconds, not an average of ratios: a worker watched for a day weighs more than one seen for a minute.
+            select case when sum(wu.window_seconds) > 0 then least(1000, floor(sum(wu.uptime_seconds)::numeric * 1000 / sum(wu.window_seconds)))::int end as permille
+            from worker_uptime wu where wu.owner = r.owner
+        ) u on true
         where ${where}
         order by ${order}, r.address asc
         limit ${limit}`;
@@ -63,8 +70,7 @@ function info(r: Row): GpuOwnerInfo {
         tokensServed: r.tokens_served,
         tonEarned: r.ton_earned,
         lastActive: r.last_active,
-        // Observed uptime comes from the proxies' stats pages; not collected per worker yet.
-        observedUptimePermille: null,
+        observedUptimePermille: r.observed_permille,
     };
 }
 
@@ -103,6 +109,10 @@ export async function getGpuOwner(db: DbOrTx, address: string): Promise<GpuOwner
             where e.account = ${r.address} and e.type in ('gpu_register', 'gpu_update', 'gpu_status') and e.success and not e.pending
             order by e.tx_lt desc limit 200`,
     );
+    const uptime = await rows<{ source: string; worker_key: string; up: boolean; uptime_seconds: number; window_seconds: number; seen_at: number }>(
+        db,
+        sql`select source, worker_key, up, uptime_seconds, window_seconds, seen_at from worker_uptime where owner = ${r.owner} order by worker_key, source`,
+    );
     return {
         ...info(r),
         workerContracts: workers.map((w) => ({ address: w.address, proxy: w.proxy, tokensPaid: w.tokens_paid, tonEarned: w.ton_earned, lastActive: w.last_utime })),
@@ -113,6 +123,15 @@ export async function getGpuOwner(db: DbOrTx, address: string): Promise<GpuOwner
             type: h.type as GpuProfileChange['type'],
             status: typeof h.payload.status === 'string' ? h.payload.status : null,
             profile: h.payload.profile ?? null,
+        })),
+        uptime: uptime.map((u): ObservedWorkerUptime => ({
+            source: u.source,
+            workerKey: u.worker_key,
+            up: u.up,
+            uptimeSeconds: u.uptime_seconds,
+            windowSeconds: u.window_seconds,
+            uptimePermille: u.window_seconds > 0 ? Math.min(1000, Math.floor((u.uptime_seconds * 1000) / u.window_seconds)) : 0,
+            seenAt: u.seen_at,
         })),
     };
 }

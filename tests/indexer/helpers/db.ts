@@ -33,6 +33,7 @@ export const TABLES = [
     'proxy_reports',
     'model_names',
     'registries',
+    'worker_uptime',
 ];
 
 export async function resetTables(db: Database['db']): Promise<void> {

@@ -253,6 +253,7 @@ export function WorkerPage({ address }: { address: string }) {
                                     ['Tokens paid', <Int value={x.tokensPaid} testId="detail-tokensPaid" />],
                                     ['Tokens (contract)', <Int value={x.tokens} />],
                                     ['Worker fee per token', <Ton nano={x.workerFeePerToken} />],
+                                    ['GPU owner', x.owner ? <a href={link('gpu-owners', x.owner)} data-testid="gpu-owner-link">hardware, all workers and uptime of this owner</a> : '—'],
                                 ]}
                             />
                         </section>
@@ -300,6 +301,13 @@ export function AddressPage({ address }: { address: string }) {
                                         </>
                                     )}
                                 </p>
+                            )}
+                            {x.owns.workers.length > 0 && (
+                            <p>
+                                <a href={link('gpu-owners', x.address)} data-testid="gpu-owner-link">
+                                    As a GPU owner: registry profile, worker contracts and uptime
+                                </a>
+                            </p>
                             )}
                             <h2>Owns</h2>
                             {owned.length === 0 ? (

@@ -34,7 +34,7 @@ function Counts({ c }: { c: StateCounts }) {
 }
 
 /** Axis/legend label for a TON amount already converted for plotting (small amounts keep 3 significant digits). */
-function chartTon(v: number): string {
+export function chartTon(v: number): string {
     if (v === 0) return '0';
     if (Math.abs(v) < 1) return Number(v.toPrecision(3)).toFixed(9).replace(/\.?0+$/, '');
     return v.toLocaleString('en-US', { maximumFractionDigits: 2 });
