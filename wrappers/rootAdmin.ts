@@ -5,7 +5,7 @@
  */
 import { createHash } from 'crypto';
 import { readFileSync } from 'fs';
-import { beginCell, toNano, type Address, type Cell } from '@ton/core';
+import { toNano, type Address, type Cell } from '@ton/core';
 import { childCodes } from './CocoonProxy';
 import { ROOT_OP, rootCode, rootMsg } from './CocoonRoot';
 import type { CocoonParams } from './params';

@@ -263,6 +263,8 @@ function walkDict(cell: LeanCell, n: number, prefix: number, out: { key: number;
     const lenBits = Math.ceil(Math.log2(n + 1));
     let label = 0;
     let len: number;
+    // Each s.bit() reads the next bit, so the repeated tests below are not duplicates.
+    /* eslint-disable no-dupe-else-if */
     if (!s.bit()) {
         // hml_short: unary length then the bits
         len = 0;
@@ -276,6 +278,7 @@ function walkDict(cell: LeanCell, n: number, prefix: number, out: { key: number;
         len = s.uint(lenBits);
         for (let i = 0; i < len; i++) label = label * 2 + v;
     }
+    /* eslint-enable no-dupe-else-if */
     const key = prefix * 2 ** len + label;
     const left = n - len;
     if (left === 0) {
@@ -317,7 +320,7 @@ function readMessage(cell: LeanCell): MessageLike {
         const createdLt = s.big(64);
         s.skip(32);
         info = { type: 'internal', ihrDisabled, bounce, bounced, src, dest, value, createdLt };
-    } else if (!s.bit()) {
+    } else if (!s.bit()) { // eslint-disable-line no-dupe-else-if -- each s.bit() reads the next bit
         s.address();
         const dest = s.address();
         s.coins();

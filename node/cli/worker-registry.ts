@@ -170,8 +170,7 @@ const STATUS_OPTIONS: OptionSpec[] = [
     ...COMMON.filter((o) => o.name !== 'yes'),
 ];
 
-const STATUS_ACTIONS = ['pause', 'resume', 'retire', 'withdraw'] as const;
-type StatusAction = (typeof STATUS_ACTIONS)[number];
+type StatusAction = 'pause' | 'resume' | 'retire' | 'withdraw';
 
 const SUMMARIES: Record<'register' | 'status' | StatusAction, string> = {
     register: 'detect the hardware, show the profile and its cost, and write it to the registry (register or update)',

@@ -61,6 +61,7 @@ export interface TcpConnectionEvents {
 
 const TON_ERROR_PROTOVIOLATION = 621;
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed events for an EventEmitter
 export class TcpConnection extends EventEmitter {
     readonly role: ConnectionRole;
     /** Shown in logs and errors. */
@@ -398,6 +399,7 @@ export class TcpConnection extends EventEmitter {
     }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed events for an EventEmitter
 export interface TcpConnection {
     on<E extends keyof TcpConnectionEvents>(event: E, listener: (...args: TcpConnectionEvents[E]) => void): this;
     once<E extends keyof TcpConnectionEvents>(event: E, listener: (...args: TcpConnectionEvents[E]) => void): this;

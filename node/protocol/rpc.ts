@@ -34,6 +34,7 @@ export interface RpcConnectionEvents {
     close: [reason: ProtocolError | undefined];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed events for an EventEmitter
 export class RpcConnection extends EventEmitter {
     private handler?: QueryHandler;
     private readonly log: Logger;
@@ -147,6 +148,7 @@ export class RpcConnection extends EventEmitter {
     }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed events for an EventEmitter
 export interface RpcConnection {
     on<E extends keyof RpcConnectionEvents>(event: E, listener: (...args: RpcConnectionEvents[E]) => void): this;
     once<E extends keyof RpcConnectionEvents>(event: E, listener: (...args: RpcConnectionEvents[E]) => void): this;

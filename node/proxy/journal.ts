@@ -25,7 +25,7 @@ export class SettleJournal {
     private closed = false;
     private readonly key: Buffer;
 
-    private constructor(private readonly path: string, secretKey: Buffer, lastSeq: number, private readonly fsync: boolean) {
+    private constructor(path: string, secretKey: Buffer, lastSeq: number, private readonly fsync: boolean) {
         this.key = createHash('sha256').update('cocoon-proxy-journal').update(secretKey).digest();
         this.fd = openSync(path, 'a');
         this.seq = lastSeq;

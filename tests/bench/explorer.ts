@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     print(`explorer benchmark: ${total.toLocaleString('en')} transactions, ${runs} runs per page, ${os.cpus().length} cores`);
     if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npm', ['run', 'build:web'], { cwd: ROOT_DIR, stdio: 'inherit' });
 
-    let t0 = performance.now();
+    const t0 = performance.now();
     const comps = benchComponents();
     const chain = new SyntheticChain({ ...DEFAULT_SHAPE, transactions: total }, comps.bodies);
     chain.generate(total);

@@ -8,7 +8,7 @@
 import { writeFileSync } from 'fs';
 import { join } from 'path';
 import { Blockchain, type BlockchainTransaction, type SendMessageResult } from '@ton/sandbox';
-import { beginCell, internal, toNano, type Address, type Cell } from '@ton/core';
+import { beginCell, internal, toNano, type Address } from '@ton/core';
 import { cocoonWalletFor, walletExternal } from '../../wrappers/CocoonWallet';
 import { buildProxyData, childCodes, cocoonProxyAt, cocoonProxyFor } from '../../wrappers/CocoonProxy';
 import { buildParamsCell, CODE_MASK } from '../../wrappers/params';

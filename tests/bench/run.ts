@@ -24,7 +24,6 @@ async function main(): Promise<void> {
         process.exit(name && name !== '--help' && name !== '-h' ? 2 : 0);
     }
     process.argv = [process.argv[0], path.join(__dirname, BENCHES[name].file), ...args];
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bench file runs on load
     require(path.join(__dirname, BENCHES[name].file));
 }
 

@@ -1,4 +1,4 @@
-import { Blockchain, type BlockchainTransaction, type SandboxContract, type TreasuryContract } from '@ton/sandbox';
+import { Blockchain, type BlockchainTransaction, type SandboxContract } from '@ton/sandbox';
 import '@ton/test-utils';
 import { toNano, type Address } from '@ton/core';
 import { childCodes, cocoonProxyFor, type CocoonProxy } from '../../wrappers/CocoonProxy';

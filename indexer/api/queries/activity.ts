@@ -1,6 +1,6 @@
 /** Transactions, events and daily series. */
 import { and, asc, desc, eq, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
-import { rows, type DbOrTx } from '../../db/client';
+import { type DbOrTx } from '../../db/client';
 import { accountDaily, dailyStats, events, transactions } from '../../db/schema';
 import { decodeCursor, pageOf } from '../cursor';
 import { dailyStat, eventInfo, opHex, transactionInfo } from '../serialize';

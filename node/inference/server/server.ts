@@ -116,7 +116,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
         if (parsed.model !== undefined && parsed.model !== modelId) return sendError(res, modelNotFound(parsed.model));
         const plan = parsed.structured ? planner.plan(parsed.structured, parsed.mentionedTools) : { kind: 'text' as const };
         checkBudget(plan, parsed);
-        await generate(kind, parsed, constraintFor(plan), req, res);
+        await generate(kind, parsed, constraintFor(plan), res);
     }
 
     /** A constrained answer must be able to close: refuse up front when its shortest form cannot fit. */
@@ -130,7 +130,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
             p.maxTokens !== undefined && p.maxTokens < room ? 'max_tokens' : 'messages');
     }
 
-    async function generate(kind: Kind, p: ParsedRequest, planned: PlannedConstraint, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    async function generate(kind: Kind, p: ParsedRequest, planned: PlannedConstraint, res: ServerResponse): Promise<void> {
         const started = Date.now();
         const id = (kind === 'chat' ? 'chatcmpl-' : 'cmpl-') + randomBytes(12).toString('hex');
         const object = kind === 'chat' ? (p.stream ? 'chat.completion.chunk' : 'chat.completion') : 'text_completion';

@@ -522,6 +522,7 @@ export class MatchState {
     }
 
     feedBytes(bytes: Uint8Array): MatchState | null {
+        // eslint-disable-next-line @typescript-eslint/no-this-alias -- the walk starts at this state
         let st: MatchState | null = this;
         for (let i = 0; i < bytes.length && st; i++) st = st.feed(bytes[i]);
         return st;

@@ -394,7 +394,10 @@ function openStream(path: string, lastEventId?: string): Promise<{ messages: Sse
                     for (const line of block.split('\n')) {
                         if (line.startsWith('id: ')) m.id = line.slice(4);
                         else if (line.startsWith('event: ')) m.event = line.slice(7);
-                        else if (line.startsWith('data: ')) ((m.data = line.slice(6)), (isData = true));
+                        else if (line.startsWith('data: ')) {
+                            m.data = line.slice(6);
+                            isData = true;
+                        }
                     }
                     if (isData) messages.push(m);
                 }

@@ -9,7 +9,6 @@ export function referenceLogits(model: TinyModel, tokens: number[]): number[][] 
     const hd = dim / nHeads;
     const get = (name: string) => model.tensors.get(name)!.data;
     const vocab = model.pieces.length;
-    const T = tokens.length;
     const matvec = (w: Float64Array, rows: number, cols: number, x: number[]) =>
         Array.from({ length: rows }, (_, r) => {
             let s = 0;

@@ -108,7 +108,6 @@ const UPSTREAM_9060CE5_IDS: Record<string, number> = {
     'workerRunner.config': 0x41af605f,
 };
 
-const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const u32 = (n: number) => {
     const b = Buffer.alloc(4);
     b.writeUInt32LE(n >>> 0);

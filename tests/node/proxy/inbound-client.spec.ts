@@ -36,7 +36,7 @@ describe('ProxyInboundClientConnection handshake', () => {
 
     /** Dials, sends client.connectToProxy and puts the client contract on the fake chain (short auth with SECRET unless `secret` is null). */
     async function connected(secret: string | null = SECRET): Promise<{ peer: RpcConnection; inbound: ProxyInboundClientConnection; answer: client_connectedToProxy; contract: Address }> {
-        const { peer, inbound } = await net.dial();
+        const { peer } = await net.dial();
         const probe = await connectQuery(peer);
         const contract = Address.parse(probe.client_sc_address);
         // The contract's state decides the challenge: read it before connectToProxy on a second connection.
