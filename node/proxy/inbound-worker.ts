@@ -103,7 +103,7 @@ export class ProxyInboundWorkerConnection {
     private async checkOffer(fn: worker_connectToProxy): Promise<{ offer: WorkerOffer; proto: number }> {
         const port = this.port;
         const p = fn.params;
-        const proto = negotiate(p, port.root.params.isTest, 'worker');
+        const proto = negotiate(p, port.root.params.isTest, 'worker', port.protoRange);
         if (!p.model) throw new QueryError(400, 'worker model is empty');
         if (!(p.coefficient >= 0 && p.coefficient < 1e9)) throw new QueryError(400, `coefficient ${p.coefficient} is out of range 0..999999999`);
         const maxActive = p.max_active_requests ?? 0;
@@ -115,7 +115,7 @@ export class ProxyInboundWorkerConnection {
         // Nothing is opened for a worker that left while its contract was derived.
         if (this.state === WorkerState.Closed) throw new QueryError(400, 'the connection closed during worker.connectToProxy');
         const account = port.accounts.worker(owner, contract);
-        return { offer: { owner, account, model: p.model, coefficient: BigInt(p.coefficient), capacity: Math.ceil(maxActive / proxyCount) }, proto };
+        return { offer: { owner, account, model: p.model, coefficient: BigInt(p.coefficient), capacity: Math.ceil(maxActive / proxyCount), protoVersion: proto }, proto };
     }
 
     /** The worker's image (from its attestation) and its model must be ones the root allows. */

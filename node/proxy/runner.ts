@@ -201,6 +201,7 @@ export class ProxyRunner {
             waitRegister: (contract, nonce, timeoutMs, signal) => this.registrations.wait(contract, nonce, timeoutMs, signal),
             longAuthWaits: () => this.registrations.waiting,
             maxLongAuthWaits: cfg.maxLongAuthWaits ?? DEFAULT_MAX_LONG_AUTH_WAITS,
+            protoRange: cfg.protoRange,
             attestation: { certificate: () => cfg.clientTls?.certificate ?? null, workers: () => this.workerConnections() },
         };
     }

@@ -11,7 +11,7 @@ import type { ChainClient, ChainWallet } from '../chain';
 import { readRoot, readWorkerContract, type RootState, type WorkerContractState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
 import { createBackend, type Backend } from '../inference';
-import { createLogger, type Logger, type RpcConnection, type proxy_SignedPayment, type proxy_runQueryEx } from '../protocol';
+import { OUR_RANGES, acceptProtoVersion, chosenVersion, createLogger, type Logger, type ProtoRange, type RpcConnection, type proxy_SignedPayment, type proxy_runQueryEx } from '../protocol';
 import { cocoonWorkerFor } from '../../wrappers/CocoonWorker';
 import { repackSigned, SIGNED_OP } from '../../wrappers/signed';
 import { tokenPricing, type TokenPricing } from '../common/tokens';
@@ -54,6 +54,8 @@ export interface WorkerRunnerConfig {
     maxPayoutFeePermille?: number;
     /** What one payout costs in fees (nanoTON; default PAYOUT_FEE_ESTIMATE). */
     payoutFee?: bigint;
+    /** Protocol versions advertised to proxies (default OUR_RANGES.worker; an older range makes an old-version worker). */
+    protoRange?: ProtoRange;
     logger?: Logger;
 }
 
@@ -73,6 +75,8 @@ interface ProxyLink {
     conn: RpcConnection;
     known: Known;
     running: number;
+    /** The version the proxy chose in worker.connectedToProxy. */
+    protoVersion: number;
     /** This link's running queries: its disconnect aborts them and only them (another proxy's stay). */
     readonly controllers: Set<AbortController>;
 }
@@ -141,6 +145,10 @@ export class WorkerRunner {
     get payoutFee(): bigint { return this.cfg.payoutFee ?? PAYOUT_FEE_ESTIMATE; }
     get maxPayoutFeePermille(): number { return this.cfg.maxPayoutFeePermille ?? DEFAULT_MAX_PAYOUT_FEE_PERMILLE; }
 
+    private get protoRange(): ProtoRange {
+        return this.cfg.protoRange ?? OUR_RANGES.worker;
+    }
+
     private pricing(): TokenPricing {
         return tokenPricing(this.root.params);
     }
@@ -187,9 +195,10 @@ export class WorkerRunner {
             _: 'worker.connectToProxy',
             params: {
                 _: 'worker.params', flags: this.cfg.machineDescriptionJson === undefined ? 3 : 7, machine_description_json: this.cfg.machineDescriptionJson, worker_owner_address: this.owner.toString(), model: this.cfg.model, coefficient: this.coefficient,
-                is_test: params.isTest, proxy_cnt: this.cfg.proxyConnections ?? 1, max_active_requests: this.cfg.maxActiveRequests ?? 60, min_proto_version: 1, max_proto_version: 2,
+                is_test: params.isTest, proxy_cnt: this.cfg.proxyConnections ?? 1, max_active_requests: this.cfg.maxActiveRequests ?? 60, min_proto_version: this.protoRange.min, max_proto_version: this.protoRange.max,
             },
         });
+        const protoVersion = acceptProtoVersion(this.protoRange, chosenVersion(r.params));
         const { proxy, child: worker } = await verifyProxyContracts(r.params, r.worker_sc_address, this.cfg.root, this.root, 'worker', (sc, key) => cocoonWorkerFor(this.owner, sc, key, params));
         const { proxyKey, proxySc } = proxy;
         let known = this.known.get(proxySc.toRawString());
@@ -210,7 +219,7 @@ export class WorkerRunner {
         if (cmp.error_code === 1) await conn.query({ _: 'worker.extendedCompareBalanceWithProxy', tokens_committed_to_db: known.db, other: Buffer.alloc(0) });
         known.db = cmp.tokens_committed_to_db > known.db ? cmp.tokens_committed_to_db : known.db;
         known.max = cmp.max_tokens > known.max ? cmp.max_tokens : known.max;
-        const link: ProxyLink = { endpoint, conn, known, running: 0, controllers: new Set() };
+        const link: ProxyLink = { endpoint, conn, known, running: 0, protoVersion, controllers: new Set() };
         conn.on('packet', (obj) => {
             if (obj._ === 'proxy.runQueryEx') this.serve(link, obj as proxy_runQueryEx);
             else if (obj._ === 'proxy.signedPayment' || obj._ === 'proxy.signedPaymentEmpty') this.acceptSigned(known!, obj, conn);
@@ -262,7 +271,7 @@ export class WorkerRunner {
         this.stats.add('queries');
         const ac = new AbortController();
         link.controllers.add(ac);
-        runWorkerQuery(q, { backend: this.backend, servedModel: this.cfg.model, pricing: this.pricing(), receiptKey: this.cfg.key, send, signal: ac.signal, busy: () => this.active > 1 })
+        runWorkerQuery(q, { backend: this.backend, servedModel: this.cfg.model, pricing: this.pricing(), receiptKey: this.cfg.key, send, signal: ac.signal, busy: () => this.active > 1, protoVersion: link.protoVersion })
             .then((o) => {
                 this.stats.add(o.error ? 'failed' : 'success');
                 this.stats.add('tokens', o.tokens.total);
@@ -345,7 +354,7 @@ export class WorkerRunner {
                 paid_out_tokens: k.chain?.tokens ?? 0n,
                 connected: [...this.links.values()].some((l) => l.known === k),
             })),
-            connections: [...this.links.values()].map((l) => ({ endpoint: l.endpoint, running: l.running })),
+            connections: [...this.links.values()].map((l) => ({ endpoint: l.endpoint, running: l.running, proto_version: l.protoVersion })),
         };
     }
 

@@ -15,14 +15,14 @@ const MODEL = 'cocoon/tiny-stories-1m@local:0';
 function workerLink(id = 'w1'): WorkerLink & { sent: proxy_runQueryEx[] } {
     const sent: proxy_runQueryEx[] = [];
     return {
-        id, model: MODEL, coefficient: 1000n, enabled: true, running: 0, maxRunning: 4, averageQuerySeconds: 0, sent,
+        id, model: MODEL, coefficient: 1000n, enabled: true, running: 0, maxRunning: 4, averageQuerySeconds: 0, protoVersion: 4, sent,
         send: (q) => sent.push(q), ledger: new SignedPaymentsLedger(), signedPayment: () => ({ _: 'proxy.signedPaymentEmpty' }), average: new DecayingAverage(),
     };
 }
 
 function clientLink(): ClientLink & { pieces: client_QueryAnswerEx[] } {
     const pieces: client_QueryAnswerEx[] = [];
-    return { id: 'c1', pieces, send: (p) => pieces.push(p), ledger: new SignedPaymentsLedger(), reserved: 0n, account: () => null };
+    return { id: 'c1', protoVersion: 4, pieces, send: (p) => pieces.push(p), ledger: new SignedPaymentsLedger(), reserved: 0n, account: () => null };
 }
 
 function query(o: { timeout: number; maxTokens?: number }): client_runQueryEx {
