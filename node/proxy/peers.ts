@@ -88,7 +88,8 @@ export interface WorkerOffer {
 }
 
 export class ProxyWorkerInfo implements WorkerLink {
-    readonly model: string;
+    /** Changes on worker.changeModel (inbound-worker.ts). */
+    model: string;
     coefficient: bigint;
     enabled: boolean;
     running = 0;
