@@ -20,6 +20,7 @@ import {
     protoSupports,
     PROTO,
     runQueryExFlags,
+    timingHeaders,
 } from '../protocol';
 import { baseModelName } from '../common/models';
 import { tokensAvailable, tokensToReserve, UNIT_MULTIPLIERS, type ClientAccount, type ReserveMultipliers } from './reservation';
@@ -246,7 +247,8 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
         if (piece._ === 'proxy.queryAnswerEx') {
             r.relayed = true;
             const response = decodeAs('http.Response', piece.answer);
-            response.headers.push({ _: 'http.header', name: 'X-Cocoon-Proxy-Start', value: r.proxyStart.toFixed(6) });
+            // Upstream's pair: when the request reached the proxy, and when the answer's headers leave it.
+            for (const [name, value] of timingHeaders('Proxy', r.proxyStart * 1000, this.now() * 1000)) response.headers.push({ _: 'http.header', name, value });
             carry = { _: 'client.queryAnswerEx', answer: encode(response) };
         } else if (piece.answer.length > 0) {
             r.relayed = true;
