@@ -40,14 +40,29 @@ export class AnswerTransformer {
     private restBytes = 0;
 
     /**
-     * `rewrite` may throw (a tampered ciphertext): the error leaves push/end to the caller. `maxHeld`
-     * bounds what is buffered (a whole body, or one line without its newline).
+     * `rewrite` may throw (a tampered ciphertext): the error leaves push/end to the caller; a value it
+     * returns unchanged (the same object) keeps its original bytes. `only` skips parsing text that cannot
+     * need a rewrite (the worker's cost pass looks only at values that mention usage). `maxHeld` bounds
+     * what is buffered (a whole body, or one line without its newline).
      */
     constructor(
         private readonly shape: AnswerShape,
         private readonly rewrite: (value: JsonObject) => JsonObject,
-        private readonly maxHeld = 64 << 20,
+        private readonly opts: { only?: (text: string) => boolean; maxHeld?: number } = {},
     ) {}
+
+    private get maxHeld(): number {
+        return this.opts.maxHeld ?? 64 << 20;
+    }
+
+    /** The rewritten text of one JSON value, or undefined when it stays as it was. */
+    private rewritten(text: string): string | undefined {
+        if (this.opts.only && !this.opts.only(text)) return undefined;
+        const v = parseObject(text);
+        if (!v) return undefined;
+        const out = this.rewrite(v);
+        return out === v ? undefined : JSON.stringify(out);
+    }
 
     /** The rewritten bytes that are complete after `chunk` (empty while a whole body is held). */
     push(chunk: Buffer): Buffer {
@@ -74,9 +89,10 @@ export class AnswerTransformer {
         if (!held.length) return held;
         const text = held.toString('utf8');
         if (this.shape === 'whole') {
-            const v = parseObject(text);
             // Not one JSON object (an error page, NDJSON sent as application/json): line by line.
-            return Buffer.from(v ? JSON.stringify(this.rewrite(v)) : this.lines(text), 'utf8');
+            if (!parseObject(text)) return Buffer.from(this.lines(text), 'utf8');
+            const out = this.rewritten(text);
+            return out === undefined ? held : Buffer.from(out, 'utf8');
         }
         return Buffer.from(this.lines(text), 'utf8');
     }
@@ -86,9 +102,9 @@ export class AnswerTransformer {
             .split('\n')
             .map((line) => {
                 const sse = line.startsWith(DATA);
-                const v = parseObject(sse ? line.slice(DATA.length) : line);
-                if (!v) return line;
-                return `${sse ? 'data: ' : ''}${JSON.stringify(this.rewrite(v))}${line.endsWith('\r') ? '\r' : ''}`;
+                const out = this.rewritten(sse ? line.slice(DATA.length) : line);
+                if (out === undefined) return line;
+                return `${sse ? 'data: ' : ''}${out}${line.endsWith('\r') ? '\r' : ''}`;
             })
             .join('\n');
     }

@@ -33,6 +33,7 @@ export function answerPostprocessor(opts: PostprocessOptions): (value: Json) => 
             }
             if (raised) out = addUsageCosts(value, adjustUsage(max, opts.coefficient, opts.pricing), opts.pricing.pricePerToken) as Json;
         }
+        // `value` itself when nothing changed: the transformer then keeps the backend's bytes.
         return opts.encryptTo ? e2e.encryptJson(out, opts.encryptTo.privateKey, opts.encryptTo.receiver, 'worker-to-client') : out;
     };
 }

@@ -139,7 +139,8 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
 
     // Cost fields and encryption go in before the bytes are hashed: the receipt covers what is sent.
     const shape = answerShape(Object.entries(res.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1]);
-    const rewrite = new AnswerTransformer(shape, answerPostprocessor({ coefficient: BigInt(q.coefficient), pricing: ctx.pricing, encryptTo }));
+    // A plaintext answer's values change only where they carry usage: the rest keep their bytes unparsed.
+    const rewrite = new AnswerTransformer(shape, answerPostprocessor({ coefficient: BigInt(q.coefficient), pricing: ctx.pricing, encryptTo }), { only: encryptTo ? undefined : (text) => text.includes('"usage"') });
     const hash = createHash('sha256');
     let bytes = 0;
     let first = true;

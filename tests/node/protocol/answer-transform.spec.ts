@@ -44,6 +44,14 @@ describe('AnswerTransformer', () => {
         expect(run('whole', ['Bad ', 'Gateway']).all).toBe('Bad Gateway');
     });
 
+    it('a value the rewrite returns unchanged keeps its bytes; `only` skips parsing', () => {
+        const keep = new AnswerTransformer('lines', (v) => (Object.hasOwn(v, 'usage') ? { ...v, cost: 1 } : v), { only: (t) => t.includes('"usage"') });
+        expect(keep.push(Buffer.from('data: { "a" : 1 }\ndata: {"usage": {}}\n')).toString()).toBe('data: { "a" : 1 }\ndata: {"usage":{},"cost":1}\n');
+        const whole = new AnswerTransformer('whole', (v) => v);
+        whole.push(Buffer.from('{ "a":  1 }'));
+        expect(whole.end().toString()).toBe('{ "a":  1 }');
+    });
+
     it('an error thrown by the rewrite reaches the caller', () => {
         const t = new AnswerTransformer('lines', () => {
             throw new Error('tampered');
@@ -52,7 +60,7 @@ describe('AnswerTransformer', () => {
     });
 
     it('refuses to hold more than maxHeld bytes without a newline', () => {
-        const t = new AnswerTransformer('lines', mark, 8);
+        const t = new AnswerTransformer('lines', mark, { maxHeld: 8 });
         expect(() => t.push(Buffer.from('0123456789'))).toThrow('answer part longer than 8 bytes without a line break');
     });
 });
