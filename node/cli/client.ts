@@ -25,6 +25,7 @@ export const CLIENT_OPTIONS: OptionSpec[] = [
     { name: 'max-timeout', type: 'int', env: 'COCOON_MAX_REQUEST_TIMEOUT', default: API_LIMITS.maxTimeoutSeconds, help: 'largest timeout a request may ask for, seconds (above: 400)' },
     { name: 'api-key', type: 'string', env: 'COCOON_API_KEY', help: 'require Authorization: Bearer <key> on the OpenAI API (required when --host is not loopback)' },
     { name: 'cors-origin', type: 'list', env: 'COCOON_CORS_ORIGIN', help: 'browser origins allowed to call the API (e.g. https://app.example.com); default none' },
+    { name: 'e2e', type: 'bool', env: 'COCOON_E2E', default: false, help: 'encrypt each request end to end to an attested worker key and decrypt its answer here, so the proxy never holds the prompt or the answer (needs an RA-TLS proxy and this project\'s workers; a request that cannot be encrypted is refused, never sent in plaintext)' },
     { name: 'allowed-hosts', type: 'list', env: 'COCOON_ALLOWED_HOSTS', help: 'Host names the API answers to besides loopback names and its own address (e.g. the public name behind a TLS proxy)' },
 ];
 
@@ -42,6 +43,8 @@ export interface ClientDaemonOptions {
     intervals?: Parameters<typeof ClientRunner.start>[0]['intervals'];
     /** Wait this long for the first proxy session before giving up (ms). */
     readyTimeoutMs?: number;
+    /** End-to-end encryption by the daemon (--e2e, default off). */
+    e2e?: boolean;
 }
 
 export interface RunningClient extends Launched<ClientRunner> {
@@ -69,7 +72,7 @@ export async function startClientDaemon(base: DaemonBase, o: ClientDaemonOptions
         () =>
             ClientRunner.start({
                 chain: base.chain, wallet: base.wallet, root: base.root, secret: clientSecret(base.dataDir, o.secret), deposit: o.deposit, autoTopUp: o.autoTopUp,
-                proxies: o.proxies, tls, checkProxyHashes: o.checkHashes, intervals: o.intervals, api: { defaults: o.defaults, maxTimeoutSeconds: o.maxTimeoutSeconds, access }, logger: base.logger,
+                proxies: o.proxies, tls, checkProxyHashes: o.checkHashes, intervals: o.intervals, e2e: o.e2e, api: { defaults: o.defaults, maxTimeoutSeconds: o.maxTimeoutSeconds, access }, logger: base.logger,
             }),
         async (r) => {
             await r.waitReady(o.readyTimeoutMs ?? 120_000);
@@ -104,6 +107,7 @@ export function clientDaemonOptions(values: Record<string, OptionValue>): Client
             Object.entries({ maxCoefficient: values['max-coefficient'], timeoutSeconds: values.timeout, maxTokens: values['max-tokens'] }).filter(([, v]) => v !== undefined),
         ) as ClientDaemonOptions['defaults'],
         maxTimeoutSeconds: values['max-timeout'] as number | undefined,
+        e2e: values.e2e as boolean | undefined,
         access: {
             apiKey: (values['api-key'] as string | undefined) || undefined,
             corsOrigins: values['cors-origin'] as string[] | undefined,

@@ -23,6 +23,7 @@ export const WORKER_OPTIONS: OptionSpec[] = [
     { name: 'max-active-requests', type: 'int', env: 'COCOON_MAX_ACTIVE_REQUESTS', default: 60, help: 'requests served at once, across all proxies' },
     { name: 'proxy-connections', type: 'int', env: 'COCOON_PROXY_CONNECTIONS', default: 1, help: 'proxies to serve at once' },
     { name: 'proxies', type: 'list', env: 'COCOON_PROXIES', help: 'explicit proxy endpoints host:port (default: the root\'s registered proxies)' },
+    { name: 'change-model-script', type: 'string', env: 'COCOON_CHANGE_MODEL_SCRIPT', help: 'program run with the new model name when a proxy asks this worker to switch models (worker.changeModel; upstream\'s change_model_script); exit 0 = switched. Without it, switches are refused' },
     { name: 'min-payout', type: 'nano', env: 'COCOON_MIN_PAYOUT', default: 200_000_000n, help: 'cash out a proxy\'s signed payout once it is worth this much' },
     ...PROFILE_OPTIONS,
     { name: 'register', type: 'bool', env: 'COCOON_WORKER_REGISTER', help: 'on start, register or update the hardware profile on-chain when it is missing or changed (1 TON refundable deposit the first time; default: on for the local network, off elsewhere; --no-register)' },
@@ -46,6 +47,7 @@ export interface WorkerDaemonOptions {
     register?: boolean;
     /** Largest payout fee share, per-mille (default 50). */
     maxPayoutFeePermille?: number;
+    changeModelScript?: string;
     checkHashes?: boolean;
     pccsUrl?: string;
     intervals?: Parameters<typeof WorkerRunner.start>[0]['intervals'];
@@ -80,7 +82,7 @@ export async function startWorkerDaemon(base: DaemonBase, o: WorkerDaemonOptions
                 chain: base.chain, wallet: base.wallet, root: base.root, model: o.model, backendUrl: o.backendUrl, key: base.key,
                 coefficient: o.coefficient, maxActiveRequests: o.maxActiveRequests, proxyConnections: o.proxyConnections, proxies: o.proxies,
                 tls, checkProxyHashes: o.checkHashes, minPayout: o.minPayout, hardware, intervals: o.intervals, logger: base.logger,
-                machineDescriptionJson: description, maxPayoutFeePermille: o.maxPayoutFeePermille ?? DEFAULT_MAX_PAYOUT_FEE_PERMILLE,
+                machineDescriptionJson: description, maxPayoutFeePermille: o.maxPayoutFeePermille ?? DEFAULT_MAX_PAYOUT_FEE_PERMILLE, changeModelScript: o.changeModelScript,
             }),
         async (r) => mountStats('worker', r, base),
     );
@@ -105,6 +107,7 @@ export function workerDaemonOptions(values: Record<string, OptionValue>): Worker
         profile: values,
         register: (values.register as boolean | undefined) ?? (String(values.network) === 'local' && !values.endpoint),
         maxPayoutFeePermille: parseFeeShare(String(values['max-payout-fee-share'] ?? '5%')),
+        changeModelScript: (values['change-model-script'] as string | undefined) || undefined,
         checkHashes: values['check-hashes'] as boolean | undefined,
         pccsUrl: values['pccs-url'] as string | undefined,
     };

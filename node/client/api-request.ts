@@ -6,6 +6,7 @@
  */
 import { checkJsonText, decodeUtf8, JsonTextError } from '../common/json-text';
 import { toolFieldsProblem } from '../common/tool-fields';
+import { e2e } from '../protocol';
 
 export class ApiRequestError extends Error {
     constructor(message: string, readonly param: string | null = null) {
@@ -37,6 +38,8 @@ export interface ApiRequest {
     stream: boolean;
     /** What goes to the worker: the caller's bytes, or a re-serialisation without the client's fields. */
     payload: Buffer;
+    /** The caller encrypted the body itself (upstream's "v1"): the worker key it wrote to (`receiver_public_key`). */
+    encryptedBy: Buffer | null;
 }
 
 /** COCOON's request fields the client consumes; the worker would reject them as unknown options. */
@@ -86,6 +89,17 @@ export function parseApiRequest(raw: Buffer, defaults: ApiRequestDefaults, limit
     const guid = own(body, 'request_guid');
     if (guid !== undefined && (typeof guid !== 'string' || guid.length > limits.maxRequestGuidLength)) throw new ApiRequestError(`'request_guid' must be a string of at most ${limits.maxRequestGuidLength} characters`, 'request_guid');
 
+    let encryptedBy: Buffer | null = null;
+    if (Object.hasOwn(body, 'is_encrypted')) {
+        try {
+            encryptedBy = e2e.receiverKeyOf(body as e2e.JsonObject) ?? null;
+        } catch (e) {
+            if (e instanceof e2e.E2eError) throw new ApiRequestError(`encrypted request: ${e.message}`, 'receiver_public_key');
+            throw e;
+        }
+        if (!encryptedBy) throw new ApiRequestError("encrypted request: 'receiver_public_key' (the worker key it is encrypted to) is required", 'receiver_public_key');
+    }
+
     // Refused here, before the request is reserved or sent, with the worker's exact message and param.
     const tools = path === '/v1/chat/completions' ? toolFieldsProblem(body) : null;
     if (tools) throw new ApiRequestError(tools.message, tools.param);
@@ -107,5 +121,6 @@ export function parseApiRequest(raw: Buffer, defaults: ApiRequestDefaults, limit
         requestGuid: (guid as string | undefined) ?? null,
         stream: own(body, 'stream') === true,
         payload,
+        encryptedBy,
     };
 }

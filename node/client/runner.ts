@@ -10,7 +10,7 @@ import { Address, beginCell, internal, toNano, type Cell } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import { readClientContract, readRoot, CONTRACT_STATE, type ClientContractState, type RootState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
-import { createLogger, type Logger, type RpcConnection, type proxy_SignedPayment } from '../protocol';
+import { OUR_RANGES, acceptProtoVersion, chosenVersion, createLogger, type Logger, type ProtoRange, type RpcConnection, type proxy_SignedPayment } from '../protocol';
 import {
     cocoonClientFor,
     storeExtClientTopUp,
@@ -21,6 +21,7 @@ import {
     storeOwnerClientWithdraw,
 } from '../../wrappers/CocoonClient';
 import { repackSigned, SIGNED_OP } from '../../wrappers/signed';
+import { WorkerKeys } from './e2e-keys';
 import { clientApiHandler, type ClientApiOptions, type FinishedRequest } from './http-api';
 import { RateCounterSet } from '../common/rate-set';
 import { RunnerTimers } from '../common/timers';
@@ -44,7 +45,14 @@ export interface ClientRunnerConfig {
     tls?: RaTlsContext;
     checkProxyHashes?: boolean;
     intervals?: Partial<{ statusMs: number; reconnectMs: number; settleMs: number; rootMs: number }>;
-    api?: Omit<ClientApiOptions, 'proxy' | 'configVersion' | 'onFinished'>;
+    api?: Omit<ClientApiOptions, 'proxy' | 'configVersion' | 'onFinished' | 'protoVersion' | 'e2e'>;
+    /**
+     * Encrypt requests end to end to an attested worker key and decrypt the answers (default false: it
+     * needs an RA-TLS proxy that reports its workers and workers of this project; docs/protocol.md).
+     */
+    e2e?: boolean;
+    /** Protocol versions advertised to the proxy (default OUR_RANGES.client; an older range makes an old-version client). */
+    protoRange?: ProtoRange;
     logger?: Logger;
 }
 
@@ -66,6 +74,8 @@ export class ClientRunner {
     private root!: RootState;
     private conn: RpcConnection | null = null;
     private session: ProxySessionInfo | null = null;
+    /** The version the proxy chose for the current connection. */
+    private protoVersion = 0;
     private readonly timers: RunnerTimers;
     private connecting: Promise<void> | null = null;
     private closed = false;
@@ -83,6 +93,8 @@ export class ClientRunner {
             ...cfg.api,
             proxy: () => this.conn,
             configVersion: () => this.root?.version ?? 0,
+            protoVersion: () => this.protoVersion,
+            e2e: cfg.e2e ? new WorkerKeys(() => this.root) : undefined,
             onFinished: (r) => {
                 this.stats.add('queries');
                 this.stats.add(r.error ? 'failed' : 'success');
@@ -176,6 +188,10 @@ export class ClientRunner {
         this.lastError = null;
     }
 
+    private get protoRange(): ProtoRange {
+        return this.cfg.protoRange ?? OUR_RANGES.client;
+    }
+
     private secretHash(): bigint {
         return BigInt('0x' + createHash('sha256').update(this.cfg.secret).digest('hex'));
     }
@@ -191,9 +207,10 @@ export class ClientRunner {
         checkProxyImage(conn.peer.imageHash, this.root, this.cfg.checkProxyHashes ?? !params.isTest);
         const r = await conn.query({
             _: 'client.connectToProxy',
-            params: { _: 'client.params', flags: 3, client_owner_address: this.owner.toString(), is_test: params.isTest, min_proto_version: 1, max_proto_version: 2 },
+            params: { _: 'client.params', flags: 3, client_owner_address: this.owner.toString(), is_test: params.isTest, min_proto_version: this.protoRange.min, max_proto_version: this.protoRange.max },
             min_config_version: this.root.version,
         });
+        const protoVersion = acceptProtoVersion(this.protoRange, chosenVersion(r.params));
         const { proxy, child: client } = await verifyProxyContracts(r.params, r.client_sc_address, this.cfg.root, this.root, 'client', (sc, key) => cocoonClientFor(this.owner, sc, key, params));
         const { proxyKey, proxySc } = proxy;
         const prev = this.session?.proxySc.equals(proxySc) ? this.session : null;
@@ -231,7 +248,8 @@ export class ClientRunner {
         if (s.chain && s.chain.secretHash !== mySecret) {
             await this.cfg.wallet.send([internal({ to: client.address, value: VALUE.op, bounce: true, body: this.body((b) => b.store(storeOwnerClientChangeSecretHash({ $$type: 'OwnerClientChangeSecretHash', queryId: 0n, newSecretHash: mySecret, sendExcessesTo: this.owner }))) })]);
         }
-        this.log.info('authorized with proxy', { proxy: endpoint, contract: client.address.toString(), auth: r.auth._ === 'client.proxyConnectionAuthShort' ? 'short' : 'long' });
+        this.protoVersion = protoVersion;
+        this.log.info('authorized with proxy', { proxy: endpoint, proto_version: protoVersion, contract: client.address.toString(), auth: r.auth._ === 'client.proxyConnectionAuthShort' ? 'short' : 'long' });
     }
 
     private acceptSigned(p: proxy_SignedPayment): void {
@@ -330,6 +348,8 @@ export class ClientRunner {
         return {
             owner: this.owner.toString(),
             ready: this.ready,
+            proto_version: this.ready ? this.protoVersion : null,
+            e2e: this.cfg.e2e === true,
             last_error: this.lastError,
             root: { address: this.cfg.root.toString(), version: this.root?.version, params_version: this.root?.params.paramsVersion, price_per_token: this.root?.params.pricePerToken },
             proxy: s && {

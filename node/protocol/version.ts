@@ -32,6 +32,18 @@ export const UPSTREAM_RANGES: { readonly client: ProtoRange; readonly proxy: Pro
     worker: { min: 3, max: 4 },
 };
 
+/**
+ * What this project's runners implement: every version of 9060ce5 except the proxy's version 0 (it has
+ * no client.runQuery / proxy.runQuery; a version-0-only peer is refused with the negotiation error). A
+ * runner's range is configurable (`protoRange`) so a test can build a peer of an older version from
+ * this same code.
+ */
+export const OUR_RANGES: { readonly client: ProtoRange; readonly proxy: ProtoRange; readonly worker: ProtoRange } = {
+    client: { min: 1, max: 4 },
+    proxy: { min: 1, max: 4 },
+    worker: { min: 1, max: 4 },
+};
+
 /** The range a peer advertises in client.params / worker.params. */
 export function advertisedRange(params: { flags?: number; min_proto_version?: number; max_proto_version?: number }): ProtoRange {
     if (((params.flags ?? 0) & 2) === 0) return { min: 0, max: 0 };

@@ -5,7 +5,7 @@
 import { toNano, type Address } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import type { RaTlsContext } from '../attestation';
-import type { Logger } from '../protocol';
+import type { Logger, ProtoRange } from '../protocol';
 
 export interface ProxyThresholds {
     /** Charge a client on-chain once this much (nanoTON) is signable and uncharged (original: 1 TON). */
@@ -67,6 +67,8 @@ export interface ProxyRunnerConfig {
     journalFsync?: boolean;
     /** Stake kept in the proxy contract (default: the root's min_proxy_stake). */
     stake?: bigint;
+    /** Protocol versions this proxy speaks (default OUR_RANGES.proxy; an older range makes an old-version proxy). */
+    protoRange?: ProtoRange;
     logger?: Logger;
 }
 

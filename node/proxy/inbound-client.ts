@@ -41,6 +41,8 @@ interface ClientChallenge {
     owner: Address;
     contract: Address;
     nonce: bigint;
+    /** The protocol version negotiated in client.connectToProxy. */
+    proto: number;
 }
 
 type ClientHandshake =
@@ -132,7 +134,7 @@ export class ProxyInboundClientConnection {
 
     private async checkConnect(fn: client_connectToProxy): Promise<{ challenge: ClientChallenge; tl: client_connectedToProxy }> {
         const port = this.port;
-        const proto = negotiate(fn.params, port.root.params.isTest, 'client');
+        const proto = negotiate(fn.params, port.root.params.isTest, 'client', port.protoRange);
         if (fn.min_config_version > port.root.version) await port.refreshRoot();
         if (fn.min_config_version > port.root.version) throw new QueryError(400, `active config version is too low: ${port.root.version} < ${fn.min_config_version}`);
         const owner = parseOwner(fn.params.client_owner_address, 'client');
@@ -143,7 +145,7 @@ export class ProxyInboundClientConnection {
         const account = port.accounts.findClient(owner.toString());
         if (account && onchain) account.chain = onchain;
         return {
-            challenge: { owner, contract, nonce },
+            challenge: { owner, contract, nonce, proto },
             tl: {
                 _: 'client.connectedToProxy',
                 params: proxyParams(port, proto),
@@ -173,7 +175,7 @@ export class ProxyInboundClientConnection {
             const account = port.accounts.client(challenge.owner, challenge.contract);
             account.chain = chain ?? account.chain;
             account.connections++;
-            const info = new ProxyClientInfo(port.nextLinkId('c'), this.conn, account, port.sign, port.stats);
+            const info = new ProxyClientInfo(port.nextLinkId('c'), this.conn, account, port.sign, port.stats, challenge.proto);
             this.hs = { state: ClientState.Authorized, info };
             return {
                 _: 'client.authorizationWithProxySuccess',

@@ -103,7 +103,7 @@ export class ProxyInboundWorkerConnection {
     private async checkOffer(fn: worker_connectToProxy): Promise<{ offer: WorkerOffer; proto: number }> {
         const port = this.port;
         const p = fn.params;
-        const proto = negotiate(p, port.root.params.isTest, 'worker');
+        const proto = negotiate(p, port.root.params.isTest, 'worker', port.protoRange);
         if (!p.model) throw new QueryError(400, 'worker model is empty');
         if (!(p.coefficient >= 0 && p.coefficient < 1e9)) throw new QueryError(400, `coefficient ${p.coefficient} is out of range 0..999999999`);
         const maxActive = p.max_active_requests ?? 0;
@@ -115,7 +115,7 @@ export class ProxyInboundWorkerConnection {
         // Nothing is opened for a worker that left while its contract was derived.
         if (this.state === WorkerState.Closed) throw new QueryError(400, 'the connection closed during worker.connectToProxy');
         const account = port.accounts.worker(owner, contract);
-        return { offer: { owner, account, model: p.model, coefficient: BigInt(p.coefficient), capacity: Math.ceil(maxActive / proxyCount) }, proto };
+        return { offer: { owner, account, model: p.model, coefficient: BigInt(p.coefficient), capacity: Math.ceil(maxActive / proxyCount), protoVersion: proto }, proto };
     }
 
     /** The worker's image (from its attestation) and its model must be ones the root allows. */
@@ -124,8 +124,32 @@ export class ProxyInboundWorkerConnection {
         const imageHash = this.conn.peer.imageHash;
         const image = BigInt('0x' + imageHash.toString('hex'));
         if (!registry.workerHashes.includes(image)) throw new QueryError(403, `worker image hash ${imageHash.toString('hex')} is not allowed by the root contract`);
+        this.checkModel(model);
+    }
+
+    private checkModel(model: string): void {
         const modelHash = BigInt('0x' + createHash('sha256').update(model).digest('hex'));
-        if (!registry.modelHashes.includes(modelHash)) throw new QueryError(403, `model '${model}' (sha256 ${modelHash.toString(16).padStart(64, '0')}) is not allowed by the root contract`);
+        if (!this.port.root.registry.modelHashes.includes(modelHash)) throw new QueryError(403, `model '${model}' (sha256 ${modelHash.toString(16).padStart(64, '0')}) is not allowed by the root contract`);
+    }
+
+    /**
+     * worker.changeModel (upstream's proxy admin "change worker model"): the worker switches (it runs its
+     * change-model script) and answers worker.changedModel; from then on this proxy routes the new model's
+     * requests to it on the same connection, running requests finish on the old one. The root must allow
+     * the model (checked here first, and again by the worker).
+     */
+    async changeModel(model: string, timeoutMs = 60_000): Promise<void> {
+        const hs = this.hs;
+        if (hs.state !== WorkerState.Ready) throw new QueryError(400, 'the worker has not completed its handshake');
+        if (!/^[^@\s]+@\S+$/.test(model)) throw new QueryError(400, `model '${model}' must be a full model name Org/Name@commit:verity`);
+        if (this.port.checkWorkerHashes) this.checkModel(model);
+        const answer = await this.conn.query({ _: 'worker.changeModel', new_model: model }, timeoutMs);
+        if (answer._ !== 'worker.changedModel') throw new QueryError(502, `the worker answered ${answer._} to worker.changeModel`);
+        if (this.hs !== hs) return; // closed meanwhile: nothing to switch
+        const from = hs.info.model;
+        hs.offer.model = model;
+        hs.info.model = model;
+        this.port.log.warn('worker changed model', { worker: hs.offer.owner.toString(), from, to: model });
     }
 
     private compareBalance(offer: WorkerOffer, fn: worker_compareBalanceWithProxy): TlObject {

@@ -19,7 +19,7 @@
 import type { Address } from '@ton/core';
 import { readClientContract, readRoot, type RootState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
-import { createLogger, listen, type Logger, type RpcConnection, type RpcServer } from '../protocol';
+import { QueryError, createLogger, listen, type Logger, type RpcConnection, type RpcServer } from '../protocol';
 import { RateCounterSet } from '../common/rate-set';
 import { RunnerTimers } from '../common/timers';
 import { DEFAULT_PROXY_INTERVALS, DEFAULT_PROXY_THRESHOLDS, ProxyFatalError, type ProxyIntervals, type ProxyRunnerConfig, type ProxyThresholds } from './config';
@@ -201,6 +201,7 @@ export class ProxyRunner {
             waitRegister: (contract, nonce, timeoutMs, signal) => this.registrations.wait(contract, nonce, timeoutMs, signal),
             longAuthWaits: () => this.registrations.waiting,
             maxLongAuthWaits: cfg.maxLongAuthWaits ?? DEFAULT_MAX_LONG_AUTH_WAITS,
+            protoRange: cfg.protoRange,
             attestation: { certificate: () => cfg.clientTls?.certificate ?? null, workers: () => this.workerConnections() },
         };
     }
@@ -284,6 +285,14 @@ export class ProxyRunner {
     findClient(owner: string): ClientAccount | undefined { return this.accounts.findClient(owner); }
     findWorker(owner: string): WorkerAccount | undefined { return this.accounts.findWorker(owner); }
     /** Registered workers (handshake complete), in connection order. */
+    /** Asks a connected worker (its link id, as stats show it) to switch to `model` (worker.changeModel). */
+    async changeWorkerModel(workerId: string, model: string): Promise<{ worker: string; model: string }> {
+        const conn = [...this.workerConns].find((w) => w.info?.id === workerId);
+        if (!conn?.info) throw new QueryError(404, `no connected worker '${workerId}'; connected: ${this.workerConnections().map((w) => w.id).join(', ') || 'none'}`);
+        await conn.changeModel(model);
+        return { worker: conn.info.owner, model };
+    }
+
     workerConnections(): ProxyWorkerInfo[] { return [...this.workerConns].flatMap((w) => (w.info ? [w.info] : [])); }
     get outdatedContracts(): readonly OldContractRecord[] { return this.migration?.outdated ?? []; }
     get seqnos() { return this.saved?.seqnos ?? { db: 0, noted: 0, committed: 0, session: 0 }; }

@@ -9,6 +9,7 @@ import type { RootState } from '../chain/cocoon';
 import { MetricsRegistry } from '../common/metrics';
 import { BadRequest, flagged, formatTon, ton, type ActionInput, type AdminAction, type KeyValueSection, type RunnerStats, type StatsSection } from '../common/stats-server';
 import { tokensAvailable } from './reservation';
+import { QueryError } from '../protocol';
 import type { ProxyRunner } from './runner';
 import { WORKER_UPTIME_COLUMNS } from './uptime';
 
@@ -249,6 +250,18 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
             run: async () => {
                 const r = await runner.withdraw();
                 return { amount: r.amount, amount_ton: formatTon(r.amount) };
+            },
+        },
+        'change-worker-model': {
+            description: "switch a connected worker to another model the root allows (worker.changeModel: the worker runs its change-model script); this proxy routes the new model to it at once",
+            params: 'worker=<link id, e.g. w1> model=<Org/Name@commit:verity>',
+            run: async (i) => {
+                try {
+                    return await runner.changeWorkerModel(i.string('worker'), i.string('model'));
+                } catch (e) {
+                    if (e instanceof QueryError && e.errorCode < 500) throw new BadRequest(e.message);
+                    throw e;
+                }
             },
         },
         settle: {

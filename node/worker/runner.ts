@@ -5,13 +5,15 @@
  * proxy-signed payout per proxy contract and cashes it out through its worker contract.
  */
 import type { HardwareProfile } from './hardware';
+import { execFile } from 'child_process';
 import { createHash, randomInt } from 'crypto';
+import { promisify } from 'util';
 import { Address, internal, toNano } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import { readRoot, readWorkerContract, type RootState, type WorkerContractState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
 import { createBackend, type Backend } from '../inference';
-import { createLogger, QueryError, type Logger, type RpcConnection, type proxy_SignedPayment, type proxy_runQueryEx } from '../protocol';
+import { OUR_RANGES, QueryError, acceptProtoVersion, chosenVersion, createLogger, type Logger, type ProtoRange, type RpcConnection, type proxy_SignedPayment, type proxy_runQueryEx } from '../protocol';
 import { cocoonWorkerFor } from '../../wrappers/CocoonWorker';
 import { repackSigned, SIGNED_OP } from '../../wrappers/signed';
 import { tokenPricing, type TokenPricing } from '../common/tokens';
@@ -54,6 +56,14 @@ export interface WorkerRunnerConfig {
     maxPayoutFeePermille?: number;
     /** What one payout costs in fees (nanoTON; default PAYOUT_FEE_ESTIMATE). */
     payoutFee?: bigint;
+    /**
+     * Upstream's change_model_script: run with the new model name as its only argument when a proxy sends
+     * worker.changeModel (it points the backend at the new model; exit 0 = done). Without it, model changes
+     * are refused, as upstream does.
+     */
+    changeModelScript?: string;
+    /** Protocol versions advertised to proxies (default OUR_RANGES.worker; an older range makes an old-version worker). */
+    protoRange?: ProtoRange;
     logger?: Logger;
 }
 
@@ -73,6 +83,8 @@ interface ProxyLink {
     conn: RpcConnection;
     known: Known;
     running: number;
+    /** The version the proxy chose in worker.connectedToProxy. */
+    protoVersion: number;
     /**
      * This link's running queries by the proxy's request id (hex): its disconnect aborts them and only them
      * (another proxy's stay), and its cocoonx.cancelQuery aborts one.
@@ -81,6 +93,9 @@ interface ProxyLink {
 }
 
 const VALUE = { deploy: toNano('0.3'), payout: toNano('0.5') } as const;
+/** Within the 60 s a proxy waits for worker.changedModel (upstream's timeout). */
+const CHANGE_MODEL_TIMEOUT_MS = 55_000;
+const execFileAsync = promisify(execFile);
 
 export class WorkerRunner {
     readonly log: Logger;
@@ -96,6 +111,8 @@ export class WorkerRunner {
     private enabled = true;
     private backendUp = true;
     private coefficient: number;
+    /** The model served now: cfg.model until a proxy asks for a change (worker.changeModel). */
+    private model: string;
     private active = 0;
     readonly stats = new RateCounterSet(['queries', 'success', 'failed', 'tokens']);
     /** Connected-and-enabled time per proxy contract (raw address), as this worker sees it. */
@@ -106,6 +123,7 @@ export class WorkerRunner {
         this.log = cfg.logger ?? createLogger('worker');
         this.backend = createBackend({ baseUrl: cfg.backendUrl, logger: this.log.child('backend') });
         this.coefficient = cfg.coefficient ?? 1000;
+        this.model = cfg.model;
         this.intervals = { reconnectMs: 2000, statusMs: 15_000, monitorMs: 2000, payoutMs: 15_000, rootMs: 30_000, ...cfg.intervals };
         this.timers = new RunnerTimers(this.log);
     }
@@ -143,6 +161,10 @@ export class WorkerRunner {
     get connectedProxies(): number { return this.links.size; }
     get payoutFee(): bigint { return this.cfg.payoutFee ?? PAYOUT_FEE_ESTIMATE; }
     get maxPayoutFeePermille(): number { return this.cfg.maxPayoutFeePermille ?? DEFAULT_MAX_PAYOUT_FEE_PERMILLE; }
+
+    private get protoRange(): ProtoRange {
+        return this.cfg.protoRange ?? OUR_RANGES.worker;
+    }
 
     private pricing(): TokenPricing {
         return tokenPricing(this.root.params);
@@ -189,10 +211,11 @@ export class WorkerRunner {
         const r = await conn.query({
             _: 'worker.connectToProxy',
             params: {
-                _: 'worker.params', flags: this.cfg.machineDescriptionJson === undefined ? 3 : 7, machine_description_json: this.cfg.machineDescriptionJson, worker_owner_address: this.owner.toString(), model: this.cfg.model, coefficient: this.coefficient,
-                is_test: params.isTest, proxy_cnt: this.cfg.proxyConnections ?? 1, max_active_requests: this.cfg.maxActiveRequests ?? 60, min_proto_version: 1, max_proto_version: 2,
+                _: 'worker.params', flags: this.cfg.machineDescriptionJson === undefined ? 3 : 7, machine_description_json: this.cfg.machineDescriptionJson, worker_owner_address: this.owner.toString(), model: this.model, coefficient: this.coefficient,
+                is_test: params.isTest, proxy_cnt: this.cfg.proxyConnections ?? 1, max_active_requests: this.cfg.maxActiveRequests ?? 60, min_proto_version: this.protoRange.min, max_proto_version: this.protoRange.max,
             },
         });
+        const protoVersion = acceptProtoVersion(this.protoRange, chosenVersion(r.params));
         const { proxy, child: worker } = await verifyProxyContracts(r.params, r.worker_sc_address, this.cfg.root, this.root, 'worker', (sc, key) => cocoonWorkerFor(this.owner, sc, key, params));
         const { proxyKey, proxySc } = proxy;
         let known = this.known.get(proxySc.toRawString());
@@ -213,7 +236,7 @@ export class WorkerRunner {
         if (cmp.error_code === 1) await conn.query({ _: 'worker.extendedCompareBalanceWithProxy', tokens_committed_to_db: known.db, other: Buffer.alloc(0) });
         known.db = cmp.tokens_committed_to_db > known.db ? cmp.tokens_committed_to_db : known.db;
         known.max = cmp.max_tokens > known.max ? cmp.max_tokens : known.max;
-        const link: ProxyLink = { endpoint, conn, known, running: 0, controllers: new Map() };
+        const link: ProxyLink = { endpoint, conn, known, running: 0, protoVersion, controllers: new Map() };
         conn.handle((fn) => {
             if (fn._ !== 'cocoonx.cancelQuery') throw new QueryError(400, `unsupported query ${fn._}`);
             // A request that already ended is not an error: its final piece is on its way.
@@ -232,6 +255,10 @@ export class WorkerRunner {
                 known!.db = obj.db_tokens;
                 known!.max = obj.max_tokens;
             }
+        });
+        conn.handle(async (fn) => {
+            if (fn._ === 'worker.changeModel') return this.changeModel(fn.new_model, endpoint);
+            throw new QueryError(400, `unsupported query ${fn._}`);
         });
         await conn.query({ _: 'worker.proxyHandshakeComplete', is_disabled: !this.isServing() });
         const h = this.cfg.hardware;
@@ -272,7 +299,7 @@ export class WorkerRunner {
         const ac = new AbortController();
         const key = q.request_id.toString('hex');
         link.controllers.set(key, ac);
-        runWorkerQuery(q, { backend: this.backend, servedModel: this.cfg.model, pricing: this.pricing(), receiptKey: this.cfg.key, send, signal: ac.signal, busy: () => this.active > 1 })
+        runWorkerQuery(q, { backend: this.backend, servedModel: this.model, pricing: this.pricing(), receiptKey: this.cfg.key, send, signal: ac.signal, busy: () => this.active > 1, protoVersion: link.protoVersion })
             .then((o) => {
                 this.stats.add(o.error ? 'failed' : 'success');
                 this.stats.add('tokens', o.tokens.total);
@@ -333,6 +360,28 @@ export class WorkerRunner {
         return done;
     }
 
+    /**
+     * Switches the served model (worker.changeModel from a proxy; upstream WorkerRunner::change_model): the
+     * root must allow the model and the change-model script must succeed. Requests running now finish on
+     * the old model; the proxy that asked routes the new one at once, other proxies learn it when the worker
+     * next connects to them.
+     */
+    async changeModel(model: string, from = 'local'): Promise<{ _: 'worker.changedModel' }> {
+        const script = this.cfg.changeModelScript;
+        if (!script) throw new QueryError(400, 'cannot change model: no change-model script configured (--change-model-script)');
+        if (!/^[^@\s]+@\S+$/.test(model)) throw new QueryError(400, `cannot change model: '${model}' is not a full model name Org/Name@commit:verity`);
+        const hash = BigInt('0x' + createHash('sha256').update(model).digest('hex'));
+        if (!this.root.registry.modelHashes.includes(hash)) throw new QueryError(400, `cannot change model: the root contract does not allow '${model}'`);
+        this.log.warn('changing model', { from: this.model, to: model, asked_by: from });
+        try {
+            await execFileAsync(script, [model], { timeout: CHANGE_MODEL_TIMEOUT_MS });
+        } catch (e) {
+            throw new QueryError(500, `cannot change model: the change-model script failed: ${(e as Error).message.split('\n')[0]}`);
+        }
+        this.model = model;
+        return { _: 'worker.changedModel' };
+    }
+
     setEnabled(v: boolean): void {
         this.enabled = v;
         this.broadcastEnabled();
@@ -346,16 +395,16 @@ export class WorkerRunner {
 
     snapshot() {
         return {
-            owner: this.owner.toString(), model: this.cfg.model, coefficient: this.coefficient, enabled: this.enabled, backend_up: this.backendUp,
+            owner: this.owner.toString(), model: this.model, coefficient: this.coefficient, enabled: this.enabled, backend_up: this.backendUp,
             active_requests: this.active, last_error: this.lastError, max_active_requests: this.cfg.maxActiveRequests ?? 60, hardware: this.cfg.hardware ?? {},
-            model_hash: createHash('sha256').update(this.cfg.model).digest('hex'),
+            model_hash: createHash('sha256').update(this.model).digest('hex'),
             proxies: [...this.known.values()].map((k) => ({
                 proxy_sc_address: k.proxySc.toString(), proxy_sc_address_raw: k.proxySc.toRawString(), sc_address: k.workerSc.toString(), proxy_public_key: k.proxyKey.toString('hex'),
                 earned_tokens_committed_to_blockchain: k.signed, earned_tokens_committed_to_proxy_db: k.db, earned_tokens_max_known: k.max,
                 paid_out_tokens: k.chain?.tokens ?? 0n,
                 connected: [...this.links.values()].some((l) => l.known === k),
             })),
-            connections: [...this.links.values()].map((l) => ({ endpoint: l.endpoint, running: l.running })),
+            connections: [...this.links.values()].map((l) => ({ endpoint: l.endpoint, running: l.running, proto_version: l.protoVersion })),
         };
     }
 

@@ -8,17 +8,22 @@ import { createHash } from 'crypto';
 import type { Backend } from '../inference';
 import type { TokenUsage } from '../inference/usage';
 import { BackendError } from '../inference/adapter/backend';
-import { decodeFunction, encode, timingHeaders, type http_request, type http_header, type proxy_QueryAnswerEx, type proxy_queryFinalInfo, type proxy_runQueryEx } from '../protocol';
+import { AnswerTransformer, answerShape } from '../protocol/answer-transform';
+import { decodeFunction, e2e, encode, finalInfoFlags, OUR_RANGES, timingHeaders, type http_request, type http_header, type proxy_QueryAnswerEx, type proxy_queryFinalInfo, type proxy_runQueryEx } from '../protocol';
 import { encodeReceipt, signReceipt, signReceiptAsync, tokensToReceipt } from '../common/receipt';
 import { adjustUsage, type AdjustedTokens, type TokenPricing } from '../common/tokens';
 import { RequestValidationError, validateRequest } from './validate';
+import { answerPostprocessor } from './answer-postprocess';
 
 export interface WorkerQueryContext {
     backend: Backend;
     /** Full model name this worker serves (`Org/Name@commit:verity`). */
     servedModel: string;
     pricing: TokenPricing;
-    /** The worker's attested Ed25519 key, used to sign receipts. */
+    /**
+     * The worker's attested Ed25519 key: signs receipts, and decrypts requests encrypted to it when the
+     * proxy relays no key (this project's proxy never holds worker keys; see docs/protocol.md).
+     */
     receiptKey: { publicKey: Buffer; secretKey: Buffer };
     /** Sends one answer piece to the proxy (tcp.packet). */
     send(piece: proxy_QueryAnswerEx): void;
@@ -29,6 +34,8 @@ export interface WorkerQueryContext {
      * threadpool instead of inline (inline is faster when nothing else waits).
      */
     busy?(): boolean;
+    /** The version negotiated with the proxy (default OUR_RANGES.worker.max): timing in final info from 2 on. */
+    protoVersion?: number;
     now?: () => number;
 }
 
@@ -99,14 +106,11 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
 async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise<WorkerQueryOutcome> {
     const now = ctx.now ?? (() => Date.now() / 1000);
     const started = now();
-    const finalInfo = (tokens: AdjustedTokens, debug?: string): proxy_queryFinalInfo => ({
-        _: 'proxy.queryFinalInfo',
-        flags: (debug ? 1 : 0) | 2,
-        tokens_used: tokensUsedTl(tokens),
-        worker_debug: debug,
-        worker_start_time: started,
-        worker_end_time: now(),
-    });
+    const finalInfo = (tokens: AdjustedTokens, debug?: string): proxy_queryFinalInfo => {
+        const flags = finalInfoFlags(ctx.protoVersion ?? OUR_RANGES.worker.max, debug !== undefined);
+        const timing = (flags & 2) !== 0;
+        return { _: 'proxy.queryFinalInfo', flags, tokens_used: tokensUsedTl(tokens), worker_debug: debug, worker_start_time: timing ? started : undefined, worker_end_time: timing ? now() : undefined };
+    };
     const cancelled = () => ctx.signal?.aborted === true && ctx.signal.reason === CANCELLED_BY_CLIENT;
     const fail = (code: number, error: string, tokens: AdjustedTokens = ZERO): WorkerQueryOutcome => {
         ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: code, error, flags: 1, final_info: finalInfo(tokens) });
@@ -122,6 +126,17 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
         return fail(400, 'query is not a TL http.request');
     }
     if (!(q.timeout > 0)) return fail(400, `timeout must be a positive number of seconds, got ${q.timeout}`);
+    let encryptTo: { privateKey: Buffer; receiver: Buffer } | undefined;
+    try {
+        const opened = openEncrypted(request.payload, q.private_key, ctx.receiptKey.secretKey);
+        if (opened) {
+            request = { ...request, payload: opened.payload };
+            encryptTo = opened.encryptTo;
+        }
+    } catch (e) {
+        if (e instanceof e2e.E2eError) return fail(400, `end-to-end encrypted request refused: ${e.message} (${e.code})`);
+        throw e;
+    }
     let validated;
     try {
         validated = validateRequest(request.url, request.payload, ctx.servedModel);
@@ -140,6 +155,10 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
         return fail(502, `inference backend failed: ${msg}`);
     }
 
+    // Cost fields and encryption go in before the bytes are hashed: the receipt covers what is sent.
+    const shape = answerShape(Object.entries(res.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1]);
+    // A plaintext answer's values change only where they carry usage: the rest keep their bytes unparsed.
+    const rewrite = new AnswerTransformer(shape, answerPostprocessor({ coefficient: BigInt(q.coefficient), pricing: ctx.pricing, encryptTo }), { only: encryptTo ? undefined : (text) => text.includes('"usage"') });
     const hash = createHash('sha256');
     let bytes = 0;
     let first = true;
@@ -179,7 +198,8 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     let streamError: string | null = null;
     try {
         for await (const chunk of res.body) {
-            const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+            const b = rewrite.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+            if (!b.length) continue;
             hash.update(b);
             bytes += b.length;
             pending.push(b);
@@ -187,6 +207,12 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
         }
     } catch (e) {
         streamError = e instanceof Error ? e.message : String(e);
+    }
+    const tail = rewrite.end();
+    if (tail.length) {
+        hash.update(tail);
+        bytes += tail.length;
+        pending.push(tail);
     }
     // The last bytes wait for the usage report and leave in the final piece, as COCOON's worker sends
     // them: a whole answer is one proxy.queryAnswerEx, a stream ends with its last chunk.
@@ -227,4 +253,28 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     }
     sendPiece(last, finalInfo(tokens, encodeReceipt(receipt)));
     return { status, tokens, responseBytes: bytes, error: null };
+}
+
+/**
+ * An encrypted request body, decrypted: with the key the proxy relayed in proxy.runQueryEx.private_key
+ * (upstream's key-manager keys), or else with the worker's own attested key. Undefined for a plaintext
+ * body with no key relayed. Throws E2eError for a body it cannot open, and for a plaintext body the
+ * proxy said was encrypted (a downgrade).
+ */
+function openEncrypted(payload: Buffer, relayedKey: Buffer | undefined, ownKey: Buffer): { payload: Buffer; encryptTo: { privateKey: Buffer; receiver: Buffer } } | undefined {
+    const relayed = e2e.isZeroKey(relayedKey) ? undefined : relayedKey;
+    let body: unknown;
+    try {
+        body = JSON.parse(payload.toString('utf8'));
+    } catch {
+        body = undefined;
+    }
+    const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+    if (!isObject || !e2e.isEncrypted(body as e2e.JsonObject)) {
+        if (relayed) throw new e2e.E2eError('E2E_NOT_ENCRYPTED', 'the proxy relayed a key, but the request is not encrypted');
+        return undefined;
+    }
+    const privateKey = relayed ?? ownKey;
+    const opened = e2e.decryptJson(body as e2e.JsonObject, 'client-to-worker', { privateKey });
+    return { payload: Buffer.from(JSON.stringify(opened.value)), encryptTo: { privateKey, receiver: opened.senderPublicKey! } };
 }

@@ -46,8 +46,8 @@ export interface TestNetwork {
     startProxy(): Promise<ProxyRunner>;
     /** Starts the proxy as a separate process (same wallet, key and data dir as the in-process one). */
     spawnProxy(ports?: { workerPort: number; clientPort: number }): Promise<{ workerPort: number; clientPort: number }>;
-    startWorker(opts?: { backendUrl?: string; seed?: number; maxActiveRequests?: number; intervals?: WorkerRunnerConfig['intervals'] }): Promise<WorkerRunner>;
-    startClient(opts?: { deposit?: bigint; secret?: string; intervals?: ClientRunnerConfig['intervals'] }): Promise<ClientRunner>;
+    startWorker(opts?: { backendUrl?: string; seed?: number; maxActiveRequests?: number; intervals?: WorkerRunnerConfig['intervals']; protoRange?: WorkerRunnerConfig['protoRange']; changeModelScript?: string }): Promise<WorkerRunner>;
+    startClient(opts?: { deposit?: bigint; secret?: string; intervals?: ClientRunnerConfig['intervals']; protoRange?: ClientRunnerConfig['protoRange']; e2e?: boolean }): Promise<ClientRunner>;
     close(): Promise<void>;
 }
 
@@ -117,14 +117,14 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
             net.worker = await WorkerRunner.start({
                 chain, wallet: workerW, root, model: MODEL, backendUrl: o.backendUrl ?? net.model!.url, key,
                 tls: await ctx('worker', key), checkProxyHashes: useTls, coefficient: 1000, maxActiveRequests: o.maxActiveRequests ?? 8,
-                intervals: { reconnectMs: 200, statusMs: 500, payoutMs: 3_600_000, ...o.intervals }, logger: log.child('worker'),
+                intervals: { reconnectMs: 200, statusMs: 500, payoutMs: 3_600_000, ...o.intervals }, logger: log.child('worker'), protoRange: o.protoRange, changeModelScript: o.changeModelScript,
             });
             return net.worker;
         },
         async startClient(o = {}) {
             net.client = await ClientRunner.start({
                 chain, wallet: clientW, root, secret: o.secret ?? 'e2e-secret', deposit: o.deposit ?? toNano('5'), tls: await ctx('client'), checkProxyHashes: useTls,
-                intervals: { reconnectMs: 200, statusMs: 500, settleMs: 3_600_000, ...o.intervals }, logger: log.child('client'),
+                intervals: { reconnectMs: 200, statusMs: 500, settleMs: 3_600_000, ...o.intervals }, logger: log.child('client'), protoRange: o.protoRange, e2e: o.e2e,
             });
             await net.client.waitReady(60_000);
             const server: Server = createServer((req, res) => {

@@ -10,8 +10,8 @@ import { keyPairFromSeed } from '@ton/crypto';
 import { CONTRACT_STATE, type ClientContractState, type RootState } from '../../../node/chain/cocoon';
 import { defaultParams } from '../../../node/cli/network';
 import { RateCounterSet } from '../../../node/common/rate-set';
-import { connect, listen, silentLogger, type proxy_params, type RpcConnection, type RpcServer } from '../../../node/protocol';
-import { PROTO_MAX, type ClientPort, type WorkerPort } from '../../../node/proxy/handshake';
+import { OUR_RANGES, connect, listen, silentLogger, type proxy_params, type RpcConnection, type RpcServer } from '../../../node/protocol';
+import type { ClientPort, WorkerPort } from '../../../node/proxy/handshake';
 import { ProxyAccounts } from '../../../node/proxy/ledgers';
 import type { ProxyClientInfo, ProxyWorkerInfo } from '../../../node/proxy/peers';
 import { Registrations } from '../../../node/proxy/registrations';
@@ -122,7 +122,7 @@ export async function fakeProxy(opts: { checkWorkerHashes?: boolean } = {}): Pro
 export function expectedProxyParams(fake: FakeProxy): proxy_params {
     return {
         _: 'proxy.params', flags: 3, proxy_public_key: fake.publicKey, proxy_owner_address: fake.owner.toString(),
-        proxy_sc_address: fake.contract.toString(), is_test: true, proto_version: PROTO_MAX,
+        proxy_sc_address: fake.contract.toString(), is_test: true, proto_version: OUR_RANGES.proxy.max,
     };
 }
 

@@ -4,7 +4,7 @@
  */
 import { keyPairFromSeed } from '@ton/crypto';
 import type { Backend } from '../../../node/inference';
-import { connect, listen, silentLogger, type RpcConnection, type RpcServer, type proxy_runQueryEx } from '../../../node/protocol';
+import { OUR_RANGES, connect, listen, silentLogger, type RpcConnection, type RpcServer, type proxy_runQueryEx } from '../../../node/protocol';
 import type { TokenPricing } from '../../../node/common/tokens';
 import { QueryRelay, type ClientLink, type WorkerLink } from '../../../node/proxy/relay';
 import { DecayingAverage } from '../../../node/proxy/routing';
@@ -33,7 +33,7 @@ export async function startRelayNetwork(): Promise<RelayNetwork> {
         onConnection(conn: RpcConnection) {
             const id = `w${++n}`;
             const link: WorkerLink = {
-                id, model: MODEL, coefficient: 1000n, enabled: true, running: 0, maxRunning: 8, averageQuerySeconds: 0,
+                id, model: MODEL, coefficient: 1000n, enabled: true, running: 0, maxRunning: 8, averageQuerySeconds: 0, protoVersion: OUR_RANGES.worker.max,
                 send: (o) => conn.send(o as never), ledger: new SignedPaymentsLedger(), signedPayment: () => ({ _: 'proxy.signedPaymentEmpty' }), average: new DecayingAverage(),
             };
             relay.addWorker(link);
@@ -67,7 +67,7 @@ export async function startRelayNetwork(): Promise<RelayNetwork> {
         port: 0, pow: false, logger: silentLogger,
         onConnection(conn: RpcConnection) {
             const link: ClientLink = {
-                id: `c${clients.length}`, send: (p) => conn.send(p), ledger: new SignedPaymentsLedger(), reserved: 0n,
+                id: `c${clients.length}`, protoVersion: OUR_RANGES.client.max, send: (p) => conn.send(p), ledger: new SignedPaymentsLedger(), reserved: 0n,
                 account: () => (net.balance === null ? null : { balance: net.balance, stake: net.balance, tokensCharged: 0n }),
             };
             clients.push(link);

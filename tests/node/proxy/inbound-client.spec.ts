@@ -16,7 +16,7 @@ const OWNER = Address.parse('0:' + 'ab'.repeat(32));
 const SECRET = 'correct horse battery staple';
 
 const params = (over: Partial<client_params> = {}): client_params => ({
-    _: 'client.params', flags: 3, client_owner_address: OWNER.toString(), is_test: true, min_proto_version: 1, max_proto_version: 2, ...over,
+    _: 'client.params', flags: 3, client_owner_address: OWNER.toString(), is_test: true, min_proto_version: 1, max_proto_version: 4, ...over,
 });
 
 describe('ProxyInboundClientConnection handshake', () => {
@@ -201,8 +201,9 @@ describe('ProxyInboundClientConnection handshake', () => {
         const cases: [string, Partial<client_params>, string][] = [
             ['params without is_test', { flags: 2 }, 'client is too old: params without is_test'],
             ['a production client on a test root', { is_test: false }, "test mode mismatch: the proxy's root is a test root"],
-            ['no common protocol version', { min_proto_version: 3, max_proto_version: 4 }, 'no common protocol version: client supports 3..4, the proxy 1..2'],
-            ['protocol version 0 only', { min_proto_version: 0, max_proto_version: 0 }, 'no common protocol version: client supports 0..0, the proxy 1..2'],
+            ['no common protocol version', { min_proto_version: 5, max_proto_version: 6 }, 'cannot choose common protocol version: client speaks 5..6, we speak 1..4'],
+            ['protocol version 0 only', { min_proto_version: 0, max_proto_version: 0 }, 'cannot choose common protocol version: client speaks 0..0, we speak 1..4'],
+            ['params without the version range (version 0)', { flags: 1 }, 'cannot choose common protocol version: client speaks 0..0, we speak 1..4'],
             ['an owner that is not an address', { client_owner_address: 'not-an-address' }, "client owner address 'not-an-address' is not a TON address"],
         ];
         it.each(cases)('%s: 400', async (_what, over, message) => {

@@ -15,7 +15,7 @@ const HARDWARE = { _: 'cocoonx.workerHardware' as const, gpu: 'H100', vram_mb: 8
 
 const params = (over: Partial<worker_params> = {}): worker_params => ({
     _: 'worker.params', flags: 3, worker_owner_address: OWNER.toString(), model: MODEL, coefficient: 1500, is_test: true,
-    proxy_cnt: 2, max_active_requests: 9, min_proto_version: 1, max_proto_version: 2, ...over,
+    proxy_cnt: 2, max_active_requests: 9, min_proto_version: 1, max_proto_version: 4, ...over,
 });
 
 describe('ProxyInboundWorkerConnection handshake', () => {
@@ -172,7 +172,7 @@ describe('ProxyInboundWorkerConnection handshake', () => {
         const cases: [string, Partial<worker_params>, number, string][] = [
             ['params without is_test: 400', { flags: 0 }, 400, 'worker is too old: params without is_test'],
             ['a production worker on a test root: 400', { is_test: false }, 400, "test mode mismatch: the proxy's root is a test root"],
-            ['no common protocol version: 400', { min_proto_version: 3, max_proto_version: 3 }, 400, 'no common protocol version: worker supports 3..3, the proxy 1..2'],
+            ['no common protocol version: 400', { min_proto_version: 5, max_proto_version: 5 }, 400, 'cannot choose common protocol version: worker speaks 5..5, we speak 1..4'],
             ['an empty model: 400', { model: '' }, 400, 'worker model is empty'],
             ['a negative coefficient: 400', { coefficient: -1 }, 400, 'coefficient -1 is out of range 0..999999999'],
             ['a coefficient of 10^9: 400', { coefficient: 1_000_000_000 }, 400, 'coefficient 1000000000 is out of range 0..999999999'],
