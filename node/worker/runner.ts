@@ -237,12 +237,6 @@ export class WorkerRunner {
         known.db = cmp.tokens_committed_to_db > known.db ? cmp.tokens_committed_to_db : known.db;
         known.max = cmp.max_tokens > known.max ? cmp.max_tokens : known.max;
         const link: ProxyLink = { endpoint, conn, known, running: 0, protoVersion, controllers: new Map() };
-        conn.handle((fn) => {
-            if (fn._ !== 'cocoonx.cancelQuery') throw new QueryError(400, `unsupported query ${fn._}`);
-            // A request that already ended is not an error: its final piece is on its way.
-            link.controllers.get(fn.request_id.toString('hex'))?.abort(CANCELLED_BY_CLIENT);
-            return { _: 'cocoonx.ok' };
-        });
         conn.on('packet', (obj) => {
             if (obj._ === 'proxy.runQueryEx') this.serve(link, obj as proxy_runQueryEx);
             else if (obj._ === 'proxy.signedPayment' || obj._ === 'proxy.signedPaymentEmpty') this.acceptSigned(known!, obj, conn);
@@ -256,8 +250,14 @@ export class WorkerRunner {
                 known!.max = obj.max_tokens;
             }
         });
+        // One handler per connection (a second conn.handle would replace the first).
         conn.handle(async (fn) => {
             if (fn._ === 'worker.changeModel') return this.changeModel(fn.new_model, endpoint);
+            if (fn._ === 'cocoonx.cancelQuery') {
+                // A request that already ended is not an error: its final piece is on its way.
+                link.controllers.get(fn.request_id.toString('hex'))?.abort(CANCELLED_BY_CLIENT);
+                return { _: 'cocoonx.ok' };
+            }
             throw new QueryError(400, `unsupported query ${fn._}`);
         });
         await conn.query({ _: 'worker.proxyHandshakeComplete', is_disabled: !this.isServing() });
