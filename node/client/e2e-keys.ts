@@ -50,7 +50,9 @@ export class WorkerKeys {
         try {
             json = (await conn.query({ _: 'cocoonx.getAttestationReport', nonce, model }, REPORT_TIMEOUT_MS)).json;
         } catch (e) {
-            throw new E2eKeyError(`end-to-end encryption needs an attestation report from the proxy, which gave none: ${(e as Error).message}`);
+            throw new E2eKeyError(
+                `end-to-end encryption needs an attestation report from the proxy, which gave none: ${(e as Error).message}`,
+            );
         }
         let report: unknown;
         try {
@@ -60,7 +62,10 @@ export class WorkerKeys {
         }
         const root = this.root();
         const v = await verifyAttestationReport(report, { nonce, root: rootAllowlist(root), allowFakeQuotes: root.params.isTest });
-        if (!v.ok) throw new E2eKeyError(`the proxy's attestation report does not verify, so no worker key is trusted: ${v.message} (${v.reason})`);
+        if (!v.ok)
+            throw new E2eKeyError(
+                `the proxy's attestation report does not verify, so no worker key is trusted: ${v.message} (${v.reason})`,
+            );
         const keys = v.workers.filter((w) => baseModelName(w.model) === model).map((w) => Buffer.from(w.publicKey, 'hex'));
         if (!keys.length) throw new E2eKeyError(`no attested worker serves '${model}' right now`);
         return keys;

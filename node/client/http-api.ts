@@ -13,7 +13,17 @@
 import { createHash, randomBytes } from 'crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
-import { decodeAs, e2e, encode, PROTO, protoSupports, runQueryExFlags, timingHeaders, type client_QueryAnswerEx, type RpcConnection } from '../protocol';
+import {
+    decodeAs,
+    e2e,
+    encode,
+    PROTO,
+    protoSupports,
+    runQueryExFlags,
+    timingHeaders,
+    type client_QueryAnswerEx,
+    type RpcConnection,
+} from '../protocol';
 import { AnswerTransformer, answerShape } from '../protocol/answer-transform';
 import { E2eKeyError, type WorkerKeys } from './e2e-keys';
 import { baseModelName } from '../common/models';
@@ -67,14 +77,12 @@ export interface ClientApi {
     close(): Promise<void>;
 }
 
-
 /**
  * Limits of the fields the client reads itself. The TL carries max_coefficient and max_tokens as int32
  * (a larger number cannot be sent); the original sets no ceiling on `timeout`, but a request that may
  * hold a worker slot and part of the deposit for days is never what a caller meant.
  */
 export const API_LIMITS = { maxInt32: 2 ** 31 - 1, maxTimeoutSeconds: 3600, maxModelLength: 256, maxRequestGuidLength: 256 } as const;
-
 
 /** Maps the proxy's error codes to HTTP statuses and OpenAI error types. */
 function httpError(code: number): { status: number; type: OpenAiErrorType; code: string } {
@@ -86,12 +94,22 @@ function httpError(code: number): { status: number; type: OpenAiErrorType; code:
     return { status: 502, type: 'server_error', code: 'upstream_error' };
 }
 
-const ENDPOINTS = 'use POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /v1/receipts/{request id} or GET /v1/attestation/report?nonce=<hex>';
+const ENDPOINTS =
+    'use POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /v1/receipts/{request id} or GET /v1/attestation/report?nonce=<hex>';
 
 /** The error a finished request records when its caller went away before the end. */
 export const CALLER_GONE = 'the caller went away before the end of the answer';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+    'connection',
+    'keep-alive',
+    'transfer-encoding',
+    'content-length',
+    'proxy-connection',
+    'upgrade',
+    'te',
+    'trailer',
+]);
 
 /** Routes one proxy connection's answer pieces to the running requests by request id. */
 class AnswerRouter {
@@ -108,7 +126,14 @@ class AnswerRouter {
                 }
             });
             conn.on('close', () => {
-                for (const h of router.handlers.values()) h({ _: 'client.queryAnswerErrorEx', request_id: Buffer.alloc(32), error_code: 502, error: 'connection to the proxy was lost', flags: 1 });
+                for (const h of router.handlers.values())
+                    h({
+                        _: 'client.queryAnswerErrorEx',
+                        request_id: Buffer.alloc(32),
+                        error_code: 502,
+                        error: 'connection to the proxy was lost',
+                        flags: 1,
+                    });
                 router.handlers.clear();
             });
             AnswerRouter.byConn.set(conn, router);
@@ -169,7 +194,9 @@ class ServedModels {
     async status(conn: RpcConnection, model: string): Promise<'served' | 'down' | 'unknown'> {
         const base = baseModelName(model);
         if (!this.current.has(base) && Date.now() - this.fetchedAt >= ServedModels.REFRESH_MS) {
-            this.pending ??= workerTypes(conn).then((t) => this.update(t.types.map((x) => x.name))).finally(() => (this.pending = null));
+            this.pending ??= workerTypes(conn)
+                .then((t) => this.update(t.types.map((x) => x.name)))
+                .finally(() => (this.pending = null));
             await this.pending;
         }
         return this.current.has(base) ? 'served' : this.ever.has(base) ? 'down' : 'unknown';
@@ -216,30 +243,55 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         let payload = parsed.payload;
 
         const conn = opts.proxy();
-        if (!conn || conn.closed) return sendError(res, 503, 'the client is not connected to a proxy yet; retry in a few seconds (see /jsonstats)', 'server_error', 'proxy_not_ready');
+        if (!conn || conn.closed)
+            return sendError(
+                res,
+                503,
+                'the client is not connected to a proxy yet; retry in a few seconds (see /jsonstats)',
+                'server_error',
+                'proxy_not_ready',
+            );
         // A worker-list failure is not the caller's fault: the proxy then answers the query itself.
         const known = await served.status(conn, model).catch(() => 'served' as const);
         if (known === 'unknown') {
             const list = served.list();
-            return sendError(res, 404, `model '${model}' is not served here; served models: ${list.length ? list.join(', ') : 'none right now'} (see GET /v1/models)`, 'invalid_request_error', 'model_not_found', 'model');
+            return sendError(
+                res,
+                404,
+                `model '${model}' is not served here; served models: ${list.length ? list.join(', ') : 'none right now'} (see GET /v1/models)`,
+                'invalid_request_error',
+                'model_not_found',
+                'model',
+            );
         }
         const version = opts.protoVersion?.() ?? PROTO.TIMING;
         let encryption: { workerKey: Buffer; clientKey: Buffer } | null = null;
         if (encryptedBy || opts.e2e) {
             if (!protoSupports(version, PROTO.ENCRYPTION)) {
-                return sendError(res, 503, `end-to-end encryption needs protocol version ${PROTO.ENCRYPTION}; the proxy speaks ${version}`, 'server_error', 'e2e_unavailable');
+                return sendError(
+                    res,
+                    503,
+                    `end-to-end encryption needs protocol version ${PROTO.ENCRYPTION}; the proxy speaks ${version}`,
+                    'server_error',
+                    'e2e_unavailable',
+                );
             }
             if (!encryptedBy && opts.e2e) {
                 let workerKey: Buffer;
                 try {
                     workerKey = await opts.e2e.keyFor(conn, model);
                 } catch (e) {
-                    if (e instanceof E2eKeyError) return sendError(res, 503, `${e.message}; the request was not sent`, 'server_error', 'e2e_unavailable');
+                    if (e instanceof E2eKeyError)
+                        return sendError(res, 503, `${e.message}; the request was not sent`, 'server_error', 'e2e_unavailable');
                     throw e;
                 }
                 // A fresh key per request: answers of different requests cannot be linked or decrypted together.
                 const clientKey = randomBytes(32);
-                payload = Buffer.from(JSON.stringify(e2e.encryptJson(JSON.parse(payload.toString('utf8')) as e2e.JsonObject, clientKey, workerKey, 'client-to-worker')));
+                payload = Buffer.from(
+                    JSON.stringify(
+                        e2e.encryptJson(JSON.parse(payload.toString('utf8')) as e2e.JsonObject, clientKey, workerKey, 'client-to-worker'),
+                    ),
+                );
                 encryption = { workerKey, clientKey };
             }
         }
@@ -314,7 +366,15 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                     }
                     // A stream cut short (cancelled, or broken mid-way) still carries the worker's receipt for what it billed.
                     keepReceipt(piece.final_info?.worker_debug, (receipt, valid) =>
-                        opts.onFinished?.({ requestGuid, status: m.status, tokens: piece.final_info?.tokens_used.total_tokens_used ?? 0n, receipt, receiptValid: valid, error: piece.error }));
+                        opts.onFinished?.({
+                            requestGuid,
+                            status: m.status,
+                            tokens: piece.final_info?.tokens_used.total_tokens_used ?? 0n,
+                            receipt,
+                            receiptValid: valid,
+                            error: piece.error,
+                        }),
+                    );
                     return resolve();
                 }
                 if (piece._ === 'client.queryAnswerEx') {
@@ -322,7 +382,10 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                     if (encryption) {
                         const { clientKey, workerKey } = encryption;
                         const contentType = r.headers.find((h) => h.name.toLowerCase() === 'content-type')?.value;
-                        decrypt = new AnswerTransformer(answerShape(contentType), (v) => e2e.decryptJson(v, 'worker-to-client', { privateKey: clientKey, expectedSender: workerKey }).value);
+                        decrypt = new AnswerTransformer(
+                            answerShape(contentType),
+                            (v) => e2e.decryptJson(v, 'worker-to-client', { privateKey: clientKey, expectedSender: workerKey }).value,
+                        );
                     }
                     const headers: Record<string, string> = {};
                     for (const h of r.headers) if (!HOP_BY_HOP.has(h.name.toLowerCase())) headers[h.name] = h.value;
@@ -349,19 +412,33 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                         } else if (e2eError) {
                             if (!res.headersSent) sendError(res, 502, e2eError, 'server_error', 'e2e_failed');
                             else {
-                                res.write(`data: ${JSON.stringify({ error: { message: e2eError, type: 'server_error', code: 'e2e_failed' } })}\n\n`);
+                                res.write(
+                                    `data: ${JSON.stringify({ error: { message: e2eError, type: 'server_error', code: 'e2e_failed' } })}\n\n`,
+                                );
                                 res.end();
                             }
                         } else if (held) {
                             const body = held.length === 1 ? held[0] : Buffer.concat(held);
                             const h = head ?? { status: 200, headers: { 'X-Cocoon-Request-Id': requestIdHex } };
-                            res.writeHead(h.status, { ...h.headers, ...clientTiming(), 'Content-Length': String(body.length), ...(served ? { 'X-Cocoon-Receipt': receiptHeaderValue(served) } : {}) });
+                            res.writeHead(h.status, {
+                                ...h.headers,
+                                ...clientTiming(),
+                                'Content-Length': String(body.length),
+                                ...(served ? { 'X-Cocoon-Receipt': receiptHeaderValue(served) } : {}),
+                            });
                             res.end(body);
                         } else {
                             if (served) res.addTrailers({ 'X-Cocoon-Receipt': receiptHeaderValue(served) });
                             res.end();
                         }
-                        opts.onFinished?.({ requestGuid, status: res.statusCode, tokens, receipt, receiptValid: valid, error: e2eError ?? (callerGone ? CALLER_GONE : null) });
+                        opts.onFinished?.({
+                            requestGuid,
+                            status: res.statusCode,
+                            tokens,
+                            receipt,
+                            receiptValid: valid,
+                            error: e2eError ?? (callerGone ? CALLER_GONE : null),
+                        });
                         resolve();
                     });
                 }
@@ -382,7 +459,17 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
             conn.send({
                 _: 'client.runQueryEx',
                 model_name: model,
-                query: encode({ _: 'http.request', method: 'POST', url: path, http_version: 'HTTP/1.1', headers: [{ _: 'http.header', name: 'Content-Type', value: 'application/json' }, { _: 'http.header', name: 'Content-Length', value: String(payload.length) }], payload }),
+                query: encode({
+                    _: 'http.request',
+                    method: 'POST',
+                    url: path,
+                    http_version: 'HTTP/1.1',
+                    headers: [
+                        { _: 'http.header', name: 'Content-Type', value: 'application/json' },
+                        { _: 'http.header', name: 'Content-Length', value: String(payload.length) },
+                    ],
+                    payload,
+                }),
                 max_coefficient: maxCoefficient,
                 max_tokens: maxTokens,
                 timeout: timeoutSeconds * 0.95,
@@ -400,16 +487,39 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
     }
 
     function receipt(res: ServerResponse, id: string): void {
-        if (!REQUEST_ID.test(id)) return sendError(res, 400, `'${id.slice(0, 80)}' is not a request id: 64 lower-case hex digits, from the X-Cocoon-Request-Id header of an answer`, 'invalid_request_error', 'invalid_request', 'id');
+        if (!REQUEST_ID.test(id))
+            return sendError(
+                res,
+                400,
+                `'${id.slice(0, 80)}' is not a request id: 64 lower-case hex digits, from the X-Cocoon-Request-Id header of an answer`,
+                'invalid_request_error',
+                'invalid_request',
+                'id',
+            );
         const r = receipts.get(id);
-        if (!r) return sendError(res, 404, `no receipt for request ${id}: receipts are kept for the last answers only (count and age limits), and an answer whose worker sent none (an original C++ worker, an error) has none`, 'not_found_error', 'receipt_not_found', 'id');
+        if (!r)
+            return sendError(
+                res,
+                404,
+                `no receipt for request ${id}: receipts are kept for the last answers only (count and age limits), and an answer whose worker sent none (an original C++ worker, an error) has none`,
+                'not_found_error',
+                'receipt_not_found',
+                'id',
+            );
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify(r));
     }
 
     async function models(res: ServerResponse): Promise<void> {
         const conn = opts.proxy();
-        if (!conn || conn.closed) return sendError(res, 503, 'the client is not connected to a proxy yet; retry in a few seconds', 'server_error', 'proxy_not_ready');
+        if (!conn || conn.closed)
+            return sendError(
+                res,
+                503,
+                'the client is not connected to a proxy yet; retry in a few seconds',
+                'server_error',
+                'proxy_not_ready',
+            );
         let types;
         try {
             types = await workerTypes(conn);
@@ -418,17 +528,34 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         }
         served.update(types.types.map((t) => t.name));
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({
-            object: 'list',
-            data: types.types.map((t) => ({
-                id: t.name, object: 'model', created: 0, owned_by: 'cocoon',
-                workers: t.workers.map((w) => ({ coefficient: w.coefficient, running_requests: w.active_requests, max_running_requests: w.max_active_requests })),
-            })),
-        }));
+        res.end(
+            JSON.stringify({
+                object: 'list',
+                data: types.types.map((t) => ({
+                    id: t.name,
+                    object: 'model',
+                    created: 0,
+                    owned_by: 'cocoon',
+                    workers: t.workers.map((w) => ({
+                        coefficient: w.coefficient,
+                        running_requests: w.active_requests,
+                        max_running_requests: w.max_active_requests,
+                    })),
+                })),
+            }),
+        );
     }
 
     const reject = (res: ServerResponse) => (status: number, message: string, code: string, headers?: Record<string, string>) =>
-        sendError(res, status, message, status === 401 ? 'authentication_error' : status === 403 ? 'permission_error' : 'invalid_request_error', code, null, headers);
+        sendError(
+            res,
+            status,
+            message,
+            status === 401 ? 'authentication_error' : status === 403 ? 'permission_error' : 'invalid_request_error',
+            code,
+            null,
+            headers,
+        );
 
     return (req, res) => {
         const path = (req.url ?? '/').split('?')[0];
@@ -446,7 +573,8 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         let run: () => Promise<void>;
         if (inferencePath) run = () => inference(req, res, path);
         else if (req.method === 'GET' && path === '/v1/models') run = () => models(res);
-        else if (req.method === 'GET' && path.startsWith('/v1/receipts/')) run = async () => receipt(res, path.slice('/v1/receipts/'.length));
+        else if (req.method === 'GET' && path.startsWith('/v1/receipts/'))
+            run = async () => receipt(res, path.slice('/v1/receipts/'.length));
         else if (req.method === 'GET' && path === '/v1/attestation/report') run = () => attestationReport(req, res, opts.proxy());
         else run = async () => sendError(res, 404, `unknown endpoint ${req.method} ${path}: ${ENDPOINTS}`, 'not_found_error');
         run().catch((e: Error) => sendError(res, 500, `client error: ${e.message}`, 'server_error'));
@@ -471,6 +599,10 @@ export async function startClientApi(opts: ClientApiOptions): Promise<ClientApi>
         url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
         port,
         server,
-        close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+        close: () =>
+            new Promise<void>((resolve) => {
+                server.close(() => resolve());
+                server.closeAllConnections();
+            }),
     };
 }

@@ -94,7 +94,11 @@ export class RpcConnection extends EventEmitter {
             obj = decode(data);
         } catch (err) {
             // The transport stays up: an unknown application message is the application's business.
-            this.log.warn('undecodable tcp.packet ignored', { peer: this.tcp.label, code: (err as ProtocolError).code, error: (err as Error).message });
+            this.log.warn('undecodable tcp.packet ignored', {
+                peer: this.tcp.label,
+                code: (err as ProtocolError).code,
+                error: (err as Error).message,
+            });
             return;
         }
         this.emit('packet', obj);

@@ -52,18 +52,24 @@ export function advertisedRange(params: { flags?: number; min_proto_version?: nu
 
 /** The version a proxy chose, from its proxy.params (0 from a proxy that predates versions). */
 export function chosenVersion(params: { flags?: number; proto_version?: number }): number {
-    return ((params.flags ?? 0) & 2) !== 0 ? params.proto_version ?? 0 : 0;
+    return ((params.flags ?? 0) & 2) !== 0 ? (params.proto_version ?? 0) : 0;
 }
 
 /** The proxy's decision: the highest version both speak, or a PROTO_VERSION error naming both ranges. */
 export function negotiate(local: ProtoRange, remote: ProtoRange, who = 'peer'): number {
-    for (const [name, r] of [['local', local], [who, remote]] as const) {
+    for (const [name, r] of [
+        ['local', local],
+        [who, remote],
+    ] as const) {
         if (!Number.isInteger(r.min) || !Number.isInteger(r.max) || r.min < 0 || r.min > r.max) {
             throw new ProtocolError('PROTO_VERSION', `${name} protocol range ${r.min}..${r.max} is not a valid range`);
         }
     }
     if (remote.max < local.min || local.max < remote.min) {
-        throw new ProtocolError('PROTO_VERSION', `cannot choose common protocol version: ${who} speaks ${remote.min}..${remote.max}, we speak ${local.min}..${local.max}`);
+        throw new ProtocolError(
+            'PROTO_VERSION',
+            `cannot choose common protocol version: ${who} speaks ${remote.min}..${remote.max}, we speak ${local.min}..${local.max}`,
+        );
     }
     return Math.min(remote.max, local.max);
 }

@@ -73,10 +73,21 @@ export interface ProxyRunnerConfig {
 }
 
 export const DEFAULT_PROXY_THRESHOLDS: ProxyThresholds = {
-    charge: toNano('1'), payout: toNano('10'), withdraw: toNano('10'),
-    settleAfterMs: 0, feeEstimate: toNano('0.01'), maxFeeShare: 0.1,
+    charge: toNano('1'),
+    payout: toNano('10'),
+    withdraw: toNano('10'),
+    settleAfterMs: 0,
+    feeEstimate: toNano('0.01'),
+    maxFeeShare: 0.1,
 };
-export const DEFAULT_PROXY_INTERVALS: ProxyIntervals = { dbCommitMs: 1000, chainCommitMs: 30_000, pollMs: 2000, rootMs: 30_000, monitorMs: 5000, settleMs: 10_000 };
+export const DEFAULT_PROXY_INTERVALS: ProxyIntervals = {
+    dbCommitMs: 1000,
+    chainCommitMs: 30_000,
+    pollMs: 2000,
+    rootMs: 30_000,
+    monitorMs: 5000,
+    settleMs: 10_000,
+};
 
 /**
  * A condition under which the proxy must stop signing: another copy of it is running (CLONE), its session
@@ -84,7 +95,10 @@ export const DEFAULT_PROXY_INTERVALS: ProxyIntervals = { dbCommitMs: 1000, chain
  * the chain shows it did (ROLLBACK: restored from an old backup).
  */
 export class ProxyFatalError extends Error {
-    constructor(readonly code: 'CLONE' | 'SESSION' | 'CONTRACT' | 'ROLLBACK', message: string) {
+    constructor(
+        readonly code: 'CLONE' | 'SESSION' | 'CONTRACT' | 'ROLLBACK',
+        message: string,
+    ) {
         super(message);
     }
 }

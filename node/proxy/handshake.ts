@@ -6,12 +6,20 @@
 import { Address } from '@ton/core';
 import type { ClientContractState, RootState } from '../chain/cocoon';
 import type { RateCounterSet } from '../common/rate-set';
-import { OUR_RANGES, ProtocolError, QueryError, advertisedRange, negotiateProtoVersion, type Logger, type ProtoRange, type proxy_params } from '../protocol';
+import {
+    OUR_RANGES,
+    ProtocolError,
+    QueryError,
+    advertisedRange,
+    negotiateProtoVersion,
+    type Logger,
+    type ProtoRange,
+    type proxy_params,
+} from '../protocol';
 import type { ProxyAccounts } from './ledgers';
 import type { PaymentSigner, ProxyClientInfo, ProxyWorkerInfo } from './peers';
 import type { QueryRelay } from './relay';
 import type { AttestationSource } from './attestation-report';
-
 
 /** What both inbound connections need from the proxy. Getters: root and contract change on a migration. */
 export interface ProxyPort {
@@ -73,8 +81,13 @@ export function negotiate(p: PeerParams, isTest: boolean, who: 'client' | 'worke
 
 export function proxyParams(port: ProxyPort, proto: number): proxy_params {
     return {
-        _: 'proxy.params', flags: 3, proxy_public_key: port.publicKey, proxy_owner_address: port.owner.toString(),
-        proxy_sc_address: port.contract.toString(), is_test: port.root.params.isTest, proto_version: proto,
+        _: 'proxy.params',
+        flags: 3,
+        proxy_public_key: port.publicKey,
+        proxy_owner_address: port.owner.toString(),
+        proxy_sc_address: port.contract.toString(),
+        is_test: port.root.params.isTest,
+        proto_version: proto,
     };
 }
 

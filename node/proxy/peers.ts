@@ -69,7 +69,14 @@ export class ProxyClientInfo implements ClientLink {
     requestPayment(requestId: Buffer, tokens: bigint): void {
         const a = this.clientAccount;
         a.dirty = true;
-        sendOpen(this.conn, { _: 'proxy.clientRequestPayment', request_id: requestId, signed_payment: this.sign(a), db_tokens: a.ledger.tokensCommittedToDb, max_tokens: a.ledger.tokensMax, request_tokens: tokens });
+        sendOpen(this.conn, {
+            _: 'proxy.clientRequestPayment',
+            request_id: requestId,
+            signed_payment: this.sign(a),
+            db_tokens: a.ledger.tokensCommittedToDb,
+            max_tokens: a.ledger.tokensMax,
+            request_tokens: tokens,
+        });
     }
 
     /** A chain commit made more tokens signable (proxy.signedPayment). */
@@ -146,7 +153,15 @@ export class ProxyWorkerInfo implements WorkerLink {
     requestPayment(requestId: Buffer, tokens: bigint, client: Address): void {
         const a = this.workerAccount;
         a.dirty = true;
-        sendOpen(this.conn, { _: 'proxy.workerRequestPayment', request_id: requestId, signed_payment: this.sign(a), db_tokens: a.ledger.tokensCommittedToDb, max_tokens: a.ledger.tokensMax, request_tokens: tokens, request_client_owner: client.toString() });
+        sendOpen(this.conn, {
+            _: 'proxy.workerRequestPayment',
+            request_id: requestId,
+            signed_payment: this.sign(a),
+            db_tokens: a.ledger.tokensCommittedToDb,
+            max_tokens: a.ledger.tokensMax,
+            request_tokens: tokens,
+            request_client_owner: client.toString(),
+        });
     }
 
     pushSignedPayment(): void {

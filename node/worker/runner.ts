@@ -13,7 +13,18 @@ import type { ChainClient, ChainWallet } from '../chain';
 import { readRoot, readWorkerContract, type RootState, type WorkerContractState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
 import { createBackend, type Backend } from '../inference';
-import { OUR_RANGES, QueryError, acceptProtoVersion, chosenVersion, createLogger, type Logger, type ProtoRange, type RpcConnection, type proxy_SignedPayment, type proxy_runQueryEx } from '../protocol';
+import {
+    OUR_RANGES,
+    QueryError,
+    acceptProtoVersion,
+    chosenVersion,
+    createLogger,
+    type Logger,
+    type ProtoRange,
+    type RpcConnection,
+    type proxy_SignedPayment,
+    type proxy_runQueryEx,
+} from '../protocol';
 import { cocoonWorkerFor } from '../../wrappers/CocoonWorker';
 import { repackSigned, SIGNED_OP } from '../../wrappers/signed';
 import { tokenPricing, type TokenPricing } from '../common/tokens';
@@ -129,10 +140,13 @@ export class WorkerRunner {
     }
 
     static async start(cfg: WorkerRunnerConfig): Promise<WorkerRunner> {
-        if (!/@/.test(cfg.model)) throw new Error(`model '${cfg.model}' must be a full model name Org/Name@commit:verity_hash (what the root allows)`);
+        if (!/@/.test(cfg.model))
+            throw new Error(`model '${cfg.model}' must be a full model name Org/Name@commit:verity_hash (what the root allows)`);
         const w = new WorkerRunner(cfg);
         if (cfg.tls && !cfg.tls.certificate.publicKey.equals(cfg.key.publicKey)) {
-            w.log.warn('the RA-TLS certificate does not carry the receipt key: verifiers will refuse every receipt (KEY_NOT_ATTESTED); create the RaTlsContext with privateKey = this key');
+            w.log.warn(
+                'the RA-TLS certificate does not carry the receipt key: verifiers will refuse every receipt (KEY_NOT_ATTESTED); create the RaTlsContext with privateKey = this key',
+            );
         }
         w.root = await readRoot(cfg.chain, cfg.root);
         w.timers.every(w.intervals.reconnectMs, () => w.maintain(), 'proxy connections');
@@ -150,17 +164,29 @@ export class WorkerRunner {
         const changed = root.params.paramsVersion !== this.root.params.paramsVersion;
         this.root = root;
         if (changed) {
-            this.log.warn('root params version changed: reconnecting to the new proxy contracts', { paramsVersion: root.params.paramsVersion });
+            this.log.warn('root params version changed: reconnecting to the new proxy contracts', {
+                paramsVersion: root.params.paramsVersion,
+            });
             for (const l of this.links.values()) l.conn.close();
         }
     }
 
-    get owner(): Address { return this.cfg.wallet.address; }
+    get owner(): Address {
+        return this.cfg.wallet.address;
+    }
     /** nanoTON a payout moves per signed token (the root's worker fee), for the payout action's fee check. */
-    get workerFeePerToken(): bigint { return this.root.params.workerFeePerToken; }
-    get connectedProxies(): number { return this.links.size; }
-    get payoutFee(): bigint { return this.cfg.payoutFee ?? PAYOUT_FEE_ESTIMATE; }
-    get maxPayoutFeePermille(): number { return this.cfg.maxPayoutFeePermille ?? DEFAULT_MAX_PAYOUT_FEE_PERMILLE; }
+    get workerFeePerToken(): bigint {
+        return this.root.params.workerFeePerToken;
+    }
+    get connectedProxies(): number {
+        return this.links.size;
+    }
+    get payoutFee(): bigint {
+        return this.cfg.payoutFee ?? PAYOUT_FEE_ESTIMATE;
+    }
+    get maxPayoutFeePermille(): number {
+        return this.cfg.maxPayoutFeePermille ?? DEFAULT_MAX_PAYOUT_FEE_PERMILLE;
+    }
 
     private get protoRange(): ProtoRange {
         return this.cfg.protoRange ?? OUR_RANGES.worker;
@@ -173,7 +199,9 @@ export class WorkerRunner {
     /** Keeps `proxyConnections` proxies connected, choosing randomly among the candidates. */
     async maintain(): Promise<void> {
         const want = this.cfg.proxyConnections ?? 1;
-        const candidates = proxyEndpointList('workers', this.cfg.proxies, this.root).filter((e) => !this.links.has(e) && !this.connecting.has(e));
+        const candidates = proxyEndpointList('workers', this.cfg.proxies, this.root).filter(
+            (e) => !this.links.has(e) && !this.connecting.has(e),
+        );
         while (this.links.size + this.connecting.size < want && candidates.length) {
             const e = candidates.splice(randomInt(candidates.length), 1)[0];
             this.connecting.add(e);
@@ -211,16 +239,43 @@ export class WorkerRunner {
         const r = await conn.query({
             _: 'worker.connectToProxy',
             params: {
-                _: 'worker.params', flags: this.cfg.machineDescriptionJson === undefined ? 3 : 7, machine_description_json: this.cfg.machineDescriptionJson, worker_owner_address: this.owner.toString(), model: this.model, coefficient: this.coefficient,
-                is_test: params.isTest, proxy_cnt: this.cfg.proxyConnections ?? 1, max_active_requests: this.cfg.maxActiveRequests ?? 60, min_proto_version: this.protoRange.min, max_proto_version: this.protoRange.max,
+                _: 'worker.params',
+                flags: this.cfg.machineDescriptionJson === undefined ? 3 : 7,
+                machine_description_json: this.cfg.machineDescriptionJson,
+                worker_owner_address: this.owner.toString(),
+                model: this.model,
+                coefficient: this.coefficient,
+                is_test: params.isTest,
+                proxy_cnt: this.cfg.proxyConnections ?? 1,
+                max_active_requests: this.cfg.maxActiveRequests ?? 60,
+                min_proto_version: this.protoRange.min,
+                max_proto_version: this.protoRange.max,
             },
         });
         const protoVersion = acceptProtoVersion(this.protoRange, chosenVersion(r.params));
-        const { proxy, child: worker } = await verifyProxyContracts(r.params, r.worker_sc_address, this.cfg.root, this.root, 'worker', (sc, key) => cocoonWorkerFor(this.owner, sc, key, params));
+        const { proxy, child: worker } = await verifyProxyContracts(
+            r.params,
+            r.worker_sc_address,
+            this.cfg.root,
+            this.root,
+            'worker',
+            (sc, key) => cocoonWorkerFor(this.owner, sc, key, params),
+        );
         const { proxyKey, proxySc } = proxy;
         let known = this.known.get(proxySc.toRawString());
         if (!known) {
-            known = { signed: 0n, db: 0n, max: 0n, message: null, proxyKey, proxySc, workerSc: worker.address, chain: null, paidOut: 0n, verified: null };
+            known = {
+                signed: 0n,
+                db: 0n,
+                max: 0n,
+                message: null,
+                proxyKey,
+                proxySc,
+                workerSc: worker.address,
+                chain: null,
+                paidOut: 0n,
+                verified: null,
+            };
             this.known.set(proxySc.toRawString(), known);
         }
         known.chain = await readWorkerContract(this.cfg.chain, worker.address);
@@ -229,11 +284,19 @@ export class WorkerRunner {
             await this.cfg.wallet.send([internal({ to: worker.address, value: VALUE.deploy, bounce: false, init: worker.init! })]);
             known.chain = await readWorkerContract(this.cfg.chain, worker.address);
         }
-        const cmp = await conn.query({ _: 'worker.compareBalanceWithProxy', tokens_committed_to_blockchain: known.signed, tokens_committed_to_db: known.db, max_tokens: known.max });
+        const cmp = await conn.query({
+            _: 'worker.compareBalanceWithProxy',
+            tokens_committed_to_blockchain: known.signed,
+            tokens_committed_to_db: known.db,
+            max_tokens: known.max,
+        });
         this.acceptSigned(known, cmp.signed_payment);
-        if (cmp.error_code === 2) throw new Error('proxy refused: it holds lower committed numbers than this worker saw (rollback or clone)');
-        if (cmp.tokens_committed_to_db < known.db) throw new Error(`proxy's tokens_committed_to_db is too low (${cmp.tokens_committed_to_db} < ${known.db}): dropping it`);
-        if (cmp.error_code === 1) await conn.query({ _: 'worker.extendedCompareBalanceWithProxy', tokens_committed_to_db: known.db, other: Buffer.alloc(0) });
+        if (cmp.error_code === 2)
+            throw new Error('proxy refused: it holds lower committed numbers than this worker saw (rollback or clone)');
+        if (cmp.tokens_committed_to_db < known.db)
+            throw new Error(`proxy's tokens_committed_to_db is too low (${cmp.tokens_committed_to_db} < ${known.db}): dropping it`);
+        if (cmp.error_code === 1)
+            await conn.query({ _: 'worker.extendedCompareBalanceWithProxy', tokens_committed_to_db: known.db, other: Buffer.alloc(0) });
         known.db = cmp.tokens_committed_to_db > known.db ? cmp.tokens_committed_to_db : known.db;
         known.max = cmp.max_tokens > known.max ? cmp.max_tokens : known.max;
         const link: ProxyLink = { endpoint, conn, known, running: 0, protoVersion, controllers: new Map() };
@@ -267,7 +330,15 @@ export class WorkerRunner {
             // An original proxy does not know this extension and answers with an error: nothing is lost.
             conn.query({
                 _: 'cocoonx.announceWorkerHardware',
-                hardware: { _: 'cocoonx.workerHardware', gpu: h.gpu ?? '', vram_mb: int(h.vramMb), gpu_count: int(h.gpuCount), cpu: h.cpu ?? '', cpu_cores: int(h.cpuCores), ram_mb: int(h.ramMb) },
+                hardware: {
+                    _: 'cocoonx.workerHardware',
+                    gpu: h.gpu ?? '',
+                    vram_mb: int(h.vramMb),
+                    gpu_count: int(h.gpuCount),
+                    cpu: h.cpu ?? '',
+                    cpu_cores: int(h.cpuCores),
+                    ram_mb: int(h.ramMb),
+                },
             }).catch((e: Error) => this.log.debug('proxy did not take the hardware profile', { proxy: endpoint, error: e.message }));
         }
         return link;
@@ -286,12 +357,26 @@ export class WorkerRunner {
 
     private serve(link: ProxyLink, q: proxy_runQueryEx): void {
         this.acceptSigned(link.known, q.signed_payment, link.conn);
-        const send = (p: Parameters<RpcConnection['send']>[0]) => { if (!link.conn.closed) link.conn.send(p); };
+        const send = (p: Parameters<RpcConnection['send']>[0]) => {
+            if (!link.conn.closed) link.conn.send(p);
+        };
         if (!this.isServing()) {
-            return send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 503, error: 'worker is disabled', flags: 0 });
+            return send({
+                _: 'proxy.queryAnswerErrorEx',
+                request_id: q.request_id,
+                error_code: 503,
+                error: 'worker is disabled',
+                flags: 0,
+            });
         }
         if (this.active >= (this.cfg.maxActiveRequests ?? 60)) {
-            return send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: 503, error: 'too many active queries', flags: 0 });
+            return send({
+                _: 'proxy.queryAnswerErrorEx',
+                request_id: q.request_id,
+                error_code: 503,
+                error: 'too many active queries',
+                flags: 0,
+            });
         }
         this.active++;
         link.running++;
@@ -299,7 +384,16 @@ export class WorkerRunner {
         const ac = new AbortController();
         const key = q.request_id.toString('hex');
         link.controllers.set(key, ac);
-        runWorkerQuery(q, { backend: this.backend, servedModel: this.model, pricing: this.pricing(), receiptKey: this.cfg.key, send, signal: ac.signal, busy: () => this.active > 1, protoVersion: link.protoVersion })
+        runWorkerQuery(q, {
+            backend: this.backend,
+            servedModel: this.model,
+            pricing: this.pricing(),
+            receiptKey: this.cfg.key,
+            send,
+            signal: ac.signal,
+            busy: () => this.active > 1,
+            protoVersion: link.protoVersion,
+        })
             .then((o) => {
                 this.stats.add(o.error ? 'failed' : 'success');
                 this.stats.add('tokens', o.tokens.total);
@@ -321,14 +415,17 @@ export class WorkerRunner {
 
     private broadcastEnabled(): void {
         for (const l of this.links.values()) this.uptime.set(l.known.proxySc.toRawString(), this.isServing() && !l.conn.closed);
-        for (const l of this.links.values()) if (!l.conn.closed) l.conn.send({ _: 'worker.enabledDisabled', disabled: this.isServing() ? 0 : 1 });
+        for (const l of this.links.values())
+            if (!l.conn.closed) l.conn.send({ _: 'worker.enabledDisabled', disabled: this.isServing() ? 0 : 1 });
     }
 
     private async monitorBackend(): Promise<void> {
         const h = await this.backend.health({ timeoutMs: 2000 });
         if (h.ok !== this.backendUp) {
             this.backendUp = h.ok;
-            this.log.warn(h.ok ? 'inference backend is back' : 'inference backend is down: disabled at every proxy', { error: h.error?.message });
+            this.log.warn(h.ok ? 'inference backend is back' : 'inference backend is down: disabled at every proxy', {
+                error: h.error?.message,
+            });
             this.broadcastEnabled();
         }
     }
@@ -350,8 +447,17 @@ export class WorkerRunner {
             const worth = (k.signed - paid) * this.root.params.workerFeePerToken;
             // The fee guard: the automatic payout waits for the minimum and while the fee would eat too much of the
             // amount; on close (the last chance) it cashes out whatever is worth more than the fee.
-            if (closing ? worth <= this.payoutFee : !force && (worth < (this.cfg.minPayout ?? toNano('0.2')) || !payoutFeeAcceptable(worth, this.payoutFee, this.maxPayoutFeePermille))) continue;
-            await this.cfg.wallet.send([internal({ to: k.workerSc, value: VALUE.payout, bounce: true, body: repackSigned(k.message, this.owner) })]);
+            if (
+                closing
+                    ? worth <= this.payoutFee
+                    : !force &&
+                      (worth < (this.cfg.minPayout ?? toNano('0.2')) ||
+                          !payoutFeeAcceptable(worth, this.payoutFee, this.maxPayoutFeePermille))
+            )
+                continue;
+            await this.cfg.wallet.send([
+                internal({ to: k.workerSc, value: VALUE.payout, bounce: true, body: repackSigned(k.message, this.owner) }),
+            ]);
             k.chain = (await readWorkerContract(this.cfg.chain, k.workerSc)) ?? k.chain;
             k.paidOut = k.chain?.tokens ?? k.paidOut;
             this.log.info('payout requested', { proxy: k.proxySc.toString(), tokens: k.signed });
@@ -369,9 +475,11 @@ export class WorkerRunner {
     async changeModel(model: string, from = 'local'): Promise<{ _: 'worker.changedModel' }> {
         const script = this.cfg.changeModelScript;
         if (!script) throw new QueryError(400, 'cannot change model: no change-model script configured (--change-model-script)');
-        if (!/^[^@\s]+@\S+$/.test(model)) throw new QueryError(400, `cannot change model: '${model}' is not a full model name Org/Name@commit:verity`);
+        if (!/^[^@\s]+@\S+$/.test(model))
+            throw new QueryError(400, `cannot change model: '${model}' is not a full model name Org/Name@commit:verity`);
         const hash = BigInt('0x' + createHash('sha256').update(model).digest('hex'));
-        if (!this.root.registry.modelHashes.includes(hash)) throw new QueryError(400, `cannot change model: the root contract does not allow '${model}'`);
+        if (!this.root.registry.modelHashes.includes(hash))
+            throw new QueryError(400, `cannot change model: the root contract does not allow '${model}'`);
         this.log.warn('changing model', { from: this.model, to: model, asked_by: from });
         try {
             await execFileAsync(script, [model], { timeout: CHANGE_MODEL_TIMEOUT_MS });
@@ -388,19 +496,32 @@ export class WorkerRunner {
     }
 
     setCoefficient(c: number): void {
-        if (!Number.isInteger(c) || c < 0 || c >= 1e9) throw new RangeError(`coefficient must be an integer 0..999999999 (1000 = 1.0x), got ${c}`);
+        if (!Number.isInteger(c) || c < 0 || c >= 1e9)
+            throw new RangeError(`coefficient must be an integer 0..999999999 (1000 = 1.0x), got ${c}`);
         this.coefficient = c;
         for (const l of this.links.values()) if (!l.conn.closed) l.conn.send({ _: 'worker.newCoefficient', new_coefficient: c });
     }
 
     snapshot() {
         return {
-            owner: this.owner.toString(), model: this.model, coefficient: this.coefficient, enabled: this.enabled, backend_up: this.backendUp,
-            active_requests: this.active, last_error: this.lastError, max_active_requests: this.cfg.maxActiveRequests ?? 60, hardware: this.cfg.hardware ?? {},
+            owner: this.owner.toString(),
+            model: this.model,
+            coefficient: this.coefficient,
+            enabled: this.enabled,
+            backend_up: this.backendUp,
+            active_requests: this.active,
+            last_error: this.lastError,
+            max_active_requests: this.cfg.maxActiveRequests ?? 60,
+            hardware: this.cfg.hardware ?? {},
             model_hash: createHash('sha256').update(this.model).digest('hex'),
             proxies: [...this.known.values()].map((k) => ({
-                proxy_sc_address: k.proxySc.toString(), proxy_sc_address_raw: k.proxySc.toRawString(), sc_address: k.workerSc.toString(), proxy_public_key: k.proxyKey.toString('hex'),
-                earned_tokens_committed_to_blockchain: k.signed, earned_tokens_committed_to_proxy_db: k.db, earned_tokens_max_known: k.max,
+                proxy_sc_address: k.proxySc.toString(),
+                proxy_sc_address_raw: k.proxySc.toRawString(),
+                sc_address: k.workerSc.toString(),
+                proxy_public_key: k.proxyKey.toString('hex'),
+                earned_tokens_committed_to_blockchain: k.signed,
+                earned_tokens_committed_to_proxy_db: k.db,
+                earned_tokens_max_known: k.max,
                 paid_out_tokens: k.chain?.tokens ?? 0n,
                 connected: [...this.links.values()].some((l) => l.known === k),
             })),

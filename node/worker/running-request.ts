@@ -9,7 +9,19 @@ import type { Backend } from '../inference';
 import type { TokenUsage } from '../inference/usage';
 import { BackendError } from '../inference/adapter/backend';
 import { AnswerTransformer, answerShape } from '../protocol/answer-transform';
-import { decodeFunction, e2e, encode, finalInfoFlags, OUR_RANGES, timingHeaders, type http_request, type http_header, type proxy_QueryAnswerEx, type proxy_queryFinalInfo, type proxy_runQueryEx } from '../protocol';
+import {
+    decodeFunction,
+    e2e,
+    encode,
+    finalInfoFlags,
+    OUR_RANGES,
+    timingHeaders,
+    type http_request,
+    type http_header,
+    type proxy_QueryAnswerEx,
+    type proxy_queryFinalInfo,
+    type proxy_runQueryEx,
+} from '../protocol';
 import { encodeReceipt, signReceipt, signReceiptAsync, tokensToReceipt } from '../common/receipt';
 import { adjustUsage, type AdjustedTokens, type TokenPricing } from '../common/tokens';
 import { RequestValidationError, validateRequest } from './validate';
@@ -47,7 +59,16 @@ export interface WorkerQueryOutcome {
 }
 
 const ZERO: AdjustedTokens = { prompt: 0n, cached: 0n, completion: 0n, reasoning: 0n, total: 0n };
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+    'connection',
+    'keep-alive',
+    'transfer-encoding',
+    'content-length',
+    'proxy-connection',
+    'upgrade',
+    'te',
+    'trailer',
+]);
 
 function tokensUsedTl(t: AdjustedTokens) {
     return {
@@ -109,11 +130,25 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     const finalInfo = (tokens: AdjustedTokens, debug?: string): proxy_queryFinalInfo => {
         const flags = finalInfoFlags(ctx.protoVersion ?? OUR_RANGES.worker.max, debug !== undefined);
         const timing = (flags & 2) !== 0;
-        return { _: 'proxy.queryFinalInfo', flags, tokens_used: tokensUsedTl(tokens), worker_debug: debug, worker_start_time: timing ? started : undefined, worker_end_time: timing ? now() : undefined };
+        return {
+            _: 'proxy.queryFinalInfo',
+            flags,
+            tokens_used: tokensUsedTl(tokens),
+            worker_debug: debug,
+            worker_start_time: timing ? started : undefined,
+            worker_end_time: timing ? now() : undefined,
+        };
     };
     const cancelled = () => ctx.signal?.aborted === true && ctx.signal.reason === CANCELLED_BY_CLIENT;
     const fail = (code: number, error: string, tokens: AdjustedTokens = ZERO): WorkerQueryOutcome => {
-        ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: code, error, flags: 1, final_info: finalInfo(tokens) });
+        ctx.send({
+            _: 'proxy.queryAnswerErrorEx',
+            request_id: q.request_id,
+            error_code: code,
+            error,
+            flags: 1,
+            final_info: finalInfo(tokens),
+        });
         return { status: code, tokens, responseBytes: 0, error };
     };
 
@@ -148,7 +183,11 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.floor(q.timeout * 0.95 * 1000)));
     let res;
     try {
-        res = await ctx.backend.post(validated.endpoint.replace(/^\/v1/, ''), validated.body, { signal: ctx.signal, timeoutMs, idleTimeoutMs: timeoutMs });
+        res = await ctx.backend.post(validated.endpoint.replace(/^\/v1/, ''), validated.body, {
+            signal: ctx.signal,
+            timeoutMs,
+            idleTimeoutMs: timeoutMs,
+        });
     } catch (e) {
         if (cancelled()) return fail(CANCELLED_CODE, CANCELLED_BY_CLIENT);
         const msg = e instanceof Error ? e.message : String(e);
@@ -158,7 +197,11 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     // Cost fields and encryption go in before the bytes are hashed: the receipt covers what is sent.
     const shape = answerShape(Object.entries(res.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1]);
     // A plaintext answer's values change only where they carry usage: the rest keep their bytes unparsed.
-    const rewrite = new AnswerTransformer(shape, answerPostprocessor({ coefficient: BigInt(q.coefficient), pricing: ctx.pricing, encryptTo }), { only: encryptTo ? undefined : (text) => text.includes('"usage"') });
+    const rewrite = new AnswerTransformer(
+        shape,
+        answerPostprocessor({ coefficient: BigInt(q.coefficient), pricing: ctx.pricing, encryptTo }),
+        { only: encryptTo ? undefined : (text) => text.includes('"usage"') },
+    );
     const hash = createHash('sha256');
     let bytes = 0;
     let first = true;
@@ -171,10 +214,23 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
         const flags = final ? 1 : 0;
         if (first) {
             first = false;
-            const framing: http_header = final ? { _: 'http.header', name: 'Content-Length', value: String(chunk.length) } : { _: 'http.header', name: 'Transfer-Encoding', value: 'chunked' };
+            const framing: http_header = final
+                ? { _: 'http.header', name: 'Content-Length', value: String(chunk.length) }
+                : { _: 'http.header', name: 'Transfer-Encoding', value: 'chunked' };
             // Upstream's timing pair: when the query arrived, and when the answer's headers leave the worker.
-            const timing = timingHeaders('Worker', started * 1000, now() * 1000).map(([name, value]) => ({ _: 'http.header' as const, name, value }));
-            const response = encode({ _: 'http.response', http_version: 'HTTP/1.1', status_code: res.status, reason: res.ok ? 'OK' : 'Error', headers: [...headers, ...timing, framing], payload: chunk });
+            const timing = timingHeaders('Worker', started * 1000, now() * 1000).map(([name, value]) => ({
+                _: 'http.header' as const,
+                name,
+                value,
+            }));
+            const response = encode({
+                _: 'http.response',
+                http_version: 'HTTP/1.1',
+                status_code: res.status,
+                reason: res.ok ? 'OK' : 'Error',
+                headers: [...headers, ...timing, framing],
+                payload: chunk,
+            });
             ctx.send({ _: 'proxy.queryAnswerEx', request_id: q.request_id, answer: response, flags, final_info: final });
         } else {
             ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: chunk, flags, final_info: final });
@@ -231,7 +287,8 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     const tokens = usage ? adjustUsage(usage, q.coefficient, ctx.pricing) : ZERO;
     const status = res.status;
     const errorCode = streamError === CANCELLED_BY_CLIENT ? CANCELLED_CODE : 502;
-    if (streamError && first && !pending.length) return fail(errorCode, errorCode === CANCELLED_CODE ? streamError : `inference backend failed: ${streamError}`, tokens);
+    if (streamError && first && !pending.length)
+        return fail(errorCode, errorCode === CANCELLED_CODE ? streamError : `inference backend failed: ${streamError}`, tokens);
     const unsigned = {
         requestId: q.request_id.toString('hex'),
         model: ctx.servedModel,
@@ -248,7 +305,14 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
         // Bytes already reached the client: bill what the backend reported and end with an error.
         if (last.length) sendPiece(last);
         const error = errorCode === CANCELLED_CODE ? streamError : `stream interrupted: ${streamError}`;
-        ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: errorCode, error, flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
+        ctx.send({
+            _: 'proxy.queryAnswerErrorEx',
+            request_id: q.request_id,
+            error_code: errorCode,
+            error,
+            flags: 1,
+            final_info: finalInfo(tokens, encodeReceipt(receipt)),
+        });
         return { status: errorCode, tokens, responseBytes: bytes, error };
     }
     sendPiece(last, finalInfo(tokens, encodeReceipt(receipt)));
@@ -261,7 +325,11 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
  * body with no key relayed. Throws E2eError for a body it cannot open, and for a plaintext body the
  * proxy said was encrypted (a downgrade).
  */
-function openEncrypted(payload: Buffer, relayedKey: Buffer | undefined, ownKey: Buffer): { payload: Buffer; encryptTo: { privateKey: Buffer; receiver: Buffer } } | undefined {
+function openEncrypted(
+    payload: Buffer,
+    relayedKey: Buffer | undefined,
+    ownKey: Buffer,
+): { payload: Buffer; encryptTo: { privateKey: Buffer; receiver: Buffer } } | undefined {
     const relayed = e2e.isZeroKey(relayedKey) ? undefined : relayedKey;
     let body: unknown;
     try {

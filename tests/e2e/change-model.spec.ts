@@ -37,8 +37,13 @@ afterAll(async () => {
 
 async function receiptModel(): Promise<string> {
     const res = await fetch(`${net.apiUrl}/chat/completions`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story about a cat.' }], max_tokens: 6 }),
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+            model: 'cocoon/tiny-stories-1m',
+            messages: [{ role: 'user', content: 'Tell me a story about a cat.' }],
+            max_tokens: 6,
+        }),
     });
     expect(res.status).toBe(200);
     await res.arrayBuffer();
@@ -48,7 +53,10 @@ async function receiptModel(): Promise<string> {
 const workerId = () => net.proxy.workerConnections()[0].id;
 
 it('refuses a model the root does not allow, without asking the worker', async () => {
-    await expect(net.proxy.changeWorkerModel(workerId(), NEXT)).rejects.toMatchObject({ errorCode: 403, message: expect.stringContaining(`model '${NEXT}'`) });
+    await expect(net.proxy.changeWorkerModel(workerId(), NEXT)).rejects.toMatchObject({
+        errorCode: 403,
+        message: expect.stringContaining(`model '${NEXT}'`),
+    });
     expect(calls()).toBe('');
     expect(net.proxy.workerConnections()[0].model).toBe(MODEL);
 });
@@ -70,6 +78,9 @@ it('a worker without a change-model script refuses, as upstream', async () => {
     await net.worker!.close(1000);
     await net.startWorker();
     while (net.proxy.workerConnections().length !== 1) await new Promise((r) => setTimeout(r, 50));
-    await expect(net.proxy.changeWorkerModel(workerId(), MODEL)).rejects.toMatchObject({ errorCode: 400, message: 'cannot change model: no change-model script configured (--change-model-script)' });
+    await expect(net.proxy.changeWorkerModel(workerId(), MODEL)).rejects.toMatchObject({
+        errorCode: 400,
+        message: 'cannot change model: no change-model script configured (--change-model-script)',
+    });
     expect(net.proxy.workerConnections()[0].model).toBe(MODEL);
 });

@@ -43,14 +43,24 @@ beforeAll(async () => {
 afterAll(() => net?.close());
 
 function post(body: object): Promise<Response> {
-    return fetch(`${net.apiUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return fetch(`${net.apiUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+    });
 }
 
 /** Every byte of the answer pieces the proxy received for its last request, as text. */
 function answerBytesSeen(from: number): string {
     return seen.answers
         .slice(from)
-        .map((p) => (p._ === 'proxy.queryAnswerEx' ? decodeAs('http.Response', p.answer).payload : p._ === 'proxy.queryAnswerPartEx' ? p.answer : Buffer.from(p.error)))
+        .map((p) =>
+            p._ === 'proxy.queryAnswerEx'
+                ? decodeAs('http.Response', p.answer).payload
+                : p._ === 'proxy.queryAnswerPartEx'
+                  ? p.answer
+                  : Buffer.from(p.error),
+        )
         .map((b) => b.toString('utf8'))
         .join('');
 }
@@ -61,7 +71,8 @@ function requestSeen(q: client_runQueryEx): e2e.JsonObject {
     return JSON.parse(http.payload.toString('utf8')) as e2e.JsonObject;
 }
 
-const receiptOf = (res: Response) => JSON.parse(Buffer.from(res.headers.get('x-cocoon-receipt') ?? '', 'base64').toString('utf8')) as Receipt & { verified: boolean };
+const receiptOf = (res: Response) =>
+    JSON.parse(Buffer.from(res.headers.get('x-cocoon-receipt') ?? '', 'base64').toString('utf8')) as Receipt & { verified: boolean };
 
 describe('the client daemon encrypts (e2e: true)', () => {
     it('a whole answer: the caller gets the plaintext answer, the proxy only ciphertext, the receipt verifies', async () => {
@@ -69,7 +80,10 @@ describe('the client daemon encrypts (e2e: true)', () => {
         const a0 = seen.answers.length;
         const res = await post({ model: MODEL, messages: [{ role: 'user', content: SECRET }], max_tokens: 12, temperature: 0 });
         expect(res.status).toBe(200);
-        const body = (await res.json()) as { choices: { message: { role: string; content: string; reasoning_content?: string } }[]; usage: Record<string, number> };
+        const body = (await res.json()) as {
+            choices: { message: { role: string; content: string; reasoning_content?: string } }[];
+            usage: Record<string, number>;
+        };
         // The tiny model may think first: what it wrote is in content or reasoning_content.
         const answer = body.choices[0].message.content || (body.choices[0].message.reasoning_content ?? '');
         expect(answer.length).toBeGreaterThan(8);
@@ -122,12 +136,23 @@ describe('the client daemon encrypts (e2e: true)', () => {
 
     it('a stream: decrypted chunk by chunk for the caller, ciphertext at the proxy', async () => {
         const a0 = seen.answers.length;
-        const res = await post({ model: MODEL, messages: [{ role: 'user', content: SECRET }], max_tokens: 12, temperature: 0, stream: true });
+        const res = await post({
+            model: MODEL,
+            messages: [{ role: 'user', content: SECRET }],
+            max_tokens: 12,
+            temperature: 0,
+            stream: true,
+        });
         expect(res.status).toBe(200);
         const text = await res.text();
-        const events = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6));
+        const events = text
+            .split('\n')
+            .filter((l) => l.startsWith('data: '))
+            .map((l) => l.slice(6));
         expect(events[events.length - 1]).toBe('[DONE]');
-        const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { choices: { delta: { content?: string; reasoning_content?: string } }[]; is_encrypted?: string });
+        const chunks = events
+            .slice(0, -1)
+            .map((e) => JSON.parse(e) as { choices: { delta: { content?: string; reasoning_content?: string } }[]; is_encrypted?: string });
         for (const c of chunks) expect(c.is_encrypted).toBeUndefined();
         const streamed = chunks.map((c) => c.choices[0]?.delta.content || (c.choices[0]?.delta.reasoning_content ?? '')).join('');
         expect(streamed.length).toBeGreaterThan(8);
@@ -138,10 +163,15 @@ describe('the client daemon encrypts (e2e: true)', () => {
     });
 });
 
-describe('the caller encrypts itself (upstream\'s flow: the daemon passes it on)', () => {
+describe("the caller encrypts itself (upstream's flow: the daemon passes it on)", () => {
     it('an app-encrypted request is answered encrypted to the app, which decrypts it', async () => {
         const appKey = randomBytes(32);
-        const body = e2e.encryptJson({ model: MODEL, messages: [{ role: 'user', content: SECRET }], max_tokens: 8, temperature: 0 }, appKey, WORKER_KEY, 'client-to-worker');
+        const body = e2e.encryptJson(
+            { model: MODEL, messages: [{ role: 'user', content: SECRET }], max_tokens: 8, temperature: 0 },
+            appKey,
+            WORKER_KEY,
+            'client-to-worker',
+        );
         const res = await post(body);
         expect(res.status).toBe(200);
         const raw = (await res.json()) as e2e.JsonObject;
@@ -154,7 +184,12 @@ describe('the caller encrypts itself (upstream\'s flow: the daemon passes it on)
 
     it('a request encrypted to a key no connected worker holds: 503 from the proxy, nothing sent in plaintext', async () => {
         const stranger = keyPairFromSeed(randomBytes(32)).publicKey;
-        const body = e2e.encryptJson({ model: MODEL, messages: [{ role: 'user', content: SECRET }], max_tokens: 8 }, randomBytes(32), stranger, 'client-to-worker');
+        const body = e2e.encryptJson(
+            { model: MODEL, messages: [{ role: 'user', content: SECRET }], max_tokens: 8 },
+            randomBytes(32),
+            stranger,
+            'client-to-worker',
+        );
         const res = await post(body);
         expect(res.status).toBe(503);
         const err = (await res.json()) as { error: { message: string; code: string } };

@@ -16,7 +16,12 @@ async function ask(net: TestNetwork): Promise<{ status: number; content: string;
     const res = await fetch(`${net.apiUrl}/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 8, temperature: 0 }),
+        body: JSON.stringify({
+            model: 'cocoon/tiny-stories-1m',
+            messages: [{ role: 'user', content: 'Once upon a time' }],
+            max_tokens: 8,
+            temperature: 0,
+        }),
     });
     const body = (await res.json()) as { choices?: { message: { content: string } }[] };
     return { status: res.status, content: body.choices?.[0]?.message.content ?? '', timing: res.headers.get('x-cocoon-worker-start') };

@@ -55,7 +55,10 @@ describe('cocoon up (a process, stopped with Ctrl-C)', () => {
     // connection must not take one of these between the pick and the listen.
     const basePort = 25000 + Math.floor(Math.random() * 50) * 100; // ports 25000-31901 (offsets up to +2001); up.spec uses 20000-24401
     const up = () => {
-        const d = daemon(['up', '--data-dir', dir, '--chain-port', '0', '--model-port', '0', '--explorer-port', '0', '--base-port', String(basePort)], { COCOON_LOG_LEVEL: 'warn' });
+        const d = daemon(
+            ['up', '--data-dir', dir, '--chain-port', '0', '--model-port', '0', '--explorer-port', '0', '--base-port', String(basePort)],
+            { COCOON_LOG_LEVEL: 'warn' },
+        );
         started.push(d);
         return d;
     };

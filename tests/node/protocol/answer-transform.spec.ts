@@ -45,8 +45,12 @@ describe('AnswerTransformer', () => {
     });
 
     it('a value the rewrite returns unchanged keeps its bytes; `only` skips parsing', () => {
-        const keep = new AnswerTransformer('lines', (v) => (Object.hasOwn(v, 'usage') ? { ...v, cost: 1 } : v), { only: (t) => t.includes('"usage"') });
-        expect(keep.push(Buffer.from('data: { "a" : 1 }\ndata: {"usage": {}}\n')).toString()).toBe('data: { "a" : 1 }\ndata: {"usage":{},"cost":1}\n');
+        const keep = new AnswerTransformer('lines', (v) => (Object.hasOwn(v, 'usage') ? { ...v, cost: 1 } : v), {
+            only: (t) => t.includes('"usage"'),
+        });
+        expect(keep.push(Buffer.from('data: { "a" : 1 }\ndata: {"usage": {}}\n')).toString()).toBe(
+            'data: { "a" : 1 }\ndata: {"usage":{},"cost":1}\n',
+        );
         const whole = new AnswerTransformer('whole', (v) => v);
         whole.push(Buffer.from('{ "a":  1 }'));
         expect(whole.end().toString()).toBe('{ "a":  1 }');
