@@ -138,8 +138,13 @@ export function parseChatRequest(raw: unknown, tok: Tokenizer): ParsedRequest {
         !constrained &&
         (kwargs.enable_thinking === true || (typeof effort === 'string' && !['none', 'minimal'].includes(effort)));
     const prompt = tok.encode(renderChat(messages, { thinking }));
+    // Thinking off means off: the tiny model opens <think> on its own now and then, and the whole answer
+    // would then go to reasoning_content, leaving `content` empty.
+    const thinkId = tok.idOf('<think>');
+    const logitBias = !thinking && thinkId !== undefined ? new Map([...(c.logitBias ?? []), [thinkId, -Infinity]]) : c.logitBias;
     return {
         ...c,
+        logitBias,
         prompt,
         thinking,
         structured,

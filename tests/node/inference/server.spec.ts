@@ -197,6 +197,29 @@ describe('embedded OpenAI-compatible server', () => {
         expect(j.usage.completion_tokens_details.reasoning_tokens).toBeLessThanOrEqual(j.usage.completion_tokens);
     });
 
+    it('thinking off: the model never opens <think> on its own, so the answer is content, not reasoning', async () => {
+        for (let seed = 1; seed <= 24; seed++) {
+            const r = await fetch(`${srv.url}/chat/completions`, {
+                method: 'POST',
+                body: JSON.stringify({ messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 48, seed }),
+            });
+            const j = (await r.json()) as {
+                choices: { message: { content: string; reasoning_content?: string } }[];
+                usage: { completion_tokens_details: { reasoning_tokens: number } };
+            };
+            expect({
+                seed,
+                reasoning: j.usage.completion_tokens_details.reasoning_tokens,
+                hasReasoning: 'reasoning_content' in j.choices[0].message,
+            }).toEqual({
+                seed,
+                reasoning: 0,
+                hasReasoning: false,
+            });
+            expect(j.choices[0].message.content.trim().length).toBeGreaterThan(0);
+        }
+    });
+
     it('a client that disconnects cancels its generation', async () => {
         const before = srv.engine.stats().completionTokens;
         const ac = new AbortController();
