@@ -11,7 +11,10 @@ import { startService, type ServiceOptions } from './service';
 import { defaultPorts } from './ingest/defaultPorts';
 
 async function withDatabase<T>(config: IndexerConfig, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.databaseUrl ? undefined : path.resolve(config.dataDir) });
+    const database = await openDatabase({
+        databaseUrl: config.databaseUrl ?? undefined,
+        dataDir: config.databaseUrl ? undefined : path.resolve(config.dataDir),
+    });
     try {
         return await fn(database);
     } finally {

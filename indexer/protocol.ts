@@ -25,7 +25,11 @@ import type { KindParsers } from './ingest/states';
 import type { GpuProfile } from './ingest/types';
 
 /** ExtClientTopUp -> ext_client_top_up; addWorkerType -> add_worker_type. */
-export const snake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+export const snake = (name: string): string =>
+    name
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+        .toLowerCase();
 
 type Loader = (s: Slice) => Record<string, unknown>;
 
@@ -49,7 +53,10 @@ const MODULES: [string, Record<string, unknown>][] = [
     ['registry', RegistryW],
 ];
 
-const CONTRACTS: [string, { opcodes: Record<string, number>; fromAddress(a: Address): { abi: { receivers?: { message: { kind: string; type?: string } }[] } } }][] = [
+const CONTRACTS: [
+    string,
+    { opcodes: Record<string, number>; fromAddress(a: Address): { abi: { receivers?: { message: { kind: string; type?: string } }[] } } },
+][] = [
     ['root', RootW.CocoonRoot as never],
     ['proxy', ProxyW.CocoonProxy as never],
     ['client', ClientW.CocoonClient as never],
@@ -74,7 +81,9 @@ function buildEntries(): { byOp: Map<number, Entry>; payloadByOp: Map<number, Lo
     const payloadByOp = new Map<number, Loader>();
     const zero = new Address(0, Buffer.alloc(32));
     for (const [kind, contract] of CONTRACTS) {
-        const received = new Set((contract.fromAddress(zero).abi.receivers ?? []).map((r) => r.message.type).filter((t): t is string => !!t));
+        const received = new Set(
+            (contract.fromAddress(zero).abi.receivers ?? []).map((r) => r.message.type).filter((t): t is string => !!t),
+        );
         for (const [typeName, op] of Object.entries(contract.opcodes)) {
             const load = loaderOf(typeName);
             if (isPayloadType(typeName)) {
@@ -123,7 +132,12 @@ export class WrapperCatalogue implements MessageCatalogue {
             // The proxy's save-state note (wrappers/signed.ts): do_not_process + random, then
             // proxy_save_state seqno session_unique_hash. Other do_not_process bodies stay generic.
             const note = parseSaveStateNote(body);
-            if (note) return { name: SAVE_STATE_NAME, op, fields: { queryId: body.beginParse().skip(32).loadUintBig(64), seqno: note.seqno, sessionHash: note.sessionHash } };
+            if (note)
+                return {
+                    name: SAVE_STATE_NAME,
+                    op,
+                    fields: { queryId: body.beginParse().skip(32).loadUintBig(64), seqno: note.seqno, sessionHash: note.sessionHash },
+                };
         }
         const fields: Record<string, unknown> = { ...e.load(body.beginParse()) };
         delete fields.$$type;
@@ -177,7 +191,8 @@ export function exitCodes(): ExitCodeInfo[] {
                 at(kind, Number(value)).name = key;
             } else if (/_errors$/.test(key) && value !== null && typeof value === 'object') {
                 for (const [code, v] of Object.entries(value as object)) {
-                    const message = v !== null && typeof v === 'object' && Object.hasOwn(v, 'message') ? (v as { message: unknown }).message : null;
+                    const message =
+                        v !== null && typeof v === 'object' && Object.hasOwn(v, 'message') ? (v as { message: unknown }).message : null;
                     if (/^\d+$/.test(code) && typeof message === 'string') at(kind, Number(code)).meaning = message;
                 }
             }
@@ -222,7 +237,9 @@ export const cocoonParsers: KindParsers = {
             workerCodeHash: p.workerScCode ? p.workerScCode.hash().toString('hex') : null,
             clientCodeHash: p.clientScCode ? p.clientScCode.hash().toString('hex') : null,
             lastProxySeqno: r.registry.lastProxySeqno,
-            registeredProxies: [...r.registry.registeredProxies].map(([seqno, addr]) => ({ seqno, address: addr })).sort((a, b) => a.seqno - b.seqno),
+            registeredProxies: [...r.registry.registeredProxies]
+                .map(([seqno, addr]) => ({ seqno, address: addr }))
+                .sort((a, b) => a.seqno - b.seqno),
             proxyHashes: r.registry.proxyHashes.map(hex256).sort(),
             workerHashes: r.registry.workerHashes.map(hex256).sort(),
             modelHashes: r.registry.modelHashes.map(hex256).sort(),

@@ -64,7 +64,10 @@ export async function startService(opts: ServiceOptions): Promise<IndexerService
     installNativeSha256();
     const { config } = opts;
     const log = opts.log ?? createLogger('indexer', config.logLevel);
-    const database = await openDatabase({ databaseUrl: config.databaseUrl ?? undefined, dataDir: config.databaseUrl ? undefined : path.resolve(config.dataDir) });
+    const database = await openDatabase({
+        databaseUrl: config.databaseUrl ?? undefined,
+        dataDir: config.databaseUrl ? undefined : path.resolve(config.dataDir),
+    });
     log.info('database ready', { kind: database.kind, location: database.location });
     let engine: IngestEngine | null = null;
     let server: ApiServer | null = null;
@@ -79,8 +82,10 @@ export async function startService(opts: ServiceOptions): Promise<IndexerService
     try {
         const ports = opts.ports && config.ingest ? await opts.ports(config, log) : null;
         if (config.ingest) {
-            if (!config.rootAddress) throw new IndexerError('NO_ROOT', 'no root contract address: pass --root <address> or set COCOON_ROOT_ADDRESS');
-            if (!ports) throw new IndexerError('NO_CHAIN', 'ingest needs chain access; start with --no-ingest to serve an existing database only');
+            if (!config.rootAddress)
+                throw new IndexerError('NO_ROOT', 'no root contract address: pass --root <address> or set COCOON_ROOT_ADDRESS');
+            if (!ports)
+                throw new IndexerError('NO_CHAIN', 'ingest needs chain access; start with --no-ingest to serve an existing database only');
             engine = new IngestEngine({
                 db: database.db,
                 chain: ports.chain,
@@ -116,7 +121,11 @@ export async function startService(opts: ServiceOptions): Promise<IndexerService
                 // Owner wallets are read from the chain only when the indexer is connected to one.
                 liveAccount: config.ingest ? liveAccountReader(createChainClient({ url: config.chainUrl })) : undefined,
             });
-            log.info('api listening', { url: server.url, openapi: `${server.url}/api/openapi.json`, explorer: server.webDir ? server.url : null });
+            log.info('api listening', {
+                url: server.url,
+                openapi: `${server.url}/api/openapi.json`,
+                explorer: server.webDir ? server.url : null,
+            });
         }
         engine?.start(config.pollMs);
         proxyStats.start();

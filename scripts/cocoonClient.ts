@@ -27,20 +27,43 @@ export async function run(provider: NetworkProvider, args: string[]) {
         await provider.waitForDeploy(client.address);
     } else if (action === 'top-up') {
         const amount = toNano(arg(args, 3, 'amount in TON'));
-        await client.send(via, { value: amount + toNano('0.7') }, { $$type: 'ExtClientTopUp', queryId, topUpAmount: amount, sendExcessesTo: me });
+        await client.send(
+            via,
+            { value: amount + toNano('0.7') },
+            { $$type: 'ExtClientTopUp', queryId, topUpAmount: amount, sendExcessesTo: me },
+        );
     } else if (action === 'increase-stake') {
-        await client.send(via, { value: toNano('0.7') }, { $$type: 'OwnerClientIncreaseStake', queryId, newStake: toNano(arg(args, 3, 'new stake in TON')), sendExcessesTo: me });
+        await client.send(
+            via,
+            { value: toNano('0.7') },
+            { $$type: 'OwnerClientIncreaseStake', queryId, newStake: toNano(arg(args, 3, 'new stake in TON')), sendExcessesTo: me },
+        );
     } else if (action === 'withdraw') {
         await client.send(via, { value: toNano('0.7') }, { $$type: 'OwnerClientWithdraw', queryId, sendExcessesTo: me });
     } else if (action === 'request-refund') {
         await client.send(via, { value: toNano('0.7') }, { $$type: 'OwnerClientRequestRefund', queryId, sendExcessesTo: me });
     } else if (action === 'change-secret') {
-        const hash = BigInt('0x' + createHash('sha256').update(arg(args, 3, 'secret string')).digest('hex'));
-        await client.send(via, { value: toNano('0.7') }, { $$type: 'OwnerClientChangeSecretHash', queryId, newSecretHash: hash, sendExcessesTo: me });
+        const hash = BigInt(
+            '0x' +
+                createHash('sha256')
+                    .update(arg(args, 3, 'secret string'))
+                    .digest('hex'),
+        );
+        await client.send(
+            via,
+            { value: toNano('0.7') },
+            { $$type: 'OwnerClientChangeSecretHash', queryId, newSecretHash: hash, sendExcessesTo: me },
+        );
     } else if (action === 'register') {
-        await client.send(via, { value: toNano('1') }, { $$type: 'OwnerClientRegister', queryId, nonce: BigInt(arg(args, 3, 'nonce')), sendExcessesTo: me });
+        await client.send(
+            via,
+            { value: toNano('1') },
+            { $$type: 'OwnerClientRegister', queryId, nonce: BigInt(arg(args, 3, 'nonce')), sendExcessesTo: me },
+        );
     } else if (action !== 'status') {
-        throw new Error(`unknown action '${action}' (deploy, top-up, increase-stake, withdraw, request-refund, change-secret, register, status)`);
+        throw new Error(
+            `unknown action '${action}' (deploy, top-up, increase-stake, withdraw, request-refund, change-secret, register, status)`,
+        );
     }
     provider.ui().write(`client contract ${client.address.toString()}`);
     if (action === 'status' || action === 'deploy') {

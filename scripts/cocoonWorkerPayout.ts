@@ -15,7 +15,13 @@ export async function run(provider: NetworkProvider, args: string[]) {
     if (op !== 0xa040ad28 && op !== 0xf5f26a36) throw new Error(`not a worker payout message (op 0x${op.toString(16)})`);
     const queryId = signed.loadUintBig(64);
     signed.loadAddress(); // the proxy's excess receiver: replaced by ours
-    const body = beginCell().storeUint(op, 32).storeUint(queryId, 64).storeAddress(me).storeBuffer(signed.loadBuffer(64)).storeRef(signed.loadRef()).endCell();
+    const body = beginCell()
+        .storeUint(op, 32)
+        .storeUint(queryId, 64)
+        .storeAddress(me)
+        .storeBuffer(signed.loadBuffer(64))
+        .storeRef(signed.loadRef())
+        .endCell();
     await provider.sender().send({ to: worker, value: toNano('0.5'), body });
     provider.ui().write(`payout submitted to ${worker.toString()}`);
 }

@@ -15,7 +15,9 @@ export async function run(provider: NetworkProvider, args: string[]) {
     const key = arg(args, 0, 'node public key (hex) or a command');
     if (COMMANDS[key]) {
         const wallet = addressArg(args, 1, 'cocoon wallet address');
-        await provider.sender().send({ to: wallet, value: toNano('0.05'), body: beginCell().storeUint(0, 32).storeStringTail(COMMANDS[key]).endCell() });
+        await provider
+            .sender()
+            .send({ to: wallet, value: toNano('0.05'), body: beginCell().storeUint(0, 32).storeStringTail(COMMANDS[key]).endCell() });
         provider.ui().write(`sent "${COMMANDS[key]}" to ${wallet.toString()}`);
         return;
     }

@@ -51,7 +51,8 @@ export async function run(provider: NetworkProvider, args: string[]) {
         const lastLt = accountState.last?.lt ?? 0n;
         for (let i = 0; ; i++) {
             if (((await provider.provider(registry.address).getState()).last?.lt ?? 0n) > lastLt) break;
-            if (i === 60) throw new Error(`no transaction on ${registry.address.toString()} after 60 s: check the wallet balance and the network`);
+            if (i === 60)
+                throw new Error(`no transaction on ${registry.address.toString()} after 60 s: check the wallet balance and the network`);
             await sleep(1000);
         }
     }
@@ -60,7 +61,9 @@ export async function run(provider: NetworkProvider, args: string[]) {
         return;
     }
     const d = await registry.getGetRegistryData();
-    ui.write(`status ${REGISTRY_STATUS_NAMES[Number(d.status)]} deposit ${d.deposit} registered_at ${d.registeredAt} updated_at ${d.updatedAt} unlock_at ${d.unlockAt}`);
+    ui.write(
+        `status ${REGISTRY_STATUS_NAMES[Number(d.status)]} deposit ${d.deposit} registered_at ${d.registeredAt} updated_at ${d.updatedAt} unlock_at ${d.unlockAt}`,
+    );
     if (d.profile) {
         const p = parseProfileCell(d.profile);
         ui.write(`profile ${JSON.stringify({ ...p, workerKeys: p.workerKeys.map((k) => k.toString(16).padStart(64, '0')) })}`);

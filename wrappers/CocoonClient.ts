@@ -1,6 +1,14 @@
 /** CocoonClient wrapper: the generated Tact wrapper plus the data layout helpers. */
 import { beginCell, type Address, type Cell } from '@ton/core';
-import { CocoonClient, loadClientConst, loadClientStorage, storeClientConst, storeClientStorage, type ClientConst, type ClientStorage } from '../build/CocoonClient/CocoonClient_CocoonClient';
+import {
+    CocoonClient,
+    loadClientConst,
+    loadClientStorage,
+    storeClientConst,
+    storeClientStorage,
+    type ClientConst,
+    type ClientStorage,
+} from '../build/CocoonClient/CocoonClient_CocoonClient';
 import { buildParamsCell, CODE_MASK, type CocoonParams } from './params';
 import { atState } from './stateInit';
 
@@ -8,7 +16,9 @@ export * from '../build/CocoonClient/CocoonClient_CocoonClient';
 
 /** ^const_data: owner proxy proxy_public_key:uint256. */
 export function clientConstData(owner: Address, proxy: Address, proxyPublicKey: bigint): Cell {
-    return beginCell().store(storeClientConst({ $$type: 'ClientConst', ownerAddress: owner, proxyAddress: proxy, proxyPublicKey })).endCell();
+    return beginCell()
+        .store(storeClientConst({ $$type: 'ClientConst', ownerAddress: owner, proxyAddress: proxy, proxyPublicKey }))
+        .endCell();
 }
 
 /**
@@ -17,7 +27,9 @@ export function clientConstData(owner: Address, proxy: Address, proxyPublicKey: 
  * secret_hash:uint256 ^const_data ^params.
  */
 export function buildClientData(s: Omit<ClientStorage, '$$type'>): Cell {
-    return beginCell().store(storeClientStorage({ $$type: 'ClientStorage', ...s })).endCell();
+    return beginCell()
+        .store(storeClientStorage({ $$type: 'ClientStorage', ...s }))
+        .endCell();
 }
 
 export function parseClientData(data: Cell): ClientStorage & { constFields: ClientConst } {

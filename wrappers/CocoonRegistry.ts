@@ -102,11 +102,19 @@ function intProblem(field: keyof RegistryProfile, v: number, min: number, max: n
     return { field, message: `${field} must be an integer from ${min} to ${max}, got ${v}`, exitCode: REGISTRY_EXIT.outOfRange };
 }
 
-function textProblem(field: keyof RegistryProfile, v: string, min: number, max: number, exitCode: number, label = field as string): ProfileProblem | null {
+function textProblem(
+    field: keyof RegistryProfile,
+    v: string,
+    min: number,
+    max: number,
+    exitCode: number,
+    label = field as string,
+): ProfileProblem | null {
     const bytes = Buffer.byteLength(v, 'utf8');
     // Control characters would reach every explorer and log that shows the profile.
     if (/[\u0000-\u001f\u007f]/.test(v)) return { field, message: `${label} contains a control character`, exitCode };
-    if (bytes < min || bytes > max) return { field, message: `${label} must be ${min} to ${max} bytes of UTF-8, got ${bytes} ('${v.slice(0, 80)}')`, exitCode };
+    if (bytes < min || bytes > max)
+        return { field, message: `${label} must be ${min} to ${max} bytes of UTF-8, got ${bytes} ('${v.slice(0, 80)}')`, exitCode };
     return null;
 }
 
@@ -117,7 +125,13 @@ export function profileProblems(p: RegistryProfile): ProfileProblem[] {
         textProblem('gpuModel', p.gpuModel, 1, L.maxGpuModelBytes, REGISTRY_EXIT.badText),
         intProblem('gpuCount', p.gpuCount, 0, L.maxGpuCount),
         intProblem('vramMib', p.vramMib, 0, L.maxVramMib),
-        TEE_KINDS.includes(p.tee) ? null : { field: 'tee', message: `tee must be one of ${TEE_KINDS.join(', ')}, got '${String(p.tee)}'`, exitCode: REGISTRY_EXIT.outOfRange },
+        TEE_KINDS.includes(p.tee)
+            ? null
+            : {
+                  field: 'tee',
+                  message: `tee must be one of ${TEE_KINDS.join(', ')}, got '${String(p.tee)}'`,
+                  exitCode: REGISTRY_EXIT.outOfRange,
+              },
         textProblem('cpuModel', p.cpuModel, 0, L.maxCpuModelBytes, REGISTRY_EXIT.badText),
         intProblem('cpuCores', p.cpuCores, L.minCpuCores, L.maxCpuCores),
         intProblem('ramMib', p.ramMib, 0, L.maxRamMib),
@@ -125,21 +139,32 @@ export function profileProblems(p: RegistryProfile): ProfileProblem[] {
         intProblem('uptimePermille', p.uptimePermille, 0, L.maxUptimePermille),
     ];
     if (p.models.length < 1 || p.models.length > L.maxModels) {
-        out.push({ field: 'models', message: `offer 1 to ${L.maxModels} models, got ${p.models.length}`, exitCode: REGISTRY_EXIT.badModels });
+        out.push({
+            field: 'models',
+            message: `offer 1 to ${L.maxModels} models, got ${p.models.length}`,
+            exitCode: REGISTRY_EXIT.badModels,
+        });
     }
     p.models.forEach((m, i) => out.push(textProblem('models', m, 1, L.maxModelNameBytes, REGISTRY_EXIT.badModels, `model ${i + 1}`)));
     if (p.workerKeys.length < 1 || p.workerKeys.length > L.maxKeys) {
-        out.push({ field: 'workerKeys', message: `declare 1 to ${L.maxKeys} worker public keys, got ${p.workerKeys.length}`, exitCode: REGISTRY_EXIT.badKeys });
+        out.push({
+            field: 'workerKeys',
+            message: `declare 1 to ${L.maxKeys} worker public keys, got ${p.workerKeys.length}`,
+            exitCode: REGISTRY_EXIT.badKeys,
+        });
     }
     p.workerKeys.forEach((k, i) => {
-        if (k < 0n || k >= 1n << 256n) out.push({ field: 'workerKeys', message: `worker key ${i + 1} is not a 256-bit public key`, exitCode: REGISTRY_EXIT.badKeys });
+        if (k < 0n || k >= 1n << 256n)
+            out.push({ field: 'workerKeys', message: `worker key ${i + 1} is not a 256-bit public key`, exitCode: REGISTRY_EXIT.badKeys });
     });
     return out.filter((x): x is ProfileProblem => x !== null);
 }
 
 export class RegistryProfileError extends Error {
     constructor(readonly problems: ProfileProblem[]) {
-        super(`the hardware profile would be refused on-chain: ${problems.map((p) => `${p.message} (exit code ${p.exitCode})`).join('; ')}`);
+        super(
+            `the hardware profile would be refused on-chain: ${problems.map((p) => `${p.message} (exit code ${p.exitCode})`).join('; ')}`,
+        );
         this.name = 'RegistryProfileError';
     }
 }
@@ -230,17 +255,25 @@ export const registryBody = {
         body(storeOwnerRegistryRegister({ $$type: 'OwnerRegistryRegister', queryId, profile: buildProfileCell(profile), sendExcessesTo })),
     update: (profile: RegistryProfile, queryId: bigint, sendExcessesTo: Address) =>
         body(storeOwnerRegistryUpdate({ $$type: 'OwnerRegistryUpdate', queryId, profile: buildProfileCell(profile), sendExcessesTo })),
-    pause: (queryId: bigint, sendExcessesTo: Address) => body(storeOwnerRegistryPause({ $$type: 'OwnerRegistryPause', queryId, sendExcessesTo })),
-    resume: (queryId: bigint, sendExcessesTo: Address) => body(storeOwnerRegistryResume({ $$type: 'OwnerRegistryResume', queryId, sendExcessesTo })),
-    retire: (queryId: bigint, sendExcessesTo: Address) => body(storeOwnerRegistryRetire({ $$type: 'OwnerRegistryRetire', queryId, sendExcessesTo })),
-    withdraw: (queryId: bigint, sendExcessesTo: Address) => body(storeOwnerRegistryWithdraw({ $$type: 'OwnerRegistryWithdraw', queryId, sendExcessesTo })),
+    pause: (queryId: bigint, sendExcessesTo: Address) =>
+        body(storeOwnerRegistryPause({ $$type: 'OwnerRegistryPause', queryId, sendExcessesTo })),
+    resume: (queryId: bigint, sendExcessesTo: Address) =>
+        body(storeOwnerRegistryResume({ $$type: 'OwnerRegistryResume', queryId, sendExcessesTo })),
+    retire: (queryId: bigint, sendExcessesTo: Address) =>
+        body(storeOwnerRegistryRetire({ $$type: 'OwnerRegistryRetire', queryId, sendExcessesTo })),
+    withdraw: (queryId: bigint, sendExcessesTo: Address) =>
+        body(storeOwnerRegistryWithdraw({ $$type: 'OwnerRegistryWithdraw', queryId, sendExcessesTo })),
 };
 
 /**
  * TON to attach to an owner message: the part of the deposit the contract does not hold yet, the
  * storage reserve it does not hold yet, and a gas allowance; the contract returns the rest as excesses.
  */
-export function registryMessageValue(op: 'register' | 'update' | 'pause' | 'resume' | 'retire' | 'withdraw', held: { deposit: bigint; accountBalance: bigint }, gasAllowance = 50_000_000n): bigint {
+export function registryMessageValue(
+    op: 'register' | 'update' | 'pause' | 'resume' | 'retire' | 'withdraw',
+    held: { deposit: bigint; accountBalance: bigint },
+    gasAllowance = 50_000_000n,
+): bigint {
     const deposit = op === 'register' ? REGISTRY_TERMS.deposit : op === 'withdraw' ? 0n : held.deposit;
     const missing = deposit + REGISTRY_TERMS.storageReserve - held.accountBalance;
     return (missing > 0n ? missing : 0n) + (gasAllowance > REGISTRY_TERMS.minFee ? gasAllowance : REGISTRY_TERMS.minFee);
@@ -267,7 +300,8 @@ export function profileFromJson(v: unknown): RegistryProfile {
     };
     const list = (k: keyof RegistryProfile): string[] => {
         const x = own(k);
-        if (!Array.isArray(x) || !x.every((e): e is string => typeof e === 'string')) throw new TypeError(`profile '${k}' must be an array of strings`);
+        if (!Array.isArray(x) || !x.every((e): e is string => typeof e === 'string'))
+            throw new TypeError(`profile '${k}' must be an array of strings`);
         return x;
     };
     const tee = (): TeeKind => {
@@ -275,15 +309,24 @@ export function profileFromJson(v: unknown): RegistryProfile {
         if (!t) throw new TypeError(`profile 'tee' must be one of ${TEE_KINDS.join(', ')}`);
         return t;
     };
-    const keys = () => list('workerKeys').map((h, i) => {
-        const hex = h.replace(/^0x/, '');
-        if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new TypeError(`profile 'workerKeys[${i}]' must be a 32-byte hex public key`);
-        return BigInt('0x' + hex);
-    });
+    const keys = () =>
+        list('workerKeys').map((h, i) => {
+            const hex = h.replace(/^0x/, '');
+            if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new TypeError(`profile 'workerKeys[${i}]' must be a 32-byte hex public key`);
+            return BigInt('0x' + hex);
+        });
     // Fields in declaration order, so the first problem reported is the first field in the file's layout.
     return {
-        gpuModel: str('gpuModel'), gpuCount: int('gpuCount'), vramMib: int('vramMib'), tee: tee(),
-        cpuModel: str('cpuModel', ''), cpuCores: int('cpuCores'), ramMib: int('ramMib'), region: str('region', ''),
-        models: list('models'), uptimePermille: int('uptimePermille'), workerKeys: keys(),
+        gpuModel: str('gpuModel'),
+        gpuCount: int('gpuCount'),
+        vramMib: int('vramMib'),
+        tee: tee(),
+        cpuModel: str('cpuModel', ''),
+        cpuCores: int('cpuCores'),
+        ramMib: int('ramMib'),
+        region: str('region', ''),
+        models: list('models'),
+        uptimePermille: int('uptimePermille'),
+        workerKeys: keys(),
     };
 }

@@ -8,7 +8,9 @@ export * from '../build/CocoonWorker/CocoonWorker_CocoonWorker';
 
 /** The original's layout (one cell): owner proxy proxy_public_key:uint256 state:uint2 tokens:uint64 ^params. */
 export function buildWorkerData(s: Omit<WorkerStorage, '$$type'>): Cell {
-    return beginCell().store(storeWorkerStorage({ $$type: 'WorkerStorage', ...s })).endCell();
+    return beginCell()
+        .store(storeWorkerStorage({ $$type: 'WorkerStorage', ...s }))
+        .endCell();
 }
 
 export function parseWorkerData(data: Cell): WorkerStorage {
@@ -25,6 +27,13 @@ export async function cocoonWorkerAt(data: Cell): Promise<CocoonWorker> {
 /** The worker contract of `owner` at a proxy contract: fresh init data (state 0, tokens 0, params without code). */
 export function cocoonWorkerFor(owner: Address, proxy: Address, proxyPublicKey: bigint, params: CocoonParams): Promise<CocoonWorker> {
     return cocoonWorkerAt(
-        buildWorkerData({ ownerAddress: owner, proxyAddress: proxy, proxyPublicKey, state: 0n, tokens: 0n, params: buildParamsCell(params, CODE_MASK.child) }),
+        buildWorkerData({
+            ownerAddress: owner,
+            proxyAddress: proxy,
+            proxyPublicKey,
+            state: 0n,
+            tokens: 0n,
+            params: buildParamsCell(params, CODE_MASK.child),
+        }),
     );
 }

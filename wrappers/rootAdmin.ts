@@ -42,9 +42,18 @@ export function modelHash(name: string): bigint {
 
 /** Params JSON as deployCocoonRoot and change-params-full read it; amounts are nanoTON strings. */
 export interface ParamsJson {
-    uniqueId?: number; isTest?: boolean; pricePerToken?: string; workerFeePerToken?: string;
-    promptMultiplier?: number; cachedMultiplier?: number; completionMultiplier?: number; reasoningMultiplier?: number;
-    proxyDelayBeforeClose?: number; clientDelayBeforeClose?: number; minProxyStake?: string; minClientStake?: string;
+    uniqueId?: number;
+    isTest?: boolean;
+    pricePerToken?: string;
+    workerFeePerToken?: string;
+    promptMultiplier?: number;
+    cachedMultiplier?: number;
+    completionMultiplier?: number;
+    reasoningMultiplier?: number;
+    proxyDelayBeforeClose?: number;
+    clientDelayBeforeClose?: number;
+    minProxyStake?: string;
+    minClientStake?: string;
 }
 
 /** Root params from a JSON file (absent keys and an absent file: the original's test values), with the compiled child codes. */
@@ -52,16 +61,25 @@ export async function paramsFromJson(path: string | undefined): Promise<CocoonPa
     const j: ParamsJson = path ? (JSON.parse(readFileSync(path, 'utf8')) as ParamsJson) : {};
     const codes = await childCodes();
     return {
-        structVersion: 3, paramsVersion: 1, uniqueId: j.uniqueId ?? 17, isTest: j.isTest ?? true,
-        pricePerToken: BigInt(j.pricePerToken ?? '2'), workerFeePerToken: BigInt(j.workerFeePerToken ?? '1'),
-        promptTokensPriceMultiplier: j.promptMultiplier ?? 10000, cachedTokensPriceMultiplier: j.cachedMultiplier ?? 10000,
-        completionTokensPriceMultiplier: j.completionMultiplier ?? 10000, reasoningTokensPriceMultiplier: j.reasoningMultiplier ?? 10000,
-        proxyDelayBeforeClose: j.proxyDelayBeforeClose ?? 86400, clientDelayBeforeClose: j.clientDelayBeforeClose ?? 86400,
-        minProxyStake: BigInt(j.minProxyStake ?? toNano('1').toString()), minClientStake: BigInt(j.minClientStake ?? toNano('1').toString()),
-        proxyScCode: codes.proxy, workerScCode: codes.worker, clientScCode: codes.client,
+        structVersion: 3,
+        paramsVersion: 1,
+        uniqueId: j.uniqueId ?? 17,
+        isTest: j.isTest ?? true,
+        pricePerToken: BigInt(j.pricePerToken ?? '2'),
+        workerFeePerToken: BigInt(j.workerFeePerToken ?? '1'),
+        promptTokensPriceMultiplier: j.promptMultiplier ?? 10000,
+        cachedTokensPriceMultiplier: j.cachedMultiplier ?? 10000,
+        completionTokensPriceMultiplier: j.completionMultiplier ?? 10000,
+        reasoningTokensPriceMultiplier: j.reasoningMultiplier ?? 10000,
+        proxyDelayBeforeClose: j.proxyDelayBeforeClose ?? 86400,
+        clientDelayBeforeClose: j.clientDelayBeforeClose ?? 86400,
+        minProxyStake: BigInt(j.minProxyStake ?? toNano('1').toString()),
+        minClientStake: BigInt(j.minClientStake ?? toNano('1').toString()),
+        proxyScCode: codes.proxy,
+        workerScCode: codes.worker,
+        clientScCode: codes.client,
     };
 }
-
 
 /**
  * Every owner operation. root_upgrade_full (replace data and code) is deliberately absent: a wrong data
@@ -109,8 +127,12 @@ export const ROOT_ACTIONS: Record<string, RootAction> = {
         summary: 'change prices, close delays and minimal stakes (nanoTON, seconds)',
         build: async (a) =>
             rootMsg.changeParams({
-                price: a.coins(0, 'price'), workerFee: a.coins(1, 'worker fee'), proxyDelay: a.uint(2, 'proxy delay'),
-                clientDelay: a.uint(3, 'client delay'), minProxyStake: a.coins(4, 'min proxy stake'), minClientStake: a.coins(5, 'min client stake'),
+                price: a.coins(0, 'price'),
+                workerFee: a.coins(1, 'worker fee'),
+                proxyDelay: a.uint(2, 'proxy delay'),
+                clientDelay: a.uint(3, 'client delay'),
+                minProxyStake: a.coins(4, 'min proxy stake'),
+                minClientStake: a.coins(5, 'min client stake'),
             }),
     },
     'change-params-full': {

@@ -39,11 +39,24 @@ export function signPayload(payload: Cell, secretKey: Buffer): SignedPayment {
 }
 
 export function wrapSigned(op: SignedOp, queryId: bigint, sendExcessesTo: Address, signed: SignedPayment): Cell {
-    return beginCell().storeUint(op, 32).storeUint(queryId, 64).storeAddress(sendExcessesTo).storeBuffer(signed.signature).storeRef(signed.payload).endCell();
+    return beginCell()
+        .storeUint(op, 32)
+        .storeUint(queryId, 64)
+        .storeAddress(sendExcessesTo)
+        .storeBuffer(signed.signature)
+        .storeRef(signed.payload)
+        .endCell();
 }
 
 /** Signs and wraps in one step: the common case for a proxy. */
-export function signedMessage(op: SignedOp, queryId: bigint, newTokens: bigint | null, target: Address, sendExcessesTo: Address, secretKey: Buffer): Cell {
+export function signedMessage(
+    op: SignedOp,
+    queryId: bigint,
+    newTokens: bigint | null,
+    target: Address,
+    sendExcessesTo: Address,
+    secretKey: Buffer,
+): Cell {
     return wrapSigned(op, queryId, sendExcessesTo, signPayload(paymentPayload(op, queryId, newTokens, target), secretKey));
 }
 
@@ -74,7 +87,8 @@ export function openSignedMessage(body: Cell, expect: { op: SignedOp; target: Ad
     const tokens = hasTokens ? p.loadUintBig(64) : null;
     const target = p.loadAddress();
     if (!target.equals(expect.target)) throw new RangeError(`signed message is for ${target.toString()}, not ${expect.target.toString()}`);
-    if (!signVerify(payload.hash(), signature, expect.proxyPublicKey)) throw new RangeError('signed message signature does not verify with the proxy key');
+    if (!signVerify(payload.hash(), signature, expect.proxyPublicKey))
+        throw new RangeError('signed message signature does not verify with the proxy key');
     return { op, queryId, tokens, target, payload, signature };
 }
 
@@ -97,7 +111,13 @@ export const SAVE_STATE_OP = op.ProxySaveState;
 export const DO_NOT_PROCESS_OP = op.DoNotProcess;
 
 export function saveStateNote(seqno: number, sessionHash: bigint, random: bigint): Cell {
-    return beginCell().storeUint(DO_NOT_PROCESS_OP, 32).storeUint(random, 64).storeUint(SAVE_STATE_OP, 32).storeInt(seqno, 32).storeUint(sessionHash, 256).endCell();
+    return beginCell()
+        .storeUint(DO_NOT_PROCESS_OP, 32)
+        .storeUint(random, 64)
+        .storeUint(SAVE_STATE_OP, 32)
+        .storeInt(seqno, 32)
+        .storeUint(sessionHash, 256)
+        .endCell();
 }
 
 export function parseSaveStateNote(body: Cell): { seqno: number; sessionHash: bigint } | null {

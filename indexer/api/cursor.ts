@@ -43,7 +43,12 @@ export function decodeCursor(q: Query, shape: string): CursorKey | undefined {
 }
 
 /** Fetch limit+1 rows, return `limit` of them and a cursor if there was more. */
-export function pageOf<R, T>(rows: R[], limit: number, map: (r: R) => T, key: (r: R) => CursorKey): { items: T[]; nextCursor: string | null } {
+export function pageOf<R, T>(
+    rows: R[],
+    limit: number,
+    map: (r: R) => T,
+    key: (r: R) => CursorKey,
+): { items: T[]; nextCursor: string | null } {
     const more = rows.length > limit;
     const kept = more ? rows.slice(0, limit) : rows;
     return { items: kept.map(map), nextCursor: more && kept.length ? encodeCursor(key(kept[kept.length - 1])) : null };

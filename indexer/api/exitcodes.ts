@@ -26,7 +26,13 @@ export class ExitCodeTable {
     }
 
     /** Where and why a transaction failed; null unless its outcome is a real failure. */
-    failureOf(t: { accountKind: string; outcome: string; exitCode: number | null; actionResultCode: number | null; computeSkipped: string | null }): TxFailure | null {
+    failureOf(t: {
+        accountKind: string;
+        outcome: string;
+        exitCode: number | null;
+        actionResultCode: number | null;
+        computeSkipped: string | null;
+    }): TxFailure | null {
         if ((t.outcome as TxOutcome) !== 'failed') return null;
         if (t.computeSkipped !== null) {
             const meaning = SKIP_MEANINGS.get(t.computeSkipped as ComputeSkipReason) ?? `compute skipped: ${t.computeSkipped}`;

@@ -12,7 +12,6 @@ const MILLION = 1_000_000n;
 
 export const modelHash = (name: string): string => createHash('sha256').update(name, 'utf8').digest('hex');
 
-
 function perMillion(price: bigint, coefficient: number, m: RootConfig): TokenPrices {
     const at = (mult: number) => (adjustTokens(MILLION, coefficient, mult) * price).toString();
     return {
@@ -25,7 +24,12 @@ function perMillion(price: bigint, coefficient: number, m: RootConfig): TokenPri
 
 const NO_ACTIVITY: ModelActivity = { owners: 0, workers: 0, gpus: 0, tokensPerDay: '0', demand: [] };
 
-export function modelPrices(root: RootConfig | null, coefficient: number, knownModels: readonly string[], activity: ReadonlyMap<string, ModelActivity> = new Map()): ModelsResponse {
+export function modelPrices(
+    root: RootConfig | null,
+    coefficient: number,
+    knownModels: readonly string[],
+    activity: ReadonlyMap<string, ModelActivity> = new Map(),
+): ModelsResponse {
     if (!root) return { paramsVersion: null, pricePerToken: null, workerFeePerToken: null, multipliers: null, coefficient, models: [] };
     const names = new Map(knownModels.map((n) => [modelHash(n), n]));
     const price = BigInt(root.pricePerToken);

@@ -55,8 +55,17 @@ const states: Schema = { type: 'string', enum: ['normal', 'closing', 'closed', '
 const kinds: Schema = { type: 'string', enum: ['root', 'proxy', 'client', 'worker', 'wallet', 'registry'] };
 
 const q = (name: string, description: string, schema: Schema = str): ParamSpec => ({ name, in: 'query', description, schema });
-const pathAddress: ParamSpec = { name: 'address', in: 'path', required: true, description: 'any address form (raw or user-friendly)', schema: str };
-const paging = [q('limit', `page size, 1..${MAX_LIMIT} (default 50)`, { ...int, minimum: 1, maximum: MAX_LIMIT }), q('cursor', 'nextCursor of the previous page')];
+const pathAddress: ParamSpec = {
+    name: 'address',
+    in: 'path',
+    required: true,
+    description: 'any address form (raw or user-friendly)',
+    schema: str,
+};
+const paging = [
+    q('limit', `page size, 1..${MAX_LIMIT} (default 50)`, { ...int, minimum: 1, maximum: MAX_LIMIT }),
+    q('cursor', 'nextCursor of the previous page'),
+];
 const contractFilters = [
     q('state', 'contract state', { type: 'string', enum: ['normal', 'closing', 'closed'] }),
     q('owner', 'owner address'),
@@ -67,16 +76,42 @@ const timeRange = [q('from', 'from time (unix seconds or ISO 8601), inclusive'),
 
 export const ENDPOINTS: EndpointSpec[] = [
     { path: '/api/health', tag: 'network', summary: 'Liveness and indexer progress', params: [], response: 'Health' },
-    { path: '/api/status', tag: 'network', summary: 'Indexer progress: head, final block indexed, lag, counts', params: [], response: 'IndexerStatus' },
-    { path: '/api/overview', tag: 'network', summary: 'Network overview: root config, contract counts by state, money totals', params: [], response: 'Overview' },
+    {
+        path: '/api/status',
+        tag: 'network',
+        summary: 'Indexer progress: head, final block indexed, lag, counts',
+        params: [],
+        response: 'IndexerStatus',
+    },
+    {
+        path: '/api/overview',
+        tag: 'network',
+        summary: 'Network overview: root config, contract counts by state, money totals',
+        params: [],
+        response: 'Overview',
+    },
     {
         path: '/api/stats/daily',
         tag: 'network',
         summary: 'Per-day aggregates (UTC), final rows only; network-wide, or of one contract with ?address=',
-        params: [q('address', 'only this contract (proxy, client, worker): its transactions and the events naming it'), q('from', 'first day, YYYY-MM-DD'), q('to', 'last day, YYYY-MM-DD'), q('order', 'asc (default) or desc', { type: 'string', enum: ['asc', 'desc'] }), q('limit', `days per page, 1..${MAX_LIMIT} (default 366)`, int), q('cursor', 'nextCursor of the previous page')],
+        params: [
+            q('address', 'only this contract (proxy, client, worker): its transactions and the events naming it'),
+            q('from', 'first day, YYYY-MM-DD'),
+            q('to', 'last day, YYYY-MM-DD'),
+            q('order', 'asc (default) or desc', { type: 'string', enum: ['asc', 'desc'] }),
+            q('limit', `days per page, 1..${MAX_LIMIT} (default 366)`, int),
+            q('cursor', 'nextCursor of the previous page'),
+        ],
         response: page('DailyStat'),
     },
-    { path: '/api/root', tag: 'root', summary: 'Current root configuration', params: [], response: 'RootConfig', notFound: 'root configuration (the indexer has not read the root contract yet)' },
+    {
+        path: '/api/root',
+        tag: 'root',
+        summary: 'Current root configuration',
+        params: [],
+        response: 'RootConfig',
+        notFound: 'root configuration (the indexer has not read the root contract yet)',
+    },
     {
         path: '/api/root/history',
         tag: 'root',
@@ -87,10 +122,11 @@ export const ENDPOINTS: EndpointSpec[] = [
     {
         path: '/api/models',
         tag: 'root',
-        summary: 'Allowed models with prices per million tokens (multipliers and the worker coefficient applied), the GPU owners serving each and its daily demand',
+        summary:
+            'Allowed models with prices per million tokens (multipliers and the worker coefficient applied), the GPU owners serving each and its daily demand',
         params: [
             q('coefficient', 'worker price coefficient, 1000 = 1.0x (default 1000)', { ...int, minimum: 0, maximum: 999_999_999 }),
-            q('days', 'days of demand history, ending at the chain\'s latest day (default 30)', { ...int, minimum: 1, maximum: 365 }),
+            q('days', "days of demand history, ending at the chain's latest day (default 30)", { ...int, minimum: 1, maximum: 365 }),
         ],
         response: 'ModelsResponse',
     },
@@ -98,23 +134,57 @@ export const ENDPOINTS: EndpointSpec[] = [
         path: '/api/proxies',
         tag: 'contracts',
         summary: 'Proxy contracts',
-        params: [...contractFilters, q('sort', 'order (default lastActivity)', { type: 'string', enum: ['lastActivity', 'tokensCharged', 'commissionEarned', 'stake', 'address'] }), ...paging],
+        params: [
+            ...contractFilters,
+            q('sort', 'order (default lastActivity)', {
+                type: 'string',
+                enum: ['lastActivity', 'tokensCharged', 'commissionEarned', 'stake', 'address'],
+            }),
+            ...paging,
+        ],
         response: page('ProxyInfo'),
     },
-    { path: '/api/proxies/{address}', tag: 'contracts', summary: 'One proxy contract', params: [pathAddress], response: 'ProxyInfo', notFound: 'proxy contract' },
+    {
+        path: '/api/proxies/{address}',
+        tag: 'contracts',
+        summary: 'One proxy contract',
+        params: [pathAddress],
+        response: 'ProxyInfo',
+        notFound: 'proxy contract',
+    },
     {
         path: '/api/clients',
         tag: 'contracts',
         summary: 'Client contracts',
-        params: [...contractFilters, q('proxy', 'proxy contract address'), q('sort', 'order (default lastActivity)', { type: 'string', enum: ['lastActivity', 'tokensCharged', 'deposited', 'balance', 'address'] }), ...paging],
+        params: [
+            ...contractFilters,
+            q('proxy', 'proxy contract address'),
+            q('sort', 'order (default lastActivity)', {
+                type: 'string',
+                enum: ['lastActivity', 'tokensCharged', 'deposited', 'balance', 'address'],
+            }),
+            ...paging,
+        ],
         response: page('ClientInfo'),
     },
-    { path: '/api/clients/{address}', tag: 'contracts', summary: 'One client contract', params: [pathAddress], response: 'ClientInfo', notFound: 'client contract' },
+    {
+        path: '/api/clients/{address}',
+        tag: 'contracts',
+        summary: 'One client contract',
+        params: [pathAddress],
+        response: 'ClientInfo',
+        notFound: 'client contract',
+    },
     {
         path: '/api/workers',
         tag: 'contracts',
         summary: 'Worker contracts',
-        params: [...contractFilters, q('proxy', 'proxy contract address'), q('sort', 'order (default lastActivity)', { type: 'string', enum: ['lastActivity', 'tokensPaid', 'tonEarned', 'address'] }), ...paging],
+        params: [
+            ...contractFilters,
+            q('proxy', 'proxy contract address'),
+            q('sort', 'order (default lastActivity)', { type: 'string', enum: ['lastActivity', 'tokensPaid', 'tonEarned', 'address'] }),
+            ...paging,
+        ],
         response: page('WorkerInfo'),
     },
     {
@@ -125,13 +195,30 @@ export const ENDPOINTS: EndpointSpec[] = [
             q('gpuModel', 'GPU model substring, case-insensitive (e.g. H100)', { type: 'string', maxLength: 64 }),
             q('model', 'exact model name offered', { type: 'string', maxLength: 64 }),
             q('status', 'registry status', { type: 'string', enum: ['none', 'active', 'paused', 'retired'] }),
-            q('sort', 'order, descending (default tonEarned)', { type: 'string', enum: ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib', 'observedUptime'] }),
+            q('sort', 'order, descending (default tonEarned)', {
+                type: 'string',
+                enum: ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib', 'observedUptime'],
+            }),
             paging[0]!,
         ],
         response: 'GpuOwnerList',
     },
-    { path: '/api/gpu-owners/{address}', tag: 'gpu-owners', summary: 'One GPU owner, by registry or owner address: profile, worker contracts, payouts, profile history', params: [pathAddress], response: 'GpuOwnerDetail', notFound: 'GPU owner' },
-    { path: '/api/workers/{address}', tag: 'contracts', summary: 'One worker contract', params: [pathAddress], response: 'WorkerInfo', notFound: 'worker contract' },
+    {
+        path: '/api/gpu-owners/{address}',
+        tag: 'gpu-owners',
+        summary: 'One GPU owner, by registry or owner address: profile, worker contracts, payouts, profile history',
+        params: [pathAddress],
+        response: 'GpuOwnerDetail',
+        notFound: 'GPU owner',
+    },
+    {
+        path: '/api/workers/{address}',
+        tag: 'contracts',
+        summary: 'One worker contract',
+        params: [pathAddress],
+        response: 'WorkerInfo',
+        notFound: 'worker contract',
+    },
     {
         path: '/api/addresses/{address}',
         tag: 'contracts',
@@ -195,13 +282,29 @@ export const ENDPOINTS: EndpointSpec[] = [
         params: [
             q('types', `comma-separated subset of ${STREAM_TYPES.join(',')} (default transaction,event,status)`),
             q('address', 'only rows touching this address'),
-            q('backlog', 'send the newest N transactions (0..100) first, so a feed is not empty on load', { ...int, minimum: 0, maximum: 100 }),
+            q('backlog', 'send the newest N transactions (0..100) first, so a feed is not empty on load', {
+                ...int,
+                minimum: 0,
+                maximum: 100,
+            }),
         ],
         response: { type: 'string' },
         contentType: 'text/event-stream',
     },
-    { path: '/api/opcodes', tag: 'activity', summary: 'Message catalogue: opcode, name, receiving contracts', params: [], response: arr(ref('OpcodeInfo')) },
-    { path: '/api/exit-codes', tag: 'activity', summary: "The contracts' exit codes and their meanings (generated from the contracts)", params: [], response: arr(ref('ExitCodeInfo')) },
+    {
+        path: '/api/opcodes',
+        tag: 'activity',
+        summary: 'Message catalogue: opcode, name, receiving contracts',
+        params: [],
+        response: arr(ref('OpcodeInfo')),
+    },
+    {
+        path: '/api/exit-codes',
+        tag: 'activity',
+        summary: "The contracts' exit codes and their meanings (generated from the contracts)",
+        params: [],
+        response: arr(ref('ExitCodeInfo')),
+    },
     {
         path: '/api/proxy-reports',
         tag: 'contracts',
@@ -209,7 +312,13 @@ export const ENDPOINTS: EndpointSpec[] = [
         params: [],
         response: arr(ref('ProxyReport')),
     },
-    { path: '/api/search', tag: 'network', summary: 'Search addresses, transaction hashes, models, image hashes, proxy seqnos, opcodes', params: [{ ...q('q', 'search text'), required: true }], response: 'SearchResponse' },
+    {
+        path: '/api/search',
+        tag: 'network',
+        summary: 'Search addresses, transaction hashes, models, image hashes, proxy seqnos, opcodes',
+        params: [{ ...q('q', 'search text'), required: true }],
+        response: 'SearchResponse',
+    },
     { path: '/api/openapi.json', tag: 'network', summary: 'This document', params: [], response: { type: 'object' } },
 ];
 
@@ -303,11 +412,25 @@ const txProps: Record<string, Schema> = {
     exitCode: nullable(int),
     actionResultCode: nullable(int),
     computeSkipped: nullable({ type: 'string', enum: ['no_state', 'bad_state', 'no_gas', 'suspended'] }),
-    failure: nullable(obj({ phase: nullable({ type: 'string', enum: ['compute', 'action'] }), code: nullable(int), name: nullable(str), meaning: nullable(str) })),
+    failure: nullable(
+        obj({
+            phase: nullable({ type: 'string', enum: ['compute', 'action'] }),
+            code: nullable(int),
+            name: nullable(str),
+            meaning: nullable(str),
+        }),
+    ),
     aborted: bool,
     bounced: bool,
     outMsgs: int,
-    fees: obj({ total: nano, storage: nullable(nano), compute: nullable(nano), gasUsed: nullable(nano), action: nullable(nano), forward: nullable(nano) }),
+    fees: obj({
+        total: nano,
+        storage: nullable(nano),
+        compute: nullable(nano),
+        gasUsed: nullable(nano),
+        action: nullable(nano),
+        forward: nullable(nano),
+    }),
     pending: bool,
 };
 const eventSchema = obj({
@@ -326,19 +449,50 @@ const eventSchema = obj({
     owner: nullable(addr),
     amount: nullable(nano),
     tokens: nullable(nano),
-    payload: { type: 'object', additionalProperties: true, description: 'decoded message fields plus `message` (its name); for `save_state` events see ProxySaveStatePayload' },
+    payload: {
+        type: 'object',
+        additionalProperties: true,
+        description: 'decoded message fields plus `message` (its name); for `save_state` events see ProxySaveStatePayload',
+    },
     pending: bool,
 });
 
-const reportAccount = obj({ address: nullable(addr), owner: nullable(addr), tokens: nano, settled: nano, unsettled: nano, unsettledTon: nano });
+const reportAccount = obj({
+    address: nullable(addr),
+    owner: nullable(addr),
+    tokens: nano,
+    settled: nano,
+    unsettled: nano,
+    unsettledTon: nano,
+});
 const hit = (kind: string, props: Record<string, Schema>): Schema => obj({ kind: { type: 'string', enum: [kind] }, ...props });
 
 const SCHEMAS: Record<string, Schema> = {
-    Error: obj({ error: obj({ message: str, type: { type: 'string', enum: ['invalid_request_error', 'not_found_error', 'server_error'] }, code: str, param: str }, {}, ['param']) }),
+    Error: obj({
+        error: obj(
+            {
+                message: str,
+                type: { type: 'string', enum: ['invalid_request_error', 'not_found_error', 'server_error'] },
+                code: str,
+                param: str,
+            },
+            {},
+            ['param'],
+        ),
+    }),
     IndexerStatus: status,
     Health: obj({ ok: bool, database: { type: 'string', enum: ['pglite', 'postgres'] }, testnet: bool, status: ref('IndexerStatus') }),
     RootConfig: rootConfig,
-    RootConfigChange: obj({ lt, txHash: hash, utime: int, change: str, version: int, paramsVersion: int, pending: bool, config: ref('RootConfig') }),
+    RootConfigChange: obj({
+        lt,
+        txHash: hash,
+        utime: int,
+        change: str,
+        version: int,
+        paramsVersion: int,
+        pending: bool,
+        config: ref('RootConfig'),
+    }),
     Overview: obj({
         root: nullable(ref('RootConfig')),
         proxies: counts,
@@ -359,7 +513,15 @@ const SCHEMAS: Record<string, Schema> = {
             refunds: nano,
         }),
         held: obj({ proxyStakes: nano, proxyCommission: nano, clientBalances: nano, clientStakes: nano, total: nano }),
-        unsettled: obj({ tokensUncharged: nano, tonUncharged: nano, tokensUnpaid: nano, tonUnpaid: nano, sources: int, reachable: int, seenAt: nullable(int) }),
+        unsettled: obj({
+            tokensUncharged: nano,
+            tonUncharged: nano,
+            tokensUnpaid: nano,
+            tonUnpaid: nano,
+            sources: int,
+            reachable: int,
+            seenAt: nullable(int),
+        }),
         status: ref('IndexerStatus'),
     }),
     DailyStat: obj({
@@ -456,19 +618,44 @@ const SCHEMAS: Record<string, Schema> = {
         worker: nullable(ref('WorkerInfo')),
         root: nullable(ref('RootConfig')),
         owns: obj({ proxies: arr(addr), clients: arr(addr), workers: arr(addr) }),
-        live: nullable(obj({ balance: nullable(nano), status: nullable({ type: 'string', enum: ['active', 'uninit', 'frozen', 'nonexist'] }), readAt: int, error: nullable(str) })),
+        live: nullable(
+            obj({
+                balance: nullable(nano),
+                status: nullable({ type: 'string', enum: ['active', 'uninit', 'frozen', 'nonexist'] }),
+                readAt: int,
+                error: nullable(str),
+            }),
+        ),
     }),
     TransactionInfo: obj(txProps),
     TransactionDetail: obj({
         ...txProps,
         events: arr(ref('EventInfo')),
         parent: nullable(obj({ hash, account: addr, opName: nullable(str) })),
-        outMessages: arr(obj({ dest: nullable(addr), value: nano, op: nullable(str), opName: nullable(str), createdLt: nullable(lt), child: nullable(hash) })),
+        outMessages: arr(
+            obj({
+                dest: nullable(addr),
+                value: nano,
+                op: nullable(str),
+                opName: nullable(str),
+                createdLt: nullable(lt),
+                child: nullable(hash),
+            }),
+        ),
     }),
     EventInfo: eventSchema,
     ProxySaveStatePayload: obj(
-        { message: { type: 'string', enum: ['proxy_save_state', 'do_not_process'] }, from: nullable(addr), queryId: nullable(lt), seqno: nullable(int), sessionHash: nullable(hash) },
-        { description: "payload of a save_state event: the proxy runner's note to its proxy contract (seqno and session hash of a save-state commit)" },
+        {
+            message: { type: 'string', enum: ['proxy_save_state', 'do_not_process'] },
+            from: nullable(addr),
+            queryId: nullable(lt),
+            seqno: nullable(int),
+            sessionHash: nullable(hash),
+        },
+        {
+            description:
+                "payload of a save_state event: the proxy runner's note to its proxy contract (seqno and session hash of a save-state commit)",
+        },
     ),
     ModelsResponse: obj({
         paramsVersion: nullable(int),
@@ -476,7 +663,9 @@ const SCHEMAS: Record<string, Schema> = {
         workerFeePerToken: nullable(nano),
         multipliers: nullable(obj({ prompt: int, cached: int, completion: int, reasoning: int })),
         coefficient: int,
-        models: arr(obj({ hash, name: nullable(str), pricePerMillion: prices, workerFeePerMillion: prices, activity: ref('ModelActivity') })),
+        models: arr(
+            obj({ hash, name: nullable(str), pricePerMillion: prices, workerFeePerMillion: prices, activity: ref('ModelActivity') }),
+        ),
     }),
     ModelActivity: obj({
         owners: int,
@@ -518,8 +707,18 @@ const SCHEMAS: Record<string, Schema> = {
         ...gpuOwnerProps,
         workerContracts: arr(obj({ address: addr, proxy: nullable(addr), tokensPaid: nano, tonEarned: nano, lastActive: nullable(int) })),
         payouts: arr(obj({ utime: int, txHash: hash, worker: nullable(addr), proxy: nullable(addr), amount: nano })),
-        history: arr(obj({ utime: int, txHash: hash, type: { type: 'string', enum: ['gpu_register', 'gpu_update', 'gpu_status'] }, status: nullable(str), profile: nullable(ref('GpuProfile')) })),
-        uptime: arr(obj({ source: str, workerKey: hash, up: bool, uptimeSeconds: int, windowSeconds: int, uptimePermille: int, seenAt: int })),
+        history: arr(
+            obj({
+                utime: int,
+                txHash: hash,
+                type: { type: 'string', enum: ['gpu_register', 'gpu_update', 'gpu_status'] },
+                status: nullable(str),
+                profile: nullable(ref('GpuProfile')),
+            }),
+        ),
+        uptime: arr(
+            obj({ source: str, workerKey: hash, up: bool, uptimeSeconds: int, windowSeconds: int, uptimePermille: int, seenAt: int }),
+        ),
     }),
     OpcodeInfo: obj({ op: str, name: str, receivers: arr(str) }),
     ExitCodeInfo: obj({ code: int, name: nullable(str), meaning: str, contracts: arr(str) }),
@@ -534,11 +733,21 @@ export function openApiDocument(version: string): Schema {
                 tags: [e.tag],
                 summary: e.summary,
                 ...(e.description ? { description: e.description } : {}),
-                parameters: e.params.map((p) => ({ name: p.name, in: p.in, required: p.required ?? false, description: p.description, schema: p.schema })),
+                parameters: e.params.map((p) => ({
+                    name: p.name,
+                    in: p.in,
+                    required: p.required ?? false,
+                    description: p.description,
+                    schema: p.schema,
+                })),
                 responses: {
                     200: { description: 'OK', content: { [e.contentType ?? 'application/json']: { schema: body } } },
-                    ...(e.params.length ? { 400: { description: 'Invalid parameter', content: { 'application/json': { schema: ref('Error') } } } } : {}),
-                    ...(e.params.some((p) => p.in === 'path') ? { 404: { description: 'Not found', content: { 'application/json': { schema: ref('Error') } } } } : {}),
+                    ...(e.params.length
+                        ? { 400: { description: 'Invalid parameter', content: { 'application/json': { schema: ref('Error') } } } }
+                        : {}),
+                    ...(e.params.some((p) => p.in === 'path')
+                        ? { 404: { description: 'Not found', content: { 'application/json': { schema: ref('Error') } } } }
+                        : {}),
                 },
             },
         };

@@ -49,7 +49,8 @@ export const LIMITS = {
 } as const;
 
 function whole(name: string, v: number, max: number): bigint {
-    if (!Number.isSafeInteger(v) || v < 0 || v > max) throw new RangeError(`${name} must be a whole number from 0 to ${max.toLocaleString('en-US')}`);
+    if (!Number.isSafeInteger(v) || v < 0 || v > max)
+        throw new RangeError(`${name} must be a whole number from 0 to ${max.toLocaleString('en-US')}`);
     return BigInt(v);
 }
 
@@ -63,7 +64,8 @@ export function appCost(u: AppUsage, p: LivePrice): Amounts & { perQuery: bigint
     const queries = whole('daily queries', u.queriesPerDay, LIMITS.queriesPerDay);
     const prompt = whole('prompt tokens', u.promptTokens, LIMITS.tokens);
     const completion = whole('completion tokens', u.completionTokens, LIMITS.tokens);
-    const adjusted = adjustTokens(prompt, p.coefficient, p.promptMultiplier) + adjustTokens(completion, p.coefficient, p.completionMultiplier);
+    const adjusted =
+        adjustTokens(prompt, p.coefficient, p.promptMultiplier) + adjustTokens(completion, p.coefficient, p.completionMultiplier);
     const perQuery = adjusted * p.pricePerToken;
     const perDay = perQuery * queries;
     return { adjustedTokensPerQuery: adjusted, perQuery, perDay, perMonth: perDay * DAYS_PER_MONTH };

@@ -15,7 +15,19 @@ import { getOverview, getRootConfig, getStatus } from './queries/status';
 import { ExitCodeTable } from './exitcodes';
 import { MAX_BACKLOG, parseLastEventId, StreamHub, type StreamFilter } from './stream';
 import { STREAM_TYPES, type ExitCodeInfo, type HealthResponse, type OpcodeInfo, type StreamMessage } from './types';
-import { ApiError, notFound, onlyKnown, optAddress, optEnumList, optInt, optString, parseAddress, parseHash, badParam, type Query } from './validate';
+import {
+    ApiError,
+    notFound,
+    onlyKnown,
+    optAddress,
+    optEnumList,
+    optInt,
+    optString,
+    parseAddress,
+    parseHash,
+    badParam,
+    type Query,
+} from './validate';
 
 export interface ApiOptions {
     database: Database;
@@ -73,7 +85,15 @@ export function createApi(opts: ApiOptions): Api {
         return typeof v === 'string' ? v : '';
     };
 
-    get('/api/health', async (): Promise<HealthResponse> => ({ ok: true, database: opts.database.kind, testnet: opts.testnet ?? false, status: await getStatus(db) }));
+    get(
+        '/api/health',
+        async (): Promise<HealthResponse> => ({
+            ok: true,
+            database: opts.database.kind,
+            testnet: opts.testnet ?? false,
+            status: await getStatus(db),
+        }),
+    );
     get('/api/status', () => getStatus(db));
     get('/api/overview', () => getOverview(db));
     get('/api/stats/daily', (_r, q) => listDailyStats(db, q));

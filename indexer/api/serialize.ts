@@ -74,7 +74,13 @@ export function proxyReport(r: ReportRow): ProxyReport {
     };
 }
 
-export function proxyInfo(a: AccountRow, p: ProxyRow, counts: { clientCount: number; workerCount: number }, rootParamsVersion: number | null, report: ReportRow | null = null): ProxyInfo {
+export function proxyInfo(
+    a: AccountRow,
+    p: ProxyRow,
+    counts: { clientCount: number; workerCount: number },
+    rootParamsVersion: number | null,
+    report: ReportRow | null = null,
+): ProxyInfo {
     return {
         ...accountInfo(a),
         kind: 'proxy',

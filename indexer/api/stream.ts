@@ -174,7 +174,12 @@ export class StreamHub {
         if (this.subs.size === 0) return;
         if (this.lastTx < 0n) await this.initWatermarks();
         for (;;) {
-            const txs = await this.db.select().from(transactions).where(gt(transactions.id, this.lastTx)).orderBy(asc(transactions.id)).limit(BATCH);
+            const txs = await this.db
+                .select()
+                .from(transactions)
+                .where(gt(transactions.id, this.lastTx))
+                .orderBy(asc(transactions.id))
+                .limit(BATCH);
             const evs = await this.db.select().from(events).where(gt(events.id, this.lastEv)).orderBy(asc(events.id)).limit(BATCH);
             for (const t of txs) {
                 this.lastTx = t.id;
@@ -210,7 +215,12 @@ export class StreamHub {
     }
 
     private async catchUp(sub: Subscriber, from: { tx: bigint; ev: bigint }): Promise<void> {
-        const txs = await this.db.select().from(transactions).where(gt(transactions.id, from.tx)).orderBy(asc(transactions.id)).limit(BATCH);
+        const txs = await this.db
+            .select()
+            .from(transactions)
+            .where(gt(transactions.id, from.tx))
+            .orderBy(asc(transactions.id))
+            .limit(BATCH);
         const evs = await this.db.select().from(events).where(gt(events.id, from.ev)).orderBy(asc(events.id)).limit(BATCH);
         let tx = from.tx;
         let ev = from.ev;
@@ -243,6 +253,7 @@ export class StreamHub {
 }
 
 function touches(d: TransactionInfo | EventInfo, address: string): boolean {
-    if ('txLt' in d) return d.account === address || d.proxy === address || d.client === address || d.worker === address || d.owner === address;
+    if ('txLt' in d)
+        return d.account === address || d.proxy === address || d.client === address || d.worker === address || d.owner === address;
     return d.account === address || d.source === address;
 }

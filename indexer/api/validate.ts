@@ -93,8 +93,12 @@ export function optEnum<T extends string>(q: Query, name: string, allowed: reado
 export function optEnumList<T extends string>(q: Query, name: string, allowed: readonly T[]): T[] | undefined {
     const v = single(q, name);
     if (v === undefined) return undefined;
-    const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const p of parts) if (!(allowed as readonly string[]).includes(p)) throw badParam(name, `'${p}' is not one of ${allowed.join(', ')}`);
+    const parts = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    for (const p of parts)
+        if (!(allowed as readonly string[]).includes(p)) throw badParam(name, `'${p}' is not one of ${allowed.join(', ')}`);
     return parts as T[];
 }
 

@@ -48,7 +48,10 @@ export function migrationsFolder(): string {
         if (fs.existsSync(path.join(candidate, 'meta', '_journal.json'))) return candidate;
         dir = path.dirname(dir);
     }
-    throw new IndexerError('MIGRATIONS_MISSING', `drizzle/ migrations not found above ${__dirname}; run from the repository (npm run db:generate creates them)`);
+    throw new IndexerError(
+        'MIGRATIONS_MISSING',
+        `drizzle/ migrations not found above ${__dirname}; run from the repository (npm run db:generate creates them)`,
+    );
 }
 
 export function isPostgresUrl(url: string | undefined): url is string {

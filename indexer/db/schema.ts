@@ -113,10 +113,14 @@ export const transactions = pgTable(
         index('transactions_account_lt_idx').on(t.account, t.lt),
         index('transactions_utime_idx').on(t.utime),
         index('transactions_op_name_idx').on(t.opName, t.lt),
-        index('transactions_pending_idx').on(t.pending).where(sql`${t.pending}`),
+        index('transactions_pending_idx')
+            .on(t.pending)
+            .where(sql`${t.pending}`),
         index('transactions_block_idx').on(t.blockSeqno),
         // Partial: only real failures and notes are ever filtered for, and they are the minority.
-        index('transactions_outcome_idx').on(t.outcome, t.lt).where(sql`${t.outcome} <> 'ok'`),
+        index('transactions_outcome_idx')
+            .on(t.outcome, t.lt)
+            .where(sql`${t.outcome} <> 'ok'`),
     ],
 );
 
@@ -150,10 +154,18 @@ export const events = pgTable(
         index('events_type_idx').on(t.type, t.txLt),
         index('events_account_idx').on(t.account, t.txLt),
         // Partial: most events name only some of proxy/client/worker/owner, and nulls are never searched.
-        index('events_proxy_idx').on(t.proxy, t.txLt).where(sql`${t.proxy} is not null`),
-        index('events_client_idx').on(t.client, t.txLt).where(sql`${t.client} is not null`),
-        index('events_worker_idx').on(t.worker, t.txLt).where(sql`${t.worker} is not null`),
-        index('events_owner_idx').on(t.owner, t.txLt).where(sql`${t.owner} is not null`),
+        index('events_proxy_idx')
+            .on(t.proxy, t.txLt)
+            .where(sql`${t.proxy} is not null`),
+        index('events_client_idx')
+            .on(t.client, t.txLt)
+            .where(sql`${t.client} is not null`),
+        index('events_worker_idx')
+            .on(t.worker, t.txLt)
+            .where(sql`${t.worker} is not null`),
+        index('events_owner_idx')
+            .on(t.owner, t.txLt)
+            .where(sql`${t.owner} is not null`),
         index('events_utime_idx').using('brin', t.utime),
     ],
 );
@@ -290,7 +302,11 @@ export const dailyStats = pgTable('daily_stats', { day: text('day').primaryKey()
  * account, proxy, client or worker (so a proxy's series includes its clients' charges). Kept at ingest so
  * a detail page reads a few rows instead of aggregating the contract's whole history.
  */
-export const accountDaily = pgTable('account_daily', { address: text('address').notNull(), day: text('day').notNull(), ...dayCounters() }, (t) => [primaryKey({ columns: [t.address, t.day] })]);
+export const accountDaily = pgTable(
+    'account_daily',
+    { address: text('address').notNull(), day: text('day').notNull(), ...dayCounters() },
+    (t) => [primaryKey({ columns: [t.address, t.day] })],
+);
 
 /**
  * The latest report of each proxy stats page the indexer reads (--proxy-stats): usage served but not yet

@@ -29,8 +29,18 @@ export class ChainClientSource implements IngestChain {
     }
 
     async transactions(address: string, from: TxId, limit: number): Promise<ChainTx[]> {
-        const page = await this.client.transactions(Address.parse(address), { from: { lt: from.lt, hash: Buffer.from(from.hash, 'hex') }, limit });
-        return page.map((t) => ({ account: address, lt: t.lt, hash: hex(t.hash), utime: t.utime, seqno: this.blockOf.get(hex(t.hash)) ?? null, tx: fromCoreTransaction(t.tx) }));
+        const page = await this.client.transactions(Address.parse(address), {
+            from: { lt: from.lt, hash: Buffer.from(from.hash, 'hex') },
+            limit,
+        });
+        return page.map((t) => ({
+            account: address,
+            lt: t.lt,
+            hash: hex(t.hash),
+            utime: t.utime,
+            seqno: this.blockOf.get(hex(t.hash)) ?? null,
+            tx: fromCoreTransaction(t.tx),
+        }));
     }
 
     async blockAccounts(seqno: number): Promise<string[] | null> {

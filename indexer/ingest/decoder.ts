@@ -86,7 +86,11 @@ export function addrField(fields: Record<string, unknown>, ...paths: string[]): 
     return null;
 }
 
-const payload = (c: Ctx, extra: Record<string, unknown> = {}) => ({ message: c.msg.name, ...(plain(c.msg.fields) as Record<string, unknown>), ...extra });
+const payload = (c: Ctx, extra: Record<string, unknown> = {}) => ({
+    message: c.msg.name,
+    ...(plain(c.msg.fields) as Record<string, unknown>),
+    ...extra,
+});
 const one = (type: EventType, c: Ctx, e: Partial<DecodedEvent> = {}): DecodedEvent[] => [{ type, payload: payload(c), ...e }];
 
 /** The proxy contract a client or worker message was forwarded to (its first out message), else its known parent. */
@@ -95,7 +99,9 @@ const proxyOf = (c: Ctx) => c.out.find((o) => o.dest && o.dest === c.acc.parent)
 const paidOut = (c: Ctx) => c.out.filter((o) => o.name === 'payout').reduce((a, o) => a + o.value, 0n);
 const firstPayoutDest = (c: Ctx) => c.out.find((o) => o.name === 'payout')?.dest ?? null;
 
-const root = (type: EventType, extra: (c: Ctx) => Record<string, unknown> = () => ({})): Handler => (c) => [{ type, payload: payload(c, extra(c)) }];
+const root =
+    (type: EventType, extra: (c: Ctx) => Record<string, unknown> = () => ({})): Handler =>
+    (c) => [{ type, payload: payload(c, extra(c)) }];
 
 /** By catalogue name; a Map, because names come from chain data and must never reach Object.prototype. */
 const HANDLERS = new Map<string, Handler>(
@@ -121,9 +127,20 @@ const HANDLERS = new Map<string, Handler>(
         root_change_owner: (c) => one('root_owner_changed', c, { owner: addrField(c.msg.fields, 'newOwner', 'newOwnerAddress') }),
 
         // Client contract.
-        ext_client_top_up: (c) => one('deposit', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, amount: bigField(c.msg.fields, 'amount', 'topUpAmount') }),
+        ext_client_top_up: (c) =>
+            one('deposit', c, {
+                client: c.acc.address,
+                proxy: proxyOf(c),
+                owner: c.acc.owner,
+                amount: bigField(c.msg.fields, 'amount', 'topUpAmount'),
+            }),
         owner_client_change_secret_hash_and_top_up: (c) => [
-            ...one('deposit', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, amount: bigField(c.msg.fields, 'amount', 'topUpAmount') }),
+            ...one('deposit', c, {
+                client: c.acc.address,
+                proxy: proxyOf(c),
+                owner: c.acc.owner,
+                amount: bigField(c.msg.fields, 'amount', 'topUpAmount'),
+            }),
             ...one('secret_changed', c, { client: c.acc.address, owner: c.acc.owner }),
         ],
         owner_client_register: (c) => one('client_register', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
@@ -131,7 +148,8 @@ const HANDLERS = new Map<string, Handler>(
         owner_client_increase_stake: (c) => one('stake', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
         owner_client_withdraw: (c) => one('withdraw_request', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
         owner_client_request_refund: (c) => one('close', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner }),
-        ext_client_charge_signed: (c) => one('charge', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
+        ext_client_charge_signed: (c) =>
+            one('charge', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
         ext_client_grant_refund_signed: (c) => [
             ...one('charge', c, { client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
             { type: 'close', client: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, payload: payload(c, { phase: 'closed' }) },
@@ -141,13 +159,17 @@ const HANDLERS = new Map<string, Handler>(
         client_proxy_request: (c) => clientToProxy(c),
         worker_proxy_request: (c) => workerToProxy(c),
         ext_proxy_payout_request: (c) => one('commission_withdrawal', c, { proxy: c.acc.address, owner: c.acc.owner, amount: paidOut(c) }),
-        ext_proxy_increase_stake: (c) => one('stake', c, { proxy: c.acc.address, amount: bigField(c.msg.fields, 'grams', 'amount', 'stake') }),
+        ext_proxy_increase_stake: (c) =>
+            one('stake', c, { proxy: c.acc.address, amount: bigField(c.msg.fields, 'grams', 'amount', 'stake') }),
         owner_proxy_close: (c) => one('close', c, { proxy: c.acc.address, owner: c.acc.owner, payload: payload(c, { phase: 'closing' }) }),
-        ext_proxy_close_request_signed: (c) => one('close', c, { proxy: c.acc.address, owner: c.acc.owner, payload: payload(c, { phase: 'closing' }) }),
-        ext_proxy_close_complete_request_signed: (c) => one('close', c, { proxy: c.acc.address, owner: c.acc.owner, amount: paidOut(c), payload: payload(c, { phase: 'closed' }) }),
+        ext_proxy_close_request_signed: (c) =>
+            one('close', c, { proxy: c.acc.address, owner: c.acc.owner, payload: payload(c, { phase: 'closing' }) }),
+        ext_proxy_close_complete_request_signed: (c) =>
+            one('close', c, { proxy: c.acc.address, owner: c.acc.owner, amount: paidOut(c), payload: payload(c, { phase: 'closed' }) }),
 
         // Worker contract.
-        ext_worker_payout_request_signed: (c) => one('payout_request', c, { worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
+        ext_worker_payout_request_signed: (c) =>
+            one('payout_request', c, { worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
         ext_worker_last_payout_request_signed: (c) => [
             ...one('payout_request', c, { worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, cumulativeTokens: tokensOf(c) }),
             { type: 'close', worker: c.acc.address, proxy: proxyOf(c), owner: c.acc.owner, payload: payload(c, { phase: 'closed' }) },
@@ -197,7 +219,17 @@ function clientToProxy(c: Ctx): DecodedEvent[] {
     switch (inner?.name) {
         case 'client_proxy_refund_granted':
         case 'client_proxy_refund_force':
-            return [{ type: 'refund', ...base, amount: paidOut(c), payload: payload(c, { kind: inner.name === 'client_proxy_refund_force' ? 'force' : 'granted', requested: plain(bigField(inner.fields, 'coins', 'amount')) }) }];
+            return [
+                {
+                    type: 'refund',
+                    ...base,
+                    amount: paidOut(c),
+                    payload: payload(c, {
+                        kind: inner.name === 'client_proxy_refund_force' ? 'force' : 'granted',
+                        requested: plain(bigField(inner.fields, 'coins', 'amount')),
+                    }),
+                },
+            ];
         case 'client_proxy_register':
             return [{ type: 'client_register', ...base, payload: payload(c) }];
         default:
@@ -214,10 +246,18 @@ function workerToProxy(c: Ctx): DecodedEvent[] {
         const proxyPart = bigField(inner.fields, 'proxyPart') ?? 0n;
         return [
             { type: 'payout', proxy: c.acc.address, worker, owner: firstPayoutDest(c) ?? owner, amount: workerPart, payload: payload(c) },
-            { type: 'commission', proxy: c.acc.address, worker, amount: proxyPart, payload: { message: c.msg.name, workerPart: workerPart.toString(), proxyPart: proxyPart.toString() } },
+            {
+                type: 'commission',
+                proxy: c.acc.address,
+                worker,
+                amount: proxyPart,
+                payload: { message: c.msg.name, workerPart: workerPart.toString(), proxyPart: proxyPart.toString() },
+            },
         ];
     }
-    return [{ type: 'state_notification', proxy: c.acc.address, worker, owner, payload: payload(c, { kind: inner?.name ?? 'notification' }) }];
+    return [
+        { type: 'state_notification', proxy: c.acc.address, worker, owner, payload: payload(c, { kind: inner?.name ?? 'notification' }) },
+    ];
 }
 
 /** Text commands (op 0): the proxy's "c" (close) and "w" (withdraw), the wallet's "w", "b", "u". */
@@ -235,9 +275,22 @@ function walletEvents(acc: KnownAccount, facts: TxFacts, msg: DecodedMessage | n
     }
     const text = textCommand(facts.body);
     if (facts.source && facts.source === acc.owner && (text || (msg && msg.name !== 'excesses' && msg.name !== 'payout'))) {
-        return [{ type: 'wallet_admin', owner: acc.owner, payload: { message: msg?.name ?? `text:${text}`, ...(msg ? (plain(msg.fields) as object) : {}) } }];
+        return [
+            {
+                type: 'wallet_admin',
+                owner: acc.owner,
+                payload: { message: msg?.name ?? `text:${text}`, ...(msg ? (plain(msg.fields) as object) : {}) },
+            },
+        ];
     }
-    return [{ type: 'wallet_receive', owner: acc.owner, amount: facts.inValue, payload: { from: facts.source, message: msg?.name ?? (text ? `text:${text}` : null) } }];
+    return [
+        {
+            type: 'wallet_receive',
+            owner: acc.owner,
+            amount: facts.inValue,
+            payload: { from: facts.source, message: msg?.name ?? (text ? `text:${text}` : null) },
+        },
+    ];
 }
 
 export class CatalogueDecoder implements Decoder {
@@ -261,13 +314,17 @@ export class CatalogueDecoder implements Decoder {
         const out = facts.outMessages.map((o) => Object.assign(o, { name: o.op === null ? null : this.catalogue.nameOf(o.op) }));
         const opName = msg?.name ?? (facts.op === null ? null : facts.op === 0 ? textOpName(facts.body) : this.catalogue.nameOf(facts.op));
         const events: DecodedEvent[] = [];
-        if (facts.deployed) events.push({ type: 'deploy', success: true, owner: acc.owner, payload: { kind: acc.kind, codeHash: acc.codeHash } });
+        if (facts.deployed)
+            events.push({ type: 'deploy', success: true, owner: acc.owner, payload: { kind: acc.kind, codeHash: acc.codeHash } });
         if (!facts.bounced) {
             if (acc.kind === 'wallet') events.push(...walletEvents(acc, facts, msg, out));
-            else if (msg && (msg.name === 'do_not_process' || msg.name === 'proxy_save_state')) events.push(...saveState(acc, msg, facts.source));
-            else if (msg && HANDLERS.has(msg.name)) events.push(...HANDLERS.get(msg.name)!({ acc, facts, msg, out, profileOf: this.profileOf }));
+            else if (msg && (msg.name === 'do_not_process' || msg.name === 'proxy_save_state'))
+                events.push(...saveState(acc, msg, facts.source));
+            else if (msg && HANDLERS.has(msg.name))
+                events.push(...HANDLERS.get(msg.name)!({ acc, facts, msg, out, profileOf: this.profileOf }));
             else if (facts.op === 0 && acc.kind === 'proxy') events.push(...proxyText(acc, facts, out));
-            else if (facts.op !== null && facts.op !== 0 && !msg && !isNote(opName)) events.push({ type: 'unknown', payload: { op: facts.op, name: opName } });
+            else if (facts.op !== null && facts.op !== 0 && !msg && !isNote(opName))
+                events.push({ type: 'unknown', payload: { op: facts.op, name: opName } });
         }
         const { body: _body, outMessages: _out, ...rest } = facts;
         return {
@@ -291,7 +348,8 @@ function textOpName(body: Cell | null): string | null {
 function proxyText(acc: KnownAccount, facts: TxFacts, out: Ctx['out']): DecodedEvent[] {
     const t = textCommand(facts.body);
     const paid = out.filter((o) => o.name === 'payout').reduce((a, o) => a + o.value, 0n);
-    if (t === 'w') return [{ type: 'commission_withdrawal', proxy: acc.address, owner: acc.owner, amount: paid, payload: { message: 'text:w' } }];
+    if (t === 'w')
+        return [{ type: 'commission_withdrawal', proxy: acc.address, owner: acc.owner, amount: paid, payload: { message: 'text:w' } }];
     if (t === 'c') return [{ type: 'close', proxy: acc.address, owner: acc.owner, payload: { message: 'text:c', phase: 'closing' } }];
     return [];
 }

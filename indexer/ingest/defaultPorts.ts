@@ -41,7 +41,11 @@ export async function loadCocoonProtocol(): Promise<ProtocolDescription> {
     try {
         return await (await import('../protocol')).loadCocoonProtocol();
     } catch (err) {
-        throw new IndexerError('CONTRACTS_NOT_BUILT', `cannot load the contract wrappers (${(err as Error).message}); run \`npm run build:contracts\` first`, err);
+        throw new IndexerError(
+            'CONTRACTS_NOT_BUILT',
+            `cannot load the contract wrappers (${(err as Error).message}); run \`npm run build:contracts\` first`,
+            err,
+        );
     }
 }
 

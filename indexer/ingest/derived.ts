@@ -45,7 +45,15 @@ export interface DayDelta {
     newWorkers: number;
 }
 
-const zeroProxy = (): ProxyDelta => ({ tokensCharged: 0n, tokensPaid: 0n, commissionEarned: 0n, commissionWithdrawn: 0n, workersPaid: 0n, deposits: 0n, refunds: 0n });
+const zeroProxy = (): ProxyDelta => ({
+    tokensCharged: 0n,
+    tokensPaid: 0n,
+    commissionEarned: 0n,
+    commissionWithdrawn: 0n,
+    workersPaid: 0n,
+    deposits: 0n,
+    refunds: 0n,
+});
 const zeroClient = (): ClientDelta => ({ tokensCharged: 0n, tonCharged: 0n, deposited: 0n, refunded: 0n });
 const zeroWorker = (): WorkerDelta => ({ tokensPaid: 0n, tonEarned: 0n });
 const zeroDay = (): DayDelta => ({
@@ -172,16 +180,28 @@ export class Increments {
         const inc = (col: string) => sql.raw(`${col} = t.${col} + excluded.${col}`);
         if (this.proxies.size) {
             const vals = [...this.proxies].map(
-                ([a, d]) => sql`(${a}, ${d.tokensCharged}::numeric, ${d.tokensPaid}::numeric, ${d.commissionEarned}::numeric, ${d.commissionWithdrawn}::numeric, ${d.workersPaid}::numeric, ${d.deposits}::numeric, ${d.refunds}::numeric)`,
+                ([a, d]) =>
+                    sql`(${a}, ${d.tokensCharged}::numeric, ${d.tokensPaid}::numeric, ${d.commissionEarned}::numeric, ${d.commissionWithdrawn}::numeric, ${d.workersPaid}::numeric, ${d.deposits}::numeric, ${d.refunds}::numeric)`,
             );
-            const cols = ['tokens_charged', 'tokens_paid', 'commission_earned', 'commission_withdrawn', 'workers_paid', 'deposits', 'refunds'];
+            const cols = [
+                'tokens_charged',
+                'tokens_paid',
+                'commission_earned',
+                'commission_withdrawn',
+                'workers_paid',
+                'deposits',
+                'refunds',
+            ];
             await db.execute(
                 sql`insert into proxies as t (address, ${sql.raw(cols.join(', '))}) values ${sql.join(vals, sql`, `)}
                     on conflict (address) do update set ${sql.join(cols.map(inc), sql`, `)}`,
             );
         }
         if (this.clients.size) {
-            const vals = [...this.clients].map(([a, d]) => sql`(${a}, ${d.tokensCharged}::numeric, ${d.tonCharged}::numeric, ${d.deposited}::numeric, ${d.refunded}::numeric)`);
+            const vals = [...this.clients].map(
+                ([a, d]) =>
+                    sql`(${a}, ${d.tokensCharged}::numeric, ${d.tonCharged}::numeric, ${d.deposited}::numeric, ${d.refunded}::numeric)`,
+            );
             const cols = ['tokens_charged', 'ton_charged', 'deposited', 'refunded'];
             await db.execute(
                 sql`insert into clients as t (address, ${sql.raw(cols.join(', '))}) values ${sql.join(vals, sql`, `)}
@@ -226,7 +246,11 @@ interface DayRow {
     key: string;
     d: DayDelta;
 }
-const DAY_COUNTER_COLUMNS: BulkColumn<DayRow>[] = DAY_FIELDS.map(([name, field]) => ({ name, type: (typeof zeroDay()[field] === 'number' ? 'int' : 'numeric') as BulkType, get: (r) => r.d[field] }));
+const DAY_COUNTER_COLUMNS: BulkColumn<DayRow>[] = DAY_FIELDS.map(([name, field]) => ({
+    name,
+    type: (typeof zeroDay()[field] === 'number' ? 'int' : 'numeric') as BulkType,
+    get: (r) => r.d[field],
+}));
 
 /** The two day tables: their key columns, read from the Increments map key (`<day>` or `<address> <day>`). */
 const DAY_TABLES: Record<'daily_stats' | 'account_daily', BulkColumn<DayRow>[]> = {
@@ -243,7 +267,14 @@ async function upsertDays(db: DbOrTx, table: keyof typeof DAY_TABLES, m: Map<str
     const keys = DAY_TABLES[table];
     const set = DAY_COLUMNS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ');
     const list = [...m].map(([key, d]) => ({ key, d }));
-    await db.execute(bulkInsert(table, [...keys, ...DAY_COUNTER_COLUMNS], list, sql.raw(`on conflict (${keys.map((k) => k.name).join(', ')}) do update set ${set}`)));
+    await db.execute(
+        bulkInsert(
+            table,
+            [...keys, ...DAY_COUNTER_COLUMNS],
+            list,
+            sql.raw(`on conflict (${keys.map((k) => k.name).join(', ')}) do update set ${set}`),
+        ),
+    );
 }
 
 /** Which day counter each event type feeds (the same for the network's day and a contract's). */
@@ -352,7 +383,10 @@ export async function derivedMismatches(db: DbOrTx): Promise<string[]> {
                 from ${sql.identifier(table)} t join (${RECOMPUTE[table]}) r on r.address = t.address
                 where ${sql.raw(cols.map((c) => `t.${c} <> r.${c}`).join(' or '))}`,
         );
-        for (const d of diff) for (const c of cols) if (String(d[c]) !== String(d[`r_${c}`])) out.push(`${table}.${c}[${d.address}]: stored ${d[c]}, recomputed ${d[`r_${c}`]}`);
+        for (const d of diff)
+            for (const c of cols)
+                if (String(d[c]) !== String(d[`r_${c}`]))
+                    out.push(`${table}.${c}[${d.address}]: stored ${d[c]}, recomputed ${d[`r_${c}`]}`);
     }
     // Day tables: a day missing on one side counts as zeros there.
     const cols = DAY_COLUMNS;
@@ -365,7 +399,10 @@ export async function derivedMismatches(db: DbOrTx): Promise<string[]> {
                 from ${sql.identifier(table)} t full join (${recompute}) r on ${sql.raw(keys.map((k) => `r.${k} = t.${k}`).join(' and '))}
                 where ${sql.raw(cols.map((c) => `coalesce(t.${c}, 0) <> coalesce(r.${c}, 0)`).join(' or '))}`,
         );
-        for (const d of diff) for (const c of cols) if (String(d[c]) !== String(d[`r_${c}`])) out.push(`${table}.${c}[${keys.map((k) => d[k]).join(' ')}]: stored ${d[c]}, recomputed ${d[`r_${c}`]}`);
+        for (const d of diff)
+            for (const c of cols)
+                if (String(d[c]) !== String(d[`r_${c}`]))
+                    out.push(`${table}.${c}[${keys.map((k) => d[k]).join(' ')}]: stored ${d[c]}, recomputed ${d[`r_${c}`]}`);
     }
     return out;
 }

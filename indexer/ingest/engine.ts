@@ -104,9 +104,12 @@ export class IngestEngine {
         const { db } = this.opts;
         this.known.clear();
         const prices = new Map<string, { price: bigint | null; fee: bigint | null }>();
-        for (const p of await db.select({ a: proxies.address, price: proxies.pricePerToken, fee: proxies.workerFeePerToken }).from(proxies)) prices.set(p.a, { price: p.price, fee: p.fee });
-        for (const c of await db.select({ a: clients.address, price: clients.pricePerToken }).from(clients)) prices.set(c.a, { price: c.price, fee: null });
-        for (const w of await db.select({ a: workers.address, fee: workers.workerFeePerToken }).from(workers)) prices.set(w.a, { price: null, fee: w.fee });
+        for (const p of await db.select({ a: proxies.address, price: proxies.pricePerToken, fee: proxies.workerFeePerToken }).from(proxies))
+            prices.set(p.a, { price: p.price, fee: p.fee });
+        for (const c of await db.select({ a: clients.address, price: clients.pricePerToken }).from(clients))
+            prices.set(c.a, { price: c.price, fee: null });
+        for (const w of await db.select({ a: workers.address, fee: workers.workerFeePerToken }).from(workers))
+            prices.set(w.a, { price: null, fee: w.fee });
         for (const a of await db.select().from(accounts)) {
             const p = prices.get(a.address);
             this.known.set(a.address, {
@@ -120,12 +123,23 @@ export class IngestEngine {
                 workerFeePerToken: p?.fee ?? null,
             });
         }
-        for (const c of await db.select().from(codeHashes)) this.codeKinds.set(c.codeHash, { kind: c.kind as AccountKind, paramsVersion: c.paramsVersion });
+        for (const c of await db.select().from(codeHashes))
+            this.codeKinds.set(c.codeHash, { kind: c.kind as AccountKind, paramsVersion: c.paramsVersion });
         for (const c of await db.select().from(cursors)) {
-            if (c.source.startsWith('account:') && c.lt !== null && c.hash) this.cursorOf.set(c.source.slice(8), { lt: c.lt, hash: c.hash });
+            if (c.source.startsWith('account:') && c.lt !== null && c.hash)
+                this.cursorOf.set(c.source.slice(8), { lt: c.lt, hash: c.hash });
         }
         if (!this.known.has(this.opts.rootAddress)) {
-            const root: KnownAccount = { address: this.opts.rootAddress, kind: 'root', codeHash: null, paramsVersion: null, parent: null, owner: null, pricePerToken: null, workerFeePerToken: null };
+            const root: KnownAccount = {
+                address: this.opts.rootAddress,
+                kind: 'root',
+                codeHash: null,
+                paramsVersion: null,
+                parent: null,
+                owner: null,
+                pricePerToken: null,
+                workerFeePerToken: null,
+            };
             await insertAccounts(db, [{ ...root, discoveredVia: 'config' }]);
             this.known.set(root.address, root);
         }
@@ -139,7 +153,15 @@ export class IngestEngine {
         const finalSeqno = Math.max(0, head.seqno - confirmations);
         await writeSourceCursor(db, { source: 'head', seqno: head.seqno, utime: head.utime });
 
-        const result: CycleResult = { head, finalSeqno, transactions: 0, finalTransactions: 0, events: 0, newAccounts: 0, accountsChecked: 0 };
+        const result: CycleResult = {
+            head,
+            finalSeqno,
+            transactions: 0,
+            finalTransactions: 0,
+            events: 0,
+            newAccounts: 0,
+            accountsChecked: 0,
+        };
         // Child code hashes must be known before the block scan judges unknown accounts.
         const root = this.known.get(this.opts.rootAddress)!;
         const rootState = await this.opts.states.read(root, head.seqno);
@@ -164,7 +186,12 @@ export class IngestEngine {
             if (!batch.length && !states.length) return;
             const taken = batch;
             const b: Batch = {
-                txs: taken.map((p) => ({ account: p.account, chain: p.chain, decoded: p.decoded, pending: (p.chain.seqno ?? 0) > finalSeqno })),
+                txs: taken.map((p) => ({
+                    account: p.account,
+                    chain: p.chain,
+                    decoded: p.decoded,
+                    pending: (p.chain.seqno ?? 0) > finalSeqno,
+                })),
                 accounts: [...batchAccounts].filter((a) => !cleared.has(a) && withPending.has(a)),
                 states,
                 rootChanges,
@@ -177,7 +204,8 @@ export class IngestEngine {
             if (inflight) await inflight;
             const write = (async () => {
                 const r = await writeBatch(db, b);
-                for (const p of taken) if ((p.chain.seqno ?? 0) <= finalSeqno) this.cursorOf.set(p.account.address, { lt: p.chain.lt, hash: p.chain.hash });
+                for (const p of taken)
+                    if ((p.chain.seqno ?? 0) <= finalSeqno) this.cursorOf.set(p.account.address, { lt: p.chain.lt, hash: p.chain.hash });
                 result.transactions += r.transactions;
                 result.finalTransactions += r.final;
                 result.events += r.events;
@@ -203,7 +231,8 @@ export class IngestEngine {
         };
         for (let i = 0; i < queue.length; i++) {
             // Keep a few accounts in flight so chain latency overlaps decoding and writing.
-            for (let j = i + 1; j < Math.min(queue.length, i + this.opts.concurrency); j++) void fetchAccount(queue[j]).catch(() => undefined);
+            for (let j = i + 1; j < Math.min(queue.length, i + this.opts.concurrency); j++)
+                void fetchAccount(queue[j]).catch(() => undefined);
             const address = queue[i];
             const got = await fetchAccount(address);
             prefetch.delete(address);
@@ -213,7 +242,8 @@ export class IngestEngine {
             if (!got) continue;
             const acc = this.known.get(address)!;
             const peers = new Set<string>();
-            for (const p of got.txs) for (const peer of p.decoded.peers) if (!this.known.has(peer) && !this.notOurs.has(peer)) peers.add(peer);
+            for (const p of got.txs)
+                for (const peer of p.decoded.peers) if (!this.known.has(peer) && !this.notOurs.has(peer)) peers.add(peer);
             const found = await this.discover([...peers], head.seqno, true);
             result.newAccounts += found.length;
             for (const f of found) {
@@ -301,7 +331,12 @@ export class IngestEngine {
             toInsert.push(c);
         }
         await insertAccounts(this.opts.db, toInsert);
-        if (toInsert.length) this.opts.log.info('discovered', { count: toInsert.length, kinds: countBy(toInsert.map((t) => t.kind)), via: toInsert[0].discoveredVia });
+        if (toInsert.length)
+            this.opts.log.info('discovered', {
+                count: toInsert.length,
+                kinds: countBy(toInsert.map((t) => t.kind)),
+                via: toInsert[0].discoveredVia,
+            });
         return found;
     }
 
@@ -309,7 +344,12 @@ export class IngestEngine {
         if (state.kindState?.kind === 'root') this.learnCodesFrom(state.kindState.config);
     }
 
-    private learnCodesFrom(config: { proxyCodeHash: string | null; workerCodeHash: string | null; clientCodeHash: string | null; paramsVersion: number }): void {
+    private learnCodesFrom(config: {
+        proxyCodeHash: string | null;
+        workerCodeHash: string | null;
+        clientCodeHash: string | null;
+        paramsVersion: number;
+    }): void {
         let added = false;
         const add = (h: string | null, kind: AccountKind) => {
             if (h && !this.codeKinds.has(h)) {
@@ -328,7 +368,11 @@ export class IngestEngine {
     }
 
     /** New transactions of one account since its cursor (ascending), decoded, plus its state at the head. */
-    private async fetchAccount(address: string, head: Head, finalSeqno: number): Promise<{ state: AccountState; txs: Pending[]; changes: RootChange[] } | null> {
+    private async fetchAccount(
+        address: string,
+        head: Head,
+        finalSeqno: number,
+    ): Promise<{ state: AccountState; txs: Pending[]; changes: RootChange[] } | null> {
         const { chain, states, decoder, pageSize } = this.opts;
         const acc = this.known.get(address);
         if (!acc) return null;
@@ -357,7 +401,11 @@ export class IngestEngine {
                     reached = true;
                     break;
                 }
-                newestFirst.push({ account: acc, chain: { account: t.account, lt: t.lt, hash: t.hash, utime: t.utime, seqno: t.seqno }, decoded: decoder.decode(t, acc) });
+                newestFirst.push({
+                    account: acc,
+                    chain: { account: t.account, lt: t.lt, hash: t.hash, utime: t.utime, seqno: t.seqno },
+                    decoded: decoder.decode(t, acc),
+                });
             }
             const oldest = page[page.length - 1].tx;
             // Only the chain of prev links says where history ends: servers cap pages at their own size.
@@ -373,19 +421,35 @@ export class IngestEngine {
         const changes: RootChange[] = [];
         if (acc.kind === 'root') {
             const changing = txs.filter(
-                (p) => p.decoded.success && (p.chain.seqno ?? 0) <= finalSeqno && (!this.opts.isRootConfigChange || this.opts.isRootConfigChange(p.decoded.opName) || p.decoded.deployed),
+                (p) =>
+                    p.decoded.success &&
+                    (p.chain.seqno ?? 0) <= finalSeqno &&
+                    (!this.opts.isRootConfigChange || this.opts.isRootConfigChange(p.decoded.opName) || p.decoded.deployed),
             );
             const label = (p: Pending) => p.decoded.opName ?? (p.decoded.deployed ? 'deploy' : 'unknown');
             if (states.historical) {
                 // The chain keeps old states: each change gets the configuration right after it.
                 for (const p of changing) {
                     const at = await states.read(acc, p.chain.seqno ?? head.seqno);
-                    if (at.kindState?.kind === 'root') changes.push({ lt: p.chain.lt, hash: p.chain.hash, utime: p.chain.utime, change: label(p), config: at.kindState.config });
+                    if (at.kindState?.kind === 'root')
+                        changes.push({
+                            lt: p.chain.lt,
+                            hash: p.chain.hash,
+                            utime: p.chain.utime,
+                            change: label(p),
+                            config: at.kindState.config,
+                        });
                 }
             } else if (changing.length && state.kindState?.kind === 'root') {
                 // Only the current state is readable (the local chain): changes seen in one cycle share one entry.
                 const last = changing[changing.length - 1];
-                changes.push({ lt: last.chain.lt, hash: last.chain.hash, utime: last.chain.utime, change: changing.map(label).join(','), config: state.kindState.config });
+                changes.push({
+                    lt: last.chain.lt,
+                    hash: last.chain.hash,
+                    utime: last.chain.utime,
+                    change: changing.map(label).join(','),
+                    config: state.kindState.config,
+                });
             }
         }
         return { state, txs, changes };
@@ -395,9 +459,18 @@ export class IngestEngine {
     private applyState(acc: KnownAccount, state: AccountState): void {
         const k = state.kindState;
         if (!k) return;
-        if (k.kind === 'proxy') Object.assign(acc, { owner: k.owner, parent: k.root, paramsVersion: k.paramsVersion, pricePerToken: k.pricePerToken, workerFeePerToken: k.workerFeePerToken });
-        if (k.kind === 'client') Object.assign(acc, { owner: k.owner, parent: k.proxy, paramsVersion: k.paramsVersion, pricePerToken: k.pricePerToken });
-        if (k.kind === 'worker') Object.assign(acc, { owner: k.owner, parent: k.proxy, paramsVersion: k.paramsVersion, workerFeePerToken: k.workerFeePerToken });
+        if (k.kind === 'proxy')
+            Object.assign(acc, {
+                owner: k.owner,
+                parent: k.root,
+                paramsVersion: k.paramsVersion,
+                pricePerToken: k.pricePerToken,
+                workerFeePerToken: k.workerFeePerToken,
+            });
+        if (k.kind === 'client')
+            Object.assign(acc, { owner: k.owner, parent: k.proxy, paramsVersion: k.paramsVersion, pricePerToken: k.pricePerToken });
+        if (k.kind === 'worker')
+            Object.assign(acc, { owner: k.owner, parent: k.proxy, paramsVersion: k.paramsVersion, workerFeePerToken: k.workerFeePerToken });
         if (state.codeHash) acc.codeHash = state.codeHash;
     }
 
@@ -409,7 +482,14 @@ export class IngestEngine {
             while (!this.stopped) {
                 try {
                     const r = await this.runOnce();
-                    if (r.transactions > 0) this.opts.log.info('cycle', { head: r.head.seqno, final: r.finalSeqno, tx: r.transactions, events: r.events, newAccounts: r.newAccounts });
+                    if (r.transactions > 0)
+                        this.opts.log.info('cycle', {
+                            head: r.head.seqno,
+                            final: r.finalSeqno,
+                            tx: r.transactions,
+                            events: r.events,
+                            newAccounts: r.newAccounts,
+                        });
                 } catch (err) {
                     this.opts.log.error('ingest cycle failed; retrying', { err: (err as Error).message, code: (err as IndexerError).code });
                 }

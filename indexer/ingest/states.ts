@@ -79,20 +79,54 @@ export class KindParsing {
     classify(address: string, codeHash: string, data: Cell | null, ctx: ClassifyContext): Classification | null {
         const known = ctx.codeKinds.get(codeHash);
         const isWallet = !!this.parsers.walletCodeHash && codeHash === this.parsers.walletCodeHash;
-        if (!known && this.parsers.registryCodeHash && codeHash === this.parsers.registryCodeHash) return this.registry(address, codeHash, data, ctx);
+        if (!known && this.parsers.registryCodeHash && codeHash === this.parsers.registryCodeHash)
+            return this.registry(address, codeHash, data, ctx);
         if (!known && !ctx.viaMessage) return null;
-        const base = { address, codeHash, owner: null as string | null, parent: null as string | null, paramsVersion: null as number | null, pricePerToken: null as bigint | null, workerFeePerToken: null as bigint | null };
+        const base = {
+            address,
+            codeHash,
+            owner: null as string | null,
+            parent: null as string | null,
+            paramsVersion: null as number | null,
+            pricePerToken: null as bigint | null,
+            workerFeePerToken: null as bigint | null,
+        };
         const via = ctx.viaMessage && !known ? 'message' : 'code_hash';
         const as = (kind: AccountKind): Classification | null => {
             const k = this.parse(kind, data, address);
             if (!k) return kind === 'wallet' ? { ...base, kind, discoveredVia: via } : null;
             switch (k.kind) {
                 case 'proxy':
-                    return { ...base, kind, owner: k.owner, parent: k.root, paramsVersion: k.paramsVersion, pricePerToken: k.pricePerToken, workerFeePerToken: k.workerFeePerToken, discoveredVia: via };
+                    return {
+                        ...base,
+                        kind,
+                        owner: k.owner,
+                        parent: k.root,
+                        paramsVersion: k.paramsVersion,
+                        pricePerToken: k.pricePerToken,
+                        workerFeePerToken: k.workerFeePerToken,
+                        discoveredVia: via,
+                    };
                 case 'client':
-                    return { ...base, kind, owner: k.owner, parent: k.proxy, paramsVersion: k.paramsVersion, pricePerToken: k.pricePerToken, discoveredVia: via };
+                    return {
+                        ...base,
+                        kind,
+                        owner: k.owner,
+                        parent: k.proxy,
+                        paramsVersion: k.paramsVersion,
+                        pricePerToken: k.pricePerToken,
+                        discoveredVia: via,
+                    };
                 case 'worker':
-                    return { ...base, kind, owner: k.owner, parent: k.proxy, paramsVersion: k.paramsVersion, workerFeePerToken: k.workerFeePerToken, discoveredVia: via };
+                    return {
+                        ...base,
+                        kind,
+                        owner: k.owner,
+                        parent: k.proxy,
+                        paramsVersion: k.paramsVersion,
+                        workerFeePerToken: k.workerFeePerToken,
+                        discoveredVia: via,
+                    };
                 case 'wallet':
                     return { ...base, kind, owner: k.owner, discoveredVia: via };
                 default:
@@ -116,7 +150,17 @@ export class KindParsing {
     private registry(address: string, codeHash: string, data: Cell | null, ctx: ClassifyContext): Classification | null {
         const k = this.parse('registry', data, address);
         if (k?.kind !== 'registry' || k.root !== ctx.root) return null;
-        return { address, codeHash, kind: 'registry', owner: k.owner, parent: k.root, paramsVersion: null, pricePerToken: null, workerFeePerToken: null, discoveredVia: 'code_hash' };
+        return {
+            address,
+            codeHash,
+            kind: 'registry',
+            owner: k.owner,
+            parent: k.root,
+            paramsVersion: null,
+            pricePerToken: null,
+            workerFeePerToken: null,
+            discoveredVia: 'code_hash',
+        };
     }
 }
 

@@ -9,7 +9,19 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { rows, type Db, type DbOrTx } from '../db/client';
 import { bulkInsert, pgArray, type BulkColumn } from '../db/bulk';
-import { accounts, clients, codeHashes, cursors, events, proxies, registries, rootConfigHistory, roots, transactions, workers } from '../db/schema';
+import {
+    accounts,
+    clients,
+    codeHashes,
+    cursors,
+    events,
+    proxies,
+    registries,
+    rootConfigHistory,
+    roots,
+    transactions,
+    workers,
+} from '../db/schema';
 import type { EventType, RootConfig } from '../api/types';
 import { Increments } from './derived';
 import type { AccountState, DecodedTx, KnownAccount, RootChange, TxMeta } from './types';
@@ -117,10 +129,15 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
 async function loadCounters(db: DbOrTx, clientAddrs: string[], workerAddrs: string[]): Promise<Map<string, bigint>> {
     const m = new Map<string, bigint>();
     for (const part of chunks(clientAddrs)) {
-        for (const r of await db.select({ a: clients.address, t: clients.tokensCharged }).from(clients).where(inArray(clients.address, part))) m.set(r.a, r.t);
+        for (const r of await db
+            .select({ a: clients.address, t: clients.tokensCharged })
+            .from(clients)
+            .where(inArray(clients.address, part)))
+            m.set(r.a, r.t);
     }
     for (const part of chunks(workerAddrs)) {
-        for (const r of await db.select({ a: workers.address, t: workers.tokensPaid }).from(workers).where(inArray(workers.address, part))) m.set(r.a, r.t);
+        for (const r of await db.select({ a: workers.address, t: workers.tokensPaid }).from(workers).where(inArray(workers.address, part)))
+            m.set(r.a, r.t);
     }
     return m;
 }
@@ -132,7 +149,17 @@ function counterKey(type: string, e: { client?: string | null; worker?: string |
 }
 
 export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
-    const txs = [...batch.txs].sort((a, b) => (a.chain.account < b.chain.account ? -1 : a.chain.account > b.chain.account ? 1 : a.chain.lt < b.chain.lt ? -1 : a.chain.lt > b.chain.lt ? 1 : 0));
+    const txs = [...batch.txs].sort((a, b) =>
+        a.chain.account < b.chain.account
+            ? -1
+            : a.chain.account > b.chain.account
+              ? 1
+              : a.chain.lt < b.chain.lt
+                ? -1
+                : a.chain.lt > b.chain.lt
+                  ? 1
+                  : 0,
+    );
     let eventCount = 0;
     let finalCount = 0;
     await db.transaction(async (tx) => {
@@ -152,12 +179,25 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
                     if (e.type === 'charge' && e.client) clientKeys.add(e.client);
                     if (e.type === 'payout_request' && e.worker) workerKeys.add(e.worker);
                 }
-        const counters = clientKeys.size || workerKeys.size ? await loadCounters(tx, [...clientKeys], [...workerKeys]) : new Map<string, bigint>();
+        const counters =
+            clientKeys.size || workerKeys.size ? await loadCounters(tx, [...clientKeys], [...workerKeys]) : new Map<string, bigint>();
 
         const txRows: TxRow[] = [];
         const eventRows: EventRow[] = [];
         /** What each final transaction adds to the derived tables, applied only if its row was new. */
-        const contributions: { key: string; t: BatchTx; events: { type: string; success: boolean; proxy: string | null; client: string | null; worker: string | null; amount: bigint | null; tokens: bigint | null }[] }[] = [];
+        const contributions: {
+            key: string;
+            t: BatchTx;
+            events: {
+                type: string;
+                success: boolean;
+                proxy: string | null;
+                client: string | null;
+                worker: string | null;
+                amount: bigint | null;
+                tokens: bigint | null;
+            }[];
+        }[] = [];
 
         for (const t of txs) {
             const c = t.chain;
@@ -189,7 +229,15 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
                 bounced: d.bounced,
                 outMsgs: d.outMsgs,
                 inCreatedLt: d.inCreatedLt,
-                outMessages: d.outMessages.length ? d.outMessages.map((o) => ({ dest: o.dest, value: o.value.toString(), op: o.op, name: o.name, createdLt: o.createdLt?.toString() ?? null })) : null,
+                outMessages: d.outMessages.length
+                    ? d.outMessages.map((o) => ({
+                          dest: o.dest,
+                          value: o.value.toString(),
+                          op: o.op,
+                          name: o.name,
+                          createdLt: o.createdLt?.toString() ?? null,
+                      }))
+                    : null,
                 pending: t.pending,
             });
             const contribution = { key: `${c.lt}:${c.hash}`, t, events: [] as (typeof contributions)[number]['events'] };
@@ -204,7 +252,8 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
                     tokens = success && e.cumulativeTokens > prev ? e.cumulativeTokens - prev : 0n;
                     if (success && e.cumulativeTokens > prev) counters.set(key, e.cumulativeTokens);
                     // Charges are priced here because only now is the delta known.
-                    if (e.type === 'charge' && amount === null && t.account.pricePerToken !== null) amount = tokens * t.account.pricePerToken;
+                    if (e.type === 'charge' && amount === null && t.account.pricePerToken !== null)
+                        amount = tokens * t.account.pricePerToken;
                 }
                 const row = {
                     txLt: c.lt,
@@ -232,14 +281,21 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
 
         const inserted = new Set<string>();
         for (const part of chunks(txRows, BULK)) {
-            const got = await rows<{ lt: string | bigint; hash: string }>(tx, bulkInsert('transactions', TX_COLUMNS, part, sql`on conflict do nothing returning lt, hash`));
+            const got = await rows<{ lt: string | bigint; hash: string }>(
+                tx,
+                bulkInsert('transactions', TX_COLUMNS, part, sql`on conflict do nothing returning lt, hash`),
+            );
             for (const r of got) inserted.add(`${r.lt}:${r.hash}`);
         }
-        for (const part of chunks(eventRows, BULK)) await tx.execute(bulkInsert('events', EVENT_COLUMNS, part, sql`on conflict do nothing`));
+        for (const part of chunks(eventRows, BULK))
+            await tx.execute(bulkInsert('events', EVENT_COLUMNS, part, sql`on conflict do nothing`));
 
         // A row that already existed was counted when it was first written; counting only new rows keeps totals exact.
         const inc = new Increments();
-        const stats = new Map<string, { n: number; firstLt: bigint; firstUtime: number; lastLt: bigint; lastHash: string; lastUtime: number }>();
+        const stats = new Map<
+            string,
+            { n: number; firstLt: bigint; firstUtime: number; lastLt: bigint; lastHash: string; lastUtime: number }
+        >();
         const cursorsOut = new Map<string, { lt: bigint; hash: string }>();
         for (const { key, t, events: evs } of contributions) {
             const c = t.chain;
@@ -252,7 +308,16 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
             else Object.assign(s, { n: s.n + 1, lastLt: c.lt, lastHash: c.hash, lastUtime: c.utime });
             for (const e of evs) {
                 if (!e.success) continue;
-                const counted = { type: e.type as EventType, utime: c.utime, account: c.account, proxy: e.proxy, client: e.client, worker: e.worker, amount: e.amount, tokens: e.tokens };
+                const counted = {
+                    type: e.type as EventType,
+                    utime: c.utime,
+                    account: c.account,
+                    proxy: e.proxy,
+                    client: e.client,
+                    worker: e.worker,
+                    amount: e.amount,
+                    tokens: e.tokens,
+                };
                 if (e.type === 'deploy') inc.addDeploy(counted, t.account.kind);
                 else inc.addEvent(counted);
             }
@@ -263,10 +328,31 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
             await tx.execute(sql`update accounts a set tx_count = a.tx_count + v.n,
                     first_lt = coalesce(a.first_lt, v.first_lt), first_utime = coalesce(a.first_utime, v.first_utime),
                     last_lt = v.last_lt, last_hash = v.last_hash, last_utime = v.last_utime, updated_at = now()
-                from unnest(${pgArray(list.map(([a]) => a), 'text')}::text[], ${pgArray(list.map(([, s]) => s.n), 'int')}::int[],
-                    ${pgArray(list.map(([, s]) => s.firstLt), 'bigint')}::bigint[], ${pgArray(list.map(([, s]) => s.firstUtime), 'int')}::int[],
-                    ${pgArray(list.map(([, s]) => s.lastLt), 'bigint')}::bigint[], ${pgArray(list.map(([, s]) => s.lastHash), 'text')}::text[],
-                    ${pgArray(list.map(([, s]) => s.lastUtime), 'int')}::int[]) as v(address, n, first_lt, first_utime, last_lt, last_hash, last_utime)
+                from unnest(${pgArray(
+                    list.map(([a]) => a),
+                    'text',
+                )}::text[], ${pgArray(
+                    list.map(([, s]) => s.n),
+                    'int',
+                )}::int[],
+                    ${pgArray(
+                        list.map(([, s]) => s.firstLt),
+                        'bigint',
+                    )}::bigint[], ${pgArray(
+                        list.map(([, s]) => s.firstUtime),
+                        'int',
+                    )}::int[],
+                    ${pgArray(
+                        list.map(([, s]) => s.lastLt),
+                        'bigint',
+                    )}::bigint[], ${pgArray(
+                        list.map(([, s]) => s.lastHash),
+                        'text',
+                    )}::text[],
+                    ${pgArray(
+                        list.map(([, s]) => s.lastUtime),
+                        'int',
+                    )}::int[]) as v(address, n, first_lt, first_utime, last_lt, last_hash, last_utime)
                 where a.address = v.address`);
         }
         await inc.apply(tx);
@@ -296,7 +382,12 @@ export async function writeBatch(db: Db, batch: Batch): Promise<BatchResult> {
         if (cursorsOut.size) {
             const list = [...cursorsOut].map(([a, c]) => ({ source: `account:${a}`, lt: c.lt, hash: c.hash }));
             await tx.execute(
-                bulkInsert('cursors', CURSOR_COLUMNS, list, sql`on conflict (source) do update set lt = excluded.lt, hash = excluded.hash, updated_at = now()`),
+                bulkInsert(
+                    'cursors',
+                    CURSOR_COLUMNS,
+                    list,
+                    sql`on conflict (source) do update set lt = excluded.lt, hash = excluded.hash, updated_at = now()`,
+                ),
             );
         }
         for (const sc of batch.sourceCursors ?? []) await writeSourceCursor(tx, sc);
@@ -309,7 +400,10 @@ export async function writeSourceCursor(db: DbOrTx, sc: SourceCursor): Promise<v
     await db
         .insert(cursors)
         .values(values)
-        .onConflictDoUpdate({ target: cursors.source, set: { seqno: values.seqno, utime: values.utime, lt: values.lt, hash: values.hash, updatedAt: sql`now()` } });
+        .onConflictDoUpdate({
+            target: cursors.source,
+            set: { seqno: values.seqno, utime: values.utime, lt: values.lt, hash: values.hash, updatedAt: sql`now()` },
+        });
 }
 
 /** Child code hashes of a params version, used to classify accounts. */
@@ -352,13 +446,38 @@ export async function writeStates(db: DbOrTx, states: AccountState[]): Promise<v
     await db.execute(sql`update accounts a set status = v.status, ton_balance = v.balance, state_seqno = v.seqno, updated_at = now(),
             code_hash = coalesce(v.code_hash, a.code_hash), params_version = coalesce(v.params_version, a.params_version),
             owner = coalesce(v.owner, a.owner), parent = coalesce(v.parent, a.parent)
-        from unnest(${pgArray(info.map((i) => i.s.address), 'text')}::text[], ${pgArray(info.map((i) => i.s.status), 'text')}::text[],
-            ${pgArray(info.map((i) => i.s.balance), 'numeric')}::numeric[], ${pgArray(info.map((i) => i.s.seqno), 'int')}::int[],
-            ${pgArray(info.map((i) => i.s.codeHash), 'text')}::text[], ${pgArray(info.map((i) => i.paramsVersion), 'int')}::int[],
-            ${pgArray(info.map((i) => i.owner), 'text')}::text[], ${pgArray(info.map((i) => i.parent), 'text')}::text[])
+        from unnest(${pgArray(
+            info.map((i) => i.s.address),
+            'text',
+        )}::text[], ${pgArray(
+            info.map((i) => i.s.status),
+            'text',
+        )}::text[],
+            ${pgArray(
+                info.map((i) => i.s.balance),
+                'numeric',
+            )}::numeric[], ${pgArray(
+                info.map((i) => i.s.seqno),
+                'int',
+            )}::int[],
+            ${pgArray(
+                info.map((i) => i.s.codeHash),
+                'text',
+            )}::text[], ${pgArray(
+                info.map((i) => i.paramsVersion),
+                'int',
+            )}::int[],
+            ${pgArray(
+                info.map((i) => i.owner),
+                'text',
+            )}::text[], ${pgArray(
+                info.map((i) => i.parent),
+                'text',
+            )}::text[])
             as v(address, status, balance, seqno, code_hash, params_version, owner, parent)
         where a.address = v.address`);
-    const of = <K extends 'proxy' | 'client' | 'worker'>(kind: K) => rest.filter((s) => s.kindState?.kind === kind).map((s) => ({ address: s.address, ...(s.kindState as StateOf<K>) }));
+    const of = <K extends 'proxy' | 'client' | 'worker'>(kind: K) =>
+        rest.filter((s) => s.kindState?.kind === kind).map((s) => ({ address: s.address, ...(s.kindState as StateOf<K>) }));
     const upsert = async <R>(table: string, cols: BulkColumn<R>[], list: R[]) => {
         if (!list.length) return;
         const set = cols
@@ -444,30 +563,53 @@ export async function writeState(db: DbOrTx, s: AccountState): Promise<void> {
     switch (k.kind) {
         case 'root': {
             const c = k.config;
-            const set = { owner: c.owner, version: c.version, paramsVersion: c.paramsVersion, lastProxySeqno: c.lastProxySeqno, config: c, updatedLt: s.lastLt, stateSeqno: s.seqno };
-            await db.insert(roots).values({ address: s.address, ...set }).onConflictDoUpdate({ target: roots.address, set });
+            const set = {
+                owner: c.owner,
+                version: c.version,
+                paramsVersion: c.paramsVersion,
+                lastProxySeqno: c.lastProxySeqno,
+                config: c,
+                updatedLt: s.lastLt,
+                stateSeqno: s.seqno,
+            };
+            await db
+                .insert(roots)
+                .values({ address: s.address, ...set })
+                .onConflictDoUpdate({ target: roots.address, set });
             await recordCodeHashes(db, s.address, c, s.lastLt);
             break;
         }
         case 'proxy': {
             const { kind: _k, ...set } = k;
-            await db.insert(proxies).values({ address: s.address, ...set }).onConflictDoUpdate({ target: proxies.address, set });
+            await db
+                .insert(proxies)
+                .values({ address: s.address, ...set })
+                .onConflictDoUpdate({ target: proxies.address, set });
             break;
         }
         case 'client': {
             const { kind: _k, ...set } = k;
-            await db.insert(clients).values({ address: s.address, ...set }).onConflictDoUpdate({ target: clients.address, set });
+            await db
+                .insert(clients)
+                .values({ address: s.address, ...set })
+                .onConflictDoUpdate({ target: clients.address, set });
             break;
         }
         case 'worker': {
             const { kind: _k, ...set } = k;
-            await db.insert(workers).values({ address: s.address, ...set }).onConflictDoUpdate({ target: workers.address, set });
+            await db
+                .insert(workers)
+                .values({ address: s.address, ...set })
+                .onConflictDoUpdate({ target: workers.address, set });
             break;
         }
         case 'registry': {
             const { kind: _k, profile, ...rest } = k;
             const set = { ...rest, profile, gpuModel: profile?.gpuModel ?? null };
-            await db.insert(registries).values({ address: s.address, ...set }).onConflictDoUpdate({ target: registries.address, set });
+            await db
+                .insert(registries)
+                .values({ address: s.address, ...set })
+                .onConflictDoUpdate({ target: registries.address, set });
             break;
         }
         case 'wallet':
@@ -490,15 +632,34 @@ const FOUND_ACCOUNT = [
 const FOUND_KIND: Record<'proxy' | 'client' | 'worker', { table: string; columns: BulkColumn<Found>[] }> = {
     proxy: {
         table: 'proxies',
-        columns: [col('address', 'text', (a) => a.address), col('params_version', 'int', (a) => a.paramsVersion), col('owner', 'text', (a) => a.owner), col('root', 'text', (a) => a.parent), col('price_per_token', 'numeric', (a) => a.pricePerToken), col('worker_fee_per_token', 'numeric', (a) => a.workerFeePerToken)],
+        columns: [
+            col('address', 'text', (a) => a.address),
+            col('params_version', 'int', (a) => a.paramsVersion),
+            col('owner', 'text', (a) => a.owner),
+            col('root', 'text', (a) => a.parent),
+            col('price_per_token', 'numeric', (a) => a.pricePerToken),
+            col('worker_fee_per_token', 'numeric', (a) => a.workerFeePerToken),
+        ],
     },
     client: {
         table: 'clients',
-        columns: [col('address', 'text', (a) => a.address), col('params_version', 'int', (a) => a.paramsVersion), col('owner', 'text', (a) => a.owner), col('proxy', 'text', (a) => a.parent), col('price_per_token', 'numeric', (a) => a.pricePerToken)],
+        columns: [
+            col('address', 'text', (a) => a.address),
+            col('params_version', 'int', (a) => a.paramsVersion),
+            col('owner', 'text', (a) => a.owner),
+            col('proxy', 'text', (a) => a.parent),
+            col('price_per_token', 'numeric', (a) => a.pricePerToken),
+        ],
     },
     worker: {
         table: 'workers',
-        columns: [col('address', 'text', (a) => a.address), col('params_version', 'int', (a) => a.paramsVersion), col('owner', 'text', (a) => a.owner), col('proxy', 'text', (a) => a.parent), col('worker_fee_per_token', 'numeric', (a) => a.workerFeePerToken)],
+        columns: [
+            col('address', 'text', (a) => a.address),
+            col('params_version', 'int', (a) => a.paramsVersion),
+            col('owner', 'text', (a) => a.owner),
+            col('proxy', 'text', (a) => a.parent),
+            col('worker_fee_per_token', 'numeric', (a) => a.workerFeePerToken),
+        ],
     },
 };
 
@@ -506,7 +667,12 @@ const FOUND_KIND: Record<'proxy' | 'client' | 'worker', { table: string; columns
 const FILL_NULLS = Object.fromEntries(
     Object.entries(FOUND_KIND).map(([kind, { table, columns }]) => [
         kind,
-        sql.raw(`on conflict (address) do update set ${columns.slice(1).map((c) => `${c.name} = coalesce(${table}.${c.name}, excluded.${c.name})`).join(', ')}`),
+        sql.raw(
+            `on conflict (address) do update set ${columns
+                .slice(1)
+                .map((c) => `${c.name} = coalesce(${table}.${c.name}, excluded.${c.name})`)
+                .join(', ')}`,
+        ),
     ]),
 ) as Record<keyof typeof FOUND_KIND, SQL>;
 

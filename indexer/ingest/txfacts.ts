@@ -9,7 +9,16 @@ function fromCoreMessage(m: Message): MessageLike {
     const i = m.info;
     const info: MessageLike['info'] =
         i.type === 'internal'
-            ? { type: 'internal', src: i.src.toRawString(), dest: i.dest.toRawString(), value: i.value.coins, bounce: i.bounce, bounced: i.bounced, ihrDisabled: i.ihrDisabled, createdLt: i.createdLt }
+            ? {
+                  type: 'internal',
+                  src: i.src.toRawString(),
+                  dest: i.dest.toRawString(),
+                  value: i.value.coins,
+                  bounce: i.bounce,
+                  bounced: i.bounced,
+                  ihrDisabled: i.ihrDisabled,
+                  createdLt: i.createdLt,
+              }
             : i.type === 'external-in'
               ? { type: 'external-in', dest: i.dest.toRawString() }
               : { type: 'external-out', src: i.src.toRawString() };
@@ -26,10 +35,21 @@ export function fromCoreTransaction(tx: Transaction): TxLike {
                   storageFees: d.storagePhase?.storageFeesCollected,
                   computePhase:
                       d.computePhase.type === 'vm'
-                          ? { type: 'vm', success: d.computePhase.success, exitCode: d.computePhase.exitCode, gasFees: d.computePhase.gasFees, gasUsed: d.computePhase.gasUsed }
+                          ? {
+                                type: 'vm',
+                                success: d.computePhase.success,
+                                exitCode: d.computePhase.exitCode,
+                                gasFees: d.computePhase.gasFees,
+                                gasUsed: d.computePhase.gasUsed,
+                            }
                           : { type: 'skipped', reason: d.computePhase.reason },
                   actionPhase: d.actionPhase
-                      ? { success: d.actionPhase.success, resultCode: d.actionPhase.resultCode, totalFwdFees: d.actionPhase.totalFwdFees ?? undefined, totalActionFees: d.actionPhase.totalActionFees ?? undefined }
+                      ? {
+                            success: d.actionPhase.success,
+                            resultCode: d.actionPhase.resultCode,
+                            totalFwdFees: d.actionPhase.totalFwdFees ?? undefined,
+                            totalActionFees: d.actionPhase.totalActionFees ?? undefined,
+                        }
                       : undefined,
               }
             : { type: d.type, aborted: false, computePhase: { type: 'skipped' } };

@@ -128,7 +128,10 @@ export class ProxyStatsCollector {
 
     private async fetchJson(source: string): Promise<Json> {
         const maxBytes = this.opts.maxBytes ?? 4 * 1024 * 1024;
-        const res = await fetch(source, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 3000), headers: { accept: 'application/json' } });
+        const res = await fetch(source, {
+            signal: AbortSignal.timeout(this.opts.timeoutMs ?? 3000),
+            headers: { accept: 'application/json' },
+        });
         if (!res.ok) throw new Error(`HTTP ${res.status} from ${source}`);
         const declared = Number(res.headers.get('content-length') ?? '0');
         if (declared > maxBytes) throw new Error(`answer of ${declared} bytes is larger than ${maxBytes}`);

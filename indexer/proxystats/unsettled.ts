@@ -27,7 +27,12 @@ export interface UnsettledReport {
     workers: ProxyReportAccount[];
 }
 
-function accounts(rows: Json[], tokensKey: string, settledKey: string, price: bigint): { list: ProxyReportAccount[]; tokens: bigint; ton: bigint } {
+function accounts(
+    rows: Json[],
+    tokensKey: string,
+    settledKey: string,
+    price: bigint,
+): { list: ProxyReportAccount[]; tokens: bigint; ton: bigint } {
     let tokens = 0n;
     const list: (ProxyReportAccount & { n: bigint })[] = [];
     for (const r of rows) {
@@ -37,7 +42,15 @@ function accounts(rows: Json[], tokensKey: string, settledKey: string, price: bi
         const settled = nat(field(r, settledKey)) ?? 0n;
         const n = used > settled ? used - settled : 0n;
         tokens += n;
-        list.push({ address: rawAddress(field(r, 'sc_address')), owner: rawAddress(field(r, 'owner')), tokens: used.toString(), settled: settled.toString(), unsettled: n.toString(), unsettledTon: (n * price).toString(), n });
+        list.push({
+            address: rawAddress(field(r, 'sc_address')),
+            owner: rawAddress(field(r, 'owner')),
+            tokens: used.toString(),
+            settled: settled.toString(),
+            unsettled: n.toString(),
+            unsettledTon: (n * price).toString(),
+            n,
+        });
     }
     list.sort((a, b) => (a.n < b.n ? 1 : a.n > b.n ? -1 : 0));
     return { list: list.slice(0, MAX_DETAIL).map(({ n: _n, ...a }) => a), tokens, ton: tokens * price };
@@ -46,7 +59,7 @@ function accounts(rows: Json[], tokensKey: string, settledKey: string, price: bi
 /** The figures of one proxy stats page, or why the page is not one. */
 export function unsettledFromPage(json: Json): UnsettledReport | string {
     const proxy = rawAddress(field(field(json, 'status'), 'contract'));
-    if (!proxy) return 'not a proxy stats page: status.contract is missing (is this the proxy\'s /jsonstats?)';
+    if (!proxy) return "not a proxy stats page: status.contract is missing (is this the proxy's /jsonstats?)";
     const root = field(json, 'root_contract_config');
     const price = nat(field(root, 'price_per_token')) ?? 0n;
     const fee = nat(field(root, 'worker_fee_per_token')) ?? 0n;

@@ -100,7 +100,8 @@ export function x509FromDer(der: Buffer): X509Certificate {
 
 export function rawEd25519PublicKey(key: KeyObject): Buffer {
     const pub = key.type === 'private' ? createPublicKey(key) : key;
-    if (pub.asymmetricKeyType !== 'ed25519') throw new AttestationError('KEY_NOT_ED25519', `key type ${pub.asymmetricKeyType} is not Ed25519`);
+    if (pub.asymmetricKeyType !== 'ed25519')
+        throw new AttestationError('KEY_NOT_ED25519', `key type ${pub.asymmetricKeyType} is not Ed25519`);
     return Buffer.from(pub.export({ format: 'jwk' }).x as string, 'base64url');
 }
 
@@ -144,7 +145,11 @@ export function buildCertificate(p: BuildCertificateParams): RaTlsCertificate {
         ext('2.5.29.15', true, AsnConvert.serialize(ku)),
         ext('2.5.29.37', true, AsnConvert.serialize(new asn.ExtendedKeyUsage(['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2']))),
         ext('2.5.29.14', false, AsnConvert.serialize(new asn.SubjectKeyIdentifier(toArrayBuffer(keyId)))),
-        ext('2.5.29.35', false, AsnConvert.serialize(new asn.AuthorityKeyIdentifier({ keyIdentifier: new asn.KeyIdentifier(toArrayBuffer(keyId)) }))),
+        ext(
+            '2.5.29.35',
+            false,
+            AsnConvert.serialize(new asn.AuthorityKeyIdentifier({ keyIdentifier: new asn.KeyIdentifier(toArrayBuffer(keyId)) })),
+        ),
         ext('2.5.29.17', false, AsnConvert.serialize(san)),
     ];
     if (p.quote) extensions.push(ext(OID_TDX_QUOTE, true, p.quote));
@@ -221,11 +226,17 @@ export function parseRaTlsCertificate(der: Buffer): ParsedRaTlsCertificate {
         throw new AttestationError('CERT_PARSE', `peer certificate is not valid DER X.509: ${(err as Error).message}`, err);
     }
     if (cert.tbsCertificate.subjectPublicKeyInfo.algorithm.algorithm !== OID_ED25519) {
-        throw new AttestationError('KEY_NOT_ED25519', `peer certificate key algorithm ${cert.tbsCertificate.subjectPublicKeyInfo.algorithm.algorithm} is not Ed25519`);
+        throw new AttestationError(
+            'KEY_NOT_ED25519',
+            `peer certificate key algorithm ${cert.tbsCertificate.subjectPublicKeyInfo.algorithm.algorithm} is not Ed25519`,
+        );
     }
     // checkIssued() would demand keyCertSign, which a leaf must not have; compare names and the signature.
     if (x509.issuer !== x509.subject || !x509.verify(x509.publicKey)) {
-        throw new AttestationError('CERT_NOT_SELF_SIGNED', 'peer certificate is not self-signed by its own key (only depth-0 RA-TLS certificates are accepted)');
+        throw new AttestationError(
+            'CERT_NOT_SELF_SIGNED',
+            'peer certificate is not self-signed by its own key (only depth-0 RA-TLS certificates are accepted)',
+        );
     }
     let quote: Buffer | undefined;
     let userClaims: Buffer | undefined;
@@ -235,7 +246,8 @@ export function parseRaTlsCertificate(der: Buffer): ParsedRaTlsCertificate {
         }
         const value = Buffer.from(e.extnValue.buffer);
         if (e.extnID === OID_TDX_QUOTE) {
-            if (value.length > MAX_QUOTE_SIZE) throw new AttestationError('QUOTE_TOO_LARGE', `quote extension of ${value.length} bytes exceeds ${MAX_QUOTE_SIZE}`);
+            if (value.length > MAX_QUOTE_SIZE)
+                throw new AttestationError('QUOTE_TOO_LARGE', `quote extension of ${value.length} bytes exceeds ${MAX_QUOTE_SIZE}`);
             quote = value;
         } else if (e.extnID === OID_TDX_USER_CLAIMS) {
             userClaims = value;
@@ -251,10 +263,17 @@ export interface VerifiedCertificate {
     attestation: AttestationResult;
 }
 
-export async function verifyRaTlsCertificate(der: Buffer, policy: AttestationPolicy, nowMs: number = Date.now()): Promise<VerifiedCertificate> {
+export async function verifyRaTlsCertificate(
+    der: Buffer,
+    policy: AttestationPolicy,
+    nowMs: number = Date.now(),
+): Promise<VerifiedCertificate> {
     const c = parseRaTlsCertificate(der);
     if (nowMs < c.notBefore.getTime()) {
-        throw new AttestationError('CERT_NOT_YET_VALID', `peer certificate is valid from ${c.notBefore.toISOString()} only (check the clocks)`);
+        throw new AttestationError(
+            'CERT_NOT_YET_VALID',
+            `peer certificate is valid from ${c.notBefore.toISOString()} only (check the clocks)`,
+        );
     }
     if (nowMs > c.notAfter.getTime()) {
         throw new AttestationError('CERT_EXPIRED', `peer certificate expired at ${c.notAfter.toISOString()}`);

@@ -11,9 +11,11 @@ const SPKI_ED25519_PREFIX_LENGTH = 12;
 
 /** The KeyObject of a 64-byte Ed25519 secret key (seed ‖ public, as @ton/crypto keeps it). */
 export function ed25519KeyObject(secretKey: Buffer): KeyObject {
-    if (secretKey.length !== 64) throw new AttestationError('KEY_NOT_ED25519', `an Ed25519 secret key is 64 bytes (seed ‖ public key), got ${secretKey.length}`);
+    if (secretKey.length !== 64)
+        throw new AttestationError('KEY_NOT_ED25519', `an Ed25519 secret key is 64 bytes (seed ‖ public key), got ${secretKey.length}`);
     const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, secretKey.subarray(0, 32)]), format: 'der', type: 'pkcs8' });
     const pub = createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519_PREFIX_LENGTH);
-    if (!pub.equals(secretKey.subarray(32))) throw new AttestationError('KEY_NOT_ED25519', 'the secret key\'s public half is not the key of its seed');
+    if (!pub.equals(secretKey.subarray(32)))
+        throw new AttestationError('KEY_NOT_ED25519', "the secret key's public half is not the key of its seed");
     return key;
 }

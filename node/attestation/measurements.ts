@@ -29,7 +29,8 @@ export function zeroMeasurements(reportData: Buffer = Buffer.alloc(REPORT_DATA_S
 export function serializeMeasurements(m: TdxMeasurements): Buffer {
     const parts = [m.mrTd, m.mrConfigId, m.mrOwner, m.mrOwnerConfig, ...m.rtmr];
     for (const p of parts) {
-        if (p.length !== MEASUREMENT_SIZE) throw new AttestationError('QUOTE_PARSE', `measurement register must be 48 bytes, got ${p.length}`);
+        if (p.length !== MEASUREMENT_SIZE)
+            throw new AttestationError('QUOTE_PARSE', `measurement register must be 48 bytes, got ${p.length}`);
     }
     if (m.reportData.length !== REPORT_DATA_SIZE) {
         throw new AttestationError('QUOTE_PARSE', `reportdata must be 64 bytes, got ${m.reportData.length}`);

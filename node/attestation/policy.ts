@@ -41,18 +41,36 @@ const hex = (b: Buffer) => b.toString('hex');
 const listed = (list: Buffer[] | undefined, v: Buffer) => !list || list.length === 0 || list.some((x) => x.equals(v));
 
 /** Binding + allowlist checks shared by the fake and tdx policies (exported for tools and tests). */
-export function checkMeasurements(kind: 'fake' | 'tdx', m: TdxMeasurements, publicKey: Buffer, collateralRootHash: Buffer, allow: PolicyAllowlists): AttestationResult {
+export function checkMeasurements(
+    kind: 'fake' | 'tdx',
+    m: TdxMeasurements,
+    publicKey: Buffer,
+    collateralRootHash: Buffer,
+    allow: PolicyAllowlists,
+): AttestationResult {
     if (!m.reportData.equals(userClaimsHash(publicKey))) {
-        throw new AttestationError('REPORTDATA_MISMATCH', 'quote reportdata is not SHA-512 of the certificate key: the quote was made for another key');
+        throw new AttestationError(
+            'REPORTDATA_MISMATCH',
+            'quote reportdata is not SHA-512 of the certificate key: the quote was made for another key',
+        );
     }
-    if (!listed(allow.allowedMrtd, m.mrTd)) throw new AttestationError('MRTD_NOT_ALLOWED', `MRTD ${hex(m.mrTd)} is not in the policy allowlist`);
-    if (allow.allowedRtmr && allow.allowedRtmr.length > 0 && !allow.allowedRtmr.some((set) => set.length === 4 && set.every((r, i) => r.equals(m.rtmr[i])))) {
+    if (!listed(allow.allowedMrtd, m.mrTd))
+        throw new AttestationError('MRTD_NOT_ALLOWED', `MRTD ${hex(m.mrTd)} is not in the policy allowlist`);
+    if (
+        allow.allowedRtmr &&
+        allow.allowedRtmr.length > 0 &&
+        !allow.allowedRtmr.some((set) => set.length === 4 && set.every((r, i) => r.equals(m.rtmr[i])))
+    ) {
         throw new AttestationError('RTMR_NOT_ALLOWED', 'RTMR set is not in the policy allowlist');
     }
     const hash = imageHash(m);
-    if (!listed(allow.allowedImageHashes, hash)) throw new AttestationError('IMAGE_HASH_NOT_ALLOWED', `image hash ${hex(hash)} is not in the policy allowlist`);
+    if (!listed(allow.allowedImageHashes, hash))
+        throw new AttestationError('IMAGE_HASH_NOT_ALLOWED', `image hash ${hex(hash)} is not in the policy allowlist`);
     if (!listed(allow.allowedCollateralRootHashes, collateralRootHash)) {
-        throw new AttestationError('COLLATERAL_NOT_ALLOWED', `collateral root hash ${hex(collateralRootHash)} is not in the policy allowlist`);
+        throw new AttestationError(
+            'COLLATERAL_NOT_ALLOWED',
+            `collateral root hash ${hex(collateralRootHash)} is not in the policy allowlist`,
+        );
     }
     return { kind, imageHash: hash, measurements: m, collateralRootHash };
 }
@@ -69,7 +87,8 @@ export function fakePolicy(allow: PolicyAllowlists = {}): AttestationPolicy {
         kind: 'fake',
         async validate(quote, publicKey) {
             if (!quote) throw new AttestationError('QUOTE_REQUIRED', 'policy "fake" requires a quote extension in the peer certificate');
-            if (quote.length !== 64) throw new AttestationError('QUOTE_PARSE', `fake quote must be the 64-byte reportdata, got ${quote.length} bytes`);
+            if (quote.length !== 64)
+                throw new AttestationError('QUOTE_PARSE', `fake quote must be the 64-byte reportdata, got ${quote.length} bytes`);
             return checkMeasurements('fake', zeroMeasurements(Buffer.from(quote)), publicKey, Buffer.alloc(48), allow);
         },
     };
@@ -98,7 +117,10 @@ export function tdxPolicy(verifier: TdxVerifierConfig = { mode: 'offline' }, all
         async validate(quote, publicKey, nowMs) {
             if (!quote) throw new AttestationError('QUOTE_REQUIRED', 'policy "tdx" requires a TDX quote in the peer certificate');
             const v: QuoteVerification = pccs ? await pccs.verify(quote, nowMs) : offline(quote, nowMs);
-            return { ...checkMeasurements('tdx', v.quote.measurements, publicKey, v.collateralRootHash, effective), tcbStatus: v.tcbStatus };
+            return {
+                ...checkMeasurements('tdx', v.quote.measurements, publicKey, v.collateralRootHash, effective),
+                tcbStatus: v.tcbStatus,
+            };
         },
     };
 }
@@ -140,7 +162,9 @@ export function createPolicy(config: PolicyConfig): AttestationPolicy {
             return fakePolicy(allow);
         case 'tdx':
             return tdxPolicy(
-                config.pccsUrl ? { mode: 'pccs', pccsUrl: config.pccsUrl, acceptedTcbStatuses: config.acceptedTcbStatuses } : { mode: 'offline' },
+                config.pccsUrl
+                    ? { mode: 'pccs', pccsUrl: config.pccsUrl, acceptedTcbStatuses: config.acceptedTcbStatuses }
+                    : { mode: 'offline' },
                 allow,
             );
         default:

@@ -102,14 +102,20 @@ export class RaTlsContext extends EventEmitter {
         const before = (this.opts.rotateBeforeSeconds ?? 3600) * 1000;
         const delay = Math.max(1000, this.cert.notAfter.getTime() - before - this.now());
         // setTimeout caps at ~24.8 days; certificates live one day by default.
-        this.timer = setTimeout(() => {
-            this.rotate().catch((err: Error) => {
-                this.opts.logger?.error('RA-TLS certificate rotation failed, retrying in 60 s', { code: (err as AttestationError).code, error: err.message });
-                clearTimeout(this.timer);
-                this.timer = setTimeout(() => this.schedule(), 60_000);
-                this.timer.unref();
-            });
-        }, Math.min(delay, 0x7fffffff));
+        this.timer = setTimeout(
+            () => {
+                this.rotate().catch((err: Error) => {
+                    this.opts.logger?.error('RA-TLS certificate rotation failed, retrying in 60 s', {
+                        code: (err as AttestationError).code,
+                        error: err.message,
+                    });
+                    clearTimeout(this.timer);
+                    this.timer = setTimeout(() => this.schedule(), 60_000);
+                    this.timer.unref();
+                });
+            },
+            Math.min(delay, 0x7fffffff),
+        );
         this.timer.unref();
     }
 
@@ -131,7 +137,8 @@ export class RaTlsContext extends EventEmitter {
     /** Checks the peer's RA-TLS certificate against the policy; throws AttestationError when rejected. */
     async verifyPeer(socket: tls.TLSSocket): Promise<PeerIdentity> {
         const protocol = socket.getProtocol();
-        if (protocol !== 'TLSv1.3') throw new AttestationError('TLS_VERSION', `peer negotiated ${String(protocol)}, only TLSv1.3 is allowed`);
+        if (protocol !== 'TLSv1.3')
+            throw new AttestationError('TLS_VERSION', `peer negotiated ${String(protocol)}, only TLSv1.3 is allowed`);
         const peer = socket.getPeerCertificate(false);
         if (!peer || !peer.raw) throw new AttestationError('CERT_MISSING', 'peer sent no certificate (mutual RA-TLS is required)');
         const v = await verifyRaTlsCertificate(peer.raw, this.opts.policy, this.now());

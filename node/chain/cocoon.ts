@@ -70,8 +70,14 @@ export async function readClientContract(chain: ChainClient, address: Address): 
     if (acc.state !== 'active') return null;
     const d = await chain.open(CocoonClient.fromAddress(address)).getGetCocoonClientData();
     return {
-        address, balance: d.balance, stake: d.stake, tokensUsed: d.tokensUsed, state: Number(d.state), unlockTs: Number(d.unlockTs),
-        secretHash: d.secretHash, accountBalance: acc.balance,
+        address,
+        balance: d.balance,
+        stake: d.stake,
+        tokensUsed: d.tokensUsed,
+        state: Number(d.state),
+        unlockTs: Number(d.unlockTs),
+        secretHash: d.secretHash,
+        accountBalance: acc.balance,
     };
 }
 
@@ -87,7 +93,12 @@ export async function readProxyContract(chain: ChainClient, address: Address): P
     if (acc.state !== 'active') return null;
     const d = await chain.open(CocoonProxy.fromAddress(address)).getGetCocoonProxyData();
     return {
-        address, balance: d.balance, stake: d.stake, state: Number(d.state), unlockTs: Number(d.unlockTs), paramsVersion: Number(d.paramsVersion),
+        address,
+        balance: d.balance,
+        stake: d.stake,
+        state: Number(d.state),
+        unlockTs: Number(d.unlockTs),
+        paramsVersion: Number(d.paramsVersion),
         accountBalance: acc.balance,
     };
 }

@@ -52,7 +52,10 @@ export async function waitForTransaction(
             for (const t of recent.filter((x) => x.lt > afterLt).reverse()) if (match(t)) return t;
         }
         if (Date.now() > deadline) {
-            throw new ChainError('WAIT_TIMEOUT', `no matching transaction on ${address.toString()} after lt ${afterLt} within ${opts.timeoutMs ?? 60_000} ms`);
+            throw new ChainError(
+                'WAIT_TIMEOUT',
+                `no matching transaction on ${address.toString()} after lt ${afterLt} within ${opts.timeoutMs ?? 60_000} ms`,
+            );
         }
         await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
     }

@@ -1,7 +1,22 @@
-export type ChainErrorCode = 'UNREACHABLE' | 'TIMEOUT' | 'RATE_LIMITED' | 'BAD_REQUEST' | 'NOT_FOUND' | 'SERVER' | 'GET_METHOD' | 'REJECTED' | 'WAIT_TIMEOUT';
+export type ChainErrorCode =
+    | 'UNREACHABLE'
+    | 'TIMEOUT'
+    | 'RATE_LIMITED'
+    | 'BAD_REQUEST'
+    | 'NOT_FOUND'
+    | 'SERVER'
+    | 'GET_METHOD'
+    | 'REJECTED'
+    | 'WAIT_TIMEOUT';
 
 export class ChainError extends Error {
-    constructor(readonly code: ChainErrorCode, message: string, readonly status?: number, readonly exitCode?: number, options?: { cause?: unknown }) {
+    constructor(
+        readonly code: ChainErrorCode,
+        message: string,
+        readonly status?: number,
+        readonly exitCode?: number,
+        options?: { cause?: unknown },
+    ) {
         super(message, options);
         this.name = 'ChainError';
     }

@@ -16,7 +16,11 @@ export function installNativeSha256(): boolean {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- patching a CommonJS export in place
     const prim = require('@ton/crypto/dist/primitives/sha256') as { sha256_sync: (src: Buffer | string) => Buffer };
     const original = prim.sha256_sync;
-    const native = (src: Buffer | string): Buffer => crypto.createHash('sha256').update(typeof src === 'string' ? Buffer.from(src, 'utf-8') : src).digest();
+    const native = (src: Buffer | string): Buffer =>
+        crypto
+            .createHash('sha256')
+            .update(typeof src === 'string' ? Buffer.from(src, 'utf-8') : src)
+            .digest();
     for (const sample of [Buffer.alloc(0), Buffer.from('cocoon'), crypto.randomBytes(131)]) {
         if (!original(sample).equals(native(sample))) return false;
     }

@@ -47,7 +47,8 @@ export function networkUrl(name: string): string | undefined {
 
 export function createChainClient(opts: ChainClientOptions): ChainClient {
     const url = networkUrl(opts.url) ?? opts.url;
-    if (!/^https?:\/\//.test(url)) throw new TypeError(`chain URL must be http(s)://... or one of ${Object.keys(NETWORKS).join(', ')}; got '${opts.url}'`);
+    if (!/^https?:\/\//.test(url))
+        throw new TypeError(`chain URL must be http(s)://... or one of ${Object.keys(NETWORKS).join(', ')}; got '${opts.url}'`);
     const kind = opts.kind ?? apiKindOf(url);
     return kind === 'v2'
         ? new V2ChainClient(url, { apiKey: opts.apiKey, timeoutMs: opts.timeoutMs, retry: opts.retry })

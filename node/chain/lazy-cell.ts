@@ -83,15 +83,51 @@ const lazyProto: object = Object.create(Cell.prototype, {
             return (this.real ??= new Cell({ bits: this.bits, refs: this.refs }));
         },
     },
-    mask: { get(this: LazyFields & { full(): Cell }) { return this.full().mask; } },
-    _hashes: { get(this: LazyFields & { full(): Cell }) { return (this.full() as unknown as { _hashes: Buffer[] })._hashes; } },
-    _depths: { get(this: LazyFields & { full(): Cell }) { return (this.full() as unknown as { _depths: number[] })._depths; } },
-    beginParse: { value(this: LazyFields) { return new Slice(new FastBitReader(this.bits), this.refs); } },
-    hash: { value(this: LazyFields & { full(): Cell }, level = 3) { return this.full().hash(level); } },
-    depth: { value(this: LazyFields & { full(): Cell }, level = 3) { return this.full().depth(level); } },
-    level: { value(this: LazyFields & { full(): Cell }) { return this.full().level(); } },
-    equals: { value(this: LazyFields & { full(): Cell }, other: Cell) { return this.full().hash().equals(other.hash()); } },
-    [Symbol.for('nodejs.util.inspect.custom')]: { value(this: Cell) { return this.toString(); } },
+    mask: {
+        get(this: LazyFields & { full(): Cell }) {
+            return this.full().mask;
+        },
+    },
+    _hashes: {
+        get(this: LazyFields & { full(): Cell }) {
+            return (this.full() as unknown as { _hashes: Buffer[] })._hashes;
+        },
+    },
+    _depths: {
+        get(this: LazyFields & { full(): Cell }) {
+            return (this.full() as unknown as { _depths: number[] })._depths;
+        },
+    },
+    beginParse: {
+        value(this: LazyFields) {
+            return new Slice(new FastBitReader(this.bits), this.refs);
+        },
+    },
+    hash: {
+        value(this: LazyFields & { full(): Cell }, level = 3) {
+            return this.full().hash(level);
+        },
+    },
+    depth: {
+        value(this: LazyFields & { full(): Cell }, level = 3) {
+            return this.full().depth(level);
+        },
+    },
+    level: {
+        value(this: LazyFields & { full(): Cell }) {
+            return this.full().level();
+        },
+    },
+    equals: {
+        value(this: LazyFields & { full(): Cell }, other: Cell) {
+            return this.full().hash().equals(other.hash());
+        },
+    },
+    [Symbol.for('nodejs.util.inspect.custom')]: {
+        value(this: Cell) {
+            return this.toString();
+        },
+    },
 });
 
 export function lazyCell(bits: BitString, refs: Cell[]): Cell {

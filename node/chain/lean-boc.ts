@@ -23,7 +23,16 @@ export class LeanBocError extends Error {
 /** The parts of a message a lean reader yields (addresses as raw strings). */
 export interface MessageLike {
     info:
-        | { type: 'internal'; src: string | null; dest: string | null; value: bigint; bounce: boolean; bounced: boolean; ihrDisabled?: boolean; createdLt: bigint }
+        | {
+              type: 'internal';
+              src: string | null;
+              dest: string | null;
+              value: bigint;
+              bounce: boolean;
+              bounced: boolean;
+              ihrDisabled?: boolean;
+              createdLt: bigint;
+          }
         | { type: 'external-in'; dest: string | null }
         | { type: 'external-out'; src: string | null };
     readonly body: Cell;
@@ -50,7 +59,9 @@ export interface TxLike {
         aborted: boolean;
         /** Storage fees collected by the storage phase (absent: no storage phase). */
         storageFees?: bigint;
-        computePhase: { type: 'vm'; success: boolean; exitCode: number; gasFees?: bigint; gasUsed?: bigint } | { type: 'skipped'; reason?: ComputeSkipReason };
+        computePhase:
+            | { type: 'vm'; success: boolean; exitCode: number; gasFees?: bigint; gasUsed?: bigint }
+            | { type: 'skipped'; reason?: ComputeSkipReason };
         actionPhase?: { success: boolean; resultCode: number; totalFwdFees?: bigint; totalActionFees?: bigint };
     };
 }
@@ -77,7 +88,8 @@ function readUintBytes(buf: Buffer, off: number, n: number): number {
 
 /** Root cells of a (possibly multi-root) BOC. */
 export function parseBoc(buf: Buffer): LeanCell[] {
-    if (buf.length < 6 || buf.readUInt32BE(0) !== BOC_MAGIC) throw new LeanBocError('BAD_BOC', 'not a bag of cells (generic BOC magic expected)');
+    if (buf.length < 6 || buf.readUInt32BE(0) !== BOC_MAGIC)
+        throw new LeanBocError('BAD_BOC', 'not a bag of cells (generic BOC magic expected)');
     const flags = buf[4];
     const hasIdx = (flags & 0x80) !== 0;
     const sizeBytes = flags & 7;
@@ -320,7 +332,8 @@ function readMessage(cell: LeanCell): MessageLike {
         const createdLt = s.big(64);
         s.skip(32);
         info = { type: 'internal', ihrDisabled, bounce, bounced, src, dest, value, createdLt };
-    } else if (!s.bit()) { // eslint-disable-line no-dupe-else-if -- each s.bit() reads the next bit
+        // eslint-disable-next-line no-dupe-else-if -- each s.bit() reads the next bit
+    } else if (!s.bit()) {
         s.address();
         const dest = s.address();
         s.coins();

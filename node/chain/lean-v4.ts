@@ -69,7 +69,12 @@ export class LeanV4Client {
                 const res = await fetch(this.url + path, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000) });
                 const text = await res.text();
                 if (res.status >= 500) throw new ChainError('SERVER', `${path}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status);
-                if (!res.ok) throw new ChainError(res.status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', `${this.url}${path}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status);
+                if (!res.ok)
+                    throw new ChainError(
+                        res.status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST',
+                        `${this.url}${path}: HTTP ${res.status} ${text.slice(0, 200)}`,
+                        res.status,
+                    );
                 return JSON.parse(text) as T;
             } catch (err) {
                 lastErr = err;
@@ -78,7 +83,13 @@ export class LeanV4Client {
             }
         }
         const e = lastErr as Error;
-        throw new ChainError('UNREACHABLE', `chain endpoint ${this.url} failed: ${e?.message ?? e}; check --chain-url`, undefined, undefined, { cause: lastErr });
+        throw new ChainError(
+            'UNREACHABLE',
+            `chain endpoint ${this.url} failed: ${e?.message ?? e}; check --chain-url`,
+            undefined,
+            undefined,
+            { cause: lastErr },
+        );
     }
 
     async head(): Promise<{ seqno: number; utime: number }> {
@@ -121,7 +132,9 @@ export class LeanV4Client {
 
     /** One page of the account's transactions, newest first, from `from` inclusive (the server's page size). */
     async transactions(address: string, from: LeanTxId, _limit?: number): Promise<LeanChainTx[]> {
-        const r = await this.get<{ blocks: { seqno: number; workchain: number }[]; boc: string }>(`/account/${address}/tx/${from.lt}/${hexToUrlB64(from.hash)}`);
+        const r = await this.get<{ blocks: { seqno: number; workchain: number }[]; boc: string }>(
+            `/account/${address}/tx/${from.lt}/${hexToUrlB64(from.hash)}`,
+        );
         if (!r.boc) return [];
         const boc = Buffer.from(r.boc, 'base64');
         const roots = parseBoc(boc);
@@ -129,7 +142,8 @@ export class LeanV4Client {
         let hash = from.hash;
         for (let i = 0; i < roots.length; i++) {
             const tx = readTransaction(roots[i]);
-            if (i === 0 && tx.lt !== from.lt) throw new ChainError('SERVER', `${this.url}: page for ${address} starts at lt ${tx.lt}, asked for ${from.lt}`);
+            if (i === 0 && tx.lt !== from.lt)
+                throw new ChainError('SERVER', `${this.url}: page for ${address} starts at lt ${tx.lt}, asked for ${from.lt}`);
             out.push({ account: address, lt: tx.lt, hash, utime: tx.now, seqno: r.blocks[i]?.seqno ?? null, tx, source: { boc, root: i } });
             hash = tx.prevTransactionHash.toString(16).padStart(64, '0');
         }

@@ -44,22 +44,46 @@ export async function readRegistry(chain: ChainClient, root: Address, owner: Add
 export async function readRegistryAt(chain: ChainClient, address: Address): Promise<RegistryState | null> {
     const acc = await chain.account(address);
     if (acc.state !== 'active') return null;
-    const d = await chain.open(CocoonRegistry.fromAddress(address)).getGetRegistryData().catch((e: unknown) => {
-        throw new ChainError('GET_METHOD', `${address.toString()} is not a CocoonRegistry contract (get_registry_data failed: ${(e as Error).message})`, undefined, undefined, { cause: e });
-    });
+    const d = await chain
+        .open(CocoonRegistry.fromAddress(address))
+        .getGetRegistryData()
+        .catch((e: unknown) => {
+            throw new ChainError(
+                'GET_METHOD',
+                `${address.toString()} is not a CocoonRegistry contract (get_registry_data failed: ${(e as Error).message})`,
+                undefined,
+                undefined,
+                { cause: e },
+            );
+        });
     const status = REGISTRY_STATUS_NAMES[Number(d.status)];
-    if (status === undefined) throw new ChainError('BAD_REQUEST', `registry contract ${address.toString()} reports status ${d.status}: not a CocoonRegistry`);
+    if (status === undefined)
+        throw new ChainError('BAD_REQUEST', `registry contract ${address.toString()} reports status ${d.status}: not a CocoonRegistry`);
     let profile: RegistryProfile | null = null;
     if (d.profile) {
         try {
             profile = parseProfileCell(d.profile);
         } catch (e) {
-            throw new ChainError('BAD_REQUEST', `registry contract ${address.toString()} holds a profile this version cannot read: ${(e as Error).message}`, undefined, undefined, { cause: e });
+            throw new ChainError(
+                'BAD_REQUEST',
+                `registry contract ${address.toString()} holds a profile this version cannot read: ${(e as Error).message}`,
+                undefined,
+                undefined,
+                { cause: e },
+            );
         }
     }
     return {
-        address, owner: d.owner, root: d.root, status, deposit: d.deposit,
-        registeredAt: Number(d.registeredAt), updatedAt: Number(d.updatedAt), unlockAt: Number(d.unlockAt),
-        profile, profileCell: d.profile, accountBalance: acc.balance,
+        address,
+        owner: d.owner,
+        root: d.root,
+        status,
+        deposit: d.deposit,
+        registeredAt: Number(d.registeredAt),
+        updatedAt: Number(d.updatedAt),
+        unlockAt: Number(d.unlockAt),
+        profile,
+        profileCell: d.profile,
+        accountBalance: acc.balance,
     };
 }

@@ -30,13 +30,22 @@ export function classify(e: unknown, url: string): ChainError {
     })();
     if (status === 429) return new ChainError('RATE_LIMITED', `rate limited by ${url} (HTTP 429); use an API key or slow down`, status);
     if (status === 404) return new ChainError('NOT_FOUND', `${url}: not found: ${detail}`, status);
-    if (status && status >= 400 && status < 500) return new ChainError('BAD_REQUEST', `${url} rejected the request (HTTP ${status}): ${detail}`, status);
+    if (status && status >= 400 && status < 500)
+        return new ChainError('BAD_REQUEST', `${url} rejected the request (HTTP ${status}): ${detail}`, status);
     if (status && status >= 500) return new ChainError('SERVER', `${url} failed (HTTP ${status}): ${detail}`, status);
     if (err?.code === 'ECONNABORTED' || err?.code === 'ETIMEDOUT' || /timeout/i.test(err?.message ?? '')) {
-        return new ChainError('TIMEOUT', `no answer from ${url} in time; check the endpoint or raise the timeout`, undefined, undefined, { cause: e });
+        return new ChainError('TIMEOUT', `no answer from ${url} in time; check the endpoint or raise the timeout`, undefined, undefined, {
+            cause: e,
+        });
     }
     if (err?.code && /^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|ECONNRESET|EAI_AGAIN|EPIPE)$/.test(err.code)) {
-        return new ChainError('UNREACHABLE', `cannot reach ${url} (${err.code}); is the chain endpoint running and the URL right?`, undefined, undefined, { cause: e });
+        return new ChainError(
+            'UNREACHABLE',
+            `cannot reach ${url} (${err.code}); is the chain endpoint running and the URL right?`,
+            undefined,
+            undefined,
+            { cause: e },
+        );
     }
     return new ChainError('SERVER', `${url}: ${detail}`, status, undefined, { cause: e });
 }

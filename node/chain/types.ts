@@ -57,5 +57,9 @@ export interface ChainClient {
     /** Transactions in a masterchain block (all its shards). */
     blockTransactions(seqno: number): Promise<BlockTx[]>;
     /** Waits for the first transaction of `address` after `afterLt` matching `match`. */
-    waitForTransaction(address: Address, match: (tx: ChainTx) => boolean, opts?: { afterLt?: bigint; timeoutMs?: number; pollMs?: number }): Promise<ChainTx>;
+    waitForTransaction(
+        address: Address,
+        match: (tx: ChainTx) => boolean,
+        opts?: { afterLt?: bigint; timeoutMs?: number; pollMs?: number },
+    ): Promise<ChainTx>;
 }

@@ -14,7 +14,10 @@ export class V2ChainClient implements ChainClient {
     private readonly client: TonClient;
     private readonly retry?: RetryPolicy;
 
-    constructor(readonly url: string, opts: { apiKey?: string; timeoutMs?: number; retry?: RetryPolicy } = {}) {
+    constructor(
+        readonly url: string,
+        opts: { apiKey?: string; timeoutMs?: number; retry?: RetryPolicy } = {},
+    ) {
         this.client = new TonClient({ endpoint: url, apiKey: opts.apiKey, timeout: opts.timeoutMs ?? 15_000 });
         this.retry = opts.retry;
     }
@@ -33,7 +36,13 @@ export class V2ChainClient implements ChainClient {
         const last = s.lastTransaction ? { lt: BigInt(s.lastTransaction.lt), hash: Buffer.from(s.lastTransaction.hash, 'base64') } : null;
         const lastOrNull = last && last.lt !== 0n ? last : null;
         if (s.state === 'active') {
-            return { state: 'active', balance: s.balance, code: s.code ? Cell.fromBoc(s.code)[0] : null, data: s.data ? Cell.fromBoc(s.data)[0] : null, last: lastOrNull };
+            return {
+                state: 'active',
+                balance: s.balance,
+                code: s.code ? Cell.fromBoc(s.code)[0] : null,
+                data: s.data ? Cell.fromBoc(s.data)[0] : null,
+                last: lastOrNull,
+            };
         }
         return { state: s.state === 'frozen' ? 'frozen' : 'uninit', balance: s.balance, code: null, data: null, last: lastOrNull };
     }
@@ -43,7 +52,13 @@ export class V2ChainClient implements ChainClient {
             return (await this.call((c) => c.runMethod(address, method, args))).stack;
         } catch (e) {
             const m = /exit_code: (-?\d+)/.exec((e as Error).message);
-            if (m) throw new ChainError('GET_METHOD', `get-method ${method} on ${address.toString()} exited with code ${m[1]}`, undefined, Number(m[1]));
+            if (m)
+                throw new ChainError(
+                    'GET_METHOD',
+                    `get-method ${method} on ${address.toString()} exited with code ${m[1]}`,
+                    undefined,
+                    Number(m[1]),
+                );
             throw e;
         }
     }
@@ -63,12 +78,22 @@ export class V2ChainClient implements ChainClient {
     async transactions(address: Address, opts: { from?: TxId; limit: number }): Promise<ChainTx[]> {
         const from = opts.from ?? (await this.account(address)).last;
         if (!from) return [];
-        return pageTransactions(async (cursor) => {
-            const page = await this.call((c) =>
-                c.getTransactions(address, { limit: 100, lt: cursor.lt.toString(), hash: cursor.hash.toString('base64'), inclusive: true, archival: true }),
-            );
-            return page.map(chainTx);
-        }, from, opts.limit);
+        return pageTransactions(
+            async (cursor) => {
+                const page = await this.call((c) =>
+                    c.getTransactions(address, {
+                        limit: 100,
+                        lt: cursor.lt.toString(),
+                        hash: cursor.hash.toString('base64'),
+                        inclusive: true,
+                        archival: true,
+                    }),
+                );
+                return page.map(chainTx);
+            },
+            from,
+            opts.limit,
+        );
     }
 
     async blockTransactions(seqno: number): Promise<BlockTx[]> {
@@ -81,7 +106,11 @@ export class V2ChainClient implements ChainClient {
         return out;
     }
 
-    waitForTransaction(address: Address, match: (tx: ChainTx) => boolean, opts?: { afterLt?: bigint; timeoutMs?: number; pollMs?: number }) {
+    waitForTransaction(
+        address: Address,
+        match: (tx: ChainTx) => boolean,
+        opts?: { afterLt?: bigint; timeoutMs?: number; pollMs?: number },
+    ) {
         return waitForTransaction(this, address, match, opts);
     }
 }

@@ -10,7 +10,10 @@ export class V4ChainClient implements ChainClient {
     readonly kind = 'v4' as const;
     private readonly client: TonClient4;
 
-    constructor(readonly url: string, opts: { timeoutMs?: number; retry?: RetryPolicy } = {}) {
+    constructor(
+        readonly url: string,
+        opts: { timeoutMs?: number; retry?: RetryPolicy } = {},
+    ) {
         this.client = new TonClient4({ endpoint: url, timeout: opts.timeoutMs ?? 15_000 });
         this.retry = opts.retry;
     }
@@ -44,7 +47,12 @@ export class V4ChainClient implements ChainClient {
     async runGetMethod(address: Address, method: string, args: TupleItem[] = []) {
         const r = await this.call(async (c) => c.runMethod((await c.getLastBlock()).last.seqno, address, method, args));
         if (r.exitCode !== 0 && r.exitCode !== 1) {
-            throw new ChainError('GET_METHOD', `get-method ${method} on ${address.toString()} exited with code ${r.exitCode}`, undefined, r.exitCode);
+            throw new ChainError(
+                'GET_METHOD',
+                `get-method ${method} on ${address.toString()} exited with code ${r.exitCode}`,
+                undefined,
+                r.exitCode,
+            );
         }
         return r.reader;
     }
@@ -64,20 +72,32 @@ export class V4ChainClient implements ChainClient {
     async transactions(address: Address, opts: { from?: TxId; limit: number }): Promise<ChainTx[]> {
         const from = opts.from ?? (await this.account(address)).last;
         if (!from) return [];
-        return pageTransactions(async (cursor) => {
-            const page = await this.call((c) => c.getAccountTransactions(address, cursor.lt, cursor.hash));
-            return page.map((p) => chainTx(p.tx));
-        }, from, opts.limit);
+        return pageTransactions(
+            async (cursor) => {
+                const page = await this.call((c) => c.getAccountTransactions(address, cursor.lt, cursor.hash));
+                return page.map((p) => chainTx(p.tx));
+            },
+            from,
+            opts.limit,
+        );
     }
 
     async blockTransactions(seqno: number): Promise<BlockTx[]> {
         const block = await this.call((c) => c.getBlock(seqno));
         return block.shards.flatMap((s) =>
-            s.transactions.map((t) => ({ account: Address.parse(t.account).toRawString(), lt: BigInt(t.lt), hash: Buffer.from(t.hash, 'base64') })),
+            s.transactions.map((t) => ({
+                account: Address.parse(t.account).toRawString(),
+                lt: BigInt(t.lt),
+                hash: Buffer.from(t.hash, 'base64'),
+            })),
         );
     }
 
-    waitForTransaction(address: Address, match: (tx: ChainTx) => boolean, opts?: { afterLt?: bigint; timeoutMs?: number; pollMs?: number }) {
+    waitForTransaction(
+        address: Address,
+        match: (tx: ChainTx) => boolean,
+        opts?: { afterLt?: bigint; timeoutMs?: number; pollMs?: number },
+    ) {
         return waitForTransaction(this, address, match, opts);
     }
 }

@@ -31,7 +31,11 @@ export interface ParsedCommandLine {
 
 /** A mistake the user can fix: printed as one line, no stack. */
 export class CliError extends Error {
-    constructor(readonly code: string, message: string, readonly exitCode = 1) {
+    constructor(
+        readonly code: string,
+        message: string,
+        readonly exitCode = 1,
+    ) {
         super(message);
         this.name = 'CliError';
     }
@@ -63,7 +67,9 @@ function convert(spec: OptionSpec, raw: string, source: string): OptionValue {
         case 'port': {
             const n = Number(raw);
             if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || (spec.type === 'port' && n > 65535)) {
-                throw usageError(`${source}: expected ${spec.type === 'port' ? 'a port (0-65535)' : 'a non-negative integer'}, got '${raw}'`);
+                throw usageError(
+                    `${source}: expected ${spec.type === 'port' ? 'a port (0-65535)' : 'a non-negative integer'}, got '${raw}'`,
+                );
             }
             return n;
         }
@@ -74,7 +80,10 @@ function convert(spec: OptionSpec, raw: string, source: string): OptionValue {
         case 'nano':
             return parseTon(raw, source);
         case 'list':
-            return raw.split(',').map((s) => s.trim()).filter(Boolean);
+            return raw
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean);
         default:
             return raw;
     }
@@ -84,10 +93,20 @@ const flagOf = (s: OptionSpec) => `--${s.name}`;
 const camel = (name: string) => name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 
 /** The options every chain command takes. */
-export const CONFIG_OPTION: OptionSpec = { name: 'config', type: 'string', env: 'COCOON_CONFIG', help: 'JSON file with option values (keys as the flag names, e.g. {"endpoint": "...", "root": "..."})' };
+export const CONFIG_OPTION: OptionSpec = {
+    name: 'config',
+    type: 'string',
+    env: 'COCOON_CONFIG',
+    help: 'JSON file with option values (keys as the flag names, e.g. {"endpoint": "...", "root": "..."})',
+};
 export const CHAIN_OPTIONS: OptionSpec[] = [
     { name: 'network', type: 'string', default: 'local', env: 'COCOON_NETWORK', help: `${Object.keys(NETWORKS).join(' | ')}` },
-    { name: 'endpoint', type: 'string', env: 'COCOON_CHAIN_URL', help: 'chain API URL, overrides --network (ton-api-v4, or toncenter v2 when it ends in /jsonRPC)' },
+    {
+        name: 'endpoint',
+        type: 'string',
+        env: 'COCOON_CHAIN_URL',
+        help: 'chain API URL, overrides --network (ton-api-v4, or toncenter v2 when it ends in /jsonRPC)',
+    },
     { name: 'toncenter-api-key', type: 'string', env: 'COCOON_TONCENTER_API_KEY', help: 'toncenter API key (v2 endpoints)' },
     { name: 'json', type: 'bool', default: false, help: 'print JSON instead of text' },
     CONFIG_OPTION,
@@ -129,7 +148,8 @@ export function parseCommandLine(specs: OptionSpec[], argv: string[], env: NodeJ
         flags.set(name, convert(spec, raw, `--${name}`));
     }
 
-    const configPath = (flags.get('config') as string | undefined) ?? (byName.has('config') && env.COCOON_CONFIG ? env.COCOON_CONFIG : undefined);
+    const configPath =
+        (flags.get('config') as string | undefined) ?? (byName.has('config') && env.COCOON_CONFIG ? env.COCOON_CONFIG : undefined);
     const config = configPath ? readConfigFile(configPath) : {};
 
     const values: Record<string, OptionValue> = {};
@@ -171,7 +191,8 @@ export function readConfigFile(path: string): Record<string, unknown> {
     } catch (e) {
         throw new CliError('BAD_CONFIG', `config file ${path} is not valid JSON: ${(e as Error).message}`);
     }
-    if (!json || typeof json !== 'object' || Array.isArray(json)) throw new CliError('BAD_CONFIG', `config file ${path} must hold a JSON object of option values`);
+    if (!json || typeof json !== 'object' || Array.isArray(json))
+        throw new CliError('BAD_CONFIG', `config file ${path} must hold a JSON object of option values`);
     return json as Record<string, unknown>;
 }
 
@@ -179,7 +200,13 @@ export function optionsHelp(usage: string, description: string, specs: OptionSpe
     const shown = (v: OptionValue) => (typeof v === 'bigint' ? `${formatTon(v)} TON` : Array.isArray(v) ? v.join(',') : String(v));
     const rows = specs.map((s) => {
         const flag = `${flagOf(s)}${s.type === 'bool' ? '' : ` <${s.type === 'nano' ? 'TON' : s.type === 'list' ? 'a,b' : s.type === 'string' ? 'value' : s.type}>`}`;
-        const extra = [s.env ? `env ${s.env}` : '', s.default !== undefined && s.default !== false ? `default ${shown(s.default)}` : '', s.required ? 'required' : ''].filter(Boolean).join(', ');
+        const extra = [
+            s.env ? `env ${s.env}` : '',
+            s.default !== undefined && s.default !== false ? `default ${shown(s.default)}` : '',
+            s.required ? 'required' : '',
+        ]
+            .filter(Boolean)
+            .join(', ');
         return `  ${flag.padEnd(28)} ${s.help}${extra ? `\n  ${''.padEnd(28)} ${extra}` : ''}`;
     });
     return [`Usage: ${usage}`, '', description, '', 'Options:', ...rows, `  ${'-h, --help'.padEnd(28)} this text`, ''].join('\n');
@@ -232,7 +259,12 @@ export function toJson(value: unknown): string {
         value,
         (_k, v: unknown) => {
             if (typeof v === 'bigint') return v.toString();
-            if (v && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
+            if (
+                v &&
+                typeof v === 'object' &&
+                (v as { type?: unknown }).type === 'Buffer' &&
+                Array.isArray((v as { data?: unknown }).data)
+            ) {
                 return Buffer.from((v as { data: number[] }).data).toString('hex');
             }
             return v;

@@ -76,16 +76,21 @@ export async function readMoney(url: string): Promise<ClientMoney> {
     try {
         res = await fetch(`${url}/jsonstats`, { signal: AbortSignal.timeout(10_000) });
     } catch (e) {
-        throw new CliError('UNREACHABLE', `cannot reach the client at ${url} (${(e as Error).message}): is cocoon client (or cocoon up) running? Pass --url`);
+        throw new CliError(
+            'UNREACHABLE',
+            `cannot reach the client at ${url} (${(e as Error).message}): is cocoon client (or cocoon up) running? Pass --url`,
+        );
     }
     if (!res.ok) throw new CliError('BAD_ANSWER', `${url}/jsonstats answered HTTP ${res.status}: is ${url} a Cocoon client's HTTP port?`);
     const body = (await res.json().catch(() => null)) as unknown;
     const m = body !== null && typeof body === 'object' && Object.hasOwn(body, 'money') ? (body as { money: unknown }).money : null;
-    if (m === null || typeof m !== 'object') throw new CliError('BAD_ANSWER', `${url}/jsonstats has no "money" section: is ${url} a Cocoon client (this version or later)?`);
+    if (m === null || typeof m !== 'object')
+        throw new CliError('BAD_ANSWER', `${url}/jsonstats has no "money" section: is ${url} a Cocoon client (this version or later)?`);
     const money = m as ClientMoney;
     for (const k of MONEY_KEYS) {
         const v = money[k];
-        if (v !== null && (typeof v !== 'string' || !/^\d+$/.test(v))) throw new CliError('BAD_ANSWER', `${url}/jsonstats money.${k} is not a nanoTON amount: ${String(v)}`);
+        if (v !== null && (typeof v !== 'string' || !/^\d+$/.test(v)))
+            throw new CliError('BAD_ANSWER', `${url}/jsonstats money.${k} is not a nanoTON amount: ${String(v)}`);
     }
     return money;
 }

@@ -15,17 +15,71 @@ import { mountStats } from './stats';
 
 export const CLIENT_OPTIONS: OptionSpec[] = [
     ...daemonOptions('client', 10000),
-    { name: 'secret', type: 'string', env: 'COCOON_CLIENT_SECRET', help: 'short-auth secret (default: generated once into <data-dir>/client-secret)' },
-    { name: 'deposit', type: 'nano', env: 'COCOON_DEPOSIT', help: 'TON put into the client contract on deploy and on each top-up (default: 2x the root\'s min client stake)' },
-    { name: 'auto-top-up', type: 'bool', env: 'COCOON_AUTO_TOP_UP', default: true, help: 'top up when the unspent deposit falls under half the stake' },
-    { name: 'proxies', type: 'list', env: 'COCOON_PROXIES', help: 'explicit proxy endpoints host:port (default: the root\'s registered proxies)' },
-    { name: 'max-coefficient', type: 'int', env: 'COCOON_MAX_COEFFICIENT', help: 'default cap on a worker\'s price coefficient for requests that do not set max_coefficient' },
+    {
+        name: 'secret',
+        type: 'string',
+        env: 'COCOON_CLIENT_SECRET',
+        help: 'short-auth secret (default: generated once into <data-dir>/client-secret)',
+    },
+    {
+        name: 'deposit',
+        type: 'nano',
+        env: 'COCOON_DEPOSIT',
+        help: "TON put into the client contract on deploy and on each top-up (default: 2x the root's min client stake)",
+    },
+    {
+        name: 'auto-top-up',
+        type: 'bool',
+        env: 'COCOON_AUTO_TOP_UP',
+        default: true,
+        help: 'top up when the unspent deposit falls under half the stake',
+    },
+    {
+        name: 'proxies',
+        type: 'list',
+        env: 'COCOON_PROXIES',
+        help: "explicit proxy endpoints host:port (default: the root's registered proxies)",
+    },
+    {
+        name: 'max-coefficient',
+        type: 'int',
+        env: 'COCOON_MAX_COEFFICIENT',
+        help: "default cap on a worker's price coefficient for requests that do not set max_coefficient",
+    },
     { name: 'timeout', type: 'int', env: 'COCOON_REQUEST_TIMEOUT', help: 'default request timeout, seconds' },
     { name: 'max-tokens', type: 'int', env: 'COCOON_MAX_TOKENS', help: 'default max_tokens for requests that do not set it' },
-    { name: 'max-timeout', type: 'int', env: 'COCOON_MAX_REQUEST_TIMEOUT', default: API_LIMITS.maxTimeoutSeconds, help: 'largest timeout a request may ask for, seconds (above: 400)' },
-    { name: 'api-key', type: 'string', env: 'COCOON_API_KEY', help: 'require Authorization: Bearer <key> on the OpenAI API (required when --host is not loopback)' },
-    { name: 'cors-origin', type: 'list', env: 'COCOON_CORS_ORIGIN', help: 'browser origins allowed to call the API (e.g. https://app.example.com); default none' },
-    { name: 'allowed-hosts', type: 'list', env: 'COCOON_ALLOWED_HOSTS', help: 'Host names the API answers to besides loopback names and its own address (e.g. the public name behind a TLS proxy)' },
+    {
+        name: 'max-timeout',
+        type: 'int',
+        env: 'COCOON_MAX_REQUEST_TIMEOUT',
+        default: API_LIMITS.maxTimeoutSeconds,
+        help: 'largest timeout a request may ask for, seconds (above: 400)',
+    },
+    {
+        name: 'api-key',
+        type: 'string',
+        env: 'COCOON_API_KEY',
+        help: 'require Authorization: Bearer <key> on the OpenAI API (required when --host is not loopback)',
+    },
+    {
+        name: 'cors-origin',
+        type: 'list',
+        env: 'COCOON_CORS_ORIGIN',
+        help: 'browser origins allowed to call the API (e.g. https://app.example.com); default none',
+    },
+    {
+        name: 'e2e',
+        type: 'bool',
+        env: 'COCOON_E2E',
+        default: false,
+        help: "encrypt each request end to end to an attested worker key and decrypt its answer here, so the proxy never holds the prompt or the answer (needs an RA-TLS proxy and this project's workers; a request that cannot be encrypted is refused, never sent in plaintext)",
+    },
+    {
+        name: 'allowed-hosts',
+        type: 'list',
+        env: 'COCOON_ALLOWED_HOSTS',
+        help: 'Host names the API answers to besides loopback names and its own address (e.g. the public name behind a TLS proxy)',
+    },
 ];
 
 export interface ClientDaemonOptions {
@@ -42,6 +96,8 @@ export interface ClientDaemonOptions {
     intervals?: Parameters<typeof ClientRunner.start>[0]['intervals'];
     /** Wait this long for the first proxy session before giving up (ms). */
     readyTimeoutMs?: number;
+    /** End-to-end encryption by the daemon (--e2e, default off). */
+    e2e?: boolean;
 }
 
 export interface RunningClient extends Launched<ClientRunner> {
@@ -68,8 +124,19 @@ export async function startClientDaemon(base: DaemonBase, o: ClientDaemonOptions
         [tls],
         () =>
             ClientRunner.start({
-                chain: base.chain, wallet: base.wallet, root: base.root, secret: clientSecret(base.dataDir, o.secret), deposit: o.deposit, autoTopUp: o.autoTopUp,
-                proxies: o.proxies, tls, checkProxyHashes: o.checkHashes, intervals: o.intervals, api: { defaults: o.defaults, maxTimeoutSeconds: o.maxTimeoutSeconds, access }, logger: base.logger,
+                chain: base.chain,
+                wallet: base.wallet,
+                root: base.root,
+                secret: clientSecret(base.dataDir, o.secret),
+                deposit: o.deposit,
+                autoTopUp: o.autoTopUp,
+                proxies: o.proxies,
+                tls,
+                checkProxyHashes: o.checkHashes,
+                intervals: o.intervals,
+                e2e: o.e2e,
+                api: { defaults: o.defaults, maxTimeoutSeconds: o.maxTimeoutSeconds, access },
+                logger: base.logger,
             }),
         async (r) => {
             await r.waitReady(o.readyTimeoutMs ?? 120_000);
@@ -101,9 +168,14 @@ export function clientDaemonOptions(values: Record<string, OptionValue>): Client
         pccsUrl: values['pccs-url'] as string | undefined,
         // Only what was set: an undefined key would override the API's own defaults.
         defaults: Object.fromEntries(
-            Object.entries({ maxCoefficient: values['max-coefficient'], timeoutSeconds: values.timeout, maxTokens: values['max-tokens'] }).filter(([, v]) => v !== undefined),
+            Object.entries({
+                maxCoefficient: values['max-coefficient'],
+                timeoutSeconds: values.timeout,
+                maxTokens: values['max-tokens'],
+            }).filter(([, v]) => v !== undefined),
         ) as ClientDaemonOptions['defaults'],
         maxTimeoutSeconds: values['max-timeout'] as number | undefined,
+        e2e: values.e2e as boolean | undefined,
         access: {
             apiKey: (values['api-key'] as string | undefined) || undefined,
             corsOrigins: values['cors-origin'] as string[] | undefined,
@@ -124,13 +196,21 @@ export async function runClient(argv: string[], env: NodeJS.ProcessEnv = process
     }
     return runDaemon(
         {
-            role: 'client', options: CLIENT_OPTIONS, usage: 'cocoon client [options]', description: DESCRIPTION,
+            role: 'client',
+            options: CLIENT_OPTIONS,
+            usage: 'cocoon client [options]',
+            description: DESCRIPTION,
             precheck: (values) => checkClientAccess({ ...clientDaemonOptions(values).access, listenHost: String(values.host) }),
             async start(base, values) {
                 const c = await startClientDaemon(base, clientDaemonOptions(values));
-                return { banner: `client ${c.runner.owner.toString()} ready; OpenAI API ${c.apiUrl}, stats ${c.httpUrl}/stats\n`, stop: () => c.stop() };
+                return {
+                    banner: `client ${c.runner.owner.toString()} ready; OpenAI API ${c.apiUrl}, stats ${c.httpUrl}/stats\n`,
+                    stop: () => c.stop(),
+                };
             },
         },
-        argv, env, io,
+        argv,
+        env,
+        io,
     );
 }

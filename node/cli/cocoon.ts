@@ -8,52 +8,54 @@ interface Subcommand {
     run(argv: string[]): Promise<number | void>;
 }
 
-const commands = new Map<string, Subcommand>(Object.entries({
-    up: {
-        summary: 'start the whole local network (chain, root, proxy, worker + model, client API, indexer + explorer)',
-        run: async (argv) => (await import('./up')).runUp(argv),
-    },
-    proxy: {
-        summary: 'run a proxy: routes and meters clients\' requests to attested workers, settles on-chain',
-        run: async (argv) => (await import('./proxy')).runProxy(argv),
-    },
-    worker: {
-        summary: 'run a worker: serves a model from an OpenAI-compatible backend to the root\'s proxies',
-        run: async (argv) => (await import('./worker')).runWorker(argv),
-    },
-    client: {
-        summary: 'run a client: keeps a deposit and serves the OpenAI-compatible API through a proxy (status: its money)',
-        run: async (argv) => (await import('./client')).runClient(argv),
-    },
-    chain: {
-        summary: 'run the embedded local TON chain (toncenter v2 + ton-api-v4 APIs, faucet, funded wallets)',
-        run: async (argv) => (await import('../localchain/main')).runChainCli(argv),
-    },
-    model: {
-        summary: 'inference: `model serve` runs the embedded OpenAI-compatible model server; `model probe` checks a backend',
-        run: async (argv) => (await import('../inference/cli')).main(argv),
-    },
-    indexer: {
-        summary: 'run the indexer (chain -> database) and its query API + explorer; `indexer migrate|verify|rebuild`',
-        run: async (argv) => (await import('../../indexer/main')).main(argv),
-    },
-    explorer: {
-        summary: 'serve the indexer API + explorer over an existing database (read-only unless --ingest)',
-        run: async (argv) => (await import('./explorer')).runExplorer(argv),
-    },
-    wallet: {
-        summary: 'TON wallets (v4, v5r1): `wallet new|address|balance|send` on local, testnet or mainnet',
-        run: async (argv) => (await import('./wallet')).runWallet(argv),
-    },
-    verify: {
-        summary: 'verify an answer: its receipt, the worker\'s attested key and quote, the root\'s allowlists on-chain',
-        run: async (argv) => (await import('./verify')).runVerify(argv),
-    },
-    root: {
-        summary: 'the root contract: `root show`, `root deploy`, owner actions (hashes, proxies, params, owner, code)',
-        run: async (argv) => (await import('./root')).runRoot(argv),
-    },
-} satisfies Record<string, Subcommand>));
+const commands = new Map<string, Subcommand>(
+    Object.entries({
+        up: {
+            summary: 'start the whole local network (chain, root, proxy, worker + model, client API, indexer + explorer)',
+            run: async (argv) => (await import('./up')).runUp(argv),
+        },
+        proxy: {
+            summary: "run a proxy: routes and meters clients' requests to attested workers, settles on-chain",
+            run: async (argv) => (await import('./proxy')).runProxy(argv),
+        },
+        worker: {
+            summary: "run a worker: serves a model from an OpenAI-compatible backend to the root's proxies",
+            run: async (argv) => (await import('./worker')).runWorker(argv),
+        },
+        client: {
+            summary: 'run a client: keeps a deposit and serves the OpenAI-compatible API through a proxy (status: its money)',
+            run: async (argv) => (await import('./client')).runClient(argv),
+        },
+        chain: {
+            summary: 'run the embedded local TON chain (toncenter v2 + ton-api-v4 APIs, faucet, funded wallets)',
+            run: async (argv) => (await import('../localchain/main')).runChainCli(argv),
+        },
+        model: {
+            summary: 'inference: `model serve` runs the embedded OpenAI-compatible model server; `model probe` checks a backend',
+            run: async (argv) => (await import('../inference/cli')).main(argv),
+        },
+        indexer: {
+            summary: 'run the indexer (chain -> database) and its query API + explorer; `indexer migrate|verify|rebuild`',
+            run: async (argv) => (await import('../../indexer/main')).main(argv),
+        },
+        explorer: {
+            summary: 'serve the indexer API + explorer over an existing database (read-only unless --ingest)',
+            run: async (argv) => (await import('./explorer')).runExplorer(argv),
+        },
+        wallet: {
+            summary: 'TON wallets (v4, v5r1): `wallet new|address|balance|send` on local, testnet or mainnet',
+            run: async (argv) => (await import('./wallet')).runWallet(argv),
+        },
+        verify: {
+            summary: "verify an answer: its receipt, the worker's attested key and quote, the root's allowlists on-chain",
+            run: async (argv) => (await import('./verify')).runVerify(argv),
+        },
+        root: {
+            summary: 'the root contract: `root show`, `root deploy`, owner actions (hashes, proxies, params, owner, code)',
+            run: async (argv) => (await import('./root')).runRoot(argv),
+        },
+    } satisfies Record<string, Subcommand>),
+);
 
 function help(): string {
     const width = Math.max(...[...commands.keys()].map((c) => c.length));

@@ -14,7 +14,19 @@ import { keyPairFromSeed } from '@ton/crypto';
 import { createPolicy, createProvider, RaTlsContext, type PolicyKind, type ProviderKind, ed25519KeyObject } from '../attestation';
 import type { ChainClient, ChainWallet } from '../chain';
 import { createLogger, type Logger, type LogLevel } from '../protocol';
-import { CHAIN_OPTIONS, chainClientOf, CliError, optionsHelp, parseAddress, parseCommandLine, runCommand, usageError, type CliIo, type OptionSpec, type OptionValue } from './chain-args';
+import {
+    CHAIN_OPTIONS,
+    chainClientOf,
+    CliError,
+    optionsHelp,
+    parseAddress,
+    parseCommandLine,
+    runCommand,
+    usageError,
+    type CliIo,
+    type OptionSpec,
+    type OptionValue,
+} from './chain-args';
 import { KEY_OPTIONS, openSigner, requireWalletKey } from './wallet';
 
 export type Role = 'proxy' | 'worker' | 'client';
@@ -28,17 +40,66 @@ export function daemonOptions(role: Role, statsPort: number): OptionSpec[] {
     return [
         ...CHAIN_OPTIONS,
         ...KEY_OPTIONS,
-        { name: 'root', type: 'string', env: 'COCOON_ROOT_ADDRESS', required: true, help: 'root contract address (`cocoon root show`; `cocoon up` prints the local one)' },
-        { name: 'data-dir', type: 'string', env: 'COCOON_DATA_DIR', default: `.cocoon-${role}`, help: `the ${role}'s state: signing key${role === 'proxy' ? ', ledger store and settle journal' : ''}` },
-        { name: 'tee', type: 'string', env: 'COCOON_TEE', help: `own attestation in the RA-TLS certificate: ${TEE_KINDS.join(' | ')} (default: ${role === 'client' ? 'none' : 'fake on the local chain, else tdx'})` },
-        { name: 'peer-policy', type: 'string', env: 'COCOON_PEER_POLICY', help: `what peers must attest: ${POLICY_KINDS.join(' | ')} (default: fake on the local chain, else tdx)` },
-        { name: 'pccs-url', type: 'string', env: 'COCOON_PCCS_URL', help: 'verify TDX quotes online against this PCCS (default: offline DCAP verification)' },
-        { name: 'check-hashes', type: 'bool', env: 'COCOON_CHECK_HASHES', help: 'check peer image hashes against the root (default: on unless the root is a test root)' },
+        {
+            name: 'root',
+            type: 'string',
+            env: 'COCOON_ROOT_ADDRESS',
+            required: true,
+            help: 'root contract address (`cocoon root show`; `cocoon up` prints the local one)',
+        },
+        {
+            name: 'data-dir',
+            type: 'string',
+            env: 'COCOON_DATA_DIR',
+            default: `.cocoon-${role}`,
+            help: `the ${role}'s state: signing key${role === 'proxy' ? ', ledger store and settle journal' : ''}`,
+        },
+        {
+            name: 'tee',
+            type: 'string',
+            env: 'COCOON_TEE',
+            help: `own attestation in the RA-TLS certificate: ${TEE_KINDS.join(' | ')} (default: ${role === 'client' ? 'none' : 'fake on the local chain, else tdx'})`,
+        },
+        {
+            name: 'peer-policy',
+            type: 'string',
+            env: 'COCOON_PEER_POLICY',
+            help: `what peers must attest: ${POLICY_KINDS.join(' | ')} (default: fake on the local chain, else tdx)`,
+        },
+        {
+            name: 'pccs-url',
+            type: 'string',
+            env: 'COCOON_PCCS_URL',
+            help: 'verify TDX quotes online against this PCCS (default: offline DCAP verification)',
+        },
+        {
+            name: 'check-hashes',
+            type: 'bool',
+            env: 'COCOON_CHECK_HASHES',
+            help: 'check peer image hashes against the root (default: on unless the root is a test root)',
+        },
         { name: 'host', type: 'string', env: 'COCOON_HOST', default: '127.0.0.1', help: 'interface the HTTP and RPC ports listen on' },
-        { name: 'http-port', type: 'port', env: 'COCOON_HTTP_PORT', default: statsPort, help: `/stats, /jsonstats, /metrics, /request/*${role === 'client' ? ' and the OpenAI-compatible API' : ''}` },
-        { name: 'access-secret', type: 'string', env: 'COCOON_ACCESS_SECRET', help: 'secret for the admin actions under /request/* (unset: admin actions disabled)' },
+        {
+            name: 'http-port',
+            type: 'port',
+            env: 'COCOON_HTTP_PORT',
+            default: statsPort,
+            help: `/stats, /jsonstats, /metrics, /request/*${role === 'client' ? ' and the OpenAI-compatible API' : ''}`,
+        },
+        {
+            name: 'access-secret',
+            type: 'string',
+            env: 'COCOON_ACCESS_SECRET',
+            help: 'secret for the admin actions under /request/* (unset: admin actions disabled)',
+        },
         { name: 'log-level', type: 'string', env: 'COCOON_LOG_LEVEL', default: 'info', help: LOG_LEVELS.join(' | ') },
-        { name: 'grace', type: 'int', env: 'COCOON_GRACE_MS', default: 10_000, help: 'on SIGINT/SIGTERM, ms to let running requests finish before failing them' },
+        {
+            name: 'grace',
+            type: 'int',
+            env: 'COCOON_GRACE_MS',
+            default: 10_000,
+            help: 'on SIGINT/SIGTERM, ms to let running requests finish before failing them',
+        },
     ];
 }
 
@@ -68,7 +129,8 @@ export interface DaemonBase {
 export async function daemonBase(role: Role, values: Record<string, OptionValue>): Promise<DaemonBase> {
     // The local chain (by name, or an endpoint on this machine) has no TEEs: fake attestation by default.
     const endpoint = values.endpoint ? String(values.endpoint) : '';
-    const local = String(values.network) === 'local' && (!endpoint || /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:|\/|$)/.test(endpoint));
+    const local =
+        String(values.network) === 'local' && (!endpoint || /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:|\/|$)/.test(endpoint));
     const tee = oneOf(values.tee, TEE_KINDS, 'tee') ?? (role === 'client' ? 'none' : local ? 'fake' : 'tdx');
     const peerPolicy = oneOf(values['peer-policy'], POLICY_KINDS, 'peer-policy') ?? (local ? 'fake' : 'tdx');
     const level = oneOf(values['log-level'], LOG_LEVELS, 'log-level') ?? 'info';
@@ -79,7 +141,13 @@ export async function daemonBase(role: Role, values: Record<string, OptionValue>
     const walletKey = await requireWalletKey(values);
     const wallet = await openSigner(chain, walletKey);
     return {
-        values, chain, wallet, root, dataDir, tee, peerPolicy,
+        values,
+        chain,
+        wallet,
+        root,
+        dataDir,
+        tee,
+        peerPolicy,
         key: signingKey(dataDir, role),
         logger: createLogger(role, level),
         host: String(values.host),
@@ -114,14 +182,29 @@ export function signingKey(dataDir: string, role: Role): { publicKey: Buffer; se
  * An RA-TLS context: our own quote from `tee`, peers checked against `policy`. With `key` the certificate
  * carries that key (a worker's receipt key must be its attested key) instead of a fresh one.
  */
-export function raTls(tee: ProviderKind, policy: PolicyKind, pccsUrl?: string, logger?: Logger, key?: { secretKey: Buffer }): Promise<RaTlsContext> {
-    return RaTlsContext.create({ provider: createProvider(tee), policy: createPolicy({ policy, pccsUrl }), logger, privateKey: key && ed25519KeyObject(key.secretKey) });
+export function raTls(
+    tee: ProviderKind,
+    policy: PolicyKind,
+    pccsUrl?: string,
+    logger?: Logger,
+    key?: { secretKey: Buffer },
+): Promise<RaTlsContext> {
+    return RaTlsContext.create({
+        provider: createProvider(tee),
+        policy: createPolicy({ policy, pccsUrl }),
+        logger,
+        privateKey: key && ed25519KeyObject(key.secretKey),
+    });
 }
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** One HTTP server over several mountable handlers (each answers false for paths it does not own). */
-export async function serveHttp(host: string, port: number, handlers: HttpHandler[]): Promise<{ url: string; server: Server; close(graceMs?: number): Promise<void> }> {
+export async function serveHttp(
+    host: string,
+    port: number,
+    handlers: HttpHandler[],
+): Promise<{ url: string; server: Server; close(graceMs?: number): Promise<void> }> {
     let closing = false;
     const running = new Set<ServerResponse>();
     const server = createServer((req, res) => {
@@ -131,7 +214,13 @@ export async function serveHttp(host: string, port: number, handlers: HttpHandle
         if (closing) res.once('finish', () => server.closeIdleConnections());
         for (const h of handlers) if (h(req, res)) return;
         res.writeHead(404, { 'content-type': 'application/json' }).end(
-            JSON.stringify({ error: { message: `no route for ${req.method} ${req.url}: try /stats, /jsonstats, /metrics`, type: 'invalid_request_error', code: 'not_found' } }),
+            JSON.stringify({
+                error: {
+                    message: `no route for ${req.method} ${req.url}: try /stats, /jsonstats, /metrics`,
+                    type: 'invalid_request_error',
+                    code: 'not_found',
+                },
+            }),
         );
     });
     await new Promise<void>((ok, fail) => {
@@ -236,7 +325,10 @@ export interface DaemonCommand {
     /** Refuses an unsafe or inconsistent configuration before anything (chain, wallet, ports) is touched. */
     precheck?(values: Record<string, OptionValue>): void;
     /** Starts the role; returns what to print once serving, how to stop, and (proxy) fatal errors. */
-    start(base: DaemonBase, values: Record<string, OptionValue>): Promise<{ banner: string; stop(): Promise<void>; onFatal?(cb: (e: Error) => void): void }>;
+    start(
+        base: DaemonBase,
+        values: Record<string, OptionValue>,
+    ): Promise<{ banner: string; stop(): Promise<void>; onFatal?(cb: (e: Error) => void): void }>;
 }
 
 /** `cocoon <role>`: options (flags > env > config file > defaults), --help, start, run until a signal. */

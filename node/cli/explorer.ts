@@ -5,7 +5,19 @@
  */
 import { OPTIONS, parseConfig, type IndexerConfig } from '../../indexer/config';
 import type { IndexerService } from '../../indexer/service';
-import { CHAIN_OPTIONS, CONFIG_OPTION, chainUrlOf, CliError, parseCommandLine, readConfigFile, runCommand, stdio, usageError, type CliIo, type OptionSpec } from './chain-args';
+import {
+    CHAIN_OPTIONS,
+    CONFIG_OPTION,
+    chainUrlOf,
+    CliError,
+    parseCommandLine,
+    readConfigFile,
+    runCommand,
+    stdio,
+    usageError,
+    type CliIo,
+    type OptionSpec,
+} from './chain-args';
 
 /** The options this command reads itself; everything else goes to the indexer's parser. */
 const OWN: OptionSpec[] = [...CHAIN_OPTIONS.filter((o) => o.name === 'network' || o.name === 'endpoint'), CONFIG_OPTION];
@@ -66,7 +78,8 @@ export function explorerConfig(argv: string[], env: NodeJS.ProcessEnv = process.
     }
     // A chain named by flag beats COCOON_CHAIN_URL; one from COCOON_NETWORK or the file only fills in for it.
     const byFlag = sources.endpoint === 'flag' || sources.network === 'flag';
-    if (!byFlag && (sources.endpoint === 'config' || sources.network === 'env' || sources.network === 'config')) layered.COCOON_CHAIN_URL = chainUrlOf(values);
+    if (!byFlag && (sources.endpoint === 'config' || sources.network === 'env' || sources.network === 'config'))
+        layered.COCOON_CHAIN_URL = chainUrlOf(values);
     const chainArgs = byFlag ? ['--chain-url', chainUrlOf(values)] : [];
     const merged: NodeJS.ProcessEnv = { ...layered, ...env };
     try {
@@ -97,7 +110,9 @@ export async function runExplorer(argv: string[], env: NodeJS.ProcessEnv = proce
             // Indexer errors (no root, bad database URL, unreadable data dir) are configuration mistakes.
             throw new CliError(e.code ?? 'EXPLORER', e.message);
         });
-        io.out(`explorer: ${service.url ?? '(API disabled)'}  (database ${service.database.kind} ${service.database.location}${config.ingest ? `, ingesting ${config.rootAddress}` : ', read-only'}); Ctrl-C stops\n`);
+        io.out(
+            `explorer: ${service.url ?? '(API disabled)'}  (database ${service.database.kind} ${service.database.location}${config.ingest ? `, ingesting ${config.rootAddress}` : ', read-only'}); Ctrl-C stops\n`,
+        );
         await new Promise<void>((resolve) => {
             process.once('SIGINT', () => resolve());
             process.once('SIGTERM', () => resolve());

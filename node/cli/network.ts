@@ -21,16 +21,32 @@ export interface LocalNetwork {
 export async function defaultParams(): Promise<CocoonParams> {
     const codes = await childCodes();
     return {
-        structVersion: 3, paramsVersion: 1, uniqueId: 17, isTest: true,
-        pricePerToken: 2n, workerFeePerToken: 1n,
-        promptTokensPriceMultiplier: 10000, cachedTokensPriceMultiplier: 10000, completionTokensPriceMultiplier: 10000, reasoningTokensPriceMultiplier: 10000,
-        proxyDelayBeforeClose: 600, clientDelayBeforeClose: 300,
-        minProxyStake: toNano('1'), minClientStake: toNano('1'),
-        proxyScCode: codes.proxy, workerScCode: codes.worker, clientScCode: codes.client,
+        structVersion: 3,
+        paramsVersion: 1,
+        uniqueId: 17,
+        isTest: true,
+        pricePerToken: 2n,
+        workerFeePerToken: 1n,
+        promptTokensPriceMultiplier: 10000,
+        cachedTokensPriceMultiplier: 10000,
+        completionTokensPriceMultiplier: 10000,
+        reasoningTokensPriceMultiplier: 10000,
+        proxyDelayBeforeClose: 600,
+        clientDelayBeforeClose: 300,
+        minProxyStake: toNano('1'),
+        minClientStake: toNano('1'),
+        proxyScCode: codes.proxy,
+        workerScCode: codes.worker,
+        clientScCode: codes.client,
     };
 }
 
-export async function ensureRoot(opts: { dataDir: string; chainUrl: string; ownerMnemonic: string[]; params?: CocoonParams }): Promise<LocalNetwork> {
+export async function ensureRoot(opts: {
+    dataDir: string;
+    chainUrl: string;
+    ownerMnemonic: string[];
+    params?: CocoonParams;
+}): Promise<LocalNetwork> {
     const path = join(opts.dataDir, 'network.json');
     const client = createChainClient({ url: opts.chainUrl });
     if (existsSync(path)) {
@@ -66,8 +82,13 @@ export async function configureRoot(client: ChainClient, owner: ChainWallet, roo
     const big = (b: Buffer) => BigInt('0x' + b.toString('hex'));
     const bodies = [
         ...(setup.proxyHashes ?? []).filter((h) => !r.proxyHashes.includes(big(h))).map((h) => rootMsg.hash(ROOT_OP.addProxyType, big(h))),
-        ...(setup.workerHashes ?? []).filter((h) => !r.workerHashes.includes(big(h))).map((h) => rootMsg.hash(ROOT_OP.addWorkerType, big(h))),
-        ...(setup.models ?? []).map((m) => big(createHash('sha256').update(m).digest())).filter((h) => !r.modelHashes.includes(h)).map((h) => rootMsg.hash(ROOT_OP.addModelType, h)),
+        ...(setup.workerHashes ?? [])
+            .filter((h) => !r.workerHashes.includes(big(h)))
+            .map((h) => rootMsg.hash(ROOT_OP.addWorkerType, big(h))),
+        ...(setup.models ?? [])
+            .map((m) => big(createHash('sha256').update(m).digest()))
+            .filter((h) => !r.modelHashes.includes(h))
+            .map((h) => rootMsg.hash(ROOT_OP.addModelType, h)),
         ...(setup.proxy && ![...r.registeredProxies.values()].includes(setup.proxy) ? [rootMsg.registerProxy(setup.proxy)] : []),
     ];
     for (let i = 0; i < bodies.length; i += 4) {

@@ -10,8 +10,21 @@ import { cocoonRootFor } from '../../wrappers/CocoonRoot';
 import { ROOT_ACTIONS, paramsFromJson, type RootActionArgs } from '../../wrappers/rootAdmin';
 import type { CocoonParams } from '../../wrappers/params';
 import {
-    CHAIN_OPTIONS, chainClientOf, CliError, formatTon, isTestnet, optionsHelp, parseAddress, parseCommandLine, runCommand, stdio, toJson, usageError,
-    type CliIo, type OptionSpec, type OptionValue,
+    CHAIN_OPTIONS,
+    chainClientOf,
+    CliError,
+    formatTon,
+    isTestnet,
+    optionsHelp,
+    parseAddress,
+    parseCommandLine,
+    runCommand,
+    stdio,
+    toJson,
+    usageError,
+    type CliIo,
+    type OptionSpec,
+    type OptionValue,
 } from './chain-args';
 import { friendly, KEY_OPTIONS, openSigner, requireWalletKey, sendChecked } from './wallet';
 
@@ -21,8 +34,18 @@ const DEFAULT_DEPLOY_VALUE = 1_000_000_000n;
 const ROOT_OPTION: OptionSpec = { name: 'root', type: 'string', env: 'COCOON_ROOT_ADDRESS', help: 'root contract address' };
 const SPECS: OptionSpec[] = [
     ROOT_OPTION,
-    { name: 'params', type: 'string', env: 'COCOON_ROOT_PARAMS', help: 'deploy: params JSON (keys as scripts/deployCocoonRoot.ts; absent keys take the original\'s test values)' },
-    { name: 'value', type: 'nano', env: 'COCOON_ROOT_VALUE', help: `TON attached to the message (default ${formatTon(DEFAULT_ACTION_VALUE)}; deploy ${formatTon(DEFAULT_DEPLOY_VALUE)}); the root returns the excess` },
+    {
+        name: 'params',
+        type: 'string',
+        env: 'COCOON_ROOT_PARAMS',
+        help: "deploy: params JSON (keys as scripts/deployCocoonRoot.ts; absent keys take the original's test values)",
+    },
+    {
+        name: 'value',
+        type: 'nano',
+        env: 'COCOON_ROOT_VALUE',
+        help: `TON attached to the message (default ${formatTon(DEFAULT_ACTION_VALUE)}; deploy ${formatTon(DEFAULT_DEPLOY_VALUE)}); the root returns the excess`,
+    },
     { name: 'timeout', type: 'int', default: 60, env: 'COCOON_TIMEOUT', help: 'seconds to wait for each transaction' },
     ...KEY_OPTIONS,
     ...CHAIN_OPTIONS,
@@ -91,7 +114,12 @@ function showable(state: RootState, testOnly: boolean) {
         version: state.version,
         balance: state.balance,
         balanceTon: formatTon(state.balance),
-        params: { ...p, proxyScCode: code(p.proxyScCode), workerScCode: code(p.workerScCode), clientScCode: code(p.clientScCode) } satisfies Record<keyof CocoonParams, unknown>,
+        params: {
+            ...p,
+            proxyScCode: code(p.proxyScCode),
+            workerScCode: code(p.workerScCode),
+            clientScCode: code(p.clientScCode),
+        } satisfies Record<keyof CocoonParams, unknown>,
         registry: {
             proxyHashes: state.registry.proxyHashes.map(hex256),
             workerHashes: state.registry.workerHashes.map(hex256),
@@ -114,23 +142,46 @@ async function deploy(values: Record<string, OptionValue>, io: CliIo): Promise<n
     const acc = await client.account(root.address);
     if (acc.state === 'active') {
         const state = await readRoot(client, root.address);
-        io.out(values.json ? toJson({ root: root.address.toString({ testOnly }), owner: state.owner.toString({ testOnly }), alreadyDeployed: true }) + '\n' : `CocoonRoot already deployed at ${root.address.toString({ testOnly })} (owner ${state.owner.toString({ testOnly })})\n`);
+        io.out(
+            values.json
+                ? toJson({ root: root.address.toString({ testOnly }), owner: state.owner.toString({ testOnly }), alreadyDeployed: true }) +
+                      '\n'
+                : `CocoonRoot already deployed at ${root.address.toString({ testOnly })} (owner ${state.owner.toString({ testOnly })})\n`,
+        );
         return 0;
     }
     const value = (values.value as bigint | undefined) ?? DEFAULT_DEPLOY_VALUE;
     const timeoutMs = (values.timeout as number) * 1000;
     // A Tact deploy: empty body, hits the contract's `receive()`.
-    const r = await sendChecked(client, wallet, { to: root.address, value, bounce: false, body: beginCell().endCell(), init: root.init! }, { deliver: true, timeoutMs });
-    if (!r.delivered?.success) throw new CliError('DEPLOY_FAILED', `the root's deploy transaction ${r.delivered?.hash} failed (exit code ${r.delivered?.exitCode ?? 'none'})`);
+    const r = await sendChecked(
+        client,
+        wallet,
+        { to: root.address, value, bounce: false, body: beginCell().endCell(), init: root.init! },
+        { deliver: true, timeoutMs },
+    );
+    if (!r.delivered?.success)
+        throw new CliError(
+            'DEPLOY_FAILED',
+            `the root's deploy transaction ${r.delivered?.hash} failed (exit code ${r.delivered?.exitCode ?? 'none'})`,
+        );
     const state = await readRoot(client, root.address);
-    const result = { root: root.address.toString({ testOnly }), owner: friendly(wallet.address, testOnly), alreadyDeployed: false, paramsVersion: state.params.paramsVersion, tx: r.delivered };
+    const result = {
+        root: root.address.toString({ testOnly }),
+        owner: friendly(wallet.address, testOnly),
+        alreadyDeployed: false,
+        paramsVersion: state.params.paramsVersion,
+        tx: r.delivered,
+    };
     io.out(values.json ? toJson(result) + '\n' : `CocoonRoot deployed at ${result.root} (owner ${result.owner})\n`);
     return 0;
 }
 
 async function ownerAction(action: string, args: string[], values: Record<string, OptionValue>, io: CliIo): Promise<number> {
     const root = parseAddress(values.root as string | undefined, '--root (or COCOON_ROOT_ADDRESS): the root contract address');
-    if (args.length > arity(action)) throw usageError(`too many values for ${action} (usage: cocoon root ${action} ${ROOT_ACTIONS[action].usage}); quote values with spaces`);
+    if (args.length > arity(action))
+        throw usageError(
+            `too many values for ${action} (usage: cocoon root ${action} ${ROOT_ACTIONS[action].usage}); quote values with spaces`,
+        );
     const body = await ROOT_ACTIONS[action].build(cliActionArgs(action, args), root).catch((e: Error) => {
         if (e instanceof CliError) throw e;
         throw new CliError('BAD_VALUE', `${action}: ${e.message}`);
@@ -141,22 +192,35 @@ async function ownerAction(action: string, args: string[], values: Record<string
     const wallet = await openSigner(client, key);
     const testOnly = isTestnet(values);
     if (!before.owner.equals(wallet.address)) {
-        throw new CliError('NOT_OWNER', `wallet ${friendly(wallet.address, testOnly)} (${key.version}, from ${key.origin}) is not the owner of root ${root.toString({ testOnly })}; the owner is ${before.owner.toString({ testOnly })}`);
+        throw new CliError(
+            'NOT_OWNER',
+            `wallet ${friendly(wallet.address, testOnly)} (${key.version}, from ${key.origin}) is not the owner of root ${root.toString({ testOnly })}; the owner is ${before.owner.toString({ testOnly })}`,
+        );
     }
     const value = (values.value as bigint | undefined) ?? DEFAULT_ACTION_VALUE;
     const timeoutMs = (values.timeout as number) * 1000;
     const r = await sendChecked(client, wallet, { to: root, value, bounce: true, body }, { deliver: true, timeoutMs });
     const rootTx = r.delivered!;
     if (!rootTx.success) {
-        throw new CliError('ROOT_REJECTED', `the root rejected ${action}: transaction ${rootTx.hash} exited with code ${rootTx.exitCode ?? 'none'} (see docs/contracts.md for exit codes)`);
+        throw new CliError(
+            'ROOT_REJECTED',
+            `the root rejected ${action}: transaction ${rootTx.hash} exited with code ${rootTx.exitCode ?? 'none'} (see docs/contracts.md for exit codes)`,
+        );
     }
     const after = await readRoot(client, root);
     const result = {
-        action, root: root.toString({ testOnly }), walletTx: r.wallet, rootTx,
+        action,
+        root: root.toString({ testOnly }),
+        walletTx: r.wallet,
+        rootTx,
         version: { before: before.version, after: after.version },
         paramsVersion: { before: before.params.paramsVersion, after: after.params.paramsVersion },
     };
-    io.out(values.json ? toJson(result) + '\n' : `done: ${action}; root version ${before.version} -> ${after.version}, params_version ${before.params.paramsVersion} -> ${after.params.paramsVersion} (tx ${rootTx.hash})\n`);
+    io.out(
+        values.json
+            ? toJson(result) + '\n'
+            : `done: ${action}; root version ${before.version} -> ${after.version}, params_version ${before.params.paramsVersion} -> ${after.params.paramsVersion} (tx ${rootTx.hash})\n`,
+    );
     return 0;
 }
 
@@ -188,7 +252,9 @@ export async function runRoot(argv: string[], env: NodeJS.ProcessEnv = process.e
             return deploy(values, io);
         }
         if (!Object.prototype.hasOwnProperty.call(ROOT_ACTIONS, action)) {
-            throw usageError(`unknown root action '${action}' (show, deploy, ${Object.keys(ROOT_ACTIONS).join(', ')}; see cocoon root --help)`);
+            throw usageError(
+                `unknown root action '${action}' (show, deploy, ${Object.keys(ROOT_ACTIONS).join(', ')}; see cocoon root --help)`,
+            );
         }
         return ownerAction(action, args, values, io);
     });

@@ -15,7 +15,11 @@ type RunnerOf<R extends Role> = R extends 'proxy' ? ProxyRunner : R extends 'wor
 
 export function mountStats<R extends Role>(role: R, runner: RunnerOf<R>, base: DaemonBase): HttpHandler[] {
     const stats =
-        role === 'proxy' ? proxyStats(runner as ProxyRunner) : role === 'worker' ? workerStats(runner as WorkerRunner) : clientStats(runner as ClientRunner);
+        role === 'proxy'
+            ? proxyStats(runner as ProxyRunner)
+            : role === 'worker'
+              ? workerStats(runner as WorkerRunner)
+              : clientStats(runner as ClientRunner);
     return [
         statsHandler({
             ...stats,

@@ -36,8 +36,12 @@ const LOCAL_POW_DIFFICULTY = 12;
  */
 export const LOCAL_PRICE = { pricePerToken: 100_000n, workerFeePerToken: 50_000n } as const;
 export const LOCAL_SETTLEMENT = {
-    charge: toNano('0.05'), payout: toNano('0.05'), withdraw: toNano('0.05'),
-    settleAfterMs: 20_000, feeEstimate: toNano('0.01'), maxFeeShare: 0.5,
+    charge: toNano('0.05'),
+    payout: toNano('0.05'),
+    withdraw: toNano('0.05'),
+    settleAfterMs: 20_000,
+    feeEstimate: toNano('0.01'),
+    maxFeeShare: 0.5,
 } as const;
 /** The worker cashes out on its own only past the same fee guard (0.01 TON fee <= half the amount). */
 const LOCAL_WORKER_MIN_PAYOUT = toNano('0.02');
@@ -123,7 +127,8 @@ export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv = process.env
         else if (a === '--once') o.once = true;
         else throw new Error(`unknown option ${a} (see cocoon up --help)`);
     }
-    if (o.basePort !== 0 && (o.basePort < 1024 || o.basePort > 63535)) throw new Error(`invalid base port: ${o.basePort} (1024-63535, or 0 for any free ports)`);
+    if (o.basePort !== 0 && (o.basePort < 1024 || o.basePort > 63535))
+        throw new Error(`invalid base port: ${o.basePort} (1024-63535, or 0 for any free ports)`);
     return o;
 }
 
@@ -166,13 +171,24 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
     try {
         const t0 = Date.now();
         progress('starting local chain', { dataDir: join(dataDir, 'chain') });
-        const chain = await startLocalChain({ dataDir: join(dataDir, 'chain'), host: o.host, port: o.chainPort, wallets: 4, devToken: o.devToken });
+        const chain = await startLocalChain({
+            dataDir: join(dataDir, 'chain'),
+            host: o.host,
+            port: o.chainPort,
+            wallets: 4,
+            devToken: o.devToken,
+        });
         stops.push(() => chain.close());
         progress('local chain ready', { url: chain.url, block: chain.chain.lastBlock.seqno, ms: Date.now() - t0 });
 
         progress('deploying the root contract (first start only)');
         const { ensureRoot } = await import('./network');
-        const network = await ensureRoot({ dataDir, chainUrl: chain.v4Url, ownerMnemonic: chain.wallets[0].mnemonic, params: await localRootParams() });
+        const network = await ensureRoot({
+            dataDir,
+            chainUrl: chain.v4Url,
+            ownerMnemonic: chain.wallets[0].mnemonic,
+            params: await localRootParams(),
+        });
         progress('root contract ready', { root: network.root, ms: Date.now() - t0 });
 
         progress('loading embedded model');
@@ -190,7 +206,15 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
         });
         indexerReady.catch(() => undefined);
 
-        const nodes = await startNodes(o, dataDir, chain, network.root, model, (step, detail) => progress(step, { ...detail, ms: Date.now() - t0 }), stops);
+        const nodes = await startNodes(
+            o,
+            dataDir,
+            chain,
+            network.root,
+            model,
+            (step, detail) => progress(step, { ...detail, ms: Date.now() - t0 }),
+            stops,
+        );
         const indexer = await indexerReady;
         // The explorer shows the proxy's unsettled usage (off-chain) next to the chain's figures.
         indexer.proxyStats.add(`${nodes.proxy.httpUrl}/jsonstats`);
@@ -201,16 +225,32 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
             root: network.root,
             model: { url: model.url, id: model.modelId, fullName: nodes.modelName },
             api: nodes.client.apiUrl,
-            stats: { client: `${nodes.client.httpUrl}/stats`, proxy: `${nodes.proxy.httpUrl}/stats`, worker: `${nodes.worker.httpUrl}/stats` },
+            stats: {
+                client: `${nodes.client.httpUrl}/stats`,
+                proxy: `${nodes.proxy.httpUrl}/stats`,
+                worker: `${nodes.worker.httpUrl}/stats`,
+            },
             accessSecret: nodes.accessSecret,
-            proxy: { owner: nodes.proxy.runner.owner.toString(), contract: nodes.proxy.runner.contract.toString(), endpoints: nodes.proxy.descriptor() },
+            proxy: {
+                owner: nodes.proxy.runner.owner.toString(),
+                contract: nodes.proxy.runner.contract.toString(),
+                endpoints: nodes.proxy.descriptor(),
+            },
             worker: nodes.worker.runner.owner.toString(),
             client: nodes.client.runner.owner.toString(),
             explorer: indexer.url,
             wallets: chain.wallets.map((w) => w.address),
             startupMs: Date.now() - t0,
         };
-        return { chain, modelUrl: model.url, explorerUrl: indexer.url, apiUrl: nodes.client.apiUrl, client: nodes.client.runner, banner, stop: stopAll };
+        return {
+            chain,
+            modelUrl: model.url,
+            explorerUrl: indexer.url,
+            apiUrl: nodes.client.apiUrl,
+            client: nodes.client.runner,
+            banner,
+            stop: stopAll,
+        };
     } catch (e) {
         await stopAll();
         throw e;
@@ -223,13 +263,19 @@ async function startIndexer(o: UpOptions, chainUrl: string, root: string, modelI
     const { defaultPorts } = await import('../../indexer/ingest/defaultPorts');
     // The local network keeps its indexer in its own data dir (PGlite), even when DATABASE_URL is set.
     const { config } = parseConfig([
-        '--chain-url', chainUrl,
-        '--data-dir', join(dataDir, 'indexer'),
-        '--api-port', String(o.explorerPort),
-        '--api-host', o.host,
-        '--root', root,
+        '--chain-url',
+        chainUrl,
+        '--data-dir',
+        join(dataDir, 'indexer'),
+        '--api-port',
+        String(o.explorerPort),
+        '--api-host',
+        o.host,
+        '--root',
+        root,
         // The root registers sha256 of the full name the worker announces, so that is the name to match.
-        '--models', localModelName(modelId),
+        '--models',
+        localModelName(modelId),
     ]);
     return startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
 }
@@ -266,8 +312,13 @@ async function startNodes(
     const { startWorkerDaemon } = await import('./worker');
     const { startClientDaemon } = await import('./client');
     const client = createChainClient({ url: chain.v4Url });
-    if (chain.wallets.length < 4) throw new Error(`the local chain in ${join(dataDir, 'chain')} has ${chain.wallets.length} funded wallets, cocoon up needs 4 (owner, proxy, worker, client)`);
-    const [owner, proxyWallet, workerWallet, clientWallet] = await Promise.all(chain.wallets.slice(0, 4).map((w) => openWallet(client, { mnemonic: w.mnemonic })));
+    if (chain.wallets.length < 4)
+        throw new Error(
+            `the local chain in ${join(dataDir, 'chain')} has ${chain.wallets.length} funded wallets, cocoon up needs 4 (owner, proxy, worker, client)`,
+        );
+    const [owner, proxyWallet, workerWallet, clientWallet] = await Promise.all(
+        chain.wallets.slice(0, 4).map((w) => openWallet(client, { mnemonic: w.mnemonic })),
+    );
     const root = Address.parse(rootAddress);
     const accessSecret = localAccessSecret(dataDir, o.accessSecret);
     const port = (offset: number) => (o.basePort === 0 ? 0 : o.basePort + offset);
@@ -276,21 +327,40 @@ async function startNodes(
         const dir = join(dataDir, role);
         mkdirSync(dir, { recursive: true, mode: 0o700 });
         return {
-            values: {}, chain: client, wallet, root, dataDir: dir, key: signingKey(dir, role), logger: createLogger(role, level),
-            tee: role === 'client' ? 'none' : 'fake', peerPolicy: 'fake', host: o.host, httpPort, accessSecret, graceMs: 5000,
+            values: {},
+            chain: client,
+            wallet,
+            root,
+            dataDir: dir,
+            key: signingKey(dir, role),
+            logger: createLogger(role, level),
+            tee: role === 'client' ? 'none' : 'fake',
+            peerPolicy: 'fake',
+            host: o.host,
+            httpPort,
+            accessSecret,
+            graceMs: 5000,
         };
     };
 
     progress('starting proxy');
     const proxy = await startProxyDaemon(base('proxy', proxyWallet, port(1000)), {
-        workerPort: port(1001), clientPort: port(1002), powDifficulty: LOCAL_POW_DIFFICULTY, checkHashes: true,
+        workerPort: port(1001),
+        clientPort: port(1002),
+        powDifficulty: LOCAL_POW_DIFFICULTY,
+        checkHashes: true,
         thresholds: LOCAL_SETTLEMENT,
         intervals: { chainCommitMs: 2000, pollMs: 500, rootMs: 5000, settleMs: 5000 },
     });
     stops.push(() => proxy.stop());
     const modelName = localModelName(model.modelId);
     const fake = imageHash(zeroMeasurements());
-    const sent = await configureRoot(client, owner, root, { proxyHashes: [fake], workerHashes: [fake], models: [modelName], proxy: proxy.descriptor() });
+    const sent = await configureRoot(client, owner, root, {
+        proxyHashes: [fake],
+        workerHashes: [fake],
+        models: [modelName],
+        proxy: proxy.descriptor(),
+    });
     if (sent > 0) {
         // Wait until the root shows the registration, so the worker and client find the proxy.
         const { readRoot } = await import('../chain/cocoon');
@@ -301,12 +371,24 @@ async function startNodes(
         }
     }
     await proxy.runner.refreshRoot();
-    progress('proxy ready', { contract: proxy.runner.contract.toString(), endpoints: proxy.descriptor(), stats: proxy.httpUrl, rootUpdates: sent });
+    progress('proxy ready', {
+        contract: proxy.runner.contract.toString(),
+        endpoints: proxy.descriptor(),
+        stats: proxy.httpUrl,
+        rootUpdates: sent,
+    });
 
     progress('starting worker on the embedded model');
     const worker = await startWorkerDaemon(base('worker', workerWallet, port(2000)), {
-        model: modelName, backendUrl: model.url, coefficient: 1000, maxActiveRequests: 16, proxyConnections: 1, minPayout: LOCAL_WORKER_MIN_PAYOUT,
-        checkHashes: true, intervals: { reconnectMs: 500, statusMs: 2000, payoutMs: 10_000, rootMs: 5000 }, register: true,
+        model: modelName,
+        backendUrl: model.url,
+        coefficient: 1000,
+        maxActiveRequests: 16,
+        proxyConnections: 1,
+        minPayout: LOCAL_WORKER_MIN_PAYOUT,
+        checkHashes: true,
+        intervals: { reconnectMs: 500, statusMs: 2000, payoutMs: 10_000, rootMs: 5000 },
+        register: true,
     });
     stops.push(() => worker.stop());
     for (let i = 0; i < 600 && worker.runner.connectedProxies === 0; i++) await new Promise((ok) => setTimeout(ok, 50));
@@ -314,7 +396,11 @@ async function startNodes(
 
     progress('starting client (deploys its contract and deposits on first start)');
     const clientDaemon = await startClientDaemon(base('client', clientWallet, port(0)), {
-        deposit: toNano('10'), autoTopUp: true, checkHashes: true, access: { apiKey: o.apiKey }, intervals: { reconnectMs: 500, statusMs: 2000, settleMs: 5000, rootMs: 5000 },
+        deposit: toNano('10'),
+        autoTopUp: true,
+        checkHashes: true,
+        access: { apiKey: o.apiKey },
+        intervals: { reconnectMs: 500, statusMs: 2000, settleMs: 5000, rootMs: 5000 },
     });
     stops.push(() => clientDaemon.stop());
     progress('client ready', { api: clientDaemon.apiUrl });

@@ -13,23 +13,62 @@ import { readRoot } from '../chain/cocoon';
 import { type AnswerEvidence, type VerifiedAnswer, type VerifyFailure, parseReceipt, verifyAnswer } from '../attestation/verify';
 import { isFailure } from '../attestation/verify/result';
 import { rootAllowlist } from '../common/root-allowlist';
-import { CHAIN_OPTIONS, chainClientOf, CliError, optionsHelp, parseAddress, parseCommandLine, runCommand, stdio, toJson, usageError, type CliIo, type OptionSpec } from './chain-args';
+import {
+    CHAIN_OPTIONS,
+    chainClientOf,
+    CliError,
+    optionsHelp,
+    parseAddress,
+    parseCommandLine,
+    runCommand,
+    stdio,
+    toJson,
+    usageError,
+    type CliIo,
+    type OptionSpec,
+} from './chain-args';
 
 const SPECS: OptionSpec[] = [
-    { name: 'root', type: 'string', env: 'COCOON_ROOT_ADDRESS', required: true, help: 'root contract whose allowlists (worker image hashes, model hashes) the answer must satisfy; read on-chain' },
-    { name: 'body', type: 'string', help: 'file with the answer bytes exactly as received (without it only the receipt and its attestation are checked)' },
-    { name: 'api', type: 'string', env: 'COCOON_API_URL', help: 'client API base URL (e.g. http://127.0.0.1:10000/v1): fetch a fresh attestation report for the worker certificate' },
+    {
+        name: 'root',
+        type: 'string',
+        env: 'COCOON_ROOT_ADDRESS',
+        required: true,
+        help: 'root contract whose allowlists (worker image hashes, model hashes) the answer must satisfy; read on-chain',
+    },
+    {
+        name: 'body',
+        type: 'string',
+        help: 'file with the answer bytes exactly as received (without it only the receipt and its attestation are checked)',
+    },
+    {
+        name: 'api',
+        type: 'string',
+        env: 'COCOON_API_URL',
+        help: 'client API base URL (e.g. http://127.0.0.1:10000/v1): fetch a fresh attestation report for the worker certificate',
+    },
     { name: 'api-key', type: 'string', env: 'COCOON_API_KEY', help: 'API key for --api (Authorization: Bearer)' },
     { name: 'report', type: 'string', help: 'a saved attestation report (JSON file) instead of --api; needs --nonce' },
     { name: 'nonce', type: 'string', help: 'the nonce (hex) the saved --report was asked with' },
     { name: 'max-age', type: 'int', default: 300, help: 'seconds a report may be old' },
-    { name: 'certificate', type: 'string', help: 'the worker\'s RA-TLS certificate (DER, PEM or base64) instead of a report' },
-    { name: 'allow-fake-quotes', type: 'bool', default: false, help: 'accept fake quotes (the local network): the result then says FAKE, no TEE stands behind it' },
-    { name: 'pccs-url', type: 'string', env: 'COCOON_PCCS_URL', help: 'verify TDX quotes with collateral from this PCCS (TCB level, QE identity, revocation); default offline DCAP checks' },
+    { name: 'certificate', type: 'string', help: "the worker's RA-TLS certificate (DER, PEM or base64) instead of a report" },
+    {
+        name: 'allow-fake-quotes',
+        type: 'bool',
+        default: false,
+        help: 'accept fake quotes (the local network): the result then says FAKE, no TEE stands behind it',
+    },
+    {
+        name: 'pccs-url',
+        type: 'string',
+        env: 'COCOON_PCCS_URL',
+        help: 'verify TDX quotes with collateral from this PCCS (TCB level, QE identity, revocation); default offline DCAP checks',
+    },
     ...CHAIN_OPTIONS,
 ];
 
-const USAGE = 'cocoon verify <receipt file | -> --root <address> [--body <answer file>] (--api <url> | --report <file> --nonce <hex> | --certificate <file>) [options]';
+const USAGE =
+    'cocoon verify <receipt file | -> --root <address> [--body <answer file>] (--api <url> | --report <file> --nonce <hex> | --certificate <file>) [options]';
 const DESCRIPTION = `Verifies an answer of the Cocoon network. The receipt is what GET /v1/receipts/{request id} returns, the
 X-Cocoon-Receipt header or trailer (base64), or the worker's \`cocoon-receipt/1 {...}\` line; "-" reads it from
 stdin. Exit 0 when every check passes, 1 with the reason (e.g. ANSWER_MISMATCH, KEY_NOT_ATTESTED,
@@ -103,16 +142,21 @@ export async function runVerify(argv: string[], env: NodeJS.ProcessEnv = process
         const receipt = receiptText(readInput(positionals[0], 'the receipt').toString('utf8'));
         const body = values.body === undefined ? undefined : readInput(String(values.body), 'the answer');
         const sources = ['api', 'report', 'certificate'].filter((k) => values[k] !== undefined);
-        if (sources.length !== 1) throw usageError('give exactly one of --api, --report (with --nonce) or --certificate: where the worker\'s attested certificate comes from');
+        if (sources.length !== 1)
+            throw usageError(
+                "give exactly one of --api, --report (with --nonce) or --certificate: where the worker's attested certificate comes from",
+            );
 
         const rootAddress = parseAddress(values.root as string, '--root (or COCOON_ROOT_ADDRESS): the root contract address');
         const root = rootAllowlist(await readRoot(chainClientOf(values), rootAddress));
 
         let evidence: AnswerEvidence;
         const maxAgeSeconds = values['max-age'] as number;
-        if (values.certificate !== undefined) evidence = { workerCertificate: certificateBytes(readInput(String(values.certificate), 'the certificate')) };
+        if (values.certificate !== undefined)
+            evidence = { workerCertificate: certificateBytes(readInput(String(values.certificate), 'the certificate')) };
         else if (values.report !== undefined) {
-            if (typeof values.nonce !== 'string' || !/^([0-9a-fA-F]{2}){1,64}$/.test(values.nonce)) throw usageError('--report needs --nonce <hex>: the nonce the report was asked with');
+            if (typeof values.nonce !== 'string' || !/^([0-9a-fA-F]{2}){1,64}$/.test(values.nonce))
+                throw usageError('--report needs --nonce <hex>: the nonce the report was asked with');
             let report: unknown;
             try {
                 report = JSON.parse(readInput(String(values.report), 'the report').toString('utf8'));
@@ -129,7 +173,12 @@ export async function runVerify(argv: string[], env: NodeJS.ProcessEnv = process
         }
         const pccsUrl = values['pccs-url'] as string | undefined;
         const r: VerifiedAnswer | VerifyFailure = await verifyAnswer({
-            receipt, body, root, evidence, allowFakeQuotes: values['allow-fake-quotes'] === true, tdx: pccsUrl ? { mode: 'pccs', pccsUrl } : { mode: 'offline' },
+            receipt,
+            body,
+            root,
+            evidence,
+            allowFakeQuotes: values['allow-fake-quotes'] === true,
+            tdx: pccsUrl ? { mode: 'pccs', pccsUrl } : { mode: 'offline' },
         });
         if (values.json) io.out(toJson(r) + '\n');
         else if (r.ok) io.out(summary(r));

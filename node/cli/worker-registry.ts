@@ -13,12 +13,31 @@ import type { ChainClient, ChainWallet } from '../chain';
 import { readRegistry, type RegistryState } from '../chain/registry';
 import { TEE_KINDS, type RegistryProfile, type TeeKind } from '../../wrappers/CocoonRegistry';
 import {
-    buildRegistryProfile, detectHardware, machineDescriptionJson, planRegistration, planStatusChange, RegistryError, sendRegistryPlan,
-    type DetectedHardware, type RegistryPlan,
+    buildRegistryProfile,
+    detectHardware,
+    machineDescriptionJson,
+    planRegistration,
+    planStatusChange,
+    RegistryError,
+    sendRegistryPlan,
+    type DetectedHardware,
+    type RegistryPlan,
 } from '../worker/registry';
 import {
-    CHAIN_OPTIONS, chainClientOf, CliError, formatTon, optionsHelp, parseAddress, parseCommandLine, runCommand, stdio, toJson, usageError,
-    type CliIo, type OptionSpec, type OptionValue,
+    CHAIN_OPTIONS,
+    chainClientOf,
+    CliError,
+    formatTon,
+    optionsHelp,
+    parseAddress,
+    parseCommandLine,
+    runCommand,
+    stdio,
+    toJson,
+    usageError,
+    type CliIo,
+    type OptionSpec,
+    type OptionValue,
 } from './chain-args';
 import { signingKey } from './daemon';
 import { KEY_OPTIONS, openSigner, requireWalletKey } from './wallet';
@@ -39,18 +58,30 @@ export const terminalConfirm: Confirm = async (question) => {
 
 /** The hardware and declaration flags, shared by `worker register` and `worker --register`. */
 export const PROFILE_OPTIONS: OptionSpec[] = [
-    { name: 'gpu', type: 'string', env: 'COCOON_GPU', help: 'GPU model to declare (default: detected with nvidia-smi, else "none (CPU inference)")' },
+    {
+        name: 'gpu',
+        type: 'string',
+        env: 'COCOON_GPU',
+        help: 'GPU model to declare (default: detected with nvidia-smi, else "none (CPU inference)")',
+    },
     { name: 'gpu-count', type: 'int', env: 'COCOON_GPU_COUNT', help: 'number of GPUs (default: detected; 1 with --gpu)' },
     { name: 'vram-mb', type: 'int', env: 'COCOON_VRAM_MB', help: 'VRAM per GPU, MiB (default: detected, the smallest card)' },
     { name: 'region', type: 'string', env: 'COCOON_REGION', default: '', help: 'short region tag, e.g. eu-west' },
-    { name: 'uptime-commitment', type: 'string', env: 'COCOON_UPTIME_COMMITMENT', default: '99', help: 'declared uptime in percent, 0-100 with at most one decimal (99.5)' },
+    {
+        name: 'uptime-commitment',
+        type: 'string',
+        env: 'COCOON_UPTIME_COMMITMENT',
+        default: '99',
+        help: 'declared uptime in percent, 0-100 with at most one decimal (99.5)',
+    },
 ];
 
 /** A percentage flag, "99.5" or "5%", in per-mille; refuses anything else naming the flag and the form. */
 export function parsePercentPermille(raw: string, flag: string, example: string): number {
     const m = /^(\d{1,3})(?:\.(\d))?%?$/.exec(raw.trim());
     const permille = m ? Number(m[1]) * 10 + Number(m[2] ?? 0) : NaN;
-    if (!(permille >= 0 && permille <= 1000)) throw usageError(`${flag}: expected a percentage 0-100 with at most one decimal (e.g. ${example}), got '${raw}'`);
+    if (!(permille >= 0 && permille <= 1000))
+        throw usageError(`${flag}: expected a percentage 0-100 with at most one decimal (e.g. ${example}), got '${raw}'`);
     return permille;
 }
 
@@ -72,16 +103,27 @@ export function registryModelName(full: string): string {
 }
 
 /** Detects the hardware and builds the checked profile; a bad one is a usage error naming every problem. */
-export async function profileFromOptions(values: Record<string, OptionValue>, d: { models: string[]; workerKey: Buffer; tee: TeeKind }): Promise<{ hardware: DetectedHardware; profile: RegistryProfile }> {
-    const hardware = await detectHardware({ gpu: values.gpu as string | undefined, gpuCount: values['gpu-count'] as number | undefined, vramMib: values['vram-mb'] as number | undefined });
+export async function profileFromOptions(
+    values: Record<string, OptionValue>,
+    d: { models: string[]; workerKey: Buffer; tee: TeeKind },
+): Promise<{ hardware: DetectedHardware; profile: RegistryProfile }> {
+    const hardware = await detectHardware({
+        gpu: values.gpu as string | undefined,
+        gpuCount: values['gpu-count'] as number | undefined,
+        vramMib: values['vram-mb'] as number | undefined,
+    });
     try {
         const profile = buildRegistryProfile(hardware, {
-            models: [...new Set(d.models.map(registryModelName))], workerKeys: [BigInt('0x' + d.workerKey.toString('hex'))], tee: d.tee,
-            region: String(values.region ?? ''), uptimePermille: parseUptimeCommitment(String(values['uptime-commitment'] ?? '99')),
+            models: [...new Set(d.models.map(registryModelName))],
+            workerKeys: [BigInt('0x' + d.workerKey.toString('hex'))],
+            tee: d.tee,
+            region: String(values.region ?? ''),
+            uptimePermille: parseUptimeCommitment(String(values['uptime-commitment'] ?? '99')),
         });
         return { hardware, profile };
     } catch (e) {
-        if (e instanceof RegistryError) throw new CliError('INVALID_PROFILE', `the profile would be refused on-chain, nothing was sent: ${e.message}`, 2);
+        if (e instanceof RegistryError)
+            throw new CliError('INVALID_PROFILE', `the profile would be refused on-chain, nothing was sent: ${e.message}`, 2);
         throw e;
     }
 }
@@ -97,7 +139,12 @@ function describePlan(p: RegistryPlan): string {
 }
 
 /** Sends the plan after showing it (and asking unless `yes`); registry refusals become CliErrors. */
-async function confirmAndSend(chain: ChainClient, wallet: ChainWallet, p: RegistryPlan, o: { io: CliIo; yes: boolean; confirm: Confirm; timeoutMs: number; json: boolean }): Promise<boolean> {
+async function confirmAndSend(
+    chain: ChainClient,
+    wallet: ChainWallet,
+    p: RegistryPlan,
+    o: { io: CliIo; yes: boolean; confirm: Confirm; timeoutMs: number; json: boolean },
+): Promise<boolean> {
     if (!o.json) o.io.out(describePlan(p));
     if (!p.messages.length) return false;
     if (!o.yes && !(await o.confirm('send?'))) throw new CliError('ABORTED', 'not sent (answered no)', 1);
@@ -114,14 +161,23 @@ function ownerCheck(values: Record<string, OptionValue>, wallet: Address): void 
     if (values.owner === undefined) return;
     const owner = parseAddress(String(values.owner), '--owner');
     if (!owner.equals(wallet)) {
-        throw new CliError('NOT_OWNER', `the wallet ${wallet.toString()} is not the owner ${owner.toString()}: only the owner's wallet can change its registration (the contract refuses others with exit code 3000 notOwner); nothing was sent`, 2);
+        throw new CliError(
+            'NOT_OWNER',
+            `the wallet ${wallet.toString()} is not the owner ${owner.toString()}: only the owner's wallet can change its registration (the contract refuses others with exit code 3000 notOwner); nothing was sent`,
+            2,
+        );
     }
 }
 
 function registrationJson(r: RegistryState | null): Record<string, unknown> | null {
     if (!r) return null;
     return {
-        address: r.address.toString(), status: r.status, deposit: r.deposit, registered_at: r.registeredAt, updated_at: r.updatedAt, unlock_at: r.unlockAt,
+        address: r.address.toString(),
+        status: r.status,
+        deposit: r.deposit,
+        registered_at: r.registeredAt,
+        updated_at: r.updatedAt,
+        unlock_at: r.unlockAt,
         profile: r.profile ? { ...r.profile, workerKeys: r.profile.workerKeys.map((k) => k.toString(16).padStart(64, '0')) } : null,
     };
 }
@@ -133,13 +189,23 @@ function registrationJson(r: RegistryState | null): Record<string, unknown> | nu
  * Registers or updates the owner's profile when it is missing or changed; returns the profile's
  * machine_description_json either way. Used by `cocoon worker` on start (no prompt: the flag is the consent).
  */
-export async function registerOnStart(chain: ChainClient, wallet: ChainWallet, root: Address, profile: RegistryProfile, log: { info(msg: string, f?: Record<string, unknown>): void }): Promise<RegistryPlan> {
+export async function registerOnStart(
+    chain: ChainClient,
+    wallet: ChainWallet,
+    root: Address,
+    profile: RegistryProfile,
+    log: { info(msg: string, f?: Record<string, unknown>): void },
+): Promise<RegistryPlan> {
     const p = await planRegistration(chain, root, wallet.address, profile);
     if (!p.messages.length) {
         log.info('registry profile up to date', { registry: p.address.toString(), status: p.current?.status });
         return p;
     }
-    log.info('registering the hardware profile', { registry: p.address.toString(), action: p.messages[0].action, value: formatTon(p.messages[0].value) });
+    log.info('registering the hardware profile', {
+        registry: p.address.toString(),
+        action: p.messages[0].action,
+        value: formatTon(p.messages[0].value),
+    });
     await sendRegistryPlan(chain, wallet, p);
     return p;
 }
@@ -148,8 +214,19 @@ export async function registerOnStart(chain: ChainClient, wallet: ChainWallet, r
 // The subcommands
 
 const COMMON: OptionSpec[] = [
-    { name: 'root', type: 'string', env: 'COCOON_ROOT_ADDRESS', required: true, help: 'root contract address (`cocoon root show`; `cocoon up` prints the local one)' },
-    { name: 'owner', type: 'string', env: 'COCOON_OWNER', help: 'the registration\'s owner (default: the wallet\'s address); a different address is refused before sending' },
+    {
+        name: 'root',
+        type: 'string',
+        env: 'COCOON_ROOT_ADDRESS',
+        required: true,
+        help: 'root contract address (`cocoon root show`; `cocoon up` prints the local one)',
+    },
+    {
+        name: 'owner',
+        type: 'string',
+        env: 'COCOON_OWNER',
+        help: "the registration's owner (default: the wallet's address); a different address is refused before sending",
+    },
     { name: 'yes', type: 'bool', default: false, help: 'send without asking' },
     { name: 'timeout', type: 'int', env: 'COCOON_TIMEOUT', default: 60, help: 'seconds to wait for each transaction' },
     ...KEY_OPTIONS,
@@ -157,16 +234,39 @@ const COMMON: OptionSpec[] = [
 ];
 
 const REGISTER_OPTIONS: OptionSpec[] = [
-    { name: 'model', type: 'list', env: 'COCOON_MODEL', required: true, help: 'model(s) offered, comma-separated full names Org/Name@commit:verity' },
+    {
+        name: 'model',
+        type: 'list',
+        env: 'COCOON_MODEL',
+        required: true,
+        help: 'model(s) offered, comma-separated full names Org/Name@commit:verity',
+    },
     { name: 'tee', type: 'string', env: 'COCOON_REGISTRY_TEE', default: 'tdx', help: `TEE kind to declare: ${TEE_KINDS.join(' | ')}` },
-    { name: 'data-dir', type: 'string', env: 'COCOON_DATA_DIR', default: '.cocoon-worker', help: 'the worker\'s data directory: its signing key is the declared worker key' },
+    {
+        name: 'data-dir',
+        type: 'string',
+        env: 'COCOON_DATA_DIR',
+        default: '.cocoon-worker',
+        help: "the worker's data directory: its signing key is the declared worker key",
+    },
     ...PROFILE_OPTIONS,
     ...COMMON,
 ];
 
 const STATUS_OPTIONS: OptionSpec[] = [
-    { name: 'stats-url', type: 'string', env: 'COCOON_WORKER_STATS_URL', default: 'http://127.0.0.1:12000', help: 'the running worker\'s HTTP port (its /jsonstats has the earnings)' },
-    { name: 'proxy-stats', type: 'list', env: 'COCOON_PROXY_STATS_URLS', help: 'proxies\' HTTP ports (comma-separated) whose /jsonstats publish the observed uptime' },
+    {
+        name: 'stats-url',
+        type: 'string',
+        env: 'COCOON_WORKER_STATS_URL',
+        default: 'http://127.0.0.1:12000',
+        help: "the running worker's HTTP port (its /jsonstats has the earnings)",
+    },
+    {
+        name: 'proxy-stats',
+        type: 'list',
+        env: 'COCOON_PROXY_STATS_URLS',
+        help: "proxies' HTTP ports (comma-separated) whose /jsonstats publish the observed uptime",
+    },
     ...COMMON.filter((o) => o.name !== 'yes'),
 ];
 
@@ -177,7 +277,7 @@ const SUMMARIES: Record<'register' | 'status' | StatusAction, string> = {
     status: 'the declared profile, earnings per proxy (tokens, TON earned on-chain, pending, payout fee, uptime) and observed uptime',
     pause: 'mark the registration paused (stays listed, not active)',
     resume: 'mark a paused registration active again',
-    retire: 'retire the registration; the deposit unlocks after the contract\'s delay',
+    retire: "retire the registration; the deposit unlocks after the contract's delay",
     withdraw: 'take the deposit back after retirement and the delay',
 };
 
@@ -229,7 +329,12 @@ export interface WorkerStatusReport {
     observed_uptime: (Record<string, unknown> & { proxy_stats: string })[];
 }
 
-export async function workerStatus(chain: ChainClient, root: Address, owner: Address, o: { statsUrl?: string; proxyStats?: string[]; timeoutMs?: number }): Promise<WorkerStatusReport> {
+export async function workerStatus(
+    chain: ChainClient,
+    root: Address,
+    owner: Address,
+    o: { statsUrl?: string; proxyStats?: string[]; timeoutMs?: number },
+): Promise<WorkerStatusReport> {
     const timeoutMs = o.timeoutMs ?? 5000;
     const registration = await readRegistry(chain, root, owner);
     const base = o.statsUrl?.replace(/\/+$/, '');
@@ -247,7 +352,10 @@ export async function workerStatus(chain: ChainClient, root: Address, owner: Add
         }
     }
     return {
-        owner: owner.toString(), registration: registrationJson(registration), worker_stats: mine ? base ?? null : null, earnings,
+        owner: owner.toString(),
+        registration: registrationJson(registration),
+        worker_stats: mine ? (base ?? null) : null,
+        earnings,
         totals: { tokens_served: sum('tokens_served'), earned_nanoton: sum('earned_nanoton'), pending_nanoton: sum('pending_nanoton') },
         observed_uptime: observed,
     };
@@ -258,18 +366,36 @@ function statusText(r: WorkerStatusReport): string {
     const p = reg?.profile as (Record<string, unknown> & { uptimePermille?: number }) | null | undefined;
     const out = [
         `owner ${r.owner}`,
-        reg ? `registration ${String(reg.address)}: ${String(reg.status)}, deposit ${formatTon(reg.deposit as bigint)} TON` : 'registration: none (cocoon worker register)',
-        p ? `declared: ${String(p.gpuCount)} x ${String(p.gpuModel)}, ${String(p.vramMib)} MiB VRAM, tee ${String(p.tee)}, region '${String(p.region)}', models ${(p.models as string[]).join(', ')}, uptime ${(Number(p.uptimePermille) / 10).toFixed(1)}%` : null,
-        r.worker_stats ? `earnings (from ${r.worker_stats}):` : 'earnings: the worker\'s stats are not reachable (--stats-url) or belong to another owner',
-        ...r.earnings.map((e) => `  proxy ${String(e.proxy_sc_address)}: ${String(e.tokens_served)} tokens served, earned ${formatTon(BigInt(String(e.earned_nanoton)))} TON, pending ${formatTon(BigInt(String(e.pending_nanoton)))} TON, payout fee now ${formatTon(BigInt(String(e.payout_fee_nanoton)))} TON${e.payout_fee_ok === true ? '' : ' (waits: fee above the allowed share)'}, uptime ${(Number(e.uptime_permille) / 10).toFixed(1)}% of ${String(e.uptime_window_seconds)} s (as the worker saw it)`),
+        reg
+            ? `registration ${String(reg.address)}: ${String(reg.status)}, deposit ${formatTon(reg.deposit as bigint)} TON`
+            : 'registration: none (cocoon worker register)',
+        p
+            ? `declared: ${String(p.gpuCount)} x ${String(p.gpuModel)}, ${String(p.vramMib)} MiB VRAM, tee ${String(p.tee)}, region '${String(p.region)}', models ${(p.models as string[]).join(', ')}, uptime ${(Number(p.uptimePermille) / 10).toFixed(1)}%`
+            : null,
+        r.worker_stats
+            ? `earnings (from ${r.worker_stats}):`
+            : "earnings: the worker's stats are not reachable (--stats-url) or belong to another owner",
+        ...r.earnings.map(
+            (e) =>
+                `  proxy ${String(e.proxy_sc_address)}: ${String(e.tokens_served)} tokens served, earned ${formatTon(BigInt(String(e.earned_nanoton)))} TON, pending ${formatTon(BigInt(String(e.pending_nanoton)))} TON, payout fee now ${formatTon(BigInt(String(e.payout_fee_nanoton)))} TON${e.payout_fee_ok === true ? '' : ' (waits: fee above the allowed share)'}, uptime ${(Number(e.uptime_permille) / 10).toFixed(1)}% of ${String(e.uptime_window_seconds)} s (as the worker saw it)`,
+        ),
         `total: ${r.totals.tokens_served} tokens served, earned ${formatTon(r.totals.earned_nanoton)} TON, pending ${formatTon(r.totals.pending_nanoton)} TON`,
-        ...r.observed_uptime.map((u) => `observed by ${u.proxy_stats}: ${u.up === true ? 'up' : 'down'}, ${(Number(u.uptime_permille) / 10).toFixed(1)}% of ${String(u.window_seconds)} s (declared ${p ? (Number(p.uptimePermille) / 10).toFixed(1) + '%' : 'nothing'})`),
+        ...r.observed_uptime.map(
+            (u) =>
+                `observed by ${u.proxy_stats}: ${u.up === true ? 'up' : 'down'}, ${(Number(u.uptime_permille) / 10).toFixed(1)}% of ${String(u.window_seconds)} s (declared ${p ? (Number(p.uptimePermille) / 10).toFixed(1) + '%' : 'nothing'})`,
+        ),
     ];
     return out.filter((l): l is string => l !== null).join('\n') + '\n';
 }
 
 /** `cocoon worker <subcommand>`; resolves with the exit code. */
-export function runWorkerSubcommand(sub: string, argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio, confirm: Confirm = terminalConfirm): Promise<number> {
+export function runWorkerSubcommand(
+    sub: string,
+    argv: string[],
+    env: NodeJS.ProcessEnv = process.env,
+    io: CliIo = stdio,
+    confirm: Confirm = terminalConfirm,
+): Promise<number> {
     return runCommand(`worker ${sub}`, io, env, async () => {
         const specs = specsOf(sub);
         const parsed = parseCommandLine(specs, argv, env);
@@ -285,8 +411,14 @@ export function runWorkerSubcommand(sub: string, argv: string[], env: NodeJS.Pro
         const timeoutMs = (values.timeout as number) * 1000;
 
         if (sub === 'status') {
-            const owner = values.owner !== undefined ? parseAddress(String(values.owner), '--owner') : (await openSigner(chain, await requireWalletKey(values, io))).address;
-            const r = await workerStatus(chain, root, owner, { statsUrl: values['stats-url'] as string | undefined, proxyStats: values['proxy-stats'] as string[] | undefined });
+            const owner =
+                values.owner !== undefined
+                    ? parseAddress(String(values.owner), '--owner')
+                    : (await openSigner(chain, await requireWalletKey(values, io))).address;
+            const r = await workerStatus(chain, root, owner, {
+                statsUrl: values['stats-url'] as string | undefined,
+                proxyStats: values['proxy-stats'] as string[] | undefined,
+            });
             io.out(json ? toJson(r) + '\n' : statusText(r));
             return 0;
         }
@@ -299,10 +431,17 @@ export function runWorkerSubcommand(sub: string, argv: string[], env: NodeJS.Pro
         if (sub === 'register') {
             const dataDir = resolve(String(values['data-dir']));
             mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-            const { hardware, profile } = await profileFromOptions(values, { models: values.model as string[], workerKey: signingKey(dataDir, 'worker').publicKey, tee: parseTee(values.tee) });
+            const { hardware, profile } = await profileFromOptions(values, {
+                models: values.model as string[],
+                workerKey: signingKey(dataDir, 'worker').publicKey,
+                tee: parseTee(values.tee),
+            });
             plan = await planRegistration(chain, root, wallet.address, profile);
             description = machineDescriptionJson(profile, plan.address);
-            if (!json) io.out(`hardware (${hardware.source}): ${hardware.gpuCount} x ${hardware.gpuModel}, ${hardware.vramMib} MiB VRAM; ${hardware.cpuCores} x ${hardware.cpuModel}, ${hardware.ramMib} MiB RAM\nprofile to write: ${description}\n`);
+            if (!json)
+                io.out(
+                    `hardware (${hardware.source}): ${hardware.gpuCount} x ${hardware.gpuModel}, ${hardware.vramMib} MiB VRAM; ${hardware.cpuCores} x ${hardware.cpuModel}, ${hardware.ramMib} MiB RAM\nprofile to write: ${description}\n`,
+                );
         } else {
             try {
                 plan = await planStatusChange(chain, root, wallet.address, sub as StatusAction);
@@ -313,7 +452,15 @@ export function runWorkerSubcommand(sub: string, argv: string[], env: NodeJS.Pro
         }
         const sent = await confirmAndSend(chain, wallet, plan, send);
         const after = await readRegistry(chain, root, wallet.address);
-        if (json) io.out(toJson({ sent, actions: plan.messages.map((m) => m.action), registration: registrationJson(after), machine_description_json: description }) + '\n');
+        if (json)
+            io.out(
+                toJson({
+                    sent,
+                    actions: plan.messages.map((m) => m.action),
+                    registration: registrationJson(after),
+                    machine_description_json: description,
+                }) + '\n',
+            );
         else io.out(sent ? `done: ${after?.status ?? 'not deployed'}\n` : 'nothing to send: the chain already holds this profile\n');
         return 0;
     });

@@ -34,7 +34,9 @@ export class ApiAccessError extends Error {}
  */
 export function checkApiExposure(listenHost: string, apiKey: string | undefined): void {
     if (!apiKey && !isLoopbackHost(listenHost)) {
-        throw new ApiAccessError(`the client API would listen on ${listenHost}, beyond loopback, without an API key: anyone who reaches it could spend the deposit. Set --api-key <key> (or COCOON_API_KEY), or listen on 127.0.0.1`);
+        throw new ApiAccessError(
+            `the client API would listen on ${listenHost}, beyond loopback, without an API key: anyone who reaches it could spend the deposit. Set --api-key <key> (or COCOON_API_KEY), or listen on 127.0.0.1`,
+        );
     }
 }
 
@@ -47,7 +49,9 @@ export function normalizeOrigin(origin: string): string {
         throw new ApiAccessError(`--cors-origin: '${origin}' is not an origin (scheme://host[:port], e.g. https://app.example.com)`);
     }
     if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.pathname !== '/' || u.search || u.hash || u.username) {
-        throw new ApiAccessError(`--cors-origin: '${origin}' is not an origin (scheme://host[:port], no path, e.g. https://app.example.com)`);
+        throw new ApiAccessError(
+            `--cors-origin: '${origin}' is not an origin (scheme://host[:port], no path, e.g. https://app.example.com)`,
+        );
     }
     return u.origin;
 }
@@ -74,7 +78,11 @@ type Reject = (status: number, message: string, code: string, headers?: Record<s
 /** The API's gatekeeper; `check` runs before any work, `preflight` answers OPTIONS. */
 export function apiGuard(o: ApiAccessOptions) {
     const origins = new Set((o.corsOrigins ?? []).map(normalizeOrigin));
-    const names = new Set([...(o.allowedHosts ?? []), ...(o.listenHost ? [o.listenHost] : [])].map((h) => bareHost(h)).filter((h) => h && h !== '0.0.0.0' && h !== '::'));
+    const names = new Set(
+        [...(o.allowedHosts ?? []), ...(o.listenHost ? [o.listenHost] : [])]
+            .map((h) => bareHost(h))
+            .filter((h) => h && h !== '0.0.0.0' && h !== '::'),
+    );
     const apiKey = o.apiKey || undefined;
 
     const hostAllowed = (req: IncomingMessage): boolean => {
@@ -98,38 +106,63 @@ export function apiGuard(o: ApiAccessOptions) {
     };
 
     const refuseHost = (req: IncomingMessage, reject: Reject) =>
-        reject(403, `Host '${req.headers.host ?? ''}' is not this API's name: call it by its address or a loopback name, or start the client with --allowed-hosts ${bareHost(req.headers.host ?? '') || '<name>'} (DNS-rebinding protection)`, 'host_not_allowed');
+        reject(
+            403,
+            `Host '${req.headers.host ?? ''}' is not this API's name: call it by its address or a loopback name, or start the client with --allowed-hosts ${bareHost(req.headers.host ?? '') || '<name>'} (DNS-rebinding protection)`,
+            'host_not_allowed',
+        );
     const refuseOrigin = (req: IncomingMessage, reject: Reject) =>
-        reject(403, `cross-origin requests from ${String(req.headers.origin)} are not allowed: start the client with --cors-origin ${String(req.headers.origin)} to allow that origin`, 'origin_not_allowed');
+        reject(
+            403,
+            `cross-origin requests from ${String(req.headers.origin)} are not allowed: start the client with --cors-origin ${String(req.headers.origin)} to allow that origin`,
+            'origin_not_allowed',
+        );
 
     const allowOrigin = (req: IncomingMessage, res: ServerResponse) => {
         res.setHeader('Vary', 'Origin');
         if (origins.has(req.headers.origin ?? '')) {
             res.setHeader('Access-Control-Allow-Origin', req.headers.origin!);
-            res.setHeader('Access-Control-Expose-Headers', 'X-Cocoon-Request-Id, X-Cocoon-Receipt, X-Cocoon-Client-Start, X-Cocoon-Client-End, X-Cocoon-Proxy-Start, X-Cocoon-Worker-Start, X-Cocoon-Worker-End');
+            res.setHeader(
+                'Access-Control-Expose-Headers',
+                'X-Cocoon-Request-Id, X-Cocoon-Receipt, X-Cocoon-Client-Start, X-Cocoon-Client-End, X-Cocoon-Proxy-Start, X-Cocoon-Worker-Start, X-Cocoon-Worker-End',
+            );
         }
     };
 
     return {
         /** Host, Origin, API key and (when the route reads a body) its media type. */
         check(req: IncomingMessage, res: ServerResponse, reject: Reject, readsBody: boolean): GuardResult {
-            if (!hostAllowed(req)) return refuseHost(req, reject), 'refused';
+            if (!hostAllowed(req)) return (refuseHost(req, reject), 'refused');
             const origin = originAllowed(req);
-            if (origin === false) return refuseOrigin(req, reject), 'refused';
+            if (origin === false) return (refuseOrigin(req, reject), 'refused');
             if (origin) allowOrigin(req, res);
             if (apiKey) {
                 const given = bearerToken(req);
                 if (given === undefined || !secretMatches(given, apiKey)) {
-                    reject(401, given === undefined ? 'missing API key: send Authorization: Bearer <key> (the openai SDK does with apiKey)' : 'incorrect API key', 'invalid_api_key', { 'WWW-Authenticate': 'Bearer realm="cocoon"' });
+                    reject(
+                        401,
+                        given === undefined
+                            ? 'missing API key: send Authorization: Bearer <key> (the openai SDK does with apiKey)'
+                            : 'incorrect API key',
+                        'invalid_api_key',
+                        { 'WWW-Authenticate': 'Bearer realm="cocoon"' },
+                    );
                     return 'refused';
                 }
             }
             if (readsBody) {
                 const type = req.headers['content-type'];
                 const [media, ...params] = (type ?? '').split(';').map((s) => s.trim().toLowerCase());
-                const charset = params.find((p) => p.startsWith('charset='))?.slice(8).replace(/"/g, '');
+                const charset = params
+                    .find((p) => p.startsWith('charset='))
+                    ?.slice(8)
+                    .replace(/"/g, '');
                 if (media !== 'application/json' || (charset !== undefined && charset !== 'utf-8')) {
-                    reject(415, `request body must be JSON: send Content-Type: application/json${type ? ` (got '${type}')` : ''}`, 'unsupported_media_type');
+                    reject(
+                        415,
+                        `request body must be JSON: send Content-Type: application/json${type ? ` (got '${type}')` : ''}`,
+                        'unsupported_media_type',
+                    );
                     return 'refused';
                 }
             }
@@ -146,12 +179,14 @@ export function apiGuard(o: ApiAccessOptions) {
             }
             const method = req.headers['access-control-request-method'];
             if (!origin || !origins.has(req.headers.origin!)) return refuseOrigin(req, reject);
-            if (method !== undefined && method !== 'GET' && method !== 'POST') return reject(405, `${method} is not served: use GET or POST`, 'method_not_allowed', { Allow: 'GET, POST, OPTIONS' });
+            if (method !== undefined && method !== 'GET' && method !== 'POST')
+                return reject(405, `${method} is not served: use GET or POST`, 'method_not_allowed', { Allow: 'GET, POST, OPTIONS' });
             const asked = req.headers['access-control-request-headers'];
             res.writeHead(204, {
                 'Access-Control-Allow-Origin': req.headers.origin!,
                 'Access-Control-Allow-Methods': 'GET, POST',
-                'Access-Control-Allow-Headers': typeof asked === 'string' && HEADER_LIST.test(asked) ? asked : 'authorization, content-type',
+                'Access-Control-Allow-Headers':
+                    typeof asked === 'string' && HEADER_LIST.test(asked) ? asked : 'authorization, content-type',
                 'Access-Control-Max-Age': '600',
                 Vary: 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
             }).end();

@@ -32,8 +32,10 @@ export class ReceiptStore {
     constructor(opts: ReceiptStoreOptions = {}) {
         const maxEntries = opts.maxEntries ?? RECEIPT_STORE_DEFAULTS.maxEntries;
         const maxAge = opts.maxAgeSeconds ?? RECEIPT_STORE_DEFAULTS.maxAgeSeconds;
-        if (!Number.isSafeInteger(maxEntries) || maxEntries < 0) throw new RangeError(`receipts.maxEntries must be a non-negative integer, got ${maxEntries}`);
-        if (!Number.isFinite(maxAge) || maxAge < 0) throw new RangeError(`receipts.maxAgeSeconds must be a non-negative number, got ${maxAge}`);
+        if (!Number.isSafeInteger(maxEntries) || maxEntries < 0)
+            throw new RangeError(`receipts.maxEntries must be a non-negative integer, got ${maxEntries}`);
+        if (!Number.isFinite(maxAge) || maxAge < 0)
+            throw new RangeError(`receipts.maxAgeSeconds must be a non-negative number, got ${maxAge}`);
         this.maxEntries = maxEntries;
         this.maxAgeMs = maxAge * 1000;
         this.now = opts.now ?? Date.now;

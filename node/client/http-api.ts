@@ -13,7 +13,19 @@
 import { createHash, randomBytes } from 'crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
-import { decodeAs, encode, timingHeaders, type client_QueryAnswerEx, type RpcConnection } from '../protocol';
+import {
+    decodeAs,
+    e2e,
+    encode,
+    PROTO,
+    protoSupports,
+    runQueryExFlags,
+    timingHeaders,
+    type client_QueryAnswerEx,
+    type RpcConnection,
+} from '../protocol';
+import { AnswerTransformer, answerShape } from '../protocol/answer-transform';
+import { E2eKeyError, type WorkerKeys } from './e2e-keys';
 import { baseModelName } from '../common/models';
 import { decodeReceipt, verifyReceipt, verifyReceiptAsync, type Receipt } from '../common/receipt';
 import { apiGuard, checkApiExposure, type ApiAccessOptions } from './api-guard';
@@ -29,6 +41,8 @@ export interface ClientApiOptions {
     proxy(): RpcConnection | null;
     /** Root config version the client knows (sent as min_config_version). */
     configVersion?(): number;
+    /** The protocol version of the current proxy connection (default 2: flags as before versions were wired). */
+    protoVersion?(): number;
     defaults?: { maxCoefficient?: number; timeoutSeconds?: number; maxTokens?: number };
     /** Largest `timeout` a request may ask for, seconds (default API_LIMITS.maxTimeoutSeconds). */
     maxTimeoutSeconds?: number;
@@ -39,6 +53,12 @@ export interface ClientApiOptions {
     receipts?: ReceiptStoreOptions;
     /** Observes each finished request (stats, receipts). */
     onFinished?(r: FinishedRequest): void;
+    /**
+     * End-to-end encryption by the daemon (`--e2e on`): plaintext requests are encrypted to an attested
+     * worker key from these, and the answers decrypted before the caller gets them. A request the caller
+     * encrypted itself is passed on and answered encrypted whatever this says.
+     */
+    e2e?: WorkerKeys;
 }
 
 export interface FinishedRequest {
@@ -57,14 +77,12 @@ export interface ClientApi {
     close(): Promise<void>;
 }
 
-
 /**
  * Limits of the fields the client reads itself. The TL carries max_coefficient and max_tokens as int32
  * (a larger number cannot be sent); the original sets no ceiling on `timeout`, but a request that may
  * hold a worker slot and part of the deposit for days is never what a caller meant.
  */
 export const API_LIMITS = { maxInt32: 2 ** 31 - 1, maxTimeoutSeconds: 3600, maxModelLength: 256, maxRequestGuidLength: 256 } as const;
-
 
 /** Maps the proxy's error codes to HTTP statuses and OpenAI error types. */
 function httpError(code: number): { status: number; type: OpenAiErrorType; code: string } {
@@ -76,12 +94,22 @@ function httpError(code: number): { status: number; type: OpenAiErrorType; code:
     return { status: 502, type: 'server_error', code: 'upstream_error' };
 }
 
-const ENDPOINTS = 'use POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /v1/receipts/{request id} or GET /v1/attestation/report?nonce=<hex>';
+const ENDPOINTS =
+    'use POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /v1/receipts/{request id} or GET /v1/attestation/report?nonce=<hex>';
 
 /** The error a finished request records when its caller went away before the end. */
 export const CALLER_GONE = 'the caller went away before the end of the answer';
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+    'connection',
+    'keep-alive',
+    'transfer-encoding',
+    'content-length',
+    'proxy-connection',
+    'upgrade',
+    'te',
+    'trailer',
+]);
 
 /** Routes one proxy connection's answer pieces to the running requests by request id. */
 class AnswerRouter {
@@ -98,7 +126,14 @@ class AnswerRouter {
                 }
             });
             conn.on('close', () => {
-                for (const h of router.handlers.values()) h({ _: 'client.queryAnswerErrorEx', request_id: Buffer.alloc(32), error_code: 502, error: 'connection to the proxy was lost', flags: 1 });
+                for (const h of router.handlers.values())
+                    h({
+                        _: 'client.queryAnswerErrorEx',
+                        request_id: Buffer.alloc(32),
+                        error_code: 502,
+                        error: 'connection to the proxy was lost',
+                        flags: 1,
+                    });
                 router.handlers.clear();
             });
             AnswerRouter.byConn.set(conn, router);
@@ -159,7 +194,9 @@ class ServedModels {
     async status(conn: RpcConnection, model: string): Promise<'served' | 'down' | 'unknown'> {
         const base = baseModelName(model);
         if (!this.current.has(base) && Date.now() - this.fetchedAt >= ServedModels.REFRESH_MS) {
-            this.pending ??= workerTypes(conn).then((t) => this.update(t.types.map((x) => x.name))).finally(() => (this.pending = null));
+            this.pending ??= workerTypes(conn)
+                .then((t) => this.update(t.types.map((x) => x.name)))
+                .finally(() => (this.pending = null));
             await this.pending;
         }
         return this.current.has(base) ? 'served' : this.ever.has(base) ? 'down' : 'unknown';
@@ -202,16 +239,63 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
             if (e instanceof ApiRequestError) return sendError(res, 400, e.message, 'invalid_request_error', 'invalid_request', e.param);
             throw e;
         }
-        const { model, maxCoefficient, maxTokens, timeoutSeconds, enableDebug, requestGuid, stream, payload } = parsed;
+        const { model, maxCoefficient, maxTokens, timeoutSeconds, enableDebug, requestGuid, stream, encryptedBy } = parsed;
+        let payload = parsed.payload;
 
         const conn = opts.proxy();
-        if (!conn || conn.closed) return sendError(res, 503, 'the client is not connected to a proxy yet; retry in a few seconds (see /jsonstats)', 'server_error', 'proxy_not_ready');
+        if (!conn || conn.closed)
+            return sendError(
+                res,
+                503,
+                'the client is not connected to a proxy yet; retry in a few seconds (see /jsonstats)',
+                'server_error',
+                'proxy_not_ready',
+            );
         // A worker-list failure is not the caller's fault: the proxy then answers the query itself.
         const known = await served.status(conn, model).catch(() => 'served' as const);
         if (known === 'unknown') {
             const list = served.list();
-            return sendError(res, 404, `model '${model}' is not served here; served models: ${list.length ? list.join(', ') : 'none right now'} (see GET /v1/models)`, 'invalid_request_error', 'model_not_found', 'model');
+            return sendError(
+                res,
+                404,
+                `model '${model}' is not served here; served models: ${list.length ? list.join(', ') : 'none right now'} (see GET /v1/models)`,
+                'invalid_request_error',
+                'model_not_found',
+                'model',
+            );
         }
+        const version = opts.protoVersion?.() ?? PROTO.TIMING;
+        let encryption: { workerKey: Buffer; clientKey: Buffer } | null = null;
+        if (encryptedBy || opts.e2e) {
+            if (!protoSupports(version, PROTO.ENCRYPTION)) {
+                return sendError(
+                    res,
+                    503,
+                    `end-to-end encryption needs protocol version ${PROTO.ENCRYPTION}; the proxy speaks ${version}`,
+                    'server_error',
+                    'e2e_unavailable',
+                );
+            }
+            if (!encryptedBy && opts.e2e) {
+                let workerKey: Buffer;
+                try {
+                    workerKey = await opts.e2e.keyFor(conn, model);
+                } catch (e) {
+                    if (e instanceof E2eKeyError)
+                        return sendError(res, 503, `${e.message}; the request was not sent`, 'server_error', 'e2e_unavailable');
+                    throw e;
+                }
+                // A fresh key per request: answers of different requests cannot be linked or decrypted together.
+                const clientKey = randomBytes(32);
+                payload = Buffer.from(
+                    JSON.stringify(
+                        e2e.encryptJson(JSON.parse(payload.toString('utf8')) as e2e.JsonObject, clientKey, workerKey, 'client-to-worker'),
+                    ),
+                );
+                encryption = { workerKey, clientKey };
+            }
+        }
+        const publicKey = encryptedBy ?? encryption?.workerKey ?? Buffer.alloc(32);
         const requestId = randomBytes(32);
         const requestIdHex = requestId.toString('hex');
         const startedMs = Date.now();
@@ -228,11 +312,27 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         let callerGone = false;
         /** The final piece arrived. */
         let ended = false;
+        // The receipt covers the bytes the worker sent (ciphertext when encrypted); the caller gets them decrypted.
+        let decrypt: AnswerTransformer | null = null;
+        let e2eError: string | null = null;
+        const open = (f: () => Buffer): Buffer => {
+            if (e2eError) return Buffer.alloc(0);
+            try {
+                return f();
+            } catch (e) {
+                e2eError = `the answer does not decrypt: ${(e as Error).message}`;
+                return Buffer.alloc(0);
+            }
+        };
+        const deliver = (out: Buffer) => {
+            if (!out.length) return;
+            if (held) held.push(out);
+            else if (!callerGone) res.write(out);
+        };
         const passOn = (b: Buffer) => {
             hash.update(b);
             bodyLength += b.length;
-            if (held) held.push(b);
-            else if (!callerGone) res.write(b);
+            deliver(decrypt ? open(() => decrypt!.push(b)) : b);
         };
         /** The worker's receipt for the bytes that passed, checked and kept for GET /v1/receipts/{id}; then `then(receipt, valid)`. */
         const keepReceipt = (worker_debug: string | undefined, then: (receipt: Receipt | null, valid: boolean) => void) => {
@@ -253,6 +353,8 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                 if (piece._ === 'client.queryAnswerErrorEx') {
                     off();
                     ended = true;
+                    // The worker whose key we used may have left: take a fresh report next time.
+                    if (encryption && piece.error_code === 503) opts.e2e?.forget(model);
                     const m = httpError(piece.error_code);
                     if (callerGone) {
                         // Nobody to tell; the partial answer's receipt stays retrievable by its request id.
@@ -264,16 +366,32 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                     }
                     // A stream cut short (cancelled, or broken mid-way) still carries the worker's receipt for what it billed.
                     keepReceipt(piece.final_info?.worker_debug, (receipt, valid) =>
-                        opts.onFinished?.({ requestGuid, status: m.status, tokens: piece.final_info?.tokens_used.total_tokens_used ?? 0n, receipt, receiptValid: valid, error: piece.error }));
+                        opts.onFinished?.({
+                            requestGuid,
+                            status: m.status,
+                            tokens: piece.final_info?.tokens_used.total_tokens_used ?? 0n,
+                            receipt,
+                            receiptValid: valid,
+                            error: piece.error,
+                        }),
+                    );
                     return resolve();
                 }
                 if (piece._ === 'client.queryAnswerEx') {
                     const r = decodeAs('http.Response', piece.answer);
+                    if (encryption) {
+                        const { clientKey, workerKey } = encryption;
+                        const contentType = r.headers.find((h) => h.name.toLowerCase() === 'content-type')?.value;
+                        decrypt = new AnswerTransformer(
+                            answerShape(contentType),
+                            (v) => e2e.decryptJson(v, 'worker-to-client', { privateKey: clientKey, expectedSender: workerKey }).value,
+                        );
+                    }
                     const headers: Record<string, string> = {};
                     for (const h of r.headers) if (!HOP_BY_HOP.has(h.name.toLowerCase())) headers[h.name] = h.value;
                     headers['X-Cocoon-Request-Id'] = requestIdHex;
                     if (held) head = { status: r.status_code, headers };
-                    else {
+                    else if (!callerGone) {
                         Object.assign(headers, clientTiming());
                         headers['Trailer'] = 'X-Cocoon-Receipt';
                         res.writeHead(r.status_code, headers);
@@ -286,20 +404,41 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                     off();
                     ended = true;
                     const tokens = piece.final_info?.tokens_used.total_tokens_used ?? 0n;
+                    if (decrypt) deliver(open(() => decrypt!.end()));
                     keepReceipt(piece.final_info?.worker_debug, (receipt, valid) => {
                         const served = receipt && { ...receipt, verified: valid };
-                        if (held) {
+                        if (callerGone || res.destroyed) {
+                            // Nobody to answer; the receipt is kept for GET /v1/receipts/{id}.
+                        } else if (e2eError) {
+                            if (!res.headersSent) sendError(res, 502, e2eError, 'server_error', 'e2e_failed');
+                            else {
+                                res.write(
+                                    `data: ${JSON.stringify({ error: { message: e2eError, type: 'server_error', code: 'e2e_failed' } })}\n\n`,
+                                );
+                                res.end();
+                            }
+                        } else if (held) {
                             const body = held.length === 1 ? held[0] : Buffer.concat(held);
                             const h = head ?? { status: 200, headers: { 'X-Cocoon-Request-Id': requestIdHex } };
-                            if (!res.destroyed) {
-                                res.writeHead(h.status, { ...h.headers, ...clientTiming(), 'Content-Length': String(body.length), ...(served ? { 'X-Cocoon-Receipt': receiptHeaderValue(served) } : {}) });
-                                res.end(body);
-                            }
+                            res.writeHead(h.status, {
+                                ...h.headers,
+                                ...clientTiming(),
+                                'Content-Length': String(body.length),
+                                ...(served ? { 'X-Cocoon-Receipt': receiptHeaderValue(served) } : {}),
+                            });
+                            res.end(body);
                         } else {
-                            if (served && !res.destroyed) res.addTrailers({ 'X-Cocoon-Receipt': receiptHeaderValue(served) });
+                            if (served) res.addTrailers({ 'X-Cocoon-Receipt': receiptHeaderValue(served) });
                             res.end();
                         }
-                        opts.onFinished?.({ requestGuid, status: res.statusCode, tokens, receipt, receiptValid: valid, error: callerGone ? CALLER_GONE : null });
+                        opts.onFinished?.({
+                            requestGuid,
+                            status: res.statusCode,
+                            tokens,
+                            receipt,
+                            receiptValid: valid,
+                            error: e2eError ?? (callerGone ? CALLER_GONE : null),
+                        });
                         resolve();
                     });
                 }
@@ -320,14 +459,26 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
             conn.send({
                 _: 'client.runQueryEx',
                 model_name: model,
-                query: encode({ _: 'http.request', method: 'POST', url: path, http_version: 'HTTP/1.1', headers: [{ _: 'http.header', name: 'Content-Type', value: 'application/json' }, { _: 'http.header', name: 'Content-Length', value: String(payload.length) }], payload }),
+                query: encode({
+                    _: 'http.request',
+                    method: 'POST',
+                    url: path,
+                    http_version: 'HTTP/1.1',
+                    headers: [
+                        { _: 'http.header', name: 'Content-Type', value: 'application/json' },
+                        { _: 'http.header', name: 'Content-Length', value: String(payload.length) },
+                    ],
+                    payload,
+                }),
                 max_coefficient: maxCoefficient,
                 max_tokens: maxTokens,
                 timeout: timeoutSeconds * 0.95,
                 request_id: requestId,
                 min_config_version: opts.configVersion?.() ?? 0,
-                flags: enableDebug ? 1 : 0,
-                enable_debug: enableDebug ? true : undefined,
+                // As upstream: bit 0 always, bit 1 (public_key, all zero when not encrypted) from version 3 on.
+                flags: runQueryExFlags(version),
+                enable_debug: enableDebug,
+                public_key: protoSupports(version, PROTO.ENCRYPTION) ? publicKey : undefined,
             });
             await finished;
         } finally {
@@ -336,16 +487,39 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
     }
 
     function receipt(res: ServerResponse, id: string): void {
-        if (!REQUEST_ID.test(id)) return sendError(res, 400, `'${id.slice(0, 80)}' is not a request id: 64 lower-case hex digits, from the X-Cocoon-Request-Id header of an answer`, 'invalid_request_error', 'invalid_request', 'id');
+        if (!REQUEST_ID.test(id))
+            return sendError(
+                res,
+                400,
+                `'${id.slice(0, 80)}' is not a request id: 64 lower-case hex digits, from the X-Cocoon-Request-Id header of an answer`,
+                'invalid_request_error',
+                'invalid_request',
+                'id',
+            );
         const r = receipts.get(id);
-        if (!r) return sendError(res, 404, `no receipt for request ${id}: receipts are kept for the last answers only (count and age limits), and an answer whose worker sent none (an original C++ worker, an error) has none`, 'not_found_error', 'receipt_not_found', 'id');
+        if (!r)
+            return sendError(
+                res,
+                404,
+                `no receipt for request ${id}: receipts are kept for the last answers only (count and age limits), and an answer whose worker sent none (an original C++ worker, an error) has none`,
+                'not_found_error',
+                'receipt_not_found',
+                'id',
+            );
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify(r));
     }
 
     async function models(res: ServerResponse): Promise<void> {
         const conn = opts.proxy();
-        if (!conn || conn.closed) return sendError(res, 503, 'the client is not connected to a proxy yet; retry in a few seconds', 'server_error', 'proxy_not_ready');
+        if (!conn || conn.closed)
+            return sendError(
+                res,
+                503,
+                'the client is not connected to a proxy yet; retry in a few seconds',
+                'server_error',
+                'proxy_not_ready',
+            );
         let types;
         try {
             types = await workerTypes(conn);
@@ -354,17 +528,34 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         }
         served.update(types.types.map((t) => t.name));
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({
-            object: 'list',
-            data: types.types.map((t) => ({
-                id: t.name, object: 'model', created: 0, owned_by: 'cocoon',
-                workers: t.workers.map((w) => ({ coefficient: w.coefficient, running_requests: w.active_requests, max_running_requests: w.max_active_requests })),
-            })),
-        }));
+        res.end(
+            JSON.stringify({
+                object: 'list',
+                data: types.types.map((t) => ({
+                    id: t.name,
+                    object: 'model',
+                    created: 0,
+                    owned_by: 'cocoon',
+                    workers: t.workers.map((w) => ({
+                        coefficient: w.coefficient,
+                        running_requests: w.active_requests,
+                        max_running_requests: w.max_active_requests,
+                    })),
+                })),
+            }),
+        );
     }
 
     const reject = (res: ServerResponse) => (status: number, message: string, code: string, headers?: Record<string, string>) =>
-        sendError(res, status, message, status === 401 ? 'authentication_error' : status === 403 ? 'permission_error' : 'invalid_request_error', code, null, headers);
+        sendError(
+            res,
+            status,
+            message,
+            status === 401 ? 'authentication_error' : status === 403 ? 'permission_error' : 'invalid_request_error',
+            code,
+            null,
+            headers,
+        );
 
     return (req, res) => {
         const path = (req.url ?? '/').split('?')[0];
@@ -382,7 +573,8 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
         let run: () => Promise<void>;
         if (inferencePath) run = () => inference(req, res, path);
         else if (req.method === 'GET' && path === '/v1/models') run = () => models(res);
-        else if (req.method === 'GET' && path.startsWith('/v1/receipts/')) run = async () => receipt(res, path.slice('/v1/receipts/'.length));
+        else if (req.method === 'GET' && path.startsWith('/v1/receipts/'))
+            run = async () => receipt(res, path.slice('/v1/receipts/'.length));
         else if (req.method === 'GET' && path === '/v1/attestation/report') run = () => attestationReport(req, res, opts.proxy());
         else run = async () => sendError(res, 404, `unknown endpoint ${req.method} ${path}: ${ENDPOINTS}`, 'not_found_error');
         run().catch((e: Error) => sendError(res, 500, `client error: ${e.message}`, 'server_error'));
@@ -407,6 +599,10 @@ export async function startClientApi(opts: ClientApiOptions): Promise<ClientApi>
         url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
         port,
         server,
-        close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+        close: () =>
+            new Promise<void>((resolve) => {
+                server.close(() => resolve());
+                server.closeAllConnections();
+            }),
     };
 }

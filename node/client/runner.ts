@@ -10,7 +10,16 @@ import { Address, beginCell, internal, toNano, type Cell } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import { readClientContract, readRoot, CONTRACT_STATE, type ClientContractState, type RootState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
-import { createLogger, type Logger, type RpcConnection, type proxy_SignedPayment } from '../protocol';
+import {
+    OUR_RANGES,
+    acceptProtoVersion,
+    chosenVersion,
+    createLogger,
+    type Logger,
+    type ProtoRange,
+    type RpcConnection,
+    type proxy_SignedPayment,
+} from '../protocol';
 import {
     cocoonClientFor,
     storeExtClientTopUp,
@@ -21,6 +30,7 @@ import {
     storeOwnerClientWithdraw,
 } from '../../wrappers/CocoonClient';
 import { repackSigned, SIGNED_OP } from '../../wrappers/signed';
+import { WorkerKeys } from './e2e-keys';
 import { clientApiHandler, type ClientApiOptions, type FinishedRequest } from './http-api';
 import { RateCounterSet } from '../common/rate-set';
 import { RunnerTimers } from '../common/timers';
@@ -44,7 +54,14 @@ export interface ClientRunnerConfig {
     tls?: RaTlsContext;
     checkProxyHashes?: boolean;
     intervals?: Partial<{ statusMs: number; reconnectMs: number; settleMs: number; rootMs: number }>;
-    api?: Omit<ClientApiOptions, 'proxy' | 'configVersion' | 'onFinished'>;
+    api?: Omit<ClientApiOptions, 'proxy' | 'configVersion' | 'onFinished' | 'protoVersion' | 'e2e'>;
+    /**
+     * Encrypt requests end to end to an attested worker key and decrypt the answers (default false: it
+     * needs an RA-TLS proxy that reports its workers and workers of this project; docs/protocol.md).
+     */
+    e2e?: boolean;
+    /** Protocol versions advertised to the proxy (default OUR_RANGES.client; an older range makes an old-version client). */
+    protoRange?: ProtoRange;
     logger?: Logger;
 }
 
@@ -66,6 +83,8 @@ export class ClientRunner {
     private root!: RootState;
     private conn: RpcConnection | null = null;
     private session: ProxySessionInfo | null = null;
+    /** The version the proxy chose for the current connection. */
+    private protoVersion = 0;
     private readonly timers: RunnerTimers;
     private connecting: Promise<void> | null = null;
     private closed = false;
@@ -83,6 +102,8 @@ export class ClientRunner {
             ...cfg.api,
             proxy: () => this.conn,
             configVersion: () => this.root?.version ?? 0,
+            protoVersion: () => this.protoVersion,
+            e2e: cfg.e2e ? new WorkerKeys(() => this.root) : undefined,
             onFinished: (r) => {
                 this.stats.add('queries');
                 this.stats.add(r.error ? 'failed' : 'success');
@@ -115,22 +136,35 @@ export class ClientRunner {
         const changed = this.root && root.params.paramsVersion !== this.root.params.paramsVersion;
         this.root = root;
         if (changed) {
-            this.log.warn('root params version changed: reconnecting to the new proxy contract', { paramsVersion: root.params.paramsVersion });
+            this.log.warn('root params version changed: reconnecting to the new proxy contract', {
+                paramsVersion: root.params.paramsVersion,
+            });
             this.conn?.close();
             this.conn = null;
         }
     }
 
-    get owner(): Address { return this.cfg.wallet.address; }
-    get ready(): boolean { return !!this.conn && !this.conn.closed; }
-    get info(): ProxySessionInfo | null { return this.session; }
-    get rootState(): RootState { return this.root; }
+    get owner(): Address {
+        return this.cfg.wallet.address;
+    }
+    get ready(): boolean {
+        return !!this.conn && !this.conn.closed;
+    }
+    get info(): ProxySessionInfo | null {
+        return this.session;
+    }
+    get rootState(): RootState {
+        return this.root;
+    }
 
     /** Resolves once connected and authorised (connecting if needed). */
     async waitReady(timeoutMs = 120_000): Promise<void> {
         const deadline = Date.now() + timeoutMs;
         while (!this.ready) {
-            if (Date.now() > deadline) throw new Error(`client did not connect to a proxy within ${timeoutMs} ms: ${this.lastError ?? 'no proxy registered in the root?'}`);
+            if (Date.now() > deadline)
+                throw new Error(
+                    `client did not connect to a proxy within ${timeoutMs} ms: ${this.lastError ?? 'no proxy registered in the root?'}`,
+                );
             await this.ensureConnected().catch(() => undefined);
             if (!this.ready) await new Promise((r) => setTimeout(r, 200));
         }
@@ -176,6 +210,10 @@ export class ClientRunner {
         this.lastError = null;
     }
 
+    private get protoRange(): ProtoRange {
+        return this.cfg.protoRange ?? OUR_RANGES.client;
+    }
+
     private secretHash(): bigint {
         return BigInt('0x' + createHash('sha256').update(this.cfg.secret).digest('hex'));
     }
@@ -191,13 +229,39 @@ export class ClientRunner {
         checkProxyImage(conn.peer.imageHash, this.root, this.cfg.checkProxyHashes ?? !params.isTest);
         const r = await conn.query({
             _: 'client.connectToProxy',
-            params: { _: 'client.params', flags: 3, client_owner_address: this.owner.toString(), is_test: params.isTest, min_proto_version: 1, max_proto_version: 2 },
+            params: {
+                _: 'client.params',
+                flags: 3,
+                client_owner_address: this.owner.toString(),
+                is_test: params.isTest,
+                min_proto_version: this.protoRange.min,
+                max_proto_version: this.protoRange.max,
+            },
             min_config_version: this.root.version,
         });
-        const { proxy, child: client } = await verifyProxyContracts(r.params, r.client_sc_address, this.cfg.root, this.root, 'client', (sc, key) => cocoonClientFor(this.owner, sc, key, params));
+        const protoVersion = acceptProtoVersion(this.protoRange, chosenVersion(r.params));
+        const { proxy, child: client } = await verifyProxyContracts(
+            r.params,
+            r.client_sc_address,
+            this.cfg.root,
+            this.root,
+            'client',
+            (sc, key) => cocoonClientFor(this.owner, sc, key, params),
+        );
         const { proxyKey, proxySc } = proxy;
         const prev = this.session?.proxySc.equals(proxySc) ? this.session : null;
-        const s: ProxySessionInfo = prev ?? { endpoint, proxySc, clientSc: client.address, proxyKey, signed: 0n, db: 0n, max: 0n, message: null, verified: null, chain: null };
+        const s: ProxySessionInfo = prev ?? {
+            endpoint,
+            proxySc,
+            clientSc: client.address,
+            proxyKey,
+            signed: 0n,
+            db: 0n,
+            max: 0n,
+            message: null,
+            verified: null,
+            chain: null,
+        };
         this.session = s;
         s.endpoint = endpoint;
         this.acceptSigned(r.signed_payment);
@@ -214,24 +278,73 @@ export class ClientRunner {
             if (!s.chain) {
                 // First contact: deploy with the secret hash and the deposit in one message, then register the nonce.
                 this.log.info('deploying the client contract', { contract: client.address.toString(), deposit });
-                msgs.push(internal({
-                    to: client.address, value: deposit + VALUE.deploy, bounce: false, init: client.init!,
-                    body: this.body((b) => b.store(storeOwnerClientChangeSecretHashAndTopUp({ $$type: 'OwnerClientChangeSecretHashAndTopUp', queryId: 0n, topUpAmount: deposit, newSecretHash: mySecret, sendExcessesTo: this.owner }))),
-                }));
+                msgs.push(
+                    internal({
+                        to: client.address,
+                        value: deposit + VALUE.deploy,
+                        bounce: false,
+                        init: client.init!,
+                        body: this.body((b) =>
+                            b.store(
+                                storeOwnerClientChangeSecretHashAndTopUp({
+                                    $$type: 'OwnerClientChangeSecretHashAndTopUp',
+                                    queryId: 0n,
+                                    topUpAmount: deposit,
+                                    newSecretHash: mySecret,
+                                    sendExcessesTo: this.owner,
+                                }),
+                            ),
+                        ),
+                    }),
+                );
             }
-            msgs.push(internal({ to: client.address, value: VALUE.register, bounce: true, body: this.body((b) => b.store(storeOwnerClientRegister({ $$type: 'OwnerClientRegister', queryId: 0n, nonce, sendExcessesTo: this.owner }))) }));
+            msgs.push(
+                internal({
+                    to: client.address,
+                    value: VALUE.register,
+                    bounce: true,
+                    body: this.body((b) =>
+                        b.store(
+                            storeOwnerClientRegister({ $$type: 'OwnerClientRegister', queryId: 0n, nonce, sendExcessesTo: this.owner }),
+                        ),
+                    ),
+                }),
+            );
             await this.cfg.wallet.send(msgs);
             auth = await conn.query({ _: 'client.authorizeWithProxyLong' }, 300_000);
         }
-        if (auth._ === 'client.authorizationWithProxyFailed') throw new Error(`proxy refused authorization: ${auth.error} (code ${auth.error_code})`);
+        if (auth._ === 'client.authorizationWithProxyFailed')
+            throw new Error(`proxy refused authorization: ${auth.error} (code ${auth.error_code})`);
         this.acceptSigned(auth.signed_payment);
         s.db = auth.tokens_committed_to_db > s.db ? auth.tokens_committed_to_db : s.db;
         s.max = auth.max_tokens > s.max ? auth.max_tokens : s.max;
         s.chain = await readClientContract(this.cfg.chain, client.address);
         if (s.chain && s.chain.secretHash !== mySecret) {
-            await this.cfg.wallet.send([internal({ to: client.address, value: VALUE.op, bounce: true, body: this.body((b) => b.store(storeOwnerClientChangeSecretHash({ $$type: 'OwnerClientChangeSecretHash', queryId: 0n, newSecretHash: mySecret, sendExcessesTo: this.owner }))) })]);
+            await this.cfg.wallet.send([
+                internal({
+                    to: client.address,
+                    value: VALUE.op,
+                    bounce: true,
+                    body: this.body((b) =>
+                        b.store(
+                            storeOwnerClientChangeSecretHash({
+                                $$type: 'OwnerClientChangeSecretHash',
+                                queryId: 0n,
+                                newSecretHash: mySecret,
+                                sendExcessesTo: this.owner,
+                            }),
+                        ),
+                    ),
+                }),
+            ]);
         }
-        this.log.info('authorized with proxy', { proxy: endpoint, contract: client.address.toString(), auth: r.auth._ === 'client.proxyConnectionAuthShort' ? 'short' : 'long' });
+        this.protoVersion = protoVersion;
+        this.log.info('authorized with proxy', {
+            proxy: endpoint,
+            proto_version: protoVersion,
+            contract: client.address.toString(),
+            auth: r.auth._ === 'client.proxyConnectionAuthShort' ? 'short' : 'long',
+        });
     }
 
     private acceptSigned(p: proxy_SignedPayment): void {
@@ -278,7 +391,9 @@ export class ClientRunner {
         await this.updatePaymentStatus().catch(() => undefined);
         const c = await this.refreshChain();
         if (!s.message || (c && s.signed <= c.tokensUsed)) return { tokens: 0n };
-        await this.cfg.wallet.send([internal({ to: s.clientSc, value: VALUE.charge, bounce: true, body: repackSigned(s.message, this.owner) })]);
+        await this.cfg.wallet.send([
+            internal({ to: s.clientSc, value: VALUE.charge, bounce: true, body: repackSigned(s.message, this.owner) }),
+        ]);
         await this.refreshChain();
         this.log.info('charged', { tokens: s.signed });
         return { tokens: s.signed };
@@ -290,7 +405,18 @@ export class ClientRunner {
         const a = amount ?? this.cfg.deposit ?? this.root.params.minClientStake * 2n;
         const rounded = a - (a % price);
         if (rounded <= 0n) throw new RangeError(`top-up amount must be at least the price per token (${price} nanoTON)`);
-        await this.cfg.wallet.send([internal({ to: s.clientSc, value: rounded + VALUE.op, bounce: true, body: this.body((b) => b.store(storeExtClientTopUp({ $$type: 'ExtClientTopUp', queryId: 0n, topUpAmount: rounded, sendExcessesTo: this.owner }))) })]);
+        await this.cfg.wallet.send([
+            internal({
+                to: s.clientSc,
+                value: rounded + VALUE.op,
+                bounce: true,
+                body: this.body((b) =>
+                    b.store(
+                        storeExtClientTopUp({ $$type: 'ExtClientTopUp', queryId: 0n, topUpAmount: rounded, sendExcessesTo: this.owner }),
+                    ),
+                ),
+            }),
+        ]);
         await this.refreshChain();
         this.log.info('topped up', { amount: rounded });
         return { amount: rounded };
@@ -302,7 +428,16 @@ export class ClientRunner {
         await this.charge();
         const before = await this.refreshChain();
         if (!before || before.balance <= before.stake) return { withdrawn: 0n };
-        await this.cfg.wallet.send([internal({ to: s.clientSc, value: VALUE.op, bounce: true, body: this.body((b) => b.store(storeOwnerClientWithdraw({ $$type: 'OwnerClientWithdraw', queryId: 0n, sendExcessesTo: this.owner }))) })]);
+        await this.cfg.wallet.send([
+            internal({
+                to: s.clientSc,
+                value: VALUE.op,
+                bounce: true,
+                body: this.body((b) =>
+                    b.store(storeOwnerClientWithdraw({ $$type: 'OwnerClientWithdraw', queryId: 0n, sendExcessesTo: this.owner })),
+                ),
+            }),
+        ]);
         await this.refreshChain();
         return { withdrawn: before.balance - before.stake };
     }
@@ -315,7 +450,16 @@ export class ClientRunner {
     async requestClose(): Promise<{ state: number }> {
         const s = this.requireSession();
         await this.charge().catch(() => undefined);
-        await this.cfg.wallet.send([internal({ to: s.clientSc, value: VALUE.op, bounce: true, body: this.body((b) => b.store(storeOwnerClientRequestRefund({ $$type: 'OwnerClientRequestRefund', queryId: 0n, sendExcessesTo: this.owner }))) })]);
+        await this.cfg.wallet.send([
+            internal({
+                to: s.clientSc,
+                value: VALUE.op,
+                bounce: true,
+                body: this.body((b) =>
+                    b.store(storeOwnerClientRequestRefund({ $$type: 'OwnerClientRequestRefund', queryId: 0n, sendExcessesTo: this.owner })),
+                ),
+            }),
+        ]);
         const c = await this.refreshChain();
         return { state: c?.state ?? -1 };
     }
@@ -330,12 +474,27 @@ export class ClientRunner {
         return {
             owner: this.owner.toString(),
             ready: this.ready,
+            proto_version: this.ready ? this.protoVersion : null,
+            e2e: this.cfg.e2e === true,
             last_error: this.lastError,
-            root: { address: this.cfg.root.toString(), version: this.root?.version, params_version: this.root?.params.paramsVersion, price_per_token: this.root?.params.pricePerToken },
+            root: {
+                address: this.cfg.root.toString(),
+                version: this.root?.version,
+                params_version: this.root?.params.paramsVersion,
+                price_per_token: this.root?.params.pricePerToken,
+            },
             proxy: s && {
-                endpoint: s.endpoint, proxy_sc_address: s.proxySc.toString(), sc_address: s.clientSc.toString(), proxy_public_key: s.proxyKey.toString('hex'),
-                tokens_used_proxy_committed_to_blockchain: s.signed, tokens_used_proxy_db: s.db, tokens_used_proxy_max: s.max,
-                state: s.chain?.state ?? null, balance: s.chain?.balance ?? null, stake: s.chain?.stake ?? null, tokens_charged: s.chain?.tokensUsed ?? null,
+                endpoint: s.endpoint,
+                proxy_sc_address: s.proxySc.toString(),
+                sc_address: s.clientSc.toString(),
+                proxy_public_key: s.proxyKey.toString('hex'),
+                tokens_used_proxy_committed_to_blockchain: s.signed,
+                tokens_used_proxy_db: s.db,
+                tokens_used_proxy_max: s.max,
+                state: s.chain?.state ?? null,
+                balance: s.chain?.balance ?? null,
+                stake: s.chain?.stake ?? null,
+                tokens_charged: s.chain?.tokensUsed ?? null,
             },
         };
     }

@@ -15,7 +15,11 @@ export function clientStats(runner: ClientRunner, opts: { title?: string; recent
         ready: metrics.gauge('cocoon_client_ready', 'Connected and authorised with a proxy (1) or not (0)'),
         balance: metrics.gauge('cocoon_client_balance_nanoton', 'Client contract deposit (nanoTON)'),
         stake: metrics.gauge('cocoon_client_stake_nanoton', 'Client contract stake (nanoTON)'),
-        tokens: metrics.gauge('cocoon_client_tokens', 'Tokens: signed (proxy-signed, committed to blockchain), db, max, charged (on-chain)', ['stage']),
+        tokens: metrics.gauge(
+            'cocoon_client_tokens',
+            'Tokens: signed (proxy-signed, committed to blockchain), db, max, charged (on-chain)',
+            ['stage'],
+        ),
     };
     metrics.onCollect(() => {
         g.ready.set(undefined, runner.ready ? 1 : 0);
@@ -45,7 +49,9 @@ export function clientStats(runner: ClientRunner, opts: { title?: string; recent
         return [
             moneySection(runner),
             {
-                kind: 'kv', id: 'status', title: 'status',
+                kind: 'kv',
+                id: 'status',
+                title: 'status',
                 values: {
                     owner: snap.owner,
                     ready: flagged(snap.ready, snap.ready ? 'ok' : 'bad'),
@@ -57,7 +63,9 @@ export function clientStats(runner: ClientRunner, opts: { title?: string; recent
                 },
             },
             {
-                kind: 'kv', id: 'proxy', title: 'proxy session and client contract',
+                kind: 'kv',
+                id: 'proxy',
+                title: 'proxy session and client contract',
                 values: s
                     ? {
                           endpoint: s.endpoint,
@@ -65,7 +73,9 @@ export function clientStats(runner: ClientRunner, opts: { title?: string; recent
                           proxy_public_key: s.proxyKey.toString('hex'),
                           sc_address: s.clientSc.toString(),
                           state: contractStateName(c?.state),
-                          balance: c ? flagged(ton(c.balance), c.balance < c.stake ? 'bad' : c.balance < c.stake * 2n ? 'warn' : 'ok') : null,
+                          balance: c
+                              ? flagged(ton(c.balance), c.balance < c.stake ? 'bad' : c.balance < c.stake * 2n ? 'warn' : 'ok')
+                              : null,
                           stake: ton(c?.stake),
                           unlock_ts: c?.unlockTs || null,
                           deposit_left_after_uncharged: ton(left),
@@ -79,9 +89,18 @@ export function clientStats(runner: ClientRunner, opts: { title?: string; recent
             },
             runner.stats.table(),
             {
-                kind: 'table', id: 'recent_requests', title: 'recent requests',
+                kind: 'table',
+                id: 'recent_requests',
+                title: 'recent requests',
                 columns: ['request_guid', 'status', 'model', 'tokens', 'receipt_valid', 'error'],
-                rows: recent.map((r) => ({ request_guid: r.requestGuid, status: r.status, model: r.receipt?.model ?? null, tokens: r.tokens, receipt_valid: r.receiptValid, error: r.error })),
+                rows: recent.map((r) => ({
+                    request_guid: r.requestGuid,
+                    status: r.status,
+                    model: r.receipt?.model ?? null,
+                    tokens: r.tokens,
+                    receipt_valid: r.receiptValid,
+                    error: r.error,
+                })),
             },
             rootConfigSection(runner.rootState),
         ];
@@ -104,7 +123,8 @@ export function clientStats(runner: ClientRunner, opts: { title?: string; recent
             },
         },
         close: {
-            description: 'close the client contract: first call starts closing (cooperative refund), a call after client_delay_before_close forces the refund',
+            description:
+                'close the client contract: first call starts closing (cooperative refund), a call after client_delay_before_close forces the refund',
             run: async () => {
                 const r = await runner.requestClose();
                 return { state: r.state, state_name: contractStateName(r.state) };
@@ -130,7 +150,9 @@ export function moneySection(runner: ClientRunner): StatsSection {
     const price = runner.rootState.params.pricePerToken;
     const pendingTokens = c && s && s.max > c.tokensUsed ? s.max - c.tokensUsed : 0n;
     return {
-        kind: 'kv', id: 'money', title: 'your money (on-chain figures; pending = metered by the proxy, not yet charged)',
+        kind: 'kv',
+        id: 'money',
+        title: 'your money (on-chain figures; pending = metered by the proxy, not yet charged)',
         values: {
             proxy: s?.endpoint ?? null,
             proxy_sc_address: s?.proxySc.toString() ?? null,

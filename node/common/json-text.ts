@@ -9,7 +9,10 @@
 export const DEFAULT_MAX_JSON_DEPTH = 64;
 
 export class JsonTextError extends Error {
-    constructor(message: string, readonly param: string | null = null) {
+    constructor(
+        message: string,
+        readonly param: string | null = null,
+    ) {
         super(message);
     }
 }
@@ -57,7 +60,11 @@ export function checkJsonText(text: string, limits: JsonTextLimits = {}): void {
             continue;
         }
         if (c === 123 || c === 91) {
-            if (++depth > maxDepth) throw new JsonTextError(`request body is nested deeper than ${maxDepth} levels${field === null ? '' : ` (in '${field}')`}`, field);
+            if (++depth > maxDepth)
+                throw new JsonTextError(
+                    `request body is nested deeper than ${maxDepth} levels${field === null ? '' : ` (in '${field}')`}`,
+                    field,
+                );
         } else if (c === 125 || c === 93) depth--;
         i++;
     }

@@ -17,6 +17,9 @@ export function isLoopbackAddress(address: string | undefined): boolean {
 
 /** A listen address or a Host name (no port): loopback addresses, `localhost` and `*.localhost` (RFC 6761). */
 export function isLoopbackHost(host: string): boolean {
-    const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    const h = host
+        .trim()
+        .toLowerCase()
+        .replace(/^\[(.*)\]$/, '$1');
     return LOOPBACK_NAMES.has(h) || h.endsWith('.localhost') || isLoopbackAddress(h);
 }

@@ -56,7 +56,8 @@ function checkName(name: string): void {
 function checkLabelNames(names: readonly string[]): void {
     const seen = new Set<string>();
     for (const n of names) {
-        if (!LABEL_NAME.test(n) || n.startsWith('__')) throw new Error(`invalid label name '${n}': use [a-zA-Z_][a-zA-Z0-9_]* not starting with __`);
+        if (!LABEL_NAME.test(n) || n.startsWith('__'))
+            throw new Error(`invalid label name '${n}': use [a-zA-Z_][a-zA-Z0-9_]* not starting with __`);
         if (seen.has(n)) throw new Error(`duplicate label name '${n}'`);
         seen.add(n);
     }
@@ -93,7 +94,8 @@ abstract class LabelledMetric implements MetricFamily {
     private key(labels: Labels | undefined): { key: string; labels: Record<string, string> } {
         const given = labels ?? {};
         for (const k of Object.keys(given)) {
-            if (!this.labelNames.includes(k)) throw new Error(`metric ${this.name} has no label '${k}' (labels: ${this.labelNames.join(', ') || 'none'})`);
+            if (!this.labelNames.includes(k))
+                throw new Error(`metric ${this.name} has no label '${k}' (labels: ${this.labelNames.join(', ') || 'none'})`);
         }
         const out: Record<string, string> = {};
         for (const n of this.labelNames) {
@@ -313,7 +315,8 @@ export class RollingCounter {
         windows: readonly number[] = DEFAULT_WINDOWS,
         private readonly now: () => number = Date.now,
     ) {
-        for (const w of windows) if (!Number.isInteger(w) || w <= 0) throw new RangeError(`window must be a positive whole number of seconds, got ${w}`);
+        for (const w of windows)
+            if (!Number.isInteger(w) || w <= 0) throw new RangeError(`window must be a positive whole number of seconds, got ${w}`);
         this.windowList = windows.map((w) => new Window(w));
     }
 

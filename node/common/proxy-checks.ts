@@ -19,7 +19,8 @@ export interface VerifiedProxy {
 export function checkProxyImage(imageHash: Buffer, root: RootState, enabled: boolean): void {
     if (!enabled) return;
     const image = BigInt('0x' + imageHash.toString('hex'));
-    if (!root.registry.proxyHashes.includes(image)) throw new Error(`proxy image hash ${imageHash.toString('hex')} is not allowed by the root contract`);
+    if (!root.registry.proxyHashes.includes(image))
+        throw new Error(`proxy image hash ${imageHash.toString('hex')} is not allowed by the root contract`);
 }
 
 /**
@@ -45,6 +46,7 @@ export async function verifyProxyContracts<C extends { address: Address }>(
         );
     }
     const child = await deriveChild(proxySc, proxyKeyInt);
-    if (!Address.parse(claimedChild).equals(child.address)) throw new Error(`proxy names ${role} contract ${claimedChild}, expected ${child.address.toString()}`);
+    if (!Address.parse(claimedChild).equals(child.address))
+        throw new Error(`proxy names ${role} contract ${claimedChild}, expected ${child.address.toString()}`);
     return { proxy: { proxyKey, proxyKeyInt, proxySc }, child };
 }

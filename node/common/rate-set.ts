@@ -75,7 +75,9 @@ export class RateCounterSet<K extends string = string> {
     table(id = 'stats', title = 'counters'): TableSection {
         const labels = this.windowLabels();
         return {
-            kind: 'table', id, title,
+            kind: 'table',
+            id,
+            title,
             columns: ['name', 'total', ...labels.map((l) => `last_${l}`)],
             rows: [...this.counters].map(([name, c]) => {
                 const snap = c.snapshot();

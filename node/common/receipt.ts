@@ -8,7 +8,12 @@
  * the TL stays unchanged, and an original C++ proxy passes the field through to the client untouched.
  */
 import { createHash } from 'crypto';
-import { ed25519Sign as sign, ed25519SignAsync as signAsync, ed25519Verify as signVerify, ed25519VerifyAsync as verifyAsync } from '../../wrappers/ed25519';
+import {
+    ed25519Sign as sign,
+    ed25519SignAsync as signAsync,
+    ed25519Verify as signVerify,
+    ed25519VerifyAsync as verifyAsync,
+} from '../../wrappers/ed25519';
 import type { AdjustedTokens } from './tokens';
 
 export const RECEIPT_PREFIX = 'cocoon-receipt/1 ';
@@ -34,15 +39,33 @@ export type UnsignedReceipt = Omit<Receipt, 'signature' | 'version' | 'workerKey
 function canonical(r: Omit<Receipt, 'signature'>): Buffer {
     const t = r.tokens;
     const lines = [
-        'cocoon-receipt', String(r.version), r.requestId, r.model, r.coefficient,
-        t.prompt, t.cached, t.completion, t.reasoning, t.total,
-        String(r.status), r.responseSha256, String(r.responseBytes), String(r.issuedAt), r.workerKey,
+        'cocoon-receipt',
+        String(r.version),
+        r.requestId,
+        r.model,
+        r.coefficient,
+        t.prompt,
+        t.cached,
+        t.completion,
+        t.reasoning,
+        t.total,
+        String(r.status),
+        r.responseSha256,
+        String(r.responseBytes),
+        String(r.issuedAt),
+        r.workerKey,
     ];
     return createHash('sha256').update(lines.join('\n')).digest();
 }
 
 export function tokensToReceipt(t: AdjustedTokens): Receipt['tokens'] {
-    return { prompt: t.prompt.toString(), cached: t.cached.toString(), completion: t.completion.toString(), reasoning: t.reasoning.toString(), total: t.total.toString() };
+    return {
+        prompt: t.prompt.toString(),
+        cached: t.cached.toString(),
+        completion: t.completion.toString(),
+        reasoning: t.reasoning.toString(),
+        total: t.total.toString(),
+    };
 }
 
 type ReceiptKey = { publicKey: Buffer; secretKey: Buffer };
@@ -74,18 +97,29 @@ export interface ReceiptExpectation {
 }
 
 /** Everything but the signature, cheapest first; returns what the signature check needs. */
-function precheck(r: Receipt, expect: ReceiptExpectation): { ok: false; reason: string } | { ok: true; message: Buffer; signature: Buffer; key: Buffer } {
+function precheck(
+    r: Receipt,
+    expect: ReceiptExpectation,
+): { ok: false; reason: string } | { ok: true; message: Buffer; signature: Buffer; key: Buffer } {
     if (r.version !== 1) return { ok: false, reason: `unsupported receipt version ${String(r.version)}` };
     const { signature, ...rest } = r;
-    if (typeof signature !== 'string' || typeof r.workerKey !== 'string' || !/^[0-9a-f]{128}$/.test(signature) || !/^[0-9a-f]{64}$/.test(r.workerKey)) {
+    if (
+        typeof signature !== 'string' ||
+        typeof r.workerKey !== 'string' ||
+        !/^[0-9a-f]{128}$/.test(signature) ||
+        !/^[0-9a-f]{64}$/.test(r.workerKey)
+    ) {
         return { ok: false, reason: 'malformed signature or worker key' };
     }
     const key = Buffer.from(r.workerKey, 'hex');
-    if (expect.workerKey && !expect.workerKey.equals(key)) return { ok: false, reason: 'signed by a different worker key than the attested one' };
-    if (expect.requestId && expect.requestId.toString('hex') !== r.requestId) return { ok: false, reason: 'receipt is for another request' };
+    if (expect.workerKey && !expect.workerKey.equals(key))
+        return { ok: false, reason: 'signed by a different worker key than the attested one' };
+    if (expect.requestId && expect.requestId.toString('hex') !== r.requestId)
+        return { ok: false, reason: 'receipt is for another request' };
     const digest = expect.body ? { sha256: '', bytes: expect.body.length } : expect.bodyDigest;
     if (digest) {
-        if (digest.bytes !== r.responseBytes) return { ok: false, reason: `response length ${digest.bytes} differs from the receipt's ${r.responseBytes}` };
+        if (digest.bytes !== r.responseBytes)
+            return { ok: false, reason: `response length ${digest.bytes} differs from the receipt's ${r.responseBytes}` };
         const sha = expect.body ? createHash('sha256').update(expect.body).digest('hex') : digest.sha256;
         if (sha !== r.responseSha256) return { ok: false, reason: 'response bytes differ from what the worker signed' };
     }

@@ -145,14 +145,24 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-
 table.kv th{background:#f4f4f4;font-weight:normal}table.rows th{background:#eee}.money{white-space:nowrap}
 .ok{color:#070}.warn{color:#a60}.bad{color:#c00;font-weight:bold}.none{color:#999}code{background:#f4f4f4;padding:0 3px}nav a{margin-right:1em}`;
 
-export function renderStatsHtml(title: string, sections: readonly StatsSection[], actions: Readonly<Record<string, AdminAction>> = {}, basePath = ''): string {
+export function renderStatsHtml(
+    title: string,
+    sections: readonly StatsSection[],
+    actions: Readonly<Record<string, AdminAction>> = {},
+    basePath = '',
+): string {
     const nav = sections.map((s) => `<a href="#${escapeHtml(s.id)}">${escapeHtml(s.title ?? s.id)}</a>`).join('');
     const names = Object.keys(actions);
     const acts = names.length
         ? `<h2 id="actions">admin actions</h2><p>POST <code>${escapeHtml(basePath)}/request/&lt;action&gt;</code> with <code>Authorization: Bearer &lt;secret&gt;</code>; parameters in the query string or a JSON (or form) body. ` +
           `Example: <code>curl -X POST -H 'Authorization: Bearer &lt;secret&gt;' ${escapeHtml(basePath)}/request/&lt;action&gt;</code></p>` +
           `<table class="rows"><thead><tr><th>action</th><th>parameters</th><th>description</th></tr></thead><tbody>` +
-          names.map((n) => `<tr><td><code>${escapeHtml(n)}</code></td><td>${escapeHtml(actions[n].params ?? '')}</td><td>${escapeHtml(actions[n].description)}</td></tr>`).join('') +
+          names
+              .map(
+                  (n) =>
+                      `<tr><td><code>${escapeHtml(n)}</code></td><td>${escapeHtml(actions[n].params ?? '')}</td><td>${escapeHtml(actions[n].description)}</td></tr>`,
+              )
+              .join('') +
           `</tbody></table>`
         : '';
     return (
@@ -295,7 +305,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
     res.end(text);
 }
 
-function sendError(res: ServerResponse, status: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+function sendError(
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+): void {
     sendJson(res, status, { error: { message, code, ...extra } }, headers);
 }
 
@@ -347,12 +364,24 @@ export function statsHandler(opts: StatsHandlerOptions): StatsHttpHandler {
     const guard = (req: IncomingMessage, res: ServerResponse): boolean => {
         const secret = secretOf();
         if (!secret) {
-            sendError(res, 403, 'admin_disabled', `admin actions are disabled: no access secret is configured${opts.secretHint ? `; ${opts.secretHint}` : ''}`);
+            sendError(
+                res,
+                403,
+                'admin_disabled',
+                `admin actions are disabled: no access secret is configured${opts.secretHint ? `; ${opts.secretHint}` : ''}`,
+            );
             return false;
         }
         const given = bearerToken(req);
         if (given === undefined || !secretMatches(given, secret)) {
-            sendError(res, 401, 'unauthorized', given === undefined ? 'missing access secret: send Authorization: Bearer <secret> (over POST)' : 'wrong access secret', {}, { 'www-authenticate': 'Bearer realm="cocoon"' });
+            sendError(
+                res,
+                401,
+                'unauthorized',
+                given === undefined ? 'missing access secret: send Authorization: Bearer <secret> (over POST)' : 'wrong access secret',
+                {},
+                { 'www-authenticate': 'Bearer realm="cocoon"' },
+            );
             return false;
         }
         return true;
@@ -366,8 +395,12 @@ export function statsHandler(opts: StatsHandlerOptions): StatsHttpHandler {
                 return;
             }
             const sections = await opts.source.sections();
-            if (kind === 'jsonstats') sendJson(res, 200, sectionsToJson(opts.source.title, sections), { 'access-control-allow-origin': '*' });
-            else res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(renderStatsHtml(opts.source.title, sections, actions, base));
+            if (kind === 'jsonstats')
+                sendJson(res, 200, sectionsToJson(opts.source.title, sections), { 'access-control-allow-origin': '*' });
+            else
+                res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(
+                    renderStatsHtml(opts.source.title, sections, actions, base),
+                );
         } catch (e) {
             fail(`/${kind}`, e as Error);
             if (!res.headersSent) sendError(res, 500, 'internal', `cannot build ${kind}: ${(e as Error).message}`);
@@ -380,7 +413,9 @@ export function statsHandler(opts: StatsHandlerOptions): StatsHttpHandler {
         if (!guard(req, res)) return;
         const a = Object.hasOwn(actions, name) ? actions[name] : undefined;
         if (!a) {
-            sendError(res, 404, 'unknown_action', `unknown action '${name}'; known actions: ${Object.keys(actions).join(', ') || 'none'}`, { actions: Object.keys(actions) });
+            sendError(res, 404, 'unknown_action', `unknown action '${name}'; known actions: ${Object.keys(actions).join(', ') || 'none'}`, {
+                actions: Object.keys(actions),
+            });
             return;
         }
         if (req.method !== 'POST') {
@@ -422,10 +457,22 @@ export function statsHandler(opts: StatsHandlerOptions): StatsHttpHandler {
             return true;
         }
         if (path === '/request' || path === '/request/') {
-            if (guard(req, res)) sendJson(res, 200, { actions: Object.fromEntries(Object.entries(actions).map(([k, a]) => [k, { description: a.description, params: a.params ?? '' }])) });
+            if (guard(req, res))
+                sendJson(res, 200, {
+                    actions: Object.fromEntries(
+                        Object.entries(actions).map(([k, a]) => [k, { description: a.description, params: a.params ?? '' }]),
+                    ),
+                });
             return true;
         }
-        const kind = path === '/stats' || path === '/stats/' ? 'stats' : path === '/jsonstats' ? 'jsonstats' : path === '/metrics' ? 'metrics' : null;
+        const kind =
+            path === '/stats' || path === '/stats/'
+                ? 'stats'
+                : path === '/jsonstats'
+                  ? 'jsonstats'
+                  : path === '/metrics'
+                    ? 'metrics'
+                    : null;
         if (!kind) return false;
         if (req.method !== 'GET' && req.method !== 'HEAD') {
             sendError(res, 405, 'method_not_allowed', `use GET for ${path}`, {}, { allow: 'GET' });
@@ -447,11 +494,19 @@ export interface StatsServer {
 export async function startStatsServer(opts: StatsHandlerOptions & { host?: string; port?: number }): Promise<StatsServer> {
     const handler = statsHandler(opts);
     const server = createServer((req, res) => {
-        if (!handler(req, res)) sendError(res, 404, 'not_found', `no route for ${req.method} ${req.url}: try /stats, /jsonstats, /metrics or /request/<action>`);
+        if (!handler(req, res))
+            sendError(
+                res,
+                404,
+                'not_found',
+                `no route for ${req.method} ${req.url}: try /stats, /jsonstats, /metrics or /request/<action>`,
+            );
     });
     const host = opts.host ?? '127.0.0.1';
     await new Promise<void>((ok, fail) => {
-        server.once('error', (e: NodeJS.ErrnoException) => fail(e.code === 'EADDRINUSE' ? new Error(`port ${opts.port} on ${host} is in use: choose another stats port`) : e));
+        server.once('error', (e: NodeJS.ErrnoException) =>
+            fail(e.code === 'EADDRINUSE' ? new Error(`port ${opts.port} on ${host} is in use: choose another stats port`) : e),
+        );
         server.listen(opts.port ?? 0, host, ok);
     });
     const port = (server.address() as AddressInfo).port;

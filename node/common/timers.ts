@@ -18,7 +18,9 @@ export class RunnerTimers {
         const t = setInterval(() => {
             if (busy || this.stopped) return;
             busy = true;
-            fn().catch((e: Error) => this.log.warn(`${what} failed`, { error: e.message })).finally(() => (busy = false));
+            fn()
+                .catch((e: Error) => this.log.warn(`${what} failed`, { error: e.message }))
+                .finally(() => (busy = false));
         }, ms);
         // A runner is stopped through close(); its loops alone must not keep the process alive.
         t.unref();

@@ -19,13 +19,18 @@ export interface TokenPricing {
 /** Raw counters as the backend reports them in `usage`. */
 /** The root's price fields, as the worker bills with them (and a test recomputes a receipt). */
 export function tokenPricing(p: {
-    pricePerToken: bigint; promptTokensPriceMultiplier: number; cachedTokensPriceMultiplier: number;
-    completionTokensPriceMultiplier: number; reasoningTokensPriceMultiplier: number;
+    pricePerToken: bigint;
+    promptTokensPriceMultiplier: number;
+    cachedTokensPriceMultiplier: number;
+    completionTokensPriceMultiplier: number;
+    reasoningTokensPriceMultiplier: number;
 }): TokenPricing {
     return {
         pricePerToken: p.pricePerToken,
-        promptMultiplier: BigInt(p.promptTokensPriceMultiplier), cachedMultiplier: BigInt(p.cachedTokensPriceMultiplier),
-        completionMultiplier: BigInt(p.completionTokensPriceMultiplier), reasoningMultiplier: BigInt(p.reasoningTokensPriceMultiplier),
+        promptMultiplier: BigInt(p.promptTokensPriceMultiplier),
+        cachedMultiplier: BigInt(p.cachedTokensPriceMultiplier),
+        completionMultiplier: BigInt(p.completionTokensPriceMultiplier),
+        reasoningMultiplier: BigInt(p.reasoningTokensPriceMultiplier),
     };
 }
 

@@ -81,16 +81,24 @@ async function probe(f: Map<string, string>, env: NodeJS.ProcessEnv): Promise<vo
         // The same request twice: the second should report cached prompt tokens if the server can.
         for (const round of [1, 2]) {
             const t0 = Date.now();
-            const r = await backend.chatCompletions({ model, messages: [{ role: 'user', content: prompt }], max_tokens: 16, temperature: 0, stream: true });
+            const r = await backend.chatCompletions({
+                model,
+                messages: [{ role: 'user', content: prompt }],
+                max_tokens: 16,
+                temperature: 0,
+                stream: true,
+            });
             let bytes = 0;
             for await (const c of r.body) bytes += c.length;
             const report = await r.usage.catch((e) => (e as { report?: unknown; message: string }).report ?? { error: e.message });
             console.log(JSON.stringify({ step: `stream-${round}`, status: r.status, ms: Date.now() - t0, bytes, report }));
         }
-        console.log(JSON.stringify({
-            step: 'hint',
-            msg: 'cachedTokens stays 0 on round 2 unless the server reports prefix-cache hits: vLLM needs --enable-prompt-tokens-details, SGLang --enable-cache-report',
-        }));
+        console.log(
+            JSON.stringify({
+                step: 'hint',
+                msg: 'cachedTokens stays 0 on round 2 unless the server reports prefix-cache hits: vLLM needs --enable-prompt-tokens-details, SGLang --enable-cache-report',
+            }),
+        );
     } finally {
         backend.close();
     }

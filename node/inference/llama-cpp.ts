@@ -35,15 +35,30 @@ export function loadNodeLlamaCpp(req: (id: string) => unknown = require): NodeLl
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
-            throw new InferenceError('OPTIONAL_DEPENDENCY',
+            throw new InferenceError(
+                'OPTIONAL_DEPENDENCY',
                 `the llama.cpp backend needs the optional package node-llama-cpp; install it with \`${NODE_LLAMA_CPP_INSTALL}\`, ` +
-                'or run llama-server and point the worker at its /v1 URL instead');
+                    'or run llama-server and point the worker at its /v1 URL instead',
+            );
         }
         if (code === 'ERR_REQUIRE_ESM') {
-            throw new InferenceError('OPTIONAL_DEPENDENCY',
-                'node-llama-cpp is an ES module and needs Node >= 20.17 to be required from CommonJS (or run llama-server instead)', 500, 'server_error', null, e);
+            throw new InferenceError(
+                'OPTIONAL_DEPENDENCY',
+                'node-llama-cpp is an ES module and needs Node >= 20.17 to be required from CommonJS (or run llama-server instead)',
+                500,
+                'server_error',
+                null,
+                e,
+            );
         }
-        throw new InferenceError('OPTIONAL_DEPENDENCY', `node-llama-cpp failed to load: ${(e as Error).message}`, 500, 'server_error', null, e);
+        throw new InferenceError(
+            'OPTIONAL_DEPENDENCY',
+            `node-llama-cpp failed to load: ${(e as Error).message}`,
+            500,
+            'server_error',
+            null,
+            e,
+        );
     }
 }
 

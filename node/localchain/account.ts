@@ -19,12 +19,25 @@ export async function readAccount(chain: LocalChain, address: Address): Promise<
     const lastRef = last ? { lt: last.lt, hash: last.hash } : null;
     const shard = contract.account.account;
     const storage = shard
-        ? { lastPaid: shard.storageStats.lastPaid, bits: Number(shard.storageStats.used.bits), cells: Number(shard.storageStats.used.cells) }
+        ? {
+              lastPaid: shard.storageStats.lastPaid,
+              bits: Number(shard.storageStats.used.bits),
+              cells: Number(shard.storageStats.used.cells),
+          }
         : null;
     if (!st) return { state: 'nonexist', balance: contract.balance, code: null, data: null, frozenHash: null, last: lastRef, storage };
-    if (st.type === 'uninit') return { state: 'uninit', balance: contract.balance, code: null, data: null, frozenHash: null, last: lastRef, storage };
+    if (st.type === 'uninit')
+        return { state: 'uninit', balance: contract.balance, code: null, data: null, frozenHash: null, last: lastRef, storage };
     if (st.type === 'frozen') {
-        return { state: 'frozen', balance: contract.balance, code: null, data: null, frozenHash: bigintToBuffer(st.stateHash), last: lastRef, storage };
+        return {
+            state: 'frozen',
+            balance: contract.balance,
+            code: null,
+            data: null,
+            frozenHash: bigintToBuffer(st.stateHash),
+            last: lastRef,
+            storage,
+        };
     }
     return {
         state: 'active',
@@ -42,7 +55,10 @@ export function bigintToBuffer(v: bigint): Buffer {
 }
 
 export function stateInitHash(code: Cell | null, data: Cell | null): Buffer {
-    return beginCell().store(storeStateInit({ code: code ?? undefined, data: data ?? undefined })).endCell().hash();
+    return beginCell()
+        .store(storeStateInit({ code: code ?? undefined, data: data ?? undefined }))
+        .endCell()
+        .hash();
 }
 
 /** Accepts raw ("0:hex") and user-friendly (bounceable or not, url-safe or not) addresses. */

@@ -10,7 +10,7 @@ function cellRepr(cell: Cell, index: Map<string, number>, refSize: number): Buff
     const d2 = Math.ceil(bits / 8) + Math.floor(bits / 8);
     const data = Buffer.alloc(Math.ceil(bits / 8));
     for (let i = 0; i < bits; i++) if (cell.bits.at(i)) data[i >> 3] |= 0x80 >> (i & 7);
-    if (bits % 8 !== 0) data[data.length - 1] |= 0x80 >> (bits % 8); // completion tag
+    if (bits % 8 !== 0) data[data.length - 1] |= 0x80 >> bits % 8; // completion tag
     const refs = Buffer.alloc(cell.refs.length * refSize);
     cell.refs.forEach((r, i) => refs.writeUIntBE(index.get(r.hash().toString('hex'))!, i * refSize, refSize));
     return Buffer.concat([Buffer.from([d1, d2]), data, refs]);
@@ -43,12 +43,16 @@ export function serializeMultiRootBoc(roots: Cell[]): Buffer {
     const offSize = Math.max(1, Math.ceil(Math.log2(total + 1) / 8));
     const header = Buffer.alloc(4 + 1 + 1 + refSize * 3 + offSize);
     let o = 0;
-    header.writeUInt32BE(0xb5ee9c72, o); o += 4;
+    header.writeUInt32BE(0xb5ee9c72, o);
+    o += 4;
     header[o++] = refSize; // no index, no crc, no cache bits
     header[o++] = offSize;
-    header.writeUIntBE(cells.length, o, refSize); o += refSize;
-    header.writeUIntBE(roots.length, o, refSize); o += refSize;
-    header.writeUIntBE(0, o, refSize); o += refSize; // absent
+    header.writeUIntBE(cells.length, o, refSize);
+    o += refSize;
+    header.writeUIntBE(roots.length, o, refSize);
+    o += refSize;
+    header.writeUIntBE(0, o, refSize);
+    o += refSize; // absent
     header.writeUIntBE(total, o, offSize);
     const rootIdx = Buffer.alloc(roots.length * refSize);
     roots.forEach((r, i) => rootIdx.writeUIntBE(index.get(r.hash().toString('hex'))!, i * refSize, refSize));

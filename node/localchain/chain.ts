@@ -28,7 +28,10 @@ export interface BlockRecord {
 }
 
 export class LocalChainError extends Error {
-    constructor(readonly code: number, message: string) {
+    constructor(
+        readonly code: number,
+        message: string,
+    ) {
         super(message);
     }
 }
@@ -41,7 +44,10 @@ export class LocalChain {
     /** Seconds added to the wall clock (for close-delay demos). */
     timeOffset = 0;
 
-    private constructor(readonly bc: Blockchain, private readonly store: ChainStore | null) {}
+    private constructor(
+        readonly bc: Blockchain,
+        private readonly store: ChainStore | null,
+    ) {}
 
     static async open(opts: { dataDir?: string } = {}): Promise<LocalChain> {
         const bc = await Blockchain.create();
@@ -83,10 +89,15 @@ export class LocalChain {
 
     /** Latest block whose time is <= utime. */
     blockByUtime(utime: number): BlockRecord | undefined {
-        let lo = 0, hi = this.blocks.length - 1, found: BlockRecord | undefined;
+        let lo = 0,
+            hi = this.blocks.length - 1,
+            found: BlockRecord | undefined;
         while (lo <= hi) {
             const mid = (lo + hi) >> 1;
-            if (this.blocks[mid].utime <= utime) { found = this.blocks[mid]; lo = mid + 1; } else hi = mid - 1;
+            if (this.blocks[mid].utime <= utime) {
+                found = this.blocks[mid];
+                lo = mid + 1;
+            } else hi = mid - 1;
         }
         return found;
     }
@@ -130,7 +141,12 @@ export class LocalChain {
             return Promise.reject(new LocalChainError(400, 'boc is not a valid serialized message'));
         }
         if (type !== 'external-in') {
-            return Promise.reject(new LocalChainError(400, `only external messages can be sent (got an ${type} message): sign it as a wallet's external message, as on a real TON endpoint; contracts send internal messages to each other`));
+            return Promise.reject(
+                new LocalChainError(
+                    400,
+                    `only external messages can be sent (got an ${type} message): sign it as a wallet's external message, as on a real TON endpoint; contracts send internal messages to each other`,
+                ),
+            );
         }
         return this.sendMessage(message);
     }
@@ -217,7 +233,10 @@ export class LocalChain {
             i = lastIndexAtOrBelow(list, from.lt);
             if (i < 0 || list[i].lt !== from.lt) return [];
             if (from.hash && !list[i].hash.equals(from.hash)) {
-                throw new LocalChainError(404, `transaction ${from.lt}:${from.hash.toString('hex')} not found for ${account.toRawString()}`);
+                throw new LocalChainError(
+                    404,
+                    `transaction ${from.lt}:${from.hash.toString('hex')} not found for ${account.toRawString()}`,
+                );
             }
         }
         const out: TxRecord[] = [];
@@ -250,10 +269,15 @@ function bigintTo32(v: bigint): Buffer {
 }
 
 function lastIndexAtOrBelow(list: TxRecord[], lt: bigint): number {
-    let lo = 0, hi = list.length - 1, ans = -1;
+    let lo = 0,
+        hi = list.length - 1,
+        ans = -1;
     while (lo <= hi) {
         const mid = (lo + hi) >> 1;
-        if (list[mid].lt <= lt) { ans = mid; lo = mid + 1; } else hi = mid - 1;
+        if (list[mid].lt <= lt) {
+            ans = mid;
+            lo = mid + 1;
+        } else hi = mid - 1;
     }
     return ans;
 }

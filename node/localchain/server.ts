@@ -82,18 +82,29 @@ function devGuard(token: string, remote: boolean) {
     return (req: Request, res: Response, next: NextFunction) => {
         const path = req.originalUrl.split('?')[0];
         if (!remote && !isLoopbackAddress(req.socket.remoteAddress)) {
-            return void res.status(403).json({ ok: false, error: `${path} is a dev endpoint, served to loopback callers only (start the chain with --dev-remote to serve it to other hosts)`, code: 403 });
+            return void res.status(403).json({
+                ok: false,
+                error: `${path} is a dev endpoint, served to loopback callers only (start the chain with --dev-remote to serve it to other hosts)`,
+                code: 403,
+            });
         }
         const given = bearerToken(req);
         if (given === undefined || !secretMatches(given, token)) {
             res.setHeader('WWW-Authenticate', 'Bearer realm="cocoon-chain"');
-            return void res.status(401).json({ ok: false, error: `${path} needs the chain's dev token: send Authorization: Bearer <token> (printed by cocoon chain, kept in <data-dir>/dev-token)`, code: 401 });
+            return void res.status(401).json({
+                ok: false,
+                error: `${path} needs the chain's dev token: send Authorization: Bearer <token> (printed by cocoon chain, kept in <data-dir>/dev-token)`,
+                code: 401,
+            });
         }
         next();
     };
 }
 
-async function loadOrCreateWallets(chain: LocalChain, opts: Required<Pick<LocalChainOptions, 'wallets' | 'walletBalance'>> & { dataDir?: string }): Promise<FundedWallet[]> {
+async function loadOrCreateWallets(
+    chain: LocalChain,
+    opts: Required<Pick<LocalChainOptions, 'wallets' | 'walletBalance'>> & { dataDir?: string },
+): Promise<FundedWallet[]> {
     const path = opts.dataDir ? join(opts.dataDir, 'wallets.json') : null;
     const saved = path && existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as FundedWallet[]) : [];
     if (saved.length >= opts.wallets) return saved;
@@ -147,7 +158,9 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
         try {
             to = Address.parse(String(body.address));
         } catch {
-            return void res.status(400).json({ ok: false, error: 'faucet: body must be {"address": "<TON address>", "amount": "<nanoTON, optional>"}' });
+            return void res
+                .status(400)
+                .json({ ok: false, error: 'faucet: body must be {"address": "<TON address>", "amount": "<nanoTON, optional>"}' });
         }
         let amount: bigint;
         try {
@@ -172,17 +185,33 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
     });
 
     app.get('/status', (_req, res) => {
-        res.json({ ok: true, result: { now: chain.now(), offset: chain.timeOffset, lastBlock: chain.lastBlock.seqno, wallets: wallets.map((w) => w.address) } });
+        res.json({
+            ok: true,
+            result: {
+                now: chain.now(),
+                offset: chain.timeOffset,
+                lastBlock: chain.lastBlock.seqno,
+                wallets: wallets.map((w) => w.address),
+            },
+        });
     });
 
     app.use(v4Router(chain));
 
     app.use((_req: Request, res: Response) => {
-        res.status(404).json({ ok: false, error: 'not found: the local chain serves /api/v2/<method>, /api/v2/jsonRPC, the ton-api-v4 routes (/block/..., /account/..., /send), /faucet, /admin/time and /status', code: 404 });
+        res.status(404).json({
+            ok: false,
+            error: 'not found: the local chain serves /api/v2/<method>, /api/v2/jsonRPC, the ton-api-v4 routes (/block/..., /account/..., /send), /faucet, /admin/time and /status',
+            code: 404,
+        });
     });
     app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
         const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-        res.status(status).json({ ok: false, error: err.type === 'entity.parse.failed' ? 'request body is not valid JSON' : err.message, code: status });
+        res.status(status).json({
+            ok: false,
+            error: err.type === 'entity.parse.failed' ? 'request body is not valid JSON' : err.message,
+            code: status,
+        });
     });
 
     const host = options.host ?? '127.0.0.1';

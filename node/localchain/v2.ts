@@ -10,7 +10,10 @@ import { LocalChainError, type BlockRecord, type LocalChain, type TxRecord } fro
 import { runGetMethod } from './getmethod';
 
 class V2Error extends Error {
-    constructor(readonly code: number, message: string) {
+    constructor(
+        readonly code: number,
+        message: string,
+    ) {
         super(message);
     }
 }
@@ -21,7 +24,14 @@ type Method = (p: Params) => Promise<unknown> | unknown;
 const MASTER_SHARD = '-9223372036854775808';
 
 function blockIdExt(b: BlockRecord, workchain = -1) {
-    return { '@type': 'ton.blockIdExt', workchain, shard: MASTER_SHARD, seqno: b.seqno, root_hash: b.rootHash.toString('base64'), file_hash: b.fileHash.toString('base64') };
+    return {
+        '@type': 'ton.blockIdExt',
+        workchain,
+        shard: MASTER_SHARD,
+        seqno: b.seqno,
+        root_hash: b.rootHash.toString('base64'),
+        file_hash: b.fileHash.toString('base64'),
+    };
 }
 
 function str(p: Params, key: string): string {
@@ -70,7 +80,8 @@ function messageJson(m: Message | undefined | null) {
 
 export function txJson(t: TxRecord) {
     const tx = loadTransaction(t.cell.beginParse());
-    const storageFee = tx.description.type === 'generic' && tx.description.storagePhase ? tx.description.storagePhase.storageFeesCollected : 0n;
+    const storageFee =
+        tx.description.type === 'generic' && tx.description.storagePhase ? tx.description.storagePhase.storageFeesCollected : 0n;
     const fee = tx.totalFees.coins;
     return {
         '@type': 'raw.transaction',
@@ -88,24 +99,36 @@ export function txJson(t: TxRecord) {
 
 function stackItemJson(item: TupleItem): unknown {
     switch (item.type) {
-        case 'int': return ['num', (item.value < 0n ? '-0x' + (-item.value).toString(16) : '0x' + item.value.toString(16))];
-        case 'null': return ['null'];
-        case 'nan': return ['num', 'NaN'];
-        case 'cell': return ['cell', { bytes: item.cell.toBoc().toString('base64'), object: null }];
-        case 'slice': return ['slice', { bytes: item.cell.toBoc().toString('base64'), object: null }];
-        case 'builder': return ['builder', { bytes: item.cell.toBoc().toString('base64'), object: null }];
-        case 'tuple': return ['tuple', { '@type': 'tvm.tuple', elements: item.items.map(tupleEntryJson) }];
+        case 'int':
+            return ['num', item.value < 0n ? '-0x' + (-item.value).toString(16) : '0x' + item.value.toString(16)];
+        case 'null':
+            return ['null'];
+        case 'nan':
+            return ['num', 'NaN'];
+        case 'cell':
+            return ['cell', { bytes: item.cell.toBoc().toString('base64'), object: null }];
+        case 'slice':
+            return ['slice', { bytes: item.cell.toBoc().toString('base64'), object: null }];
+        case 'builder':
+            return ['builder', { bytes: item.cell.toBoc().toString('base64'), object: null }];
+        case 'tuple':
+            return ['tuple', { '@type': 'tvm.tuple', elements: item.items.map(tupleEntryJson) }];
     }
 }
 
 /** Elements nested in a tuple use tonlib's typed-entry form. */
 function tupleEntryJson(item: TupleItem): unknown {
     switch (item.type) {
-        case 'int': return { '@type': 'tvm.stackEntryNumber', number: { '@type': 'tvm.numberDecimal', number: item.value.toString() } };
-        case 'cell': return { '@type': 'tvm.stackEntryCell', cell: { '@type': 'tvm.cell', bytes: item.cell.toBoc().toString('base64') } };
-        case 'slice': return { '@type': 'tvm.stackEntrySlice', slice: { '@type': 'tvm.slice', bytes: item.cell.toBoc().toString('base64') } };
-        case 'tuple': return { '@type': 'tvm.stackEntryTuple', tuple: { '@type': 'tvm.tuple', elements: item.items.map(tupleEntryJson) } };
-        default: return { '@type': 'tvm.stackEntryUnsupported' };
+        case 'int':
+            return { '@type': 'tvm.stackEntryNumber', number: { '@type': 'tvm.numberDecimal', number: item.value.toString() } };
+        case 'cell':
+            return { '@type': 'tvm.stackEntryCell', cell: { '@type': 'tvm.cell', bytes: item.cell.toBoc().toString('base64') } };
+        case 'slice':
+            return { '@type': 'tvm.stackEntrySlice', slice: { '@type': 'tvm.slice', bytes: item.cell.toBoc().toString('base64') } };
+        case 'tuple':
+            return { '@type': 'tvm.stackEntryTuple', tuple: { '@type': 'tvm.tuple', elements: item.items.map(tupleEntryJson) } };
+        default:
+            return { '@type': 'tvm.stackEntryUnsupported' };
     }
 }
 
@@ -123,7 +146,11 @@ function parseStackArg(e: unknown): TupleItem {
     if (type === 'tvm.Cell' || type === 'tvm.Slice' || type === 'tvm.Builder' || type === 'cell' || type === 'slice') {
         try {
             const cell = Cell.fromBase64(String(value));
-            return type.toLowerCase().endsWith('cell') ? { type: 'cell', cell } : type.toLowerCase().endsWith('builder') ? { type: 'builder', cell } : { type: 'slice', cell };
+            return type.toLowerCase().endsWith('cell')
+                ? { type: 'cell', cell }
+                : type.toLowerCase().endsWith('builder')
+                  ? { type: 'builder', cell }
+                  : { type: 'slice', cell };
         } catch {
             throw new V2Error(422, `invalid BOC in stack entry of type ${type}`);
         }
@@ -135,13 +162,15 @@ function parseStackArg(e: unknown): TupleItem {
 /** Forward fee of a message under the basechain's standard message prices (for estimateFee). */
 function forwardFee(msg: Cell): bigint {
     const seen = new Set<string>();
-    let bits = 0n, cells = 0n;
+    let bits = 0n,
+        cells = 0n;
     const walk = (c: Cell) => {
         for (const r of c.refs) {
             const h = r.hash().toString('hex');
             if (seen.has(h)) continue;
             seen.add(h);
-            cells++; bits += BigInt(r.bits.length);
+            cells++;
+            bits += BigInt(r.bits.length);
             walk(r);
         }
     };
@@ -163,7 +192,9 @@ export function v2Methods(chain: LocalChain): Record<string, Method> {
                 throw new V2Error(422, 'lt must be an integer');
             }
             if (typeof hashRaw === 'string' && hashRaw) {
-                const h = /^[0-9a-fA-F]{64}$/.test(hashRaw) ? Buffer.from(hashRaw, 'hex') : Buffer.from(hashRaw.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+                const h = /^[0-9a-fA-F]{64}$/.test(hashRaw)
+                    ? Buffer.from(hashRaw, 'hex')
+                    : Buffer.from(hashRaw.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
                 if (h.length !== 32) throw new V2Error(422, 'hash must be 32 bytes (hex or base64)');
                 from.hash = h;
             }
@@ -179,21 +210,26 @@ export function v2Methods(chain: LocalChain): Record<string, Method> {
         return txs.filter((t) => t.lt > toLt).map(txJson);
     };
 
-    const locate = (mode: 'result' | 'source'): Method => (p) => {
-        const source = addr(p, 'source');
-        const destination = addr(p, 'destination');
-        const createdLt = BigInt(str(p, 'created_lt'));
-        const list = chain.accountTransactions(mode === 'result' ? destination : source);
-        for (const t of list) {
-            const tx = loadTransaction(t.cell.beginParse());
-            const msgs = mode === 'result' ? (tx.inMessage ? [tx.inMessage] : []) : [...tx.outMessages.values()];
-            for (const m of msgs) {
-                if (m.info.type !== 'internal' || m.info.createdLt !== createdLt) continue;
-                if (m.info.src.equals(source) && m.info.dest.equals(destination)) return txJson(t);
+    const locate =
+        (mode: 'result' | 'source'): Method =>
+        (p) => {
+            const source = addr(p, 'source');
+            const destination = addr(p, 'destination');
+            const createdLt = BigInt(str(p, 'created_lt'));
+            const list = chain.accountTransactions(mode === 'result' ? destination : source);
+            for (const t of list) {
+                const tx = loadTransaction(t.cell.beginParse());
+                const msgs = mode === 'result' ? (tx.inMessage ? [tx.inMessage] : []) : [...tx.outMessages.values()];
+                for (const m of msgs) {
+                    if (m.info.type !== 'internal' || m.info.createdLt !== createdLt) continue;
+                    if (m.info.src.equals(source) && m.info.dest.equals(destination)) return txJson(t);
+                }
             }
-        }
-        throw new V2Error(404, `transaction not found for message ${source.toString()} -> ${destination.toString()} created at lt ${createdLt}`);
-    };
+            throw new V2Error(
+                404,
+                `transaction not found for message ${source.toString()} -> ${destination.toString()} created at lt ${createdLt}`,
+            );
+        };
 
     return {
         getAddressInformation: async (p) => {
@@ -271,7 +307,13 @@ export function v2Methods(chain: LocalChain): Record<string, Method> {
                 id: blockIdExt(b, int(p, 'workchain', -1)),
                 req_count: count,
                 incomplete: rest.length > page.length,
-                transactions: page.map((t) => ({ '@type': 'blocks.shortTxId', mode: 135, account: t.account, lt: t.lt.toString(), hash: t.hash.toString('base64') })),
+                transactions: page.map((t) => ({
+                    '@type': 'blocks.shortTxId',
+                    mode: 135,
+                    account: t.account,
+                    lt: t.lt.toString(),
+                    hash: t.hash.toString('base64'),
+                })),
             };
         },
         estimateFee: (p) => {
@@ -321,7 +363,13 @@ export function v2Router(chain: LocalChain, opts: { methodPaths: boolean } = { m
     const jsonRpc = async (req: Request, res: Response) => {
         const body = req.body as { id?: unknown; jsonrpc?: unknown; method?: unknown; params?: unknown } | undefined;
         if (!body || typeof body.method !== 'string') {
-            res.status(400).json({ ok: false, error: 'expected a JSON-RPC body {"method": "...", "params": {...}}', code: 400, id: body?.id ?? null, jsonrpc: '2.0' });
+            res.status(400).json({
+                ok: false,
+                error: 'expected a JSON-RPC body {"method": "...", "params": {...}}',
+                code: 400,
+                id: body?.id ?? null,
+                jsonrpc: '2.0',
+            });
             return;
         }
         const params = body.params && typeof body.params === 'object' ? (body.params as Params) : {};
@@ -347,4 +395,3 @@ export function v2Router(chain: LocalChain, opts: { methodPaths: boolean } = { m
     r.post('/:method', byPath);
     return r;
 }
-

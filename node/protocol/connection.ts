@@ -127,11 +127,19 @@ export class TcpConnection extends EventEmitter {
 
         stream.on('data', (chunk: Buffer) => this.onData(chunk));
         stream.on('error', (err: Error) => this.close(new ProtocolError('CLOSED', `socket error: ${err.message}`, err)));
-        stream.on('close', () => this.close(this.isReady ? undefined : new ProtocolError('CLOSED', 'connection closed before the handshake finished')));
+        stream.on('close', () =>
+            this.close(this.isReady ? undefined : new ProtocolError('CLOSED', 'connection closed before the handshake finished')),
+        );
         stream.on('end', () => stream.end());
 
         this.handshakeTimer = setTimeout(
-            () => this.close(new ProtocolError('HANDSHAKE', `no tcp.${this.role === 'connector' ? 'connected' : 'connect'} within ${opts.handshakeTimeoutMs ?? 10_000} ms`)),
+            () =>
+                this.close(
+                    new ProtocolError(
+                        'HANDSHAKE',
+                        `no tcp.${this.role === 'connector' ? 'connected' : 'connect'} within ${opts.handshakeTimeoutMs ?? 10_000} ms`,
+                    ),
+                ),
             opts.handshakeTimeoutMs ?? 10_000,
         );
         this.armTimer();
@@ -175,7 +183,11 @@ export class TcpConnection extends EventEmitter {
 
     /** Sends one tcp.Packet object in a frame. */
     sendTl(packet: tcp_Packet): void {
-        if (this.isClosed) throw new ProtocolError('CLOSED', `connection to ${this.label} is closed${this.closedReason ? `: ${this.closedReason.message}` : ''}`);
+        if (this.isClosed)
+            throw new ProtocolError(
+                'CLOSED',
+                `connection to ${this.label} is closed${this.closedReason ? `: ${this.closedReason.message}` : ''}`,
+            );
         const payloadHint = 'data' in packet && packet.data ? packet.data.length : 0;
         const w = new TlWriter(payloadHint + 32);
         w.raw(Buffer.alloc(FRAME_HEADER_SIZE));
@@ -200,7 +212,12 @@ export class TcpConnection extends EventEmitter {
         }
         this.stream.write(frame);
         if (this.stream.writableLength > this.maxSendBuffer) {
-            this.close(new ProtocolError('BACKPRESSURE', `peer is not reading: ${this.stream.writableLength} bytes queued (limit ${this.maxSendBuffer})`));
+            this.close(
+                new ProtocolError(
+                    'BACKPRESSURE',
+                    `peer is not reading: ${this.stream.writableLength} bytes queued (limit ${this.maxSendBuffer})`,
+                ),
+            );
         }
     }
 
@@ -282,7 +299,9 @@ export class TcpConnection extends EventEmitter {
         if (this.isClosed) return;
         const silence = Date.now() - this.lastReceived;
         if (silence >= this.idleTimeoutMs) {
-            this.close(new ProtocolError('IDLE_TIMEOUT', `nothing received from ${this.label} for ${silence} ms (limit ${this.idleTimeoutMs} ms)`));
+            this.close(
+                new ProtocolError('IDLE_TIMEOUT', `nothing received from ${this.label} for ${silence} ms (limit ${this.idleTimeoutMs} ms)`),
+            );
             return;
         }
         if (this.isReady && this.pingAfterMs > 0 && silence >= this.pingAfterMs && !this.pingSent) {
@@ -346,7 +365,8 @@ export class TcpConnection extends EventEmitter {
         const packet = decodeAs('tcp.Packet', payload);
         if (!this.isReady) {
             if (this.role === 'acceptor') {
-                if (packet._ !== 'tcp.connect') throw new ProtocolError('HANDSHAKE', `expected tcp.connect as the first packet, got ${packet._}`);
+                if (packet._ !== 'tcp.connect')
+                    throw new ProtocolError('HANDSHAKE', `expected tcp.connect as the first packet, got ${packet._}`);
                 this.sendTl({ _: 'tcp.connected', id: packet.id });
             } else if (packet._ !== 'tcp.connected' || packet.id !== this.handshakeId) {
                 throw new ProtocolError('HANDSHAKE', `expected tcp.connected(${this.handshakeId}) as the first packet, got ${packet._}`);

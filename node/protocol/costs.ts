@@ -20,7 +20,11 @@ export { usageCosts };
  * Returns `answer` with the three fields merged into its `usage` object (created when absent), leaving
  * the input untouched. `answer` is parsed JSON from the backend: only its own `usage` key is read.
  */
-export function addUsageCosts<T extends object>(answer: T, tokens: AdjustedTokens, pricePerToken: bigint): T & { usage: Record<string, unknown> } {
+export function addUsageCosts<T extends object>(
+    answer: T,
+    tokens: AdjustedTokens,
+    pricePerToken: bigint,
+): T & { usage: Record<string, unknown> } {
     const own = Object.hasOwn(answer, 'usage') ? (answer as { usage?: unknown }).usage : undefined;
     const usage = typeof own === 'object' && own !== null && !Array.isArray(own) ? own : {};
     return { ...answer, usage: { ...usage, ...usageCosts(tokens, pricePerToken) } };

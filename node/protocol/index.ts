@@ -41,6 +41,7 @@ export * as e2e from './e2e';
 export {
     PROTO,
     ProtoRange,
+    OUR_RANGES,
     UPSTREAM_RANGES,
     acceptChosen as acceptProtoVersion,
     advertisedRange,

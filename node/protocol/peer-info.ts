@@ -72,7 +72,10 @@ export function decodePeerInfo(body: Buffer): AttestedPeerInfo {
             const mrOwner = m();
             const mrOwnerConfig = m();
             const rtmr: [Buffer, Buffer, Buffer, Buffer] = [m(), m(), m(), m()];
-            attestation = { kind: 'tdx', measurements: { mrTd, mrConfigId, mrOwner, mrOwnerConfig, rtmr, reportData: r.fixed(64, 'reportdata') } };
+            attestation = {
+                kind: 'tdx',
+                measurements: { mrTd, mrConfigId, mrOwner, mrOwnerConfig, rtmr, reportData: r.fixed(64, 'reportdata') },
+            };
         } else if (variant === 1) {
             attestation = { kind: 'sgx', mrEnclave: r.fixed(32, 'mr_enclave'), reportData: r.fixed(64, 'reportdata') };
         } else {

@@ -75,8 +75,12 @@ export class RpcConnection extends EventEmitter {
         return answer;
     }
 
-    /** Installs the query handler; without one (and without 'query' listeners) queries get an error. */
+    /**
+     * Installs the query handler; without one (and without 'query' listeners) queries get an error. One per
+     * connection: a second would silently replace the first and its queries would be refused.
+     */
     handle(handler: QueryHandler): void {
+        if (this.handler) throw new Error('this connection already has a query handler; dispatch every query in one');
         this.handler = handler;
     }
 
@@ -90,7 +94,11 @@ export class RpcConnection extends EventEmitter {
             obj = decode(data);
         } catch (err) {
             // The transport stays up: an unknown application message is the application's business.
-            this.log.warn('undecodable tcp.packet ignored', { peer: this.tcp.label, code: (err as ProtocolError).code, error: (err as Error).message });
+            this.log.warn('undecodable tcp.packet ignored', {
+                peer: this.tcp.label,
+                code: (err as ProtocolError).code,
+                error: (err as Error).message,
+            });
             return;
         }
         this.emit('packet', obj);

@@ -115,7 +115,8 @@ async function secureStream(
 ): Promise<{ stream: net.Socket; peer: PeerIdentity }> {
     if (opts.tls) {
         const ctx = opts.tls;
-        const tlsSocket = side === 'client' ? tls.connect({ socket, ...ctx.clientOptions() }) : new tls.TLSSocket(socket, ctx.serverOptions());
+        const tlsSocket =
+            side === 'client' ? tls.connect({ socket, ...ctx.clientOptions() }) : new tls.TLSSocket(socket, ctx.serverOptions());
         await waitEvent(tlsSocket, side === 'client' ? 'secureConnect' : 'secure', 'TLS handshake');
         try {
             return { stream: tlsSocket, peer: await ctx.verifyPeer(tlsSocket) };
@@ -140,7 +141,11 @@ export async function connect(opts: ConnectOptions): Promise<RpcConnection> {
     const pow = opts.pow ?? (opts.tls ? {} : false);
     const establish = async () => {
         await waitEvent(socket, 'connect', `TCP connect to ${label}`).catch((err: ProtocolError) => {
-            throw new ProtocolError('CONNECT', `cannot connect to ${label}: ${(err.cause as Error | undefined)?.message ?? err.message}`, err);
+            throw new ProtocolError(
+                'CONNECT',
+                `cannot connect to ${label}: ${(err.cause as Error | undefined)?.message ?? err.message}`,
+                err,
+            );
         });
         if (pow) await powClient(socket, pow.maxDifficulty ?? DEFAULT_MAX_POW_DIFFICULTY, timeoutMs);
         const { stream, peer } = await secureStream(socket, 'client', { tls: opts.tls, peerInfo: opts.peerInfo, timeoutMs });
@@ -179,7 +184,11 @@ export function listen(opts: ListenOptions): Promise<RpcServer> {
         socket.on('error', () => undefined);
         const establish = async () => {
             if (pow) await powServer(socket, pow.difficulty ?? DEFAULT_POW_DIFFICULTY, handshakeTimeoutMs);
-            const { stream, peer } = await secureStream(socket, 'server', { tls: opts.tls, peerInfo: opts.peerInfo, timeoutMs: handshakeTimeoutMs });
+            const { stream, peer } = await secureStream(socket, 'server', {
+                tls: opts.tls,
+                peerInfo: opts.peerInfo,
+                timeoutMs: handshakeTimeoutMs,
+            });
             const tcp = new TcpConnection(stream, { ...opts.connection, role: 'acceptor', logger: log, label: remote, hold: true });
             const rpc = new RpcConnection(tcp, peer, log);
             await tcp.ready;
@@ -206,10 +215,17 @@ export function listen(opts: ListenOptions): Promise<RpcServer> {
     if (opts.maxConnections !== undefined) server.maxConnections = opts.maxConnections;
 
     return new Promise((resolve, reject) => {
-        server.once('error', (err) => reject(new ProtocolError('LISTEN', `cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}: ${err.message}`, err)));
+        server.once('error', (err) =>
+            reject(new ProtocolError('LISTEN', `cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}: ${err.message}`, err)),
+        );
         server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
             const addr = server.address() as net.AddressInfo;
-            log.info('listening', { host: addr.address, port: addr.port, tls: Boolean(opts.tls), pow: pow ? (pow.difficulty ?? DEFAULT_POW_DIFFICULTY) : 0 });
+            log.info('listening', {
+                host: addr.address,
+                port: addr.port,
+                tls: Boolean(opts.tls),
+                pow: pow ? (pow.difficulty ?? DEFAULT_POW_DIFFICULTY) : 0,
+            });
             resolve({
                 host: addr.address,
                 port: addr.port,

@@ -32,6 +32,18 @@ export const UPSTREAM_RANGES: { readonly client: ProtoRange; readonly proxy: Pro
     worker: { min: 3, max: 4 },
 };
 
+/**
+ * What this project's runners implement: every version of 9060ce5 except the proxy's version 0 (it has
+ * no client.runQuery / proxy.runQuery; a version-0-only peer is refused with the negotiation error). A
+ * runner's range is configurable (`protoRange`) so a test can build a peer of an older version from
+ * this same code.
+ */
+export const OUR_RANGES: { readonly client: ProtoRange; readonly proxy: ProtoRange; readonly worker: ProtoRange } = {
+    client: { min: 1, max: 4 },
+    proxy: { min: 1, max: 4 },
+    worker: { min: 1, max: 4 },
+};
+
 /** The range a peer advertises in client.params / worker.params. */
 export function advertisedRange(params: { flags?: number; min_proto_version?: number; max_proto_version?: number }): ProtoRange {
     if (((params.flags ?? 0) & 2) === 0) return { min: 0, max: 0 };
@@ -40,18 +52,24 @@ export function advertisedRange(params: { flags?: number; min_proto_version?: nu
 
 /** The version a proxy chose, from its proxy.params (0 from a proxy that predates versions). */
 export function chosenVersion(params: { flags?: number; proto_version?: number }): number {
-    return ((params.flags ?? 0) & 2) !== 0 ? params.proto_version ?? 0 : 0;
+    return ((params.flags ?? 0) & 2) !== 0 ? (params.proto_version ?? 0) : 0;
 }
 
 /** The proxy's decision: the highest version both speak, or a PROTO_VERSION error naming both ranges. */
 export function negotiate(local: ProtoRange, remote: ProtoRange, who = 'peer'): number {
-    for (const [name, r] of [['local', local], [who, remote]] as const) {
+    for (const [name, r] of [
+        ['local', local],
+        [who, remote],
+    ] as const) {
         if (!Number.isInteger(r.min) || !Number.isInteger(r.max) || r.min < 0 || r.min > r.max) {
             throw new ProtocolError('PROTO_VERSION', `${name} protocol range ${r.min}..${r.max} is not a valid range`);
         }
     }
     if (remote.max < local.min || local.max < remote.min) {
-        throw new ProtocolError('PROTO_VERSION', `cannot choose common protocol version: ${who} speaks ${remote.min}..${remote.max}, we speak ${local.min}..${local.max}`);
+        throw new ProtocolError(
+            'PROTO_VERSION',
+            `cannot choose common protocol version: ${who} speaks ${remote.min}..${remote.max}, we speak ${local.min}..${local.max}`,
+        );
     }
     return Math.min(remote.max, local.max);
 }

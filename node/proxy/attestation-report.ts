@@ -23,9 +23,14 @@ export interface AttestationSource {
 /** Bounds the report's size (each entry carries a certificate with a quote of up to ~8 KB). */
 export const MAX_REPORTED_WORKERS = 16;
 
-export function answerAttestationReport(source: AttestationSource | undefined, root: RootState, q: cocoonx_getAttestationReport): cocoonx_attestationReport {
+export function answerAttestationReport(
+    source: AttestationSource | undefined,
+    root: RootState,
+    q: cocoonx_getAttestationReport,
+): cocoonx_attestationReport {
     const cert = source?.certificate();
-    if (!source || !cert?.quote) throw new QueryError(503, 'this proxy has no attested certificate on its client port (RA-TLS is off): no attestation report');
+    if (!source || !cert?.quote)
+        throw new QueryError(503, 'this proxy has no attested certificate on its client port (RA-TLS is off): no attestation report');
     const wanted = q.model ? baseModelName(q.model) : null;
     const workers = source
         .workers()
@@ -34,7 +39,13 @@ export function answerAttestationReport(source: AttestationSource | undefined, r
         .map((w) => ({ certificate: w.conn.peer.certificate!, model: w.model }));
     if (wanted !== null && !workers.length) throw new QueryError(404, `no attested worker serves '${q.model}' right now`);
     try {
-        const report = buildAttestationReport({ nonce: q.nonce, proxyCertificate: cert.der, workers, root: rootAllowlist(root), signerSecretKey: createPrivateKey(cert.keyPem) });
+        const report = buildAttestationReport({
+            nonce: q.nonce,
+            proxyCertificate: cert.der,
+            workers,
+            root: rootAllowlist(root),
+            signerSecretKey: createPrivateKey(cert.keyPem),
+        });
         return { _: 'cocoonx.attestationReport', json: JSON.stringify(report) };
     } catch (e) {
         if (e instanceof AttestationError) throw new QueryError(e.code === 'REPORT_NONCE' ? 400 : 500, e.message);

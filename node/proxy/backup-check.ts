@@ -51,16 +51,19 @@ export async function latestNote(chain: ChainClient, contract: Address, wallet: 
 export async function checkStoreAgainstChain(d: BackupCheckDeps): Promise<void> {
     const behind: string[] = [];
     const note = await latestNote(d.chain, d.contract, d.wallet);
-    if (note && note.seqno > d.storeSeqno) behind.push(`the chain holds a save-state note for seqno ${note.seqno}, the store is at seqno ${d.storeSeqno}`);
+    if (note && note.seqno > d.storeSeqno)
+        behind.push(`the chain holds a save-state note for seqno ${note.seqno}, the store is at seqno ${d.storeSeqno}`);
     for (const a of d.accounts.clients()) {
         const c = await readClientContract(d.chain, a.contract);
         const stored = a.ledger.tokensCommittedToDb;
-        if (c && c.tokensUsed > stored) behind.push(`client contract ${a.contract.toString()} has charged ${c.tokensUsed} tokens, the store knows ${stored}`);
+        if (c && c.tokensUsed > stored)
+            behind.push(`client contract ${a.contract.toString()} has charged ${c.tokensUsed} tokens, the store knows ${stored}`);
     }
     for (const a of d.accounts.workers()) {
         const w = await readWorkerContract(d.chain, a.contract);
         const stored = a.ledger.tokensCommittedToDb;
-        if (w && w.tokens > stored) behind.push(`worker contract ${a.contract.toString()} has been paid ${w.tokens} tokens, the store knows ${stored}`);
+        if (w && w.tokens > stored)
+            behind.push(`worker contract ${a.contract.toString()} has been paid ${w.tokens} tokens, the store knows ${stored}`);
     }
     if (behind.length) {
         throw new ProxyFatalError(

@@ -5,7 +5,7 @@
 import { toNano, type Address } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import type { RaTlsContext } from '../attestation';
-import type { Logger } from '../protocol';
+import type { Logger, ProtoRange } from '../protocol';
 
 export interface ProxyThresholds {
     /** Charge a client on-chain once this much (nanoTON) is signable and uncharged (original: 1 TON). */
@@ -67,14 +67,27 @@ export interface ProxyRunnerConfig {
     journalFsync?: boolean;
     /** Stake kept in the proxy contract (default: the root's min_proxy_stake). */
     stake?: bigint;
+    /** Protocol versions this proxy speaks (default OUR_RANGES.proxy; an older range makes an old-version proxy). */
+    protoRange?: ProtoRange;
     logger?: Logger;
 }
 
 export const DEFAULT_PROXY_THRESHOLDS: ProxyThresholds = {
-    charge: toNano('1'), payout: toNano('10'), withdraw: toNano('10'),
-    settleAfterMs: 0, feeEstimate: toNano('0.01'), maxFeeShare: 0.1,
+    charge: toNano('1'),
+    payout: toNano('10'),
+    withdraw: toNano('10'),
+    settleAfterMs: 0,
+    feeEstimate: toNano('0.01'),
+    maxFeeShare: 0.1,
 };
-export const DEFAULT_PROXY_INTERVALS: ProxyIntervals = { dbCommitMs: 1000, chainCommitMs: 30_000, pollMs: 2000, rootMs: 30_000, monitorMs: 5000, settleMs: 10_000 };
+export const DEFAULT_PROXY_INTERVALS: ProxyIntervals = {
+    dbCommitMs: 1000,
+    chainCommitMs: 30_000,
+    pollMs: 2000,
+    rootMs: 30_000,
+    monitorMs: 5000,
+    settleMs: 10_000,
+};
 
 /**
  * A condition under which the proxy must stop signing: another copy of it is running (CLONE), its session
@@ -82,7 +95,10 @@ export const DEFAULT_PROXY_INTERVALS: ProxyIntervals = { dbCommitMs: 1000, chain
  * the chain shows it did (ROLLBACK: restored from an old backup).
  */
 export class ProxyFatalError extends Error {
-    constructor(readonly code: 'CLONE' | 'SESSION' | 'CONTRACT' | 'ROLLBACK', message: string) {
+    constructor(
+        readonly code: 'CLONE' | 'SESSION' | 'CONTRACT' | 'ROLLBACK',
+        message: string,
+    ) {
         super(message);
     }
 }

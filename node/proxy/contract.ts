@@ -36,16 +36,27 @@ export async function ensureProxyContract(deps: ProxyContractDeps, root: RootSta
     const contract = proxy.address;
     const state = await readProxyContract(deps.chain, contract);
     if (state && state.state !== CONTRACT_STATE.normal) {
-        throw new ProxyFatalError('CONTRACT', `proxy contract ${contract.toString()} is ${state.state === CONTRACT_STATE.closing ? 'closing' : 'closed'}; a new params version (or a new proxy key) gives a new contract`);
+        throw new ProxyFatalError(
+            'CONTRACT',
+            `proxy contract ${contract.toString()} is ${state.state === CONTRACT_STATE.closing ? 'closing' : 'closed'}; a new params version (or a new proxy key) gives a new contract`,
+        );
     }
     const want = stake ?? root.params.minProxyStake;
     const have = state?.stake ?? 0n;
     if (state && have >= want) return;
     const grams = want > have ? want - have : 0n;
-    const body = beginCell().store(storeExtProxyIncreaseStake({ $$type: 'ExtProxyIncreaseStake', queryId: 0n, grams, sendExcessesTo: owner })).endCell();
+    const body = beginCell()
+        .store(storeExtProxyIncreaseStake({ $$type: 'ExtProxyIncreaseStake', queryId: 0n, grams, sendExcessesTo: owner }))
+        .endCell();
     deps.log.info(state ? 'topping up the proxy stake' : 'deploying the proxy contract', { contract: contract.toString(), stake: grams });
-    await deps.wallet.send([internal({ to: contract, value: DEPLOY_VALUE + grams, bounce: false, init: state ? undefined : proxy.init!, body })]);
+    await deps.wallet.send([
+        internal({ to: contract, value: DEPLOY_VALUE + grams, bounce: false, init: state ? undefined : proxy.init!, body }),
+    ]);
     await deps.chain.waitForTransaction(contract, () => true, { timeoutMs: DEPLOY_TIMEOUT_MS }).catch(() => undefined);
     const after = await readProxyContract(deps.chain, contract);
-    if (!after) throw new ProxyFatalError('CONTRACT', `proxy contract ${contract.toString()} did not deploy: check the wallet ${owner.toString()} has funds`);
+    if (!after)
+        throw new ProxyFatalError(
+            'CONTRACT',
+            `proxy contract ${contract.toString()} did not deploy: check the wallet ${owner.toString()} has funds`,
+        );
 }

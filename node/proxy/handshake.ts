@@ -6,14 +6,20 @@
 import { Address } from '@ton/core';
 import type { ClientContractState, RootState } from '../chain/cocoon';
 import type { RateCounterSet } from '../common/rate-set';
-import { QueryError, type Logger, type proxy_params } from '../protocol';
+import {
+    OUR_RANGES,
+    ProtocolError,
+    QueryError,
+    advertisedRange,
+    negotiateProtoVersion,
+    type Logger,
+    type ProtoRange,
+    type proxy_params,
+} from '../protocol';
 import type { ProxyAccounts } from './ledgers';
 import type { PaymentSigner, ProxyClientInfo, ProxyWorkerInfo } from './peers';
 import type { QueryRelay } from './relay';
 import type { AttestationSource } from './attestation-report';
-
-/** The highest protocol version this proxy speaks (COCOON: 0..2; version 0 is refused, see negotiate). */
-export const PROTO_MAX = 2;
 
 /** What both inbound connections need from the proxy. Getters: root and contract change on a migration. */
 export interface ProxyPort {
@@ -27,6 +33,8 @@ export interface ProxyPort {
     readonly relay: QueryRelay<ProxyClientInfo, ProxyWorkerInfo>;
     readonly stats: RateCounterSet;
     readonly sign: PaymentSigner;
+    /** The protocol versions this proxy speaks (default OUR_RANGES.proxy; older ranges build an old-version proxy for tests). */
+    readonly protoRange?: ProtoRange;
     /** A link id unique in this process: `c<n>` for clients, `w<n>` for workers. */
     nextLinkId(kind: 'c' | 'w'): string;
 }
@@ -59,21 +67,27 @@ interface PeerParams {
     max_proto_version?: number;
 }
 
-/** The protocol version both sides speak, or a 400 saying why there is none. */
-export function negotiate(p: PeerParams, isTest: boolean, who: 'client' | 'worker'): number {
+/** The protocol version both sides speak (the highest), or a 400 saying why there is none. */
+export function negotiate(p: PeerParams, isTest: boolean, who: 'client' | 'worker', local: ProtoRange = OUR_RANGES.proxy): number {
     if (!((p.flags ?? 0) & 1)) throw new QueryError(400, `${who} is too old: params without is_test`);
     if (p.is_test !== isTest) throw new QueryError(400, `test mode mismatch: the proxy's root is ${isTest ? '' : 'not '}a test root`);
-    const min = (p.flags ?? 0) & 2 ? p.min_proto_version ?? 0 : 0;
-    const max = (p.flags ?? 0) & 2 ? p.max_proto_version ?? 0 : 0;
-    const proto = Math.min(max, PROTO_MAX);
-    if (proto < Math.max(min, 1)) throw new QueryError(400, `no common protocol version: ${who} supports ${min}..${max}, the proxy 1..${PROTO_MAX}`);
-    return proto;
+    try {
+        return negotiateProtoVersion(local, advertisedRange(p), who);
+    } catch (e) {
+        if (e instanceof ProtocolError) throw new QueryError(400, e.message);
+        throw e;
+    }
 }
 
 export function proxyParams(port: ProxyPort, proto: number): proxy_params {
     return {
-        _: 'proxy.params', flags: 3, proxy_public_key: port.publicKey, proxy_owner_address: port.owner.toString(),
-        proxy_sc_address: port.contract.toString(), is_test: port.root.params.isTest, proto_version: proto,
+        _: 'proxy.params',
+        flags: 3,
+        proxy_public_key: port.publicKey,
+        proxy_owner_address: port.owner.toString(),
+        proxy_sc_address: port.contract.toString(),
+        is_test: port.root.params.isTest,
+        proto_version: proto,
     };
 }
 

@@ -16,7 +16,18 @@
 import { createHash, randomBytes } from 'crypto';
 import type { Address } from '@ton/core';
 import { CONTRACT_STATE } from '../chain/cocoon';
-import { QueryError, type client_authorizeWithProxyLong, type client_authorizeWithProxyShort, type client_AuthorizationWithProxy, type client_connectedToProxy, type client_connectToProxy, type client_runQueryEx, type RpcConnection, type TlFunction, type TlObject } from '../protocol';
+import {
+    QueryError,
+    type client_authorizeWithProxyLong,
+    type client_authorizeWithProxyShort,
+    type client_AuthorizationWithProxy,
+    type client_connectedToProxy,
+    type client_connectToProxy,
+    type client_runQueryEx,
+    type RpcConnection,
+    type TlFunction,
+    type TlObject,
+} from '../protocol';
 import { cocoonClientFor } from '../../wrappers/CocoonClient';
 import { negotiate, parseOwner, proxyParams, publicKeyInt, type ClientPort } from './handshake';
 import { ProxyClientInfo } from './peers';
@@ -41,6 +52,8 @@ interface ClientChallenge {
     owner: Address;
     contract: Address;
     nonce: bigint;
+    /** The protocol version negotiated in client.connectToProxy. */
+    proto: number;
 }
 
 type ClientHandshake =
@@ -132,9 +145,10 @@ export class ProxyInboundClientConnection {
 
     private async checkConnect(fn: client_connectToProxy): Promise<{ challenge: ClientChallenge; tl: client_connectedToProxy }> {
         const port = this.port;
-        const proto = negotiate(fn.params, port.root.params.isTest, 'client');
+        const proto = negotiate(fn.params, port.root.params.isTest, 'client', port.protoRange);
         if (fn.min_config_version > port.root.version) await port.refreshRoot();
-        if (fn.min_config_version > port.root.version) throw new QueryError(400, `active config version is too low: ${port.root.version} < ${fn.min_config_version}`);
+        if (fn.min_config_version > port.root.version)
+            throw new QueryError(400, `active config version is too low: ${port.root.version} < ${fn.min_config_version}`);
         const owner = parseOwner(fn.params.client_owner_address, 'client');
         const contract = (await cocoonClientFor(owner, port.contract, publicKeyInt(port.publicKey), port.root.params)).address;
         const onchain = await port.readClientContract(contract);
@@ -143,14 +157,19 @@ export class ProxyInboundClientConnection {
         const account = port.accounts.findClient(owner.toString());
         if (account && onchain) account.chain = onchain;
         return {
-            challenge: { owner, contract, nonce },
+            challenge: { owner, contract, nonce, proto },
             tl: {
                 _: 'client.connectedToProxy',
                 params: proxyParams(port, proto),
                 client_sc_address: contract.toString(),
-                auth: onchain && onchain.secretHash !== 0n
-                    ? { _: 'client.proxyConnectionAuthShort', secret_hash: Buffer.from(onchain.secretHash.toString(16).padStart(64, '0'), 'hex'), nonce }
-                    : { _: 'client.proxyConnectionAuthLong', nonce },
+                auth:
+                    onchain && onchain.secretHash !== 0n
+                        ? {
+                              _: 'client.proxyConnectionAuthShort',
+                              secret_hash: Buffer.from(onchain.secretHash.toString(16).padStart(64, '0'), 'hex'),
+                              nonce,
+                          }
+                        : { _: 'client.proxyConnectionAuthLong', nonce },
                 signed_payment: account ? port.sign(account) : { _: 'proxy.signedPaymentEmpty' },
             },
         };
@@ -158,13 +177,15 @@ export class ProxyInboundClientConnection {
 
     private async authorize(fn: client_authorizeWithProxyShort | client_authorizeWithProxyLong): Promise<client_AuthorizationWithProxy> {
         const hs = this.hs;
-        if (hs.state === ClientState.Authorizing) return failed(400, 'an authorization is already running on this connection; wait for its answer');
+        if (hs.state === ClientState.Authorizing)
+            return failed(400, 'an authorization is already running on this connection; wait for its answer');
         if (hs.state !== ClientState.Connected) return failed(400, 'send client.connectToProxy first (once per connection)');
         const challenge = hs.challenge;
         this.hs = { state: ClientState.Authorizing, challenge };
         let refusal: client_AuthorizationWithProxy | null = null;
         try {
-            refusal = fn._ === 'client.authorizeWithProxyShort' ? await this.checkSecret(challenge, fn.data) : await this.checkNonce(challenge);
+            refusal =
+                fn._ === 'client.authorizeWithProxyShort' ? await this.checkSecret(challenge, fn.data) : await this.checkNonce(challenge);
             if (refusal) return refusal;
             const port = this.port;
             const chain = await port.readClientContract(challenge.contract);
@@ -173,7 +194,7 @@ export class ProxyInboundClientConnection {
             const account = port.accounts.client(challenge.owner, challenge.contract);
             account.chain = chain ?? account.chain;
             account.connections++;
-            const info = new ProxyClientInfo(port.nextLinkId('c'), this.conn, account, port.sign, port.stats);
+            const info = new ProxyClientInfo(port.nextLinkId('c'), this.conn, account, port.sign, port.stats, challenge.proto);
             this.hs = { state: ClientState.Authorized, info };
             return {
                 _: 'client.authorizationWithProxySuccess',
@@ -201,29 +222,45 @@ export class ProxyInboundClientConnection {
     private async checkNonce(challenge: ClientChallenge): Promise<client_AuthorizationWithProxy | null> {
         const max = this.port.maxLongAuthWaits;
         if (this.port.longAuthWaits() >= max) {
-            return failed(429, `too many clients are waiting for their on-chain registration (${max}); retry in a minute (short auth with the contract's secret is not limited)`);
+            return failed(
+                429,
+                `too many clients are waiting for their on-chain registration (${max}); retry in a minute (short auth with the contract's secret is not limited)`,
+            );
         }
         const seen = await this.port.waitRegister(challenge.contract, challenge.nonce, LONG_AUTH_TIMEOUT_MS, this.closing.signal);
         if (seen) return null;
-        return failed(408, `no owner_client_register with nonce ${challenge.nonce} from ${challenge.contract.toString()} reached the proxy contract within ${LONG_AUTH_TIMEOUT_MS / 1000} s`);
+        return failed(
+            408,
+            `no owner_client_register with nonce ${challenge.nonce} from ${challenge.contract.toString()} reached the proxy contract within ${LONG_AUTH_TIMEOUT_MS / 1000} s`,
+        );
     }
 
     private async paymentStatus(): Promise<TlObject> {
         if (this.hs.state !== ClientState.Authorized) throw new QueryError(401, 'not authorized');
         const a = this.hs.info.clientAccount;
         a.chain = (await this.port.readClientContract(a.contract)) ?? a.chain;
-        return { _: 'client.paymentStatus', signed_payment: this.port.sign(a), db_tokens: a.ledger.tokensCommittedToDb, max_tokens: a.ledger.tokensMax };
+        return {
+            _: 'client.paymentStatus',
+            signed_payment: this.port.sign(a),
+            db_tokens: a.ledger.tokensCommittedToDb,
+            max_tokens: a.ledger.tokensMax,
+        };
     }
 
     private onRunQuery(q: client_runQueryEx): void {
-        const refuse = (code: number, error: string) => this.conn.send({ _: 'client.queryAnswerErrorEx', request_id: q.request_id, error_code: code, error, flags: 0 });
+        const refuse = (code: number, error: string) =>
+            this.conn.send({ _: 'client.queryAnswerErrorEx', request_id: q.request_id, error_code: code, error, flags: 0 });
         if (this.hs.state !== ClientState.Authorized) return refuse(401, 'not authorized: run client.connectToProxy and authorize first');
         const port = this.port;
         if (q.min_config_version > port.root.version) {
-            return refuse(400, `active config version is too low: the proxy knows root version ${port.root.version}, the client asks for ${q.min_config_version}`);
+            return refuse(
+                400,
+                `active config version is too low: the proxy knows root version ${port.root.version}, the client asks for ${q.min_config_version}`,
+            );
         }
         const chain = this.hs.info.clientAccount.chain;
-        if (chain && chain.state !== CONTRACT_STATE.normal) return refuse(403, 'client is closing: its contract is no longer normal; top up and reopen it to send queries');
+        if (chain && chain.state !== CONTRACT_STATE.normal)
+            return refuse(403, 'client is closing: its contract is no longer normal; top up and reopen it to send queries');
         port.stats.add('queries');
         port.relay.runQuery(this.hs.info, q);
     }

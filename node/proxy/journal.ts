@@ -25,7 +25,12 @@ export class SettleJournal {
     private closed = false;
     private readonly key: Buffer;
 
-    private constructor(path: string, secretKey: Buffer, lastSeq: number, private readonly fsync: boolean) {
+    private constructor(
+        path: string,
+        secretKey: Buffer,
+        lastSeq: number,
+        private readonly fsync: boolean,
+    ) {
         this.key = createHash('sha256').update('cocoon-proxy-journal').update(secretKey).digest();
         this.fd = openSync(path, 'a');
         this.seq = lastSeq;
@@ -33,7 +38,12 @@ export class SettleJournal {
     }
 
     /** Opens the journal and returns the entries written after `committedSeq` (those the store lacks). */
-    static open(path: string, secretKey: Buffer, committedSeq: number, opts: { fsync?: boolean } = {}): { journal: SettleJournal; pending: JournalEntry[] } {
+    static open(
+        path: string,
+        secretKey: Buffer,
+        committedSeq: number,
+        opts: { fsync?: boolean } = {},
+    ): { journal: SettleJournal; pending: JournalEntry[] } {
         const key = createHash('sha256').update('cocoon-proxy-journal').update(secretKey).digest();
         const pending: JournalEntry[] = [];
         let last = committedSeq;
@@ -51,12 +61,19 @@ export class SettleJournal {
                 const given = Buffer.from(parts[6], 'hex');
                 if (given.length !== mac.length || !timingSafeEqual(given, mac)) {
                     if (i >= lines.length - 2) continue;
-                    throw new JournalError(`settle journal ${path} line ${i + 1} is not signed by this proxy's key: the file was modified or belongs to another proxy`);
+                    throw new JournalError(
+                        `settle journal ${path} line ${i + 1} is not signed by this proxy's key: the file was modified or belongs to another proxy`,
+                    );
                 }
                 const seq = Number(parts[0]);
                 if (seq > last) last = seq;
                 if (seq > committedSeq) {
-                    pending.push({ seq, client: { owner: parts[1], contract: parts[2] }, worker: { owner: parts[3], contract: parts[4] }, tokens: BigInt(parts[5]) });
+                    pending.push({
+                        seq,
+                        client: { owner: parts[1], contract: parts[2] },
+                        worker: { owner: parts[3], contract: parts[4] },
+                        tokens: BigInt(parts[5]),
+                    });
                 }
             }
         }

@@ -58,7 +58,9 @@ export class ClientAccount extends Account<ClientContractState> {
     reserved = 0n;
     running = 0;
     chargeInFlight = false;
-    get kind(): 'client' { return 'client'; }
+    get kind(): 'client' {
+        return 'client';
+    }
     constructor(owner: Address, contract: Address, ledger = new SignedPaymentsLedger()) {
         super(owner, contract, ledger, SIGNED_OP.clientCharge);
     }
@@ -70,7 +72,9 @@ export class WorkerAccount extends Account<WorkerContractState> {
     faults = 0;
     /** The tokens those reports claimed above the reservations (never billed). */
     overreportedTokens = 0n;
-    get kind(): 'worker' { return 'worker'; }
+    get kind(): 'worker' {
+        return 'worker';
+    }
     constructor(owner: Address, contract: Address, ledger = new SignedPaymentsLedger()) {
         super(owner, contract, ledger, SIGNED_OP.workerPayout);
     }
@@ -136,7 +140,12 @@ export class ProxyAccounts {
     }
 }
 
-function openAccount<A extends ClientAccount | WorkerAccount>(byOwner: Map<string, A>, owner: Address, contract: Address, create: (owner: Address, contract: Address) => A): A {
+function openAccount<A extends ClientAccount | WorkerAccount>(
+    byOwner: Map<string, A>,
+    owner: Address,
+    contract: Address,
+    create: (owner: Address, contract: Address) => A,
+): A {
     let a = byOwner.get(owner.toRawString());
     if (!a || !a.contract.equals(contract)) {
         a = create(owner, contract);

@@ -52,17 +52,29 @@ export class MigrationDriver {
     private async migrate(next: RootState): Promise<void> {
         const host = this.host;
         const from = host.root.params;
-        host.log.warn('root params version changed: migrating to a new proxy contract', { from: from.paramsVersion, to: next.params.paramsVersion });
+        host.log.warn('root params version changed: migrating to a new proxy contract', {
+            from: from.paramsVersion,
+            to: next.params.paramsVersion,
+        });
         host.pause(true);
         try {
             host.dropConnections();
             await host.commitOnChain();
-            const record = outdatedContractRecord(host.contract, from.paramsVersion, from.proxyDelayBeforeClose, host.accounts.clients(), host.accounts.workers());
+            const record = outdatedContractRecord(
+                host.contract,
+                from.paramsVersion,
+                from.proxyDelayBeforeClose,
+                host.accounts.clients(),
+                host.accounts.workers(),
+            );
             this.outdated.push(record);
             host.persist(`old:${record.contract}`, record);
             host.accounts.clear();
             await host.switchTo(next);
-            host.log.info('migrated to the new proxy contract', { contract: host.contract.toString(), paramsVersion: next.params.paramsVersion });
+            host.log.info('migrated to the new proxy contract', {
+                contract: host.contract.toString(),
+                paramsVersion: next.params.paramsVersion,
+            });
         } finally {
             host.pause(false);
         }

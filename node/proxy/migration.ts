@@ -30,17 +30,34 @@ const STEP_VALUE = toNano('1');
  * The record that closes `contract`: every account the chain knows (a contract was read) with the tokens
  * the chain has confirmed, the only amounts the proxy may still sign for them.
  */
-export function outdatedContractRecord(contract: Address, paramsVersion: number, delay: number, clients: readonly ClientAccount[], workers: readonly WorkerAccount[]): OldContractRecord {
-    const entry = (a: ClientAccount | WorkerAccount) => ({ contract: a.contract.toRawString(), tokens: a.ledger.tokensCommittedToBlockchain, done: false });
+export function outdatedContractRecord(
+    contract: Address,
+    paramsVersion: number,
+    delay: number,
+    clients: readonly ClientAccount[],
+    workers: readonly WorkerAccount[],
+): OldContractRecord {
+    const entry = (a: ClientAccount | WorkerAccount) => ({
+        contract: a.contract.toRawString(),
+        tokens: a.ledger.tokensCommittedToBlockchain,
+        done: false,
+    });
     return {
-        contract: contract.toRawString(), paramsVersion, step: 'not_started', closeAt: 0, delay,
+        contract: contract.toRawString(),
+        paramsVersion,
+        step: 'not_started',
+        closeAt: 0,
+        delay,
         clients: clients.filter((a) => a.chain).map(entry),
         workers: workers.filter((a) => a.chain).map(entry),
     };
 }
 
 /** Performs at most one step; returns true when the record changed (the caller persists it). */
-export async function advanceOldContract(r: OldContractRecord, deps: { chain: ChainClient; wallet: ChainWallet; secretKey: Buffer }): Promise<boolean> {
+export async function advanceOldContract(
+    r: OldContractRecord,
+    deps: { chain: ChainClient; wallet: ChainWallet; secretKey: Buffer },
+): Promise<boolean> {
     const send = async (op: (typeof SIGNED_OP)[keyof typeof SIGNED_OP], target: string, tokens: bigint | null) => {
         const to = Address.parse(target);
         const body = signedMessage(op, 0n, tokens, to, deps.wallet.address, deps.secretKey);

@@ -36,6 +36,8 @@ export class ProxyClientInfo implements ClientLink {
         readonly clientAccount: ClientAccount,
         private readonly sign: PaymentSigner,
         private readonly stats: RateCounterSet,
+        /** Negotiated in client.connectToProxy: decides the flags of the answers' final info. */
+        readonly protoVersion: number,
     ) {
         this.ledger = clientAccount.ledger;
     }
@@ -67,7 +69,14 @@ export class ProxyClientInfo implements ClientLink {
     requestPayment(requestId: Buffer, tokens: bigint): void {
         const a = this.clientAccount;
         a.dirty = true;
-        sendOpen(this.conn, { _: 'proxy.clientRequestPayment', request_id: requestId, signed_payment: this.sign(a), db_tokens: a.ledger.tokensCommittedToDb, max_tokens: a.ledger.tokensMax, request_tokens: tokens });
+        sendOpen(this.conn, {
+            _: 'proxy.clientRequestPayment',
+            request_id: requestId,
+            signed_payment: this.sign(a),
+            db_tokens: a.ledger.tokensCommittedToDb,
+            max_tokens: a.ledger.tokensMax,
+            request_tokens: tokens,
+        });
     }
 
     /** A chain commit made more tokens signable (proxy.signedPayment). */
@@ -84,10 +93,13 @@ export interface WorkerOffer {
     coefficient: bigint;
     /** This proxy's share of the worker's max_active_requests (split across its proxy_cnt proxies). */
     capacity: number;
+    /** Negotiated in worker.connectToProxy: encrypted requests need PROTO.ENCRYPTION, and it decides proxy.runQueryEx's flags. */
+    protoVersion: number;
 }
 
 export class ProxyWorkerInfo implements WorkerLink {
-    readonly model: string;
+    /** Changes on worker.changeModel (inbound-worker.ts). */
+    model: string;
     coefficient: bigint;
     enabled: boolean;
     running = 0;
@@ -99,6 +111,8 @@ export class ProxyWorkerInfo implements WorkerLink {
     /** Owner address as the worker sent it (user-friendly form), shown in stats. */
     readonly owner: string;
     readonly imageHash: string;
+    readonly protoVersion: number;
+    readonly e2eKey?: Buffer;
 
     constructor(
         readonly id: string,
@@ -116,6 +130,9 @@ export class ProxyWorkerInfo implements WorkerLink {
         this.ledger = offer.account.ledger;
         this.owner = offer.owner.toString();
         this.imageHash = conn.peer.imageHash.toString('hex');
+        this.protoVersion = offer.protoVersion;
+        // Only an attested key (RA-TLS, or the router's preamble) can be a worker's encryption key.
+        if (conn.peer.publicKey.length === 32) this.e2eKey = conn.peer.publicKey;
     }
 
     send(q: proxy_runQueryEx): void {
@@ -136,7 +153,15 @@ export class ProxyWorkerInfo implements WorkerLink {
     requestPayment(requestId: Buffer, tokens: bigint, client: Address): void {
         const a = this.workerAccount;
         a.dirty = true;
-        sendOpen(this.conn, { _: 'proxy.workerRequestPayment', request_id: requestId, signed_payment: this.sign(a), db_tokens: a.ledger.tokensCommittedToDb, max_tokens: a.ledger.tokensMax, request_tokens: tokens, request_client_owner: client.toString() });
+        sendOpen(this.conn, {
+            _: 'proxy.workerRequestPayment',
+            request_id: requestId,
+            signed_payment: this.sign(a),
+            db_tokens: a.ledger.tokensCommittedToDb,
+            max_tokens: a.ledger.tokensMax,
+            request_tokens: tokens,
+            request_client_owner: client.toString(),
+        });
     }
 
     pushSignedPayment(): void {

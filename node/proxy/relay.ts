@@ -16,6 +16,11 @@ import {
     type proxy_queryFinalInfo,
     type proxy_runQueryEx,
     type proxy_SignedPayment,
+    finalInfoFlags,
+    protoSupports,
+    PROTO,
+    runQueryExFlags,
+    timingHeaders,
 } from '../protocol';
 import { baseModelName } from '../common/models';
 import { tokensAvailable, tokensToReserve, UNIT_MULTIPLIERS, type ClientAccount, type ReserveMultipliers } from './reservation';
@@ -24,6 +29,13 @@ import { SignedPaymentsLedger } from './signed-payments';
 
 /** The proxy's view of a connected worker. */
 export interface WorkerLink extends WorkerCandidate {
+    /** The protocol version negotiated with this worker. */
+    readonly protoVersion: number;
+    /**
+     * The worker's attested RA-TLS key (undefined without attestation): a request encrypted to it can only
+     * go to this worker, which decrypts with its own key; the proxy never holds a worker's private key.
+     */
+    readonly e2eKey?: Buffer;
     /** Sends the query to the worker (tcp.packet). */
     send(q: proxy_runQueryEx): void;
     ledger: SignedPaymentsLedger;
@@ -39,6 +51,8 @@ export interface WorkerLink extends WorkerCandidate {
 /** The proxy's view of an authorised client. */
 export interface ClientLink {
     id: string;
+    /** The protocol version negotiated with this client. */
+    readonly protoVersion: number;
     send(piece: client_QueryAnswerEx): void;
     ledger: SignedPaymentsLedger;
     /** On-chain balance/stake/charged; null disables the deposit cap (test networks without a chain). */
@@ -92,6 +106,11 @@ export const DEFAULT_MAX_QUERY_TIMEOUT_S = 3600;
 
 export const ERR = { LOW_BALANCE: 402, NO_WORKERS: 503, PRICE: 409, TIMEOUT: 504, WORKER: 502 } as const;
 
+/** client.runQueryEx's public_key when the request is encrypted (flags bit 1, not all zero). */
+function encryptedTo(q: client_runQueryEx): Buffer | undefined {
+    return ((q.flags ?? 0) & 2) !== 0 && q.public_key && !q.public_key.every((b) => b === 0) ? q.public_key : undefined;
+}
+
 export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink = WorkerLink> {
     private readonly workers = new Map<string, W>();
     private readonly running = new Map<string, Running<C, W>>(); // proxy request id (hex) -> request
@@ -104,7 +123,8 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
         this.multipliers = opts.multipliers ?? UNIT_MULTIPLIERS;
         const max = opts.maxTimeoutSeconds ?? DEFAULT_MAX_QUERY_TIMEOUT_S;
         // setTimeout overflows above 2^31-1 ms (it then fires at once): the cap must stay below.
-        if (!(max > 0 && max * 1000 <= 2 ** 31 - 1)) throw new RangeError(`maxTimeoutSeconds must be in (0, ${Math.floor((2 ** 31 - 1) / 1000)}], got ${max}`);
+        if (!(max > 0 && max * 1000 <= 2 ** 31 - 1))
+            throw new RangeError(`maxTimeoutSeconds must be in (0, ${Math.floor((2 ** 31 - 1) / 1000)}], got ${max}`);
         this.maxTimeoutSeconds = max;
     }
 
@@ -148,7 +168,13 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
                 name,
                 workers: ws
                     .sort((a, b) => (a.coefficient < b.coefficient ? -1 : a.coefficient > b.coefficient ? 1 : 0))
-                    .map((w) => ({ _: 'client.workerInstanceV2' as const, flags: 0, coefficient: Number(w.coefficient), active_requests: w.running, max_active_requests: w.maxRunning })),
+                    .map((w) => ({
+                        _: 'client.workerInstanceV2' as const,
+                        flags: 0,
+                        coefficient: Number(w.coefficient),
+                        active_requests: w.running,
+                        max_active_requests: w.maxRunning,
+                    })),
             })),
         };
     }
@@ -156,20 +182,40 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
     /** Handles client.runQueryEx from an authorised client. */
     runQuery(client: C, q: client_runQueryEx): void {
         const fail = (code: number, error: string) =>
-            client.send({ _: 'client.queryAnswerErrorEx', request_id: q.request_id, error_code: code, error, flags: 1, final_info: this.finalInfo(undefined, this.now(), this.now()) });
-        if (q.max_coefficient < 0 || q.max_tokens < 0 || !(q.timeout > 0)) return fail(400, 'max_coefficient, max_tokens and timeout must be positive');
+            client.send({
+                _: 'client.queryAnswerErrorEx',
+                request_id: q.request_id,
+                error_code: code,
+                error,
+                flags: 1,
+                final_info: this.finalInfo(client, undefined, this.now(), this.now()),
+            });
+        if (q.max_coefficient < 0 || q.max_tokens < 0 || !(q.timeout > 0))
+            return fail(400, 'max_coefficient, max_tokens and timeout must be positive');
         const reserve = tokensToReserve(BigInt(q.max_tokens), q.query.length, BigInt(q.max_coefficient), this.multipliers);
         const timeout = Math.min(q.timeout, this.maxTimeoutSeconds);
         const account = client.account();
         if (account) {
-            const available = tokensAvailable({ ...account, tokensUsed: client.ledger.tokensMax, tokensReserved: client.reserved }, this.pricePerToken);
+            const available = tokensAvailable(
+                { ...account, tokensUsed: client.ledger.tokensMax, tokensReserved: client.reserved },
+                this.pricePerToken,
+            );
             if (available < reserve) {
-                return fail(ERR.LOW_BALANCE, `client balance is too low: this request reserves ${reserve} tokens, ${available} are available; top up the client contract or lower max_tokens`);
+                return fail(
+                    ERR.LOW_BALANCE,
+                    `client balance is too low: this request reserves ${reserve} tokens, ${available} are available; top up the client contract or lower max_tokens`,
+                );
             }
         }
         client.reserved += reserve;
         const r: Running<C, W> = {
-            client, clientRequestId: q.request_id, reserved: reserve, relayed: false, tried: new Set(), q, timeout,
+            client,
+            clientRequestId: q.request_id,
+            reserved: reserve,
+            relayed: false,
+            tried: new Set(),
+            q,
+            timeout,
             // The watchdog: a worker that stopped answering gives the slot and the reservation back here.
             timer: setTimeout(() => this.timeout(r), Math.max(1, timeout * 1000)),
             proxyStart: this.now(),
@@ -179,11 +225,30 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
         this.dispatch(r);
     }
 
+    /** The workers that can serve `q`: all, or for an encrypted request the one holding its key at version 3+. */
+    private candidates(q: client_runQueryEx): W[] {
+        const all = [...this.workers.values()];
+        const key = encryptedTo(q);
+        return key ? all.filter((w) => protoSupports(w.protoVersion, PROTO.ENCRYPTION) && w.e2eKey?.equals(key)) : all;
+    }
+
     private dispatch(r: Running<C, W>): void {
-        const choice = chooseWorker([...this.workers.values()], r.q.model_name, BigInt(r.q.max_coefficient), r.tried);
+        const key = encryptedTo(r.q);
+        const candidates = this.candidates(r.q);
+        if (key && !candidates.some((w) => !r.tried.has(w.id))) {
+            return this.finishWithError(
+                r,
+                ERR.NO_WORKERS,
+                `no connected worker holds the end-to-end key ${key.toString('hex')} (it left, or it is not an attested worker of this proxy): fetch a fresh attestation report and encrypt to a key listed there`,
+            );
+        }
+        const choice = chooseWorker(candidates, r.q.model_name, BigInt(r.q.max_coefficient), r.tried);
         if (!('id' in choice)) {
             const code = choice.reason === 'coefficient_too_low' ? ERR.PRICE : ERR.NO_WORKERS;
-            const msg = r.tried.size && choice.reason === 'unknown_model' ? `no other worker for model '${baseModelName(r.q.model_name)}' after a worker failure` : choice.message;
+            const msg =
+                r.tried.size && choice.reason === 'unknown_model'
+                    ? `no other worker for model '${baseModelName(r.q.model_name)}' after a worker failure`
+                    : choice.message;
             return this.finishWithError(r, code, msg);
         }
         r.worker = choice;
@@ -198,8 +263,10 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
             coefficient: choice.coefficient,
             timeout: r.timeout * 0.95,
             request_id: proxyRequestId,
-            flags: r.q.flags ?? 0,
-            enable_debug: r.q.enable_debug,
+            // As upstream: bit 0 always, bit 1 (private_key, all zero when not encrypted) from version 3 on.
+            flags: runQueryExFlags(choice.protoVersion),
+            enable_debug: r.q.enable_debug ?? false,
+            private_key: protoSupports(choice.protoVersion, PROTO.ENCRYPTION) ? Buffer.alloc(32) : undefined,
         });
     }
 
@@ -222,7 +289,9 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
         if (piece._ === 'proxy.queryAnswerEx') {
             r.relayed = true;
             const response = decodeAs('http.Response', piece.answer);
-            response.headers.push({ _: 'http.header', name: 'X-Cocoon-Proxy-Start', value: r.proxyStart.toFixed(6) });
+            // Upstream's pair: when the request reached the proxy, and when the answer's headers leave it.
+            for (const [name, value] of timingHeaders('Proxy', r.proxyStart * 1000, this.now() * 1000))
+                response.headers.push({ _: 'http.header', name, value });
             carry = { _: 'client.queryAnswerEx', answer: encode(response) };
         } else if (piece.answer.length > 0) {
             r.relayed = true;
@@ -282,11 +351,26 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
             r.worker.average.add(end - r.proxyStart, end);
             this.opts.onSettled?.(r.client, r.worker, tokens, r.clientRequestId);
         }
-        const final = this.finalInfo(worker, r.proxyStart, end);
+        const final = this.finalInfo(r.client, worker, r.proxyStart, end);
         // The client is told what it is billed, which a worker fault may make less than the worker reported.
         if (final.tokens_used.total_tokens_used !== tokens) final.tokens_used = { ...final.tokens_used, total_tokens_used: tokens };
-        if (err) r.client.send({ _: 'client.queryAnswerErrorEx', request_id: r.clientRequestId, error_code: err.code, error: err.error, flags: 1, final_info: final });
-        else r.client.send({ _: carry?._ ?? 'client.queryAnswerPartEx', request_id: r.clientRequestId, answer: carry?.answer ?? Buffer.alloc(0), flags: 1, final_info: final });
+        if (err)
+            r.client.send({
+                _: 'client.queryAnswerErrorEx',
+                request_id: r.clientRequestId,
+                error_code: err.code,
+                error: err.error,
+                flags: 1,
+                final_info: final,
+            });
+        else
+            r.client.send({
+                _: carry?._ ?? 'client.queryAnswerPartEx',
+                request_id: r.clientRequestId,
+                answer: carry?.answer ?? Buffer.alloc(0),
+                flags: 1,
+                final_info: final,
+            });
     }
 
     /**
@@ -301,18 +385,28 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
         return r.reserved;
     }
 
-    private finalInfo(w: proxy_queryFinalInfo | undefined, start: number, end: number): client_queryFinalInfo {
-        const zero = { _: 'tokensUsed' as const, prompt_tokens_used: 0n, cached_tokens_used: 0n, completion_tokens_used: 0n, reasoning_tokens_used: 0n, total_tokens_used: 0n };
+    /** The final info at the client's version: timing only from version 2 (an older client's TL has no such fields). */
+    private finalInfo(client: C, w: proxy_queryFinalInfo | undefined, start: number, end: number): client_queryFinalInfo {
+        const zero = {
+            _: 'tokensUsed' as const,
+            prompt_tokens_used: 0n,
+            cached_tokens_used: 0n,
+            completion_tokens_used: 0n,
+            reasoning_tokens_used: 0n,
+            total_tokens_used: 0n,
+        };
+        const flags = finalInfoFlags(client.protoVersion, w?.worker_debug !== undefined);
+        const timing = (flags & 2) !== 0;
         return {
             _: 'client.queryFinalInfo',
-            flags: (w?.worker_debug !== undefined ? 1 : 0) | 2,
+            flags,
             tokens_used: w?.tokens_used ?? zero,
             worker_debug: w?.worker_debug,
             proxy_debug: w?.worker_debug !== undefined ? '' : undefined,
-            proxy_start_time: start,
-            proxy_end_time: end,
-            worker_start_time: w?.worker_start_time ?? 0,
-            worker_end_time: w?.worker_end_time ?? 0,
+            proxy_start_time: timing ? start : undefined,
+            proxy_end_time: timing ? end : undefined,
+            worker_start_time: timing ? (w?.worker_start_time ?? 0) : undefined,
+            worker_end_time: timing ? (w?.worker_end_time ?? 0) : undefined,
         };
     }
 

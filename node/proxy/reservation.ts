@@ -39,15 +39,28 @@ export interface ReserveMultipliers {
 export const UNIT_MULTIPLIERS: ReserveMultipliers = { prompt: MULTIPLIER_ONE, completion: MULTIPLIER_ONE };
 
 /** The multipliers a reservation uses, from the root's params. */
-export function reserveMultipliers(p: Pick<CocoonParams, 'promptTokensPriceMultiplier' | 'cachedTokensPriceMultiplier' | 'completionTokensPriceMultiplier' | 'reasoningTokensPriceMultiplier'>): ReserveMultipliers {
+export function reserveMultipliers(
+    p: Pick<
+        CocoonParams,
+        'promptTokensPriceMultiplier' | 'cachedTokensPriceMultiplier' | 'completionTokensPriceMultiplier' | 'reasoningTokensPriceMultiplier'
+    >,
+): ReserveMultipliers {
     const max = (a: number, b: number) => BigInt(a > b ? a : b);
-    return { prompt: max(p.promptTokensPriceMultiplier, p.cachedTokensPriceMultiplier), completion: max(p.completionTokensPriceMultiplier, p.reasoningTokensPriceMultiplier) };
+    return {
+        prompt: max(p.promptTokensPriceMultiplier, p.cachedTokensPriceMultiplier),
+        completion: max(p.completionTokensPriceMultiplier, p.reasoningTokensPriceMultiplier),
+    };
 }
 
 /**
  * Tokens to reserve for one request: its size (an upper estimate of the prompt) and its output budget, at
  * the client's maximum price and the root's multipliers. It is also the most the request can be billed.
  */
-export function tokensToReserve(maxTokens: bigint, requestBytes: number, maxCoefficient: bigint, m: ReserveMultipliers = UNIT_MULTIPLIERS): bigint {
+export function tokensToReserve(
+    maxTokens: bigint,
+    requestBytes: number,
+    maxCoefficient: bigint,
+    m: ReserveMultipliers = UNIT_MULTIPLIERS,
+): bigint {
     return adjust(BigInt(requestBytes), maxCoefficient, m.prompt) + adjust(maxTokens, maxCoefficient, m.completion);
 }

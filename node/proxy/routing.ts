@@ -22,14 +22,23 @@ export type RouteRefusal =
     | { reason: 'coefficient_too_low'; message: string; minCoefficient: bigint }
     | { reason: 'busy'; message: string };
 
-export function chooseWorker<T extends WorkerCandidate>(workers: readonly T[], model: string, maxCoefficient: bigint, exclude: ReadonlySet<string> = new Set()): T | RouteRefusal {
+export function chooseWorker<T extends WorkerCandidate>(
+    workers: readonly T[],
+    model: string,
+    maxCoefficient: bigint,
+    exclude: ReadonlySet<string> = new Set(),
+): T | RouteRefusal {
     const base = baseModelName(model);
     const serving = workers.filter((w) => w.enabled && baseModelName(w.model) === base && !exclude.has(w.id));
     if (serving.length === 0) return { reason: 'unknown_model', message: `no workers for model '${base}'` };
     const affordable = serving.filter((w) => w.coefficient <= maxCoefficient);
     if (affordable.length === 0) {
         const min = serving.reduce((m, w) => (w.coefficient < m ? w.coefficient : m), serving[0].coefficient);
-        return { reason: 'coefficient_too_low', minCoefficient: min, message: `no worker for '${base}' at max_coefficient=${maxCoefficient}; can run this query with coefficient=${min}` };
+        return {
+            reason: 'coefficient_too_low',
+            minCoefficient: min,
+            message: `no worker for '${base}' at max_coefficient=${maxCoefficient}; can run this query with coefficient=${min}`,
+        };
     }
     let best: T | null = null;
     let bestWeight = Infinity;

@@ -19,14 +19,26 @@
 import type { Address } from '@ton/core';
 import { readClientContract, readRoot, type RootState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
-import { createLogger, listen, type Logger, type RpcConnection, type RpcServer } from '../protocol';
+import { QueryError, createLogger, listen, type Logger, type RpcConnection, type RpcServer } from '../protocol';
 import { RateCounterSet } from '../common/rate-set';
 import { RunnerTimers } from '../common/timers';
-import { DEFAULT_PROXY_INTERVALS, DEFAULT_PROXY_THRESHOLDS, ProxyFatalError, type ProxyIntervals, type ProxyRunnerConfig, type ProxyThresholds } from './config';
+import {
+    DEFAULT_PROXY_INTERVALS,
+    DEFAULT_PROXY_THRESHOLDS,
+    ProxyFatalError,
+    type ProxyIntervals,
+    type ProxyRunnerConfig,
+    type ProxyThresholds,
+} from './config';
 import { checkStoreAgainstChain } from './backup-check';
 import { ensureProxyContract, proxyContractAddress, type ProxyContractDeps } from './contract';
 import type { ClientPort, WorkerPort } from './handshake';
-import { admitClient, DEFAULT_MAX_LONG_AUTH_WAITS, DEFAULT_MAX_UNAUTHENTICATED_CLIENTS, ProxyInboundClientConnection } from './inbound-client';
+import {
+    admitClient,
+    DEFAULT_MAX_LONG_AUTH_WAITS,
+    DEFAULT_MAX_UNAUTHENTICATED_CLIENTS,
+    ProxyInboundClientConnection,
+} from './inbound-client';
 import { ProxyInboundWorkerConnection } from './inbound-worker';
 import { ProxyAccounts, WorkerAccount, type ClientAccount } from './ledgers';
 import { MigrationDriver, type MigrationHost } from './migration-driver';
@@ -40,7 +52,14 @@ import { Settlement } from './settlement';
 import { ContractWatcher } from './watcher';
 import { UPTIME_SAMPLE_MS, WorkerUptime } from './uptime';
 
-export { DEFAULT_PROXY_INTERVALS, DEFAULT_PROXY_THRESHOLDS, ProxyFatalError, type ProxyIntervals, type ProxyRunnerConfig, type ProxyThresholds } from './config';
+export {
+    DEFAULT_PROXY_INTERVALS,
+    DEFAULT_PROXY_THRESHOLDS,
+    ProxyFatalError,
+    type ProxyIntervals,
+    type ProxyRunnerConfig,
+    type ProxyThresholds,
+} from './config';
 export type { WorkerHardware } from './peers';
 
 export class ProxyRunner {
@@ -84,14 +103,23 @@ export class ProxyRunner {
                 a.faults++;
                 a.overreportedTokens += f.reported - f.billed;
                 this.log.warn('worker fault: reported more tokens than the request reserved; billed the reservation', {
-                    worker: worker.owner, request: f.requestId.toString('hex').slice(0, 16), reported: f.reported, billed: f.billed,
+                    worker: worker.owner,
+                    request: f.requestId.toString('hex').slice(0, 16),
+                    reported: f.reported,
+                    billed: f.billed,
                 });
             },
         });
         this.contractDeps = { chain: cfg.chain, wallet: cfg.wallet, rootAddress: cfg.root, publicKey: cfg.key.publicKey, log: this.log };
         this.settlement = new Settlement({
-            chain: cfg.chain, wallet: cfg.wallet, secretKey: cfg.key.secretKey, accounts: this.accounts, thresholds: this.thresholds, log: this.log,
-            root: () => this.root, contract: () => this.contract,
+            chain: cfg.chain,
+            wallet: cfg.wallet,
+            secretKey: cfg.key.secretKey,
+            accounts: this.accounts,
+            thresholds: this.thresholds,
+            log: this.log,
+            root: () => this.root,
+            contract: () => this.contract,
         });
     }
 
@@ -106,11 +134,21 @@ export class ProxyRunner {
         return p;
     }
 
-    get workerPort(): number { return this.workerServer?.port ?? 0; }
-    get clientPort(): number { return this.clientServer?.port ?? 0; }
-    get publicKey(): Buffer { return this.cfg.key.publicKey; }
-    get owner(): Address { return this.cfg.wallet.address; }
-    get fatalError(): ProxyFatalError | null { return this.fatal; }
+    get workerPort(): number {
+        return this.workerServer?.port ?? 0;
+    }
+    get clientPort(): number {
+        return this.clientServer?.port ?? 0;
+    }
+    get publicKey(): Buffer {
+        return this.cfg.key.publicKey;
+    }
+    get owner(): Address {
+        return this.cfg.wallet.address;
+    }
+    get fatalError(): ProxyFatalError | null {
+        return this.fatal;
+    }
 
     onFatal(fn: (e: ProxyFatalError) => void): void {
         this.fatalListeners.push(fn);
@@ -122,16 +160,31 @@ export class ProxyRunner {
         this.relay.setPricePerToken(this.root.params.pricePerToken, reserveMultipliers(this.root.params));
         this.contract = await proxyContractAddress(this.contractDeps, this.root);
         const restored = await restoreState(cfg, this.accounts, this.log);
-        this.saved = new SaveState({
-            accounts: this.accounts, wallet: cfg.wallet, contract: () => this.contract,
-            onSignable: (a) => this.pushSignedPayment(a), onFatal: (e) => this.die(e),
-        }, restored);
+        this.saved = new SaveState(
+            {
+                accounts: this.accounts,
+                wallet: cfg.wallet,
+                contract: () => this.contract,
+                onSignable: (a) => this.pushSignedPayment(a),
+                onFatal: (e) => this.die(e),
+            },
+            restored,
+        );
         this.migration = new MigrationDriver(this.migrationHost(), restored.outdated);
         // Before anything is signed or served: a store older than what the chain shows stops the proxy here.
-        await checkStoreAgainstChain({ chain: cfg.chain, contract: this.contract, wallet: this.owner, accounts: this.accounts, storeSeqno: this.saved.seqnos.db });
+        await checkStoreAgainstChain({
+            chain: cfg.chain,
+            contract: this.contract,
+            wallet: this.owner,
+            accounts: this.accounts,
+            storeSeqno: this.saved.seqnos.db,
+        });
         await ensureProxyContract(this.contractDeps, this.root, cfg.stake);
         await this.watchContract();
-        await this.saved.startSession(() => this.watcher.poll(), () => this.fatal);
+        await this.saved.startSession(
+            () => this.watcher.poll(),
+            () => this.fatal,
+        );
         await this.listen();
         const every = (ms: number, fn: () => Promise<unknown>, what: string) => this.timers.every(ms, fn, what);
         every(this.intervals.dbCommitMs, () => this.saved.commitDb(), 'database commit');
@@ -142,7 +195,12 @@ export class ProxyRunner {
         every(this.intervals.settleMs, () => this.settle(), 'settlement');
         every(this.intervals.pollMs, () => this.migration.closeOutdated(), 'closing outdated contracts');
         every(UPTIME_SAMPLE_MS, async () => this.workerUptime.observe(this.workerConnections()), 'worker uptime');
-        this.log.info('proxy ready', { contract: this.contract.toString(), workers: this.workerPort, clients: this.clientPort, session: this.saved.sessionHash.toString(16).slice(0, 16) });
+        this.log.info('proxy ready', {
+            contract: this.contract.toString(),
+            workers: this.workerPort,
+            clients: this.clientPort,
+            session: this.saved.sessionHash.toString(16).slice(0, 16),
+        });
     }
 
     private async watchContract(): Promise<void> {
@@ -157,18 +215,28 @@ export class ProxyRunner {
         const host = this.cfg.host ?? '127.0.0.1';
         // PoW guards the TLS handshake; plaintext listeners (behind a router, or tests) go without, like the peers expect.
         // Difficulty 0 still sends a (trivially solved) challenge: RA-TLS peers always wait for one first.
-        const pow = (tls?: RaTlsContext) => (tls ? { difficulty: this.cfg.powDifficulty ?? 20 } : false as const);
+        const pow = (tls?: RaTlsContext) => (tls ? { difficulty: this.cfg.powDifficulty ?? 20 } : (false as const));
         const port = this.peerPort();
         this.workerServer = await listen({
-            host, port: this.cfg.workerPort ?? 0, tls: this.cfg.workerTls, pow: pow(this.cfg.workerTls), logger: this.log.child('workers'),
+            host,
+            port: this.cfg.workerPort ?? 0,
+            tls: this.cfg.workerTls,
+            pow: pow(this.cfg.workerTls),
+            logger: this.log.child('workers'),
             onConnection: (conn) => this.accept(conn, this.workerConns, () => new ProxyInboundWorkerConnection(conn, port)),
             onReject: (e, remote) => this.log.warn('worker connection rejected', { remote, error: e.message }),
         });
         this.clientServer = await listen({
-            host, port: this.cfg.clientPort ?? 0, tls: this.cfg.clientTls, pow: pow(this.cfg.clientTls), logger: this.log.child('clients'),
+            host,
+            port: this.cfg.clientPort ?? 0,
+            tls: this.cfg.clientTls,
+            pow: pow(this.cfg.clientTls),
+            logger: this.log.child('clients'),
             onConnection: (conn) => {
                 if (!admitClient(this.clientConns, this.cfg.maxUnauthenticatedClients ?? DEFAULT_MAX_UNAUTHENTICATED_CLIENTS)) {
-                    this.log.warn('client connection refused: too many unauthenticated connections', { limit: this.cfg.maxUnauthenticatedClients ?? DEFAULT_MAX_UNAUTHENTICATED_CLIENTS });
+                    this.log.warn('client connection refused: too many unauthenticated connections', {
+                        limit: this.cfg.maxUnauthenticatedClients ?? DEFAULT_MAX_UNAUTHENTICATED_CLIENTS,
+                    });
                     return conn.close();
                 }
                 this.accept(conn, this.clientConns, () => new ProxyInboundClientConnection(conn, port));
@@ -190,10 +258,21 @@ export class ProxyRunner {
         const self = this;
         const { cfg } = this;
         return {
-            log: this.log, accounts: this.accounts, relay: this.relay, stats: this.stats, owner: this.owner, publicKey: cfg.key.publicKey,
-            get root() { return self.root; },
-            get contract() { return self.contract; },
-            get checkWorkerHashes() { return cfg.checkWorkerHashes ?? !self.root.params.isTest; },
+            log: this.log,
+            accounts: this.accounts,
+            relay: this.relay,
+            stats: this.stats,
+            owner: this.owner,
+            publicKey: cfg.key.publicKey,
+            get root() {
+                return self.root;
+            },
+            get contract() {
+                return self.contract;
+            },
+            get checkWorkerHashes() {
+                return cfg.checkWorkerHashes ?? !self.root.params.isTest;
+            },
             sign: (a) => a.signedPayment(cfg.key.secretKey, this.owner),
             nextLinkId: (kind) => `${kind}${++this.linkIds}`,
             refreshRoot: () => this.refreshRoot(),
@@ -201,6 +280,7 @@ export class ProxyRunner {
             waitRegister: (contract, nonce, timeoutMs, signal) => this.registrations.wait(contract, nonce, timeoutMs, signal),
             longAuthWaits: () => this.registrations.waiting,
             maxLongAuthWaits: cfg.maxLongAuthWaits ?? DEFAULT_MAX_LONG_AUTH_WAITS,
+            protoRange: cfg.protoRange,
             attestation: { certificate: () => cfg.clientTls?.certificate ?? null, workers: () => this.workerConnections() },
         };
     }
@@ -209,12 +289,24 @@ export class ProxyRunner {
         const self = this;
         const { cfg } = this;
         return {
-            log: this.log, accounts: this.accounts, chain: cfg.chain, wallet: cfg.wallet, secretKey: cfg.key.secretKey,
-            get root() { return self.root; },
-            get contract() { return self.contract; },
+            log: this.log,
+            accounts: this.accounts,
+            chain: cfg.chain,
+            wallet: cfg.wallet,
+            secretKey: cfg.key.secretKey,
+            get root() {
+                return self.root;
+            },
+            get contract() {
+                return self.contract;
+            },
             pause: (paused) => (this.disabled = paused),
             dropConnections: () => this.dropConnections(),
-            commitOnChain: () => this.saved.commitOnChain(() => this.watcher.poll(), () => this.fatal),
+            commitOnChain: () =>
+                this.saved.commitOnChain(
+                    () => this.watcher.poll(),
+                    () => this.fatal,
+                ),
             persist: (key, value) => this.saved.persist(key, value),
             switchTo: (next) => this.switchTo(next),
         };
@@ -228,7 +320,10 @@ export class ProxyRunner {
         await this.saved.commitDb(true);
         await ensureProxyContract(this.contractDeps, next, this.cfg.stake);
         await this.watchContract();
-        await this.saved.startSession(() => this.watcher.poll(), () => this.fatal);
+        await this.saved.startSession(
+            () => this.watcher.poll(),
+            () => this.fatal,
+        );
     }
 
     /** A request ended and both ledgers grew: journal it, then tell both peers (the client's final piece follows). */
@@ -271,23 +366,65 @@ export class ProxyRunner {
 
     // ---------------------------------------------------------------------------------------------- settlement (settlement.ts)
 
-    settle(): Promise<void> { return this.settlement.settle(); }
-    chargeClient(a: ClientAccount): Promise<{ tokens: bigint }> { return this.settlement.chargeClient(a); }
-    grantRefund(a: ClientAccount): Promise<void> { return this.settlement.grantRefund(a); }
-    payWorker(a: WorkerAccount): Promise<{ tokens: bigint }> { return this.settlement.payWorker(a); }
-    withdraw(): Promise<{ amount: bigint }> { return this.settlement.withdraw(); }
+    settle(): Promise<void> {
+        return this.settlement.settle();
+    }
+    chargeClient(a: ClientAccount): Promise<{ tokens: bigint }> {
+        return this.settlement.chargeClient(a);
+    }
+    grantRefund(a: ClientAccount): Promise<void> {
+        return this.settlement.grantRefund(a);
+    }
+    payWorker(a: WorkerAccount): Promise<{ tokens: bigint }> {
+        return this.settlement.payWorker(a);
+    }
+    withdraw(): Promise<{ amount: bigint }> {
+        return this.settlement.withdraw();
+    }
 
     // ---------------------------------------------------------------------------------------------- views
 
-    clientAccounts(): ClientAccount[] { return this.accounts.clients(); }
-    workerAccounts(): WorkerAccount[] { return this.accounts.workers(); }
-    findClient(owner: string): ClientAccount | undefined { return this.accounts.findClient(owner); }
-    findWorker(owner: string): WorkerAccount | undefined { return this.accounts.findWorker(owner); }
+    clientAccounts(): ClientAccount[] {
+        return this.accounts.clients();
+    }
+    workerAccounts(): WorkerAccount[] {
+        return this.accounts.workers();
+    }
+    findClient(owner: string): ClientAccount | undefined {
+        return this.accounts.findClient(owner);
+    }
+    findWorker(owner: string): WorkerAccount | undefined {
+        return this.accounts.findWorker(owner);
+    }
     /** Registered workers (handshake complete), in connection order. */
-    workerConnections(): ProxyWorkerInfo[] { return [...this.workerConns].flatMap((w) => (w.info ? [w.info] : [])); }
-    get outdatedContracts(): readonly OldContractRecord[] { return this.migration?.outdated ?? []; }
-    get seqnos() { return this.saved?.seqnos ?? { db: 0, noted: 0, committed: 0, session: 0 }; }
-    get isDisabled(): boolean { return this.disabled; }
+    /** Asks a connected worker (its link id, as stats show it) to switch to `model` (worker.changeModel). */
+    async changeWorkerModel(workerId: string, model: string): Promise<{ worker: string; model: string }> {
+        const conn = [...this.workerConns].find((w) => w.info?.id === workerId);
+        if (!conn?.info)
+            throw new QueryError(
+                404,
+                `no connected worker '${workerId}'; connected: ${
+                    this.workerConnections()
+                        .map((w) => w.id)
+                        .join(', ') || 'none'
+                }`,
+            );
+        await conn.changeModel(model);
+        return { worker: conn.info.owner, model };
+    }
+
+    workerConnections(): ProxyWorkerInfo[] {
+        return [...this.workerConns].flatMap((w) => (w.info ? [w.info] : []));
+    }
+    get outdatedContracts(): readonly OldContractRecord[] {
+        return this.migration?.outdated ?? [];
+    }
+    get seqnos() {
+        return this.saved?.seqnos ?? { db: 0, noted: 0, committed: 0, session: 0 };
+    }
+    get isDisabled(): boolean {
+        return this.disabled;
+    }
 
     /** Stops taking new connections (admin disable); running requests finish. */
     setDisabled(v: boolean): void {

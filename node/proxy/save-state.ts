@@ -55,7 +55,11 @@ export async function restoreState(
 ): Promise<RestoredState> {
     const dir = opts.dataDir;
     if (dir) mkdirSync(dir, { recursive: true });
-    const { store, state } = await ProxyStore.open({ databaseUrl: opts.databaseUrl, dataDir: dir && !opts.databaseUrl ? join(dir, 'db') : undefined, key: opts.key });
+    const { store, state } = await ProxyStore.open({
+        databaseUrl: opts.databaseUrl,
+        dataDir: dir && !opts.databaseUrl ? join(dir, 'db') : undefined,
+        key: opts.key,
+    });
     const outdated: OldContractRecord[] = [];
     let meta: ChainMeta = { committedSeqno: 0 };
     for (const [key, value] of state.records) {
@@ -124,7 +128,11 @@ export class SaveState {
 
     /** Durable before the client sees the end of its request: a kill -9 after this replays it. */
     journalFinished(client: ClientAccount, worker: WorkerAccount, tokens: bigint): void {
-        this.journal?.append({ client: { owner: client.owner.toRawString(), contract: client.contract.toRawString() }, worker: { owner: worker.owner.toRawString(), contract: worker.contract.toRawString() }, tokens });
+        this.journal?.append({
+            client: { owner: client.owner.toRawString(), contract: client.contract.toRawString() },
+            worker: { owner: worker.owner.toRawString(), contract: worker.contract.toRawString() },
+            tokens,
+        });
     }
 
     /** Writes every dirty account (every account when `force`) under a new seqno, atomically (COCOON all_to_db). */
@@ -170,7 +178,12 @@ export class SaveState {
         this.sessionSeqno = this.store.seqno + 1;
         await this.commitDb(true);
         await this.noteOnChain();
-        await this.waitCommitted(this.sessionSeqno, poll, fatal, 'the session start note did not appear on-chain within 120 s: check the chain endpoint and the wallet balance');
+        await this.waitCommitted(
+            this.sessionSeqno,
+            poll,
+            fatal,
+            'the session start note did not appear on-chain within 120 s: check the chain endpoint and the wallet balance',
+        );
     }
 
     /** Commits everything and waits until the chain confirms it (before a migration moves the ledgers). */
@@ -180,7 +193,12 @@ export class SaveState {
         await this.waitCommitted(this.store.seqno, poll, fatal, 'could not commit the ledgers on-chain before migrating');
     }
 
-    private async waitCommitted(seqno: number, poll: () => Promise<unknown>, fatal: () => ProxyFatalError | null, timeoutMessage: string): Promise<void> {
+    private async waitCommitted(
+        seqno: number,
+        poll: () => Promise<unknown>,
+        fatal: () => ProxyFatalError | null,
+        timeoutMessage: string,
+    ): Promise<void> {
         const deadline = Date.now() + COMMIT_TIMEOUT_MS;
         while (this.committedSeqno < seqno) {
             const f = fatal();
@@ -196,12 +214,19 @@ export class SaveState {
         if (!n.from.equals(this.deps.wallet.address)) return; // anyone can send 1 nanoTON with this body; only ours count
         if (n.sessionHash !== this.sessionHash) {
             if (this.sessionStartLt !== 0n && n.lt > this.sessionStartLt) {
-                this.deps.onFatal(new ProxyFatalError('CLONE', `a save-state note of another session (seqno ${n.seqno}) appeared after this session started: another copy of this proxy (a clone or a restored backup) is running with the same wallet; stopping so no amount is signed twice`));
+                this.deps.onFatal(
+                    new ProxyFatalError(
+                        'CLONE',
+                        `a save-state note of another session (seqno ${n.seqno}) appeared after this session started: another copy of this proxy (a clone or a restored backup) is running with the same wallet; stopping so no amount is signed twice`,
+                    ),
+                );
             }
             return;
         }
         if (n.seqno > this.store.seqno) {
-            return this.deps.onFatal(new ProxyFatalError('CLONE', `save-state note for seqno ${n.seqno} but the store is at ${this.store.seqno}: stopping`));
+            return this.deps.onFatal(
+                new ProxyFatalError('CLONE', `save-state note for seqno ${n.seqno} but the store is at ${this.store.seqno}: stopping`),
+            );
         }
         if (n.seqno <= this.committedSeqno) return;
         this.committedSeqno = n.seqno;

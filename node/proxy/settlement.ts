@@ -37,8 +37,10 @@ export interface SettlementDeps {
 /** Validates the thresholds a runner was given: a bad fee share or wait would silently disable the guard. */
 export function checkThresholds(t: ProxyThresholds): void {
     if (!(t.maxFeeShare > 0 && t.maxFeeShare <= 1)) throw new RangeError(`max fee share must be in (0, 1], got ${t.maxFeeShare}`);
-    if (!Number.isSafeInteger(t.settleAfterMs) || t.settleAfterMs < 0) throw new RangeError(`settle-after must be a whole number of ms >= 0, got ${t.settleAfterMs}`);
-    for (const k of ['charge', 'payout', 'withdraw', 'feeEstimate'] as const) if (t[k] < 0n) throw new RangeError(`${k} threshold must be >= 0, got ${t[k]}`);
+    if (!Number.isSafeInteger(t.settleAfterMs) || t.settleAfterMs < 0)
+        throw new RangeError(`settle-after must be a whole number of ms >= 0, got ${t.settleAfterMs}`);
+    for (const k of ['charge', 'payout', 'withdraw', 'feeEstimate'] as const)
+        if (t[k] < 0n) throw new RangeError(`${k} threshold must be >= 0, got ${t[k]}`);
 }
 
 /** The fee guard: an estimated fee of `fee` is at most `share` of `amount` (fixed point, millionths). */
@@ -78,7 +80,8 @@ export class Settlement {
     /** Refreshes the on-chain state of connected clients (and of those never read) and of every worker. */
     async refreshAccounts(): Promise<void> {
         const { chain, accounts } = this.deps;
-        for (const a of accounts.clients()) if (a.connections > 0 || a.chain === null) a.chain = (await readClientContract(chain, a.contract)) ?? a.chain;
+        for (const a of accounts.clients())
+            if (a.connections > 0 || a.chain === null) a.chain = (await readClientContract(chain, a.contract)) ?? a.chain;
         for (const a of accounts.workers()) a.chain = (await readWorkerContract(chain, a.contract)) ?? a.chain;
     }
 
@@ -94,7 +97,10 @@ export class Settlement {
             if (a.chain.state === CONTRACT_STATE.closing && a.reserved === 0n && a.ledger.tokensMax === signable) {
                 this.waiting.delete(key);
                 await this.grantRefund(a);
-            } else if (a.chain.state === CONTRACT_STATE.normal && this.due(key, (signable - a.chain.tokensUsed) * price, thresholds.charge)) {
+            } else if (
+                a.chain.state === CONTRACT_STATE.normal &&
+                this.due(key, (signable - a.chain.tokensUsed) * price, thresholds.charge)
+            ) {
                 this.waiting.delete(key);
                 await this.chargeClient(a);
             }
@@ -148,7 +154,9 @@ export class Settlement {
         const contract = this.deps.contract();
         const before = await readProxyContract(chain, contract);
         if (!before || before.balance === 0n) return { amount: 0n };
-        const body = beginCell().store(storeExtProxyPayoutRequest({ $$type: 'ExtProxyPayoutRequest', queryId: 0n, sendExcessesTo: wallet.address })).endCell();
+        const body = beginCell()
+            .store(storeExtProxyPayoutRequest({ $$type: 'ExtProxyPayoutRequest', queryId: 0n, sendExcessesTo: wallet.address }))
+            .endCell();
         await wallet.send([internal({ to: contract, value: VALUE.withdraw, bounce: true, body })]);
         this.deps.log.info('commission withdrawn', { amount: before.balance });
         return { amount: before.balance };

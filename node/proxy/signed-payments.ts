@@ -32,9 +32,15 @@ export class SignedPaymentsLedger {
         }
     }
 
-    get tokensMax(): bigint { return this.max; }
-    get tokensCommittedToDb(): bigint { return this.db; }
-    get tokensCommittedToBlockchain(): bigint { return this.committed; }
+    get tokensMax(): bigint {
+        return this.max;
+    }
+    get tokensCommittedToDb(): bigint {
+        return this.db;
+    }
+    get tokensCommittedToBlockchain(): bigint {
+        return this.committed;
+    }
 
     /** A finished request adds its adjusted tokens. */
     add(tokens: bigint): void {

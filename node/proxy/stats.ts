@@ -7,8 +7,19 @@
 import { Address } from '@ton/core';
 import type { RootState } from '../chain/cocoon';
 import { MetricsRegistry } from '../common/metrics';
-import { BadRequest, flagged, formatTon, ton, type ActionInput, type AdminAction, type KeyValueSection, type RunnerStats, type StatsSection } from '../common/stats-server';
+import {
+    BadRequest,
+    flagged,
+    formatTon,
+    ton,
+    type ActionInput,
+    type AdminAction,
+    type KeyValueSection,
+    type RunnerStats,
+    type StatsSection,
+} from '../common/stats-server';
 import { tokensAvailable } from './reservation';
+import { QueryError } from '../protocol';
 import type { ProxyRunner } from './runner';
 import { WORKER_UPTIME_COLUMNS } from './uptime';
 
@@ -76,9 +87,17 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
         clients: metrics.gauge('cocoon_proxy_clients', 'Client accounts known to the proxy'),
         clientConns: metrics.gauge('cocoon_proxy_client_connections', 'Connected client sessions'),
         seqno: metrics.gauge('cocoon_proxy_seqno', 'Store and chain commit seqnos', ['kind']),
-        clientTokens: metrics.gauge('cocoon_proxy_client_tokens', 'Per-client tokens: used (ledger max), db, blockchain (signable), charged (on-chain)', ['client', 'stage']),
+        clientTokens: metrics.gauge(
+            'cocoon_proxy_client_tokens',
+            'Per-client tokens: used (ledger max), db, blockchain (signable), charged (on-chain)',
+            ['client', 'stage'],
+        ),
         clientBalance: metrics.gauge('cocoon_proxy_client_balance_nanoton', 'Client contract deposit (nanoTON)', ['client']),
-        workerTokens: metrics.gauge('cocoon_proxy_worker_tokens', 'Per-worker tokens: earned (ledger max), db, blockchain (signable), paid (on-chain)', ['worker', 'stage']),
+        workerTokens: metrics.gauge(
+            'cocoon_proxy_worker_tokens',
+            'Per-worker tokens: earned (ledger max), db, blockchain (signable), paid (on-chain)',
+            ['worker', 'stage'],
+        ),
         oldContracts: metrics.gauge('cocoon_proxy_outdated_contracts', 'Outdated proxy contracts not yet closed'),
     };
     metrics.onCollect(() => {
@@ -87,7 +106,10 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
         g.workerConns.set(undefined, runner.workerConnections().length);
         const clients = runner.clientAccounts();
         g.clients.set(undefined, clients.length);
-        g.clientConns.set(undefined, clients.reduce((s, a) => s + a.connections, 0));
+        g.clientConns.set(
+            undefined,
+            clients.reduce((s, a) => s + a.connections, 0),
+        );
         const sq = runner.seqnos;
         for (const kind of ['db', 'noted', 'committed', 'session'] as const) g.seqno.set({ kind }, sq[kind]);
         g.clientTokens.reset();
@@ -124,7 +146,9 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
         runner.workerUptime.observe(conns);
         return [
             {
-                kind: 'kv', id: 'status', title: 'status',
+                kind: 'kv',
+                id: 'status',
+                title: 'status',
                 values: {
                     owner: runner.owner.toString(),
                     contract: runner.contract?.toString() ?? null,
@@ -148,56 +172,155 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
             },
             runner.stats.table(),
             {
-                kind: 'table', id: 'workers', title: 'worker accounts',
-                columns: ['owner', 'sc_address', 'connections', 'earned_tokens', 'tokens_committed_to_db', 'tokens_committed_to_blockchain', 'paid_tokens', 'unpaid_tokens', 'unpaid', 'contract_state', 'paying_now', 'faults', 'overreported_tokens'],
+                kind: 'table',
+                id: 'workers',
+                title: 'worker accounts',
+                columns: [
+                    'owner',
+                    'sc_address',
+                    'connections',
+                    'earned_tokens',
+                    'tokens_committed_to_db',
+                    'tokens_committed_to_blockchain',
+                    'paid_tokens',
+                    'unpaid_tokens',
+                    'unpaid',
+                    'contract_state',
+                    'paying_now',
+                    'faults',
+                    'overreported_tokens',
+                ],
                 rows: runner.workerAccounts().map((a) => {
                     const signable = a.ledger.tokensCommittedToBlockchain;
                     const paid = a.chain?.tokens ?? null;
                     const unpaid = signable > (paid ?? 0n) ? signable - (paid ?? 0n) : 0n;
                     return {
-                        owner: a.owner.toString(), sc_address: a.contract.toString(), connections: a.connections,
-                        earned_tokens: a.ledger.tokensMax, tokens_committed_to_db: a.ledger.tokensCommittedToDb, tokens_committed_to_blockchain: signable,
-                        paid_tokens: paid, unpaid_tokens: unpaid, unpaid: ton(unpaid * fee), contract_state: contractStateName(a.chain?.state), paying_now: a.payoutInFlight,
-                        faults: a.faults, overreported_tokens: a.overreportedTokens,
+                        owner: a.owner.toString(),
+                        sc_address: a.contract.toString(),
+                        connections: a.connections,
+                        earned_tokens: a.ledger.tokensMax,
+                        tokens_committed_to_db: a.ledger.tokensCommittedToDb,
+                        tokens_committed_to_blockchain: signable,
+                        paid_tokens: paid,
+                        unpaid_tokens: unpaid,
+                        unpaid: ton(unpaid * fee),
+                        contract_state: contractStateName(a.chain?.state),
+                        paying_now: a.payoutInFlight,
+                        faults: a.faults,
+                        overreported_tokens: a.overreportedTokens,
                     };
                 }),
             },
             {
-                kind: 'table', id: 'worker_connections', title: 'worker connections',
-                columns: ['id', 'owner', 'model', 'image_hash', 'coefficient', 'enabled', 'running', 'max_running', 'average_query_seconds', 'gpu', 'vram_mb', 'gpu_count', 'cpu', 'ram_mb'],
+                kind: 'table',
+                id: 'worker_connections',
+                title: 'worker connections',
+                columns: [
+                    'id',
+                    'owner',
+                    'model',
+                    'image_hash',
+                    'coefficient',
+                    'enabled',
+                    'running',
+                    'max_running',
+                    'average_query_seconds',
+                    'gpu',
+                    'vram_mb',
+                    'gpu_count',
+                    'cpu',
+                    'ram_mb',
+                ],
                 rows: conns.map((l) => ({
-                    id: l.id, owner: l.owner, model: l.model, image_hash: l.imageHash, coefficient: l.coefficient, enabled: l.enabled,
-                    running: l.running, max_running: l.maxRunning, average_query_seconds: l.averageQuerySeconds,
-                    gpu: l.hardware?.gpu ?? null, vram_mb: l.hardware?.vramMb ?? null, gpu_count: l.hardware?.gpuCount ?? null, cpu: l.hardware?.cpu ?? null, ram_mb: l.hardware?.ramMb ?? null,
+                    id: l.id,
+                    owner: l.owner,
+                    model: l.model,
+                    image_hash: l.imageHash,
+                    coefficient: l.coefficient,
+                    enabled: l.enabled,
+                    running: l.running,
+                    max_running: l.maxRunning,
+                    average_query_seconds: l.averageQuerySeconds,
+                    gpu: l.hardware?.gpu ?? null,
+                    vram_mb: l.hardware?.vramMb ?? null,
+                    gpu_count: l.hardware?.gpuCount ?? null,
+                    cpu: l.hardware?.cpu ?? null,
+                    ram_mb: l.hardware?.ramMb ?? null,
                 })),
             },
             {
-                kind: 'table', id: 'worker_uptime', title: 'observed worker uptime (connected and enabled, since this proxy started)',
+                kind: 'table',
+                id: 'worker_uptime',
+                title: 'observed worker uptime (connected and enabled, since this proxy started)',
                 columns: [...WORKER_UPTIME_COLUMNS],
                 rows: runner.workerUptime.rows().map((r) => ({ ...r })),
             },
             {
-                kind: 'table', id: 'clients', title: 'client accounts',
-                columns: ['owner', 'sc_address', 'connections', 'used_tokens', 'tokens_committed_to_db', 'tokens_committed_to_blockchain', 'charged_tokens', 'tokens_to_charge', 'available_tokens', 'reserved_tokens', 'running_queries', 'balance', 'stake', 'state', 'charging_now'],
+                kind: 'table',
+                id: 'clients',
+                title: 'client accounts',
+                columns: [
+                    'owner',
+                    'sc_address',
+                    'connections',
+                    'used_tokens',
+                    'tokens_committed_to_db',
+                    'tokens_committed_to_blockchain',
+                    'charged_tokens',
+                    'tokens_to_charge',
+                    'available_tokens',
+                    'reserved_tokens',
+                    'running_queries',
+                    'balance',
+                    'stake',
+                    'state',
+                    'charging_now',
+                ],
                 rows: clients.map((a) => {
                     const c = a.chain;
                     const signable = a.ledger.tokensCommittedToBlockchain;
                     const charged = c?.tokensUsed ?? null;
                     return {
-                        owner: a.owner.toString(), sc_address: a.contract.toString(), connections: a.connections,
-                        used_tokens: a.ledger.tokensMax, tokens_committed_to_db: a.ledger.tokensCommittedToDb, tokens_committed_to_blockchain: signable,
-                        charged_tokens: charged, tokens_to_charge: signable > (charged ?? 0n) ? signable - (charged ?? 0n) : 0n,
-                        available_tokens: c && price > 0n ? tokensAvailable({ balance: c.balance, stake: c.stake, tokensCharged: c.tokensUsed, tokensUsed: a.ledger.tokensMax, tokensReserved: a.reserved }, price) : null,
-                        reserved_tokens: a.reserved, running_queries: a.running, balance: ton(c?.balance), stake: ton(c?.stake),
-                        state: contractStateName(c?.state), charging_now: a.chargeInFlight,
+                        owner: a.owner.toString(),
+                        sc_address: a.contract.toString(),
+                        connections: a.connections,
+                        used_tokens: a.ledger.tokensMax,
+                        tokens_committed_to_db: a.ledger.tokensCommittedToDb,
+                        tokens_committed_to_blockchain: signable,
+                        charged_tokens: charged,
+                        tokens_to_charge: signable > (charged ?? 0n) ? signable - (charged ?? 0n) : 0n,
+                        available_tokens:
+                            c && price > 0n
+                                ? tokensAvailable(
+                                      {
+                                          balance: c.balance,
+                                          stake: c.stake,
+                                          tokensCharged: c.tokensUsed,
+                                          tokensUsed: a.ledger.tokensMax,
+                                          tokensReserved: a.reserved,
+                                      },
+                                      price,
+                                  )
+                                : null,
+                        reserved_tokens: a.reserved,
+                        running_queries: a.running,
+                        balance: ton(c?.balance),
+                        stake: ton(c?.stake),
+                        state: contractStateName(c?.state),
+                        charging_now: a.chargeInFlight,
                     };
                 }),
             },
             {
-                kind: 'table', id: 'old_instances', title: 'outdated contracts',
+                kind: 'table',
+                id: 'old_instances',
+                title: 'outdated contracts',
                 columns: ['sc_address', 'params_version', 'step', 'close_at', 'clients_left', 'workers_left'],
                 rows: runner.outdatedContracts.map((r) => ({
-                    sc_address: Address.parse(r.contract).toString(), params_version: r.paramsVersion, step: r.step, close_at: r.closeAt || null,
+                    sc_address: Address.parse(r.contract).toString(),
+                    params_version: r.paramsVersion,
+                    step: r.step,
+                    close_at: r.closeAt || null,
                     clients_left: `${r.clients.filter((c) => !c.done).length}/${r.clients.length}`,
                     workers_left: `${r.workers.filter((w) => !w.done).length}/${r.workers.length}`,
                 })),
@@ -249,6 +372,19 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
             run: async () => {
                 const r = await runner.withdraw();
                 return { amount: r.amount, amount_ton: formatTon(r.amount) };
+            },
+        },
+        'change-worker-model': {
+            description:
+                'switch a connected worker to another model the root allows (worker.changeModel: the worker runs its change-model script); this proxy routes the new model to it at once',
+            params: 'worker=<link id, e.g. w1> model=<Org/Name@commit:verity>',
+            run: async (i) => {
+                try {
+                    return await runner.changeWorkerModel(i.string('worker'), i.string('model'));
+                } catch (e) {
+                    if (e instanceof QueryError && e.errorCode < 500) throw new BadRequest(e.message);
+                    throw e;
+                }
             },
         },
         settle: {

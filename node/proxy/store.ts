@@ -28,7 +28,10 @@ export const proxyRecords = pgTable('proxy_records', {
 type Db = PgDatabase<PgQueryResultHKT>;
 
 export class StoreError extends Error {
-    constructor(readonly code: 'TAMPERED' | 'SEQNO' | 'CONNECT', message: string) {
+    constructor(
+        readonly code: 'TAMPERED' | 'SEQNO' | 'CONNECT',
+        message: string,
+    ) {
         super(message);
     }
 }
@@ -46,7 +49,9 @@ function encodeValue(v: unknown): string {
     return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? { $big: x.toString() } : x));
 }
 function decodeValue<T>(s: string): T {
-    return JSON.parse(s, (_k, x) => (x && typeof x === 'object' && typeof x.$big === 'string' && Object.keys(x).length === 1 ? BigInt(x.$big) : x)) as T;
+    return JSON.parse(s, (_k, x) =>
+        x && typeof x === 'object' && typeof x.$big === 'string' && Object.keys(x).length === 1 ? BigInt(x.$big) : x,
+    ) as T;
 }
 
 function digest(key: string, value: string, seqno: number): Buffer {
@@ -60,7 +65,12 @@ export interface StoredState {
 }
 
 export class ProxyStore {
-    private constructor(private readonly db: Db, private readonly key: ProxyStoreOptions['key'], private readonly closeFn: () => Promise<void>, private lastSeqno: number) {}
+    private constructor(
+        private readonly db: Db,
+        private readonly key: ProxyStoreOptions['key'],
+        private readonly closeFn: () => Promise<void>,
+        private lastSeqno: number,
+    ) {}
 
     static async open(opts: ProxyStoreOptions): Promise<{ store: ProxyStore; state: StoredState }> {
         let db: Db;
@@ -86,17 +96,24 @@ export class ProxyStore {
             db = drizzle(pg) as unknown as Db;
             close = () => pg.close();
         }
-        await db.execute(sql`create table if not exists proxy_records (key text primary key, value text not null, signature text not null, seqno integer not null)`);
+        await db.execute(
+            sql`create table if not exists proxy_records (key text primary key, value text not null, signature text not null, seqno integer not null)`,
+        );
         const rows = await db.select().from(proxyRecords);
         const records = new Map<string, unknown>();
         let seqno = 0;
         for (const r of rows) {
-            const ok = /^[0-9a-f]{128}$/.test(r.signature) && signVerify(digest(r.key, r.value, r.seqno), Buffer.from(r.signature, 'hex'), opts.key.publicKey);
+            const ok =
+                /^[0-9a-f]{128}$/.test(r.signature) &&
+                signVerify(digest(r.key, r.value, r.seqno), Buffer.from(r.signature, 'hex'), opts.key.publicKey);
             if (!ok) {
                 await close();
-                throw new StoreError('TAMPERED', `proxy database record '${r.key}' is not signed by this proxy's key: the database was modified or belongs to another proxy; restore it from a backup or start with an empty data directory`);
+                throw new StoreError(
+                    'TAMPERED',
+                    `proxy database record '${r.key}' is not signed by this proxy's key: the database was modified or belongs to another proxy; restore it from a backup or start with an empty data directory`,
+                );
             }
-            if (r.key === 'config') seqno = (decodeValue<{ seqno: number }>(r.value)).seqno;
+            if (r.key === 'config') seqno = decodeValue<{ seqno: number }>(r.value).seqno;
             else records.set(r.key, decodeValue(r.value));
         }
         return { store: new ProxyStore(db, opts.key, close, seqno), state: { seqno, records } };
@@ -115,7 +132,10 @@ export class ProxyStore {
         });
         await this.db.transaction(async (tx) => {
             for (const r of rows) {
-                await tx.insert(proxyRecords).values(r).onConflictDoUpdate({ target: proxyRecords.key, set: { value: r.value, signature: r.signature, seqno: r.seqno } });
+                await tx
+                    .insert(proxyRecords)
+                    .values(r)
+                    .onConflictDoUpdate({ target: proxyRecords.key, set: { value: r.value, signature: r.signature, seqno: r.seqno } });
             }
         });
         this.lastSeqno = seqno;

@@ -23,7 +23,14 @@ export interface WorkerUptimeRow {
 }
 
 /** The columns of the published table, in order (the stats page and its readers share them). */
-export const WORKER_UPTIME_COLUMNS: readonly (keyof WorkerUptimeRow)[] = ['owner', 'worker_key', 'up', 'uptime_seconds', 'window_seconds', 'uptime_permille'];
+export const WORKER_UPTIME_COLUMNS: readonly (keyof WorkerUptimeRow)[] = [
+    'owner',
+    'worker_key',
+    'up',
+    'uptime_seconds',
+    'window_seconds',
+    'uptime_permille',
+];
 
 export const UPTIME_SAMPLE_MS = 1000;
 
@@ -50,8 +57,12 @@ export class WorkerUptime {
             const f = this.meter.figures(k) as UptimeFigures;
             const slash = k.lastIndexOf('/');
             return {
-                owner: k.slice(0, slash), worker_key: k.slice(slash + 1), up: f.up,
-                uptime_seconds: Math.floor(f.upMs / 1000), window_seconds: Math.floor(f.windowMs / 1000), uptime_permille: f.permille,
+                owner: k.slice(0, slash),
+                worker_key: k.slice(slash + 1),
+                up: f.up,
+                uptime_seconds: Math.floor(f.upMs / 1000),
+                window_seconds: Math.floor(f.windowMs / 1000),
+                uptime_permille: f.permille,
             };
         });
     }

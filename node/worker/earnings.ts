@@ -58,8 +58,12 @@ export interface ProxyEarnings {
     uptime_permille: number;
 }
 
-export function proxyEarnings(p: ProxyEarningsInput, opts: { feePerToken: bigint; payoutFee: bigint; maxFeePermille: number; uptime: UptimeFigures | null }): ProxyEarnings {
-    const pending = p.earned_tokens_committed_to_blockchain > p.paid_out_tokens ? p.earned_tokens_committed_to_blockchain - p.paid_out_tokens : 0n;
+export function proxyEarnings(
+    p: ProxyEarningsInput,
+    opts: { feePerToken: bigint; payoutFee: bigint; maxFeePermille: number; uptime: UptimeFigures | null },
+): ProxyEarnings {
+    const pending =
+        p.earned_tokens_committed_to_blockchain > p.paid_out_tokens ? p.earned_tokens_committed_to_blockchain - p.paid_out_tokens : 0n;
     const pendingNano = pending * opts.feePerToken;
     const u = opts.uptime;
     return {

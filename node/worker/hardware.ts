@@ -10,16 +10,21 @@ export type { HardwareProfile };
 
 function nvidiaSmi(timeoutMs: number): Promise<{ name: string; vramMb: number }[]> {
     return new Promise((resolve) => {
-        execFile('nvidia-smi', ['--query-gpu=name,memory.total', '--format=csv,noheader,nounits'], { timeout: timeoutMs }, (err, stdout) => {
-            if (err) return resolve([]);
-            resolve(
-                stdout
-                    .split('\n')
-                    .map((l) => l.split(',').map((s) => s.trim()))
-                    .filter((p) => p.length >= 2 && p[0])
-                    .map(([name, mb]) => ({ name, vramMb: Number(mb) || 0 })),
-            );
-        });
+        execFile(
+            'nvidia-smi',
+            ['--query-gpu=name,memory.total', '--format=csv,noheader,nounits'],
+            { timeout: timeoutMs },
+            (err, stdout) => {
+                if (err) return resolve([]);
+                resolve(
+                    stdout
+                        .split('\n')
+                        .map((l) => l.split(',').map((s) => s.trim()))
+                        .filter((p) => p.length >= 2 && p[0])
+                        .map(([name, mb]) => ({ name, vramMb: Number(mb) || 0 })),
+                );
+            },
+        );
     });
 }
 

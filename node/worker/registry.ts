@@ -28,7 +28,11 @@ import {
 export type RegistryErrorCode = 'INVALID_PROFILE' | 'BAD_STATUS' | 'REFUSED' | 'NOT_OWNER';
 
 export class RegistryError extends Error {
-    constructor(readonly code: RegistryErrorCode, message: string, readonly exitCode?: number) {
+    constructor(
+        readonly code: RegistryErrorCode,
+        message: string,
+        readonly exitCode?: number,
+    ) {
         super(message);
         this.name = 'RegistryError';
     }
@@ -156,9 +160,17 @@ export const DEFAULT_UPTIME_PERMILLE = 990;
 /** The profile to write, checked with the contract's bounds: throws RegistryError('INVALID_PROFILE') naming every problem. */
 export function buildRegistryProfile(hw: DetectedHardware, d: ProfileDeclaration): RegistryProfile {
     const profile: RegistryProfile = {
-        gpuModel: hw.gpuModel, gpuCount: hw.gpuCount, vramMib: hw.vramMib, tee: d.tee,
-        cpuModel: hw.cpuModel, cpuCores: hw.cpuCores, ramMib: hw.ramMib, region: d.region ?? '',
-        models: d.models, uptimePermille: d.uptimePermille ?? DEFAULT_UPTIME_PERMILLE, workerKeys: d.workerKeys,
+        gpuModel: hw.gpuModel,
+        gpuCount: hw.gpuCount,
+        vramMib: hw.vramMib,
+        tee: d.tee,
+        cpuModel: hw.cpuModel,
+        cpuCores: hw.cpuCores,
+        ramMib: hw.ramMib,
+        region: d.region ?? '',
+        models: d.models,
+        uptimePermille: d.uptimePermille ?? DEFAULT_UPTIME_PERMILLE,
+        workerKeys: d.workerKeys,
     };
     validateOrThrow(profile);
     return profile;
@@ -221,16 +233,29 @@ export function profileChanged(current: RegistryState | null, wanted: RegistryPr
     return !current?.profileCell || !current.profileCell.hash().equals(buildProfileCell(wanted).hash());
 }
 
-async function message(root: Address, owner: Address, current: RegistryState | null, action: RegistryAction, body: Cell, gasAllowance: bigint): Promise<RegistryMessage> {
+async function message(
+    root: Address,
+    owner: Address,
+    current: RegistryState | null,
+    action: RegistryAction,
+    body: Cell,
+    gasAllowance: bigint,
+): Promise<RegistryMessage> {
     const contract = await cocoonRegistryFor(root, owner);
     const held = { deposit: current?.deposit ?? 0n, accountBalance: current?.accountBalance ?? 0n };
-    return { action, to: contract.address, value: registryMessageValue(action, held, gasAllowance), body, init: current ? null : contract.init ?? null };
+    return {
+        action,
+        to: contract.address,
+        value: registryMessageValue(action, held, gasAllowance),
+        body,
+        init: current ? null : (contract.init ?? null),
+    };
 }
 
 function plan(address: Address, current: RegistryState | null, messages: RegistryMessage[], gasAllowance: bigint): RegistryPlan {
     const value = messages.reduce((s, m) => s + m.value, 0n);
     const maxFees = gasAllowance * BigInt(messages.length);
-    const refund = messages.some((m) => m.action === 'withdraw') ? current?.deposit ?? 0n : 0n;
+    const refund = messages.some((m) => m.action === 'withdraw') ? (current?.deposit ?? 0n) : 0n;
     return { address, current, messages, locked: value - maxFees, maxFees, refund };
 }
 
@@ -239,7 +264,13 @@ function plan(address: Address, current: RegistryState | null, messages: Registr
  * registration (new, or retired), update when it changed, nothing when it is the same. A paused
  * registration stays paused (resume is the owner's decision).
  */
-export async function planRegistration(chain: ChainClient, root: Address, owner: Address, profile: RegistryProfile, opts: { queryId?: bigint; gasAllowance?: bigint } = {}): Promise<RegistryPlan> {
+export async function planRegistration(
+    chain: ChainClient,
+    root: Address,
+    owner: Address,
+    profile: RegistryProfile,
+    opts: { queryId?: bigint; gasAllowance?: bigint } = {},
+): Promise<RegistryPlan> {
     validateOrThrow(profile);
     const gas = opts.gasAllowance ?? DEFAULT_GAS_ALLOWANCE;
     const queryId = opts.queryId ?? BigInt(Date.now());
@@ -261,19 +292,33 @@ const ALLOWED_FROM: Record<'pause' | 'resume' | 'retire' | 'withdraw', readonly 
 };
 
 /** A status change; refuses before sending what the contract would refuse (status, withdraw delay). */
-export async function planStatusChange(chain: ChainClient, root: Address, owner: Address, action: 'pause' | 'resume' | 'retire' | 'withdraw', opts: { queryId?: bigint; gasAllowance?: bigint; now?: number } = {}): Promise<RegistryPlan> {
+export async function planStatusChange(
+    chain: ChainClient,
+    root: Address,
+    owner: Address,
+    action: 'pause' | 'resume' | 'retire' | 'withdraw',
+    opts: { queryId?: bigint; gasAllowance?: bigint; now?: number } = {},
+): Promise<RegistryPlan> {
     const gas = opts.gasAllowance ?? DEFAULT_GAS_ALLOWANCE;
     const current = await readRegistry(chain, root, owner);
     const address = (await cocoonRegistryFor(root, owner)).address;
     const status = current?.status ?? 'none';
     if (!ALLOWED_FROM[action].includes(status)) {
-        throw new RegistryError('BAD_STATUS', `cannot ${action} a registration that is ${status === 'none' ? 'not registered' : status} (allowed from: ${ALLOWED_FROM[action].join(', ')})`, REGISTRY_EXIT.badStatus);
+        throw new RegistryError(
+            'BAD_STATUS',
+            `cannot ${action} a registration that is ${status === 'none' ? 'not registered' : status} (allowed from: ${ALLOWED_FROM[action].join(', ')})`,
+            REGISTRY_EXIT.badStatus,
+        );
     }
     if (action === 'withdraw' && current) {
         if (current.deposit === 0n) throw new RegistryError('BAD_STATUS', 'the deposit was already withdrawn', REGISTRY_EXIT.noDeposit);
         const now = opts.now ?? Math.floor(Date.now() / 1000);
         if (now < current.unlockAt) {
-            throw new RegistryError('BAD_STATUS', `the deposit unlocks at ${new Date(current.unlockAt * 1000).toISOString()} (${current.unlockAt - now} s from now)`, REGISTRY_EXIT.locked);
+            throw new RegistryError(
+                'BAD_STATUS',
+                `the deposit unlocks at ${new Date(current.unlockAt * 1000).toISOString()} (${current.unlockAt - now} s from now)`,
+                REGISTRY_EXIT.locked,
+            );
         }
     }
     const queryId = opts.queryId ?? BigInt(Date.now());
@@ -305,16 +350,30 @@ function failure(tx: ChainTx): number | null {
  * transaction of each. Throws RegistryError('REFUSED') with the contract's exit code and its name when
  * one fails (the value bounces back to the wallet).
  */
-export async function sendRegistryPlan(chain: ChainClient, wallet: ChainWallet, p: RegistryPlan, opts: { timeoutMs?: number } = {}): Promise<ChainTx[]> {
+export async function sendRegistryPlan(
+    chain: ChainClient,
+    wallet: ChainWallet,
+    p: RegistryPlan,
+    opts: { timeoutMs?: number } = {},
+): Promise<ChainTx[]> {
     const out: ChainTx[] = [];
     for (const m of p.messages) {
         const before = await chain.account(m.to);
-        await wallet.send([internal({ to: m.to, value: m.value, bounce: true, init: m.init ?? undefined, body: m.body })], { timeoutMs: opts.timeoutMs });
+        await wallet.send([internal({ to: m.to, value: m.value, bounce: true, init: m.init ?? undefined, body: m.body })], {
+            timeoutMs: opts.timeoutMs,
+        });
         const bodyHash = m.body.hash();
-        const tx = await chain.waitForTransaction(m.to, (t) => t.tx.inMessage?.body.hash().equals(bodyHash) ?? false, { afterLt: before.last?.lt ?? 0n, timeoutMs: opts.timeoutMs ?? 60_000 });
+        const tx = await chain.waitForTransaction(m.to, (t) => t.tx.inMessage?.body.hash().equals(bodyHash) ?? false, {
+            afterLt: before.last?.lt ?? 0n,
+            timeoutMs: opts.timeoutMs ?? 60_000,
+        });
         const code = failure(tx);
         if (code !== null) {
-            throw new RegistryError(code === REGISTRY_EXIT.notOwner ? 'NOT_OWNER' : 'REFUSED', `the registry contract refused '${m.action}' with exit code ${code} (${EXIT_NAMES.get(code) ?? 'not a registry code'}); the value was bounced back`, code);
+            throw new RegistryError(
+                code === REGISTRY_EXIT.notOwner ? 'NOT_OWNER' : 'REFUSED',
+                `the registry contract refused '${m.action}' with exit code ${code} (${EXIT_NAMES.get(code) ?? 'not a registry code'}); the value was bounced back`,
+                code,
+            );
         }
         out.push(tx);
     }

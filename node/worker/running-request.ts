@@ -8,17 +8,34 @@ import { createHash } from 'crypto';
 import type { Backend } from '../inference';
 import type { TokenUsage } from '../inference/usage';
 import { BackendError } from '../inference/adapter/backend';
-import { decodeFunction, encode, timingHeaders, type http_request, type http_header, type proxy_QueryAnswerEx, type proxy_queryFinalInfo, type proxy_runQueryEx } from '../protocol';
+import { AnswerTransformer, answerShape } from '../protocol/answer-transform';
+import {
+    decodeFunction,
+    e2e,
+    encode,
+    finalInfoFlags,
+    OUR_RANGES,
+    timingHeaders,
+    type http_request,
+    type http_header,
+    type proxy_QueryAnswerEx,
+    type proxy_queryFinalInfo,
+    type proxy_runQueryEx,
+} from '../protocol';
 import { encodeReceipt, signReceipt, signReceiptAsync, tokensToReceipt } from '../common/receipt';
 import { adjustUsage, type AdjustedTokens, type TokenPricing } from '../common/tokens';
 import { RequestValidationError, validateRequest } from './validate';
+import { answerPostprocessor } from './answer-postprocess';
 
 export interface WorkerQueryContext {
     backend: Backend;
     /** Full model name this worker serves (`Org/Name@commit:verity`). */
     servedModel: string;
     pricing: TokenPricing;
-    /** The worker's attested Ed25519 key, used to sign receipts. */
+    /**
+     * The worker's attested Ed25519 key: signs receipts, and decrypts requests encrypted to it when the
+     * proxy relays no key (this project's proxy never holds worker keys; see docs/protocol.md).
+     */
     receiptKey: { publicKey: Buffer; secretKey: Buffer };
     /** Sends one answer piece to the proxy (tcp.packet). */
     send(piece: proxy_QueryAnswerEx): void;
@@ -29,6 +46,8 @@ export interface WorkerQueryContext {
      * threadpool instead of inline (inline is faster when nothing else waits).
      */
     busy?(): boolean;
+    /** The version negotiated with the proxy (default OUR_RANGES.worker.max): timing in final info from 2 on. */
+    protoVersion?: number;
     now?: () => number;
 }
 
@@ -40,7 +59,16 @@ export interface WorkerQueryOutcome {
 }
 
 const ZERO: AdjustedTokens = { prompt: 0n, cached: 0n, completion: 0n, reasoning: 0n, total: 0n };
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+    'connection',
+    'keep-alive',
+    'transfer-encoding',
+    'content-length',
+    'proxy-connection',
+    'upgrade',
+    'te',
+    'trailer',
+]);
 
 function tokensUsedTl(t: AdjustedTokens) {
     return {
@@ -99,17 +127,28 @@ export async function runWorkerQuery(q: proxy_runQueryEx, ctx: WorkerQueryContex
 async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise<WorkerQueryOutcome> {
     const now = ctx.now ?? (() => Date.now() / 1000);
     const started = now();
-    const finalInfo = (tokens: AdjustedTokens, debug?: string): proxy_queryFinalInfo => ({
-        _: 'proxy.queryFinalInfo',
-        flags: (debug ? 1 : 0) | 2,
-        tokens_used: tokensUsedTl(tokens),
-        worker_debug: debug,
-        worker_start_time: started,
-        worker_end_time: now(),
-    });
+    const finalInfo = (tokens: AdjustedTokens, debug?: string): proxy_queryFinalInfo => {
+        const flags = finalInfoFlags(ctx.protoVersion ?? OUR_RANGES.worker.max, debug !== undefined);
+        const timing = (flags & 2) !== 0;
+        return {
+            _: 'proxy.queryFinalInfo',
+            flags,
+            tokens_used: tokensUsedTl(tokens),
+            worker_debug: debug,
+            worker_start_time: timing ? started : undefined,
+            worker_end_time: timing ? now() : undefined,
+        };
+    };
     const cancelled = () => ctx.signal?.aborted === true && ctx.signal.reason === CANCELLED_BY_CLIENT;
     const fail = (code: number, error: string, tokens: AdjustedTokens = ZERO): WorkerQueryOutcome => {
-        ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: code, error, flags: 1, final_info: finalInfo(tokens) });
+        ctx.send({
+            _: 'proxy.queryAnswerErrorEx',
+            request_id: q.request_id,
+            error_code: code,
+            error,
+            flags: 1,
+            final_info: finalInfo(tokens),
+        });
         return { status: code, tokens, responseBytes: 0, error };
     };
 
@@ -122,6 +161,17 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
         return fail(400, 'query is not a TL http.request');
     }
     if (!(q.timeout > 0)) return fail(400, `timeout must be a positive number of seconds, got ${q.timeout}`);
+    let encryptTo: { privateKey: Buffer; receiver: Buffer } | undefined;
+    try {
+        const opened = openEncrypted(request.payload, q.private_key, ctx.receiptKey.secretKey);
+        if (opened) {
+            request = { ...request, payload: opened.payload };
+            encryptTo = opened.encryptTo;
+        }
+    } catch (e) {
+        if (e instanceof e2e.E2eError) return fail(400, `end-to-end encrypted request refused: ${e.message} (${e.code})`);
+        throw e;
+    }
     let validated;
     try {
         validated = validateRequest(request.url, request.payload, ctx.servedModel);
@@ -133,13 +183,25 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, Math.floor(q.timeout * 0.95 * 1000)));
     let res;
     try {
-        res = await ctx.backend.post(validated.endpoint.replace(/^\/v1/, ''), validated.body, { signal: ctx.signal, timeoutMs, idleTimeoutMs: timeoutMs });
+        res = await ctx.backend.post(validated.endpoint.replace(/^\/v1/, ''), validated.body, {
+            signal: ctx.signal,
+            timeoutMs,
+            idleTimeoutMs: timeoutMs,
+        });
     } catch (e) {
         if (cancelled()) return fail(CANCELLED_CODE, CANCELLED_BY_CLIENT);
         const msg = e instanceof Error ? e.message : String(e);
         return fail(502, `inference backend failed: ${msg}`);
     }
 
+    // Cost fields and encryption go in before the bytes are hashed: the receipt covers what is sent.
+    const shape = answerShape(Object.entries(res.headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1]);
+    // A plaintext answer's values change only where they carry usage: the rest keep their bytes unparsed.
+    const rewrite = new AnswerTransformer(
+        shape,
+        answerPostprocessor({ coefficient: BigInt(q.coefficient), pricing: ctx.pricing, encryptTo }),
+        { only: encryptTo ? undefined : (text) => text.includes('"usage"') },
+    );
     const hash = createHash('sha256');
     let bytes = 0;
     let first = true;
@@ -152,10 +214,23 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
         const flags = final ? 1 : 0;
         if (first) {
             first = false;
-            const framing: http_header = final ? { _: 'http.header', name: 'Content-Length', value: String(chunk.length) } : { _: 'http.header', name: 'Transfer-Encoding', value: 'chunked' };
+            const framing: http_header = final
+                ? { _: 'http.header', name: 'Content-Length', value: String(chunk.length) }
+                : { _: 'http.header', name: 'Transfer-Encoding', value: 'chunked' };
             // Upstream's timing pair: when the query arrived, and when the answer's headers leave the worker.
-            const timing = timingHeaders('Worker', started * 1000, now() * 1000).map(([name, value]) => ({ _: 'http.header' as const, name, value }));
-            const response = encode({ _: 'http.response', http_version: 'HTTP/1.1', status_code: res.status, reason: res.ok ? 'OK' : 'Error', headers: [...headers, ...timing, framing], payload: chunk });
+            const timing = timingHeaders('Worker', started * 1000, now() * 1000).map(([name, value]) => ({
+                _: 'http.header' as const,
+                name,
+                value,
+            }));
+            const response = encode({
+                _: 'http.response',
+                http_version: 'HTTP/1.1',
+                status_code: res.status,
+                reason: res.ok ? 'OK' : 'Error',
+                headers: [...headers, ...timing, framing],
+                payload: chunk,
+            });
             ctx.send({ _: 'proxy.queryAnswerEx', request_id: q.request_id, answer: response, flags, final_info: final });
         } else {
             ctx.send({ _: 'proxy.queryAnswerPartEx', request_id: q.request_id, answer: chunk, flags, final_info: final });
@@ -179,7 +254,8 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     let streamError: string | null = null;
     try {
         for await (const chunk of res.body) {
-            const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+            const b = rewrite.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+            if (!b.length) continue;
             hash.update(b);
             bytes += b.length;
             pending.push(b);
@@ -187,6 +263,12 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
         }
     } catch (e) {
         streamError = e instanceof Error ? e.message : String(e);
+    }
+    const tail = rewrite.end();
+    if (tail.length) {
+        hash.update(tail);
+        bytes += tail.length;
+        pending.push(tail);
     }
     // The last bytes wait for the usage report and leave in the final piece, as COCOON's worker sends
     // them: a whole answer is one proxy.queryAnswerEx, a stream ends with its last chunk.
@@ -205,7 +287,8 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     const tokens = usage ? adjustUsage(usage, q.coefficient, ctx.pricing) : ZERO;
     const status = res.status;
     const errorCode = streamError === CANCELLED_BY_CLIENT ? CANCELLED_CODE : 502;
-    if (streamError && first && !pending.length) return fail(errorCode, errorCode === CANCELLED_CODE ? streamError : `inference backend failed: ${streamError}`, tokens);
+    if (streamError && first && !pending.length)
+        return fail(errorCode, errorCode === CANCELLED_CODE ? streamError : `inference backend failed: ${streamError}`, tokens);
     const unsigned = {
         requestId: q.request_id.toString('hex'),
         model: ctx.servedModel,
@@ -222,9 +305,44 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
         // Bytes already reached the client: bill what the backend reported and end with an error.
         if (last.length) sendPiece(last);
         const error = errorCode === CANCELLED_CODE ? streamError : `stream interrupted: ${streamError}`;
-        ctx.send({ _: 'proxy.queryAnswerErrorEx', request_id: q.request_id, error_code: errorCode, error, flags: 1, final_info: finalInfo(tokens, encodeReceipt(receipt)) });
+        ctx.send({
+            _: 'proxy.queryAnswerErrorEx',
+            request_id: q.request_id,
+            error_code: errorCode,
+            error,
+            flags: 1,
+            final_info: finalInfo(tokens, encodeReceipt(receipt)),
+        });
         return { status: errorCode, tokens, responseBytes: bytes, error };
     }
     sendPiece(last, finalInfo(tokens, encodeReceipt(receipt)));
     return { status, tokens, responseBytes: bytes, error: null };
+}
+
+/**
+ * An encrypted request body, decrypted: with the key the proxy relayed in proxy.runQueryEx.private_key
+ * (upstream's key-manager keys), or else with the worker's own attested key. Undefined for a plaintext
+ * body with no key relayed. Throws E2eError for a body it cannot open, and for a plaintext body the
+ * proxy said was encrypted (a downgrade).
+ */
+function openEncrypted(
+    payload: Buffer,
+    relayedKey: Buffer | undefined,
+    ownKey: Buffer,
+): { payload: Buffer; encryptTo: { privateKey: Buffer; receiver: Buffer } } | undefined {
+    const relayed = e2e.isZeroKey(relayedKey) ? undefined : relayedKey;
+    let body: unknown;
+    try {
+        body = JSON.parse(payload.toString('utf8'));
+    } catch {
+        body = undefined;
+    }
+    const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
+    if (!isObject || !e2e.isEncrypted(body as e2e.JsonObject)) {
+        if (relayed) throw new e2e.E2eError('E2E_NOT_ENCRYPTED', 'the proxy relayed a key, but the request is not encrypted');
+        return undefined;
+    }
+    const privateKey = relayed ?? ownKey;
+    const opened = e2e.decryptJson(body as e2e.JsonObject, 'client-to-worker', { privateKey });
+    return { payload: Buffer.from(JSON.stringify(opened.value)), encryptTo: { privateKey, receiver: opened.senderPublicKey! } };
 }

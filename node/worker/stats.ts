@@ -4,7 +4,15 @@
  * proxy connections. Admin: enable, disable, change the coefficient, cash out.
  */
 import { MetricsRegistry } from '../common/metrics';
-import { BadRequest, flagged, formatTon, type AdminAction, type RunnerStats, type StatsSection, type StatsValue } from '../common/stats-server';
+import {
+    BadRequest,
+    flagged,
+    formatTon,
+    type AdminAction,
+    type RunnerStats,
+    type StatsSection,
+    type StatsValue,
+} from '../common/stats-server';
 import { PAYOUT_FEE_ESTIMATE, proxyEarnings, type ProxyEarnings } from './earnings';
 import type { WorkerRunner } from './runner';
 
@@ -26,7 +34,11 @@ interface UnpaidProxy {
  * Why a forced payout should not run unconfirmed, or null: a proxy contract would pay out less than the
  * fees that payout costs (forcing skips the minimum-payout rule that normally prevents it).
  */
-export function forcedPayoutRefusal(proxies: readonly UnpaidProxy[], feePerToken: bigint, feeEstimate = PAYOUT_FEE_ESTIMATE): string | null {
+export function forcedPayoutRefusal(
+    proxies: readonly UnpaidProxy[],
+    feePerToken: bigint,
+    feeEstimate = PAYOUT_FEE_ESTIMATE,
+): string | null {
     const losing = proxies
         .map((p) => ({ proxy: p.proxy_sc_address, worth: (p.earned_tokens_committed_to_blockchain - p.paid_out_tokens) * feePerToken }))
         .filter((p) => p.worth > 0n && p.worth < feeEstimate);
@@ -37,7 +49,8 @@ export function forcedPayoutRefusal(proxies: readonly UnpaidProxy[], feePerToken
 
 /** The integer coefficient (1000 = 1.0x) from `coefficient=<int>` or `multiplier=<float>`. */
 function coefficientParam(i: Parameters<AdminAction['run']>[0]): number {
-    if (i.has('coefficient') && i.has('multiplier')) throw new BadRequest("give either 'coefficient' (integer, 1000 = 1.0x) or 'multiplier' (e.g. 1.5), not both");
+    if (i.has('coefficient') && i.has('multiplier'))
+        throw new BadRequest("give either 'coefficient' (integer, 1000 = 1.0x) or 'multiplier' (e.g. 1.5), not both");
     if (i.has('multiplier')) {
         const m = i.number('multiplier', { min: 0, max: 999_999 });
         return Math.round(m * 1000);
@@ -47,7 +60,12 @@ function coefficientParam(i: Parameters<AdminAction['run']>[0]): number {
 }
 
 function hardwareValues(h: Record<string, unknown>): Record<string, StatsValue> {
-    const v = (x: unknown): StatsValue => (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint' ? x : x === undefined || x === null ? null : JSON.stringify(x));
+    const v = (x: unknown): StatsValue =>
+        typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint'
+            ? x
+            : x === undefined || x === null
+              ? null
+              : JSON.stringify(x);
     const out: Record<string, StatsValue> = {};
     if ('gpu' in h) out.gpu = v(h.gpu);
     if ('gpuCount' in h) out.gpu_count = v(h.gpuCount);
@@ -74,7 +92,11 @@ export function workerStats(runner: WorkerRunner, opts: { title?: string } = {})
         maxActive: metrics.gauge('cocoon_worker_max_active_requests', 'Concurrent request limit'),
         coefficient: metrics.gauge('cocoon_worker_coefficient', 'Price coefficient (1000 = 1.0x)'),
         proxies: metrics.gauge('cocoon_worker_connected_proxies', 'Connected proxies'),
-        tokens: metrics.gauge('cocoon_worker_proxy_tokens', 'Per-proxy tokens: signed (committed to blockchain), db, max, paid (on-chain)', ['proxy', 'stage']),
+        tokens: metrics.gauge(
+            'cocoon_worker_proxy_tokens',
+            'Per-proxy tokens: signed (committed to blockchain), db, max, paid (on-chain)',
+            ['proxy', 'stage'],
+        ),
     };
     metrics.onCollect(() => {
         const s = runner.snapshot();
@@ -101,7 +123,9 @@ export function workerStats(runner: WorkerRunner, opts: { title?: string } = {})
         const hw = hardwareValues(s.hardware as Record<string, unknown>);
         return [
             {
-                kind: 'kv', id: 'status', title: 'status',
+                kind: 'kv',
+                id: 'status',
+                title: 'status',
                 values: {
                     owner: s.owner,
                     actual_model: s.model,
@@ -118,22 +142,64 @@ export function workerStats(runner: WorkerRunner, opts: { title?: string } = {})
                     max_payout_fee_permille: runner.maxPayoutFeePermille,
                 },
             },
-            { kind: 'kv', id: 'hardware', title: 'hardware', values: Object.keys(hw).length ? hw : { reported: 'not configured (--gpu / --vram-mb, or detected with nvidia-smi)' } },
+            {
+                kind: 'kv',
+                id: 'hardware',
+                title: 'hardware',
+                values: Object.keys(hw).length ? hw : { reported: 'not configured (--gpu / --vram-mb, or detected with nvidia-smi)' },
+            },
             runner.stats.table(),
             {
-                kind: 'table', id: 'proxies', title: 'proxies (earnings per proxy contract)',
-                columns: ['proxy_sc_address', 'sc_address', 'proxy_public_key', 'connected', 'earned_tokens_committed_to_blockchain', 'earned_tokens_committed_to_proxy_db', 'earned_tokens_max_known', 'paid_out_tokens', 'unpaid_signed_tokens'],
+                kind: 'table',
+                id: 'proxies',
+                title: 'proxies (earnings per proxy contract)',
+                columns: [
+                    'proxy_sc_address',
+                    'sc_address',
+                    'proxy_public_key',
+                    'connected',
+                    'earned_tokens_committed_to_blockchain',
+                    'earned_tokens_committed_to_proxy_db',
+                    'earned_tokens_max_known',
+                    'paid_out_tokens',
+                    'unpaid_signed_tokens',
+                ],
                 rows: s.proxies.map((p) => ({
                     ...p,
-                    unpaid_signed_tokens: p.earned_tokens_committed_to_blockchain > p.paid_out_tokens ? p.earned_tokens_committed_to_blockchain - p.paid_out_tokens : 0n,
+                    unpaid_signed_tokens:
+                        p.earned_tokens_committed_to_blockchain > p.paid_out_tokens
+                            ? p.earned_tokens_committed_to_blockchain - p.paid_out_tokens
+                            : 0n,
                 })),
             },
             {
-                kind: 'table', id: 'earnings', title: 'earnings per proxy (nanoTON; earned = paid on-chain, pending = signed, not cashed)',
-                columns: ['proxy_sc_address', 'sc_address', 'connected', 'tokens_served', 'paid_tokens', 'earned_nanoton', 'pending_tokens', 'pending_nanoton', 'payout_fee_nanoton', 'payout_fee_ok', 'uptime_seconds', 'uptime_window_seconds', 'uptime_permille'],
+                kind: 'table',
+                id: 'earnings',
+                title: 'earnings per proxy (nanoTON; earned = paid on-chain, pending = signed, not cashed)',
+                columns: [
+                    'proxy_sc_address',
+                    'sc_address',
+                    'connected',
+                    'tokens_served',
+                    'paid_tokens',
+                    'earned_nanoton',
+                    'pending_tokens',
+                    'pending_nanoton',
+                    'payout_fee_nanoton',
+                    'payout_fee_ok',
+                    'uptime_seconds',
+                    'uptime_window_seconds',
+                    'uptime_permille',
+                ],
                 rows: workerEarnings(runner).map((e) => ({ ...e })),
             },
-            { kind: 'table', id: 'proxy_connections', title: 'proxy connections', columns: ['endpoint', 'running'], rows: s.connections.map((c) => ({ ...c })) },
+            {
+                kind: 'table',
+                id: 'proxy_connections',
+                title: 'proxy connections',
+                columns: ['endpoint', 'running'],
+                rows: s.connections.map((c) => ({ ...c })),
+            },
         ];
     };
 
@@ -166,7 +232,8 @@ export function workerStats(runner: WorkerRunner, opts: { title?: string } = {})
             },
         },
         payout: {
-            description: 'cash out signed, unpaid earnings now: proxy contracts owed at least the minimum payout; force=true pays every one, and wants confirm=true when a payout would move less than its fees',
+            description:
+                'cash out signed, unpaid earnings now: proxy contracts owed at least the minimum payout; force=true pays every one, and wants confirm=true when a payout would move less than its fees',
             params: '[force=true|false] [confirm=true|false]',
             run: async (i) => {
                 const force = i.boolean('force', false);

@@ -25,8 +25,15 @@ async function main(): Promise<void> {
         const wallets = keys.map((k) => WalletContractV4.create({ workchain: 0, publicKey: k.publicKey }));
         const sink = Address.parse(`0:${'cd'.repeat(32)}`);
         const transfer = (i: number, seqno: number): Cell => {
-            const body = wallets[i].createTransfer({ seqno, secretKey: keys[i].secretKey, sendMode: SendMode.PAY_GAS_SEPARATELY, messages: [internal({ to: sink, value: toNano('0.01'), bounce: false })] });
-            return beginCell().store(storeMessage(external({ to: wallets[i].address, init: seqno === 0 ? wallets[i].init : undefined, body }))).endCell();
+            const body = wallets[i].createTransfer({
+                seqno,
+                secretKey: keys[i].secretKey,
+                sendMode: SendMode.PAY_GAS_SEPARATELY,
+                messages: [internal({ to: sink, value: toNano('0.01'), bounce: false })],
+            });
+            return beginCell()
+                .store(storeMessage(external({ to: wallets[i].address, init: seqno === 0 ? wallets[i].init : undefined, body })))
+                .endCell();
         };
 
         const timeIt = async (label: string, i: number, send: (c: Cell) => Promise<unknown>) => {
@@ -37,11 +44,19 @@ async function main(): Promise<void> {
         };
         const inProcess = await timeIt('in-process (baseline)', 0, (c) => chain.chain.sendMessage(c));
         const v2 = await timeIt('HTTP v2 sendBoc', 1, async (c) => {
-            const r = await fetch(chain.v2Url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'sendBoc', params: { boc: c.toBoc().toString('base64') } }) });
+            const r = await fetch(chain.v2Url, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'sendBoc', params: { boc: c.toBoc().toString('base64') } }),
+            });
             if (!r.ok) throw new Error(`sendBoc ${r.status}`);
         });
         const v4 = await timeIt('HTTP v4 /send', 2, async (c) => {
-            const r = await fetch(`${chain.v4Url}/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ boc: c.toBoc().toString('base64') }) });
+            const r = await fetch(`${chain.v4Url}/send`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ boc: c.toBoc().toString('base64') }),
+            });
             if (!r.ok) throw new Error(`send ${r.status}`);
         });
 
@@ -67,12 +82,22 @@ async function main(): Promise<void> {
         };
 
         console.log('local chain: wallet transfers (each a 2-transaction message chain, sealed as one block)');
-        for (const r of [inProcess, v2, v4]) console.log(`  ${r.label.padEnd(24)} ${String(r.perSecond).padStart(8)} transfers/s  (${r.tx} in ${r.seconds} s)`);
-        console.log(`  HTTP throughput relative to the in-process baseline: v2 ${(v2.perSecond / inProcess.perSecond).toFixed(2)}x, v4 ${(v4.perSecond / inProcess.perSecond).toFixed(2)}x (sandbox execution dominates)`);
+        for (const r of [inProcess, v2, v4])
+            console.log(`  ${r.label.padEnd(24)} ${String(r.perSecond).padStart(8)} transfers/s  (${r.tx} in ${r.seconds} s)`);
+        console.log(
+            `  HTTP throughput relative to the in-process baseline: v2 ${(v2.perSecond / inProcess.perSecond).toFixed(2)}x, v4 ${(v4.perSecond / inProcess.perSecond).toFixed(2)}x (sandbox execution dominates)`,
+        );
         console.log('page latency (20 transactions per page):');
         console.log(`  v4 /account/.../tx   p50 ${pages.v4.p50ms} ms   p95 ${pages.v4.p95ms} ms`);
         console.log(`  v2 getTransactions   p50 ${pages.v2.p50ms} ms   p95 ${pages.v2.p95ms} ms`);
-        console.log('RESULT ' + JSON.stringify({ bench: 'chain', transfersPerSecond: { inProcess: inProcess.perSecond, v2: v2.perSecond, v4: v4.perSecond }, pages }));
+        console.log(
+            'RESULT ' +
+                JSON.stringify({
+                    bench: 'chain',
+                    transfersPerSecond: { inProcess: inProcess.perSecond, v2: v2.perSecond, v4: v4.perSecond },
+                    pages,
+                }),
+        );
     } finally {
         await chain.close();
     }

@@ -62,9 +62,20 @@ async function main(): Promise<void> {
     const chain = new SyntheticChain({ ...DEFAULT_SHAPE, transactions: total }, comps.bodies);
     chain.generate(total);
     const database = await openDatabase({});
-    const engine = new IngestEngine({ db: database.db, chain, decoder: comps.decoder, states: comps.statesFor(chain), rootAddress: chain.root.raw, log: silentLogger, batchSize: 2000, pageSize: 1000 });
+    const engine = new IngestEngine({
+        db: database.db,
+        chain,
+        decoder: comps.decoder,
+        states: comps.statesFor(chain),
+        rootAddress: chain.root.raw,
+        log: silentLogger,
+        batchSize: 2000,
+        pageSize: 1000,
+    });
     const ingested = await engine.runOnce();
-    print(`database: ${ingested.transactions.toLocaleString('en')} transactions indexed into in-memory PGlite (${round((performance.now() - t0) / 1000)} s, not timed below)`);
+    print(
+        `database: ${ingested.transactions.toLocaleString('en')} transactions indexed into in-memory PGlite (${round((performance.now() - t0) / 1000)} s, not timed below)`,
+    );
 
     const server = await startApiServer({ database, log: silentLogger, webDir: WEB_DIST });
     const get = async <T>(p: string): Promise<T> => {
@@ -80,12 +91,20 @@ async function main(): Promise<void> {
         const tx = (await get<Page<TransactionInfo>>(`/api/transactions?account=${proxy}&limit=1`)).items[0];
         const txDetail = await get<TransactionDetail>(`/api/transactions/${tx.hash}`);
         const e = encodeURIComponent;
-        const related = (a: string) => [`/api/transactions?account=${e(a)}&limit=20`, `/api/stats/daily?order=desc&limit=120&address=${e(a)}`];
+        const related = (a: string) => [
+            `/api/transactions?account=${e(a)}&limit=20`,
+            `/api/stats/daily?order=desc&limit=120&address=${e(a)}`,
+        ];
         const PAGES: Record<string, string[]> = {
             // Totals, contract counts and TON held in contracts (Overview.held) come in one call.
             overview: ['/api/overview', '/api/stats/daily?order=desc&limit=120'],
             proxies: ['/api/proxies?sort=lastActivity'],
-            proxy: [`/api/proxies/${e(proxy)}`, `/api/clients?proxy=${e(proxy)}&limit=20`, `/api/workers?proxy=${e(proxy)}&limit=20`, ...related(proxy)],
+            proxy: [
+                `/api/proxies/${e(proxy)}`,
+                `/api/clients?proxy=${e(proxy)}&limit=20`,
+                `/api/workers?proxy=${e(proxy)}&limit=20`,
+                ...related(proxy),
+            ],
             clients: ['/api/clients?sort=lastActivity'],
             client: [`/api/clients/${e(client)}`, ...related(client)],
             workers: ['/api/workers?sort=lastActivity'],
@@ -93,7 +112,10 @@ async function main(): Promise<void> {
             transactions: ['/api/transactions?limit=50', '/api/opcodes'],
             transactionsFailed: ['/api/transactions?success=false&limit=50'],
             // The detail (with its parent and outgoing message links), then each processed message's transaction.
-            transaction: [`/api/transactions/${tx.hash}`, ...txDetail.outMessages.flatMap((m) => (m.child ? [`/api/transactions/${m.child}`] : []))],
+            transaction: [
+                `/api/transactions/${tx.hash}`,
+                ...txDetail.outMessages.flatMap((m) => (m.child ? [`/api/transactions/${m.child}`] : [])),
+            ],
             governance: ['/api/root', '/api/models', '/api/root/history?limit=20'],
             models: ['/api/models'],
             searchAddress: [`/api/search?q=${e(worker)}`],
@@ -115,7 +137,9 @@ async function main(): Promise<void> {
             const samples: number[] = [];
             for (let i = 0; i < runs; i++) samples.push(await timeCalls(paths));
             pages[name] = { ...figures(samples), calls: paths.length };
-            print(`${name.padEnd(19)} ${String(paths.length).padStart(2)} call(s)  p50 ${String(pages[name].p50).padStart(7)} ms  p95 ${String(pages[name].p95).padStart(7)} ms  (${round(pages[name].p50 / Math.max(0.1, baseline.p50))}x baseline)`);
+            print(
+                `${name.padEnd(19)} ${String(paths.length).padStart(2)} call(s)  p50 ${String(pages[name].p50).padStart(7)} ms  p95 ${String(pages[name].p95).padStart(7)} ms  (${round(pages[name].p50 / Math.max(0.1, baseline.p50))}x baseline)`,
+            );
         }
 
         // First contentful paint and time until the overview totals are on screen, fresh profile each time.
@@ -124,12 +148,20 @@ async function main(): Promise<void> {
         for (let i = 0; i < fcpRuns; i++) {
             // A new profile each time: a first visit, nothing cached.
             const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-bench-chromium-'));
-            const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+            const context = await chromium.launchPersistentContext(profile, {
+                executablePath: CHROMIUM,
+                headless: true,
+                args: CHROMIUM_ARGS,
+                viewport: { width: 1280, height: 900 },
+            });
             try {
                 const page = context.pages()[0] ?? (await context.newPage());
                 await page.goto(`${server.url}/#/`);
                 await page.getByTestId('totals').waitFor();
-                const m = await page.evaluate(() => ({ fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1, now: performance.getEntriesByName('overview-ready')[0]?.startTime ?? -1 }));
+                const m = await page.evaluate(() => ({
+                    fcp: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1,
+                    now: performance.getEntriesByName('overview-ready')[0]?.startTime ?? -1,
+                }));
                 fcps.push(m.fcp);
                 ready.push(m.now);
             } finally {
@@ -139,12 +171,30 @@ async function main(): Promise<void> {
         }
         const fcp = figures(fcps);
         const totalsVisible = figures(ready);
-        print(`first contentful paint: p50 ${fcp.p50} ms, max ${fcp.max} ms; overview totals on screen: p50 ${totalsVisible.p50} ms (${fcpRuns} fresh loads)`);
+        print(
+            `first contentful paint: p50 ${fcp.p50} ms, max ${fcp.max} ms; overview totals on screen: p50 ${totalsVisible.p50} ms (${fcpRuns} fresh loads)`,
+        );
         const slowest = Object.entries(pages).sort((a, b) => b[1].p95 - a[1].p95)[0];
         const targets = { pageP95Ms: 50, fcpMs: 1000 };
         const met = { pages: slowest[1].p95 < targets.pageP95Ms, fcp: fcp.max < targets.fcpMs };
-        print(`slowest page (p95): ${slowest[0]} ${slowest[1].p95} ms (target < ${targets.pageP95Ms} ms: ${met.pages ? 'met' : 'MISSED'}); first contentful paint max ${fcp.max} ms (target < ${targets.fcpMs} ms: ${met.fcp ? 'met' : 'MISSED'})`);
-        print('RESULT ' + JSON.stringify({ bench: 'explorer', transactions: ingested.transactions, runs, baselineRootMs: baseline, pagesMs: pages, fcpMs: fcp, overviewReadyMs: totalsVisible, slowest: { page: slowest[0], p95: slowest[1].p95 }, targets, met }));
+        print(
+            `slowest page (p95): ${slowest[0]} ${slowest[1].p95} ms (target < ${targets.pageP95Ms} ms: ${met.pages ? 'met' : 'MISSED'}); first contentful paint max ${fcp.max} ms (target < ${targets.fcpMs} ms: ${met.fcp ? 'met' : 'MISSED'})`,
+        );
+        print(
+            'RESULT ' +
+                JSON.stringify({
+                    bench: 'explorer',
+                    transactions: ingested.transactions,
+                    runs,
+                    baselineRootMs: baseline,
+                    pagesMs: pages,
+                    fcpMs: fcp,
+                    overviewReadyMs: totalsVisible,
+                    slowest: { page: slowest[0], p95: slowest[1].p95 },
+                    targets,
+                    met,
+                }),
+        );
     } finally {
         await server.close();
         await database.close();

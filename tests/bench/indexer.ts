@@ -34,8 +34,24 @@ interface RunFigures {
     txPerSec: number;
 }
 
-async function backfill(database: Database, chain: SyntheticChain, decoder: Decoder, states: StateReader, log: Logger): Promise<RunFigures> {
-    const engine = new IngestEngine({ db: database.db, chain, decoder, states, rootAddress: chain.root.raw, log, batchSize: 2000, pageSize: 1000, pipelineWrites: database.kind === 'postgres' });
+async function backfill(
+    database: Database,
+    chain: SyntheticChain,
+    decoder: Decoder,
+    states: StateReader,
+    log: Logger,
+): Promise<RunFigures> {
+    const engine = new IngestEngine({
+        db: database.db,
+        chain,
+        decoder,
+        states,
+        rootAddress: chain.root.raw,
+        log,
+        batchSize: 2000,
+        pageSize: 1000,
+        pipelineWrites: database.kind === 'postgres',
+    });
     const t0 = performance.now();
     const r = await engine.runOnce();
     const seconds = (performance.now() - t0) / 1000;
@@ -51,11 +67,48 @@ async function builderBaseline(database: Database, chain: SyntheticChain, decode
         if (!acc.kind || !acc.txs.length) continue;
         const page = await chain.transactions(acc.raw, acc.txs[acc.txs.length - 1], 1000);
         for (const t of page) {
-            const known = { address: acc.raw, kind: acc.kind, codeHash: null, paramsVersion: 1, parent: acc.parent, owner: null, pricePerToken: 20n, workerFeePerToken: 10n };
+            const known = {
+                address: acc.raw,
+                kind: acc.kind,
+                codeHash: null,
+                paramsVersion: 1,
+                parent: acc.parent,
+                owner: null,
+                pricePerToken: 20n,
+                workerFeePerToken: 10n,
+            };
             const d = decoder.decode(t, known);
             rows.push({
-                t: { lt: t.lt, hash: t.hash + 'b', account: t.account, accountKind: acc.kind, utime: t.utime, blockSeqno: t.seqno, op: d.op, opName: d.opName, source: d.source, inValue: d.inValue, totalFees: d.totalFees, success: d.success, exitCode: d.exitCode, outMsgs: d.outMsgs },
-                e: d.events.map((e, idx) => ({ txLt: t.lt, txHash: t.hash + 'b', idx, type: e.type, account: t.account, utime: t.utime, success: d.success, proxy: e.proxy ?? null, client: e.client ?? null, worker: e.worker ?? null, amount: e.amount ?? null, payload: e.payload })),
+                t: {
+                    lt: t.lt,
+                    hash: t.hash + 'b',
+                    account: t.account,
+                    accountKind: acc.kind,
+                    utime: t.utime,
+                    blockSeqno: t.seqno,
+                    op: d.op,
+                    opName: d.opName,
+                    source: d.source,
+                    inValue: d.inValue,
+                    totalFees: d.totalFees,
+                    success: d.success,
+                    exitCode: d.exitCode,
+                    outMsgs: d.outMsgs,
+                },
+                e: d.events.map((e, idx) => ({
+                    txLt: t.lt,
+                    txHash: t.hash + 'b',
+                    idx,
+                    type: e.type,
+                    account: t.account,
+                    utime: t.utime,
+                    success: d.success,
+                    proxy: e.proxy ?? null,
+                    client: e.client ?? null,
+                    worker: e.worker ?? null,
+                    amount: e.amount ?? null,
+                    payload: e.payload,
+                })),
             });
             if (rows.length >= n) break outer;
         }
@@ -64,7 +117,10 @@ async function builderBaseline(database: Database, chain: SyntheticChain, decode
     for (let i = 0; i < rows.length; i += 1000) {
         const part = rows.slice(i, i + 1000);
         await database.db.transaction(async (tx) => {
-            await tx.insert(transactions).values(part.map((r) => r.t)).onConflictDoNothing();
+            await tx
+                .insert(transactions)
+                .values(part.map((r) => r.t))
+                .onConflictDoNothing();
             const evs = part.flatMap((r) => r.e);
             if (evs.length) await tx.insert(events).values(evs).onConflictDoNothing();
         });
@@ -73,8 +129,24 @@ async function builderBaseline(database: Database, chain: SyntheticChain, decode
 }
 
 /** Time from a block's production to its transactions being final in the database, while following the chain. */
-async function headLag(database: Database, chain: SyntheticChain, decoder: Decoder, states: StateReader, seconds: number, txPerSec: number): Promise<{ p50: number; p95: number; max: number; samples: number }> {
-    const engine = new IngestEngine({ db: database.db, chain, decoder, states, rootAddress: chain.root.raw, log: silentLogger, batchSize: 2000, pageSize: 200 });
+async function headLag(
+    database: Database,
+    chain: SyntheticChain,
+    decoder: Decoder,
+    states: StateReader,
+    seconds: number,
+    txPerSec: number,
+): Promise<{ p50: number; p95: number; max: number; samples: number }> {
+    const engine = new IngestEngine({
+        db: database.db,
+        chain,
+        decoder,
+        states,
+        rootAddress: chain.root.raw,
+        log: silentLogger,
+        batchSize: 2000,
+        pageSize: 200,
+    });
     await engine.runOnce();
     const lags: number[] = [];
     const blockMs = 250;
@@ -119,7 +191,8 @@ async function postgresUrl(): Promise<{ url: string; stop(): void } | null> {
     const data = path.join(dir, 'data');
     fs.mkdirSync(data, { mode: 0o700 });
     const asRoot = process.getuid?.() === 0;
-    const run = (cmd: string) => (asRoot ? execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', cmd], { stdio: 'ignore' }) : execSync(cmd, { stdio: 'ignore' }));
+    const run = (cmd: string) =>
+        asRoot ? execFileSync('su', ['postgres', '-s', '/bin/sh', '-c', cmd], { stdio: 'ignore' }) : execSync(cmd, { stdio: 'ignore' });
     if (asRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
     const port = await freePort();
     try {
@@ -156,11 +229,14 @@ async function main(): Promise<void> {
         return;
     }
     installNativeSha256();
-    if (!checkBenchSignature()) throw new Error('native Ed25519 signatures differ from @ton/crypto: the generated envelopes would be invalid');
+    if (!checkBenchSignature())
+        throw new Error('native Ed25519 signatures differ from @ton/crypto: the generated envelopes would be invalid');
     const total = arg('--tx', DEFAULT_SHAPE.transactions);
     const log = process.argv.includes('--verbose') ? createLogger('bench') : silentLogger;
     const load = () => os.loadavg()[0].toFixed(1);
-    print(`indexer benchmark: ${total.toLocaleString('en')} transactions, ${os.cpus().length} cores, load average ${load()} (other processes share the cores)`);
+    print(
+        `indexer benchmark: ${total.toLocaleString('en')} transactions, ${os.cpus().length} cores, load average ${load()} (other processes share the cores)`,
+    );
 
     const make = () => {
         const shape = { ...DEFAULT_SHAPE, transactions: total };
@@ -171,7 +247,9 @@ async function main(): Promise<void> {
     let t0 = performance.now();
     const { chain, comps } = make();
     chain.generate(total);
-    print(`generated ${chain.networkTxs.toLocaleString('en')} network transactions in ${chain.seqno} blocks (${round((performance.now() - t0) / 1000, 1)} s; not timed below); decoder: ${comps.label}`);
+    print(
+        `generated ${chain.networkTxs.toLocaleString('en')} network transactions in ${chain.seqno} blocks (${round((performance.now() - t0) / 1000, 1)} s; not timed below); decoder: ${comps.label}`,
+    );
 
     // Decode alone: parse BOCs and decode every transaction, no database.
     t0 = performance.now();
@@ -181,10 +259,23 @@ async function main(): Promise<void> {
         let from: { lt: bigint; hash: string } | null = acc.txs[acc.txs.length - 1];
         while (from) {
             const page = await chain.transactions(acc.raw, from, 1000);
-            for (const t of page) comps.decoder.decode(t, { address: acc.raw, kind: acc.kind, codeHash: null, paramsVersion: 1, parent: acc.parent, owner: null, pricePerToken: 20n, workerFeePerToken: 10n });
+            for (const t of page)
+                comps.decoder.decode(t, {
+                    address: acc.raw,
+                    kind: acc.kind,
+                    codeHash: null,
+                    paramsVersion: 1,
+                    parent: acc.parent,
+                    owner: null,
+                    pricePerToken: 20n,
+                    workerFeePerToken: 10n,
+                });
             decoded += page.length;
             const oldest = page[page.length - 1].tx;
-            from = page.length === 1000 && oldest.prevTransactionLt ? { lt: oldest.prevTransactionLt, hash: oldest.prevTransactionHash.toString(16).padStart(64, '0') } : null;
+            from =
+                page.length === 1000 && oldest.prevTransactionLt
+                    ? { lt: oldest.prevTransactionLt, hash: oldest.prevTransactionHash.toString(16).padStart(64, '0') }
+                    : null;
         }
     }
     const decodeTps = Math.round(decoded / ((performance.now() - t0) / 1000));
@@ -193,16 +284,22 @@ async function main(): Promise<void> {
     const pgliteDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-bench-pglite-'));
     const pglite = await openDatabase({ dataDir: pgliteDir });
     const pgliteRun = await backfill(pglite, chain, comps.decoder, comps.statesFor(chain), log);
-    print(`PGlite (data dir):    ${pgliteRun.txPerSec.toLocaleString('en')} tx/s decode+store, backfill of ${pgliteRun.transactions.toLocaleString('en')} tx in ${pgliteRun.seconds} s`);
+    print(
+        `PGlite (data dir):    ${pgliteRun.txPerSec.toLocaleString('en')} tx/s decode+store, backfill of ${pgliteRun.transactions.toLocaleString('en')} tx in ${pgliteRun.seconds} s`,
+    );
     const baseline = await builderBaseline(pglite, chain, comps.decoder, 10_000);
-    print(`PGlite baseline (drizzle VALUES builder, same rows): ${baseline.toLocaleString('en')} tx/s -> bulk insert is ${round(pgliteRun.txPerSec / baseline, 1)}x`);
+    print(
+        `PGlite baseline (drizzle VALUES builder, same rows): ${baseline.toLocaleString('en')} tx/s -> bulk insert is ${round(pgliteRun.txPerSec / baseline, 1)}x`,
+    );
 
     const lagChain = make();
     lagChain.chain.generate(2000);
     const lagDb = await openDatabase({});
     const lag = await headLag(lagDb, lagChain.chain, lagChain.comps.decoder, lagChain.comps.statesFor(lagChain.chain), 6, 400);
     await lagDb.close();
-    print(`head lag (PGlite, following 400 tx/s in 250 ms blocks): p50 ${lag.p50} ms, p95 ${lag.p95} ms, max ${lag.max} ms over ${lag.samples} blocks`);
+    print(
+        `head lag (PGlite, following 400 tx/s in 250 ms blocks): p50 ${lag.p50} ms, p95 ${lag.p95} ms, max ${lag.max} ms over ${lag.samples} blocks`,
+    );
     await pglite.close();
     fs.rmSync(pgliteDir, { recursive: true, force: true });
 
@@ -222,7 +319,9 @@ async function main(): Promise<void> {
             await database.close();
             await admin.query(`drop database if exists ${name} with (force)`);
             await admin.end();
-            print(`PostgreSQL:           ${postgres.txPerSec.toLocaleString('en')} tx/s decode+store, backfill of ${postgres.transactions.toLocaleString('en')} tx in ${postgres.seconds} s`);
+            print(
+                `PostgreSQL:           ${postgres.txPerSec.toLocaleString('en')} tx/s decode+store, backfill of ${postgres.transactions.toLocaleString('en')} tx in ${postgres.seconds} s`,
+            );
         } finally {
             pg.stop();
         }
@@ -233,7 +332,9 @@ async function main(): Promise<void> {
     const scale = 100_000 / Math.max(1, pgliteRun.transactions);
     const backfill100k = round(pgliteRun.seconds * scale, 2);
     const meets = pgliteRun.txPerSec >= TARGET_TPS && backfill100k < TARGET_BACKFILL_S;
-    print(`targets: >= ${TARGET_TPS} tx/s and 100k backfill < ${TARGET_BACKFILL_S} s on PGlite: ${meets ? 'met' : 'NOT met'} (${pgliteRun.txPerSec} tx/s, ${backfill100k} s)`);
+    print(
+        `targets: >= ${TARGET_TPS} tx/s and 100k backfill < ${TARGET_BACKFILL_S} s on PGlite: ${meets ? 'met' : 'NOT met'} (${pgliteRun.txPerSec} tx/s, ${backfill100k} s)`,
+    );
     print(
         'RESULT ' +
             JSON.stringify({
@@ -242,7 +343,13 @@ async function main(): Promise<void> {
                 decoder: comps.label,
                 decodeOnlyTxPerSec: decodeTps,
                 pglite: { txPerSec: pgliteRun.txPerSec, backfillSec: pgliteRun.seconds, backfill100kSec: backfill100k },
-                postgres: postgres ? { txPerSec: postgres.txPerSec, backfillSec: postgres.seconds, backfill100kSec: round(postgres.seconds * (100_000 / Math.max(1, postgres.transactions)), 2) } : null,
+                postgres: postgres
+                    ? {
+                          txPerSec: postgres.txPerSec,
+                          backfillSec: postgres.seconds,
+                          backfill100kSec: round(postgres.seconds * (100_000 / Math.max(1, postgres.transactions)), 2),
+                      }
+                    : null,
                 baseline: { builderTxPerSec: baseline, speedup: round(pgliteRun.txPerSec / baseline, 2) },
                 headLagMs: lag,
                 targets: { txPerSec: TARGET_TPS, backfill100kSec: TARGET_BACKFILL_S },

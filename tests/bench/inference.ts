@@ -81,13 +81,24 @@ function engineRates(useSimd: boolean): { decode: number[]; prefill: number[]; d
 
 async function engineStream(engine: Engine): Promise<number> {
     const t0 = performance.now();
-    const r = await engine.complete({ prompt: engine.tokenizer.encode('Once upon a time'), maxTokens: TOKENS, sampling: { temperature: 0 }, logitBias: noEnd(engine) });
+    const r = await engine.complete({
+        prompt: engine.tokenizer.encode('Once upon a time'),
+        maxTokens: TOKENS,
+        sampling: { temperature: 0 },
+        logitBias: noEnd(engine),
+    });
     return r.usage.completionTokens / ((performance.now() - t0) / 1000);
 }
 
 async function httpStream(url: string, engine: Engine): Promise<number> {
     const t0 = performance.now();
-    const body = JSON.stringify({ prompt: 'Once upon a time', max_tokens: TOKENS, temperature: 0, stream: true, logit_bias: Object.fromEntries(noEnd(engine)) });
+    const body = JSON.stringify({
+        prompt: 'Once upon a time',
+        max_tokens: TOKENS,
+        temperature: 0,
+        stream: true,
+        logit_bias: Object.fromEntries(noEnd(engine)),
+    });
     const res = await fetch(`${url}/completions`, { method: 'POST', body });
     await res.text();
     return TOKENS / ((performance.now() - t0) / 1000);
@@ -95,11 +106,22 @@ async function httpStream(url: string, engine: Engine): Promise<number> {
 
 /** A realistic SSE body: TOKENS content chunks, a finish chunk, a usage chunk, [DONE]. */
 function recordedStream(): Buffer {
-    const head = { id: 'chatcmpl-0123456789abcdef01234567', object: 'chat.completion.chunk', created: 1795331928, model: 'cocoon/tiny-stories-1m', system_fingerprint: 'fp_0123456789' };
+    const head = {
+        id: 'chatcmpl-0123456789abcdef01234567',
+        object: 'chat.completion.chunk',
+        created: 1795331928,
+        model: 'cocoon/tiny-stories-1m',
+        system_fingerprint: 'fp_0123456789',
+    };
     const lines = [];
-    for (let i = 0; i < TOKENS; i++) lines.push({ ...head, choices: [{ index: 0, delta: { content: ' word' }, logprobs: null, finish_reason: null }], usage: null });
+    for (let i = 0; i < TOKENS; i++)
+        lines.push({ ...head, choices: [{ index: 0, delta: { content: ' word' }, logprobs: null, finish_reason: null }], usage: null });
     lines.push({ ...head, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'length' }], usage: null });
-    lines.push({ ...head, choices: [], usage: { prompt_tokens: 20, completion_tokens: TOKENS, total_tokens: 20 + TOKENS, prompt_tokens_details: { cached_tokens: 19 } } });
+    lines.push({
+        ...head,
+        choices: [],
+        usage: { prompt_tokens: 20, completion_tokens: TOKENS, total_tokens: 20 + TOKENS, prompt_tokens_details: { cached_tokens: 19 } },
+    });
     return Buffer.from(lines.map((l) => `data: ${JSON.stringify(l)}\n\n`).join('') + 'data: [DONE]\n\n');
 }
 
@@ -126,10 +148,20 @@ async function adapterOverhead(): Promise<{ plainUs: number; adapterUs: number; 
     const agent = new Agent({ keepAlive: true });
     const plain = () =>
         new Promise<void>((resolve, reject) => {
-            const req = request({ host: '127.0.0.1', port, path: '/v1/chat/completions', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-                res.on('data', () => undefined);
-                res.on('end', resolve);
-            });
+            const req = request(
+                {
+                    host: '127.0.0.1',
+                    port,
+                    path: '/v1/chat/completions',
+                    method: 'POST',
+                    agent,
+                    headers: { 'content-type': 'application/json' },
+                },
+                (res) => {
+                    res.on('data', () => undefined);
+                    res.on('end', resolve);
+                },
+            );
             req.on('error', reject);
             req.end(payload);
         });
@@ -170,14 +202,30 @@ const LONG_TEXT_SCHEMA = { type: 'object', properties: { text: { type: 'string' 
 const NESTED_SCHEMA = {
     type: 'object',
     properties: {
-        name: { type: 'string' }, age: { type: 'integer' }, mood: { enum: ['happy', 'sad', 'sleepy'] },
+        name: { type: 'string' },
+        age: { type: 'integer' },
+        mood: { enum: ['happy', 'sad', 'sleepy'] },
         tags: { type: 'array', items: { type: 'string' }, maxItems: 3 },
-        owner: { anyOf: [{ type: 'object', properties: { name: { type: 'string' }, height: { type: 'number' } }, required: ['name', 'height'], additionalProperties: false }, { type: 'null' }] },
+        owner: {
+            anyOf: [
+                {
+                    type: 'object',
+                    properties: { name: { type: 'string' }, height: { type: 'number' } },
+                    required: ['name', 'height'],
+                    additionalProperties: false,
+                },
+                { type: 'null' },
+            ],
+        },
     },
     required: ['name', 'age', 'mood', 'tags', 'owner'],
     additionalProperties: false,
 };
-const schemaRequest = (schema: object) => parseStructuredRequest({ messages: [{ role: 'user', content: 'json' }], response_format: { type: 'json_schema', json_schema: { name: 'b', strict: true, schema } } });
+const schemaRequest = (schema: object) =>
+    parseStructuredRequest({
+        messages: [{ role: 'user', content: 'json' }],
+        response_format: { type: 'json_schema', json_schema: { name: 'b', strict: true, schema } },
+    });
 
 /** Decode tok/s with and without a JSON-schema constraint, alternated run by run on one engine. */
 async function constrainedRates(engine: Engine) {
@@ -191,11 +239,25 @@ async function constrainedRates(engine: Engine) {
     const compileMs = performance.now() - warmT0;
     // Quotes banned too, so the string stays open until the budget forces `"}`: exactly TOKENS tokens.
     const bias = noEnd(engine);
-    for (let id = 0; id < engine.tokenizer.vocabSize; id++) if (engine.tokenizer.isPlainText(id) && engine.tokenizer.bytesOf(id).includes(0x22)) bias.set(id, -100);
-    const rate = async (constrained: boolean, plan: typeof longPlan, seed: number, temperature: number, maxTokens: number, logitBias: Map<number, number>) => {
+    for (let id = 0; id < engine.tokenizer.vocabSize; id++)
+        if (engine.tokenizer.isPlainText(id) && engine.tokenizer.bytesOf(id).includes(0x22)) bias.set(id, -100);
+    const rate = async (
+        constrained: boolean,
+        plan: typeof longPlan,
+        seed: number,
+        temperature: number,
+        maxTokens: number,
+        logitBias: Map<number, number>,
+    ) => {
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
-        const r = await engine.complete({ prompt, maxTokens, sampling: { temperature, seed }, logitBias, constraint: constrained ? constraintFor(plan).constraint : undefined });
+        const r = await engine.complete({
+            prompt,
+            maxTokens,
+            sampling: { temperature, seed },
+            logitBias,
+            constraint: constrained ? constraintFor(plan).constraint : undefined,
+        });
         const cpu = process.cpuUsage(cpu0);
         return { tokens: r.usage.completionTokens, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, text: r.text };
     };
@@ -228,9 +290,13 @@ async function constrainedRates(engine: Engine) {
     }
     const stats = nestedPlan.kind === 'json' ? nestedPlan.masker.stats : { computed: 0, cached: 0 };
     return {
-        coldMs, compileMs, plainLong, maskedLong, stats,
+        coldMs,
+        compileMs,
+        plainLong,
+        maskedLong,
+        stats,
         longCpuRatio: median(maskedLongCpu) / median(plainLongCpu),
-        nestedCpuRatio: (nested.masked.tokens / nested.masked.cpuMs) / (nested.plain.tokens / nested.plain.cpuMs),
+        nestedCpuRatio: nested.masked.tokens / nested.masked.cpuMs / (nested.plain.tokens / nested.plain.cpuMs),
         nestedPlain: nested.plain.tokens / (nested.plain.ms / 1000),
         nestedMasked: nested.masked.tokens / (nested.masked.ms / 1000),
         nestedTokens: nested.masked.tokens,
@@ -242,11 +308,17 @@ async function main(): Promise<void> {
     const scalar = engineRates(false);
     const simd = engineRates(true);
     const row = (name: string, d: number[], p: number[]) =>
-        console.log(`${name.padEnd(28)} decode median ${median(d).toFixed(0).padStart(6)} best ${best(d).toFixed(0).padStart(6)} tok/s | prefill median ${median(p).toFixed(0).padStart(6)} best ${best(p).toFixed(0).padStart(6)} tok/s`);
+        console.log(
+            `${name.padEnd(28)} decode median ${median(d).toFixed(0).padStart(6)} best ${best(d).toFixed(0).padStart(6)} tok/s | prefill median ${median(p).toFixed(0).padStart(6)} best ${best(p).toFixed(0).padStart(6)} tok/s`,
+        );
     row('engine, scalar JS kernel', scalar.decode, scalar.prefill);
     row('engine, WASM SIMD kernel', simd.decode, simd.prefill);
-    console.log(`decode per CPU-second (ignores time stolen by other jobs): SIMD ${median(simd.decodeCpu).toFixed(0)}, scalar ${median(scalar.decodeCpu).toFixed(0)} tok/s`);
-    console.log(`speed-up of the SIMD kernel: decode x${(median(simd.decode) / median(scalar.decode)).toFixed(2)}, prefill x${(median(simd.prefill) / median(scalar.prefill)).toFixed(2)}`);
+    console.log(
+        `decode per CPU-second (ignores time stolen by other jobs): SIMD ${median(simd.decodeCpu).toFixed(0)}, scalar ${median(scalar.decodeCpu).toFixed(0)} tok/s`,
+    );
+    console.log(
+        `speed-up of the SIMD kernel: decode x${(median(simd.decode) / median(scalar.decode)).toFixed(2)}, prefill x${(median(simd.prefill) / median(scalar.prefill)).toFixed(2)}`,
+    );
 
     const engine = Engine.load(DEFAULT_MODEL_PATH, { slots: 1 });
     const inproc: number[] = [];
@@ -255,16 +327,28 @@ async function main(): Promise<void> {
     const overHttp: number[] = [];
     for (let r = 0; r < RUNS; r++) overHttp.push(await httpStream(srv.url, engine));
     await srv.close();
-    console.log(`generation incl. scheduler+sampler (in-process): ${median(inproc).toFixed(0)} tok/s; streamed over HTTP/SSE: ${median(overHttp).toFixed(0)} tok/s`);
+    console.log(
+        `generation incl. scheduler+sampler (in-process): ${median(inproc).toFixed(0)} tok/s; streamed over HTTP/SSE: ${median(overHttp).toFixed(0)} tok/s`,
+    );
 
     const cr = await constrainedRates(engine);
-    console.log(`JSON schema constraint: vocabulary trie + first schema ${cr.coldMs.toFixed(0)} ms, another schema ${cr.compileMs.toFixed(1)} ms`);
-    console.log(`  string held open ${TOKENS} tokens (greedy): unconstrained ${median(cr.plainLong).toFixed(0)} tok/s, constrained ${median(cr.maskedLong).toFixed(0)} tok/s (x${(median(cr.maskedLong) / median(cr.plainLong)).toFixed(2)})`);
-    console.log(`  nested schema, ${RUNS * 10} answers at temperature 1 (${cr.nestedTokens} tokens): unconstrained ${cr.nestedPlain.toFixed(0)} tok/s, constrained ${cr.nestedMasked.toFixed(0)} tok/s (x${(cr.nestedMasked / cr.nestedPlain).toFixed(2)}); mask tables computed ${cr.stats.computed}, served from cache ${cr.stats.cached}`);
-    console.log(`  per CPU-second (ignores time stolen by other jobs): constrained/unconstrained x${cr.longCpuRatio.toFixed(2)} (string), x${cr.nestedCpuRatio.toFixed(2)} (nested)`);
+    console.log(
+        `JSON schema constraint: vocabulary trie + first schema ${cr.coldMs.toFixed(0)} ms, another schema ${cr.compileMs.toFixed(1)} ms`,
+    );
+    console.log(
+        `  string held open ${TOKENS} tokens (greedy): unconstrained ${median(cr.plainLong).toFixed(0)} tok/s, constrained ${median(cr.maskedLong).toFixed(0)} tok/s (x${(median(cr.maskedLong) / median(cr.plainLong)).toFixed(2)})`,
+    );
+    console.log(
+        `  nested schema, ${RUNS * 10} answers at temperature 1 (${cr.nestedTokens} tokens): unconstrained ${cr.nestedPlain.toFixed(0)} tok/s, constrained ${cr.nestedMasked.toFixed(0)} tok/s (x${(cr.nestedMasked / cr.nestedPlain).toFixed(2)}); mask tables computed ${cr.stats.computed}, served from cache ${cr.stats.cached}`,
+    );
+    console.log(
+        `  per CPU-second (ignores time stolen by other jobs): constrained/unconstrained x${cr.longCpuRatio.toFixed(2)} (string), x${cr.nestedCpuRatio.toFixed(2)} (nested)`,
+    );
 
     const ad = await adapterOverhead();
-    console.log(`adapter: ${TOKENS + 3}-chunk SSE stream, plain http ${ad.plainUs.toFixed(0)} us/request, createBackend ${ad.adapterUs.toFixed(0)} us/request => ${ad.perChunkUs.toFixed(2)} us/chunk overhead`);
+    console.log(
+        `adapter: ${TOKENS + 3}-chunk SSE stream, plain http ${ad.plainUs.toFixed(0)} us/request, createBackend ${ad.adapterUs.toFixed(0)} us/request => ${ad.perChunkUs.toFixed(2)} us/chunk overhead`,
+    );
     const parse = usageParseRate();
     console.log(`UsageCounter SSE parse: ${parse.toFixed(1)} MB/s`);
     const result = {

@@ -74,7 +74,12 @@ async function oneWayRate(tls: RaTlsContext | undefined): Promise<{ msgsPerSec: 
 
 async function queryRate(tls: RaTlsContext): Promise<number> {
     const { server, client, accepted } = await pairOver(tls);
-    accepted.handle((fn) => ({ _: 'client.paymentStatus', signed_payment: { _: 'proxy.signedPaymentEmpty' }, db_tokens: 1n, max_tokens: fn._ === 'client.updatePaymentStatus' ? 2n : 0n }));
+    accepted.handle((fn) => ({
+        _: 'client.paymentStatus',
+        signed_payment: { _: 'proxy.signedPaymentEmpty' },
+        db_tokens: 1n,
+        max_tokens: fn._ === 'client.updatePaymentStatus' ? 2n : 0n,
+    }));
     const inFlight = 64;
     let issued = 0;
     const t0 = performance.now();
@@ -93,7 +98,12 @@ async function queryRate(tls: RaTlsContext): Promise<number> {
 }
 
 async function handshakeMs(serverCtx: RaTlsContext, clientCtx: RaTlsContext | undefined, rounds: number): Promise<number> {
-    const server = await listen({ port: 0, tls: clientCtx ? serverCtx : undefined, pow: clientCtx ? { difficulty: 0 } : false, onConnection: () => undefined });
+    const server = await listen({
+        port: 0,
+        tls: clientCtx ? serverCtx : undefined,
+        pow: clientCtx ? { difficulty: 0 } : false,
+        onConnection: () => undefined,
+    });
     const times: number[] = [];
     for (let i = 0; i < rounds; i++) {
         const t0 = performance.now();
@@ -112,9 +122,13 @@ async function main(): Promise<void> {
     const codec = codecRate();
     console.log(`TL codec (encode+decode, ${PAYLOAD} B answer piece): ${Math.round(codec).toLocaleString()} msg/s`);
     const plain = await oneWayRate(undefined);
-    console.log(`one-way over plaintext TCP (baseline): ${Math.round(plain.msgsPerSec).toLocaleString()} msg/s, ${plain.mbPerSec.toFixed(1)} MB/s`);
+    console.log(
+        `one-way over plaintext TCP (baseline): ${Math.round(plain.msgsPerSec).toLocaleString()} msg/s, ${plain.mbPerSec.toFixed(1)} MB/s`,
+    );
     const secure = await oneWayRate(clientCtx);
-    console.log(`one-way over TLS 1.3 RA-TLS:           ${Math.round(secure.msgsPerSec).toLocaleString()} msg/s, ${secure.mbPerSec.toFixed(1)} MB/s (${((secure.msgsPerSec / plain.msgsPerSec) * 100).toFixed(0)}% of plaintext)`);
+    console.log(
+        `one-way over TLS 1.3 RA-TLS:           ${Math.round(secure.msgsPerSec).toLocaleString()} msg/s, ${secure.mbPerSec.toFixed(1)} MB/s (${((secure.msgsPerSec / plain.msgsPerSec) * 100).toFixed(0)}% of plaintext)`,
+    );
     const queries = await queryRate(clientCtx);
     console.log(`query round trips over RA-TLS (64 in flight): ${Math.round(queries).toLocaleString()} /s`);
     const plainHs = await handshakeMs(serverCtx, undefined, 30);

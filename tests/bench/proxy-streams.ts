@@ -36,7 +36,16 @@ export async function runStreams(job: StreamsJob): Promise<StreamsResult> {
     const u = new URL(job.url + '/chat/completions');
     const payload = Buffer.from(job.body);
     const gaps: number[] = [];
-    const result: StreamsResult = { streams: job.streams, completed: 0, errors: 0, firstError: null, events: 0, gap_p50_ms: NaN, gap_p99_ms: NaN, seconds: 0 };
+    const result: StreamsResult = {
+        streams: job.streams,
+        completed: 0,
+        errors: 0,
+        firstError: null,
+        events: 0,
+        gap_p50_ms: NaN,
+        gap_p99_ms: NaN,
+        seconds: 0,
+    };
     const fail = (why: string) => {
         result.errors++;
         result.firstError ??= why;
@@ -47,7 +56,14 @@ export async function runStreams(job: StreamsJob): Promise<StreamsResult> {
             // The tail of the previous chunk, so a `data: ` split across two chunks is still counted once.
             let carry = '';
             const req = request(
-                { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
+                {
+                    host: u.hostname,
+                    port: u.port,
+                    path: u.pathname,
+                    method: 'POST',
+                    agent,
+                    headers: { 'content-type': 'application/json', 'content-length': payload.length },
+                },
                 (res) => {
                     if (res.statusCode !== 200) {
                         fail(`HTTP ${res.statusCode}`);
@@ -90,7 +106,8 @@ export async function runStreams(job: StreamsJob): Promise<StreamsResult> {
     result.seconds = (performance.now() - t0) / 1000;
     agent.destroy();
     const sorted = Float64Array.from(gaps).sort();
-    const pct = (q: number) => (sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(3)) : NaN);
+    const pct = (q: number) =>
+        sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(3)) : NaN;
     result.gap_p50_ms = pct(0.5);
     result.gap_p99_ms = pct(0.99);
     return result;

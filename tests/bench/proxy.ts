@@ -17,14 +17,24 @@
  * The backend and the load generator run in their own threads (they are separate processes in
  * production and in COCOON's benchmark); in (b) the client, proxy and worker share the main thread.
  * Prints requests/s and p50/p90/p99 of the full response time and of the time to first body byte,
- * the added latency at p50 and the throughput ratio at concurrency 30, against the targets
- * (added p50 at concurrency 1 <= 1 ms; throughput through the network >= 0.7x direct at concurrency 30).
+ * the added latency at p50 and the throughput ratio against direct, then the targets, each against the
+ * floor measured in the same run: three processes at c=30 spend <= 2x the floor's runner CPU per request;
+ * three processes at c=1 add <= 0.5 ms p50 over the floor. Then (e) streaming at scale (proxy-streams.ts,
+ * skip with --no-streams): the largest number of simultaneous streams with an added p99 time between
+ * tokens <= 5 ms and no errors (target >= 1,000), proxy CPU per 1,000 tokens, proxy RSS per stream (<= 64 KiB).
  * Ends with one `RESULT {json}` line. Not a pass/fail test: the targets are reported either way.
  */
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { rampStreams, runStreams, STREAMS_TARGET_ADDED_GAP_P99_MS, type StreamsJob, type StreamsLevel, type StreamsResult } from './proxy-streams';
+import {
+    rampStreams,
+    runStreams,
+    STREAMS_TARGET_ADDED_GAP_P99_MS,
+    type StreamsJob,
+    type StreamsLevel,
+    type StreamsResult,
+} from './proxy-streams';
 
 function arg(name: string, def: number): number {
     const i = process.argv.indexOf(`--${name}`);
@@ -54,12 +64,28 @@ async function backendThread(chunks: number, bytes: number, delayMs: number): Pr
     const head = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1795331928, model: MODEL_BASE };
     const events: string[] = [];
     for (let i = 0; i < chunks; i++) {
-        events.push(JSON.stringify({ ...head, choices: [{ index: 0, delta: { content: String(i).padStart(bytes, '0') }, finish_reason: i === chunks - 1 ? 'stop' : null }] }));
+        events.push(
+            JSON.stringify({
+                ...head,
+                choices: [
+                    { index: 0, delta: { content: String(i).padStart(bytes, '0') }, finish_reason: i === chunks - 1 ? 'stop' : null },
+                ],
+            }),
+        );
     }
-    events.push(JSON.stringify({
-        ...head, choices: [],
-        usage: { prompt_tokens: 34, completion_tokens: 100, total_tokens: 134, prompt_tokens_details: { cached_tokens: 11 }, completion_tokens_details: { reasoning_tokens: 10 } },
-    }));
+    events.push(
+        JSON.stringify({
+            ...head,
+            choices: [],
+            usage: {
+                prompt_tokens: 34,
+                completion_tokens: 100,
+                total_tokens: 134,
+                prompt_tokens_details: { cached_tokens: 11 },
+                completion_tokens_details: { reasoning_tokens: 10 },
+            },
+        }),
+    );
     events.push('[DONE]');
     const server = await fakeServer((req, res) => {
         server.requests.length = 0; // the recorder is for tests; do not grow for the whole run
@@ -127,7 +153,14 @@ async function runLoad(job: LoadJob): Promise<LoadResult> {
             let first = -1;
             let n = 0;
             const req = request(
-                { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': payload.length } },
+                {
+                    host: u.hostname,
+                    port: u.port,
+                    path: u.pathname,
+                    method: 'POST',
+                    agent,
+                    headers: { 'content-type': 'application/json', 'content-length': payload.length },
+                },
                 (r) => {
                     r.on('data', (c: Buffer) => {
                         if (first < 0) first = performance.now();
@@ -204,10 +237,16 @@ function figures(r: LoadResult): Figures {
     const round = (x: number) => Number(x.toFixed(3));
     return {
         rps: Number((r.count / r.seconds).toFixed(1)),
-        p50: round(pct(a, 0.5)), p90: round(pct(a, 0.9)), p99: round(pct(a, 0.99)),
-        ttfb_p50: round(pct(b, 0.5)), ttfb_p90: round(pct(b, 0.9)), ttfb_p99: round(pct(b, 0.99)),
-        errors: r.errors, bytes: r.bytesPerResponse,
-        cpu_us_per_req: Math.round(r.cpuUsPerRequest ?? 0), main_thread_cpu_us_per_req: Math.round(r.mainCpuUsPerRequest ?? 0),
+        p50: round(pct(a, 0.5)),
+        p90: round(pct(a, 0.9)),
+        p99: round(pct(a, 0.99)),
+        ttfb_p50: round(pct(b, 0.5)),
+        ttfb_p90: round(pct(b, 0.9)),
+        ttfb_p99: round(pct(b, 0.99)),
+        errors: r.errors,
+        bytes: r.bytesPerResponse,
+        cpu_us_per_req: Math.round(r.cpuUsPerRequest ?? 0),
+        main_thread_cpu_us_per_req: Math.round(r.mainCpuUsPerRequest ?? 0),
     };
 }
 
@@ -307,15 +346,46 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
         writeFileSync(walletsFile, JSON.stringify(chain.wallets), { mode: 0o600 });
         const root = (await ensureRoot({ dataDir: dir, chainUrl: chain.v4Url, ownerMnemonic: chain.wallets[0].mnemonic })).root;
         const common = ['--endpoint', chain.v4Url, '--root', root, '--key-file', walletsFile, '--log-level', 'warn', '--http-port', '0'];
-        const proxy = daemon(['proxy', ...common, '--key-name', 'wallet1', '--data-dir', join(dir, 'proxy'), '--worker-port', '0', '--client-port', '0', '--pow-difficulty', '0']);
+        const proxy = daemon([
+            'proxy',
+            ...common,
+            '--key-name',
+            'wallet1',
+            '--data-dir',
+            join(dir, 'proxy'),
+            '--worker-port',
+            '0',
+            '--client-port',
+            '0',
+            '--pow-difficulty',
+            '0',
+        ]);
         running.push(proxy);
         const reg = await proxy.waitFor(/register-proxy "([^"]+)"/);
         await proxy.waitFor(/^proxy (\S+) serving/m);
         const client = createChainClient({ url: chain.v4Url });
         const owner = await openWallet(client, { mnemonic: chain.wallets[0].mnemonic });
         const fake = imageHash(zeroMeasurements());
-        await configureRoot(client, owner, Address.parse(root), { proxyHashes: [fake], workerHashes: [fake], models: [MODEL], proxy: reg[1] });
-        const worker = daemon(['worker', ...common, '--key-name', 'wallet2', '--data-dir', join(dir, 'worker'), '--model', MODEL, '--backend', backendUrl, '--max-active-requests', String(maxActiveRequests)]);
+        await configureRoot(client, owner, Address.parse(root), {
+            proxyHashes: [fake],
+            workerHashes: [fake],
+            models: [MODEL],
+            proxy: reg[1],
+        });
+        const worker = daemon([
+            'worker',
+            ...common,
+            '--key-name',
+            'wallet2',
+            '--data-dir',
+            join(dir, 'worker'),
+            '--model',
+            MODEL,
+            '--backend',
+            backendUrl,
+            '--max-active-requests',
+            String(maxActiveRequests),
+        ]);
         running.push(worker);
         await worker.waitFor(/^worker \S+ serving/m);
         const clientD = daemon(['client', ...common, '--key-name', 'wallet3', '--data-dir', join(dir, 'client'), '--deposit', '100']);
@@ -324,10 +394,17 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
         // Ready once a completion goes through: the worker reaches the proxy on its own schedule.
         const deadline = Date.now() + 120_000;
         for (;;) {
-            const res = await fetch(`${apiUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: probeBody });
+            const res = await fetch(`${apiUrl}/chat/completions`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: probeBody,
+            });
             const text = await res.text();
             if (res.status === 200) break;
-            if (Date.now() > deadline) throw new Error(`the process network did not serve within 120 s: HTTP ${res.status} ${text.slice(0, 300)}\nworker: ${worker.err().slice(-1500)}\nproxy: ${proxy.err().slice(-1500)}`);
+            if (Date.now() > deadline)
+                throw new Error(
+                    `the process network did not serve within 120 s: HTTP ${res.status} ${text.slice(0, 300)}\nworker: ${worker.err().slice(-1500)}\nproxy: ${proxy.err().slice(-1500)}`,
+                );
             await new Promise((r) => setTimeout(r, 250));
         }
         const pids = running.map((d) => d.child.pid!);
@@ -346,7 +423,9 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
 
 async function main(): Promise<void> {
     if (process.argv.includes('--help') || process.argv.includes('-h')) {
-        console.log('Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--delay-ms 0] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--no-floor] [--modes tls,plaintext,processes,floor] [--streams 100,250,500,1000,1500,2000] [--no-streams]');
+        console.log(
+            'Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--delay-ms 0] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--no-floor] [--modes tls,plaintext,processes,floor] [--streams 100,250,500,1000,1500,2000] [--no-streams]',
+        );
         process.exit(0);
     }
     const SECONDS = arg('seconds', 4);
@@ -366,7 +445,8 @@ async function main(): Promise<void> {
     if (mi >= 0) {
         modes.length = 0;
         for (const m of process.argv[mi + 1].split(',')) {
-            if (m !== 'tls' && m !== 'plaintext' && m !== 'processes' && m !== 'floor') throw new Error(`--modes: unknown mode '${m}' (tls, plaintext, processes, floor)`);
+            if (m !== 'tls' && m !== 'plaintext' && m !== 'processes' && m !== 'floor')
+                throw new Error(`--modes: unknown mode '${m}' (tls, plaintext, processes, floor)`);
             modes.push(m);
         }
     }
@@ -407,15 +487,27 @@ async function main(): Promise<void> {
             loader.on('message', onMessage);
             loader.postMessage(job);
         });
-    const body = JSON.stringify({ model: MODEL_BASE, messages: [{ role: 'user', content: 'Tell me a story about a cat named Tom.' }], stream: true, max_tokens: 200 });
+    const body = JSON.stringify({
+        model: MODEL_BASE,
+        messages: [{ role: 'user', content: 'Tell me a story about a cat named Tom.' }],
+        stream: true,
+        max_tokens: 200,
+    });
 
-    console.log(`proxy bench: fake backend ${CHUNKS} SSE chunks x ${BYTES} B${DELAY_MS ? ` ${DELAY_MS} ms apart` : ''} + usage chunk, ${ROUNDS} rounds x ${SECONDS} s per point (+${WARMUP} s warm-up), concurrency 1 and 30, ${require('os').cpus().length} cores`);
+    console.log(
+        `proxy bench: fake backend ${CHUNKS} SSE chunks x ${BYTES} B${DELAY_MS ? ` ${DELAY_MS} ms apart` : ''} + usage chunk, ${ROUNDS} rounds x ${SECONDS} s per point (+${WARMUP} s warm-up), concurrency 1 and 30, ${require('os').cpus().length} cores`,
+    );
     const runs: Record<string, LoadResult[]> = {};
     const framesPerRequest: Record<string, { worker_to_proxy: number; proxy_to_client: number }> = {};
     const add = (k: string, r: LoadResult) => (runs[k] ??= []).push(r);
     for (const mode of modes) {
         const t0 = performance.now();
-        net = mode === 'processes' ? await processNetwork(backendUrl, body) : mode === 'floor' ? await floorNetwork(backendUrl) : await inProcessNetwork(backendUrl, mode === 'tls');
+        net =
+            mode === 'processes'
+                ? await processNetwork(backendUrl, body)
+                : mode === 'floor'
+                  ? await floorNetwork(backendUrl)
+                  : await inProcessNetwork(backendUrl, mode === 'tls');
         console.log(`network (${mode}) up in ${((performance.now() - t0) / 1000).toFixed(1)} s: client API ${net.apiUrl}`);
         try {
             for (let round = 0; round < ROUNDS; round++) {
@@ -426,7 +518,11 @@ async function main(): Promise<void> {
                     const r = await load({ url: net.apiUrl, concurrency: c, seconds: SECONDS, warmup: WARMUP, body });
                     const f1 = net.frames?.();
                     const n = r.count + r.errors || 1;
-                    if (f0 && f1) framesPerRequest[`${mode}:${c}`] = { worker_to_proxy: Number(((f1.fromWorkers - f0.fromWorkers) / n).toFixed(1)), proxy_to_client: Number(((f1.toClients - f0.toClients) / n).toFixed(1)) };
+                    if (f0 && f1)
+                        framesPerRequest[`${mode}:${c}`] = {
+                            worker_to_proxy: Number(((f1.fromWorkers - f0.fromWorkers) / n).toFixed(1)),
+                            proxy_to_client: Number(((f1.toClients - f0.toClients) / n).toFixed(1)),
+                        };
                     add(`${mode}:${c}`, r);
                 }
             }
@@ -439,16 +535,24 @@ async function main(): Promise<void> {
     if (!process.argv.includes('--no-streams')) {
         const si = process.argv.indexOf('--streams');
         const levels = si >= 0 ? process.argv[si + 1].split(',').map(Number) : [100, 250, 500, 1000, 1500, 2000];
-        if (levels.some((n) => !Number.isInteger(n) || n < 1 || n > 10_000)) throw new Error(`--streams: a list of stream counts 1-10000, got '${process.argv[si + 1]}'`);
+        if (levels.some((n) => !Number.isInteger(n) || n < 1 || n > 10_000))
+            throw new Error(`--streams: a list of stream counts 1-10000, got '${process.argv[si + 1]}'`);
         const streamsBackend = spawnThread('backend', { chunks: STREAM_TOKENS, bytes: 4, delayMs: STREAM_DELAY_MS });
         const streamsUrl = await new Promise<string>((resolve, reject) => {
             streamsBackend.once('message', (m: { url: string }) => resolve(m.url));
             streamsBackend.once('error', reject);
         });
-        const streamsBody = JSON.stringify({ model: MODEL_BASE, messages: [{ role: 'user', content: 'Tell me a story.' }], stream: true, max_tokens: STREAM_TOKENS });
+        const streamsBody = JSON.stringify({
+            model: MODEL_BASE,
+            messages: [{ role: 'user', content: 'Tell me a story.' }],
+            stream: true,
+            max_tokens: STREAM_TOKENS,
+        });
         const t0 = performance.now();
         const snet = await processNetwork(streamsUrl, streamsBody, Math.max(...levels) + 64);
-        console.log(`\nstreaming at scale: ${STREAM_TOKENS} tokens ${STREAM_DELAY_MS} ms apart per answer, three processes up in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        console.log(
+            `\nstreaming at scale: ${STREAM_TOKENS} tokens ${STREAM_DELAY_MS} ms apart per answer, three processes up in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        );
         const loadStreams = (job: StreamsJob) =>
             new Promise<StreamsResult>((resolve) => {
                 const onMessage = (m: { streams?: StreamsResult }) => {
@@ -460,7 +564,18 @@ async function main(): Promise<void> {
                 loader.postMessage(job);
             });
         try {
-            streams.push(...(await rampStreams({ levels, backendUrl: streamsUrl, apiUrl: snet.apiUrl, proxyPid: snet.proxyPid!, body: streamsBody, tokensPerAnswer: STREAM_TOKENS, load: loadStreams, cpuUs: (pid) => procCpuUs(`/proc/${pid}/stat`) })));
+            streams.push(
+                ...(await rampStreams({
+                    levels,
+                    backendUrl: streamsUrl,
+                    apiUrl: snet.apiUrl,
+                    proxyPid: snet.proxyPid!,
+                    body: streamsBody,
+                    tokensPerAnswer: STREAM_TOKENS,
+                    load: loadStreams,
+                    cpuUs: (pid) => procCpuUs(`/proc/${pid}/stat`),
+                })),
+            );
         } finally {
             await snet.close();
             await streamsBackend.terminate();
@@ -476,21 +591,31 @@ async function main(): Promise<void> {
         if (m.firstError) console.log(`${k}: ${m.errors} errors, first: ${m.firstError}`);
     }
     const ms = (x: number) => x.toFixed(2).padStart(7);
-    console.log(`\n${'path'.padEnd(26)} ${'req/s'.padStart(8)} | total p50     p90     p99 ms | first byte p50 p90  p99 ms | bytes/resp errors | CPU us/req: all, runners`);
+    console.log(
+        `\n${'path'.padEnd(26)} ${'req/s'.padStart(8)} | total p50     p90     p99 ms | first byte p50 p90  p99 ms | bytes/resp errors | CPU us/req: all, runners`,
+    );
     for (const [k, f] of Object.entries(fig)) {
         const [path, c] = k.split(':');
-        const name = `${path === 'direct' ? 'direct backend' : path === 'floor' ? 'bare TLS relay (floor)' : `network (${path})`} c=${c}`.padEnd(26);
-        console.log(`${name} ${f.rps.toFixed(1).padStart(8)} | ${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} | ${ms(f.ttfb_p50)} ${ms(f.ttfb_p90)} ${ms(f.ttfb_p99)} | ${String(f.bytes).padStart(9)} ${String(f.errors).padStart(6)} | ${String(f.cpu_us_per_req).padStart(6)} ${String(f.main_thread_cpu_us_per_req).padStart(6)}`);
+        const name =
+            `${path === 'direct' ? 'direct backend' : path === 'floor' ? 'bare TLS relay (floor)' : `network (${path})`} c=${c}`.padEnd(26);
+        console.log(
+            `${name} ${f.rps.toFixed(1).padStart(8)} | ${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} | ${ms(f.ttfb_p50)} ${ms(f.ttfb_p90)} ${ms(f.ttfb_p99)} | ${String(f.bytes).padStart(9)} ${String(f.errors).padStart(6)} | ${String(f.cpu_us_per_req).padStart(6)} ${String(f.main_thread_cpu_us_per_req).padStart(6)}`,
+        );
     }
     // Every point measured is in the result as <path>_c<concurrency>; the comparisons need both levels.
     const result: Record<string, unknown> = {
-        chunks: CHUNKS, chunk_bytes: BYTES, delay_ms: DELAY_MS, seconds_per_point: SECONDS * ROUNDS, cores: require('os').cpus().length,
+        chunks: CHUNKS,
+        chunk_bytes: BYTES,
+        delay_ms: DELAY_MS,
+        seconds_per_point: SECONDS * ROUNDS,
+        cores: require('os').cpus().length,
     };
     for (const [k, f] of Object.entries(fig)) {
         const [path, c] = k.split(':');
         result[`${path}_c${c}`] = f;
     }
-    for (const [k, f] of Object.entries(framesPerRequest)) console.log(`frames per request (${k}, warm-up included): worker->proxy ${f.worker_to_proxy}, proxy->client ${f.proxy_to_client}`);
+    for (const [k, f] of Object.entries(framesPerRequest))
+        console.log(`frames per request (${k}, warm-up included): worker->proxy ${f.worker_to_proxy}, proxy->client ${f.proxy_to_client}`);
     result.frames_per_request = framesPerRequest;
     console.log('');
     for (const mode of modes) {
@@ -498,7 +623,9 @@ async function main(): Promise<void> {
         if (f1 && d1) {
             const added = f1.p50 - d1.p50;
             const addedTtfb = f1.ttfb_p50 - d1.ttfb_p50;
-            console.log(`${mode}: added p50 latency c=1 ${added.toFixed(3)} ms (first byte ${addedTtfb.toFixed(3)} ms), throughput ratio c=1 ${(f1.rps / d1.rps).toFixed(3)}x`);
+            console.log(
+                `${mode}: added p50 latency c=1 ${added.toFixed(3)} ms (first byte ${addedTtfb.toFixed(3)} ms), throughput ratio c=1 ${(f1.rps / d1.rps).toFixed(3)}x`,
+            );
             Object.assign(result, {
                 [`${mode}_added_p50_ms_c1`]: Number(added.toFixed(3)),
                 [`${mode}_added_ttfb_p50_ms_c1`]: Number(addedTtfb.toFixed(3)),
@@ -519,12 +646,16 @@ async function main(): Promise<void> {
         // Runner CPU: the three processes' against the floor's main thread (its only runner).
         const ratio = Number((p30.main_thread_cpu_us_per_req / fl30.main_thread_cpu_us_per_req).toFixed(3));
         result.processes_cpu_ratio_to_floor_c30 = ratio;
-        console.log(`three processes, c=30: runner CPU ${p30.main_thread_cpu_us_per_req} us/req = ${ratio}x the floor's ${fl30.main_thread_cpu_us_per_req}; target <= ${TARGET_CPU_RATIO_TO_FLOOR_C30}x: ${ratio <= TARGET_CPU_RATIO_TO_FLOOR_C30 ? 'MET' : 'NOT MET'}`);
+        console.log(
+            `three processes, c=30: runner CPU ${p30.main_thread_cpu_us_per_req} us/req = ${ratio}x the floor's ${fl30.main_thread_cpu_us_per_req}; target <= ${TARGET_CPU_RATIO_TO_FLOOR_C30}x: ${ratio <= TARGET_CPU_RATIO_TO_FLOOR_C30 ? 'MET' : 'NOT MET'}`,
+        );
     }
     if (p1 && fl1) {
         const over = Number((p1.p50 - fl1.p50).toFixed(3));
         result.processes_added_p50_over_floor_ms_c1 = over;
-        console.log(`three processes, c=1: p50 ${p1.p50} ms = floor + ${over} ms; target <= floor + ${TARGET_ADDED_P50_OVER_FLOOR_MS_C1} ms: ${over <= TARGET_ADDED_P50_OVER_FLOOR_MS_C1 ? 'MET' : 'NOT MET'}`);
+        console.log(
+            `three processes, c=1: p50 ${p1.p50} ms = floor + ${over} ms; target <= floor + ${TARGET_ADDED_P50_OVER_FLOOR_MS_C1} ms: ${over <= TARGET_ADDED_P50_OVER_FLOOR_MS_C1 ? 'MET' : 'NOT MET'}`,
+        );
     }
     if (streams.length) {
         const passing = streams.filter((l) => l.ok);
@@ -536,10 +667,22 @@ async function main(): Promise<void> {
             streams_max_concurrency: max,
             streams_cpu_ms_per_1k_tokens: (best ?? top).proxy_cpu_ms_per_1k_tokens,
             streams_rss_kib_per_stream: top.proxy_rss_kib_per_stream,
-            streams_levels: streams.map((l) => ({ streams: l.streams, added_gap_p99_ms: l.added_gap_p99_ms, direct_gap_p99_ms: l.direct.gap_p99_ms, network_gap_p99_ms: l.network.gap_p99_ms, errors: l.network.errors, proxy_cpu_ms_per_1k_tokens: l.proxy_cpu_ms_per_1k_tokens, proxy_rss_kib_per_stream: l.proxy_rss_kib_per_stream })),
+            streams_levels: streams.map((l) => ({
+                streams: l.streams,
+                added_gap_p99_ms: l.added_gap_p99_ms,
+                direct_gap_p99_ms: l.direct.gap_p99_ms,
+                network_gap_p99_ms: l.network.gap_p99_ms,
+                errors: l.network.errors,
+                proxy_cpu_ms_per_1k_tokens: l.proxy_cpu_ms_per_1k_tokens,
+                proxy_rss_kib_per_stream: l.proxy_rss_kib_per_stream,
+            })),
         });
-        console.log(`streams: largest concurrency with added p99 time-between-tokens <= ${STREAMS_TARGET_ADDED_GAP_P99_MS} ms and no errors: ${max}; target >= ${TARGET_STREAMS}: ${max >= TARGET_STREAMS ? 'MET' : 'NOT MET'}`);
-        console.log(`streams: proxy RSS ${top.proxy_rss_kib_per_stream} KiB per open stream at ${top.streams}; target <= ${TARGET_RSS_KIB_PER_STREAM}: ${top.proxy_rss_kib_per_stream <= TARGET_RSS_KIB_PER_STREAM ? 'MET' : 'NOT MET'}`);
+        console.log(
+            `streams: largest concurrency with added p99 time-between-tokens <= ${STREAMS_TARGET_ADDED_GAP_P99_MS} ms and no errors: ${max}; target >= ${TARGET_STREAMS}: ${max >= TARGET_STREAMS ? 'MET' : 'NOT MET'}`,
+        );
+        console.log(
+            `streams: proxy RSS ${top.proxy_rss_kib_per_stream} KiB per open stream at ${top.streams}; target <= ${TARGET_RSS_KIB_PER_STREAM}: ${top.proxy_rss_kib_per_stream <= TARGET_RSS_KIB_PER_STREAM ? 'MET' : 'NOT MET'}`,
+        );
     }
     Object.assign(result, {
         target_processes_cpu_ratio_to_floor_c30: TARGET_CPU_RATIO_TO_FLOOR_C30,

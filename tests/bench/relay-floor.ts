@@ -64,10 +64,18 @@ export interface FloorNetwork {
 /** Starts API -> proxy -> worker -> backend (backendUrl: the fake backend's .../v1). */
 export async function startRelayFloor(backendUrl: string): Promise<FloorNetwork> {
     const cert = selfSignedCertificate(86_400_000);
-    const tlsOpts = { key: cert.key, cert: cert.cert, minVersion: 'TLSv1.3' as const, maxVersion: 'TLSv1.3' as const, ciphers: TLS_CIPHERSUITES };
+    const tlsOpts = {
+        key: cert.key,
+        cert: cert.cert,
+        minVersion: 'TLSv1.3' as const,
+        maxVersion: 'TLSv1.3' as const,
+        ciphers: TLS_CIPHERSUITES,
+    };
     const dial = (port: number) =>
         new Promise<TLSSocket>((resolve, reject) => {
-            const s = tlsConnect({ host: '127.0.0.1', port, ca: cert.cert, checkServerIdentity: () => undefined, ...tlsOpts }, () => resolve(s));
+            const s = tlsConnect({ host: '127.0.0.1', port, ca: cert.cert, checkServerIdentity: () => undefined, ...tlsOpts }, () =>
+                resolve(s),
+            );
             s.once('error', reject);
         });
     const backend = new Http1Client(new URL(backendUrl));

@@ -16,12 +16,22 @@ describe('CocoonRoot', () => {
         owner = await bc.treasury('owner');
         stranger = await bc.treasury('stranger');
         const codes = await childCodes();
-        root = bc.openContract(await cocoonRootFor(owner.address, testParams({ proxyScCode: codes.proxy, workerScCode: codes.worker, clientScCode: codes.client })));
+        root = bc.openContract(
+            await cocoonRootFor(
+                owner.address,
+                testParams({ proxyScCode: codes.proxy, workerScCode: codes.worker, clientScCode: codes.client }),
+            ),
+        );
         await root.send(owner.getSender(), { value: toNano('1') }, null);
     });
 
     const send = (body: Cell, from = owner) => from.send({ to: root.address, value: toNano('0.1'), body });
-    const state = async () => parseRootState((await bc.getContract(root.address)).accountState!.type === 'active' ? ((await bc.getContract(root.address)).accountState as { state: { data: Cell } }).state.data : beginCell().endCell());
+    const state = async () =>
+        parseRootState(
+            (await bc.getContract(root.address)).accountState!.type === 'active'
+                ? ((await bc.getContract(root.address)).accountState as { state: { data: Cell } }).state.data
+                : beginCell().endCell(),
+        );
 
     it('manages image and model hash sets; each change bumps version and returns excesses to the owner', async () => {
         const r = await send(rootMsg.hash(ROOT_OP.addWorkerType, 0xaan));
@@ -47,7 +57,10 @@ describe('CocoonRoot', () => {
         expect(await root.getLastProxySeqno()).toBe(2n);
         await send(rootMsg.updateProxy(1, '10.0.0.9:11001'));
         let s = await state();
-        expect([...s.registry.registeredProxies]).toEqual([[1, '10.0.0.9:11001'], [2, '10.0.0.2:11001 10.0.0.2:11002']]);
+        expect([...s.registry.registeredProxies]).toEqual([
+            [1, '10.0.0.9:11001'],
+            [2, '10.0.0.2:11001 10.0.0.2:11002'],
+        ]);
         expect((await send(rootMsg.updateProxy(7, '1.1.1.1:1'))).transactions).toHaveTransaction({ to: root.address, exitCode: 2000 });
         const bad = beginCell().storeUint(ROOT_OP.registerProxy, 32).storeUint(0, 64).storeUint(1, 1).storeUint(0, 7).endCell();
         expect((await send(bad)).transactions).toHaveTransaction({ to: root.address, exitCode: 1004 });
@@ -61,9 +74,19 @@ describe('CocoonRoot', () => {
         await send(rootMsg.changeFees(20n, 18n));
         let d = await root.getGetCocoonData();
         expect(d).toMatchObject({ paramsVersion: 2n, pricePerToken: 20n, workerFeePerToken: 18n, uniqueId: 17n, isTest: 1n });
-        await send(rootMsg.changeParams({ price: 30n, workerFee: 25n, proxyDelay: 100, clientDelay: 50, minProxyStake: 5n, minClientStake: 6n }));
+        await send(
+            rootMsg.changeParams({ price: 30n, workerFee: 25n, proxyDelay: 100, clientDelay: 50, minProxyStake: 5n, minClientStake: 6n }),
+        );
         const p = await root.getGetCurParams();
-        expect(p).toMatchObject({ paramsVersion: 3n, pricePerToken: 30n, workerFeePerToken: 25n, proxyDelayBeforeClose: 100n, clientDelayBeforeClose: 50n, minProxyStake: 5n, minClientStake: 6n });
+        expect(p).toMatchObject({
+            paramsVersion: 3n,
+            pricePerToken: 30n,
+            workerFeePerToken: 25n,
+            proxyDelayBeforeClose: 100n,
+            clientDelayBeforeClose: 50n,
+            minProxyStake: 5n,
+            minClientStake: 6n,
+        });
         const code = beginCell().storeUint(1, 8).endCell();
         await send(rootMsg.upgradeContracts(code, code, code));
         const p2 = await root.getGetCurParams();
@@ -84,11 +107,20 @@ describe('CocoonRoot', () => {
         const s = await state();
         expect(s.registry).toMatchObject({ workerHashes: [], lastProxySeqno: 1 });
         expect(s.registry.registeredProxies.size).toBe(0);
-        expect((await send(rootMsg.hash(ROOT_OP.addWorkerType, 1n), stranger)).transactions).toHaveTransaction({ to: root.address, exitCode: 1010 });
+        expect((await send(rootMsg.hash(ROOT_OP.addWorkerType, 1n), stranger)).transactions).toHaveTransaction({
+            to: root.address,
+            exitCode: 1010,
+        });
         await send(rootMsg.changeOwner(stranger.address));
         expect((await send(rootMsg.hash(ROOT_OP.addWorkerType, 1n))).transactions).toHaveTransaction({ to: root.address, exitCode: 1010 });
-        expect((await send(rootMsg.hash(ROOT_OP.addWorkerType, 1n), stranger)).transactions).toHaveTransaction({ to: root.address, success: true });
-        expect((await send(beginCell().storeUint(0x1234, 32).storeUint(0, 64).endCell(), stranger)).transactions).toHaveTransaction({ to: root.address, exitCode: 1012 });
+        expect((await send(rootMsg.hash(ROOT_OP.addWorkerType, 1n), stranger)).transactions).toHaveTransaction({
+            to: root.address,
+            success: true,
+        });
+        expect((await send(beginCell().storeUint(0x1234, 32).storeUint(0, 64).endCell(), stranger)).transactions).toHaveTransaction({
+            to: root.address,
+            exitCode: 1012,
+        });
     });
 
     it('upgrades its code (no version bump) and fully replaces data and code', async () => {
@@ -97,7 +129,12 @@ describe('CocoonRoot', () => {
         const r = await send(rootMsg.upgrade(sameCode));
         expect(r.transactions).toHaveTransaction({ from: root.address, to: owner.address, op: OP.excesses });
         expect((await state()).version).toBe(before.version);
-        const newData = beginCell().storeAddress(stranger.address).storeUint(42, 32).storeRef(root.init!.data.refs[0]).storeRef(root.init!.data.refs[1]).endCell();
+        const newData = beginCell()
+            .storeAddress(stranger.address)
+            .storeUint(42, 32)
+            .storeRef(root.init!.data.refs[0])
+            .storeRef(root.init!.data.refs[1])
+            .endCell();
         const full = await send(rootMsg.upgradeFull(newData, sameCode));
         expect(full.transactions).toHaveTransaction({ to: root.address, success: true });
         expect(full.transactions).toHaveTransaction({ from: root.address, to: owner.address, op: OP.excesses });

@@ -24,13 +24,27 @@ describe('CocoonWallet', () => {
     });
 
     const transfer = (over: Partial<WalletTransfer> = {}): WalletTransfer => ({
-        seqno: 0, validUntil: NOW + 3600, messages: [{ mode: 0, message: internal({ to: target.address, value: toNano('1'), bounce: false }) }], ...over,
+        seqno: 0,
+        validUntil: NOW + 3600,
+        messages: [{ mode: 0, message: internal({ to: target.address, value: toNano('1'), bounce: false }) }],
+        ...over,
     });
     const ext = (t: WalletTransfer, sk = key.secretKey) => bc.sendMessage(walletExternal(wallet, t, sk, false));
-    const text = (t: string, from = owner) => from.send({ to: wallet.address, value: toNano('0.05'), body: beginCell().storeUint(0, 32).storeStringTail(t).endCell() });
+    const text = (t: string, from = owner) =>
+        from.send({ to: wallet.address, value: toNano('0.05'), body: beginCell().storeUint(0, 32).storeStringTail(t).endCell() });
 
     it('deploys with the runner layout and answers seqno/get_public_key/get_owner_address', async () => {
-        expect(wallet.init!.data.equals(beginCell().storeUint(0, 32).storeUint(0, 32).storeBuffer(key.publicKey).storeUint(0, 32).storeAddress(owner.address).endCell())).toBe(true);
+        expect(
+            wallet.init!.data.equals(
+                beginCell()
+                    .storeUint(0, 32)
+                    .storeUint(0, 32)
+                    .storeBuffer(key.publicKey)
+                    .storeUint(0, 32)
+                    .storeAddress(owner.address)
+                    .endCell(),
+            ),
+        ).toBe(true);
         // Deployed by the first external (seqno 0) carrying the StateInit... here the owner's funding deployed it.
         expect(await wallet.getSeqno()).toBe(0n);
         expect(await wallet.getGetPublicKey()).toBe(BigInt('0x' + key.publicKey.toString('hex')));
@@ -53,16 +67,34 @@ describe('CocoonWallet', () => {
         await text('b');
         await expect(ext(transfer({ seqno: 1 }))).rejects.toThrow(/1031/);
         await text('u');
-        await ext(transfer({ seqno: 1, messages: [{ mode: 0, message: internal({ to: target.address, value: toNano('2.5'), bounce: false }) }] }));
+        await ext(
+            transfer({ seqno: 1, messages: [{ mode: 0, message: internal({ to: target.address, value: toNano('2.5'), bounce: false }) }] }),
+        );
         await expect(ext(transfer({ seqno: 2 }))).rejects.toThrow(/1035/);
     });
 
     it('owner: send_message through the wallet, "w" withdraws all but 0.01 TON; strangers 1040, unknown text 1041', async () => {
-        const msgCell = beginCell().storeUint(0x18, 6).storeAddress(target.address).storeCoins(toNano('1')).storeUint(0, 1 + 4 + 4 + 64 + 32 + 1 + 1).endCell();
-        const r = await wallet.send(owner.getSender(), { value: toNano('0.05') }, { $$type: 'OwnerWalletSendMessage', queryId: 0n, mode: 1n, message: msgCell });
+        const msgCell = beginCell()
+            .storeUint(0x18, 6)
+            .storeAddress(target.address)
+            .storeCoins(toNano('1'))
+            .storeUint(0, 1 + 4 + 4 + 64 + 32 + 1 + 1)
+            .endCell();
+        const r = await wallet.send(
+            owner.getSender(),
+            { value: toNano('0.05') },
+            { $$type: 'OwnerWalletSendMessage', queryId: 0n, mode: 1n, message: msgCell },
+        );
         expect(r.transactions).toHaveTransaction({ from: wallet.address, to: target.address, value: toNano('1') });
-        expect((await wallet.send(stranger.getSender(), { value: toNano('0.05') }, { $$type: 'OwnerWalletSendMessage', queryId: 0n, mode: 1n, message: msgCell })).transactions)
-            .toHaveTransaction({ to: wallet.address, exitCode: 1040 });
+        expect(
+            (
+                await wallet.send(
+                    stranger.getSender(),
+                    { value: toNano('0.05') },
+                    { $$type: 'OwnerWalletSendMessage', queryId: 0n, mode: 1n, message: msgCell },
+                )
+            ).transactions,
+        ).toHaveTransaction({ to: wallet.address, exitCode: 1040 });
         expect((await text('w', stranger)).transactions).toHaveTransaction({ to: wallet.address, exitCode: 1040 });
         expect((await text('x')).transactions).toHaveTransaction({ to: wallet.address, exitCode: 1041 });
         const w = await text('w');
@@ -72,9 +104,16 @@ describe('CocoonWallet', () => {
 
     it('accepts payments (excesses, payout, do_not_process, empty) from anyone', async () => {
         for (const op of [OP.excesses, OP.payout, 0x9a1247c0]) {
-            const r = await stranger.send({ to: wallet.address, value: toNano('0.05'), body: beginCell().storeUint(op, 32).storeUint(0, 64).endCell() });
+            const r = await stranger.send({
+                to: wallet.address,
+                value: toNano('0.05'),
+                body: beginCell().storeUint(op, 32).storeUint(0, 64).endCell(),
+            });
             expect(r.transactions).toHaveTransaction({ to: wallet.address, success: true });
         }
-        expect((await stranger.send({ to: wallet.address, value: toNano('0.05') })).transactions).toHaveTransaction({ to: wallet.address, success: true });
+        expect((await stranger.send({ to: wallet.address, value: toNano('0.05') })).transactions).toHaveTransaction({
+            to: wallet.address,
+            success: true,
+        });
     });
 });

@@ -26,12 +26,21 @@ describe('CocoonWorker', () => {
     });
 
     const sendBody = (body: Cell, value = toNano('0.5'), from = anyone) => from.send({ to: worker.address, value, body });
-    const payout = (tokens: bigint, op: typeof SIGNED_OP.workerPayout | typeof SIGNED_OP.workerLastPayout = SIGNED_OP.workerPayout, queryId = 7n) =>
-        signedMessage(op, queryId, tokens, worker.address, anyone.address, proxyKey.secretKey);
+    const payout = (
+        tokens: bigint,
+        op: typeof SIGNED_OP.workerPayout | typeof SIGNED_OP.workerLastPayout = SIGNED_OP.workerPayout,
+        queryId = 7n,
+    ) => signedMessage(op, queryId, tokens, worker.address, anyone.address, proxyKey.secretKey);
 
     it('stores init data exactly as the original layout (owner proxy key:256 state:2 tokens:64 ^params)', async () => {
-        const expected = beginCell().storeAddress(owner.address).storeAddress(proxy.address).storeUint(proxyPublicKey, 256).storeUint(0, 2).storeUint(0, 64)
-            .storeRef(buildParamsCell(params, CODE_MASK.child)).endCell();
+        const expected = beginCell()
+            .storeAddress(owner.address)
+            .storeAddress(proxy.address)
+            .storeUint(proxyPublicKey, 256)
+            .storeUint(0, 2)
+            .storeUint(0, 64)
+            .storeRef(buildParamsCell(params, CODE_MASK.child))
+            .endCell();
         expect(worker.init!.data.equals(expected)).toBe(true);
         const d = await worker.getGetCocoonWorkerData();
         expect(d).toMatchObject({ proxyPublicKey, state: 0n, tokens: 0n });
@@ -66,8 +75,14 @@ describe('CocoonWorker', () => {
         const forged = signedMessage(SIGNED_OP.workerPayout, 1n, 5000n, worker.address, anyone.address, otherKey.secretKey);
         expect((await sendBody(forged)).transactions).toHaveTransaction({ to: worker.address, success: false, exitCode: 1007 });
         const signed = signPayload(paymentPayload(SIGNED_OP.workerPayout, 1n, 5000n, worker.address), proxyKey.secretKey);
-        expect((await sendBody(wrapSigned(SIGNED_OP.workerPayout, 2n, anyone.address, signed))).transactions).toHaveTransaction({ to: worker.address, exitCode: 1005 });
-        expect((await sendBody(wrapSigned(SIGNED_OP.workerLastPayout, 1n, anyone.address, signed))).transactions).toHaveTransaction({ to: worker.address, exitCode: 1005 });
+        expect((await sendBody(wrapSigned(SIGNED_OP.workerPayout, 2n, anyone.address, signed))).transactions).toHaveTransaction({
+            to: worker.address,
+            exitCode: 1005,
+        });
+        expect((await sendBody(wrapSigned(SIGNED_OP.workerLastPayout, 1n, anyone.address, signed))).transactions).toHaveTransaction({
+            to: worker.address,
+            exitCode: 1005,
+        });
         const elsewhere = signedMessage(SIGNED_OP.workerPayout, 1n, 5000n, proxy.address, anyone.address, proxyKey.secretKey);
         expect((await sendBody(elsewhere)).transactions).toHaveTransaction({ to: worker.address, exitCode: 1015 });
         expect((await sendBody(payout(5000n), toNano('0.1'))).transactions).toHaveTransaction({ to: worker.address, exitCode: 1003 });
@@ -80,29 +95,61 @@ describe('CocoonWorker', () => {
         expect(r.transactions).toHaveTransaction({ from: worker.address, to: proxy.address, op: OP.workerProxyRequest });
         expect((await worker.getGetCocoonWorkerData()).state).toBe(2n);
         expect((await sendBody(payout(2000n))).transactions).toHaveTransaction({ to: worker.address, exitCode: 1006 });
-        const reg = await worker.send(owner.getSender(), { value: toNano('0.5') }, { $$type: 'OwnerWorkerRegister', queryId: 1n, sendExcessesTo: owner.address });
+        const reg = await worker.send(
+            owner.getSender(),
+            { value: toNano('0.5') },
+            { $$type: 'OwnerWorkerRegister', queryId: 1n, sendExcessesTo: owner.address },
+        );
         expect(reg.transactions).toHaveTransaction({ to: worker.address, exitCode: 1006 });
     });
 
     it('owner register notifies the proxy with the state and returns excesses; others get 1010', async () => {
-        const r = await worker.send(owner.getSender(), { value: toNano('0.5') }, { $$type: 'OwnerWorkerRegister', queryId: 3n, sendExcessesTo: owner.address });
+        const r = await worker.send(
+            owner.getSender(),
+            { value: toNano('0.5') },
+            { $$type: 'OwnerWorkerRegister', queryId: 3n, sendExcessesTo: owner.address },
+        );
         expect(r.transactions).toHaveTransaction({ from: worker.address, to: proxy.address, op: OP.workerProxyRequest, value: 1n });
         expect(r.transactions).toHaveTransaction({ from: worker.address, to: owner.address, op: OP.excesses });
-        const bad = await worker.send(anyone.getSender(), { value: toNano('0.5') }, { $$type: 'OwnerWorkerRegister', queryId: 3n, sendExcessesTo: anyone.address });
+        const bad = await worker.send(
+            anyone.getSender(),
+            { value: toNano('0.5') },
+            { $$type: 'OwnerWorkerRegister', queryId: 3n, sendExcessesTo: anyone.address },
+        );
         expect(bad.transactions).toHaveTransaction({ to: worker.address, exitCode: 1010 });
     });
 
     it('refuses to pay from damaged params (struct_version != 3: 1008)', async () => {
-        const damaged = bc.openContract(await cocoonWorkerAt(buildWorkerData({ ownerAddress: owner.address, proxyAddress: proxy.address, proxyPublicKey, state: 0n, tokens: 0n, params: buildParamsCell({ ...params, structVersion: 2 }, CODE_MASK.child) })));
+        const damaged = bc.openContract(
+            await cocoonWorkerAt(
+                buildWorkerData({
+                    ownerAddress: owner.address,
+                    proxyAddress: proxy.address,
+                    proxyPublicKey,
+                    state: 0n,
+                    tokens: 0n,
+                    params: buildParamsCell({ ...params, structVersion: 2 }, CODE_MASK.child),
+                }),
+            ),
+        );
         await damaged.send(owner.getSender(), { value: toNano('0.3') }, null);
         const body = signedMessage(SIGNED_OP.workerPayout, 1n, 10n, damaged.address, anyone.address, proxyKey.secretKey);
-        expect((await anyone.send({ to: damaged.address, value: toNano('0.5'), body })).transactions).toHaveTransaction({ to: damaged.address, exitCode: 1008 });
+        expect((await anyone.send({ to: damaged.address, value: toNano('0.5'), body })).transactions).toHaveTransaction({
+            to: damaged.address,
+            exitCode: 1008,
+        });
     });
 
     it('ignores empty bodies and do_not_process notes; unknown ops fail with 1012', async () => {
-        expect((await anyone.send({ to: worker.address, value: toNano('0.2') })).transactions).toHaveTransaction({ to: worker.address, success: true });
+        expect((await anyone.send({ to: worker.address, value: toNano('0.2') })).transactions).toHaveTransaction({
+            to: worker.address,
+            success: true,
+        });
         const note = beginCell().storeUint(0x9a1247c0, 32).storeUint(0, 64).storeUint(0x53109c0f, 32).endCell();
         expect((await sendBody(note, toNano('0.05'))).transactions).toHaveTransaction({ to: worker.address, success: true });
-        expect((await sendBody(beginCell().storeUint(0xdeadbeef, 32).storeUint(0, 64).endCell())).transactions).toHaveTransaction({ to: worker.address, exitCode: 1012 });
+        expect((await sendBody(beginCell().storeUint(0xdeadbeef, 32).storeUint(0, 64).endCell())).transactions).toHaveTransaction({
+            to: worker.address,
+            exitCode: 1012,
+        });
     });
 });

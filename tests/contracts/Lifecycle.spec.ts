@@ -17,17 +17,23 @@ describe('lifecycle: money conservation', () => {
         const bc = await Blockchain.create();
         const NOW = 1_800_000_000;
         bc.now = NOW;
-        const [operator, root, alice, gpu, relayer] = await Promise.all(['operator', 'root', 'alice', 'gpu', 'relayer'].map((n) => bc.treasury(n)));
+        const [operator, root, alice, gpu, relayer] = await Promise.all(
+            ['operator', 'root', 'alice', 'gpu', 'relayer'].map((n) => bc.treasury(n)),
+        );
         const codes = await childCodes();
         const params = testParams({ workerScCode: codes.worker, clientScCode: codes.client, proxyScCode: codes.proxy });
-        const proxy: SandboxContract<CocoonProxy> = bc.openContract(await cocoonProxyFor(operator.address, proxyPublicKey, root.address, params));
+        const proxy: SandboxContract<CocoonProxy> = bc.openContract(
+            await cocoonProxyFor(operator.address, proxyPublicKey, root.address, params),
+        );
         const client = bc.openContract(await cocoonClientFor(alice.address, proxy.address, proxyPublicKey, params));
         const worker = bc.openContract(await cocoonWorkerFor(gpu.address, proxy.address, proxyPublicKey, params));
         const contracts = [proxy.address, client.address, worker.address];
         const isOurs = (a?: Address | null) => !!a && contracts.some((c) => c.equals(a));
 
         // Ledger of value crossing the boundary of the three contracts, and of fees paid inside it.
-        let inflow = 0n, outflow = 0n, fees = 0n;
+        let inflow = 0n,
+            outflow = 0n,
+            fees = 0n;
         const payouts = new Map<string, bigint>();
         const track = (txs: BlockchainTransaction[]) => {
             for (const t of txs) {
@@ -49,23 +55,56 @@ describe('lifecycle: money conservation', () => {
                 if (info?.type === 'internal' && isOurs(info.src)) fees += info.forwardFee;
             }
         };
-        const balances = async () => (await Promise.all(contracts.map(async (a) => (await bc.getContract(a)).balance))).reduce((s, b) => s + b, 0n);
+        const balances = async () =>
+            (await Promise.all(contracts.map(async (a) => (await bc.getContract(a)).balance))).reduce((s, b) => s + b, 0n);
 
         track((await proxy.send(operator.getSender(), { value: toNano('0.3') }, null)).transactions);
         track((await client.send(alice.getSender(), { value: toNano('0.8') }, null)).transactions);
         track((await worker.send(gpu.getSender(), { value: toNano('0.3') }, null)).transactions);
-        track((await proxy.send(operator.getSender(), { value: toNano('2.2') }, { $$type: 'ExtProxyIncreaseStake', queryId: 0n, grams: toNano('2'), sendExcessesTo: operator.address })).transactions);
+        track(
+            (
+                await proxy.send(
+                    operator.getSender(),
+                    { value: toNano('2.2') },
+                    { $$type: 'ExtProxyIncreaseStake', queryId: 0n, grams: toNano('2'), sendExcessesTo: operator.address },
+                )
+            ).transactions,
+        );
 
         const deposit = toNano('20');
-        track((await client.send(alice.getSender(), { value: deposit + toNano('0.7') }, { $$type: 'ExtClientTopUp', queryId: 1n, topUpAmount: deposit, sendExcessesTo: alice.address })).transactions);
+        track(
+            (
+                await client.send(
+                    alice.getSender(),
+                    { value: deposit + toNano('0.7') },
+                    { $$type: 'ExtClientTopUp', queryId: 1n, topUpAmount: deposit, sendExcessesTo: alice.address },
+                )
+            ).transactions,
+        );
         // 1.2M adjusted tokens at 0.00001 TON = 12 TON charged; the worker earns 90 %.
         const tokens = 1_200_000n;
         const signedTo = (target: Address, op: Parameters<typeof signedMessage>[0], n: bigint | null) =>
             relayer.send({ to: target, value: toNano('0.7'), body: signedMessage(op, 1n, n, target, relayer.address, proxyKey.secretKey) });
         track((await signedTo(client.address, SIGNED_OP.clientCharge, tokens)).transactions);
         track((await signedTo(worker.address, SIGNED_OP.workerPayout, tokens)).transactions);
-        track((await proxy.send(relayer.getSender(), { value: toNano('0.2') }, { $$type: 'ExtProxyPayoutRequest', queryId: 2n, sendExcessesTo: relayer.address })).transactions);
-        track((await client.send(alice.getSender(), { value: toNano('0.7') }, { $$type: 'OwnerClientWithdraw', queryId: 3n, sendExcessesTo: alice.address })).transactions);
+        track(
+            (
+                await proxy.send(
+                    relayer.getSender(),
+                    { value: toNano('0.2') },
+                    { $$type: 'ExtProxyPayoutRequest', queryId: 2n, sendExcessesTo: relayer.address },
+                )
+            ).transactions,
+        );
+        track(
+            (
+                await client.send(
+                    alice.getSender(),
+                    { value: toNano('0.7') },
+                    { $$type: 'OwnerClientWithdraw', queryId: 3n, sendExcessesTo: alice.address },
+                )
+            ).transactions,
+        );
         track((await signedTo(client.address, SIGNED_OP.clientGrantRefund, tokens)).transactions);
         track((await signedTo(proxy.address, SIGNED_OP.proxyClose, null)).transactions);
         bc.now = NOW + params.proxyDelayBeforeClose;

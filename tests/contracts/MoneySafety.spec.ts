@@ -44,11 +44,23 @@ describe('money safety', () => {
         return c;
     };
     const topUp = (c: SandboxContract<CocoonClient>, u: SandboxContract<TreasuryContract>, amount: bigint) =>
-        c.send(u.getSender(), { value: amount + toNano('0.2') }, { $$type: 'ExtClientTopUp', queryId: 1n, topUpAmount: amount, sendExcessesTo: u.address });
+        c.send(
+            u.getSender(),
+            { value: amount + toNano('0.2') },
+            { $$type: 'ExtClientTopUp', queryId: 1n, topUpAmount: amount, sendExcessesTo: u.address },
+        );
     const signedTo = (target: Address, op: number, tokens: bigint | null, queryId = 1n) =>
-        anyone.send({ to: target, value: toNano('0.5'), body: signedMessage(op, queryId, tokens, target, anyone.address, proxyKey.secretKey) });
+        anyone.send({
+            to: target,
+            value: toNano('0.5'),
+            body: signedMessage(op, queryId, tokens, target, anyone.address, proxyKey.secretKey),
+        });
     const closeProxy = async () => {
-        await proxy.send(operator.getSender(), { value: toNano('0.2') }, { $$type: 'OwnerProxyClose', queryId: 1n, sendExcessesTo: operator.address });
+        await proxy.send(
+            operator.getSender(),
+            { value: toNano('0.2') },
+            { $$type: 'OwnerProxyClose', queryId: 1n, sendExcessesTo: operator.address },
+        );
         bc.now = NOW + params.proxyDelayBeforeClose;
         await signedTo(proxy.address, SIGNED_OP.proxyCloseComplete, null);
     };
@@ -77,7 +89,12 @@ describe('money safety', () => {
         const c = await clientOf(users[0]);
         await topUp(c, users[0], toNano('20'));
         const again = await signedTo(worker.address, SIGNED_OP.workerPayout, 1_000_000n, 2n);
-        expect(again.transactions).toHaveTransaction({ from: proxy.address, to: gpu.address, op: OP.payout, value: 1_000_000n * params.workerFeePerToken });
+        expect(again.transactions).toHaveTransaction({
+            from: proxy.address,
+            to: gpu.address,
+            op: OP.payout,
+            value: 1_000_000n * params.workerFeePerToken,
+        });
         expect((await worker.getGetCocoonWorkerData()).tokens).toBe(1_000_000n);
     });
 
@@ -98,19 +115,31 @@ describe('money safety', () => {
     });
 
     it('three clients forcing refunds beyond the proxy stake each get their whole balance; the stake records the use', async () => {
-        await proxy.send(anyone.getSender(), { value: toNano('1.2') }, { $$type: 'ExtProxyIncreaseStake', queryId: 1n, grams: toNano('1'), sendExcessesTo: anyone.address });
+        await proxy.send(
+            anyone.getSender(),
+            { value: toNano('1.2') },
+            { $$type: 'ExtProxyIncreaseStake', queryId: 1n, grams: toNano('1'), sendExcessesTo: anyone.address },
+        );
         const clients = [];
         for (const u of users) {
             const c = await clientOf(u);
             await topUp(c, u, toNano('3'));
             // Closing: the part above the client's stake (1 TON) is refunded at once.
-            const first = await c.send(u.getSender(), { value: toNano('0.2') }, { $$type: 'OwnerClientRequestRefund', queryId: 2n, sendExcessesTo: u.address });
+            const first = await c.send(
+                u.getSender(),
+                { value: toNano('0.2') },
+                { $$type: 'OwnerClientRequestRefund', queryId: 2n, sendExcessesTo: u.address },
+            );
             expect(first.transactions).toHaveTransaction({ from: proxy.address, to: u.address, op: OP.payout, value: toNano('2') });
             clients.push(c);
         }
         bc.now = NOW + params.clientDelayBeforeClose + 1;
         for (const [i, c] of clients.entries()) {
-            const r = await c.send(users[i].getSender(), { value: toNano('0.2') }, { $$type: 'OwnerClientRequestRefund', queryId: 3n, sendExcessesTo: users[i].address });
+            const r = await c.send(
+                users[i].getSender(),
+                { value: toNano('0.2') },
+                { $$type: 'OwnerClientRequestRefund', queryId: 3n, sendExcessesTo: users[i].address },
+            );
             // The original paid min(balance, proxy stake): the second and third client would get 0 here.
             expect(r.transactions).toHaveTransaction({ from: proxy.address, to: users[i].address, op: OP.payout, value: toNano('1') });
             expect(await c.getGetCocoonClientData()).toMatchObject({ state: 2n, balance: 0n });
@@ -121,21 +150,39 @@ describe('money safety', () => {
     it('rejects at the source: worker fee above the price or a price above the bound (root), payout parts beyond Coins (worker)', async () => {
         const admin = bc.openContract(await cocoonRootFor(operator.address, params));
         await admin.send(operator.getSender(), { value: toNano('1') }, null);
-        const change = (price: bigint, fee: bigint) => operator.send({ to: admin.address, value: toNano('0.1'), body: rootMsg.changeFees(price, fee) });
+        const change = (price: bigint, fee: bigint) =>
+            operator.send({ to: admin.address, value: toNano('0.1'), body: rootMsg.changeFees(price, fee) });
         expect((await change(10n, 11n)).transactions).toHaveTransaction({ to: admin.address, exitCode: Number(ERR_BAD_PARAMS) });
         expect((await change(2n ** 56n, 1n)).transactions).toHaveTransaction({ to: admin.address, exitCode: Number(ERR_BAD_PARAMS) });
         expect((await change(2n ** 56n - 1n, 2n ** 56n - 1n)).transactions).toHaveTransaction({ to: admin.address, success: true });
         // A worker contract deployed by hand with params no root would accept: refused before the counter moves.
         const deployBad = async (p: CocoonParams) => {
-            const w = bc.openContract(await cocoonWorkerAt(buildWorkerData({ ownerAddress: gpu.address, proxyAddress: proxy.address, proxyPublicKey, state: 0n, tokens: 0n, params: buildParamsCell(p, CODE_MASK.child) })));
+            const w = bc.openContract(
+                await cocoonWorkerAt(
+                    buildWorkerData({
+                        ownerAddress: gpu.address,
+                        proxyAddress: proxy.address,
+                        proxyPublicKey,
+                        state: 0n,
+                        tokens: 0n,
+                        params: buildParamsCell(p, CODE_MASK.child),
+                    }),
+                ),
+            );
             await w.send(gpu.getSender(), { value: toNano('0.5') }, null);
             return w;
         };
         const huge = await deployBad({ ...params, pricePerToken: 2n ** 119n, workerFeePerToken: 2n ** 119n });
-        expect((await signedTo(huge.address, SIGNED_OP.workerPayout, 2n)).transactions).toHaveTransaction({ to: huge.address, exitCode: Number(ERR_AMOUNT_OUT_OF_RANGE) });
+        expect((await signedTo(huge.address, SIGNED_OP.workerPayout, 2n)).transactions).toHaveTransaction({
+            to: huge.address,
+            exitCode: Number(ERR_AMOUNT_OUT_OF_RANGE),
+        });
         expect((await huge.getGetCocoonWorkerData()).tokens).toBe(0n);
         const inverted = await deployBad({ ...params, pricePerToken: 10n, workerFeePerToken: 11n });
-        expect((await signedTo(inverted.address, SIGNED_OP.workerPayout, 2n)).transactions).toHaveTransaction({ to: inverted.address, exitCode: Number(ERR_BAD_PARAMS) });
+        expect((await signedTo(inverted.address, SIGNED_OP.workerPayout, 2n)).transactions).toHaveTransaction({
+            to: inverted.address,
+            exitCode: Number(ERR_BAD_PARAMS),
+        });
         expect((await inverted.getGetCocoonWorkerData()).tokens).toBe(0n);
     });
 
@@ -147,10 +194,16 @@ describe('money safety', () => {
         const proxy2 = await cocoonProxyFor(operator.address, proxyPublicKey, root.address, v2);
         const c2 = await clientOf(users[0], v2, proxy2.address);
         const forV1 = signedMessage(SIGNED_OP.clientCharge, 1n, 10n, c.address, anyone.address, proxyKey.secretKey);
-        expect((await anyone.send({ to: c2.address, value: toNano('0.5'), body: forV1 })).transactions).toHaveTransaction({ to: c2.address, exitCode: Number(ERR_EXPECTED_MY_ADDRESS) });
+        expect((await anyone.send({ to: c2.address, value: toNano('0.5'), body: forV1 })).transactions).toHaveTransaction({
+            to: c2.address,
+            exitCode: Number(ERR_EXPECTED_MY_ADDRESS),
+        });
         // Payouts out of order: the older counter is refused, nothing paid twice.
         await signedTo(worker.address, SIGNED_OP.workerPayout, 200n);
-        expect((await signedTo(worker.address, SIGNED_OP.workerPayout, 100n)).transactions).toHaveTransaction({ to: worker.address, exitCode: Number(ERR_OLD_MESSAGE) });
+        expect((await signedTo(worker.address, SIGNED_OP.workerPayout, 100n)).transactions).toHaveTransaction({
+            to: worker.address,
+            exitCode: Number(ERR_OLD_MESSAGE),
+        });
         expect((await worker.getGetCocoonWorkerData()).tokens).toBe(200n);
         // A charge racing a refund grant: the grant closed the contract, the late charge fails and moves nothing.
         await signedTo(c.address, SIGNED_OP.clientGrantRefund, 50n);
@@ -161,7 +214,11 @@ describe('money safety', () => {
 
     it('an external top-up below its costs is refused with 1003, as the original', async () => {
         const c = await clientOf(users[0]);
-        const r = await c.send(users[0].getSender(), { value: toNano('0.5') }, { $$type: 'ExtClientTopUp', queryId: 1n, topUpAmount: toNano('0.5'), sendExcessesTo: users[0].address });
+        const r = await c.send(
+            users[0].getSender(),
+            { value: toNano('0.5') },
+            { $$type: 'ExtClientTopUp', queryId: 1n, topUpAmount: toNano('0.5'), sendExcessesTo: users[0].address },
+        );
         expect(r.transactions).toHaveTransaction({ to: c.address, exitCode: Number(ERR_LOW_MSG_VALUE) });
         expect((await c.getGetCocoonClientData()).balance).toBe(0n);
     });
@@ -171,11 +228,20 @@ describe('money safety', () => {
         await topUp(c, users[0], toNano('5'));
         bc.now = NOW + 10 * 365 * 86400;
         for (const a of [c.address, worker.address, proxy.address]) expect((await bc.getContract(a)).accountState?.type).toBe('active');
-        const w = await c.send(users[0].getSender(), { value: toNano('0.2') }, { $$type: 'OwnerClientWithdraw', queryId: 1n, sendExcessesTo: users[0].address });
+        const w = await c.send(
+            users[0].getSender(),
+            { value: toNano('0.2') },
+            { $$type: 'OwnerClientWithdraw', queryId: 1n, sendExcessesTo: users[0].address },
+        );
         // Everything above the client's stake, in full: the storage debt was paid from the message value.
         expect(w.transactions).toHaveTransaction({ from: proxy.address, to: users[0].address, op: OP.payout, value: toNano('4') });
         const p = await signedTo(worker.address, SIGNED_OP.workerPayout, 1_000n);
-        expect(p.transactions).toHaveTransaction({ from: proxy.address, to: gpu.address, op: OP.payout, value: 1_000n * params.workerFeePerToken });
+        expect(p.transactions).toHaveTransaction({
+            from: proxy.address,
+            to: gpu.address,
+            op: OP.payout,
+            value: 1_000n * params.workerFeePerToken,
+        });
         for (const a of [c.address, worker.address]) expect((await bc.getContract(a)).balance).toBeGreaterThanOrEqual(toNano('0.1'));
     });
 });

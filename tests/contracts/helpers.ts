@@ -9,12 +9,23 @@ export const proxyPublicKey = BigInt('0x' + proxyKey.publicKey.toString('hex'));
 /** The original's integration scenario: 0.00001 TON per token, worker fee 90 %. */
 export function testParams(over: Partial<CocoonParams> = {}): CocoonParams {
     return {
-        structVersion: 3, paramsVersion: 1, uniqueId: 17, isTest: true,
-        pricePerToken: 10_000n, workerFeePerToken: 9_000n,
-        promptTokensPriceMultiplier: 10000, cachedTokensPriceMultiplier: 10000, completionTokensPriceMultiplier: 10000, reasoningTokensPriceMultiplier: 10000,
-        proxyDelayBeforeClose: 600, clientDelayBeforeClose: 300,
-        minProxyStake: 1_000_000_000n, minClientStake: 1_000_000_000n,
-        proxyScCode: null, workerScCode: null, clientScCode: null,
+        structVersion: 3,
+        paramsVersion: 1,
+        uniqueId: 17,
+        isTest: true,
+        pricePerToken: 10_000n,
+        workerFeePerToken: 9_000n,
+        promptTokensPriceMultiplier: 10000,
+        cachedTokensPriceMultiplier: 10000,
+        completionTokensPriceMultiplier: 10000,
+        reasoningTokensPriceMultiplier: 10000,
+        proxyDelayBeforeClose: 600,
+        clientDelayBeforeClose: 300,
+        minProxyStake: 1_000_000_000n,
+        minClientStake: 1_000_000_000n,
+        proxyScCode: null,
+        workerScCode: null,
+        clientScCode: null,
         ...over,
     };
 }

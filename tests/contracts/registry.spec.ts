@@ -22,16 +22,40 @@ const T0 = 1_800_000_000;
 
 export function sampleProfile(over: Partial<RegistryProfile> = {}): RegistryProfile {
     return {
-        gpuModel: 'NVIDIA H100 80GB HBM3', gpuCount: 8, vramMib: 81_559, tee: 'tdx',
-        cpuModel: 'Intel(R) Xeon(R) Platinum 8480+', cpuCores: 224, ramMib: 2_063_000, region: 'eu-west',
-        models: ['Qwen/Qwen3-32B'], uptimePermille: 990, workerKeys: [0x1234n],
+        gpuModel: 'NVIDIA H100 80GB HBM3',
+        gpuCount: 8,
+        vramMib: 81_559,
+        tee: 'tdx',
+        cpuModel: 'Intel(R) Xeon(R) Platinum 8480+',
+        cpuCores: 224,
+        ramMib: 2_063_000,
+        region: 'eu-west',
+        models: ['Qwen/Qwen3-32B'],
+        uptimePermille: 990,
+        workerKeys: [0x1234n],
         ...over,
     };
 }
 
 /** The storage cell as the contract must hold it: owner root status:uint2 deposit:Coins registered_at:uint32 updated_at:uint32 profile:(Maybe ^Cell). */
-function expectedData(owner: Address, root: Address, status: number, deposit: bigint, registeredAt: number, updatedAt: number, profile: Cell | null): Cell {
-    return beginCell().storeAddress(owner).storeAddress(root).storeUint(status, 2).storeCoins(deposit).storeUint(registeredAt, 32).storeUint(updatedAt, 32).storeMaybeRef(profile).endCell();
+function expectedData(
+    owner: Address,
+    root: Address,
+    status: number,
+    deposit: bigint,
+    registeredAt: number,
+    updatedAt: number,
+    profile: Cell | null,
+): Cell {
+    return beginCell()
+        .storeAddress(owner)
+        .storeAddress(root)
+        .storeUint(status, 2)
+        .storeCoins(deposit)
+        .storeUint(registeredAt, 32)
+        .storeUint(updatedAt, 32)
+        .storeMaybeRef(profile)
+        .endCell();
 }
 
 describe('CocoonRegistry', () => {
@@ -50,15 +74,18 @@ describe('CocoonRegistry', () => {
         reg = bc.openContract(await cocoonRegistryFor(root.address, owner.address));
     });
 
-    const send = (body: Cell, value = toNano('0.1'), from: SandboxContract<TreasuryContract> = owner) => from.send({ to: reg.address, value, body, init: reg.init });
-    const register = (p: RegistryProfile = sampleProfile(), value = REGISTRY_TERMS.deposit + toNano('0.1'), q = 1n) => send(registryBody.register(p, q, owner.address), value);
+    const send = (body: Cell, value = toNano('0.1'), from: SandboxContract<TreasuryContract> = owner) =>
+        from.send({ to: reg.address, value, body, init: reg.init });
+    const register = (p: RegistryProfile = sampleProfile(), value = REGISTRY_TERMS.deposit + toNano('0.1'), q = 1n) =>
+        send(registryBody.register(p, q, owner.address), value);
     const stored = async (): Promise<Cell> => {
         const s = (await bc.getContract(reg.address)).accountState;
         if (s?.type !== 'active') throw new Error('registry is not active');
         return s.state.data!;
     };
     const balance = async () => (await bc.getContract(reg.address)).balance;
-    const expectExit = (r: SendMessageResult, exitCode: number) => expect(r.transactions).toHaveTransaction({ to: reg.address, success: false, exitCode });
+    const expectExit = (r: SendMessageResult, exitCode: number) =>
+        expect(r.transactions).toHaveTransaction({ to: reg.address, success: false, exitCode });
     const expectExcess = (r: SendMessageResult, queryId: bigint, to: Address = owner.address) => {
         expect(r.transactions).toHaveTransaction({ from: reg.address, to, op: REGISTRY_OP.excesses, success: true });
         const out = r.transactions.find((t) => t.inMessage?.info.src?.toString() === reg.address.toString())!;
@@ -79,38 +106,112 @@ describe('CocoonRegistry', () => {
     it('register: deploys, stores the profile, keeps deposit + storage reserve exactly, returns the excess', async () => {
         const p = sampleProfile();
         const r = await register(p, REGISTRY_TERMS.deposit + toNano('0.1'), 11n);
-        expect(r.transactions).toHaveTransaction({ from: owner.address, to: reg.address, deploy: true, success: true, op: REGISTRY_OP.register });
+        expect(r.transactions).toHaveTransaction({
+            from: owner.address,
+            to: reg.address,
+            deploy: true,
+            success: true,
+            op: REGISTRY_OP.register,
+        });
         expectExcess(r, 11n);
-        expect((await stored()).equals(expectedData(owner.address, root.address, REGISTRY_STATUS.active, REGISTRY_TERMS.deposit, T0, T0, buildProfileCell(p)))).toBe(true);
+        expect(
+            (await stored()).equals(
+                expectedData(owner.address, root.address, REGISTRY_STATUS.active, REGISTRY_TERMS.deposit, T0, T0, buildProfileCell(p)),
+            ),
+        ).toBe(true);
         expect(await balance()).toBe(REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve);
         const d = await reg.getGetRegistryData();
         expect(d.owner.equals(owner.address) && d.root.equals(root.address)).toBe(true);
-        expect({ status: d.status, deposit: d.deposit, registeredAt: d.registeredAt, updatedAt: d.updatedAt, unlockAt: d.unlockAt })
-            .toEqual({ status: 1n, deposit: REGISTRY_TERMS.deposit, registeredAt: BigInt(T0), updatedAt: BigInt(T0), unlockAt: 0n });
+        expect({
+            status: d.status,
+            deposit: d.deposit,
+            registeredAt: d.registeredAt,
+            updatedAt: d.updatedAt,
+            unlockAt: d.unlockAt,
+        }).toEqual({ status: 1n, deposit: REGISTRY_TERMS.deposit, registeredAt: BigInt(T0), updatedAt: BigInt(T0), unlockAt: 0n });
         expect(parseProfileCell(d.profile!)).toEqual(p);
-        expect(await reg.getGetRegistryTerms()).toEqual({ $$type: 'RegistryTerms', deposit: REGISTRY_TERMS.deposit, withdrawDelay: BigInt(REGISTRY_TERMS.withdrawDelay), minFee: REGISTRY_TERMS.minFee, storageReserve: REGISTRY_TERMS.storageReserve });
+        expect(await reg.getGetRegistryTerms()).toEqual({
+            $$type: 'RegistryTerms',
+            deposit: REGISTRY_TERMS.deposit,
+            withdrawDelay: BigInt(REGISTRY_TERMS.withdrawDelay),
+            minFee: REGISTRY_TERMS.minFee,
+            storageReserve: REGISTRY_TERMS.storageReserve,
+        });
     });
 
     it('update / pause / resume: storage after each message equals the hand-built cell; excesses returned', async () => {
         await register();
-        const p2 = sampleProfile({ gpuCount: 4, models: ['Qwen/Qwen3-32B', 'meta-llama/Llama-3.3-70B'], region: 'us', workerKeys: [1n, 2n] });
+        const p2 = sampleProfile({
+            gpuCount: 4,
+            models: ['Qwen/Qwen3-32B', 'meta-llama/Llama-3.3-70B'],
+            region: 'us',
+            workerKeys: [1n, 2n],
+        });
         bc.now = T0 + 100;
         let r = await send(registryBody.update(p2, 2n, anyone.address));
         expectExcess(r, 2n, anyone.address);
-        expect((await stored()).equals(expectedData(owner.address, root.address, REGISTRY_STATUS.active, REGISTRY_TERMS.deposit, T0, T0 + 100, buildProfileCell(p2)))).toBe(true);
+        expect(
+            (await stored()).equals(
+                expectedData(
+                    owner.address,
+                    root.address,
+                    REGISTRY_STATUS.active,
+                    REGISTRY_TERMS.deposit,
+                    T0,
+                    T0 + 100,
+                    buildProfileCell(p2),
+                ),
+            ),
+        ).toBe(true);
         bc.now = T0 + 200;
         r = await send(registryBody.pause(3n, owner.address));
         expectExcess(r, 3n);
-        expect((await stored()).equals(expectedData(owner.address, root.address, REGISTRY_STATUS.paused, REGISTRY_TERMS.deposit, T0, T0 + 200, buildProfileCell(p2)))).toBe(true);
+        expect(
+            (await stored()).equals(
+                expectedData(
+                    owner.address,
+                    root.address,
+                    REGISTRY_STATUS.paused,
+                    REGISTRY_TERMS.deposit,
+                    T0,
+                    T0 + 200,
+                    buildProfileCell(p2),
+                ),
+            ),
+        ).toBe(true);
         // A paused owner may still correct the profile; the status stays paused.
         bc.now = T0 + 250;
         r = await send(registryBody.update(p2, 4n, owner.address));
         expectExcess(r, 4n);
-        expect((await stored()).equals(expectedData(owner.address, root.address, REGISTRY_STATUS.paused, REGISTRY_TERMS.deposit, T0, T0 + 250, buildProfileCell(p2)))).toBe(true);
+        expect(
+            (await stored()).equals(
+                expectedData(
+                    owner.address,
+                    root.address,
+                    REGISTRY_STATUS.paused,
+                    REGISTRY_TERMS.deposit,
+                    T0,
+                    T0 + 250,
+                    buildProfileCell(p2),
+                ),
+            ),
+        ).toBe(true);
         bc.now = T0 + 300;
         r = await send(registryBody.resume(5n, owner.address));
         expectExcess(r, 5n);
-        expect((await stored()).equals(expectedData(owner.address, root.address, REGISTRY_STATUS.active, REGISTRY_TERMS.deposit, T0, T0 + 300, buildProfileCell(p2)))).toBe(true);
+        expect(
+            (await stored()).equals(
+                expectedData(
+                    owner.address,
+                    root.address,
+                    REGISTRY_STATUS.active,
+                    REGISTRY_TERMS.deposit,
+                    T0,
+                    T0 + 300,
+                    buildProfileCell(p2),
+                ),
+            ),
+        ).toBe(true);
         expect(await balance()).toBe(REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve);
     });
 
@@ -121,7 +222,19 @@ describe('CocoonRegistry', () => {
         bc.now = T0 + 1000;
         let r = await send(registryBody.retire(6n, owner.address));
         expectExcess(r, 6n);
-        expect((await stored()).equals(expectedData(owner.address, root.address, REGISTRY_STATUS.retired, REGISTRY_TERMS.deposit, T0, T0 + 1000, buildProfileCell(p)))).toBe(true);
+        expect(
+            (await stored()).equals(
+                expectedData(
+                    owner.address,
+                    root.address,
+                    REGISTRY_STATUS.retired,
+                    REGISTRY_TERMS.deposit,
+                    T0,
+                    T0 + 1000,
+                    buildProfileCell(p),
+                ),
+            ),
+        ).toBe(true);
         expect((await reg.getGetRegistryData()).unlockAt).toBe(BigInt(T0 + 1000 + REGISTRY_TERMS.withdrawDelay));
         // Retired: no update, pause, resume or second retire.
         expectExit(await send(registryBody.update(p, 1n, owner.address)), REGISTRY_EXIT.badStatus);
@@ -139,7 +252,11 @@ describe('CocoonRegistry', () => {
         expect(refundValue).toBeGreaterThan(REGISTRY_TERMS.deposit + toNano('0.09'));
         expect(refundValue).toBeLessThan(REGISTRY_TERMS.deposit + toNano('0.1'));
         expect(await balance()).toBe(REGISTRY_TERMS.storageReserve);
-        expect((await stored()).equals(expectedData(owner.address, root.address, REGISTRY_STATUS.retired, 0n, T0, T0 + 1000, buildProfileCell(p)))).toBe(true);
+        expect(
+            (await stored()).equals(
+                expectedData(owner.address, root.address, REGISTRY_STATUS.retired, 0n, T0, T0 + 1000, buildProfileCell(p)),
+            ),
+        ).toBe(true);
         expect((await reg.getGetRegistryData()).unlockAt).toBe(0n);
         // Over the whole cycle the owner paid fees only (the 1 TON came back).
         const spent = before - (await owner.getBalance());
@@ -150,7 +267,19 @@ describe('CocoonRegistry', () => {
         expectExit(await register(p, toNano('0.5')), REGISTRY_EXIT.lowValue);
         bc.now = T0 + 200_000;
         await register(p, REGISTRY_TERMS.deposit + REGISTRY_TERMS.minFee + toNano('0.01'), 10n);
-        expect((await stored()).equals(expectedData(owner.address, root.address, REGISTRY_STATUS.active, REGISTRY_TERMS.deposit, T0 + 200_000, T0 + 200_000, buildProfileCell(p)))).toBe(true);
+        expect(
+            (await stored()).equals(
+                expectedData(
+                    owner.address,
+                    root.address,
+                    REGISTRY_STATUS.active,
+                    REGISTRY_TERMS.deposit,
+                    T0 + 200_000,
+                    T0 + 200_000,
+                    buildProfileCell(p),
+                ),
+            ),
+        ).toBe(true);
     });
 
     it('re-registering after retirement reuses a deposit not withdrawn yet (only the fee is needed)', async () => {
@@ -159,15 +288,33 @@ describe('CocoonRegistry', () => {
         bc.now = T0 + 50;
         const r = await register(sampleProfile({ gpuCount: 2 }), REGISTRY_TERMS.minFee + toNano('0.01'), 12n);
         expectExcess(r, 12n);
-        expect((await stored()).equals(expectedData(owner.address, root.address, REGISTRY_STATUS.active, REGISTRY_TERMS.deposit, T0 + 50, T0 + 50, buildProfileCell(sampleProfile({ gpuCount: 2 }))))).toBe(true);
+        expect(
+            (await stored()).equals(
+                expectedData(
+                    owner.address,
+                    root.address,
+                    REGISTRY_STATUS.active,
+                    REGISTRY_TERMS.deposit,
+                    T0 + 50,
+                    T0 + 50,
+                    buildProfileCell(sampleProfile({ gpuCount: 2 })),
+                ),
+            ),
+        ).toBe(true);
         expect(await balance()).toBe(REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve);
     });
 
     it('refuses every owner message from anyone else (3000) and bounces the value back', async () => {
         await register();
         const p = sampleProfile();
-        for (const body of [registryBody.register(p, 1n, anyone.address), registryBody.update(p, 1n, anyone.address), registryBody.pause(1n, anyone.address),
-            registryBody.resume(1n, anyone.address), registryBody.retire(1n, anyone.address), registryBody.withdraw(1n, anyone.address)]) {
+        for (const body of [
+            registryBody.register(p, 1n, anyone.address),
+            registryBody.update(p, 1n, anyone.address),
+            registryBody.pause(1n, anyone.address),
+            registryBody.resume(1n, anyone.address),
+            registryBody.retire(1n, anyone.address),
+            registryBody.withdraw(1n, anyone.address),
+        ]) {
             const r = await send(body, toNano('2'), anyone);
             expectExit(r, REGISTRY_EXIT.notOwner);
             expect(r.transactions).toHaveTransaction({ from: reg.address, to: anyone.address, inMessageBounced: true });
@@ -203,17 +350,35 @@ describe('CocoonRegistry', () => {
     });
 
     it('low value (3001): registration below deposit + fee, other messages below the fee', async () => {
-        expectExit(await register(sampleProfile(), REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve + REGISTRY_TERMS.minFee - 1n), REGISTRY_EXIT.lowValue);
+        expectExit(
+            await register(sampleProfile(), REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve + REGISTRY_TERMS.minFee - 1n),
+            REGISTRY_EXIT.lowValue,
+        );
         await register(sampleProfile(), REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve + REGISTRY_TERMS.minFee);
         expect(await balance()).toBe(REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve);
         expectExit(await send(registryBody.pause(1n, owner.address), REGISTRY_TERMS.minFee - 1n), REGISTRY_EXIT.lowValue);
-        expect((await send(registryBody.pause(1n, owner.address), REGISTRY_TERMS.minFee)).transactions).toHaveTransaction({ to: reg.address, success: true });
+        expect((await send(registryBody.pause(1n, owner.address), REGISTRY_TERMS.minFee)).transactions).toHaveTransaction({
+            to: reg.address,
+            success: true,
+        });
     });
 
     it('registryMessageValue attaches what the contract will ask for', async () => {
-        expect(registryMessageValue('register', { deposit: 0n, accountBalance: 0n })).toBe(REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve + toNano('0.05'));
-        expect(registryMessageValue('pause', { deposit: REGISTRY_TERMS.deposit, accountBalance: REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve })).toBe(toNano('0.05'));
-        expect(registryMessageValue('register', { deposit: REGISTRY_TERMS.deposit, accountBalance: REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve })).toBe(toNano('0.05'));
+        expect(registryMessageValue('register', { deposit: 0n, accountBalance: 0n })).toBe(
+            REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve + toNano('0.05'),
+        );
+        expect(
+            registryMessageValue('pause', {
+                deposit: REGISTRY_TERMS.deposit,
+                accountBalance: REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve,
+            }),
+        ).toBe(toNano('0.05'));
+        expect(
+            registryMessageValue('register', {
+                deposit: REGISTRY_TERMS.deposit,
+                accountBalance: REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve,
+            }),
+        ).toBe(toNano('0.05'));
         const r = await register(sampleProfile(), registryMessageValue('register', { deposit: 0n, accountBalance: 0n }));
         expect(r.transactions).toHaveTransaction({ to: reg.address, success: true });
     });
@@ -222,13 +387,36 @@ describe('CocoonRegistry', () => {
         const L = PROFILE_LIMITS;
         const at = (n: number) => 'x'.repeat(n);
         const atLimits = sampleProfile({
-            gpuModel: at(L.maxGpuModelBytes), gpuCount: L.maxGpuCount, vramMib: L.maxVramMib, tee: 'fake', cpuModel: at(L.maxCpuModelBytes),
-            cpuCores: L.maxCpuCores, ramMib: L.maxRamMib, region: at(L.maxRegionBytes), uptimePermille: L.maxUptimePermille,
-            models: Array.from({ length: L.maxModels }, (_, i) => at(L.maxModelNameBytes - i)), workerKeys: [(1n << 256n) - 1n, 2n, 3n],
+            gpuModel: at(L.maxGpuModelBytes),
+            gpuCount: L.maxGpuCount,
+            vramMib: L.maxVramMib,
+            tee: 'fake',
+            cpuModel: at(L.maxCpuModelBytes),
+            cpuCores: L.maxCpuCores,
+            ramMib: L.maxRamMib,
+            region: at(L.maxRegionBytes),
+            uptimePermille: L.maxUptimePermille,
+            models: Array.from({ length: L.maxModels }, (_, i) => at(L.maxModelNameBytes - i)),
+            workerKeys: [(1n << 256n) - 1n, 2n, 3n],
         });
-        const smallest = sampleProfile({ gpuCount: 0, vramMib: 0, tee: 'none', cpuModel: '', cpuCores: 1, ramMib: 0, region: '', uptimePermille: 0, gpuModel: 'g', models: ['m'], workerKeys: [0n] });
+        const smallest = sampleProfile({
+            gpuCount: 0,
+            vramMib: 0,
+            tee: 'none',
+            cpuModel: '',
+            cpuCores: 1,
+            ramMib: 0,
+            region: '',
+            uptimePermille: 0,
+            gpuModel: 'g',
+            models: ['m'],
+            workerKeys: [0n],
+        });
 
-        it.each([['every field at its upper limit', atLimits], ['every field at its lower limit', smallest]])('accepts %s', async (_, p) => {
+        it.each([
+            ['every field at its upper limit', atLimits],
+            ['every field at its lower limit', smallest],
+        ])('accepts %s', async (_, p) => {
             expect(profileProblems(p)).toEqual([]);
             expect((await register(p)).transactions).toHaveTransaction({ to: reg.address, success: true });
             expect(parseProfileCell((await reg.getGetRegistryData()).profile!)).toEqual(p);
@@ -279,27 +467,96 @@ describe('CocoonRegistry', () => {
         const head = () => good.clone().loadBits(120);
         const [labels, models, keys] = [0, 1, 2].map((i) => buildProfileCell(sampleProfile()).refs[i]);
         const malformed: [string, Cell, number][] = [
-            ['version 2', beginCell().storeUint(2, 8).storeBits(head().substring(8, 112)).storeRef(labels).storeRef(models).storeRef(keys).endCell(), REGISTRY_EXIT.malformedProfile],
-            ['a trailing bit', beginCell().storeBits(head()).storeBit(1).storeRef(labels).storeRef(models).storeRef(keys).endCell(), REGISTRY_EXIT.malformedProfile],
+            [
+                'version 2',
+                beginCell().storeUint(2, 8).storeBits(head().substring(8, 112)).storeRef(labels).storeRef(models).storeRef(keys).endCell(),
+                REGISTRY_EXIT.malformedProfile,
+            ],
+            [
+                'a trailing bit',
+                beginCell().storeBits(head()).storeBit(1).storeRef(labels).storeRef(models).storeRef(keys).endCell(),
+                REGISTRY_EXIT.malformedProfile,
+            ],
             ['a missing ref', beginCell().storeBits(head()).storeRef(labels).storeRef(models).endCell(), REGISTRY_EXIT.malformedProfile],
-            ['an extra ref', beginCell().storeBits(head()).storeRef(labels).storeRef(models).storeRef(keys).storeRef(keys).endCell(), REGISTRY_EXIT.malformedProfile],
+            [
+                'an extra ref',
+                beginCell().storeBits(head()).storeRef(labels).storeRef(models).storeRef(keys).storeRef(keys).endCell(),
+                REGISTRY_EXIT.malformedProfile,
+            ],
             ['an empty cell', beginCell().endCell(), REGISTRY_EXIT.malformedProfile],
-            ['labels with trailing bits', beginCell().storeBits(head()).storeRef(beginCell().storeSlice(labels.beginParse()).storeUint(0, 3).endCell()).storeRef(models).storeRef(keys).endCell(), REGISTRY_EXIT.badText],
-            ['labels cut short', beginCell().storeBits(head()).storeRef(beginCell().storeUint(10, 8).storeUint(0x41, 8).endCell()).storeRef(models).storeRef(keys).endCell(), REGISTRY_EXIT.badText],
-            ['labels with a ref', beginCell().storeBits(head()).storeRef(beginCell().storeSlice(labels.beginParse()).storeRef(keys).endCell()).storeRef(models).storeRef(keys).endCell(), REGISTRY_EXIT.badText],
-            ['a model name that is not whole bytes', beginCell().storeBits(head()).storeRef(labels).storeRef(beginCell().storeRef(beginCell().storeUint(1, 9).endCell()).endCell()).storeRef(keys).endCell(), REGISTRY_EXIT.badModels],
-            ['models with bits', beginCell().storeBits(head()).storeRef(labels).storeRef(beginCell().storeUint(1, 8).storeSlice(models.beginParse()).endCell()).storeRef(keys).endCell(), REGISTRY_EXIT.badModels],
-            ['half a key', beginCell().storeBits(head()).storeRef(labels).storeRef(models).storeRef(beginCell().storeUint(1, 128).endCell()).endCell(), REGISTRY_EXIT.badKeys],
+            [
+                'labels with trailing bits',
+                beginCell()
+                    .storeBits(head())
+                    .storeRef(beginCell().storeSlice(labels.beginParse()).storeUint(0, 3).endCell())
+                    .storeRef(models)
+                    .storeRef(keys)
+                    .endCell(),
+                REGISTRY_EXIT.badText,
+            ],
+            [
+                'labels cut short',
+                beginCell()
+                    .storeBits(head())
+                    .storeRef(beginCell().storeUint(10, 8).storeUint(0x41, 8).endCell())
+                    .storeRef(models)
+                    .storeRef(keys)
+                    .endCell(),
+                REGISTRY_EXIT.badText,
+            ],
+            [
+                'labels with a ref',
+                beginCell()
+                    .storeBits(head())
+                    .storeRef(beginCell().storeSlice(labels.beginParse()).storeRef(keys).endCell())
+                    .storeRef(models)
+                    .storeRef(keys)
+                    .endCell(),
+                REGISTRY_EXIT.badText,
+            ],
+            [
+                'a model name that is not whole bytes',
+                beginCell()
+                    .storeBits(head())
+                    .storeRef(labels)
+                    .storeRef(beginCell().storeRef(beginCell().storeUint(1, 9).endCell()).endCell())
+                    .storeRef(keys)
+                    .endCell(),
+                REGISTRY_EXIT.badModels,
+            ],
+            [
+                'models with bits',
+                beginCell()
+                    .storeBits(head())
+                    .storeRef(labels)
+                    .storeRef(beginCell().storeUint(1, 8).storeSlice(models.beginParse()).endCell())
+                    .storeRef(keys)
+                    .endCell(),
+                REGISTRY_EXIT.badModels,
+            ],
+            [
+                'half a key',
+                beginCell().storeBits(head()).storeRef(labels).storeRef(models).storeRef(beginCell().storeUint(1, 128).endCell()).endCell(),
+                REGISTRY_EXIT.badKeys,
+            ],
         ];
         it.each(malformed)('refuses a profile cell with %s', async (_, cell, exitCode) => {
-            const body = beginCell().storeUint(REGISTRY_OP.register, 32).storeUint(1, 64).storeRef(cell).storeAddress(owner.address).endCell();
+            const body = beginCell()
+                .storeUint(REGISTRY_OP.register, 32)
+                .storeUint(1, 64)
+                .storeRef(cell)
+                .storeAddress(owner.address)
+                .endCell();
             expectExit(await send(body, REGISTRY_TERMS.deposit + toNano('0.1')), exitCode);
         });
     });
 
     it('accepts plain TON from anyone; unknown ops fail with 3010 and bounce', async () => {
         await register();
-        expect((await anyone.send({ to: reg.address, value: toNano('0.2') })).transactions).toHaveTransaction({ to: reg.address, success: true });
+        expect((await anyone.send({ to: reg.address, value: toNano('0.2') })).transactions).toHaveTransaction({
+            to: reg.address,
+            success: true,
+        });
         const r = await send(beginCell().storeUint(0xdeadbeef, 32).storeUint(0, 64).endCell(), toNano('0.3'), anyone);
         expectExit(r, REGISTRY_EXIT.unknownOp);
         expect(r.transactions).toHaveTransaction({ from: reg.address, to: anyone.address, inMessageBounced: true });

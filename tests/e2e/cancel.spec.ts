@@ -45,7 +45,10 @@ const workerLedger = () => net.proxy.workerAccounts()[0].ledger.tokensMax;
 
 describe('caller disconnect mid-stream', () => {
     it('stops the generation upstream and bills only what was produced up to the cancel', async () => {
-        const before = { client: net.proxy.clientAccounts()[0]?.ledger.tokensMax ?? 0n, worker: net.proxy.workerAccounts()[0]?.ledger.tokensMax ?? 0n };
+        const before = {
+            client: net.proxy.clientAccounts()[0]?.ledger.tokensMax ?? 0n,
+            worker: net.proxy.workerAccounts()[0]?.ledger.tokensMax ?? 0n,
+        };
         const receiptsBefore = net.client!.receipts.length;
         // The caller that stays: a short stream beside the one that leaves.
         const stays = stream(20).then(async (res) => ({ id: res.headers.get('x-cocoon-request-id')!, text: await readStream(res) }));
@@ -66,11 +69,19 @@ describe('caller disconnect mid-stream', () => {
 
         // Released as soon as the worker stopped: no slot, no reservation, no running request anywhere.
         const released = Date.now();
-        await waitUntil('the cancelled request to end at the client', () => net.client!.receipts.slice(receiptsBefore).some((r) => r.error !== null));
+        await waitUntil('the cancelled request to end at the client', () =>
+            net.client!.receipts.slice(receiptsBefore).some((r) => r.error !== null),
+        );
         const kept = await stays;
         expect(kept.text).toContain('t20 ');
         expect(kept.text).toContain('[DONE]');
-        await waitUntil('every slot and reservation released', () => net.proxy.relay.runningCount === 0 && net.worker!.snapshot().active_requests === 0 && net.proxy.clientAccounts()[0].reserved === 0n);
+        await waitUntil(
+            'every slot and reservation released',
+            () =>
+                net.proxy.relay.runningCount === 0 &&
+                net.worker!.snapshot().active_requests === 0 &&
+                net.proxy.clientAccounts()[0].reserved === 0n,
+        );
         expect(Date.now() - released).toBeLessThan((LONG - stopped.produced) * DELAY_MS);
 
         // Billed what the backend had reported when it stopped: at least what the caller saw, at most what was produced.
@@ -88,10 +99,16 @@ describe('caller disconnect mid-stream', () => {
         expect(workerLedger() - before.worker).toBe(billedLeaving + BigInt(PROMPT + 20));
 
         // Each caller can fetch the worker's signed receipt for what it was billed.
-        const left = (await (await fetch(`${net.apiUrl}/receipts/${leavingId}`)).json()) as { tokens: { total: string }; verified: boolean };
+        const left = (await (await fetch(`${net.apiUrl}/receipts/${leavingId}`)).json()) as {
+            tokens: { total: string };
+            verified: boolean;
+        };
         expect(left.verified).toBe(true);
         expect(BigInt(left.tokens.total)).toBe(billedLeaving);
-        const stayed = (await (await fetch(`${net.apiUrl}/receipts/${kept.id}`)).json()) as { tokens: { total: string }; verified: boolean };
+        const stayed = (await (await fetch(`${net.apiUrl}/receipts/${kept.id}`)).json()) as {
+            tokens: { total: string };
+            verified: boolean;
+        };
         expect(stayed.verified).toBe(true);
         expect(BigInt(stayed.tokens.total)).toBe(BigInt(PROMPT + 20));
     });

@@ -41,14 +41,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function sseBackend(o: { firstByteMs: number; chunks: number; stallMs: number }): Promise<FakeServer> {
     const b = await fakeServer(async (req, res) => {
         if (req.method === 'GET') {
-            res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'cocoon/tiny-stories-1m', object: 'model' }] }));
+            res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+                JSON.stringify({ object: 'list', data: [{ id: 'cocoon/tiny-stories-1m', object: 'model' }] }),
+            );
             return;
         }
         await sleep(o.firstByteMs);
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
         for (let i = 0; i < o.chunks; i++) {
             if (i > 0) await sleep(o.stallMs);
-            res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: `w${i} ` } }] })}\n\n`);
+            res.write(
+                `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: `w${i} ` } }] })}\n\n`,
+            );
         }
         res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [], usage: USAGE })}\n\n`);
         res.end('data: [DONE]\n\n');
@@ -58,7 +62,13 @@ async function sseBackend(o: { firstByteMs: number; chunks: number; stallMs: num
 }
 
 async function workerProcess(walletIndex: number, backendUrl: string, seed: number): Promise<RunnerProcess> {
-    const p = spawnRunner('worker', { chainUrl: net.local.v4Url, root: net.root.toString(), mnemonic: net.local.wallets[walletIndex].mnemonic, seed, backendUrl });
+    const p = spawnRunner('worker', {
+        chainUrl: net.local.v4Url,
+        root: net.root.toString(),
+        mnemonic: net.local.wallets[walletIndex].mnemonic,
+        seed,
+        backendUrl,
+    });
     procs.push(p);
     await p.ready;
     return p;
@@ -164,7 +174,10 @@ describe('failure paths', () => {
         expect(r.error).toMatch(/stream interrupted/);
         // The worker's signed receipt covers exactly the partial answer the caller got.
         expect(r.receiptValid).toBe(true);
-        const served = (await (await fetch(`${net.apiUrl}/receipts/${requestId}`)).json()) as { tokens: { total: string }; verified: boolean };
+        const served = (await (await fetch(`${net.apiUrl}/receipts/${requestId}`)).json()) as {
+            tokens: { total: string };
+            verified: boolean;
+        };
         expect(served).toMatchObject({ verified: true, tokens: { total: billed.toString() } });
         expect(net.proxy.relay.runningCount).toBe(0);
         expect(net.proxy.clientAccounts()[0].reserved).toBe(0n);
@@ -184,8 +197,15 @@ describe('failure paths', () => {
     it('refuses a worker whose model the root does not allow, with the reason', async () => {
         const wallet = await openWallet(net.chain, { mnemonic: net.local.wallets[6].mnemonic });
         const w = await WorkerRunner.start({
-            chain: net.chain, wallet, root: net.root, model: 'cocoon/not-allowed@x:0', backendUrl: 'http://127.0.0.1:9/v1', key: keyPairFromSeed(Buffer.alloc(32, 24)),
-            tls: await tlsFor('worker'), intervals: { reconnectMs: 100_000 }, logger: silentLogger,
+            chain: net.chain,
+            wallet,
+            root: net.root,
+            model: 'cocoon/not-allowed@x:0',
+            backendUrl: 'http://127.0.0.1:9/v1',
+            key: keyPairFromSeed(Buffer.alloc(32, 24)),
+            tls: await tlsFor('worker'),
+            intervals: { reconnectMs: 100_000 },
+            logger: silentLogger,
         });
         await w.close(0);
         expect(w.connectedProxies).toBe(0);
@@ -196,8 +216,15 @@ describe('failure paths', () => {
         const wallet = await openWallet(net.chain, { mnemonic: net.local.wallets[6].mnemonic });
         const tls = await RaTlsContext.create({ provider: noneProvider, policy: fakePolicy(), autoRotate: false });
         const w = await WorkerRunner.start({
-            chain: net.chain, wallet, root: net.root, model: MODEL, backendUrl: 'http://127.0.0.1:9/v1', key: keyPairFromSeed(Buffer.alloc(32, 25)),
-            tls, intervals: { reconnectMs: 100_000 }, logger: silentLogger,
+            chain: net.chain,
+            wallet,
+            root: net.root,
+            model: MODEL,
+            backendUrl: 'http://127.0.0.1:9/v1',
+            key: keyPairFromSeed(Buffer.alloc(32, 25)),
+            tls,
+            intervals: { reconnectMs: 100_000 },
+            logger: silentLogger,
         });
         await w.close(0);
         tls.close();
@@ -208,7 +235,11 @@ describe('failure paths', () => {
 
     it('rejects malformed HTTP requests with OpenAI-shaped errors', async () => {
         const bad = async (body: string) => {
-            const r = await fetch(`${net.apiUrl}/chat/completions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+            const r = await fetch(`${net.apiUrl}/chat/completions`, {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json' },
+                body,
+            });
             return { status: r.status, body: (await r.json()) as { error: { message: string; param: string | null } } };
         };
         expect((await bad('{nope')).status).toBe(400);
@@ -217,12 +248,18 @@ describe('failure paths', () => {
         expect(noModel.body.error.param).toBe('model');
         const coef = await bad(JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [], max_coefficient: -1 }));
         expect(coef.status).toBe(400);
-        const unknownOption = await bad(JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], tools: [] }));
+        const unknownOption = await bad(
+            JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], tools: [] }),
+        );
         expect(unknownOption.status).toBe(400);
         expect(unknownOption.body.error.message).toMatch(/tools/);
         const unknownModel = await bad(JSON.stringify({ model: 'nobody/serves-this', messages: [{ role: 'user', content: 'x' }] }));
         expect(unknownModel.status).toBe(404);
-        expect(unknownModel.body.error).toMatchObject({ code: 'model_not_found', param: 'model', message: expect.stringMatching(/nobody\/serves-this/) });
+        expect(unknownModel.body.error).toMatchObject({
+            code: 'model_not_found',
+            param: 'model',
+            message: expect.stringMatching(/nobody\/serves-this/),
+        });
         const notFound = await fetch(`${net.apiUrl}/embeddings`, { method: 'POST', body: '{}' });
         expect(notFound.status).toBe(404);
     });
@@ -241,7 +278,7 @@ describe('failure paths', () => {
         }
         const res = await chat({ temperature: 0 });
         expect(res.status).toBe(200);
-        expect((await res.json() as { usage: { total_tokens: number } }).usage.total_tokens).toBeGreaterThan(0);
+        expect(((await res.json()) as { usage: { total_tokens: number } }).usage.total_tokens).toBeGreaterThan(0);
     });
 });
 
@@ -261,11 +298,17 @@ describe('proxy death mid-stream', () => {
 
     it('fails the stream with a clear error, stops the backend and bills zero', async () => {
         const client = pnet.client!;
-        const stream = (maxTokens: number) => fetch(`${pnet.apiUrl}/chat/completions`, {
-            method: 'POST',
-            headers: { 'Content-Type': 'application/json' },
-            body: JSON.stringify({ model: STREAM_MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: maxTokens, stream: true }),
-        });
+        const stream = (maxTokens: number) =>
+            fetch(`${pnet.apiUrl}/chat/completions`, {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({
+                    model: STREAM_MODEL,
+                    messages: [{ role: 'user', content: 'hi' }],
+                    max_tokens: maxTokens,
+                    stream: true,
+                }),
+            });
         // One whole answer first, so the ledgers have something to keep.
         expect(await (await stream(3)).text()).toContain('[DONE]');
         await waitUntil('the first answer recorded', () => client.receipts.length === 1);

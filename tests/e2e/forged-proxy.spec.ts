@@ -39,14 +39,26 @@ async function startRogue(behaviour: Behaviour): Promise<string> {
     const root = await readRoot(net.chain, net.root);
     const owner = net.wallets.proxy.address;
     const proxySc = (await cocoonProxyFor(owner, keyInt, net.root, root.params)).address;
-    const params = (sc: Address) => ({ _: 'proxy.params' as const, flags: 3, proxy_public_key: realKey.publicKey, proxy_owner_address: owner.toString(), proxy_sc_address: sc.toString(), is_test: true, proto_version: 2 });
+    const params = (sc: Address) => ({
+        _: 'proxy.params' as const,
+        flags: 3,
+        proxy_public_key: realKey.publicKey,
+        proxy_owner_address: owner.toString(),
+        proxy_sc_address: sc.toString(),
+        is_test: true,
+        proto_version: 2,
+    });
     const payment = (target: Address) => {
         const key = behaviour === 'foreign-signature' ? otherKey : realKey;
         const to = behaviour === 'wrong-target' ? net.root : target;
-        return { _: 'proxy.signedPayment' as const, data: signedMessage(SIGNED_OP.workerPayout, 0n, 1000n, to, owner, key.secretKey).toBoc() };
+        return {
+            _: 'proxy.signedPayment' as const,
+            data: signedMessage(SIGNED_OP.workerPayout, 0n, 1000n, to, owner, key.secretKey).toBoc(),
+        };
     };
     rogue = await listen({
-        port: 0, logger: silentLogger,
+        port: 0,
+        logger: silentLogger,
         onConnection(conn) {
             let workerSc: Address | null = null;
             conn.handle(async (fn: TlFunction): Promise<TlObject> => {
@@ -55,11 +67,25 @@ async function startRogue(behaviour: Behaviour): Promise<string> {
                     workerSc = (await cocoonWorkerFor(Address.parse(fn.params.worker_owner_address), proxySc, keyInt, root.params)).address;
                     return { _: 'worker.connectedToProxy', params: params(sc), worker_sc_address: workerSc.toString() };
                 }
-                if (fn._ === 'worker.compareBalanceWithProxy') return { _: 'worker.compareBalanceWithProxyResult', signed_payment: payment(workerSc!), tokens_committed_to_db: 1000n, max_tokens: 1000n, error_code: 0 };
+                if (fn._ === 'worker.compareBalanceWithProxy')
+                    return {
+                        _: 'worker.compareBalanceWithProxyResult',
+                        signed_payment: payment(workerSc!),
+                        tokens_committed_to_db: 1000n,
+                        max_tokens: 1000n,
+                        error_code: 0,
+                    };
                 if (fn._ === 'worker.proxyHandshakeComplete') return { _: 'worker.proxyHandshakeCompleted' };
                 if (fn._ === 'client.connectToProxy') {
-                    const clientSc = (await cocoonClientFor(Address.parse(fn.params.client_owner_address), proxySc, keyInt, root.params)).address;
-                    return { _: 'client.connectedToProxy', params: params(sc), client_sc_address: clientSc.toString(), auth: { _: 'client.proxyConnectionAuthLong', nonce: 1n }, signed_payment: { _: 'proxy.signedPaymentEmpty' } };
+                    const clientSc = (await cocoonClientFor(Address.parse(fn.params.client_owner_address), proxySc, keyInt, root.params))
+                        .address;
+                    return {
+                        _: 'client.connectedToProxy',
+                        params: params(sc),
+                        client_sc_address: clientSc.toString(),
+                        auth: { _: 'client.proxyConnectionAuthLong', nonce: 1n },
+                        signed_payment: { _: 'proxy.signedPaymentEmpty' },
+                    };
                 }
                 throw new Error(`rogue proxy does not answer ${fn._}`);
             });
@@ -71,8 +97,15 @@ async function startRogue(behaviour: Behaviour): Promise<string> {
 async function workerAgainst(behaviour: Behaviour): Promise<WorkerRunner> {
     const endpoint = await startRogue(behaviour);
     const w = await WorkerRunner.start({
-        chain: net.chain, wallet: net.wallets.worker, root: net.root, model: MODEL, backendUrl: 'http://127.0.0.1:9/v1', key: keyPairFromSeed(Buffer.alloc(32, 33)),
-        proxies: [endpoint], intervals: { reconnectMs: 100_000 }, logger: silentLogger,
+        chain: net.chain,
+        wallet: net.wallets.worker,
+        root: net.root,
+        model: MODEL,
+        backendUrl: 'http://127.0.0.1:9/v1',
+        key: keyPairFromSeed(Buffer.alloc(32, 33)),
+        proxies: [endpoint],
+        intervals: { reconnectMs: 100_000 },
+        logger: silentLogger,
     });
     await w.close(0);
     return w;
@@ -98,7 +131,15 @@ describe('a rogue proxy', () => {
 
     it('is refused by a client when its contract address does not derive from its key', async () => {
         const endpoint = await startRogue('wrong-proxy-address');
-        const c = await ClientRunner.start({ chain: net.chain, wallet: net.wallets.client, root: net.root, secret: 's', proxies: [endpoint], intervals: { reconnectMs: 100_000 }, logger: silentLogger });
+        const c = await ClientRunner.start({
+            chain: net.chain,
+            wallet: net.wallets.client,
+            root: net.root,
+            secret: 's',
+            proxies: [endpoint],
+            intervals: { reconnectMs: 100_000 },
+            logger: silentLogger,
+        });
         await expect(c.waitReady(1500)).rejects.toThrow(/does not derive from the proxy's key and owner/);
         await c.close(0);
     });

@@ -13,7 +13,9 @@ jest.setTimeout(240_000);
 
 let net: TestNetwork;
 beforeAll(async () => {
-    net = await startTestNetwork({ params: { pricePerToken: 1000n, workerFeePerToken: 800n, proxyDelayBeforeClose: 600, clientDelayBeforeClose: 300 } });
+    net = await startTestNetwork({
+        params: { pricePerToken: 1000n, workerFeePerToken: 800n, proxyDelayBeforeClose: 600, clientDelayBeforeClose: 300 },
+    });
 });
 afterAll(async () => {
     await net?.close();
@@ -21,8 +23,14 @@ afterAll(async () => {
 
 async function chat(): Promise<number> {
     const r = await fetch(`${net.apiUrl}/chat/completions`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story about a cat named Tom.' }], max_tokens: 12, temperature: 0 }),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+            model: 'cocoon/tiny-stories-1m',
+            messages: [{ role: 'user', content: 'Tell me a story about a cat named Tom.' }],
+            max_tokens: 12,
+            temperature: 0,
+        }),
     });
     await r.text();
     return r.status;
@@ -44,7 +52,9 @@ describe('params migration', () => {
         const [oldWorker] = net.proxy.workerAccounts();
         const tokens = oldClient.ledger.tokensMax;
 
-        await net.wallets.owner.send([internal({ to: net.root, value: toNano('0.1'), bounce: true, body: rootMsg.changeFees(2000n, 1500n) })]);
+        await net.wallets.owner.send([
+            internal({ to: net.root, value: toNano('0.1'), bounce: true, body: rootMsg.changeFees(2000n, 1500n) }),
+        ]);
         await net.proxy.refreshRoot();
         expect(net.proxy.contract.equals(oldProxy)).toBe(false);
         expect(net.proxy.root.params.pricePerToken).toBe(2000n);
@@ -72,7 +82,11 @@ describe('params migration', () => {
         expect(w.tokens).toBe(tokens);
         expect(w.state).toBe(CONTRACT_STATE.closed);
         expect((await readProxyContract(net.chain, oldProxy))!.state).toBe(CONTRACT_STATE.closing);
-        await fetch(`${net.local.url}/admin/time`, { method: 'POST', headers: { 'Content-Type': 'application/json', authorization: `Bearer ${net.local.devToken}` }, body: JSON.stringify({ shift: 700 }) });
+        await fetch(`${net.local.url}/admin/time`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', authorization: `Bearer ${net.local.devToken}` },
+            body: JSON.stringify({ shift: 700 }),
+        });
         await until('the old proxy contract to close', () => old.step === 'closed');
         expect((await readProxyContract(net.chain, Address.parse(old.contract)))!.state).toBe(CONTRACT_STATE.closed);
     });

@@ -45,11 +45,22 @@ describe('end-to-end on the local chain', () => {
         expect(models.data.map((m) => m.id)).toContain('cocoon/tiny-stories-1m');
 
         const prompt = [{ role: 'user' as const, content: 'Tell me a story about a cat named Tom.' }];
-        const plain = await openai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: prompt, max_tokens: 24, temperature: 0 });
+        const plain = await openai.chat.completions.create({
+            model: 'cocoon/tiny-stories-1m',
+            messages: prompt,
+            max_tokens: 24,
+            temperature: 0,
+        });
         expect(plain.choices[0].message.content!.length).toBeGreaterThan(0);
         expect(plain.usage!.completion_tokens).toBeGreaterThan(0);
 
-        const stream = await openai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: prompt, max_tokens: 24, temperature: 0, stream: true });
+        const stream = await openai.chat.completions.create({
+            model: 'cocoon/tiny-stories-1m',
+            messages: prompt,
+            max_tokens: 24,
+            temperature: 0,
+            stream: true,
+        });
         let text = '';
         for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
         expect(text).toBe(plain.choices[0].message.content);

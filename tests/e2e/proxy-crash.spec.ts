@@ -87,7 +87,8 @@ describe('proxy crash', () => {
             const target = succeeded() + 4;
             await waitUntil('answers before the kill', () => succeeded() >= target, 60_000);
             // Kill while a streamed and a whole answer are both being generated.
-            const generating = (stream: boolean) => backend.streams.some((s) => s.stream === stream && !s.aborted && s.produced >= 2 && s.produced < s.maxTokens);
+            const generating = (stream: boolean) =>
+                backend.streams.some((s) => s.stream === stream && !s.aborted && s.produced >= 2 && s.produced < s.maxTokens);
             await waitUntil('a streamed and a whole answer in flight', () => generating(true) && generating(false), 60_000);
             ports ??= (await net.proxyProcess!.ready) as { workerPort: number; clientPort: number };
             net.proxyProcess!.kill('SIGKILL');
@@ -119,7 +120,10 @@ describe('proxy crash', () => {
         const answered = outcomes.filter((o) => o.ok);
         let receipts = 0n;
         for (const o of answered) {
-            const r = (await (await fetch(`${net.apiUrl}/receipts/${o.requestId}`)).json()) as { tokens: { total: string }; verified: boolean };
+            const r = (await (await fetch(`${net.apiUrl}/receipts/${o.requestId}`)).json()) as {
+                tokens: { total: string };
+                verified: boolean;
+            };
             expect(r).toMatchObject({ verified: true, tokens: { total: ANSWER_TOKENS.toString() } });
             receipts += BigInt(r.tokens.total);
         }
@@ -139,7 +143,11 @@ describe('proxy crash', () => {
         expect(client.info!.max).toBe(receipts);
         expect(client.info!.signed).toBe(receipts);
         expect(clientSc.tokensUsed).toBe(receipts);
-        await waitUntil('the worker to hold its signed payout', () => worker.snapshot().proxies[0].earned_tokens_committed_to_blockchain === receipts, 60_000);
+        await waitUntil(
+            'the worker to hold its signed payout',
+            () => worker.snapshot().proxies[0].earned_tokens_committed_to_blockchain === receipts,
+            60_000,
+        );
         expect(worker.snapshot().proxies[0].earned_tokens_max_known).toBe(receipts);
 
         // The worker contract is paid exactly that.

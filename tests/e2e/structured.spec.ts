@@ -27,7 +27,9 @@ jest.setTimeout(180_000);
 const ajv = new Ajv({ strict: false });
 const TOOLS = WEATHER_TOOLS as OpenAI.ChatCompletionFunctionTool[];
 /** A tool without `parameters` takes no arguments: `{}`. */
-const argumentSchemas = new Map<string, ValidateFunction>(TOOLS.map((t) => [t.function.name, ajv.compile(t.function.parameters ?? { type: 'object', additionalProperties: false })]));
+const argumentSchemas = new Map<string, ValidateFunction>(
+    TOOLS.map((t) => [t.function.name, ajv.compile(t.function.parameters ?? { type: 'object', additionalProperties: false })]),
+);
 const WEATHER = [{ role: 'user' as const, content: 'What is the weather in Paris?' }];
 
 let net: TestNetwork;
@@ -53,10 +55,16 @@ function receiptFor(usage: OpenAI.CompletionUsage | undefined | null, previous: 
     const receipt = last.receipt!;
     expect(receipt.requestId).not.toBe(previous?.requestId);
     expect(usage!.total_tokens).toBe(usage!.prompt_tokens + usage!.completion_tokens);
-    const tokens = adjustUsage({
-        promptTokens: usage!.prompt_tokens, cachedTokens: usage!.prompt_tokens_details?.cached_tokens ?? 0,
-        completionTokens: usage!.completion_tokens, reasoningTokens: usage!.completion_tokens_details?.reasoning_tokens ?? 0,
-    }, BigInt(receipt.coefficient), tokenPricing(net.params));
+    const tokens = adjustUsage(
+        {
+            promptTokens: usage!.prompt_tokens,
+            cachedTokens: usage!.prompt_tokens_details?.cached_tokens ?? 0,
+            completionTokens: usage!.completion_tokens,
+            reasoningTokens: usage!.completion_tokens_details?.reasoning_tokens ?? 0,
+        },
+        BigInt(receipt.coefficient),
+        tokenPricing(net.params),
+    );
     expect(receipt.tokens).toEqual(tokensToReceipt(tokens));
     expect(last.tokens).toBe(tokens.total);
     billed += tokens.total;
@@ -72,30 +80,45 @@ function checkCall(name: string, args: string): void {
 describe('tools and structured output through client, proxy and worker', () => {
     it('a bad tool definition is refused by the client API in the OpenAI shape, naming the param, before anything is billed', async () => {
         const before = net.client!.receipts.length;
-        const err = await openai.chat.completions.create({ model: MODEL, messages: WEATHER, tools: [{ type: 'function', function: { name: 'get weather' } }] }).catch((e: unknown) => e);
+        const err = await openai.chat.completions
+            .create({ model: MODEL, messages: WEATHER, tools: [{ type: 'function', function: { name: 'get weather' } }] })
+            .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(OpenAI.BadRequestError);
         const e = err as InstanceType<typeof OpenAI.BadRequestError>;
         expect([e.status, e.type, e.code, e.param]).toEqual([400, 'invalid_request_error', 'invalid_request', 'tools[0].function.name']);
         expect(e.message).toMatch(/string does not match pattern/);
-        const choice = await openai.chat.completions.create({ model: MODEL, messages: WEATHER, tools: TOOLS, tool_choice: { type: 'function', function: { name: 'get_date' } } }).catch((x: unknown) => x);
+        const choice = await openai.chat.completions
+            .create({ model: MODEL, messages: WEATHER, tools: TOOLS, tool_choice: { type: 'function', function: { name: 'get_date' } } })
+            .catch((x: unknown) => x);
         expect((choice as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('tool_choice.function.name');
         expect(net.client!.receipts.length).toBe(before);
     });
 
     it('raw SSE: delta.tool_calls reach the caller in the OpenAI shape, and the receipt covers exactly those bytes', async () => {
         const r = await fetch(`${net.apiUrl}/chat/completions`, {
-            method: 'POST', headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ model: MODEL, messages: WEATHER, tools: TOOLS, tool_choice: { type: 'function', function: { name: 'get_weather' } }, stream: true, max_tokens: 64 }),
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+                model: MODEL,
+                messages: WEATHER,
+                tools: TOOLS,
+                tool_choice: { type: 'function', function: { name: 'get_weather' } },
+                stream: true,
+                max_tokens: 64,
+            }),
         });
         expect(r.status).toBe(200);
         const bytes = Buffer.from(await r.arrayBuffer());
         const events = bytes.toString('utf8').split('\n\n').filter(Boolean);
         expect(events.at(-1)).toBe('data: [DONE]');
         const chunks = events.slice(0, -1).map((ev) => JSON.parse(ev.slice('data: '.length)) as OpenAI.ChatCompletionChunk);
-        expect(chunks[0].choices[0].delta.tool_calls).toEqual([{ index: 0, id: expect.stringMatching(/^call_/), type: 'function', function: { name: 'get_weather', arguments: '' } }]);
+        expect(chunks[0].choices[0].delta.tool_calls).toEqual([
+            { index: 0, id: expect.stringMatching(/^call_/), type: 'function', function: { name: 'get_weather', arguments: '' } },
+        ]);
         const argChunks = chunks.slice(1, -2);
         expect(argChunks.length).toBeGreaterThan(1);
-        for (const c of argChunks) expect(c.choices[0].delta).toEqual({ tool_calls: [{ index: 0, function: { arguments: expect.any(String) } }] });
+        for (const c of argChunks)
+            expect(c.choices[0].delta).toEqual({ tool_calls: [{ index: 0, function: { arguments: expect.any(String) } }] });
         expect(chunks.at(-2)!.choices[0].finish_reason).toBe('tool_calls');
         expect(chunks.at(-1)!.choices).toEqual([]);
         checkCall('get_weather', argChunks.map((c) => c.choices[0].delta.tool_calls![0].function!.arguments).join(''));
@@ -103,70 +126,102 @@ describe('tools and structured output through client, proxy and worker', () => {
         expect([receipt.responseSha256, receipt.responseBytes]).toEqual([createHash('sha256').update(bytes).digest('hex'), bytes.length]);
     });
 
-    it(`chat.completions.create with tools, ${RUNS} requests alternating non-streamed and streamed: ${RUNS} well-formed calls valid against their schemas`, async () => {
-        let previous: Receipt | null = null;
-        let calls = 0;
-        for (let i = 0; i < RUNS; i++) {
-            if (i % 2 === 0) {
-                const r = await openai.chat.completions.create({ model: MODEL, messages: WEATHER, tools: TOOLS, tool_choice: 'required', parallel_tool_calls: false, max_tokens: 64 });
-                expect(r.choices[0].finish_reason).toBe('tool_calls');
-                const made = r.choices[0].message.tool_calls!;
-                expect(made).toHaveLength(1);
-                for (const c of made) {
-                    expect(c).toEqual({ id: expect.stringMatching(/^call_/), type: 'function', function: { name: expect.any(String), arguments: expect.any(String) } });
-                    if (c.type === 'function') checkCall(c.function.name, c.function.arguments);
-                }
-                calls += made.length;
-                previous = receiptFor(r.usage, previous);
-            } else {
-                const stream = await openai.chat.completions.create({ model: MODEL, messages: WEATHER, tools: TOOLS, tool_choice: 'required', parallel_tool_calls: false, max_tokens: 64, stream: true });
-                const assembled = new Map<number, { id: string; name: string; args: string }>();
-                let finish: string | null = null;
-                let usage: OpenAI.CompletionUsage | null | undefined = null;
-                for await (const chunk of stream) {
-                    usage = chunk.usage ?? usage;
-                    for (const d of chunk.choices[0]?.delta.tool_calls ?? []) {
-                        const call = assembled.get(d.index);
-                        if (!call) assembled.set(d.index, { id: d.id!, name: d.function!.name!, args: d.function!.arguments ?? '' });
-                        else call.args += d.function?.arguments ?? '';
+    it(
+        `chat.completions.create with tools, ${RUNS} requests alternating non-streamed and streamed: ${RUNS} well-formed calls valid against their schemas`,
+        async () => {
+            let previous: Receipt | null = null;
+            let calls = 0;
+            for (let i = 0; i < RUNS; i++) {
+                if (i % 2 === 0) {
+                    const r = await openai.chat.completions.create({
+                        model: MODEL,
+                        messages: WEATHER,
+                        tools: TOOLS,
+                        tool_choice: 'required',
+                        parallel_tool_calls: false,
+                        max_tokens: 64,
+                    });
+                    expect(r.choices[0].finish_reason).toBe('tool_calls');
+                    const made = r.choices[0].message.tool_calls!;
+                    expect(made).toHaveLength(1);
+                    for (const c of made) {
+                        expect(c).toEqual({
+                            id: expect.stringMatching(/^call_/),
+                            type: 'function',
+                            function: { name: expect.any(String), arguments: expect.any(String) },
+                        });
+                        if (c.type === 'function') checkCall(c.function.name, c.function.arguments);
                     }
-                    finish = chunk.choices[0]?.finish_reason ?? finish;
+                    calls += made.length;
+                    previous = receiptFor(r.usage, previous);
+                } else {
+                    const stream = await openai.chat.completions.create({
+                        model: MODEL,
+                        messages: WEATHER,
+                        tools: TOOLS,
+                        tool_choice: 'required',
+                        parallel_tool_calls: false,
+                        max_tokens: 64,
+                        stream: true,
+                    });
+                    const assembled = new Map<number, { id: string; name: string; args: string }>();
+                    let finish: string | null = null;
+                    let usage: OpenAI.CompletionUsage | null | undefined = null;
+                    for await (const chunk of stream) {
+                        usage = chunk.usage ?? usage;
+                        for (const d of chunk.choices[0]?.delta.tool_calls ?? []) {
+                            const call = assembled.get(d.index);
+                            if (!call) assembled.set(d.index, { id: d.id!, name: d.function!.name!, args: d.function!.arguments ?? '' });
+                            else call.args += d.function?.arguments ?? '';
+                        }
+                        finish = chunk.choices[0]?.finish_reason ?? finish;
+                    }
+                    expect(finish).toBe('tool_calls');
+                    expect(assembled.size).toBe(1);
+                    for (const c of assembled.values()) {
+                        expect(c.id).toMatch(/^call_/);
+                        checkCall(c.name, c.args);
+                    }
+                    calls += assembled.size;
+                    previous = receiptFor(usage, previous);
                 }
-                expect(finish).toBe('tool_calls');
-                expect(assembled.size).toBe(1);
-                for (const c of assembled.values()) {
-                    expect(c.id).toMatch(/^call_/);
-                    checkCall(c.name, c.args);
-                }
-                calls += assembled.size;
-                previous = receiptFor(usage, previous);
             }
-        }
-        expect(calls).toBe(RUNS);
-    }, HUNDRED_RUNS_MS);
+            expect(calls).toBe(RUNS);
+        },
+        HUNDRED_RUNS_MS,
+    );
 
-    it(`chat.completions.parse with zodResponseFormat, ${RUNS} calls, ${RUNS} parsed and valid`, async () => {
-        const Pet = z.object({
-            name: z.string(),
-            age: z.number().int(),
-            mood: z.enum(['happy', 'sad', 'sleepy']),
-            owner: z.object({ name: z.string(), height: z.number() }).nullable(),
-            tags: z.array(z.string()),
-        });
-        const format = zodResponseFormat(Pet, 'pet');
-        const validate = ajv.compile(format.json_schema.schema!);
-        let previous: Receipt | null = null;
-        let valid = 0;
-        for (let i = 0; i < RUNS; i++) {
-            const r = await openai.chat.completions.parse({ model: MODEL, messages: [{ role: 'user', content: 'Describe a pet as json.' }], response_format: format, max_tokens: 96 });
-            const m = r.choices[0].message;
-            expect(r.choices[0].finish_reason).toBe('stop');
-            expect(Pet.parse(m.parsed)).toEqual(m.parsed);
-            if (validate(JSON.parse(m.content!))) valid++;
-            previous = receiptFor(r.usage, previous);
-        }
-        expect(valid).toBe(RUNS);
-    }, HUNDRED_RUNS_MS);
+    it(
+        `chat.completions.parse with zodResponseFormat, ${RUNS} calls, ${RUNS} parsed and valid`,
+        async () => {
+            const Pet = z.object({
+                name: z.string(),
+                age: z.number().int(),
+                mood: z.enum(['happy', 'sad', 'sleepy']),
+                owner: z.object({ name: z.string(), height: z.number() }).nullable(),
+                tags: z.array(z.string()),
+            });
+            const format = zodResponseFormat(Pet, 'pet');
+            const validate = ajv.compile(format.json_schema.schema!);
+            let previous: Receipt | null = null;
+            let valid = 0;
+            for (let i = 0; i < RUNS; i++) {
+                const r = await openai.chat.completions.parse({
+                    model: MODEL,
+                    messages: [{ role: 'user', content: 'Describe a pet as json.' }],
+                    response_format: format,
+                    max_tokens: 96,
+                });
+                const m = r.choices[0].message;
+                expect(r.choices[0].finish_reason).toBe('stop');
+                expect(Pet.parse(m.parsed)).toEqual(m.parsed);
+                if (validate(JSON.parse(m.content!))) valid++;
+                previous = receiptFor(r.usage, previous);
+            }
+            expect(valid).toBe(RUNS);
+        },
+        HUNDRED_RUNS_MS,
+    );
 
     it('the proxy metered exactly what the receipts bill', () => {
         const [clientAcc] = net.proxy.clientAccounts();

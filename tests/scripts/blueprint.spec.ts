@@ -19,11 +19,26 @@ describe('Blueprint scripts on the local chain', () => {
 
     const blueprint = async (args: string[], api: 'v2' | 'v4') => {
         const url = api === 'v2' ? chain.v2Url : chain.v4Url;
-        const { stdout } = await exec(process.execPath, [join(__dirname, '../../node_modules/@ton/blueprint/dist/cli/cli.js'), 'run', ...args, '--custom', url, '--custom-version', api, '--custom-type', 'custom', '--mnemonic'], {
-            cwd: join(__dirname, '../..'),
-            env: { ...process.env, WALLET_MNEMONIC: chain.wallets[0].mnemonic.join(' '), WALLET_VERSION: 'v4', NODE_OPTIONS: '' },
-            timeout: 120_000,
-        });
+        const { stdout } = await exec(
+            process.execPath,
+            [
+                join(__dirname, '../../node_modules/@ton/blueprint/dist/cli/cli.js'),
+                'run',
+                ...args,
+                '--custom',
+                url,
+                '--custom-version',
+                api,
+                '--custom-type',
+                'custom',
+                '--mnemonic',
+            ],
+            {
+                cwd: join(__dirname, '../..'),
+                env: { ...process.env, WALLET_MNEMONIC: chain.wallets[0].mnemonic.join(' '), WALLET_VERSION: 'v4', NODE_OPTIONS: '' },
+                timeout: 120_000,
+            },
+        );
         return stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
     };
 
@@ -41,6 +56,6 @@ describe('Blueprint scripts on the local chain', () => {
         expect(state.version).toBe(1);
         const out2 = await blueprint(['deployCocoonProxy', root.toString(), 'ab'.repeat(32)], 'v4');
         expect(out2).toMatch(/CocoonProxy \(params_version 1\) deployed at/);
-        expect((await c4.open(CocoonRoot.fromAddress(root)).getLastProxySeqno())).toBe(1n);
+        expect(await c4.open(CocoonRoot.fromAddress(root)).getLastProxySeqno()).toBe(1n);
     });
 });

@@ -17,8 +17,17 @@ describe('registerGpuOwner Blueprint script', () => {
     const dir = mkdtempSync(join(tmpdir(), 'registry-script-'));
     const root = Address.parse(`0:${'12'.repeat(32)}`);
     const profile = {
-        gpuModel: 'NVIDIA A100-SXM4-80GB', gpuCount: 4, vramMib: 81920, tee: 'tdx', cpuModel: 'AMD EPYC 7713', cpuCores: 128, ramMib: 1_000_000,
-        region: 'us-east', models: ['Qwen/Qwen3-32B'], uptimePermille: 995, workerKeys: ['ab'.repeat(32)],
+        gpuModel: 'NVIDIA A100-SXM4-80GB',
+        gpuCount: 4,
+        vramMib: 81920,
+        tee: 'tdx',
+        cpuModel: 'AMD EPYC 7713',
+        cpuCores: 128,
+        ramMib: 1_000_000,
+        region: 'us-east',
+        models: ['Qwen/Qwen3-32B'],
+        uptimePermille: 995,
+        workerKeys: ['ab'.repeat(32)],
     };
     beforeAll(async () => {
         chain = await startLocalChain({ wallets: 1 });
@@ -26,11 +35,28 @@ describe('registerGpuOwner Blueprint script', () => {
     afterAll(async () => chain?.close());
 
     const run = async (args: string[]) => {
-        const { stdout } = await exec(process.execPath, [join(__dirname, '../../node_modules/@ton/blueprint/dist/cli/cli.js'), 'run', 'registerGpuOwner', root.toString(), ...args, '--custom', chain.v4Url, '--custom-version', 'v4', '--custom-type', 'custom', '--mnemonic'], {
-            cwd: join(__dirname, '../..'),
-            env: { ...process.env, WALLET_MNEMONIC: chain.wallets[0].mnemonic.join(' '), WALLET_VERSION: 'v4', NODE_OPTIONS: '' },
-            timeout: 120_000,
-        });
+        const { stdout } = await exec(
+            process.execPath,
+            [
+                join(__dirname, '../../node_modules/@ton/blueprint/dist/cli/cli.js'),
+                'run',
+                'registerGpuOwner',
+                root.toString(),
+                ...args,
+                '--custom',
+                chain.v4Url,
+                '--custom-version',
+                'v4',
+                '--custom-type',
+                'custom',
+                '--mnemonic',
+            ],
+            {
+                cwd: join(__dirname, '../..'),
+                env: { ...process.env, WALLET_MNEMONIC: chain.wallets[0].mnemonic.join(' '), WALLET_VERSION: 'v4', NODE_OPTIONS: '' },
+                timeout: 120_000,
+            },
+        );
         return stdout.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
     };
     const file = (name: string, v: unknown) => {
@@ -45,7 +71,11 @@ describe('registerGpuOwner Blueprint script', () => {
         expect(out).toMatch(/status active deposit 1000000000 /);
         const client = createChainClient({ url: chain.v4Url });
         const s = (await readRegistry(client, root, owner))!;
-        expect(s).toMatchObject({ status: 'active', deposit: REGISTRY_TERMS.deposit, profile: { ...profile, workerKeys: [BigInt('0x' + 'ab'.repeat(32))] } });
+        expect(s).toMatchObject({
+            status: 'active',
+            deposit: REGISTRY_TERMS.deposit,
+            profile: { ...profile, workerKeys: [BigInt('0x' + 'ab'.repeat(32))] },
+        });
         expect(out).toContain(`registry contract ${s.address.toString()}`);
 
         await run(['update', file('p2.json', { ...profile, gpuCount: 8 })]);

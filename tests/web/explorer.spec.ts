@@ -11,7 +11,19 @@ import type { Page as PwPage } from 'playwright-core';
 import { startApiServer, type ApiServer } from '../../indexer/api/server';
 import { events, transactions } from '../../indexer/db/schema';
 import { silentLogger } from '../../indexer/log';
-import type { ClientInfo, DailyStat, ModelsResponse, Overview, Page, ProxyInfo, RootConfig, RootConfigChange, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
+import type {
+    ClientInfo,
+    DailyStat,
+    ModelsResponse,
+    Overview,
+    Page,
+    ProxyInfo,
+    RootConfig,
+    RootConfigChange,
+    TransactionDetail,
+    TransactionInfo,
+    WorkerInfo,
+} from '../../indexer/api/types';
 import { openTestDatabase, type TestDatabase } from '../indexer/helpers/db';
 import { BASE_UTIME, CLIENTS, MODEL, OWNER, PROXIES, WORKERS, seed, txHash } from '../indexer/helpers/seed';
 import { formatInt, formatTon } from '../../web/src/format';
@@ -53,7 +65,10 @@ const tonText = (nano: string) => `${formatTon(nano)} TON`;
 /** Rows (data-key) of the table with this test id, waiting for it to render. */
 async function rowKeys(testId: string): Promise<string[]> {
     await page.getByTestId(testId).waitFor();
-    return page.getByTestId(testId).locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
+    return page
+        .getByTestId(testId)
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
 }
 
 beforeAll(async () => {
@@ -93,9 +108,13 @@ describe('explorer', () => {
             expect(await page.getByTestId(`total-${k}`).locator('[data-nano]').getAttribute('data-nano')).toBe(ov.totals[k]);
         }
         expect(await text('total-deposits')).toContain('96 TON');
-        expect(await page.getByTestId('total-tokensCharged').locator('.num').first().textContent()).toBe(formatInt(ov.totals.tokensCharged));
+        expect(await page.getByTestId('total-tokensCharged').locator('.num').first().textContent()).toBe(
+            formatInt(ov.totals.tokensCharged),
+        );
         expect(await page.getByTestId('total-transactions').locator('.num').first().textContent()).toBe(String(ov.totals.transactions));
-        expect(await text('count-proxies')).toContain(`${ov.proxies.total} ${ov.proxies.normal} active · ${ov.proxies.closing} closing · ${ov.proxies.closed} closed · ${ov.proxies.outdated} outdated`);
+        expect(await text('count-proxies')).toContain(
+            `${ov.proxies.total} ${ov.proxies.normal} active · ${ov.proxies.closing} closing · ${ov.proxies.closed} closed · ${ov.proxies.outdated} outdated`,
+        );
         expect(await text('count-clients')).toContain(`${ov.clients.total} `);
         expect(await text('count-workers')).toContain(`${ov.workers.total} `);
         expect(await text('index-status')).toContain(`Indexed to block ${ov.status.indexedSeqno} of ${ov.status.headSeqno}`);
@@ -103,12 +122,19 @@ describe('explorer', () => {
         const proxies = await api<Page<ProxyInfo>>('/api/proxies?limit=500');
         const clients = await api<Page<ClientInfo>>('/api/clients?limit=500');
         const sum = (xs: string[]) => xs.reduce((a, b) => a + BigInt(b), 0n).toString();
-        const held = { proxyStakes: sum(proxies.items.map((p) => p.stake)), proxyCommission: sum(proxies.items.map((p) => p.balance)), clientBalances: sum(clients.items.map((c) => c.balance)), clientStakes: sum(clients.items.map((c) => c.stake)), total: '' };
+        const held = {
+            proxyStakes: sum(proxies.items.map((p) => p.stake)),
+            proxyCommission: sum(proxies.items.map((p) => p.balance)),
+            clientBalances: sum(clients.items.map((c) => c.balance)),
+            clientStakes: sum(clients.items.map((c) => c.stake)),
+            total: '',
+        };
         // Client stakes are inside client balances: the total counts them once.
         held.total = sum([held.proxyStakes, held.proxyCommission, held.clientBalances]);
         expect(held.clientBalances).toBe((15n * 10n ** 9n).toString());
         expect(ov.held).toEqual(held);
-        for (const [k, v] of Object.entries(held)) expect((await page.getByTestId(`held-${k}`).locator('.stat-value').textContent())?.trim()).toBe(tonText(v));
+        for (const [k, v] of Object.entries(held))
+            expect((await page.getByTestId(`held-${k}`).locator('.stat-value').textContent())?.trim()).toBe(tonText(v));
         const daily = await api<Page<unknown>>('/api/stats/daily');
         expect(await text('daily-range')).toBe(`${daily.items.length} days, 2026-01-01 to 2026-01-03`);
         await page.getByTestId('daily-chart').locator('canvas').waitFor();
@@ -125,8 +151,29 @@ describe('explorer', () => {
         await page.getByTestId('feed-state').filter({ hasText: 'live' }).waitFor();
         const hash = txHash(5000);
         const lt = 990_000n;
-        await database.db.insert(transactions).values({ lt, hash, account: CLIENTS[2], accountKind: 'client', utime: BASE_UTIME + 500_000, op: 0xf172e6c2, opName: 'ext_client_top_up', inValue: 3_250_000_000n, success: true });
-        await database.db.insert(events).values({ txLt: lt, txHash: hash, idx: 0, type: 'deposit', account: CLIENTS[2], utime: BASE_UTIME + 500_000, success: true, client: CLIENTS[2], amount: 3_250_000_000n, payload: {} });
+        await database.db.insert(transactions).values({
+            lt,
+            hash,
+            account: CLIENTS[2],
+            accountKind: 'client',
+            utime: BASE_UTIME + 500_000,
+            op: 0xf172e6c2,
+            opName: 'ext_client_top_up',
+            inValue: 3_250_000_000n,
+            success: true,
+        });
+        await database.db.insert(events).values({
+            txLt: lt,
+            txHash: hash,
+            idx: 0,
+            type: 'deposit',
+            account: CLIENTS[2],
+            utime: BASE_UTIME + 500_000,
+            success: true,
+            client: CLIENTS[2],
+            amount: 3_250_000_000n,
+            payload: {},
+        });
         server.api.hub.poke();
         const item = page.getByTestId('live-feed').locator(`li[data-hash="${hash}"]`);
         await item.waitFor({ timeout: 10_000 });
@@ -187,7 +234,9 @@ describe('explorer', () => {
         // The client's own per-day series.
         const series = await api<Page<DailyStat>>(`/api/stats/daily?order=desc&limit=120&address=${CLIENTS[3]}`);
         expect(series.items.length).toBeGreaterThan(0);
-        expect(await text('daily-range')).toBe(`${series.items.length} days, ${series.items[series.items.length - 1].day} to ${series.items[0].day}`);
+        expect(await text('daily-range')).toBe(
+            `${series.items.length} days, ${series.items[series.items.length - 1].day} to ${series.items[0].day}`,
+        );
         await page.getByTestId('daily-chart').locator('canvas').waitFor();
         const txs = await api<Page<TransactionInfo>>(`/api/transactions?account=${CLIENTS[3]}&limit=20`);
         expect(await rowKeys('account-transactions')).toEqual(txs.items.map((t) => t.hash));
@@ -260,9 +309,44 @@ describe('explorer', () => {
         const mid = txHash(6001);
         const child = txHash(6002);
         await database.db.insert(transactions).values([
-            { lt: 995_000n, hash: parent, account: PROXIES[1], accountKind: 'proxy', utime: t0, opName: 'ext_proxy_payout_request', op: 0x7610e6eb, source: CLIENTS[1], outMsgs: 1, success: true },
-            { lt: 995_010n, hash: mid, account: WORKERS[1], accountKind: 'worker', utime: t0 + 5, opName: 'payout', op: 0xc59a7cd3, source: PROXIES[1], outMsgs: 1, inValue: 1_234_500_000n, success: true },
-            { lt: 995_020n, hash: child, account: CLIENTS[1], accountKind: 'client', utime: t0 + 10, opName: 'excesses', op: 0xd53276db, source: WORKERS[1], success: false, outcome: 'failed', exitCode: 37 },
+            {
+                lt: 995_000n,
+                hash: parent,
+                account: PROXIES[1],
+                accountKind: 'proxy',
+                utime: t0,
+                opName: 'ext_proxy_payout_request',
+                op: 0x7610e6eb,
+                source: CLIENTS[1],
+                outMsgs: 1,
+                success: true,
+            },
+            {
+                lt: 995_010n,
+                hash: mid,
+                account: WORKERS[1],
+                accountKind: 'worker',
+                utime: t0 + 5,
+                opName: 'payout',
+                op: 0xc59a7cd3,
+                source: PROXIES[1],
+                outMsgs: 1,
+                inValue: 1_234_500_000n,
+                success: true,
+            },
+            {
+                lt: 995_020n,
+                hash: child,
+                account: CLIENTS[1],
+                accountKind: 'client',
+                utime: t0 + 10,
+                opName: 'excesses',
+                op: 0xd53276db,
+                source: WORKERS[1],
+                success: false,
+                outcome: 'failed',
+                exitCode: 37,
+            },
         ]);
         await open(`transactions/${mid}`);
         expect(await text('trace-parent')).toContain('ext_proxy_payout_request');
@@ -291,7 +375,9 @@ describe('explorer', () => {
         expect(await text('model-hashes')).toContain(MODEL);
         expect(await rowKeys('root-history')).toEqual(history.items.map((c) => `${c.lt}:${c.txHash}`));
         // The params change (v1 -> v2) shows which root fields moved.
-        const changed = (await page.getByTestId('root-history').locator('tbody tr').first().locator('td[data-label="Fields changed"]').textContent()) ?? '';
+        const changed =
+            (await page.getByTestId('root-history').locator('tbody tr').first().locator('td[data-label="Fields changed"]').textContent()) ??
+            '';
         expect(changed).toContain('pricePerToken');
         expect(changed).toContain('paramsVersion');
         expect(changed).not.toContain('registeredProxies');
@@ -313,7 +399,10 @@ describe('explorer', () => {
         await page.waitForURL('**/#/models?coefficient=2000');
         const m2 = await api<ModelsResponse>('/api/models?coefficient=2000');
         const named2 = m2.models.find((x) => x.name === MODEL)!;
-        await row.getByTestId('price-completion').and(page.locator(`[data-nano="${named2.pricePerMillion.completion}"]`)).waitFor();
+        await row
+            .getByTestId('price-completion')
+            .and(page.locator(`[data-nano="${named2.pricePerMillion.completion}"]`))
+            .waitFor();
         await shot('models');
     });
 
@@ -414,7 +503,22 @@ describe('explorer', () => {
     });
 
     it('every page at desktop and phone sizes: no serious accessibility violations (axe-core), no sideways scrolling, an unknown proxy shows only its error', async () => {
-        const routes = ['', 'proxies', `proxies/${PROXIES[0]}`, 'workers', `workers/${WORKERS[0]}`, 'clients', `clients/${CLIENTS[0]}`, 'transactions', `transactions/${txHash(7)}`, 'governance', 'models', `address/${OWNER}`, 'search?q=charge', `proxies/0:${'0'.repeat(64)}`];
+        const routes = [
+            '',
+            'proxies',
+            `proxies/${PROXIES[0]}`,
+            'workers',
+            `workers/${WORKERS[0]}`,
+            'clients',
+            `clients/${CLIENTS[0]}`,
+            'transactions',
+            `transactions/${txHash(7)}`,
+            'governance',
+            'models',
+            `address/${OWNER}`,
+            'search?q=charge',
+            `proxies/0:${'0'.repeat(64)}`,
+        ];
         for (const size of [DESKTOP, PHONE]) {
             await page.setViewportSize(size);
             for (const r of routes) {
@@ -435,9 +539,13 @@ describe('explorer', () => {
         await open(`proxies/${PROXIES[0]}`);
         const owner = page.getByTestId('proxy-fields').locator('a.addr').first();
         await owner.waitFor();
-        expect(await page.getByTestId('detail-friendly').locator('a.addr').textContent()).toBe(Address.parseRaw(PROXIES[0]).toString({ bounceable: true }));
+        expect(await page.getByTestId('detail-friendly').locator('a.addr').textContent()).toBe(
+            Address.parseRaw(PROXIES[0]).toString({ bounceable: true }),
+        );
         const p = await api<ProxyInfo>(`/api/proxies/${PROXIES[0]}`);
-        expect(await page.getByTestId('proxy-fields').locator(`a.addr[data-raw="${p.owner}"]`).textContent()).toBe(Address.parseRaw(p.owner!).toString({ bounceable: false }));
+        expect(await page.getByTestId('proxy-fields').locator(`a.addr[data-raw="${p.owner}"]`).textContent()).toBe(
+            Address.parseRaw(p.owner!).toString({ bounceable: false }),
+        );
         await page.getByTestId('raw-toggle').check();
         expect(await page.getByTestId('detail-friendly').locator('a.addr').textContent()).toBe(PROXIES[0]);
         await page.getByTestId('raw-toggle').uncheck();

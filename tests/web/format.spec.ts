@@ -53,14 +53,14 @@ describe('explorer addresses and times', () => {
     it('says how long ago', () => {
         const now = 1_767_225_600_000;
         const t = now / 1000;
-        expect([timeAgo(t, now), timeAgo(t - 42, now), timeAgo(t - 300, now), timeAgo(t - 7200, now), timeAgo(t - 86400, now), timeAgo(t - 3 * 86400, now), timeAgo(t + 60, now)]).toEqual([
-            'just now',
-            '42 s ago',
-            '5 min ago',
-            '2 h ago',
-            '1 day ago',
-            '3 days ago',
-            'in the future',
-        ]);
+        expect([
+            timeAgo(t, now),
+            timeAgo(t - 42, now),
+            timeAgo(t - 300, now),
+            timeAgo(t - 7200, now),
+            timeAgo(t - 86400, now),
+            timeAgo(t - 3 * 86400, now),
+            timeAgo(t + 60, now),
+        ]).toEqual(['just now', '42 s ago', '5 min ago', '2 h ago', '1 day ago', '3 days ago', 'in the future']);
     });
 });

@@ -31,7 +31,10 @@ const text = async (testId: string) => {
 };
 const rowKeys = async (testId: string) => {
     await page.getByTestId(testId).waitFor();
-    return page.getByTestId(testId).locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
+    return page
+        .getByTestId(testId)
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
 };
 
 beforeAll(async () => {
@@ -89,7 +92,9 @@ describe('explorer: GPU owners and models', () => {
         // 50 tok/s x 50% x 86,400 = 2,160,000 tokens x 2 x 10 = 43,200,000 nanoTON a day.
         expect(await text('calc-gpu-day')).toBe('0.0432 TON');
         await page.getByTestId('calc-util').fill('101');
-        expect(await page.getByTestId('calculator').getByRole('alert').textContent()).toBe('utilization must be a whole number from 0 to 100');
+        expect(await page.getByTestId('calculator').getByRole('alert').textContent()).toBe(
+            'utilization must be a whole number from 0 to 100',
+        );
         await page.getByTestId('calc-util').fill('40');
         expect(await text('calc-gpu-day')).toBe('0.03456 TON');
         await page.getByTestId('demand').waitFor();
@@ -106,8 +111,16 @@ describe('explorer: GPU owners and models', () => {
             ] as const) {
                 await page.goto(`${server.url}/#/${hash}`);
                 await page.getByTestId(ready).waitFor();
-                expect({ page: name, size: size.name, serious: await checkAccessibility(page) }).toEqual({ page: name, size: size.name, serious: [] });
-                expect({ page: name, size: size.name, overflow: await noSidewaysScroll(page) }).toEqual({ page: name, size: size.name, overflow: 0 });
+                expect({ page: name, size: size.name, serious: await checkAccessibility(page) }).toEqual({
+                    page: name,
+                    size: size.name,
+                    serious: [],
+                });
+                expect({ page: name, size: size.name, overflow: await noSidewaysScroll(page) }).toEqual({
+                    page: name,
+                    size: size.name,
+                    overflow: 0,
+                });
                 await page.screenshot({ path: path.join(SHOTS, `${name}-${size.name}.png`), fullPage: true });
             }
         }

@@ -20,7 +20,19 @@ import { parseConfig } from '../../indexer/config';
 import { startService, type IndexerService } from '../../indexer/service';
 import { defaultPorts } from '../../indexer/ingest/defaultPorts';
 import { modelHash } from '../../indexer/api/models';
-import type { AddressDetail, ClientInfo, ModelsResponse, Overview, Page, ProxyInfo, RootConfig, RootConfigChange, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
+import type {
+    AddressDetail,
+    ClientInfo,
+    ModelsResponse,
+    Overview,
+    Page,
+    ProxyInfo,
+    RootConfig,
+    RootConfigChange,
+    TransactionDetail,
+    TransactionInfo,
+    WorkerInfo,
+} from '../../indexer/api/types';
 import { formatInt, formatTon } from '../../web/src/format';
 import { MODEL, startTestNetwork, type TestNetwork } from '../e2e/helpers/network';
 import { startStatsServer, type StatsServer } from '../../node/common/stats-server';
@@ -67,7 +79,10 @@ async function text(testId: string): Promise<string> {
 
 async function rowKeys(testId: string): Promise<string[]> {
     await page.getByTestId(testId).locator('tbody tr').first().waitFor();
-    return page.getByTestId(testId).locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
+    return page
+        .getByTestId(testId)
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
 }
 
 async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -87,7 +102,12 @@ async function complete(content: string, maxTokens: number): Promise<void> {
     const deadline = Date.now() + 60_000;
     for (;;) {
         try {
-            await openai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content }], max_tokens: maxTokens, temperature: 0 });
+            await openai.chat.completions.create({
+                model: 'cocoon/tiny-stories-1m',
+                messages: [{ role: 'user', content }],
+                max_tokens: maxTokens,
+                temperature: 0,
+            });
             return;
         } catch (err) {
             if (!(err instanceof OpenAI.APIError) || err.code !== 'proxy_not_ready' || Date.now() > deadline) throw err;
@@ -127,7 +147,9 @@ beforeAll(async () => {
         await complete('Tell me a story about a cat named Tom.', 16);
         await complete('Tell me a story about a cat named Tom.', 12);
         await until('ledgers committed on-chain', async () =>
-            [...net.proxy.clientAccounts(), ...net.proxy.workerAccounts()].every((a) => a.ledger.tokensMax > 0n && a.ledger.tokensCommittedToBlockchain === a.ledger.tokensMax),
+            [...net.proxy.clientAccounts(), ...net.proxy.workerAccounts()].every(
+                (a) => a.ledger.tokensMax > 0n && a.ledger.tokensCommittedToBlockchain === a.ledger.tokensMax,
+            ),
         );
         const [clientAcc] = net.proxy.clientAccounts();
         const [workerAcc] = net.proxy.workerAccounts();
@@ -135,7 +157,11 @@ beforeAll(async () => {
         await net.client!.charge();
         await net.worker!.payoutAll(true);
         await net.proxy.withdraw();
-        Object.assign(addr, { proxy: net.proxy.contract.toRawString(), client: clientAcc.contract.toRawString(), worker: workerAcc.contract.toRawString() });
+        Object.assign(addr, {
+            proxy: net.proxy.contract.toRawString(),
+            client: clientAcc.contract.toRawString(),
+            worker: workerAcc.contract.toRawString(),
+        });
         phase('lifecycle done');
     };
     // The indexer service as `cocoon up` runs it, over its own PGlite directory, serving the explorer and
@@ -145,7 +171,26 @@ beforeAll(async () => {
         indexerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-indexer-'));
         proxyStatsServer = await startStatsServer({ source: proxyStats(net.proxy).source, host: '127.0.0.1', port: 0 });
         const { config } = parseConfig(
-            ['--chain-url', net.local.v4Url, '--data-dir', indexerDir, '--api-port', '0', '--root', addr.root, '--proxy-stats', proxyStatsServer.url, '--proxy-stats-ms', '1000', '--poll-ms', '100', '--web-dir', WEB_DIST, '--log-level', 'error'],
+            [
+                '--chain-url',
+                net.local.v4Url,
+                '--data-dir',
+                indexerDir,
+                '--api-port',
+                '0',
+                '--root',
+                addr.root,
+                '--proxy-stats',
+                proxyStatsServer.url,
+                '--proxy-stats-ms',
+                '1000',
+                '--poll-ms',
+                '100',
+                '--web-dir',
+                WEB_DIST,
+                '--log-level',
+                'error',
+            ],
             {},
         );
         indexer = await startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
@@ -173,12 +218,29 @@ afterAll(async () => {
 
 describe('explorer over a live network', () => {
     it('overview: totals and TON held match the contracts, and a new transaction arrives in the live feed', async () => {
-        const [client, proxy] = await Promise.all([readClientContract(net.chain, parse(addr.client)), readProxyContract(net.chain, parse(addr.proxy))]);
+        const [client, proxy] = await Promise.all([
+            readClientContract(net.chain, parse(addr.client)),
+            readProxyContract(net.chain, parse(addr.proxy)),
+        ]);
         const ov = await api<Overview>('/api/overview');
         // The indexer's numbers are the chain's.
-        expect(ov.totals).toMatchObject({ deposits: DEPOSIT.toString(), tokensCharged: tokens.toString(), tonCharged: (tokens * PRICE).toString(), tokensPaid: tokens.toString(), workersPaid: (tokens * FEE).toString(), commission: (tokens * (PRICE - FEE)).toString(), commissionWithdrawn: (tokens * (PRICE - FEE)).toString() });
+        expect(ov.totals).toMatchObject({
+            deposits: DEPOSIT.toString(),
+            tokensCharged: tokens.toString(),
+            tonCharged: (tokens * PRICE).toString(),
+            tokensPaid: tokens.toString(),
+            workersPaid: (tokens * FEE).toString(),
+            commission: (tokens * (PRICE - FEE)).toString(),
+            commissionWithdrawn: (tokens * (PRICE - FEE)).toString(),
+        });
         // The client contract counts its stake inside its balance: the total counts it once.
-        expect(ov.held).toEqual({ proxyStakes: proxy!.stake.toString(), proxyCommission: proxy!.balance.toString(), clientBalances: client!.balance.toString(), clientStakes: client!.stake.toString(), total: (proxy!.stake + proxy!.balance + client!.balance).toString() });
+        expect(ov.held).toEqual({
+            proxyStakes: proxy!.stake.toString(),
+            proxyCommission: proxy!.balance.toString(),
+            clientBalances: client!.balance.toString(),
+            clientStakes: client!.stake.toString(),
+            total: (proxy!.stake + proxy!.balance + client!.balance).toString(),
+        });
         // The proxies' and clients' 1-nanoTON state notes are labelled notes, not failures.
         const notes = await api<Page<TransactionInfo>>('/api/transactions?outcome=note&limit=100');
         expect(notes.items.length).toBeGreaterThan(0);
@@ -194,7 +256,9 @@ describe('explorer over a live network', () => {
             expect(await text(`total-${k}`)).toContain(tonText(ov.totals[k]));
         }
         expect(await text('total-tokensCharged')).toContain(formatInt(tokens.toString()));
-        expect(await text('total-transactions')).toContain(`${formatInt(ov.totals.transactions)} (${ov.totals.failedTransactions} failed, ${ov.totals.notes} state notes)`);
+        expect(await text('total-transactions')).toContain(
+            `${formatInt(ov.totals.transactions)} (${ov.totals.failedTransactions} failed, ${ov.totals.notes} state notes)`,
+        );
         for (const [k, v] of Object.entries(ov.held)) expect(await text(`held-${k}`)).toContain(tonText(v));
         expect(await text('held-clientBalances')).toContain(tonText(client!.balance));
         expect(await text('count-clients')).toContain('1 1 active');
@@ -237,7 +301,13 @@ describe('explorer over a live network', () => {
         await row.locator('a.addr').first().click();
         await page.waitForURL(`**/#/proxies/${addr.proxy}`);
         const p = await api<ProxyInfo>(`/api/proxies/${addr.proxy}`);
-        expect(p).toMatchObject({ stake: chainProxy.stake.toString(), balance: chainProxy.balance.toString(), tokensCharged: tokens.toString(), tokensPaid: tokens.toString(), commissionEarned: (tokens * (PRICE - FEE)).toString() });
+        expect(p).toMatchObject({
+            stake: chainProxy.stake.toString(),
+            balance: chainProxy.balance.toString(),
+            tokensCharged: tokens.toString(),
+            tokensPaid: tokens.toString(),
+            commissionEarned: (tokens * (PRICE - FEE)).toString(),
+        });
         expect(await text('detail-address')).toBe(addr.proxy);
         expect(await text('detail-stake')).toBe(tonText(chainProxy.stake));
         expect(await text('detail-balance')).toBe(tonText(chainProxy.balance));
@@ -255,11 +325,18 @@ describe('explorer over a live network', () => {
         expect(chainWorker.tokens).toBe(tokens);
         await open('workers');
         expect(await rowKeys('workers')).toEqual([addr.worker]);
-        expect((await page.getByTestId('workers').locator(`tr[data-key="${addr.worker}"] td[data-label="Earned"]`).textContent())?.trim()).toBe(tonText(tokens * FEE));
+        expect(
+            (await page.getByTestId('workers').locator(`tr[data-key="${addr.worker}"] td[data-label="Earned"]`).textContent())?.trim(),
+        ).toBe(tonText(tokens * FEE));
         await page.getByTestId('workers').locator(`tr[data-key="${addr.worker}"] a.addr`).first().click();
         await page.waitForURL(`**/#/workers/${addr.worker}`);
         const w = await api<WorkerInfo>(`/api/workers/${addr.worker}`);
-        expect(w).toMatchObject({ proxy: addr.proxy, owner: net.wallets.worker.address.toRawString(), tokens: tokens.toString(), tonEarned: (tokens * FEE).toString() });
+        expect(w).toMatchObject({
+            proxy: addr.proxy,
+            owner: net.wallets.worker.address.toRawString(),
+            tokens: tokens.toString(),
+            tonEarned: (tokens * FEE).toString(),
+        });
         expect(await text('detail-tonEarned')).toBe(tonText(tokens * FEE));
         expect(await text('detail-tokensPaid')).toBe(formatInt(tokens.toString()));
         // User-friendly forms: the proxy is a contract (bounceable), the owner a wallet (non-bounceable).
@@ -282,7 +359,13 @@ describe('explorer over a live network', () => {
         await page.getByTestId('clients').locator(`tr[data-key="${addr.client}"] a.addr`).first().click();
         await page.waitForURL(`**/#/clients/${addr.client}`);
         const c = await api<ClientInfo>(`/api/clients/${addr.client}`);
-        expect(c).toMatchObject({ balance: chainClient.balance.toString(), stake: chainClient.stake.toString(), tokensUsed: chainClient.tokensUsed.toString(), deposited: (DEPOSIT + toNano('1')).toString(), tonCharged: (tokens * PRICE).toString() });
+        expect(c).toMatchObject({
+            balance: chainClient.balance.toString(),
+            stake: chainClient.stake.toString(),
+            tokensUsed: chainClient.tokensUsed.toString(),
+            deposited: (DEPOSIT + toNano('1')).toString(),
+            tonCharged: (tokens * PRICE).toString(),
+        });
         expect(await text('detail-balance')).toBe(tonText(chainClient.balance));
         expect(await text('detail-stake')).toBe(tonText(chainClient.stake));
         expect(await text('detail-deposited')).toBe(tonText(c.deposited));
@@ -315,18 +398,29 @@ describe('explorer over a live network', () => {
         expect(charge.fees.compute).not.toBeNull();
         expect(await text('fee-compute')).toContain(tonText(charge.fees.compute!));
         expect(await text('fee-compute')).toContain(`${charge.fees.gasUsed} gas`);
-        expect(await page.getByTestId('tx-events').locator('tbody tr td[data-label="Event"]').allTextContents()).toEqual(charge.events.map((e) => e.type));
+        expect(await page.getByTestId('tx-events').locator('tbody tr td[data-label="Event"]').allTextContents()).toEqual(
+            charge.events.map((e) => e.type),
+        );
         const kids = charge.outMessages.filter((m) => m.child);
         expect(kids.length).toBeGreaterThan(0);
-        await page.getByTestId('trace-child').nth(charge.outMessages.length - 1).waitFor();
-        expect(await page.getByTestId('trace-child').evaluateAll((li) => li.map((l) => l.getAttribute('data-hash')))).toEqual(charge.outMessages.map((m) => m.child ?? ''));
+        await page
+            .getByTestId('trace-child')
+            .nth(charge.outMessages.length - 1)
+            .waitFor();
+        expect(await page.getByTestId('trace-child').evaluateAll((li) => li.map((l) => l.getAttribute('data-hash')))).toEqual(
+            charge.outMessages.map((m) => m.child ?? ''),
+        );
         await page.getByTestId('trace-child').locator('.badge').first().waitFor();
         await shot('transaction');
 
         // Follow the chain: the proxy's transaction names the charge as its parent.
         const atProxy = charge.outMessages.find((m) => m.dest === addr.proxy)!;
         expect(atProxy.child).not.toBeNull();
-        await page.getByTestId('trace-child').filter({ has: page.locator(`a[title="${atProxy.child}"]`) }).locator(`a[title="${atProxy.child}"]`).click();
+        await page
+            .getByTestId('trace-child')
+            .filter({ has: page.locator(`a[title="${atProxy.child}"]`) })
+            .locator(`a[title="${atProxy.child}"]`)
+            .click();
         await page.waitForURL(`**/#/transactions/${atProxy.child}`);
         const proxyTx = await api<TransactionDetail>(`/api/transactions/${atProxy.child}`);
         expect(proxyTx.parent?.hash).toBe(charge.hash);
@@ -337,7 +431,12 @@ describe('explorer over a live network', () => {
 
     it('governance shows the root as the chain holds it, with its history', async () => {
         const root = await api<RootConfig>('/api/root');
-        expect(root).toMatchObject({ address: addr.root, pricePerToken: PRICE.toString(), workerFeePerToken: FEE.toString(), owner: net.wallets.owner.address.toRawString() });
+        expect(root).toMatchObject({
+            address: addr.root,
+            pricePerToken: PRICE.toString(),
+            workerFeePerToken: FEE.toString(),
+            owner: net.wallets.owner.address.toRawString(),
+        });
         expect(root.modelHashes).toEqual([modelHash(MODEL)]);
         expect(root.registeredProxies.length).toBe(1);
         const history = await api<Page<RootConfigChange>>('/api/root/history?limit=20');
@@ -357,12 +456,15 @@ describe('explorer over a live network', () => {
         const served = m.models.find((x) => x.name === MODEL)!;
         expect(served.hash).toBe(modelHash(MODEL));
         // price per token x class multiplier (10000 = 1x) x 1,000,000 tokens.
-        expect(served.pricePerMillion.prompt).toBe(((PRICE * BigInt(net.params.promptTokensPriceMultiplier) * 1_000_000n) / 10000n).toString());
+        expect(served.pricePerMillion.prompt).toBe(
+            ((PRICE * BigInt(net.params.promptTokensPriceMultiplier) * 1_000_000n) / 10000n).toString(),
+        );
         await open('models');
         const row = page.getByTestId('models').locator(`tr[data-key="${served.hash}"]`);
         await row.waitFor();
         expect(await row.textContent()).toContain(MODEL);
-        for (const c of ['prompt', 'cached', 'completion', 'reasoning'] as const) expect(await row.getByTestId(`price-${c}`).getAttribute('data-nano')).toBe(served.pricePerMillion[c]);
+        for (const c of ['prompt', 'cached', 'completion', 'reasoning'] as const)
+            expect(await row.getByTestId(`price-${c}`).getAttribute('data-nano')).toBe(served.pricePerMillion[c]);
         await shot('models');
     });
 
@@ -401,7 +503,12 @@ describe('explorer over a live network', () => {
         // A transaction-hash prefix, as copied from a shortened display.
         await input.fill(tx.hash.slice(0, 12));
         await input.press('Enter');
-        await until('the prefix search to find the transaction', async () => page.url().endsWith(`/transactions/${tx.hash}`) || (await page.getByTestId('search-hits').textContent({ timeout: 500 }))!.includes(tx.hash.slice(0, 8)));
+        await until(
+            'the prefix search to find the transaction',
+            async () =>
+                page.url().endsWith(`/transactions/${tx.hash}`) ||
+                (await page.getByTestId('search-hits').textContent({ timeout: 500 }))!.includes(tx.hash.slice(0, 8)),
+        );
 
         await input.fill('tiny-stories');
         await input.press('Enter');
@@ -464,7 +571,10 @@ describe('explorer over a live network', () => {
         expect(await rowKeys('transactions')).toEqual(inBlock.items.map((t) => t.hash));
 
         const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('csv').click()]);
-        const csv = fs.readFileSync((await download.path())!, 'utf8').trim().split('\r\n');
+        const csv = fs
+            .readFileSync((await download.path())!, 'utf8')
+            .trim()
+            .split('\r\n');
         expect(csv[0]).toBe('"Hash","Time","Account","Message","Value","Fees","Result"');
         expect(csv.slice(1).map((l) => JSON.parse(l.split(',')[0]))).toEqual(inBlock.items.map((t) => t.hash));
         // Full values, not the shortened display: the raw account and the exact TON amount.
@@ -484,14 +594,26 @@ describe('explorer over a live network', () => {
         const tonCharged = async () => page.getByTestId('total-tonCharged').locator('[data-nano]').getAttribute('data-nano');
         const chargedBefore = BigInt((await tonCharged())!);
         await complete('Once upon a time', 8);
-        await until('ledgers committed on-chain', async () => net.proxy.clientAccounts().every((a) => a.ledger.tokensCommittedToBlockchain === a.ledger.tokensMax));
+        await until('ledgers committed on-chain', async () =>
+            net.proxy.clientAccounts().every((a) => a.ledger.tokensCommittedToBlockchain === a.ledger.tokensMax),
+        );
         const [acc] = net.proxy.clientAccounts();
         const unsettled = acc.ledger.tokensMax - (acc.chain?.tokensUsed ?? 0n);
         expect(unsettled).toBeGreaterThan(0n);
         // The proxy's stats page reports it; the explorer shows it labelled as off-chain.
-        await until('the proxy report of unsettled tokens', async () => (await api<Overview>('/api/overview')).unsettled.tokensUncharged === unsettled.toString(), 30_000);
-        await page.locator('[data-testid="unsettled-tokensUncharged"] .stat-value', { hasText: new RegExp(`^\\s*${formatInt(unsettled.toString())}\\s*$`) }).waitFor({ timeout: 20_000 });
-        expect(await page.locator('.section-title', { hasText: 'Not yet settled' }).textContent()).toContain('off-chain, reported by the proxy');
+        await until(
+            'the proxy report of unsettled tokens',
+            async () => (await api<Overview>('/api/overview')).unsettled.tokensUncharged === unsettled.toString(),
+            30_000,
+        );
+        await page
+            .locator('[data-testid="unsettled-tokensUncharged"] .stat-value', {
+                hasText: new RegExp(`^\\s*${formatInt(unsettled.toString())}\\s*$`),
+            })
+            .waitFor({ timeout: 20_000 });
+        expect(await page.locator('.section-title', { hasText: 'Not yet settled' }).textContent()).toContain(
+            'off-chain, reported by the proxy',
+        );
         await open(`proxies/${addr.proxy}`);
         expect(await text('report-tokensUncharged')).toBe(formatInt(unsettled.toString()));
         expect(await text('proxy-report')).toContain('off-chain, reported by the proxy');
@@ -503,7 +625,11 @@ describe('explorer over a live network', () => {
         await net.client!.charge();
         const expected = (chargedBefore + unsettled * PRICE).toString();
         await page.locator(`[data-testid="total-tonCharged"] [data-nano="${expected}"]`).waitFor({ timeout: 30_000 });
-        await until('the proxy to report the charge settled', async () => (await api<Overview>('/api/overview')).unsettled.tokensUncharged === '0', 30_000);
+        await until(
+            'the proxy to report the charge settled',
+            async () => (await api<Overview>('/api/overview')).unsettled.tokensUncharged === '0',
+            30_000,
+        );
         await page.locator('[data-testid="unsettled-tokensUncharged"] .stat-value', { hasText: /^\s*0\s*$/ }).waitFor({ timeout: 20_000 });
         await shot('overview-settled');
     });

@@ -65,7 +65,10 @@ export function App() {
     const { raw } = useAddressSettings();
     useEffect(() => {
         // The network decides the addresses' testnet flag; on failure they show as mainnet addresses.
-        getJson<HealthResponse>('/api/health').then((h) => setTestnet(h.testnet), () => undefined);
+        getJson<HealthResponse>('/api/health').then(
+            (h) => setTestnet(h.testnet),
+            () => undefined,
+        );
     }, []);
     return (
         <>
@@ -78,16 +81,29 @@ export function App() {
                 </button>
                 <nav className={menuOpen ? 'open' : ''} onClick={() => setMenuOpen(false)}>
                     {NAV.map(([path, label]) => (
-                        <a key={label} href={`#/${path}`} className={current === path || (current === 'address' && path === '') ? 'active' : ''} data-nav={path || 'overview'}>
+                        <a
+                            key={label}
+                            href={`#/${path}`}
+                            className={current === path || (current === 'address' && path === '') ? 'active' : ''}
+                            data-nav={path || 'overview'}
+                        >
                             {label}
                         </a>
                     ))}
                 </nav>
                 <label className="rawtoggle">
-                    <input type="checkbox" checked={raw} onChange={(e) => setRawAddresses(e.target.checked)} data-testid="raw-toggle" /> raw addresses
+                    <input type="checkbox" checked={raw} onChange={(e) => setRawAddresses(e.target.checked)} data-testid="raw-toggle" /> raw
+                    addresses
                 </label>
                 <form className="search" onSubmit={submit} role="search">
-                    <input type="search" placeholder="Address, tx hash, model…" value={q} onChange={(e) => setQ(e.target.value)} aria-label="search" data-testid="search-input" />
+                    <input
+                        type="search"
+                        placeholder="Address, tx hash, model…"
+                        value={q}
+                        onChange={(e) => setQ(e.target.value)}
+                        aria-label="search"
+                        data-testid="search-input"
+                    />
                 </form>
             </header>
             <main>{page(route)}</main>

@@ -24,10 +24,27 @@ export function DailyChart({ series }: { series: Series }) {
             {
                 width: width(),
                 height: 220,
-                series: [{}, { label: series.label, stroke: '#2f6fed', fill: 'rgba(47,111,237,0.12)', width: 2, value: (_u, v) => (v === null ? '—' : series.format(v)) }],
+                series: [
+                    {},
+                    {
+                        label: series.label,
+                        stroke: '#2f6fed',
+                        fill: 'rgba(47,111,237,0.12)',
+                        width: 2,
+                        value: (_u, v) => (v === null ? '—' : series.format(v)),
+                    },
+                ],
                 axes: [
                     // Daily data: ticks on whole days, labelled as dates (uPlot's defaults would add hours).
-                    { incrs: DAY_INCRS, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toISOString().slice(ticks.length > 1 && ticks[ticks.length - 1] - ticks[0] > 300 * DAY ? 0 : 5, 10)) },
+                    {
+                        incrs: DAY_INCRS,
+                        values: (_u, ticks) =>
+                            ticks.map((t) =>
+                                new Date(t * 1000)
+                                    .toISOString()
+                                    .slice(ticks.length > 1 && ticks[ticks.length - 1] - ticks[0] > 300 * DAY ? 0 : 5, 10),
+                            ),
+                    },
                     { values: (_u, ticks) => ticks.map((t) => series.format(t)), size: 80 },
                 ],
                 // One day (or a few) of data: pad the range by a day each side, or uPlot spreads a single point over years.

@@ -33,7 +33,8 @@ export function friendlyAddress(raw: string, opts: { bounceable: boolean; testne
 }
 
 /** Contracts bounce, wallets (and addresses of unknown kind, usually owners' wallets) do not. */
-export const isContractKind = (kind: string | null | undefined): boolean => kind === 'root' || kind === 'proxy' || kind === 'client' || kind === 'worker';
+export const isContractKind = (kind: string | null | undefined): boolean =>
+    kind === 'root' || kind === 'proxy' || kind === 'client' || kind === 'worker';
 
 // Display settings shared by every address on the page: the network (from /api/health) and the raw toggle.
 const RAW_KEY = 'cocoon-explorer-raw-addresses';

@@ -33,7 +33,11 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
         } catch {
             // Not JSON (a proxy's error page): fall back to the status line.
         }
-        throw new ApiRequestError(res.status, body?.error.code ?? 'http_error', body?.error.message ?? `HTTP ${res.status} ${res.statusText}`);
+        throw new ApiRequestError(
+            res.status,
+            body?.error.code ?? 'http_error',
+            body?.error.message ?? `HTTP ${res.status} ${res.statusText}`,
+        );
     }
     return (await res.json()) as T;
 }
@@ -44,7 +48,11 @@ export type Loadable<T> = { status: 'loading' } | { status: 'error'; error: ApiR
 export function useApi<T>(path: string | null): Loadable<T> & { reload(): void } {
     // The state remembers the path it belongs to: after a path change the old answer is never shown,
     // not even for the one render before the effect starts the new request.
-    const [state, setState] = useState<{ path: string | null; tick: number; value: Loadable<T> }>({ path: null, tick: 0, value: { status: 'loading' } });
+    const [state, setState] = useState<{ path: string | null; tick: number; value: Loadable<T> }>({
+        path: null,
+        tick: 0,
+        value: { status: 'loading' },
+    });
     const [tick, setTick] = useState(0);
     useEffect(() => {
         if (path === null) return;
@@ -77,7 +85,13 @@ export function usePagedApi<T>(path: string): {
     const firstPage = first.status === 'ok' ? first.data : null;
     // `base` ties the appended pages to the first page they continue, so a new first page (other filter,
     // reload) never shows next to pages of the old one, not even for one render.
-    const [extra, setExtra] = useState<{ base: Page<T> | null; items: T[]; cursor: string | null; loading: boolean; error: Error | null }>({ base: null, items: [], cursor: null, loading: false, error: null });
+    const [extra, setExtra] = useState<{ base: Page<T> | null; items: T[]; cursor: string | null; loading: boolean; error: Error | null }>({
+        base: null,
+        items: [],
+        cursor: null,
+        loading: false,
+        error: null,
+    });
     useEffect(() => {
         if (firstPage) setExtra({ base: firstPage, items: [], cursor: firstPage.nextCursor, loading: false, error: null });
     }, [firstPage]);
@@ -87,16 +101,37 @@ export function usePagedApi<T>(path: string): {
         const base = extra.base;
         setExtra((e) => ({ ...e, loading: true }));
         getJson<Page<T>>(`${path}${sep}cursor=${encodeURIComponent(extra.cursor)}`).then(
-            (page) => setExtra((e) => (e.base === base ? { base, items: [...e.items, ...page.items], cursor: page.nextCursor, loading: false, error: null } : e)),
+            (page) =>
+                setExtra((e) =>
+                    e.base === base
+                        ? { base, items: [...e.items, ...page.items], cursor: page.nextCursor, loading: false, error: null }
+                        : e,
+                ),
             (error: Error) => setExtra((e) => (e.base === base ? { ...e, loading: false, error } : e)),
         );
     }, [path, extra.base, extra.cursor, extra.loading]);
     if (first.status !== 'ok' || extra.base !== first.data) {
         if (first.status === 'ok') {
             // First page in, its continuation state not yet set (the effect above runs after this render).
-            return { items: first.data.items, status: 'ok', error: null, hasMore: first.data.nextCursor !== null, loadingMore: false, more: () => undefined, reload: first.reload };
+            return {
+                items: first.data.items,
+                status: 'ok',
+                error: null,
+                hasMore: first.data.nextCursor !== null,
+                loadingMore: false,
+                more: () => undefined,
+                reload: first.reload,
+            };
         }
-        return { items: [], status: first.status, error: first.status === 'error' ? first.error : null, hasMore: false, loadingMore: false, more, reload: first.reload };
+        return {
+            items: [],
+            status: first.status,
+            error: first.status === 'error' ? first.error : null,
+            hasMore: false,
+            loadingMore: false,
+            more,
+            reload: first.reload,
+        };
     }
     return {
         items: [...first.data.items, ...extra.items],

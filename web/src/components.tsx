@@ -36,7 +36,15 @@ export function Empty({ children }: { children: ReactNode }) {
 }
 
 /** Renders a Loadable: loading, error, or the content. */
-export function Load<T>({ what, value, children }: { what: string; value: Loadable<T> & { reload?: () => void }; children: (data: T) => ReactNode }) {
+export function Load<T>({
+    what,
+    value,
+    children,
+}: {
+    what: string;
+    value: Loadable<T> & { reload?: () => void };
+    children: (data: T) => ReactNode;
+}) {
     if (value.status === 'loading') return <Loading what={what} />;
     if (value.status === 'error') return <ErrorBox error={value.error} retry={value.reload} />;
     return <>{children(value.data)}</>;
@@ -81,7 +89,17 @@ export function CopyButton({ value, what = 'address' }: { value: string; what?: 
  * An address in the user-friendly form (bounceable for contracts, non-bounceable for wallets, testnet flag on a
  * test network), or raw when the header's toggle asks for it; the other form is in the tooltip.
  */
-export function Addr({ address, kind, full, href: to }: { address: string | null | undefined; kind?: AccountKind | null; full?: boolean; href?: string }) {
+export function Addr({
+    address,
+    kind,
+    full,
+    href: to,
+}: {
+    address: string | null | undefined;
+    kind?: AccountKind | null;
+    full?: boolean;
+    href?: string;
+}) {
     const { testnet, raw } = useAddressSettings();
     if (!address) return <span className="muted">—</span>;
     const page = kind ? PAGE_OF[kind] : undefined;
@@ -91,7 +109,13 @@ export function Addr({ address, kind, full, href: to }: { address: string | null
     const short = raw ? shortAddress(address) : friendly.length > 16 ? `${friendly.slice(0, 6)}…${friendly.slice(-6)}` : friendly;
     return (
         <>
-            <a className={`addr mono${full ? ' break' : ''}`} href={href} title={raw ? friendly : address} data-raw={address} data-friendly={friendly}>
+            <a
+                className={`addr mono${full ? ' break' : ''}`}
+                href={href}
+                title={raw ? friendly : address}
+                data-raw={address}
+                data-friendly={friendly}
+            >
                 {full ? shown : short}
             </a>
             {full && <CopyButton value={shown} />}
@@ -133,7 +157,8 @@ export function failureText(f: TxFailure | null, exitCode: number | null): strin
     return `${where}${code}${name}${meaning}`;
 }
 
-export const NOTE_HELP = 'An intentional note: a message too small to buy gas, which the chain records without running the contract (how proxies, clients and workers publish state). Not a failure.';
+export const NOTE_HELP =
+    'An intentional note: a message too small to buy gas, which the chain records without running the contract (how proxies, clients and workers publish state). Not a failure.';
 
 /** ok, an intentional state note (neutral, not counted as a failure), or a real failure with its phase and reason. */
 export function Outcome({ t }: { t: OutcomeOf }) {
@@ -177,7 +202,17 @@ export interface Column<T> {
     className?: string;
 }
 
-export function Table<T>({ rows, columns, rowKey, testId }: { rows: T[]; columns: Column<T>[]; rowKey: (row: T) => string; testId?: string }) {
+export function Table<T>({
+    rows,
+    columns,
+    rowKey,
+    testId,
+}: {
+    rows: T[];
+    columns: Column<T>[];
+    rowKey: (row: T) => string;
+    testId?: string;
+}) {
     return (
         <div className="table-wrap">
             <table data-testid={testId}>
@@ -228,7 +263,9 @@ function CsvButton({ what, testId }: { what: string; testId?: string }) {
         const table = ref.current?.closest('.list-tools')?.nextElementSibling?.querySelector('table');
         if (!table) return;
         const head = [...table.querySelectorAll('thead th')].map((th) => csvField((th.textContent ?? '').trim()));
-        const body = [...table.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => csvField(cellText(td))).join(','));
+        const body = [...table.querySelectorAll('tbody tr')].map((tr) =>
+            [...tr.querySelectorAll('td')].map((td) => csvField(cellText(td))).join(','),
+        );
         const blob = new Blob([[head.join(','), ...body].join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
         const a = document.createElement('a');
         a.href = URL.createObjectURL(blob);
@@ -251,7 +288,15 @@ export function PagedTable<T>({
     what,
     testId,
 }: {
-    list: { items: T[]; status: 'loading' | 'error' | 'ok'; error: Error | null; hasMore: boolean; loadingMore: boolean; more(): void; reload(): void };
+    list: {
+        items: T[];
+        status: 'loading' | 'error' | 'ok';
+        error: Error | null;
+        hasMore: boolean;
+        loadingMore: boolean;
+        more(): void;
+        reload(): void;
+    };
     columns: Column<T>[];
     rowKey: (row: T) => string;
     what: string;

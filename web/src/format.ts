@@ -67,7 +67,10 @@ export function shortHash(h: string | null | undefined): string {
 /** Unix seconds -> "2026-01-01 00:00:00 UTC". */
 export function formatTime(utime: number | null | undefined): string {
     if (utime === null || utime === undefined) return '—';
-    return new Date(utime * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    return new Date(utime * 1000)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC');
 }
 
 /** Unix seconds -> "just now", "5 min ago", "3 h ago", "2 days ago" (relative to `now`, ms). */
@@ -85,7 +88,9 @@ export function timeAgo(utime: number, now = Date.now()): string {
 /** Multiplier stored as 10000 = 1.0x. */
 export function formatMultiplier(m: number): string {
     const whole = Math.trunc(m / 10000);
-    const frac = String(m % 10000).padStart(4, '0').replace(/0+$/, '');
+    const frac = String(m % 10000)
+        .padStart(4, '0')
+        .replace(/0+$/, '');
     return `${whole}${frac ? `.${frac}` : ''}×`;
 }
 

@@ -28,7 +28,7 @@ export function useRoute(): Route {
 
 /** href for a route: link('proxies', addr) -> "#/proxies/0%3Aab..". */
 export function link(...parts: (string | number)[]): string {
-    return `#/${parts.map((p) => encodeURIComponent(String(p)).replace(/%3A/gi, ":")).join('/')}`;
+    return `#/${parts.map((p) => encodeURIComponent(String(p)).replace(/%3A/gi, ':')).join('/')}`;
 }
 
 export function navigate(href: string): void {

@@ -5,8 +5,31 @@ import { accountDaily, dailyStats, events, transactions } from '../../db/schema'
 import { decodeCursor, pageOf } from '../cursor';
 import { dailyStat, eventInfo, opHex, transactionInfo } from '../serialize';
 import type { ExitCodeTable } from '../exitcodes';
-import { EVENT_TYPES, type AccountKind, type DailyStat, type EventInfo, type Page, type TransactionDetail, type TransactionInfo, type TxOutcome } from '../types';
-import { INT32_MAX, MAX_LIMIT, limitOf, optAddress, optBool, optDay, optEnum, optEnumList, optInt, optOp, optString, optTime, type Query } from '../validate';
+import {
+    EVENT_TYPES,
+    type AccountKind,
+    type DailyStat,
+    type EventInfo,
+    type Page,
+    type TransactionDetail,
+    type TransactionInfo,
+    type TxOutcome,
+} from '../types';
+import {
+    INT32_MAX,
+    MAX_LIMIT,
+    limitOf,
+    optAddress,
+    optBool,
+    optDay,
+    optEnum,
+    optEnumList,
+    optInt,
+    optOp,
+    optString,
+    optTime,
+    type Query,
+} from '../validate';
 
 export const ACCOUNT_KINDS: readonly AccountKind[] = ['root', 'proxy', 'client', 'worker', 'wallet', 'registry'];
 export const OUTCOMES: readonly TxOutcome[] = ['ok', 'note', 'failed'];
@@ -44,7 +67,12 @@ export async function listTransactions(db: DbOrTx, q: Query, exits: ExitCodeTabl
         .where(and(...conds))
         .orderBy(desc(transactions.lt), desc(transactions.hash))
         .limit(limit + 1);
-    return pageOf(rowsOut, limit, (r) => transactionInfo(r, exits), (r) => [r.lt.toString(), r.hash]);
+    return pageOf(
+        rowsOut,
+        limit,
+        (r) => transactionInfo(r, exits),
+        (r) => [r.lt.toString(), r.hash],
+    );
 }
 
 type StoredOut = { dest: string | null; value: string; op: number | null; name: string | null; createdLt: string | null };
@@ -77,7 +105,13 @@ export async function getTransaction(db: DbOrTx, hash: string, exits: ExitCodeTa
                 const [c] = await db
                     .select({ hash: transactions.hash })
                     .from(transactions)
-                    .where(and(eq(transactions.account, o.dest), eq(transactions.source, t.account), sql`${transactions.inCreatedLt} = ${o.createdLt}::bigint`))
+                    .where(
+                        and(
+                            eq(transactions.account, o.dest),
+                            eq(transactions.source, t.account),
+                            sql`${transactions.inCreatedLt} = ${o.createdLt}::bigint`,
+                        ),
+                    )
                     .limit(1);
                 child = c?.hash ?? null;
             }
@@ -98,7 +132,15 @@ export async function listEvents(db: DbOrTx, q: Query): Promise<Page<EventInfo>>
     }
     const address = optAddress(q, 'address');
     if (address) {
-        conds.push(or(eq(events.account, address), eq(events.proxy, address), eq(events.client, address), eq(events.worker, address), eq(events.owner, address))!);
+        conds.push(
+            or(
+                eq(events.account, address),
+                eq(events.proxy, address),
+                eq(events.client, address),
+                eq(events.worker, address),
+                eq(events.owner, address),
+            )!,
+        );
     }
     const success = optBool(q, 'success');
     if (success !== undefined) conds.push(eq(events.success, success));

@@ -92,7 +92,12 @@ export async function listProxies(db: DbOrTx, q: Query): Promise<Page<ProxyInfo>
         db,
         rowsOut.map((r) => r.a.address),
     );
-    return pageOf(rowsOut, limit, (r) => proxyInfo(r.a, r.p, r, pv, reports.get(r.a.address) ?? null), (r) => ks.key(r.sortValue, r.a.address));
+    return pageOf(
+        rowsOut,
+        limit,
+        (r) => proxyInfo(r.a, r.p, r, pv, reports.get(r.a.address) ?? null),
+        (r) => ks.key(r.sortValue, r.a.address),
+    );
 }
 
 export async function listClients(db: DbOrTx, q: Query): Promise<Page<ClientInfo>> {
@@ -112,7 +117,12 @@ export async function listClients(db: DbOrTx, q: Query): Promise<Page<ClientInfo
         .where(and(...conds))
         .orderBy(...ks.order)
         .limit(limit + 1);
-    return pageOf(rowsOut, limit, (r) => clientInfo(r.a, r.c, pv), (r) => ks.key(r.sortValue, r.a.address));
+    return pageOf(
+        rowsOut,
+        limit,
+        (r) => clientInfo(r.a, r.c, pv),
+        (r) => ks.key(r.sortValue, r.a.address),
+    );
 }
 
 export async function listWorkers(db: DbOrTx, q: Query): Promise<Page<WorkerInfo>> {
@@ -132,7 +142,12 @@ export async function listWorkers(db: DbOrTx, q: Query): Promise<Page<WorkerInfo
         .where(and(...conds))
         .orderBy(...ks.order)
         .limit(limit + 1);
-    return pageOf(rowsOut, limit, (r) => workerInfo(r.a, r.w, pv), (r) => ks.key(r.sortValue, r.a.address));
+    return pageOf(
+        rowsOut,
+        limit,
+        (r) => workerInfo(r.a, r.w, pv),
+        (r) => ks.key(r.sortValue, r.a.address),
+    );
 }
 
 export async function getProxy(db: DbOrTx, address: string, pv?: number | null): Promise<ProxyInfo | null> {
@@ -149,13 +164,21 @@ export async function getProxy(db: DbOrTx, address: string, pv?: number | null):
 
 export async function getClient(db: DbOrTx, address: string, pv?: number | null): Promise<ClientInfo | null> {
     const rootPv = pv === undefined ? ((await getRootConfig(db))?.paramsVersion ?? null) : pv;
-    const [r] = await db.select({ a: accounts, c: clients }).from(clients).innerJoin(accounts, eq(accounts.address, clients.address)).where(eq(clients.address, address));
+    const [r] = await db
+        .select({ a: accounts, c: clients })
+        .from(clients)
+        .innerJoin(accounts, eq(accounts.address, clients.address))
+        .where(eq(clients.address, address));
     return r ? clientInfo(r.a, r.c, rootPv) : null;
 }
 
 export async function getWorker(db: DbOrTx, address: string, pv?: number | null): Promise<WorkerInfo | null> {
     const rootPv = pv === undefined ? ((await getRootConfig(db))?.paramsVersion ?? null) : pv;
-    const [r] = await db.select({ a: accounts, w: workers }).from(workers).innerJoin(accounts, eq(accounts.address, workers.address)).where(eq(workers.address, address));
+    const [r] = await db
+        .select({ a: accounts, w: workers })
+        .from(workers)
+        .innerJoin(accounts, eq(accounts.address, workers.address))
+        .where(eq(workers.address, address));
     return r ? workerInfo(r.a, r.w, rootPv) : null;
 }
 

@@ -92,7 +92,13 @@ export async function listGpuOwners(db: DbOrTx, q: Query): Promise<GpuOwnerList>
 export async function getGpuOwner(db: DbOrTx, address: string): Promise<GpuOwnerDetail | null> {
     const [r] = await rows<Row>(db, select(sql`(r.address = ${address} or r.owner = ${address})`, sql`r.updated_at desc`, 1));
     if (!r) return null;
-    const workers = await rows<{ address: string; proxy: string | null; tokens_paid: string; ton_earned: string; last_utime: number | null }>(
+    const workers = await rows<{
+        address: string;
+        proxy: string | null;
+        tokens_paid: string;
+        ton_earned: string;
+        last_utime: number | null;
+    }>(
         db,
         sql`select wk.address, wk.proxy, wk.tokens_paid::text as tokens_paid, wk.ton_earned::text as ton_earned, wa.last_utime
             from workers wk left join accounts wa on wa.address = wk.address where wk.owner = ${r.owner} order by wk.address`,
@@ -109,29 +115,48 @@ export async function getGpuOwner(db: DbOrTx, address: string): Promise<GpuOwner
             where e.account = ${r.address} and e.type in ('gpu_register', 'gpu_update', 'gpu_status') and e.success and not e.pending
             order by e.tx_lt desc limit 200`,
     );
-    const uptime = await rows<{ source: string; worker_key: string; up: boolean; uptime_seconds: number; window_seconds: number; seen_at: number }>(
+    const uptime = await rows<{
+        source: string;
+        worker_key: string;
+        up: boolean;
+        uptime_seconds: number;
+        window_seconds: number;
+        seen_at: number;
+    }>(
         db,
         sql`select source, worker_key, up, uptime_seconds, window_seconds, seen_at from worker_uptime where owner = ${r.owner} order by worker_key, source`,
     );
     return {
         ...info(r),
-        workerContracts: workers.map((w) => ({ address: w.address, proxy: w.proxy, tokensPaid: w.tokens_paid, tonEarned: w.ton_earned, lastActive: w.last_utime })),
-        payouts: payouts.map((p): GpuOwnerPayout => ({ utime: p.utime, txHash: p.tx_hash, worker: p.worker, proxy: p.proxy, amount: p.amount })),
-        history: history.map((h): GpuProfileChange => ({
-            utime: h.utime,
-            txHash: h.tx_hash,
-            type: h.type as GpuProfileChange['type'],
-            status: typeof h.payload.status === 'string' ? h.payload.status : null,
-            profile: h.payload.profile ?? null,
+        workerContracts: workers.map((w) => ({
+            address: w.address,
+            proxy: w.proxy,
+            tokensPaid: w.tokens_paid,
+            tonEarned: w.ton_earned,
+            lastActive: w.last_utime,
         })),
-        uptime: uptime.map((u): ObservedWorkerUptime => ({
-            source: u.source,
-            workerKey: u.worker_key,
-            up: u.up,
-            uptimeSeconds: u.uptime_seconds,
-            windowSeconds: u.window_seconds,
-            uptimePermille: u.window_seconds > 0 ? Math.min(1000, Math.floor((u.uptime_seconds * 1000) / u.window_seconds)) : 0,
-            seenAt: u.seen_at,
-        })),
+        payouts: payouts.map(
+            (p): GpuOwnerPayout => ({ utime: p.utime, txHash: p.tx_hash, worker: p.worker, proxy: p.proxy, amount: p.amount }),
+        ),
+        history: history.map(
+            (h): GpuProfileChange => ({
+                utime: h.utime,
+                txHash: h.tx_hash,
+                type: h.type as GpuProfileChange['type'],
+                status: typeof h.payload.status === 'string' ? h.payload.status : null,
+                profile: h.payload.profile ?? null,
+            }),
+        ),
+        uptime: uptime.map(
+            (u): ObservedWorkerUptime => ({
+                source: u.source,
+                workerKey: u.worker_key,
+                up: u.up,
+                uptimeSeconds: u.uptime_seconds,
+                windowSeconds: u.window_seconds,
+                uptimePermille: u.window_seconds > 0 ? Math.min(1000, Math.floor((u.uptime_seconds * 1000) / u.window_seconds)) : 0,
+                seenAt: u.seen_at,
+            }),
+        ),
     };
 }

@@ -33,7 +33,10 @@ export async function modelActivity(db: DbOrTx, hashes: readonly string[], days:
     const endMs = last?.day ? Date.parse(`${last.day}T00:00:00Z`) : Date.parse(`${dayOf(Date.now())}T00:00:00Z`);
     const window = Array.from({ length: days }, (_, i) => dayOf(endMs - (days - 1 - i) * DAY_MS));
     const out = new Map(hashes.map((h) => [h, emptyActivity(window)]));
-    const regs = await rows<{ owner: string; status: number; profile: GpuProfile | null }>(db, sql`select owner, status, profile from registries where profile is not null`);
+    const regs = await rows<{ owner: string; status: number; profile: GpuProfile | null }>(
+        db,
+        sql`select owner, status, profile from registries where profile is not null`,
+    );
     const ownersOf = new Map<string, Set<string>>();
     for (const r of regs) {
         for (const name of new Set(r.profile!.models)) {
@@ -54,7 +57,10 @@ export async function modelActivity(db: DbOrTx, hashes: readonly string[], days:
     const used = await rows<{ owner: string; day: string; tokens: string }>(
         db,
         sql`select wk.owner, d.day, sum(d.tokens_paid)::text as tokens from account_daily d join workers wk on wk.address = d.address
-            where wk.owner in (${sql.join(owners.map((o) => sql`${o}`), sql`, `)}) and d.day >= ${window[0]} and d.day <= ${window[window.length - 1]}
+            where wk.owner in (${sql.join(
+                owners.map((o) => sql`${o}`),
+                sql`, `,
+            )}) and d.day >= ${window[0]} and d.day <= ${window[window.length - 1]}
             group by wk.owner, d.day`,
     );
     const index = new Map(window.map((d, i) => [d, i]));

@@ -29,7 +29,12 @@ function asHash(q: string): string | null {
     }
 }
 
-export async function search(db: DbOrTx, query: string, knownModels: readonly string[], opcodes: readonly OpcodeInfo[]): Promise<SearchResponse> {
+export async function search(
+    db: DbOrTx,
+    query: string,
+    knownModels: readonly string[],
+    opcodes: readonly OpcodeInfo[],
+): Promise<SearchResponse> {
     const q = query.trim();
     const hits: SearchHit[] = [];
     const root = await getRootConfig(db);
@@ -60,9 +65,13 @@ export async function search(db: DbOrTx, query: string, knownModels: readonly st
         for (const t of found) hits.push({ kind: 'transaction', hash: t.hash, lt: t.lt.toString(), account: t.account });
     }
     if (hash) {
-        const [tx] = await db.select({ lt: transactions.lt, account: transactions.account }).from(transactions).where(eq(transactions.hash, hash));
+        const [tx] = await db
+            .select({ lt: transactions.lt, account: transactions.account })
+            .from(transactions)
+            .where(eq(transactions.hash, hash));
         if (tx) hits.push({ kind: 'transaction', hash, lt: tx.lt.toString(), account: tx.account });
-        if (root?.modelHashes.includes(hash)) hits.push({ kind: 'model', hash, name: knownModels.find((n) => modelHash(n) === hash) ?? null });
+        if (root?.modelHashes.includes(hash))
+            hits.push({ kind: 'model', hash, name: knownModels.find((n) => modelHash(n) === hash) ?? null });
         if (root?.proxyHashes.includes(hash)) hits.push({ kind: 'image_hash', hash, role: 'proxy' });
         if (root?.workerHashes.includes(hash)) hits.push({ kind: 'image_hash', hash, role: 'worker' });
     }
@@ -73,19 +82,22 @@ export async function search(db: DbOrTx, query: string, knownModels: readonly st
         if (root.modelHashes.includes(exact)) hits.push({ kind: 'model', hash: exact, name: q });
         for (const name of knownModels) {
             const h = modelHash(name);
-            if (name !== q && name.toLowerCase().includes(lower) && root.modelHashes.includes(h)) hits.push({ kind: 'model', hash: h, name });
+            if (name !== q && name.toLowerCase().includes(lower) && root.modelHashes.includes(h))
+                hits.push({ kind: 'model', hash: h, name });
         }
         if (/^\d{1,10}$/.test(q)) {
             const p = root.registeredProxies.find((r) => r.seqno === Number(q));
             if (p) hits.push({ kind: 'registered_proxy', seqno: p.seqno, address: p.address });
         } else {
-            for (const p of root.registeredProxies) if (p.address.includes(q)) hits.push({ kind: 'registered_proxy', seqno: p.seqno, address: p.address });
+            for (const p of root.registeredProxies)
+                if (p.address.includes(q)) hits.push({ kind: 'registered_proxy', seqno: p.seqno, address: p.address });
         }
     }
 
     if (!address && !hash && q.length >= 3) {
         const lower = q.toLowerCase();
-        for (const o of opcodes) if (o.name.toLowerCase().includes(lower) || o.op === lower) hits.push({ kind: 'opcode', op: o.op, name: o.name });
+        for (const o of opcodes)
+            if (o.name.toLowerCase().includes(lower) || o.op === lower) hits.push({ kind: 'opcode', op: o.op, name: o.name });
     }
 
     return { query: q, hits: hits.slice(0, MAX_HITS) };

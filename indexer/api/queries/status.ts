@@ -21,7 +21,10 @@ export function getStatus(db: DbOrTx): Promise<IndexerStatus> {
 }
 
 async function computeStatus(db: DbOrTx): Promise<IndexerStatus> {
-    const cur = await db.select().from(cursors).where(inArray(cursors.source, ['head', 'final']));
+    const cur = await db
+        .select()
+        .from(cursors)
+        .where(inArray(cursors.source, ['head', 'final']));
     const head = cur.find((c) => c.source === 'head');
     const fin = cur.find((c) => c.source === 'final');
     const [counts] = await rows<{ accounts: string; transactions: string; events: string; pending: string }>(
@@ -63,7 +66,13 @@ async function stateCounts(db: DbOrTx, table: 'proxies' | 'clients' | 'workers',
                    count(*) filter (where params_version < ${currentPv ?? -1}) as outdated
             from ${sql.identifier(table)}`,
     );
-    return { total: Number(r.total), normal: Number(r.normal), closing: Number(r.closing), closed: Number(r.closed), outdated: Number(r.outdated) };
+    return {
+        total: Number(r.total),
+        normal: Number(r.normal),
+        closing: Number(r.closing),
+        closed: Number(r.closed),
+        outdated: Number(r.outdated),
+    };
 }
 
 export async function getTotals(db: DbOrTx): Promise<Totals> {
@@ -101,7 +110,13 @@ export async function getHeld(db: DbOrTx): Promise<Held> {
     const n = (v: string | null) => BigInt(v ?? '0');
     // A client contract counts its stake inside its balance, so client stakes are not added again.
     const total = n(r.proxyStakes) + n(r.proxyCommission) + n(r.clientBalances);
-    return { proxyStakes: n(r.proxyStakes).toString(), proxyCommission: n(r.proxyCommission).toString(), clientBalances: n(r.clientBalances).toString(), clientStakes: n(r.clientStakes).toString(), total: total.toString() };
+    return {
+        proxyStakes: n(r.proxyStakes).toString(),
+        proxyCommission: n(r.proxyCommission).toString(),
+        clientBalances: n(r.clientBalances).toString(),
+        clientStakes: n(r.clientStakes).toString(),
+        total: total.toString(),
+    };
 }
 
 export async function getOverview(db: DbOrTx): Promise<Overview> {

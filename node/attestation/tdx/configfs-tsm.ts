@@ -83,9 +83,13 @@ export class ConfigfsTsm {
             const quote = await this.fs.readFile(path.join(entry, 'outblob'));
             const after = await this.generation(entry);
             if (after !== before + 1) {
-                throw new AttestationError('TSM_FAILED', `configfs-tsm generation went ${before} -> ${after}: another process wrote the same entry, retry`);
+                throw new AttestationError(
+                    'TSM_FAILED',
+                    `configfs-tsm generation went ${before} -> ${after}: another process wrote the same entry, retry`,
+                );
             }
-            if (quote.length === 0) throw new AttestationError('TSM_FAILED', 'configfs-tsm returned an empty quote (is the quote generation service running?)');
+            if (quote.length === 0)
+                throw new AttestationError('TSM_FAILED', 'configfs-tsm returned an empty quote (is the quote generation service running?)');
             return quote;
         } finally {
             await this.fs.rmdir(entry).catch(() => undefined);

@@ -47,7 +47,10 @@ class Cursor {
     constructor(private readonly buf: Buffer) {}
     take(n: number, what: string): Buffer {
         if (n < 0 || this.pos + n > this.buf.length) {
-            throw new AttestationError('QUOTE_PARSE', `quote truncated: ${what} needs ${n} bytes at offset ${this.pos} of ${this.buf.length}`);
+            throw new AttestationError(
+                'QUOTE_PARSE',
+                `quote truncated: ${what} needs ${n} bytes at offset ${this.pos} of ${this.buf.length}`,
+            );
         }
         const out = this.buf.subarray(this.pos, this.pos + n);
         this.pos += n;
@@ -89,7 +92,10 @@ export function parseQuote(raw: Buffer): ParsedQuote {
         throw new AttestationError('QUOTE_TOO_LARGE', `quote of ${raw.length} bytes exceeds ${MAX_QUOTE_SIZE}`);
     }
     if (raw.length < QUOTE_HEADER_SIZE + TD_REPORT10_SIZE) {
-        throw new AttestationError('QUOTE_PARSE', `a ${raw.length}-byte blob is too short for a DCAP TDX quote (is the peer using fake attestation?)`);
+        throw new AttestationError(
+            'QUOTE_PARSE',
+            `a ${raw.length}-byte blob is too short for a DCAP TDX quote (is the peer using fake attestation?)`,
+        );
     }
     const c = new Cursor(raw);
     const version = c.u16('version');
@@ -99,7 +105,10 @@ export function parseQuote(raw: Buffer): ParsedQuote {
     const qeVendorId = Buffer.from(c.take(16, 'qe_vendor_id'));
     c.take(20, 'user_data');
     if (teeType !== TEE_TYPE_TDX) {
-        throw new AttestationError('QUOTE_NOT_TDX', `quote TEE type 0x${teeType.toString(16)} is not TDX (SGX quotes are not accepted for TLS)`);
+        throw new AttestationError(
+            'QUOTE_NOT_TDX',
+            `quote TEE type 0x${teeType.toString(16)} is not TDX (SGX quotes are not accepted for TLS)`,
+        );
     }
     let body: Buffer;
     if (version === 4) {

@@ -47,12 +47,16 @@ export function splitPemChain(pem: string): X509Certificate[] {
 
 /** Verifies leaf -> ... -> root against the trusted root, with validity windows checked at `nowMs`. */
 export function verifyPckChain(chain: X509Certificate[], nowMs: number, trustedRoot: X509Certificate = INTEL_SGX_ROOT_CA): void {
-    if (chain.length < 2) throw new AttestationError('PCK_CHAIN', `PCK chain has ${chain.length} certificate(s), expected leaf, intermediate and root`);
+    if (chain.length < 2)
+        throw new AttestationError('PCK_CHAIN', `PCK chain has ${chain.length} certificate(s), expected leaf, intermediate and root`);
     const last = chain[chain.length - 1];
     // The chain's root must be the trusted root itself, not merely something with the same name.
     if (!last.raw.equals(trustedRoot.raw)) {
         if (!(last.checkIssued(trustedRoot) && last.verify(trustedRoot.publicKey))) {
-            throw new AttestationError('PCK_CHAIN', `PCK chain ends at "${last.subject.replace(/\n/g, ', ')}", which is not the trusted Intel SGX Root CA`);
+            throw new AttestationError(
+                'PCK_CHAIN',
+                `PCK chain ends at "${last.subject.replace(/\n/g, ', ')}", which is not the trusted Intel SGX Root CA`,
+            );
         }
         chain = [...chain, trustedRoot];
     }
@@ -60,18 +64,28 @@ export function verifyPckChain(chain: X509Certificate[], nowMs: number, trustedR
         const cert = chain[i];
         const issuer = i + 1 < chain.length ? chain[i + 1] : cert;
         if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) {
-            throw new AttestationError('PCK_CHAIN', `certificate "${cert.subject.replace(/\n/g, ', ')}" is not signed by "${issuer.subject.replace(/\n/g, ', ')}"`);
+            throw new AttestationError(
+                'PCK_CHAIN',
+                `certificate "${cert.subject.replace(/\n/g, ', ')}" is not signed by "${issuer.subject.replace(/\n/g, ', ')}"`,
+            );
         }
         const from = Date.parse(cert.validFrom);
         const to = Date.parse(cert.validTo);
         if (nowMs < from || nowMs > to) {
-            throw new AttestationError('PCK_CHAIN', `certificate "${cert.subject.replace(/\n/g, ', ')}" is not valid at ${new Date(nowMs).toISOString()} (valid ${cert.validFrom} .. ${cert.validTo})`);
+            throw new AttestationError(
+                'PCK_CHAIN',
+                `certificate "${cert.subject.replace(/\n/g, ', ')}" is not valid at ${new Date(nowMs).toISOString()} (valid ${cert.validFrom} .. ${cert.validTo})`,
+            );
         }
         if (i > 0 && !cert.ca) throw new AttestationError('PCK_CHAIN', `issuer "${cert.subject.replace(/\n/g, ', ')}" is not a CA`);
     }
 }
 
-export function verifyQuoteOffline(raw: Buffer, nowMs: number = Date.now(), trustedRoot: X509Certificate = INTEL_SGX_ROOT_CA): QuoteVerification {
+export function verifyQuoteOffline(
+    raw: Buffer,
+    nowMs: number = Date.now(),
+    trustedRoot: X509Certificate = INTEL_SGX_ROOT_CA,
+): QuoteVerification {
     const quote = parseQuote(raw);
     if (quote.attestationKeyType !== ATTESTATION_KEY_TYPE_ECDSA_P256) {
         throw new AttestationError('QUOTE_PARSE', `attestation key type ${quote.attestationKeyType} is not ECDSA-P256`);
@@ -85,7 +99,10 @@ export function verifyQuoteOffline(raw: Buffer, nowMs: number = Date.now(), trus
     const expected = createHash('sha256').update(quote.attestationKey).update(quote.qeAuthData).digest();
     const qeReportData = quote.qeReport.subarray(320, 384);
     if (!qeReportData.subarray(0, 32).equals(expected) || qeReportData.subarray(32).some((b) => b !== 0)) {
-        throw new AttestationError('QE_REPORT_BINDING', 'QE report data does not bind the attestation key (SHA-256(attest_key || qe_auth_data))');
+        throw new AttestationError(
+            'QE_REPORT_BINDING',
+            'QE report data does not bind the attestation key (SHA-256(attest_key || qe_auth_data))',
+        );
     }
     let attKey: KeyObject;
     try {

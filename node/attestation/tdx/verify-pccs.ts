@@ -43,7 +43,9 @@ export interface CollateralParams {
 export function collateralParams(raw: Buffer): CollateralParams {
     let fmspc: string;
     try {
-        fmspc = Buffer.from(intel.getFmspc(Quote.parse(raw))).toString('hex').toUpperCase();
+        fmspc = Buffer.from(intel.getFmspc(Quote.parse(raw)))
+            .toString('hex')
+            .toUpperCase();
     } catch (err) {
         throw new AttestationError('QUOTE_PARSE', `cannot read the FMSPC from the PCK certificate: ${(err as Error).message}`, err);
     }

@@ -44,14 +44,33 @@ export async function verifyAnswer(input: VerifyAnswerInput): Promise<VerifiedAn
     if ('workerCertificate' in ev) workerCertificate = ev.workerCertificate;
     else {
         const root = input.root.address ? { ...input.root, address: input.root.address } : undefined;
-        const r = await verifyAttestationReport(ev.report, { nonce: ev.nonce, root, allowFakeQuotes: input.allowFakeQuotes, tdx: input.tdx, maxAgeSeconds: ev.maxAgeSeconds, nowMs: ev.nowMs });
+        const r = await verifyAttestationReport(ev.report, {
+            nonce: ev.nonce,
+            root,
+            allowFakeQuotes: input.allowFakeQuotes,
+            tdx: input.tdx,
+            maxAgeSeconds: ev.maxAgeSeconds,
+            nowMs: ev.nowMs,
+        });
         if (isFailure(r)) return { ...r, message: `attestation report: ${r.message}` };
         report = r;
         const cert = workerCertificateFor(ev.report as AttestationReport, parsed.workerKey);
-        if (!cert) return fail('KEY_NOT_ATTESTED', `no worker in the attestation report holds the receipt's key ${parsed.workerKey} (ask for the report with the receipt's model, while that worker is connected)`);
+        if (!cert)
+            return fail(
+                'KEY_NOT_ATTESTED',
+                `no worker in the attestation report holds the receipt's key ${parsed.workerKey} (ask for the report with the receipt's model, while that worker is connected)`,
+            );
         workerCertificate = cert;
     }
-    const receipt = await verifyReceipt({ receipt: parsed, workerCertificate, root: input.root, body: input.body, requestId: input.requestId, allowFakeQuotes: input.allowFakeQuotes, tdx: input.tdx });
+    const receipt = await verifyReceipt({
+        receipt: parsed,
+        workerCertificate,
+        root: input.root,
+        body: input.body,
+        requestId: input.requestId,
+        allowFakeQuotes: input.allowFakeQuotes,
+        tdx: input.tdx,
+    });
     if (isFailure(receipt)) return receipt;
     return { ok: true, receipt, report, answerChecked: input.body !== undefined };
 }

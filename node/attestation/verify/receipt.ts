@@ -70,11 +70,14 @@ export function parseReceipt(input: Receipt | string): Receipt | VerifyFailure {
         if (typeof v !== 'string' || !HEX64.test(v)) return fail('MALFORMED', `receipt.${k} must be 64 lower-case hex digits`);
     }
     const sig = field('signature');
-    if (typeof sig !== 'string' || !/^[0-9a-f]{128}$/.test(sig)) return fail('MALFORMED', 'receipt.signature must be 128 lower-case hex digits');
+    if (typeof sig !== 'string' || !/^[0-9a-f]{128}$/.test(sig))
+        return fail('MALFORMED', 'receipt.signature must be 128 lower-case hex digits');
     if (typeof field('model') !== 'string') return fail('MALFORMED', 'receipt.model must be a string');
     const coefficient = field('coefficient');
-    if (typeof coefficient !== 'string' || !DECIMAL.test(coefficient)) return fail('MALFORMED', 'receipt.coefficient must be a decimal string');
-    for (const k of ['status', 'responseBytes', 'issuedAt']) if (!isCount(field(k))) return fail('MALFORMED', `receipt.${k} must be a non-negative integer`);
+    if (typeof coefficient !== 'string' || !DECIMAL.test(coefficient))
+        return fail('MALFORMED', 'receipt.coefficient must be a decimal string');
+    for (const k of ['status', 'responseBytes', 'issuedAt'])
+        if (!isCount(field(k))) return fail('MALFORMED', `receipt.${k} must be a non-negative integer`);
     const tokens = field('tokens');
     if (typeof tokens !== 'object' || tokens === null) return fail('MALFORMED', 'receipt.tokens must be an object');
     for (const k of ['prompt', 'cached', 'completion', 'reasoning', 'total']) {
@@ -88,7 +91,8 @@ export async function verifyReceipt(input: VerifyReceiptInput): Promise<Verified
     const checks: string[] = [];
     const receipt = parseReceipt(input.receipt);
     if (isFailure(receipt)) return receipt;
-    if (!checkReceiptSignature(receipt, {}).ok) return fail('BAD_SIGNATURE', 'receipt signature does not verify with its worker key: the receipt was altered');
+    if (!checkReceiptSignature(receipt, {}).ok)
+        return fail('BAD_SIGNATURE', 'receipt signature does not verify with its worker key: the receipt was altered');
     checks.push('signature');
     if (input.body || input.bodyDigest) {
         const answer = checkReceiptSignature(receipt, { body: input.body, bodyDigest: input.bodyDigest });
@@ -102,19 +106,35 @@ export async function verifyReceipt(input: VerifyReceiptInput): Promise<Verified
     if (isFailure(attested)) return attested;
     checks.push(attested.tee === 'fake' ? 'quote (fake, accepted on request)' : 'quote (tdx)');
     if (attested.publicKey.toString('hex') !== receipt.workerKey) {
-        return fail('KEY_NOT_ATTESTED', `receipt is signed by ${receipt.workerKey}, the attested worker key is ${attested.publicKey.toString('hex')}`);
+        return fail(
+            'KEY_NOT_ATTESTED',
+            `receipt is signed by ${receipt.workerKey}, the attested worker key is ${attested.publicKey.toString('hex')}`,
+        );
     }
     checks.push('attested key');
     if (!listed(input.root.workerHashes, attested.imageHash)) {
-        return fail('IMAGE_HASH_NOT_ALLOWED', `worker image hash ${attested.imageHash.toString('hex')} is not among the root contract's worker hashes`);
+        return fail(
+            'IMAGE_HASH_NOT_ALLOWED',
+            `worker image hash ${attested.imageHash.toString('hex')} is not among the root contract's worker hashes`,
+        );
     }
     const modelHash = createHash('sha256').update(receipt.model).digest();
     if (!listed(input.root.modelHashes, modelHash)) {
-        return fail('MODEL_NOT_ALLOWED', `model '${receipt.model}' (sha256 ${modelHash.toString('hex')}) is not allowed by the root contract`);
+        return fail(
+            'MODEL_NOT_ALLOWED',
+            `model '${receipt.model}' (sha256 ${modelHash.toString('hex')}) is not allowed by the root contract`,
+        );
     }
     checks.push('root allows image and model');
     return {
-        ok: true, receipt, tee: attested.tee, fake: attested.tee === 'fake', workerKey: receipt.workerKey, imageHash: attested.imageHash.toString('hex'),
-        modelHash: modelHash.toString('hex'), tcbStatus: attested.tcbStatus, checks,
+        ok: true,
+        receipt,
+        tee: attested.tee,
+        fake: attested.tee === 'fake',
+        workerKey: receipt.workerKey,
+        imageHash: attested.imageHash.toString('hex'),
+        modelHash: modelHash.toString('hex'),
+        tcbStatus: attested.tcbStatus,
+        checks,
     };
 }

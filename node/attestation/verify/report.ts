@@ -62,7 +62,10 @@ export interface AttestationReport {
 /** The `nonce` query parameter: 1..64 bytes in hex. */
 export function parseReportNonce(hex: string): Buffer {
     if (!/^([0-9a-fA-F]{2}){1,64}$/.test(hex)) {
-        throw new AttestationError('REPORT_NONCE', `nonce must be 1..${MAX_NONCE_BYTES} bytes in hex (e.g. 64 hex digits from \`openssl rand -hex 32\`)`);
+        throw new AttestationError(
+            'REPORT_NONCE',
+            `nonce must be 1..${MAX_NONCE_BYTES} bytes in hex (e.g. 64 hex digits from \`openssl rand -hex 32\`)`,
+        );
     }
     return Buffer.from(hex, 'hex');
 }
@@ -93,8 +96,15 @@ function evidenceOf(role: 'proxy' | 'worker', der: Buffer): NodeEvidence {
     const fake = isFakeQuote(c.quote);
     const measurements = fake ? zeroMeasurements(c.quote) : parseQuote(c.quote).measurements;
     return {
-        role, tee: fake ? 'fake' : 'tdx', signing_algo: 'ed25519', signing_public_key: hex(c.publicKey), certificate: der.toString('base64'),
-        intel_quote: hex(c.quote), image_hash: hex(imageHash(measurements)), event_log: [], nvidia_payload: null,
+        role,
+        tee: fake ? 'fake' : 'tdx',
+        signing_algo: 'ed25519',
+        signing_public_key: hex(c.publicKey),
+        certificate: der.toString('base64'),
+        intel_quote: hex(c.quote),
+        image_hash: hex(imageHash(measurements)),
+        event_log: [],
+        nvidia_payload: null,
     };
 }
 
@@ -115,23 +125,32 @@ export interface BuildReportInput {
 
 /** Builds and signs a report. Throws AttestationError when the inputs cannot make a valid one. */
 export function buildAttestationReport(input: BuildReportInput): AttestationReport {
-    if (input.nonce.length < 1 || input.nonce.length > MAX_NONCE_BYTES) throw new AttestationError('REPORT_NONCE', `nonce must be 1..${MAX_NONCE_BYTES} bytes`);
+    if (input.nonce.length < 1 || input.nonce.length > MAX_NONCE_BYTES)
+        throw new AttestationError('REPORT_NONCE', `nonce must be 1..${MAX_NONCE_BYTES} bytes`);
     const gateway = evidenceOf('proxy', input.proxyCertificate);
     const models: ModelEvidence[] = input.workers.map((w) => ({
-        ...evidenceOf('worker', w.certificate), model_name: w.model, model_hash: hex(createHash('sha256').update(w.model).digest()),
+        ...evidenceOf('worker', w.certificate),
+        model_name: w.model,
+        model_hash: hex(createHash('sha256').update(w.model).digest()),
     }));
     const key = input.signerSecretKey;
-    if (Buffer.isBuffer(key) && key.length !== 64) throw new AttestationError('REPORT_SIGNER', 'the signer key must be a 64-byte Ed25519 secret key');
+    if (Buffer.isBuffer(key) && key.length !== 64)
+        throw new AttestationError('REPORT_SIGNER', 'the signer key must be a 64-byte Ed25519 secret key');
     const signer = hex(Buffer.isBuffer(key) ? key.subarray(32) : rawEd25519PublicKey(key));
     if (![gateway, ...models].some((e) => e.signing_public_key === signer)) {
-        throw new AttestationError('REPORT_SIGNER', 'the report must be signed by the key of one of its certificates (the proxy\'s or a worker\'s)');
+        throw new AttestationError(
+            'REPORT_SIGNER',
+            "the report must be signed by the key of one of its certificates (the proxy's or a worker's)",
+        );
     }
     const body: Omit<AttestationReport, 'signature'> = {
         version: REPORT_VERSION,
         request_nonce: hex(input.nonce),
         timestamp: Math.floor((input.nowMs ?? Date.now()) / 1000),
         root: {
-            address: input.root.address, proxy_hashes: (input.root.proxyHashes ?? []).map(hex), worker_hashes: input.root.workerHashes.map(hex),
+            address: input.root.address,
+            proxy_hashes: (input.root.proxyHashes ?? []).map(hex),
+            worker_hashes: input.root.workerHashes.map(hex),
             model_hashes: input.root.modelHashes.map(hex),
         },
         gateway_attestation: gateway,
@@ -174,9 +193,17 @@ function evidenceShape(e: unknown, role: 'proxy' | 'worker'): e is ModelEvidence
     if (typeof e !== 'object' || e === null) return false;
     const o = e as Record<string, unknown>;
     const s = (k: string) => (Object.hasOwn(o, k) ? o[k] : undefined);
-    const base = s('role') === role && (s('tee') === 'fake' || s('tee') === 'tdx') && s('signing_algo') === 'ed25519' && typeof s('signing_public_key') === 'string'
-        && HEX(64).test(s('signing_public_key') as string) && typeof s('certificate') === 'string' && typeof s('intel_quote') === 'string'
-        && /^([0-9a-f]{2})+$/.test(s('intel_quote') as string) && typeof s('image_hash') === 'string' && HEX(64).test(s('image_hash') as string);
+    const base =
+        s('role') === role &&
+        (s('tee') === 'fake' || s('tee') === 'tdx') &&
+        s('signing_algo') === 'ed25519' &&
+        typeof s('signing_public_key') === 'string' &&
+        HEX(64).test(s('signing_public_key') as string) &&
+        typeof s('certificate') === 'string' &&
+        typeof s('intel_quote') === 'string' &&
+        /^([0-9a-f]{2})+$/.test(s('intel_quote') as string) &&
+        typeof s('image_hash') === 'string' &&
+        HEX(64).test(s('image_hash') as string);
     if (!base || role === 'proxy') return base;
     return typeof s('model_name') === 'string' && typeof s('model_hash') === 'string' && HEX(64).test(s('model_hash') as string);
 }
@@ -187,20 +214,38 @@ function reportShape(r: unknown): r is AttestationReport {
     const s = (k: string) => (Object.hasOwn(o, k) ? o[k] : undefined);
     const root = s('root') as Record<string, unknown> | undefined;
     const models = s('model_attestations');
-    return s('version') === REPORT_VERSION && typeof s('request_nonce') === 'string' && typeof s('timestamp') === 'number' && Number.isSafeInteger(s('timestamp'))
-        && typeof root === 'object' && root !== null && typeof root.address === 'string' && isHexList(root.proxy_hashes) && isHexList(root.worker_hashes)
-        && isHexList(root.model_hashes) && evidenceShape(s('gateway_attestation'), 'proxy') && Array.isArray(models) && models.length <= 64
-        && models.every((m) => evidenceShape(m, 'worker')) && s('signing_algo') === 'ed25519' && typeof s('signing_public_key') === 'string'
-        && HEX(64).test(s('signing_public_key') as string) && typeof s('signature') === 'string' && HEX(128).test(s('signature') as string);
+    return (
+        s('version') === REPORT_VERSION &&
+        typeof s('request_nonce') === 'string' &&
+        typeof s('timestamp') === 'number' &&
+        Number.isSafeInteger(s('timestamp')) &&
+        typeof root === 'object' &&
+        root !== null &&
+        typeof root.address === 'string' &&
+        isHexList(root.proxy_hashes) &&
+        isHexList(root.worker_hashes) &&
+        isHexList(root.model_hashes) &&
+        evidenceShape(s('gateway_attestation'), 'proxy') &&
+        Array.isArray(models) &&
+        models.length <= 64 &&
+        models.every((m) => evidenceShape(m, 'worker')) &&
+        s('signing_algo') === 'ed25519' &&
+        typeof s('signing_public_key') === 'string' &&
+        HEX(64).test(s('signing_public_key') as string) &&
+        typeof s('signature') === 'string' &&
+        HEX(128).test(s('signature') as string)
+    );
 }
 
 async function checkEvidence(e: NodeEvidence, nowMs: number, opts: AttestationOptions): Promise<AttestedKey | VerifyFailure> {
     const who = e.role === 'proxy' ? 'proxy' : `worker ${(e as ModelEvidence).model_name}`;
     const attested = await checkAttestedCertificate(Buffer.from(e.certificate, 'base64'), nowMs, who, opts);
     if (isFailure(attested)) return attested;
-    if (hex(attested.publicKey) !== e.signing_public_key) return fail('EVIDENCE_MISMATCH', `${who}: signing_public_key is not the certificate's key`);
+    if (hex(attested.publicKey) !== e.signing_public_key)
+        return fail('EVIDENCE_MISMATCH', `${who}: signing_public_key is not the certificate's key`);
     if (hex(attested.quote) !== e.intel_quote) return fail('EVIDENCE_MISMATCH', `${who}: intel_quote is not the quote in the certificate`);
-    if (hex(attested.imageHash) !== e.image_hash) return fail('EVIDENCE_MISMATCH', `${who}: image_hash is not the hash of the quoted measurements`);
+    if (hex(attested.imageHash) !== e.image_hash)
+        return fail('EVIDENCE_MISMATCH', `${who}: image_hash is not the hash of the quoted measurements`);
     if (attested.tee !== e.tee) return fail('EVIDENCE_MISMATCH', `${who}: tee says ${e.tee}, the quote is ${attested.tee}`);
     return attested;
 }
@@ -209,7 +254,8 @@ export async function verifyAttestationReport(report: unknown, opts: VerifyRepor
     const nowMs = opts.nowMs ?? Date.now();
     const checks: string[] = [];
     if (!reportShape(report)) return fail('MALFORMED', `not a ${REPORT_VERSION} attestation report`);
-    if (report.request_nonce !== hex(opts.nonce)) return fail('NONCE_MISMATCH', `report was made for nonce ${report.request_nonce}, not ours: a replay`);
+    if (report.request_nonce !== hex(opts.nonce))
+        return fail('NONCE_MISMATCH', `report was made for nonce ${report.request_nonce}, not ours: a replay`);
     const age = nowMs / 1000 - report.timestamp;
     if (age > (opts.maxAgeSeconds ?? 300) || age < -60) return fail('STALE', `report was signed ${Math.round(age)} s ago`);
     checks.push('nonce and freshness');
@@ -235,16 +281,24 @@ export async function verifyAttestationReport(report: unknown, opts: VerifyRepor
         workerHashes: report.root.worker_hashes.map((h) => Buffer.from(h, 'hex')),
         modelHashes: report.root.model_hashes.map((h) => Buffer.from(h, 'hex')),
     };
-    if (!listed(root.proxyHashes, attested[0].imageHash)) return fail('IMAGE_HASH_NOT_ALLOWED', `proxy image hash ${hex(attested[0].imageHash)} is not among the root's proxy hashes`);
+    if (!listed(root.proxyHashes, attested[0].imageHash))
+        return fail('IMAGE_HASH_NOT_ALLOWED', `proxy image hash ${hex(attested[0].imageHash)} is not among the root's proxy hashes`);
     for (const [i, m] of report.model_attestations.entries()) {
         if (!listed(root.workerHashes, attested[i + 1].imageHash)) {
-            return fail('IMAGE_HASH_NOT_ALLOWED', `worker ${m.model_name}: image hash ${m.image_hash} is not among the root's worker hashes`);
+            return fail(
+                'IMAGE_HASH_NOT_ALLOWED',
+                `worker ${m.model_name}: image hash ${m.image_hash} is not among the root's worker hashes`,
+            );
         }
         const modelHash = createHash('sha256').update(m.model_name).digest();
-        if (hex(modelHash) !== m.model_hash) return fail('EVIDENCE_MISMATCH', `worker ${m.model_name}: model_hash is not SHA-256 of model_name`);
-        if (!listed(root.modelHashes, modelHash)) return fail('MODEL_NOT_ALLOWED', `model '${m.model_name}' is not allowed by the root contract`);
+        if (hex(modelHash) !== m.model_hash)
+            return fail('EVIDENCE_MISMATCH', `worker ${m.model_name}: model_hash is not SHA-256 of model_name`);
+        if (!listed(root.modelHashes, modelHash))
+            return fail('MODEL_NOT_ALLOWED', `model '${m.model_name}' is not allowed by the root contract`);
     }
-    checks.push(opts.root ? 'root allows images and models' : 'report\'s own root lists allow images and models (not checked against the chain)');
+    checks.push(
+        opts.root ? 'root allows images and models' : "report's own root lists allow images and models (not checked against the chain)",
+    );
     const view = (a: AttestedKey) => ({ publicKey: hex(a.publicKey), imageHash: hex(a.imageHash), tee: a.tee, tcbStatus: a.tcbStatus });
     return {
         ok: true,

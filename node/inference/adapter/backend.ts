@@ -91,13 +91,28 @@ export interface Backend {
 
 /** An InferenceError that also carries what was learned from the body before things went wrong. */
 export class BackendError extends InferenceError {
-    constructor(code: string, message: string, status: number, readonly report?: UsageReport, cause?: unknown) {
+    constructor(
+        code: string,
+        message: string,
+        status: number,
+        readonly report?: UsageReport,
+        cause?: unknown,
+    ) {
         super(code, message, status, 'server_error', null, cause);
         this.name = 'BackendError';
     }
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'te', 'trailer', 'content-length']);
+const HOP_BY_HOP = new Set([
+    'connection',
+    'keep-alive',
+    'transfer-encoding',
+    'proxy-connection',
+    'upgrade',
+    'te',
+    'trailer',
+    'content-length',
+]);
 const UNAVAILABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE']);
 
 export function normalizeBaseUrl(baseUrl: string): URL {
@@ -105,7 +120,10 @@ export function normalizeBaseUrl(baseUrl: string): URL {
     try {
         u = new URL(baseUrl);
     } catch {
-        throw new InferenceError('INVALID_CONFIG', `inference backend URL ${JSON.stringify(baseUrl)} is not a valid URL (e.g. http://127.0.0.1:8000/v1)`);
+        throw new InferenceError(
+            'INVALID_CONFIG',
+            `inference backend URL ${JSON.stringify(baseUrl)} is not a valid URL (e.g. http://127.0.0.1:8000/v1)`,
+        );
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
         throw new InferenceError('INVALID_CONFIG', `inference backend URL must be http or https, got ${u.protocol}`);
@@ -131,8 +149,16 @@ export function createBackend(opts: BackendOptions): Backend {
     const baseUrl = base.toString().replace(/\/+$/, '');
     const query = base.search;
 
-    function call(method: 'GET' | 'POST', path: string, body: Record<string, unknown> | undefined, co: CallOptions = {}): Promise<BackendResponse> {
-        const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(opts.forceIncludeUsage === false ? body : withUsageRequested(body)));
+    function call(
+        method: 'GET' | 'POST',
+        path: string,
+        body: Record<string, unknown> | undefined,
+        co: CallOptions = {},
+    ): Promise<BackendResponse> {
+        const payload =
+            body === undefined
+                ? undefined
+                : Buffer.from(JSON.stringify(opts.forceIncludeUsage === false ? body : withUsageRequested(body)));
         const headers: Record<string, string> = {
             accept: 'application/json, text/event-stream, application/x-ndjson',
             'accept-encoding': 'identity',
@@ -192,17 +218,33 @@ export function createBackend(opts: BackendOptions): Backend {
                     const finish = (): void => {
                         co.signal?.removeEventListener('abort', onAbort);
                         const report = counter.end();
-                        if (failure) return rejectUsage(new BackendError(failure.code, failure.message, failure.status, report, failure.cause));
+                        if (failure)
+                            return rejectUsage(new BackendError(failure.code, failure.message, failure.status, report, failure.cause));
                         if (!ok) return resolveUsage(report);
                         if (report.error) {
-                            return rejectUsage(new BackendError('BACKEND_STREAM_ERROR', `backend reported an error: ${report.error.message}`, 502, report));
+                            return rejectUsage(
+                                new BackendError('BACKEND_STREAM_ERROR', `backend reported an error: ${report.error.message}`, 502, report),
+                            );
                         }
                         if (report.messages === 0) {
-                            return rejectUsage(new BackendError('BACKEND_BAD_RESPONSE',
-                                `backend ${baseUrl}${path} answered ${status} with a body that is not JSON, SSE or NDJSON (content-type ${contentType || 'none'})`, 502, report));
+                            return rejectUsage(
+                                new BackendError(
+                                    'BACKEND_BAD_RESPONSE',
+                                    `backend ${baseUrl}${path} answered ${status} with a body that is not JSON, SSE or NDJSON (content-type ${contentType || 'none'})`,
+                                    502,
+                                    report,
+                                ),
+                            );
                         }
                         if (!report.usage && path.endsWith('completions')) {
-                            return rejectUsage(new BackendError('USAGE_MISSING', `backend ${baseUrl}${path} sent no usage; enable usage reporting on the server`, 502, report));
+                            return rejectUsage(
+                                new BackendError(
+                                    'USAGE_MISSING',
+                                    `backend ${baseUrl}${path} sent no usage; enable usage reporting on the server`,
+                                    502,
+                                    report,
+                                ),
+                            );
                         }
                         resolveUsage(report);
                     };
@@ -232,7 +274,11 @@ export function createBackend(opts: BackendOptions): Backend {
                             try {
                                 return JSON.parse(t);
                             } catch {
-                                throw new BackendError('BACKEND_BAD_RESPONSE', `backend ${baseUrl}${path} answered ${status} with non-JSON: ${t.slice(0, 200)}`, 502);
+                                throw new BackendError(
+                                    'BACKEND_BAD_RESPONSE',
+                                    `backend ${baseUrl}${path} answered ${status} with non-JSON: ${t.slice(0, 200)}`,
+                                    502,
+                                );
                             }
                         },
                         cancel: () => fail(new BackendError('ABORTED', 'the call was cancelled', 499)),
@@ -249,9 +295,25 @@ export function createBackend(opts: BackendOptions): Backend {
                     if (e.code === 'HTTP_PARSE') {
                         fail(new BackendError('BACKEND_BAD_RESPONSE', `backend ${baseUrl}${path} sent ${e.message}`, 502, undefined, e));
                     } else if (!responded && UNAVAILABLE.has(e.code)) {
-                        fail(new BackendError('BACKEND_UNAVAILABLE', `inference backend ${baseUrl} is not reachable (${e.code}): is the server running?`, 503, undefined, e));
+                        fail(
+                            new BackendError(
+                                'BACKEND_UNAVAILABLE',
+                                `inference backend ${baseUrl} is not reachable (${e.code}): is the server running?`,
+                                503,
+                                undefined,
+                                e,
+                            ),
+                        );
                     } else if (responded) {
-                        fail(new BackendError('BACKEND_STREAM_ERROR', `backend ${baseUrl} closed the connection mid-response: ${e.message}`, 502, undefined, e));
+                        fail(
+                            new BackendError(
+                                'BACKEND_STREAM_ERROR',
+                                `backend ${baseUrl} closed the connection mid-response: ${e.message}`,
+                                502,
+                                undefined,
+                                e,
+                            ),
+                        );
                     } else {
                         fail(new BackendError('BACKEND_STREAM_ERROR', `connection to ${baseUrl} failed: ${e.message}`, 502, undefined, e));
                     }
@@ -260,7 +322,15 @@ export function createBackend(opts: BackendOptions): Backend {
             try {
                 exchange = http.request({ method, path: base.pathname + path + query, headers, body: payload }, handlers);
             } catch (e) {
-                fail(new BackendError('INVALID_REQUEST', `cannot send the request to ${baseUrl}${path}: ${(e as Error).message}`, 400, undefined, e));
+                fail(
+                    new BackendError(
+                        'INVALID_REQUEST',
+                        `cannot send the request to ${baseUrl}${path}: ${(e as Error).message}`,
+                        400,
+                        undefined,
+                        e,
+                    ),
+                );
             }
         });
     }
@@ -274,7 +344,11 @@ export function createBackend(opts: BackendOptions): Backend {
             const r = await call('GET', '/models', undefined, co);
             const data = (await r.json()) as { data?: unknown };
             if (!r.ok) {
-                throw new BackendError('BACKEND_HTTP_ERROR', `GET ${baseUrl}/models answered ${r.status}: ${JSON.stringify(data).slice(0, 200)}`, 502);
+                throw new BackendError(
+                    'BACKEND_HTTP_ERROR',
+                    `GET ${baseUrl}/models answered ${r.status}: ${JSON.stringify(data).slice(0, 200)}`,
+                    502,
+                );
             }
             if (!data || !Array.isArray(data.data)) {
                 throw new BackendError('BACKEND_BAD_RESPONSE', `GET ${baseUrl}/models did not return {"data": [...]}`, 502);

@@ -66,7 +66,10 @@ export class MessageStream {
     }
 
     push(chunk: Uint8Array): StreamMessage[] {
-        return this.feed(this.decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)), false);
+        return this.feed(
+            this.decoder.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+            false,
+        );
     }
 
     end(): StreamMessage[] {
@@ -192,7 +195,8 @@ export class MessageStream {
     }
 
     private message(text: string, event: string | undefined, maySkip = true): StreamMessage {
-        if (maySkip && this.skip && looksLikeObject(text) && this.skip(text, event)) return event === undefined ? { kind: 'skipped' } : { kind: 'skipped', event };
+        if (maySkip && this.skip && looksLikeObject(text) && this.skip(text, event))
+            return event === undefined ? { kind: 'skipped' } : { kind: 'skipped', event };
         const m = parseJson(text);
         if (m.kind === 'json' && event !== undefined) return { ...m, event };
         return m;

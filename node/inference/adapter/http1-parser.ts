@@ -188,7 +188,9 @@ export class ResponseParser {
             return;
         }
         if (this.state === State.Done) return;
-        throw new HttpParseError(this.head ? 'the connection closed before the response body ended' : 'the connection closed before a response arrived');
+        throw new HttpParseError(
+            this.head ? 'the connection closed before the response body ended' : 'the connection closed before a response arrived',
+        );
     }
 
     private onHead(text: string): void {
@@ -220,7 +222,10 @@ export class ResponseParser {
         if (this.opts.noBody || status === 204 || status === 304) {
             this.state = State.Done;
         } else if (te !== undefined) {
-            const codings = te.toLowerCase().split(',').map((s) => s.trim());
+            const codings = te
+                .toLowerCase()
+                .split(',')
+                .map((s) => s.trim());
             if (codings[codings.length - 1] === 'chunked') {
                 this.state = State.ChunkSize;
             } else {
@@ -231,7 +236,8 @@ export class ResponseParser {
             if (cl !== undefined) keepAlive = false;
         } else if (cl !== undefined) {
             const values = cl.split(',').map((s) => s.trim());
-            if (!values.every((v) => /^\d{1,15}$/.test(v) && v === values[0])) throw new HttpParseError(`invalid Content-Length ${JSON.stringify(cl)}`);
+            if (!values.every((v) => /^\d{1,15}$/.test(v) && v === values[0]))
+                throw new HttpParseError(`invalid Content-Length ${JSON.stringify(cl)}`);
             this.remaining = Number(values[0]);
             this.state = this.remaining === 0 ? State.Done : State.Fixed;
         } else {

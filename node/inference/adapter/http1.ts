@@ -178,7 +178,8 @@ export class Http1Client {
             if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) throw new TypeError(`header ${JSON.stringify(k)} contains a line break`);
             head += `${k}: ${v}\r\n`;
         }
-        if (req.body && !Object.keys(req.headers).some((k) => k.toLowerCase() === 'content-length')) head += `content-length: ${req.body.length}\r\n`;
+        if (req.body && !Object.keys(req.headers).some((k) => k.toLowerCase() === 'content-length'))
+            head += `content-length: ${req.body.length}\r\n`;
         head += '\r\n';
         const headBytes = Buffer.from(head, 'latin1');
         const payload = req.body?.length ? Buffer.concat([headBytes, req.body]) : headBytes;
@@ -237,7 +238,13 @@ export class Http1Client {
 
     private open(): Conn {
         const socket = this.https
-            ? tlsConnect({ host: this.host, port: this.port, servername: isIP(this.host) ? undefined : this.host, ALPNProtocols: ['http/1.1'], ...this.opts.tls })
+            ? tlsConnect({
+                  host: this.host,
+                  port: this.port,
+                  servername: isIP(this.host) ? undefined : this.host,
+                  ALPNProtocols: ['http/1.1'],
+                  ...this.opts.tls,
+              })
             : netConnect({ host: this.host, port: this.port });
         socket.setNoDelay(true);
         const c: Conn = { socket, uses: 0, exchange: null, idleTimer: null, dead: false };
@@ -312,7 +319,9 @@ export class Http1Client {
         }
         const msg = ex.responded
             ? `the connection closed before the response body ended (${err.message})`
-            : err.code === 'CLOSED' ? 'the server closed the connection without answering' : err.message;
+            : err.code === 'CLOSED'
+              ? 'the server closed the connection without answering'
+              : err.message;
         ex.fail(new Http1Error(msg, err.code, err.cause));
     }
 }

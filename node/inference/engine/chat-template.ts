@@ -34,7 +34,10 @@ export function contentText(content: unknown, param: string): string {
             .map((part, i) => {
                 const p = part as { type?: unknown; text?: unknown };
                 if (p && p.type === 'text' && typeof p.text === 'string') return p.text;
-                throw invalidRequest(`${param}[${i}]: only text content parts are supported by this model (got ${JSON.stringify(p?.type)})`, `${param}[${i}]`);
+                throw invalidRequest(
+                    `${param}[${i}]: only text content parts are supported by this model (got ${JSON.stringify(p?.type)})`,
+                    `${param}[${i}]`,
+                );
             })
             .join('');
     }
@@ -69,7 +72,10 @@ export function renderChat(messages: ChatMessage[], opts: { thinking: boolean })
         }
         const role = Object.hasOwn(ROLES, m.role) ? ROLES[m.role] : undefined;
         if (!role) {
-            throw invalidRequest(`messages[${i}].role ${JSON.stringify(m.role)} is not supported (system, developer, user, assistant, tool)`, `messages[${i}].role`);
+            throw invalidRequest(
+                `messages[${i}].role ${JSON.stringify(m.role)} is not supported (system, developer, user, assistant, tool)`,
+                `messages[${i}].role`,
+            );
         }
         let text = contentText(m.content, `messages[${i}].content`);
         if (role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length) {

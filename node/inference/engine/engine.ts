@@ -29,8 +29,7 @@ export interface EngineUsage {
 
 export type GenerateEvent =
     /** `channel` is "reasoning" for text inside <think>…</think> when reasoning is split out. */
-    | { type: 'text'; text: string; channel: 'content' | 'reasoning' }
-    | { type: 'done'; finishReason: FinishReason; usage: EngineUsage };
+    { type: 'text'; text: string; channel: 'content' | 'reasoning' } | { type: 'done'; finishReason: FinishReason; usage: EngineUsage };
 
 /**
  * Restricts what the sampler may pick (constrained decoding, node/inference/structured). The engine
@@ -109,7 +108,10 @@ class Sequence {
     decoder: StreamDecoder;
     sampler: Sampler;
     maxTokens: number;
-    constructor(readonly req: GenerateRequest, readonly engine: Engine) {
+    constructor(
+        readonly req: GenerateRequest,
+        readonly engine: Engine,
+    ) {
         this.inReasoning = !!req.startsInReasoning;
         this.decoder = new StreamDecoder(engine.tokenizer);
         const seed = req.sampling?.seed ?? Math.floor(Math.random() * 2 ** 32);
@@ -151,11 +153,18 @@ export class Engine {
         this.model = new LlamaModel(file, { useSimd: opts.useSimd });
         this.tokenizer = Tokenizer.fromGguf(file);
         if (this.tokenizer.vocabSize !== this.model.cfg.vocab) {
-            throw new InferenceError('MODEL_LOAD', `tokenizer has ${this.tokenizer.vocabSize} tokens but the model ${this.model.cfg.vocab}`);
+            throw new InferenceError(
+                'MODEL_LOAD',
+                `tokenizer has ${this.tokenizer.vocabSize} tokens but the model ${this.model.cfg.vocab}`,
+            );
         }
         this.modelName = this.model.name;
         this.modelSha256 = createHash('sha256').update(file.bytes).digest('hex');
-        this.slots = Array.from({ length: Math.max(1, opts.slots ?? 4) }, () => ({ cache: this.model.newCache(), busy: false, lastUsed: 0 }));
+        this.slots = Array.from({ length: Math.max(1, opts.slots ?? 4) }, () => ({
+            cache: this.model.newCache(),
+            busy: false,
+            lastUsed: 0,
+        }));
         this.maxQueue = opts.maxQueue ?? 64;
         this.thinkOpen = this.tokenizer.idOf('<think>');
         this.thinkClose = this.tokenizer.idOf('</think>');
@@ -176,14 +185,26 @@ export class Engine {
     /** Start generating; events arrive in order and end with exactly one "done" (or an error). */
     generate(req: GenerateRequest): AsyncIterableIterator<GenerateEvent> {
         const ctx = this.model.cfg.contextLength;
-        if (req.prompt.length === 0) throw new InferenceError('INVALID_REQUEST', 'the prompt is empty', 400, 'invalid_request_error', 'prompt');
+        if (req.prompt.length === 0)
+            throw new InferenceError('INVALID_REQUEST', 'the prompt is empty', 400, 'invalid_request_error', 'prompt');
         if (req.prompt.length >= ctx) {
-            throw new InferenceError('CONTEXT_LENGTH_EXCEEDED',
-                `this model's maximum context length is ${ctx} tokens; the prompt has ${req.prompt.length}`, 400, 'invalid_request_error', 'messages');
+            throw new InferenceError(
+                'CONTEXT_LENGTH_EXCEEDED',
+                `this model's maximum context length is ${ctx} tokens; the prompt has ${req.prompt.length}`,
+                400,
+                'invalid_request_error',
+                'messages',
+            );
         }
         for (const id of req.prompt) {
             if (!Number.isInteger(id) || id < 0 || id >= this.model.cfg.vocab) {
-                throw new InferenceError('INVALID_REQUEST', `token id ${id} is outside the vocabulary (0..${this.model.cfg.vocab - 1})`, 400, 'invalid_request_error', 'prompt');
+                throw new InferenceError(
+                    'INVALID_REQUEST',
+                    `token id ${id} is outside the vocabulary (0..${this.model.cfg.vocab - 1})`,
+                    400,
+                    'invalid_request_error',
+                    'prompt',
+                );
             }
         }
         if (this.waiting.length >= this.maxQueue) {
@@ -313,7 +334,10 @@ export class Engine {
             try {
                 this.step(seq);
             } catch (e) {
-                const err = e instanceof InferenceError ? e : new InferenceError('ENGINE', `generation failed: ${(e as Error).message}`, 500, 'server_error', null, e);
+                const err =
+                    e instanceof InferenceError
+                        ? e
+                        : new InferenceError('ENGINE', `generation failed: ${(e as Error).message}`, 500, 'server_error', null, e);
                 this.fail(seq, err);
             }
             if (performance.now() - start >= SLICE_MS) break;
@@ -422,7 +446,12 @@ export class Engine {
         seq.push({
             type: 'done',
             finishReason: reason,
-            usage: { promptTokens: seq.req.prompt.length, cachedTokens: seq.cached, completionTokens: seq.generated, reasoningTokens: seq.reasoning },
+            usage: {
+                promptTokens: seq.req.prompt.length,
+                cachedTokens: seq.cached,
+                completionTokens: seq.generated,
+                reasoningTokens: seq.reasoning,
+            },
         });
         seq.finished = true;
         this.release(seq);

@@ -30,7 +30,19 @@ export const GGML_TYPE_F16 = 1;
 const TYPE_NAMES: Record<number, string> = { 0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 30: 'BF16' };
 
 const enum V {
-    U8, I8, U16, I16, U32, I32, F32, BOOL, STRING, ARRAY, U64, I64, F64,
+    U8,
+    I8,
+    U16,
+    I16,
+    U32,
+    I32,
+    F32,
+    BOOL,
+    STRING,
+    ARRAY,
+    U64,
+    I64,
+    F64,
 }
 
 class Cursor {
@@ -43,8 +55,16 @@ class Cursor {
     need(n: number): void {
         if (this.pos + n > this.bytes.length) throw loadError(`truncated file (needed ${n} bytes at offset ${this.pos})`);
     }
-    u8(): number { this.need(1); return this.view.getUint8(this.pos++); }
-    u32(): number { this.need(4); const v = this.view.getUint32(this.pos, true); this.pos += 4; return v; }
+    u8(): number {
+        this.need(1);
+        return this.view.getUint8(this.pos++);
+    }
+    u32(): number {
+        this.need(4);
+        const v = this.view.getUint32(this.pos, true);
+        this.pos += 4;
+        return v;
+    }
     u64(): number {
         this.need(8);
         const v = this.view.getBigUint64(this.pos, true);
@@ -62,18 +82,46 @@ class Cursor {
     value(type: number): GgufValue {
         const p = this.pos;
         switch (type) {
-            case V.U8: return this.u8();
-            case V.I8: this.need(1); this.pos += 1; return this.view.getInt8(p);
-            case V.U16: this.need(2); this.pos += 2; return this.view.getUint16(p, true);
-            case V.I16: this.need(2); this.pos += 2; return this.view.getInt16(p, true);
-            case V.U32: return this.u32();
-            case V.I32: this.need(4); this.pos += 4; return this.view.getInt32(p, true);
-            case V.F32: this.need(4); this.pos += 4; return this.view.getFloat32(p, true);
-            case V.BOOL: return this.u8() !== 0;
-            case V.STRING: return this.str();
-            case V.U64: this.need(8); this.pos += 8; return this.view.getBigUint64(p, true);
-            case V.I64: this.need(8); this.pos += 8; return this.view.getBigInt64(p, true);
-            case V.F64: this.need(8); this.pos += 8; return this.view.getFloat64(p, true);
+            case V.U8:
+                return this.u8();
+            case V.I8:
+                this.need(1);
+                this.pos += 1;
+                return this.view.getInt8(p);
+            case V.U16:
+                this.need(2);
+                this.pos += 2;
+                return this.view.getUint16(p, true);
+            case V.I16:
+                this.need(2);
+                this.pos += 2;
+                return this.view.getInt16(p, true);
+            case V.U32:
+                return this.u32();
+            case V.I32:
+                this.need(4);
+                this.pos += 4;
+                return this.view.getInt32(p, true);
+            case V.F32:
+                this.need(4);
+                this.pos += 4;
+                return this.view.getFloat32(p, true);
+            case V.BOOL:
+                return this.u8() !== 0;
+            case V.STRING:
+                return this.str();
+            case V.U64:
+                this.need(8);
+                this.pos += 8;
+                return this.view.getBigUint64(p, true);
+            case V.I64:
+                this.need(8);
+                this.pos += 8;
+                return this.view.getBigInt64(p, true);
+            case V.F64:
+                this.need(8);
+                this.pos += 8;
+                return this.view.getFloat64(p, true);
             case V.ARRAY: {
                 const itemType = this.u32();
                 const n = this.u64();
@@ -81,7 +129,8 @@ class Cursor {
                 for (let i = 0; i < n; i++) out[i] = this.value(itemType);
                 return out;
             }
-            default: throw loadError(`unknown metadata value type ${type} at offset ${p}`);
+            default:
+                throw loadError(`unknown metadata value type ${type} at offset ${p}`);
         }
     }
 }
@@ -151,8 +200,10 @@ export function tensorF32(file: GgufFile, name: string): Float32Array {
     const width = t.type === GGML_TYPE_F32 ? 4 : t.type === GGML_TYPE_F16 ? 2 : 0;
     if (!width) {
         const tn = TYPE_NAMES[t.type] ?? `type ${t.type}`;
-        throw new InferenceError('UNSUPPORTED_MODEL',
-            `tensor ${name} is ${tn}; the embedded engine reads F32/F16 only (serve quantised models with llama.cpp)`);
+        throw new InferenceError(
+            'UNSUPPORTED_MODEL',
+            `tensor ${name} is ${tn}; the embedded engine reads F32/F16 only (serve quantised models with llama.cpp)`,
+        );
     }
     if (start + n * width > file.bytes.length) throw loadError(`tensor ${name} runs past the end of the file`);
     const view = new DataView(file.bytes.buffer, file.bytes.byteOffset + start, n * width);

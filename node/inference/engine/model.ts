@@ -82,8 +82,10 @@ export class LlamaModel {
     constructor(file: GgufFile, opts: { useSimd?: boolean } = {}) {
         const arch = metaString(file, 'general.architecture');
         if (arch !== 'llama') {
-            throw new InferenceError('UNSUPPORTED_MODEL',
-                `architecture ${JSON.stringify(arch)} is not supported by the embedded engine (llama only); serve it with llama.cpp or vLLM`);
+            throw new InferenceError(
+                'UNSUPPORTED_MODEL',
+                `architecture ${JSON.stringify(arch)} is not supported by the embedded engine (llama only); serve it with llama.cpp or vLLM`,
+            );
         }
         this.name = metaString(file, 'general.name', 'model');
         const dim = metaNumber(file, 'llama.embedding_length');
@@ -108,7 +110,8 @@ export class LlamaModel {
             throw new InferenceError('UNSUPPORTED_MODEL', `head layout dim=${dim} heads=${nHeads} kv_heads=${nKvHeads} is not supported`);
         }
         const ropeDims = metaNumber(file, 'llama.rope.dimension_count', headDim);
-        if (ropeDims !== headDim) throw new InferenceError('UNSUPPORTED_MODEL', `partial RoPE (${ropeDims} of ${headDim}) is not supported`);
+        if (ropeDims !== headDim)
+            throw new InferenceError('UNSUPPORTED_MODEL', `partial RoPE (${ropeDims} of ${headDim}) is not supported`);
         this.cfg = cfg;
         const kvDim = nKvHeads * headDim;
         const hasOutput = file.tensors.has('output.weight');
@@ -189,7 +192,12 @@ export class LlamaModel {
     parameterCount(): number {
         const l = this.layers[0];
         const perLayer = l.attnNorm.length + l.wqkv.length + l.wo.length + l.ffnNorm.length + l.wGateUp.length + l.wDown.length;
-        return this.tokEmb.length + (this.output === this.tokEmb ? 0 : this.output.length) + this.outNorm.length + perLayer * this.layers.length;
+        return (
+            this.tokEmb.length +
+            (this.output === this.tokEmb ? 0 : this.output.length) +
+            this.outNorm.length +
+            perLayer * this.layers.length
+        );
     }
 
     newCache(): KvCache {
@@ -204,8 +212,12 @@ export class LlamaModel {
         const n = tokens.length;
         if (n === 0) throw new InferenceError('INVALID_REQUEST', 'forward() needs at least one token', 400, 'invalid_request_error');
         if (cache.tokens.length + n > this.cfg.contextLength) {
-            throw new InferenceError('CONTEXT_LENGTH_EXCEEDED',
-                `${cache.tokens.length + n} tokens exceed the model's context length of ${this.cfg.contextLength}`, 400, 'invalid_request_error');
+            throw new InferenceError(
+                'CONTEXT_LENGTH_EXCEEDED',
+                `${cache.tokens.length + n} tokens exceed the model's context length of ${this.cfg.contextLength}`,
+                400,
+                'invalid_request_error',
+            );
         }
         for (let off = 0; off < n; off += BLOCK) {
             const m = Math.min(BLOCK, n - off);
@@ -220,11 +232,21 @@ export class LlamaModel {
         const qkvDim = dim + 2 * kvDim;
         const half = headDim / 2;
         const pos0 = cache.tokens.length;
-        const x = this.x, xb = this.xb, qkv = this.qkv, attOut = this.attOut, hb = this.hb, hb2 = this.hb2;
+        const x = this.x,
+            xb = this.xb,
+            qkv = this.qkv,
+            attOut = this.attOut,
+            hb = this.hb,
+            hb2 = this.hb2;
         for (let t = 0; t < m; t++) {
             const id = tokens[off + t];
             if (!(id >= 0 && id < vocab)) {
-                throw new InferenceError('INVALID_REQUEST', `token id ${id} is outside the vocabulary (0..${vocab - 1})`, 400, 'invalid_request_error');
+                throw new InferenceError(
+                    'INVALID_REQUEST',
+                    `token id ${id} is outside the vocabulary (0..${vocab - 1})`,
+                    400,
+                    'invalid_request_error',
+                );
             }
             x.set(this.tokEmb.subarray(id * dim, (id + 1) * dim), t * dim);
         }
@@ -232,7 +254,8 @@ export class LlamaModel {
         const group = nHeads / nKvHeads;
         for (let l = 0; l < this.layers.length; l++) {
             const L = this.layers[l];
-            const kc = cache.k[l], vc = cache.v[l];
+            const kc = cache.k[l],
+                vc = cache.v[l];
             rmsnorm(xb, x, L.attnNorm, m, dim, eps);
             this.arena.matmul(qkv, L.wqkv, xb, m, dim, qkvDim);
             for (let t = 0; t < m; t++) {
@@ -243,8 +266,10 @@ export class LlamaModel {
                 for (let h = 0; h < (dim + kvDim) / headDim; h++) {
                     const o = base + h * headDim;
                     for (let i = 0; i < half; i++) {
-                        const c = this.ropeCos[rc + i], s = this.ropeSin[rc + i];
-                        const a = qkv[o + 2 * i], b = qkv[o + 2 * i + 1];
+                        const c = this.ropeCos[rc + i],
+                            s = this.ropeSin[rc + i];
+                        const a = qkv[o + 2 * i],
+                            b = qkv[o + 2 * i + 1];
                         qkv[o + 2 * i] = a * c - b * s;
                         qkv[o + 2 * i + 1] = a * s + b * c;
                     }
@@ -255,7 +280,19 @@ export class LlamaModel {
             for (let t = 0; t < m; t++) {
                 const pos = pos0 + t;
                 for (let h = 0; h < nHeads; h++) {
-                    this.attend(attOut, t * dim + h * headDim, qkv, t * qkvDim + h * headDim, kc, vc, ((h / group) | 0) * headDim, kvDim, headDim, pos, scale);
+                    this.attend(
+                        attOut,
+                        t * dim + h * headDim,
+                        qkv,
+                        t * qkvDim + h * headDim,
+                        kc,
+                        vc,
+                        ((h / group) | 0) * headDim,
+                        kvDim,
+                        headDim,
+                        pos,
+                        scale,
+                    );
                 }
             }
             this.arena.matmul(xb, L.wo, attOut, m, dim, dim);
@@ -276,8 +313,19 @@ export class LlamaModel {
         this.arena.matmul(this.logits, this.output, xb, 1, dim, vocab);
     }
 
-    private attend(out: Float32Array, oOff: number, qkv: Float32Array, qOff: number, kc: Float32Array, vc: Float32Array,
-        kvOff: number, kvDim: number, hd: number, pos: number, scale: number): void {
+    private attend(
+        out: Float32Array,
+        oOff: number,
+        qkv: Float32Array,
+        qOff: number,
+        kc: Float32Array,
+        vc: Float32Array,
+        kvOff: number,
+        kvDim: number,
+        hd: number,
+        pos: number,
+        scale: number,
+    ): void {
         const att = this.att;
         let max = -Infinity;
         for (let p = 0; p <= pos; p++) {

@@ -51,7 +51,10 @@ export class Sampler {
     private readonly probs: Float64Array;
     private readonly order: Int32Array;
 
-    constructor(readonly params: SamplingParams, vocab: number) {
+    constructor(
+        readonly params: SamplingParams,
+        vocab: number,
+    ) {
         this.rng = new Rng(params.seed);
         this.probs = new Float64Array(vocab);
         this.order = new Int32Array(vocab);

@@ -77,8 +77,10 @@ export class Tokenizer {
     static fromGguf(file: GgufFile): Tokenizer {
         const model = file.metadata.get('tokenizer.ggml.model');
         if (model !== 'llama') {
-            throw new InferenceError('UNSUPPORTED_MODEL',
-                `tokenizer ${JSON.stringify(model)} is not supported by the embedded engine (SentencePiece "llama" only)`);
+            throw new InferenceError(
+                'UNSUPPORTED_MODEL',
+                `tokenizer ${JSON.stringify(model)} is not supported by the embedded engine (SentencePiece "llama" only)`,
+            );
         }
         const pieces = file.metadata.get('tokenizer.ggml.tokens');
         if (!Array.isArray(pieces) || pieces.some((p) => typeof p !== 'string')) {
@@ -94,9 +96,7 @@ export class Tokenizer {
         const addBos = file.metadata.get('tokenizer.ggml.add_bos_token');
         const addPrefix = file.metadata.get('tokenizer.ggml.add_space_prefix');
         const strs = pieces as string[];
-        const extraEnd = ['<|end|>', '<|im_end|>', '<|eot_id|>', '<end_of_turn>']
-            .map((p) => strs.indexOf(p))
-            .filter((i) => i >= 0);
+        const extraEnd = ['<|end|>', '<|im_end|>', '<|eot_id|>', '<end_of_turn>'].map((p) => strs.indexOf(p)).filter((i) => i >= 0);
         const eot = file.metadata.get('tokenizer.ggml.eot_token_id');
         if (eot !== undefined) extraEnd.push(Number(eot));
         return new Tokenizer(strs, scores, types, {

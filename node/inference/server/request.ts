@@ -73,12 +73,16 @@ function common(b: Body, tok: Tokenizer): Omit<ParsedRequest, 'prompt' | 'thinki
     }
     let logitBias: Map<number, number> | undefined;
     if (b.logit_bias !== undefined && b.logit_bias !== null) {
-        if (typeof b.logit_bias !== 'object' || Array.isArray(b.logit_bias)) throw invalidRequest('logit_bias must be an object of token id -> bias', 'logit_bias');
+        if (typeof b.logit_bias !== 'object' || Array.isArray(b.logit_bias))
+            throw invalidRequest('logit_bias must be an object of token id -> bias', 'logit_bias');
         logitBias = new Map();
         for (const [k, v] of Object.entries(b.logit_bias as Body)) {
             const id = Number(k);
             if (!Number.isInteger(id) || id < 0 || id >= tok.vocabSize || typeof v !== 'number' || v < -100 || v > 100) {
-                throw invalidRequest(`logit_bias: ${JSON.stringify(k)} must be a token id below ${tok.vocabSize} with a bias in [-100, 100]`, 'logit_bias');
+                throw invalidRequest(
+                    `logit_bias: ${JSON.stringify(k)} must be a token id below ${tok.vocabSize} with a bias in [-100, 100]`,
+                    'logit_bias',
+                );
             }
             logitBias.set(id, v);
         }
@@ -91,7 +95,11 @@ function common(b: Body, tok: Tokenizer): Omit<ParsedRequest, 'prompt' | 'thinki
         if (typeof so !== 'object') throw invalidRequest('stream_options must be an object', 'stream_options');
         includeUsage = so.include_usage === true;
     }
-    if (b.logprobs === true || (typeof b.logprobs === 'number' && b.logprobs > 0) || (b.top_logprobs !== undefined && b.top_logprobs !== null && b.top_logprobs !== 0)) {
+    if (
+        b.logprobs === true ||
+        (typeof b.logprobs === 'number' && b.logprobs > 0) ||
+        (b.top_logprobs !== undefined && b.top_logprobs !== null && b.top_logprobs !== 0)
+    ) {
         throw invalidRequest('logprobs are not supported by this server', 'logprobs');
     }
     return { model: b.model as string | undefined, maxTokens, sampling, logitBias, stop, stream, includeUsage };
@@ -108,21 +116,35 @@ export function parseChatRequest(raw: unknown, tok: Tokenizer): ParsedRequest {
     if (!Array.isArray(b.messages) || b.messages.length === 0) throw invalidRequest('messages must be a non-empty array', 'messages');
     const messages = b.messages as ChatMessage[];
     messages.forEach((m, i) => {
-        if (m === null || typeof m !== 'object' || typeof m.role !== 'string') throw invalidRequest(`messages[${i}] must be an object with a role`, `messages[${i}]`);
+        if (m === null || typeof m !== 'object' || typeof m.role !== 'string')
+            throw invalidRequest(`messages[${i}] must be an object with a role`, `messages[${i}]`);
     });
     const structured = parseStructuredRequest(b);
     const constrained = structured.responseFormat.type !== 'text' || structured.toolChoice !== 'none';
     if (constrained && c.stop.length) {
-        throw invalidRequest('stop cannot be combined with tools or a JSON response_format on this server: a stop string would cut the JSON short', 'stop');
+        throw invalidRequest(
+            'stop cannot be combined with tools or a JSON response_format on this server: a stop string would cut the JSON short',
+            'stop',
+        );
     }
     const effort = b.reasoning_effort;
-    if (effort !== undefined && effort !== null && typeof effort !== 'string') throw invalidRequest('reasoning_effort must be a string', 'reasoning_effort');
+    if (effort !== undefined && effort !== null && typeof effort !== 'string')
+        throw invalidRequest('reasoning_effort must be a string', 'reasoning_effort');
     const kwargs = (b.chat_template_kwargs ?? {}) as Body;
     const thinkingAvailable = tok.idOf('<think>') !== undefined;
     // Constrained answers start with the JSON itself: the tiny model's plan would only eat the budget.
-    const thinking = thinkingAvailable && !constrained && (kwargs.enable_thinking === true || (typeof effort === 'string' && !['none', 'minimal'].includes(effort)));
+    const thinking =
+        thinkingAvailable &&
+        !constrained &&
+        (kwargs.enable_thinking === true || (typeof effort === 'string' && !['none', 'minimal'].includes(effort)));
     const prompt = tok.encode(renderChat(messages, { thinking }));
-    return { ...c, prompt, thinking, structured, mentionedTools: structured.toolChoice === 'auto' ? mentionedTools(messages, structured.tools) : [] };
+    return {
+        ...c,
+        prompt,
+        thinking,
+        structured,
+        mentionedTools: structured.toolChoice === 'auto' ? mentionedTools(messages, structured.tools) : [],
+    };
 }
 
 export function parseCompletionRequest(raw: unknown, tok: Tokenizer): ParsedRequest {
@@ -131,7 +153,8 @@ export function parseCompletionRequest(raw: unknown, tok: Tokenizer): ParsedRequ
     if (b.echo === true) throw invalidRequest('echo is not supported by this server', 'echo');
     for (const key of ['tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call', 'response_format']) {
         const v = Object.hasOwn(b, key) ? b[key] : undefined;
-        if (v !== undefined && v !== null) throw invalidRequest(`${key} is a chat completions parameter: send it to /v1/chat/completions`, key);
+        if (v !== undefined && v !== null)
+            throw invalidRequest(`${key} is a chat completions parameter: send it to /v1/chat/completions`, key);
     }
     if (b.suffix !== undefined && b.suffix !== null) throw invalidRequest('suffix is not supported by this model', 'suffix');
     const bestOf = num(b, 'best_of', 1, 20, true);
@@ -147,7 +170,10 @@ export function parseCompletionRequest(raw: unknown, tok: Tokenizer): ParsedRequ
             throw invalidRequest(`prompt token ids must be integers below ${tok.vocabSize}`, 'prompt');
         }
     } else {
-        throw invalidRequest('prompt must be a string, an array with one string, or an array of token ids (one prompt per request)', 'prompt');
+        throw invalidRequest(
+            'prompt must be a string, an array with one string, or an array of token ids (one prompt per request)',
+            'prompt',
+        );
     }
     return { ...c, prompt, thinking: false, structured: null, mentionedTools: [] };
 }

@@ -82,7 +82,8 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
     const server = createServer((req, res) => {
         handle(req, res).catch((e) => {
             if (e instanceof InferenceError && e.code === 'ABORTED') return log.info('cancelled by client', { url: req.url });
-            if (e instanceof InferenceError && e.status < 500) log.info('request refused', { url: req.url, code: e.code, status: e.status });
+            if (e instanceof InferenceError && e.status < 500)
+                log.info('request refused', { url: req.url, code: e.code, status: e.status });
             else log.error('request failed', { err: e });
             if (!res.headersSent) sendError(res, e instanceof InferenceError ? e : new InferenceError('INTERNAL', (e as Error).message));
             else res.destroy();
@@ -99,7 +100,15 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
             return sendJson(res, 200, { status: 'ok' });
         }
         if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) {
-            return sendError(res, new InferenceError('INVALID_API_KEY', 'missing or wrong API key (send Authorization: Bearer <key>)', 401, 'authentication_error'));
+            return sendError(
+                res,
+                new InferenceError(
+                    'INVALID_API_KEY',
+                    'missing or wrong API key (send Authorization: Bearer <key>)',
+                    401,
+                    'authentication_error',
+                ),
+            );
         }
         const modelInfo = { id: modelId, object: 'model', created, owned_by: 'cocoon' };
         if (path === '/v1/models' && req.method === 'GET') return sendJson(res, 200, { object: 'list', data: [modelInfo] });
@@ -110,7 +119,8 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
         }
         const kind: Kind | undefined = path === '/v1/chat/completions' ? 'chat' : path === '/v1/completions' ? 'completion' : undefined;
         if (!kind) return sendError(res, new InferenceError('NOT_FOUND', `no route ${req.method} ${path}`, 404, 'invalid_request_error'));
-        if (req.method !== 'POST') return sendError(res, new InferenceError('METHOD_NOT_ALLOWED', `${path} accepts POST only`, 405, 'invalid_request_error'));
+        if (req.method !== 'POST')
+            return sendError(res, new InferenceError('METHOD_NOT_ALLOWED', `${path} accepts POST only`, 405, 'invalid_request_error'));
         const body = await readJson(req, maxBody);
         const parsed = kind === 'chat' ? parseChatRequest(body, engine.tokenizer) : parseCompletionRequest(body, engine.tokenizer);
         if (parsed.model !== undefined && parsed.model !== modelId) return sendError(res, modelNotFound(parsed.model));
@@ -126,8 +136,10 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
         const budget = Math.min(p.maxTokens ?? Infinity, room);
         if (need <= budget || room <= 0) return;
         const what = plan.kind === 'tools' ? 'a tool call' : 'the JSON answer';
-        throw invalidRequest(`${p.maxTokens !== undefined && p.maxTokens < room ? `max_tokens ${p.maxTokens}` : `the ${room} tokens left in the context`} cannot hold ${what}: its shortest valid form takes up to ${need} tokens on this model`,
-            p.maxTokens !== undefined && p.maxTokens < room ? 'max_tokens' : 'messages');
+        throw invalidRequest(
+            `${p.maxTokens !== undefined && p.maxTokens < room ? `max_tokens ${p.maxTokens}` : `the ${room} tokens left in the context`} cannot hold ${what}: its shortest valid form takes up to ${need} tokens on this model`,
+            p.maxTokens !== undefined && p.maxTokens < room ? 'max_tokens' : 'messages',
+        );
     }
 
     async function generate(kind: Kind, p: ParsedRequest, planned: PlannedConstraint, res: ServerResponse): Promise<void> {
@@ -168,22 +180,45 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
             else if (planned.branch() === 'tool') {
                 const reader = new ToolCallReader();
                 reader.push(text);
-                const tool_calls = reader.calls.map((c) => ({ id: callId(), type: 'function', function: { name: c.name, arguments: c.arguments } }));
-                choice = { index: 0, message: { role: 'assistant', content: null, refusal: null, tool_calls }, logprobs: null, finish_reason: toolFinish(done.finishReason) };
+                const tool_calls = reader.calls.map((c) => ({
+                    id: callId(),
+                    type: 'function',
+                    function: { name: c.name, arguments: c.arguments },
+                }));
+                choice = {
+                    index: 0,
+                    message: { role: 'assistant', content: null, refusal: null, tool_calls },
+                    logprobs: null,
+                    finish_reason: toolFinish(done.finishReason),
+                };
             } else {
-                choice = { index: 0, message: { role: 'assistant', content: text, refusal: null, ...(reasoning ? { reasoning_content: reasoning } : {}) }, logprobs: null, finish_reason: done.finishReason };
+                choice = {
+                    index: 0,
+                    message: { role: 'assistant', content: text, refusal: null, ...(reasoning ? { reasoning_content: reasoning } : {}) },
+                    logprobs: null,
+                    finish_reason: done.finishReason,
+                };
             }
             sendJson(res, 200, { ...head, choices: [choice], usage });
         } else {
-            res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+            res.writeHead(200, {
+                'content-type': 'text/event-stream; charset=utf-8',
+                'cache-control': 'no-cache',
+                connection: 'keep-alive',
+            });
             const extra = p.includeUsage ? { usage: null } : {};
             const send = async (chunk: object | string) => {
                 const line = `data: ${typeof chunk === 'string' ? chunk : JSON.stringify(chunk)}\n\n`;
-                if (!res.write(line)) await new Promise<void>((resolve) => {
-                    const go = () => { res.off('drain', go); res.off('close', go); resolve(); };
-                    res.on('drain', go);
-                    res.on('close', go);
-                });
+                if (!res.write(line))
+                    await new Promise<void>((resolve) => {
+                        const go = () => {
+                            res.off('drain', go);
+                            res.off('close', go);
+                            resolve();
+                        };
+                        res.on('drain', go);
+                        res.on('close', go);
+                    });
             };
             const choice = (fields: object, finish: string | null) =>
                 kind === 'chat'
@@ -200,9 +235,10 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
             const reader = new ToolCallReader();
             const ids: string[] = [];
             const toolDelta = (e: ToolCallEvent, first: boolean) => {
-                const call = e.type === 'start'
-                    ? { index: e.index, id: (ids[e.index] = callId()), type: 'function', function: { name: e.name, arguments: '' } }
-                    : { index: e.index, function: { arguments: e.text } };
+                const call =
+                    e.type === 'start'
+                        ? { index: e.index, id: (ids[e.index] = callId()), type: 'function', function: { name: e.name, arguments: '' } }
+                        : { index: e.index, function: { arguments: e.text } };
                 return first ? { role: 'assistant', content: null, tool_calls: [call] } : { tool_calls: [call] };
             };
             try {
@@ -247,8 +283,14 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
         }
         if (done) {
             log.info('completion', {
-                id, kind, stream: p.stream, finish: done.finishReason, ms: Date.now() - started,
-                prompt: done.usage.promptTokens, cached: done.usage.cachedTokens, completion: done.usage.completionTokens,
+                id,
+                kind,
+                stream: p.stream,
+                finish: done.finishReason,
+                ms: Date.now() - started,
+                prompt: done.usage.promptTokens,
+                cached: done.usage.cachedTokens,
+                completion: done.usage.completionTokens,
                 reasoning: done.usage.reasoningTokens,
             });
         } else {
@@ -288,7 +330,13 @@ function toolFinish(reason: string): string {
 }
 
 function modelNotFound(id: string): InferenceError {
-    return new InferenceError('MODEL_NOT_FOUND', `the model ${JSON.stringify(id)} does not exist on this server`, 404, 'invalid_request_error', 'model');
+    return new InferenceError(
+        'MODEL_NOT_FOUND',
+        `the model ${JSON.stringify(id)} does not exist on this server`,
+        404,
+        'invalid_request_error',
+        'model',
+    );
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -28,7 +28,13 @@ export function nameWords(name: string): string[] {
 function text(content: unknown): string {
     if (typeof content === 'string') return content;
     if (!Array.isArray(content)) return '';
-    return content.map((p) => (p !== null && typeof p === 'object' && Object.hasOwn(p, 'text') && typeof (p as { text: unknown }).text === 'string' ? (p as { text: string }).text : '')).join(' ');
+    return content
+        .map((p) =>
+            p !== null && typeof p === 'object' && Object.hasOwn(p, 'text') && typeof (p as { text: unknown }).text === 'string'
+                ? (p as { text: string }).text
+                : '',
+        )
+        .join(' ');
 }
 
 /** Names of the tools the last user message mentions, in the order of `tools`. */
@@ -36,7 +42,8 @@ export function mentionedTools(messages: unknown, tools: FunctionTool[]): string
     if (!Array.isArray(messages)) return [];
     let last: unknown;
     for (const m of messages) {
-        if (m !== null && typeof m === 'object' && Object.hasOwn(m, 'role') && (m as { role: unknown }).role === 'user') last = (m as { content?: unknown }).content;
+        if (m !== null && typeof m === 'object' && Object.hasOwn(m, 'role') && (m as { role: unknown }).role === 'user')
+            last = (m as { content?: unknown }).content;
     }
     const said = text(last).toLowerCase();
     const words = new Set(said.split(/[^a-z0-9_]+/).flatMap((w) => [w, w.endsWith('s') ? w.slice(0, -1) : w]));

@@ -23,7 +23,10 @@ import { finalizeGrammar, SchemaNode } from './schema';
 /** A finalised grammar: the root node and its shortest document. */
 export class JsonGrammar {
     readonly minBytes: number;
-    constructor(readonly root: SchemaNode, param: string) {
+    constructor(
+        readonly root: SchemaNode,
+        param: string,
+    ) {
         finalizeGrammar(root, param);
         this.minBytes = root.min;
     }
@@ -98,7 +101,11 @@ export class TokenMasker {
     /** Tables computed (cache misses) and served from the cache: the benchmark reports them. */
     readonly stats = { computed: 0, cached: 0 };
 
-    constructor(readonly grammar: JsonGrammar, readonly vocab: Vocabulary, opts: { cacheBytes?: number } = {}) {
+    constructor(
+        readonly grammar: JsonGrammar,
+        readonly vocab: Vocabulary,
+        opts: { cacheBytes?: number } = {},
+    ) {
         // Bound the cache by memory: one Int32Array per state (at least a few, or every step would recompute).
         this.maxEntries = Math.max(4, Math.floor((opts.cacheBytes ?? 16 << 20) / (4 * vocab.size)));
     }
@@ -197,7 +204,10 @@ export type ChoiceBranch = 'undecided' | 'tool' | 'text';
 export class AutoToolConstraint implements DecodingConstraint {
     branch: ChoiceBranch = 'undecided';
 
-    constructor(readonly tool: GrammarConstraint, readonly text: GrammarConstraint | null) {}
+    constructor(
+        readonly tool: GrammarConstraint,
+        readonly text: GrammarConstraint | null,
+    ) {}
 
     mask(logits: Float32Array, budget: number): 'sample' | 'finish' {
         if (this.branch === 'tool') return this.tool.mask(logits, budget);

@@ -63,7 +63,10 @@ function startValue(node: SchemaNode, b: number, out: Alternatives): void {
             for (const o of n.options) startValue(o, b, out);
             return;
         case 'object':
-            if (b === 0x7b) out.push([n.free ? new FreeObjectFrame(n.free, FO_OPEN) : new PropObjectFrame(n.props, n.tails!, n.id, PO_OPEN, 0, NO_CANDS, 0)]);
+            if (b === 0x7b)
+                out.push([
+                    n.free ? new FreeObjectFrame(n.free, FO_OPEN) : new PropObjectFrame(n.props, n.tails!, n.id, PO_OPEN, 0, NO_CANDS, 0),
+                ]);
             return;
         case 'array':
             if (b === 0x5b) out.push([new ArrayFrame(n.items, n.minItems, n.maxItems, n.id, AR_OPEN, 0)]);
@@ -103,7 +106,12 @@ class LiteralFrame implements Frame {
     readonly done: boolean;
     readonly min: number;
     readonly key: string;
-    constructor(readonly id: number, readonly values: Uint8Array[], readonly alive: number[], readonly pos: number) {
+    constructor(
+        readonly id: number,
+        readonly values: Uint8Array[],
+        readonly alive: number[],
+        readonly pos: number,
+    ) {
         let done = false;
         let min = Infinity;
         for (const i of alive) {
@@ -143,7 +151,12 @@ class StringFrame implements Frame {
     readonly done: boolean;
     readonly min: number;
     readonly key: string;
-    constructor(readonly stage: number, readonly left = 0, readonly lo = 0x80, readonly hi = 0xbf) {
+    constructor(
+        readonly stage: number,
+        readonly left = 0,
+        readonly lo = 0x80,
+        readonly hi = 0xbf,
+    ) {
         this.done = stage === S_CLOSED;
         this.min = stage === S_NORMAL ? 1 : stage === S_CLOSED ? 0 : stage === S_ESCAPE ? 2 : left + 1;
         this.key = `s${stage}.${left}.${lo}.${hi}`;
@@ -158,7 +171,9 @@ class StringFrame implements Frame {
                 return utf8Lead(b);
             case S_ESCAPE:
                 if (b === 0x75) return ALT_HEX[4];
-                return b === Q || b === BACKSLASH || b === 0x2f || b === 0x62 || b === 0x66 || b === 0x6e || b === 0x72 || b === 0x74 ? ALT_STR_NORMAL : NONE;
+                return b === Q || b === BACKSLASH || b === 0x2f || b === 0x62 || b === 0x66 || b === 0x6e || b === 0x72 || b === 0x74
+                    ? ALT_STR_NORMAL
+                    : NONE;
             case S_HEX:
                 if (!isHex(b)) return NONE;
                 return this.left === 1 ? ALT_STR_NORMAL : ALT_HEX[this.left - 1];
@@ -211,7 +226,11 @@ class NumberFrame implements Frame {
     readonly done: boolean;
     readonly min: number;
     readonly key: string;
-    constructor(readonly integer: boolean, readonly stage: number, readonly digits = 0) {
+    constructor(
+        readonly integer: boolean,
+        readonly stage: number,
+        readonly digits = 0,
+    ) {
         this.done = stage === N_ZERO || stage === N_INT || stage === N_FRAC || stage === N_EXP;
         this.min = this.done ? 0 : 1;
         this.key = `n${integer ? 'i' : 'f'}${stage}.${digits}`;
@@ -357,7 +376,10 @@ class FreeObjectFrame implements Frame {
     readonly done: boolean;
     readonly min: number;
     readonly key: string;
-    constructor(readonly value: SchemaNode, readonly stage: number) {
+    constructor(
+        readonly value: SchemaNode,
+        readonly stage: number,
+    ) {
         this.done = stage === FO_CLOSED;
         const v = value.min;
         this.min = [1, v + 2, v + 2, 1, 1, v + 4, 0][stage];
@@ -459,7 +481,10 @@ class Stack {
     /** Shortest completion of the whole configuration. */
     readonly total: number;
     private k: string | undefined;
-    constructor(readonly frame: Frame, readonly parent: Stack | null) {
+    constructor(
+        readonly frame: Frame,
+        readonly parent: Stack | null,
+    ) {
         this.depth = parent ? parent.depth + 1 : 1;
         this.total = frame.min + (parent ? parent.total : 0);
     }
@@ -516,7 +541,13 @@ export class MatchState {
         const seen = new Map<string, Stack>();
         for (const s of out) if (!seen.has(s.key)) seen.set(s.key, s);
         if (seen.size > MAX_CONFIGS) {
-            throw new InferenceError('UNSUPPORTED_SCHEMA', `the schema is too ambiguous for constrained decoding: more than ${MAX_CONFIGS} ways to read the same output (anyOf branches that look alike, nested in each other); make the branches differ early (a distinct key or const)`, 400, 'invalid_request_error', null);
+            throw new InferenceError(
+                'UNSUPPORTED_SCHEMA',
+                `the schema is too ambiguous for constrained decoding: more than ${MAX_CONFIGS} ways to read the same output (anyOf branches that look alike, nested in each other); make the branches differ early (a distinct key or const)`,
+                400,
+                'invalid_request_error',
+                null,
+            );
         }
         return new MatchState([...seen.values()]);
     }
@@ -541,7 +572,14 @@ export class MatchState {
     }
 
     get key(): string {
-        if (this.k === undefined) this.k = this.configs.length === 1 ? this.configs[0].key : this.configs.map((s) => s.key).sort().join('#');
+        if (this.k === undefined)
+            this.k =
+                this.configs.length === 1
+                    ? this.configs[0].key
+                    : this.configs
+                          .map((s) => s.key)
+                          .sort()
+                          .join('#');
         return this.k;
     }
 }

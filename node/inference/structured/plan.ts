@@ -55,12 +55,16 @@ export class OutputPlanner {
      */
     plan(req: StructuredRequest, mentioned: string[] = []): OutputPlan {
         const rf = req.responseFormat;
-        const text = rf.type === 'text'
-            ? null
-            : this.masker(`rf:${JSON.stringify(rf.type === 'json_schema' ? rf.schema ?? {} : 'object')}`, (f) =>
-                rf.type === 'json_schema' ? compileSchema(rf.schema ?? {}, f, 'response_format.json_schema.schema') : f.object([], f.any()));
+        const text =
+            rf.type === 'text'
+                ? null
+                : this.masker(`rf:${JSON.stringify(rf.type === 'json_schema' ? (rf.schema ?? {}) : 'object')}`, (f) =>
+                      rf.type === 'json_schema'
+                          ? compileSchema(rf.schema ?? {}, f, 'response_format.json_schema.schema')
+                          : f.object([], f.any()),
+                  );
         if (req.toolChoice === 'none') return text ? { kind: 'json', masker: text } : { kind: 'text' };
-        const names = typeof req.toolChoice === 'object' ? [req.toolChoice.name] : req.allowedTools ?? req.tools.map((t) => t.name);
+        const names = typeof req.toolChoice === 'object' ? [req.toolChoice.name] : (req.allowedTools ?? req.tools.map((t) => t.name));
         const named = req.toolChoice === 'auto' ? mentioned.filter((n) => names.includes(n)) : [];
         const offered = req.tools.filter((t) => (named.length ? named : names).includes(t.name));
         const maxCalls = req.parallelToolCalls && typeof req.toolChoice !== 'object' ? this.maxParallel : 1;

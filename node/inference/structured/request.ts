@@ -53,12 +53,14 @@ const present = (v: unknown) => v !== undefined && v !== null;
 
 /** OpenAI refuses keys it does not know inside these objects ("Unknown parameter: 'tools[0].foo'."). */
 function onlyKeys(o: Obj, allowed: string[], param: string): void {
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) throw invalidRequest(`Unknown parameter: '${param}.${k}'.`, `${param}.${k}`, 'UNKNOWN_PARAMETER');
+    for (const k of Object.keys(o))
+        if (!allowed.includes(k)) throw invalidRequest(`Unknown parameter: '${param}.${k}'.`, `${param}.${k}`, 'UNKNOWN_PARAMETER');
 }
 
 function requireObject(v: unknown, param: string, what: string): Obj {
     if (v === undefined || v === null) throw invalidRequest(`Missing required parameter: '${param}'.`, param, 'MISSING_REQUIRED_PARAMETER');
-    if (!isObject(v)) throw invalidRequest(`Invalid type for '${param}': expected ${what}, but got ${describe(v)} instead.`, param, 'INVALID_TYPE');
+    if (!isObject(v))
+        throw invalidRequest(`Invalid type for '${param}': expected ${what}, but got ${describe(v)} instead.`, param, 'INVALID_TYPE');
     return v;
 }
 
@@ -70,9 +72,14 @@ function describe(v: unknown): string {
 
 function name(v: unknown, param: string): string {
     if (v === undefined || v === null) throw invalidRequest(`Missing required parameter: '${param}'.`, param, 'MISSING_REQUIRED_PARAMETER');
-    if (typeof v !== 'string') throw invalidRequest(`Invalid type for '${param}': expected a string, but got ${describe(v)} instead.`, param, 'INVALID_TYPE');
+    if (typeof v !== 'string')
+        throw invalidRequest(`Invalid type for '${param}': expected a string, but got ${describe(v)} instead.`, param, 'INVALID_TYPE');
     if (!NAME.test(v)) {
-        throw invalidRequest(`Invalid '${param}': string does not match pattern. Expected a string of 1 to 64 characters a-z, A-Z, 0-9, underscores and dashes, got ${JSON.stringify(v)}.`, param, 'INVALID_VALUE');
+        throw invalidRequest(
+            `Invalid '${param}': string does not match pattern. Expected a string of 1 to 64 characters a-z, A-Z, 0-9, underscores and dashes, got ${JSON.stringify(v)}.`,
+            param,
+            'INVALID_VALUE',
+        );
     }
     return v;
 }
@@ -80,33 +87,69 @@ function name(v: unknown, param: string): string {
 function optionalString(o: Obj, k: string, param: string): string | undefined {
     const v = field(o, k);
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw invalidRequest(`Invalid type for '${param}.${k}': expected a string, but got ${describe(v)} instead.`, `${param}.${k}`, 'INVALID_TYPE');
+    if (typeof v !== 'string')
+        throw invalidRequest(
+            `Invalid type for '${param}.${k}': expected a string, but got ${describe(v)} instead.`,
+            `${param}.${k}`,
+            'INVALID_TYPE',
+        );
     return v;
 }
 
 function optionalBool(o: Obj, k: string, param: string): boolean | undefined {
     const v = field(o, k);
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'boolean') throw invalidRequest(`Invalid type for '${param}': expected a boolean, but got ${describe(v)} instead.`, param, 'INVALID_TYPE');
+    if (typeof v !== 'boolean')
+        throw invalidRequest(`Invalid type for '${param}': expected a boolean, but got ${describe(v)} instead.`, param, 'INVALID_TYPE');
     return v;
 }
 
 function parseTools(raw: unknown): FunctionTool[] {
-    if (!Array.isArray(raw)) throw invalidRequest(`Invalid type for 'tools': expected an array of tools, but got ${describe(raw)} instead.`, 'tools', 'INVALID_TYPE');
-    if (raw.length === 0) throw invalidRequest("Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty array instead.", 'tools', 'EMPTY_ARRAY');
-    if (raw.length > MAX_TOOLS) throw invalidRequest(`Invalid 'tools': array too long. Expected an array with maximum length ${MAX_TOOLS}, but got an array with length ${raw.length} instead.`, 'tools', 'ARRAY_ABOVE_MAX_LENGTH');
+    if (!Array.isArray(raw))
+        throw invalidRequest(
+            `Invalid type for 'tools': expected an array of tools, but got ${describe(raw)} instead.`,
+            'tools',
+            'INVALID_TYPE',
+        );
+    if (raw.length === 0)
+        throw invalidRequest(
+            "Invalid 'tools': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+            'tools',
+            'EMPTY_ARRAY',
+        );
+    if (raw.length > MAX_TOOLS)
+        throw invalidRequest(
+            `Invalid 'tools': array too long. Expected an array with maximum length ${MAX_TOOLS}, but got an array with length ${raw.length} instead.`,
+            'tools',
+            'ARRAY_ABOVE_MAX_LENGTH',
+        );
     const seen = new Set<string>();
     return raw.map((t, i) => {
         const p = `tools[${i}]`;
         const tool = requireObject(t, p, 'an object');
         const type = field(tool, 'type');
-        if (type === 'custom') throw invalidRequest(`Invalid value for '${p}.type': custom tools are not supported here; declare a function tool ({"type": "function", "function": {...}}).`, `${p}.type`, 'INVALID_VALUE');
-        if (type !== 'function') throw invalidRequest(`Invalid value for '${p}.type': expected 'function', got ${JSON.stringify(type ?? null)}.`, `${p}.type`, 'INVALID_VALUE');
+        if (type === 'custom')
+            throw invalidRequest(
+                `Invalid value for '${p}.type': custom tools are not supported here; declare a function tool ({"type": "function", "function": {...}}).`,
+                `${p}.type`,
+                'INVALID_VALUE',
+            );
+        if (type !== 'function')
+            throw invalidRequest(
+                `Invalid value for '${p}.type': expected 'function', got ${JSON.stringify(type ?? null)}.`,
+                `${p}.type`,
+                'INVALID_VALUE',
+            );
         onlyKeys(tool, ['type', 'function'], p);
         const fn = requireObject(field(tool, 'function'), `${p}.function`, 'an object');
         onlyKeys(fn, ['name', 'description', 'parameters', 'strict'], `${p}.function`);
         const fname = name(field(fn, 'name'), `${p}.function.name`);
-        if (seen.has(fname)) throw invalidRequest(`Invalid 'tools': the function name '${fname}' appears twice; names must be unique.`, `${p}.function.name`, 'INVALID_VALUE');
+        if (seen.has(fname))
+            throw invalidRequest(
+                `Invalid 'tools': the function name '${fname}' appears twice; names must be unique.`,
+                `${p}.function.name`,
+                'INVALID_VALUE',
+            );
         seen.add(fname);
         const description = optionalString(fn, 'description', `${p}.function`);
         const strict = optionalBool(fn, 'strict', `${p}.function.strict`) ?? false;
@@ -115,7 +158,11 @@ function parseTools(raw: unknown): FunctionTool[] {
         if (present(params)) {
             parameters = requireObject(params, `${p}.function.parameters`, 'a JSON Schema object');
             if (parameters.type !== 'object') {
-                throw invalidRequest(`Invalid schema for function '${fname}': schema must be a JSON Schema of 'type: "object"', got 'type: ${JSON.stringify(parameters.type ?? null)}'.`, `${p}.function.parameters`, 'INVALID_FUNCTION_PARAMETERS');
+                throw invalidRequest(
+                    `Invalid schema for function '${fname}': schema must be a JSON Schema of 'type: "object"', got 'type: ${JSON.stringify(parameters.type ?? null)}'.`,
+                    `${p}.function.parameters`,
+                    'INVALID_FUNCTION_PARAMETERS',
+                );
             }
             if (strict) checkStrictSchema(parameters, `function '${fname}'`, `${p}.function.parameters`);
         }
@@ -125,25 +172,39 @@ function parseTools(raw: unknown): FunctionTool[] {
 
 function functionRef(raw: unknown, param: string, tools: FunctionTool[]): string {
     const o = requireObject(raw, param, 'an object');
-    if (field(o, 'type') !== 'function') throw invalidRequest(`Invalid value for '${param}.type': expected 'function'.`, `${param}.type`, 'INVALID_VALUE');
+    if (field(o, 'type') !== 'function')
+        throw invalidRequest(`Invalid value for '${param}.type': expected 'function'.`, `${param}.type`, 'INVALID_VALUE');
     onlyKeys(o, ['type', 'function'], param);
     const fn = requireObject(field(o, 'function'), `${param}.function`, 'an object');
     onlyKeys(fn, ['name'], `${param}.function`);
     const n = name(field(fn, 'name'), `${param}.function.name`);
     if (!tools.some((t) => t.name === n)) {
-        throw invalidRequest(`Invalid value for '${param}.function.name': function '${n}' is not among the 'tools' (${tools.map((t) => t.name).join(', ')}).`, `${param}.function.name`, 'INVALID_VALUE');
+        throw invalidRequest(
+            `Invalid value for '${param}.function.name': function '${n}' is not among the 'tools' (${tools.map((t) => t.name).join(', ')}).`,
+            `${param}.function.name`,
+            'INVALID_VALUE',
+        );
     }
     return n;
 }
 
 function parseToolChoice(raw: unknown, tools: FunctionTool[]): Pick<StructuredRequest, 'toolChoice' | 'allowedTools'> {
     if (!present(raw)) return { toolChoice: tools.length ? 'auto' : 'none', allowedTools: null };
-    if (!tools.length) throw invalidRequest("Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.", 'tool_choice', 'INVALID_VALUE');
+    if (!tools.length)
+        throw invalidRequest(
+            "Invalid value for 'tool_choice': 'tool_choice' is only allowed when 'tools' are specified.",
+            'tool_choice',
+            'INVALID_VALUE',
+        );
     if (typeof raw === 'string') {
         if (raw === 'none' || raw === 'auto' || raw === 'required') return { toolChoice: raw, allowedTools: null };
-        throw invalidRequest(`Invalid value for 'tool_choice': ${JSON.stringify(raw)}. Supported values are: 'none', 'auto', 'required', or an object naming a function.`, 'tool_choice', 'INVALID_VALUE');
+        throw invalidRequest(
+            `Invalid value for 'tool_choice': ${JSON.stringify(raw)}. Supported values are: 'none', 'auto', 'required', or an object naming a function.`,
+            'tool_choice',
+            'INVALID_VALUE',
+        );
     }
-    const o = requireObject(raw, 'tool_choice', "a string or an object");
+    const o = requireObject(raw, 'tool_choice', 'a string or an object');
     const type = field(o, 'type');
     if (type === 'function') return { toolChoice: { name: functionRef(o, 'tool_choice', tools) }, allowedTools: null };
     if (type === 'allowed_tools') {
@@ -152,17 +213,34 @@ function parseToolChoice(raw: unknown, tools: FunctionTool[]): Pick<StructuredRe
         onlyKeys(at, ['mode', 'tools'], 'tool_choice.allowed_tools');
         const mode = field(at, 'mode');
         if (mode !== 'auto' && mode !== 'required') {
-            throw invalidRequest(`Invalid value for 'tool_choice.allowed_tools.mode': ${JSON.stringify(mode ?? null)}. Supported values are: 'auto' and 'required'.`, 'tool_choice.allowed_tools.mode', 'INVALID_VALUE');
+            throw invalidRequest(
+                `Invalid value for 'tool_choice.allowed_tools.mode': ${JSON.stringify(mode ?? null)}. Supported values are: 'auto' and 'required'.`,
+                'tool_choice.allowed_tools.mode',
+                'INVALID_VALUE',
+            );
         }
         const list = field(at, 'tools');
         if (!Array.isArray(list) || list.length === 0) {
-            throw invalidRequest("Invalid 'tool_choice.allowed_tools.tools': expected a non-empty array of {\"type\": \"function\", \"function\": {\"name\": ...}}.", 'tool_choice.allowed_tools.tools', 'INVALID_VALUE');
+            throw invalidRequest(
+                'Invalid \'tool_choice.allowed_tools.tools\': expected a non-empty array of {"type": "function", "function": {"name": ...}}.',
+                'tool_choice.allowed_tools.tools',
+                'INVALID_VALUE',
+            );
         }
         const names = list.map((t, i) => functionRef(t, `tool_choice.allowed_tools.tools[${i}]`, tools));
         return { toolChoice: mode, allowedTools: [...new Set(names)] };
     }
-    if (type === 'custom') throw invalidRequest("Invalid value for 'tool_choice.type': custom tools are not supported here.", 'tool_choice.type', 'INVALID_VALUE');
-    throw invalidRequest(`Invalid value for 'tool_choice.type': ${JSON.stringify(type ?? null)}. Supported values are: 'function' and 'allowed_tools'.`, 'tool_choice.type', 'INVALID_VALUE');
+    if (type === 'custom')
+        throw invalidRequest(
+            "Invalid value for 'tool_choice.type': custom tools are not supported here.",
+            'tool_choice.type',
+            'INVALID_VALUE',
+        );
+    throw invalidRequest(
+        `Invalid value for 'tool_choice.type': ${JSON.stringify(type ?? null)}. Supported values are: 'function' and 'allowed_tools'.`,
+        'tool_choice.type',
+        'INVALID_VALUE',
+    );
 }
 
 function parseResponseFormat(raw: unknown, messages: unknown): ResponseFormat {
@@ -176,7 +254,11 @@ function parseResponseFormat(raw: unknown, messages: unknown): ResponseFormat {
     if (type === 'json_object') {
         onlyKeys(o, ['type'], 'response_format');
         if (!mentionsJson(messages)) {
-            throw invalidRequest("'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.", 'messages', 'INVALID_REQUEST');
+            throw invalidRequest(
+                "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+                'messages',
+                'INVALID_REQUEST',
+            );
         }
         return { type };
     }
@@ -188,14 +270,25 @@ function parseResponseFormat(raw: unknown, messages: unknown): ResponseFormat {
         const description = optionalString(js, 'description', 'response_format.json_schema');
         const strict = optionalBool(js, 'strict', 'response_format.json_schema.strict') ?? false;
         const rawSchema = field(js, 'schema');
-        const schema = present(rawSchema) ? requireObject(rawSchema, 'response_format.json_schema.schema', 'a JSON Schema object') : undefined;
+        const schema = present(rawSchema)
+            ? requireObject(rawSchema, 'response_format.json_schema.schema', 'a JSON Schema object')
+            : undefined;
         if (strict) {
-            if (!schema) throw invalidRequest("Missing required parameter: 'response_format.json_schema.schema' (strict mode needs a schema).", 'response_format.json_schema.schema', 'MISSING_REQUIRED_PARAMETER');
+            if (!schema)
+                throw invalidRequest(
+                    "Missing required parameter: 'response_format.json_schema.schema' (strict mode needs a schema).",
+                    'response_format.json_schema.schema',
+                    'MISSING_REQUIRED_PARAMETER',
+                );
             checkStrictSchema(schema, `response_format '${n}'`, 'response_format.json_schema.schema');
         }
         return { type, name: n, description, schema, strict };
     }
-    throw invalidRequest(`Invalid value for 'response_format.type': ${JSON.stringify(type ?? null)}. Supported values are: 'json_object', 'json_schema', and 'text'.`, 'response_format.type', 'INVALID_VALUE');
+    throw invalidRequest(
+        `Invalid value for 'response_format.type': ${JSON.stringify(type ?? null)}. Supported values are: 'json_object', 'json_schema', and 'text'.`,
+        'response_format.type',
+        'INVALID_VALUE',
+    );
 }
 
 /** Text of a message's content (a string or text parts), for the json_object rule. */
@@ -219,7 +312,11 @@ export function validateToolMessages(messages: unknown): void {
     let open = new Map<string, number>();
     const unanswered = (at: number) => {
         if (open.size) {
-            throw invalidRequest(`An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...open.keys()].join(', ')}`, `messages[${at}]`, 'INVALID_REQUEST');
+            throw invalidRequest(
+                `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...open.keys()].join(', ')}`,
+                `messages[${at}]`,
+                'INVALID_REQUEST',
+            );
         }
     };
     messages.forEach((m, i) => {
@@ -227,9 +324,18 @@ export function validateToolMessages(messages: unknown): void {
         const role = field(m, 'role');
         if (role === 'tool') {
             const id = field(m, 'tool_call_id');
-            if (typeof id !== 'string') throw invalidRequest(`Missing required parameter: 'messages[${i}].tool_call_id'.`, `messages[${i}].tool_call_id`, 'MISSING_REQUIRED_PARAMETER');
+            if (typeof id !== 'string')
+                throw invalidRequest(
+                    `Missing required parameter: 'messages[${i}].tool_call_id'.`,
+                    `messages[${i}].tool_call_id`,
+                    'MISSING_REQUIRED_PARAMETER',
+                );
             if (!open.has(id)) {
-                throw invalidRequest(`Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' (no open call has id ${JSON.stringify(id)}).`, `messages[${i}].tool_call_id`, 'INVALID_REQUEST');
+                throw invalidRequest(
+                    `Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' (no open call has id ${JSON.stringify(id)}).`,
+                    `messages[${i}].tool_call_id`,
+                    'INVALID_REQUEST',
+                );
             }
             open.delete(id);
             return;
@@ -239,17 +345,30 @@ export function validateToolMessages(messages: unknown): void {
         const calls = field(m, 'tool_calls');
         if (!present(calls)) return;
         const p = `messages[${i}].tool_calls`;
-        if (!Array.isArray(calls)) throw invalidRequest(`Invalid type for '${p}': expected an array, but got ${describe(calls)} instead.`, p, 'INVALID_TYPE');
+        if (!Array.isArray(calls))
+            throw invalidRequest(`Invalid type for '${p}': expected an array, but got ${describe(calls)} instead.`, p, 'INVALID_TYPE');
         open = new Map();
         calls.forEach((c, j) => {
             const cp = `${p}[${j}]`;
             const call = requireObject(c, cp, 'an object');
             const id = field(call, 'id');
-            if (typeof id !== 'string' || id.length === 0) throw invalidRequest(`Missing required parameter: '${cp}.id'.`, `${cp}.id`, 'MISSING_REQUIRED_PARAMETER');
-            if (field(call, 'type') !== 'function') throw invalidRequest(`Invalid value for '${cp}.type': expected 'function'.`, `${cp}.type`, 'INVALID_VALUE');
+            if (typeof id !== 'string' || id.length === 0)
+                throw invalidRequest(`Missing required parameter: '${cp}.id'.`, `${cp}.id`, 'MISSING_REQUIRED_PARAMETER');
+            if (field(call, 'type') !== 'function')
+                throw invalidRequest(`Invalid value for '${cp}.type': expected 'function'.`, `${cp}.type`, 'INVALID_VALUE');
             const fn = requireObject(field(call, 'function'), `${cp}.function`, 'an object');
-            if (typeof field(fn, 'name') !== 'string') throw invalidRequest(`Missing required parameter: '${cp}.function.name'.`, `${cp}.function.name`, 'MISSING_REQUIRED_PARAMETER');
-            if (typeof field(fn, 'arguments') !== 'string') throw invalidRequest(`Missing required parameter: '${cp}.function.arguments' (a JSON string).`, `${cp}.function.arguments`, 'MISSING_REQUIRED_PARAMETER');
+            if (typeof field(fn, 'name') !== 'string')
+                throw invalidRequest(
+                    `Missing required parameter: '${cp}.function.name'.`,
+                    `${cp}.function.name`,
+                    'MISSING_REQUIRED_PARAMETER',
+                );
+            if (typeof field(fn, 'arguments') !== 'string')
+                throw invalidRequest(
+                    `Missing required parameter: '${cp}.function.arguments' (a JSON string).`,
+                    `${cp}.function.arguments`,
+                    'MISSING_REQUIRED_PARAMETER',
+                );
             open.set(id, j);
         });
     });
@@ -261,7 +380,11 @@ export function validateToolMessages(messages: unknown): void {
 export function parseStructuredRequest(body: Obj): StructuredRequest {
     for (const legacy of ['functions', 'function_call']) {
         if (present(field(body, legacy))) {
-            throw invalidRequest(`'${legacy}' is deprecated and not supported here: send 'tools' (and 'tool_choice') instead.`, legacy, 'UNSUPPORTED_PARAMETER');
+            throw invalidRequest(
+                `'${legacy}' is deprecated and not supported here: send 'tools' (and 'tool_choice') instead.`,
+                legacy,
+                'UNSUPPORTED_PARAMETER',
+            );
         }
     }
     const rawTools = field(body, 'tools');
@@ -269,8 +392,18 @@ export function parseStructuredRequest(body: Obj): StructuredRequest {
     const choice = parseToolChoice(field(body, 'tool_choice'), tools);
     const ptc = field(body, 'parallel_tool_calls');
     if (present(ptc)) {
-        if (typeof ptc !== 'boolean') throw invalidRequest(`Invalid type for 'parallel_tool_calls': expected a boolean, but got ${describe(ptc)} instead.`, 'parallel_tool_calls', 'INVALID_TYPE');
-        if (!tools.length) throw invalidRequest("Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are specified.", 'parallel_tool_calls', 'INVALID_VALUE');
+        if (typeof ptc !== 'boolean')
+            throw invalidRequest(
+                `Invalid type for 'parallel_tool_calls': expected a boolean, but got ${describe(ptc)} instead.`,
+                'parallel_tool_calls',
+                'INVALID_TYPE',
+            );
+        if (!tools.length)
+            throw invalidRequest(
+                "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are specified.",
+                'parallel_tool_calls',
+                'INVALID_VALUE',
+            );
     }
     const messages = field(body, 'messages');
     validateToolMessages(messages);

@@ -55,8 +55,35 @@ export interface ObjectTails {
 export const MAX_NESTING = 64;
 export const NUMBER_LIMITS = { intDigits: 21, fracDigits: 24, expDigits: 2 };
 
-const ANNOTATIONS = new Set(['title', 'description', 'default', 'examples', '$schema', '$id', '$comment', 'deprecated', 'readOnly', 'writeOnly', '$anchor', 'nullable']);
-const SUPPORTED = new Set(['type', 'properties', 'required', 'additionalProperties', 'items', 'minItems', 'maxItems', 'enum', 'const', 'anyOf', '$ref', '$defs', 'definitions']);
+const ANNOTATIONS = new Set([
+    'title',
+    'description',
+    'default',
+    'examples',
+    '$schema',
+    '$id',
+    '$comment',
+    'deprecated',
+    'readOnly',
+    'writeOnly',
+    '$anchor',
+    'nullable',
+]);
+const SUPPORTED = new Set([
+    'type',
+    'properties',
+    'required',
+    'additionalProperties',
+    'items',
+    'minItems',
+    'maxItems',
+    'enum',
+    'const',
+    'anyOf',
+    '$ref',
+    '$defs',
+    'definitions',
+]);
 const TYPES = ['object', 'array', 'string', 'number', 'integer', 'boolean', 'null'] as const;
 type TypeName = (typeof TYPES)[number];
 
@@ -136,10 +163,16 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
     const resolvePointer = (pointer: string, path: string[]): { value: unknown; path: string[] } => {
         if (pointer === '#') return { value: doc, path: [] };
         if (!pointer.startsWith('#/')) {
-            throw unsupportedSchema(`$ref ${JSON.stringify(pointer)} ${where(path)} is not supported: only local references ("#/$defs/Name", "#/definitions/Name", "#") can be resolved`, param);
+            throw unsupportedSchema(
+                `$ref ${JSON.stringify(pointer)} ${where(path)} is not supported: only local references ("#/$defs/Name", "#/definitions/Name", "#") can be resolved`,
+                param,
+            );
         }
         let cur: unknown = doc;
-        const parts = pointer.slice(2).split('/').map((p) => decodeURIComponent(p).replace(/~1/g, '/').replace(/~0/g, '~'));
+        const parts = pointer
+            .slice(2)
+            .split('/')
+            .map((p) => decodeURIComponent(p).replace(/~1/g, '/').replace(/~0/g, '~'));
         for (const p of parts) {
             if (Array.isArray(cur) && /^(0|[1-9][0-9]*)$/.test(p) && Number(p) < cur.length) cur = cur[Number(p)];
             else if (isObject(cur) && Object.hasOwn(cur, p)) cur = cur[p];
@@ -154,7 +187,10 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
         if (!isObject(s)) throw unsupportedSchema(`the schema ${where(path)} must be an object or a boolean`, param);
         for (const k of Object.keys(s)) {
             if (!SUPPORTED.has(k) && !ANNOTATIONS.has(k)) {
-                throw unsupportedSchema(`the keyword ${JSON.stringify(k)} ${where(path)} is not supported by constrained decoding on this server (supported: ${[...SUPPORTED].join(', ')})`, param);
+                throw unsupportedSchema(
+                    `the keyword ${JSON.stringify(k)} ${where(path)} is not supported by constrained decoding on this server (supported: ${[...SUPPORTED].join(', ')})`,
+                    param,
+                );
             }
         }
         const ref = own(s, '$ref');
@@ -162,7 +198,11 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
         const validation = Object.keys(s).filter((k) => SUPPORTED.has(k) && k !== '$defs' && k !== 'definitions');
         if (ref !== undefined) {
             if (typeof ref !== 'string') throw unsupportedSchema(`$ref ${where(path)} must be a string`, param);
-            if (validation.length > 1) throw unsupportedSchema(`$ref ${where(path)} cannot be combined with ${validation.filter((k) => k !== '$ref').join(', ')}: move them into the referenced schema`, param);
+            if (validation.length > 1)
+                throw unsupportedSchema(
+                    `$ref ${where(path)} cannot be combined with ${validation.filter((k) => k !== '$ref').join(', ')}: move them into the referenced schema`,
+                    param,
+                );
             let node = refs.get(ref);
             if (!node) {
                 node = factory.ref(ref);
@@ -172,8 +212,13 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
             return node;
         }
         if (anyOf !== undefined) {
-            if (!Array.isArray(anyOf) || anyOf.length === 0) throw unsupportedSchema(`anyOf ${where(path)} must be a non-empty array of schemas`, param);
-            if (validation.length > 1) throw unsupportedSchema(`anyOf ${where(path)} cannot be combined with ${validation.filter((k) => k !== 'anyOf').join(', ')}: move them into each branch`, param);
+            if (!Array.isArray(anyOf) || anyOf.length === 0)
+                throw unsupportedSchema(`anyOf ${where(path)} must be a non-empty array of schemas`, param);
+            if (validation.length > 1)
+                throw unsupportedSchema(
+                    `anyOf ${where(path)} cannot be combined with ${validation.filter((k) => k !== 'anyOf').join(', ')}: move them into each branch`,
+                    param,
+                );
             return factory.union(anyOf.map((b, i) => compile(b, [...path, 'anyOf', String(i)])));
         }
         const type = own(s, 'type');
@@ -182,7 +227,11 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
         else if (typeof type === 'string' || Array.isArray(type)) {
             const list = typeof type === 'string' ? [type] : type;
             for (const t of list) {
-                if (!TYPES.includes(t as TypeName)) throw unsupportedSchema(`type ${JSON.stringify(t)} ${where(path)} is not a JSON Schema type (${TYPES.join(', ')})`, param);
+                if (!TYPES.includes(t as TypeName))
+                    throw unsupportedSchema(
+                        `type ${JSON.stringify(t)} ${where(path)} is not a JSON Schema type (${TYPES.join(', ')})`,
+                        param,
+                    );
             }
             types = [...new Set(list as TypeName[])];
             if (types.length === 0) throw unsupportedSchema(`type ${where(path)} is an empty list: no value satisfies it`, param);
@@ -192,8 +241,9 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
 
         const literals = literalValues(s, path);
         if (literals) {
-            const fit = literals.filter((v) => types.length === 0 ? true : types.some((t) => hasType(v, t)));
-            if (fit.length === 0) throw unsupportedSchema(`enum/const ${where(path)} has no value of the schema's type: no value satisfies it`, param);
+            const fit = literals.filter((v) => (types.length === 0 ? true : types.some((t) => hasType(v, t))));
+            if (fit.length === 0)
+                throw unsupportedSchema(`enum/const ${where(path)} has no value of the schema's type: no value satisfies it`, param);
             return factory.literal(fit);
         }
         if (types.length === 0) return factory.any();
@@ -212,7 +262,8 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
         if (hasConst) {
             const c = s.const as Json;
             values = values ? values.filter((v) => JSON.stringify(v) === JSON.stringify(c)) : [c];
-            if (values.length === 0) throw unsupportedSchema(`const ${where(path)} is not among the enum values: no value satisfies it`, param);
+            if (values.length === 0)
+                throw unsupportedSchema(`const ${where(path)} is not among the enum values: no value satisfies it`, param);
         }
         return values;
     };
@@ -233,7 +284,8 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
                 const minItems = count(s, 'minItems', path) ?? 0;
                 const maxItems = count(s, 'maxItems', path) ?? Infinity;
                 if (minItems > maxItems) throw unsupportedSchema(`minItems ${where(path)} exceeds maxItems: no array satisfies it`, param);
-                if (Array.isArray(items)) throw unsupportedSchema(`items ${where(path)} is a list (tuple form): only a single items schema is supported`, param);
+                if (Array.isArray(items))
+                    throw unsupportedSchema(`items ${where(path)} is a list (tuple form): only a single items schema is supported`, param);
                 const itemNode = items === undefined ? factory.any() : compile(items, [...path, 'items']);
                 return factory.array(itemNode, minItems, maxItems);
             }
@@ -252,7 +304,10 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
                 for (const k of req) if (!declared.includes(k)) list.push({ key: k, node: factory.any(), required: true });
                 if (list.length > 0) return factory.object(list);
                 if (additional === false) return factory.object([]);
-                const free = additional === undefined || additional === true ? factory.any() : compile(additional, [...path, 'additionalProperties']);
+                const free =
+                    additional === undefined || additional === true
+                        ? factory.any()
+                        : compile(additional, [...path, 'additionalProperties']);
                 return factory.object([], free);
             }
         }
@@ -261,7 +316,8 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
     const count = (s: Record<string, unknown>, key: string, path: string[]): number | undefined => {
         const v = own(s, key);
         if (v === undefined) return undefined;
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw unsupportedSchema(`${key} ${where(path)} must be a non-negative integer`, param);
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+            throw unsupportedSchema(`${key} ${where(path)} must be a non-negative integer`, param);
         return v;
     };
 
@@ -276,7 +332,8 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
         const seen = new Set<SchemaNode>();
         let n: SchemaNode = r;
         while (n.kind === 'ref') {
-            if (seen.has(n)) throw unsupportedSchema(`$ref ${JSON.stringify(r.pointer)} refers to itself without any schema in between`, param);
+            if (seen.has(n))
+                throw unsupportedSchema(`$ref ${JSON.stringify(r.pointer)} refers to itself without any schema in between`, param);
             seen.add(n);
             n = n.target!;
         }
@@ -337,7 +394,8 @@ export function finalizeGrammar(root: SchemaNode, param: string): SchemaNode[] {
             }
         }
     }
-    if (!Number.isFinite(root.min)) throw unsupportedSchema('the schema has no finite instance (every document would recurse forever)', param);
+    if (!Number.isFinite(root.min))
+        throw unsupportedSchema('the schema has no finite instance (every document would recurse forever)', param);
     for (const n of nodes) if (n.kind === 'object') n.tails = objectTails(n.props);
     return nodes;
 }

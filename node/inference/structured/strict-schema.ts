@@ -17,9 +17,31 @@
 import { InferenceError, invalidRequest } from '../errors';
 
 const KEYWORDS = new Set([
-    'type', 'properties', 'required', 'additionalProperties', 'items', 'enum', 'const', 'anyOf', '$ref', '$defs', 'definitions',
-    'description', 'title', '$schema', '$id', '$comment', 'pattern', 'format', 'multipleOf', 'minimum', 'maximum',
-    'exclusiveMinimum', 'exclusiveMaximum', 'minItems', 'maxItems',
+    'type',
+    'properties',
+    'required',
+    'additionalProperties',
+    'items',
+    'enum',
+    'const',
+    'anyOf',
+    '$ref',
+    '$defs',
+    'definitions',
+    'description',
+    'title',
+    '$schema',
+    '$id',
+    '$comment',
+    'pattern',
+    'format',
+    'multipleOf',
+    'minimum',
+    'maximum',
+    'exclusiveMinimum',
+    'exclusiveMaximum',
+    'minItems',
+    'maxItems',
 ]);
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 const FORMATS = new Set(['date-time', 'time', 'date', 'duration', 'email', 'hostname', 'ipv4', 'ipv6', 'uuid']);
@@ -33,11 +55,18 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function checkStrictSchema(schema: unknown, what: string, param: string): void {
     const totals = { properties: 0, enumValues: 0, chars: 0 };
     const err = (ctx: string[], msg: string): InferenceError =>
-        invalidRequest(`Invalid schema for ${what}: In context=(${ctx.map((c) => `'${c}'`).join(', ')}), ${msg}`, param, 'INVALID_JSON_SCHEMA');
+        invalidRequest(
+            `Invalid schema for ${what}: In context=(${ctx.map((c) => `'${c}'`).join(', ')}), ${msg}`,
+            param,
+            'INVALID_JSON_SCHEMA',
+        );
 
     if (!isObject(schema)) throw err([], 'schema must be a JSON Schema object.');
     if (schema.type !== 'object' || Object.hasOwn(schema, 'anyOf')) {
-        throw err([], `schema must be a JSON Schema of 'type: "object"', got 'type: ${JSON.stringify(schema.type ?? null)}'${Object.hasOwn(schema, 'anyOf') ? " with 'anyOf'" : ''}.`);
+        throw err(
+            [],
+            `schema must be a JSON Schema of 'type: "object"', got 'type: ${JSON.stringify(schema.type ?? null)}'${Object.hasOwn(schema, 'anyOf') ? " with 'anyOf'" : ''}.`,
+        );
     }
 
     const resolves = (ref: string): boolean => {
@@ -65,7 +94,8 @@ export function checkStrictSchema(schema: unknown, what: string, param: string):
             }
         }
         if (Object.hasOwn(s, '$ref')) {
-            if (typeof s.$ref !== 'string' || !resolves(s.$ref)) throw err(ctx, `'$ref' ${JSON.stringify(s.$ref)} does not resolve to a schema in this document.`);
+            if (typeof s.$ref !== 'string' || !resolves(s.$ref))
+                throw err(ctx, `'$ref' ${JSON.stringify(s.$ref)} does not resolve to a schema in this document.`);
             return;
         }
         if (Object.hasOwn(s, 'anyOf')) {
@@ -77,7 +107,9 @@ export function checkStrictSchema(schema: unknown, what: string, param: string):
         const hasConst = Object.hasOwn(s, 'const');
         if (!Object.hasOwn(s, 'type') && !hasEnum && !hasConst) throw err(ctx, "schema must have a 'type' key.");
         const types = s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type];
-        for (const t of types) if (typeof t !== 'string' || !TYPES.has(t)) throw err(ctx, `type ${JSON.stringify(t)} is not supported (string, number, integer, boolean, object, array, null).`);
+        for (const t of types)
+            if (typeof t !== 'string' || !TYPES.has(t))
+                throw err(ctx, `type ${JSON.stringify(t)} is not supported (string, number, integer, boolean, object, array, null).`);
         if (hasEnum) {
             if (!Array.isArray(s.enum) || s.enum.length === 0) throw err(ctx, "'enum' must be a non-empty array.");
             totals.enumValues += s.enum.length;
@@ -85,7 +117,10 @@ export function checkStrictSchema(schema: unknown, what: string, param: string):
             for (const v of s.enum) if (typeof v === 'string') chars += v.length;
             totals.chars += chars;
             if (s.enum.length > STRICT_LIMITS.bigEnum && chars > STRICT_LIMITS.bigEnumChars) {
-                throw err(ctx, `an enum with more than ${STRICT_LIMITS.bigEnum} values may hold at most ${STRICT_LIMITS.bigEnumChars} characters of strings (has ${chars}).`);
+                throw err(
+                    ctx,
+                    `an enum with more than ${STRICT_LIMITS.bigEnum} values may hold at most ${STRICT_LIMITS.bigEnumChars} characters of strings (has ${chars}).`,
+                );
             }
         }
         if (hasConst && typeof s.const === 'string') totals.chars += s.const.length;
@@ -105,7 +140,8 @@ export function checkStrictSchema(schema: unknown, what: string, param: string):
         }
         for (const k of ['minItems', 'maxItems']) {
             const v = s[k];
-            if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) throw err(ctx, `'${k}' must be a non-negative integer.`);
+            if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0))
+                throw err(ctx, `'${k}' must be a non-negative integer.`);
         }
         if (types.includes('object') || Object.hasOwn(s, 'properties')) {
             if (depth + 1 > STRICT_LIMITS.nesting) throw err(ctx, `objects may be nested at most ${STRICT_LIMITS.nesting} levels deep.`);
@@ -114,10 +150,14 @@ export function checkStrictSchema(schema: unknown, what: string, param: string):
             if (!isObject(props)) throw err(ctx, "'properties' must be an object.");
             const keys = Object.keys(props);
             const required = s.required ?? [];
-            if (!Array.isArray(required) || required.some((r) => typeof r !== 'string')) throw err(ctx, "'required' must be an array of strings.");
+            if (!Array.isArray(required) || required.some((r) => typeof r !== 'string'))
+                throw err(ctx, "'required' must be an array of strings.");
             const missing = keys.filter((k) => !required.includes(k));
             if (missing.length) {
-                throw err(ctx, `'required' is required to be supplied and to be an array including every key in properties. Missing '${missing[0]}'.`);
+                throw err(
+                    ctx,
+                    `'required' is required to be supplied and to be an array including every key in properties. Missing '${missing[0]}'.`,
+                );
             }
             const extra = (required as string[]).find((r) => !keys.includes(r));
             if (extra !== undefined) throw err(ctx, `Extra required key '${extra}' supplied.`);
@@ -135,9 +175,14 @@ export function checkStrictSchema(schema: unknown, what: string, param: string):
         }
     };
     walk(schema, [], 0);
-    if (totals.properties > STRICT_LIMITS.properties) throw err([], `the schema has ${totals.properties} object properties; at most ${STRICT_LIMITS.properties} are allowed.`);
-    if (totals.enumValues > STRICT_LIMITS.enumValues) throw err([], `the schema has ${totals.enumValues} enum values; at most ${STRICT_LIMITS.enumValues} are allowed.`);
+    if (totals.properties > STRICT_LIMITS.properties)
+        throw err([], `the schema has ${totals.properties} object properties; at most ${STRICT_LIMITS.properties} are allowed.`);
+    if (totals.enumValues > STRICT_LIMITS.enumValues)
+        throw err([], `the schema has ${totals.enumValues} enum values; at most ${STRICT_LIMITS.enumValues} are allowed.`);
     if (totals.chars > STRICT_LIMITS.stringChars) {
-        throw err([], `property names, definition names, enum and const values hold ${totals.chars} characters; at most ${STRICT_LIMITS.stringChars} are allowed.`);
+        throw err(
+            [],
+            `property names, definition names, enum and const values hold ${totals.chars} characters; at most ${STRICT_LIMITS.stringChars} are allowed.`,
+        );
     }
 }

@@ -19,7 +19,12 @@ import type { FunctionTool } from './request';
 export const MAX_PARALLEL_CALLS = 8;
 
 /** The grammar root for calls to `tools` (already restricted to the allowed ones). */
-export function toolCallsNode(factory: NodeFactory, tools: FunctionTool[], allToolIndex: (name: string) => number, maxCalls: number): SchemaNode {
+export function toolCallsNode(
+    factory: NodeFactory,
+    tools: FunctionTool[],
+    allToolIndex: (name: string) => number,
+    maxCalls: number,
+): SchemaNode {
     const calls = tools.map((t) => {
         const i = allToolIndex(t.name);
         const args = t.parameters ? compileSchema(t.parameters, factory, `tools[${i}].function.parameters`) : factory.object([]);

@@ -27,7 +27,8 @@ function aes(encKey: Buffer, msgId: Buffer): { key: Buffer; iv: Buffer } {
     return { key: h.subarray(0, 32), iv: h.subarray(32, 48) };
 }
 
-const macOf = (macKey: Buffer, padded: Buffer) => createHmac('sha256', macKey).update(padded).update(EXTRA_LENGTH_LE).digest().subarray(0, 16);
+const macOf = (macKey: Buffer, padded: Buffer) =>
+    createHmac('sha256', macKey).update(padded).update(EXTRA_LENGTH_LE).digest().subarray(0, 16);
 
 /** Prefix length for `size` bytes of data: at least 16, total a multiple of 16. */
 export function prefixLength(size: number): number {

@@ -7,8 +7,9 @@
  *   worker                       decryptJson(body, 'client-to-worker', { privateKey: workerKey }) -> senderPublicKey
  *                                encryptJson(answer, workerKey, senderPublicKey, 'worker-to-client')
  *
- * The proxy never calls these: it relays the worker's private key in proxy.runQueryEx.private_key
- * (see docs/protocol.md for what that lets it do).
+ * The proxy never calls these. Upstream's proxy relays a key-manager private key in
+ * proxy.runQueryEx.private_key; this project's proxy relays none: requests are encrypted to the
+ * worker's own attested key and routed to that worker (docs/protocol.md).
  */
 export * from './errors';
 export * from './cipher';

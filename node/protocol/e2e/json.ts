@@ -23,7 +23,16 @@ export const E2E_SCHEME = 'v1';
 /** The fields that describe the encryption; always readable. */
 export const E2E_FIELDS = ['is_encrypted', 'sender_public_key', 'receiver_public_key', 'encryption_nonce'] as const;
 /** Fields left readable so a proxy can route and meter an encrypted request (upstream's list). */
-export const E2E_READABLE_FIELDS = ['model', 'max_completion_tokens', 'max_tokens', 'max_coefficient', 'timeout', 'debug', 'enable_debug', 'request_guid'] as const;
+export const E2E_READABLE_FIELDS = [
+    'model',
+    'max_completion_tokens',
+    'max_tokens',
+    'max_coefficient',
+    'timeout',
+    'debug',
+    'enable_debug',
+    'request_guid',
+] as const;
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -73,14 +82,23 @@ export interface EncryptOptions {
  * sender's Ed25519 key (32-byte seed or 64-byte secret key); `receiverPublicKey` the receiver's.
  * Returns a new object; the input is not modified.
  */
-export function encryptJson(value: JsonObject, privateKey: Buffer, receiverPublicKey: Buffer, direction: E2eDirection, opts: EncryptOptions = {}): JsonObject {
+export function encryptJson(
+    value: JsonObject,
+    privateKey: Buffer,
+    receiverPublicKey: Buffer,
+    direction: E2eDirection,
+    opts: EncryptOptions = {},
+): JsonObject {
     if (!isObject(value)) throw new E2eError('E2E_BAD_FIELD', 'only a JSON object can be encrypted');
     const nonceBytes = opts.nonce ?? randomBytes(32);
     if (nonceBytes.length !== 32) throw new E2eError('E2E_BAD_KEY', `the nonce is 32 bytes, got ${nonceBytes.length}`);
     const nonce = nonceBytes.toString('base64');
     const sender = ed25519PublicOf(privateKey);
     const secret = messageSecret(rawSharedSecret(privateKey, receiverPublicKey), nonce, direction);
-    const encrypted = mapProtected(value, (s) => 'ENC_' + encryptData(Buffer.from(s, 'utf8'), secret, opts.random).toString('hex')) as JsonObject;
+    const encrypted = mapProtected(
+        value,
+        (s) => 'ENC_' + encryptData(Buffer.from(s, 'utf8'), secret, opts.random).toString('hex'),
+    ) as JsonObject;
     setOwn(encrypted, 'is_encrypted', E2E_SCHEME);
     setOwn(encrypted, 'sender_public_key', sender.toString('hex'));
     setOwn(encrypted, 'receiver_public_key', receiverPublicKey.toString('hex'));
@@ -138,13 +156,17 @@ export function decryptJson(value: JsonObject, direction: E2eDirection, opts: De
         throw new E2eError('E2E_WRONG_RECEIVER', `encrypted for ${receiver.toString('hex')}, which is not our key`);
     }
     if (opts.expectedSender && !opts.expectedSender.equals(sender)) {
-        throw new E2eError('E2E_WRONG_SENDER', `sender public key mismatch: expected ${opts.expectedSender.toString('hex')}, got ${sender.toString('hex')}`);
+        throw new E2eError(
+            'E2E_WRONG_SENDER',
+            `sender public key mismatch: expected ${opts.expectedSender.toString('hex')}, got ${sender.toString('hex')}`,
+        );
     }
     const secret = messageSecret(rawSharedSecret(opts.privateKey, sender), fields.get('encryption_nonce')!, direction);
     const plain = mapProtected(value, (s) => {
         const method = s.slice(0, 4);
         if (method === 'DEC_') return s.slice(4);
-        if (method !== 'ENC_') throw new E2eError('E2E_BAD_FIELD', `bad encryption method: a protected string starts with '${method}', not ENC_ or DEC_`);
+        if (method !== 'ENC_')
+            throw new E2eError('E2E_BAD_FIELD', `bad encryption method: a protected string starts with '${method}', not ENC_ or DEC_`);
         const hex = s.slice(4);
         if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new E2eError('E2E_BAD_FIELD', 'an ENC_ value is not hex');
         try {

@@ -73,8 +73,16 @@ export function ed25519SeedToX25519(privateKey: Buffer): Buffer {
 
 /** The raw 32-byte X25519 secret between our Ed25519 private key and their Ed25519 public key. */
 export function rawSharedSecret(ourPrivateKey: Buffer, theirPublicKey: Buffer): Buffer {
-    const privateKey = createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, ed25519SeedToX25519(ourPrivateKey)]), format: 'der', type: 'pkcs8' });
-    const publicKey = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, ed25519PublicToX25519(theirPublicKey)]), format: 'der', type: 'spki' });
+    const privateKey = createPrivateKey({
+        key: Buffer.concat([X25519_PKCS8_PREFIX, ed25519SeedToX25519(ourPrivateKey)]),
+        format: 'der',
+        type: 'pkcs8',
+    });
+    const publicKey = createPublicKey({
+        key: Buffer.concat([X25519_SPKI_PREFIX, ed25519PublicToX25519(theirPublicKey)]),
+        format: 'der',
+        type: 'spki',
+    });
     let secret: Buffer;
     try {
         secret = diffieHellman({ privateKey, publicKey });

@@ -265,10 +265,34 @@ export function generate(schemaText: string): string {
     for (const c of all) out.push(emitWriter(schema, c), '', emitReader(schema, c), '');
 
     const map = (name: string, items: string[]) => `export interface ${name} {\n${items.map((i) => `    ${i};`).join('\n')}\n}`;
-    out.push(map('TlConstructorMap', schema.constructors.map((c) => `'${c.name}': ${tsName(c.name)}`)), '');
-    out.push(map('TlFunctionMap', schema.functions.map((c) => `'${c.name}': ${tsName(c.name)}`)), '');
-    out.push(map('TlTypeMap', [...schema.types.keys()].map((t) => `'${t}': ${tsName(t)}`)), '');
-    out.push(map('TlFunctionResultMap', schema.functions.map((c) => `'${c.name}': ${tsName(c.resultType)}`)), '');
+    out.push(
+        map(
+            'TlConstructorMap',
+            schema.constructors.map((c) => `'${c.name}': ${tsName(c.name)}`),
+        ),
+        '',
+    );
+    out.push(
+        map(
+            'TlFunctionMap',
+            schema.functions.map((c) => `'${c.name}': ${tsName(c.name)}`),
+        ),
+        '',
+    );
+    out.push(
+        map(
+            'TlTypeMap',
+            [...schema.types.keys()].map((t) => `'${t}': ${tsName(t)}`),
+        ),
+        '',
+    );
+    out.push(
+        map(
+            'TlFunctionResultMap',
+            schema.functions.map((c) => `'${c.name}': ${tsName(c.resultType)}`),
+        ),
+        '',
+    );
     out.push('export type TlConstructorName = keyof TlConstructorMap;');
     out.push('export type TlFunctionName = keyof TlFunctionMap;');
     out.push('export type TlTypeName = keyof TlTypeMap;');
@@ -279,12 +303,21 @@ export function generate(schemaText: string): string {
     out.push('export type TlAny = TlObject | TlFunction;', '');
 
     out.push('/** Constructor and function IDs (CRC32 of the canonical line unless pinned in the schema). */');
-    out.push(`export const TL_IDS: { readonly [K in TlName]: number } = {\n${all.map((c) => `    '${c.name}': ${hex(c.id)},`).join('\n')}\n};`, '');
-    out.push(`export const TL_FUNCTION_NAMES: readonly TlFunctionName[] = [\n${schema.functions.map((c) => `    '${c.name}',`).join('\n')}\n];`, '');
+    out.push(
+        `export const TL_IDS: { readonly [K in TlName]: number } = {\n${all.map((c) => `    '${c.name}': ${hex(c.id)},`).join('\n')}\n};`,
+        '',
+    );
+    out.push(
+        `export const TL_FUNCTION_NAMES: readonly TlFunctionName[] = [\n${schema.functions.map((c) => `    '${c.name}',`).join('\n')}\n];`,
+        '',
+    );
     out.push('/** Field layout per combinator: [name, type code, flags field, bit] (see tl/json.ts). */');
     out.push(
         `export const TL_FIELDS: { readonly [K in TlName]: readonly (readonly [string, string, string?, number?])[] } = {\n${all
-            .map((c) => `    '${c.name}': [${c.fields.map((f) => `['${f.name}', '${typeCode(f.type)}'${f.cond ? `, '${f.cond.flagsField}', ${f.cond.bit}` : ''}]`).join(', ')}],`)
+            .map(
+                (c) =>
+                    `    '${c.name}': [${c.fields.map((f) => `['${f.name}', '${typeCode(f.type)}'${f.cond ? `, '${f.cond.flagsField}', ${f.cond.bit}` : ''}]`).join(', ')}],`,
+            )
             .join('\n')}\n};`,
         '',
     );
@@ -312,7 +345,9 @@ export function generate(schemaText: string): string {
         '',
     );
     out.push(
-        `export const TL_BOXED_WRITERS: { readonly [K in TlTypeName]: (w: TlWriter, o: TlTypeMap[K]) => void } = {\n${[...schema.types.keys()]
+        `export const TL_BOXED_WRITERS: { readonly [K in TlTypeName]: (w: TlWriter, o: TlTypeMap[K]) => void } = {\n${[
+            ...schema.types.keys(),
+        ]
             .map((t) => `    '${t}': (w, o) => wb_${tsName(t)}(w, o),`)
             .join('\n')}\n};`,
         '',
@@ -351,7 +386,8 @@ function main(argv: string[]): number {
         const current = fs.existsSync(outPath) ? fs.readFileSync(outPath, 'utf8') : '';
         if (current !== code) {
             process.stderr.write(
-                JSON.stringify({ level: 'error', component: 'tl-gen', code: 'TL_STALE', msg: `${outPath} is stale: run npm run tl:gen` }) + '\n',
+                JSON.stringify({ level: 'error', component: 'tl-gen', code: 'TL_STALE', msg: `${outPath} is stale: run npm run tl:gen` }) +
+                    '\n',
             );
             return 1;
         }

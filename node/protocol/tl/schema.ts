@@ -55,12 +55,30 @@ export class TlSchemaError extends Error {
 
 /** Builtins are encoded by the runtime; their schema lines only document them. */
 const BUILTIN_LINES = new Set([
-    'int', 'long', 'double', 'string', 'object', 'function', 'bytes', 'true', 'boolTrue', 'boolFalse',
-    'vector', 'int128', 'int256',
+    'int',
+    'long',
+    'double',
+    'string',
+    'object',
+    'function',
+    'bytes',
+    'true',
+    'boolTrue',
+    'boolFalse',
+    'vector',
+    'int128',
+    'int256',
 ]);
 const BUILTIN_TYPES: Record<string, BuiltinName> = {
-    int: 'int', long: 'long', double: 'double', string: 'string', bytes: 'bytes', int128: 'int128',
-    int256: 'int256', Bool: 'Bool', true: 'true',
+    int: 'int',
+    long: 'long',
+    double: 'double',
+    string: 'string',
+    bytes: 'bytes',
+    int128: 'int128',
+    int256: 'int256',
+    Bool: 'Bool',
+    true: 'true',
 };
 
 function stripComments(text: string): string {

@@ -11,7 +11,16 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Address, toNano } from '@ton/core';
 import { keyPairFromSeed } from '@ton/crypto';
-import { anyPolicy, ed25519KeyObject, fakePolicy, fakeProvider, imageHash, noneProvider, RaTlsContext, zeroMeasurements } from '../../../node/attestation';
+import {
+    anyPolicy,
+    ed25519KeyObject,
+    fakePolicy,
+    fakeProvider,
+    imageHash,
+    noneProvider,
+    RaTlsContext,
+    zeroMeasurements,
+} from '../../../node/attestation';
 import { createChainClient, openWallet, type ChainClient, type ChainWallet } from '../../../node/chain';
 import { startEmbeddedServer, type EmbeddedServer } from '../../../node/inference';
 import { startLocalChain, type RunningLocalChain } from '../../../node/localchain/server';
@@ -46,8 +55,21 @@ export interface TestNetwork {
     startProxy(): Promise<ProxyRunner>;
     /** Starts the proxy as a separate process (same wallet, key and data dir as the in-process one). */
     spawnProxy(ports?: { workerPort: number; clientPort: number }): Promise<{ workerPort: number; clientPort: number }>;
-    startWorker(opts?: { backendUrl?: string; seed?: number; maxActiveRequests?: number; intervals?: WorkerRunnerConfig['intervals'] }): Promise<WorkerRunner>;
-    startClient(opts?: { deposit?: bigint; secret?: string; intervals?: ClientRunnerConfig['intervals'] }): Promise<ClientRunner>;
+    startWorker(opts?: {
+        backendUrl?: string;
+        seed?: number;
+        maxActiveRequests?: number;
+        intervals?: WorkerRunnerConfig['intervals'];
+        protoRange?: WorkerRunnerConfig['protoRange'];
+        changeModelScript?: string;
+    }): Promise<WorkerRunner>;
+    startClient(opts?: {
+        deposit?: bigint;
+        secret?: string;
+        intervals?: ClientRunnerConfig['intervals'];
+        protoRange?: ClientRunnerConfig['protoRange'];
+        e2e?: boolean;
+    }): Promise<ClientRunner>;
     close(): Promise<void>;
 }
 
@@ -66,10 +88,18 @@ export interface TestNetworkOptions {
 }
 
 /** `key`: the node's signing key as its RA-TLS key (a worker's receipts then tie to its quote). */
-export async function tlsFor(role: 'proxy-workers' | 'proxy-clients' | 'worker' | 'client', key?: { secretKey: Buffer }): Promise<RaTlsContext> {
+export async function tlsFor(
+    role: 'proxy-workers' | 'proxy-clients' | 'worker' | 'client',
+    key?: { secretKey: Buffer },
+): Promise<RaTlsContext> {
     if (role === 'proxy-clients') return RaTlsContext.create({ provider: fakeProvider, policy: anyPolicy(), autoRotate: false });
     if (role === 'client') return RaTlsContext.create({ provider: noneProvider, policy: fakePolicy(), autoRotate: false });
-    return RaTlsContext.create({ provider: fakeProvider, policy: fakePolicy(), autoRotate: false, privateKey: key && ed25519KeyObject(key.secretKey) });
+    return RaTlsContext.create({
+        provider: fakeProvider,
+        policy: fakePolicy(),
+        autoRotate: false,
+        privateKey: key && ed25519KeyObject(key.secretKey),
+    });
 }
 
 export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<TestNetwork> {
@@ -77,7 +107,9 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
     const log = opts.logger ?? silentLogger;
     const local = await startLocalChain({ port: 0, wallets: 4 + (opts.extraWallets ?? 0), walletBalance: toNano('10000') });
     const chain = createChainClient({ url: local.v4Url });
-    const [owner, proxyW, workerW, clientW] = await Promise.all(local.wallets.slice(0, 4).map((w) => openWallet(chain, { mnemonic: w.mnemonic })));
+    const [owner, proxyW, workerW, clientW] = await Promise.all(
+        local.wallets.slice(0, 4).map((w) => openWallet(chain, { mnemonic: w.mnemonic })),
+    );
     const params = { ...(await defaultParams()), ...opts.params };
     const net0 = await ensureRoot({ dataDir: dir, chainUrl: local.v4Url, ownerMnemonic: local.wallets[0].mnemonic, params });
     const root = Address.parse(net0.root);
@@ -91,14 +123,27 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
         return c;
     };
     const proxyConfig: ProxyRunnerConfig = {
-        chain, wallet: proxyW, root, key: proxyKey, dataDir: join(dir, 'proxy'),
-        workerTls: await ctx('proxy-workers'), clientTls: await ctx('proxy-clients'), powDifficulty: 4, checkWorkerHashes: useTls,
+        chain,
+        wallet: proxyW,
+        root,
+        key: proxyKey,
+        dataDir: join(dir, 'proxy'),
+        workerTls: await ctx('proxy-workers'),
+        clientTls: await ctx('proxy-clients'),
+        powDifficulty: 4,
+        checkWorkerHashes: useTls,
         intervals: { dbCommitMs: 100, chainCommitMs: 300, pollMs: 100, monitorMs: 300, settleMs: 3_600_000, rootMs: 3_600_000 },
         logger: log.child('proxy'),
         ...opts.proxy,
     };
     const net: TestNetwork = {
-        local, chain, root, params, dir, proxyKey, proxyConfig,
+        local,
+        chain,
+        root,
+        params,
+        dir,
+        proxyKey,
+        proxyConfig,
         wallets: { owner, proxy: proxyW, worker: workerW, client: clientW },
         proxy: undefined as unknown as ProxyRunner,
         async startProxy() {
@@ -107,7 +152,12 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
         },
         async spawnProxy(ports) {
             net.proxyProcess = spawnRunner('proxy', {
-                chainUrl: local.v4Url, root: root.toString(), mnemonic: local.wallets[1].mnemonic, seed: 7, dataDir: join(dir, 'proxy'), ...ports,
+                chainUrl: local.v4Url,
+                root: root.toString(),
+                mnemonic: local.wallets[1].mnemonic,
+                seed: 7,
+                dataDir: join(dir, 'proxy'),
+                ...ports,
             });
             return net.proxyProcess.ready as Promise<{ workerPort: number; clientPort: number }>;
         },
@@ -115,16 +165,36 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
             if (!o.backendUrl && !net.model) net.model = await startEmbeddedServer({ port: 0 });
             const key = keyPairFromSeed(Buffer.alloc(32, o.seed ?? 9));
             net.worker = await WorkerRunner.start({
-                chain, wallet: workerW, root, model: MODEL, backendUrl: o.backendUrl ?? net.model!.url, key,
-                tls: await ctx('worker', key), checkProxyHashes: useTls, coefficient: 1000, maxActiveRequests: o.maxActiveRequests ?? 8,
-                intervals: { reconnectMs: 200, statusMs: 500, payoutMs: 3_600_000, ...o.intervals }, logger: log.child('worker'),
+                chain,
+                wallet: workerW,
+                root,
+                model: MODEL,
+                backendUrl: o.backendUrl ?? net.model!.url,
+                key,
+                tls: await ctx('worker', key),
+                checkProxyHashes: useTls,
+                coefficient: 1000,
+                maxActiveRequests: o.maxActiveRequests ?? 8,
+                intervals: { reconnectMs: 200, statusMs: 500, payoutMs: 3_600_000, ...o.intervals },
+                logger: log.child('worker'),
+                protoRange: o.protoRange,
+                changeModelScript: o.changeModelScript,
             });
             return net.worker;
         },
         async startClient(o = {}) {
             net.client = await ClientRunner.start({
-                chain, wallet: clientW, root, secret: o.secret ?? 'e2e-secret', deposit: o.deposit ?? toNano('5'), tls: await ctx('client'), checkProxyHashes: useTls,
-                intervals: { reconnectMs: 200, statusMs: 500, settleMs: 3_600_000, ...o.intervals }, logger: log.child('client'),
+                chain,
+                wallet: clientW,
+                root,
+                secret: o.secret ?? 'e2e-secret',
+                deposit: o.deposit ?? toNano('5'),
+                tls: await ctx('client'),
+                checkProxyHashes: useTls,
+                intervals: { reconnectMs: 200, statusMs: 500, settleMs: 3_600_000, ...o.intervals },
+                logger: log.child('client'),
+                protoRange: o.protoRange,
+                e2e: o.e2e,
             });
             await net.client.waitReady(60_000);
             const server: Server = createServer((req, res) => {
@@ -160,7 +230,9 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
         ports = { workerPort: net.proxy.workerPort, clientPort: net.proxy.clientPort };
     }
     await configureRoot(chain, owner, root, {
-        proxyHashes: [FAKE_IMAGE], workerHashes: [FAKE_IMAGE], models: [MODEL],
+        proxyHashes: [FAKE_IMAGE],
+        workerHashes: [FAKE_IMAGE],
+        models: [MODEL],
         proxy: `127.0.0.1:${ports.workerPort} 127.0.0.1:${ports.clientPort}`,
     });
     await net.proxy?.refreshRoot();

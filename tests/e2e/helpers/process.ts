@@ -12,10 +12,14 @@ export interface RunnerProcess {
 }
 
 export function spawnRunner(role: 'proxy' | 'worker', config: Record<string, unknown>): RunnerProcess {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', 'fixtures', 'runner-process.ts'), role, JSON.stringify(config)], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NODE_OPTIONS: '' },
-    });
+    const child = spawn(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', 'fixtures', 'runner-process.ts'), role, JSON.stringify(config)],
+        {
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, NODE_OPTIONS: '' },
+        },
+    );
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -29,5 +33,13 @@ export function spawnRunner(role: 'proxy' | 'worker', config: Record<string, unk
         void exited.then((code) => reject(new Error(`${role} process exited (${code}) before READY: ${err.slice(-2000)}`)));
     });
     ready.catch(() => undefined);
-    return { child, ready, stderr: () => err, kill: (s = 'SIGKILL') => { if (child.exitCode === null) child.kill(s); }, exited };
+    return {
+        child,
+        ready,
+        stderr: () => err,
+        kill: (s = 'SIGKILL') => {
+            if (child.exitCode === null) child.kill(s);
+        },
+        exited,
+    };
 }

@@ -36,7 +36,9 @@ export async function streamingBackend(o: { promptTokens: number; delayMs: numbe
     const usage = (n: number) => ({ prompt_tokens: o.promptTokens, completion_tokens: n, total_tokens: o.promptTokens + n });
     const server = await fakeServer(async (req, res, body) => {
         if (req.method === 'GET') {
-            res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: STREAM_MODEL, object: 'model' }] }));
+            res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+                JSON.stringify({ object: 'list', data: [{ id: STREAM_MODEL, object: 'model' }] }),
+            );
             return;
         }
         if (dead) {
@@ -45,7 +47,13 @@ export async function streamingBackend(o: { promptTokens: number; delayMs: numbe
         }
         const parsed = JSON.parse(body) as { stream?: boolean; max_tokens?: number };
         let settle!: (r: StreamRecord) => void;
-        const rec: StreamRecord = { stream: parsed.stream === true, maxTokens: parsed.max_tokens ?? 16, produced: 0, aborted: false, settled: new Promise((r) => (settle = r)) };
+        const rec: StreamRecord = {
+            stream: parsed.stream === true,
+            maxTokens: parsed.max_tokens ?? 16,
+            produced: 0,
+            aborted: false,
+            settled: new Promise((r) => (settle = r)),
+        };
         streams.push(rec);
         waiting.get(streams.length - 1)?.(rec);
         live.add(res);
@@ -69,10 +77,15 @@ export async function streamingBackend(o: { promptTokens: number; delayMs: numbe
             res.write(chunk({}, 'length'));
             res.end('data: [DONE]\n\n');
         } else {
-            res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({
-                id: 'cmpl-s', object: 'chat.completion', model: STREAM_MODEL,
-                choices: [{ index: 0, message: { role: 'assistant', content: text.join('') }, finish_reason: 'length' }], usage: usage(rec.produced),
-            }));
+            res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+                JSON.stringify({
+                    id: 'cmpl-s',
+                    object: 'chat.completion',
+                    model: STREAM_MODEL,
+                    choices: [{ index: 0, message: { role: 'assistant', content: text.join('') }, finish_reason: 'length' }],
+                    usage: usage(rec.produced),
+                }),
+            );
         }
     });
     return {

@@ -32,7 +32,10 @@ async function get<T>(path: string, status = 200): Promise<T> {
     const body = (await res.json()) as T;
     if (res.status !== status) throw new Error(`${path}: expected ${status}, got ${res.status}: ${JSON.stringify(body)}`);
     if (status === 200) openapi.check(path, body);
-    else expect(body).toMatchObject({ error: { message: expect.any(String), type: status === 404 ? 'not_found_error' : 'invalid_request_error' } });
+    else
+        expect(body).toMatchObject({
+            error: { message: expect.any(String), type: status === 404 ? 'not_found_error' : 'invalid_request_error' },
+        });
     return body;
 }
 
@@ -50,7 +53,7 @@ afterAll(async () => {
 });
 
 describe('/api/gpu-owners', () => {
-    it('joins registries with the owner\'s worker contracts, filters and sorts', async () => {
+    it("joins registries with the owner's worker contracts, filters and sorts", async () => {
         const list = await get<GpuOwnerList>('/api/gpu-owners');
         expect(list.items.map((o) => [o.address, o.owner, o.status, o.workers, o.tokensServed, o.tonEarned])).toEqual([
             [REG_B, OWNER_B, 'paused', 1, '150', '1500'],
@@ -67,12 +70,19 @@ describe('/api/gpu-owners', () => {
 
     it('shows one owner with worker contracts, payouts and profile history, by registry or owner address', async () => {
         const d = await get<GpuOwnerDetail>(`/api/gpu-owners/${REG_A}`);
-        expect(d.workerContracts).toEqual([{ address: WORKERS[1], proxy: addr(101), tokensPaid: '50', tonEarned: '500', lastActive: BASE_UTIME + 40 }]);
+        expect(d.workerContracts).toEqual([
+            { address: WORKERS[1], proxy: addr(101), tokensPaid: '50', tonEarned: '500', lastActive: BASE_UTIME + 40 },
+        ]);
         expect(d.lastActive).toBe(BASE_UTIME + 40);
-        expect(d.payouts).toEqual([{ utime: BASE_UTIME + 30, txHash: txHash(90_003), worker: WORKERS[1], proxy: addr(101), amount: '500' }]);
+        expect(d.payouts).toEqual([
+            { utime: BASE_UTIME + 30, txHash: txHash(90_003), worker: WORKERS[1], proxy: addr(101), amount: '500' },
+        ]);
         // Earnings are the sum of the final payouts to the owner's workers.
         expect(d.tonEarned).toBe(d.payouts.reduce((a, p) => a + BigInt(p.amount), 0n).toString());
-        expect(d.history.map((h) => [h.type, h.profile?.gpuCount])).toEqual([['gpu_update', 8], ['gpu_register', 4]]);
+        expect(d.history.map((h) => [h.type, h.profile?.gpuCount])).toEqual([
+            ['gpu_update', 8],
+            ['gpu_register', 4],
+        ]);
         expect((await get<GpuOwnerDetail>(`/api/gpu-owners/${OWNER_A}`)).address).toBe(REG_A);
         await get(`/api/gpu-owners/${addr(4242)}`, 404);
     });
@@ -92,7 +102,9 @@ describe('observed uptime', () => {
     let now = 1_000_000;
     const meter = new WorkerUptime(() => now);
     const worker = (owner: string, key: string, enabled: boolean): ObservedWorker => ({
-        owner: Address.parseRaw(owner).toString(), enabled, conn: { peer: { publicKey: Buffer.from(key.repeat(32), 'hex') } },
+        owner: Address.parseRaw(owner).toString(),
+        enabled,
+        conn: { peer: { publicKey: Buffer.from(key.repeat(32), 'hex') } },
     });
     let page: unknown = {};
     let source = '';
@@ -104,11 +116,20 @@ describe('observed uptime', () => {
     });
 
     const publish = () => {
-        page = sectionsToJson('proxy', [{ kind: 'table', id: 'worker_uptime', columns: [...WORKER_UPTIME_COLUMNS], rows: meter.rows().map((r) => ({ ...r })) }]);
+        page = sectionsToJson('proxy', [
+            { kind: 'table', id: 'worker_uptime', columns: [...WORKER_UPTIME_COLUMNS], rows: meter.rows().map((r) => ({ ...r })) },
+        ]);
     };
-    const collect = () => new ProxyStatsCollector({ db: database.db, consumers: [new WorkerUptimeReports()], log: silentLogger, sources: [source], timeoutMs: 2000 }).collectOnce();
+    const collect = () =>
+        new ProxyStatsCollector({
+            db: database.db,
+            consumers: [new WorkerUptimeReports()],
+            log: silentLogger,
+            sources: [source],
+            timeoutMs: 2000,
+        }).collectOnce();
 
-    it('sums the owner\'s workers\' seconds over the proxies\' windows, and drops when a worker stops', async () => {
+    it("sums the owner's workers' seconds over the proxies' windows, and drops when a worker stops", async () => {
         // Owner A: worker 01 up the whole 100 s, worker 02 up for the first 50 s of its 100 s; owner B not reported.
         meter.observe([worker(OWNER_A, '01', true), worker(OWNER_A, '02', true)]);
         now += 50_000;
@@ -155,19 +176,23 @@ describe('observed uptime', () => {
     it('skips rows that are malformed, impossible or reach for Object.prototype', () => {
         const owner = Address.parseRaw(OWNER_A).toString();
         const good = { owner, worker_key: 'aa'.repeat(32), up: true, uptime_seconds: 5, window_seconds: 10 };
-        const hostile = JSON.parse(JSON.stringify({
-            worker_uptime: [
-                good,
-                { ...good, worker_key: 'AA' },
-                { ...good, uptime_seconds: 11 },
-                { ...good, window_seconds: -1 },
-                { ...good, uptime_seconds: 1.5 },
-                { ...good, up: 'yes' },
-                { ...good, owner: 'nobody' },
-                { ...good, window_seconds: 2 ** 31 },
-            ],
-        }).replace('"worker_uptime"', '"__proto__":{"worker_uptime":[]},"worker_uptime"'));
-        expect(uptimeFromPage(hostile)).toEqual([{ owner: OWNER_A, workerKey: 'aa'.repeat(32), up: true, uptimeSeconds: 5, windowSeconds: 10 }]);
+        const hostile = JSON.parse(
+            JSON.stringify({
+                worker_uptime: [
+                    good,
+                    { ...good, worker_key: 'AA' },
+                    { ...good, uptime_seconds: 11 },
+                    { ...good, window_seconds: -1 },
+                    { ...good, uptime_seconds: 1.5 },
+                    { ...good, up: 'yes' },
+                    { ...good, owner: 'nobody' },
+                    { ...good, window_seconds: 2 ** 31 },
+                ],
+            }).replace('"worker_uptime"', '"__proto__":{"worker_uptime":[]},"worker_uptime"'),
+        );
+        expect(uptimeFromPage(hostile)).toEqual([
+            { owner: OWNER_A, workerKey: 'aa'.repeat(32), up: true, uptimeSeconds: 5, windowSeconds: 10 },
+        ]);
         expect(uptimeFromPage(JSON.parse('{"__proto__": {"worker_uptime": [1]}}'))).toEqual([]);
     });
 });
@@ -178,8 +203,20 @@ describe('models: who serves them and how much they are used', () => {
         const db = database.db;
         // Owner C (WORKERS[2]) offers the root's model and is active; paused owner B (WORKERS[3]) offers it too.
         const C = profile({ gpuCount: 4, models: [MODEL], workerKeys: ['01'.repeat(32), '02'.repeat(32)] });
-        await db.insert(registries).values({ address: REG_C, owner: addr(8002), root: addr(1), status: 1, registeredAt: BASE_UTIME, updatedAt: BASE_UTIME, profile: C, gpuModel: C.gpuModel });
-        await db.update(registries).set({ profile: { ...B, models: [MODEL, ...B.models] } }).where(eq(registries.address, REG_B));
+        await db.insert(registries).values({
+            address: REG_C,
+            owner: addr(8002),
+            root: addr(1),
+            status: 1,
+            registeredAt: BASE_UTIME,
+            updatedAt: BASE_UTIME,
+            profile: C,
+            gpuModel: C.gpuModel,
+        });
+        await db
+            .update(registries)
+            .set({ profile: { ...B, models: [MODEL, ...B.models] } })
+            .where(eq(registries.address, REG_B));
         // The chain's latest day is 2026-01-03 (daily_stats); owner A's worker does not offer the model.
         await db.insert(accountDaily).values([
             { address: WORKERS[2]!, day: '2026-01-02', tokensPaid: 7n },
@@ -190,14 +227,20 @@ describe('models: who serves them and how much they are used', () => {
         ]);
     });
 
-    it('counts active owners\' workers and GPUs, and daily tokens paid to every owner offering the model', async () => {
+    it("counts active owners' workers and GPUs, and daily tokens paid to every owner offering the model", async () => {
         const m = await get<ModelsResponse>('/api/models?days=3');
         const served = m.models.find((x) => x.hash === modelHash(MODEL))!;
         expect(served.activity).toEqual({
-            owners: 1, workers: 2, gpus: 4,
+            owners: 1,
+            workers: 2,
+            gpus: 4,
             // (0 + 7 + 770) / 3 days
             tokensPerDay: '259',
-            demand: [{ day: '2026-01-01', tokens: '0' }, { day: '2026-01-02', tokens: '7' }, { day: '2026-01-03', tokens: '770' }],
+            demand: [
+                { day: '2026-01-01', tokens: '0' },
+                { day: '2026-01-02', tokens: '7' },
+                { day: '2026-01-03', tokens: '770' },
+            ],
         });
         const unserved = m.models.find((x) => x.hash === '33'.repeat(32))!;
         expect(unserved.activity).toMatchObject({ owners: 0, workers: 0, gpus: 0, tokensPerDay: '0' });

@@ -57,7 +57,15 @@ async function all<T>(path: string): Promise<T[]> {
 beforeAll(async () => {
     database = await openTestDatabase();
     await seed(database.db);
-    server = await startApiServer({ database, log: silentLogger, knownModels: [MODEL], streamPollMs: 100, webDir: null, opcodes: [{ op: '0xbb63ff93', name: 'ext_client_charge_signed', receivers: ['client'] }], exitCodes: EXIT_CODES });
+    server = await startApiServer({
+        database,
+        log: silentLogger,
+        knownModels: [MODEL],
+        streamPollMs: 100,
+        webDir: null,
+        opcodes: [{ op: '0xbb63ff93', name: 'ext_client_charge_signed', receivers: ['client'] }],
+        exitCodes: EXIT_CODES,
+    });
 });
 
 afterAll(async () => {
@@ -67,7 +75,9 @@ afterAll(async () => {
 
 describe('indexer API', () => {
     it('serves an OpenAPI document that lists every route', async () => {
-        const doc = await get<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>('/api/openapi.json');
+        const doc = await get<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } }>(
+            '/api/openapi.json',
+        );
         expect(doc.openapi).toBe('3.0.3');
         for (const e of ENDPOINTS) expect(doc.paths[e.path]).toBeDefined();
         const refs = JSON.stringify(doc).match(/#\/components\/schemas\/(\w+)/g) ?? [];
@@ -85,12 +95,33 @@ describe('indexer API', () => {
         expect(ov.totals.tokensCharged).toBe('4900');
         expect(ov.totals.deposits).toBe((96n * 10n ** 9n).toString());
         // Seed: proxy stakes 3+2+1 TON, commission 0+100+200, client balances 0..5 TON, stakes 1 TON each.
-        expect(ov.held).toEqual({ proxyStakes: (6n * 10n ** 9n).toString(), proxyCommission: '300', clientBalances: (15n * 10n ** 9n).toString(), clientStakes: (6n * 10n ** 9n).toString(), total: (21n * 10n ** 9n + 300n).toString() });
+        expect(ov.held).toEqual({
+            proxyStakes: (6n * 10n ** 9n).toString(),
+            proxyCommission: '300',
+            clientBalances: (15n * 10n ** 9n).toString(),
+            clientStakes: (6n * 10n ** 9n).toString(),
+            total: (21n * 10n ** 9n + 300n).toString(),
+        });
         // Nothing reported by proxies: the stats of no proxy are read in this suite.
-        expect(ov.unsettled).toEqual({ tokensUncharged: '0', tonUncharged: '0', tokensUnpaid: '0', tonUnpaid: '0', sources: 0, reachable: 0, seenAt: null });
+        expect(ov.unsettled).toEqual({
+            tokensUncharged: '0',
+            tonUncharged: '0',
+            tokensUnpaid: '0',
+            tonUnpaid: '0',
+            sources: 0,
+            reachable: 0,
+            seenAt: null,
+        });
         expect(ov.totals.failedTransactions).toBe(14);
         expect(ov.totals.notes).toBe(0);
-        expect(ov.status).toMatchObject({ headSeqno: 200, indexedSeqno: 158, lagBlocks: 42, lagSeconds: 52 * 1200, pendingTransactions: 2, transactions: TX_COUNT });
+        expect(ov.status).toMatchObject({
+            headSeqno: 200,
+            indexedSeqno: 158,
+            lagBlocks: 42,
+            lagSeconds: 52 * 1200,
+            pendingTransactions: 2,
+            transactions: TX_COUNT,
+        });
     });
 
     it('pages transactions newest first without gaps or duplicates', async () => {
@@ -112,7 +143,9 @@ describe('indexer API', () => {
         expect(byOp).toHaveLength(50);
         const byName = await all<TransactionInfo>('/api/transactions?opName=ext_client_top_up');
         expect(byName).toHaveLength(100);
-        const window = await all<TransactionInfo>(`/api/transactions?from=${BASE_UTIME + 1200}&to=${new Date((BASE_UTIME + 3 * 1200) * 1000).toISOString()}`);
+        const window = await all<TransactionInfo>(
+            `/api/transactions?from=${BASE_UTIME + 1200}&to=${new Date((BASE_UTIME + 3 * 1200) * 1000).toISOString()}`,
+        );
         expect(window.map((t) => t.utime).sort()).toEqual([BASE_UTIME + 1200, BASE_UTIME + 2400, BASE_UTIME + 3600]);
         const pending = await all<TransactionInfo>('/api/transactions?pending=true');
         expect(pending).toHaveLength(2);
@@ -252,8 +285,21 @@ describe('indexer API', () => {
     it('streams new transactions and events over SSE and resumes from Last-Event-ID', async () => {
         const first = await openStream('/api/events/stream?types=transaction,event');
         const lt = 900_000n;
-        await database.db.insert(transactions).values({ lt, hash: txHash(1000), account: CLIENTS[0], accountKind: 'client', utime: BASE_UTIME, success: true });
-        await database.db.insert(events).values({ txLt: lt, txHash: txHash(1000), idx: 0, type: 'deposit', account: CLIENTS[0], utime: BASE_UTIME, success: true, client: CLIENTS[0], amount: 5n, payload: {} });
+        await database.db
+            .insert(transactions)
+            .values({ lt, hash: txHash(1000), account: CLIENTS[0], accountKind: 'client', utime: BASE_UTIME, success: true });
+        await database.db.insert(events).values({
+            txLt: lt,
+            txHash: txHash(1000),
+            idx: 0,
+            type: 'deposit',
+            account: CLIENTS[0],
+            utime: BASE_UTIME,
+            success: true,
+            client: CLIENTS[0],
+            amount: 5n,
+            payload: {},
+        });
         server.api.hub.poke();
         const got = await first.waitFor(2);
         expect(got.map((m) => m.event)).toEqual(['transaction', 'event']);
@@ -267,7 +313,17 @@ describe('indexer API', () => {
         const caught = await resumed.waitFor(1);
         expect(caught[0].event).toBe('event');
         expect(JSON.parse(caught[0].data).txHash).toBe(txHash(1000));
-        await database.db.insert(events).values({ txLt: lt, txHash: txHash(1000), idx: 1, type: 'charge', account: CLIENTS[1], utime: BASE_UTIME, success: true, client: CLIENTS[1], payload: {} });
+        await database.db.insert(events).values({
+            txLt: lt,
+            txHash: txHash(1000),
+            idx: 1,
+            type: 'charge',
+            account: CLIENTS[1],
+            utime: BASE_UTIME,
+            success: true,
+            client: CLIENTS[1],
+            payload: {},
+        });
         const only = await filtered.waitFor(1);
         expect(JSON.parse(only[0].data)).toMatchObject({ idx: 1, client: CLIENTS[1] });
         expect(filtered.messages.some((m) => JSON.parse(m.data).idx === 0)).toBe(false);
@@ -276,20 +332,47 @@ describe('indexer API', () => {
         await get<ApiErrorBody>('/api/events/stream?types=blocks', 400);
     });
 
-    it('labels intentional notes apart from real failures and explains failures with the contracts\' exit codes', async () => {
+    it("labels intentional notes apart from real failures and explains failures with the contracts' exit codes", async () => {
         const client = EXIT_CODES.find((e) => e.contracts.includes('client') && e.name?.startsWith('ERR_'))!;
         expect(client).toBeDefined();
         const base = { account: CLIENTS[0], accountKind: 'client', utime: BASE_UTIME, source: PROXIES[0], success: false } as const;
         await database.db.insert(transactions).values([
             // A 1-nanoTON state note: the chain skips the compute phase because the value buys no gas.
-            { ...base, lt: 910_000n, hash: txHash(1001), outcome: 'note', computeSkipped: 'no_gas', inValue: 1n, storageFee: 0n, computeFee: 0n, actionFee: 0n, fwdFee: 0n },
-            { ...base, lt: 910_010n, hash: txHash(1002), outcome: 'failed', exitCode: client.code, totalFees: 5001n, storageFee: 1n, computeFee: 5000n, gasUsed: 12n, actionFee: 0n, fwdFee: 0n },
+            {
+                ...base,
+                lt: 910_000n,
+                hash: txHash(1001),
+                outcome: 'note',
+                computeSkipped: 'no_gas',
+                inValue: 1n,
+                storageFee: 0n,
+                computeFee: 0n,
+                actionFee: 0n,
+                fwdFee: 0n,
+            },
+            {
+                ...base,
+                lt: 910_010n,
+                hash: txHash(1002),
+                outcome: 'failed',
+                exitCode: client.code,
+                totalFees: 5001n,
+                storageFee: 1n,
+                computeFee: 5000n,
+                gasUsed: 12n,
+                actionFee: 0n,
+                fwdFee: 0n,
+            },
             { ...base, lt: 910_020n, hash: txHash(1003), outcome: 'failed', computeSkipped: 'no_state' },
             { ...base, lt: 910_030n, hash: txHash(1004), outcome: 'failed', exitCode: 0, actionResultCode: 37 },
         ]);
         const notes = await all<TransactionInfo>('/api/transactions?outcome=note');
-        expect(notes.map((t) => [t.hash, t.outcome, t.success, t.computeSkipped, t.failure])).toEqual([[txHash(1001), 'note', false, 'no_gas', null]]);
-        const failedHere = await all<TransactionInfo>(`/api/transactions?outcome=failed&account=${CLIENTS[0]}&from=${BASE_UTIME}&to=${BASE_UTIME}`);
+        expect(notes.map((t) => [t.hash, t.outcome, t.success, t.computeSkipped, t.failure])).toEqual([
+            [txHash(1001), 'note', false, 'no_gas', null],
+        ]);
+        const failedHere = await all<TransactionInfo>(
+            `/api/transactions?outcome=failed&account=${CLIENTS[0]}&from=${BASE_UTIME}&to=${BASE_UTIME}`,
+        );
         expect(failedHere.map((t) => t.hash)).toEqual([txHash(1004), txHash(1003), txHash(1002)]);
         expect((await all<TransactionInfo>('/api/transactions?outcome=note,failed&success=true')).length).toBe(0);
 
@@ -303,7 +386,14 @@ describe('indexer API', () => {
         const known = EXIT_CODES.find((e) => e.code === 37 && e.contracts.includes('client'));
         expect(action.failure).toEqual({ phase: 'action', code: 37, name: known?.name ?? null, meaning: known?.meaning ?? null });
         // Rows indexed before the breakdown existed say so (null), not 0.
-        expect((await get<TransactionDetail>(`/api/transactions/${txHash(3)}`)).fees).toEqual({ total: '1000000', storage: null, compute: null, gasUsed: null, action: null, forward: null });
+        expect((await get<TransactionDetail>(`/api/transactions/${txHash(3)}`)).fees).toEqual({
+            total: '1000000',
+            storage: null,
+            compute: null,
+            gasUsed: null,
+            action: null,
+            forward: null,
+        });
 
         const table = await get<{ code: number; name: string | null; meaning: string; contracts: string[] }[]>('/api/exit-codes');
         expect(table).toContainEqual(client);
@@ -311,7 +401,9 @@ describe('indexer API', () => {
         // A hash prefix as people copy it from a shortened display finds the transaction.
         const hits = await get<SearchResponse>(`/api/search?q=${txHash(1002).slice(0, 12)}`);
         expect(hits.hits).toContainEqual({ kind: 'transaction', hash: txHash(1002), lt: '910010', account: CLIENTS[0] });
-        expect((await get<SearchResponse>(`/api/search?q=${txHash(1002).slice(0, 12).toUpperCase()}`)).hits).toContainEqual(expect.objectContaining({ hash: txHash(1002) }));
+        expect((await get<SearchResponse>(`/api/search?q=${txHash(1002).slice(0, 12).toUpperCase()}`)).hits).toContainEqual(
+            expect.objectContaining({ hash: txHash(1002) }),
+        );
     });
 
     it('answers out-of-range, NUL and malformed parameters with 400, never 500', async () => {
@@ -350,13 +442,24 @@ describe('indexer API', () => {
             expect(body.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_parameter' });
         }
         // Words that name Object.prototype members are ordinary text, not lookups.
-        for (const q of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) expect((await get<SearchResponse>(`/api/search?q=${q}`)).hits).toEqual([]);
+        for (const q of ['__proto__', 'constructor', 'toString', 'hasOwnProperty'])
+            expect((await get<SearchResponse>(`/api/search?q=${q}`)).hits).toEqual([]);
     });
 
     it('answers a GPU owner by registry or owner address (tests/indexer/api/gpuOwners.spec.ts covers the rest)', async () => {
         const registry = addr(9200);
         const owner = addr(8001);
-        await database.db.insert(registries).values({ address: registry, owner, root: ROOT, status: 1, deposit: 10n ** 9n, registeredAt: BASE_UTIME, updatedAt: BASE_UTIME, profile: null, gpuModel: null });
+        await database.db.insert(registries).values({
+            address: registry,
+            owner,
+            root: ROOT,
+            status: 1,
+            deposit: 10n ** 9n,
+            registeredAt: BASE_UTIME,
+            updatedAt: BASE_UTIME,
+            profile: null,
+            gpuModel: null,
+        });
         expect((await get<{ address: string }>(`/api/gpu-owners/${registry}`)).address).toBe(registry);
         expect((await get<{ address: string }>(`/api/gpu-owners/${owner}`)).address).toBe(registry);
     });
@@ -375,7 +478,10 @@ interface SseMessage {
     data: string;
 }
 
-function openStream(path: string, lastEventId?: string): Promise<{ messages: SseMessage[]; waitFor(n: number): Promise<SseMessage[]>; close(): void }> {
+function openStream(
+    path: string,
+    lastEventId?: string,
+): Promise<{ messages: SseMessage[]; waitFor(n: number): Promise<SseMessage[]>; close(): void }> {
     return new Promise((resolve, reject) => {
         const req = http.get(server.url + path, { headers: lastEventId ? { 'Last-Event-ID': lastEventId } : {} }, (res) => {
             if (res.statusCode !== 200) return reject(new Error(`stream status ${res.statusCode}`));
@@ -407,7 +513,10 @@ function openStream(path: string, lastEventId?: string): Promise<{ messages: Sse
                 messages,
                 waitFor: (n) =>
                     new Promise((ok, fail) => {
-                        const deadline = setTimeout(() => fail(new Error(`timed out waiting for ${n} SSE messages, got ${messages.length}`)), 10_000);
+                        const deadline = setTimeout(
+                            () => fail(new Error(`timed out waiting for ${n} SSE messages, got ${messages.length}`)),
+                            10_000,
+                        );
                         const check = () => {
                             if (messages.length >= n) {
                                 clearTimeout(deadline);

@@ -30,7 +30,18 @@ afterAll(async () => {
 
 describe('bulkInsert (unnest of array literals)', () => {
     it('keeps every value exactly: quotes, backslashes, commas, braces, the word NULL, unicode, nulls, big numbers, bigint in JSON', async () => {
-        const tricky = ['plain', 'a "quoted" word', 'back\\slash', 'comma, and {braces}', 'NULL', '', ' spaced ', 'ünï\u00e7ødé ✓', 'new\nline\ttab', '\\"both\\"'];
+        const tricky = [
+            'plain',
+            'a "quoted" word',
+            'back\\slash',
+            'comma, and {braces}',
+            'NULL',
+            '',
+            ' spaced ',
+            'ünï\u00e7ødé ✓',
+            'new\nline\ttab',
+            '\\"both\\"',
+        ];
         const input: Row[] = tricky.map((t, i) => ({
             id: i,
             t,
@@ -40,7 +51,10 @@ describe('bulkInsert (unnest of array literals)', () => {
         }));
         input.push({ id: 99, t: null, n: -5n, b: false, j: ['x"y', '\\'] });
         await database.db.execute(bulkInsert('bulk_probe', COLUMNS, input));
-        const got = await rows<{ id: number; t: string | null; n: string | null; b: boolean | null; j: unknown }>(database.db, sql`select id, t, n::text as n, b, j from bulk_probe order by id`);
+        const got = await rows<{ id: number; t: string | null; n: string | null; b: boolean | null; j: unknown }>(
+            database.db,
+            sql`select id, t, n::text as n, b, j from bulk_probe order by id`,
+        );
         const json = (v: unknown) => JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
         expect(got.map((r) => ({ ...r, j: typeof r.j === 'string' ? JSON.parse(r.j) : r.j }))).toEqual(
             input.map((r) => ({ id: r.id, t: r.t, n: r.n === null ? null : r.n.toString(), b: r.b, j: json(r.j) })),

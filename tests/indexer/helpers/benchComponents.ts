@@ -35,18 +35,35 @@ const SESSION_HASH = BigInt('0x' + '5e'.repeat(32));
 const proxyKey = keyPairFromSeed(SEED);
 // Node's native Ed25519 gives the same signatures as @ton/crypto (Ed25519 is deterministic) ~50x faster,
 // which keeps generating 100,000 signed envelopes short.
-const nativeKey = crypto.createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), SEED]), format: 'der', type: 'pkcs8' });
+const nativeKey = crypto.createPrivateKey({
+    key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), SEED]),
+    format: 'der',
+    type: 'pkcs8',
+});
 function signed(op: SignedOp, queryId: bigint, tokens: bigint, target: Address): import('@ton/core').Cell {
     const payload = paymentPayload(op, queryId, tokens, target);
     return wrapSigned(op, queryId, ZERO, { payload, signature: crypto.sign(null, payload.hash(), nativeKey) });
 }
 
-
 const stateData = (tokensUsed: bigint) =>
-    beginCell().store(storeClientStateData({ $$type: 'ClientStateData', state: 0n, balance: 5_000_000_000n, stake: 1_000_000_000n, tokensUsed, secretHash: 0n })).endCell();
+    beginCell()
+        .store(
+            storeClientStateData({
+                $$type: 'ClientStateData',
+                state: 0n,
+                balance: 5_000_000_000n,
+                stake: 1_000_000_000n,
+                tokensUsed,
+                secretHash: 0n,
+            }),
+        )
+        .endCell();
 
 const realBodies: BodyFactory = {
-    clientTopUp: (queryId, amount) => beginCell().store(storeExtClientTopUp({ $$type: 'ExtClientTopUp', queryId, topUpAmount: amount, sendExcessesTo: ZERO })).endCell(),
+    clientTopUp: (queryId, amount) =>
+        beginCell()
+            .store(storeExtClientTopUp({ $$type: 'ExtClientTopUp', queryId, topUpAmount: amount, sendExcessesTo: ZERO }))
+            .endCell(),
     clientCharge: (queryId, tokens, client: Address) => signed(SIGNED_OP.clientCharge, queryId, tokens, client),
     clientToProxyNotify: (queryId, owner) =>
         beginCell()
@@ -56,7 +73,9 @@ const realBodies: BodyFactory = {
                     queryId,
                     ownerAddress: owner,
                     stateData: stateData(queryId),
-                    payload: beginCell().store(storeClientProxyTopUp({ $$type: 'ClientProxyTopUp', topUpCoins: 1_000_000_000n, sendExcessesTo: owner })).endCell(),
+                    payload: beginCell()
+                        .store(storeClientProxyTopUp({ $$type: 'ClientProxyTopUp', topUpCoins: 1_000_000_000n, sendExcessesTo: owner }))
+                        .endCell(),
                 }),
             )
             .endCell(),
@@ -70,22 +89,46 @@ const realBodies: BodyFactory = {
                     ownerAddress: owner,
                     state: 0n,
                     tokens,
-                    payload: beginCell().store(storeWorkerProxyPayoutRequest({ $$type: 'WorkerProxyPayoutRequest', workerPart, proxyPart, sendExcessesTo: owner })).endCell(),
+                    payload: beginCell()
+                        .store(
+                            storeWorkerProxyPayoutRequest({
+                                $$type: 'WorkerProxyPayoutRequest',
+                                workerPart,
+                                proxyPart,
+                                sendExcessesTo: owner,
+                            }),
+                        )
+                        .endCell(),
                 }),
             )
             .endCell(),
-    proxyPayoutRequest: (queryId) => beginCell().store(storeExtProxyPayoutRequest({ $$type: 'ExtProxyPayoutRequest', queryId, sendExcessesTo: ZERO })).endCell(),
+    proxyPayoutRequest: (queryId) =>
+        beginCell()
+            .store(storeExtProxyPayoutRequest({ $$type: 'ExtProxyPayoutRequest', queryId, sendExcessesTo: ZERO }))
+            .endCell(),
     saveState: (seqno) => saveStateNote(seqno, SESSION_HASH, BigInt(seqno)),
-    payout: (queryId) => beginCell().store(storePayout({ $$type: 'Payout', queryId })).endCell(),
-    excesses: (queryId) => beginCell().store(storeExcesses({ $$type: 'Excesses', queryId })).endCell(),
+    payout: (queryId) =>
+        beginCell()
+            .store(storePayout({ $$type: 'Payout', queryId }))
+            .endCell(),
+    excesses: (queryId) =>
+        beginCell()
+            .store(storeExcesses({ $$type: 'Excesses', queryId }))
+            .endCell(),
 };
-
 
 function syntheticStates(chain: SyntheticChain): StateReader {
     const cfg: RootConfig = { ...rootConfig(1, 20n), address: chain.root.raw };
     return {
         async read(acc: KnownAccount, seqno: number): Promise<AccountState> {
-            const base = { address: acc.address, status: 'active' as const, balance: 5_000_000_000n, codeHash: acc.codeHash, seqno, lastLt: null };
+            const base = {
+                address: acc.address,
+                status: 'active' as const,
+                balance: 5_000_000_000n,
+                codeHash: acc.codeHash,
+                seqno,
+                lastLt: null,
+            };
             return acc.kind === 'root' ? { ...base, kindState: { kind: 'root', config: cfg } } : base;
         },
         async classify(address, _seqno, ctx) {
@@ -106,8 +149,18 @@ function syntheticStates(chain: SyntheticChain): StateReader {
     };
 }
 
-export function benchComponents(): { bodies: BodyFactory; decoder: Decoder; statesFor: (chain: SyntheticChain) => StateReader; label: string } {
-    return { bodies: realBodies, decoder: new CatalogueDecoder(cocoonProtocol().catalogue), statesFor: syntheticStates, label: 'catalogue (wrappers/ message loaders)' };
+export function benchComponents(): {
+    bodies: BodyFactory;
+    decoder: Decoder;
+    statesFor: (chain: SyntheticChain) => StateReader;
+    label: string;
+} {
+    return {
+        bodies: realBodies,
+        decoder: new CatalogueDecoder(cocoonProtocol().catalogue),
+        statesFor: syntheticStates,
+        label: 'catalogue (wrappers/ message loaders)',
+    };
 }
 
 /** The signatures above verify with the proxy's public key (checked once, so the shortcut cannot drift). */

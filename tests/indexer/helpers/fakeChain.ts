@@ -32,7 +32,11 @@ export class FakeChain implements IngestChain {
     }
 
     /** Appends a transaction to the current block. */
-    send(to: Address, body: Cell, opts: { src?: Address; value?: bigint; success?: boolean; out?: OutSpec[]; deploy?: boolean } = {}): ChainTx {
+    send(
+        to: Address,
+        body: Cell,
+        opts: { src?: Address; value?: bigint; success?: boolean; out?: OutSpec[]; deploy?: boolean } = {},
+    ): ChainTx {
         const acc = this.accounts.get(to.toRawString())!;
         const prev = acc.txs[acc.txs.length - 1];
         this.lt += 1000n;
@@ -49,7 +53,14 @@ export class FakeChain implements IngestChain {
             out: opts.out,
             deploy: opts.deploy ?? !prev,
         });
-        const chainTx: ChainTx = { account: to.toRawString(), lt: tx.lt, hash: tx.hash().toString('hex'), utime: tx.now, seqno: this.seqno, tx: fromCoreTransaction(tx) };
+        const chainTx: ChainTx = {
+            account: to.toRawString(),
+            lt: tx.lt,
+            hash: tx.hash().toString('hex'),
+            utime: tx.now,
+            seqno: this.seqno,
+            tx: fromCoreTransaction(tx),
+        };
         acc.txs.push(chainTx);
         let inBlock = this.byBlock.get(this.seqno);
         if (!inBlock) this.byBlock.set(this.seqno, (inBlock = new Set()));

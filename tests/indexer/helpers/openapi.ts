@@ -19,7 +19,13 @@ function toJsonSchema(s: Json): Json {
     let nullable = false;
     for (const [k, v] of Object.entries(s)) {
         if (k === 'nullable') nullable = v === true;
-        else out.set(k, k === 'properties' ? Object.fromEntries(Object.entries(v as object).map(([p, x]) => [p, toJsonSchema(x)])) : toJsonSchema(v));
+        else
+            out.set(
+                k,
+                k === 'properties'
+                    ? Object.fromEntries(Object.entries(v as object).map(([p, x]) => [p, toJsonSchema(x)]))
+                    : toJsonSchema(v),
+            );
     }
     const plain = Object.fromEntries(out);
     return nullable ? { anyOf: [{ type: 'null' }, plain] } : plain;
@@ -60,7 +66,10 @@ export class OpenApiChecker {
         if (!e) throw new Error(`${path}: no endpoint in the OpenAPI document`);
         const validate = this.validators.get(e.path);
         if (!validate) return;
-        if (!validate(body)) throw new Error(`${path}: answer does not match the OpenAPI schema of ${e.path}: ${JSON.stringify(validate.errors?.slice(0, 5))}`);
+        if (!validate(body))
+            throw new Error(
+                `${path}: answer does not match the OpenAPI schema of ${e.path}: ${JSON.stringify(validate.errors?.slice(0, 5))}`,
+            );
         this.checked.add(e.path);
     }
 }

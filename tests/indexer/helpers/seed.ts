@@ -1,7 +1,18 @@
 /** A small, deterministic network written straight into the tables, for API tests. */
 import crypto from 'node:crypto';
 import type { Db } from '../../../indexer/db/client';
-import { accounts, clients, cursors, dailyStats, events, proxies, rootConfigHistory, roots, transactions, workers } from '../../../indexer/db/schema';
+import {
+    accounts,
+    clients,
+    cursors,
+    dailyStats,
+    events,
+    proxies,
+    rootConfigHistory,
+    roots,
+    transactions,
+    workers,
+} from '../../../indexer/db/schema';
 import { modelHash } from '../../../indexer/api/models';
 import type { RootConfig } from '../../../indexer/api/types';
 import { rebuildDays } from '../../../indexer/ingest/derived';
@@ -54,10 +65,34 @@ export const TX_COUNT = 150;
 
 export async function seed(db: Db): Promise<void> {
     const cfg = rootConfig(2, 20n);
-    await db.insert(roots).values({ address: ROOT, owner: OWNER, version: cfg.version, paramsVersion: 2, lastProxySeqno: 2, config: cfg, updatedLt: 5000n });
+    await db
+        .insert(roots)
+        .values({ address: ROOT, owner: OWNER, version: cfg.version, paramsVersion: 2, lastProxySeqno: 2, config: cfg, updatedLt: 5000n });
     await db.insert(rootConfigHistory).values([
-        { root: ROOT, lt: 1000n, txHash: txHash(-1), utime: BASE_UTIME, change: 'initial', version: 3, paramsVersion: 1, pricePerToken: 10n, workerFeePerToken: 5n, config: rootConfig(1, 10n) },
-        { root: ROOT, lt: 5000n, txHash: txHash(-2), utime: BASE_UTIME + 86400, change: 'root_change_params', version: 5, paramsVersion: 2, pricePerToken: 20n, workerFeePerToken: 10n, config: cfg },
+        {
+            root: ROOT,
+            lt: 1000n,
+            txHash: txHash(-1),
+            utime: BASE_UTIME,
+            change: 'initial',
+            version: 3,
+            paramsVersion: 1,
+            pricePerToken: 10n,
+            workerFeePerToken: 5n,
+            config: rootConfig(1, 10n),
+        },
+        {
+            root: ROOT,
+            lt: 5000n,
+            txHash: txHash(-2),
+            utime: BASE_UTIME + 86400,
+            change: 'root_change_params',
+            version: 5,
+            paramsVersion: 2,
+            pricePerToken: 20n,
+            workerFeePerToken: 10n,
+            config: cfg,
+        },
     ]);
     const acc = (address: string, kind: string, i: number, extra: Partial<typeof accounts.$inferInsert> = {}) => ({
         address,
@@ -71,12 +106,14 @@ export async function seed(db: Db): Promise<void> {
         txCount: i,
         ...extra,
     });
-    await db.insert(accounts).values([
-        acc(ROOT, 'root', 1, { discoveredVia: 'config', paramsVersion: null }),
-        ...PROXIES.map((p, i) => acc(p, 'proxy', i + 2, { parent: ROOT, owner: OWNER, paramsVersion: i === 2 ? 1 : 2 })),
-        ...CLIENTS.map((c, i) => acc(c, 'client', i + 5, { parent: PROXIES[i % 2], owner: addr(7000 + i) })),
-        ...WORKERS.map((w, i) => acc(w, 'worker', i + 11, { parent: PROXIES[i % 2], owner: addr(8000 + i) })),
-    ]);
+    await db
+        .insert(accounts)
+        .values([
+            acc(ROOT, 'root', 1, { discoveredVia: 'config', paramsVersion: null }),
+            ...PROXIES.map((p, i) => acc(p, 'proxy', i + 2, { parent: ROOT, owner: OWNER, paramsVersion: i === 2 ? 1 : 2 })),
+            ...CLIENTS.map((c, i) => acc(c, 'client', i + 5, { parent: PROXIES[i % 2], owner: addr(7000 + i) })),
+            ...WORKERS.map((w, i) => acc(w, 'worker', i + 11, { parent: PROXIES[i % 2], owner: addr(8000 + i) })),
+        ]);
     await db.insert(proxies).values(
         PROXIES.map((p, i) => ({
             address: p,
@@ -110,7 +147,16 @@ export async function seed(db: Db): Promise<void> {
         })),
     );
     await db.insert(workers).values(
-        WORKERS.map((w, i) => ({ address: w, owner: addr(8000 + i), proxy: PROXIES[i % 2], state: 0, tokens: BigInt(i * 50), paramsVersion: 2, tokensPaid: BigInt(i * 50), tonEarned: BigInt(i * 500) })),
+        WORKERS.map((w, i) => ({
+            address: w,
+            owner: addr(8000 + i),
+            proxy: PROXIES[i % 2],
+            state: 0,
+            tokens: BigInt(i * 50),
+            paramsVersion: 2,
+            tokensPaid: BigInt(i * 50),
+            tonEarned: BigInt(i * 500),
+        })),
     );
     const txs: (typeof transactions.$inferInsert)[] = [];
     const evs: (typeof events.$inferInsert)[] = [];
@@ -157,7 +203,17 @@ export async function seed(db: Db): Promise<void> {
     await db.insert(transactions).values(txs);
     await db.insert(events).values(evs);
     await db.insert(dailyStats).values([
-        { day: '2026-01-01', txCount: 72, failedTxCount: 7, tokensCharged: 2400n, tonCharged: 48000n, deposits: 48n * 10n ** 9n, newClients: 6, newProxies: 3, newWorkers: 4 },
+        {
+            day: '2026-01-01',
+            txCount: 72,
+            failedTxCount: 7,
+            tokensCharged: 2400n,
+            tonCharged: 48000n,
+            deposits: 48n * 10n ** 9n,
+            newClients: 6,
+            newProxies: 3,
+            newWorkers: 4,
+        },
         { day: '2026-01-02', txCount: 72, failedTxCount: 7, tokensCharged: 2400n, tonCharged: 48000n, deposits: 48n * 10n ** 9n },
         { day: '2026-01-03', txCount: 4, tokensCharged: 100n, tonCharged: 2000n },
     ]);

@@ -52,7 +52,16 @@ export interface NetworkShape {
     seed: number;
 }
 
-export const DEFAULT_SHAPE: NetworkShape = { proxies: 20, clients: 2000, workers: 400, transactions: 100_000, txPerBlock: 40, startUtime: 1_767_225_600, blockSeconds: 5, seed: 7 };
+export const DEFAULT_SHAPE: NetworkShape = {
+    proxies: 20,
+    clients: 2000,
+    workers: 400,
+    transactions: 100_000,
+    txPerBlock: 40,
+    startUtime: 1_767_225_600,
+    blockSeconds: 5,
+    seed: 7,
+};
 
 /** Deterministic PRNG (mulberry32), so runs generate the same network. */
 function rng(seed: number): () => number {
@@ -119,7 +128,15 @@ export class SyntheticChain implements IngestChain {
     private push(acc: SynthAccount, spec: { src?: Address; value?: bigint; body: Cell; success?: boolean; out?: OutSpec[] }): void {
         const prev = acc.txs[acc.txs.length - 1];
         this.lt += 1000n;
-        const tx = buildTransaction({ account: acc.address, lt: this.lt, now: this.utime, prevLt: prev?.lt ?? 0n, prevHash: prev ? BigInt('0x' + prev.hash) : 0n, deploy: !prev, ...spec });
+        const tx = buildTransaction({
+            account: acc.address,
+            lt: this.lt,
+            now: this.utime,
+            prevLt: prev?.lt ?? 0n,
+            prevHash: prev ? BigInt('0x' + prev.hash) : 0n,
+            deploy: !prev,
+            ...spec,
+        });
         acc.txs.push({ lt: tx.lt, hash: tx.hash().toString('hex'), seqno: this.seqno, boc: tx.raw.toBoc({ idx: false, crc32: false }) });
         let set = this.byBlock.get(this.seqno);
         if (!set) this.byBlock.set(this.seqno, (set = new Set()));
@@ -150,13 +167,30 @@ export class SyntheticChain implements IngestChain {
             const proxy = this.accounts.get(c.parent!)!;
             const owner = this.wallets[this.clients.indexOf(c) % this.wallets.length];
             const amount = 1_000_000_000n + BigInt(Math.floor(this.rand() * 1e9));
-            this.push(c, { src: owner.address, value: amount + 100_000_000n, body: b.clientTopUp(q, amount), success: !fail, out: [{ dest: proxy.address, value: amount, body: b.clientToProxyNotify(q, owner.address) }] });
-            if (!fail) this.push(proxy, { src: c.address, value: amount, body: b.clientToProxyNotify(q, owner.address), out: [{ dest: owner.address, value: 1_000_000n, body: b.excesses(q), bounce: false }] });
+            this.push(c, {
+                src: owner.address,
+                value: amount + 100_000_000n,
+                body: b.clientTopUp(q, amount),
+                success: !fail,
+                out: [{ dest: proxy.address, value: amount, body: b.clientToProxyNotify(q, owner.address) }],
+            });
+            if (!fail)
+                this.push(proxy, {
+                    src: c.address,
+                    value: amount,
+                    body: b.clientToProxyNotify(q, owner.address),
+                    out: [{ dest: owner.address, value: 1_000_000n, body: b.excesses(q), bounce: false }],
+                });
         } else if (r < 0.65) {
             const c = this.pick(this.clients);
             const proxy = this.accounts.get(c.parent!)!;
             const next = (this.tokens.get(c.raw) ?? 0n) + 1000n + BigInt(Math.floor(this.rand() * 50_000));
-            this.push(c, { value: 0n, body: b.clientCharge(q, next, c.address), success: !fail, out: [{ dest: proxy.address, value: 100_000_000n, body: b.clientToProxyNotify(q, c.address) }] });
+            this.push(c, {
+                value: 0n,
+                body: b.clientCharge(q, next, c.address),
+                success: !fail,
+                out: [{ dest: proxy.address, value: 100_000_000n, body: b.clientToProxyNotify(q, c.address) }],
+            });
             if (!fail) {
                 this.tokens.set(c.raw, next);
                 this.push(proxy, { src: c.address, value: 100_000_000n, body: b.clientToProxyNotify(q, c.address) });
@@ -168,7 +202,18 @@ export class SyntheticChain implements IngestChain {
             const prev = this.tokens.get(w.raw) ?? 0n;
             const next = prev + 10_000n + BigInt(Math.floor(this.rand() * 500_000));
             const delta = next - prev;
-            this.push(w, { value: 500_000_000n, body: b.workerPayout(q, next, w.address), success: !fail, out: [{ dest: proxy.address, value: 400_000_000n, body: b.workerToProxyPayout(q, owner.address, next, delta * 10n, delta * 10n) }] });
+            this.push(w, {
+                value: 500_000_000n,
+                body: b.workerPayout(q, next, w.address),
+                success: !fail,
+                out: [
+                    {
+                        dest: proxy.address,
+                        value: 400_000_000n,
+                        body: b.workerToProxyPayout(q, owner.address, next, delta * 10n, delta * 10n),
+                    },
+                ],
+            });
             if (!fail) {
                 this.tokens.set(w.raw, next);
                 this.push(proxy, {
@@ -181,7 +226,13 @@ export class SyntheticChain implements IngestChain {
         } else if (r < 0.9) {
             const p = this.pick(this.proxies);
             const owner = this.wallets[this.proxies.indexOf(p)];
-            this.push(p, { src: owner.address, value: 200_000_000n, body: b.proxyPayoutRequest(q), success: !fail, out: [{ dest: owner.address, value: 1_000_000_000n, body: b.payout(q), bounce: false }] });
+            this.push(p, {
+                src: owner.address,
+                value: 200_000_000n,
+                body: b.proxyPayoutRequest(q),
+                success: !fail,
+                out: [{ dest: owner.address, value: 1_000_000_000n, body: b.payout(q), bounce: false }],
+            });
         } else {
             const i = Math.floor(this.rand() * this.proxies.length);
             this.push(this.proxies[i], { src: this.wallets[i].address, value: 1n, body: b.saveState(Number(q)) });

@@ -2,7 +2,20 @@
  * Builds real TON transactions (@ton/core cells, hashes, prev-tx links) for synthetic sources: the engine
  * tests and the benchmark feed the indexer the same structures a chain client returns.
  */
-import { Address, beginCell, Cell, Dictionary, loadMessage, loadTransaction, storeMessage, storeTransaction, type Builder, type Message, type Slice, type Transaction } from '@ton/core';
+import {
+    Address,
+    beginCell,
+    Cell,
+    Dictionary,
+    loadMessage,
+    loadTransaction,
+    storeMessage,
+    storeTransaction,
+    type Builder,
+    type Message,
+    type Slice,
+    type Transaction,
+} from '@ton/core';
 
 export interface OutSpec {
     dest: Address;
@@ -101,20 +114,22 @@ export function buildTransaction(s: TxSpec): Transaction {
             creditFirst: !s.src,
             storagePhase: { storageFeesCollected: s.storageFee ?? 0n, statusChange: 'unchanged' },
             creditPhase: s.src ? { credit: { coins: s.value ?? 0n } } : undefined,
-            computePhase: s.skipped ? { type: 'skipped', reason: s.skipped } : {
-                type: 'vm',
-                success,
-                messageStateUsed: false,
-                accountActivated: !!s.deploy,
-                gasFees: 1_000_000n,
-                gasUsed: 5000n,
-                gasLimit: 100000n,
-                mode: 0,
-                exitCode: success ? 0 : (s.exitCode ?? 1000),
-                vmSteps: 100,
-                vmInitStateHash: 0n,
-                vmFinalStateHash: 0n,
-            },
+            computePhase: s.skipped
+                ? { type: 'skipped', reason: s.skipped }
+                : {
+                      type: 'vm',
+                      success,
+                      messageStateUsed: false,
+                      accountActivated: !!s.deploy,
+                      gasFees: 1_000_000n,
+                      gasUsed: 5000n,
+                      gasLimit: 100000n,
+                      mode: 0,
+                      exitCode: success ? 0 : (s.exitCode ?? 1000),
+                      vmSteps: 100,
+                      vmInitStateHash: 0n,
+                      vmFinalStateHash: 0n,
+                  },
             actionPhase: success
                 ? {
                       success: true,

@@ -36,7 +36,11 @@ beforeAll(async () => {
             secretKey: key.secretKey,
             messages: [1, 2, 3, 4].map((k) => internal({ to: ROOT, value: toNano('1') + BigInt(seqno * 4 + k), bounce: false })),
         });
-        await running.chain.sendMessage(beginCell().store(storeMessage(external({ to: wallet.address, init: seqno === 0 ? wallet.init : undefined, body }))).endCell());
+        await running.chain.sendMessage(
+            beginCell()
+                .store(storeMessage(external({ to: wallet.address, init: seqno === 0 ? wallet.init : undefined, body })))
+                .endCell(),
+        );
     }
 });
 
@@ -45,12 +49,19 @@ afterAll(async () => {
 });
 
 /** Runs the child; resolves with its exit code and the number of commits it printed; kills it after `killAfter` commits. */
-function runChild(where: string, killAfter: number | null): Promise<{ code: number | null; signal: string | null; commits: number; stderr: string }> {
+function runChild(
+    where: string,
+    killAfter: number | null,
+): Promise<{ code: number | null; signal: string | null; commits: number; stderr: string }> {
     return new Promise((resolve) => {
-        const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', CHILD, running.v4Url, ROOT.toRawString(), where, '10', treasuryCode], {
-            stdio: ['ignore', 'pipe', 'pipe'],
-            env: { ...process.env, NODE_OPTIONS: '' },
-        });
+        const child = spawn(
+            process.execPath,
+            ['-r', 'ts-node/register/transpile-only', CHILD, running.v4Url, ROOT.toRawString(), where, '10', treasuryCode],
+            {
+                stdio: ['ignore', 'pipe', 'pipe'],
+                env: { ...process.env, NODE_OPTIONS: '' },
+            },
+        );
         let commits = 0;
         let stderr = '';
         child.stdout.setEncoding('utf8');
@@ -79,18 +90,30 @@ describe('crash safety', () => {
 
             const database = await openDatabase(loc.databaseUrl ? { databaseUrl: loc.databaseUrl } : { dataDir: loc.dataDir });
             try {
-                const stored = await rows<{ hash: string; lt_text: string }>(database.db, sql`select hash, lt::text as lt_text from transactions where account = ${ROOT.toRawString()} order by transactions.lt`);
+                const stored = await rows<{ hash: string; lt_text: string }>(
+                    database.db,
+                    sql`select hash, lt::text as lt_text from transactions where account = ${ROOT.toRawString()} order by transactions.lt`,
+                );
                 const onChain = running.chain.accountTransactions(ROOT);
                 expect(onChain).toHaveLength(TXS);
                 expect(stored.map((r) => r.hash)).toEqual(onChain.map((t) => t.hash.toString('hex')));
-                const [acc] = await rows<{ tx_count: number; last_lt: string }>(database.db, sql`select tx_count, last_lt::text as last_lt from accounts where address = ${ROOT.toRawString()}`);
+                const [acc] = await rows<{ tx_count: number; last_lt: string }>(
+                    database.db,
+                    sql`select tx_count, last_lt::text as last_lt from accounts where address = ${ROOT.toRawString()}`,
+                );
                 expect(acc.tx_count).toBe(TXS);
                 expect(acc.last_lt).toBe(onChain[TXS - 1].lt.toString());
-                const wallet = await rows<{ hash: string }>(database.db, sql`select hash from transactions where account = ${treasury.toRawString()} order by transactions.lt`);
+                const wallet = await rows<{ hash: string }>(
+                    database.db,
+                    sql`select hash from transactions where account = ${treasury.toRawString()} order by transactions.lt`,
+                );
                 const walletOnChain = running.chain.accountTransactions(treasury);
                 expect(walletOnChain).toHaveLength(TXS / 4 + 1);
                 expect(wallet.map((r) => r.hash)).toEqual(walletOnChain.map((t) => t.hash.toString('hex')));
-                const [kind] = await rows<{ kind: string; discovered_via: string }>(database.db, sql`select kind, discovered_via from accounts where address = ${treasury.toRawString()}`);
+                const [kind] = await rows<{ kind: string; discovered_via: string }>(
+                    database.db,
+                    sql`select kind, discovered_via from accounts where address = ${treasury.toRawString()}`,
+                );
                 expect(kind).toEqual({ kind: 'wallet', discovered_via: 'message' });
                 const [daily] = await rows<{ n: string }>(database.db, sql`select coalesce(sum(tx_count), 0) as n from daily_stats`);
                 expect(Number(daily.n)).toBe(TXS + walletOnChain.length);

@@ -27,8 +27,10 @@ const decoder: Decoder = {
         const value = s && s.remainingBits >= 160 ? (s.skip(96), s.loadUintBig(64)) : 0n;
         const events: DecodedEvent[] = [];
         if (f.deployed) events.push({ type: 'deploy', success: true, payload: {} });
-        if (f.op === OP_DEPOSIT) events.push({ type: 'deposit', client: acc.address, proxy: acc.parent, amount: value, payload: { amount: value.toString() } });
-        if (f.op === OP_CHARGE) events.push({ type: 'charge', client: acc.address, proxy: acc.parent, cumulativeTokens: value, payload: {} });
+        if (f.op === OP_DEPOSIT)
+            events.push({ type: 'deposit', client: acc.address, proxy: acc.parent, amount: value, payload: { amount: value.toString() } });
+        if (f.op === OP_CHARGE)
+            events.push({ type: 'charge', client: acc.address, proxy: acc.parent, cumulativeTokens: value, payload: {} });
         if (f.op === OP_NOTIFY) events.push({ type: 'state_notification', client: f.source, proxy: acc.address, payload: {} });
         return { ...f, opName: f.op === null ? null : `op${f.op}`, outMsgs: f.outMessages.length, outMessages: [], events };
     },
@@ -39,7 +41,14 @@ function statesFor(chain: FakeChain, root: string): StateReader {
     return {
         async read(acc: KnownAccount, seqno: number): Promise<AccountState> {
             const txs = chain.accounts.get(acc.address)!.txs.filter((t) => (t.seqno ?? 0) <= seqno);
-            const base = { address: acc.address, status: 'active' as const, balance: 1000n, codeHash: acc.codeHash, seqno, lastLt: txs.length ? txs[txs.length - 1].lt : null };
+            const base = {
+                address: acc.address,
+                status: 'active' as const,
+                balance: 1000n,
+                codeHash: acc.codeHash,
+                seqno,
+                lastLt: txs.length ? txs[txs.length - 1].lt : null,
+            };
             if (acc.kind === 'root') return { ...base, kindState: { kind: 'root', config: cfg } };
             return base;
         },
@@ -75,7 +84,11 @@ function buildNetwork(chain: FakeChain, clientsN: number, rounds: number): { roo
     chain.mine();
     for (let r = 0; r < rounds; r++) {
         clients.forEach((c, i) => {
-            chain.send(c, body(OP_DEPOSIT, 1000n), { src: wallet, value: 2000n, out: [{ dest: proxy, value: 1500n, body: body(OP_NOTIFY) }] });
+            chain.send(c, body(OP_DEPOSIT, 1000n), {
+                src: wallet,
+                value: 2000n,
+                out: [{ dest: proxy, value: 1500n, body: body(OP_NOTIFY) }],
+            });
             chain.send(proxy, body(OP_NOTIFY), { src: c, value: 1500n });
             chain.send(c, body(OP_CHARGE, BigInt((r + 1) * 10 + i)), { success: r % 4 !== 3 });
         });
@@ -89,7 +102,10 @@ async function snapshot(db: Db): Promise<unknown> {
         txs: await rows(db, sql`select lt::text, hash, account, pending, success, op_name from transactions order by lt, hash`),
         events: await rows(db, sql`select tx_lt::text, idx, type, tokens::text, amount::text, pending from events order by tx_lt, idx`),
         accounts: await rows(db, sql`select address, kind, tx_count, last_lt::text from accounts order by address`),
-        clients: await rows(db, sql`select address, tokens_charged::text, ton_charged::text, deposited::text from clients order by address`),
+        clients: await rows(
+            db,
+            sql`select address, tokens_charged::text, ton_charged::text, deposited::text from clients order by address`,
+        ),
         daily: await rows(db, sql`select * from daily_stats order by day`),
     };
 }
@@ -104,7 +120,16 @@ afterAll(async () => {
 beforeEach(() => database.reset());
 
 const engineFor = (chain: FakeChain, root: string, extra: Partial<ConstructorParameters<typeof IngestEngine>[0]> = {}) =>
-    new IngestEngine({ db: database.db, chain, decoder, states: statesFor(chain, root), rootAddress: root, log: silentLogger, pipelineWrites: database.kind === 'postgres', ...extra });
+    new IngestEngine({
+        db: database.db,
+        chain,
+        decoder,
+        states: statesFor(chain, root),
+        rootAddress: root,
+        log: silentLogger,
+        pipelineWrites: database.kind === 'postgres',
+        ...extra,
+    });
 
 describe('IngestEngine', () => {
     it('indexes every transaction of every network account once, discovering by block scan and messages', async () => {
@@ -115,7 +140,10 @@ describe('IngestEngine', () => {
         expect(r.transactions).toBe(chain.totalTxs());
         const [{ n }] = await rows<{ n: string }>(database.db, sql`select count(*) as n from transactions`);
         expect(Number(n)).toBe(chain.totalTxs());
-        const kinds = await rows<{ kind: string; n: string }>(database.db, sql`select kind, count(*) as n from accounts group by kind order by kind`);
+        const kinds = await rows<{ kind: string; n: string }>(
+            database.db,
+            sql`select kind, count(*) as n from accounts group by kind order by kind`,
+        );
         expect(kinds.map((k) => [k.kind, Number(k.n)])).toEqual([
             ['client', 5],
             ['proxy', 1],
@@ -123,7 +151,10 @@ describe('IngestEngine', () => {
         ]);
         expect(await derivedMismatches(database.db)).toEqual([]);
         // Cumulative 10..15, 20..25, 30..35, (40..45 failed), 50..55, 60..65: each client is charged its last successful counter.
-        const cl = await rows<{ address: string; tokens_charged: string; ton_charged: string }>(database.db, sql`select address, tokens_charged, ton_charged from clients order by address`);
+        const cl = await rows<{ address: string; tokens_charged: string; ton_charged: string }>(
+            database.db,
+            sql`select address, tokens_charged, ton_charged from clients order by address`,
+        );
         expect(cl.map((c) => Number(c.tokens_charged))).toEqual([60, 61, 62, 63, 64]);
         expect(cl.map((c) => Number(c.ton_charged))).toEqual([600, 610, 620, 630, 640]);
 
@@ -136,7 +167,10 @@ describe('IngestEngine', () => {
         }
         const more = await engine.runOnce();
         expect(more.transactions).toBe(2);
-        const [c0] = await rows<{ tokens_charged: string }>(database.db, sql`select tokens_charged from clients where address = ${cl[0].address}`);
+        const [c0] = await rows<{ tokens_charged: string }>(
+            database.db,
+            sql`select tokens_charged from clients where address = ${cl[0].address}`,
+        );
         expect(c0.tokens_charged).toBe('101');
         expect(await derivedMismatches(database.db)).toEqual([]);
     });
@@ -153,7 +187,10 @@ describe('IngestEngine', () => {
         chain.mine();
         chain.mine();
         await engine.runOnce();
-        const after = await rows<{ n: string; p: string }>(database.db, sql`select count(*) as n, count(*) filter (where pending) as p from transactions`);
+        const after = await rows<{ n: string; p: string }>(
+            database.db,
+            sql`select count(*) as n, count(*) filter (where pending) as p from transactions`,
+        );
         expect(Number(after[0].n)).toBe(chain.totalTxs());
         expect(Number(after[0].p)).toBe(0);
         expect(await derivedMismatches(database.db)).toEqual([]);
@@ -172,7 +209,9 @@ describe('IngestEngine', () => {
             const chain = new FakeChain();
             buildNetwork(chain, 4, 5);
             chain.failAt = failAt;
-            await expect(engineFor(chain, root, { batchSize: 6, pageSize: 4, confirmations: 1 }).runOnce()).rejects.toThrow('simulated crash');
+            await expect(engineFor(chain, root, { batchSize: 6, pageSize: 4, confirmations: 1 }).runOnce()).rejects.toThrow(
+                'simulated crash',
+            );
             chain.failAt = null;
             await engineFor(chain, root, { batchSize: 6, pageSize: 4, confirmations: 1 }).runOnce();
             expect(await snapshot(database.db)).toEqual(expected);

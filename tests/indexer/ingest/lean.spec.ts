@@ -7,7 +7,11 @@ const A = Address.parseRaw('0:' + 'ab'.repeat(32));
 const B = Address.parseRaw('0:' + '01'.repeat(32));
 const C = Address.parseRaw('-1:' + 'ff'.repeat(32));
 const small = beginCell().storeUint(0xf172e6c2, 32).storeUint(7, 64).storeCoins(5n).endCell();
-const big = beginCell().storeUint(0xbb63ff93, 32).storeBuffer(Buffer.alloc(120, 3)).storeRef(beginCell().storeUint(1, 8).storeRef(beginCell().storeUint(2, 8)).endCell()).endCell();
+const big = beginCell()
+    .storeUint(0xbb63ff93, 32)
+    .storeBuffer(Buffer.alloc(120, 3))
+    .storeRef(beginCell().storeUint(1, 8).storeRef(beginCell().storeUint(2, 8)).endCell())
+    .endCell();
 const odd = beginCell().storeUint(5, 3).endCell();
 
 function facts(spec: Omit<TxSpec, 'account' | 'lt' | 'now' | 'prevLt' | 'prevHash'>) {
@@ -17,16 +21,38 @@ function facts(spec: Omit<TxSpec, 'account' | 'lt' | 'now' | 'prevLt' | 'prevHas
     const lean = readTransaction(parseBoc(boc)[0]);
     const view = (t: typeof core) => {
         const f = txFacts(t);
-        return { ...f, body: f.body?.hash().toString('hex') ?? null, outMessages: f.outMessages.map((o) => ({ ...o, body: o.body.hash().toString('hex') })), lt: t.lt, now: t.now, prevLt: t.prevTransactionLt, prevHash: t.prevTransactionHash };
+        return {
+            ...f,
+            body: f.body?.hash().toString('hex') ?? null,
+            outMessages: f.outMessages.map((o) => ({ ...o, body: o.body.hash().toString('hex') })),
+            lt: t.lt,
+            now: t.now,
+            prevLt: t.prevTransactionLt,
+            prevHash: t.prevTransactionHash,
+        };
     };
     return { core: view(core), lean: view(lean) };
 }
 
 describe('lean transaction reader', () => {
     const cases: [string, Omit<TxSpec, 'account' | 'lt' | 'now' | 'prevLt' | 'prevHash'>][] = [
-        ['internal with inline body and one out message', { src: B, value: 10n ** 9n, body: small, out: [{ dest: B, value: 5n, body: small }] }],
+        [
+            'internal with inline body and one out message',
+            { src: B, value: 10n ** 9n, body: small, out: [{ dest: B, value: 5n, body: small }] },
+        ],
         ['internal with a body in a ref and nested refs', { src: B, value: 1n, body: big }],
-        ['external with many out messages (dictionary forks)', { body: small, out: Array.from({ length: 7 }, (_, i) => ({ dest: i % 2 ? B : C, value: BigInt(i * 1000 + 1), body: i % 3 ? small : big, bounce: i % 2 === 0 })) }],
+        [
+            'external with many out messages (dictionary forks)',
+            {
+                body: small,
+                out: Array.from({ length: 7 }, (_, i) => ({
+                    dest: i % 2 ? B : C,
+                    value: BigInt(i * 1000 + 1),
+                    body: i % 3 ? small : big,
+                    bounce: i % 2 === 0,
+                })),
+            },
+        ],
         ['failed transaction with exit code', { src: B, value: 3n, body: small, success: false, exitCode: 1007 }],
         ['deploy carrying a StateInit', { src: B, value: 2n, body: odd, deploy: true, init: { code: small, data: big } }],
         ['bounced inbound message', { src: C, value: 9n, body: small, bounced: true }],
@@ -41,12 +67,46 @@ describe('lean transaction reader', () => {
     });
 
     it('tells an intentional note from a failure, with the phase, reason and fee breakdown', () => {
-        const pick = (f: ReturnType<typeof facts>['lean']) => [f.success, f.outcome, f.computeSkipped, f.exitCode, f.storageFee, f.computeFee, f.gasUsed, f.actionFee, f.fwdFee];
-        expect(pick(facts({ src: B, value: 1n, body: small, success: false, skipped: 'no-gas', storageFee: 3n }).lean)).toEqual([false, 'note', 'no_gas', null, 3n, 0n, null, 0n, 0n]);
+        const pick = (f: ReturnType<typeof facts>['lean']) => [
+            f.success,
+            f.outcome,
+            f.computeSkipped,
+            f.exitCode,
+            f.storageFee,
+            f.computeFee,
+            f.gasUsed,
+            f.actionFee,
+            f.fwdFee,
+        ];
+        expect(pick(facts({ src: B, value: 1n, body: small, success: false, skipped: 'no-gas', storageFee: 3n }).lean)).toEqual([
+            false,
+            'note',
+            'no_gas',
+            null,
+            3n,
+            0n,
+            null,
+            0n,
+            0n,
+        ]);
         // An external message that buys no gas is not a deliberate note.
         expect(pick(facts({ body: small, success: false, skipped: 'no-gas' }).lean).slice(0, 3)).toEqual([false, 'failed', 'no_gas']);
-        expect(pick(facts({ src: B, value: 5n, body: small, success: false, skipped: 'no-state' }).lean).slice(0, 3)).toEqual([false, 'failed', 'no_state']);
-        expect(pick(facts({ src: B, value: 3n, body: small, success: false, exitCode: 1007 }).lean)).toEqual([false, 'failed', null, 1007, 0n, 1_000_000n, 5000n, 0n, 0n]);
+        expect(pick(facts({ src: B, value: 5n, body: small, success: false, skipped: 'no-state' }).lean).slice(0, 3)).toEqual([
+            false,
+            'failed',
+            'no_state',
+        ]);
+        expect(pick(facts({ src: B, value: 3n, body: small, success: false, exitCode: 1007 }).lean)).toEqual([
+            false,
+            'failed',
+            null,
+            1007,
+            0n,
+            1_000_000n,
+            5000n,
+            0n,
+            0n,
+        ]);
         expect(pick(facts({ src: B, value: 3n, body: small }).lean).slice(0, 4)).toEqual([true, 'ok', null, 0]);
     });
 
@@ -64,7 +124,11 @@ describe('lean transaction reader', () => {
         expect(sl.loadRef().equals(small)).toBe(true);
         expect(sl.loadMaybeRef()?.hash().equals(odd.hash())).toBe(true);
         expect(cell.hash().equals(deep.hash())).toBe(true);
-        expect([cell.depth(), cell.level(), cell.hash(0).toString('hex')]).toEqual([deep.depth(), deep.level(), deep.hash(0).toString('hex')]);
+        expect([cell.depth(), cell.level(), cell.hash(0).toString('hex')]).toEqual([
+            deep.depth(),
+            deep.level(),
+            deep.hash(0).toString('hex'),
+        ]);
         expect(cell.equals(deep) && deep.equals(cell)).toBe(true);
         expect(cell.toBoc().equals(deep.toBoc())).toBe(true);
         expect(cell.toString()).toBe(deep.toString());
@@ -108,7 +172,11 @@ describe('native SHA-256 for @ton/core', () => {
         const before = big.hash().toString('hex');
         const { installNativeSha256 } = require('../../../node/chain/fast-hash') as typeof import('../../../node/chain/fast-hash');
         expect(installNativeSha256()).toBe(true);
-        const rebuilt = beginCell().storeUint(0xbb63ff93, 32).storeBuffer(Buffer.alloc(120, 3)).storeRef(beginCell().storeUint(1, 8).storeRef(beginCell().storeUint(2, 8)).endCell()).endCell();
+        const rebuilt = beginCell()
+            .storeUint(0xbb63ff93, 32)
+            .storeBuffer(Buffer.alloc(120, 3))
+            .storeRef(beginCell().storeUint(1, 8).storeRef(beginCell().storeUint(2, 8)).endCell())
+            .endCell();
         expect(rebuilt.hash().toString('hex')).toBe(before);
     });
 });

@@ -24,7 +24,15 @@ describe('Progress', () => {
         now += 1000;
         p.report(100, 25, 12_000);
         expect(lines).toHaveLength(1);
-        expect(lines[0].fields).toMatchObject({ phase: 'ingest', accountsDone: 25, accountsTotal: 100, transactions: 12_000, txPerSec: 6000, etaSec: 6, elapsedSec: 2 });
+        expect(lines[0].fields).toMatchObject({
+            phase: 'ingest',
+            accountsDone: 25,
+            accountsTotal: 100,
+            transactions: 12_000,
+            txPerSec: 6000,
+            etaSec: 6,
+            elapsedSec: 2,
+        });
         now += 500;
         p.report(100, 30, 13_000);
         expect(lines).toHaveLength(1);

@@ -9,13 +9,45 @@ import { accountDaily, clients, cursors, dailyStats, events, proxies, transactio
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
 import { addr, txHash } from '../helpers/seed';
 
-const PROXY: KnownAccount = { address: addr(10), kind: 'proxy', codeHash: 'aa'.repeat(32), paramsVersion: 1, parent: addr(1), owner: addr(900), pricePerToken: 20n, workerFeePerToken: 12n };
-const CLIENT: KnownAccount = { address: addr(20), kind: 'client', codeHash: 'cc'.repeat(32), paramsVersion: 1, parent: PROXY.address, owner: addr(901), pricePerToken: 20n, workerFeePerToken: null };
-const WORKER: KnownAccount = { address: addr(30), kind: 'worker', codeHash: 'bb'.repeat(32), paramsVersion: 1, parent: PROXY.address, owner: addr(902), pricePerToken: null, workerFeePerToken: 12n };
+const PROXY: KnownAccount = {
+    address: addr(10),
+    kind: 'proxy',
+    codeHash: 'aa'.repeat(32),
+    paramsVersion: 1,
+    parent: addr(1),
+    owner: addr(900),
+    pricePerToken: 20n,
+    workerFeePerToken: 12n,
+};
+const CLIENT: KnownAccount = {
+    address: addr(20),
+    kind: 'client',
+    codeHash: 'cc'.repeat(32),
+    paramsVersion: 1,
+    parent: PROXY.address,
+    owner: addr(901),
+    pricePerToken: 20n,
+    workerFeePerToken: null,
+};
+const WORKER: KnownAccount = {
+    address: addr(30),
+    kind: 'worker',
+    codeHash: 'bb'.repeat(32),
+    paramsVersion: 1,
+    parent: PROXY.address,
+    owner: addr(902),
+    pricePerToken: null,
+    workerFeePerToken: 12n,
+};
 const DAY = 1_767_225_600;
 
 let n = 0;
-function tx(account: KnownAccount, lt: bigint, evs: DecodedEvent[], opts: { success?: boolean; pending?: boolean; utime?: number; deployed?: boolean; note?: boolean } = {}): BatchTx {
+function tx(
+    account: KnownAccount,
+    lt: bigint,
+    evs: DecodedEvent[],
+    opts: { success?: boolean; pending?: boolean; utime?: number; deployed?: boolean; note?: boolean } = {},
+): BatchTx {
     const success = opts.success ?? !opts.note;
     const decoded: DecodedTx = {
         op: 1,
@@ -43,12 +75,35 @@ function tx(account: KnownAccount, lt: bigint, evs: DecodedEvent[], opts: { succ
         events: evs,
         peers: [],
     };
-    return { account, chain: { account: account.address, lt, hash: txHash(Number(lt) * 1000 + n++), utime: opts.utime ?? DAY + Number(lt), seqno: Number(lt) }, decoded, pending: opts.pending ?? false };
+    return {
+        account,
+        chain: {
+            account: account.address,
+            lt,
+            hash: txHash(Number(lt) * 1000 + n++),
+            utime: opts.utime ?? DAY + Number(lt),
+            seqno: Number(lt),
+        },
+        decoded,
+        pending: opts.pending ?? false,
+    };
 }
 const batchOf = (txs: BatchTx[]): Batch => ({ txs, accounts: [...new Set(txs.map((t) => t.chain.account))] });
-const charge = (cum: bigint): DecodedEvent => ({ type: 'charge', client: CLIENT.address, proxy: PROXY.address, cumulativeTokens: cum, payload: { newTokensUsed: cum.toString() } });
+const charge = (cum: bigint): DecodedEvent => ({
+    type: 'charge',
+    client: CLIENT.address,
+    proxy: PROXY.address,
+    cumulativeTokens: cum,
+    payload: { newTokensUsed: cum.toString() },
+});
 const deposit = (amount: bigint): DecodedEvent => ({ type: 'deposit', client: CLIENT.address, proxy: PROXY.address, amount, payload: {} });
-const payoutReq = (cum: bigint): DecodedEvent => ({ type: 'payout_request', worker: WORKER.address, proxy: PROXY.address, cumulativeTokens: cum, payload: {} });
+const payoutReq = (cum: bigint): DecodedEvent => ({
+    type: 'payout_request',
+    worker: WORKER.address,
+    proxy: PROXY.address,
+    cumulativeTokens: cum,
+    payload: {},
+});
 const payout = (w: bigint, p: bigint): DecodedEvent[] => [
     { type: 'payout', worker: WORKER.address, proxy: PROXY.address, amount: w, payload: {} },
     { type: 'commission', proxy: PROXY.address, amount: p, payload: {} },
@@ -64,15 +119,29 @@ afterAll(async () => {
 });
 beforeEach(async () => {
     await database.reset();
-    await insertAccounts(database.db, [PROXY, CLIENT, WORKER].map((a) => ({ ...a, discoveredVia: 'code_hash' })));
+    await insertAccounts(
+        database.db,
+        [PROXY, CLIENT, WORKER].map((a) => ({ ...a, discoveredVia: 'code_hash' })),
+    );
     await database.db.update(clients).set({ pricePerToken: 20n });
 });
 
 describe('writeBatch', () => {
     it('turns cumulative counters into deltas, prices charges and keeps totals equal to a rebuild', async () => {
         const { db } = database;
-        await writeBatch(db, batchOf([tx(CLIENT, 1n, [deposit(5_000n)], { deployed: true }), tx(CLIENT, 2n, [charge(100n)]), tx(CLIENT, 3n, [charge(250n)]), tx(CLIENT, 4n, [charge(400n)], { success: false })]));
-        await writeBatch(db, batchOf([tx(CLIENT, 5n, [charge(300n)]), tx(WORKER, 6n, [payoutReq(90n)]), tx(PROXY, 7n, payout(90n * 12n, 90n * 8n))]));
+        await writeBatch(
+            db,
+            batchOf([
+                tx(CLIENT, 1n, [deposit(5_000n)], { deployed: true }),
+                tx(CLIENT, 2n, [charge(100n)]),
+                tx(CLIENT, 3n, [charge(250n)]),
+                tx(CLIENT, 4n, [charge(400n)], { success: false }),
+            ]),
+        );
+        await writeBatch(
+            db,
+            batchOf([tx(CLIENT, 5n, [charge(300n)]), tx(WORKER, 6n, [payoutReq(90n)]), tx(PROXY, 7n, payout(90n * 12n, 90n * 8n))]),
+        );
         const evs = await db.select().from(events).where(eq(events.type, 'charge')).orderBy(events.txLt);
         expect(evs.map((e) => [e.tokens, e.amount, e.success])).toEqual([
             [100n, 2000n, true],
@@ -87,16 +156,50 @@ describe('writeBatch', () => {
         const [w] = await db.select().from(workers);
         expect(w).toMatchObject({ tokensPaid: 90n, tonEarned: 1080n });
         const [d] = await db.select().from(dailyStats);
-        expect(d).toMatchObject({ txCount: 7, failedTxCount: 1, fees: 49n, tokensCharged: 300n, tonCharged: 6000n, tokensPaid: 90n, workersPaid: 1080n, commission: 720n });
+        expect(d).toMatchObject({
+            txCount: 7,
+            failedTxCount: 1,
+            fees: 49n,
+            tokensCharged: 300n,
+            tonCharged: 6000n,
+            tokensPaid: 90n,
+            workersPaid: 1080n,
+            commission: 720n,
+        });
         expect(await derivedMismatches(db)).toEqual([]);
         // Each contract's own series counts its transactions and every event that names it.
         const series = new Map((await db.select().from(accountDaily)).map((r) => [r.address, r]));
-        expect(series.get(CLIENT.address)).toMatchObject({ day: '2026-01-01', txCount: 5, failedTxCount: 1, tokensCharged: 300n, tonCharged: 6000n, deposits: 5000n, commission: 0n });
-        expect(series.get(PROXY.address)).toMatchObject({ txCount: 1, tokensCharged: 300n, tokensPaid: 90n, workersPaid: 1080n, commission: 720n, deposits: 5000n, newClients: 0 });
-        expect(series.get(WORKER.address)).toMatchObject({ txCount: 1, tokensPaid: 90n, workersPaid: 1080n, commission: 0n, tokensCharged: 0n });
+        expect(series.get(CLIENT.address)).toMatchObject({
+            day: '2026-01-01',
+            txCount: 5,
+            failedTxCount: 1,
+            tokensCharged: 300n,
+            tonCharged: 6000n,
+            deposits: 5000n,
+            commission: 0n,
+        });
+        expect(series.get(PROXY.address)).toMatchObject({
+            txCount: 1,
+            tokensCharged: 300n,
+            tokensPaid: 90n,
+            workersPaid: 1080n,
+            commission: 720n,
+            deposits: 5000n,
+            newClients: 0,
+        });
+        expect(series.get(WORKER.address)).toMatchObject({
+            txCount: 1,
+            tokensPaid: 90n,
+            workersPaid: 1080n,
+            commission: 0n,
+            tokensCharged: 0n,
+        });
         const [acc] = await db.select().from(accounts).where(eq(accounts.address, CLIENT.address));
         expect(acc).toMatchObject({ txCount: 5, firstLt: 1n, lastLt: 5n });
-        const cur = await db.select().from(cursors).where(eq(cursors.source, `account:${CLIENT.address}`));
+        const cur = await db
+            .select()
+            .from(cursors)
+            .where(eq(cursors.source, `account:${CLIENT.address}`));
         expect(cur[0].lt).toBe(5n);
     });
 
@@ -115,14 +218,32 @@ describe('writeBatch', () => {
 
     it('keeps pending rows out of totals and replaces them when they become final or vanish', async () => {
         const { db } = database;
-        await writeBatch(db, batchOf([tx(CLIENT, 1n, [charge(10n)]), tx(CLIENT, 2n, [charge(30n)], { pending: true }), tx(CLIENT, 3n, [deposit(99n)], { pending: true })]));
+        await writeBatch(
+            db,
+            batchOf([
+                tx(CLIENT, 1n, [charge(10n)]),
+                tx(CLIENT, 2n, [charge(30n)], { pending: true }),
+                tx(CLIENT, 3n, [deposit(99n)], { pending: true }),
+            ]),
+        );
         let [c] = await db.select().from(clients);
         expect(c).toMatchObject({ tokensCharged: 10n, deposited: 0n });
         expect((await db.select().from(transactions).where(eq(transactions.pending, true))).length).toBe(2);
-        expect((await db.select().from(cursors).where(eq(cursors.source, `account:${CLIENT.address}`)))[0].lt).toBe(1n);
+        expect(
+            (
+                await db
+                    .select()
+                    .from(cursors)
+                    .where(eq(cursors.source, `account:${CLIENT.address}`))
+            )[0].lt,
+        ).toBe(1n);
 
         // Next read: lt 2 is final now, lt 3 turned out different (a new hash), lt 4 is pending.
-        const second = batchOf([tx(CLIENT, 2n, [charge(30n)]), tx(CLIENT, 3n, [deposit(11n)]), tx(CLIENT, 4n, [charge(31n)], { pending: true })]);
+        const second = batchOf([
+            tx(CLIENT, 2n, [charge(30n)]),
+            tx(CLIENT, 3n, [deposit(11n)]),
+            tx(CLIENT, 4n, [charge(31n)], { pending: true }),
+        ]);
         second.txs[0].chain.hash = (await db.select().from(transactions).where(eq(transactions.lt, 2n)))[0].hash;
         await writeBatch(db, second);
         [c] = await db.select().from(clients);
@@ -141,7 +262,14 @@ describe('writeBatch', () => {
 
     it('rebuilds derived tables from events after damage', async () => {
         const { db } = database;
-        await writeBatch(db, batchOf([tx(CLIENT, 1n, [deposit(5n)], { deployed: true }), tx(CLIENT, 2n, [charge(40n)], { utime: DAY + 86_400 }), tx(CLIENT, 3n, [{ type: 'deploy', success: true, payload: {} }])]));
+        await writeBatch(
+            db,
+            batchOf([
+                tx(CLIENT, 1n, [deposit(5n)], { deployed: true }),
+                tx(CLIENT, 2n, [charge(40n)], { utime: DAY + 86_400 }),
+                tx(CLIENT, 3n, [{ type: 'deploy', success: true, payload: {} }]),
+            ]),
+        );
         await db.update(clients).set({ tokensCharged: 1n });
         await db.delete(dailyStats);
         await db.update(accountDaily).set({ txCount: 99 });
@@ -157,7 +285,15 @@ describe('writeBatch', () => {
 
     it('backfills account_daily for an existing database the way ingest fills it (migration 0002)', async () => {
         const { db } = database;
-        await writeBatch(db, batchOf([tx(CLIENT, 1n, [deposit(5n)], { deployed: true }), tx(CLIENT, 2n, [charge(40n)], { utime: DAY + 86_400 }), tx(WORKER, 3n, [payoutReq(10n)]), tx(PROXY, 4n, payout(120n, 80n))]));
+        await writeBatch(
+            db,
+            batchOf([
+                tx(CLIENT, 1n, [deposit(5n)], { deployed: true }),
+                tx(CLIENT, 2n, [charge(40n)], { utime: DAY + 86_400 }),
+                tx(WORKER, 3n, [payoutReq(10n)]),
+                tx(PROXY, 4n, payout(120n, 80n)),
+            ]),
+        );
         const before = await db.select().from(accountDaily).orderBy(accountDaily.address, accountDaily.day);
         expect(before.map((r) => r.address)).toEqual([PROXY.address, PROXY.address, CLIENT.address, CLIENT.address, WORKER.address].sort()); // the proxy is named on both days
         await db.delete(accountDaily);

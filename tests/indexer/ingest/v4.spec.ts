@@ -28,7 +28,9 @@ describe('LeanV4Client (node/chain)', () => {
             const page = await v4.transactions(target.toRawString(), from, 20);
             seen.push(...page);
             const oldest = page[page.length - 1].tx;
-            from = oldest.prevTransactionLt ? { lt: oldest.prevTransactionLt, hash: oldest.prevTransactionHash.toString(16).padStart(64, '0') } : null;
+            from = oldest.prevTransactionLt
+                ? { lt: oldest.prevTransactionLt, hash: oldest.prevTransactionHash.toString(16).padStart(64, '0') }
+                : null;
         }
         expect(seen).toHaveLength(45);
         const expected = running.chain.accountTransactions(target);

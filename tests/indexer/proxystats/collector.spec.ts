@@ -28,18 +28,40 @@ function proxyPage(o: { used: bigint[]; charged: (bigint | null)[]; earned: bigi
             kind: 'table',
             id: 'workers',
             columns: ['owner', 'sc_address', 'earned_tokens', 'paid_tokens'],
-            rows: o.earned.map((e, i) => ({ owner: friendly(CLIENTS[4]), sc_address: friendly(WORKERS[i]), earned_tokens: e, paid_tokens: o.paid[i] })),
+            rows: o.earned.map((e, i) => ({
+                owner: friendly(CLIENTS[4]),
+                sc_address: friendly(WORKERS[i]),
+                earned_tokens: e,
+                paid_tokens: o.paid[i],
+            })),
         },
-        { kind: 'table', id: 'worker_connections', columns: ['id', 'model'], rows: [{ id: 1, model: MODEL }, { id: 2, model: MODEL }] },
+        {
+            kind: 'table',
+            id: 'worker_connections',
+            columns: ['id', 'model'],
+            rows: [
+                { id: 1, model: MODEL },
+                { id: 2, model: MODEL },
+            ],
+        },
         {
             kind: 'table',
             id: 'clients',
             columns: ['owner', 'sc_address', 'used_tokens', 'charged_tokens'],
-            rows: o.used.map((u, i) => ({ owner: friendly(CLIENTS[3]), sc_address: friendly(CLIENTS[i]), used_tokens: u, charged_tokens: o.charged[i] })),
+            rows: o.used.map((u, i) => ({
+                owner: friendly(CLIENTS[3]),
+                sc_address: friendly(CLIENTS[i]),
+                used_tokens: u,
+                charged_tokens: o.charged[i],
+            })),
         },
         { kind: 'kv', id: 'root_contract_config', values: { price_per_token: ton(20n), worker_fee_per_token: ton(10n) } },
     ];
-    return JSON.parse(JSON.stringify(sectionsToJson('proxy', sections), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && 'nano' in v ? String((v as { nano: bigint }).nano) : v)));
+    return JSON.parse(
+        JSON.stringify(sectionsToJson('proxy', sections), (_k, v: unknown) =>
+            typeof v === 'bigint' ? v.toString() : v && typeof v === 'object' && 'nano' in v ? String((v as { nano: bigint }).nano) : v,
+        ),
+    );
 }
 
 let database: TestDatabase;
@@ -83,7 +105,13 @@ afterAll(async () => {
 });
 
 function collector(sources: string[]): ProxyStatsCollector {
-    return new ProxyStatsCollector({ db: database.db, consumers: [new UnsettledUsage(), new ModelNames()], log: silentLogger, sources, timeoutMs: 2000 });
+    return new ProxyStatsCollector({
+        db: database.db,
+        consumers: [new UnsettledUsage(), new ModelNames()],
+        log: silentLogger,
+        sources,
+        timeoutMs: 2000,
+    });
 }
 
 describe('proxy stats collector', () => {
@@ -104,7 +132,16 @@ describe('proxy stats collector', () => {
         const [bad, good] = [...reports].sort((a, b) => (a.error ? 0 : 1) - (b.error ? 0 : 1));
         expect(bad).toMatchObject({ source: 'http://127.0.0.1:1/jsonstats', proxy: null, seenAt: null, tokensUncharged: '0' });
         expect(bad.error).toEqual(expect.any(String));
-        expect(good).toMatchObject({ source: `${statsBase}/jsonstats`, proxy: PROXIES[0], owner: CLIENTS[5], error: null, tokensUncharged: '240', tonUncharged: '4800', tokensUnpaid: '300', tonUnpaid: '3000' });
+        expect(good).toMatchObject({
+            source: `${statsBase}/jsonstats`,
+            proxy: PROXIES[0],
+            owner: CLIENTS[5],
+            error: null,
+            tokensUncharged: '240',
+            tonUncharged: '4800',
+            tokensUnpaid: '300',
+            tonUnpaid: '3000',
+        });
         expect(good.seenAt).toBeGreaterThanOrEqual(before);
         expect(good.clients).toEqual([
             { address: CLIENTS[0], owner: CLIENTS[3], tokens: '500', settled: '300', unsettled: '200', unsettledTon: '4000' },
@@ -114,7 +151,15 @@ describe('proxy stats collector', () => {
         expect(good.workers.map((w) => w.unsettled)).toEqual(['300', '0']);
 
         const ov = await get<Overview>('/api/overview');
-        expect(ov.unsettled).toEqual({ tokensUncharged: '240', tonUncharged: '4800', tokensUnpaid: '300', tonUnpaid: '3000', sources: 2, reachable: 1, seenAt: good.seenAt });
+        expect(ov.unsettled).toEqual({
+            tokensUncharged: '240',
+            tonUncharged: '4800',
+            tokensUnpaid: '300',
+            tonUnpaid: '3000',
+            sources: 2,
+            reachable: 1,
+            seenAt: good.seenAt,
+        });
         const proxy = await get<ProxyInfo>(`/api/proxies/${PROXIES[0]}`);
         expect(proxy.report).toEqual(good);
         expect((await get<ProxyInfo>(`/api/proxies/${PROXIES[1]}`)).report).toBeNull();
@@ -138,10 +183,16 @@ describe('proxy stats collector', () => {
     });
 
     it('reads hostile pages as missing data, never through Object.prototype', () => {
-        const hostile = JSON.parse('{"__proto__": {"contract": "x"}, "status": {"contract": "' + friendly(PROXIES[0]) + '"}, "clients": [{"used_tokens": "-5"}, {"used_tokens": 1e400}, {"__proto__": {"used_tokens": "9"}}, {"used_tokens": "7", "charged_tokens": {"toString": 1}}], "root_contract_config": {"price_per_token": "1.5"}}');
+        const hostile = JSON.parse(
+            '{"__proto__": {"contract": "x"}, "status": {"contract": "' +
+                friendly(PROXIES[0]) +
+                '"}, "clients": [{"used_tokens": "-5"}, {"used_tokens": 1e400}, {"__proto__": {"used_tokens": "9"}}, {"used_tokens": "7", "charged_tokens": {"toString": 1}}], "root_contract_config": {"price_per_token": "1.5"}}',
+        );
         const r = unsettledFromPage(hostile);
         expect(r).toMatchObject({ proxy: PROXIES[0], tokensUncharged: 7n, tonUncharged: 0n });
-        expect(unsettledFromPage(JSON.parse('{"__proto__": {"status": {"contract": "' + friendly(PROXIES[0]) + '"}}}'))).toContain('not a proxy stats page');
+        expect(unsettledFromPage(JSON.parse('{"__proto__": {"status": {"contract": "' + friendly(PROXIES[0]) + '"}}}'))).toContain(
+            'not a proxy stats page',
+        );
     });
 
     it('reads every source on a schedule and stops cleanly', async () => {
@@ -149,7 +200,13 @@ describe('proxy stats collector', () => {
         let rounds = 0;
         let threeRounds!: () => void;
         const done = new Promise<void>((ok) => (threeRounds = ok));
-        const c = new ProxyStatsCollector({ db: database.db, consumers: [new UnsettledUsage()], log: silentLogger, intervalMs: 50, onChange: () => ++rounds === 3 && threeRounds() });
+        const c = new ProxyStatsCollector({
+            db: database.db,
+            consumers: [new UnsettledUsage()],
+            log: silentLogger,
+            intervalMs: 50,
+            onChange: () => ++rounds === 3 && threeRounds(),
+        });
         c.start();
         c.add(statsBase);
         await done;

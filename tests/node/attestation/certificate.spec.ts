@@ -25,7 +25,12 @@ const code = attestationCode;
 
 function build(over: Partial<Parameters<typeof buildCertificate>[0]> = {}) {
     const now = Date.now();
-    return buildCertificate({ privateKey: generateKeyPairSync('ed25519').privateKey, notBefore: new Date(now - 60_000), notAfter: new Date(now + 3_600_000), ...over });
+    return buildCertificate({
+        privateKey: generateKeyPairSync('ed25519').privateKey,
+        notBefore: new Date(now - 60_000),
+        notAfter: new Date(now + 3_600_000),
+        ...over,
+    });
 }
 
 describe('RA-TLS certificate', () => {
@@ -77,9 +82,15 @@ describe('RA-TLS certificate', () => {
         const broken = Buffer.from(good.der);
         broken[broken.length - 5] ^= 0xff;
         expect(code(() => parseRaTlsCertificate(broken))).toBe('CERT_NOT_SELF_SIGNED');
-        expect(code(() => parseRaTlsCertificate(build({ extraExtensions: [{ oid: '1.2.3.4', critical: true, value: Buffer.alloc(2) }] }).der))).toBe('UNKNOWN_CRITICAL_EXTENSION');
+        expect(
+            code(() => parseRaTlsCertificate(build({ extraExtensions: [{ oid: '1.2.3.4', critical: true, value: Buffer.alloc(2) }] }).der)),
+        ).toBe('UNKNOWN_CRITICAL_EXTENSION');
         // Unknown extensions that are not critical are fine.
-        expect(code(() => parseRaTlsCertificate(build({ extraExtensions: [{ oid: '1.2.3.4', critical: false, value: Buffer.alloc(2) }] }).der))).toBe('none');
+        expect(
+            code(() =>
+                parseRaTlsCertificate(build({ extraExtensions: [{ oid: '1.2.3.4', critical: false, value: Buffer.alloc(2) }] }).der),
+            ),
+        ).toBe('none');
         expect(code(() => parseRaTlsCertificate(build({ quote: Buffer.alloc(40_000) }).der))).toBe('QUOTE_TOO_LARGE');
     });
 
@@ -93,7 +104,10 @@ describe('RA-TLS certificate', () => {
         const wrongClaims = build({ quote: Buffer.alloc(64), userClaims: rawEd25519PublicKey(other) });
         await expect(verifyRaTlsCertificate(wrongClaims.der, anyPolicy(), now)).rejects.toMatchObject({ code: 'CLAIMS_MISMATCH' });
         const ok = await createRaTlsCertificate(fakeProvider);
-        await expect(verifyRaTlsCertificate(ok.der, fakePolicy())).resolves.toMatchObject({ publicKey: ok.publicKey, attestation: { kind: 'fake' } });
+        await expect(verifyRaTlsCertificate(ok.der, fakePolicy())).resolves.toMatchObject({
+            publicKey: ok.publicKey,
+            attestation: { kind: 'fake' },
+        });
     });
 
     it('refuses unreasonable validity periods', async () => {

@@ -40,7 +40,10 @@ describe('configfs-tsm quote provider', () => {
     it('reports a clear error where configfs-tsm is absent', async () => {
         const tsm = new ConfigfsTsm({ reportDir: path.join(os.tmpdir(), 'no-such-tsm-dir') });
         expect(await tsm.available()).toBe(false);
-        await expect(tsm.getQuote(Buffer.alloc(64))).rejects.toMatchObject({ code: 'TSM_UNAVAILABLE', message: expect.stringContaining('TDX guest') });
+        await expect(tsm.getQuote(Buffer.alloc(64))).rejects.toMatchObject({
+            code: 'TSM_UNAVAILABLE',
+            message: expect.stringContaining('TDX guest'),
+        });
     });
 
     it('writes reportdata to inblob, reads outblob and removes its entry', async () => {
@@ -55,10 +58,16 @@ describe('configfs-tsm quote provider', () => {
 
     it('detects a concurrent writer through the generation counter and a wrong provider', async () => {
         const racing = kernelLikeFs({ interfere: true });
-        await expect(new ConfigfsTsm({ reportDir: racing.root, fs: racing.fs }).getQuote(Buffer.alloc(64))).rejects.toMatchObject({ code: 'TSM_FAILED', message: expect.stringContaining('generation') });
+        await expect(new ConfigfsTsm({ reportDir: racing.root, fs: racing.fs }).getQuote(Buffer.alloc(64))).rejects.toMatchObject({
+            code: 'TSM_FAILED',
+            message: expect.stringContaining('generation'),
+        });
         expect(fs.readdirSync(racing.root)).toEqual([]);
         const sev = kernelLikeFs({ provider: 'sev_guest' });
-        await expect(new ConfigfsTsm({ reportDir: sev.root, fs: sev.fs }).getQuote(Buffer.alloc(64))).rejects.toMatchObject({ code: 'TSM_FAILED', message: expect.stringContaining('sev_guest') });
+        await expect(new ConfigfsTsm({ reportDir: sev.root, fs: sev.fs }).getQuote(Buffer.alloc(64))).rejects.toMatchObject({
+            code: 'TSM_FAILED',
+            message: expect.stringContaining('sev_guest'),
+        });
     });
 
     it('puts the configfs quote for SHA-512(public key) into the RA-TLS certificate', async () => {

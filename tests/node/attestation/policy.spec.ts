@@ -35,7 +35,9 @@ describe('attestation policies', () => {
         await expect(fakePolicy().validate(undefined, key, 0)).rejects.toMatchObject({ code: 'QUOTE_REQUIRED' });
         await expect(fakePolicy().validate(Buffer.alloc(63), key, 0)).rejects.toMatchObject({ code: 'QUOTE_PARSE' });
         await expect(fakePolicy().validate(fakeQuote, Buffer.alloc(32, 8), 0)).rejects.toMatchObject({ code: 'REPORTDATA_MISMATCH' });
-        await expect(fakePolicy({ allowedCollateralRootHashes: [INTEL_ROOT_KEY_ID] }).validate(fakeQuote, key, 0)).rejects.toMatchObject({ code: 'COLLATERAL_NOT_ALLOWED' });
+        await expect(fakePolicy({ allowedCollateralRootHashes: [INTEL_ROOT_KEY_ID] }).validate(fakeQuote, key, 0)).rejects.toMatchObject({
+            code: 'COLLATERAL_NOT_ALLOWED',
+        });
     });
 
     it('applies MRTD, RTMR-set, image-hash and collateral allowlists to real measurements', () => {
@@ -44,10 +46,18 @@ describe('attestation policies', () => {
         expect(code(() => checkMeasurements('tdx', m, key, root, { allowedMrtd: [fixture.mrTd] }))).toBe('none');
         expect(code(() => checkMeasurements('tdx', m, key, root, { allowedMrtd: [randomBytes(48)] }))).toBe('MRTD_NOT_ALLOWED');
         expect(code(() => checkMeasurements('tdx', m, key, root, { allowedRtmr: [fixture.rtmr] }))).toBe('none');
-        expect(code(() => checkMeasurements('tdx', m, key, root, { allowedRtmr: [[...fixture.rtmr.slice(0, 3), randomBytes(48)]] }))).toBe('RTMR_NOT_ALLOWED');
-        expect(code(() => checkMeasurements('tdx', m, key, root, { allowedImageHashes: [randomBytes(32), imageHash(fixture)] }))).toBe('none');
-        expect(code(() => checkMeasurements('tdx', m, key, root, { allowedImageHashes: [randomBytes(32)] }))).toBe('IMAGE_HASH_NOT_ALLOWED');
-        expect(code(() => checkMeasurements('tdx', m, key, randomBytes(48), { allowedCollateralRootHashes: [root] }))).toBe('COLLATERAL_NOT_ALLOWED');
+        expect(code(() => checkMeasurements('tdx', m, key, root, { allowedRtmr: [[...fixture.rtmr.slice(0, 3), randomBytes(48)]] }))).toBe(
+            'RTMR_NOT_ALLOWED',
+        );
+        expect(code(() => checkMeasurements('tdx', m, key, root, { allowedImageHashes: [randomBytes(32), imageHash(fixture)] }))).toBe(
+            'none',
+        );
+        expect(code(() => checkMeasurements('tdx', m, key, root, { allowedImageHashes: [randomBytes(32)] }))).toBe(
+            'IMAGE_HASH_NOT_ALLOWED',
+        );
+        expect(code(() => checkMeasurements('tdx', m, key, randomBytes(48), { allowedCollateralRootHashes: [root] }))).toBe(
+            'COLLATERAL_NOT_ALLOWED',
+        );
         expect(code(() => checkMeasurements('tdx', fixture, key, root, {}))).toBe('REPORTDATA_MISMATCH');
     });
 

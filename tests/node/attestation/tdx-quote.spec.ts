@@ -49,7 +49,9 @@ describe('TDX v4 quote fixture', () => {
         expect(m.rtmr[0]).toEqual(QUOTE.subarray(MR_TD + 4 * 48, MR_TD + 5 * 48));
         expect(m.rtmr[3]).toEqual(QUOTE.subarray(MR_TD + 7 * 48, MR_TD + 8 * 48));
         expect(m.reportData).toEqual(QUOTE.subarray(632 - 64, 632));
-        expect(m.mrTd.toString('hex')).toBe('7357a10d2e2724dffe68813e3cc4cfcde6814d749f2fb62e3953e54f6e0b50a219786afe2cd478f684b52c61837e1114');
+        expect(m.mrTd.toString('hex')).toBe(
+            '7357a10d2e2724dffe68813e3cc4cfcde6814d749f2fb62e3953e54f6e0b50a219786afe2cd478f684b52c61837e1114',
+        );
         expect(q.signedData).toEqual(QUOTE.subarray(0, 632));
         expect(q.pckChainPem.match(/BEGIN CERTIFICATE/g)).toHaveLength(3);
     });
@@ -77,7 +79,9 @@ describe('TDX v4 quote fixture', () => {
         const v = verifyQuoteOffline(QUOTE, AT);
         expect(v.tcbStatus).toBe('offline');
         expect(v.collateralRootHash).toEqual(INTEL_ROOT_KEY_ID);
-        expect(INTEL_ROOT_KEY_ID.toString('hex')).toBe('46e403bd34f05a3f2817ab9badcaacc7ffc98e0f261008cd30dae936cace18d5dcf58eef31463613de1570d516200993');
+        expect(INTEL_ROOT_KEY_ID.toString('hex')).toBe(
+            '46e403bd34f05a3f2817ab9badcaacc7ffc98e0f261008cd30dae936cace18d5dcf58eef31463613de1570d516200993',
+        );
         expect(INTEL_SGX_ROOT_CA.raw).toEqual(Buffer.from(qvlConstants.TRUSTED_ROOT_CA_DER));
     });
 
@@ -123,10 +127,21 @@ describe('online verification through a PCCS', () => {
             const url = req.url ?? '';
             if (url.includes('/pckcrl')) res.writeHead(200, { 'SGX-PCK-CRL-Issuer-Chain': rootPem }).end(Buffer.from([0x30, 0x00]));
             else if (url.includes('/tcb')) {
-                const tcbInfo = { version: 3, issueDate: '2020-01-01T00:00:00Z', nextUpdate: '2099-01-01T00:00:00Z', fmspc: '00', pceId: '0000', tcbType: 0, tcbEvaluationDataNumber: 1, tcbLevels: [] };
+                const tcbInfo = {
+                    version: 3,
+                    issueDate: '2020-01-01T00:00:00Z',
+                    nextUpdate: '2099-01-01T00:00:00Z',
+                    fmspc: '00',
+                    pceId: '0000',
+                    tcbType: 0,
+                    tcbEvaluationDataNumber: 1,
+                    tcbLevels: [],
+                };
                 res.writeHead(200, { 'TCB-Info-Issuer-Chain': rootPem }).end(JSON.stringify({ tcbInfo, signature: '00' }));
             } else if (url.includes('/qe/identity')) {
-                res.writeHead(200, { 'SGX-Enclave-Identity-Issuer-Chain': rootPem }).end(JSON.stringify({ enclaveIdentity: { id: 'TD_QE' }, signature: '00' }));
+                res.writeHead(200, { 'SGX-Enclave-Identity-Issuer-Chain': rootPem }).end(
+                    JSON.stringify({ enclaveIdentity: { id: 'TD_QE' }, signature: '00' }),
+                );
             } else if (url.includes('/rootcacrl')) res.writeHead(200).end('3000');
             else res.writeHead(404).end();
         });
@@ -149,7 +164,9 @@ describe('online verification through a PCCS', () => {
 
     it('fetches collateral for the quote FMSPC from the configured PCCS and rejects bogus collateral', async () => {
         mode = 'bogus';
-        const err = (await new PccsQuoteVerifier({ pccsUrl: `${base}/sgx/certification/v4/` }).verify(QUOTE, AT).catch((e: unknown) => e)) as AttestationError;
+        const err = (await new PccsQuoteVerifier({ pccsUrl: `${base}/sgx/certification/v4/` })
+            .verify(QUOTE, AT)
+            .catch((e: unknown) => e)) as AttestationError;
         expect(err.code).toBe('QUOTE_VERIFICATION');
         expect(err.message).toMatch(/^DCAP verification failed: /);
         // The PCK leaf is issued by the Platform CA, so the platform CRL is requested.
@@ -162,7 +179,9 @@ describe('online verification through a PCCS', () => {
 
     it('never contacts the PCCS for a quote that fails the offline checks', async () => {
         mode = 'bogus';
-        await expect(new PccsQuoteVerifier({ pccsUrl: base }).verify(tampered(MR_TD), AT)).rejects.toMatchObject({ code: 'QUOTE_SIGNATURE' });
+        await expect(new PccsQuoteVerifier({ pccsUrl: base }).verify(tampered(MR_TD), AT)).rejects.toMatchObject({
+            code: 'QUOTE_SIGNATURE',
+        });
         expect(requests).toEqual([]);
         expect(() => new PccsQuoteVerifier({ pccsUrl: 'ftp://x' })).toThrow(AttestationError);
     });

@@ -92,7 +92,14 @@ describe('node/chain failure handling', () => {
                 return void res.end('{"error":"slow down"}');
             }
             res.writeHead(200, { 'Content-Type': 'application/json' });
-            res.end(JSON.stringify({ last: { seqno: 7, shard: '-9223372036854775808', workchain: -1, fileHash: '', rootHash: '' }, init: { fileHash: '', rootHash: '' }, stateRootHash: '', now: 1 }));
+            res.end(
+                JSON.stringify({
+                    last: { seqno: 7, shard: '-9223372036854775808', workchain: -1, fileHash: '', rootHash: '' },
+                    init: { fileHash: '', rootHash: '' },
+                    stateRootHash: '',
+                    now: 1,
+                }),
+            );
         });
         const client = createChainClient({ url, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 } });
         expect(await client.head()).toEqual({ seqno: 7, utime: 1 });

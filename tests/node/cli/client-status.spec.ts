@@ -20,7 +20,8 @@ describe('cocoon client status', () => {
         const c = capture();
         expect(await runClient(['status', '--help'], {}, c.io)).toBe(0);
         const help = c.out.join('');
-        for (const w of ['deposit', 'spent', 'pending', 'stake', 'receipts', 'proxy', '--url', '--json', 'COCOON_CLIENT_URL']) expect(help).toContain(w);
+        for (const w of ['deposit', 'spent', 'pending', 'stake', 'receipts', 'proxy', '--url', '--json', 'COCOON_CLIENT_URL'])
+            expect(help).toContain(w);
     });
 
     it('rejects an unknown option and a malformed URL with exit code 2', async () => {
@@ -37,7 +38,9 @@ describe('cocoon client status', () => {
         await new Promise((ok) => server.close(ok));
         const c = capture();
         expect(await runClient(['status'], { COCOON_CLIENT_URL: url }, c.io)).toBe(1);
-        expect(c.err.join('')).toMatch(new RegExp(`cannot reach the client at ${url}.*is cocoon client \\(or cocoon up\\) running\\? Pass --url`));
+        expect(c.err.join('')).toMatch(
+            new RegExp(`cannot reach the client at ${url}.*is cocoon client \\(or cocoon up\\) running\\? Pass --url`),
+        );
     });
 
     it('refuses an answer without a money section or with a non-nanoTON amount', async () => {

@@ -15,7 +15,9 @@ describe('cocoon client: API exposure options', () => {
     it('refuses to serve the API beyond loopback without --api-key (exit 2, before touching the chain)', async () => {
         const r = await client(['--host', '0.0.0.0', ...ROOT]);
         expect(r.code).toBe(2);
-        expect(r.err).toBe('cocoon client: the client API would listen on 0.0.0.0, beyond loopback, without an API key: anyone who reaches it could spend the deposit. Set --api-key <key> (or COCOON_API_KEY), or listen on 127.0.0.1\n');
+        expect(r.err).toBe(
+            'cocoon client: the client API would listen on 0.0.0.0, beyond loopback, without an API key: anyone who reaches it could spend the deposit. Set --api-key <key> (or COCOON_API_KEY), or listen on 127.0.0.1\n',
+        );
         const env = await client(ROOT, { COCOON_HOST: '192.168.1.20' });
         expect(env.code).toBe(2);
         expect(env.err).toMatch(/listen on 192\.168\.1\.20, beyond loopback/);
@@ -30,7 +32,18 @@ describe('cocoon client: API exposure options', () => {
     it('documents the options in --help, with their env variables', async () => {
         const r = await client(['--help']);
         expect(r.code).toBe(0);
-        for (const s of ['--api-key', 'COCOON_API_KEY', '--cors-origin', 'COCOON_CORS_ORIGIN', '--allowed-hosts', 'COCOON_ALLOWED_HOSTS', '--max-timeout', '--toncenter-api-key', 'COCOON_TONCENTER_API_KEY']) expect(r.out).toContain(s);
+        for (const s of [
+            '--api-key',
+            'COCOON_API_KEY',
+            '--cors-origin',
+            'COCOON_CORS_ORIGIN',
+            '--allowed-hosts',
+            'COCOON_ALLOWED_HOSTS',
+            '--max-timeout',
+            '--toncenter-api-key',
+            'COCOON_TONCENTER_API_KEY',
+        ])
+            expect(r.out).toContain(s);
     });
 
     it('cocoon up refuses --host beyond loopback without --api-key before starting anything', async () => {

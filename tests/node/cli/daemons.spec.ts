@@ -79,22 +79,62 @@ describe('cocoon proxy | worker | client daemons', () => {
         const common = ['--endpoint', chain.v4Url, '--root', root, '--key-file', walletsFile, '--log-level', 'info'];
         const secret = 'daemon-test-secret';
         // Difficulty 0 (the other suites run 4): peers still get a challenge to answer, or their handshakes would hang.
-        const proxyArgs = ['proxy', ...common, '--key-name', 'wallet1', '--data-dir', join(dir, 'proxy'), '--worker-port', '0', '--client-port', '0', '--http-port', '0', '--pow-difficulty', '0', '--access-secret', secret];
+        const proxyArgs = [
+            'proxy',
+            ...common,
+            '--key-name',
+            'wallet1',
+            '--data-dir',
+            join(dir, 'proxy'),
+            '--worker-port',
+            '0',
+            '--client-port',
+            '0',
+            '--http-port',
+            '0',
+            '--pow-difficulty',
+            '0',
+            '--access-secret',
+            secret,
+        ];
         const proxy = daemon(proxyArgs);
         running.push(proxy);
         const reg = await proxy.waitFor(/register-proxy "([^"]+)"/);
         const contract = (await proxy.waitFor(/^proxy (\S+) serving/m))[1];
         expect(statSync(join(dir, 'proxy', 'proxy-key.json')).mode & 0o777).toBe(0o600);
         const fake = imageHash(zeroMeasurements());
-        await configureRoot(client, owner, Address.parse(root), { proxyHashes: [fake], workerHashes: [fake], models: [MODEL], proxy: reg[1] });
+        await configureRoot(client, owner, Address.parse(root), {
+            proxyHashes: [fake],
+            workerHashes: [fake],
+            models: [MODEL],
+            proxy: reg[1],
+        });
 
         // The worker takes its settings from a config file, the client from the environment.
         const workerConfig = join(dir, 'worker.json');
-        writeFileSync(workerConfig, JSON.stringify({ model: MODEL, backend: model.url, coefficient: 1000, 'http-port': 0, 'data-dir': join(dir, 'worker') }));
-        const worker = daemon(['worker', ...common, '--key-name', 'wallet2', '--config', workerConfig, '--gpu', 'Test GPU 80GB', '--vram-mb', '81920']);
+        writeFileSync(
+            workerConfig,
+            JSON.stringify({ model: MODEL, backend: model.url, coefficient: 1000, 'http-port': 0, 'data-dir': join(dir, 'worker') }),
+        );
+        const worker = daemon([
+            'worker',
+            ...common,
+            '--key-name',
+            'wallet2',
+            '--config',
+            workerConfig,
+            '--gpu',
+            'Test GPU 80GB',
+            '--vram-mb',
+            '81920',
+        ]);
         running.push(worker);
         await worker.waitFor(/^worker \S+ serving cocoon\/tiny-stories-1m@local:0; stats (\S+)\/stats/m);
-        const clientD = daemon(['client', ...common, '--key-name', 'wallet3'], { COCOON_HTTP_PORT: '0', COCOON_DEPOSIT: '5', COCOON_DATA_DIR: join(dir, 'client') });
+        const clientD = daemon(['client', ...common, '--key-name', 'wallet3'], {
+            COCOON_HTTP_PORT: '0',
+            COCOON_DEPOSIT: '5',
+            COCOON_DATA_DIR: join(dir, 'client'),
+        });
         running.push(clientD);
         const api = (await clientD.waitFor(/OpenAI API (\S+),/))[1];
         expect(readFileSync(join(dir, 'client', 'client-secret'), 'utf8').trim().length).toBeGreaterThan(20);
@@ -106,25 +146,36 @@ describe('cocoon proxy | worker | client daemons', () => {
         const deadline = Date.now() + 90_000;
         while (Date.now() < deadline) {
             try {
-                const res = await ai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 12 });
+                const res = await ai.chat.completions.create({
+                    model: 'cocoon/tiny-stories-1m',
+                    messages: [{ role: 'user', content: 'Once upon a time' }],
+                    max_tokens: 12,
+                });
                 answer = res.choices[0].message.content ?? '';
                 expect(res.usage?.completion_tokens).toBeGreaterThan(0);
                 break;
             } catch (e) {
                 // Only "no worker yet" is expected while the worker's first connection is in flight.
-                if (!/no_workers|503/.test(String(e))) throw new Error(`completion failed: ${String(e)}\nclient: ${clientD.err().slice(-1500)}\nproxy: ${proxy.err().slice(-1500)}`);
+                if (!/no_workers|503/.test(String(e)))
+                    throw new Error(
+                        `completion failed: ${String(e)}\nclient: ${clientD.err().slice(-1500)}\nproxy: ${proxy.err().slice(-1500)}`,
+                    );
                 await new Promise((r) => setTimeout(r, 250));
             }
         }
         if (!answer) throw new Error(`no answer within 90 s\nworker: ${worker.err().slice(-1500)}\nproxy: ${proxy.err().slice(-1500)}`);
         const models = (await (await fetch(`${api}/models`)).json()) as { data: { id: string; workers: unknown[] }[] };
-        expect(models.data).toEqual([expect.objectContaining({ id: 'cocoon/tiny-stories-1m', workers: [expect.objectContaining({ coefficient: 1000 })] })]);
+        expect(models.data).toEqual([
+            expect.objectContaining({ id: 'cocoon/tiny-stories-1m', workers: [expect.objectContaining({ coefficient: 1000 })] }),
+        ]);
 
         // Stats on each daemon's HTTP port: pages open to all, admin actions behind the access secret.
         const proxyHttp = (await proxy.waitFor(/stats (\S+)\/stats/))[1];
         const workerHttp = (await worker.waitFor(/stats (\S+)\/stats/))[1];
         const clientHttp = api.replace(/\/v1$/, '');
-        const pstats = (await (await fetch(`${proxyHttp}/jsonstats`)).json()) as { worker_connections: { gpu: string; vram_mb: number; model: string }[] };
+        const pstats = (await (await fetch(`${proxyHttp}/jsonstats`)).json()) as {
+            worker_connections: { gpu: string; vram_mb: number; model: string }[];
+        };
         expect(pstats.worker_connections).toEqual([expect.objectContaining({ gpu: 'Test GPU 80GB', vram_mb: 81920, model: MODEL })]);
         const wstats = (await (await fetch(`${workerHttp}/jsonstats`)).json()) as { hardware: { gpu: string } };
         expect(wstats.hardware).toMatchObject({ gpu: 'Test GPU 80GB' });
@@ -135,7 +186,9 @@ describe('cocoon proxy | worker | client daemons', () => {
         expect(metrics).toMatch(/^# TYPE cocoon_proxy_worker_connections gauge$/m);
         expect(metrics).toMatch(/^cocoon_proxy_worker_connections 1$/m);
         expect((await fetch(`${proxyHttp}/request/settle`, { method: 'POST' })).status).toBe(401);
-        expect((await fetch(`${proxyHttp}/request/settle`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } })).status).toBe(200);
+        expect(
+            (await fetch(`${proxyHttp}/request/settle`, { method: 'POST', headers: { authorization: `Bearer ${secret}` } })).status,
+        ).toBe(200);
         const noSecret = await fetch(`${workerHttp}/request/disable`, { method: 'POST', headers: { authorization: 'Bearer x' } });
         expect(noSecret.status).toBe(403);
         expect(((await noSecret.json()) as { error: { message: string } }).error.message).toMatch(/--access-secret/);

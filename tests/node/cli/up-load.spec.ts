@@ -32,7 +32,8 @@ it('starts the whole network while every core is busy and answers a completion',
     net = await startNetwork({ dataDir: dir, host: '127.0.0.1', chainPort: 0, modelPort: 0, explorerPort: 0, basePort: 0, once: false });
     expect(net.client.ready).toBe(true);
     const res = await fetch(`${net.apiUrl}/chat/completions`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 8 }),
     });
     const body = (await res.json()) as { choices?: { message: { content: string } }[]; usage?: { completion_tokens: number } };

@@ -1,7 +1,7 @@
 /**
  * `cocoon up` as a user runs it (`npm start` is the same command): a child process with its own data
  * directory prints the banner, answers through client -> proxy -> worker with usage and a verified receipt
- * in the HTTP trailer, stops cleanly on Ctrl-C (SIGINT, exit 0), and the next start resumes the same network.
+ * (a header on a whole answer), stops cleanly on Ctrl-C (SIGINT, exit 0), and the next start resumes the same network.
  */
 import { request } from 'http';
 import { mkdtempSync, rmSync } from 'fs';
@@ -24,7 +24,8 @@ function complete(api: string, content: string): Promise<Answer> {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
             res.on('end', () => {
-                const trailer = res.trailers['x-cocoon-receipt'];
+                // A whole answer carries its receipt as a header; a stream, as a trailer.
+                const trailer = (res.headers['x-cocoon-receipt'] as string | undefined) ?? res.trailers['x-cocoon-receipt'];
                 resolve({
                     status: res.statusCode ?? 0,
                     body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
@@ -54,7 +55,10 @@ describe('cocoon up (a process, stopped with Ctrl-C)', () => {
     // connection must not take one of these between the pick and the listen.
     const basePort = 25000 + Math.floor(Math.random() * 50) * 100; // ports 25000-31901 (offsets up to +2001); up.spec uses 20000-24401
     const up = () => {
-        const d = daemon(['up', '--data-dir', dir, '--chain-port', '0', '--model-port', '0', '--explorer-port', '0', '--base-port', String(basePort)], { COCOON_LOG_LEVEL: 'warn' });
+        const d = daemon(
+            ['up', '--data-dir', dir, '--chain-port', '0', '--model-port', '0', '--explorer-port', '0', '--base-port', String(basePort)],
+            { COCOON_LOG_LEVEL: 'warn' },
+        );
         started.push(d);
         return d;
     };

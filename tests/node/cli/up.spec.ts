@@ -57,7 +57,11 @@ describe('cocoon up', () => {
         try {
             expect(first.apiUrl).toBe(`http://127.0.0.1:${basePort}/v1`);
             const ai = new OpenAI({ baseURL: first.apiUrl, apiKey: 'unused', maxRetries: 0 });
-            const res = await ai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 16 });
+            const res = await ai.chat.completions.create({
+                model: 'cocoon/tiny-stories-1m',
+                messages: [{ role: 'user', content: 'Once upon a time' }],
+                max_tokens: 16,
+            });
             expect(res.choices[0].message.content?.length).toBeGreaterThan(0);
             expect(res.usage?.completion_tokens).toBeGreaterThan(0);
             const receipt = first.client.receipts.at(-1)!;
@@ -68,7 +72,9 @@ describe('cocoon up', () => {
             // The explorer's API sees the proxy and the worker the network just started.
             const seen = async (path: string, owner: string) => {
                 for (let i = 0; i < 150; i++) {
-                    const r = (await (await fetch(`${first.explorerUrl}/api/${path}`)).json()) as { items: { owner: string; address: string }[] };
+                    const r = (await (await fetch(`${first.explorerUrl}/api/${path}`)).json()) as {
+                        items: { owner: string; address: string }[];
+                    };
                     const hit = r.items.find((x) => Address.parse(x.owner).equals(Address.parse(owner)));
                     if (hit) return hit;
                     await new Promise((ok) => setTimeout(ok, 200));
@@ -83,17 +89,26 @@ describe('cocoon up', () => {
             // The banner's stats pages answer; the proxy lists the worker with its hardware profile.
             const stats = first.banner.stats as { client: string; proxy: string; worker: string };
             for (const url of Object.values(stats)) expect((await fetch(url)).status).toBe(200);
-            const pj = (await (await fetch(stats.proxy.replace(/stats$/, 'jsonstats'))).json()) as { worker_connections: { owner: string; cpu: string }[] };
+            const pj = (await (await fetch(stats.proxy.replace(/stats$/, 'jsonstats'))).json()) as {
+                worker_connections: { owner: string; cpu: string }[];
+            };
             expect(pj.worker_connections).toHaveLength(1);
             expect(pj.worker_connections[0].cpu.length).toBeGreaterThan(0);
-            const admin = await fetch(stats.worker.replace(/stats$/, 'request/payout'), { method: 'POST', headers: { authorization: `Bearer ${String(first.banner.accessSecret)}` } });
+            const admin = await fetch(stats.worker.replace(/stats$/, 'request/payout'), {
+                method: 'POST',
+                headers: { authorization: `Bearer ${String(first.banner.accessSecret)}` },
+            });
             expect(admin.status).toBe(200);
 
             // The proxy's signed status reaches the client every few seconds.
             await until(() => (first.client.info?.db ?? 0n) > 0n);
             state = {
-                block: first.chain.chain.lastBlock.seqno, wallets: first.banner.wallets, root: first.banner.root, proxy: first.banner.proxy,
-                clientSc: first.client.info!.clientSc.toString(), used: first.client.info!.db,
+                block: first.chain.chain.lastBlock.seqno,
+                wallets: first.banner.wallets,
+                root: first.banner.root,
+                proxy: first.banner.proxy,
+                clientSc: first.client.info!.clientSc.toString(),
+                used: first.client.info!.db,
             };
         } finally {
             await first.stop();
@@ -108,7 +123,11 @@ describe('cocoon up', () => {
             expect(second.client.info!.clientSc.toString()).toBe(state.clientSc);
             await until(() => second.client.info?.db === state.used);
             const ai = new OpenAI({ baseURL: second.apiUrl, apiKey: 'unused', maxRetries: 0 });
-            const res = await ai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 8 });
+            const res = await ai.chat.completions.create({
+                model: 'cocoon/tiny-stories-1m',
+                messages: [{ role: 'user', content: 'Tell me a story' }],
+                max_tokens: 8,
+            });
             expect(res.usage?.completion_tokens).toBeGreaterThan(0);
         } finally {
             await second.stop();

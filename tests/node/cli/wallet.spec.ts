@@ -47,7 +47,10 @@ describe('cocoon wallet', () => {
         const cfg = join(dir, 'cfg.json');
         writeFileSync(cfg, JSON.stringify({ network: 'testnet', endpoint: 'http://from-config:1', toncenterApiKey: 'k-config' }));
         // The toncenter key is --toncenter-api-key: --api-key / COCOON_API_KEY guard the client's own API.
-        const p = parseCommandLine(CHAIN_OPTIONS, ['--config', cfg, '--endpoint', 'http://from-flag:1'], { COCOON_TONCENTER_API_KEY: 'k-env', COCOON_API_KEY: 'not-toncenter' });
+        const p = parseCommandLine(CHAIN_OPTIONS, ['--config', cfg, '--endpoint', 'http://from-flag:1'], {
+            COCOON_TONCENTER_API_KEY: 'k-env',
+            COCOON_API_KEY: 'not-toncenter',
+        });
         if (p === 'help') throw new Error('unexpected help');
         expect(p.values).toMatchObject({ network: 'testnet', endpoint: 'http://from-flag:1', 'toncenter-api-key': 'k-env', json: false });
         expect(p.sources).toMatchObject({ network: 'config', endpoint: 'flag', 'toncenter-api-key': 'env', json: 'default' });
@@ -68,9 +71,17 @@ describe('cocoon wallet', () => {
         const made = await run(['new', '--out', keyFile, '--wallet-version', 'v5r1', '--json']);
         expect(made.code).toBe(0);
         expect(statSync(keyFile).mode & 0o777).toBe(0o600);
-        const printed = JSON.parse(made.out) as { version: string; mnemonic?: string[]; addresses: Record<string, { address: string; raw: string }> };
+        const printed = JSON.parse(made.out) as {
+            version: string;
+            mnemonic?: string[];
+            addresses: Record<string, { address: string; raw: string }>;
+        };
         expect(printed.mnemonic).toBeUndefined(); // the secret stays in the file
-        const file = JSON.parse(readFileSync(keyFile, 'utf8')) as { version: string; mnemonic: string[]; addresses: Record<string, string> };
+        const file = JSON.parse(readFileSync(keyFile, 'utf8')) as {
+            version: string;
+            mnemonic: string[];
+            addresses: Record<string, string>;
+        };
         expect(file.version).toBe('v5r1');
         expect(file.mnemonic).toHaveLength(24);
         expect(file.addresses.v4).toBe(printed.addresses.v4.address);
@@ -80,7 +91,10 @@ describe('cocoon wallet', () => {
         expect(fromKey).toMatchObject({ version: 'v5r1', address: file.addresses.v5r1 });
         const words = join(dir, 'words.txt');
         writeFileSync(words, file.mnemonic.join(' ') + '\n', { mode: 0o600 });
-        const fromWords = JSON.parse((await run(['address', '--mnemonic-file', words, '--json'])).out) as { version: string; address: string };
+        const fromWords = JSON.parse((await run(['address', '--mnemonic-file', words, '--json'])).out) as {
+            version: string;
+            address: string;
+        };
         expect(fromWords).toMatchObject({ version: 'v4', address: file.addresses.v4 });
         const fromEnv = await run(['address'], { COCOON_MNEMONIC: file.mnemonic.join(' '), COCOON_WALLET_VERSION: 'v5r1' });
         expect(fromEnv.out.split('\n')[0]).toBe(file.addresses.v5r1);
@@ -104,7 +118,21 @@ describe('cocoon wallet', () => {
         await run(['new', '--out', keyFile, '--wallet-version', 'v5r1']);
         const v5 = (JSON.parse(readFileSync(keyFile, 'utf8')) as { addresses: { v5r1: string } }).addresses.v5r1;
 
-        const sent = await run(['send', '--key-file', walletsFile, '--key-name', 'wallet0', '--to', v5, '--amount', '3', '--body-text', 'hello', '--wait', '--json']);
+        const sent = await run([
+            'send',
+            '--key-file',
+            walletsFile,
+            '--key-name',
+            'wallet0',
+            '--to',
+            v5,
+            '--amount',
+            '3',
+            '--body-text',
+            'hello',
+            '--wait',
+            '--json',
+        ]);
         expect(sent.err).toBe('');
         expect(sent.code).toBe(0);
         const r = JSON.parse(sent.out) as { amount: string; bounce: boolean; delivered: { success: boolean; skipped: string } };
@@ -113,7 +141,18 @@ describe('cocoon wallet', () => {
 
         // The v5r1 wallet deploys itself on its first transfer; this one goes through toncenter v2.
         const before = await balanceOf(chain.wallets[1].address);
-        const back = await run(['send', '--key-file', keyFile, '--to', chain.wallets[1].address, '--amount', '1.25', '--wait', '--endpoint', chain.v2Url]);
+        const back = await run([
+            'send',
+            '--key-file',
+            keyFile,
+            '--to',
+            chain.wallets[1].address,
+            '--amount',
+            '1.25',
+            '--wait',
+            '--endpoint',
+            chain.v2Url,
+        ]);
         expect(back.err).toBe('');
         expect(back.code).toBe(0);
         expect(back.out).toMatch(/^sent 1\.25 TON from .* to .*: wallet tx [0-9a-f]{64}/);
@@ -135,13 +174,29 @@ describe('cocoon wallet', () => {
         const empty = join(dir, 'empty.json');
         await run(['new', '--out', empty]);
         const cases: [string[], number, RegExp][] = [
-            [['send', '--key-file', walletsFile, '--to', 'not-an-address', '--amount', '1'], 2, /--to: 'not-an-address' is not a TON address/],
-            [['send', '--key-file', walletsFile, '--to', chain.wallets[1].address, '--amount', 'lots'], 2, /--amount: 'lots' is not a TON amount/],
+            [
+                ['send', '--key-file', walletsFile, '--to', 'not-an-address', '--amount', '1'],
+                2,
+                /--to: 'not-an-address' is not a TON address/,
+            ],
+            [
+                ['send', '--key-file', walletsFile, '--to', chain.wallets[1].address, '--amount', 'lots'],
+                2,
+                /--amount: 'lots' is not a TON amount/,
+            ],
             [['send', '--key-file', walletsFile, '--amount', '1'], 2, /missing --to/],
-            [['send', '--key-file', empty, '--to', chain.wallets[1].address, '--amount', '1'], 1, /insufficient balance: wallet \S+ has 0 TON; sending 1 TON needs about 1\.01 TON/],
+            [
+                ['send', '--key-file', empty, '--to', chain.wallets[1].address, '--amount', '1'],
+                1,
+                /insufficient balance: wallet \S+ has 0 TON; sending 1 TON needs about 1\.01 TON/,
+            ],
             [['send', '--key-file', walletsFile, '--to', chain.wallets[1].address, '--amount', '2000000'], 1, /insufficient balance/],
             [['send', '--to', chain.wallets[1].address, '--amount', '1'], 2, /no wallet key/],
-            [['balance', chain.wallets[1].address, '--endpoint', 'http://127.0.0.1:1'], 1, /UNREACHABLE: cannot reach http:\/\/127\.0\.0\.1:1/],
+            [
+                ['balance', chain.wallets[1].address, '--endpoint', 'http://127.0.0.1:1'],
+                1,
+                /UNREACHABLE: cannot reach http:\/\/127\.0\.0\.1:1/,
+            ],
             [['balance', chain.wallets[1].address, '--network', 'moon'], 2, /unknown network 'moon'/],
             [['balance', chain.wallets[1].address, '--bogus'], 2, /unknown option --bogus/],
             [['address', '--mnemonic', 'one two three'], 1, /not hold a valid 24-word TON mnemonic \(3 words read\)/],

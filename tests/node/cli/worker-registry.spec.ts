@@ -40,7 +40,22 @@ describe('cocoon worker register and the registry subcommands', () => {
     });
 
     const args = (name: string) => ['--root', root.toString(), '--endpoint', chain.v4Url, '--key-file', walletsFile, '--key-name', name];
-    const H100 = ['--gpu', 'NVIDIA H100 80GB HBM3', '--gpu-count', '8', '--vram-mb', '81559', '--region', 'eu-west', '--uptime-commitment', '99.5', '--tee', 'tdx', '--model', 'Qwen/Qwen3-32B@abc:def,Qwen/Qwen3-0.6B'];
+    const H100 = [
+        '--gpu',
+        'NVIDIA H100 80GB HBM3',
+        '--gpu-count',
+        '8',
+        '--vram-mb',
+        '81559',
+        '--region',
+        'eu-west',
+        '--uptime-commitment',
+        '99.5',
+        '--tee',
+        'tdx',
+        '--model',
+        'Qwen/Qwen3-32B@abc:def,Qwen/Qwen3-0.6B',
+    ];
     const hw = () => [...H100, '--data-dir', join(dir, 'worker0')];
     const run = async (argv: string[], answer = false) => {
         const c = captureIo();
@@ -51,7 +66,8 @@ describe('cocoon worker register and the registry subcommands', () => {
         });
         return { code, out: c.out(), err: c.err(), asked };
     };
-    const seqno = async (name: string) => (await client.account(Address.parse(chain.wallets.find((w) => w.name === name)!.address))).last?.lt ?? 0n;
+    const seqno = async (name: string) =>
+        (await client.account(Address.parse(chain.wallets.find((w) => w.name === name)!.address))).last?.lt ?? 0n;
 
     it('each subcommand has --help, and `cocoon worker --help` lists them', async () => {
         for (const sub of WORKER_SUBCOMMANDS) {
@@ -69,12 +85,24 @@ describe('cocoon worker register and the registry subcommands', () => {
     it('refuses bad input before sending, with a clear message', async () => {
         const before = await seqno('wallet0');
         const cases: [string[], number, RegExp][] = [
-            [['register', ...args('wallet0'), ...hw(), '--gpu', 'G'.repeat(65)], 2, /the profile would be refused on-chain, nothing was sent: .*gpuModel must be 1 to 64 bytes of UTF-8, got 65.*exit code 3005/],
+            [
+                ['register', ...args('wallet0'), ...hw(), '--gpu', 'G'.repeat(65)],
+                2,
+                /the profile would be refused on-chain, nothing was sent: .*gpuModel must be 1 to 64 bytes of UTF-8, got 65.*exit code 3005/,
+            ],
             [['register', ...args('wallet0'), ...hw(), '--model', 'M/'.repeat(40)], 2, /model 1 must be 1 to 64 bytes/],
-            [['register', ...args('wallet0'), ...hw(), '--uptime-commitment', 'always'], 2, /--uptime-commitment: expected a percentage 0-100 with at most one decimal \(e\.g\. 99\.5\), got 'always'/],
+            [
+                ['register', ...args('wallet0'), ...hw(), '--uptime-commitment', 'always'],
+                2,
+                /--uptime-commitment: expected a percentage 0-100 with at most one decimal \(e\.g\. 99\.5\), got 'always'/,
+            ],
             [['register', ...args('wallet0'), ...hw(), '--uptime-commitment', '100.1'], 2, /--uptime-commitment: expected a percentage/],
             [['register', ...args('wallet0'), ...hw(), '--tee', 'sgx'], 2, /--tee must be one of none, tdx, sev-snp, fake; got 'sgx'/],
-            [['register', ...args('wallet0'), ...hw(), '--gpu-count', 'many'], 2, /--gpu-count: expected a non-negative integer, got 'many'/],
+            [
+                ['register', ...args('wallet0'), ...hw(), '--gpu-count', 'many'],
+                2,
+                /--gpu-count: expected a non-negative integer, got 'many'/,
+            ],
             [['register', ...args('wallet0'), ...hw(), '--owner', chain.wallets[1].address], 2, /is not the owner .*nothing was sent/],
             [['pause', ...args('wallet0')], 2, /cannot pause a registration that is not registered .*nothing was sent/],
             [['register', ...args('wallet0'), ...H100.filter((a) => !a.startsWith('Qwen') && a !== '--model')], 2, /missing --model/],
@@ -98,7 +126,9 @@ describe('cocoon worker register and the registry subcommands', () => {
         expect({ code: no.code, err: no.err }).toEqual({ code: 1, err: 'cocoon worker register: not sent (answered no)\n' });
         expect(no.asked).toEqual(['send?']);
         expect(no.out).toMatch(/register: attach 1\.06 TON \(deploys the contract\)/);
-        expect(no.out).toMatch(/cost: 1\.06 TON attached; 1\.01 TON kept by the contract \(refundable deposit and storage reserve\), at most 0\.05 TON of fees/);
+        expect(no.out).toMatch(
+            /cost: 1\.06 TON attached; 1\.01 TON kept by the contract \(refundable deposit and storage reserve\), at most 0\.05 TON of fees/,
+        );
         expect(no.out).toContain('"gpu_model":"NVIDIA H100 80GB HBM3","gpu_count":8,"vram_mib":81559,"tee":"tdx"');
         expect(await readRegistry(client, root, owner0)).toBeNull();
 
@@ -109,8 +139,14 @@ describe('cocoon worker register and the registry subcommands', () => {
         const s0 = (await readRegistry(client, root, owner0))!;
         expect(s0).toMatchObject({ status: 'active', deposit: REGISTRY_TERMS.deposit });
         expect(s0.profile).toMatchObject({
-            gpuModel: 'NVIDIA H100 80GB HBM3', gpuCount: 8, vramMib: 81559, tee: 'tdx', region: 'eu-west', uptimePermille: 995,
-            models: ['Qwen/Qwen3-32B', 'Qwen/Qwen3-0.6B'], workerKeys: [key],
+            gpuModel: 'NVIDIA H100 80GB HBM3',
+            gpuCount: 8,
+            vramMib: 81559,
+            tee: 'tdx',
+            region: 'eu-west',
+            uptimePermille: 995,
+            models: ['Qwen/Qwen3-32B', 'Qwen/Qwen3-0.6B'],
+            workerKeys: [key],
         });
 
         // The same profile again: nothing to send, nothing asked.
@@ -119,14 +155,44 @@ describe('cocoon worker register and the registry subcommands', () => {
         expect(again.out).toMatch(/nothing to send: the chain already holds this profile/);
 
         // The second owner, with different hardware, through the unmodified Blueprint script.
-        const profile1 = { gpuModel: 'NVIDIA GeForce RTX 4090', gpuCount: 2, vramMib: 24564, tee: 'none', cpuModel: 'AMD Ryzen 9 7950X', cpuCores: 32, ramMib: 131072, region: 'us', models: ['Qwen/Qwen3-0.6B'], uptimePermille: 900, workerKeys: ['cd'.repeat(32)] };
+        const profile1 = {
+            gpuModel: 'NVIDIA GeForce RTX 4090',
+            gpuCount: 2,
+            vramMib: 24564,
+            tee: 'none',
+            cpuModel: 'AMD Ryzen 9 7950X',
+            cpuCores: 32,
+            ramMib: 131072,
+            region: 'us',
+            models: ['Qwen/Qwen3-0.6B'],
+            uptimePermille: 900,
+            workerKeys: ['cd'.repeat(32)],
+        };
         const file = join(dir, 'owner1.json');
         writeFileSync(file, JSON.stringify(profile1));
-        await exec(process.execPath, [join(__dirname, '../../../node_modules/@ton/blueprint/dist/cli/cli.js'), 'run', 'registerGpuOwner', root.toString(), 'register', file, '--custom', chain.v4Url, '--custom-version', 'v4', '--custom-type', 'custom', '--mnemonic'], {
-            cwd: join(__dirname, '../../..'),
-            env: { ...process.env, WALLET_MNEMONIC: chain.wallets[1].mnemonic.join(' '), WALLET_VERSION: 'v4', NODE_OPTIONS: '' },
-            timeout: 180_000,
-        });
+        await exec(
+            process.execPath,
+            [
+                join(__dirname, '../../../node_modules/@ton/blueprint/dist/cli/cli.js'),
+                'run',
+                'registerGpuOwner',
+                root.toString(),
+                'register',
+                file,
+                '--custom',
+                chain.v4Url,
+                '--custom-version',
+                'v4',
+                '--custom-type',
+                'custom',
+                '--mnemonic',
+            ],
+            {
+                cwd: join(__dirname, '../../..'),
+                env: { ...process.env, WALLET_MNEMONIC: chain.wallets[1].mnemonic.join(' '), WALLET_VERSION: 'v4', NODE_OPTIONS: '' },
+                timeout: 180_000,
+            },
+        );
         const s1 = (await readRegistry(client, root, owner1))!;
         expect(s1).toMatchObject({ status: 'active', profile: { ...profile1, workerKeys: [BigInt('0x' + 'cd'.repeat(32))] } });
         expect(s1.address.equals(s0.address)).toBe(false);
@@ -134,10 +200,22 @@ describe('cocoon worker register and the registry subcommands', () => {
         // status reads the declaration without a running worker.
         const st = await run(['status', ...args('wallet0'), '--stats-url', 'http://127.0.0.1:9', '--json']);
         expect(st.code).toBe(0);
-        const report = JSON.parse(st.out) as { registration: { status: string; profile: { gpuModel: string } }; worker_stats: null; earnings: unknown[] };
-        expect(report).toMatchObject({ registration: { status: 'active', profile: { gpuModel: 'NVIDIA H100 80GB HBM3' } }, worker_stats: null, earnings: [] });
+        const report = JSON.parse(st.out) as {
+            registration: { status: string; profile: { gpuModel: string } };
+            worker_stats: null;
+            earnings: unknown[];
+        };
+        expect(report).toMatchObject({
+            registration: { status: 'active', profile: { gpuModel: 'NVIDIA H100 80GB HBM3' } },
+            worker_stats: null,
+            earnings: [],
+        });
 
-        for (const [sub, status] of [['pause', 'paused'], ['resume', 'active'], ['retire', 'retired']] as const) {
+        for (const [sub, status] of [
+            ['pause', 'paused'],
+            ['resume', 'active'],
+            ['retire', 'retired'],
+        ] as const) {
             const r = await run([sub, ...args('wallet0'), '--yes']);
             expect({ sub, code: r.code, err: r.err }).toEqual({ sub, code: 0, err: '' });
             expect((await readRegistry(client, root, owner0))!.status).toBe(status);

@@ -28,7 +28,12 @@ async function until<T>(what: string, get: () => Promise<T | null | undefined | 
     }
 }
 
-interface UptimeRow { owner: string; up: boolean; uptime_seconds: number; window_seconds: number }
+interface UptimeRow {
+    owner: string;
+    up: boolean;
+    uptime_seconds: number;
+    window_seconds: number;
+}
 
 describe('cocoon worker status on the local network', () => {
     let dir: string;
@@ -38,9 +43,23 @@ describe('cocoon worker status on the local network', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('registers on start; status equals the on-chain payouts to the nanoTON; observed uptime stops while the worker is disabled', async () => {
-        const net = await startNetwork({ dataDir: dir, host: '127.0.0.1', chainPort: 0, modelPort: 0, explorerPort: 0, basePort: 0, once: false });
+        const net = await startNetwork({
+            dataDir: dir,
+            host: '127.0.0.1',
+            chainPort: 0,
+            modelPort: 0,
+            explorerPort: 0,
+            basePort: 0,
+            once: false,
+        });
         try {
-            const b = net.banner as { root: string; worker: string; accessSecret: string; stats: { proxy: string; worker: string }; chain: { v4: string } };
+            const b = net.banner as {
+                root: string;
+                worker: string;
+                accessSecret: string;
+                stats: { proxy: string; worker: string };
+                chain: { v4: string };
+            };
             const chain = createChainClient({ url: b.chain.v4 });
             const root = Address.parse(b.root);
             const owner = Address.parse(b.worker);
@@ -52,25 +71,53 @@ describe('cocoon worker status on the local network', () => {
             expect(reg).toMatchObject({ status: 'active', profile: { tee: 'fake', models: ['cocoon/tiny-stories-1m'] } });
 
             const ai = new OpenAI({ baseURL: net.apiUrl, apiKey: 'unused', maxRetries: 0 });
-            const res = await ai.chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 16 });
+            const res = await ai.chat.completions.create({
+                model: 'cocoon/tiny-stories-1m',
+                messages: [{ role: 'user', content: 'Once upon a time' }],
+                max_tokens: 16,
+            });
             expect(res.usage?.completion_tokens).toBeGreaterThan(0);
 
             const status = async (): Promise<WorkerStatusReport> => {
                 const c = captureIo();
-                const code = await runWorker(['status', '--root', b.root, '--endpoint', b.chain.v4, '--owner', b.worker, '--stats-url', workerHttp, '--proxy-stats', proxyHttp, '--json'], {}, c.io);
+                const code = await runWorker(
+                    [
+                        'status',
+                        '--root',
+                        b.root,
+                        '--endpoint',
+                        b.chain.v4,
+                        '--owner',
+                        b.worker,
+                        '--stats-url',
+                        workerHttp,
+                        '--proxy-stats',
+                        proxyHttp,
+                        '--json',
+                    ],
+                    {},
+                    c.io,
+                );
                 expect({ code, err: c.err() }).toEqual({ code: 0, err: '' });
                 return JSON.parse(c.out()) as WorkerStatusReport;
             };
             // The proxy signs the tokens once they are committed; then cash them out now (the fee guard would wait).
-            await until('signed tokens reach the worker', async () => (await status()).earnings.some((e) => BigInt(String(e.pending_tokens)) > 0n));
-            const pay = await fetch(`${workerHttp}/request/payout?force=true&confirm=true`, { method: 'POST', headers: { authorization: `Bearer ${b.accessSecret}` } });
+            await until('signed tokens reach the worker', async () =>
+                (await status()).earnings.some((e) => BigInt(String(e.pending_tokens)) > 0n),
+            );
+            const pay = await fetch(`${workerHttp}/request/payout?force=true&confirm=true`, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${b.accessSecret}` },
+            });
             expect(pay.status).toBe(200);
             const params = (await readRoot(chain, root)).params;
             const report = await until('the payout lands on-chain', async () => {
                 const r = await status();
                 const sc = r.earnings[0] ? Address.parse(String(r.earnings[0].sc_address)) : null;
                 const onChain = sc ? await readWorkerContract(chain, sc) : null;
-                return onChain && onChain.tokens > 0n && BigInt(String(r.earnings[0].paid_tokens)) === onChain.tokens ? { r, onChain } : null;
+                return onChain && onChain.tokens > 0n && BigInt(String(r.earnings[0].paid_tokens)) === onChain.tokens
+                    ? { r, onChain }
+                    : null;
             });
             const e = report.r.earnings[0];
             expect(BigInt(String(e.earned_nanoton))).toBe(report.onChain.tokens * params.workerFeePerToken);
@@ -81,7 +128,8 @@ describe('cocoon worker status on the local network', () => {
             expect(report.r.observed_uptime).toEqual([expect.objectContaining({ owner: expect.any(String), up: true })]);
 
             // Disabled: the proxy stops counting; enabled again: it counts again.
-            const admin = (action: string) => fetch(`${workerHttp}/request/${action}`, { method: 'POST', headers: { authorization: `Bearer ${b.accessSecret}` } });
+            const admin = (action: string) =>
+                fetch(`${workerHttp}/request/${action}`, { method: 'POST', headers: { authorization: `Bearer ${b.accessSecret}` } });
             const row = async () => {
                 const j = (await (await fetch(`${proxyHttp}/jsonstats`)).json()) as { worker_uptime: UptimeRow[] };
                 return j.worker_uptime.find((r) => Address.parse(r.owner).equals(owner));

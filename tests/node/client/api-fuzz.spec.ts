@@ -32,7 +32,11 @@ describe('client API under hostile JSON (property test, bounded in time)', () =>
         const statuses = new Map<number, number>();
         await fc.assert(
             fc.asyncProperty(hostileBody, async (body) => {
-                const r = await fetch(`${api.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Blob([new Uint8Array(body)]) });
+                const r = await fetch(`${api.url}/v1/chat/completions`, {
+                    method: 'POST',
+                    headers: { 'content-type': 'application/json' },
+                    body: new Blob([new Uint8Array(body)]),
+                });
                 const json = (await r.json()) as { error?: { message?: unknown; type?: unknown; param?: unknown; code?: unknown } };
                 statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
                 // 400/404/409: the caller's request. A valid one reaches the only worker, whose backend is down: it

@@ -25,7 +25,8 @@ function raw(api: ClientApi, method: string, path: string, headers: Record<strin
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const BODY = JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }] });
-const errorOf = (a: Answer) => (JSON.parse(a.body) as { error: { message: string; type: string; param: string | null; code: string | null } }).error;
+const errorOf = (a: Answer) =>
+    (JSON.parse(a.body) as { error: { message: string; type: string; param: string | null; code: string | null } }).error;
 
 describe('client API access checks (Host, Origin, content type, API key)', () => {
     let open: ClientApi;
@@ -36,7 +37,11 @@ describe('client API access checks (Host, Origin, content type, API key)', () =>
     beforeAll(async () => {
         // No proxy: a request that passes every check answers 503 proxy_not_ready.
         open = await startClientApi({ port: 0, proxy: () => null });
-        cors = await startClientApi({ port: 0, proxy: () => null, access: { corsOrigins: ['https://app.example.com'], allowedHosts: ['api.example.com'] } });
+        cors = await startClientApi({
+            port: 0,
+            proxy: () => null,
+            access: { corsOrigins: ['https://app.example.com'], allowedHosts: ['api.example.com'] },
+        });
         keyed = await startClientApi({ port: 0, proxy: () => null, access: { apiKey: KEY } });
     });
     afterAll(async () => {
@@ -49,8 +54,18 @@ describe('client API access checks (Host, Origin, content type, API key)', () =>
         const post = await raw(open, 'POST', '/v1/chat/completions', { ...JSON_TYPE, origin: 'https://evil.example' }, BODY);
         expect(post.status).toBe(403);
         expect(post.headers['access-control-allow-origin']).toBeUndefined();
-        expect(errorOf(post)).toEqual({ message: 'cross-origin requests from https://evil.example are not allowed: start the client with --cors-origin https://evil.example to allow that origin', type: 'permission_error', param: null, code: 'origin_not_allowed' });
-        const pre = await raw(open, 'OPTIONS', '/v1/chat/completions', { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' });
+        expect(errorOf(post)).toEqual({
+            message:
+                'cross-origin requests from https://evil.example are not allowed: start the client with --cors-origin https://evil.example to allow that origin',
+            type: 'permission_error',
+            param: null,
+            code: 'origin_not_allowed',
+        });
+        const pre = await raw(open, 'OPTIONS', '/v1/chat/completions', {
+            origin: 'https://evil.example',
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'content-type',
+        });
         expect(pre.status).toBe(403);
         expect(pre.headers['access-control-allow-origin']).toBeUndefined();
         expect(pre.headers['access-control-allow-methods']).toBeUndefined();
@@ -63,10 +78,20 @@ describe('client API access checks (Host, Origin, content type, API key)', () =>
     });
 
     it('takes only application/json bodies (415 otherwise), so a cross-site form or text/plain fetch cannot post', async () => {
-        for (const type of ['text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1']) {
+        for (const type of [
+            'text/plain;charset=UTF-8',
+            'application/x-www-form-urlencoded',
+            'multipart/form-data; boundary=x',
+            'application/json; charset=latin1',
+        ]) {
             const r = await raw(open, 'POST', '/v1/chat/completions', { 'content-type': type }, BODY);
             expect(r.status).toBe(415);
-            expect(errorOf(r)).toEqual({ message: `request body must be JSON: send Content-Type: application/json (got '${type}')`, type: 'invalid_request_error', param: null, code: 'unsupported_media_type' });
+            expect(errorOf(r)).toEqual({
+                message: `request body must be JSON: send Content-Type: application/json (got '${type}')`,
+                type: 'invalid_request_error',
+                param: null,
+                code: 'unsupported_media_type',
+            });
         }
         const none = await raw(open, 'POST', '/v1/chat/completions', {}, BODY);
         expect(none.status).toBe(415);
@@ -78,11 +103,15 @@ describe('client API access checks (Host, Origin, content type, API key)', () =>
         }
     });
 
-    it("answers only to its own name: loopback names, its address, --allowed-hosts (DNS rebinding)", async () => {
+    it('answers only to its own name: loopback names, its address, --allowed-hosts (DNS rebinding)', async () => {
         for (const host of ['evil.example', `evil.example:${open.port}`, '10.1.2.3', 'localhost.evil.example']) {
             const r = await raw(open, 'POST', '/v1/chat/completions', { ...JSON_TYPE, host }, BODY);
             expect(r.status).toBe(403);
-            expect(errorOf(r)).toMatchObject({ type: 'permission_error', code: 'host_not_allowed', message: expect.stringContaining('--allowed-hosts') });
+            expect(errorOf(r)).toMatchObject({
+                type: 'permission_error',
+                code: 'host_not_allowed',
+                message: expect.stringContaining('--allowed-hosts'),
+            });
         }
         for (const host of [`localhost:${open.port}`, `127.0.0.1:${open.port}`, 'LOCALHOST', `app.localhost:${open.port}`]) {
             expect((await raw(open, 'POST', '/v1/chat/completions', { ...JSON_TYPE, host }, BODY)).status).toBe(503);
@@ -91,11 +120,23 @@ describe('client API access checks (Host, Origin, content type, API key)', () =>
         expect((await raw(cors, 'GET', '/v1/models', { host: 'API.example.com:443' })).status).toBe(503);
         expect((await raw(open, 'GET', '/v1/models', { host: 'api.example.com' })).status).toBe(403);
         // A preflight under a foreign Host is refused as well.
-        expect((await raw(cors, 'OPTIONS', '/v1/models', { host: 'evil.example', origin: 'https://app.example.com', 'access-control-request-method': 'GET' })).status).toBe(403);
+        expect(
+            (
+                await raw(cors, 'OPTIONS', '/v1/models', {
+                    host: 'evil.example',
+                    origin: 'https://app.example.com',
+                    'access-control-request-method': 'GET',
+                })
+            ).status,
+        ).toBe(403);
     });
 
     it('--cors-origin: a correct preflight and Allow-Origin for the named origin only', async () => {
-        const pre = await raw(cors, 'OPTIONS', '/v1/chat/completions', { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, x-stainless-os' });
+        const pre = await raw(cors, 'OPTIONS', '/v1/chat/completions', {
+            origin: 'https://app.example.com',
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'authorization, content-type, x-stainless-os',
+        });
         expect(pre.status).toBe(204);
         expect(pre.headers).toMatchObject({
             'access-control-allow-origin': 'https://app.example.com',
@@ -108,10 +149,16 @@ describe('client API access checks (Host, Origin, content type, API key)', () =>
         expect(post.status).toBe(503);
         expect(post.headers['access-control-allow-origin']).toBe('https://app.example.com');
         expect(post.headers.vary).toBe('Origin');
-        const other = await raw(cors, 'OPTIONS', '/v1/chat/completions', { origin: 'https://app.example.com.evil.example', 'access-control-request-method': 'POST' });
+        const other = await raw(cors, 'OPTIONS', '/v1/chat/completions', {
+            origin: 'https://app.example.com.evil.example',
+            'access-control-request-method': 'POST',
+        });
         expect(other.status).toBe(403);
         expect(other.headers['access-control-allow-origin']).toBeUndefined();
-        const del = await raw(cors, 'OPTIONS', '/v1/chat/completions', { origin: 'https://app.example.com', 'access-control-request-method': 'DELETE' });
+        const del = await raw(cors, 'OPTIONS', '/v1/chat/completions', {
+            origin: 'https://app.example.com',
+            'access-control-request-method': 'DELETE',
+        });
         expect(del.status).toBe(405);
     });
 
@@ -119,7 +166,12 @@ describe('client API access checks (Host, Origin, content type, API key)', () =>
         const missing = await raw(keyed, 'POST', '/v1/chat/completions', JSON_TYPE, BODY);
         expect(missing.status).toBe(401);
         expect(missing.headers['www-authenticate']).toBe('Bearer realm="cocoon"');
-        expect(errorOf(missing)).toEqual({ message: 'missing API key: send Authorization: Bearer <key> (the openai SDK does with apiKey)', type: 'authentication_error', param: null, code: 'invalid_api_key' });
+        expect(errorOf(missing)).toEqual({
+            message: 'missing API key: send Authorization: Bearer <key> (the openai SDK does with apiKey)',
+            type: 'authentication_error',
+            param: null,
+            code: 'invalid_api_key',
+        });
         const wrong = await raw(keyed, 'GET', '/v1/models', { authorization: 'Bearer sk-other' });
         expect(wrong.status).toBe(401);
         expect(errorOf(wrong).message).toBe('incorrect API key');
@@ -127,16 +179,22 @@ describe('client API access checks (Host, Origin, content type, API key)', () =>
         expect((await raw(keyed, 'GET', '/v1/models', { authorization: `Bearer ${KEY}` })).status).toBe(503);
 
         const sdk = (apiKey: string) => new OpenAI({ baseURL: `${keyed.url}/v1`, apiKey, maxRetries: 0 });
-        const err = await sdk('sk-wrong').models.list().catch((e: unknown) => e);
+        const err = await sdk('sk-wrong')
+            .models.list()
+            .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(OpenAI.AuthenticationError);
         expect((err as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe('invalid_api_key');
-        const ok = await sdk(KEY).chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+        const ok = await sdk(KEY)
+            .chat.completions.create({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }] })
+            .catch((e: unknown) => e);
         expect(ok).toBeInstanceOf(OpenAI.InternalServerError); // 503: past the key check, no proxy yet
         expect((ok as InstanceType<typeof OpenAI.APIError>).code).toBe('proxy_not_ready');
     });
 
     it('refuses to listen beyond loopback without an API key', async () => {
-        await expect(startClientApi({ host: '0.0.0.0', port: 0, proxy: () => null })).rejects.toThrow(/beyond loopback, without an API key.*--api-key/);
+        await expect(startClientApi({ host: '0.0.0.0', port: 0, proxy: () => null })).rejects.toThrow(
+            /beyond loopback, without an API key.*--api-key/,
+        );
         expect(() => checkApiExposure('192.168.1.5', undefined)).toThrow(/listen on 192\.168\.1\.5/);
         expect(() => checkApiExposure('::', '')).toThrow(/beyond loopback/);
         for (const h of ['127.0.0.1', '127.9.9.9', 'localhost', '::1', '[::1]']) expect(() => checkApiExposure(h, undefined)).not.toThrow();

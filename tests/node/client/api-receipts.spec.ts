@@ -2,9 +2,18 @@
 import { ReceiptStore, receiptHeaderValue, type ServedReceipt } from '../../../node/client/api-receipts';
 
 const receipt = (n: number): ServedReceipt => ({
-    version: 1, requestId: n.toString(16).padStart(64, '0'), model: 'm', coefficient: '1000',
-    tokens: { prompt: '1', cached: '0', completion: '2', reasoning: '0', total: '3' }, status: 200,
-    responseSha256: '00'.repeat(32), responseBytes: 10, issuedAt: 1, workerKey: '11'.repeat(32), signature: '22'.repeat(64), verified: true,
+    version: 1,
+    requestId: n.toString(16).padStart(64, '0'),
+    model: 'm',
+    coefficient: '1000',
+    tokens: { prompt: '1', cached: '0', completion: '2', reasoning: '0', total: '3' },
+    status: 200,
+    responseSha256: '00'.repeat(32),
+    responseBytes: 10,
+    issuedAt: 1,
+    workerKey: '11'.repeat(32),
+    signature: '22'.repeat(64),
+    verified: true,
 });
 const id = (n: number) => `id${n}`;
 
@@ -35,7 +44,9 @@ describe('ReceiptStore', () => {
 
     it('has defaults, refuses nonsense limits, and keeps nothing with maxEntries 0', () => {
         expect(() => new ReceiptStore({ maxEntries: -1 })).toThrow('receipts.maxEntries must be a non-negative integer, got -1');
-        expect(() => new ReceiptStore({ maxAgeSeconds: Number.NaN })).toThrow('receipts.maxAgeSeconds must be a non-negative number, got NaN');
+        expect(() => new ReceiptStore({ maxAgeSeconds: Number.NaN })).toThrow(
+            'receipts.maxAgeSeconds must be a non-negative number, got NaN',
+        );
         const none = new ReceiptStore({ maxEntries: 0 });
         none.put(id(1), receipt(1));
         expect(none.get(id(1))).toBeNull();

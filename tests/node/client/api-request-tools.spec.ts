@@ -25,9 +25,17 @@ describe('client API request: tools and structured output', () => {
         ['bad tool name', { tools: [{ type: 'function', function: { name: 'a.b' } }] }],
         ['unknown tool_choice function', { tools: WEATHER_TOOLS, tool_choice: { type: 'function', function: { name: 'other' } } }],
         ['non-object parameters', { tools: [{ type: 'function', function: { name: 'f', parameters: [] } }] }],
-        ['bad response_format', { response_format: { type: 'json_schema', json_schema: { name: 'p', strict: true, schema: { type: 'object', properties: { a: { type: 'string' } } } } } }],
+        [
+            'bad response_format',
+            {
+                response_format: {
+                    type: 'json_schema',
+                    json_schema: { name: 'p', strict: true, schema: { type: 'object', properties: { a: { type: 'string' } } } },
+                },
+            },
+        ],
         ['orphan tool message', { messages: [...messages, { role: 'tool', tool_call_id: 'c', content: '1' }] }],
-    ])('refuses %s with the worker\'s exact message and param', (_what, fields) => {
+    ])("refuses %s with the worker's exact message and param", (_what, fields) => {
         const body = JSON.stringify({ model: MODEL, messages, ...fields });
         const client = thrown(() => parseApiRequest(Buffer.from(body), DEFAULTS, LIMITS, '/v1/chat/completions'));
         const worker = thrown(() => validateRequest('/v1/chat/completions', body, MODEL));
@@ -37,8 +45,17 @@ describe('client API request: tools and structured output', () => {
         expect((client as ApiRequestError).param).not.toBeNull();
     });
 
-    it('forwards a valid tools + json_schema request as the caller\'s bytes', () => {
-        const raw = Buffer.from(JSON.stringify({ model: MODEL, messages, tools: WEATHER_TOOLS, tool_choice: 'required', parallel_tool_calls: true, response_format: { type: 'json_schema', json_schema: { name: 'pet', schema: PET_SCHEMA } } }));
+    it("forwards a valid tools + json_schema request as the caller's bytes", () => {
+        const raw = Buffer.from(
+            JSON.stringify({
+                model: MODEL,
+                messages,
+                tools: WEATHER_TOOLS,
+                tool_choice: 'required',
+                parallel_tool_calls: true,
+                response_format: { type: 'json_schema', json_schema: { name: 'pet', schema: PET_SCHEMA } },
+            }),
+        );
         expect(parseApiRequest(raw, DEFAULTS, LIMITS, '/v1/chat/completions').payload).toBe(raw);
     });
 

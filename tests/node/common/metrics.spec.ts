@@ -1,8 +1,20 @@
-import { addValues, Counter, escapeLabelValue, formatValue, MetricsRegistry, RollingCounter, windowLabel } from '../../../node/common/metrics';
+import {
+    addValues,
+    Counter,
+    escapeLabelValue,
+    formatValue,
+    MetricsRegistry,
+    RollingCounter,
+    windowLabel,
+} from '../../../node/common/metrics';
 import { RateCounterSet } from '../../../node/common/rate-set';
 
 /** Parses Prometheus text 0.0.4 line by line; throws on any line that does not fit the grammar. */
-function parseExposition(text: string): { help: Map<string, string>; type: Map<string, string>; samples: { name: string; labels: Record<string, string>; value: string }[] } {
+function parseExposition(text: string): {
+    help: Map<string, string>;
+    type: Map<string, string>;
+    samples: { name: string; labels: Record<string, string>; value: string }[];
+} {
     const help = new Map<string, string>();
     const type = new Map<string, string>();
     const samples: { name: string; labels: Record<string, string>; value: string }[] = [];
@@ -135,4 +147,3 @@ describe('rolling counters', () => {
         expect(p.samples).toContainEqual({ name: 'cocoon_proxy_queries_total', labels: {}, value: '1' });
     });
 });
-

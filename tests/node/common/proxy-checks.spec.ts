@@ -19,13 +19,26 @@ describe('proxy checks a worker or client makes', () => {
     let workerSc: Address;
     beforeAll(async () => {
         const params = await defaultParams();
-        root = { address: ROOT, owner: ROOT, version: 1, balance: 0n, params, registry: { proxyHashes: [7n], workerHashes: [], modelHashes: [], registeredProxies: new Map(), lastProxySeqno: 0 } };
+        root = {
+            address: ROOT,
+            owner: ROOT,
+            version: 1,
+            balance: 0n,
+            params,
+            registry: { proxyHashes: [7n], workerHashes: [], modelHashes: [], registeredProxies: new Map(), lastProxySeqno: 0 },
+        };
         proxySc = (await cocoonProxyFor(PROXY_OWNER, keyInt, ROOT, params)).address;
         workerSc = (await cocoonWorkerFor(WORKER_OWNER, proxySc, keyInt, params)).address;
     });
 
     const proxyParams = (sc: Address): proxy_params => ({
-        _: 'proxy.params', flags: 3, proxy_public_key: key, proxy_owner_address: PROXY_OWNER.toString(), proxy_sc_address: sc.toString(), is_test: true, proto_version: 2,
+        _: 'proxy.params',
+        flags: 3,
+        proxy_public_key: key,
+        proxy_owner_address: PROXY_OWNER.toString(),
+        proxy_sc_address: sc.toString(),
+        is_test: true,
+        proto_version: 2,
     });
     const deriveWorker = (sc: Address, k: bigint) => cocoonWorkerFor(WORKER_OWNER, sc, k, root.params);
 
@@ -33,9 +46,12 @@ describe('proxy checks a worker or client makes', () => {
         const image = (n: bigint) => Buffer.from(n.toString(16).padStart(64, '0'), 'hex');
         it('an image the root lists passes', () => expect(() => checkProxyImage(image(7n), root, true)).not.toThrow());
         it('another image is refused, naming it', () => {
-            expect(() => checkProxyImage(image(8n), root, true)).toThrow(`proxy image hash ${image(8n).toString('hex')} is not allowed by the root contract`);
+            expect(() => checkProxyImage(image(8n), root, true)).toThrow(
+                `proxy image hash ${image(8n).toString('hex')} is not allowed by the root contract`,
+            );
         });
-        it('with the check off (test roots, plaintext) anything passes', () => expect(() => checkProxyImage(image(8n), root, false)).not.toThrow());
+        it('with the check off (test roots, plaintext) anything passes', () =>
+            expect(() => checkProxyImage(image(8n), root, false)).not.toThrow());
     });
 
     describe('verifyProxyContracts', () => {
@@ -58,7 +74,9 @@ describe('proxy checks a worker or client makes', () => {
 
         it('a proxy under another root does not derive either', async () => {
             const otherRoot = Address.parse('0:' + '0e'.repeat(32));
-            await expect(verifyProxyContracts(proxyParams(proxySc), workerSc.toString(), otherRoot, root, 'worker', deriveWorker)).rejects.toThrow(/does not derive from the proxy's key and owner/);
+            await expect(
+                verifyProxyContracts(proxyParams(proxySc), workerSc.toString(), otherRoot, root, 'worker', deriveWorker),
+            ).rejects.toThrow(/does not derive from the proxy's key and owner/);
         });
 
         it('a proxy that names another contract for us is refused', async () => {

@@ -5,7 +5,14 @@ import { defaultParams } from '../../../node/cli/network';
 
 async function rootWith(registeredProxies: Map<number, string>): Promise<RootState> {
     const a = Address.parse('0:' + '01'.repeat(32));
-    return { address: a, owner: a, version: 1, balance: 0n, params: await defaultParams(), registry: { proxyHashes: [], workerHashes: [], modelHashes: [], registeredProxies, lastProxySeqno: registeredProxies.size } };
+    return {
+        address: a,
+        owner: a,
+        version: 1,
+        balance: 0n,
+        params: await defaultParams(),
+        registry: { proxyHashes: [], workerHashes: [], modelHashes: [], registeredProxies, lastProxySeqno: registeredProxies.size },
+    };
 }
 
 describe('parseEndpoint', () => {
@@ -30,7 +37,12 @@ describe('proxyEndpointList', () => {
     });
 
     it('without configured ones: each registered proxy, its worker or client address by side', async () => {
-        const root = await rootWith(new Map([[1, '10.0.0.1:5001 10.0.0.1:5002'], [2, '[::1]:7000']]));
+        const root = await rootWith(
+            new Map([
+                [1, '10.0.0.1:5001 10.0.0.1:5002'],
+                [2, '[::1]:7000'],
+            ]),
+        );
         expect(proxyEndpointList('workers', [], root)).toEqual(['10.0.0.1:5001', '::1:7000']);
         expect(proxyEndpointList('clients', undefined, root)).toEqual(['10.0.0.1:5002', '::1:7000']);
     });

@@ -1,14 +1,28 @@
 import { createHash, randomBytes } from 'crypto';
 import { keyPairFromSeed } from '@ton/crypto';
-import { decodeReceipt, encodeReceipt, signReceipt, signReceiptAsync, verifyReceipt, verifyReceiptAsync, type Receipt, type UnsignedReceipt } from '../../../node/common/receipt';
+import {
+    decodeReceipt,
+    encodeReceipt,
+    signReceipt,
+    signReceiptAsync,
+    verifyReceipt,
+    verifyReceiptAsync,
+    type Receipt,
+    type UnsignedReceipt,
+} from '../../../node/common/receipt';
 
 const key = keyPairFromSeed(Buffer.alloc(32, 9));
 const body = Buffer.from('data: {"choices":[{"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n');
 const requestId = randomBytes(32);
 const unsigned: UnsignedReceipt = {
-    requestId: requestId.toString('hex'), model: 'Qwen/Qwen3-0.6B@abc:def', coefficient: '1000',
+    requestId: requestId.toString('hex'),
+    model: 'Qwen/Qwen3-0.6B@abc:def',
+    coefficient: '1000',
     tokens: { prompt: '34000', cached: '11000', completion: '100000', reasoning: '10000', total: '155000' },
-    status: 200, responseSha256: createHash('sha256').update(body).digest('hex'), responseBytes: body.length, issuedAt: 1795331928,
+    status: 200,
+    responseSha256: createHash('sha256').update(body).digest('hex'),
+    responseBytes: body.length,
+    issuedAt: 1795331928,
 };
 
 describe('receipts', () => {

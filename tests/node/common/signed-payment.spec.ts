@@ -11,7 +11,10 @@ const other = Address.parse('0:' + '55'.repeat(32));
 const excesses = Address.parse('0:' + '66'.repeat(32));
 const expect_ = { op: SIGNED_OP.workerPayout, target: mine, proxyPublicKey: proxy.publicKey };
 
-function payment(tokens: bigint, opts: { op?: (typeof SIGNED_OP)[keyof typeof SIGNED_OP]; target?: Address; key?: Buffer } = {}): proxy_SignedPayment {
+function payment(
+    tokens: bigint,
+    opts: { op?: (typeof SIGNED_OP)[keyof typeof SIGNED_OP]; target?: Address; key?: Buffer } = {},
+): proxy_SignedPayment {
     const body = signedMessage(opts.op ?? SIGNED_OP.workerPayout, 0n, tokens, opts.target ?? mine, excesses, opts.key ?? proxy.secretKey);
     return { _: 'proxy.signedPayment', data: body.toBoc() };
 }
@@ -59,7 +62,11 @@ describe('acceptSignedPayment', () => {
     it.each([
         ['signed with another key', payment(70n, { key: forger.secretKey }), 'signed message signature does not verify with the proxy key'],
         ['for another contract', payment(70n, { target: other }), `signed message is for ${other.toString()}, not ${mine.toString()}`],
-        ['with another op (a client charge)', payment(70n, { op: SIGNED_OP.clientCharge }), `signed message has op 0x${SIGNED_OP.clientCharge.toString(16)}, expected 0x${SIGNED_OP.workerPayout.toString(16)}`],
+        [
+            'with another op (a client charge)',
+            payment(70n, { op: SIGNED_OP.clientCharge }),
+            `signed message has op 0x${SIGNED_OP.clientCharge.toString(16)}, expected 0x${SIGNED_OP.workerPayout.toString(16)}`,
+        ],
     ])('a payment %s throws and is not kept', (_what, p, message) => {
         const held = empty();
         expect(() => acceptSignedPayment(held, p, expect_)).toThrow(message);

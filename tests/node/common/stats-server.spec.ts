@@ -21,8 +21,28 @@ function source(): StatsSource {
     return {
         title: 'test <runner>',
         sections: () => [
-            { kind: 'kv', id: 'status', title: 'status', values: { owner: '<script>alert("x")</script>', balance: ton(1_500_000_000n), enabled: true, big: 2n ** 80n, health: flagged(ton(1n), 'bad'), missing: undefined } },
-            { kind: 'table', id: 'workers', columns: ['owner', 'earned', 'coef'], rows: [{ owner: 'a&b', earned: ton(123n), coef: 1000 }, { owner: 'c', earned: null, coef: 1.5 }] },
+            {
+                kind: 'kv',
+                id: 'status',
+                title: 'status',
+                values: {
+                    owner: '<script>alert("x")</script>',
+                    balance: ton(1_500_000_000n),
+                    enabled: true,
+                    big: 2n ** 80n,
+                    health: flagged(ton(1n), 'bad'),
+                    missing: undefined,
+                },
+            },
+            {
+                kind: 'table',
+                id: 'workers',
+                columns: ['owner', 'earned', 'coef'],
+                rows: [
+                    { owner: 'a&b', earned: ton(123n), coef: 1000 },
+                    { owner: 'c', earned: null, coef: 1.5 },
+                ],
+            },
             { kind: 'table', id: 'empty', columns: ['x'], rows: [] },
         ],
     };
@@ -30,11 +50,38 @@ function source(): StatsSource {
 
 function actions(log: unknown[]): Record<string, AdminAction> {
     return {
-        echo: { description: 'echoes its input', params: 'n=<int> [amount=<TON>]', run: (i) => ({ n: i.integer('n', { min: 0, max: 10 }), amount: i.ton('amount', { optional: true }), flag: i.boolean('flag', false) }) },
-        fail: { description: 'always fails', run: () => { throw new Error('it broke'); } },
-        record: { description: 'records its input', run: (i) => { log.push(i.string('what')); return null; } },
-        names: { description: 'reports which parameters are present', run: (i) => ['constructor', 'toString', '__proto__', 'valueOf', 'n'].filter((k) => i.has(k)) },
-        bad: { description: 'bad request', run: () => { throw new BadRequest('nope'); } },
+        echo: {
+            description: 'echoes its input',
+            params: 'n=<int> [amount=<TON>]',
+            run: (i) => ({
+                n: i.integer('n', { min: 0, max: 10 }),
+                amount: i.ton('amount', { optional: true }),
+                flag: i.boolean('flag', false),
+            }),
+        },
+        fail: {
+            description: 'always fails',
+            run: () => {
+                throw new Error('it broke');
+            },
+        },
+        record: {
+            description: 'records its input',
+            run: (i) => {
+                log.push(i.string('what'));
+                return null;
+            },
+        },
+        names: {
+            description: 'reports which parameters are present',
+            run: (i) => ['constructor', 'toString', '__proto__', 'valueOf', 'n'].filter((k) => i.has(k)),
+        },
+        bad: {
+            description: 'bad request',
+            run: () => {
+                throw new BadRequest('nope');
+            },
+        },
     };
 }
 
@@ -54,7 +101,14 @@ describe('stats server', () => {
         const q = metrics.counter('cocoon_test_queries_total', 'Queries', ['model']);
         q.inc({ model: 'm"1' }, 3);
         metrics.gauge('cocoon_test_balance_nanoton', 'Balance').set(undefined, 10n ** 25n);
-        srv = await startStatsServer({ port: 0, source: source(), metrics, actions: actions(log), secret: SECRET, onError: (w) => errors.push(w) });
+        srv = await startStatsServer({
+            port: 0,
+            source: source(),
+            metrics,
+            actions: actions(log),
+            secret: SECRET,
+            onError: (w) => errors.push(w),
+        });
         noSecret = await startStatsServer({ port: 0, source: source(), actions: actions(log), secretHint: 'pass --access-secret <s>' });
     });
     afterAll(async () => {
@@ -86,8 +140,18 @@ describe('stats server', () => {
         expect(r.type).toMatch(/^application\/json/);
         const j = JSON.parse(r.text);
         expect(j.title).toBe('test <runner>');
-        expect(j.status).toEqual({ owner: '<script>alert("x")</script>', balance: '1500000000', enabled: true, big: (2n ** 80n).toString(), health: '1', missing: null });
-        expect(j.workers).toEqual([{ owner: 'a&b', earned: '123', coef: 1000 }, { owner: 'c', earned: null, coef: 1.5 }]);
+        expect(j.status).toEqual({
+            owner: '<script>alert("x")</script>',
+            balance: '1500000000',
+            enabled: true,
+            big: (2n ** 80n).toString(),
+            health: '1',
+            missing: null,
+        });
+        expect(j.workers).toEqual([
+            { owner: 'a&b', earned: '123', coef: 1000 },
+            { owner: 'c', earned: null, coef: 1.5 },
+        ]);
         expect(j.empty).toEqual([]);
         expect(typeof j.generated_at).toBe('number');
     });
@@ -105,7 +169,10 @@ describe('stats server', () => {
                 typed.add(t[1]);
                 continue;
             }
-            const s = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*\})? (-?\d+(?:\.\d+)?|NaN|[+-]Inf)$/.exec(line);
+            const s =
+                /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*\})? (-?\d+(?:\.\d+)?|NaN|[+-]Inf)$/.exec(
+                    line,
+                );
             expect(s).not.toBeNull();
             expect(typed.has(s![1])).toBe(true);
         }
@@ -129,7 +196,8 @@ describe('stats server', () => {
         expect(r.status).toBe(200);
         expect(JSON.parse(r.text)).toEqual({ ok: true, action: 'echo', result: { n: 3, amount: '2500000000', flag: false } });
         // The old ways are refused: a secret in a URL ends up in logs, histories and Referer headers.
-        for (const path of [`/request/echo?n=5&secret=${SECRET}`, `/request/echo?n=6&access_hash=${SECRET}`]) expect((await post(path)).status).toBe(401);
+        for (const path of [`/request/echo?n=5&secret=${SECRET}`, `/request/echo?n=6&access_hash=${SECRET}`])
+            expect((await post(path)).status).toBe(401);
         expect((await post('/request/echo?n=4', { headers: { 'x-cocoon-secret': SECRET } })).status).toBe(401);
         expect((await post('/request/echo?n=4', { headers: { authorization: `Basic ${SECRET}` } })).status).toBe(401);
     });
@@ -152,13 +220,19 @@ describe('stats server', () => {
     });
 
     it('takes parameters from the query, a JSON or a form body, never from Object.prototype', async () => {
-        let r = await post('/request/echo?n=1', { headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ n: 7, flag: true }) });
+        let r = await post('/request/echo?n=1', {
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: JSON.stringify({ n: 7, flag: true }),
+        });
         expect(JSON.parse(r.text).result).toEqual({ n: 7, flag: true });
         r = await post('/request/echo', { headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'n=8' });
         expect(JSON.parse(r.text).result.n).toBe(8);
         r = await post('/request/names?n=1', { headers: auth });
         expect(JSON.parse(r.text).result).toEqual(['n']);
-        r = await post('/request/names?constructor=1&__proto__=2', { headers: { ...auth, 'content-type': 'application/json' }, body: '{"toString":3,"__proto__":{"valueOf":4}}' });
+        r = await post('/request/names?constructor=1&__proto__=2', {
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: '{"toString":3,"__proto__":{"valueOf":4}}',
+        });
         expect(JSON.parse(r.text).result).toEqual(['constructor', 'toString', '__proto__']);
     });
 
@@ -190,7 +264,8 @@ describe('stats server', () => {
         expect(e.message).toMatch(/unknown action 'nosuch'; known actions: echo, fail, record, names, bad/);
         expect(e.actions).toEqual(['echo', 'fail', 'record', 'names', 'bad']);
         // constructor / __proto__ are not actions
-        for (const name of ['constructor', '__proto__', 'toString']) expect((await post(`/request/${name}`, { headers: auth })).status).toBe(404);
+        for (const name of ['constructor', '__proto__', 'toString'])
+            expect((await post(`/request/${name}`, { headers: auth })).status).toBe(404);
     });
 
     it('disables admin actions with 403 when no secret is configured', async () => {

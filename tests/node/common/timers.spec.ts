@@ -27,10 +27,14 @@ describe('RunnerTimers', () => {
         const t = new RunnerTimers(log);
         let started = 0;
         let finish!: () => void;
-        t.every(100, () => {
-            started++;
-            return new Promise<void>((r) => (finish = r));
-        }, 'slow');
+        t.every(
+            100,
+            () => {
+                started++;
+                return new Promise<void>((r) => (finish = r));
+            },
+            'slow',
+        );
         await jest.advanceTimersByTimeAsync(550);
         expect(started).toBe(1);
         finish();
@@ -43,10 +47,14 @@ describe('RunnerTimers', () => {
         const { log, lines } = captured();
         const t = new RunnerTimers(log);
         let runs = 0;
-        t.every(100, async () => {
-            runs++;
-            throw new Error('chain unreachable');
-        }, 'root refresh');
+        t.every(
+            100,
+            async () => {
+                runs++;
+                throw new Error('chain unreachable');
+            },
+            'root refresh',
+        );
         await jest.advanceTimersByTimeAsync(200);
         expect(runs).toBe(2);
         expect(lines.filter((l) => l.level === 'warn').map((l) => [l.msg, l.error])).toEqual([

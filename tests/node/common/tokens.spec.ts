@@ -1,6 +1,12 @@
 import { adjust, adjustUsage, usageCosts, type TokenPricing } from '../../../node/common/tokens';
 
-const pricing: TokenPricing = { pricePerToken: 20n, promptMultiplier: 10000n, cachedMultiplier: 1000n, completionMultiplier: 40000n, reasoningMultiplier: 20000n };
+const pricing: TokenPricing = {
+    pricePerToken: 20n,
+    promptMultiplier: 10000n,
+    cachedMultiplier: 1000n,
+    completionMultiplier: 40000n,
+    reasoningMultiplier: 20000n,
+};
 
 describe('token metering', () => {
     it('adjusts by coefficient/1000 and multiplier/10000, truncating', () => {
@@ -26,14 +32,22 @@ describe('token metering', () => {
         expect(t.prompt).toBe(0n);
         expect(t.completion).toBe(0n);
         expect(t.total).toBe(0n + 0n + 6n + 0n);
-        expect(() => adjustUsage({ promptTokens: -1, cachedTokens: 0, completionTokens: 0, reasoningTokens: 0 }, 1000n, pricing)).toThrow(/prompt_tokens/);
-        expect(() => adjustUsage({ promptTokens: 1.5, cachedTokens: 0, completionTokens: 0, reasoningTokens: 0 }, 1000n, pricing)).toThrow(RangeError);
-        expect(() => adjustUsage({ promptTokens: 1, cachedTokens: 0, completionTokens: 0, reasoningTokens: 0 }, -1n, pricing)).toThrow(/coefficient/);
+        expect(() => adjustUsage({ promptTokens: -1, cachedTokens: 0, completionTokens: 0, reasoningTokens: 0 }, 1000n, pricing)).toThrow(
+            /prompt_tokens/,
+        );
+        expect(() => adjustUsage({ promptTokens: 1.5, cachedTokens: 0, completionTokens: 0, reasoningTokens: 0 }, 1000n, pricing)).toThrow(
+            RangeError,
+        );
+        expect(() => adjustUsage({ promptTokens: 1, cachedTokens: 0, completionTokens: 0, reasoningTokens: 0 }, -1n, pricing)).toThrow(
+            /coefficient/,
+        );
     });
 
     it('reports costs in nanoTON as the worker injects them into usage', () => {
         const t = adjustUsage({ promptTokens: 34, cachedTokens: 11, completionTokens: 100, reasoningTokens: 10 }, 1000n, pricing);
         expect(usageCosts(t, 20n)).toEqual({ prompt_total_cost: 480, completion_total_cost: 7600, total_cost: 8080 });
-        expect(usageCosts({ prompt: 0n, cached: 0n, completion: 0n, reasoning: 0n, total: 1n << 60n }, 1000n).total_cost).toBe(((1n << 60n) * 1000n).toString());
+        expect(usageCosts({ prompt: 0n, cached: 0n, completion: 0n, reasoning: 0n, total: 1n << 60n }, 1000n).total_cost).toBe(
+            ((1n << 60n) * 1000n).toString(),
+        );
     });
 });

@@ -16,7 +16,13 @@ describe('UptimeMeter', () => {
 
     it('observe() takes a whole population: absent keys go down, present ones as told', () => {
         const m = new UptimeMeter<string>(() => 0);
-        m.observe(new Map([['a', true], ['b', false]]), 0);
+        m.observe(
+            new Map([
+                ['a', true],
+                ['b', false],
+            ]),
+            0,
+        );
         m.observe(new Map([['b', true]]), 5000);
         m.observe(new Map([['b', true]]), 8000);
         expect(m.figures('a', 8000)).toEqual({ upMs: 5000, windowMs: 8000, permille: 625, up: false });

@@ -24,7 +24,8 @@ export function daemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     return {
-        child, exited,
+        child,
+        exited,
         out: () => out,
         err: () => err,
         async waitFor(re, timeoutMs = 90_000) {

@@ -5,20 +5,57 @@
  */
 import fc from 'fast-check';
 
-export const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__'];
-const FIELDS = ['model', 'messages', 'max_tokens', 'max_completion_tokens', 'timeout', 'max_coefficient', 'enable_debug', 'request_guid', 'stream', 'stream_options', 'temperature', 'top_p', 'n', 'stop', 'prompt'];
+export const PROTOTYPE_KEYS = [
+    '__proto__',
+    'constructor',
+    'toString',
+    'valueOf',
+    'hasOwnProperty',
+    'isPrototypeOf',
+    'propertyIsEnumerable',
+    'toLocaleString',
+    '__defineGetter__',
+    '__lookupSetter__',
+];
+const FIELDS = [
+    'model',
+    'messages',
+    'max_tokens',
+    'max_completion_tokens',
+    'timeout',
+    'max_coefficient',
+    'enable_debug',
+    'request_guid',
+    'stream',
+    'stream_options',
+    'temperature',
+    'top_p',
+    'n',
+    'stop',
+    'prompt',
+];
 
 const hugeNumber = fc.constantFrom('1e12', '2147483648', '-1', '0', '1e308', '1e999', '-0', '1e-300', '9007199254740993', '2.5', '3000000');
 
 /** Nesting past any sane limit, as raw JSON text (JSON.stringify of such a value would overflow first). */
-const deep = fc.integer({ min: 30, max: 5000 }).chain((d) => fc.constantFrom(`${'['.repeat(d)}${']'.repeat(d)}`, `${'{"a":'.repeat(d)}1${'}'.repeat(d)}`));
+const deep = fc
+    .integer({ min: 30, max: 5000 })
+    .chain((d) => fc.constantFrom(`${'['.repeat(d)}${']'.repeat(d)}`, `${'{"a":'.repeat(d)}1${'}'.repeat(d)}`));
 
 /** One JSON value as text. */
 export const hostileValue: fc.Arbitrary<string> = fc.oneof(
     fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
     hugeNumber,
     deep,
-    fc.constantFrom('null', 'true', '"cocoon/tiny-stories-1m"', '[{"role":"user","content":"x"}]', '{"include_usage":false}', '{"__proto__":{"x":1}}', '"\\u0000"'),
+    fc.constantFrom(
+        'null',
+        'true',
+        '"cocoon/tiny-stories-1m"',
+        '[{"role":"user","content":"x"}]',
+        '{"include_usage":false}',
+        '{"__proto__":{"x":1}}',
+        '"\\u0000"',
+    ),
 );
 
 const key = fc.oneof(fc.constantFrom(...PROTOTYPE_KEYS), fc.constantFrom(...FIELDS), fc.string({ maxLength: 12 }));

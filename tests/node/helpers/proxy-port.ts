@@ -10,8 +10,8 @@ import { keyPairFromSeed } from '@ton/crypto';
 import { CONTRACT_STATE, type ClientContractState, type RootState } from '../../../node/chain/cocoon';
 import { defaultParams } from '../../../node/cli/network';
 import { RateCounterSet } from '../../../node/common/rate-set';
-import { connect, listen, silentLogger, type proxy_params, type RpcConnection, type RpcServer } from '../../../node/protocol';
-import { PROTO_MAX, type ClientPort, type WorkerPort } from '../../../node/proxy/handshake';
+import { OUR_RANGES, connect, listen, silentLogger, type proxy_params, type RpcConnection, type RpcServer } from '../../../node/protocol';
+import type { ClientPort, WorkerPort } from '../../../node/proxy/handshake';
 import { ProxyAccounts } from '../../../node/proxy/ledgers';
 import type { ProxyClientInfo, ProxyWorkerInfo } from '../../../node/proxy/peers';
 import { Registrations } from '../../../node/proxy/registrations';
@@ -74,10 +74,17 @@ export async function fakeProxy(opts: { checkWorkerHashes?: boolean } = {}): Pro
     const contract = Address.parse('0:' + '22'.repeat(32));
     const params = await defaultParams();
     const root: RootState = {
-        address: Address.parse('0:' + '33'.repeat(32)), owner, version: 4, balance: 0n, params,
+        address: Address.parse('0:' + '33'.repeat(32)),
+        owner,
+        version: 4,
+        balance: 0n,
+        params,
         registry: {
-            proxyHashes: [], workerHashes: [PLAINTEXT_IMAGE], modelHashes: [BigInt('0x' + createHash('sha256').update(MODEL).digest('hex'))],
-            registeredProxies: new Map(), lastProxySeqno: 0,
+            proxyHashes: [],
+            workerHashes: [PLAINTEXT_IMAGE],
+            modelHashes: [BigInt('0x' + createHash('sha256').update(MODEL).digest('hex'))],
+            registeredProxies: new Map(),
+            lastProxySeqno: 0,
         },
     };
     let waitStarted: (() => void) | null = null;
@@ -87,12 +94,34 @@ export async function fakeProxy(opts: { checkWorkerHashes?: boolean } = {}): Pro
     const registrations = new Registrations(async () => waitStarted?.());
     let ids = 0;
     const fake: FakeProxy = {
-        root, accounts, relay, stats, registrations, publicKey: key.publicKey, owner, contract,
-        clientContracts: new Map(), clientReads: [], gate: null, refreshRootCalls: 0, nextRoot: null, registerTimeouts: [], longAuthTimeoutMs: null, maxLongAuthWaits: 64,
+        root,
+        accounts,
+        relay,
+        stats,
+        registrations,
+        publicKey: key.publicKey,
+        owner,
+        contract,
+        clientContracts: new Map(),
+        clientReads: [],
+        gate: null,
+        refreshRootCalls: 0,
+        nextRoot: null,
+        registerTimeouts: [],
+        longAuthTimeoutMs: null,
+        maxLongAuthWaits: 64,
         registerWaitStarted: () => new Promise<void>((r) => (waitStarted = r)),
         port: {
-            log: silentLogger, accounts, relay, stats, owner, publicKey: key.publicKey, contract,
-            get root() { return fake.root; },
+            log: silentLogger,
+            accounts,
+            relay,
+            stats,
+            owner,
+            publicKey: key.publicKey,
+            contract,
+            get root() {
+                return fake.root;
+            },
             checkWorkerHashes: opts.checkWorkerHashes ?? true,
             sign: (a) => a.signedPayment(key.secretKey, owner),
             nextLinkId: (kind) => `${kind}${++ids}`,
@@ -108,7 +137,9 @@ export async function fakeProxy(opts: { checkWorkerHashes?: boolean } = {}): Pro
                 return fake.clientContracts.get(c.toRawString()) ?? null;
             },
             longAuthWaits: () => registrations.waiting,
-            get maxLongAuthWaits() { return fake.maxLongAuthWaits; },
+            get maxLongAuthWaits() {
+                return fake.maxLongAuthWaits;
+            },
             waitRegister(c, nonce, timeoutMs, signal) {
                 fake.registerTimeouts.push(timeoutMs);
                 return registrations.wait(c, nonce, fake.longAuthTimeoutMs ?? timeoutMs, signal);
@@ -121,15 +152,29 @@ export async function fakeProxy(opts: { checkWorkerHashes?: boolean } = {}): Pro
 /** The proxy.params a connectToProxy answer must carry from this proxy (test root, highest protocol version). */
 export function expectedProxyParams(fake: FakeProxy): proxy_params {
     return {
-        _: 'proxy.params', flags: 3, proxy_public_key: fake.publicKey, proxy_owner_address: fake.owner.toString(),
-        proxy_sc_address: fake.contract.toString(), is_test: true, proto_version: PROTO_MAX,
+        _: 'proxy.params',
+        flags: 3,
+        proxy_public_key: fake.publicKey,
+        proxy_owner_address: fake.owner.toString(),
+        proxy_sc_address: fake.contract.toString(),
+        is_test: true,
+        proto_version: OUR_RANGES.proxy.max,
     };
 }
 
 /** A client contract as the chain would show it: normal, funded, with `secret`'s hash when given (short auth). */
 export function clientContract(address: Address, opts: { secret?: string; state?: number; balance?: bigint } = {}): ClientContractState {
     const secretHash = opts.secret === undefined ? 0n : BigInt('0x' + createHash('sha256').update(opts.secret).digest('hex'));
-    return { address, balance: opts.balance ?? 10n ** 12n, stake: 10n ** 9n, tokensUsed: 0n, state: opts.state ?? CONTRACT_STATE.normal, unlockTs: 0, secretHash, accountBalance: 10n ** 9n };
+    return {
+        address,
+        balance: opts.balance ?? 10n ** 12n,
+        stake: 10n ** 9n,
+        tokensUsed: 0n,
+        state: opts.state ?? CONTRACT_STATE.normal,
+        unlockTs: 0,
+        secretHash,
+        accountBalance: 10n ** 9n,
+    };
 }
 
 /** A loopback server whose connections `accept` wraps, and a way to dial it and get both ends. */
@@ -141,7 +186,9 @@ export interface Loopback<T> {
 export async function loopback<T>(accept: (conn: RpcConnection) => T): Promise<Loopback<T>> {
     const waiting: ((t: T) => void)[] = [];
     const server: RpcServer = await listen({
-        port: 0, pow: false, logger: silentLogger,
+        port: 0,
+        pow: false,
+        logger: silentLogger,
         onConnection: (conn) => waiting.shift()?.(accept(conn)),
     });
     const open: RpcConnection[] = [];

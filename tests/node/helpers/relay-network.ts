@@ -4,7 +4,15 @@
  */
 import { keyPairFromSeed } from '@ton/crypto';
 import type { Backend } from '../../../node/inference';
-import { connect, listen, silentLogger, type RpcConnection, type RpcServer, type proxy_runQueryEx } from '../../../node/protocol';
+import {
+    OUR_RANGES,
+    connect,
+    listen,
+    silentLogger,
+    type RpcConnection,
+    type RpcServer,
+    type proxy_runQueryEx,
+} from '../../../node/protocol';
 import type { TokenPricing } from '../../../node/common/tokens';
 import { QueryRelay, type ClientLink, type WorkerLink } from '../../../node/proxy/relay';
 import { DecayingAverage } from '../../../node/proxy/routing';
@@ -12,7 +20,13 @@ import { SignedPaymentsLedger } from '../../../node/proxy/signed-payments';
 import { runWorkerQuery } from '../../../node/worker/running-request';
 
 export const MODEL = 'cocoon/tiny-stories-1m@local:0';
-export const PRICING: TokenPricing = { pricePerToken: 20n, promptMultiplier: 10000n, cachedMultiplier: 1000n, completionMultiplier: 10000n, reasoningMultiplier: 10000n };
+export const PRICING: TokenPricing = {
+    pricePerToken: 20n,
+    promptMultiplier: 10000n,
+    cachedMultiplier: 1000n,
+    completionMultiplier: 10000n,
+    reasoningMultiplier: 10000n,
+};
 
 export interface RelayNetwork {
     relay: QueryRelay;
@@ -29,22 +43,38 @@ export async function startRelayNetwork(): Promise<RelayNetwork> {
     const clients: ClientLink[] = [];
     let n = 0;
     const workerServer: RpcServer = await listen({
-        port: 0, pow: false, logger: silentLogger,
+        port: 0,
+        pow: false,
+        logger: silentLogger,
         onConnection(conn: RpcConnection) {
             const id = `w${++n}`;
             const link: WorkerLink = {
-                id, model: MODEL, coefficient: 1000n, enabled: true, running: 0, maxRunning: 8, averageQuerySeconds: 0,
-                send: (o) => conn.send(o as never), ledger: new SignedPaymentsLedger(), signedPayment: () => ({ _: 'proxy.signedPaymentEmpty' }), average: new DecayingAverage(),
+                id,
+                model: MODEL,
+                coefficient: 1000n,
+                enabled: true,
+                running: 0,
+                maxRunning: 8,
+                averageQuerySeconds: 0,
+                protoVersion: OUR_RANGES.worker.max,
+                send: (o) => conn.send(o as never),
+                ledger: new SignedPaymentsLedger(),
+                signedPayment: () => ({ _: 'proxy.signedPaymentEmpty' }),
+                average: new DecayingAverage(),
             };
             relay.addWorker(link);
             conn.on('packet', (obj) => {
-                if (obj._ === 'proxy.queryAnswerEx' || obj._ === 'proxy.queryAnswerPartEx' || obj._ === 'proxy.queryAnswerErrorEx') relay.onWorkerAnswer(id, obj);
+                if (obj._ === 'proxy.queryAnswerEx' || obj._ === 'proxy.queryAnswerPartEx' || obj._ === 'proxy.queryAnswerErrorEx')
+                    relay.onWorkerAnswer(id, obj);
             });
             conn.on('close', () => relay.removeWorker(id));
         },
     });
     const net: RelayNetwork = {
-        relay, clients, balance: null, clientPort: 0,
+        relay,
+        clients,
+        balance: null,
+        clientPort: 0,
         async startWorker(backend, seed) {
             const key = keyPairFromSeed(Buffer.alloc(32, seed));
             const conn = await connect({ host: '127.0.0.1', port: workerServer.port, pow: false, logger: silentLogger });
@@ -52,8 +82,16 @@ export async function startRelayNetwork(): Promise<RelayNetwork> {
             conn.on('packet', (obj) => {
                 if (obj._ !== 'proxy.runQueryEx') return;
                 active++;
-                void runWorkerQuery(obj as proxy_runQueryEx, { backend, servedModel: MODEL, pricing: PRICING, receiptKey: key, send: (p) => { if (!conn.closed) conn.send(p); }, busy: () => active > 1 })
-                    .finally(() => active--);
+                void runWorkerQuery(obj as proxy_runQueryEx, {
+                    backend,
+                    servedModel: MODEL,
+                    pricing: PRICING,
+                    receiptKey: key,
+                    send: (p) => {
+                        if (!conn.closed) conn.send(p);
+                    },
+                    busy: () => active > 1,
+                }).finally(() => active--);
             });
             await new Promise((r) => setTimeout(r, 50)); // let the proxy register it
             return { conn, key };
@@ -64,14 +102,22 @@ export async function startRelayNetwork(): Promise<RelayNetwork> {
         },
     };
     const clientServer: RpcServer = await listen({
-        port: 0, pow: false, logger: silentLogger,
+        port: 0,
+        pow: false,
+        logger: silentLogger,
         onConnection(conn: RpcConnection) {
             const link: ClientLink = {
-                id: `c${clients.length}`, send: (p) => conn.send(p), ledger: new SignedPaymentsLedger(), reserved: 0n,
+                id: `c${clients.length}`,
+                protoVersion: OUR_RANGES.client.max,
+                send: (p) => conn.send(p),
+                ledger: new SignedPaymentsLedger(),
+                reserved: 0n,
                 account: () => (net.balance === null ? null : { balance: net.balance, stake: net.balance, tokensCharged: 0n }),
             };
             clients.push(link);
-            conn.on('packet', (obj) => { if (obj._ === 'client.runQueryEx') relay.runQuery(link, obj); });
+            conn.on('packet', (obj) => {
+                if (obj._ === 'client.runQueryEx') relay.runQuery(link, obj);
+            });
             conn.handle(async (fn) => {
                 if (fn._ === 'client.getWorkerTypesV2') return relay.workerTypes();
                 throw new Error(`unsupported ${fn._}`);

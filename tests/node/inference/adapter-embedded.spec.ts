@@ -22,7 +22,13 @@ describe('createBackend -> embedded server', () => {
 
     it('streams a chat completion byte-for-byte and bills from the usage it carried, including cached tokens', async () => {
         const b = createBackend({ baseUrl: srv.url, apiKey: 'k', logger: silentLogger });
-        const body = { model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story about a dog named Max.' }], max_tokens: 30, temperature: 0, stream: true };
+        const body = {
+            model: 'cocoon/tiny-stories-1m',
+            messages: [{ role: 'user', content: 'Tell me a story about a dog named Max.' }],
+            max_tokens: 30,
+            temperature: 0,
+            stream: true,
+        };
         const reports = [];
         for (let round = 0; round < 2; round++) {
             const r = await b.chatCompletions(body);
@@ -43,7 +49,12 @@ describe('createBackend -> embedded server', () => {
 
     it('non-streaming completions and reasoning counts', async () => {
         const b = createBackend({ baseUrl: srv.url, apiKey: 'k', logger: silentLogger });
-        const r = await b.chatCompletions({ messages: [{ role: 'user', content: 'Write a funny story about Mia and a kite.' }], max_tokens: 80, temperature: 0, reasoning_effort: 'medium' });
+        const r = await b.chatCompletions({
+            messages: [{ role: 'user', content: 'Write a funny story about Mia and a kite.' }],
+            max_tokens: 80,
+            temperature: 0,
+            reasoning_effort: 'medium',
+        });
         const j = (await r.json()) as { choices: { message: { reasoning_content: string } }[] };
         expect(j.choices[0].message.reasoning_content).toContain('Mia');
         const u = (await r.usage).usage!;
@@ -69,7 +80,9 @@ describe('optional node-llama-cpp backend and the CLI', () => {
         const missing = () => {
             throw Object.assign(new Error("Cannot find module 'node-llama-cpp'"), { code: 'MODULE_NOT_FOUND' });
         };
-        expect(() => loadNodeLlamaCpp(missing)).toThrow(expect.objectContaining({ code: 'OPTIONAL_DEPENDENCY', message: expect.stringContaining('npm install') }));
+        expect(() => loadNodeLlamaCpp(missing)).toThrow(
+            expect.objectContaining({ code: 'OPTIONAL_DEPENDENCY', message: expect.stringContaining('npm install') }),
+        );
         // Not a dependency of the project, so the real require fails the same way.
         expect(() => loadNodeLlamaCpp()).toThrow(expect.objectContaining({ code: 'OPTIONAL_DEPENDENCY' }));
     });

@@ -2,8 +2,19 @@ import { createBackend } from '../../../node/inference/adapter/backend';
 import { silentLogger } from '../../../node/protocol/log';
 import { deadPort, fakeServer, FakeServer, sse } from './fake-server';
 
-const chunk = (content: string, extra: object = {}) => ({ id: 'c1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }], ...extra });
-const USAGE = { prompt_tokens: 12, completion_tokens: 2, total_tokens: 14, prompt_tokens_details: { cached_tokens: 8 }, completion_tokens_details: { reasoning_tokens: 1 } };
+const chunk = (content: string, extra: object = {}) => ({
+    id: 'c1',
+    object: 'chat.completion.chunk',
+    choices: [{ index: 0, delta: { content }, finish_reason: null }],
+    ...extra,
+});
+const USAGE = {
+    prompt_tokens: 12,
+    completion_tokens: 2,
+    total_tokens: 14,
+    prompt_tokens_details: { cached_tokens: 8 },
+    completion_tokens_details: { reasoning_tokens: 1 },
+};
 
 async function drain(body: AsyncIterable<Uint8Array>): Promise<string> {
     const parts: Buffer[] = [];
@@ -20,11 +31,22 @@ describe('createBackend against fake OpenAI-compatible servers', () => {
     const backendFor = (s: FakeServer, extra: object = {}) => createBackend({ baseUrl: s.url, logger: silentLogger, ...extra });
 
     it('forces include_usage, passes the bytes through unchanged, and reads usage from a separate chunk', async () => {
-        const events = [chunk('Hel', { usage: null }), chunk('lo', { usage: null }), { id: 'c1', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: null }, { id: 'c1', choices: [], usage: USAGE }, '[DONE]'];
+        const events = [
+            chunk('Hel', { usage: null }),
+            chunk('lo', { usage: null }),
+            { id: 'c1', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: null },
+            { id: 'c1', choices: [], usage: USAGE },
+            '[DONE]',
+        ];
         const expected = events.map((e) => `data: ${typeof e === 'string' ? e : JSON.stringify(e)}\n\n`).join('');
         srv = await fakeServer((_q, res) => sse(res, events));
         const b = backendFor(srv, { apiKey: 'sk-test' });
-        const r = await b.chatCompletions({ model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { foo: 1 } });
+        const r = await b.chatCompletions({
+            model: 'm',
+            messages: [{ role: 'user', content: 'hi' }],
+            stream: true,
+            stream_options: { foo: 1 },
+        });
         expect(r.status).toBe(200);
         expect(r.streaming).toBe(true);
         expect(r.headers['content-type']).toBe('text/event-stream');
@@ -43,22 +65,40 @@ describe('createBackend against fake OpenAI-compatible servers', () => {
     it('non-streaming bodies are left alone; usage with missing details maps to zeros', async () => {
         srv = await fakeServer((_q, res) => {
             res.writeHead(200, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ id: 'x', object: 'text_completion', choices: [{ index: 0, text: 'hi', finish_reason: 'length' }], usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 } }));
+            res.end(
+                JSON.stringify({
+                    id: 'x',
+                    object: 'text_completion',
+                    choices: [{ index: 0, text: 'hi', finish_reason: 'length' }],
+                    usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 },
+                }),
+            );
         });
         const b = backendFor(srv);
         const r = await b.completions({ model: 'm', prompt: 'x' });
         expect(JSON.parse(srv.requests[0].body)).toEqual({ model: 'm', prompt: 'x' });
         expect(((await r.json()) as { choices: { text: string }[] }).choices[0].text).toBe('hi');
-        expect((await r.usage).usage).toEqual({ promptTokens: 4, cachedTokens: 0, completionTokens: 2, reasoningTokens: 0, totalTokens: 6 });
+        expect((await r.usage).usage).toEqual({
+            promptTokens: 4,
+            cachedTokens: 0,
+            completionTokens: 2,
+            reasoningTokens: 0,
+            totalTokens: 6,
+        });
         b.close();
     });
 
     it('usage on the last text chunk (llama-server /v1/completions style)', async () => {
-        srv = await fakeServer((_q, res) => sse(res, [
-            { choices: [{ index: 0, text: 'a', finish_reason: null }] },
-            { choices: [{ index: 0, text: 'b', finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, prompt_tokens_details: { cached_tokens: 4 } } },
-            '[DONE]',
-        ]));
+        srv = await fakeServer((_q, res) =>
+            sse(res, [
+                { choices: [{ index: 0, text: 'a', finish_reason: null }] },
+                {
+                    choices: [{ index: 0, text: 'b', finish_reason: 'stop' }],
+                    usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7, prompt_tokens_details: { cached_tokens: 4 } },
+                },
+                '[DONE]',
+            ]),
+        );
         const b = backendFor(srv);
         const r = await b.completions({ prompt: 'x', stream: true });
         await drain(r.body);
@@ -77,16 +117,28 @@ describe('createBackend against fake OpenAI-compatible servers', () => {
         const r = await b.chatCompletions({ messages: [], stream: true });
         expect(r.streaming).toBe(true);
         await drain(r.body);
-        expect((await r.usage).usage).toEqual({ promptTokens: 3, cachedTokens: 0, completionTokens: 1, reasoningTokens: 1, totalTokens: 4 });
+        expect((await r.usage).usage).toEqual({
+            promptTokens: 3,
+            cachedTokens: 0,
+            completionTokens: 1,
+            reasoningTokens: 1,
+            totalTokens: 4,
+        });
         b.close();
     });
 
     it('an error event mid-stream rejects usage with BACKEND_STREAM_ERROR; the bytes still flow', async () => {
-        srv = await fakeServer((_q, res) => sse(res, [chunk('a'), { error: { message: 'CUDA out of memory', type: 'server_error', code: 500 } }, '[DONE]']));
+        srv = await fakeServer((_q, res) =>
+            sse(res, [chunk('a'), { error: { message: 'CUDA out of memory', type: 'server_error', code: 500 } }, '[DONE]']),
+        );
         const b = backendFor(srv);
         const r = await b.chatCompletions({ stream: true });
         expect(await drain(r.body)).toContain('CUDA out of memory');
-        await expect(r.usage).rejects.toMatchObject({ code: 'BACKEND_STREAM_ERROR', message: expect.stringContaining('CUDA out of memory'), report: expect.objectContaining({ messages: 2 }) });
+        await expect(r.usage).rejects.toMatchObject({
+            code: 'BACKEND_STREAM_ERROR',
+            message: expect.stringContaining('CUDA out of memory'),
+            report: expect.objectContaining({ messages: 2 }),
+        });
         b.close();
     });
 
@@ -142,7 +194,11 @@ describe('createBackend against fake OpenAI-compatible servers', () => {
         const port = await deadPort();
         const b = createBackend({ baseUrl: `http://127.0.0.1:${port}`, logger: silentLogger });
         expect(b.baseUrl).toBe(`http://127.0.0.1:${port}/v1`);
-        await expect(b.chatCompletions({})).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', status: 503, message: expect.stringContaining('is the server running') });
+        await expect(b.chatCompletions({})).rejects.toMatchObject({
+            code: 'BACKEND_UNAVAILABLE',
+            status: 503,
+            message: expect.stringContaining('is the server running'),
+        });
         const h = await b.health();
         expect(h).toMatchObject({ ok: false, models: [], error: { code: 'BACKEND_UNAVAILABLE' } });
         b.close();

@@ -9,7 +9,10 @@ import { referenceLogits } from './reference-forward';
 
 const SPECS: [string, TinySpec][] = [
     ['F32, separate output, MHA', { dim: 16, nLayers: 2, nHeads: 2, nKvHeads: 2, hidden: 24, contextLength: 32, seed: 1 }],
-    ['F16, tied output, GQA', { dim: 24, nLayers: 2, nHeads: 4, nKvHeads: 2, hidden: 40, contextLength: 32, f16: true, tiedOutput: true, seed: 2 }],
+    [
+        'F16, tied output, GQA',
+        { dim: 24, nLayers: 2, nHeads: 4, nKvHeads: 2, hidden: 40, contextLength: 32, f16: true, tiedOutput: true, seed: 2 },
+    ],
     ['odd sizes (scalar remainder rows)', { dim: 12, nLayers: 1, nHeads: 3, nKvHeads: 1, hidden: 18, contextLength: 16, seed: 3 }],
 ];
 
@@ -62,7 +65,10 @@ describe('engine forward pass against an independent float64 reference', () => {
         const badMagic = Buffer.from(bytes);
         badMagic.write('GGML', 0);
         expect(() => readGguf(badMagic)).toThrow(/bad magic/);
-        const arch = Buffer.from(bytes.toString('latin1').replace('\x05\x00\x00\x00\x00\x00\x00\x00llama', '\x05\x00\x00\x00\x00\x00\x00\x00gpt2x'), 'latin1');
+        const arch = Buffer.from(
+            bytes.toString('latin1').replace('\x05\x00\x00\x00\x00\x00\x00\x00llama', '\x05\x00\x00\x00\x00\x00\x00\x00gpt2x'),
+            'latin1',
+        );
         expect(() => new LlamaModel(readGguf(arch))).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_MODEL' }));
         const file = readGguf(bytes);
         file.tensors.get('blk.0.attn_q.weight')!.type = 8;
@@ -91,7 +97,10 @@ describe('engine generation on a random tiny model', () => {
         const tiny = buildTinyModel({ dim: 16, nLayers: 2, nHeads: 2, nKvHeads: 1, hidden: 32, contextLength: 64, seed: 9 });
         const prompt = [1, 290, 300, 310];
         // Random weights can end on EOS early; ban it so the comparison covers several steps.
-        const bias = new Map([[2, -100], [5, -100]]);
+        const bias = new Map([
+            [2, -100],
+            [5, -100],
+        ]);
         const ids: number[] = [];
         const toks = [...prompt];
         for (let i = 0; i < 6; i++) {
@@ -108,7 +117,16 @@ describe('engine generation on a random tiny model', () => {
     });
 
     it('the same seed gives the same text; another seed gives another', async () => {
-        const run = (seed: number) => engine.complete({ prompt: [1, 290], maxTokens: 20, sampling: { temperature: 1.2, seed }, logitBias: new Map([[2, -100], [5, -100]]) });
+        const run = (seed: number) =>
+            engine.complete({
+                prompt: [1, 290],
+                maxTokens: 20,
+                sampling: { temperature: 1.2, seed },
+                logitBias: new Map([
+                    [2, -100],
+                    [5, -100],
+                ]),
+            });
         const a = await run(7);
         const b = await run(7);
         const c = await run(8);

@@ -17,13 +17,31 @@ function parseAll(chunks: Uint8Array[], format?: 'sse' | 'ndjson' | 'json'): Str
     return [...chunks.flatMap((c) => s.push(c)), ...s.end()];
 }
 
-const CHUNK = (content: string) => JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
-const USAGE = { prompt_tokens: 53, completion_tokens: 3, total_tokens: 56, prompt_tokens_details: { cached_tokens: 52 }, completion_tokens_details: { reasoning_tokens: 1 } };
+const CHUNK = (content: string) =>
+    JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+const USAGE = {
+    prompt_tokens: 53,
+    completion_tokens: 3,
+    total_tokens: 56,
+    prompt_tokens_details: { cached_tokens: 52 },
+    completion_tokens_details: { reasoning_tokens: 1 },
+};
 
 describe('MessageStream: SSE, NDJSON and JSON at any chunk boundary', () => {
     it('SSE with LF, CRLF and CR line ends, comments, event names and multi-byte characters', () => {
         for (const eol of ['\n', '\r\n', '\r']) {
-            const body = [': keep-alive', '', `data: ${CHUNK('Zoë 🐱')}`, '', 'event: message', `data:${CHUNK('b')}`, '', 'data: [DONE]', '', ''].join(eol);
+            const body = [
+                ': keep-alive',
+                '',
+                `data: ${CHUNK('Zoë 🐱')}`,
+                '',
+                'event: message',
+                `data:${CHUNK('b')}`,
+                '',
+                'data: [DONE]',
+                '',
+                '',
+            ].join(eol);
             for (const chunks of splits(body)) {
                 const msgs = parseAll(chunks);
                 expect(msgs).toEqual([
@@ -57,18 +75,21 @@ describe('MessageStream: SSE, NDJSON and JSON at any chunk boundary', () => {
 
     it('reports garbage as invalid instead of throwing', () => {
         expect(parseAll([enc('data: {not json\n\n')])).toEqual([{ kind: 'invalid', text: '{not json' }]);
-        expect(parseAll([enc('<html>502 Bad Gateway</html>')], 'json')).toEqual([{ kind: 'invalid', text: '<html>502 Bad Gateway</html>' }]);
+        expect(parseAll([enc('<html>502 Bad Gateway</html>')], 'json')).toEqual([
+            { kind: 'invalid', text: '<html>502 Bad Gateway</html>' },
+        ]);
     });
 });
 
 describe('UsageCounter: the last non-null usage wherever it appears', () => {
     it('usage in a separate choices:[] chunk after "usage": null chunks (OpenAI, vLLM)', () => {
-        const body = [
-            `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }], usage: null })}`,
-            `data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'length' }], usage: null })}`,
-            `data: ${JSON.stringify({ choices: [], usage: USAGE })}`,
-            'data: [DONE]',
-        ].join('\n\n') + '\n\n';
+        const body =
+            [
+                `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }], usage: null })}`,
+                `data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'length' }], usage: null })}`,
+                `data: ${JSON.stringify({ choices: [], usage: USAGE })}`,
+                'data: [DONE]',
+            ].join('\n\n') + '\n\n';
         const r = usageFromBody(body, 'text/event-stream');
         expect(r.usage).toEqual({ promptTokens: 53, cachedTokens: 52, completionTokens: 3, reasoningTokens: 1, totalTokens: 56 });
         expect(r).toMatchObject({ sawDone: true, finishReasons: ['length'], messages: 3, invalid: 0, error: null, format: 'sse' });
@@ -76,7 +97,13 @@ describe('UsageCounter: the last non-null usage wherever it appears', () => {
 
     it('usage on the last text chunk (llama-server /v1/completions) with missing details', () => {
         const body = `data: {"choices":[{"text":"a","finish_reason":null}]}\n\ndata: {"choices":[{"text":"b","finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}\n\ndata: [DONE]\n\n`;
-        expect(usageFromBody(body).usage).toEqual({ promptTokens: 5, cachedTokens: 0, completionTokens: 2, reasoningTokens: 0, totalTokens: 7 });
+        expect(usageFromBody(body).usage).toEqual({
+            promptTokens: 5,
+            cachedTokens: 0,
+            completionTokens: 2,
+            reasoningTokens: 0,
+            totalTokens: 7,
+        });
     });
 
     it('a later usage replaces an earlier one; a null usage never erases it', () => {
@@ -87,14 +114,26 @@ describe('UsageCounter: the last non-null usage wherever it appears', () => {
     });
 
     it('reasoning tokens at the top level of usage, and non-standard number shapes', () => {
-        expect(normalizeUsage({ prompt_tokens: 10, completion_tokens: 8, reasoning_tokens: 5 })).toEqual(
-            { promptTokens: 10, cachedTokens: 0, completionTokens: 8, reasoningTokens: 5, totalTokens: 18 });
-        expect(normalizeUsage({ prompt_tokens: 10, completion_tokens: 8, prompt_tokens_details: null, completion_tokens_details: { reasoning_tokens: null } }))
-            .toEqual({ promptTokens: 10, cachedTokens: 0, completionTokens: 8, reasoningTokens: 0, totalTokens: 18 });
+        expect(normalizeUsage({ prompt_tokens: 10, completion_tokens: 8, reasoning_tokens: 5 })).toEqual({
+            promptTokens: 10,
+            cachedTokens: 0,
+            completionTokens: 8,
+            reasoningTokens: 5,
+            totalTokens: 18,
+        });
+        expect(
+            normalizeUsage({
+                prompt_tokens: 10,
+                completion_tokens: 8,
+                prompt_tokens_details: null,
+                completion_tokens_details: { reasoning_tokens: null },
+            }),
+        ).toEqual({ promptTokens: 10, cachedTokens: 0, completionTokens: 8, reasoningTokens: 0, totalTokens: 18 });
         expect(normalizeUsage({ prompt_tokens: -1, completion_tokens: 'x' })).toEqual(null);
         // Cached cannot exceed the prompt, reasoning cannot exceed the completion.
-        expect(normalizeUsage({ prompt_tokens: 3, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 9 }, reasoning_tokens: 7 }))
-            .toMatchObject({ cachedTokens: 3, reasoningTokens: 2 });
+        expect(
+            normalizeUsage({ prompt_tokens: 3, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 9 }, reasoning_tokens: 7 }),
+        ).toMatchObject({ cachedTokens: 3, reasoningTokens: 2 });
         expect(normalizeUsage(null)).toBeNull();
     });
 
@@ -115,7 +154,13 @@ describe('UsageCounter: the last non-null usage wherever it appears', () => {
     });
 
     it('a non-streaming JSON response', () => {
-        const body = JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }], usage: USAGE });
+        const body = JSON.stringify({
+            id: 'chatcmpl-1',
+            object: 'chat.completion',
+            model: 'm',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+            usage: USAGE,
+        });
         const r = usageFromBody(body, 'application/json; charset=utf-8');
         expect(r).toMatchObject({ format: 'json', model: 'm', id: 'chatcmpl-1', finishReasons: ['stop'], messages: 1 });
         expect(r.usage?.cachedTokens).toBe(52);
@@ -124,13 +169,21 @@ describe('UsageCounter: the last non-null usage wherever it appears', () => {
 
 describe('UsageCounter: content chunks are counted without parsing them', () => {
     const head = { id: 'chatcmpl-7', object: 'chat.completion.chunk', created: 1, model: 'Qwen/Qwen3-8B' };
-    const piece = (content: string, finish: string | null = null) => JSON.stringify({ ...head, choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
+    const piece = (content: string, finish: string | null = null) =>
+        JSON.stringify({ ...head, choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
 
     it('MessageStream reports `skipped` only for object-looking text the predicate accepts', () => {
         const s = new MessageStream('sse', { skip: (t) => !t.includes('keep') });
-        const out = [...s.push(enc('data: {"a":1}\n\ndata: {"keep":1}\n\ndata: not json\n\nevent: x\ndata: {"b":2}\n\ndata: [DONE]\n\n')), ...s.end()];
+        const out = [
+            ...s.push(enc('data: {"a":1}\n\ndata: {"keep":1}\n\ndata: not json\n\nevent: x\ndata: {"b":2}\n\ndata: [DONE]\n\n')),
+            ...s.end(),
+        ];
         expect(out).toEqual([
-            { kind: 'skipped' }, { kind: 'json', value: { keep: 1 } }, { kind: 'invalid', text: 'not json' }, { kind: 'skipped', event: 'x' }, { kind: 'done' },
+            { kind: 'skipped' },
+            { kind: 'json', value: { keep: 1 } },
+            { kind: 'invalid', text: 'not json' },
+            { kind: 'skipped', event: 'x' },
+            { kind: 'done' },
         ]);
         const nd = new MessageStream('ndjson', { skip: () => true });
         expect([...nd.push(enc('{"a":1}\n[1,2]\n')), ...nd.end()]).toEqual([{ kind: 'skipped' }, { kind: 'json', value: [1, 2] }]);
@@ -159,7 +212,7 @@ describe('UsageCounter: content chunks are counted without parsing them', () => 
             seed = (seed + 0x6d2b79f5) | 0;
             let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
             t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-            return (((t ^ (t >>> 14)) >>> 0) % n);
+            return ((t ^ (t >>> 14)) >>> 0) % n;
         };
         let malformedSkipped = 0;
         const words = ['a', 'usage', 'error', 'done', 'finish_reason', '{', '}', '"', '\\', 'é', '日本', '\n'];
@@ -171,8 +224,16 @@ describe('UsageCounter: content chunks are counted without parsing them', () => 
                 const text = Array.from({ length: rnd(5) }, () => words[rnd(words.length)]).join(' ');
                 if (kind < 5) events.push(piece(text));
                 else if (kind === 5) events.push(piece(text, ['stop', 'length'][rnd(2)]));
-                else if (kind === 6) events.push(JSON.stringify({ ...head, choices: [], usage: { prompt_tokens: rnd(99), completion_tokens: rnd(99) } }));
-                else if (kind === 7) events.push(JSON.stringify({ ...head, model: `m${rnd(3)}`, choices: [{ index: 0, delta: { content: text }, finish_reason: null }] }));
+                else if (kind === 6)
+                    events.push(JSON.stringify({ ...head, choices: [], usage: { prompt_tokens: rnd(99), completion_tokens: rnd(99) } }));
+                else if (kind === 7)
+                    events.push(
+                        JSON.stringify({
+                            ...head,
+                            model: `m${rnd(3)}`,
+                            choices: [{ index: 0, delta: { content: text }, finish_reason: null }],
+                        }),
+                    );
                 else if (kind === 8) events.push(JSON.stringify({ error: { message: text || 'x' } }));
                 else if (rnd(2)) events.push('{broken ' + text);
                 else events.push(`{"broken": ${text}}`); // object-looking but not JSON
@@ -201,8 +262,9 @@ describe('UsageCounter: content chunks are counted without parsing them', () => 
     it('a 50-chunk stream is parsed only at the first chunk (twice: identity check, then the message) and the usage chunk', () => {
         const parse = jest.spyOn(JSON, 'parse');
         try {
-            const body = Array.from({ length: 50 }, (_, i) => `data: ${piece(String(i).padStart(128, '0'))}\n\n`).join('')
-                + `data: ${JSON.stringify({ ...head, choices: [], usage: USAGE })}\n\ndata: [DONE]\n\n`;
+            const body =
+                Array.from({ length: 50 }, (_, i) => `data: ${piece(String(i).padStart(128, '0'))}\n\n`).join('') +
+                `data: ${JSON.stringify({ ...head, choices: [], usage: USAGE })}\n\ndata: [DONE]\n\n`;
             const r = usageFromBody(body, 'text/event-stream');
             expect(r).toMatchObject({ messages: 51, invalid: 0, sawDone: true, model: 'Qwen/Qwen3-8B', id: 'chatcmpl-7' });
             expect(r.usage?.totalTokens).toBe(56);
@@ -224,12 +286,26 @@ describe('MessageStream: LF-only streams split anywhere', () => {
 
 describe('MessageStream: UTF-8 split anywhere decodes like TextDecoder', () => {
     /** Valid characters of every length, plus bytes that can never be valid (lone continuations, overlongs, surrogates, > U+10FFFF). */
-    const pieces = ['a', 'é', '日', '😀', '\u{10FFFF}', '\x80', '\xc0\xaf', '\xed\xa0\x80', '\xf4\x90\x80\x80', '\xe6\x97', '\xf0\x9f\x98', '\xff', '\xc3'];
+    const pieces = [
+        'a',
+        'é',
+        '日',
+        '😀',
+        '\u{10FFFF}',
+        '\x80',
+        '\xc0\xaf',
+        '\xed\xa0\x80',
+        '\xf4\x90\x80\x80',
+        '\xe6\x97',
+        '\xf0\x9f\x98',
+        '\xff',
+        '\xc3',
+    ];
     const bytesOf = (p: string) => (/^[\x00-\x7f]*$|[^\x00-\xff]/.test(p) ? Buffer.from(p, 'utf8') : Buffer.from(p, 'latin1'));
 
     it('random byte strings inside SSE messages, cut at random places', () => {
         let seed = 7;
-        const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+        const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
         for (let round = 0; round < 400; round++) {
             const text = Buffer.concat(Array.from({ length: 1 + rnd(30) }, () => bytesOf(pieces[rnd(pieces.length)])));
             const bytes = Buffer.concat([Buffer.from('data: {"t":"'), text, Buffer.from('"}\n\ndata: [DONE]\n\n')]);

@@ -8,7 +8,9 @@ export interface FakeServer {
     close(): Promise<void>;
 }
 
-export async function fakeServer(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void | Promise<void>): Promise<FakeServer> {
+export async function fakeServer(
+    handler: (req: IncomingMessage, res: ServerResponse, body: string) => void | Promise<void>,
+): Promise<FakeServer> {
     const requests: FakeServer['requests'] = [];
     const sockets = new Set<Socket>();
     const server: Server = createServer(async (req, res) => {
@@ -27,10 +29,11 @@ export async function fakeServer(handler: (req: IncomingMessage, res: ServerResp
     return {
         url: `http://127.0.0.1:${port}/v1`,
         requests,
-        close: () => new Promise<void>((r) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => r());
-        }),
+        close: () =>
+            new Promise<void>((r) => {
+                for (const s of sockets) s.destroy();
+                server.close(() => r());
+            }),
     };
 }
 

@@ -76,7 +76,7 @@ export function f32BitsToF16(u: number): number {
         mant |= 0x800000;
         const shift = 14 - exp;
         let h = mant >>> shift;
-        if ((mant >>> (shift - 1)) & 1 && ((mant & ((1 << (shift - 1)) - 1)) || h & 1)) h++;
+        if ((mant >>> (shift - 1)) & 1 && (mant & ((1 << (shift - 1)) - 1) || h & 1)) h++;
         return sign | h;
     }
     if (exp >= 31) return sign | 0x7c00;
@@ -133,34 +133,165 @@ class Buf {
         this.parts.push(b);
         this.len += b.length;
     }
-    u32(v: number): void { const b = Buffer.alloc(4); b.writeUInt32LE(v); this.put(b); }
-    i32(v: number): void { const b = Buffer.alloc(4); b.writeInt32LE(v); this.put(b); }
-    u64(v: number): void { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); this.put(b); }
-    f32(v: number): void { const b = Buffer.alloc(4); b.writeFloatLE(v); this.put(b); }
-    str(s: string): void { const b = Buffer.from(s, 'utf8'); this.u64(b.length); this.put(b); }
-    pad(): void { const p = (ALIGN - (this.len % ALIGN)) % ALIGN; if (p) this.put(Buffer.alloc(p)); }
+    u32(v: number): void {
+        const b = Buffer.alloc(4);
+        b.writeUInt32LE(v);
+        this.put(b);
+    }
+    i32(v: number): void {
+        const b = Buffer.alloc(4);
+        b.writeInt32LE(v);
+        this.put(b);
+    }
+    u64(v: number): void {
+        const b = Buffer.alloc(8);
+        b.writeBigUInt64LE(BigInt(v));
+        this.put(b);
+    }
+    f32(v: number): void {
+        const b = Buffer.alloc(4);
+        b.writeFloatLE(v);
+        this.put(b);
+    }
+    str(s: string): void {
+        const b = Buffer.from(s, 'utf8');
+        this.u64(b.length);
+        this.put(b);
+    }
+    pad(): void {
+        const p = (ALIGN - (this.len % ALIGN)) % ALIGN;
+        if (p) this.put(Buffer.alloc(p));
+    }
 }
 
 export function ggufBytes(model: TinyModel): Buffer {
     const { spec } = model;
     const kv: [string, (b: Buf) => void][] = [
-        ['general.architecture', (b) => { b.u32(8); b.str('llama'); }],
-        ['general.name', (b) => { b.u32(8); b.str('test/tiny-random'); }],
-        ['llama.context_length', (b) => { b.u32(4); b.u32(spec.contextLength); }],
-        ['llama.embedding_length', (b) => { b.u32(4); b.u32(spec.dim); }],
-        ['llama.block_count', (b) => { b.u32(4); b.u32(spec.nLayers); }],
-        ['llama.feed_forward_length', (b) => { b.u32(4); b.u32(spec.hidden); }],
-        ['llama.attention.head_count', (b) => { b.u32(4); b.u32(spec.nHeads); }],
-        ['llama.attention.head_count_kv', (b) => { b.u32(4); b.u32(spec.nKvHeads); }],
-        ['llama.attention.layer_norm_rms_epsilon', (b) => { b.u32(6); b.f32(1e-5); }],
-        ['llama.rope.freq_base', (b) => { b.u32(6); b.f32(10000); }],
-        ['tokenizer.ggml.model', (b) => { b.u32(8); b.str('llama'); }],
-        ['tokenizer.ggml.tokens', (b) => { b.u32(9); b.u32(8); b.u64(model.pieces.length); model.pieces.forEach((p) => b.str(p)); }],
-        ['tokenizer.ggml.scores', (b) => { b.u32(9); b.u32(6); b.u64(model.scores.length); model.scores.forEach((s) => b.f32(s)); }],
-        ['tokenizer.ggml.token_type', (b) => { b.u32(9); b.u32(5); b.u64(model.types.length); model.types.forEach((t) => b.i32(t)); }],
-        ['tokenizer.ggml.bos_token_id', (b) => { b.u32(4); b.u32(1); }],
-        ['tokenizer.ggml.eos_token_id', (b) => { b.u32(4); b.u32(2); }],
-        ['tokenizer.ggml.add_bos_token', (b) => { b.u32(7); b.put(Buffer.from([1])); }],
+        [
+            'general.architecture',
+            (b) => {
+                b.u32(8);
+                b.str('llama');
+            },
+        ],
+        [
+            'general.name',
+            (b) => {
+                b.u32(8);
+                b.str('test/tiny-random');
+            },
+        ],
+        [
+            'llama.context_length',
+            (b) => {
+                b.u32(4);
+                b.u32(spec.contextLength);
+            },
+        ],
+        [
+            'llama.embedding_length',
+            (b) => {
+                b.u32(4);
+                b.u32(spec.dim);
+            },
+        ],
+        [
+            'llama.block_count',
+            (b) => {
+                b.u32(4);
+                b.u32(spec.nLayers);
+            },
+        ],
+        [
+            'llama.feed_forward_length',
+            (b) => {
+                b.u32(4);
+                b.u32(spec.hidden);
+            },
+        ],
+        [
+            'llama.attention.head_count',
+            (b) => {
+                b.u32(4);
+                b.u32(spec.nHeads);
+            },
+        ],
+        [
+            'llama.attention.head_count_kv',
+            (b) => {
+                b.u32(4);
+                b.u32(spec.nKvHeads);
+            },
+        ],
+        [
+            'llama.attention.layer_norm_rms_epsilon',
+            (b) => {
+                b.u32(6);
+                b.f32(1e-5);
+            },
+        ],
+        [
+            'llama.rope.freq_base',
+            (b) => {
+                b.u32(6);
+                b.f32(10000);
+            },
+        ],
+        [
+            'tokenizer.ggml.model',
+            (b) => {
+                b.u32(8);
+                b.str('llama');
+            },
+        ],
+        [
+            'tokenizer.ggml.tokens',
+            (b) => {
+                b.u32(9);
+                b.u32(8);
+                b.u64(model.pieces.length);
+                model.pieces.forEach((p) => b.str(p));
+            },
+        ],
+        [
+            'tokenizer.ggml.scores',
+            (b) => {
+                b.u32(9);
+                b.u32(6);
+                b.u64(model.scores.length);
+                model.scores.forEach((s) => b.f32(s));
+            },
+        ],
+        [
+            'tokenizer.ggml.token_type',
+            (b) => {
+                b.u32(9);
+                b.u32(5);
+                b.u64(model.types.length);
+                model.types.forEach((t) => b.i32(t));
+            },
+        ],
+        [
+            'tokenizer.ggml.bos_token_id',
+            (b) => {
+                b.u32(4);
+                b.u32(1);
+            },
+        ],
+        [
+            'tokenizer.ggml.eos_token_id',
+            (b) => {
+                b.u32(4);
+                b.u32(2);
+            },
+        ],
+        [
+            'tokenizer.ggml.add_bos_token',
+            (b) => {
+                b.u32(7);
+                b.put(Buffer.from([1]));
+            },
+        ],
     ];
     const out = new Buf();
     out.put(Buffer.from('GGUF'));

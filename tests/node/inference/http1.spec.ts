@@ -10,7 +10,10 @@ import { selfSignedCertificate } from '../helpers/self-signed';
 /** Runs a parser over `parts`, collecting what it reports. */
 function parse(parts: Buffer[], opts: { noBody?: boolean } = {}) {
     const out = {
-        head: null as ResponseHead | null, body: [] as Buffer[], complete: 0, bodyCalls: 0,
+        head: null as ResponseHead | null,
+        body: [] as Buffer[],
+        complete: 0,
+        bodyCalls: 0,
         /** Bytes after the end of the response, over all feeds. */
         leftover: 0,
         get text() {
@@ -50,7 +53,13 @@ describe('ResponseParser', () => {
     it('chunked body (extensions, trailers) cut at every byte gives the same result', () => {
         for (const parts of splits(chunked)) {
             const r = parse(parts);
-            expect(r.head).toMatchObject({ status: 200, reason: 'OK', version: '1.1', keepAlive: true, headers: { 'content-type': 'text/event-stream', 'x-a': '1, 2' } });
+            expect(r.head).toMatchObject({
+                status: 200,
+                reason: 'OK',
+                version: '1.1',
+                keepAlive: true,
+                headers: { 'content-type': 'text/event-stream', 'x-a': '1, 2' },
+            });
             expect(r.text).toBe('hello 0123456789');
             expect(r.complete).toBe(1);
             expect(r.leftover).toBe(0);
@@ -97,10 +106,19 @@ describe('ResponseParser', () => {
     });
 
     it('header names that are Object.prototype members are ordinary headers', () => {
-        const r = parse([Buffer.from('HTTP/1.1 200 OK\r\nConstructor: a\r\n__proto__: b\r\ntoString: c\r\nconstructor: d\r\nContent-Length: 2\r\n\r\nok')]);
+        const r = parse([
+            Buffer.from(
+                'HTTP/1.1 200 OK\r\nConstructor: a\r\n__proto__: b\r\ntoString: c\r\nconstructor: d\r\nContent-Length: 2\r\n\r\nok',
+            ),
+        ]);
         expect(r.complete).toBe(1);
         expect(r.text).toBe('ok');
-        expect(Object.entries(r.head!.headers)).toEqual([['constructor', 'a, d'], ['__proto__', 'b'], ['tostring', 'c'], ['content-length', '2']]);
+        expect(Object.entries(r.head!.headers)).toEqual([
+            ['constructor', 'a, d'],
+            ['__proto__', 'b'],
+            ['tostring', 'c'],
+            ['content-length', '2'],
+        ]);
     });
 
     it('rejects malformed responses with a reason', () => {
@@ -123,7 +141,9 @@ describe('ResponseParser', () => {
 });
 
 /** A raw TCP server: `respond` writes whatever bytes a test wants for each request head it reads. */
-async function rawServer(respond: (socket: Socket, request: string, n: number, onConnection: number) => void): Promise<{ port: number; server: Server; connections: () => number; close(): Promise<void> }> {
+async function rawServer(
+    respond: (socket: Socket, request: string, n: number, onConnection: number) => void,
+): Promise<{ port: number; server: Server; connections: () => number; close(): Promise<void> }> {
     let n = 0;
     let conns = 0;
     const sockets = new Set<Socket>();
@@ -152,10 +172,11 @@ async function rawServer(respond: (socket: Socket, request: string, n: number, o
         port: (server.address() as AddressInfo).port,
         server,
         connections: () => conns,
-        close: () => new Promise<void>((r) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => r());
-        }),
+        close: () =>
+            new Promise<void>((r) => {
+                for (const s of sockets) s.destroy();
+                server.close(() => r());
+            }),
     };
 }
 
@@ -257,7 +278,15 @@ describe('Http1Client', () => {
         const c = new Http1Client(new URL(`http://127.0.0.1:${srv.port}`));
         const failed = await new Promise<{ e: Http1Error; responded: boolean; body: string }>((resolve) => {
             let body = '';
-            c.request({ method: 'GET', path: '/', headers: {} }, { response: () => undefined, data: (d) => (body += d), end: () => undefined, error: (e, responded) => resolve({ e, responded, body }) });
+            c.request(
+                { method: 'GET', path: '/', headers: {} },
+                {
+                    response: () => undefined,
+                    data: (d) => (body += d),
+                    end: () => undefined,
+                    error: (e, responded) => resolve({ e, responded, body }),
+                },
+            );
         });
         expect(failed).toMatchObject({ responded: true, body: 'partial' });
         expect(failed.e.message).toMatch(/closed before the response body ended/);
@@ -272,7 +301,10 @@ describe('Http1Client', () => {
     it('malformed answers fail with HTTP_PARSE and close the connection', async () => {
         const srv = await rawServer((s) => s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n'));
         const c = new Http1Client(new URL(`http://127.0.0.1:${srv.port}`));
-        await expect(collect(c)).rejects.toMatchObject({ code: 'HTTP_PARSE', message: expect.stringMatching(/malformed HTTP response: invalid chunk size/) });
+        await expect(collect(c)).rejects.toMatchObject({
+            code: 'HTTP_PARSE',
+            message: expect.stringMatching(/malformed HTTP response: invalid chunk size/),
+        });
         expect(c.connections).toBe(0);
         c.close();
         await srv.close();
@@ -280,7 +312,9 @@ describe('Http1Client', () => {
 
     it('header values with line breaks are refused before anything is sent', () => {
         const c = new Http1Client(new URL('http://127.0.0.1:1'));
-        expect(() => c.request({ method: 'GET', path: '/', headers: { a: 'x\r\nInjected: 1' } }, { response() {}, data() {}, end() {}, error() {} })).toThrow(/line break/);
+        expect(() =>
+            c.request({ method: 'GET', path: '/', headers: { a: 'x\r\nInjected: 1' } }, { response() {}, data() {}, end() {}, error() {} }),
+        ).toThrow(/line break/);
         c.close();
     });
 
@@ -290,12 +324,17 @@ describe('Http1Client', () => {
             req.resume();
             res.writeHead(200, { 'content-type': 'text/event-stream' });
             res.write(`data: ${JSON.stringify({ id: 'a', choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }] })}\n\n`);
-            res.end(`data: ${JSON.stringify({ id: 'a', choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })}\n\ndata: [DONE]\n\n`);
+            res.end(
+                `data: ${JSON.stringify({ id: 'a', choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })}\n\ndata: [DONE]\n\n`,
+            );
         });
         await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
         const url = `https://127.0.0.1:${(srv.address() as AddressInfo).port}/v1`;
         const untrusted = createBackend({ baseUrl: url, logger: silentLogger });
-        await expect(untrusted.chatCompletions({ stream: true })).rejects.toMatchObject({ code: 'BACKEND_STREAM_ERROR', message: expect.stringMatching(/certificate/) });
+        await expect(untrusted.chatCompletions({ stream: true })).rejects.toMatchObject({
+            code: 'BACKEND_STREAM_ERROR',
+            message: expect.stringMatching(/certificate/),
+        });
         untrusted.close();
         const b = createBackend({ baseUrl: url, ca: cert, logger: silentLogger });
         const r = await b.chatCompletions({ stream: true });

@@ -24,7 +24,8 @@ export function referenceLogits(model: TinyModel, tokens: number[]): number[][] 
         for (let h = 0; h < v.length / hd; h++) {
             for (let i = 0; i < hd / 2; i++) {
                 const theta = pos * Math.pow(10000, (-2 * i) / hd);
-                const a = v[h * hd + 2 * i], b = v[h * hd + 2 * i + 1];
+                const a = v[h * hd + 2 * i],
+                    b = v[h * hd + 2 * i + 1];
                 out[h * hd + 2 * i] = a * Math.cos(theta) - b * Math.sin(theta);
                 out[h * hd + 2 * i + 1] = a * Math.sin(theta) + b * Math.cos(theta);
             }

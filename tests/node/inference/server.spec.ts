@@ -41,8 +41,11 @@ describe('embedded OpenAI-compatible server', () => {
         expect(r.choices[0]).toMatchObject({ index: 0, logprobs: null, finish_reason: 'length', message: { role: 'assistant' } });
         const prompt = srv.engine.tokenizer.encode('<|user|>\nTell me a story about a cat named Tom.<|end|>\n<|assistant|>\n').length;
         expect(r.usage).toEqual({
-            prompt_tokens: prompt, completion_tokens: 12, total_tokens: prompt + 12,
-            prompt_tokens_details: { cached_tokens: expect.any(Number) }, completion_tokens_details: { reasoning_tokens: 0 },
+            prompt_tokens: prompt,
+            completion_tokens: 12,
+            total_tokens: prompt + 12,
+            prompt_tokens_details: { cached_tokens: expect.any(Number) },
+            completion_tokens_details: { reasoning_tokens: 0 },
         });
         // The same request again reuses every prompt token but the last, and (greedy) says the same.
         const again = await client.chat.completions.create({ model: MODEL, messages: story, max_tokens: 12, temperature: 0 });
@@ -51,28 +54,53 @@ describe('embedded OpenAI-compatible server', () => {
     });
 
     it('streams SSE chunks: role first, content deltas, finish, a usage-only chunk, [DONE]', async () => {
-        const lines = await sseLines(`${srv.url}/chat/completions`, { messages: story, max_tokens: 5, temperature: 0, stream: true, stream_options: { include_usage: true } });
+        const lines = await sseLines(`${srv.url}/chat/completions`, {
+            messages: story,
+            max_tokens: 5,
+            temperature: 0,
+            stream: true,
+            stream_options: { include_usage: true },
+        });
         expect(lines.every((l) => l.startsWith('data: '))).toBe(true);
         const chunks = lines.slice(0, -1).map((l) => JSON.parse(l.slice(6)));
         expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '' });
         for (const c of chunks) {
-            expect(c).toMatchObject({ id: chunks[0].id, object: 'chat.completion.chunk', model: MODEL, created: chunks[0].created, system_fingerprint: expect.stringMatching(/^fp_/) });
+            expect(c).toMatchObject({
+                id: chunks[0].id,
+                object: 'chat.completion.chunk',
+                model: MODEL,
+                created: chunks[0].created,
+                system_fingerprint: expect.stringMatching(/^fp_/),
+            });
         }
         const body = chunks.slice(0, -1);
         expect(body.every((c) => c.usage === null)).toBe(true);
         expect(body.at(-1).choices[0]).toEqual({ index: 0, delta: {}, logprobs: null, finish_reason: 'length' });
         const last = chunks.at(-1);
         expect(last.choices).toEqual([]);
-        expect(last.usage).toMatchObject({ completion_tokens: 5, prompt_tokens_details: { cached_tokens: expect.any(Number) }, completion_tokens_details: { reasoning_tokens: 0 } });
+        expect(last.usage).toMatchObject({
+            completion_tokens: 5,
+            prompt_tokens_details: { cached_tokens: expect.any(Number) },
+            completion_tokens_details: { reasoning_tokens: 0 },
+        });
         const text = body.map((c) => c.choices[0].delta.content ?? '').join('');
         expect(text.length).toBeGreaterThan(0);
         // Without include_usage there is no usage chunk and no usage key.
-        const plain = (await sseLines(`${srv.url}/chat/completions`, { messages: story, max_tokens: 3, stream: true })).slice(0, -1).map((l) => JSON.parse(l.slice(6)));
+        const plain = (await sseLines(`${srv.url}/chat/completions`, { messages: story, max_tokens: 3, stream: true }))
+            .slice(0, -1)
+            .map((l) => JSON.parse(l.slice(6)));
         expect(plain.every((c) => !('usage' in c) && c.choices.length === 1)).toBe(true);
     });
 
     it('the openai client streams with usage', async () => {
-        const stream = await client.chat.completions.create({ model: MODEL, messages: story, max_tokens: 8, seed: 3, stream: true, stream_options: { include_usage: true } });
+        const stream = await client.chat.completions.create({
+            model: MODEL,
+            messages: story,
+            max_tokens: 8,
+            seed: 3,
+            stream: true,
+            stream_options: { include_usage: true },
+        });
         let content = '';
         let usage: OpenAI.CompletionUsage | null | undefined;
         for await (const c of stream) {
@@ -85,22 +113,51 @@ describe('embedded OpenAI-compatible server', () => {
     });
 
     it('/v1/completions, streaming and not, with a stop string', async () => {
-        const r = await client.completions.create({ model: MODEL, prompt: 'Once upon a time', max_tokens: 40, temperature: 0, stop: ['.'] });
+        const r = await client.completions.create({
+            model: MODEL,
+            prompt: 'Once upon a time',
+            max_tokens: 40,
+            temperature: 0,
+            stop: ['.'],
+        });
         expect(r.object).toBe('text_completion');
         expect(r.id).toMatch(/^cmpl-/);
         expect(r.choices[0].finish_reason).toBe('stop');
         expect(r.choices[0].text).not.toContain('.');
-        const lines = await sseLines(`${srv.url}/completions`, { prompt: 'Once upon a time', max_tokens: 40, temperature: 0, stop: ['.'], stream: true, stream_options: { include_usage: true } });
+        const lines = await sseLines(`${srv.url}/completions`, {
+            prompt: 'Once upon a time',
+            max_tokens: 40,
+            temperature: 0,
+            stop: ['.'],
+            stream: true,
+            stream_options: { include_usage: true },
+        });
         const chunks = lines.slice(0, -1).map((l) => JSON.parse(l.slice(6)));
-        expect(chunks.slice(0, -1).map((c) => c.choices[0].text).join('')).toBe(r.choices[0].text);
+        expect(
+            chunks
+                .slice(0, -1)
+                .map((c) => c.choices[0].text)
+                .join(''),
+        ).toBe(r.choices[0].text);
         expect(chunks.at(-2).choices[0].finish_reason).toBe('stop');
-        expect(chunks.at(-1)).toMatchObject({ object: 'text_completion', choices: [], usage: { completion_tokens: r.usage?.completion_tokens } });
+        expect(chunks.at(-1)).toMatchObject({
+            object: 'text_completion',
+            choices: [],
+            usage: { completion_tokens: r.usage?.completion_tokens },
+        });
     });
 
     it('answers invalid requests in the OpenAI error shape', async () => {
         const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-            const r = await fetch(`${srv.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
-            return { status: r.status, body: (await r.json()) as { error: { message: string; type: string; param: string | null; code: string } } };
+            const r = await fetch(`${srv.url}${path}`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', ...headers },
+                body: typeof body === 'string' ? body : JSON.stringify(body),
+            });
+            return {
+                status: r.status,
+                body: (await r.json()) as { error: { message: string; type: string; param: string | null; code: string } },
+            };
         };
         const cases: [unknown, number, string | null, string][] = [
             [{ messages: story, temperature: 3 }, 400, 'temperature', 'invalid_request'],
@@ -126,8 +183,14 @@ describe('embedded OpenAI-compatible server', () => {
     });
 
     it('reasoning: the plan goes to reasoning_content and counts as reasoning tokens', async () => {
-        const r = await fetch(`${srv.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ messages: story, max_tokens: 60, temperature: 0, reasoning_effort: 'low' }) });
-        const j = (await r.json()) as { choices: { message: { content: string; reasoning_content?: string } }[]; usage: { completion_tokens: number; completion_tokens_details: { reasoning_tokens: number } } };
+        const r = await fetch(`${srv.url}/chat/completions`, {
+            method: 'POST',
+            body: JSON.stringify({ messages: story, max_tokens: 60, temperature: 0, reasoning_effort: 'low' }),
+        });
+        const j = (await r.json()) as {
+            choices: { message: { content: string; reasoning_content?: string } }[];
+            usage: { completion_tokens: number; completion_tokens_details: { reasoning_tokens: number } };
+        };
         expect(j.choices[0].message.reasoning_content?.length).toBeGreaterThan(0);
         expect(j.choices[0].message.reasoning_content).not.toContain('<think>');
         expect(j.usage.completion_tokens_details.reasoning_tokens).toBeGreaterThan(0);
@@ -137,7 +200,11 @@ describe('embedded OpenAI-compatible server', () => {
     it('a client that disconnects cancels its generation', async () => {
         const before = srv.engine.stats().completionTokens;
         const ac = new AbortController();
-        const r = await fetch(`${srv.url}/completions`, { method: 'POST', signal: ac.signal, body: JSON.stringify({ prompt: 'Once', max_tokens: 200, stream: true, logit_bias: { 2: -100, 6: -100 } }) });
+        const r = await fetch(`${srv.url}/completions`, {
+            method: 'POST',
+            signal: ac.signal,
+            body: JSON.stringify({ prompt: 'Once', max_tokens: 200, stream: true, logit_bias: { 2: -100, 6: -100 } }),
+        });
         const reader = r.body!.getReader();
         await reader.read();
         ac.abort();
@@ -150,7 +217,13 @@ describe('embedded OpenAI-compatible server', () => {
         const times: Record<string, number[]> = { a: [], b: [], c: [] };
         const t0 = Date.now();
         const run = async (name: string) => {
-            const s = await client.completions.create({ model: MODEL, prompt: 'Once upon a time', max_tokens: 30, stream: true, logit_bias: { 2: -100, 6: -100 } });
+            const s = await client.completions.create({
+                model: MODEL,
+                prompt: 'Once upon a time',
+                max_tokens: 30,
+                stream: true,
+                logit_bias: { 2: -100, 6: -100 },
+            });
             for await (const _ of s) times[name].push(Date.now() - t0);
         };
         await Promise.all([run('a'), run('b'), run('c')]);

@@ -57,7 +57,12 @@ describe('cocoon/tiny-stories-1m', () => {
             const ended = g.greedy_ids.some((id) => tok.endOfGeneration.has(id));
             expect(r.finishReason).toBe(ended ? 'stop' : 'length');
             expect(r.usage.completionTokens).toBe(g.greedy_ids.length);
-            expect(r.text).toBe(tok.decode(g.greedy_ids.filter((id) => !tok.endOfGeneration.has(id)), { stripLeadingSpace: false }));
+            expect(r.text).toBe(
+                tok.decode(
+                    g.greedy_ids.filter((id) => !tok.endOfGeneration.has(id)),
+                    { stripLeadingSpace: false },
+                ),
+            );
         }
     });
 
@@ -71,7 +76,8 @@ describe('cocoon/tiny-stories-1m', () => {
 
     it('sampling is deterministic for a seed and honours max_tokens, stop and top_p', async () => {
         const prompt = tok.encode('Once upon a time');
-        const run = (seed: number, extra = {}) => engine.complete({ prompt, maxTokens: 40, sampling: { temperature: 0.9, topP: 0.95, seed, ...extra } });
+        const run = (seed: number, extra = {}) =>
+            engine.complete({ prompt, maxTokens: 40, sampling: { temperature: 0.9, topP: 0.95, seed, ...extra } });
         const [a, b, c] = [await run(11), await run(11), await run(12)];
         expect(a).toEqual(b);
         expect(c.text).not.toBe(a.text);
@@ -93,7 +99,9 @@ describe('cocoon/tiny-stories-1m', () => {
         expect(second.usage.cachedTokens).toBe(prompt.length - 1);
         expect(second.text).toBe(first.text);
         // A follow-up turn shares the whole first exchange as its prefix.
-        const follow = tok.encode(`<|user|>\nTell me a story about a dog named Max.<|end|>\n<|assistant|>\n${first.text}<|end|>\n<|user|>\nAnother one.<|end|>\n<|assistant|>\n`);
+        const follow = tok.encode(
+            `<|user|>\nTell me a story about a dog named Max.<|end|>\n<|assistant|>\n${first.text}<|end|>\n<|user|>\nAnother one.<|end|>\n<|assistant|>\n`,
+        );
         const third = await e.complete({ prompt: follow, maxTokens: 5, sampling: { temperature: 0 } });
         expect(third.usage.cachedTokens).toBeGreaterThanOrEqual(prompt.length);
     });

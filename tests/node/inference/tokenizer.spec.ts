@@ -7,13 +7,34 @@ const tok = Tokenizer.fromGguf(readGguf(DEFAULT_MODEL_PATH));
 
 function rng(seed: number): () => number {
     let s = seed;
-    return () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+    return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
 }
 
 describe('SentencePiece-BPE tokenizer', () => {
     it('round-trips random text of every script through encode and decode', () => {
         const r = rng(5);
-        const alphabet = ['a', 'e', 'T', ' ', '  ', '\n', '.', ',', '7', 'é', 'ß', 'Ж', '猫', '🐱', '\t', '<|user|>', '<think>', '<s>', '"', '\u0000'];
+        const alphabet = [
+            'a',
+            'e',
+            'T',
+            ' ',
+            '  ',
+            '\n',
+            '.',
+            ',',
+            '7',
+            'é',
+            'ß',
+            'Ж',
+            '猫',
+            '🐱',
+            '\t',
+            '<|user|>',
+            '<think>',
+            '<s>',
+            '"',
+            '\u0000',
+        ];
         for (let n = 0; n < 300; n++) {
             let s = '';
             const len = Math.floor(r() * 30);
@@ -52,7 +73,9 @@ describe('SentencePiece-BPE tokenizer', () => {
     });
 
     it('merges by score, leftmost first on ties (hand-made vocabulary)', () => {
-        const t = Tokenizer.fromGguf(readGguf(ggufBytes(buildTinyModel({ dim: 8, nLayers: 1, nHeads: 1, nKvHeads: 1, hidden: 8, contextLength: 8 }))));
+        const t = Tokenizer.fromGguf(
+            readGguf(ggufBytes(buildTinyModel({ dim: 8, nLayers: 1, nHeads: 1, nKvHeads: 1, hidden: 8, contextLength: 8 }))),
+        );
         // "the" could be ▁t+he or ▁th+e; the vocabulary scores make ▁t first, then he, then ▁the.
         const ids = t.encode('the', { bos: false });
         expect(ids.map((i) => t.pieces[i])).toEqual(['\u2581the']);

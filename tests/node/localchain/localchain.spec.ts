@@ -15,7 +15,11 @@ async function walletOf(chain: RunningLocalChain, i: number) {
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-    const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
     return { status: r.status, json: (await r.json()) as Record<string, unknown> };
 }
 
@@ -50,7 +54,12 @@ describe('local chain with the real TON clients', () => {
         const opened = c4.open(wallet);
         expect(await opened.getSeqno()).toBe(0);
         const to = Address.parse(chain.wallets[1].address);
-        await opened.sendTransfer({ seqno: 0, secretKey: key.secretKey, messages: [internal({ to, value: toNano('5'), bounce: false, body: 'hello' })], sendMode: SendMode.PAY_GAS_SEPARATELY });
+        await opened.sendTransfer({
+            seqno: 0,
+            secretKey: key.secretKey,
+            messages: [internal({ to, value: toNano('5'), bounce: false, body: 'hello' })],
+            sendMode: SendMode.PAY_GAS_SEPARATELY,
+        });
         expect(await opened.getSeqno()).toBe(1);
         const latest = await c4.getLastBlock();
         const acc = await c4.getAccount(latest.last.seqno, to);
@@ -69,7 +78,12 @@ describe('local chain with the real TON clients', () => {
         const { key, wallet } = await walletOf(chain, 0);
         const opened = c2.open(wallet);
         await expect(
-            opened.sendTransfer({ seqno: 0, secretKey: key.secretKey, messages: [internal({ to: wallet.address, value: 1n })], sendMode: SendMode.PAY_GAS_SEPARATELY }),
+            opened.sendTransfer({
+                seqno: 0,
+                secretKey: key.secretKey,
+                messages: [internal({ to: wallet.address, value: 1n })],
+                sendMode: SendMode.PAY_GAS_SEPARATELY,
+            }),
         ).rejects.toThrow();
     });
 
@@ -107,7 +121,7 @@ describe('local chain with the real TON clients', () => {
         expect(seen2).toEqual(seen4);
     });
 
-    it('answers malformed requests with the real APIs\' error shapes', async () => {
+    it("answers malformed requests with the real APIs' error shapes", async () => {
         const bad = await post(chain.v2Url, { method: 'getAddressInformation', params: { address: 'nope' } });
         expect(bad.status).toBe(422);
         expect(bad.json).toMatchObject({ ok: false, code: 422 });
@@ -140,12 +154,30 @@ describe('local chain with the real TON clients', () => {
         const from = Address.parse(chain.wallets[0].address);
         const to = Address.parse(chain.wallets[1].address);
         const forged = beginCell()
-            .store(storeMessage({ info: { type: 'internal', ihrDisabled: true, bounce: false, bounced: false, src: from, dest: to, value: { coins: toNano('500') }, ihrFee: 0n, forwardFee: 0n, createdLt: 0n, createdAt: 0 }, body: Cell.EMPTY }))
+            .store(
+                storeMessage({
+                    info: {
+                        type: 'internal',
+                        ihrDisabled: true,
+                        bounce: false,
+                        bounced: false,
+                        src: from,
+                        dest: to,
+                        value: { coins: toNano('500') },
+                        ihrFee: 0n,
+                        forwardFee: 0n,
+                        createdLt: 0n,
+                        createdAt: 0,
+                    },
+                    body: Cell.EMPTY,
+                }),
+            )
             .endCell()
             .toBoc()
             .toString('base64');
         const block = chain.chain.lastBlock.seqno;
-        const message = 'only external messages can be sent (got an internal message): sign it as a wallet\'s external message, as on a real TON endpoint; contracts send internal messages to each other';
+        const message =
+            "only external messages can be sent (got an internal message): sign it as a wallet's external message, as on a real TON endpoint; contracts send internal messages to each other";
         const v4 = await post(`${chain.v4Url}/send`, { boc: forged });
         expect(v4).toEqual({ status: 400, json: { error: message } });
         for (const method of ['sendBoc', 'sendBocReturnHash']) {
@@ -158,10 +190,15 @@ describe('local chain with the real TON clients', () => {
 
     it('guards the dev endpoints with the dev token (kept in the data dir, 0600)', async () => {
         const addr = chain.wallets[1].address;
-        for (const [path, body] of [['/faucet', { address: addr }], ['/admin/time', { shift: 1 }]] as const) {
+        for (const [path, body] of [
+            ['/faucet', { address: addr }],
+            ['/admin/time', { shift: 1 }],
+        ] as const) {
             const none = await post(`${chain.url}${path}`, body);
             expect(none.status).toBe(401);
-            expect(none.json.error).toBe(`${path} needs the chain's dev token: send Authorization: Bearer <token> (printed by cocoon chain, kept in <data-dir>/dev-token)`);
+            expect(none.json.error).toBe(
+                `${path} needs the chain's dev token: send Authorization: Bearer <token> (printed by cocoon chain, kept in <data-dir>/dev-token)`,
+            );
             expect((await post(`${chain.url}${path}`, body, { authorization: 'Bearer wrong' })).status).toBe(401);
         }
         expect(readFileSync(join(dir, 'dev-token'), 'utf8').trim()).toBe(chain.devToken);
@@ -171,14 +208,30 @@ describe('local chain with the real TON clients', () => {
     });
 
     it('serves the dev endpoints to loopback callers only', async () => {
-        expect([isLoopbackAddress('127.0.0.1'), isLoopbackAddress('::1'), isLoopbackAddress('::ffff:127.0.0.2'), isLoopbackAddress('10.0.0.1'), isLoopbackAddress('::ffff:10.0.0.1'), isLoopbackAddress(undefined)]).toEqual([true, true, true, false, false, false]);
-        const external = Object.values(networkInterfaces()).flat().find((a) => a && !a.internal && a.family === 'IPv4')?.address;
+        expect([
+            isLoopbackAddress('127.0.0.1'),
+            isLoopbackAddress('::1'),
+            isLoopbackAddress('::ffff:127.0.0.2'),
+            isLoopbackAddress('10.0.0.1'),
+            isLoopbackAddress('::ffff:10.0.0.1'),
+            isLoopbackAddress(undefined),
+        ]).toEqual([true, true, true, false, false, false]);
+        const external = Object.values(networkInterfaces())
+            .flat()
+            .find((a) => a && !a.internal && a.family === 'IPv4')?.address;
         if (!external) return; // no non-loopback interface on this machine to call from
         const wide = await startLocalChain({ host: '0.0.0.0', wallets: 0 });
         try {
             const auth = { authorization: `Bearer ${wide.devToken}` };
             const remote = await post(`http://${external}:${wide.port}/admin/time`, { shift: 1 }, auth);
-            expect(remote).toEqual({ status: 403, json: { ok: false, code: 403, error: '/admin/time is a dev endpoint, served to loopback callers only (start the chain with --dev-remote to serve it to other hosts)' } });
+            expect(remote).toEqual({
+                status: 403,
+                json: {
+                    ok: false,
+                    code: 403,
+                    error: '/admin/time is a dev endpoint, served to loopback callers only (start the chain with --dev-remote to serve it to other hosts)',
+                },
+            });
             expect((await post(`http://127.0.0.1:${wide.port}/admin/time`, { shift: 1 }, auth)).status).toBe(200);
             // The public APIs stay open to everyone.
             expect((await fetch(`http://${external}:${wide.port}/status`)).status).toBe(200);

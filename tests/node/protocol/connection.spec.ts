@@ -28,7 +28,9 @@ afterEach(async () => {
     server = undefined;
 });
 
-async function pair(opts: Parameters<typeof listen>[0] extends infer L ? Partial<L> : never = {}): Promise<{ client: RpcConnection; accepted: RpcConnection }> {
+async function pair(
+    opts: Parameters<typeof listen>[0] extends infer L ? Partial<L> : never = {},
+): Promise<{ client: RpcConnection; accepted: RpcConnection }> {
     let resolveAccepted!: (c: RpcConnection) => void;
     const acceptedP = new Promise<RpcConnection>((r) => (resolveAccepted = r));
     server = await listen({ port: 0, ...opts, onConnection: (c) => resolveAccepted(c) });
@@ -53,11 +55,28 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         });
         client.handle(() => ({ _: 'worker.proxyHandshakeCompleted' }));
 
-        const r = await client.query({ _: 'worker.compareBalanceWithProxy', tokens_committed_to_blockchain: 1n, tokens_committed_to_db: 41n, max_tokens: 100n });
-        expect(r).toEqual({ _: 'worker.compareBalanceWithProxyResult', signed_payment: { _: 'proxy.signedPayment', data: Buffer.from('sig') }, tokens_committed_to_db: 42n, max_tokens: 100n, error_code: 0 });
+        const r = await client.query({
+            _: 'worker.compareBalanceWithProxy',
+            tokens_committed_to_blockchain: 1n,
+            tokens_committed_to_db: 41n,
+            max_tokens: 100n,
+        });
+        expect(r).toEqual({
+            _: 'worker.compareBalanceWithProxyResult',
+            signed_payment: { _: 'proxy.signedPayment', data: Buffer.from('sig') },
+            tokens_committed_to_db: 42n,
+            max_tokens: 100n,
+            error_code: 0,
+        });
 
-        await expect(client.query({ _: 'worker.updatePaymentStatus' })).rejects.toMatchObject({ code: 'QUERY_ERROR', errorCode: 404, message: 'unsupported worker.updatePaymentStatus' });
-        await expect(accepted.query({ _: 'worker.proxyHandshakeComplete', is_disabled: false })).resolves.toEqual({ _: 'worker.proxyHandshakeCompleted' });
+        await expect(client.query({ _: 'worker.updatePaymentStatus' })).rejects.toMatchObject({
+            code: 'QUERY_ERROR',
+            errorCode: 404,
+            message: 'unsupported worker.updatePaymentStatus',
+        });
+        await expect(accepted.query({ _: 'worker.proxyHandshakeComplete', is_disabled: false })).resolves.toEqual({
+            _: 'worker.proxyHandshakeCompleted',
+        });
 
         const got = waitFor(accepted, 'packet');
         client.send({ _: 'worker.enabledDisabled', disabled: 1 });
@@ -68,9 +87,18 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
 
         // Many concurrent queries are multiplexed and matched by id.
         const answers = await Promise.all(
-            Array.from({ length: 200 }, (_, i) => client.query({ _: 'worker.compareBalanceWithProxy', tokens_committed_to_blockchain: 0n, tokens_committed_to_db: BigInt(i), max_tokens: 0n })),
+            Array.from({ length: 200 }, (_, i) =>
+                client.query({
+                    _: 'worker.compareBalanceWithProxy',
+                    tokens_committed_to_blockchain: 0n,
+                    tokens_committed_to_db: BigInt(i),
+                    max_tokens: 0n,
+                }),
+            ),
         );
-        expect(answers.map((a) => (a as { tokens_committed_to_db: bigint }).tokens_committed_to_db)).toEqual(Array.from({ length: 200 }, (_, i) => BigInt(i + 1)));
+        expect(answers.map((a) => (a as { tokens_committed_to_db: bigint }).tokens_committed_to_db)).toEqual(
+            Array.from({ length: 200 }, (_, i) => BigInt(i + 1)),
+        );
         client.close();
     });
 
@@ -153,7 +181,7 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         expect(accepted.tcp.stats.framesIn).toBeGreaterThan(5);
 
         // A raw peer that completes the handshake and then says nothing is closed by the acceptor.
-        const raw = net.connect(server.port, "127.0.0.1");
+        const raw = net.connect(server.port, '127.0.0.1');
         raw.on('error', () => undefined);
         raw.write(encodeFrame(0, encode({ _: 'tcp.connect', id: 9n })));
         // Keep reading, or the FIN would never surface as 'close'.
@@ -167,7 +195,11 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
 
     it('closes on a first packet other than tcp.connect and on a seqno gap', async () => {
         const reasons: string[] = [];
-        server = await listen({ port: 0, onConnection: (c) => c.on('close', (r) => reasons.push(r?.code ?? 'none')), onReject: (e) => reasons.push((e as ProtocolError).code) });
+        server = await listen({
+            port: 0,
+            onConnection: (c) => c.on('close', (r) => reasons.push(r?.code ?? 'none')),
+            onReject: (e) => reasons.push((e as ProtocolError).code),
+        });
         const send = (bytes: Buffer) =>
             new Promise<void>((resolve) => {
                 const s = net.connect(server!.port, '127.0.0.1', () => s.write(bytes));
@@ -175,14 +207,16 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
                 s.on('close', () => resolve());
             });
         await send(encodeFrame(0, encode({ _: 'tcp.query', id: 1n, data: Buffer.alloc(4) })));
-        await send(Buffer.concat([encodeFrame(0, encode({ _: 'tcp.connect', id: 1n })), encodeFrame(2, encode({ _: 'tcp.ping', id: 1n }))]));
+        await send(
+            Buffer.concat([encodeFrame(0, encode({ _: 'tcp.connect', id: 1n })), encodeFrame(2, encode({ _: 'tcp.ping', id: 1n }))]),
+        );
         await new Promise((r) => setTimeout(r, 50));
         expect(reasons.sort()).toEqual(['BAD_SEQNO', 'HANDSHAKE']);
     });
 
     it('answers tcp.ping with tcp.pong and speaks the exact wire format', async () => {
         server = await listen({ port: 0, onConnection: () => undefined });
-        const raw = net.connect(server.port, "127.0.0.1");
+        const raw = net.connect(server.port, '127.0.0.1');
         const decoder = new FrameDecoder();
         const received: unknown[] = [];
         raw.on('data', (chunk) => received.push(...decoder.push(chunk).map((f) => decodeAs('tcp.Packet', f.payload))));
@@ -261,7 +295,13 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         server = await listen({ port: 0, peerInfo: { read: true }, onConnection: (c) => resolveAccepted(c) });
         const client = await connect({ host: '127.0.0.1', port: server.port, peerInfo: { send: info } });
         const accepted = await acceptedP;
-        expect(accepted.peer).toMatchObject({ policy: 'router', attestation: 'tdx', publicKey: info.publicKey, remoteAddress: '10.0.0.1', remotePort: 4242 });
+        expect(accepted.peer).toMatchObject({
+            policy: 'router',
+            attestation: 'tdx',
+            publicKey: info.publicKey,
+            remoteAddress: '10.0.0.1',
+            remotePort: 4242,
+        });
         expect(accepted.peer.imageHash).toEqual(imageHash(m));
         expect(client.peer.attestation).toBe('none');
         client.close();

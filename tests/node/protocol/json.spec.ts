@@ -37,12 +37,20 @@ describe('TL JSON form', () => {
             rpc_port: 1, // present in the original's spec files, not in the TL
         };
         const cfg = fromJson(json, 'proxyRunner.config');
-        expect(cfg).toMatchObject({ _: 'proxyRunner.config', is_test: true, http_port: 11000, check_worker_hashes: false, http_access_hash: '' });
+        expect(cfg).toMatchObject({
+            _: 'proxyRunner.config',
+            is_test: true,
+            http_port: 11000,
+            check_worker_hashes: false,
+            http_access_hash: '',
+        });
         expect(cfg.image_hash).toEqual(Buffer.alloc(32, 9));
         expect(() => fromJson(json, 'proxyRunner.config', { strict: true })).toThrow(ProtocolError);
         expect(() => fromJson({ ...json, http_port: 'x' }, 'proxyRunner.config')).toThrow(/http_port: expected an integer/);
         expect(() => fromJson({ ...json, image_hash: 'AAAA' }, 'proxyRunner.config')).toThrow(/expected 32 bytes/);
         expect(toJson({ _: 'tcp.ping', id: -1n })).toEqual({ '@type': 'tcp.ping', id: '-1' });
-        expect(() => fromJson({ '@type': 'client.connectedToProxy', auth: { '@type': 'tcp.ping', id: '1' } })).toThrow(/not a client.ProxyConnectionAuth/);
+        expect(() => fromJson({ '@type': 'client.connectedToProxy', auth: { '@type': 'tcp.ping', id: '1' } })).toThrow(
+            /not a client.ProxyConnectionAuth/,
+        );
     });
 });

@@ -3,7 +3,17 @@ import * as net from 'net';
 import { createHash, randomBytes } from 'crypto';
 import { once } from 'events';
 import { fakePolicy, fakeProvider, RaTlsContext } from '../../../node/attestation';
-import { ProtocolError, RpcServer, checkNonce, connect, encode, leadingZeroBits, listen, makeChallenge, solvePow } from '../../../node/protocol';
+import {
+    ProtocolError,
+    RpcServer,
+    checkNonce,
+    connect,
+    encode,
+    leadingZeroBits,
+    listen,
+    makeChallenge,
+    solvePow,
+} from '../../../node/protocol';
 import { decodeChallenge } from '../../../node/protocol/pow';
 import { PowHasher } from '../../../node/protocol/pow-sha256';
 
@@ -41,14 +51,21 @@ describe('PoW', () => {
     it('client refuses a challenge above its maximum', async () => {
         const tlsCtx = await RaTlsContext.create({ provider: fakeProvider, policy: fakePolicy(), autoRotate: false });
         server = await listen({ port: 0, tls: tlsCtx, pow: { difficulty: 30 }, onConnection: () => undefined });
-        const err = (await connect({ host: '127.0.0.1', port: server.port, tls: tlsCtx, pow: { maxDifficulty: 28 } }).catch((e: unknown) => e)) as ProtocolError;
+        const err = (await connect({ host: '127.0.0.1', port: server.port, tls: tlsCtx, pow: { maxDifficulty: 28 } }).catch(
+            (e: unknown) => e,
+        )) as ProtocolError;
         expect(err.code).toBe('POW_TOO_HARD');
         tlsCtx.close();
     });
 
     it('server closes the connection on a wrong nonce, before any TLS', async () => {
         const rejected: string[] = [];
-        server = await listen({ port: 0, pow: { difficulty: 16 }, onConnection: () => undefined, onReject: (e) => rejected.push((e as ProtocolError).code) });
+        server = await listen({
+            port: 0,
+            pow: { difficulty: 16 },
+            onConnection: () => undefined,
+            onReject: (e) => rejected.push((e as ProtocolError).code),
+        });
         const sock = net.connect(server.port, '127.0.0.1');
         const [chunk] = (await once(sock, 'data')) as [Buffer];
         const challenge = decodeChallenge(chunk);
@@ -61,7 +78,11 @@ describe('PoW', () => {
     });
 
     it('plaintext servers can demand PoW too, and a solving client gets through', async () => {
-        server = await listen({ port: 0, pow: { difficulty: 10 }, onConnection: (c) => c.handle(() => ({ _: 'client.workerTypes', types: [] })) });
+        server = await listen({
+            port: 0,
+            pow: { difficulty: 10 },
+            onConnection: (c) => c.handle(() => ({ _: 'client.workerTypes', types: [] })),
+        });
         const c = await connect({ host: '127.0.0.1', port: server.port, pow: { maxDifficulty: 28 } });
         await expect(c.query({ _: 'client.getWorkerTypes' })).resolves.toEqual({ _: 'client.workerTypes', types: [] });
         c.close();

@@ -93,8 +93,18 @@ describe('mutual RA-TLS over PoW + TLS 1.3', () => {
         const accepted = await s.accepted;
 
         const zeroImage = imageHash(zeroMeasurements());
-        expect(client.peer).toMatchObject({ policy: 'fake', attestation: 'fake', publicKey: serverCtx.certificate.publicKey, imageHash: zeroImage });
-        expect(accepted.peer).toMatchObject({ policy: 'fake', attestation: 'fake', publicKey: clientCtx.certificate.publicKey, imageHash: zeroImage });
+        expect(client.peer).toMatchObject({
+            policy: 'fake',
+            attestation: 'fake',
+            publicKey: serverCtx.certificate.publicKey,
+            imageHash: zeroImage,
+        });
+        expect(accepted.peer).toMatchObject({
+            policy: 'fake',
+            attestation: 'fake',
+            publicKey: clientCtx.certificate.publicKey,
+            imageHash: zeroImage,
+        });
         expect(accepted.peer.measurements?.reportData).toEqual(userClaimsHash(clientCtx.certificate.publicKey));
         const socket = accepted.tcp.stream as tls.TLSSocket;
         expect(socket.getProtocol()).toBe('TLSv1.3');
@@ -115,7 +125,9 @@ describe('mutual RA-TLS over PoW + TLS 1.3', () => {
         const other = generateKeyPairSync('ed25519').privateKey;
         const stolen: QuoteProvider = { kind: 'fake', makeQuote: async () => userClaimsHash(rawEd25519PublicKey(other)) };
         const s = await startServer(await ctx(fakeProvider, fakePolicy()));
-        await expect(connect({ host: '127.0.0.1', port: s.port, tls: await ctx(stolen, fakePolicy()) })).rejects.toBeInstanceOf(ProtocolError);
+        await expect(connect({ host: '127.0.0.1', port: s.port, tls: await ctx(stolen, fakePolicy()) })).rejects.toBeInstanceOf(
+            ProtocolError,
+        );
         expect(causeCode(await s.rejected)).toBe('REPORTDATA_MISMATCH');
     });
 
@@ -128,7 +140,9 @@ describe('mutual RA-TLS over PoW + TLS 1.3', () => {
 
     it('rejects an image hash that is not allowed, and accepts a listed one', async () => {
         const denied = await startServer(await ctx(fakeProvider, fakePolicy({ allowedImageHashes: [randomBytes(32)] })));
-        await expect(connect({ host: '127.0.0.1', port: denied.port, tls: await ctx(fakeProvider, fakePolicy()) })).rejects.toBeInstanceOf(ProtocolError);
+        await expect(connect({ host: '127.0.0.1', port: denied.port, tls: await ctx(fakeProvider, fakePolicy()) })).rejects.toBeInstanceOf(
+            ProtocolError,
+        );
         expect(causeCode(await denied.rejected)).toBe('IMAGE_HASH_NOT_ALLOWED');
         await server!.close();
 
@@ -150,7 +164,9 @@ describe('mutual RA-TLS over PoW + TLS 1.3', () => {
 
         // A server whose certificate was issued three days ago (its rotation stopped).
         const stale = await startServer(await ctx(fakeProvider, anyPolicy(), { now: () => Date.now() - 3 * 86_400_000 }));
-        const err = (await connect({ host: '127.0.0.1', port: stale.port, tls: await ctx(fakeProvider, fakePolicy()) }).catch((e: unknown) => e)) as ProtocolError;
+        const err = (await connect({ host: '127.0.0.1', port: stale.port, tls: await ctx(fakeProvider, fakePolicy()) }).catch(
+            (e: unknown) => e,
+        )) as ProtocolError;
         expect(err.code).toBe('ATTESTATION');
         expect(causeCode(err)).toBe('CERT_EXPIRED');
     });
@@ -164,12 +180,16 @@ describe('mutual RA-TLS over PoW + TLS 1.3', () => {
     it('rejects peers that do not satisfy the policy kind', async () => {
         // No quote at all where fake attestation is required.
         const s1 = await startServer(await ctx(fakeProvider, fakePolicy()));
-        await expect(connect({ host: '127.0.0.1', port: s1.port, tls: await ctx(noneProvider, fakePolicy()) })).rejects.toBeInstanceOf(ProtocolError);
+        await expect(connect({ host: '127.0.0.1', port: s1.port, tls: await ctx(noneProvider, fakePolicy()) })).rejects.toBeInstanceOf(
+            ProtocolError,
+        );
         expect(causeCode(await s1.rejected)).toBe('QUOTE_REQUIRED');
         await server!.close();
         // A fake quote where real TDX is required.
         const s2 = await startServer(await ctx(fakeProvider, tdxPolicy({ mode: 'offline' })));
-        await expect(connect({ host: '127.0.0.1', port: s2.port, tls: await ctx(fakeProvider, fakePolicy()) })).rejects.toBeInstanceOf(ProtocolError);
+        await expect(connect({ host: '127.0.0.1', port: s2.port, tls: await ctx(fakeProvider, fakePolicy()) })).rejects.toBeInstanceOf(
+            ProtocolError,
+        );
         expect(causeCode(await s2.rejected)).toBe('QUOTE_PARSE');
     });
 
@@ -189,7 +209,12 @@ describe('mutual RA-TLS over PoW + TLS 1.3', () => {
     });
 
     it('rotates the certificate before expiry; new connections see the new key', async () => {
-        const rotating = await RaTlsContext.create({ provider: fakeProvider, policy: fakePolicy(), validitySeconds: 62, rotateBeforeSeconds: 1 });
+        const rotating = await RaTlsContext.create({
+            provider: fakeProvider,
+            policy: fakePolicy(),
+            validitySeconds: 62,
+            rotateBeforeSeconds: 1,
+        });
         contexts.push(rotating);
         const first = rotating.certificate;
         // notBefore is backdated 60 s, so this certificate expires in ~2 s and rotates ~1 s before.

@@ -1,7 +1,16 @@
 /** @jest-environment node */
 // The wire schema as of upstream 9060ce5 (April 2026): every constructor ID against upstream's own compiled
 // schema, and hand-built bytes for each constructor that changed since b75d444.
-import { ProtocolError, TL_IDS, decode, decodeFunction, encode, fromJson, type rootConfig_configV7, type rootConfig_pseudo } from '../../../node/protocol';
+import {
+    ProtocolError,
+    TL_IDS,
+    decode,
+    decodeFunction,
+    encode,
+    fromJson,
+    type rootConfig_configV7,
+    type rootConfig_pseudo,
+} from '../../../node/protocol';
 
 // Read out of upstream's compiled schema tl/generate/scheme/cocoon_api.tlo at 9060ce5 (every
 // tls.combinator record: its int32 ID and its name), not computed by our generator. Built-in types and
@@ -88,7 +97,7 @@ const UPSTREAM_9060CE5_IDS: Record<string, number> = {
     'tcp.query': 0x3af51908,
     'tcp.queryAnswer': 0xc048c311,
     'tcp.queryError': 0x4cd2f602,
-    'tokensUsed': 0x70c5b15c,
+    tokensUsed: 0x70c5b15c,
     'ton.blockIdExt': 0xbc3f6da5,
     'worker.changeModel': 0x72662cee,
     'worker.changedModel': 0x34029366,
@@ -135,7 +144,7 @@ const k32 = (b: number) => Buffer.alloc(32, b);
 const vecInt256 = (...xs: Buffer[]) => Buffer.concat([u32(xs.length), ...xs]);
 
 describe('TL schema at upstream 9060ce5', () => {
-    it('has every upstream constructor and function, each with upstream\'s ID', () => {
+    it("has every upstream constructor and function, each with upstream's ID", () => {
         const ours = new Map(Object.entries(TL_IDS));
         const mismatches = Object.entries(UPSTREAM_9060CE5_IDS)
             .filter(([name, id]) => ours.get(name) !== id)
@@ -143,12 +152,30 @@ describe('TL schema at upstream 9060ce5', () => {
         expect(mismatches).toEqual([]);
         expect(Object.keys(UPSTREAM_9060CE5_IDS)).toHaveLength(99);
         const extra = [...ours.keys()].filter((n) => !Object.hasOwn(UPSTREAM_9060CE5_IDS, n)).sort();
-        expect(extra).toEqual(['cocoon.powSimple', 'cocoon.powSimpleResponse', 'cocoonx.announceWorkerHardware', 'cocoonx.attestationReport', 'cocoonx.cancelQuery', 'cocoonx.getAttestationReport', 'cocoonx.ok', 'cocoonx.workerHardware']);
+        expect(extra).toEqual([
+            'cocoon.powSimple',
+            'cocoon.powSimpleResponse',
+            'cocoonx.announceWorkerHardware',
+            'cocoonx.attestationReport',
+            'cocoonx.cancelQuery',
+            'cocoonx.getAttestationReport',
+            'cocoonx.ok',
+            'cocoonx.workerHardware',
+        ]);
     });
 
     describe('client.runQueryEx (ID pinned, public_key flag 1)', () => {
         const head = Buffer.concat([u32(0xf54cb74b), str('m'), Buffer.from([3, 1, 2, 3]), u32(10), u32(100), f64(1.5), k32(7), u32(2)]);
-        const base = { _: 'client.runQueryEx', model_name: 'm', query: Buffer.from([1, 2, 3]), max_coefficient: 10, max_tokens: 100, timeout: 1.5, request_id: k32(7), min_config_version: 2 } as const;
+        const base = {
+            _: 'client.runQueryEx',
+            model_name: 'm',
+            query: Buffer.from([1, 2, 3]),
+            max_coefficient: 10,
+            max_tokens: 100,
+            timeout: 1.5,
+            request_id: k32(7),
+            min_config_version: 2,
+        } as const;
 
         it('without the flag encodes exactly as before 9060ce5 (old call sites keep working)', () => {
             expect(encode({ ...base, flags: 1, enable_debug: true })).toEqual(Buffer.concat([head, u32(1), BOOL_TRUE]));
@@ -167,7 +194,14 @@ describe('TL schema at upstream 9060ce5', () => {
 
     describe('proxy.runQueryEx (ID pinned, private_key flag 1)', () => {
         const head = Buffer.concat([u32(0xc805e7e2), Buffer.from([2, 9, 9, 0]), u32(0xb347ce64), i64(1000n), f64(30), k32(1)]);
-        const base = { _: 'proxy.runQueryEx', query: Buffer.from([9, 9]), signed_payment: { _: 'proxy.signedPaymentEmpty' }, coefficient: 1000n, timeout: 30, request_id: k32(1) } as const;
+        const base = {
+            _: 'proxy.runQueryEx',
+            query: Buffer.from([9, 9]),
+            signed_payment: { _: 'proxy.signedPaymentEmpty' },
+            coefficient: 1000n,
+            timeout: 30,
+            request_id: k32(1),
+        } as const;
 
         it('round-trips with and without the worker private key', () => {
             expect(encode({ ...base, flags: 0 })).toEqual(Buffer.concat([head, u32(0)]));
@@ -178,12 +212,47 @@ describe('TL schema at upstream 9060ce5', () => {
     });
 
     it('worker.params carries machine_description_json under flag 2', () => {
-        const bytes = Buffer.concat([u32(0x869c73ed), u32(7), str('EQw'), str('qwen'), u32(1000), BOOL_TRUE, u32(1), u32(60), u32(3), u32(4), str('{"gpu":"H100"}')]);
-        const obj = { _: 'worker.params', flags: 7, worker_owner_address: 'EQw', model: 'qwen', coefficient: 1000, is_test: true, proxy_cnt: 1, max_active_requests: 60, min_proto_version: 3, max_proto_version: 4, machine_description_json: '{"gpu":"H100"}' } as const;
+        const bytes = Buffer.concat([
+            u32(0x869c73ed),
+            u32(7),
+            str('EQw'),
+            str('qwen'),
+            u32(1000),
+            BOOL_TRUE,
+            u32(1),
+            u32(60),
+            u32(3),
+            u32(4),
+            str('{"gpu":"H100"}'),
+        ]);
+        const obj = {
+            _: 'worker.params',
+            flags: 7,
+            worker_owner_address: 'EQw',
+            model: 'qwen',
+            coefficient: 1000,
+            is_test: true,
+            proxy_cnt: 1,
+            max_active_requests: 60,
+            min_proto_version: 3,
+            max_proto_version: 4,
+            machine_description_json: '{"gpu":"H100"}',
+        } as const;
         expect(encode(obj)).toEqual(bytes);
         expect(decode(bytes)).toEqual(obj);
         // an older worker (flags 3) decodes without the field
-        const old = Buffer.concat([u32(0x869c73ed), u32(3), str('EQw'), str('qwen'), u32(1000), BOOL_TRUE, u32(1), u32(60), u32(1), u32(2)]);
+        const old = Buffer.concat([
+            u32(0x869c73ed),
+            u32(3),
+            str('EQw'),
+            str('qwen'),
+            u32(1000),
+            BOOL_TRUE,
+            u32(1),
+            u32(60),
+            u32(1),
+            u32(2),
+        ]);
         expect(decode(old)).toEqual({ ...obj, flags: 3, min_proto_version: 1, max_proto_version: 2, machine_description_json: undefined });
         expect(Object.hasOwn(decode(old), 'machine_description_json')).toBe(false);
     });
@@ -200,19 +269,75 @@ describe('TL schema at upstream 9060ce5', () => {
         const key = { _: 'rootConfig.registeredPublicKey', public_key: k32(0x21), key_type: 2, expire_at: 1_800_000_000 } as const;
         const keyBytes = Buffer.concat([k32(0x21), u32(2), u32(1_800_000_000)]);
         const v7: rootConfig_configV7 = {
-            _: 'rootConfig.configV7', root_owner_address: 'EQo', proxy_hashes: [k32(1)], registered_proxies: [{ _: 'rootConfig.registeredProxy', seqno: 1, address: 'a:b' }],
-            last_proxy_seqno: 1, worker_hashes: [], model_hashes: [k32(3)], version: 9, struct_version: 7, params_version: 2, unique_id: 42, is_test: 1,
-            price_per_token: 20n, worker_fee_per_token: 19n, prompt_tokens_price_multiplier: 10000, cached_tokens_price_multiplier: 1000,
-            completion_tokens_price_multiplier: 80000, reasoning_tokens_price_multiplier: 80000, proxy_delay_before_close: 86400, client_delay_before_close: 86400,
-            min_proxy_stake: 1n, min_client_stake: 2n, registered_public_keys: [key], key_manager_public_key: k32(0x31), key_manager_image_hash: k32(0x32),
-            key_manager_address: 'EQk', verified_proxy_keys: [k32(0x41)], verified_worker_keys: [k32(0x42), k32(0x43)], verified_key_manager_keys: [],
-            proxy_sc_code: 'p', worker_sc_code: 'w', client_sc_code: 'c',
+            _: 'rootConfig.configV7',
+            root_owner_address: 'EQo',
+            proxy_hashes: [k32(1)],
+            registered_proxies: [{ _: 'rootConfig.registeredProxy', seqno: 1, address: 'a:b' }],
+            last_proxy_seqno: 1,
+            worker_hashes: [],
+            model_hashes: [k32(3)],
+            version: 9,
+            struct_version: 7,
+            params_version: 2,
+            unique_id: 42,
+            is_test: 1,
+            price_per_token: 20n,
+            worker_fee_per_token: 19n,
+            prompt_tokens_price_multiplier: 10000,
+            cached_tokens_price_multiplier: 1000,
+            completion_tokens_price_multiplier: 80000,
+            reasoning_tokens_price_multiplier: 80000,
+            proxy_delay_before_close: 86400,
+            client_delay_before_close: 86400,
+            min_proxy_stake: 1n,
+            min_client_stake: 2n,
+            registered_public_keys: [key],
+            key_manager_public_key: k32(0x31),
+            key_manager_image_hash: k32(0x32),
+            key_manager_address: 'EQk',
+            verified_proxy_keys: [k32(0x41)],
+            verified_worker_keys: [k32(0x42), k32(0x43)],
+            verified_key_manager_keys: [],
+            proxy_sc_code: 'p',
+            worker_sc_code: 'w',
+            client_sc_code: 'c',
         };
         const bytes = Buffer.concat([
-            u32(0xc51207cb), str('EQo'), vecInt256(k32(1)), u32(1), u32(1), str('a:b'), u32(1), vecInt256(), vecInt256(k32(3)), u32(9), u32(7), u32(2), u32(42), u32(1),
-            i64(20n), i64(19n), u32(10000), u32(1000), u32(80000), u32(80000), u32(86400), u32(86400), i64(1n), i64(2n),
-            u32(1), keyBytes, k32(0x31), k32(0x32), str('EQk'), vecInt256(k32(0x41)), vecInt256(k32(0x42), k32(0x43)), vecInt256(),
-            str('p'), str('w'), str('c'),
+            u32(0xc51207cb),
+            str('EQo'),
+            vecInt256(k32(1)),
+            u32(1),
+            u32(1),
+            str('a:b'),
+            u32(1),
+            vecInt256(),
+            vecInt256(k32(3)),
+            u32(9),
+            u32(7),
+            u32(2),
+            u32(42),
+            u32(1),
+            i64(20n),
+            i64(19n),
+            u32(10000),
+            u32(1000),
+            u32(80000),
+            u32(80000),
+            u32(86400),
+            u32(86400),
+            i64(1n),
+            i64(2n),
+            u32(1),
+            keyBytes,
+            k32(0x31),
+            k32(0x32),
+            str('EQk'),
+            vecInt256(k32(0x41)),
+            vecInt256(k32(0x42), k32(0x43)),
+            vecInt256(),
+            str('p'),
+            str('w'),
+            str('c'),
         ]);
         expect(encode(v7)).toEqual(bytes);
         expect(decode(bytes)).toEqual(v7);
@@ -222,21 +347,60 @@ describe('TL schema at upstream 9060ce5', () => {
 
     it('rootConfig.pseudo gained the key registry', () => {
         const obj: rootConfig_pseudo = {
-            _: 'rootConfig.pseudo', proxy_hashes: [], worker_hashes: [], model_hashes: [], model_types: ['chat'], registered_proxies: [], price_per_token: 20,
-            worker_fee_per_token: 19, last_proxy_seqno: 0, version: 1, params_version: 1,
-            registered_public_keys: [{ _: 'rootConfig.registeredPublicKey', public_key: k32(5), key_type: 1, expire_at: 0 }], key_manager_address: 'EQk',
-            proxy_sc_code: '', worker_sc_code: '', client_sc_code: '', root_owner_address: 'EQo',
+            _: 'rootConfig.pseudo',
+            proxy_hashes: [],
+            worker_hashes: [],
+            model_hashes: [],
+            model_types: ['chat'],
+            registered_proxies: [],
+            price_per_token: 20,
+            worker_fee_per_token: 19,
+            last_proxy_seqno: 0,
+            version: 1,
+            params_version: 1,
+            registered_public_keys: [{ _: 'rootConfig.registeredPublicKey', public_key: k32(5), key_type: 1, expire_at: 0 }],
+            key_manager_address: 'EQk',
+            proxy_sc_code: '',
+            worker_sc_code: '',
+            client_sc_code: '',
+            root_owner_address: 'EQo',
         };
         const bytes = Buffer.concat([
-            u32(0xd0035db6), vecInt256(), vecInt256(), vecInt256(), u32(1), str('chat'), u32(0), u32(20), u32(19), u32(0), u32(1), u32(1),
-            u32(1), k32(5), u32(1), u32(0), str('EQk'), str(''), str(''), str(''), str('EQo'),
+            u32(0xd0035db6),
+            vecInt256(),
+            vecInt256(),
+            vecInt256(),
+            u32(1),
+            str('chat'),
+            u32(0),
+            u32(20),
+            u32(19),
+            u32(0),
+            u32(1),
+            u32(1),
+            u32(1),
+            k32(5),
+            u32(1),
+            u32(0),
+            str('EQk'),
+            str(''),
+            str(''),
+            str(''),
+            str('EQo'),
         ]);
         expect(encode(obj)).toEqual(bytes);
         expect(decode(bytes)).toEqual(obj);
     });
 
     it('keyManagerDb.key has a key_type instead of two Bools; key requests take proto_version', () => {
-        const obj = { _: 'keyManagerDb.key', private_key: k32(9), key_type: 1, valid_since_config_version: 3, valid_since_utime: 100, valid_until_utime: 200 } as const;
+        const obj = {
+            _: 'keyManagerDb.key',
+            private_key: k32(9),
+            key_type: 1,
+            valid_since_config_version: 3,
+            valid_since_utime: 100,
+            valid_until_utime: 200,
+        } as const;
         const bytes = Buffer.concat([u32(0x35c91007), k32(9), u32(1), u32(3), u32(100), u32(200)]);
         expect(encode(obj)).toEqual(bytes);
         expect(decode(bytes)).toEqual(obj);
@@ -244,14 +408,23 @@ describe('TL schema at upstream 9060ce5', () => {
         expect(encode({ _: 'keyManager.getProxyPrivateKeys', proto_version: 4 })).toEqual(Buffer.concat([u32(0x4135d0bd), u32(4)]));
     });
 
-    it('runner configs have upstream\'s new fields (JSON form loads upstream\'s spec files)', () => {
+    it("runner configs have upstream's new fields (JSON form loads upstream's spec files)", () => {
         const key = Buffer.alloc(32, 3).toString('base64');
-        const worker = fromJson({ model_name: 'm', change_model_script: '/bin/switch', machine_description_json: '{}', image_hash: key, node_wallet_key: key }, 'workerRunner.config');
+        const worker = fromJson(
+            { model_name: 'm', change_model_script: '/bin/switch', machine_description_json: '{}', image_hash: key, node_wallet_key: key },
+            'workerRunner.config',
+        );
         expect(worker).toMatchObject({ _: 'workerRunner.config', change_model_script: '/bin/switch', machine_description_json: '{}' });
         expect(encode(worker).readUInt32LE(0)).toBe(0x41af605f);
-        const proxy = fromJson({ connect_to_proxy_via: 'host:1', image_hash: key, node_wallet_key: key, machine_specific_private_key: key }, 'proxyRunner.config');
+        const proxy = fromJson(
+            { connect_to_proxy_via: 'host:1', image_hash: key, node_wallet_key: key, machine_specific_private_key: key },
+            'proxyRunner.config',
+        );
         expect(proxy).toMatchObject({ connect_to_proxy_via: 'host:1' });
-        const ks = fromJson({ add_default_key: true, owner_address: 'EQo', image_hash: key, node_wallet_key: key, machine_specific_private_key: key }, 'keyStorageRunner.config');
+        const ks = fromJson(
+            { add_default_key: true, owner_address: 'EQo', image_hash: key, node_wallet_key: key, machine_specific_private_key: key },
+            'keyStorageRunner.config',
+        );
         expect(ks).toMatchObject({ add_default_key: true, owner_address: 'EQo' });
         expect(decode(encode(ks))).toEqual(ks);
     });

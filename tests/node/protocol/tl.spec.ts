@@ -20,7 +20,6 @@ import {
     isResultOf,
 } from '../../../node/protocol';
 
-
 // cocoon-reference.md §4.1 "Key constructor IDs" and §4.1 item 2 (PoW), copied by hand from the table.
 const REFERENCE_IDS: Record<string, number> = {
     'tcp.ping': 0xbbe9627c,
@@ -116,7 +115,16 @@ describe('TL schema and generated codec', () => {
             'client.workerTypes types:vector client.workerType = client.WorkerTypes',
         );
         const pinned = [...schema.constructors, ...schema.functions].filter((c) => c.explicitId).map((c) => c.name);
-        expect(pinned.sort()).toEqual(['client.params', 'client.runQueryEx', 'client.workerInstanceV2', 'cocoon.powSimple', 'cocoon.powSimpleResponse', 'proxy.params', 'proxy.runQueryEx', 'worker.params']);
+        expect(pinned.sort()).toEqual([
+            'client.params',
+            'client.runQueryEx',
+            'client.workerInstanceV2',
+            'cocoon.powSimple',
+            'cocoon.powSimpleResponse',
+            'proxy.params',
+            'proxy.runQueryEx',
+            'worker.params',
+        ]);
         for (const c of [...schema.constructors, ...schema.functions]) {
             if (!c.explicitId) expect(c.id).toBe(c.crcId);
         }
@@ -146,7 +154,14 @@ describe('TL schema and generated codec', () => {
     it('computes flags from the optional fields present when flags is omitted', () => {
         const bytes = encode({ _: 'client.params', client_owner_address: 'EQ', is_test: true, min_proto_version: 1, max_proto_version: 2 });
         expect(bytes.readUInt32LE(4)).toBe(3);
-        expect(decode(bytes)).toEqual({ _: 'client.params', flags: 3, client_owner_address: 'EQ', is_test: true, min_proto_version: 1, max_proto_version: 2 });
+        expect(decode(bytes)).toEqual({
+            _: 'client.params',
+            flags: 3,
+            client_owner_address: 'EQ',
+            is_test: true,
+            min_proto_version: 1,
+            max_proto_version: 2,
+        });
     });
 
     describe('golden bytes computed by hand from the spec', () => {
@@ -155,11 +170,20 @@ describe('TL schema and generated codec', () => {
         });
 
         it('tcp.queryError id:long code:int message:string (short string, no padding needed)', () => {
-            expect(encode({ _: 'tcp.queryError', id: 1n, code: 621, message: 'bad' })).toEqual(hex('02f6d24c 0100000000000000 6d020000 03626164'));
+            expect(encode({ _: 'tcp.queryError', id: 1n, code: 621, message: 'bad' })).toEqual(
+                hex('02f6d24c 0100000000000000 6d020000 03626164'),
+            );
         });
 
         it('client.params with flags and boxed Bool', () => {
-            const b = encode({ _: 'client.params', flags: 3, client_owner_address: 'EQ', is_test: true, min_proto_version: 1, max_proto_version: 2 });
+            const b = encode({
+                _: 'client.params',
+                flags: 3,
+                client_owner_address: 'EQ',
+                is_test: true,
+                min_proto_version: 1,
+                max_proto_version: 2,
+            });
             expect(b).toEqual(hex('64cafd40 03000000 02455100 b5757299 01000000 02000000'));
         });
 
@@ -175,15 +199,34 @@ describe('TL schema and generated codec', () => {
         it('bare vectors of bare constructors carry no constructor IDs', () => {
             const b = encode({
                 _: 'client.workerTypesV2',
-                types: [{ _: 'client.workerTypeV2', name: 'm', workers: [{ _: 'client.workerInstanceV2', flags: 0, coefficient: 1000, active_requests: 1, max_active_requests: 4 }] }],
+                types: [
+                    {
+                        _: 'client.workerTypeV2',
+                        name: 'm',
+                        workers: [
+                            { _: 'client.workerInstanceV2', flags: 0, coefficient: 1000, active_requests: 1, max_active_requests: 4 },
+                        ],
+                    },
+                ],
             });
             expect(b).toEqual(hex('67dcf00c 01000000 016d0000 01000000 00000000 e8030000 01000000 04000000'));
         });
 
         it('int256 is 32 raw bytes; boxed fields carry their ID', () => {
-            const b = encode({ _: 'client.authorizationWithProxySuccess', signed_payment: { _: 'proxy.signedPaymentEmpty' }, tokens_committed_to_db: 5n, max_tokens: -1n });
+            const b = encode({
+                _: 'client.authorizationWithProxySuccess',
+                signed_payment: { _: 'proxy.signedPaymentEmpty' },
+                tokens_committed_to_db: 5n,
+                max_tokens: -1n,
+            });
             expect(b).toEqual(hex('34acd575 64ce47b3 0500000000000000 ffffffffffffffff'));
-            const p = encode({ _: 'proxy.params', flags: 0, proxy_public_key: Buffer.alloc(32, 0x11), proxy_owner_address: '', proxy_sc_address: '' });
+            const p = encode({
+                _: 'proxy.params',
+                flags: 0,
+                proxy_public_key: Buffer.alloc(32, 0x11),
+                proxy_owner_address: '',
+                proxy_sc_address: '',
+            });
             expect(p).toEqual(Buffer.concat([hex('9f60c5d5 00000000'), Buffer.alloc(32, 0x11), hex('00000000 00000000')]));
         });
 
@@ -223,7 +266,17 @@ describe('TL schema and generated codec', () => {
         it('on encode', () => {
             expect(code(() => encode({ _: 'tcp.queryError', id: 1n, code: 2 ** 31, message: '' }))).toBe('TL_ENCODE');
             expect(code(() => encode({ _: 'tcp.ping', id: 1 as unknown as bigint }))).toBe('TL_ENCODE');
-            expect(code(() => encode({ _: 'proxy.params', flags: 0, proxy_public_key: Buffer.alloc(31), proxy_owner_address: '', proxy_sc_address: '' }))).toBe('TL_ENCODE');
+            expect(
+                code(() =>
+                    encode({
+                        _: 'proxy.params',
+                        flags: 0,
+                        proxy_public_key: Buffer.alloc(31),
+                        proxy_owner_address: '',
+                        proxy_sc_address: '',
+                    }),
+                ),
+            ).toBe('TL_ENCODE');
             expect(code(() => encode({ _: 'client.params', flags: 1, client_owner_address: '' }))).toBe('TL_ENCODE');
             expect(code(() => encode({ _: 'worker.connectToProxy' } as never))).toBe('TL_ENCODE');
             expect(code(() => encode({ _: 'no.such' } as never))).toBe('TL_ENCODE');

@@ -29,7 +29,9 @@ const B75D444 = { client: { min: 1, max: 2 }, proxy: { min: 0, max: 2 }, worker:
 
 describe('protocol-version negotiation', () => {
     it('reads the advertised range from client.params / worker.params (no flags bit 1: version 0 only)', () => {
-        const client = decode(encode({ _: 'client.params', client_owner_address: 'EQ', is_test: true, min_proto_version: 1, max_proto_version: 4 }));
+        const client = decode(
+            encode({ _: 'client.params', client_owner_address: 'EQ', is_test: true, min_proto_version: 1, max_proto_version: 4 }),
+        );
         expect(advertisedRange(client as { flags?: number })).toEqual({ min: 1, max: 4 });
         expect(advertisedRange({ flags: 1 })).toEqual({ min: 0, max: 0 });
         expect(chosenVersion({ flags: 3, proto_version: 3 })).toBe(3);
@@ -52,11 +54,15 @@ describe('protocol-version negotiation', () => {
         expect(errorOf(() => negotiateProtoVersion(B75D444.proxy, UPSTREAM_RANGES.worker, 'worker'))).toBe(
             'PROTO_VERSION: cannot choose common protocol version: worker speaks 3..4, we speak 0..2',
         );
-        expect(errorOf(() => acceptProtoVersion(UPSTREAM_RANGES.worker, 2))).toBe('PROTO_VERSION: the proxy chose protocol version 2, we speak 3..4');
+        expect(errorOf(() => acceptProtoVersion(UPSTREAM_RANGES.worker, 2))).toBe(
+            'PROTO_VERSION: the proxy chose protocol version 2, we speak 3..4',
+        );
     });
 
     it('refuses nonsense ranges from the network', () => {
-        expect(errorOf(() => negotiateProtoVersion(UPSTREAM_RANGES.proxy, { min: 3, max: 1 }, 'client'))).toBe('PROTO_VERSION: client protocol range 3..1 is not a valid range');
+        expect(errorOf(() => negotiateProtoVersion(UPSTREAM_RANGES.proxy, { min: 3, max: 1 }, 'client'))).toBe(
+            'PROTO_VERSION: client protocol range 3..1 is not a valid range',
+        );
         expect(errorOf(() => negotiateProtoVersion(UPSTREAM_RANGES.proxy, { min: -1, max: 4 }, 'client'))).toMatch(/not a valid range/);
         expect(errorOf(() => negotiateProtoVersion(UPSTREAM_RANGES.proxy, { min: 0, max: 1.5 }, 'client'))).toMatch(/not a valid range/);
         // a peer from the future is served at our highest version
@@ -70,7 +76,17 @@ describe('protocol-version negotiation', () => {
         expect(finalInfoFlags(1, true)).toBe(1);
         expect(finalInfoFlags(4, true)).toBe(3);
         // at version 2 an old-style client.runQueryEx: no public_key on the wire
-        const base = { _: 'client.runQueryEx', model_name: 'm', query: Buffer.alloc(0), max_coefficient: 1, max_tokens: 1, timeout: 1, request_id: Buffer.alloc(32), min_config_version: 0, enable_debug: false } as const;
+        const base = {
+            _: 'client.runQueryEx',
+            model_name: 'm',
+            query: Buffer.alloc(0),
+            max_coefficient: 1,
+            max_tokens: 1,
+            timeout: 1,
+            request_id: Buffer.alloc(32),
+            min_config_version: 0,
+            enable_debug: false,
+        } as const;
         const v2 = encode({ ...base, flags: runQueryExFlags(2) });
         const v3 = encode({ ...base, flags: runQueryExFlags(3), public_key: Buffer.alloc(32) });
         expect(v3.length - v2.length).toBe(32);

@@ -2,7 +2,14 @@
 import { randomBytes } from 'crypto';
 import { Address } from '@ton/core';
 import { keyPairFromSeed } from '@ton/crypto';
-import { createRaTlsCertificate, ed25519KeyObject, fakeProvider, verifyAttestationReport, AttestationError, type RaTlsCertificate } from '../../../node/attestation';
+import {
+    createRaTlsCertificate,
+    ed25519KeyObject,
+    fakeProvider,
+    verifyAttestationReport,
+    AttestationError,
+    type RaTlsCertificate,
+} from '../../../node/attestation';
 import type { RootState } from '../../../node/chain/cocoon';
 import { rootAllowlist } from '../../../node/common/root-allowlist';
 import { answerAttestationReport, type AttestationSource } from '../../../node/proxy/attestation-report';
@@ -39,11 +46,22 @@ function refusal(f: () => unknown): { code: number; message: string } {
 describe('answerAttestationReport', () => {
     it('signs over the nonce with the client port certificate key and lists the workers of the model', async () => {
         const nonce = randomBytes(32);
-        const a = answerAttestationReport(source(proxyCert, ['Org/M@c:1', 'Org/Other@c:1']), root, { _: 'cocoonx.getAttestationReport', nonce, model: 'Org/M' });
+        const a = answerAttestationReport(source(proxyCert, ['Org/M@c:1', 'Org/Other@c:1']), root, {
+            _: 'cocoonx.getAttestationReport',
+            nonce,
+            model: 'Org/M',
+        });
         const report = JSON.parse(a.json);
         expect(report.signing_public_key).toBe(proxyCert.publicKey.toString('hex'));
-        expect(report.model_attestations.map((m: { model_name: string; signing_public_key: string }) => [m.model_name, m.signing_public_key])).toEqual([['Org/M@c:1', workerKey.publicKey.toString('hex')]]);
-        expect(report.root).toEqual({ address: root.address.toString(), proxy_hashes: ['00'.repeat(31) + '01'], worker_hashes: ['00'.repeat(31) + '02'], model_hashes: ['00'.repeat(31) + '03'] });
+        expect(
+            report.model_attestations.map((m: { model_name: string; signing_public_key: string }) => [m.model_name, m.signing_public_key]),
+        ).toEqual([['Org/M@c:1', workerKey.publicKey.toString('hex')]]);
+        expect(report.root).toEqual({
+            address: root.address.toString(),
+            proxy_hashes: ['00'.repeat(31) + '01'],
+            worker_hashes: ['00'.repeat(31) + '02'],
+            model_hashes: ['00'.repeat(31) + '03'],
+        });
         const v = await verifyAttestationReport(report, { nonce, allowFakeQuotes: true });
         // Our own hashes are not in the made-up root lists: the signature and evidence passed, the allowlist did not.
         expect(v).toMatchObject({ ok: false, reason: 'IMAGE_HASH_NOT_ALLOWED' });
@@ -54,8 +72,13 @@ describe('answerAttestationReport', () => {
         const q = { _: 'cocoonx.getAttestationReport' as const, nonce: randomBytes(8), model: '' };
         expect(refusal(() => answerAttestationReport(undefined, root, q))).toMatchObject({ code: 503 });
         expect(refusal(() => answerAttestationReport(source(null, []), root, q)).message).toContain('no attested certificate');
-        expect(refusal(() => answerAttestationReport(source(proxyCert, ['Org/M@c:1']), root, { ...q, model: 'Org/None' }))).toEqual({ code: 404, message: "no attested worker serves 'Org/None' right now" });
-        expect(refusal(() => answerAttestationReport(source(proxyCert, []), root, { ...q, nonce: Buffer.alloc(65) }))).toMatchObject({ code: 400 });
+        expect(refusal(() => answerAttestationReport(source(proxyCert, ['Org/M@c:1']), root, { ...q, model: 'Org/None' }))).toEqual({
+            code: 404,
+            message: "no attested worker serves 'Org/None' right now",
+        });
+        expect(refusal(() => answerAttestationReport(source(proxyCert, []), root, { ...q, nonce: Buffer.alloc(65) }))).toMatchObject({
+            code: 400,
+        });
     });
 });
 

@@ -22,7 +22,8 @@ afterAll(async () => {
 
 async function chat(): Promise<void> {
     const res = await fetch(`${net.apiUrl}/chat/completions`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 8 }),
     });
     expect(res.status).toBe(200);
@@ -51,6 +52,10 @@ it('refuses to start from a copy of its data directory older than what the chain
     cpSync(backup, dataDir, { recursive: true });
     const started = ProxyRunner.start(net.proxyConfig);
     await expect(started).rejects.toMatchObject({ code: 'ROLLBACK' });
-    await expect(started).rejects.toThrow(new RegExp(`store is behind the chain .*save-state note for seqno \\d+, the store is at seqno ${backupSeqno}.*never from an older copy`));
+    await expect(started).rejects.toThrow(
+        new RegExp(
+            `store is behind the chain .*save-state note for seqno \\d+, the store is at seqno ${backupSeqno}.*never from an older copy`,
+        ),
+    );
     net.proxy = undefined as unknown as ProxyRunner; // nothing to close
 });

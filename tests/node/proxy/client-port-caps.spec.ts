@@ -4,14 +4,25 @@
  */
 import { Address } from '@ton/core';
 import type { client_params, RpcConnection } from '../../../node/protocol';
-import { admitClient, ClientState, DEFAULT_MAX_LONG_AUTH_WAITS, DEFAULT_MAX_UNAUTHENTICATED_CLIENTS, ProxyInboundClientConnection } from '../../../node/proxy/inbound-client';
+import {
+    admitClient,
+    ClientState,
+    DEFAULT_MAX_LONG_AUTH_WAITS,
+    DEFAULT_MAX_UNAUTHENTICATED_CLIENTS,
+    ProxyInboundClientConnection,
+} from '../../../node/proxy/inbound-client';
 import { clientContract, fakeProxy, loopback, type FakeProxy, type Loopback } from '../helpers/proxy-port';
 
 jest.setTimeout(30_000);
 
 const SECRET = 'correct horse battery staple';
 const params = (owner: Address): client_params => ({
-    _: 'client.params', flags: 3, client_owner_address: owner.toString(), is_test: true, min_proto_version: 1, max_proto_version: 2,
+    _: 'client.params',
+    flags: 3,
+    client_owner_address: owner.toString(),
+    is_test: true,
+    min_proto_version: 1,
+    max_proto_version: 2,
 });
 
 let fake: FakeProxy;
@@ -56,7 +67,9 @@ it('admits a connection only while fewer than the cap are unauthenticated; autho
     const again = await net.dial();
     a.peer.close();
     await again.peer.query({ _: 'client.connectToProxy', params: params(Address.parse('0:' + '01'.repeat(32))), min_config_version: 0 });
-    expect((await again.peer.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from(SECRET) }))._).toBe('client.authorizationWithProxySuccess');
+    expect((await again.peer.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from(SECRET) }))._).toBe(
+        'client.authorizationWithProxySuccess',
+    );
     await new Promise<void>((r) => (a.inbound.state === ClientState.Closed ? r() : a.inbound.conn.once('close', () => r())));
     expect(again.inbound.state).toBe(ClientState.Authorized);
     expect(admitClient(live, 2)).toBe(true); // b unauthenticated + one authorised
@@ -80,7 +93,8 @@ it('refuses a long auth with 429 once the cap of waits is reached, and takes one
     await again2.peer.query({ _: 'client.connectToProxy', params: params(Address.parse('0:' + '04'.repeat(32))), min_config_version: 0 });
     const refused = await again2.peer.query({ _: 'client.authorizeWithProxyLong' });
     expect(refused).toEqual({
-        _: 'client.authorizationWithProxyFailed', error_code: 429,
+        _: 'client.authorizationWithProxyFailed',
+        error_code: 429,
         error: "too many clients are waiting for their on-chain registration (1); retry in a minute (short auth with the contract's secret is not limited)",
     });
     expect(again2.inbound.state).toBe(ClientState.Connected);

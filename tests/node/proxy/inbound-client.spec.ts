@@ -8,7 +8,16 @@ import { Address } from '@ton/core';
 import { CONTRACT_STATE } from '../../../node/chain/cocoon';
 import type { client_connectedToProxy, client_params, client_QueryAnswerEx, RpcConnection } from '../../../node/protocol';
 import { ClientState, LONG_AUTH_TIMEOUT_MS, ProxyInboundClientConnection } from '../../../node/proxy/inbound-client';
-import { clientContract, closed, expectedProxyParams, fakeProxy, Gate, loopback, type FakeProxy, type Loopback } from '../helpers/proxy-port';
+import {
+    clientContract,
+    closed,
+    expectedProxyParams,
+    fakeProxy,
+    Gate,
+    loopback,
+    type FakeProxy,
+    type Loopback,
+} from '../helpers/proxy-port';
 
 jest.setTimeout(30_000);
 
@@ -16,7 +25,13 @@ const OWNER = Address.parse('0:' + 'ab'.repeat(32));
 const SECRET = 'correct horse battery staple';
 
 const params = (over: Partial<client_params> = {}): client_params => ({
-    _: 'client.params', flags: 3, client_owner_address: OWNER.toString(), is_test: true, min_proto_version: 1, max_proto_version: 2, ...over,
+    _: 'client.params',
+    flags: 3,
+    client_owner_address: OWNER.toString(),
+    is_test: true,
+    min_proto_version: 1,
+    max_proto_version: 4,
+    ...over,
 });
 
 describe('ProxyInboundClientConnection handshake', () => {
@@ -35,7 +50,9 @@ describe('ProxyInboundClientConnection handshake', () => {
         peer.query({ _: 'client.connectToProxy', params: params(over), min_config_version: minConfig });
 
     /** Dials, sends client.connectToProxy and puts the client contract on the fake chain (short auth with SECRET unless `secret` is null). */
-    async function connected(secret: string | null = SECRET): Promise<{ peer: RpcConnection; inbound: ProxyInboundClientConnection; answer: client_connectedToProxy; contract: Address }> {
+    async function connected(
+        secret: string | null = SECRET,
+    ): Promise<{ peer: RpcConnection; inbound: ProxyInboundClientConnection; answer: client_connectedToProxy; contract: Address }> {
         const { peer } = await net.dial();
         const probe = await connectQuery(peer);
         const contract = Address.parse(probe.client_sc_address);
@@ -60,10 +77,24 @@ describe('ProxyInboundClientConnection handshake', () => {
         const answer = new Promise<client_QueryAnswerEx>((resolve) => {
             peer.on('packet', (p) => {
                 const a = p as client_QueryAnswerEx;
-                if ((a._ === 'client.queryAnswerErrorEx' || a._ === 'client.queryAnswerEx' || a._ === 'client.queryAnswerPartEx') && a.request_id.equals(request_id)) resolve(a);
+                if (
+                    (a._ === 'client.queryAnswerErrorEx' || a._ === 'client.queryAnswerEx' || a._ === 'client.queryAnswerPartEx') &&
+                    a.request_id.equals(request_id)
+                )
+                    resolve(a);
             });
         });
-        peer.send({ _: 'client.runQueryEx', model_name: 'cocoon/tiny-stories-1m', query: Buffer.from('q'), max_coefficient: 4000, max_tokens: 16, timeout: 5, request_id, min_config_version: minConfig, flags: 0 });
+        peer.send({
+            _: 'client.runQueryEx',
+            model_name: 'cocoon/tiny-stories-1m',
+            query: Buffer.from('q'),
+            max_coefficient: 4000,
+            max_tokens: 16,
+            timeout: 5,
+            request_id,
+            min_config_version: minConfig,
+            flags: 0,
+        });
         return answer;
     }
 
@@ -87,7 +118,9 @@ describe('ProxyInboundClientConnection handshake', () => {
         const { answer, contract } = await connected();
         expect(answer.auth._).toBe('client.proxyConnectionAuthShort');
         const hash = fake.clientContracts.get(contract.toRawString())!.secretHash;
-        expect(answer.auth._ === 'client.proxyConnectionAuthShort' && answer.auth.secret_hash.toString('hex')).toBe(hash.toString(16).padStart(64, '0'));
+        expect(answer.auth._ === 'client.proxyConnectionAuthShort' && answer.auth.secret_hash.toString('hex')).toBe(
+            hash.toString(16).padStart(64, '0'),
+        );
     });
 
     it('short auth: Connected -> Authorizing -> Authorized, one connection counted on the account, released when the connection closes', async () => {
@@ -98,7 +131,12 @@ describe('ProxyInboundClientConnection handshake', () => {
         expect(inbound.state).toBe(ClientState.Authorizing);
         gate.open();
         const r = await answer;
-        expect(r).toEqual({ _: 'client.authorizationWithProxySuccess', signed_payment: { _: 'proxy.signedPaymentEmpty' }, tokens_committed_to_db: 0n, max_tokens: 0n });
+        expect(r).toEqual({
+            _: 'client.authorizationWithProxySuccess',
+            signed_payment: { _: 'proxy.signedPaymentEmpty' },
+            tokens_committed_to_db: 0n,
+            max_tokens: 0n,
+        });
         expect(inbound.state).toBe(ClientState.Authorized);
         const account = fake.accounts.findClient(OWNER.toString())!;
         expect(account.contract.equals(contract)).toBe(true);
@@ -117,7 +155,11 @@ describe('ProxyInboundClientConnection handshake', () => {
     it('short auth with a wrong secret: 401, back to Connected with nothing held; the right secret then authorises', async () => {
         const { peer, inbound } = await connected();
         const r = await peer.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from('wrong secret') });
-        expect(r).toEqual({ _: 'client.authorizationWithProxyFailed', error_code: 401, error: 'secret does not match the hash stored in the client contract: use long auth (on-chain nonce)' });
+        expect(r).toEqual({
+            _: 'client.authorizationWithProxyFailed',
+            error_code: 401,
+            error: 'secret does not match the hash stored in the client contract: use long auth (on-chain nonce)',
+        });
         expect(inbound.state).toBe(ClientState.Connected);
         expect(fake.accounts.clients()).toEqual([]);
         const ok = await peer.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from(SECRET) });
@@ -153,7 +195,8 @@ describe('ProxyInboundClientConnection handshake', () => {
         fake.longAuthTimeoutMs = 1;
         const r = await peer.query({ _: 'client.authorizeWithProxyLong' });
         expect(r).toEqual({
-            _: 'client.authorizationWithProxyFailed', error_code: 408,
+            _: 'client.authorizationWithProxyFailed',
+            error_code: 408,
             error: `no owner_client_register with nonce ${answer.auth.nonce} from ${contract.toString()} reached the proxy contract within 300 s`,
         });
         expect(inbound.state).toBe(ClientState.Connected);
@@ -201,9 +244,26 @@ describe('ProxyInboundClientConnection handshake', () => {
         const cases: [string, Partial<client_params>, string][] = [
             ['params without is_test', { flags: 2 }, 'client is too old: params without is_test'],
             ['a production client on a test root', { is_test: false }, "test mode mismatch: the proxy's root is a test root"],
-            ['no common protocol version', { min_proto_version: 3, max_proto_version: 4 }, 'no common protocol version: client supports 3..4, the proxy 1..2'],
-            ['protocol version 0 only', { min_proto_version: 0, max_proto_version: 0 }, 'no common protocol version: client supports 0..0, the proxy 1..2'],
-            ['an owner that is not an address', { client_owner_address: 'not-an-address' }, "client owner address 'not-an-address' is not a TON address"],
+            [
+                'no common protocol version',
+                { min_proto_version: 5, max_proto_version: 6 },
+                'cannot choose common protocol version: client speaks 5..6, we speak 1..4',
+            ],
+            [
+                'protocol version 0 only',
+                { min_proto_version: 0, max_proto_version: 0 },
+                'cannot choose common protocol version: client speaks 0..0, we speak 1..4',
+            ],
+            [
+                'params without the version range (version 0)',
+                { flags: 1 },
+                'cannot choose common protocol version: client speaks 0..0, we speak 1..4',
+            ],
+            [
+                'an owner that is not an address',
+                { client_owner_address: 'not-an-address' },
+                "client owner address 'not-an-address' is not a TON address",
+            ],
         ];
         it.each(cases)('%s: 400', async (_what, over, message) => {
             const { peer, inbound } = await net.dial();
@@ -216,7 +276,10 @@ describe('ProxyInboundClientConnection handshake', () => {
 
         it('a config version the proxy does not know: re-reads the root once, then 400 if it is still too old', async () => {
             const { peer, inbound } = await net.dial();
-            await expect(connectQuery(peer, {}, 5)).rejects.toMatchObject({ errorCode: 400, message: 'active config version is too low: 4 < 5' });
+            await expect(connectQuery(peer, {}, 5)).rejects.toMatchObject({
+                errorCode: 400,
+                message: 'active config version is too low: 4 < 5',
+            });
             expect(fake.refreshRootCalls).toBe(1);
             expect(inbound.state).toBe(ClientState.New);
             fake.nextRoot = { ...fake.root, version: 5 };
@@ -230,7 +293,10 @@ describe('ProxyInboundClientConnection handshake', () => {
             const contract = Address.parse(probe.client_sc_address);
             fake.clientContracts.set(contract.toRawString(), clientContract(contract, { state: CONTRACT_STATE.closed }));
             const again = await net.dial();
-            await expect(connectQuery(again.peer)).rejects.toMatchObject({ errorCode: 403, message: `client contract ${contract.toString()} is closed` });
+            await expect(connectQuery(again.peer)).rejects.toMatchObject({
+                errorCode: 403,
+                message: `client contract ${contract.toString()} is closed`,
+            });
             expect(again.inbound.state).toBe(ClientState.New);
             expect(inbound.state).toBe(ClientState.Connected);
         });
@@ -239,17 +305,29 @@ describe('ProxyInboundClientConnection handshake', () => {
     describe('messages out of order', () => {
         it('authorize before client.connectToProxy: refused, still New', async () => {
             const { peer, inbound } = await net.dial();
-            for (const q of [{ _: 'client.authorizeWithProxyShort' as const, data: Buffer.from(SECRET) }, { _: 'client.authorizeWithProxyLong' as const }]) {
-                expect(await peer.query(q)).toEqual({ _: 'client.authorizationWithProxyFailed', error_code: 400, error: 'send client.connectToProxy first (once per connection)' });
+            for (const q of [
+                { _: 'client.authorizeWithProxyShort' as const, data: Buffer.from(SECRET) },
+                { _: 'client.authorizeWithProxyLong' as const },
+            ]) {
+                expect(await peer.query(q)).toEqual({
+                    _: 'client.authorizationWithProxyFailed',
+                    error_code: 400,
+                    error: 'send client.connectToProxy first (once per connection)',
+                });
             }
             expect(inbound.state).toBe(ClientState.New);
         });
 
         it('a second client.connectToProxy: 400, the first challenge stands', async () => {
             const { peer, inbound } = await connected();
-            await expect(connectQuery(peer)).rejects.toMatchObject({ errorCode: 400, message: 'client.connectToProxy was already sent on this connection' });
+            await expect(connectQuery(peer)).rejects.toMatchObject({
+                errorCode: 400,
+                message: 'client.connectToProxy was already sent on this connection',
+            });
             expect(inbound.state).toBe(ClientState.Connected);
-            expect((await peer.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from(SECRET) }))._).toBe('client.authorizationWithProxySuccess');
+            expect((await peer.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from(SECRET) }))._).toBe(
+                'client.authorizationWithProxySuccess',
+            );
         });
 
         it('a second authorization while one is being checked: refused without disturbing the first', async () => {
@@ -258,7 +336,9 @@ describe('ProxyInboundClientConnection handshake', () => {
             const first = peer.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from(SECRET) });
             await gate.reached;
             expect(await peer.query({ _: 'client.authorizeWithProxyLong' })).toEqual({
-                _: 'client.authorizationWithProxyFailed', error_code: 400, error: 'an authorization is already running on this connection; wait for its answer',
+                _: 'client.authorizationWithProxyFailed',
+                error_code: 400,
+                error: 'an authorization is already running on this connection; wait for its answer',
             });
             gate.open();
             expect((await first)._).toBe('client.authorizationWithProxySuccess');
@@ -268,7 +348,10 @@ describe('ProxyInboundClientConnection handshake', () => {
 
         it('authorize again once authorised: refused, the connection is counted once', async () => {
             const { peer, inbound } = await authorized();
-            expect(await peer.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from(SECRET) })).toMatchObject({ _: 'client.authorizationWithProxyFailed', error_code: 400 });
+            expect(await peer.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from(SECRET) })).toMatchObject({
+                _: 'client.authorizationWithProxyFailed',
+                error_code: 400,
+            });
             expect(inbound.state).toBe(ClientState.Authorized);
             expect(fake.accounts.findClient(OWNER.toString())!.connections).toBe(1);
         });
@@ -276,16 +359,30 @@ describe('ProxyInboundClientConnection handshake', () => {
         it('client.runQueryEx and client.updatePaymentStatus before authorisation: 401, nothing reaches the relay', async () => {
             const { peer } = await connected();
             const r = await runQuery(peer);
-            expect(r).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 401, error: 'not authorized: run client.connectToProxy and authorize first', flags: 0 });
-            await expect(peer.query({ _: 'client.updatePaymentStatus' })).rejects.toMatchObject({ errorCode: 401, message: 'not authorized' });
-            await expect(peer.query({ _: 'cocoonx.cancelQuery', request_id: Buffer.alloc(32, 1) })).rejects.toMatchObject({ errorCode: 401, message: 'not authorized' });
+            expect(r).toMatchObject({
+                _: 'client.queryAnswerErrorEx',
+                error_code: 401,
+                error: 'not authorized: run client.connectToProxy and authorize first',
+                flags: 0,
+            });
+            await expect(peer.query({ _: 'client.updatePaymentStatus' })).rejects.toMatchObject({
+                errorCode: 401,
+                message: 'not authorized',
+            });
+            await expect(peer.query({ _: 'cocoonx.cancelQuery', request_id: Buffer.alloc(32, 1) })).rejects.toMatchObject({
+                errorCode: 401,
+                message: 'not authorized',
+            });
             expect(fake.stats.total('queries')).toBe(0);
             expect(fake.relay.runningCount).toBe(0);
         });
 
         it('an unknown query: 400 naming it', async () => {
             const { peer } = await net.dial();
-            await expect(peer.query({ _: 'worker.updatePaymentStatus' })).rejects.toMatchObject({ errorCode: 400, message: 'unsupported query worker.updatePaymentStatus' });
+            await expect(peer.query({ _: 'worker.updatePaymentStatus' })).rejects.toMatchObject({
+                errorCode: 400,
+                message: 'unsupported query worker.updatePaymentStatus',
+            });
         });
     });
 
@@ -309,7 +406,12 @@ describe('ProxyInboundClientConnection handshake', () => {
         it('a query asking for a newer config version than the proxy knows: 400, not relayed', async () => {
             const { peer } = await authorized();
             const r = await runQuery(peer, 9);
-            expect(r).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 400, error: 'active config version is too low: the proxy knows root version 4, the client asks for 9', flags: 0 });
+            expect(r).toMatchObject({
+                _: 'client.queryAnswerErrorEx',
+                error_code: 400,
+                error: 'active config version is too low: the proxy knows root version 4, the client asks for 9',
+                flags: 0,
+            });
             expect(fake.stats.total('queries')).toBe(0);
         });
 
@@ -325,7 +427,12 @@ describe('ProxyInboundClientConnection handshake', () => {
             const { peer, contract } = await authorized();
             const reads = fake.clientReads.length;
             const r = await peer.query({ _: 'client.updatePaymentStatus' });
-            expect(r).toEqual({ _: 'client.paymentStatus', signed_payment: { _: 'proxy.signedPaymentEmpty' }, db_tokens: 0n, max_tokens: 0n });
+            expect(r).toEqual({
+                _: 'client.paymentStatus',
+                signed_payment: { _: 'proxy.signedPaymentEmpty' },
+                db_tokens: 0n,
+                max_tokens: 0n,
+            });
             expect(fake.clientReads.slice(reads).map((a) => a.toRawString())).toEqual([contract.toRawString()]);
         });
 
@@ -333,7 +440,9 @@ describe('ProxyInboundClientConnection handshake', () => {
             const a = await authorized();
             const b = await net.dial();
             await connectQuery(b.peer);
-            expect((await b.peer.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from(SECRET) }))._).toBe('client.authorizationWithProxySuccess');
+            expect((await b.peer.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from(SECRET) }))._).toBe(
+                'client.authorizationWithProxySuccess',
+            );
             const account = fake.accounts.findClient(OWNER.toString())!;
             expect(b.inbound.info!.clientAccount).toBe(account);
             expect(account.connections).toBe(2);

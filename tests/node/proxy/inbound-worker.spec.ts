@@ -11,11 +11,28 @@ import { closed, expectedProxyParams, fakeProxy, loopback, MODEL, type FakeProxy
 jest.setTimeout(30_000);
 
 const OWNER = Address.parse('0:' + 'cd'.repeat(32));
-const HARDWARE = { _: 'cocoonx.workerHardware' as const, gpu: 'H100', vram_mb: 81_920, gpu_count: 8, cpu: 'EPYC', cpu_cores: 96, ram_mb: 1_048_576 };
+const HARDWARE = {
+    _: 'cocoonx.workerHardware' as const,
+    gpu: 'H100',
+    vram_mb: 81_920,
+    gpu_count: 8,
+    cpu: 'EPYC',
+    cpu_cores: 96,
+    ram_mb: 1_048_576,
+};
 
 const params = (over: Partial<worker_params> = {}): worker_params => ({
-    _: 'worker.params', flags: 3, worker_owner_address: OWNER.toString(), model: MODEL, coefficient: 1500, is_test: true,
-    proxy_cnt: 2, max_active_requests: 9, min_proto_version: 1, max_proto_version: 2, ...over,
+    _: 'worker.params',
+    flags: 3,
+    worker_owner_address: OWNER.toString(),
+    model: MODEL,
+    coefficient: 1500,
+    is_test: true,
+    proxy_cnt: 2,
+    max_active_requests: 9,
+    min_proto_version: 1,
+    max_proto_version: 4,
+    ...over,
 });
 
 describe('ProxyInboundWorkerConnection handshake', () => {
@@ -31,7 +48,8 @@ describe('ProxyInboundWorkerConnection handshake', () => {
         await net.close();
     });
 
-    const connectQuery = (peer: RpcConnection, over: Partial<worker_params> = {}) => peer.query({ _: 'worker.connectToProxy', params: params(over) });
+    const connectQuery = (peer: RpcConnection, over: Partial<worker_params> = {}) =>
+        peer.query({ _: 'worker.connectToProxy', params: params(over) });
 
     async function connected() {
         const { peer, inbound } = await net.dial();
@@ -41,7 +59,9 @@ describe('ProxyInboundWorkerConnection handshake', () => {
 
     async function ready(isDisabled = false) {
         const c = await connected();
-        expect(await c.peer.query({ _: 'worker.proxyHandshakeComplete', is_disabled: isDisabled })).toEqual({ _: 'worker.proxyHandshakeCompleted' });
+        expect(await c.peer.query({ _: 'worker.proxyHandshakeComplete', is_disabled: isDisabled })).toEqual({
+            _: 'worker.proxyHandshakeCompleted',
+        });
         return c;
     }
 
@@ -63,12 +83,26 @@ describe('ProxyInboundWorkerConnection handshake', () => {
     it('Connected -> Ready: registered with the relay with its offer (capacity = max_active_requests / proxy_cnt, rounded up); close gives everything back', async () => {
         const { peer, inbound } = await connected();
         expect(await peer.query({ _: 'cocoonx.announceWorkerHardware', hardware: HARDWARE })).toEqual({ _: 'cocoonx.ok' });
-        expect(await peer.query({ _: 'worker.proxyHandshakeComplete', is_disabled: false })).toEqual({ _: 'worker.proxyHandshakeCompleted' });
+        expect(await peer.query({ _: 'worker.proxyHandshakeComplete', is_disabled: false })).toEqual({
+            _: 'worker.proxyHandshakeCompleted',
+        });
         expect(inbound.state).toBe(WorkerState.Ready);
         const info = inbound.info!;
         expect(info.id).toMatch(/^w\d+$/);
-        expect({ model: info.model, coefficient: info.coefficient, maxRunning: info.maxRunning, enabled: info.enabled, owner: info.owner, imageHash: info.imageHash }).toEqual({
-            model: MODEL, coefficient: 1500n, maxRunning: 5, enabled: true, owner: OWNER.toString(), imageHash: '00'.repeat(32),
+        expect({
+            model: info.model,
+            coefficient: info.coefficient,
+            maxRunning: info.maxRunning,
+            enabled: info.enabled,
+            owner: info.owner,
+            imageHash: info.imageHash,
+        }).toEqual({
+            model: MODEL,
+            coefficient: 1500n,
+            maxRunning: 5,
+            enabled: true,
+            owner: OWNER.toString(),
+            imageHash: '00'.repeat(32),
         });
         // Hardware announced before the handshake completed travels into the registered worker.
         expect(info.hardware).toEqual({ gpu: 'H100', vramMb: 81_920, gpuCount: 8, cpu: 'EPYC', cpuCores: 96, ramMb: 1_048_576 });
@@ -94,7 +128,9 @@ describe('ProxyInboundWorkerConnection handshake', () => {
     it('Ready: worker.enabledDisabled, worker.newCoefficient and hardware updates reach the registered worker', async () => {
         const { peer, inbound } = await ready();
         const info = inbound.info!;
-        expect(await peer.query({ _: 'cocoonx.announceWorkerHardware', hardware: { ...HARDWARE, gpu: 'B200' } })).toEqual({ _: 'cocoonx.ok' });
+        expect(await peer.query({ _: 'cocoonx.announceWorkerHardware', hardware: { ...HARDWARE, gpu: 'B200' } })).toEqual({
+            _: 'cocoonx.ok',
+        });
         expect(info.hardware?.gpu).toBe('B200');
         peer.send({ _: 'worker.enabledDisabled', disabled: 1 });
         peer.send({ _: 'worker.newCoefficient', new_coefficient: 2500 });
@@ -141,14 +177,30 @@ describe('ProxyInboundWorkerConnection handshake', () => {
 
         it('equal or lower numbers than the store: error_code 0 with the proxy totals', async () => {
             const { peer, inbound, account } = await withLedger();
-            const r = await peer.query({ _: 'worker.compareBalanceWithProxy', tokens_committed_to_blockchain: 100n, tokens_committed_to_db: 90n, max_tokens: 120n });
-            expect(r).toEqual({ _: 'worker.compareBalanceWithProxyResult', signed_payment: fake.port.sign(account), tokens_committed_to_db: 100n, max_tokens: 120n, error_code: 0 });
+            const r = await peer.query({
+                _: 'worker.compareBalanceWithProxy',
+                tokens_committed_to_blockchain: 100n,
+                tokens_committed_to_db: 90n,
+                max_tokens: 120n,
+            });
+            expect(r).toEqual({
+                _: 'worker.compareBalanceWithProxyResult',
+                signed_payment: fake.port.sign(account),
+                tokens_committed_to_db: 100n,
+                max_tokens: 120n,
+                error_code: 0,
+            });
             expect(inbound.state).toBe(WorkerState.Connected);
         });
 
         it('a higher max_tokens only (requests the proxy did not count): error_code 1, the connection stays', async () => {
             const { peer, inbound } = await withLedger();
-            const r = await peer.query({ _: 'worker.compareBalanceWithProxy', tokens_committed_to_blockchain: 100n, tokens_committed_to_db: 100n, max_tokens: 121n });
+            const r = await peer.query({
+                _: 'worker.compareBalanceWithProxy',
+                tokens_committed_to_blockchain: 100n,
+                tokens_committed_to_db: 100n,
+                max_tokens: 121n,
+            });
             expect(r.error_code).toBe(1);
             expect(inbound.state).toBe(WorkerState.Connected);
         });
@@ -156,30 +208,43 @@ describe('ProxyInboundWorkerConnection handshake', () => {
         it.each([
             ['committed to the blockchain', { tokens_committed_to_blockchain: 101n, tokens_committed_to_db: 100n }],
             ['committed to the store', { tokens_committed_to_blockchain: 100n, tokens_committed_to_db: 101n }],
-        ])('more tokens %s than the proxy holds (a rolled-back or cloned proxy): error_code 2, then the proxy drops the worker', async (_what, numbers) => {
-            const { peer, inbound, account } = await withLedger();
-            const gone = closed(inbound.conn);
-            const r = await peer.query({ _: 'worker.compareBalanceWithProxy', max_tokens: 120n, ...numbers });
-            expect(r.error_code).toBe(2);
-            await gone;
-            expect(inbound.state).toBe(WorkerState.Closed);
-            expect(account.connections).toBe(0);
-            expect(listedModels()).toEqual([]);
-        });
+        ])(
+            'more tokens %s than the proxy holds (a rolled-back or cloned proxy): error_code 2, then the proxy drops the worker',
+            async (_what, numbers) => {
+                const { peer, inbound, account } = await withLedger();
+                const gone = closed(inbound.conn);
+                const r = await peer.query({ _: 'worker.compareBalanceWithProxy', max_tokens: 120n, ...numbers });
+                expect(r.error_code).toBe(2);
+                await gone;
+                expect(inbound.state).toBe(WorkerState.Closed);
+                expect(account.connections).toBe(0);
+                expect(listedModels()).toEqual([]);
+            },
+        );
     });
 
     describe('refusals in worker.connectToProxy (state back to New, no account opened: a corrected one may follow)', () => {
         const cases: [string, Partial<worker_params>, number, string][] = [
             ['params without is_test: 400', { flags: 0 }, 400, 'worker is too old: params without is_test'],
             ['a production worker on a test root: 400', { is_test: false }, 400, "test mode mismatch: the proxy's root is a test root"],
-            ['no common protocol version: 400', { min_proto_version: 3, max_proto_version: 3 }, 400, 'no common protocol version: worker supports 3..3, the proxy 1..2'],
+            [
+                'no common protocol version: 400',
+                { min_proto_version: 5, max_proto_version: 5 },
+                400,
+                'cannot choose common protocol version: worker speaks 5..5, we speak 1..4',
+            ],
             ['an empty model: 400', { model: '' }, 400, 'worker model is empty'],
             ['a negative coefficient: 400', { coefficient: -1 }, 400, 'coefficient -1 is out of range 0..999999999'],
             ['a coefficient of 10^9: 400', { coefficient: 1_000_000_000 }, 400, 'coefficient 1000000000 is out of range 0..999999999'],
             ['max_active_requests 0: 400', { max_active_requests: 0 }, 400, 'max_active_requests and proxy_cnt must be at least 1'],
             ['proxy_cnt 0: 400', { proxy_cnt: 0 }, 400, 'max_active_requests and proxy_cnt must be at least 1'],
             ['a model the root does not allow: 403', { model: 'cocoon/other@x:0' }, 403, "model 'cocoon/other@x:0' (sha256 "],
-            ['an owner that is not an address: 400', { worker_owner_address: 'nope' }, 400, "worker owner address 'nope' is not a TON address"],
+            [
+                'an owner that is not an address: 400',
+                { worker_owner_address: 'nope' },
+                400,
+                "worker owner address 'nope' is not a TON address",
+            ],
         ];
         it.each(cases)('%s', async (_what, over, code, message) => {
             const { peer, inbound } = await net.dial();
@@ -195,7 +260,10 @@ describe('ProxyInboundWorkerConnection handshake', () => {
         it('an image hash the root does not allow: 403 naming it', async () => {
             fake.root = { ...fake.root, registry: { ...fake.root.registry, workerHashes: [1n] } };
             const { peer, inbound } = await net.dial();
-            await expect(connectQuery(peer)).rejects.toMatchObject({ errorCode: 403, message: `worker image hash ${'00'.repeat(32)} is not allowed by the root contract` });
+            await expect(connectQuery(peer)).rejects.toMatchObject({
+                errorCode: 403,
+                message: `worker image hash ${'00'.repeat(32)} is not allowed by the root contract`,
+            });
             expect(inbound.state).toBe(WorkerState.New);
             expect(fake.accounts.workers()).toEqual([]);
         });
@@ -213,10 +281,23 @@ describe('ProxyInboundWorkerConnection handshake', () => {
         it('anything but worker.connectToProxy first: 400, still New', async () => {
             const { peer, inbound } = await net.dial();
             const first = 'send worker.connectToProxy first';
-            await expect(peer.query({ _: 'worker.proxyHandshakeComplete', is_disabled: false })).rejects.toMatchObject({ errorCode: 400, message: first });
-            await expect(peer.query({ _: 'worker.compareBalanceWithProxy', tokens_committed_to_blockchain: 0n, tokens_committed_to_db: 0n, max_tokens: 0n })).rejects.toMatchObject({ errorCode: 400, message: first });
+            await expect(peer.query({ _: 'worker.proxyHandshakeComplete', is_disabled: false })).rejects.toMatchObject({
+                errorCode: 400,
+                message: first,
+            });
+            await expect(
+                peer.query({
+                    _: 'worker.compareBalanceWithProxy',
+                    tokens_committed_to_blockchain: 0n,
+                    tokens_committed_to_db: 0n,
+                    max_tokens: 0n,
+                }),
+            ).rejects.toMatchObject({ errorCode: 400, message: first });
             await expect(peer.query({ _: 'worker.updatePaymentStatus' })).rejects.toMatchObject({ errorCode: 400, message: first });
-            await expect(peer.query({ _: 'cocoonx.announceWorkerHardware', hardware: HARDWARE })).rejects.toMatchObject({ errorCode: 400, message: first });
+            await expect(peer.query({ _: 'cocoonx.announceWorkerHardware', hardware: HARDWARE })).rejects.toMatchObject({
+                errorCode: 400,
+                message: first,
+            });
             expect(inbound.state).toBe(WorkerState.New);
         });
 
@@ -231,7 +312,10 @@ describe('ProxyInboundWorkerConnection handshake', () => {
 
         it('a second worker.connectToProxy: 400, the first offer stands', async () => {
             const { peer, inbound } = await connected();
-            await expect(connectQuery(peer, { coefficient: 9 })).rejects.toMatchObject({ errorCode: 400, message: 'worker.connectToProxy was already sent on this connection' });
+            await expect(connectQuery(peer, { coefficient: 9 })).rejects.toMatchObject({
+                errorCode: 400,
+                message: 'worker.connectToProxy was already sent on this connection',
+            });
             expect(inbound.state).toBe(WorkerState.Connected);
             await peer.query({ _: 'worker.proxyHandshakeComplete', is_disabled: false });
             expect(inbound.info!.coefficient).toBe(1500n);
@@ -239,15 +323,21 @@ describe('ProxyInboundWorkerConnection handshake', () => {
 
         it('a second worker.proxyHandshakeComplete: 400, registered once', async () => {
             const { peer, inbound } = await ready();
-            await expect(peer.query({ _: 'worker.proxyHandshakeComplete', is_disabled: false })).rejects.toMatchObject({ errorCode: 400, message: 'handshake already complete' });
+            await expect(peer.query({ _: 'worker.proxyHandshakeComplete', is_disabled: false })).rejects.toMatchObject({
+                errorCode: 400,
+                message: 'handshake already complete',
+            });
             expect(inbound.state).toBe(WorkerState.Ready);
             expect(fake.accounts.findWorker(OWNER.toString())!.connections).toBe(1);
         });
 
         it('hardware text over 200 characters: 400, nothing kept', async () => {
             const { peer, inbound } = await connected();
-            await expect(peer.query({ _: 'cocoonx.announceWorkerHardware', hardware: { ...HARDWARE, cpu: 'x'.repeat(201) } })).rejects.toMatchObject({
-                errorCode: 400, message: 'hardware.cpu is longer than 200 characters',
+            await expect(
+                peer.query({ _: 'cocoonx.announceWorkerHardware', hardware: { ...HARDWARE, cpu: 'x'.repeat(201) } }),
+            ).rejects.toMatchObject({
+                errorCode: 400,
+                message: 'hardware.cpu is longer than 200 characters',
             });
             await peer.query({ _: 'worker.proxyHandshakeComplete', is_disabled: false });
             expect(inbound.info!.hardware).toBeNull();
@@ -255,7 +345,10 @@ describe('ProxyInboundWorkerConnection handshake', () => {
 
         it('an unknown query: 400 naming it', async () => {
             const { peer } = await connected();
-            await expect(peer.query({ _: 'client.updatePaymentStatus' })).rejects.toMatchObject({ errorCode: 400, message: 'unsupported query client.updatePaymentStatus' });
+            await expect(peer.query({ _: 'client.updatePaymentStatus' })).rejects.toMatchObject({
+                errorCode: 400,
+                message: 'unsupported query client.updatePaymentStatus',
+            });
         });
     });
 

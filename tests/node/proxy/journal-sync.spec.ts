@@ -10,7 +10,11 @@ import { keyPairFromSeed } from '@ton/crypto';
 import { SettleJournal } from '../../../node/proxy/journal';
 
 const key = keyPairFromSeed(Buffer.alloc(32, 3)).secretKey;
-const entry = (tokens: bigint) => ({ client: { owner: '0:' + 'a'.repeat(64), contract: '0:' + 'b'.repeat(64) }, worker: { owner: '0:' + 'c'.repeat(64), contract: '0:' + 'd'.repeat(64) }, tokens });
+const entry = (tokens: bigint) => ({
+    client: { owner: '0:' + 'a'.repeat(64), contract: '0:' + 'b'.repeat(64) },
+    worker: { owner: '0:' + 'c'.repeat(64), contract: '0:' + 'd'.repeat(64) },
+    tokens,
+});
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'journal-sync-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));

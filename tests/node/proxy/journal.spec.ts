@@ -5,7 +5,11 @@ import { keyPairFromSeed } from '@ton/crypto';
 import { JournalError, SettleJournal } from '../../../node/proxy/journal';
 
 const key = keyPairFromSeed(Buffer.alloc(32, 3)).secretKey;
-const entry = (tokens: bigint) => ({ client: { owner: '0:' + 'a'.repeat(64), contract: '0:' + 'b'.repeat(64) }, worker: { owner: '0:' + 'c'.repeat(64), contract: '0:' + 'd'.repeat(64) }, tokens });
+const entry = (tokens: bigint) => ({
+    client: { owner: '0:' + 'a'.repeat(64), contract: '0:' + 'b'.repeat(64) },
+    worker: { owner: '0:' + 'c'.repeat(64), contract: '0:' + 'd'.repeat(64) },
+    tokens,
+});
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'journal-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,7 +23,10 @@ describe('settle journal', () => {
         journal.append(entry(30n));
         journal.close();
         const again = SettleJournal.open(path, key, 1);
-        expect(again.pending.map((e) => [e.seq, e.tokens])).toEqual([[2, 20n], [3, 30n]]);
+        expect(again.pending.map((e) => [e.seq, e.tokens])).toEqual([
+            [2, 20n],
+            [3, 30n],
+        ]);
         expect(again.journal.lastSeq).toBe(3);
         expect(again.journal.append(entry(1n))).toBe(4);
         again.journal.close();

@@ -34,11 +34,22 @@ describe('signed payments ledger', () => {
 
 describe('worker selection', () => {
     const w = (id: string, extra: Partial<WorkerCandidate> = {}): WorkerCandidate => ({
-        id, model: 'org/m@c:v', coefficient: 1000n, enabled: true, running: 0, maxRunning: 4, averageQuerySeconds: 0, ...extra,
+        id,
+        model: 'org/m@c:v',
+        coefficient: 1000n,
+        enabled: true,
+        running: 0,
+        maxRunning: 4,
+        averageQuerySeconds: 0,
+        ...extra,
     });
 
     it('picks the least expected wait among affordable, enabled workers with a free slot', () => {
-        const workers = [w('a', { running: 2, averageQuerySeconds: 1 }), w('b', { running: 1, averageQuerySeconds: 3 }), w('c', { running: 3, averageQuerySeconds: 0.5 })];
+        const workers = [
+            w('a', { running: 2, averageQuerySeconds: 1 }),
+            w('b', { running: 1, averageQuerySeconds: 3 }),
+            w('c', { running: 3, averageQuerySeconds: 0.5 }),
+        ];
         expect((chooseWorker(workers, 'org/m', 4000n) as WorkerCandidate).id).toBe('c');
         expect((chooseWorker([...workers, w('d')], 'org/m@other', 4000n) as WorkerCandidate).id).toBe('d');
         expect((chooseWorker(workers, 'org/m', 4000n, new Set(['c'])) as WorkerCandidate).id).toBe('a');
@@ -47,7 +58,10 @@ describe('worker selection', () => {
     it('explains refusals: unknown model, coefficient cap, all busy', () => {
         expect(chooseWorker([w('a')], 'org/x', 4000n)).toMatchObject({ reason: 'unknown_model' });
         expect(chooseWorker([w('a', { enabled: false })], 'org/m', 4000n)).toMatchObject({ reason: 'unknown_model' });
-        expect(chooseWorker([w('a', { coefficient: 5000n }), w('b', { coefficient: 4500n })], 'org/m', 4000n)).toMatchObject({ reason: 'coefficient_too_low', minCoefficient: 4500n });
+        expect(chooseWorker([w('a', { coefficient: 5000n }), w('b', { coefficient: 4500n })], 'org/m', 4000n)).toMatchObject({
+            reason: 'coefficient_too_low',
+            minCoefficient: 4500n,
+        });
         expect(chooseWorker([w('a', { running: 4 })], 'org/m', 4000n)).toMatchObject({ reason: 'busy' });
     });
 

@@ -5,7 +5,7 @@
  * worker and billed what the worker reports at the stop.
  */
 import { randomBytes } from 'crypto';
-import { encode, type client_QueryAnswerEx, type client_runQueryEx, type proxy_runQueryEx } from '../../../node/protocol';
+import { decodeAs, encode, type client_QueryAnswerEx, type client_runQueryEx, type proxy_runQueryEx } from '../../../node/protocol';
 import { DEFAULT_MAX_QUERY_TIMEOUT_S, QueryRelay, type ClientLink, type WorkerLink } from '../../../node/proxy/relay';
 import { reserveMultipliers, tokensToReserve } from '../../../node/proxy/reservation';
 import { DecayingAverage } from '../../../node/proxy/routing';
@@ -13,34 +13,81 @@ import { SignedPaymentsLedger } from '../../../node/proxy/signed-payments';
 
 const MODEL = 'cocoon/tiny-stories-1m@local:0';
 
-function workerLink(id = 'w1'): WorkerLink & { sent: proxy_runQueryEx[] } {
+function workerLink(id = 'w1', over: Partial<Pick<WorkerLink, 'protoVersion' | 'e2eKey'>> = {}): WorkerLink & { sent: proxy_runQueryEx[] } {
     const sent: proxy_runQueryEx[] = [];
     return {
-        id, model: MODEL, coefficient: 1000n, enabled: true, running: 0, maxRunning: 4, averageQuerySeconds: 0, sent,
-        send: (q) => sent.push(q), ledger: new SignedPaymentsLedger(), signedPayment: () => ({ _: 'proxy.signedPaymentEmpty' }), average: new DecayingAverage(),
+        id,
+        model: MODEL,
+        coefficient: 1000n,
+        enabled: true,
+        running: 0,
+        maxRunning: 4,
+        averageQuerySeconds: 0,
+        protoVersion: 4,
+        ...over,
+        sent,
+        send: (q) => sent.push(q),
+        ledger: new SignedPaymentsLedger(),
+        signedPayment: () => ({ _: 'proxy.signedPaymentEmpty' }),
+        average: new DecayingAverage(),
     };
 }
 
-function clientLink(): ClientLink & { pieces: client_QueryAnswerEx[] } {
+function clientLink(protoVersion = 4): ClientLink & { pieces: client_QueryAnswerEx[] } {
     const pieces: client_QueryAnswerEx[] = [];
-    return { id: 'c1', pieces, send: (p) => pieces.push(p), ledger: new SignedPaymentsLedger(), reserved: 0n, account: () => null };
+    return {
+        id: 'c1',
+        protoVersion,
+        pieces,
+        send: (p) => pieces.push(p),
+        ledger: new SignedPaymentsLedger(),
+        reserved: 0n,
+        account: () => null,
+    };
 }
 
 function query(o: { timeout: number; maxTokens?: number }): client_runQueryEx {
     const payload = Buffer.from(JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'hi' }] }));
     return {
-        _: 'client.runQueryEx', model_name: 'cocoon/tiny-stories-1m', max_coefficient: 1000, max_tokens: o.maxTokens ?? 5, timeout: o.timeout, request_id: randomBytes(32),
-        min_config_version: 0, flags: 0, query: encode({ _: 'http.request', method: 'POST', url: '/v1/chat/completions', http_version: 'HTTP/1.1', headers: [], payload }),
+        _: 'client.runQueryEx',
+        model_name: 'cocoon/tiny-stories-1m',
+        max_coefficient: 1000,
+        max_tokens: o.maxTokens ?? 5,
+        timeout: o.timeout,
+        request_id: randomBytes(32),
+        min_config_version: 0,
+        flags: 0,
+        query: encode({ _: 'http.request', method: 'POST', url: '/v1/chat/completions', http_version: 'HTTP/1.1', headers: [], payload }),
     };
 }
 
 function usage(total: bigint) {
-    return { _: 'tokensUsed' as const, prompt_tokens_used: 0n, cached_tokens_used: 0n, completion_tokens_used: total, reasoning_tokens_used: 0n, total_tokens_used: total };
+    return {
+        _: 'tokensUsed' as const,
+        prompt_tokens_used: 0n,
+        cached_tokens_used: 0n,
+        completion_tokens_used: total,
+        reasoning_tokens_used: 0n,
+        total_tokens_used: total,
+    };
 }
 
 function answer(w: WorkerLink & { sent: proxy_runQueryEx[] }, relay: QueryRelay, total: bigint): void {
-    const answerBytes = encode({ _: 'http.response', http_version: 'HTTP/1.1', status_code: 200, reason: 'OK', headers: [], payload: Buffer.from('{}') });
-    relay.onWorkerAnswer(w.id, { _: 'proxy.queryAnswerEx', request_id: w.sent[w.sent.length - 1].request_id, answer: answerBytes, flags: 1, final_info: { _: 'proxy.queryFinalInfo', tokens_used: usage(total) } });
+    const answerBytes = encode({
+        _: 'http.response',
+        http_version: 'HTTP/1.1',
+        status_code: 200,
+        reason: 'OK',
+        headers: [],
+        payload: Buffer.from('{}'),
+    });
+    relay.onWorkerAnswer(w.id, {
+        _: 'proxy.queryAnswerEx',
+        request_id: w.sent[w.sent.length - 1].request_id,
+        answer: answerBytes,
+        flags: 1,
+        final_info: { _: 'proxy.queryFinalInfo', tokens_used: usage(total) },
+    });
 }
 
 describe('relay timeout cap and watchdog', () => {
@@ -96,7 +143,10 @@ describe('relay timeout cap and watchdog', () => {
 describe('relay billing cap', () => {
     it('never bills more than the reservation; the excess is reported as a worker fault and the client is told what it is billed', () => {
         const faults: { reported: bigint; billed: bigint }[] = [];
-        const relay = new QueryRelay({ pricePerToken: 1n, onWorkerFault: (_w, f) => faults.push({ reported: f.reported, billed: f.billed }) });
+        const relay = new QueryRelay({
+            pricePerToken: 1n,
+            onWorkerFault: (_w, f) => faults.push({ reported: f.reported, billed: f.billed }),
+        });
         const w = workerLink();
         const c = clientLink();
         relay.addWorker(w);
@@ -120,7 +170,12 @@ describe('relay billing cap', () => {
     });
 
     it('reserves (and so caps) at the root multipliers: the prompt side at max(prompt, cached), the output at max(completion, reasoning)', () => {
-        const m = reserveMultipliers({ promptTokensPriceMultiplier: 10000, cachedTokensPriceMultiplier: 1000, completionTokensPriceMultiplier: 30000, reasoningTokensPriceMultiplier: 20000 });
+        const m = reserveMultipliers({
+            promptTokensPriceMultiplier: 10000,
+            cachedTokensPriceMultiplier: 1000,
+            completionTokensPriceMultiplier: 30000,
+            reasoningTokensPriceMultiplier: 20000,
+        });
         expect(m).toEqual({ prompt: 10000n, completion: 30000n });
         // 200 bytes at 4.0x coefficient and 1x = 800; 1000 max tokens at 4.0x and 3x = 12000.
         expect(tokensToReserve(1000n, 200, 4000n, m)).toBe(12_800n);
@@ -146,7 +201,14 @@ describe('relay cancel (the caller went away)', () => {
     }
 
     function stopped(relay: QueryRelay, w: WorkerLink & { sent: proxy_runQueryEx[] }, total: bigint, code = 499): void {
-        relay.onWorkerAnswer(w.id, { _: 'proxy.queryAnswerErrorEx', request_id: w.sent[w.sent.length - 1].request_id, error_code: code, error: 'cancelled: the caller went away', flags: 1, final_info: { _: 'proxy.queryFinalInfo', tokens_used: usage(total) } });
+        relay.onWorkerAnswer(w.id, {
+            _: 'proxy.queryAnswerErrorEx',
+            request_id: w.sent[w.sent.length - 1].request_id,
+            error_code: code,
+            error: 'cancelled: the caller went away',
+            flags: 1,
+            final_info: { _: 'proxy.queryFinalInfo', tokens_used: usage(total) },
+        });
     }
 
     it("passes the cancel on with the proxy's request id, then bills what the worker reports at the stop and frees the slot and the reservation", () => {
@@ -170,7 +232,13 @@ describe('relay cancel (the caller went away)', () => {
         expect(w.running).toBe(0);
         expect(relay.runningCount).toBe(0);
         expect(c.pieces).toHaveLength(1);
-        expect(c.pieces[0]).toMatchObject({ _: 'client.queryAnswerErrorEx', request_id: q.request_id, error_code: 499, flags: 1, final_info: { tokens_used: { total_tokens_used: 9n } } });
+        expect(c.pieces[0]).toMatchObject({
+            _: 'client.queryAnswerErrorEx',
+            request_id: q.request_id,
+            error_code: 499,
+            flags: 1,
+            final_info: { tokens_used: { total_tokens_used: 9n } },
+        });
     });
 
     it('never moves a cancelled request to another worker', () => {
@@ -216,5 +284,76 @@ describe('relay cancel (the caller went away)', () => {
         relay.runQuery(gone, query({ timeout: 30 }));
         relay.cancelClient(gone);
         expect(w.cancels).toEqual([w.sent[0].request_id, w.sent[2].request_id]);
+    });
+});
+
+describe('what the relay puts on the wire, by version (issue 27 §1)', () => {
+    it('X-Cocoon-Proxy-Start and -End: request arrival and the moment the answer headers leave the proxy', () => {
+        let now = 1767225600.25;
+        const relay = new QueryRelay({ pricePerToken: 1n, now: () => now });
+        const w = workerLink();
+        const c = clientLink();
+        relay.addWorker(w);
+        relay.runQuery(c, query({ timeout: 30 }));
+        now = 1767225601.5;
+        answer(w, relay, 3n);
+        const first = c.pieces[0];
+        expect(first._).toBe('client.queryAnswerEx');
+        const headers = decodeAs('http.Response', (first as { answer: Buffer }).answer).headers.map((h) => [h.name, h.value]);
+        expect(headers).toEqual([
+            ['X-Cocoon-Proxy-Start', '1767225600.250000'],
+            ['X-Cocoon-Proxy-End', '1767225601.500000'],
+        ]);
+    });
+
+    it("proxy.runQueryEx flags follow the worker's version: bit 1 and an all-zero private_key from 3 on", () => {
+        const relay = new QueryRelay({ pricePerToken: 1n });
+        const old = workerLink('w-old', { protoVersion: 2 });
+        relay.addWorker(old);
+        relay.runQuery(clientLink(), query({ timeout: 30 }));
+        expect(old.sent[0]).toMatchObject({ flags: 1, enable_debug: false });
+        expect(old.sent[0].private_key).toBeUndefined();
+        relay.removeWorker('w-old');
+        const v3 = workerLink('w-new', { protoVersion: 3 });
+        relay.addWorker(v3);
+        relay.runQuery(clientLink(), query({ timeout: 30 }));
+        expect(v3.sent[0]).toMatchObject({ flags: 3, private_key: Buffer.alloc(32) });
+    });
+
+    it('a version-1 client gets final info without timing fields; version 2 and above with them', () => {
+        for (const [version, flags] of [
+            [1, 0],
+            [2, 2],
+        ] as const) {
+            const relay = new QueryRelay({ pricePerToken: 1n, now: () => 50 });
+            const w = workerLink();
+            const c = clientLink(version);
+            relay.addWorker(w);
+            relay.runQuery(c, query({ timeout: 30 }));
+            answer(w, relay, 3n);
+            const final = c.pieces[0].final_info!;
+            expect(final.flags).toBe(flags);
+            expect(final.proxy_start_time).toBe(flags ? 50 : undefined);
+        }
+    });
+
+    it('an encrypted request goes only to the version-3 worker holding its key; none holds it: 503, nothing sent', () => {
+        const key = Buffer.alloc(32, 0xab);
+        const relay = new QueryRelay({ pricePerToken: 1n });
+        const plain = workerLink('w-plain');
+        const tooOld = workerLink('w-old', { protoVersion: 2, e2eKey: key });
+        const holder = workerLink('w-key', { e2eKey: key });
+        for (const w of [plain, tooOld, holder]) relay.addWorker(w);
+        const encrypted = { ...query({ timeout: 30 }), flags: 3, public_key: key };
+        relay.runQuery(clientLink(), encrypted);
+        expect([plain.sent.length, tooOld.sent.length, holder.sent.length]).toEqual([0, 0, 1]);
+        relay.removeWorker('w-key');
+        const c = clientLink();
+        relay.runQuery(c, { ...encrypted, request_id: randomBytes(32) });
+        expect([plain.sent.length, tooOld.sent.length]).toEqual([0, 0]);
+        expect(c.pieces[0]).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 503, flags: 1 });
+        expect((c.pieces[0] as { error: string }).error).toBe(
+            `no connected worker holds the end-to-end key ${key.toString('hex')} (it left, or it is not an attested worker of this proxy): fetch a fresh attestation report and encrypt to a key listed there`,
+        );
     });
 });

@@ -26,17 +26,39 @@ describe('proxy relay over the COCOON wire protocol', () => {
     async function ask(body: Record<string, unknown>, opts: { timeout?: number; maxTokens?: number } = {}) {
         const conn = await connect({ host: '127.0.0.1', port: net.clientPort, pow: false, logger: silentLogger });
         const pieces: client_QueryAnswerEx[] = [];
-        const done = new Promise<void>((resolve) => conn.on('packet', (p) => { pieces.push(p as client_QueryAnswerEx); if (((p as { flags?: number }).flags ?? 0) & 1) resolve(); }));
+        const done = new Promise<void>((resolve) =>
+            conn.on('packet', (p) => {
+                pieces.push(p as client_QueryAnswerEx);
+                if (((p as { flags?: number }).flags ?? 0) & 1) resolve();
+            }),
+        );
         const payload = Buffer.from(JSON.stringify(body));
         conn.send({
-            _: 'client.runQueryEx', model_name: String(body.model), max_coefficient: 4000, max_tokens: opts.maxTokens ?? 64, timeout: opts.timeout ?? 20, request_id: randomBytes(32), min_config_version: 0, flags: 0,
-            query: encode({ _: 'http.request', method: 'POST', url: '/v1/chat/completions', http_version: 'HTTP/1.1', headers: [], payload }),
+            _: 'client.runQueryEx',
+            model_name: String(body.model),
+            max_coefficient: 4000,
+            max_tokens: opts.maxTokens ?? 64,
+            timeout: opts.timeout ?? 20,
+            request_id: randomBytes(32),
+            min_config_version: 0,
+            flags: 0,
+            query: encode({
+                _: 'http.request',
+                method: 'POST',
+                url: '/v1/chat/completions',
+                http_version: 'HTTP/1.1',
+                headers: [],
+                payload,
+            }),
         });
         await done;
         conn.close();
         const first = pieces[0];
         const response = first._ === 'client.queryAnswerEx' ? decodeAs('http.Response', first.answer) : null;
-        const bodyBytes = Buffer.concat([response?.payload ?? Buffer.alloc(0), ...pieces.slice(1).map((p) => (p._ === 'client.queryAnswerPartEx' ? p.answer : Buffer.alloc(0)))]);
+        const bodyBytes = Buffer.concat([
+            response?.payload ?? Buffer.alloc(0),
+            ...pieces.slice(1).map((p) => (p._ === 'client.queryAnswerPartEx' ? p.answer : Buffer.alloc(0))),
+        ]);
         return { pieces, response, body: bodyBytes, last: pieces[pieces.length - 1] };
     }
 
@@ -44,9 +66,16 @@ describe('proxy relay over the COCOON wire protocol', () => {
         const w = await net.startWorker(backend, 1);
         for (const stream of [false, true]) {
             const before = clients().reduce((s, c) => s + c.ledger.tokensMax, 0n);
-            const r = await ask({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Tell me a story' }], max_tokens: 10, stream });
+            const r = await ask({
+                model: 'cocoon/tiny-stories-1m',
+                messages: [{ role: 'user', content: 'Tell me a story' }],
+                max_tokens: 10,
+                stream,
+            });
             expect(r.response?.status_code).toBe(200);
-            expect(r.response?.headers.map((h) => h.name)).toEqual(expect.arrayContaining(['X-Cocoon-Worker-Start', 'X-Cocoon-Proxy-Start']));
+            expect(r.response?.headers.map((h) => h.name)).toEqual(
+                expect.arrayContaining(['X-Cocoon-Worker-Start', 'X-Cocoon-Proxy-Start']),
+            );
             // One final piece, the last; a worker's last bytes travel in it (a whole answer: one piece).
             expect(r.pieces.map((p) => (p.flags ?? 0) & 1)).toEqual([...r.pieces.slice(1).map(() => 0), 1]);
             expect(r.body.length).toBeGreaterThan(0);
@@ -94,7 +123,10 @@ describe('proxy relay over the COCOON wire protocol', () => {
 
         // A tiny timeout: the proxy gives up and reports it; nothing is billed.
         const before = clients().reduce((s, c) => s + c.ledger.tokensMax, 0n);
-        const r3 = await ask({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], max_tokens: 200 }, { timeout: 0.001 });
+        const r3 = await ask(
+            { model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }], max_tokens: 200 },
+            { timeout: 0.001 },
+        );
         expect(r3.last).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 504 });
         expect(clients().reduce((s, c) => s + c.ledger.tokensMax, 0n)).toBe(before);
         w.conn.close();

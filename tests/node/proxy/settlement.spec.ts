@@ -15,13 +15,24 @@ describe('settlement fee guard', () => {
     });
 
     it('keeps the original by default (no settlement by time) and checks every limit', () => {
-        expect(DEFAULT_PROXY_THRESHOLDS).toEqual({ charge: toNano('1'), payout: toNano('10'), withdraw: toNano('10'), settleAfterMs: 0, feeEstimate: toNano('0.01'), maxFeeShare: 0.1 });
+        expect(DEFAULT_PROXY_THRESHOLDS).toEqual({
+            charge: toNano('1'),
+            payout: toNano('10'),
+            withdraw: toNano('10'),
+            settleAfterMs: 0,
+            feeEstimate: toNano('0.01'),
+            maxFeeShare: 0.1,
+        });
         expect(() => checkThresholds(DEFAULT_PROXY_THRESHOLDS)).not.toThrow();
         expect(() => checkThresholds(LOCAL_SETTLEMENT)).not.toThrow();
         expect(() => checkThresholds({ ...DEFAULT_PROXY_THRESHOLDS, maxFeeShare: 0 })).toThrow('max fee share must be in (0, 1], got 0');
-        expect(() => checkThresholds({ ...DEFAULT_PROXY_THRESHOLDS, maxFeeShare: 1.5 })).toThrow('max fee share must be in (0, 1], got 1.5');
+        expect(() => checkThresholds({ ...DEFAULT_PROXY_THRESHOLDS, maxFeeShare: 1.5 })).toThrow(
+            'max fee share must be in (0, 1], got 1.5',
+        );
         expect(() => checkThresholds({ ...DEFAULT_PROXY_THRESHOLDS, maxFeeShare: Number.NaN })).toThrow(/max fee share/);
-        expect(() => checkThresholds({ ...DEFAULT_PROXY_THRESHOLDS, settleAfterMs: -1 })).toThrow('settle-after must be a whole number of ms >= 0, got -1');
+        expect(() => checkThresholds({ ...DEFAULT_PROXY_THRESHOLDS, settleAfterMs: -1 })).toThrow(
+            'settle-after must be a whole number of ms >= 0, got -1',
+        );
         expect(() => checkThresholds({ ...DEFAULT_PROXY_THRESHOLDS, charge: -1n })).toThrow('charge threshold must be >= 0, got -1');
     });
 });

@@ -26,12 +26,14 @@ async function serve(stats: RunnerStats): Promise<string> {
     return s.url;
 }
 
-async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- test assertions on free-form JSON
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test assertions on free-form JSON
+async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
     const r = await fetch(url, init);
     return { status: r.status, body: await r.json() };
 }
 
-const admin = (url: string, action: string, query = '') => json(`${url}/request/${action}${query}`, { method: 'POST', headers: { authorization: `Bearer ${SECRET}` } });
+const admin = (url: string, action: string, query = '') =>
+    json(`${url}/request/${action}${query}`, { method: 'POST', headers: { authorization: `Bearer ${SECRET}` } });
 
 beforeAll(async () => {
     net = await startTestNetwork({ params: { pricePerToken: 1000n, workerFeePerToken: 800n } });
@@ -39,7 +41,8 @@ beforeAll(async () => {
     workerUrl = await serve(workerStats(net.worker!));
     clientUrl = await serve(clientStats(net.client!));
     const r = await fetch(`${net.apiUrl}/chat/completions`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 8 }),
     });
     expect(r.status).toBe(200);
@@ -96,17 +99,28 @@ describe('runner stats over a live network', () => {
         expect(body.proxies[0].connected).toBe(true);
         expect(body.proxy_connections).toHaveLength(1);
 
-        expect((await admin(workerUrl, 'change_coefficient', '?multiplier=1.5')).body.result).toEqual({ coefficient: 1500, multiplier: 1.5 });
+        expect((await admin(workerUrl, 'change_coefficient', '?multiplier=1.5')).body.result).toEqual({
+            coefficient: 1500,
+            multiplier: 1.5,
+        });
         expect(net.worker!.snapshot().coefficient).toBe(1500);
         expect((await admin(workerUrl, 'set_coefficient', '?coefficient=1000')).status).toBe(200);
         expect((await admin(workerUrl, 'change_coefficient', '?coefficient=-1')).body.error.message).toMatch(/at least 0/);
         // Earnings per proxy in nanoTON: earned is what the worker contract paid on-chain times the worker fee (800).
-        expect(body.earnings).toEqual([expect.objectContaining({
-            proxy_sc_address: body.proxies[0].proxy_sc_address, connected: true, paid_tokens: body.proxies[0].paid_out_tokens,
-            earned_nanoton: String(BigInt(body.proxies[0].paid_out_tokens) * 800n), payout_fee_nanoton: '10000000',
-        })]);
+        expect(body.earnings).toEqual([
+            expect.objectContaining({
+                proxy_sc_address: body.proxies[0].proxy_sc_address,
+                connected: true,
+                paid_tokens: body.proxies[0].paid_out_tokens,
+                earned_nanoton: String(BigInt(body.proxies[0].paid_out_tokens) * 800n),
+                payout_fee_nanoton: '10000000',
+            }),
+        ]);
         expect(body.status.max_payout_fee_permille).toBe(50);
-        const uptimeRow = async () => (await json(`${proxyUrl}/jsonstats`)).body.worker_uptime.find((r: { owner: string }) => r.owner === net.worker!.owner.toString());
+        const uptimeRow = async () =>
+            (await json(`${proxyUrl}/jsonstats`)).body.worker_uptime.find(
+                (r: { owner: string }) => r.owner === net.worker!.owner.toString(),
+            );
         expect(await uptimeRow()).toMatchObject({ up: true, worker_key: expect.stringMatching(/^[0-9a-f]{64}$/) });
         expect((await admin(workerUrl, 'disable')).status).toBe(200);
         expect(net.worker!.snapshot().enabled).toBe(false);

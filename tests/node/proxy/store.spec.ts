@@ -24,7 +24,13 @@ describe('proxy store (signed records, atomic save-state commits)', () => {
         l.committedToDb(1);
         const { store, state } = await ProxyStore.open({ dataDir: dir, key });
         expect(state).toEqual({ seqno: 0, records: new Map() });
-        await store.commit(1, new Map([['client_A', l.snapshot()], ['worker_B', { ...l.snapshot(), max: 9n ** 30n }]]));
+        await store.commit(
+            1,
+            new Map([
+                ['client_A', l.snapshot()],
+                ['worker_B', { ...l.snapshot(), max: 9n ** 30n }],
+            ]),
+        );
         await expect(store.commit(1, new Map())).rejects.toThrow(/seqno must grow/);
         await store.close();
         const again = await ProxyStore.open({ dataDir: dir, key });
@@ -50,9 +56,22 @@ describe('proxy store (signed records, atomic save-state commits)', () => {
     it('holds exactly one whole seqno after kill -9 in the middle of commits', async () => {
         // A child process commits seqno n with every record = n, as fast as it can, until killed.
         const script = join(__dirname, 'fixtures', 'store-writer.ts');
-        const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', '--project', join(__dirname, '../../../tsconfig.json'), script, join(dir, 'db')], { stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(
+            process.execPath,
+            [
+                require.resolve('ts-node/dist/bin.js'),
+                '--transpile-only',
+                '--project',
+                join(__dirname, '../../../tsconfig.json'),
+                script,
+                join(dir, 'db'),
+            ],
+            { stdio: ['ignore', 'pipe', 'inherit'] },
+        );
         await new Promise<void>((resolve, reject) => {
-            child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+            child.stdout.on('data', (d: Buffer) => {
+                if (d.toString().includes('ready')) resolve();
+            });
             child.once('exit', (code) => reject(new Error(`writer exited early with ${code}`)));
         });
         await new Promise((r) => setTimeout(r, 300));

@@ -27,6 +27,8 @@ describe('proxy: observed worker uptime', () => {
         const u = new WorkerUptime(() => now);
         u.observe([worker('EQB', 3, false), worker('EQB', 3, true)]);
         now = 4000;
-        expect(u.rows()).toEqual([{ owner: 'EQB', worker_key: key(3).toString('hex'), up: true, uptime_seconds: 4, window_seconds: 4, uptime_permille: 1000 }]);
+        expect(u.rows()).toEqual([
+            { owner: 'EQB', worker_key: key(3).toString('hex'), up: true, uptime_seconds: 4, window_seconds: 4, uptime_permille: 1000 },
+        ]);
     });
 });

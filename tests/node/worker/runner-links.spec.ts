@@ -35,14 +35,20 @@ beforeAll(async () => {
     // One chunk at once, the rest only when the test says so: the request is running while a link drops.
     backend = await fakeServer(async (req, res) => {
         if (req.method === 'GET') {
-            res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'cocoon/tiny-stories-1m', object: 'model' }] }));
+            res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+                JSON.stringify({ object: 'list', data: [{ id: 'cocoon/tiny-stories-1m', object: 'model' }] }),
+            );
             return;
         }
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-        res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'first ' } }] })}\n\n`);
+        res.write(
+            `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'first ' } }] })}\n\n`,
+        );
         posted();
         await released;
-        res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'second' } }] })}\n\n`);
+        res.write(
+            `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'second' } }] })}\n\n`,
+        );
         res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [], usage: USAGE })}\n\n`);
         res.end('data: [DONE]\n\n');
     });
@@ -59,16 +65,32 @@ it('a dropped proxy link aborts only its own queries: a request on the other lin
     const port = net.proxy.workerPort;
     // Two links to the same proxy under two names: the proxy sees two worker connections.
     worker = await WorkerRunner.start({
-        chain: net.chain, wallet: net.wallets.worker, root: net.root, model: MODEL, backendUrl: backend.url, key: keyPairFromSeed(Buffer.alloc(32, 31)),
-        proxies: [`127.0.0.1:${port}`, `localhost:${port}`], proxyConnections: 2, checkProxyHashes: false, coefficient: 1000, maxActiveRequests: 8,
-        intervals: { reconnectMs: 100_000, statusMs: 100_000, payoutMs: 3_600_000 }, logger: silentLogger,
+        chain: net.chain,
+        wallet: net.wallets.worker,
+        root: net.root,
+        model: MODEL,
+        backendUrl: backend.url,
+        key: keyPairFromSeed(Buffer.alloc(32, 31)),
+        proxies: [`127.0.0.1:${port}`, `localhost:${port}`],
+        proxyConnections: 2,
+        checkProxyHashes: false,
+        coefficient: 1000,
+        maxActiveRequests: 8,
+        intervals: { reconnectMs: 100_000, statusMs: 100_000, payoutMs: 3_600_000 },
+        logger: silentLogger,
     });
     await until(() => worker!.connectedProxies === 2 && net.proxy.workerConnections().length === 2, 'two worker links');
     await net.startClient();
 
     const res = await fetch(`${net.apiUrl}/chat/completions`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'hi' }], max_tokens: 16, stream: true }),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+            model: 'cocoon/tiny-stories-1m',
+            messages: [{ role: 'user', content: 'hi' }],
+            max_tokens: 16,
+            stream: true,
+        }),
     });
     expect(res.status).toBe(200);
     await backendReached;

@@ -37,10 +37,27 @@ describe('worker validator under hostile JSON (property test, bounded in time)',
                 const pieces: proxy_QueryAnswerEx[] = [];
                 const q = {
                     _: 'proxy.runQueryEx' as const,
-                    query: encode({ _: 'http.request', method: 'POST', url: '/v1/chat/completions', http_version: 'HTTP/1.1', headers: [], payload }),
-                    signed_payment: { _: 'proxy.signedPaymentEmpty' as const }, coefficient: 1000n, timeout: 30, request_id: randomBytes(32), flags: 0,
+                    query: encode({
+                        _: 'http.request',
+                        method: 'POST',
+                        url: '/v1/chat/completions',
+                        http_version: 'HTTP/1.1',
+                        headers: [],
+                        payload,
+                    }),
+                    signed_payment: { _: 'proxy.signedPaymentEmpty' as const },
+                    coefficient: 1000n,
+                    timeout: 30,
+                    request_id: randomBytes(32),
+                    flags: 0,
                 };
-                const out = await runWorkerQuery(q, { backend: deadBackend, servedModel: MODEL, pricing: PRICING, receiptKey: key, send: (p) => pieces.push(p) });
+                const out = await runWorkerQuery(q, {
+                    backend: deadBackend,
+                    servedModel: MODEL,
+                    pricing: PRICING,
+                    receiptKey: key,
+                    send: (p) => pieces.push(p),
+                });
                 const finals = pieces.filter((p) => ((p.flags ?? 0) & 1) === 1);
                 expect(finals).toHaveLength(1);
                 expect(finals[0]._).toBe('proxy.queryAnswerErrorEx');

@@ -22,7 +22,15 @@ export async function checkAccessibility(page: Page): Promise<string[]> {
         const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
         return r.violations;
     });
-    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+    return violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map(
+            (v) =>
+                `${v.id} (${v.impact}): ${v.help} at ${v.nodes
+                    .slice(0, 3)
+                    .map((n) => n.target.join(' '))
+                    .join('; ')}`,
+        );
 }
 
 /** Pixels the page is wider than the viewport (0: nothing clipped, no sideways scrolling). */

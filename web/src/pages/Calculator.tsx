@@ -31,7 +31,8 @@ function Result<T extends Amounts>({ id, r, note }: { id: string; r: { ok: T } |
         );
     return (
         <p data-testid={`calc-${id}`}>
-            <Ton nano={r.ok.perDay.toString()} testId={`calc-${id}-day`} /> per day, <Ton nano={r.ok.perMonth.toString()} testId={`calc-${id}-month`} /> per month
+            <Ton nano={r.ok.perDay.toString()} testId={`calc-${id}-day`} /> per day,{' '}
+            <Ton nano={r.ok.perMonth.toString()} testId={`calc-${id}-month`} /> per month
             <span className="muted small"> {note(r.ok)}</span>
         </p>
     );
@@ -47,30 +48,55 @@ export function CostCalculator({ m }: { m: ModelsResponse }) {
         completionMultiplier: m.multipliers.completion,
         coefficient: m.coefficient,
     };
-    const app = attempt(() => appCost({ queriesPerDay: num(v.queries), promptTokens: num(v.prompt), completionTokens: num(v.completion) }, live));
+    const app = attempt(() =>
+        appCost({ queriesPerDay: num(v.queries), promptTokens: num(v.prompt), completionTokens: num(v.completion) }, live),
+    );
     const gpu = attempt(() => gpuEarnings({ tokensPerSecond: num(v.tps), utilizationPercent: num(v.util) }, live));
     const input = (k: keyof Fields, label: string, max: number) => (
         <label>
-            {label} <input type="number" min={0} max={max} step={1} value={v[k]} onChange={(e) => setV({ ...v, [k]: e.target.value })} data-testid={`calc-${k}`} />
+            {label}{' '}
+            <input
+                type="number"
+                min={0}
+                max={max}
+                step={1}
+                value={v[k]}
+                onChange={(e) => setV({ ...v, [k]: e.target.value })}
+                data-testid={`calc-${k}`}
+            />
         </label>
     );
     return (
         <section className="card" data-testid="calculator">
             <h2>Cost calculator</h2>
-            <p className="muted small">At the live price and the coefficient above ({(m.coefficient / 1000).toFixed(3)}×); a month is 30 days.</p>
+            <p className="muted small">
+                At the live price and the coefficient above ({(m.coefficient / 1000).toFixed(3)}×); a month is 30 days.
+            </p>
             <h3>An app's cost</h3>
             <div className="filters">
                 {input('queries', 'Daily queries', LIMITS.queriesPerDay)}
                 {input('prompt', 'Avg prompt tokens', LIMITS.tokens)}
                 {input('completion', 'Avg completion tokens', LIMITS.tokens)}
             </div>
-            <Result id="app" r={app} note={(a) => <>({a.adjustedTokensPerQuery.toString()} billed tokens, <Ton nano={a.perQuery.toString()} /> per query)</>} />
+            <Result
+                id="app"
+                r={app}
+                note={(a) => (
+                    <>
+                        ({a.adjustedTokensPerQuery.toString()} billed tokens, <Ton nano={a.perQuery.toString()} /> per query)
+                    </>
+                )}
+            />
             <h3>A GPU owner's earnings</h3>
             <div className="filters">
                 {input('tps', 'Tokens per second', LIMITS.tokensPerSecond)}
                 {input('util', 'Utilization %', LIMITS.utilizationPercent)}
             </div>
-            <Result id="gpu" r={gpu} note={(g) => <>({g.tokensPerDay.toLocaleString('en-US')} completion tokens a day at the worker fee)</>} />
+            <Result
+                id="gpu"
+                r={gpu}
+                note={(g) => <>({g.tokensPerDay.toLocaleString('en-US')} completion tokens a day at the worker fee)</>}
+            />
         </section>
     );
 }

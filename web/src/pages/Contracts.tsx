@@ -99,7 +99,17 @@ export function WorkersPage({ query }: { query: URLSearchParams }) {
     );
 }
 
-function Related<T extends { address: string }>({ title, path, columns, what }: { title: string; path: string; columns: Column<T>[]; what: string }) {
+function Related<T extends { address: string }>({
+    title,
+    path,
+    columns,
+    what,
+}: {
+    title: string;
+    path: string;
+    columns: Column<T>[];
+    what: string;
+}) {
     const list = usePagedApi<T>(path);
     return (
         <section className="card">
@@ -111,8 +121,18 @@ function Related<T extends { address: string }>({ title, path, columns, what }: 
 
 function common(a: ProxyInfo | ClientInfo | WorkerInfo): [string, React.ReactNode][] {
     return [
-        ['Address', <span data-testid="detail-friendly"><Addr address={a.address} kind={a.kind} full /></span>],
-        ['Raw address', <span className="mono break small" data-testid="detail-address">{a.address}</span>],
+        [
+            'Address',
+            <span data-testid="detail-friendly">
+                <Addr address={a.address} kind={a.kind} full />
+            </span>,
+        ],
+        [
+            'Raw address',
+            <span className="mono break small" data-testid="detail-address">
+                {a.address}
+            </span>,
+        ],
         ['Owner', <Addr address={a.owner} full />],
         ['Contract balance', <Ton nano={a.tonBalance} testId="detail-tonBalance" />],
         ['Params version', a.paramsVersion ?? '—'],
@@ -188,8 +208,18 @@ export function ProxyPage({ address }: { address: string }) {
                         </section>
                         <ProxyReportView report={x.report} />
                         <Daily address={address} title="This proxy per day" />
-                        <Related<ClientInfo> title="Clients" path={`/api/clients?proxy=${enc}&limit=20`} columns={CLIENT_COLUMNS} what="clients" />
-                        <Related<WorkerInfo> title="Workers" path={`/api/workers?proxy=${enc}&limit=20`} columns={WORKER_COLUMNS} what="workers" />
+                        <Related<ClientInfo>
+                            title="Clients"
+                            path={`/api/clients?proxy=${enc}&limit=20`}
+                            columns={CLIENT_COLUMNS}
+                            what="clients"
+                        />
+                        <Related<WorkerInfo>
+                            title="Workers"
+                            path={`/api/workers?proxy=${enc}&limit=20`}
+                            columns={WORKER_COLUMNS}
+                            what="workers"
+                        />
                         <AccountTransactions address={address} />
                     </>
                 )}
@@ -253,7 +283,16 @@ export function WorkerPage({ address }: { address: string }) {
                                     ['Tokens paid', <Int value={x.tokensPaid} testId="detail-tokensPaid" />],
                                     ['Tokens (contract)', <Int value={x.tokens} />],
                                     ['Worker fee per token', <Ton nano={x.workerFeePerToken} />],
-                                    ['GPU owner', x.owner ? <a href={link('gpu-owners', x.owner)} data-testid="gpu-owner-link">hardware, all workers and uptime of this owner</a> : '—'],
+                                    [
+                                        'GPU owner',
+                                        x.owner ? (
+                                            <a href={link('gpu-owners', x.owner)} data-testid="gpu-owner-link">
+                                                hardware, all workers and uptime of this owner
+                                            </a>
+                                        ) : (
+                                            '—'
+                                        ),
+                                    ],
                                 ]}
                             />
                         </section>
@@ -275,7 +314,11 @@ export function AddressPage({ address }: { address: string }) {
             <Load what="address" value={d}>
                 {(x) => {
                     const kind = x.account?.kind;
-                    const owned = [...x.owns.proxies.map((a) => ['proxy', a] as const), ...x.owns.clients.map((a) => ['client', a] as const), ...x.owns.workers.map((a) => ['worker', a] as const)];
+                    const owned = [
+                        ...x.owns.proxies.map((a) => ['proxy', a] as const),
+                        ...x.owns.clients.map((a) => ['client', a] as const),
+                        ...x.owns.workers.map((a) => ['worker', a] as const),
+                    ];
                     return (
                         <section className="card">
                             <p className="mono break" data-testid="detail-address">
@@ -290,24 +333,31 @@ export function AddressPage({ address }: { address: string }) {
                                     The root contract: see <a href={link('governance')}>Governance</a>.
                                 </p>
                             ) : null}
-                            {x.account && <p>Contract balance <Ton nano={x.account.tonBalance} /></p>}
+                            {x.account && (
+                                <p>
+                                    Contract balance <Ton nano={x.account.tonBalance} />
+                                </p>
+                            )}
                             {x.live && (
                                 <p data-testid="live-balance">
                                     {x.live.error ? (
                                         <>Balance unavailable: {x.live.error}</>
                                     ) : (
                                         <>
-                                            Wallet balance <Ton nano={x.live.balance} testId="wallet-balance" /> <span className="muted small">({x.live.status ?? 'unknown'}, read from the chain {formatTime(x.live.readAt)})</span>
+                                            Wallet balance <Ton nano={x.live.balance} testId="wallet-balance" />{' '}
+                                            <span className="muted small">
+                                                ({x.live.status ?? 'unknown'}, read from the chain {formatTime(x.live.readAt)})
+                                            </span>
                                         </>
                                     )}
                                 </p>
                             )}
                             {x.owns.workers.length > 0 && (
-                            <p>
-                                <a href={link('gpu-owners', x.address)} data-testid="gpu-owner-link">
-                                    As a GPU owner: registry profile, worker contracts and uptime
-                                </a>
-                            </p>
+                                <p>
+                                    <a href={link('gpu-owners', x.address)} data-testid="gpu-owner-link">
+                                        As a GPU owner: registry profile, worker contracts and uptime
+                                    </a>
+                                </p>
                             )}
                             <h2>Owns</h2>
                             {owned.length === 0 ? (

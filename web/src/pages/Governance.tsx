@@ -4,7 +4,17 @@ import { ApiRequestError, useApi, usePagedApi } from '../api';
 import { Addr, Empty, Fields, Load, PagedTable, Table, Ton, TxLink, type Column } from '../components';
 import { formatMultiplier, formatTime } from '../format';
 
-function HashList({ title, hashes, names, testId }: { title: string; hashes: string[]; names?: Map<string, string | null>; testId: string }) {
+function HashList({
+    title,
+    hashes,
+    names,
+    testId,
+}: {
+    title: string;
+    hashes: string[];
+    names?: Map<string, string | null>;
+    testId: string;
+}) {
     return (
         <>
             <h3>{title}</h3>
@@ -116,7 +126,13 @@ export function GovernancePage() {
             )}
             <section className="card">
                 <h2>History</h2>
-                <PagedTable list={history} columns={historyColumns(history.items)} rowKey={(c) => `${c.lt}:${c.txHash}`} what="configuration changes" testId="root-history" />
+                <PagedTable
+                    list={history}
+                    columns={historyColumns(history.items)}
+                    rowKey={(c) => `${c.lt}:${c.txHash}`}
+                    what="configuration changes"
+                    testId="root-history"
+                />
             </section>
         </>
     );

@@ -3,7 +3,14 @@
  * chain paid their workers and the uptime the proxies observed. List with filters and CSV; one page per owner.
  */
 import { useMemo, type FormEvent } from 'react';
-import type { GpuOwnerDetail, GpuOwnerInfo, GpuOwnerList, GpuOwnerPayout, GpuProfileChange, ObservedWorkerUptime } from '../../../indexer/api/types';
+import type {
+    GpuOwnerDetail,
+    GpuOwnerInfo,
+    GpuOwnerList,
+    GpuOwnerPayout,
+    GpuProfileChange,
+    ObservedWorkerUptime,
+} from '../../../indexer/api/types';
 import { useApi } from '../api';
 import { DailyChart, type Series } from '../Chart';
 import { Addr, Ago, Empty, Fields, Int, Load, PagedTable, StateBadge, Table, Ton, TxLink, type Column } from '../components';
@@ -18,7 +25,8 @@ const FILTERS = ['gpuModel', 'model', 'status', 'sort'] as const;
 function Uptime({ declared, observed }: { declared: number | null | undefined; observed: number | null }) {
     return (
         <span data-testid="uptime" data-declared={declared ?? ''} data-observed={observed ?? ''}>
-            {formatPermille(declared)} <span className="muted small">declared</span> / {formatPermille(observed)} <span className="muted small">observed</span>
+            {formatPermille(declared)} <span className="muted small">declared</span> / {formatPermille(observed)}{' '}
+            <span className="muted small">observed</span>
         </span>
     );
 }
@@ -67,7 +75,8 @@ export function GpuOwnersPage({ query }: { query: URLSearchParams }) {
         <>
             <h1>GPU owners</h1>
             <p className="muted small">
-                Hardware and models as each owner declares them in the on-chain registry; earnings are the chain's payouts to the owner's worker contracts. Observed uptime is {OFF_CHAIN_LABEL.replace('the proxy', 'the proxies')}.
+                Hardware and models as each owner declares them in the on-chain registry; earnings are the chain's payouts to the owner's
+                worker contracts. Observed uptime is {OFF_CHAIN_LABEL.replace('the proxy', 'the proxies')}.
             </p>
             <form className="filters" onSubmit={apply} key={qs} data-testid="gpu-filters">
                 <label>
@@ -119,7 +128,14 @@ const PAYOUT_COLUMNS: Column<GpuOwnerPayout>[] = [
 ];
 
 const UPTIME_COLUMNS: Column<ObservedWorkerUptime>[] = [
-    { title: 'Worker key', cell: (u) => <span className="mono small" title={u.workerKey}>{u.workerKey.slice(0, 16)}…</span> },
+    {
+        title: 'Worker key',
+        cell: (u) => (
+            <span className="mono small" title={u.workerKey}>
+                {u.workerKey.slice(0, 16)}…
+            </span>
+        ),
+    },
     { title: 'Now', cell: (u) => <StateBadge state={u.up ? 'up' : 'down'} /> },
     { title: 'Uptime', cell: (u) => formatPermille(u.uptimePermille), className: 'right' },
     { title: 'Window', cell: (u) => `${Math.round(u.windowSeconds / 60)} min`, className: 'right' },
@@ -129,8 +145,20 @@ const UPTIME_COLUMNS: Column<ObservedWorkerUptime>[] = [
 
 const HISTORY_COLUMNS: Column<GpuProfileChange>[] = [
     { title: 'Time', cell: (h) => <Ago utime={h.utime} /> },
-    { title: 'Change', cell: (h) => (h.type === 'gpu_status' ? `status: ${h.status ?? '?'}` : h.type === 'gpu_register' ? 'registered' : 'profile updated') },
-    { title: 'Profile', cell: (h) => (h.profile ? <span className="small">{`${h.profile.gpuCount} × ${h.profile.gpuModel}, ${h.profile.vramMib} MiB, ${h.profile.models.join(', ')}`}</span> : '—') },
+    {
+        title: 'Change',
+        cell: (h) =>
+            h.type === 'gpu_status' ? `status: ${h.status ?? '?'}` : h.type === 'gpu_register' ? 'registered' : 'profile updated',
+    },
+    {
+        title: 'Profile',
+        cell: (h) =>
+            h.profile ? (
+                <span className="small">{`${h.profile.gpuCount} × ${h.profile.gpuModel}, ${h.profile.vramMib} MiB, ${h.profile.models.join(', ')}`}</span>
+            ) : (
+                '—'
+            ),
+    },
     { title: 'Transaction', cell: (h) => <TxLink hash={h.txHash} /> },
 ];
 
@@ -163,10 +191,28 @@ export function GpuOwnerPage({ address }: { address: string }) {
                                     ['Registry contract', <Addr address={x.address} full />],
                                     ['Status', <StateBadge state={x.status} />],
                                     ['GPU', x.profile ? `${x.profile.gpuCount} × ${x.profile.gpuModel}` : '—'],
-                                    ['VRAM', x.profile ? <><Int value={x.profile.vramMib} /> MiB</> : '—'],
+                                    [
+                                        'VRAM',
+                                        x.profile ? (
+                                            <>
+                                                <Int value={x.profile.vramMib} /> MiB
+                                            </>
+                                        ) : (
+                                            '—'
+                                        ),
+                                    ],
                                     ['TEE', x.profile?.tee ?? '—'],
                                     ['CPU', x.profile ? `${x.profile.cpuModel} (${x.profile.cpuCores} cores)` : '—'],
-                                    ['RAM', x.profile ? <><Int value={x.profile.ramMib} /> MiB</> : '—'],
+                                    [
+                                        'RAM',
+                                        x.profile ? (
+                                            <>
+                                                <Int value={x.profile.ramMib} /> MiB
+                                            </>
+                                        ) : (
+                                            '—'
+                                        ),
+                                    ],
                                     ['Region', x.profile?.region || '—'],
                                     ['Models', x.profile?.models.join(', ') || '—'],
                                     ['Uptime', <Uptime declared={x.profile?.uptimePermille} observed={x.observedUptimePermille} />],
@@ -181,22 +227,53 @@ export function GpuOwnerPage({ address }: { address: string }) {
                         </section>
                         <section className="card">
                             <h2>Worker contracts</h2>
-                            {x.workerContracts.length ? <Table rows={x.workerContracts} columns={WORKER_COLUMNS} rowKey={(w) => w.address} testId="owner-workers" /> : <Empty>No worker contracts of this owner yet.</Empty>}
+                            {x.workerContracts.length ? (
+                                <Table rows={x.workerContracts} columns={WORKER_COLUMNS} rowKey={(w) => w.address} testId="owner-workers" />
+                            ) : (
+                                <Empty>No worker contracts of this owner yet.</Empty>
+                            )}
                         </section>
                         <section className="card">
                             <h2>Payouts</h2>
                             {series && <DailyChart series={series} />}
-                            {x.payouts.length ? <Table rows={x.payouts} columns={PAYOUT_COLUMNS} rowKey={(p) => `${p.txHash}:${p.worker}`} testId="owner-payouts" /> : <Empty>No payouts yet.</Empty>}
+                            {x.payouts.length ? (
+                                <Table
+                                    rows={x.payouts}
+                                    columns={PAYOUT_COLUMNS}
+                                    rowKey={(p) => `${p.txHash}:${p.worker}`}
+                                    testId="owner-payouts"
+                                />
+                            ) : (
+                                <Empty>No payouts yet.</Empty>
+                            )}
                         </section>
                         <section className="card">
                             <h2>
                                 Observed uptime <span className="badge offchain">{OFF_CHAIN_LABEL}</span>
                             </h2>
-                            {x.uptime.length ? <Table rows={x.uptime} columns={UPTIME_COLUMNS} rowKey={(u) => `${u.source}/${u.workerKey}`} testId="owner-uptime" /> : <Empty>No proxy the indexer reads (--proxy-stats) reports this owner's workers.</Empty>}
+                            {x.uptime.length ? (
+                                <Table
+                                    rows={x.uptime}
+                                    columns={UPTIME_COLUMNS}
+                                    rowKey={(u) => `${u.source}/${u.workerKey}`}
+                                    testId="owner-uptime"
+                                />
+                            ) : (
+                                <Empty>No proxy the indexer reads (--proxy-stats) reports this owner's workers.</Empty>
+                            )}
                         </section>
                         <section className="card">
                             <h2>Profile history</h2>
-                            {x.history.length ? <Table rows={x.history} columns={HISTORY_COLUMNS} rowKey={(h) => `${h.txHash}:${h.type}`} testId="owner-history" /> : <Empty>No registry messages yet.</Empty>}
+                            {x.history.length ? (
+                                <Table
+                                    rows={x.history}
+                                    columns={HISTORY_COLUMNS}
+                                    rowKey={(h) => `${h.txHash}:${h.type}`}
+                                    testId="owner-history"
+                                />
+                            ) : (
+                                <Empty>No registry messages yet.</Empty>
+                            )}
                         </section>
                     </>
                 )}

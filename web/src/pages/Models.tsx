@@ -18,7 +18,13 @@ function Demand({ models }: { models: ModelPrice[] }) {
     const [hash, setHash] = useState(models[0]?.hash ?? '');
     const model = models.find((x) => x.hash === hash) ?? models[0];
     const series = useMemo(
-        () => model && { label: 'tokens', x: model.activity.demand.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000), y: model.activity.demand.map((d) => Number(d.tokens)), format: (v: number) => formatInt(Math.round(v)) },
+        () =>
+            model && {
+                label: 'tokens',
+                x: model.activity.demand.map((d) => Date.parse(`${d.day}T00:00:00Z`) / 1000),
+                y: model.activity.demand.map((d) => Number(d.tokens)),
+                format: (v: number) => formatInt(Math.round(v)),
+            },
         [model],
     );
     if (!model || !series) return null;
@@ -34,7 +40,10 @@ function Demand({ models }: { models: ModelPrice[] }) {
                     ))}
                 </select>
             </div>
-            <p className="muted small">Tokens paid to the workers of GPU owners whose registry lists the model (the chain records no model per request; an owner offering several models counts for each).</p>
+            <p className="muted small">
+                Tokens paid to the workers of GPU owners whose registry lists the model (the chain records no model per request; an owner
+                offering several models counts for each).
+            </p>
             <DailyChart series={series} />
         </section>
     );
@@ -52,8 +61,11 @@ export function ModelsPage({ query }: { query: URLSearchParams }) {
                 {(m) => (
                     <>
                         <p className="muted small">
-                            Prices in TON per 1,000,000 tokens, params version {m.paramsVersion ?? '—'}, base price <Ton nano={m.pricePerToken} /> per token
-                            {m.multipliers ? `; multipliers: prompt ${formatMultiplier(m.multipliers.prompt)}, cached ${formatMultiplier(m.multipliers.cached)}, completion ${formatMultiplier(m.multipliers.completion)}, reasoning ${formatMultiplier(m.multipliers.reasoning)}` : ''}
+                            Prices in TON per 1,000,000 tokens, params version {m.paramsVersion ?? '—'}, base price{' '}
+                            <Ton nano={m.pricePerToken} /> per token
+                            {m.multipliers
+                                ? `; multipliers: prompt ${formatMultiplier(m.multipliers.prompt)}, cached ${formatMultiplier(m.multipliers.cached)}, completion ${formatMultiplier(m.multipliers.completion)}, reasoning ${formatMultiplier(m.multipliers.reasoning)}`
+                                : ''}
                             .
                         </p>
                         <form
@@ -65,7 +77,15 @@ export function ModelsPage({ query }: { query: URLSearchParams }) {
                             }}
                         >
                             <label>
-                                Worker coefficient (1000 = 1.0×) <input name="coefficient" type="number" min={0} max={999999999} defaultValue={m.coefficient} data-testid="coefficient" />
+                                Worker coefficient (1000 = 1.0×){' '}
+                                <input
+                                    name="coefficient"
+                                    type="number"
+                                    min={0}
+                                    max={999999999}
+                                    defaultValue={m.coefficient}
+                                    data-testid="coefficient"
+                                />
                             </label>
                             <button type="submit">Apply</button>
                         </form>
@@ -77,11 +97,30 @@ export function ModelsPage({ query }: { query: URLSearchParams }) {
                                 rowKey={(x) => x.hash}
                                 testId="models"
                                 columns={[
-                                    { title: 'Model', cell: (x) => (x.name ? <strong>{x.name}</strong> : <span className="mono small">{x.hash.slice(0, 16)}…</span>) },
-                                    { title: 'GPU owners', className: 'right', cell: (x) => (x.name ? <a href={`${link('gpu-owners')}?model=${encodeURIComponent(x.name)}`}>{x.activity.owners}</a> : x.activity.owners) },
+                                    {
+                                        title: 'Model',
+                                        cell: (x) =>
+                                            x.name ? <strong>{x.name}</strong> : <span className="mono small">{x.hash.slice(0, 16)}…</span>,
+                                    },
+                                    {
+                                        title: 'GPU owners',
+                                        className: 'right',
+                                        cell: (x) =>
+                                            x.name ? (
+                                                <a href={`${link('gpu-owners')}?model=${encodeURIComponent(x.name)}`}>
+                                                    {x.activity.owners}
+                                                </a>
+                                            ) : (
+                                                x.activity.owners
+                                            ),
+                                    },
                                     { title: 'Workers', className: 'right', cell: (x) => x.activity.workers },
                                     { title: 'GPUs', className: 'right', cell: (x) => x.activity.gpus },
-                                    { title: 'Tokens/day', className: 'right', cell: (x) => <Int value={x.activity.tokensPerDay} testId="tokens-per-day" /> },
+                                    {
+                                        title: 'Tokens/day',
+                                        className: 'right',
+                                        cell: (x) => <Int value={x.activity.tokensPerDay} testId="tokens-per-day" />,
+                                    },
                                     ...CLASSES.map((c) => ({
                                         title: c,
                                         className: 'right',

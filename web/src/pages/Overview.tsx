@@ -1,6 +1,15 @@
 /** Network totals, a daily chart and the live feed of new transactions. */
 import { useEffect, useMemo, useState } from 'react';
-import type { DailyStat, Held, Overview as OverviewData, Page, StateCounts, Totals, TransactionInfo, UnsettledTotals } from '../../../indexer/api/types';
+import type {
+    DailyStat,
+    Held,
+    Overview as OverviewData,
+    Page,
+    StateCounts,
+    Totals,
+    TransactionInfo,
+    UnsettledTotals,
+} from '../../../indexer/api/types';
 import { apiBase, useApi } from '../api';
 import { DailyChart, type Series } from '../Chart';
 import { Addr, Ago, Empty, Int, Load, Outcome, Ton, TxLink } from '../components';
@@ -36,13 +45,18 @@ function Counts({ c }: { c: StateCounts }) {
 /** Axis/legend label for a TON amount already converted for plotting (small amounts keep 3 significant digits). */
 export function chartTon(v: number): string {
     if (v === 0) return '0';
-    if (Math.abs(v) < 1) return Number(v.toPrecision(3)).toFixed(9).replace(/\.?0+$/, '');
+    if (Math.abs(v) < 1)
+        return Number(v.toPrecision(3))
+            .toFixed(9)
+            .replace(/\.?0+$/, '');
     return v.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }
 
 /** Per-day chart of the network, or of one contract (`address`). */
 export function Daily({ address, title = 'Per day' }: { address?: string; title?: string }) {
-    const daily = useApi<Page<DailyStat>>(`/api/stats/daily?order=desc&limit=120${address ? `&address=${encodeURIComponent(address)}` : ''}`);
+    const daily = useApi<Page<DailyStat>>(
+        `/api/stats/daily?order=desc&limit=120${address ? `&address=${encodeURIComponent(address)}` : ''}`,
+    );
     const [metric, setMetric] = useState<Metric>('txCount');
     const series = useMemo<Series | null>(() => {
         if (daily.status !== 'ok' || daily.data.items.length === 0) return null;
@@ -130,8 +144,9 @@ function LiveFeed({ items, state }: { items: TransactionInfo[]; state: StreamSta
                 <ul className="feed" data-testid="live-feed">
                     {items.map((t) => (
                         <li key={t.hash} data-hash={t.hash}>
-                            <TxLink hash={t.hash} /> <span className="op">{t.opName ?? t.op ?? 'no message'}</span> on <Addr address={t.account} kind={t.accountKind} />{' '}
-                            <Ton nano={t.inValue} /> <Outcome t={t} /> <Ago utime={t.utime} />
+                            <TxLink hash={t.hash} /> <span className="op">{t.opName ?? t.op ?? 'no message'}</span> on{' '}
+                            <Addr address={t.account} kind={t.accountKind} /> <Ton nano={t.inValue} /> <Outcome t={t} />{' '}
+                            <Ago utime={t.utime} />
                         </li>
                     ))}
                 </ul>
@@ -143,7 +158,19 @@ function LiveFeed({ items, state }: { items: TransactionInfo[]; state: StreamSta
 type NanoOf<T> = { [K in keyof T]: T[K] extends string ? K : never }[keyof T];
 
 /** One card per entry: a label and a nanoTON (`ton`) or integer field of the same object. */
-function StatCards<T>({ of, cards, prefix, testId, children }: { of: T; cards: { key: NanoOf<T>; label: string; ton?: boolean }[]; prefix: string; testId: string; children?: React.ReactNode }) {
+function StatCards<T>({
+    of,
+    cards,
+    prefix,
+    testId,
+    children,
+}: {
+    of: T;
+    cards: { key: NanoOf<T>; label: string; ton?: boolean }[];
+    prefix: string;
+    testId: string;
+    children?: React.ReactNode;
+}) {
     return (
         <div className="stats" data-testid={testId}>
             {cards.map(({ key, label, ton }) => {
@@ -203,7 +230,8 @@ export function Unsettled({ u }: { u: UnsettledTotals }) {
                 <>
                     <StatCards of={u} cards={UNSETTLED_CARDS} prefix="unsettled" testId="unsettled" />
                     <p className="muted small" data-testid="unsettled-source">
-                        {u.reachable} of {u.sources} proxy stats page{u.sources === 1 ? '' : 's'} answered{u.seenAt !== null ? `; figures as of ${formatTime(u.seenAt)}` : ''}.
+                        {u.reachable} of {u.sources} proxy stats page{u.sources === 1 ? '' : 's'} answered
+                        {u.seenAt !== null ? `; figures as of ${formatTime(u.seenAt)}` : ''}.
                     </p>
                 </>
             )}
@@ -247,7 +275,8 @@ export function OverviewPage() {
                         </StatCards>
                         <p className="muted small" data-testid="index-status">
                             Indexed to block {o.status.indexedSeqno ?? '—'} of {o.status.headSeqno ?? '—'}
-                            {o.status.lagSeconds !== null ? ` (${formatInt(o.status.lagSeconds)} s behind)` : ''}, {formatInt(o.status.pendingTransactions)} pending
+                            {o.status.lagSeconds !== null ? ` (${formatInt(o.status.lagSeconds)} s behind)` : ''},{' '}
+                            {formatInt(o.status.pendingTransactions)} pending
                             {o.root ? ` · price ${formatTon(o.root.pricePerToken)} TON/token` : ''}
                         </p>
                         <h2 className="section-title">Held in contracts now</h2>

@@ -34,19 +34,26 @@ function Hit({ h }: { h: SearchHit }) {
         case 'image_hash':
             return (
                 <>
-                    allowed {h.role} image <a href={link('governance')} className="mono">{h.hash.slice(0, 16)}…</a>
+                    allowed {h.role} image{' '}
+                    <a href={link('governance')} className="mono">
+                        {h.hash.slice(0, 16)}…
+                    </a>
                 </>
             );
         case 'registered_proxy':
             return (
                 <>
-                    registered proxy #{h.seqno} <a href={link('governance')} className="mono">{h.address}</a>
+                    registered proxy #{h.seqno}{' '}
+                    <a href={link('governance')} className="mono">
+                        {h.address}
+                    </a>
                 </>
             );
         case 'opcode':
             return (
                 <>
-                    message <a href={`${link('transactions')}?opName=${encodeURIComponent(h.name)}`}>{h.name}</a> <span className="mono muted">{h.op}</span>
+                    message <a href={`${link('transactions')}?opName=${encodeURIComponent(h.name)}`}>{h.name}</a>{' '}
+                    <span className="mono muted">{h.op}</span>
                 </>
             );
     }
@@ -57,7 +64,8 @@ function directTarget(hits: SearchHit[]): string | null {
     if (hits.length !== 1) return null;
     const h = hits[0];
     if (h.kind === 'transaction') return link('transactions', h.hash);
-    if (h.kind === 'account' && (h.accountKind === 'proxy' || h.accountKind === 'client' || h.accountKind === 'worker')) return link(`${h.accountKind}s`, h.address);
+    if (h.kind === 'account' && (h.accountKind === 'proxy' || h.accountKind === 'client' || h.accountKind === 'worker'))
+        return link(`${h.accountKind}s`, h.address);
     if (h.kind === 'account' && h.accountKind === 'root') return link('governance');
     if (h.kind === 'owner') return link('address', h.address);
     return null;

@@ -54,7 +54,11 @@ export function TransactionsPage({ query }: { query: URLSearchParams }) {
             <div className="filters">
                 <label>
                     Outcome{' '}
-                    <select value={query.get('outcome') ?? ''} onChange={(e) => setFilter('outcome', e.target.value)} data-testid="filter-outcome">
+                    <select
+                        value={query.get('outcome') ?? ''}
+                        onChange={(e) => setFilter('outcome', e.target.value)}
+                        data-testid="filter-outcome"
+                    >
                         <option value="">all</option>
                         <option value="ok">ok</option>
                         <option value="failed">failed</option>
@@ -74,7 +78,11 @@ export function TransactionsPage({ query }: { query: URLSearchParams }) {
                 </label>
                 <label>
                     Message{' '}
-                    <select value={query.get('opName') ?? ''} onChange={(e) => setFilter('opName', e.target.value)} data-testid="filter-opName">
+                    <select
+                        value={query.get('opName') ?? ''}
+                        onChange={(e) => setFilter('opName', e.target.value)}
+                        data-testid="filter-opName"
+                    >
                         <option value="">all</option>
                         {opNames.map((n) => (
                             <option key={n} value={n}>
@@ -217,7 +225,8 @@ function FeeBreakdownView({ t }: { t: TransactionInfo }) {
                     )}
                     {f.forward !== null && (
                         <li data-testid="fee-forward">
-                            forwarding of outgoing messages: <Ton nano={f.forward} /> <span className="muted small">(paid from their values)</span>
+                            forwarding of outgoing messages: <Ton nano={f.forward} />{' '}
+                            <span className="muted small">(paid from their values)</span>
                         </li>
                     )}
                 </ul>
@@ -228,20 +237,25 @@ function FeeBreakdownView({ t }: { t: TransactionInfo }) {
 
 /** Without stored links: the source account's latest earlier transaction that sent messages. */
 function GuessedParent({ tx }: { tx: TransactionInfo }) {
-    const parentPath = tx.source && !tx.external ? `/api/transactions?account=${encodeURIComponent(tx.source)}&to=${tx.utime}&limit=20` : null;
+    const parentPath =
+        tx.source && !tx.external ? `/api/transactions?account=${encodeURIComponent(tx.source)}&to=${tx.utime}&limit=20` : null;
     const parents = useApi<Page<TransactionInfo>>(parentPath);
     const parent = parents.status === 'ok' ? parents.data.items.find((p) => ltOf(p) < ltOf(tx) && p.outMsgs > 0) : undefined;
     if (!parent) return null;
     return (
         <li data-testid="trace-parent">
-            caused by <TxLink hash={parent.hash} /> <span className="op">{parent.opName ?? parent.op ?? 'no body'}</span> on <Addr address={parent.account} kind={parent.accountKind} />
+            caused by <TxLink hash={parent.hash} /> <span className="op">{parent.opName ?? parent.op ?? 'no body'}</span> on{' '}
+            <Addr address={parent.account} kind={parent.accountKind} />
         </li>
     );
 }
 
 /** Without stored links: the earliest later transactions whose inbound message came from this account. */
 function GuessedChildren({ tx }: { tx: TransactionInfo }) {
-    const childPath = tx.outMsgs > 0 ? `/api/transactions?source=${encodeURIComponent(tx.account)}&from=${tx.utime}&to=${tx.utime + HOP_WINDOW_S}&limit=100` : null;
+    const childPath =
+        tx.outMsgs > 0
+            ? `/api/transactions?source=${encodeURIComponent(tx.account)}&from=${tx.utime}&to=${tx.utime + HOP_WINDOW_S}&limit=100`
+            : null;
     const children = useApi<Page<TransactionInfo>>(childPath);
     const kids =
         children.status === 'ok'
@@ -254,8 +268,8 @@ function GuessedChildren({ tx }: { tx: TransactionInfo }) {
         <>
             {kids.map((c) => (
                 <li key={c.hash} data-testid="trace-child">
-                    → <TxLink hash={c.hash} /> <span className="op">{c.opName ?? c.op ?? 'no body'}</span> on <Addr address={c.account} kind={c.accountKind} /> carrying <Ton nano={c.inValue} />{' '}
-                    <Outcome t={c} />
+                    → <TxLink hash={c.hash} /> <span className="op">{c.opName ?? c.op ?? 'no body'}</span> on{' '}
+                    <Addr address={c.account} kind={c.accountKind} /> carrying <Ton nano={c.inValue} /> <Outcome t={c} />
                 </li>
             ))}
         </>
@@ -274,14 +288,35 @@ export function TransactionPage({ hash }: { hash: string }) {
                             <Fields
                                 testId="tx-fields"
                                 rows={[
-                                    ['Hash', <span className="mono break" data-testid="tx-hash">{t.hash}</span>],
+                                    [
+                                        'Hash',
+                                        <span className="mono break" data-testid="tx-hash">
+                                            {t.hash}
+                                        </span>,
+                                    ],
                                     ['Logical time', <span className="mono">{t.lt}</span>],
                                     ['Time', formatTime(t.utime)],
                                     ['Block', t.blockSeqno === null ? '—' : <BlockLink seqno={t.blockSeqno} />],
                                     ['Result', <Outcome t={t} />],
-                                    ...(t.outcome === 'note' ? ([['Why', <span data-testid="tx-why">{NOTE_HELP}</span>]] as [string, React.ReactNode][]) : []),
-                                    ...(t.outcome === 'failed' ? ([['Why', <span data-testid="tx-why">{failureText(t.failure, t.exitCode)}</span>]] as [string, React.ReactNode][]) : []),
-                                    ['Compute phase', <span data-testid="tx-exit">{t.computeSkipped ? `skipped (${t.computeSkipped.replace('_', ' ')})` : t.exitCode !== null ? `exit code ${t.exitCode}` : '—'}</span>],
+                                    ...(t.outcome === 'note'
+                                        ? ([['Why', <span data-testid="tx-why">{NOTE_HELP}</span>]] as [string, React.ReactNode][])
+                                        : []),
+                                    ...(t.outcome === 'failed'
+                                        ? ([['Why', <span data-testid="tx-why">{failureText(t.failure, t.exitCode)}</span>]] as [
+                                              string,
+                                              React.ReactNode,
+                                          ][])
+                                        : []),
+                                    [
+                                        'Compute phase',
+                                        <span data-testid="tx-exit">
+                                            {t.computeSkipped
+                                                ? `skipped (${t.computeSkipped.replace('_', ' ')})`
+                                                : t.exitCode !== null
+                                                  ? `exit code ${t.exitCode}`
+                                                  : '—'}
+                                        </span>,
+                                    ],
                                     ['Action phase', t.actionResultCode === null ? '—' : `result code ${t.actionResultCode}`],
                                     ['Fees', <FeeBreakdownView t={t} />],
                                     ['Status', t.pending ? 'pending (block not final)' : 'final'],
@@ -297,8 +332,9 @@ export function TransactionPage({ hash }: { hash: string }) {
                                     <span className="op" data-testid="tx-op">
                                         {t.opName ?? t.op ?? 'empty body'}
                                     </span>{' '}
-                                    {t.op && t.opName && <span className="mono muted small">{t.op}</span>} carrying <Ton nano={t.inValue} testId="tx-value" /> →{' '}
-                                    <Addr address={t.account} kind={t.accountKind} /> ({t.accountKind}){t.bounced ? ' · bounced' : ''}
+                                    {t.op && t.opName && <span className="mono muted small">{t.op}</span>} carrying{' '}
+                                    <Ton nano={t.inValue} testId="tx-value" /> → <Addr address={t.account} kind={t.accountKind} /> (
+                                    {t.accountKind}){t.bounced ? ' · bounced' : ''}
                                 </li>
                                 <li>
                                     computed: <Outcome t={t} />, fees <Ton nano={t.totalFees} testId="tx-fees" />
@@ -309,7 +345,11 @@ export function TransactionPage({ hash }: { hash: string }) {
                                     {t.outMsgs > 0 && (
                                         <>
                                             {' '}
-                                            (<a href={`${link('transactions')}?account=${encodeURIComponent(t.account)}`}>account's transactions</a>)
+                                            (
+                                            <a href={`${link('transactions')}?account=${encodeURIComponent(t.account)}`}>
+                                                account's transactions
+                                            </a>
+                                            )
                                         </>
                                     )}
                                 </li>

@@ -44,67 +44,102 @@ describe('constrained decoding on the embedded model', () => {
         return { ...r, branch: planned.branch(), plan };
     }
 
-    it('json_schema: 100 generations at temperature 1, 100 valid against the schema (ajv)', async () => {
-        const validate = ajv.compile(PET_SCHEMA);
-        const invalid: string[] = [];
-        for (let seed = 0; seed < 100; seed++) {
-            const r = await run({ response_format: { type: 'json_schema', json_schema: { name: 'pet', strict: true, schema: PET_SCHEMA } } }, 'Tell me about a cat named Tom in json.', seed, 96);
-            expect(r.finishReason).toBe('stop');
-            let ok = false;
-            try {
-                ok = validate(JSON.parse(r.text));
-            } catch {
-                ok = false;
+    it(
+        'json_schema: 100 generations at temperature 1, 100 valid against the schema (ajv)',
+        async () => {
+            const validate = ajv.compile(PET_SCHEMA);
+            const invalid: string[] = [];
+            for (let seed = 0; seed < 100; seed++) {
+                const r = await run(
+                    { response_format: { type: 'json_schema', json_schema: { name: 'pet', strict: true, schema: PET_SCHEMA } } },
+                    'Tell me about a cat named Tom in json.',
+                    seed,
+                    96,
+                );
+                expect(r.finishReason).toBe('stop');
+                let ok = false;
+                try {
+                    ok = validate(JSON.parse(r.text));
+                } catch {
+                    ok = false;
+                }
+                if (!ok) invalid.push(r.text);
             }
-            if (!ok) invalid.push(r.text);
-        }
-        expect(invalid).toEqual([]);
-    }, HUNDRED_RUNS_MS);
+            expect(invalid).toEqual([]);
+        },
+        HUNDRED_RUNS_MS,
+    );
 
-    it('tool calls (tool_choice "required", parallel calls): 100 generations, 100 well-formed calls with valid arguments', async () => {
-        const validators = new Map(WEATHER_TOOLS.map((t) => [t.function.name, ajv.compile(t.function.parameters ?? { type: 'object', additionalProperties: false })]));
-        const bad: string[] = [];
-        const names = new Set<string>();
-        for (let seed = 0; seed < 100; seed++) {
-            const r = await run({ tools: WEATHER_TOOLS, tool_choice: 'required' }, 'What is the weather in Paris?', seed, 96);
-            expect([r.branch, r.finishReason]).toEqual(['tool', 'stop']);
-            const calls = JSON.parse(r.text) as { name: string; arguments: unknown }[];
-            const ok = Array.isArray(calls) && calls.length >= 1 && calls.every((c) => Object.keys(c).join() === 'name,arguments' && validators.get(c.name)?.(c.arguments) === true);
-            if (!ok) bad.push(r.text);
-            for (const c of calls) names.add(c.name);
-        }
-        expect(bad).toEqual([]);
-        expect(names.size).toBeGreaterThan(1); // the model's logits choose among the tools; nothing is hard-wired
-    }, HUNDRED_RUNS_MS);
+    it(
+        'tool calls (tool_choice "required", parallel calls): 100 generations, 100 well-formed calls with valid arguments',
+        async () => {
+            const validators = new Map(
+                WEATHER_TOOLS.map((t) => [
+                    t.function.name,
+                    ajv.compile(t.function.parameters ?? { type: 'object', additionalProperties: false }),
+                ]),
+            );
+            const bad: string[] = [];
+            const names = new Set<string>();
+            for (let seed = 0; seed < 100; seed++) {
+                const r = await run({ tools: WEATHER_TOOLS, tool_choice: 'required' }, 'What is the weather in Paris?', seed, 96);
+                expect([r.branch, r.finishReason]).toEqual(['tool', 'stop']);
+                const calls = JSON.parse(r.text) as { name: string; arguments: unknown }[];
+                const ok =
+                    Array.isArray(calls) &&
+                    calls.length >= 1 &&
+                    calls.every((c) => Object.keys(c).join() === 'name,arguments' && validators.get(c.name)?.(c.arguments) === true);
+                if (!ok) bad.push(r.text);
+                for (const c of calls) names.add(c.name);
+            }
+            expect(bad).toEqual([]);
+            expect(names.size).toBeGreaterThan(1); // the model's logits choose among the tools; nothing is hard-wired
+        },
+        HUNDRED_RUNS_MS,
+    );
 
     it('a named tool_choice (even with parallel_tool_calls) and parallel_tool_calls false: exactly one call', async () => {
         for (let seed = 0; seed < 20; seed++) {
-            const r = await run({ tools: WEATHER_TOOLS, tool_choice: { type: 'function', function: { name: 'get_weather' } }, parallel_tool_calls: true }, 'Weather in Rome?', seed, 64);
+            const r = await run(
+                { tools: WEATHER_TOOLS, tool_choice: { type: 'function', function: { name: 'get_weather' } }, parallel_tool_calls: true },
+                'Weather in Rome?',
+                seed,
+                64,
+            );
             const calls = JSON.parse(r.text) as { name: string; arguments: { city: string; unit: string } }[];
             expect(calls.length).toBe(1);
             expect(calls[0].name).toBe('get_weather');
             expect(['c', 'f']).toContain(calls[0].arguments.unit);
         }
         for (let seed = 0; seed < 20; seed++) {
-            const r = await run({ tools: WEATHER_TOOLS, tool_choice: 'required', parallel_tool_calls: false }, 'Weather in Rome?', seed, 64);
+            const r = await run(
+                { tools: WEATHER_TOOLS, tool_choice: 'required', parallel_tool_calls: false },
+                'Weather in Rome?',
+                seed,
+                64,
+            );
             expect((JSON.parse(r.text) as unknown[]).length).toBe(1);
         }
     });
 
-    it('json_object: 100 generations, each a JSON object', async () => {
-        const bad: string[] = [];
-        for (let seed = 0; seed < 100; seed++) {
-            const r = await run({ response_format: { type: 'json_object' } }, 'A story as json.', seed, 64);
-            let v: unknown;
-            try {
-                v = JSON.parse(r.text);
-            } catch {
-                v = undefined;
+    it(
+        'json_object: 100 generations, each a JSON object',
+        async () => {
+            const bad: string[] = [];
+            for (let seed = 0; seed < 100; seed++) {
+                const r = await run({ response_format: { type: 'json_object' } }, 'A story as json.', seed, 64);
+                let v: unknown;
+                try {
+                    v = JSON.parse(r.text);
+                } catch {
+                    v = undefined;
+                }
+                if (v === null || typeof v !== 'object' || Array.isArray(v)) bad.push(r.text);
             }
-            if (v === null || typeof v !== 'object' || Array.isArray(v)) bad.push(r.text);
-        }
-        expect(bad).toEqual([]);
-    }, HUNDRED_RUNS_MS);
+            expect(bad).toEqual([]);
+        },
+        HUNDRED_RUNS_MS,
+    );
 
     it('closes in time: with max_tokens equal to the shortest document, the answer is still whole and valid', async () => {
         const validate = ajv.compile(PET_SCHEMA);
@@ -122,9 +157,16 @@ describe('constrained decoding on the embedded model', () => {
 
     it('tool_choice "auto": a tool named in the last user turn is called, otherwise the first token decides (text with this model); a seed repeats its answer', async () => {
         const ask = (text: string) => [{ role: 'user', content: text }];
-        expect(mentionedTools(ask('What is the weather in Paris?'), parseStructuredRequest({ tools: WEATHER_TOOLS }).tools)).toEqual(['get_weather']);
+        expect(mentionedTools(ask('What is the weather in Paris?'), parseStructuredRequest({ tools: WEATHER_TOOLS }).tools)).toEqual([
+            'get_weather',
+        ]);
         expect(mentionedTools(ask('Tell me a story about a cat.'), parseStructuredRequest({ tools: WEATHER_TOOLS }).tools)).toEqual([]);
-        expect(mentionedTools([...ask('weather?'), { role: 'assistant', content: 'ok' }, ...ask('the times, and a PING')], parseStructuredRequest({ tools: WEATHER_TOOLS }).tools)).toEqual(['get_time', 'ping']);
+        expect(
+            mentionedTools(
+                [...ask('weather?'), { role: 'assistant', content: 'ok' }, ...ask('the times, and a PING')],
+                parseStructuredRequest({ tools: WEATHER_TOOLS }).tools,
+            ),
+        ).toEqual(['get_time', 'ping']);
         for (let seed = 0; seed < 20; seed++) {
             const tool = await run({ tools: WEATHER_TOOLS }, 'What is the weather in Paris?', seed, 64);
             expect([tool.branch, tool.finishReason]).toEqual(['tool', 'stop']);

@@ -12,11 +12,35 @@ export const PET_SCHEMA = {
     },
     required: ['name', 'age', 'mood', 'tags', 'owner'],
     additionalProperties: false,
-    $defs: { person: { type: 'object', properties: { name: { type: 'string' }, height: { type: 'number' } }, required: ['name', 'height'], additionalProperties: false } },
+    $defs: {
+        person: {
+            type: 'object',
+            properties: { name: { type: 'string' }, height: { type: 'number' } },
+            required: ['name', 'height'],
+            additionalProperties: false,
+        },
+    },
 };
 
 export const WEATHER_TOOLS = [
-    { type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' }, unit: { enum: ['c', 'f'] }, days: { type: 'integer' } }, required: ['city', 'unit'], additionalProperties: false } } },
-    { type: 'function', function: { name: 'get_time', parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'], additionalProperties: false } } },
+    {
+        type: 'function',
+        function: {
+            name: 'get_weather',
+            parameters: {
+                type: 'object',
+                properties: { city: { type: 'string' }, unit: { enum: ['c', 'f'] }, days: { type: 'integer' } },
+                required: ['city', 'unit'],
+                additionalProperties: false,
+            },
+        },
+    },
+    {
+        type: 'function',
+        function: {
+            name: 'get_time',
+            parameters: { type: 'object', properties: { zone: { type: 'string' } }, required: ['zone'], additionalProperties: false },
+        },
+    },
     { type: 'function', function: { name: 'ping' } },
 ];

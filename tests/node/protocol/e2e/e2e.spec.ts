@@ -12,8 +12,20 @@ import { sha256, sha512 } from '@noble/hashes/sha2';
 import { e2e } from '../../../../node/protocol';
 
 const {
-    E2eError, decryptData, decryptJson, ed25519PublicToX25519, ed25519SeedToX25519, encryptData, encryptJson, messageSecret, parseKey, prefixLength,
-    rawSharedSecret, receiverKeyOf, isZeroKey, E2E_READABLE_FIELDS,
+    E2eError,
+    decryptData,
+    decryptJson,
+    ed25519PublicToX25519,
+    ed25519SeedToX25519,
+    encryptData,
+    encryptJson,
+    messageSecret,
+    parseKey,
+    prefixLength,
+    rawSharedSecret,
+    receiverKeyOf,
+    isZeroKey,
+    E2E_READABLE_FIELDS,
 } = e2e;
 
 const keys = (n: number) => keyPairFromSeed(Buffer.alloc(32, n));
@@ -75,7 +87,9 @@ describe('e2e key agreement (TON Ed25519::compute_shared_secret)', () => {
         const nonce = Buffer.alloc(32, 7).toString('base64');
         const c = messageSecret(raw, nonce, 'client-to-worker');
         expect(c.toString('hex')).toBe(Buffer.from(sha256(Buffer.concat([raw, Buffer.from(nonce), Buffer.from('c')]))).toString('hex'));
-        expect(messageSecret(raw, nonce, 'worker-to-client').toString('hex')).toBe(Buffer.from(sha256(Buffer.concat([raw, Buffer.from(nonce), Buffer.from('w')]))).toString('hex'));
+        expect(messageSecret(raw, nonce, 'worker-to-client').toString('hex')).toBe(
+            Buffer.from(sha256(Buffer.concat([raw, Buffer.from(nonce), Buffer.from('w')]))).toString('hex'),
+        );
     });
 
     it('refuses unusable keys', () => {
@@ -142,7 +156,12 @@ describe('e2e JSON bodies (upstream encrypt_json / decrypt_json)', () => {
                     { role: 'system', content: 'be brief' },
                     { role: 'user', content: [{ type: 'text', text: SECRET }] },
                 ],
-                tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { timeout: { type: 'number' } } } } }],
+                tools: [
+                    {
+                        type: 'function',
+                        function: { name: 'lookup', parameters: { type: 'object', properties: { timeout: { type: 'number' } } } },
+                    },
+                ],
                 stop: ['\n\n'],
             }),
         );
@@ -156,8 +175,16 @@ describe('e2e JSON bodies (upstream encrypt_json / decrypt_json)', () => {
         expect(text).not.toContain('be brief');
         expect(text).not.toContain('lookup');
         expect(enc).toMatchObject({
-            model: 'qwen', max_tokens: 64, max_completion_tokens: 64, timeout: 30, request_guid: 'guid-1', temperature: 0.5, stream: true,
-            is_encrypted: 'v1', sender_public_key: client.publicKey.toString('hex'), receiver_public_key: worker.publicKey.toString('hex'),
+            model: 'qwen',
+            max_tokens: 64,
+            max_completion_tokens: 64,
+            timeout: 30,
+            request_guid: 'guid-1',
+            temperature: 0.5,
+            stream: true,
+            is_encrypted: 'v1',
+            sender_public_key: client.publicKey.toString('hex'),
+            receiver_public_key: worker.publicKey.toString('hex'),
         });
         expect(enc.encryption_nonce).toMatch(/^[A-Za-z0-9+/]{43}=$/);
         const messages = enc.messages as { role: string; content: unknown }[];
@@ -166,7 +193,8 @@ describe('e2e JSON bodies (upstream encrypt_json / decrypt_json)', () => {
         expect((enc.stop as string[])[0]).toMatch(/^ENC_/);
         // upstream skips the readable keys at every depth, with everything below them: a tool parameter
         // named "timeout" keeps its schema readable (interop requires the same walk on both sides)
-        const props = ((enc.tools as { function: { parameters: { properties: Record<string, unknown> } } }[])[0].function.parameters.properties);
+        const props = (enc.tools as { function: { parameters: { properties: Record<string, unknown> } } }[])[0].function.parameters
+            .properties;
         expect(props.timeout).toEqual({ type: 'number' });
 
         const dec = decryptJson(enc, 'client-to-worker', { privateKey: worker.secretKey });
@@ -176,7 +204,12 @@ describe('e2e JSON bodies (upstream encrypt_json / decrypt_json)', () => {
     });
 
     it('the worker answers to the sender key, the client checks who answered', () => {
-        const answer = { id: 'c1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'ok ' + SECRET } }], usage: { prompt_tokens: 5, total_cost: 100 } };
+        const answer = {
+            id: 'c1',
+            object: 'chat.completion',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'ok ' + SECRET } }],
+            usage: { prompt_tokens: 5, total_cost: 100 },
+        };
         const enc = encryptJson(answer, worker.secretKey, client.publicKey, 'worker-to-client');
         expect(JSON.stringify(enc)).not.toContain('launch');
         expect(enc.usage).toEqual({ prompt_tokens: 5, total_cost: 100 });
@@ -184,7 +217,9 @@ describe('e2e JSON bodies (upstream encrypt_json / decrypt_json)', () => {
         expect(dec.value).toEqual(answer);
         // an answer re-encrypted by anyone else (a proxy holding another key) is refused by the client
         const forged = encryptJson(answer, proxy.secretKey, client.publicKey, 'worker-to-client');
-        expect(codeOf(() => decryptJson(forged, 'worker-to-client', { privateKey: client.secretKey, expectedSender: worker.publicKey }))).toBe('E2E_WRONG_SENDER');
+        expect(
+            codeOf(() => decryptJson(forged, 'worker-to-client', { privateKey: client.secretKey, expectedSender: worker.publicKey })),
+        ).toBe('E2E_WRONG_SENDER');
         // directions have separate keys: an answer cannot be replayed as a request
         expect(codeOf(() => decryptJson(enc, 'client-to-worker', { privateKey: client.secretKey }))).toBe('E2E_TAMPERED');
     });
@@ -206,8 +241,12 @@ describe('e2e JSON bodies (upstream encrypt_json / decrypt_json)', () => {
         const flipped = JSON.parse(JSON.stringify(enc));
         flipped.messages[1].content[0].text = flipped.messages[1].content[0].text.replace(/.$/, (c: string) => (c === '0' ? '1' : '0'));
         expect(codeOf(() => decryptJson(flipped, 'client-to-worker', w))).toBe('E2E_TAMPERED');
-        expect(codeOf(() => decryptJson({ ...enc, encryption_nonce: Buffer.alloc(32, 9).toString('base64') }, 'client-to-worker', w))).toBe('E2E_TAMPERED');
-        expect(codeOf(() => decryptJson({ ...enc, sender_public_key: proxy.publicKey.toString('hex') }, 'client-to-worker', w))).toBe('E2E_TAMPERED');
+        expect(codeOf(() => decryptJson({ ...enc, encryption_nonce: Buffer.alloc(32, 9).toString('base64') }, 'client-to-worker', w))).toBe(
+            'E2E_TAMPERED',
+        );
+        expect(codeOf(() => decryptJson({ ...enc, sender_public_key: proxy.publicKey.toString('hex') }, 'client-to-worker', w))).toBe(
+            'E2E_TAMPERED',
+        );
         expect(codeOf(() => decryptJson({ ...enc, stop: ['PLAIN'] }, 'client-to-worker', w))).toBe('E2E_BAD_FIELD');
         expect(codeOf(() => decryptJson({ ...enc, stop: ['ENC_xyz'] }, 'client-to-worker', w))).toBe('E2E_BAD_FIELD');
         expect(codeOf(() => decryptJson({ ...enc, is_encrypted: 'v2' }, 'client-to-worker', w))).toBe('E2E_UNSUPPORTED');
@@ -222,7 +261,10 @@ describe('e2e JSON bodies (upstream encrypt_json / decrypt_json)', () => {
     });
 
     it('accepts DEC_ strings the sender left readable, and keys in hex, base64 or raw form', () => {
-        const enc = encryptJson({ a: 'x' }, client.secretKey, worker.publicKey, 'client-to-worker', { nonce: Buffer.alloc(32, 1), random: fixedRandom });
+        const enc = encryptJson({ a: 'x' }, client.secretKey, worker.publicKey, 'client-to-worker', {
+            nonce: Buffer.alloc(32, 1),
+            random: fixedRandom,
+        });
         expect(enc.encryption_nonce).toBe(Buffer.alloc(32, 1).toString('base64'));
         const withPlain = { ...enc, b: 'DEC_visible', sender_public_key: client.publicKey.toString('base64') };
         expect(decryptJson(withPlain, 'client-to-worker', { privateKey: worker.secretKey }).value).toEqual({ a: 'x', b: 'visible' });
@@ -248,6 +290,15 @@ describe('e2e JSON bodies (upstream encrypt_json / decrypt_json)', () => {
         expect(codeOf(() => receiverKeyOf({ receiver_public_key: 5 }))).toBe('E2E_BAD_KEY');
         expect(isZeroKey(Buffer.alloc(32))).toBe(true);
         expect(isZeroKey(worker.publicKey)).toBe(false);
-        expect([...E2E_READABLE_FIELDS]).toEqual(['model', 'max_completion_tokens', 'max_tokens', 'max_coefficient', 'timeout', 'debug', 'enable_debug', 'request_guid']);
+        expect([...E2E_READABLE_FIELDS]).toEqual([
+            'model',
+            'max_completion_tokens',
+            'max_tokens',
+            'max_coefficient',
+            'timeout',
+            'debug',
+            'enable_debug',
+            'request_guid',
+        ]);
     });
 });

@@ -62,4 +62,3 @@ export function sampleObject(name: string, seed: number, withOptional: boolean, 
     }
     return o;
 }
-
