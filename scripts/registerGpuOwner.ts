@@ -47,7 +47,7 @@ export async function run(provider: NetworkProvider, args: string[]) {
         }
         const value = registryMessageValue(action, { deposit: held?.deposit ?? 0n, accountBalance: accountState.balance });
         await provider.sender().send({ to: registry.address, value, body, init: deployed ? undefined : registry.init });
-        // Blueprint's waitForLastTransaction is not implemented for mnemonic wallets: watch the contract instead.
+        // Blueprint's mnemonic provider cannot wait for a transaction, so the script watches the contract's last one.
         const lastLt = accountState.last?.lt ?? 0n;
         for (let i = 0; ; i++) {
             if (((await provider.provider(registry.address).getState()).last?.lt ?? 0n) > lastLt) break;

@@ -88,6 +88,7 @@ const lazyProto: object = Object.create(Cell.prototype, {
             return this.full().mask;
         },
     },
+    // @ton/core keeps a cell's hashes and depths in private fields; the lazy cell forwards them unchanged.
     _hashes: {
         get(this: LazyFields & { full(): Cell }) {
             return (this.full() as unknown as { _hashes: Buffer[] })._hashes;

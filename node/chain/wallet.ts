@@ -50,6 +50,8 @@ export async function openWallet(
             timeout?: number;
         }): Promise<Cell>;
     };
+    // The two classes' createTransfer option types are not assignable to one another, so each is seen through
+    // StandardWallet, the part both really share.
     const wallet: StandardWallet =
         opts.version === 'v5r1'
             ? (WalletContractV5R1.create({ workchain: 0, publicKey: keyPair.publicKey }) as unknown as StandardWallet)
