@@ -391,7 +391,9 @@ async function startNodes(
         register: true,
     });
     stops.push(() => worker.stop());
-    for (let i = 0; i < 600 && worker.runner.connectedProxies === 0; i++) await new Promise((ok) => setTimeout(ok, 50));
+    // Connected and serving (its backend answered a health check): the first completion after start then works.
+    const serving = () => worker.runner.connectedProxies > 0 && worker.runner.serving;
+    for (let i = 0; i < 1200 && !serving(); i++) await new Promise((ok) => setTimeout(ok, 50));
     progress('worker ready', { owner: worker.runner.owner.toString(), proxies: worker.runner.connectedProxies, stats: worker.httpUrl });
 
     progress('starting client (deploys its contract and deposits on first start)');

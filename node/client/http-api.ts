@@ -172,7 +172,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /**
  * The models the proxy serves, as of its last worker list. A model it served once and lists no more is
- * "known but down" (503, worth a retry); a name never served is a caller's mistake (404, not retried).
+ * "known but down" (503, worth a retry); a name never served while others are is a caller's mistake (404, not retried).
  */
 class ServedModels {
     /** At most one worker-list query per second, however many unknown names arrive. */
@@ -190,7 +190,7 @@ class ServedModels {
         this.fetchedAt = Date.now();
     }
 
-    /** 'served', 'down' (served before) or 'unknown'; asks the proxy again when the list may be stale. */
+    /** 'served', 'down' (served before, or nothing served now) or 'unknown'; asks again when the list may be stale. */
     async status(conn: RpcConnection, model: string): Promise<'served' | 'down' | 'unknown'> {
         const base = baseModelName(model);
         if (!this.current.has(base) && Date.now() - this.fetchedAt >= ServedModels.REFRESH_MS) {
@@ -199,7 +199,10 @@ class ServedModels {
                 .finally(() => (this.pending = null));
             await this.pending;
         }
-        return this.current.has(base) ? 'served' : this.ever.has(base) ? 'down' : 'unknown';
+        if (this.current.has(base)) return 'served';
+        // With no worker listed at all (a proxy that just started, workers reconnecting or all disabled for a
+        // moment) nothing proves the name wrong: the proxy answers "no workers" (503, worth a retry) instead.
+        return this.ever.has(base) || this.current.size === 0 ? 'down' : 'unknown';
     }
 
     list(): string[] {

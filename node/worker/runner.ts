@@ -106,6 +106,8 @@ interface ProxyLink {
 const VALUE = { deploy: toNano('0.3'), payout: toNano('0.5') } as const;
 /** Within the 60 s a proxy waits for worker.changedModel (upstream's timeout). */
 const CHANGE_MODEL_TIMEOUT_MS = 55_000;
+/** Failed health checks in a row before the worker calls its backend down and disables itself at every proxy. */
+const BACKEND_DOWN_AFTER_FAILURES = 2;
 const execFileAsync = promisify(execFile);
 
 export class WorkerRunner {
@@ -121,6 +123,8 @@ export class WorkerRunner {
     lastError: string | null = null;
     private enabled = true;
     private backendUp = true;
+    /** Consecutive failed health checks of the inference backend. */
+    private backendFailures = 0;
     private coefficient: number;
     /** The model served now: cfg.model until a proxy asks for a change (worker.changeModel). */
     private model: string;
@@ -180,6 +184,10 @@ export class WorkerRunner {
     }
     get connectedProxies(): number {
         return this.links.size;
+    }
+    /** Enabled and its backend up: what it told every proxy it is connected to. */
+    get serving(): boolean {
+        return this.isServing();
     }
     get payoutFee(): bigint {
         return this.cfg.payoutFee ?? PAYOUT_FEE_ESTIMATE;
@@ -421,8 +429,12 @@ export class WorkerRunner {
 
     private async monitorBackend(): Promise<void> {
         const h = await this.backend.health({ timeoutMs: 2000 });
-        if (h.ok !== this.backendUp) {
-            this.backendUp = h.ok;
+        // One slow answer on a busy machine is not an outage: disabling on it sent callers 503s (and, with an
+        // empty model list, 404s) while the backend was serving. Down takes two failed checks in a row; up takes one.
+        this.backendFailures = h.ok ? 0 : this.backendFailures + 1;
+        const up = h.ok || (this.backendUp && this.backendFailures < BACKEND_DOWN_AFTER_FAILURES);
+        if (up !== this.backendUp) {
+            this.backendUp = up;
             this.log.warn(h.ok ? 'inference backend is back' : 'inference backend is down: disabled at every proxy', {
                 error: h.error?.message,
             });

@@ -290,6 +290,7 @@ describe('proxy death mid-stream', () => {
         backend = await streamingBackend({ promptTokens: PROMPT, delayMs: TOKEN_MS });
         await pnet.startWorker({ backendUrl: backend.url });
         await pnet.startClient();
+        await waitUntil('the worker serving at the proxy', () => pnet.worker!.connectedProxies === 1 && pnet.worker!.serving, 60_000);
     });
     afterAll(async () => {
         await pnet?.close();

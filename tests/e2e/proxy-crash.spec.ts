@@ -33,6 +33,7 @@ beforeAll(async () => {
     backend = await streamingBackend({ promptTokens: PROMPT, delayMs: TOKEN_MS });
     await net.startWorker({ backendUrl: backend.url });
     await net.startClient({ deposit: DEPOSIT });
+    await waitUntil('the worker serving at the proxy', () => net.worker!.connectedProxies === 1 && net.worker!.serving, 60_000);
 });
 afterAll(async () => {
     await net?.close();

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'fs';
 import { cpus, tmpdir } from 'os';
 import { join } from 'path';
+import { inspect } from 'util';
 import { Worker } from 'worker_threads';
 import { startNetwork, type RunningNetwork } from '../../../node/cli/up';
 
@@ -29,7 +30,20 @@ it('starts the whole network while every core is busy and answers a completion',
     for (let i = 0; i < Math.max(2, cpus().length); i++) busy.push(new Worker('for (;;) {}', { eval: true }));
     await Promise.all(busy.map((b) => new Promise((r) => b.once('online', r))));
 
-    net = await startNetwork({ dataDir: dir, host: '127.0.0.1', chainPort: 0, modelPort: 0, explorerPort: 0, basePort: 0, once: false });
+    try {
+        net = await startNetwork({
+            dataDir: dir,
+            host: '127.0.0.1',
+            chainPort: 0,
+            modelPort: 0,
+            explorerPort: 0,
+            basePort: 0,
+            once: false,
+        });
+    } catch (e) {
+        // Some errors (a compiler diagnostic, an AggregateError) print as blank lines in jest's report.
+        throw new Error(`startNetwork failed: ${inspect(e, { depth: 4 })}`);
+    }
     expect(net.client.ready).toBe(true);
     const res = await fetch(`${net.apiUrl}/chat/completions`, {
         method: 'POST',
