@@ -42,7 +42,9 @@ export class AnswerTransformer {
     /**
      * `rewrite` may throw (a tampered ciphertext): the error leaves push/end to the caller; a value it
      * returns unchanged (the same object) keeps its original bytes. `only` skips parsing text that cannot
-     * need a rewrite (the worker's cost pass looks only at values that mention usage). `maxHeld` bounds
+     * need a rewrite (the worker's cost pass looks only at values that mention usage); it must be a
+     * containment test (true for any text containing a text it is true for), as it is also asked about
+     * several lines at once. `maxHeld` bounds
      * what is buffered (a whole body, or one line without its newline).
      */
     constructor(
@@ -70,7 +72,7 @@ export class AnswerTransformer {
         this.restBytes += chunk.length;
         if (this.restBytes > this.maxHeld) throw new RangeError(`answer part longer than ${this.maxHeld} bytes without a line break`);
         if (this.shape === 'whole') return Buffer.alloc(0);
-        const held = Buffer.concat(this.rest);
+        const held = this.rest.length === 1 ? this.rest[0] : Buffer.concat(this.rest);
         const cut = held.lastIndexOf(NEWLINE);
         if (cut < 0) {
             this.rest = [held];
@@ -78,7 +80,13 @@ export class AnswerTransformer {
         }
         this.rest = [held.subarray(cut + 1)];
         this.restBytes = this.rest[0].length;
-        return Buffer.from(this.lines(held.subarray(0, cut + 1).toString('utf8')), 'utf8');
+        const complete = held.subarray(0, cut + 1);
+        const text = complete.toString('utf8');
+        // Most pieces of a stream (one token each) cannot need a rewrite: pass their bytes on untouched
+        // instead of splitting, re-joining and re-encoding every line. A line `only` accepts is also
+        // accepted within the whole text, so this never skips one.
+        if (this.opts.only && !this.opts.only(text)) return complete;
+        return Buffer.from(this.lines(text), 'utf8');
     }
 
     /** What is left at the end of the answer. */

@@ -1,5 +1,5 @@
 /**
- * Proxy benchmark (COCOON's benchmark/ method): `npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--delay-ms N] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--no-floor] [--modes tls,plaintext,processes,floor] [--streams 100,...,2000] [--no-streams]`
+ * Proxy benchmark (COCOON's benchmark/ method): `npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--delay-ms N] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--no-floor] [--modes tls,plaintext,processes,floor] [--streams 100,...,2000] [--no-streams] [--cpu-prof DIR]`
  * A fake OpenAI-compatible backend streams 50 SSE chunks (128-byte deltas) plus a usage chunk and [DONE]
  * for every POST /v1/chat/completions with stream:true, as COCOON's benchmark/server.go does; by default
  * all at once (its delay_ms=0, a CPU-bound baseline), with --delay-ms N one chunk every N ms (its delay_ms,
@@ -10,7 +10,8 @@
  *       RA-TLS as the product runs it (startTestNetwork: local chain, root, proxy, worker, client);
  *       with --plaintext also over plain TCP;
  *   (c) the same network as operators run it: `cocoon proxy`, `cocoon worker` and `cocoon client` as three
- *       OS processes against a local chain served over HTTP (skip with --no-processes);
+ *       OS processes against a local chain served over HTTP (skip with --no-processes); with --cpu-prof DIR
+ *       each writes a V8 CPU profile into DIR/proxy, DIR/worker and DIR/client when it exits;
  *   (d) the transport floor (relay-floor.ts): the same API -> proxy -> worker -> backend hops over TLS on
  *       the main thread, forwarding bytes and nothing else (skip with --no-floor). What it adds to the
  *       direct baseline is what any relay of this shape costs here; the network above it is the product.
@@ -334,6 +335,9 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
     const dir = mkdtempSync(join(tmpdir(), 'cocoon-bench-'));
     const chain = await startLocalChain({ port: 0, wallets: 4, walletBalance: toNano('1000') });
     const running: ReturnType<typeof daemon>[] = [];
+    // --cpu-prof DIR: each daemon writes a V8 CPU profile into DIR/<role>/ when it exits (after the run).
+    const pi = process.argv.indexOf('--cpu-prof');
+    const prof = (role: string) => (pi >= 0 ? ['--cpu-prof', `--cpu-prof-dir=${join(process.argv[pi + 1], role)}`] : []);
     const close = async () => {
         for (const d of running) if (d.child.exitCode === null) d.child.kill('SIGTERM');
         await Promise.all(running.map((d) => Promise.race([d.exited, new Promise((r) => setTimeout(r, 10_000))])));
@@ -346,20 +350,24 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
         writeFileSync(walletsFile, JSON.stringify(chain.wallets), { mode: 0o600 });
         const root = (await ensureRoot({ dataDir: dir, chainUrl: chain.v4Url, ownerMnemonic: chain.wallets[0].mnemonic })).root;
         const common = ['--endpoint', chain.v4Url, '--root', root, '--key-file', walletsFile, '--log-level', 'warn', '--http-port', '0'];
-        const proxy = daemon([
-            'proxy',
-            ...common,
-            '--key-name',
-            'wallet1',
-            '--data-dir',
-            join(dir, 'proxy'),
-            '--worker-port',
-            '0',
-            '--client-port',
-            '0',
-            '--pow-difficulty',
-            '0',
-        ]);
+        const proxy = daemon(
+            [
+                'proxy',
+                ...common,
+                '--key-name',
+                'wallet1',
+                '--data-dir',
+                join(dir, 'proxy'),
+                '--worker-port',
+                '0',
+                '--client-port',
+                '0',
+                '--pow-difficulty',
+                '0',
+            ],
+            {},
+            prof('proxy'),
+        );
         running.push(proxy);
         const reg = await proxy.waitFor(/register-proxy "([^"]+)"/);
         await proxy.waitFor(/^proxy (\S+) serving/m);
@@ -372,23 +380,31 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
             models: [MODEL],
             proxy: reg[1],
         });
-        const worker = daemon([
-            'worker',
-            ...common,
-            '--key-name',
-            'wallet2',
-            '--data-dir',
-            join(dir, 'worker'),
-            '--model',
-            MODEL,
-            '--backend',
-            backendUrl,
-            '--max-active-requests',
-            String(maxActiveRequests),
-        ]);
+        const worker = daemon(
+            [
+                'worker',
+                ...common,
+                '--key-name',
+                'wallet2',
+                '--data-dir',
+                join(dir, 'worker'),
+                '--model',
+                MODEL,
+                '--backend',
+                backendUrl,
+                '--max-active-requests',
+                String(maxActiveRequests),
+            ],
+            {},
+            prof('worker'),
+        );
         running.push(worker);
         await worker.waitFor(/^worker \S+ serving/m);
-        const clientD = daemon(['client', ...common, '--key-name', 'wallet3', '--data-dir', join(dir, 'client'), '--deposit', '100']);
+        const clientD = daemon(
+            ['client', ...common, '--key-name', 'wallet3', '--data-dir', join(dir, 'client'), '--deposit', '100'],
+            {},
+            prof('client'),
+        );
         running.push(clientD);
         const apiUrl = (await clientD.waitFor(/OpenAI API (\S+),/))[1];
         // Ready once a completion goes through: the worker reaches the proxy on its own schedule.
@@ -424,7 +440,7 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
 async function main(): Promise<void> {
     if (process.argv.includes('--help') || process.argv.includes('-h')) {
         console.log(
-            'Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--delay-ms 0] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--no-floor] [--modes tls,plaintext,processes,floor] [--streams 100,250,500,1000,1500,2000] [--no-streams]',
+            'Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--delay-ms 0] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--no-floor] [--modes tls,plaintext,processes,floor] [--streams 100,250,500,1000,1500,2000] [--no-streams] [--cpu-prof DIR]',
         );
         process.exit(0);
     }

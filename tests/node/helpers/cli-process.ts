@@ -13,8 +13,9 @@ export interface Daemon {
     exited: Promise<number | null>;
 }
 
-export function daemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', COCOON, ...args], {
+/** `nodeArgs` go to node itself (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+export function daemon(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Daemon {
+    const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', COCOON, ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, NODE_OPTIONS: '', COCOON_LOG_LEVEL: 'info', ...env },
     });

@@ -56,6 +56,19 @@ describe('AnswerTransformer', () => {
         expect(whole.end().toString()).toBe('{ "a":  1 }');
     });
 
+    it('pieces `only` refuses pass byte for byte, without being decoded and re-encoded', () => {
+        let asked = 0;
+        const t = new AnswerTransformer('lines', (v) => ({ ...v, cost: 1 }), {
+            only: (text) => (asked++, text.includes('"usage"')),
+        });
+        // Not valid UTF-8: re-encoding would have turned it into U+FFFD.
+        const odd = Buffer.concat([Buffer.from('data: {"t":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n\n')]);
+        const out = t.push(odd);
+        expect(out.equals(odd)).toBe(true);
+        expect(asked).toBe(1);
+        expect(t.push(Buffer.from('data: {"x":1}\ndata: {"usage":{}}\n')).toString()).toBe('data: {"x":1}\ndata: {"usage":{},"cost":1}\n');
+    });
+
     it('an error thrown by the rewrite reaches the caller', () => {
         const t = new AnswerTransformer('lines', () => {
             throw new Error('tampered');
