@@ -1,30 +1,22 @@
 import fc from 'fast-check';
 import { createBackend, type Backend } from '../../../node/inference';
-import { connect, silentLogger, type RpcConnection } from '../../../node/protocol';
-import { startClientApi, type ClientApi } from '../../../node/client/http-api';
 import { hostileBody } from '../helpers/hostile-json';
-import { startRelayNetwork, type RelayNetwork } from '../helpers/relay-network';
+import { startRelayApi } from '../helpers/relay-network';
 
 jest.setTimeout(60_000);
 
 describe('client API under hostile JSON (property test, bounded in time)', () => {
     let backend: Backend;
-    let net: RelayNetwork;
-    let proxyConn: RpcConnection;
-    let api: ClientApi;
+    let relay: Awaited<ReturnType<typeof startRelayApi>>;
 
     beforeAll(async () => {
         // A worker whose backend is down: a request that passes every check ends in a fast 502, not a model run.
         backend = createBackend({ baseUrl: 'http://127.0.0.1:1/v1', timeoutMs: 2000 });
-        net = await startRelayNetwork();
-        await net.startWorker(backend, 1);
-        proxyConn = await connect({ host: '127.0.0.1', port: net.clientPort, pow: false, logger: silentLogger });
-        api = await startClientApi({ port: 0, proxy: () => proxyConn });
+        relay = await startRelayApi();
+        await relay.net.startWorker(backend, 1);
     });
     afterAll(async () => {
-        proxyConn?.close();
-        await api?.close();
-        await net?.close();
+        await relay?.close();
         backend?.close();
     });
 
@@ -32,7 +24,7 @@ describe('client API under hostile JSON (property test, bounded in time)', () =>
         const statuses = new Map<number, number>();
         await fc.assert(
             fc.asyncProperty(hostileBody, async (body) => {
-                const r = await fetch(`${api.url}/v1/chat/completions`, {
+                const r = await fetch(`${relay.api.url}/v1/chat/completions`, {
                     method: 'POST',
                     headers: { 'content-type': 'application/json' },
                     body: new Blob([new Uint8Array(body)]),
@@ -52,8 +44,10 @@ describe('client API under hostile JSON (property test, bounded in time)', () =>
         );
         expect(statuses.get(400)).toBeGreaterThan(0);
         // Every query got its final answer: the proxy holds no slot of the worker.
-        const models = (await (await fetch(`${api.url}/v1/models`)).json()) as { data: { workers: { running_requests: number }[] }[] };
+        const models = (await (await fetch(`${relay.api.url}/v1/models`)).json()) as {
+            data: { workers: { running_requests: number }[] }[];
+        };
         expect(models.data[0].workers).toEqual([expect.objectContaining({ running_requests: 0 })]);
-        expect(net.relay.workerTypes().types[0].workers[0].active_requests).toBe(0);
+        expect(relay.net.relay.workerTypes().types[0].workers[0].active_requests).toBe(0);
     });
 });

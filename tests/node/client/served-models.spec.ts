@@ -3,31 +3,23 @@
  * are; a proxy that lists no worker at all (just started, workers reconnecting) gets a 503 worth a retry.
  */
 import { createBackend, type Backend } from '../../../node/inference';
-import { connect, silentLogger, type RpcConnection } from '../../../node/protocol';
-import { startClientApi, type ClientApi } from '../../../node/client/http-api';
-import { startRelayNetwork, type RelayNetwork } from '../helpers/relay-network';
+import { startRelayApi } from '../helpers/relay-network';
 
 jest.setTimeout(60_000);
 
-let net: RelayNetwork;
-let proxyConn: RpcConnection;
-let api: ClientApi;
+let relay: Awaited<ReturnType<typeof startRelayApi>>;
 let backend: Backend;
 
 beforeAll(async () => {
-    net = await startRelayNetwork();
-    proxyConn = await connect({ host: '127.0.0.1', port: net.clientPort, pow: false, logger: silentLogger });
-    api = await startClientApi({ port: 0, proxy: () => proxyConn });
+    relay = await startRelayApi();
 });
 afterAll(async () => {
-    proxyConn?.close();
-    await api?.close();
-    await net?.close();
+    await relay?.close();
     backend?.close();
 });
 
 async function post(model: string): Promise<{ status: number; code: string | null; message: string }> {
-    const r = await fetch(`${api.url}/v1/chat/completions`, {
+    const r = await fetch(`${relay.api.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }], max_tokens: 4 }),
@@ -47,7 +39,7 @@ it('answers 503 no_workers, not 404, while the proxy lists no worker at all', as
 it('answers 404 model_not_found for a name nobody serves once another model is served', async () => {
     // A backend that is down still registers its worker (and so its model) at the proxy.
     backend = createBackend({ baseUrl: 'http://127.0.0.1:1/v1', timeoutMs: 2000 });
-    await net.startWorker(backend, 1);
+    await relay.net.startWorker(backend, 1);
     // The client re-reads the list at most once a second: until then the name is still "nothing served yet".
     let answer = await post('nobody/else');
     for (const until = Date.now() + 5000; answer.status === 503 && Date.now() < until; ) {

@@ -18,6 +18,7 @@ import { QueryRelay, type ClientLink, type WorkerLink } from '../../../node/prox
 import { DecayingAverage } from '../../../node/proxy/routing';
 import { SignedPaymentsLedger } from '../../../node/proxy/signed-payments';
 import { runWorkerQuery } from '../../../node/worker/running-request';
+import { startClientApi, type ClientApi, type ClientApiOptions } from '../../../node/client/http-api';
 
 export const MODEL = 'cocoon/tiny-stories-1m@local:0';
 export const PRICING: TokenPricing = {
@@ -126,4 +127,26 @@ export async function startRelayNetwork(): Promise<RelayNetwork> {
     });
     net.clientPort = clientServer.port;
     return net;
+}
+
+/** The client API over a relay network: one proxy connection, the API on a free port. */
+export async function startRelayApi(opts: Omit<ClientApiOptions, 'port' | 'proxy'> = {}): Promise<{
+    net: RelayNetwork;
+    proxyConn: RpcConnection;
+    api: ClientApi;
+    close(): Promise<void>;
+}> {
+    const net = await startRelayNetwork();
+    const proxyConn = await connect({ host: '127.0.0.1', port: net.clientPort, pow: false, logger: silentLogger });
+    const api = await startClientApi({ ...opts, port: 0, proxy: () => proxyConn });
+    return {
+        net,
+        proxyConn,
+        api,
+        async close() {
+            proxyConn.close();
+            await api.close();
+            await net.close();
+        },
+    };
 }
