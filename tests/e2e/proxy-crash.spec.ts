@@ -79,7 +79,8 @@ describe('proxy crash', () => {
             while (!stop) {
                 const o = await call(stream);
                 outcomes.push(o);
-                if (o.status === 503) await waitUntil('the network back', () => client.ready && worker.connectedProxies === 1, 60_000);
+                // As long as the restart below may take: respawn, client reconnect, worker reconnect (60 s each).
+                if (o.status === 503) await waitUntil('the network back', () => client.ready && worker.connectedProxies === 1, 180_000);
             }
         });
         const succeeded = () => outcomes.filter((o) => o.ok).length;
