@@ -1,6 +1,15 @@
 import { Address } from '@ton/core';
 import { friendlyAddress } from '../../web/src/address';
-import { formatDuration, formatInt, formatMultiplier, formatTon, nanoToChartNumber, shortAddress, sumNano, timeAgo } from '../../web/src/format';
+import {
+    formatDuration,
+    formatInt,
+    formatMultiplier,
+    formatTon,
+    nanoToChartNumber,
+    shortAddress,
+    sumNano,
+    timeAgo,
+} from '../../web/src/format';
 
 describe('explorer money formatting', () => {
     it('formats nanoTON exactly with string math', () => {

@@ -3,13 +3,7 @@
  * chain paid their workers and the uptime the proxies observed. List with filters and CSV; one page per owner.
  */
 import { useMemo, type FormEvent } from 'react';
-import type {
-    GpuOwnerDetail,
-    GpuOwnerInfo,
-    GpuOwnerPayout,
-    GpuProfileChange,
-    ObservedWorkerUptime,
-} from '../../../indexer/api/types';
+import type { GpuOwnerDetail, GpuOwnerInfo, GpuOwnerPayout, GpuProfileChange, ObservedWorkerUptime } from '../../../indexer/api/types';
 import { useApi, usePagedApi } from '../api';
 import { DailyChart, type Series } from '../Chart';
 import { Addr, Ago, Empty, Fields, Int, Load, PagedTable, StateBadge, Table, Ton, TxLink, type Column } from '../components';
@@ -117,6 +111,14 @@ const PAYOUT_COLUMNS: Column<GpuOwnerPayout>[] = [
     { title: 'Transaction', cell: (p) => <TxLink hash={p.txHash} /> },
 ];
 
+function Duration({ seconds, testId }: { seconds: number; testId: string }) {
+    return (
+        <span data-testid={testId} data-seconds={seconds}>
+            {formatDuration(seconds)}
+        </span>
+    );
+}
+
 const UPTIME_COLUMNS: Column<ObservedWorkerUptime>[] = [
     {
         title: 'Worker key',
@@ -129,24 +131,8 @@ const UPTIME_COLUMNS: Column<ObservedWorkerUptime>[] = [
     { title: 'Now', cell: (u) => <StateBadge state={u.up ? 'up' : 'down'} /> },
     { title: 'Uptime', cell: (u) => formatPermille(u.uptimePermille), className: 'right' },
     // The seconds behind the ratio: a stopped worker's up time stops growing while its window goes on.
-    {
-        title: 'Up',
-        cell: (u) => (
-            <span data-testid="uptime-up" data-seconds={u.uptimeSeconds}>
-                {formatDuration(u.uptimeSeconds)}
-            </span>
-        ),
-        className: 'right',
-    },
-    {
-        title: 'Window',
-        cell: (u) => (
-            <span data-testid="uptime-window" data-seconds={u.windowSeconds}>
-                {formatDuration(u.windowSeconds)}
-            </span>
-        ),
-        className: 'right',
-    },
+    { title: 'Up', cell: (u) => <Duration seconds={u.uptimeSeconds} testId="uptime-up" />, className: 'right' },
+    { title: 'Window', cell: (u) => <Duration seconds={u.windowSeconds} testId="uptime-window" />, className: 'right' },
     { title: 'Proxy stats', cell: (u) => <span className="small break">{u.source}</span> },
     { title: 'Read', cell: (u) => <Ago utime={u.seenAt} /> },
 ];
