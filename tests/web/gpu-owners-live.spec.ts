@@ -32,7 +32,7 @@ import { launchBrowser, type Browser } from './helpers/browser';
 import { explorerDriver, prepareWebDist, ROOT_DIR, until } from './helpers/explorer';
 import { startLiveIndexer, type LiveIndexer } from './helpers/live-indexer';
 
-jest.setTimeout(240_000);
+jest.setTimeout(300_000);
 const exec = promisify(execFile);
 
 const PRICE = 1000n;
@@ -201,13 +201,15 @@ function chainPayouts(o: Owner): bigint[] {
     });
 }
 
+const phases: string[] = [];
+
 beforeAll(async () => {
     prepareWebDist();
     const t0 = Date.now();
-    const phases: string[] = [];
     const phase = (name: string) => phases.push(`${name} ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    // Plaintext between the runners: the explorer reads the chain only, RA-TLS would just cost time here.
-    net = await startTestNetwork({ params: { pricePerToken: PRICE, workerFeePerToken: FEE }, tls: false, full: false, extraWallets: 1 });
+    // RA-TLS between the runners (fake attestation), as in production: the proxy observes a worker's uptime
+    // under its attested key, which is the key its owner registered (an unattested plaintext peer has none).
+    net = await startTestNetwork({ params: { pricePerToken: PRICE, workerFeePerToken: FEE }, full: false, extraWallets: 1 });
     dir = net.dir;
     backend = await streamingBackend({ promptTokens: 10, delayMs: 5 });
     phase('network up');
@@ -249,6 +251,20 @@ beforeAll(async () => {
         phase(`worker ${o.name} up`);
     };
     const outputs: Record<'cli' | 'blueprint', string> = { cli: '', blueprint: '' };
+    // The in-process services first: the indexer's embedded database start holds this process's event loop,
+    // where the local chain answers the registering processes (whose HTTP clients give up after 5 s).
+    await Promise.all([
+        net.startClient().then(() => phase('client up')),
+        startLiveIndexer(net).then((i) => {
+            indexer = i;
+            phase('indexer up');
+        }),
+        launchBrowser().then((br) => {
+            browser = br;
+            page = br.page;
+            phase('browser up');
+        }),
+    ]);
     await Promise.all([
         registerThroughCli(a, net.local.wallets[2].name).then(async (out) => {
             outputs.cli = out;
@@ -259,16 +275,6 @@ beforeAll(async () => {
             outputs.blueprint = out;
             phase('B registered (Blueprint)');
             await startWorker(b);
-        }),
-        net.startClient().then(() => phase('client up')),
-        startLiveIndexer(net).then((i) => {
-            indexer = i;
-            phase('indexer up');
-        }),
-        launchBrowser().then((br) => {
-            browser = br;
-            page = br.page;
-            phase('browser up');
         }),
     ]);
     expect(outputs.cli).toMatch(/done: active/);
@@ -289,10 +295,10 @@ beforeAll(async () => {
         60_000,
     );
     phase('indexed');
-    console.log(`live network for the GPU owners pages: ${phases.join(', ')}`);
 });
 
 afterAll(async () => {
+    console.log(`live network for the GPU owners pages: ${phases.join(', ')}`);
     await browser?.close();
     await indexer?.close();
     await net?.close();
@@ -372,6 +378,9 @@ describe('GPU owners on a live network', () => {
         const seen = async (o: Owner): Promise<Seen> => {
             const rows = (await ownerApi(o)).uptime;
             if (rows.length !== 1) throw new Error(`owner ${o.name}: ${rows.length} uptime rows`);
+            // The proxy observed the worker under the key its owner registered.
+            if (rows[0].workerKey !== o.key.publicKey.toString('hex'))
+                throw new Error(`owner ${o.name}: uptime of key ${rows[0].workerKey}`);
             return { up: rows[0].up, upSeconds: rows[0].uptimeSeconds, windowSeconds: rows[0].windowSeconds };
         };
         const observedShare = async (o: Owner) =>
