@@ -48,6 +48,14 @@ describe('explorer: GPU owners and models', () => {
         expect(await text('owner-tonEarned')).toBe('0.0000005 TON');
         expect(await rowKeys('owner-workers')).toEqual([WORKERS[1]]);
         expect(await page.getByTestId('owner-history').locator('tbody tr').count()).toBe(2);
+        // One payout, one day: the payouts chart spans that day with a day each side (uPlot alone drew 1000 days).
+        const day = Math.floor((BASE_UTIME + 30) / 86400) * 86400;
+        const chart = page.getByTestId('daily-chart');
+        await chart.locator('canvas').first().waitFor();
+        expect([await chart.getAttribute('data-x-min'), await chart.getAttribute('data-x-max')]).toEqual([
+            String(day - 86400),
+            String(day + 86400),
+        ]);
         await shot('gpu-owner');
     });
 
