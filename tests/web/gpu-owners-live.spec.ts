@@ -45,7 +45,8 @@ interface Owner {
     wallet: ChainWallet;
     key: { publicKey: Buffer; secretKey: Buffer };
     hardware: { gpuModel: string; gpuCount: number; vramMib: number; tee: string; region: string; uptimePermille: number };
-    worker: WorkerRunner;
+    /** Started once the owner's registration is sent (both send from the owner's wallet). */
+    worker: WorkerRunner | null;
     /** Raw addresses: the owner's wallet and its registry contract. */
     owner: string;
     registry: string;
@@ -144,6 +145,11 @@ async function registerThroughBlueprint(o: Owner, mnemonic: string[]): Promise<s
     return stdout;
 }
 
+function runner(o: Owner): WorkerRunner {
+    if (!o.worker) throw new Error(`worker ${o.name} did not start`);
+    return o.worker;
+}
+
 /** Tokens the proxy counted for an owner's worker. */
 const served = (o: Owner) => net.proxy.findWorker(o.owner)?.ledger.tokensMax ?? 0n;
 
@@ -182,7 +188,7 @@ async function payBoth(): Promise<void> {
                 const acc = net.proxy.findWorker(o.owner);
                 return !!acc && acc.ledger.tokensCommittedToBlockchain === acc.ledger.tokensMax;
             });
-            await until(`worker ${o.name}'s payout`, async () => (await o.worker.payoutAll(true)).length > 0);
+            await until(`worker ${o.name}'s payout`, async () => (await runner(o).payoutAll(true)).length > 0);
         }),
     );
 }
@@ -222,7 +228,7 @@ beforeAll(async () => {
         // The key `cocoon worker register` puts in the profile is the one the worker then runs with.
         key: signingKey(dirA, 'worker'),
         hardware: { gpuModel: 'NVIDIA H100 80GB HBM3', gpuCount: 8, vramMib: 81559, tee: 'tdx', region: 'eu-west', uptimePermille: 995 },
-        worker: undefined as unknown as WorkerRunner, // started below, once its wallet is done registering
+        worker: null,
         owner: net.wallets.worker.address.toRawString(),
         registry: '',
     };
@@ -231,12 +237,11 @@ beforeAll(async () => {
         wallet: await openWallet(net.chain, { mnemonic: walletB.mnemonic }),
         key: keyPairFromSeed(Buffer.alloc(32, 11)),
         hardware: { gpuModel: 'NVIDIA GeForce RTX 4090', gpuCount: 2, vramMib: 24564, tee: 'none', region: 'us', uptimePermille: 900 },
-        worker: undefined as unknown as WorkerRunner,
+        worker: null,
         owner: Address.parse(walletB.address).toRawString(),
         registry: '',
     };
     owners.push(a, b);
-    // A worker starts once its owner's registration is sent: both send from the same wallet.
     const startWorker = async (o: Owner) => {
         o.worker = await net.startWorker({
             backendUrl: backend.url,
@@ -390,7 +395,7 @@ describe('GPU owners on a live network', () => {
         );
         const shareBefore = await observedShare(a);
 
-        await a.worker.close(1000);
+        await runner(a).close(1000);
         await until('the indexer to read worker A as down', async () => !(await seen(a)).up);
         const stopped = await seen(a);
         const bAtStop = await seen(b);
