@@ -199,9 +199,9 @@ export const ENDPOINTS: EndpointSpec[] = [
                 type: 'string',
                 enum: ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib', 'observedUptime'],
             }),
-            paging[0]!,
+            ...paging,
         ],
-        response: 'GpuOwnerList',
+        response: page('GpuOwnerInfo'),
     },
     {
         path: '/api/gpu-owners/{address}',
@@ -702,7 +702,6 @@ const SCHEMAS: Record<string, Schema> = {
         workerKeys: arr(hash),
     }),
     GpuOwnerInfo: obj(gpuOwnerProps),
-    GpuOwnerList: obj({ items: arr(ref('GpuOwnerInfo')) }),
     GpuOwnerDetail: obj({
         ...gpuOwnerProps,
         workerContracts: arr(obj({ address: addr, proxy: nullable(addr), tokensPaid: nano, tonEarned: nano, lastActive: nullable(int) })),

@@ -665,9 +665,8 @@ export interface ObservedWorkerUptime {
     seenAt: number;
 }
 
-export interface GpuOwnerList {
-    items: GpuOwnerInfo[];
-}
+/** Keyset-paged like the other lists: pass `nextCursor` back as `?cursor=` for the next page. */
+export type GpuOwnerList = Page<GpuOwnerInfo>;
 
 export interface GpuOwnerPayout {
     utime: number;

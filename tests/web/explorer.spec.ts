@@ -3,14 +3,12 @@
  * shows the API's numbers, navigation and search work, the live feed shows a new transaction.
  * Screenshots go to tests/artifacts/web/ (gitignored).
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 import { Address } from '@ton/core';
 import type { Page as PwPage } from 'playwright-core';
-import { startApiServer, type ApiServer } from '../../indexer/api/server';
+import { startApiServer } from '../../indexer/api/server';
 import { events, transactions } from '../../indexer/db/schema';
 import { silentLogger } from '../../indexer/log';
+import { openTestDatabase } from '../indexer/helpers/db';
 import type {
     ClientInfo,
     DailyStat,
@@ -24,80 +22,28 @@ import type {
     TransactionInfo,
     WorkerInfo,
 } from '../../indexer/api/types';
-import { openTestDatabase, type TestDatabase } from '../indexer/helpers/db';
 import { BASE_UTIME, CLIENTS, MODEL, OWNER, PROXIES, WORKERS, seed, txHash } from '../indexer/helpers/seed';
-import { formatInt, formatTon } from '../../web/src/format';
-import { launchBrowser, type Browser } from './helpers/browser';
+import { formatInt } from '../../web/src/format';
+import { explorerDriver, startSeededExplorer, tonText, WEB_DIST, type SeededExplorer } from './helpers/explorer';
 import { checkAccessibility, DESKTOP, noSidewaysScroll, PHONE } from './helpers/pages';
 
-const ROOT_DIR = path.resolve(__dirname, '../..');
-const WEB_DIST = path.join(ROOT_DIR, 'web', 'dist');
-const SHOTS = path.join(ROOT_DIR, 'tests', 'artifacts', 'web');
-
-let database: TestDatabase;
-let server: ApiServer;
-let browser: Browser;
+let explorer: SeededExplorer;
 let page: PwPage;
-
-async function api<T>(p: string): Promise<T> {
-    const res = await fetch(server.url + p);
-    if (!res.ok) throw new Error(`${p}: HTTP ${res.status}`);
-    return (await res.json()) as T;
-}
-
-async function open(hash: string): Promise<void> {
-    await page.goto(`${server.url}/#/${hash}`);
-}
-
-async function shot(name: string): Promise<void> {
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-}
-
-/** Text of the element with data-testid, once it is on the page. */
-async function text(testId: string): Promise<string> {
-    const el = page.getByTestId(testId).first();
-    await el.waitFor();
-    return ((await el.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-}
-
-const tonText = (nano: string) => `${formatTon(nano)} TON`;
-
-/** Rows (data-key) of the table with this test id, waiting for it to render. */
-async function rowKeys(testId: string): Promise<string[]> {
-    await page.getByTestId(testId).waitFor();
-    return page
-        .getByTestId(testId)
-        .locator('tbody tr')
-        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
-}
+const { api, open, shot, text, rowKeys } = explorerDriver(() => ({ page, url: explorer.server.url }));
 
 beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) {
-        execFileSync('npm', ['run', 'build:web'], { cwd: ROOT_DIR, stdio: 'inherit' });
-    }
-    fs.mkdirSync(SHOTS, { recursive: true });
-    database = await openTestDatabase();
-    await seed(database.db);
-    server = await startApiServer({
-        database,
-        log: silentLogger,
+    explorer = await startSeededExplorer(seed, {
         knownModels: [MODEL],
         streamPollMs: 100,
-        webDir: WEB_DIST,
         opcodes: [
             { op: '0xbb63ff93', name: 'ext_client_charge_signed', receivers: ['client'] },
             { op: '0xf172e6c2', name: 'ext_client_top_up', receivers: ['client'] },
         ],
     });
-    browser = await launchBrowser();
-    page = browser.page;
+    page = explorer.page;
 });
 
-afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await database?.close();
-});
+afterAll(async () => explorer?.close());
 
 describe('explorer', () => {
     it('overview shows the API totals, a daily chart and first contentful paint', async () => {
@@ -151,7 +97,7 @@ describe('explorer', () => {
         await page.getByTestId('feed-state').filter({ hasText: 'live' }).waitFor();
         const hash = txHash(5000);
         const lt = 990_000n;
-        await database.db.insert(transactions).values({
+        await explorer.database.db.insert(transactions).values({
             lt,
             hash,
             account: CLIENTS[2],
@@ -162,7 +108,7 @@ describe('explorer', () => {
             inValue: 3_250_000_000n,
             success: true,
         });
-        await database.db.insert(events).values({
+        await explorer.database.db.insert(events).values({
             txLt: lt,
             txHash: hash,
             idx: 0,
@@ -174,7 +120,7 @@ describe('explorer', () => {
             amount: 3_250_000_000n,
             payload: {},
         });
-        server.api.hub.poke();
+        explorer.server.api.hub.poke();
         const item = page.getByTestId('live-feed').locator(`li[data-hash="${hash}"]`);
         await item.waitFor({ timeout: 10_000 });
         const t = ((await item.textContent()) ?? '').replace(/\s+/g, ' ');
@@ -308,7 +254,7 @@ describe('explorer', () => {
         const parent = txHash(6000);
         const mid = txHash(6001);
         const child = txHash(6002);
-        await database.db.insert(transactions).values([
+        await explorer.database.db.insert(transactions).values([
             {
                 lt: 995_000n,
                 hash: parent,

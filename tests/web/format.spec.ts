@@ -1,6 +1,15 @@
 import { Address } from '@ton/core';
 import { friendlyAddress } from '../../web/src/address';
-import { formatInt, formatMultiplier, formatTon, nanoToChartNumber, shortAddress, sumNano, timeAgo } from '../../web/src/format';
+import {
+    formatDuration,
+    formatInt,
+    formatMultiplier,
+    formatTon,
+    nanoToChartNumber,
+    shortAddress,
+    sumNano,
+    timeAgo,
+} from '../../web/src/format';
 
 describe('explorer money formatting', () => {
     it('formats nanoTON exactly with string math', () => {
@@ -62,5 +71,22 @@ describe('explorer addresses and times', () => {
             timeAgo(t - 3 * 86400, now),
             timeAgo(t + 60, now),
         ]).toEqual(['just now', '42 s ago', '5 min ago', '2 h ago', '1 day ago', '3 days ago', 'in the future']);
+    });
+
+    it('formats durations as their two largest units', () => {
+        expect([0, 1, 59, 60, 65, 3599, 3600, 3660, 7322, 86400, 90061, -5].map(formatDuration)).toEqual([
+            '0 s',
+            '1 s',
+            '59 s',
+            '1 min',
+            '1 min 5 s',
+            '59 min 59 s',
+            '1 h',
+            '1 h 1 min',
+            '2 h 2 min',
+            '1 d',
+            '1 d 1 h',
+            '0 s',
+        ]);
     });
 });

@@ -4,59 +4,34 @@
  * links, the calculator against hand-computed values, and axe-core at desktop and phone sizes.
  * Screenshots go to tests/artifacts/web/ (gitignored).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Page as PwPage } from 'playwright-core';
-import { startApiServer, type ApiServer } from '../../indexer/api/server';
-import { silentLogger } from '../../indexer/log';
-import { openTestDatabase, type TestDatabase } from '../indexer/helpers/db';
-import { OWNER_A, REG_A, REG_B, seedGpuOwners } from '../indexer/helpers/gpuOwners';
-import { MODEL, WORKERS, seed } from '../indexer/helpers/seed';
-import { launchBrowser, type Browser } from './helpers/browser';
+import { registries } from '../../indexer/db/schema';
+import type { GpuOwnerList } from '../../indexer/api/types';
+import { OWNER_A, REG_A, REG_B, profile, seedGpuOwners } from '../indexer/helpers/gpuOwners';
+import { BASE_UTIME, MODEL, WORKERS, addr, seed } from '../indexer/helpers/seed';
+import { explorerDriver, startSeededExplorer, type SeededExplorer } from './helpers/explorer';
 import { checkAccessibility, DESKTOP, noSidewaysScroll, PHONE } from './helpers/pages';
 
-const ROOT_DIR = path.resolve(__dirname, '../..');
-const WEB_DIST = path.join(ROOT_DIR, 'web', 'dist');
-const SHOTS = path.join(ROOT_DIR, 'tests', 'artifacts', 'web');
-
-let database: TestDatabase;
-let server: ApiServer;
-let browser: Browser;
+let explorer: SeededExplorer;
 let page: PwPage;
-
-const text = async (testId: string) => {
-    const el = page.getByTestId(testId).first();
-    await el.waitFor();
-    return ((await el.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-};
-const rowKeys = async (testId: string) => {
-    await page.getByTestId(testId).waitFor();
-    return page
-        .getByTestId(testId)
-        .locator('tbody tr')
-        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
-};
+const { api, shot, text, rowKeys } = explorerDriver(() => ({ page, url: explorer.server.url }));
 
 beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) throw new Error('web/dist is missing: npm run build:web');
-    fs.mkdirSync(SHOTS, { recursive: true });
-    database = await openTestDatabase();
-    await seed(database.db);
-    await seedGpuOwners(database.db);
-    server = await startApiServer({ database, log: silentLogger, knownModels: [MODEL], webDir: WEB_DIST });
-    browser = await launchBrowser();
-    page = browser.page;
+    explorer = await startSeededExplorer(
+        async (db) => {
+            await seed(db);
+            await seedGpuOwners(db);
+        },
+        { knownModels: [MODEL] },
+    );
+    page = explorer.page;
 });
 
-afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await database?.close();
-});
+afterAll(async () => explorer?.close());
 
 describe('explorer: GPU owners and models', () => {
     it('lists GPU owners with declared uptime and earnings, filters by GPU model, and opens an owner', async () => {
-        await page.goto(`${server.url}/#/gpu-owners`);
+        await page.goto(`${explorer.server.url}/#/gpu-owners`);
         expect(await rowKeys('gpu-owners')).toEqual([REG_B, REG_A]);
         const row = page.getByTestId('gpu-owners').locator(`tr[data-key="${REG_A}"]`);
         expect((await row.textContent())?.replace(/\s+/g, ' ')).toContain('NVIDIA H100 80GB HBM3');
@@ -66,25 +41,33 @@ describe('explorer: GPU owners and models', () => {
         await page.waitForURL(/gpuModel=h100/);
         await page.waitForFunction(() => document.querySelectorAll('[data-testid="gpu-owners"] tbody tr').length === 1);
         expect(await rowKeys('gpu-owners')).toEqual([REG_A]);
-        await page.screenshot({ path: path.join(SHOTS, 'gpu-owners.png'), fullPage: true });
+        await shot('gpu-owners');
 
         await page.getByTestId('gpu-owners').locator(`tr[data-key="${REG_A}"] a`).first().click();
         await page.waitForURL(new RegExp(`#/gpu-owners/${OWNER_A}`));
         expect(await text('owner-tonEarned')).toBe('0.0000005 TON');
         expect(await rowKeys('owner-workers')).toEqual([WORKERS[1]]);
         expect(await page.getByTestId('owner-history').locator('tbody tr').count()).toBe(2);
-        await page.screenshot({ path: path.join(SHOTS, 'gpu-owner.png'), fullPage: true });
+        // One payout, one day: the payouts chart spans that day with a day each side (uPlot alone drew 1000 days).
+        const day = Math.floor((BASE_UTIME + 30) / 86400) * 86400;
+        const chart = page.getByTestId('daily-chart');
+        await chart.locator('canvas').first().waitFor();
+        expect([await chart.getAttribute('data-x-min'), await chart.getAttribute('data-x-max')]).toEqual([
+            String(day - 86400),
+            String(day + 86400),
+        ]);
+        await shot('gpu-owner');
     });
 
     it('the worker page links to its GPU owner', async () => {
-        await page.goto(`${server.url}/#/workers/${WORKERS[1]}`);
+        await page.goto(`${explorer.server.url}/#/workers/${WORKERS[1]}`);
         await page.getByTestId('gpu-owner-link').click();
         await page.waitForURL(new RegExp(`#/gpu-owners/${OWNER_A}`));
         expect(await text('gpu-owner-fields')).toContain('8 × NVIDIA H100 80GB HBM3');
     });
 
     it('the Models page computes costs and earnings at the live price', async () => {
-        await page.goto(`${server.url}/#/models`);
+        await page.goto(`${explorer.server.url}/#/models`);
         // Seeded root: 20 nanoTON per token, worker fee 10, prompt x1, completion x2 (tests/indexer/helpers/seed.ts).
         // 1000 queries x (500 + 2 x 200) tokens x 20 = 18,000,000 nanoTON a day.
         expect(await text('calc-app-day')).toBe('0.018 TON');
@@ -98,7 +81,7 @@ describe('explorer: GPU owners and models', () => {
         await page.getByTestId('calc-util').fill('40');
         expect(await text('calc-gpu-day')).toBe('0.03456 TON');
         await page.getByTestId('demand').waitFor();
-        await page.screenshot({ path: path.join(SHOTS, 'models-calculator.png'), fullPage: true });
+        await shot('models-calculator');
     });
 
     it('new pages at desktop and phone sizes: no serious accessibility violations, no sideways scrolling', async () => {
@@ -109,7 +92,7 @@ describe('explorer: GPU owners and models', () => {
                 ['gpu-owner', `gpu-owners/${REG_A}`, 'gpu-owner-fields'],
                 ['models', 'models', 'calculator'],
             ] as const) {
-                await page.goto(`${server.url}/#/${hash}`);
+                await page.goto(`${explorer.server.url}/#/${hash}`);
                 await page.getByTestId(ready).waitFor();
                 expect({ page: name, size: size.name, serious: await checkAccessibility(page) }).toEqual({
                     page: name,
@@ -121,9 +104,45 @@ describe('explorer: GPU owners and models', () => {
                     size: size.name,
                     overflow: 0,
                 });
-                await page.screenshot({ path: path.join(SHOTS, `${name}-${size.name}.png`), fullPage: true });
+                await shot(`${name}-${size.name}`);
             }
         }
         await page.setViewportSize(DESKTOP);
+    });
+
+    it('reaches the owners past the first page with Load more, filtered or not', async () => {
+        // 55 more owners with one L4 each and nothing earned: they sort after A and B, by registry address.
+        await explorer.database.db.insert(registries).values(
+            Array.from({ length: 55 }, (_, i) => ({
+                address: addr(9200 + i),
+                owner: addr(9300 + i),
+                root: addr(1),
+                status: 1,
+                deposit: 1_000_000_000n,
+                registeredAt: BASE_UTIME,
+                updatedAt: BASE_UTIME,
+                profile: profile({ gpuModel: 'NVIDIA L4', gpuCount: 1 }),
+                gpuModel: 'NVIDIA L4',
+            })),
+        );
+        for (const [route, query, total] of [
+            ['gpu-owners', '', 57],
+            ['gpu-owners?gpuModel=L4', 'gpuModel=L4&', 55],
+        ] as const) {
+            const first = await api<GpuOwnerList>(`/api/gpu-owners?${query}limit=50`);
+            const second = await api<GpuOwnerList>(`/api/gpu-owners?${query}limit=50&cursor=${first.nextCursor}`);
+            expect([first.items.length, second.items.length, second.nextCursor]).toEqual([50, total - 50, null]);
+            await page.goto(`${explorer.server.url}/#/${route}`);
+            await page.getByTestId('gpu-owners').locator(`tr[data-key="${first.items[49].address}"]`).waitFor();
+            expect(await rowKeys('gpu-owners')).toEqual(first.items.map((o) => o.address));
+            await page.getByRole('button', { name: 'Load more' }).click();
+            await page
+                .getByTestId('gpu-owners')
+                .locator(`tr[data-key="${second.items[second.items.length - 1].address}"]`)
+                .waitFor();
+            expect(await rowKeys('gpu-owners')).toEqual([...first.items, ...second.items].map((o) => o.address));
+            expect(await page.getByRole('button', { name: 'Load more' }).count()).toBe(0);
+        }
+        await shot('gpu-owners-more');
     });
 });

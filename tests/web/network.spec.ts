@@ -7,18 +7,12 @@
  * their get-methods) and the indexer API returns, and that a transaction sent while the overview is open
  * arrives in its live feed. Screenshots go to tests/artifacts/web/network-*.png (gitignored).
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import OpenAI from 'openai';
 import { Address, toNano } from '@ton/core';
 import type { Page as PwPage } from 'playwright-core';
 import { launchBrowser, type Browser } from './helpers/browser';
 import { readClientContract, readProxyContract, readWorkerContract } from '../../node/chain/cocoon';
-import { parseConfig } from '../../indexer/config';
-import { startService, type IndexerService } from '../../indexer/service';
-import { defaultPorts } from '../../indexer/ingest/defaultPorts';
 import { modelHash } from '../../indexer/api/models';
 import type {
     AddressDetail,
@@ -35,63 +29,28 @@ import type {
 } from '../../indexer/api/types';
 import { formatInt, formatTon } from '../../web/src/format';
 import { MODEL, startTestNetwork, type TestNetwork } from '../e2e/helpers/network';
-import { startStatsServer, type StatsServer } from '../../node/common/stats-server';
-import { proxyStats } from '../../node/proxy/stats';
 import { friendlyAddress } from '../../web/src/address';
 import { checkAccessibility, PHONE, DESKTOP, noSidewaysScroll } from './helpers/pages';
+import { explorerDriver, prepareWebDist, tonText, until } from './helpers/explorer';
+import { startLiveIndexer, type LiveIndexer } from './helpers/live-indexer';
 
 jest.setTimeout(180_000);
 
-const ROOT_DIR = path.resolve(__dirname, '../..');
-const WEB_DIST = path.join(ROOT_DIR, 'web', 'dist');
-const SHOTS = path.join(ROOT_DIR, 'tests', 'artifacts', 'web');
 const PRICE = 1000n;
 const FEE = 800n;
 const DEPOSIT = toNano('5');
 
 let net: TestNetwork;
-let indexer: IndexerService;
-let indexerDir: string;
+let indexer: LiveIndexer;
 let browser: Browser;
-let proxyStatsServer: StatsServer;
 let page: PwPage;
 /** Raw addresses of the network's contracts. */
 const addr = { root: '', proxy: '', client: '', worker: '' };
 let tokens = 0n;
 
-async function api<T>(p: string): Promise<T> {
-    const res = await fetch(indexer.url + p);
-    if (!res.ok) throw new Error(`${p}: HTTP ${res.status}`);
-    return (await res.json()) as T;
-}
-
-const open = (hash: string) => page.goto(`${indexer.url}/#/${hash}`);
-const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `network-${name}.png`), fullPage: true });
-const tonText = (nano: string | bigint) => `${formatTon(nano.toString())} TON`;
+const { api, open, shot, text, rowKeys } = explorerDriver(() => ({ page, url: indexer.url }), 'network-');
 /** How the explorer shows an address: user-friendly, bounceable for contracts, non-bounceable for wallets (local chain: not testnet). */
 const shown = (raw: string, contract: boolean) => friendlyAddress(raw, { bounceable: contract, testnet: false });
-
-async function text(testId: string): Promise<string> {
-    const el = page.getByTestId(testId).first();
-    await el.waitFor();
-    return ((await el.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-}
-
-async function rowKeys(testId: string): Promise<string[]> {
-    await page.getByTestId(testId).locator('tbody tr').first().waitFor();
-    return page
-        .getByTestId(testId)
-        .locator('tbody tr')
-        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
-}
-
-async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await ok().catch(() => false))) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 100));
-    }
-}
 
 /**
  * One completion. A 503 `proxy_not_ready` (the client's proxy connection is being re-established, which a
@@ -130,8 +89,7 @@ async function caughtUp(): Promise<void> {
 }
 
 beforeAll(async () => {
-    if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) execFileSync('npm', ['run', 'build:web'], { cwd: ROOT_DIR, stdio: 'inherit' });
-    fs.mkdirSync(SHOTS, { recursive: true });
+    prepareWebDist();
 
     // The lifecycle: two completions, ledgers committed on-chain, the client charges itself, the worker
     // cashes out, the proxy withdraws its commission.
@@ -164,36 +122,9 @@ beforeAll(async () => {
         });
         phase('lifecycle done');
     };
-    // The indexer service as `cocoon up` runs it, over its own PGlite directory, serving the explorer and
-    // reading the proxy's real stats page (the proxy's own stats code on its stats server). No --models: the
-    // model's name comes from the workers' announcements on the proxy's stats page.
+    // The indexer service as `cocoon up` runs it, ingesting live and reading the proxy's stats page.
     const startIndexer = async () => {
-        indexerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cocoon-web-indexer-'));
-        proxyStatsServer = await startStatsServer({ source: proxyStats(net.proxy).source, host: '127.0.0.1', port: 0 });
-        const { config } = parseConfig(
-            [
-                '--chain-url',
-                net.local.v4Url,
-                '--data-dir',
-                indexerDir,
-                '--api-port',
-                '0',
-                '--root',
-                addr.root,
-                '--proxy-stats',
-                proxyStatsServer.url,
-                '--proxy-stats-ms',
-                '1000',
-                '--poll-ms',
-                '100',
-                '--web-dir',
-                WEB_DIST,
-                '--log-level',
-                'error',
-            ],
-            {},
-        );
-        indexer = await startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
+        indexer = await startLiveIndexer(net);
         phase('indexer up');
     };
     const startBrowser = async () => {
@@ -210,10 +141,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
     await browser?.close();
-    await indexer?.stop();
-    await proxyStatsServer?.close();
+    await indexer?.close();
     await net?.close();
-    if (indexerDir) fs.rmSync(indexerDir, { recursive: true, force: true });
 });
 
 describe('explorer over a live network', () => {

@@ -14,6 +14,16 @@ export interface Series {
 const DAY = 86400;
 const DAY_INCRS = [DAY, 2 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 91 * DAY, 182 * DAY, 365 * DAY];
 
+/**
+ * One day (or a few) of data: a day of padding each side. A single point must be caught before uPlot's
+ * own widening, which for a time scale in seconds stretches it by 86400 / 1e-3 s (1000 days) and asks
+ * the range function with that span, so the point sat at the left edge of a three-year axis.
+ */
+function xRange(x: readonly number[], min: number, max: number): [number, number] {
+    if (x.length === 1) return [x[0] - DAY, x[0] + DAY];
+    return max - min < 2 * DAY ? [min - DAY, max + DAY] : [min, max];
+}
+
 export function DailyChart({ series }: { series: Series }) {
     const box = useRef<HTMLDivElement>(null);
     useEffect(() => {
@@ -47,8 +57,17 @@ export function DailyChart({ series }: { series: Series }) {
                     },
                     { values: (_u, ticks) => ticks.map((t) => series.format(t)), size: 80 },
                 ],
-                // One day (or a few) of data: pad the range by a day each side, or uPlot spreads a single point over years.
-                scales: { x: { time: true, range: (_u, min, max) => (max - min < 2 * DAY ? [min - DAY, max + DAY] : [min, max]) } },
+                scales: { x: { time: true, range: (_u, min, max) => xRange(series.x, min, max) } },
+                // The range drawn, for the browser tests (the axis itself is pixels on a canvas).
+                hooks: {
+                    setScale: [
+                        (u, key) => {
+                            if (key !== 'x') return;
+                            el.dataset.xMin = String(u.scales.x.min);
+                            el.dataset.xMax = String(u.scales.x.max);
+                        },
+                    ],
+                },
                 legend: { show: true },
             },
             [series.x, series.y],

@@ -98,3 +98,21 @@ export function formatMultiplier(m: number): string {
 export function formatPermille(p: number | null | undefined): string {
     return p === null || p === undefined ? '—' : `${(p / 10).toFixed(1)}%`;
 }
+
+/** Seconds as the two largest units: "42 s", "3 min 5 s", "2 h 7 min", "3 d 4 h". */
+export function formatDuration(seconds: number): string {
+    const s = Math.max(0, Math.floor(seconds));
+    const units: [number, string][] = [
+        [86400, 'd'],
+        [3600, 'h'],
+        [60, 'min'],
+        [1, 's'],
+    ];
+    const i = units.findIndex(([n]) => s >= n);
+    if (i < 0) return '0 s';
+    const [big, bigName] = units[i];
+    const parts = [`${Math.floor(s / big)} ${bigName}`];
+    const next = units[i + 1];
+    if (next && Math.floor((s % big) / next[0]) > 0) parts.push(`${Math.floor((s % big) / next[0])} ${next[1]}`);
+    return parts.join(' ');
+}

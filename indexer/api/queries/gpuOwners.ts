@@ -5,6 +5,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type DbOrTx } from '../../db/client';
+import { decodeCursor, pageOf } from '../cursor';
 import type { GpuOwnerDetail, GpuOwnerInfo, GpuOwnerPayout, GpuOwnerList, GpuProfileChange, ObservedWorkerUptime } from '../types';
 import { limitOf, optEnum, optString, type Query } from '../validate';
 import type { GpuProfile } from '../../ingest/types';
@@ -25,22 +26,27 @@ interface Row {
     ton_earned: string;
     last_active: number | null;
     observed_permille: number | null;
+    /** The sort expression's value as text (the page cursor's first key). */
+    sort_value: string;
 }
 
-const ORDER: Record<(typeof GPU_OWNER_SORTS)[number], SQL> = {
-    // Numeric columns, not the text aliases the answer carries: '500' sorts above '1500' as text.
-    tonEarned: sql`coalesce(w.ton_earned, 0) desc`,
-    tokensServed: sql`coalesce(w.tokens_paid, 0) desc`,
-    lastActive: sql`last_active desc nulls last`,
-    gpuCount: sql`(r.profile->>'gpuCount')::int desc nulls last`,
-    vramMib: sql`(r.profile->>'vramMib')::bigint desc nulls last`,
-    observedUptime: sql`observed_permille desc nulls last`,
+/**
+ * Sort keys, all descending. Numeric expressions, not the text aliases the answer carries ('500' sorts
+ * above '1500' as text); a missing value is -1, so it sorts last and a keyset cursor can compare it.
+ */
+const SORT_KEY: Record<(typeof GPU_OWNER_SORTS)[number], SQL> = {
+    tonEarned: sql`coalesce(w.ton_earned, 0)`,
+    tokensServed: sql`coalesce(w.tokens_paid, 0)`,
+    lastActive: sql`coalesce(greatest(a.last_utime, w.last_utime), -1)`,
+    gpuCount: sql`coalesce((r.profile->>'gpuCount')::bigint, -1)`,
+    vramMib: sql`coalesce((r.profile->>'vramMib')::bigint, -1)`,
+    observedUptime: sql`coalesce(u.permille, -1)`,
 };
 
-function select(where: SQL, order: SQL, limit: number): SQL {
+function select(where: SQL, key: SQL, limit: number): SQL {
     return sql`select r.address, r.owner, r.status, r.deposit::text as deposit, r.registered_at, r.updated_at, r.profile,
             coalesce(w.n, 0)::text as workers, coalesce(w.tokens_paid, 0)::text as tokens_served, coalesce(w.ton_earned, 0)::text as ton_earned,
-            greatest(a.last_utime, w.last_utime) as last_active, u.permille as observed_permille
+            greatest(a.last_utime, w.last_utime) as last_active, u.permille as observed_permille, (${key})::text as sort_value
         from registries r
         left join accounts a on a.address = r.address
         left join lateral (
@@ -53,7 +59,7 @@ function select(where: SQL, order: SQL, limit: number): SQL {
             from worker_uptime wu where wu.owner = r.owner
         ) u on true
         where ${where}
-        order by ${order}, r.address asc
+        order by ${key} desc, r.address asc
         limit ${limit}`;
 }
 
@@ -84,13 +90,18 @@ export async function listGpuOwners(db: DbOrTx, q: Query): Promise<GpuOwnerList>
     const status = optEnum(q, 'status', GPU_STATUSES);
     if (status) conds.push(sql`r.status = ${GPU_STATUSES.indexOf(status)}`);
     const sort = optEnum(q, 'sort', GPU_OWNER_SORTS) ?? 'tonEarned';
-    const list = await rows<Row>(db, select(sql.join(conds, sql` and `), ORDER[sort], limitOf(q)));
-    return { items: list.map(info) };
+    const key = SORT_KEY[sort];
+    // Keyset paging on (key desc, address asc): rows the indexer adds between two pages shift nothing.
+    const after = decodeCursor(q, 'is');
+    if (after) conds.push(sql`(${key} < ${after[0]}::numeric or (${key} = ${after[0]}::numeric and r.address > ${after[1]}))`);
+    const limit = limitOf(q);
+    const list = await rows<Row>(db, select(sql.join(conds, sql` and `), key, limit + 1));
+    return pageOf(list, limit, info, (r) => [r.sort_value, r.address]);
 }
 
 /** One owner by the registry address or the owner's address. */
 export async function getGpuOwner(db: DbOrTx, address: string): Promise<GpuOwnerDetail | null> {
-    const [r] = await rows<Row>(db, select(sql`(r.address = ${address} or r.owner = ${address})`, sql`r.updated_at desc`, 1));
+    const [r] = await rows<Row>(db, select(sql`(r.address = ${address} or r.owner = ${address})`, sql`r.updated_at`, 1));
     if (!r) return null;
     const workers = await rows<{
         address: string;

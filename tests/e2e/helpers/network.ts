@@ -46,7 +46,10 @@ export interface TestNetwork {
     /** Set when the proxy runs in its own process. */
     proxyProcess?: RunnerProcess;
     proxyConfig: ProxyRunnerConfig;
+    /** The last worker started. */
     worker?: WorkerRunner;
+    /** Every worker started (close() stops them all). */
+    workers: WorkerRunner[];
     client?: ClientRunner;
     model?: EmbeddedServer;
     /** Client API base URL (…/v1). */
@@ -62,6 +65,11 @@ export interface TestNetwork {
         intervals?: WorkerRunnerConfig['intervals'];
         protoRange?: WorkerRunnerConfig['protoRange'];
         changeModelScript?: string;
+        /** Another GPU owner's wallet (default wallets.worker). */
+        wallet?: ChainWallet;
+        /** The worker's signing key (default: from `seed`). */
+        key?: WorkerRunnerConfig['key'];
+        hardware?: WorkerRunnerConfig['hardware'];
     }): Promise<WorkerRunner>;
     startClient(opts?: {
         deposit?: bigint;
@@ -145,6 +153,7 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
         proxyKey,
         proxyConfig,
         wallets: { owner, proxy: proxyW, worker: workerW, client: clientW },
+        workers: [],
         proxy: undefined as unknown as ProxyRunner,
         async startProxy() {
             net.proxy = await ProxyRunner.start(proxyConfig);
@@ -163,10 +172,10 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
         },
         async startWorker(o = {}) {
             if (!o.backendUrl && !net.model) net.model = await startEmbeddedServer({ port: 0 });
-            const key = keyPairFromSeed(Buffer.alloc(32, o.seed ?? 9));
+            const key = o.key ?? keyPairFromSeed(Buffer.alloc(32, o.seed ?? 9));
             net.worker = await WorkerRunner.start({
                 chain,
-                wallet: workerW,
+                wallet: o.wallet ?? workerW,
                 root,
                 model: MODEL,
                 backendUrl: o.backendUrl ?? net.model!.url,
@@ -179,7 +188,9 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
                 logger: log.child('worker'),
                 protoRange: o.protoRange,
                 changeModelScript: o.changeModelScript,
+                hardware: o.hardware,
             });
+            net.workers.push(net.worker);
             return net.worker;
         },
         async startClient(o = {}) {
@@ -213,7 +224,7 @@ export async function startTestNetwork(opts: TestNetworkOptions = {}): Promise<T
                 await new Promise((r) => s.close(r));
             }
             await net.client?.close(1000);
-            await net.worker?.close(1000);
+            for (const w of net.workers) await w.close(1000);
             await net.proxy?.close(1000);
             net.proxyProcess?.kill('SIGKILL');
             await net.model?.close();

@@ -87,6 +87,22 @@ describe('/api/gpu-owners', () => {
         await get(`/api/gpu-owners/${addr(4242)}`, 404);
     });
 
+    it('pages with keyset cursors in every sort order, missing values last', async () => {
+        for (const sort of ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib', 'observedUptime']) {
+            const all = (await get<GpuOwnerList>(`/api/gpu-owners?sort=${sort}`)).items.map((o) => o.address);
+            expect({ sort, n: all.length }).toEqual({ sort, n: 2 });
+            const first = await get<GpuOwnerList>(`/api/gpu-owners?sort=${sort}&limit=1`);
+            expect(first.nextCursor).not.toBeNull();
+            const second = await get<GpuOwnerList>(`/api/gpu-owners?sort=${sort}&limit=1&cursor=${first.nextCursor}`);
+            expect({ sort, pages: [...first.items, ...second.items].map((o) => o.address) }).toEqual({ sort, pages: all });
+            expect({ sort, last: second.nextCursor }).toEqual({ sort, last: null });
+        }
+        // A filter pages within its own rows.
+        expect(await get<GpuOwnerList>('/api/gpu-owners?status=active&limit=1')).toMatchObject({ nextCursor: null });
+        await get('/api/gpu-owners?cursor=not-a-cursor', 400);
+        await get(`/api/gpu-owners?cursor=${Buffer.from(JSON.stringify(['x', 'y'])).toString('base64url')}`, 400);
+    });
+
     it('answers bad parameters with 400', async () => {
         await get('/api/gpu-owners?sort=price', 400);
         await get('/api/gpu-owners?status=gone', 400);

@@ -3,18 +3,11 @@
  * chain paid their workers and the uptime the proxies observed. List with filters and CSV; one page per owner.
  */
 import { useMemo, type FormEvent } from 'react';
-import type {
-    GpuOwnerDetail,
-    GpuOwnerInfo,
-    GpuOwnerList,
-    GpuOwnerPayout,
-    GpuProfileChange,
-    ObservedWorkerUptime,
-} from '../../../indexer/api/types';
-import { useApi } from '../api';
+import type { GpuOwnerDetail, GpuOwnerInfo, GpuOwnerPayout, GpuProfileChange, ObservedWorkerUptime } from '../../../indexer/api/types';
+import { useApi, usePagedApi } from '../api';
 import { DailyChart, type Series } from '../Chart';
 import { Addr, Ago, Empty, Fields, Int, Load, PagedTable, StateBadge, Table, Ton, TxLink, type Column } from '../components';
-import { formatPermille, formatTime, nanoToChartNumber } from '../format';
+import { formatDuration, formatPermille, formatTime, nanoToChartNumber } from '../format';
 import { link, navigate } from '../router';
 import { OFF_CHAIN_LABEL, chartTon } from './Overview';
 
@@ -51,7 +44,7 @@ export function GpuOwnersPage({ query }: { query: URLSearchParams }) {
         if (v) params.set(k, v);
     }
     const qs = params.toString();
-    const list = useApi<GpuOwnerList>(`/api/gpu-owners${qs ? `?${qs}` : ''}`);
+    const list = usePagedApi<GpuOwnerInfo>(`/api/gpu-owners?${qs ? `${qs}&` : ''}limit=50`);
     const apply = (e: FormEvent<HTMLFormElement>) => {
         e.preventDefault();
         const f = new FormData(e.currentTarget);
@@ -61,15 +54,6 @@ export function GpuOwnersPage({ query }: { query: URLSearchParams }) {
             if (v) next.set(k, v);
         }
         navigate(`${link('gpu-owners')}${next.size ? `?${next}` : ''}`);
-    };
-    const paged = {
-        items: list.status === 'ok' ? list.data.items : [],
-        status: list.status,
-        error: list.status === 'error' ? list.error : null,
-        hasMore: false,
-        loadingMore: false,
-        more: () => undefined,
-        reload: list.reload,
     };
     return (
         <>
@@ -107,7 +91,7 @@ export function GpuOwnersPage({ query }: { query: URLSearchParams }) {
                 </label>
                 <button type="submit">Apply</button>
             </form>
-            <PagedTable list={paged} columns={OWNER_COLUMNS} rowKey={(o) => o.address} what="GPU owners" testId="gpu-owners" />
+            <PagedTable list={list} columns={OWNER_COLUMNS} rowKey={(o) => o.address} what="GPU owners" testId="gpu-owners" />
         </>
     );
 }
@@ -127,6 +111,14 @@ const PAYOUT_COLUMNS: Column<GpuOwnerPayout>[] = [
     { title: 'Transaction', cell: (p) => <TxLink hash={p.txHash} /> },
 ];
 
+function Duration({ seconds, testId }: { seconds: number; testId: string }) {
+    return (
+        <span data-testid={testId} data-seconds={seconds}>
+            {formatDuration(seconds)}
+        </span>
+    );
+}
+
 const UPTIME_COLUMNS: Column<ObservedWorkerUptime>[] = [
     {
         title: 'Worker key',
@@ -138,7 +130,9 @@ const UPTIME_COLUMNS: Column<ObservedWorkerUptime>[] = [
     },
     { title: 'Now', cell: (u) => <StateBadge state={u.up ? 'up' : 'down'} /> },
     { title: 'Uptime', cell: (u) => formatPermille(u.uptimePermille), className: 'right' },
-    { title: 'Window', cell: (u) => `${Math.round(u.windowSeconds / 60)} min`, className: 'right' },
+    // The seconds behind the ratio: a stopped worker's up time stops growing while its window goes on.
+    { title: 'Up', cell: (u) => <Duration seconds={u.uptimeSeconds} testId="uptime-up" />, className: 'right' },
+    { title: 'Window', cell: (u) => <Duration seconds={u.windowSeconds} testId="uptime-window" />, className: 'right' },
     { title: 'Proxy stats', cell: (u) => <span className="small break">{u.source}</span> },
     { title: 'Read', cell: (u) => <Ago utime={u.seenAt} /> },
 ];
