@@ -2,7 +2,7 @@
  * Public entry points of the indexer for the CLI (`cocoon up`, `cocoon indexer`) and tests.
  */
 import { parseConfig, type IndexerConfig } from './config';
-import type { Logger } from './log';
+import type { Logger } from '../node/common/log';
 import { startService, type IndexerService, type ServiceOptions } from './service';
 import { defaultPorts } from './ingest/defaultPorts';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { openDatabase, type Database } from './db/client';
 import { IndexerError } from './errors';
 import { installNativeSha256 } from '../node/chain/fast-hash';
-import { createLogger, type Logger } from './log';
+import { createLogger, type Logger } from '../node/common/log';
 import { startApiServer, type ApiServer } from './api/server';
 import type { ExitCodeInfo, OpcodeInfo } from './api/types';
 import { IngestEngine } from './ingest/engine';

@@ -1,7 +1,7 @@
 /** The REST API as an express 5 router, mounted by the indexer server (and by anything embedding it). */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Database } from '../db/client';
-import type { Logger } from '../log';
+import type { Logger } from '../../node/common/log';
 import { DEFAULT_COEFFICIENT, modelPrices } from './models';
 import { ENDPOINTS, openApiDocument, queryParamsOf } from './openapi';
 import { getTransaction, listDailyStats, listEvents, listTransactions } from './queries/activity';

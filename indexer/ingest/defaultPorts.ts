@@ -5,7 +5,7 @@
  */
 import type { Cell } from '@ton/core';
 import type { IndexerConfig } from '../config';
-import type { Logger } from '../log';
+import type { Logger } from '../../node/common/log';
 import type { IngestPorts } from '../service';
 import type { ExitCodeInfo, OpcodeInfo } from '../api/types';
 import { CatalogueDecoder, type MessageCatalogue } from './decoder';

@@ -9,7 +9,7 @@ import { eq, sql } from 'drizzle-orm';
 import { rows, type Db } from '../db/client';
 import { accounts, clients, codeHashes, cursors, proxies, workers } from '../db/schema';
 import { IndexerError } from '../errors';
-import type { Logger } from '../log';
+import type { Logger } from '../../node/common/log';
 import type { AccountKind } from '../api/types';
 import { Progress } from './progress';
 import type { Decoder, Head, IngestChain, StateReader, TxId } from './ports';

@@ -20,7 +20,7 @@ import type { ClientRunner } from '../client/runner';
 import { checkApiExposure } from '../client/api-guard';
 import { DEFAULT_MODEL_PATH } from '../inference';
 import { startLocalChain, type RunningLocalChain } from '../localchain/server';
-import type { LogLevel } from '../protocol';
+import type { LogLevel } from '../common/log';
 import type { DaemonBase, Role } from './daemon';
 
 /** Proof-of-work bits for the local proxy's ports: enough to exercise the step, quick on a laptop. */
@@ -304,7 +304,7 @@ async function startNodes(
     stops: (() => Promise<void>)[],
 ) {
     const { createChainClient, openWallet } = await import('../chain');
-    const { createLogger } = await import('../protocol');
+    const { createLogger } = await import('../common/log');
     const { imageHash, zeroMeasurements } = await import('../attestation');
     const { configureRoot } = await import('./network');
     const { signingKey } = await import('./daemon');

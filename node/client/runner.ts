@@ -10,16 +10,8 @@ import { Address, beginCell, internal, toNano, type Cell } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import { readClientContract, readRoot, CONTRACT_STATE, type ClientContractState, type RootState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
-import {
-    OUR_RANGES,
-    acceptProtoVersion,
-    chosenVersion,
-    createLogger,
-    type Logger,
-    type ProtoRange,
-    type RpcConnection,
-    type proxy_SignedPayment,
-} from '../protocol';
+import { OUR_RANGES, acceptProtoVersion, chosenVersion, type ProtoRange, type RpcConnection, type proxy_SignedPayment } from '../protocol';
+import { createLogger, type Logger } from '../common/log';
 import {
     cocoonClientFor,
     storeExtClientTopUp,

@@ -5,7 +5,7 @@
 import { beginCell, internal, toNano, type Address } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import { readProxyContract, CONTRACT_STATE, type RootState } from '../chain/cocoon';
-import type { Logger } from '../protocol';
+import type { Logger } from '../common/log';
 import { cocoonProxyFor, storeExtProxyIncreaseStake } from '../../wrappers/CocoonProxy';
 import { ProxyFatalError } from './config';
 import { publicKeyInt } from './handshake';

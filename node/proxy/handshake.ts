@@ -12,10 +12,10 @@ import {
     QueryError,
     advertisedRange,
     negotiateProtoVersion,
-    type Logger,
     type ProtoRange,
     type proxy_params,
 } from '../protocol';
+import { type Logger } from '../common/log';
 import type { ProxyAccounts } from './ledgers';
 import type { PaymentSigner, ProxyClientInfo, ProxyWorkerInfo } from './peers';
 import type { QueryRelay } from './relay';

@@ -15,7 +15,7 @@ import { mkdirSync } from 'fs';
 import { join } from 'path';
 import { Address, internal } from '@ton/core';
 import type { ChainWallet } from '../chain';
-import type { Logger } from '../protocol';
+import type { Logger } from '../common/log';
 import { saveStateNote } from '../../wrappers/signed';
 import { ProxyFatalError } from './config';
 import { SettleJournal } from './journal';

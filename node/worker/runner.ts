@@ -18,13 +18,12 @@ import {
     QueryError,
     acceptProtoVersion,
     chosenVersion,
-    createLogger,
-    type Logger,
     type ProtoRange,
     type RpcConnection,
     type proxy_SignedPayment,
     type proxy_runQueryEx,
 } from '../protocol';
+import { createLogger, type Logger } from '../common/log';
 import { cocoonWorkerFor } from '../../wrappers/CocoonWorker';
 import { repackSigned, SIGNED_OP } from '../../wrappers/signed';
 import { tokenPricing, type TokenPricing } from '../common/tokens';

@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 import { openDatabase } from '../../indexer/db/client';
 import { installNativeSha256 } from '../../indexer/fastHash';
 import { IngestEngine } from '../../indexer/ingest/engine';
-import { silentLogger } from '../../indexer/log';
+import { silentLogger } from '../../node/common/log';
 import { startApiServer } from '../../indexer/api/server';
 import type { ClientInfo, Page, ProxyInfo, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
 import { benchComponents } from '../indexer/helpers/benchComponents';

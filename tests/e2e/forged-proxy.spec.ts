@@ -6,7 +6,8 @@
  */
 import { Address } from '@ton/core';
 import { keyPairFromSeed } from '@ton/crypto';
-import { listen, silentLogger, type RpcServer, type TlFunction, type TlObject } from '../../node/protocol';
+import { listen, type RpcServer, type TlFunction, type TlObject } from '../../node/protocol';
+import { silentLogger } from '../../node/common/log';
 import { WorkerRunner } from '../../node/worker/runner';
 import { ClientRunner } from '../../node/client/runner';
 import { readRoot } from '../../node/chain/cocoon';

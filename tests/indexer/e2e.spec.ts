@@ -31,7 +31,7 @@ import { derivedMismatches } from '../../indexer/ingest/derived';
 import { exitCodes, loadCocoonProtocol } from '../../indexer/protocol';
 import { ExitCodeTable } from '../../indexer/api/exitcodes';
 import { modelHash } from '../../indexer/api/models';
-import { silentLogger } from '../../indexer/log';
+import { silentLogger } from '../../node/common/log';
 import { getTransaction } from '../../indexer/api/queries/activity';
 import { freshDatabaseLocation } from './helpers/db';
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page as PwPage } from 'playwright-core';
 import { startApiServer, type ApiServer } from '../../indexer/api/server';
-import { silentLogger } from '../../indexer/log';
+import { silentLogger } from '../../node/common/log';
 import { openTestDatabase, type TestDatabase } from '../indexer/helpers/db';
 import { OWNER_A, REG_A, REG_B, seedGpuOwners } from '../indexer/helpers/gpuOwners';
 import { MODEL, WORKERS, seed } from '../indexer/helpers/seed';

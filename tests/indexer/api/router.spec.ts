@@ -4,7 +4,7 @@ import { startApiServer, type ApiServer } from '../../../indexer/api/server';
 import { ENDPOINTS } from '../../../indexer/api/openapi';
 import { modelHash } from '../../../indexer/api/models';
 import { events, registries, transactions } from '../../../indexer/db/schema';
-import { silentLogger } from '../../../indexer/log';
+import { silentLogger } from '../../../node/common/log';
 import type {
     AddressDetail,
     ApiErrorBody,

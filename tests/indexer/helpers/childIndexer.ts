@@ -9,7 +9,7 @@ import { CatalogueDecoder } from '../../../indexer/ingest/decoder';
 import { IngestEngine } from '../../../indexer/ingest/engine';
 import { ChainClientSource, ChainClientStateReader } from '../../../indexer/ingest/chainClient';
 import { createChainClient } from '../../../node/chain';
-import { silentLogger } from '../../../indexer/log';
+import { silentLogger } from '../../../node/common/log';
 
 async function run(): Promise<void> {
     const [chainUrl, root, where, batch, walletCodeHash] = process.argv.slice(2);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { createBackend, type Backend } from '../../../node/inference';
-import { connect, silentLogger, type RpcConnection } from '../../../node/protocol';
+import { connect, type RpcConnection } from '../../../node/protocol';
+import { silentLogger } from '../../../node/common/log';
 import { startClientApi, type ClientApi } from '../../../node/client/http-api';
 import { hostileBody } from '../helpers/hostile-json';
 import { startRelayNetwork, type RelayNetwork } from '../helpers/relay-network';

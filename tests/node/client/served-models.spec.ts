@@ -3,7 +3,8 @@
  * are; a proxy that lists no worker at all (just started, workers reconnecting) gets a 503 worth a retry.
  */
 import { createBackend, type Backend } from '../../../node/inference';
-import { connect, silentLogger, type RpcConnection } from '../../../node/protocol';
+import { connect, type RpcConnection } from '../../../node/protocol';
+import { silentLogger } from '../../../node/common/log';
 import { startClientApi, type ClientApi } from '../../../node/client/http-api';
 import { startRelayNetwork, type RelayNetwork } from '../helpers/relay-network';
 
