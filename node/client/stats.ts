@@ -3,9 +3,9 @@
  * runner's public API (snapshot(), info, rootState, receipts): status, the proxy session and the client
  * contract, counters, recent requests, the root's config. Admin: top up, withdraw, close, charge.
  */
+import { contractStateName, rootConfigSection } from '../common/chain-stats';
 import { MetricsRegistry } from '../common/metrics';
 import { flagged, formatTon, ton, type AdminAction, type RunnerStats, type StatsSection } from '../common/stats-server';
-import { contractStateName, rootConfigSection } from '../proxy/stats';
 import type { ClientRunner } from './runner';
 
 export function clientStats(runner: ClientRunner, opts: { title?: string; recentRequests?: number } = {}): RunnerStats {
