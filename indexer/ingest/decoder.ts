@@ -4,7 +4,7 @@
  * which event it is, who it involves, how much money or how many tokens it moves.
  */
 import type { Cell } from '@ton/core';
-import type { EventType, ProxySaveStatePayload } from '../api/types';
+import type { EventType, ProxySaveStatePayload } from '../domain';
 import type { Decoder } from './ports';
 import { txFacts, type OutMessage, type TxFacts } from './txfacts';
 import type { ChainTx, DecodedEvent, DecodedTx, KnownAccount } from './types';

@@ -10,7 +10,7 @@ import { rows, type Db } from '../db/client';
 import { accounts, clients, codeHashes, cursors, proxies, workers } from '../db/schema';
 import { IndexerError } from '../errors';
 import type { Logger } from '../../node/common/log';
-import type { AccountKind } from '../api/types';
+import type { AccountKind } from '../domain';
 import { Progress } from './progress';
 import type { Decoder, Head, IngestChain, StateReader, TxId } from './ports';
 import { insertAccounts, writeBatch, writeSourceCursor, type Batch, type BatchTx } from './store';
