@@ -17,10 +17,9 @@ import * as WalletW from '../wrappers/CocoonWallet';
 import * as RegistryW from '../wrappers/CocoonRegistry';
 import { parseParams } from '../wrappers/params';
 import { DO_NOT_PROCESS_OP, parseSaveStateNote } from '../wrappers/signed';
-import { constantMeaning } from './api/exitcodes';
-import type { ExitCodeInfo, OpcodeInfo, RootConfig } from './api/types';
+import type { ExitCodeInfo, OpcodeInfo, RootConfig } from './domain';
 import type { DecodedMessage, MessageCatalogue } from './ingest/decoder';
-import type { ProtocolDescription } from './ingest/defaultPorts';
+import type { ProtocolDescription } from './ingest/protocol-description';
 import type { KindParsers } from './ingest/states';
 import type { GpuProfile } from './ingest/types';
 
@@ -170,6 +169,11 @@ export class WrapperCatalogue implements MessageCatalogue {
             fields.stateData = f;
         }
     }
+}
+
+/** ERR_LOW_MSG_VALUE -> "low msg value" (the constant's name is the contracts' own wording). */
+function constantMeaning(name: string): string {
+    return name.replace(/^ERR_/, '').toLowerCase().replace(/_/g, ' ');
 }
 
 /**

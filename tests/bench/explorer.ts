@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { openDatabase } from '../../indexer/db/client';
-import { installNativeSha256 } from '../../indexer/fastHash';
+import { installNativeSha256 } from '../../node/chain/fast-hash';
 import { IngestEngine } from '../../indexer/ingest/engine';
 import { silentLogger } from '../../node/common/log';
 import { startApiServer } from '../../indexer/api/server';
