@@ -22,27 +22,7 @@ import type {
     TxOutcome,
 } from '../domain';
 
-export { EVENT_TYPES } from '../domain';
-export type {
-    AccountKind,
-    AccountStatus,
-    Address,
-    ComputeSkipReason,
-    ContractStateName,
-    EventType,
-    ExitCodeInfo,
-    GpuProfileInfo,
-    HexHash,
-    LiveAccount,
-    Lt,
-    Nano,
-    OpcodeInfo,
-    ProxyReportAccount,
-    ProxySaveStatePayload,
-    RegisteredProxy,
-    RootConfig,
-    TxOutcome,
-} from '../domain';
+export * from '../domain';
 
 /** One page of a list. Pass `nextCursor` back as `?cursor=` for the next page; null means the end. */
 export interface Page<T> {
