@@ -4,7 +4,7 @@
 import { parseConfig, type IndexerConfig } from './config';
 import type { Logger } from '../node/common/log';
 import { startService, type IndexerService, type ServiceOptions } from './service';
-import { defaultPorts } from './ingest/defaultPorts';
+import { defaultPorts } from './ingest/default-ports';
 
 export interface StartIndexerOptions {
     chainUrl: string;

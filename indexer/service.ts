@@ -16,7 +16,7 @@ import { ProxyStatsCollector } from './proxystats/collector';
 import { ModelNames } from './proxystats/models';
 import { UnsettledUsage } from './proxystats/unsettled';
 import { WorkerUptimeReports } from './proxystats/uptime';
-import { liveAccountReader } from './liveAccounts';
+import { liveAccountReader } from './live-accounts';
 import { createChainClient } from '../node/chain';
 
 /** What the API shows about the contracts without reading the chain: message names and exit-code meanings. */

@@ -260,7 +260,7 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
 async function startIndexer(o: UpOptions, chainUrl: string, root: string, modelId: string, dataDir: string) {
     const { parseConfig } = await import('../../indexer/config');
     const { startService } = await import('../../indexer/service');
-    const { defaultPorts } = await import('../../indexer/ingest/defaultPorts');
+    const { defaultPorts } = await import('../../indexer/ingest/default-ports');
     // The local network keeps its indexer in its own data dir (PGlite), even when DATABASE_URL is set.
     const { config } = parseConfig([
         '--chain-url',

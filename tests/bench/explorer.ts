@@ -15,7 +15,7 @@ import { IngestEngine } from '../../indexer/ingest/engine';
 import { silentLogger } from '../../node/common/log';
 import { startApiServer } from '../../indexer/api/server';
 import type { ClientInfo, Page, ProxyInfo, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
-import { benchComponents } from '../indexer/helpers/benchComponents';
+import { benchComponents } from '../indexer/helpers/bench-components';
 import { DEFAULT_SHAPE, SyntheticChain } from '../indexer/helpers/synthetic';
 import { CHROMIUM, CHROMIUM_ARGS } from '../web/helpers/browser';
 

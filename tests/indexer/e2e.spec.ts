@@ -25,7 +25,7 @@ import type { CocoonParams } from '../../wrappers/params';
 import { signedMessage, SIGNED_OP } from '../../wrappers/signed';
 import { openDatabase, rows, type Database } from '../../indexer/db/client';
 import { IngestEngine } from '../../indexer/ingest/engine';
-import { ChainClientSource, ChainClientStateReader } from '../../indexer/ingest/chainClient';
+import { ChainClientSource, ChainClientStateReader } from '../../indexer/ingest/chain-client';
 import { CatalogueDecoder } from '../../indexer/ingest/decoder';
 import { derivedMismatches } from '../../indexer/ingest/derived';
 import { exitCodes, loadCocoonProtocol } from '../../indexer/protocol';

@@ -10,7 +10,7 @@ import type { Page as PwPage } from 'playwright-core';
 import { startApiServer, type ApiServer } from '../../indexer/api/server';
 import { silentLogger } from '../../node/common/log';
 import { openTestDatabase, type TestDatabase } from '../indexer/helpers/db';
-import { OWNER_A, REG_A, REG_B, seedGpuOwners } from '../indexer/helpers/gpuOwners';
+import { OWNER_A, REG_A, REG_B, seedGpuOwners } from '../indexer/helpers/gpu-owners';
 import { MODEL, WORKERS, seed } from '../indexer/helpers/seed';
 import { launchBrowser, type Browser } from './helpers/browser';
 import { checkAccessibility, DESKTOP, noSidewaysScroll, PHONE } from './helpers/pages';

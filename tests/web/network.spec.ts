@@ -18,7 +18,7 @@ import { launchBrowser, type Browser } from './helpers/browser';
 import { readClientContract, readProxyContract, readWorkerContract } from '../../node/chain/cocoon';
 import { parseConfig } from '../../indexer/config';
 import { startService, type IndexerService } from '../../indexer/service';
-import { defaultPorts } from '../../indexer/ingest/defaultPorts';
+import { defaultPorts } from '../../indexer/ingest/default-ports';
 import { modelHash } from '../../indexer/api/models';
 import type {
     AddressDetail,

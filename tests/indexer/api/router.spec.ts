@@ -446,7 +446,7 @@ describe('indexer API', () => {
             expect((await get<SearchResponse>(`/api/search?q=${q}`)).hits).toEqual([]);
     });
 
-    it('answers a GPU owner by registry or owner address (tests/indexer/api/gpuOwners.spec.ts covers the rest)', async () => {
+    it('answers a GPU owner by registry or owner address (tests/indexer/api/gpu-owners.spec.ts covers the rest)', async () => {
         const registry = addr(9200);
         const owner = addr(8001);
         await database.db.insert(registries).values({

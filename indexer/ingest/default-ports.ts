@@ -9,7 +9,7 @@ import { CatalogueDecoder } from './decoder';
 import { V4StateReader } from './states';
 import type { IngestPorts } from './ports';
 import type { ProtocolDescription } from './protocol-description';
-import { ChainClientSource, ChainClientStateReader } from './chainClient';
+import { ChainClientSource, ChainClientStateReader } from './chain-client';
 import { createChainClient } from '../../node/chain';
 import { LeanV4Client } from '../../node/chain/lean-v4';
 import { IndexerError } from '../errors';
