@@ -16,7 +16,9 @@ export type Address = string;
 export type Lt = string;
 export type HexHash = string;
 
-export type AccountKind = 'root' | 'proxy' | 'client' | 'worker' | 'wallet' | 'registry';
+/** The contracts the indexer follows, by kind (the explorer's filter lists them in this order). */
+export const ACCOUNT_KINDS = ['root', 'proxy', 'client', 'worker', 'wallet', 'registry'] as const;
+export type AccountKind = (typeof ACCOUNT_KINDS)[number];
 /** Contract lifecycle state (2 bits on chain, wrappers/contractState.ts); workers use normal and closed only. */
 export type ContractStateName = ContractState | 'unknown';
 export type AccountStatus = 'active' | 'uninit' | 'frozen' | 'nonexist';

@@ -2,7 +2,8 @@
  * The API description. ENDPOINTS is the single list of routes and their parameters: the router rejects
  * parameters not listed here, and /api/openapi.json is generated from it, so the two cannot drift.
  */
-import { EVENT_TYPES, STREAM_TYPES } from './types';
+import { CONTRACT_STATE_NAMES } from '../../wrappers/contractState';
+import { ACCOUNT_KINDS, EVENT_TYPES, STREAM_TYPES } from './types';
 import { MAX_LIMIT } from './validate';
 
 type Schema = Record<string, unknown>;
@@ -51,8 +52,8 @@ const obj = (props: Record<string, Schema>, extra: Schema = {}, optional: string
     ...extra,
 });
 const page = (item: string): Schema => obj({ items: arr(ref(item)), nextCursor: nullable(str) });
-const states: Schema = { type: 'string', enum: ['normal', 'closing', 'closed', 'unknown'] };
-const kinds: Schema = { type: 'string', enum: ['root', 'proxy', 'client', 'worker', 'wallet', 'registry'] };
+const states: Schema = { type: 'string', enum: [...CONTRACT_STATE_NAMES, 'unknown'] };
+const kinds: Schema = { type: 'string', enum: [...ACCOUNT_KINDS] };
 
 const q = (name: string, description: string, schema: Schema = str): ParamSpec => ({ name, in: 'query', description, schema });
 const pathAddress: ParamSpec = {
@@ -67,7 +68,7 @@ const paging = [
     q('cursor', 'nextCursor of the previous page'),
 ];
 const contractFilters = [
-    q('state', 'contract state', { type: 'string', enum: ['normal', 'closing', 'closed'] }),
+    q('state', 'contract state', { type: 'string', enum: [...CONTRACT_STATE_NAMES] }),
     q('owner', 'owner address'),
     q('paramsVersion', 'params version of the contract', int),
     q('outdated', 'true: older params version than the root; false: current', bool),

@@ -3,13 +3,13 @@
  * configuration (COCOON root_contract_config) and a contract's state by name.
  */
 import type { RootState } from '../chain/cocoon';
+import { contractStateOf } from '../../wrappers/contractState';
 import { ton, type KeyValueSection } from './stats-server';
 
-const STATE_NAMES = ['normal', 'closing', 'closed'];
-
+/** A contract's state code by name; a code no contract uses shows as `unknown (<code>)`. */
 export function contractStateName(s: number | null | undefined): string | null {
     if (s === null || s === undefined) return null;
-    return STATE_NAMES[s] ?? `unknown (${s})`;
+    return contractStateOf(s) ?? `unknown (${s})`;
 }
 
 /** The root contract's configuration (COCOON root_contract_config), shared by the runners' stats. */

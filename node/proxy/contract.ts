@@ -5,6 +5,7 @@
 import { beginCell, internal, toNano, type Address } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import { readProxyContract, CONTRACT_STATE, type RootState } from '../chain/cocoon';
+import { contractStateName } from '../common/chain-stats';
 import type { Logger } from '../common/log';
 import { cocoonProxyFor, storeExtProxyIncreaseStake } from '../../wrappers/CocoonProxy';
 import { ProxyFatalError } from './config';
@@ -38,7 +39,7 @@ export async function ensureProxyContract(deps: ProxyContractDeps, root: RootSta
     if (state && state.state !== CONTRACT_STATE.normal) {
         throw new ProxyFatalError(
             'CONTRACT',
-            `proxy contract ${contract.toString()} is ${state.state === CONTRACT_STATE.closing ? 'closing' : 'closed'}; a new params version (or a new proxy key) gives a new contract`,
+            `proxy contract ${contract.toString()} is ${contractStateName(state.state)}; a new params version (or a new proxy key) gives a new contract`,
         );
     }
     const want = stake ?? root.params.minProxyStake;

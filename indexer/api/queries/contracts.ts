@@ -1,15 +1,14 @@
 /** Proxies, clients, workers and "any address" lookups. */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { CONTRACT_STATE, CONTRACT_STATE_NAMES } from '../../../wrappers/contractState';
 import type { DbOrTx } from '../../db/client';
 import { accounts, clients, proxies, workers } from '../../db/schema';
 import { decodeCursor, pageOf } from '../cursor';
-import { accountInfo, clientInfo, proxyInfo, stateCode, workerInfo } from '../serialize';
-import type { AddressDetail, ClientInfo, ContractStateName, LiveAccount, Page, ProxyInfo, WorkerInfo } from '../types';
+import { accountInfo, clientInfo, proxyInfo, workerInfo } from '../serialize';
+import type { AddressDetail, ClientInfo, LiveAccount, Page, ProxyInfo, WorkerInfo } from '../types';
 import { INT32_MAX, limitOf, optAddress, optBool, optEnum, optInt, type Query } from '../validate';
 import { reportsFor } from './reports';
 import { getRootConfig } from './status';
-
-export const STATES: readonly ContractStateName[] = ['normal', 'closing', 'closed'];
 
 /** Sort orders shared by the three lists; numbers sort descending, address ascending. */
 const SORTS = {
@@ -57,8 +56,8 @@ function keyset(expr: SQL | null, q: Query): { where?: SQL; order: SQL[]; key: (
 
 function commonFilters(q: Query, table: typeof proxies | typeof clients | typeof workers, pv: number | null): SQL[] {
     const conds: SQL[] = [];
-    const state = optEnum(q, 'state', STATES);
-    if (state) conds.push(sql`${table.state} = ${stateCode(state)}`);
+    const state = optEnum(q, 'state', CONTRACT_STATE_NAMES);
+    if (state) conds.push(sql`${table.state} = ${CONTRACT_STATE[state]}`);
     const owner = optAddress(q, 'owner');
     if (owner) conds.push(eq(table.owner, owner));
     const paramsVersion = optInt(q, 'paramsVersion', 0, INT32_MAX);
