@@ -3,7 +3,7 @@
  * parameters not listed here, and /api/openapi.json is generated from it, so the two cannot drift.
  */
 import { CONTRACT_STATE_NAMES } from '../../wrappers/contractState';
-import { ACCOUNT_KINDS, EVENT_TYPES, STREAM_TYPES } from './types';
+import { ACCOUNT_KINDS, EVENT_TYPES, LIST_SORTS, STREAM_TYPES, type SortedList } from './types';
 import { MAX_LIMIT } from './validate';
 
 type Schema = Record<string, unknown>;
@@ -56,6 +56,8 @@ const states: Schema = { type: 'string', enum: [...CONTRACT_STATE_NAMES, 'unknow
 const kinds: Schema = { type: 'string', enum: [...ACCOUNT_KINDS] };
 
 const q = (name: string, description: string, schema: Schema = str): ParamSpec => ({ name, in: 'query', description, schema });
+const sortParam = (list: SortedList): ParamSpec =>
+    q('sort', `order (default ${LIST_SORTS[list][0]})`, { type: 'string', enum: [...LIST_SORTS[list]] });
 const pathAddress: ParamSpec = {
     name: 'address',
     in: 'path',
@@ -135,14 +137,7 @@ export const ENDPOINTS: EndpointSpec[] = [
         path: '/api/proxies',
         tag: 'contracts',
         summary: 'Proxy contracts',
-        params: [
-            ...contractFilters,
-            q('sort', 'order (default lastActivity)', {
-                type: 'string',
-                enum: ['lastActivity', 'tokensCharged', 'commissionEarned', 'stake', 'address'],
-            }),
-            ...paging,
-        ],
+        params: [...contractFilters, sortParam('proxies'), ...paging],
         response: page('ProxyInfo'),
     },
     {
@@ -157,15 +152,7 @@ export const ENDPOINTS: EndpointSpec[] = [
         path: '/api/clients',
         tag: 'contracts',
         summary: 'Client contracts',
-        params: [
-            ...contractFilters,
-            q('proxy', 'proxy contract address'),
-            q('sort', 'order (default lastActivity)', {
-                type: 'string',
-                enum: ['lastActivity', 'tokensCharged', 'deposited', 'balance', 'address'],
-            }),
-            ...paging,
-        ],
+        params: [...contractFilters, q('proxy', 'proxy contract address'), sortParam('clients'), ...paging],
         response: page('ClientInfo'),
     },
     {
@@ -180,12 +167,7 @@ export const ENDPOINTS: EndpointSpec[] = [
         path: '/api/workers',
         tag: 'contracts',
         summary: 'Worker contracts',
-        params: [
-            ...contractFilters,
-            q('proxy', 'proxy contract address'),
-            q('sort', 'order (default lastActivity)', { type: 'string', enum: ['lastActivity', 'tokensPaid', 'tonEarned', 'address'] }),
-            ...paging,
-        ],
+        params: [...contractFilters, q('proxy', 'proxy contract address'), sortParam('workers'), ...paging],
         response: page('WorkerInfo'),
     },
     {
@@ -196,10 +178,7 @@ export const ENDPOINTS: EndpointSpec[] = [
             q('gpuModel', 'GPU model substring, case-insensitive (e.g. H100)', { type: 'string', maxLength: 64 }),
             q('model', 'exact model name offered', { type: 'string', maxLength: 64 }),
             q('status', 'registry status', { type: 'string', enum: ['none', 'active', 'paused', 'retired'] }),
-            q('sort', 'order, descending (default tonEarned)', {
-                type: 'string',
-                enum: ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib', 'observedUptime'],
-            }),
+            sortParam('gpuOwners'),
             paging[0]!,
         ],
         response: 'GpuOwnerList',

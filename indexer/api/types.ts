@@ -1,7 +1,7 @@
 /**
  * Response types of the indexer's REST API, shared with the explorer (web/), built from the indexer's
  * vocabulary (../domain.ts, re-exported here so the explorer has one place to import from). It imports only
- * import-free modules (its own runtime values are the STREAM_TYPES list and the re-exported EVENT_TYPES), so
+ * import-free modules (its own runtime values are the STREAM_TYPES and LIST_SORTS lists and the re-exported vocabulary lists), so
  * any bundler can take it as is. Changing a field here is an API change: add fields, do not rename or remove
  * them. Conventions (Nano, Address, Lt, hashes, times): see ../domain.ts.
  */
@@ -444,6 +444,20 @@ export type StreamMessage =
     | { type: 'overview'; data: Overview };
 
 export const STREAM_TYPES: readonly StreamMessage['type'][] = ['transaction', 'event', 'status', 'overview'];
+
+/**
+ * The orders each list offers (`?sort=`), the first the default: the API's validation, its OpenAPI document
+ * and the explorer's sort menus all read them here. Numbers sort descending; a contract list's `address`
+ * ascending.
+ */
+export const LIST_SORTS = {
+    proxies: ['lastActivity', 'tokensCharged', 'commissionEarned', 'stake', 'address'],
+    clients: ['lastActivity', 'tokensCharged', 'deposited', 'balance', 'address'],
+    workers: ['lastActivity', 'tokensPaid', 'tonEarned', 'address'],
+    gpuOwners: ['tonEarned', 'tokensServed', 'lastActive', 'observedUptime', 'gpuCount', 'vramMib'],
+} as const;
+export type SortedList = keyof typeof LIST_SORTS;
+export type ListSort<L extends SortedList> = (typeof LIST_SORTS)[L][number];
 
 export interface HealthResponse {
     ok: boolean;

@@ -5,12 +5,20 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type DbOrTx } from '../../db/client';
-import type { GpuOwnerDetail, GpuOwnerInfo, GpuOwnerPayout, GpuOwnerList, GpuProfileChange, ObservedWorkerUptime } from '../types';
+import {
+    LIST_SORTS,
+    type GpuOwnerDetail,
+    type GpuOwnerInfo,
+    type GpuOwnerPayout,
+    type GpuOwnerList,
+    type GpuProfileChange,
+    type ListSort,
+    type ObservedWorkerUptime,
+} from '../types';
 import { limitOf, optEnum, optString, type Query } from '../validate';
 import type { GpuProfile } from '../../ingest/types';
 
 export const GPU_STATUSES = ['none', 'active', 'paused', 'retired'] as const;
-export const GPU_OWNER_SORTS = ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib', 'observedUptime'] as const;
 
 interface Row {
     address: string;
@@ -27,7 +35,7 @@ interface Row {
     observed_permille: number | null;
 }
 
-const ORDER: Record<(typeof GPU_OWNER_SORTS)[number], SQL> = {
+const ORDER: Record<ListSort<'gpuOwners'>, SQL> = {
     // Numeric columns, not the text aliases the answer carries: '500' sorts above '1500' as text.
     tonEarned: sql`coalesce(w.ton_earned, 0) desc`,
     tokensServed: sql`coalesce(w.tokens_paid, 0) desc`,
@@ -83,7 +91,7 @@ export async function listGpuOwners(db: DbOrTx, q: Query): Promise<GpuOwnerList>
     if (model) conds.push(sql`r.profile->'models' ? ${model}`);
     const status = optEnum(q, 'status', GPU_STATUSES);
     if (status) conds.push(sql`r.status = ${GPU_STATUSES.indexOf(status)}`);
-    const sort = optEnum(q, 'sort', GPU_OWNER_SORTS) ?? 'tonEarned';
+    const sort = optEnum(q, 'sort', LIST_SORTS.gpuOwners) ?? LIST_SORTS.gpuOwners[0];
     const list = await rows<Row>(db, select(sql.join(conds, sql` and `), ORDER[sort], limitOf(q)));
     return { items: list.map(info) };
 }

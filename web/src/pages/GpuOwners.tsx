@@ -3,13 +3,14 @@
  * chain paid their workers and the uptime the proxies observed. List with filters and CSV; one page per owner.
  */
 import { useMemo, type FormEvent } from 'react';
-import type {
-    GpuOwnerDetail,
-    GpuOwnerInfo,
-    GpuOwnerList,
-    GpuOwnerPayout,
-    GpuProfileChange,
-    ObservedWorkerUptime,
+import {
+    LIST_SORTS,
+    type GpuOwnerDetail,
+    type GpuOwnerInfo,
+    type GpuOwnerList,
+    type GpuOwnerPayout,
+    type GpuProfileChange,
+    type ObservedWorkerUptime,
 } from '../../../indexer/api/types';
 import { useApi } from '../api';
 import { DailyChart, type Series } from '../Chart';
@@ -18,7 +19,6 @@ import { formatPermille, formatTime, nanoToChartNumber } from '../format';
 import { link, navigate } from '../router';
 import { OFF_CHAIN_LABEL, chartTon } from './Overview';
 
-const SORTS = ['tonEarned', 'tokensServed', 'lastActive', 'observedUptime', 'gpuCount', 'vramMib'] as const;
 const STATUSES = ['', 'active', 'paused', 'retired'] as const;
 const FILTERS = ['gpuModel', 'model', 'status', 'sort'] as const;
 
@@ -97,8 +97,8 @@ export function GpuOwnersPage({ query }: { query: URLSearchParams }) {
                 </label>
                 <label>
                     Sort by{' '}
-                    <select name="sort" defaultValue={query.get('sort') ?? 'tonEarned'} data-testid="sort">
-                        {SORTS.map((s) => (
+                    <select name="sort" defaultValue={query.get('sort') ?? LIST_SORTS.gpuOwners[0]} data-testid="sort">
+                        {LIST_SORTS.gpuOwners.map((s) => (
                             <option key={s} value={s}>
                                 {s}
                             </option>
