@@ -13,7 +13,6 @@ import {
     CHAIN_OPTIONS,
     chainClientOf,
     CliError,
-    formatTon,
     isTestnet,
     optionsHelp,
     parseAddress,
@@ -26,6 +25,7 @@ import {
     type OptionSpec,
     type OptionValue,
 } from './chain-args';
+import { formatTon } from '../common/ton';
 import { friendly, KEY_OPTIONS, openSigner, requireWalletKey, sendChecked } from './wallet';
 
 const DEFAULT_ACTION_VALUE = 100_000_000n; // 0.1 TON: the root keeps its storage reserve and returns the rest

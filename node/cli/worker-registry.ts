@@ -27,7 +27,6 @@ import {
     CHAIN_OPTIONS,
     chainClientOf,
     CliError,
-    formatTon,
     optionsHelp,
     parseAddress,
     parseCommandLine,
@@ -39,6 +38,7 @@ import {
     type OptionSpec,
     type OptionValue,
 } from './chain-args';
+import { formatTon } from '../common/ton';
 import { signingKey } from './daemon';
 import { KEY_OPTIONS, openSigner, requireWalletKey } from './wallet';
 

@@ -8,16 +8,8 @@ import { Address } from '@ton/core';
 import type { RootState } from '../chain/cocoon';
 import { contractStateName, rootConfigSection } from '../common/chain-stats';
 import { MetricsRegistry } from '../common/metrics';
-import {
-    BadRequest,
-    flagged,
-    formatTon,
-    ton,
-    type ActionInput,
-    type AdminAction,
-    type RunnerStats,
-    type StatsSection,
-} from '../common/stats-server';
+import { BadRequest, flagged, ton, type ActionInput, type AdminAction, type RunnerStats, type StatsSection } from '../common/stats-server';
+import { formatTonFixed } from '../common/ton';
 import { tokensAvailable } from './reservation';
 import { QueryError } from '../protocol';
 import type { ProxyRunner } from './runner';
@@ -327,7 +319,7 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
             description: "withdraw the proxy contract's accrued commission to the owner wallet",
             run: async () => {
                 const r = await runner.withdraw();
-                return { amount: r.amount, amount_ton: formatTon(r.amount) };
+                return { amount: r.amount, amount_ton: formatTonFixed(r.amount) };
             },
         },
         'change-worker-model': {
