@@ -11,6 +11,7 @@ import { readRoot } from '../chain/cocoon';
 import { childCodes } from '../../wrappers/CocoonProxy';
 import { cocoonRootFor, rootMsg, ROOT_OP } from '../../wrappers/CocoonRoot';
 import type { CocoonParams } from '../../wrappers/params';
+import { bufferToBigInt } from '../../wrappers/uint256';
 
 export interface LocalNetwork {
     root: string;
@@ -79,14 +80,15 @@ export interface RootSetup {
 export async function configureRoot(client: ChainClient, owner: ChainWallet, root: Address, setup: RootSetup): Promise<number> {
     const state = await readRoot(client, root);
     const r = state.registry;
-    const big = (b: Buffer) => BigInt('0x' + b.toString('hex'));
     const bodies = [
-        ...(setup.proxyHashes ?? []).filter((h) => !r.proxyHashes.includes(big(h))).map((h) => rootMsg.hash(ROOT_OP.addProxyType, big(h))),
+        ...(setup.proxyHashes ?? [])
+            .filter((h) => !r.proxyHashes.includes(bufferToBigInt(h)))
+            .map((h) => rootMsg.hash(ROOT_OP.addProxyType, bufferToBigInt(h))),
         ...(setup.workerHashes ?? [])
-            .filter((h) => !r.workerHashes.includes(big(h)))
-            .map((h) => rootMsg.hash(ROOT_OP.addWorkerType, big(h))),
+            .filter((h) => !r.workerHashes.includes(bufferToBigInt(h)))
+            .map((h) => rootMsg.hash(ROOT_OP.addWorkerType, bufferToBigInt(h))),
         ...(setup.models ?? [])
-            .map((m) => big(createHash('sha256').update(m).digest()))
+            .map((m) => bufferToBigInt(createHash('sha256').update(m).digest()))
             .filter((h) => !r.modelHashes.includes(h))
             .map((h) => rootMsg.hash(ROOT_OP.addModelType, h)),
         ...(setup.proxy && ![...r.registeredProxies.values()].includes(setup.proxy) ? [rootMsg.registerProxy(setup.proxy)] : []),

@@ -5,6 +5,7 @@
 import type { RootState } from '../chain/cocoon';
 import { contractStateOf } from '../../wrappers/contractState';
 import { ton, type KeyValueSection } from './stats-server';
+import { uint256Hex } from '../../wrappers/uint256';
 
 /** A contract's state code by name; a code no contract uses shows as `unknown (<code>)`. */
 export function contractStateName(s: number | null | undefined): string | null {
@@ -40,9 +41,9 @@ export function rootConfigSection(root: RootState | undefined): KeyValueSection 
             client_delay_before_close: p.clientDelayBeforeClose,
             min_proxy_stake: ton(p.minProxyStake),
             min_client_stake: ton(p.minClientStake),
-            proxy_hashes: r.proxyHashes.map((h) => h.toString(16).padStart(64, '0')).join(' '),
-            worker_hashes: r.workerHashes.map((h) => h.toString(16).padStart(64, '0')).join(' '),
-            model_hashes: r.modelHashes.map((h) => h.toString(16).padStart(64, '0')).join(' '),
+            proxy_hashes: r.proxyHashes.map(uint256Hex).join(' '),
+            worker_hashes: r.workerHashes.map(uint256Hex).join(' '),
+            model_hashes: r.modelHashes.map(uint256Hex).join(' '),
             registered_proxies: [...r.registeredProxies].map(([seqno, desc]) => `#${seqno} ${desc}`).join('; '),
             last_proxy_seqno: r.lastProxySeqno,
         },
