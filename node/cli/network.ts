@@ -4,14 +4,13 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { createHash } from 'crypto';
 import { Address, internal, toNano } from '@ton/core';
 import { createChainClient, openWallet, type ChainClient, type ChainWallet } from '../chain';
 import { readRoot } from '../chain/cocoon';
 import { childCodes } from '../../wrappers/CocoonProxy';
 import { cocoonRootFor, rootMsg, ROOT_OP } from '../../wrappers/CocoonRoot';
 import type { CocoonParams } from '../../wrappers/params';
-import { bufferToBigInt } from '../../wrappers/uint256';
+import { bufferToBigInt, sha256BigInt } from '../../wrappers/uint256';
 
 export interface LocalNetwork {
     root: string;
@@ -88,7 +87,7 @@ export async function configureRoot(client: ChainClient, owner: ChainWallet, roo
             .filter((h) => !r.workerHashes.includes(bufferToBigInt(h)))
             .map((h) => rootMsg.hash(ROOT_OP.addWorkerType, bufferToBigInt(h))),
         ...(setup.models ?? [])
-            .map((m) => bufferToBigInt(createHash('sha256').update(m).digest()))
+            .map((m) => sha256BigInt(m))
             .filter((h) => !r.modelHashes.includes(h))
             .map((h) => rootMsg.hash(ROOT_OP.addModelType, h)),
         ...(setup.proxy && ![...r.registeredProxies.values()].includes(setup.proxy) ? [rootMsg.registerProxy(setup.proxy)] : []),
