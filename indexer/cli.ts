@@ -1,7 +1,7 @@
 /** `npm run indexer -- ...` entry point. */
 import { IndexerError } from './errors';
 import { main } from './main';
-import { defaultPorts } from './ingest/defaultPorts';
+import { defaultPorts } from './ingest/default-ports';
 
 main(process.argv.slice(2), defaultPorts()).then(
     (code) => process.exit(code),

@@ -4,7 +4,7 @@
  */
 import { Address } from '@ton/core';
 import { IndexerError } from './errors';
-import type { LogLevel } from './log';
+import type { LogLevel } from '../node/common/log';
 
 export interface IndexerConfig {
     chainUrl: string;

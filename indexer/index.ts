@@ -2,9 +2,9 @@
  * Public entry points of the indexer for the CLI (`cocoon up`, `cocoon indexer`) and tests.
  */
 import { parseConfig, type IndexerConfig } from './config';
-import type { Logger } from './log';
+import type { Logger } from '../node/common/log';
 import { startService, type IndexerService, type ServiceOptions } from './service';
-import { defaultPorts } from './ingest/defaultPorts';
+import { defaultPorts } from './ingest/default-ports';
 
 export interface StartIndexerOptions {
     chainUrl: string;

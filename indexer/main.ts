@@ -5,10 +5,10 @@ import path from 'node:path';
 import { helpText, parseConfig, type IndexerConfig } from './config';
 import { openDatabase } from './db/client';
 import { IndexerError } from './errors';
-import { createLogger } from './log';
+import { createLogger } from '../node/common/log';
 import { derivedMismatches, rebuildDerived } from './ingest/derived';
 import { startService, type ServiceOptions } from './service';
-import { defaultPorts } from './ingest/defaultPorts';
+import { defaultPorts } from './ingest/default-ports';
 
 async function withDatabase<T>(config: IndexerConfig, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
     const database = await openDatabase({

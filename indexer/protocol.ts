@@ -17,12 +17,12 @@ import * as WalletW from '../wrappers/CocoonWallet';
 import * as RegistryW from '../wrappers/CocoonRegistry';
 import { parseParams } from '../wrappers/params';
 import { DO_NOT_PROCESS_OP, parseSaveStateNote } from '../wrappers/signed';
-import { constantMeaning } from './api/exitcodes';
-import type { ExitCodeInfo, OpcodeInfo, RootConfig } from './api/types';
+import type { ExitCodeInfo, OpcodeInfo, RootConfig } from './domain';
 import type { DecodedMessage, MessageCatalogue } from './ingest/decoder';
-import type { ProtocolDescription } from './ingest/defaultPorts';
+import type { ProtocolDescription } from './ingest/protocol-description';
 import type { KindParsers } from './ingest/states';
 import type { GpuProfile } from './ingest/types';
+import { uint256Hex } from '../wrappers/uint256';
 
 /** ExtClientTopUp -> ext_client_top_up; addWorkerType -> add_worker_type. */
 export const snake = (name: string): string =>
@@ -172,6 +172,11 @@ export class WrapperCatalogue implements MessageCatalogue {
     }
 }
 
+/** ERR_LOW_MSG_VALUE -> "low msg value" (the constant's name is the contracts' own wording). */
+function constantMeaning(name: string): string {
+    return name.replace(/^ERR_/, '').toLowerCase().replace(/_/g, ' ');
+}
+
 /**
  * Every contract's exit-code table as the Tact compiler generated it: `<Contract>_errors` (the compiler's
  * and TVM's codes with their messages, and the messages of `require`) and the `ERR_*` constants the
@@ -209,8 +214,6 @@ export function exitCodes(): ExitCodeInfo[] {
     return [...rows.values()].sort((a, b) => a.code - b.code || a.meaning.localeCompare(b.meaning));
 }
 
-const hex256 = (v: bigint) => v.toString(16).padStart(64, '0');
-
 export const cocoonParsers: KindParsers = {
     root(data: Cell, address: string) {
         const r = RootW.parseRootState(data);
@@ -240,9 +243,9 @@ export const cocoonParsers: KindParsers = {
             registeredProxies: [...r.registry.registeredProxies]
                 .map(([seqno, addr]) => ({ seqno, address: addr }))
                 .sort((a, b) => a.seqno - b.seqno),
-            proxyHashes: r.registry.proxyHashes.map(hex256).sort(),
-            workerHashes: r.registry.workerHashes.map(hex256).sort(),
-            modelHashes: r.registry.modelHashes.map(hex256).sort(),
+            proxyHashes: r.registry.proxyHashes.map(uint256Hex).sort(),
+            workerHashes: r.registry.workerHashes.map(uint256Hex).sort(),
+            modelHashes: r.registry.modelHashes.map(uint256Hex).sort(),
         };
         return { config };
     },
@@ -251,7 +254,7 @@ export const cocoonParsers: KindParsers = {
         const p = parseParams(d.params);
         return {
             owner: d.ownerAddress.toRawString(),
-            publicKey: hex256(d.proxyPublicKey),
+            publicKey: uint256Hex(d.proxyPublicKey),
             root: d.rootAddress.toRawString(),
             state: Number(d.state),
             balance: d.balance,
@@ -271,13 +274,13 @@ export const cocoonParsers: KindParsers = {
         return {
             owner: c.ownerAddress.toRawString(),
             proxy: c.proxyAddress.toRawString(),
-            proxyPublicKey: hex256(c.proxyPublicKey),
+            proxyPublicKey: uint256Hex(c.proxyPublicKey),
             state: Number(d.state),
             balance: d.balance,
             stake: d.stake,
             tokensUsed: d.tokensUsed,
             unlockTs: Number(d.unlockTs),
-            secretHash: hex256(d.secretHash),
+            secretHash: uint256Hex(d.secretHash),
             paramsVersion: p.paramsVersion,
             pricePerToken: p.pricePerToken,
         };
@@ -288,7 +291,7 @@ export const cocoonParsers: KindParsers = {
         return {
             owner: d.ownerAddress.toRawString(),
             proxy: d.proxyAddress.toRawString(),
-            proxyPublicKey: hex256(d.proxyPublicKey),
+            proxyPublicKey: uint256Hex(d.proxyPublicKey),
             state: Number(d.state),
             tokens: d.tokens,
             paramsVersion: p.paramsVersion,
@@ -319,7 +322,7 @@ export const cocoonParsers: KindParsers = {
 export function gpuProfileOf(cell: Cell): GpuProfile | null {
     try {
         const p = RegistryW.parseProfileCell(cell);
-        return { ...p, workerKeys: p.workerKeys.map(hex256) };
+        return { ...p, workerKeys: p.workerKeys.map(uint256Hex) };
     } catch {
         return null;
     }

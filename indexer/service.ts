@@ -6,27 +6,18 @@ import path from 'node:path';
 import { openDatabase, type Database } from './db/client';
 import { IndexerError } from './errors';
 import { installNativeSha256 } from '../node/chain/fast-hash';
-import { createLogger, type Logger } from './log';
+import { createLogger, type Logger } from '../node/common/log';
 import { startApiServer, type ApiServer } from './api/server';
-import type { ExitCodeInfo, OpcodeInfo } from './api/types';
+import type { ExitCodeInfo, OpcodeInfo } from './domain';
 import { IngestEngine } from './ingest/engine';
-import type { Decoder, IngestChain, StateReader } from './ingest/ports';
+import type { IngestPorts } from './ingest/ports';
 import type { IndexerConfig } from './config';
 import { ProxyStatsCollector } from './proxystats/collector';
 import { ModelNames } from './proxystats/models';
 import { UnsettledUsage } from './proxystats/unsettled';
 import { WorkerUptimeReports } from './proxystats/uptime';
-import { liveAccountReader } from './liveAccounts';
+import { liveAccountReader } from './live-accounts';
 import { createChainClient } from '../node/chain';
-
-export interface IngestPorts {
-    chain: IngestChain;
-    decoder: Decoder;
-    states: StateReader;
-    opcodes: OpcodeInfo[];
-    exitCodes: ExitCodeInfo[];
-    isRootConfigChange: (opName: string | null) => boolean;
-}
 
 /** What the API shows about the contracts without reading the chain: message names and exit-code meanings. */
 async function contractReference(ports: IngestPorts | null, log: Logger): Promise<{ opcodes: OpcodeInfo[]; exitCodes: ExitCodeInfo[] }> {

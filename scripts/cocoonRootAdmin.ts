@@ -12,7 +12,7 @@
 import { toNano } from '@ton/core';
 import type { NetworkProvider } from '@ton/blueprint';
 import { ROOT_ACTIONS, type RootActionArgs } from '../wrappers/rootAdmin';
-import { addressArg, arg, rootState } from './common';
+import { addressArg, arg, hashArg, rootState } from './common';
 
 export async function run(provider: NetworkProvider, args: string[]) {
     const root = addressArg(args, 0, 'root address');
@@ -20,7 +20,7 @@ export async function run(provider: NetworkProvider, args: string[]) {
     // Action values start at the third script argument.
     const values: RootActionArgs = {
         text: (i, what) => arg(args, i + 2, what),
-        hash: (i, what) => BigInt('0x' + arg(args, i + 2, what).replace(/^0x/, '')),
+        hash: (i, what) => hashArg(args, i + 2, what),
         uint: (i, what) => Number(arg(args, i + 2, what)),
         coins: (i, what) => BigInt(arg(args, i + 2, what)),
         address: (i, what) => addressArg(args, i + 2, what),

@@ -2,6 +2,7 @@
 import { Address, Cell } from '@ton/core';
 import type { NetworkProvider } from '@ton/blueprint';
 import { parseRootState } from '../wrappers/CocoonRoot';
+import { uint256FromHex } from '../wrappers/uint256';
 
 export function arg(args: string[], i: number, what: string): string {
     const v = args[i];
@@ -18,9 +19,16 @@ export function addressArg(args: string[], i: number, what: string): Address {
 }
 
 export function keyArg(args: string[], i: number, what: string): bigint {
-    const hex = arg(args, i, what).replace(/^0x/, '');
-    if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`argument ${i + 1} (${what}) must be a 32-byte hex public key`);
-    return BigInt('0x' + hex);
+    const key = uint256FromHex(arg(args, i, what));
+    if (key === undefined) throw new Error(`argument ${i + 1} (${what}) must be a 32-byte hex public key`);
+    return key;
+}
+
+/** A 256-bit hash argument (64 hex digits, 0x optional). */
+export function hashArg(args: string[], i: number, what: string): bigint {
+    const hash = uint256FromHex(arg(args, i, what));
+    if (hash === undefined) throw new Error(`argument ${i + 1} (${what}) must be 64 hex digits (a 256-bit hash)`);
+    return hash;
 }
 
 export async function accountData(provider: NetworkProvider, address: Address): Promise<Cell> {

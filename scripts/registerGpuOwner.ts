@@ -17,6 +17,7 @@ import {
     validateProfile,
 } from '../wrappers/CocoonRegistry';
 import { addressArg, arg } from './common';
+import { uint256Hex } from '../wrappers/uint256';
 
 const ACTIONS = ['register', 'update', 'pause', 'resume', 'retire', 'withdraw', 'status'] as const;
 
@@ -66,6 +67,6 @@ export async function run(provider: NetworkProvider, args: string[]) {
     );
     if (d.profile) {
         const p = parseProfileCell(d.profile);
-        ui.write(`profile ${JSON.stringify({ ...p, workerKeys: p.workerKeys.map((k) => k.toString(16).padStart(64, '0')) })}`);
+        ui.write(`profile ${JSON.stringify({ ...p, workerKeys: p.workerKeys.map(uint256Hex) })}`);
     }
 }

@@ -13,6 +13,7 @@ import {
     storeOwnerRegistryUpdate,
     storeOwnerRegistryWithdraw,
 } from '../build/CocoonRegistry/CocoonRegistry_CocoonRegistry';
+import { uint256FromHex } from './uint256';
 
 export * from '../build/CocoonRegistry/CocoonRegistry_CocoonRegistry';
 
@@ -311,9 +312,9 @@ export function profileFromJson(v: unknown): RegistryProfile {
     };
     const keys = () =>
         list('workerKeys').map((h, i) => {
-            const hex = h.replace(/^0x/, '');
-            if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new TypeError(`profile 'workerKeys[${i}]' must be a 32-byte hex public key`);
-            return BigInt('0x' + hex);
+            const key = uint256FromHex(h);
+            if (key === undefined) throw new TypeError(`profile 'workerKeys[${i}]' must be a 32-byte hex public key`);
+            return key;
         });
     // Fields in declaration order, so the first problem reported is the first field in the file's layout.
     return {

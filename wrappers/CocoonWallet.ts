@@ -3,6 +3,7 @@ import { beginCell, external, storeMessage, type Address, type Cell, type Messag
 import { ed25519Sign as sign } from './ed25519';
 import { CocoonWallet, loadWalletStorage, storeWalletStorage, type WalletStorage } from '../build/CocoonWallet/CocoonWallet_CocoonWallet';
 import { atState } from './stateInit';
+import { bufferToBigInt } from './uint256';
 
 export * from '../build/CocoonWallet/CocoonWallet_CocoonWallet';
 
@@ -30,7 +31,7 @@ export function cocoonWalletFor(owner: Address, publicKey: Buffer, subwallet = 0
         buildWalletData({
             seqno: 0n,
             subwalletId: subwallet,
-            publicKey: BigInt('0x' + publicKey.toString('hex')),
+            publicKey: bufferToBigInt(publicKey),
             status: 0n,
             ownerAddress: owner,
         }),

@@ -3,12 +3,12 @@
  * `cocoon root` command: each action names its arguments and builds the message body from them. The
  * caller supplies the argument reader, so each front end keeps its own argument numbering and checks.
  */
-import { createHash } from 'crypto';
 import { readFileSync } from 'fs';
 import { toNano, type Address, type Cell } from '@ton/core';
 import { childCodes } from './CocoonProxy';
 import { ROOT_OP, rootCode, rootMsg } from './CocoonRoot';
 import type { CocoonParams } from './params';
+import { sha256BigInt } from './uint256';
 
 /** Reads the i-th value after the action name, converted; throws the front end's own message when bad. */
 export interface RootActionArgs {
@@ -37,7 +37,7 @@ const hashAction = (op: number, summary: string): RootAction => ({
 
 /** The full name's sha256, as the root stores allowed models. */
 export function modelHash(name: string): bigint {
-    return BigInt('0x' + createHash('sha256').update(name).digest('hex'));
+    return sha256BigInt(name);
 }
 
 /** Params JSON as deployCocoonRoot and change-params-full read it; amounts are nanoTON strings. */

@@ -49,8 +49,3 @@ export class ExitCodeTable {
         return { phase: null, code: null, name: null, meaning: 'aborted' };
     }
 }
-
-/** ERR_LOW_MSG_VALUE -> "low msg value" (the constant's name is the contracts' own wording). */
-export function constantMeaning(name: string): string {
-    return name.replace(/^ERR_/, '').toLowerCase().replace(/_/g, ' ');
-}

@@ -2,7 +2,8 @@
  * The API description. ENDPOINTS is the single list of routes and their parameters: the router rejects
  * parameters not listed here, and /api/openapi.json is generated from it, so the two cannot drift.
  */
-import { EVENT_TYPES, STREAM_TYPES } from './types';
+import { CONTRACT_STATE_NAMES } from '../../wrappers/contractState';
+import { ACCOUNT_KINDS, EVENT_TYPES, LIST_SORTS, STREAM_TYPES, type SortedList } from './types';
 import { MAX_LIMIT } from './validate';
 
 type Schema = Record<string, unknown>;
@@ -51,10 +52,12 @@ const obj = (props: Record<string, Schema>, extra: Schema = {}, optional: string
     ...extra,
 });
 const page = (item: string): Schema => obj({ items: arr(ref(item)), nextCursor: nullable(str) });
-const states: Schema = { type: 'string', enum: ['normal', 'closing', 'closed', 'unknown'] };
-const kinds: Schema = { type: 'string', enum: ['root', 'proxy', 'client', 'worker', 'wallet', 'registry'] };
+const states: Schema = { type: 'string', enum: [...CONTRACT_STATE_NAMES, 'unknown'] };
+const kinds: Schema = { type: 'string', enum: [...ACCOUNT_KINDS] };
 
 const q = (name: string, description: string, schema: Schema = str): ParamSpec => ({ name, in: 'query', description, schema });
+const sortParam = (list: SortedList): ParamSpec =>
+    q('sort', `order (default ${LIST_SORTS[list][0]})`, { type: 'string', enum: [...LIST_SORTS[list]] });
 const pathAddress: ParamSpec = {
     name: 'address',
     in: 'path',
@@ -67,7 +70,7 @@ const paging = [
     q('cursor', 'nextCursor of the previous page'),
 ];
 const contractFilters = [
-    q('state', 'contract state', { type: 'string', enum: ['normal', 'closing', 'closed'] }),
+    q('state', 'contract state', { type: 'string', enum: [...CONTRACT_STATE_NAMES] }),
     q('owner', 'owner address'),
     q('paramsVersion', 'params version of the contract', int),
     q('outdated', 'true: older params version than the root; false: current', bool),
@@ -134,14 +137,7 @@ export const ENDPOINTS: EndpointSpec[] = [
         path: '/api/proxies',
         tag: 'contracts',
         summary: 'Proxy contracts',
-        params: [
-            ...contractFilters,
-            q('sort', 'order (default lastActivity)', {
-                type: 'string',
-                enum: ['lastActivity', 'tokensCharged', 'commissionEarned', 'stake', 'address'],
-            }),
-            ...paging,
-        ],
+        params: [...contractFilters, sortParam('proxies'), ...paging],
         response: page('ProxyInfo'),
     },
     {
@@ -156,15 +152,7 @@ export const ENDPOINTS: EndpointSpec[] = [
         path: '/api/clients',
         tag: 'contracts',
         summary: 'Client contracts',
-        params: [
-            ...contractFilters,
-            q('proxy', 'proxy contract address'),
-            q('sort', 'order (default lastActivity)', {
-                type: 'string',
-                enum: ['lastActivity', 'tokensCharged', 'deposited', 'balance', 'address'],
-            }),
-            ...paging,
-        ],
+        params: [...contractFilters, q('proxy', 'proxy contract address'), sortParam('clients'), ...paging],
         response: page('ClientInfo'),
     },
     {
@@ -179,12 +167,7 @@ export const ENDPOINTS: EndpointSpec[] = [
         path: '/api/workers',
         tag: 'contracts',
         summary: 'Worker contracts',
-        params: [
-            ...contractFilters,
-            q('proxy', 'proxy contract address'),
-            q('sort', 'order (default lastActivity)', { type: 'string', enum: ['lastActivity', 'tokensPaid', 'tonEarned', 'address'] }),
-            ...paging,
-        ],
+        params: [...contractFilters, q('proxy', 'proxy contract address'), sortParam('workers'), ...paging],
         response: page('WorkerInfo'),
     },
     {
@@ -195,10 +178,7 @@ export const ENDPOINTS: EndpointSpec[] = [
             q('gpuModel', 'GPU model substring, case-insensitive (e.g. H100)', { type: 'string', maxLength: 64 }),
             q('model', 'exact model name offered', { type: 'string', maxLength: 64 }),
             q('status', 'registry status', { type: 'string', enum: ['none', 'active', 'paused', 'retired'] }),
-            q('sort', 'order, descending (default tonEarned)', {
-                type: 'string',
-                enum: ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib', 'observedUptime'],
-            }),
+            sortParam('gpuOwners'),
             ...paging,
         ],
         response: page('GpuOwnerInfo'),

@@ -1,13 +1,13 @@
 /** The REST API as an express 5 router, mounted by the indexer server (and by anything embedding it). */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Database } from '../db/client';
-import type { Logger } from '../log';
+import type { Logger } from '../../node/common/log';
 import { DEFAULT_COEFFICIENT, modelPrices } from './models';
 import { ENDPOINTS, openApiDocument, queryParamsOf } from './openapi';
 import { getTransaction, listDailyStats, listEvents, listTransactions } from './queries/activity';
 import { getAddress, getClient, getProxy, getWorker, listClients, listProxies, listWorkers, type LiveReader } from './queries/contracts';
-import { getGpuOwner, listGpuOwners } from './queries/gpuOwners';
-import { DEFAULT_DEMAND_DAYS, MAX_DEMAND_DAYS, modelActivity } from './queries/modelActivity';
+import { getGpuOwner, listGpuOwners } from './queries/gpu-owners';
+import { DEFAULT_DEMAND_DAYS, MAX_DEMAND_DAYS, modelActivity } from './queries/model-activity';
 import { learnedModelNames, listReports } from './queries/reports';
 import { rootHistory } from './queries/root';
 import { search } from './queries/search';

@@ -1,5 +1,6 @@
 /** Database rows -> API response objects (money as decimal strings, lt as strings). */
 import type { accounts, clients, events, proxies, proxyReports, transactions, workers, dailyStats } from '../db/schema';
+import { contractStateOf } from '../../wrappers/contractState';
 import type { ExitCodeTable } from './exitcodes';
 import type {
     AccountInfo,
@@ -28,9 +29,7 @@ type EventRow = typeof events.$inferSelect;
 type DailyRow = typeof dailyStats.$inferSelect;
 type ReportRow = typeof proxyReports.$inferSelect;
 
-const STATE_NAMES: ContractStateName[] = ['normal', 'closing', 'closed'];
-export const stateName = (s: number | null): ContractStateName => (s === null ? 'unknown' : (STATE_NAMES[s] ?? 'unknown'));
-export const stateCode = (name: ContractStateName): number => STATE_NAMES.indexOf(name);
+export const stateName = (s: number | null): ContractStateName => (s === null ? 'unknown' : (contractStateOf(s) ?? 'unknown'));
 
 const str = (v: bigint | null | undefined): string | null => (v === null || v === undefined ? null : v.toString());
 

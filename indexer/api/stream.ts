@@ -7,7 +7,7 @@ import { asc, desc, gt, lte, sql } from 'drizzle-orm';
 import type { Response } from 'express';
 import { rows, type DbOrTx } from '../db/client';
 import { events, transactions } from '../db/schema';
-import type { Logger } from '../log';
+import type { Logger } from '../../node/common/log';
 import type { ExitCodeTable } from './exitcodes';
 import { getOverview, getStatus } from './queries/status';
 import { eventInfo, transactionInfo } from './serialize';

@@ -1,22 +1,28 @@
 /**
- * Response types of the indexer's REST API, shared with the explorer (web/). Keep this file free of
- * imports (its only runtime values are the EVENT_TYPES and STREAM_TYPES lists) so any bundler can take it as is. Changing a
- * field here is an API change: add fields, do not rename or remove them.
- *
- * Conventions: `Nano` is a decimal string of nanoTON (or of tokens for token counters) so no value loses
- * precision in JSON; `Address` is the raw form `0:<64 hex>`; hashes are lowercase hex; `Lt` is a decimal
- * string; times are unix seconds.
+ * Response types of the indexer's REST API, shared with the explorer (web/), built from the indexer's
+ * vocabulary (../domain.ts, re-exported here so the explorer has one place to import from). It imports only
+ * import-free modules (its own runtime values are the STREAM_TYPES and LIST_SORTS lists and the re-exported vocabulary lists), so
+ * any bundler can take it as is. Changing a field here is an API change: add fields, do not rename or remove
+ * them. Conventions (Nano, Address, Lt, hashes, times): see ../domain.ts.
  */
+import type {
+    AccountKind,
+    AccountStatus,
+    Address,
+    ComputeSkipReason,
+    ContractStateName,
+    EventType,
+    GpuProfileInfo,
+    HexHash,
+    LiveAccount,
+    Lt,
+    Nano,
+    ProxyReportAccount,
+    RootConfig,
+    TxOutcome,
+} from '../domain';
 
-export type Nano = string;
-export type Address = string;
-export type Lt = string;
-export type HexHash = string;
-
-export type AccountKind = 'root' | 'proxy' | 'client' | 'worker' | 'wallet' | 'registry';
-/** Contract lifecycle state (2 bits on chain); workers use normal and closed only. */
-export type ContractStateName = 'normal' | 'closing' | 'closed' | 'unknown';
-export type AccountStatus = 'active' | 'uninit' | 'frozen' | 'nonexist';
+export * from '../domain';
 
 /** One page of a list. Pass `nextCursor` back as `?cursor=` for the next page; null means the end. */
 export interface Page<T> {
@@ -27,43 +33,6 @@ export interface Page<T> {
 /** Error body for every non-2xx answer (OpenAI error shape). */
 export interface ApiErrorBody {
     error: { message: string; type: 'invalid_request_error' | 'not_found_error' | 'server_error'; code: string; param?: string };
-}
-
-export interface RegisteredProxy {
-    seqno: number;
-    /** "ip:port" or "ip_for_workers:port ip_for_clients:port" as stored in the root. */
-    address: string;
-}
-
-export interface RootConfig {
-    address: Address;
-    owner: Address | null;
-    /** Registry version, bumped by every owner change (clients send it as min_config_version). */
-    version: number;
-    /** Economic version; a change re-deploys every proxy/client/worker contract. */
-    paramsVersion: number;
-    structVersion: number;
-    uniqueId: number;
-    isTest: boolean;
-    pricePerToken: Nano;
-    workerFeePerToken: Nano;
-    /** 10000 = 1.0x */
-    promptTokensPriceMultiplier: number;
-    cachedTokensPriceMultiplier: number;
-    completionTokensPriceMultiplier: number;
-    reasoningTokensPriceMultiplier: number;
-    proxyDelayBeforeClose: number;
-    clientDelayBeforeClose: number;
-    minProxyStake: Nano;
-    minClientStake: Nano;
-    proxyCodeHash: HexHash | null;
-    workerCodeHash: HexHash | null;
-    clientCodeHash: HexHash | null;
-    lastProxySeqno: number;
-    registeredProxies: RegisteredProxy[];
-    proxyHashes: HexHash[];
-    workerHashes: HexHash[];
-    modelHashes: HexHash[];
 }
 
 export interface RootConfigChange {
@@ -215,20 +184,6 @@ export interface ProxyReport {
     workers: ProxyReportAccount[];
 }
 
-export interface ProxyReportAccount {
-    /** The client or worker contract (raw). */
-    address: Address | null;
-    owner: Address | null;
-    /** Tokens used (client) or earned (worker) by the proxy's ledger. */
-    tokens: Nano;
-    /** Tokens charged (client) or paid (worker) on-chain, as the proxy last read them. */
-    settled: Nano;
-    /** tokens - settled, never below zero. */
-    unsettled: Nano;
-    /** unsettled at the price (client) or worker fee (worker) per token. */
-    unsettledTon: Nano;
-}
-
 /** Sums of the latest successful report of every proxy. */
 export interface UnsettledTotals {
     tokensUncharged: Nano;
@@ -315,15 +270,6 @@ export interface AddressDetail {
     live: LiveAccount | null;
 }
 
-export interface LiveAccount {
-    balance: Nano | null;
-    status: AccountStatus | null;
-    /** Unix seconds of the read. */
-    readAt: number;
-    /** Why the chain could not be read (the rest is null then). */
-    error: string | null;
-}
-
 export interface TransactionInfo {
     lt: Lt;
     hash: HexHash;
@@ -356,14 +302,6 @@ export interface TransactionInfo {
     pending: boolean;
 }
 
-/**
- * `note`: an internal message too small to buy gas (compute phase skipped, no_gas): the chain records it
- * without running the contract, which is how the proxy's save-state notes and the client and worker
- * contracts' 1-nanoTON state notifications work on purpose. Not a failure.
- */
-export type TxOutcome = 'ok' | 'note' | 'failed';
-export type ComputeSkipReason = 'no_state' | 'bad_state' | 'no_gas' | 'suspended';
-
 export interface TxFailure {
     /** `compute`: the contract threw or could not run; `action`: its outgoing actions failed; null: aborted otherwise. */
     phase: 'compute' | 'action' | null;
@@ -388,16 +326,6 @@ export interface FeeBreakdown {
     forward: Nano | null;
 }
 
-/** One row of a contract's exit-code table (generated by the Tact compiler from the contracts). */
-export interface ExitCodeInfo {
-    code: number;
-    /** Constant name in the contracts (ERR_*), or null for the compiler's and TVM's standard codes. */
-    name: string | null;
-    meaning: string;
-    /** Contract kinds whose table has this code. */
-    contracts: string[];
-}
-
 /** An outgoing message of a transaction and, when indexed, the transaction it caused. */
 export interface MessageLink {
     dest: Address | null;
@@ -415,71 +343,6 @@ export interface TransactionDetail extends TransactionInfo {
     parent: { hash: HexHash; account: Address; opName: string | null } | null;
     outMessages: MessageLink[];
 }
-
-export type EventType =
-    | 'deploy'
-    | 'registry_change'
-    | 'proxy_registered'
-    | 'proxy_unregistered'
-    | 'proxy_updated'
-    | 'params_changed'
-    | 'root_upgraded'
-    | 'root_owner_changed'
-    | 'deposit'
-    | 'charge'
-    | 'refund'
-    | 'withdraw_request'
-    | 'client_register'
-    | 'secret_changed'
-    | 'payout_request'
-    | 'payout'
-    | 'commission'
-    | 'commission_withdrawal'
-    | 'stake'
-    | 'close'
-    | 'save_state'
-    | 'state_notification'
-    | 'worker_register'
-    | 'gpu_register'
-    | 'gpu_update'
-    | 'gpu_status'
-    | 'wallet_send'
-    | 'wallet_receive'
-    | 'wallet_admin'
-    | 'unknown';
-
-export const EVENT_TYPES: readonly EventType[] = [
-    'deploy',
-    'registry_change',
-    'proxy_registered',
-    'proxy_unregistered',
-    'proxy_updated',
-    'params_changed',
-    'root_upgraded',
-    'root_owner_changed',
-    'deposit',
-    'charge',
-    'refund',
-    'withdraw_request',
-    'client_register',
-    'secret_changed',
-    'payout_request',
-    'payout',
-    'commission',
-    'commission_withdrawal',
-    'stake',
-    'close',
-    'save_state',
-    'state_notification',
-    'worker_register',
-    'gpu_register',
-    'gpu_update',
-    'gpu_status',
-    'wallet_send',
-    'wallet_receive',
-    'wallet_admin',
-    'unknown',
-];
 
 /**
  * One decoded fact. Key columns (`proxy`, `client`, `worker`, `owner`, `amount`, `tokens`) are filled
@@ -504,22 +367,6 @@ export interface EventInfo {
     tokens: Nano | null;
     payload: Record<string, unknown>;
     pending: boolean;
-}
-
-/**
- * Payload of a `save_state` event: a note from the proxy runner's wallet to its proxy contract. A save-state
- * commit (`proxy_save_state`) carries the commit's seqno and the session's unique hash; a bare
- * `do_not_process` note only its query id.
- */
-export interface ProxySaveStatePayload {
-    message: 'proxy_save_state' | 'do_not_process';
-    /** The sender (the proxy runner's wallet). */
-    from: Address | null;
-    /** The note's query id (random), decimal. */
-    queryId: string | null;
-    seqno: number | null;
-    /** session_unique_hash, 64 hex digits. */
-    sessionHash: HexHash | null;
 }
 
 export interface TokenPrices {
@@ -589,13 +436,6 @@ export interface SearchResponse {
     hits: SearchHit[];
 }
 
-export interface OpcodeInfo {
-    op: string;
-    name: string;
-    /** Contract kinds that receive this message. */
-    receivers: string[];
-}
-
 /** Messages on /api/events/stream (SSE event name = `type`, data = JSON of `data`). */
 export type StreamMessage =
     | { type: 'transaction'; data: TransactionInfo }
@@ -605,27 +445,26 @@ export type StreamMessage =
 
 export const STREAM_TYPES: readonly StreamMessage['type'][] = ['transaction', 'event', 'status', 'overview'];
 
+/**
+ * The orders each list offers (`?sort=`), the first the default: the API's validation, its OpenAPI document
+ * and the explorer's sort menus all read them here. Numbers sort descending; a contract list's `address`
+ * ascending.
+ */
+export const LIST_SORTS = {
+    proxies: ['lastActivity', 'tokensCharged', 'commissionEarned', 'stake', 'address'],
+    clients: ['lastActivity', 'tokensCharged', 'deposited', 'balance', 'address'],
+    workers: ['lastActivity', 'tokensPaid', 'tonEarned', 'address'],
+    gpuOwners: ['tonEarned', 'tokensServed', 'lastActive', 'observedUptime', 'gpuCount', 'vramMib'],
+} as const;
+export type SortedList = keyof typeof LIST_SORTS;
+export type ListSort<L extends SortedList> = (typeof LIST_SORTS)[L][number];
+
 export interface HealthResponse {
     ok: boolean;
     database: 'pglite' | 'postgres';
     /** The chain is a test network: user-friendly addresses carry the testnet flag (kQ…/0Q…). */
     testnet: boolean;
     status: IndexerStatus;
-}
-
-/** A GPU owner's registry profile (wrappers/CocoonRegistry RegistryProfile, worker keys as hex). */
-export interface GpuProfileInfo {
-    gpuModel: string;
-    gpuCount: number;
-    vramMib: number;
-    tee: string;
-    cpuModel: string;
-    cpuCores: number;
-    ramMib: number;
-    region: string;
-    models: string[];
-    uptimePermille: number;
-    workerKeys: string[];
 }
 
 /** A GPU owner: the registry contract joined with the owner's worker contracts. */

@@ -83,7 +83,7 @@ export const transactions = pgTable(
         inValue: nano('in_value').notNull().default(ZERO),
         totalFees: nano('total_fees').notNull().default(ZERO),
         success: boolean('success').notNull(),
-        /** ok | note | failed (api/types.ts TxOutcome): notes are intentional skips, not failures. */
+        /** ok | note | failed (domain.ts TxOutcome): notes are intentional skips, not failures. */
         outcome: text('outcome').notNull().default('ok'),
         /** Compute-phase exit code (null when the compute phase was skipped). */
         exitCode: integer('exit_code'),
@@ -177,7 +177,7 @@ export const roots = pgTable('roots', {
     version: integer('version').notNull(),
     paramsVersion: integer('params_version').notNull(),
     lastProxySeqno: integer('last_proxy_seqno').notNull(),
-    /** Full RootConfig (api/types.ts) as JSON, money as decimal strings. */
+    /** Full RootConfig (indexer/domain.ts) as JSON, money as decimal strings. */
     config: jsonb('config').notNull(),
     updatedLt: lt('updated_lt'),
     stateSeqno: integer('state_seqno'),
@@ -330,7 +330,7 @@ export const proxyReports = pgTable('proxy_reports', {
 
 /**
  * GPU owners' registry contracts (contracts/registry.tact): current state, one row per (owner, root).
- * The profile is the decoded cell (api/types GpuProfile); gpu_model is copied out for filtering and
+ * The profile is the decoded cell (indexer/domain.ts GpuProfileInfo); gpu_model is copied out for filtering and
  * sorting. The profile's history is the registry's gpu_register / gpu_update events.
  */
 export const registries = pgTable(

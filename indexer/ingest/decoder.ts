@@ -4,10 +4,11 @@
  * which event it is, who it involves, how much money or how many tokens it moves.
  */
 import type { Cell } from '@ton/core';
-import type { EventType, ProxySaveStatePayload } from '../api/types';
+import type { EventType, ProxySaveStatePayload } from '../domain';
 import type { Decoder } from './ports';
 import { txFacts, type OutMessage, type TxFacts } from './txfacts';
 import type { ChainTx, DecodedEvent, DecodedTx, KnownAccount } from './types';
+import { uint256Hex } from '../../wrappers/uint256';
 
 /** A decoded message body: its catalogue name and fields (bigint, Address, Cell, nested objects). */
 export interface DecodedMessage {
@@ -368,7 +369,7 @@ function saveState(acc: KnownAccount, msg: DecodedMessage, source: string | null
         from: source,
         queryId: typeof f.queryId === 'bigint' ? f.queryId.toString() : null,
         seqno: commit ? Number(f.seqno) : null,
-        sessionHash: commit ? (f.sessionHash as bigint).toString(16).padStart(64, '0') : null,
+        sessionHash: commit ? uint256Hex(f.sessionHash as bigint) : null,
     };
     return [{ type: 'save_state', proxy: acc.address, payload: payload as unknown as Record<string, unknown> }];
 }

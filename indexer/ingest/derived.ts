@@ -5,7 +5,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type DbOrTx } from '../db/client';
 import { bulkInsert, type BulkColumn, type BulkType } from '../db/bulk';
-import type { EventType, TxOutcome } from '../api/types';
+import type { EventType, TxOutcome } from '../domain';
 
 export interface ProxyDelta {
     tokensCharged: bigint;

@@ -9,12 +9,13 @@ import { eq, sql } from 'drizzle-orm';
 import { rows, type Db } from '../db/client';
 import { accounts, clients, codeHashes, cursors, proxies, workers } from '../db/schema';
 import { IndexerError } from '../errors';
-import type { Logger } from '../log';
-import type { AccountKind } from '../api/types';
+import type { Logger } from '../../node/common/log';
+import type { AccountKind } from '../domain';
 import { Progress } from './progress';
 import type { Decoder, Head, IngestChain, StateReader, TxId } from './ports';
 import { insertAccounts, writeBatch, writeSourceCursor, type Batch, type BatchTx } from './store';
 import type { AccountState, KnownAccount, RootChange, TxMeta } from './types';
+import { uint256Hex } from '../../wrappers/uint256';
 
 export interface EngineOptions {
     db: Db;
@@ -410,7 +411,7 @@ export class IngestEngine {
             const oldest = page[page.length - 1].tx;
             // Only the chain of prev links says where history ends: servers cap pages at their own size.
             if (reached || oldest.prevTransactionLt === 0n) break;
-            from = { lt: oldest.prevTransactionLt, hash: oldest.prevTransactionHash.toString(16).padStart(64, '0') };
+            from = { lt: oldest.prevTransactionLt, hash: uint256Hex(oldest.prevTransactionHash) };
         }
         if (cursor && newestFirst.length && newestFirst[newestFirst.length - 1].chain.lt <= cursor.lt) {
             throw new IndexerError('CURSOR_GAP', `account ${address}: paging passed the cursor`);

@@ -2,7 +2,7 @@
  * What the ingest engine needs from the outside world, kept narrow so the engine can be driven by the
  * real chain (node/chain + wrappers) or by the benchmark's synthetic source alike.
  */
-import type { AccountKind } from '../api/types';
+import type { AccountKind, ExitCodeInfo, OpcodeInfo } from '../domain';
 import type { AccountState, ChainTx, DecodedTx, KnownAccount } from './types';
 
 export interface TxId {
@@ -52,4 +52,14 @@ export interface ClassifyContext {
 
 export interface Decoder {
     decode(tx: ChainTx, account: KnownAccount): DecodedTx;
+}
+
+/** Everything ingest reads the chain and the contracts through; the service starts the engine on these. */
+export interface IngestPorts {
+    chain: IngestChain;
+    decoder: Decoder;
+    states: StateReader;
+    opcodes: OpcodeInfo[];
+    exitCodes: ExitCodeInfo[];
+    isRootConfigChange: (opName: string | null) => boolean;
 }

@@ -3,7 +3,7 @@
  * transactions written, transaction rate and an ETA extrapolated from the share of accounts done.
  * Quiet for short cycles, so following the head does not flood the log.
  */
-import type { Logger } from '../log';
+import type { Logger } from '../../node/common/log';
 
 export interface ProgressSnapshot {
     phase: string;

@@ -4,7 +4,7 @@
  * state means for discovery (parent, owner, params version, prices).
  */
 import type { Cell } from '@ton/core';
-import type { AccountKind } from '../api/types';
+import type { AccountKind } from '../domain';
 import type { Classification, ClassifyContext, StateReader } from './ports';
 import type { AccountState, KindState, KnownAccount } from './types';
 import { toCell } from '../../node/chain/lean-boc';

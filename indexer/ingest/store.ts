@@ -22,7 +22,7 @@ import {
     transactions,
     workers,
 } from '../db/schema';
-import type { EventType, RootConfig } from '../api/types';
+import type { EventType, RootConfig } from '../domain';
 import { Increments } from './derived';
 import type { AccountState, DecodedTx, KnownAccount, RootChange, TxMeta } from './types';
 

@@ -1,7 +1,7 @@
 /** Message-independent facts of a transaction: outcome, exit codes, value, fees, peers, deploy. */
 import type { Cell, Message, Transaction } from '@ton/core';
 import type { ComputeSkipReason as ChainSkipReason, MessageLike, TxLike } from '../../node/chain/lean-boc';
-import type { ComputeSkipReason, TxOutcome } from '../api/types';
+import type { ComputeSkipReason, TxOutcome } from '../domain';
 
 export type { MessageLike, TxLike };
 

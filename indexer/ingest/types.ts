@@ -1,7 +1,7 @@
 /** Shapes passed between the ingest stages (fetch -> decode -> store). */
 import type { LeanChainTx } from '../../node/chain/lean-v4';
 import type { TxFacts } from './txfacts';
-import type { AccountKind, EventType, GpuProfileInfo, RootConfig } from '../api/types';
+import type { AccountKind, EventType, GpuProfileInfo, RootConfig } from '../domain';
 
 /** A contract the indexer follows, with what the decoder needs to price its events. */
 export interface KnownAccount {

@@ -5,7 +5,7 @@
  * usage and model names today; per-worker observed uptime from `worker_connections` is the obvious next one).
  */
 import type { Db, DbOrTx } from '../db/client';
-import type { Logger } from '../log';
+import type { Logger } from '../../node/common/log';
 import type { Json } from './page';
 
 /** One successful read of a stats page. */

@@ -7,7 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { proxyReports } from '../db/schema';
-import type { ProxyReportAccount } from '../api/types';
+import type { ProxyReportAccount } from '../domain';
 import type { StatsConsumer, StatsPage } from './collector';
 import { field, nat, rawAddress, rowsOf, type Json } from './page';
 

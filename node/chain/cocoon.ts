@@ -22,8 +22,7 @@ export interface RootState {
     balance: bigint;
 }
 
-/** Contract states shared by proxy, client and worker contracts. */
-export const CONTRACT_STATE = { normal: 0, closing: 1, closed: 2 } as const;
+export { CONTRACT_STATE } from '../../wrappers/contractState';
 
 export interface ClientContractState {
     address: Address;

@@ -2,6 +2,7 @@ import type { Transaction } from '@ton/core';
 import { ChainError } from './errors';
 import type { ChainClient, ChainTx, TxId } from './types';
 import type { Address } from '@ton/core';
+import { uint256Bytes } from '../../wrappers/uint256';
 
 export function chainTx(tx: Transaction): ChainTx {
     return {
@@ -10,7 +11,7 @@ export function chainTx(tx: Transaction): ChainTx {
         utime: tx.now,
         cell: tx.raw,
         tx,
-        prev: { lt: tx.prevTransactionLt, hash: Buffer.from(tx.prevTransactionHash.toString(16).padStart(64, '0'), 'hex') },
+        prev: { lt: tx.prevTransactionLt, hash: uint256Bytes(tx.prevTransactionHash) },
     };
 }
 

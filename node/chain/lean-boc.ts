@@ -417,7 +417,7 @@ export function readTransaction(root: LeanCell): TxLike & { lt: bigint; now: num
     if (s.uint(4) !== 0b0111) throw new LeanBocError('BAD_TX', 'not a transaction cell');
     s.skip(256);
     const lt = s.big(64);
-    const prevTransactionHash = BigInt('0x' + s.bytesHex(32));
+    const prevTransactionHash = s.big(256);
     const prevTransactionLt = s.big(64);
     const now = s.uint(32);
     s.skip(15);

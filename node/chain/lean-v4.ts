@@ -8,6 +8,7 @@
 import { Address } from '@ton/core';
 import { ChainError } from './errors';
 import { parseBoc, readTransaction, type LeanCell, type TxLike } from './lean-boc';
+import { uint256Hex } from '../../wrappers/uint256';
 
 export interface LeanTxId {
     lt: bigint;
@@ -145,7 +146,7 @@ export class LeanV4Client {
             if (i === 0 && tx.lt !== from.lt)
                 throw new ChainError('SERVER', `${this.url}: page for ${address} starts at lt ${tx.lt}, asked for ${from.lt}`);
             out.push({ account: address, lt: tx.lt, hash, utime: tx.now, seqno: r.blocks[i]?.seqno ?? null, tx, source: { boc, root: i } });
-            hash = tx.prevTransactionHash.toString(16).padStart(64, '0');
+            hash = uint256Hex(tx.prevTransactionHash);
         }
         return out;
     }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'fs';
 import { Address } from '@ton/core';
 import { ChainError, createChainClient, networkUrl, NETWORKS, type ChainClient } from '../chain';
+import { formatTon, parseTonAmount } from '../common/ton';
 
 export type OptionType = 'string' | 'int' | 'port' | 'bool' | 'nano' | 'list';
 export type OptionValue = string | number | boolean | bigint | string[] | undefined;
@@ -44,21 +45,11 @@ export class CliError extends Error {
 /** Usage errors exit 2 (as the dispatcher does for an unknown command); failures exit 1. */
 export const usageError = (message: string) => new CliError('USAGE', message, 2);
 
-const TON_AMOUNT = /^(\d+)(?:\.(\d{1,9}))?$/;
-
 /** "1.5" (TON) -> 1500000000n nanoTON; exact, no floating point. */
 export function parseTon(raw: string, what: string): bigint {
-    const m = TON_AMOUNT.exec(raw.trim());
-    if (!m) throw usageError(`${what}: '${raw}' is not a TON amount (e.g. 1.5, at most 9 decimals)`);
-    return BigInt(m[1]) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
-}
-
-/** 1500000000n -> "1.5" */
-export function formatTon(nano: bigint): string {
-    const sign = nano < 0n ? '-' : '';
-    const abs = nano < 0n ? -nano : nano;
-    const frac = (abs % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
-    return `${sign}${abs / 1_000_000_000n}${frac ? '.' + frac : ''}`;
+    const nano = parseTonAmount(raw);
+    if (nano === undefined) throw usageError(`${what}: '${raw}' is not a TON amount (e.g. 1.5, at most 9 decimals)`);
+    return nano;
 }
 
 function convert(spec: OptionSpec, raw: string, source: string): OptionValue {

@@ -3,7 +3,7 @@
  * (the `money` section of node/client/stats.ts): deposit, spent, pending charge, stake, receipts kept,
  * proxy. Amounts arrive as nanoTON strings and are printed in TON by the stats pages' formatter.
  */
-import { formatTon } from '../common/stats-server';
+import { formatTonFixed } from '../common/ton';
 import { CliError, stdio, usageError, type CliIo } from './chain-args';
 
 const HELP = `Usage: cocoon client status [options]
@@ -56,7 +56,7 @@ export async function runClientStatus(argv: string[], env: NodeJS.ProcessEnv = p
         io.out(JSON.stringify(money, null, 2) + '\n');
         return 0;
     }
-    const amount = (v: string | null) => (v === null ? 'unknown (no client contract yet)' : `${formatTon(BigInt(v))} TON`);
+    const amount = (v: string | null) => (v === null ? 'unknown (no client contract yet)' : `${formatTonFixed(BigInt(v))} TON`);
     const lines = [
         `proxy:           ${money.proxy ?? 'not connected'}${money.proxy_sc_address ? `  (contract ${money.proxy_sc_address})` : ''}`,
         `client contract: ${money.client_sc_address ?? 'none yet'}`,

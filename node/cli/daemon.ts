@@ -13,7 +13,7 @@ import type { Address } from '@ton/core';
 import { keyPairFromSeed } from '@ton/crypto';
 import { createPolicy, createProvider, RaTlsContext, type PolicyKind, type ProviderKind, ed25519KeyObject } from '../attestation';
 import type { ChainClient, ChainWallet } from '../chain';
-import { createLogger, type Logger, type LogLevel } from '../protocol';
+import { createLogger, type Logger, type LogLevel } from '../common/log';
 import {
     CHAIN_OPTIONS,
     chainClientOf,

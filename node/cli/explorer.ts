@@ -95,7 +95,7 @@ export function explorerConfig(argv: string[], env: NodeJS.ProcessEnv = process.
 /** Starts the explorer service (for tests and embedding); stop() closes the server and the database. */
 export async function startExplorer(config: IndexerConfig): Promise<IndexerService> {
     const { startService } = await import('../../indexer/service');
-    const { defaultPorts } = await import('../../indexer/ingest/defaultPorts');
+    const { defaultPorts } = await import('../../indexer/ingest/default-ports');
     return startService({ config, ports: defaultPorts() });
 }
 

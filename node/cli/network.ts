@@ -4,13 +4,13 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
-import { createHash } from 'crypto';
 import { Address, internal, toNano } from '@ton/core';
 import { createChainClient, openWallet, type ChainClient, type ChainWallet } from '../chain';
 import { readRoot } from '../chain/cocoon';
 import { childCodes } from '../../wrappers/CocoonProxy';
 import { cocoonRootFor, rootMsg, ROOT_OP } from '../../wrappers/CocoonRoot';
 import type { CocoonParams } from '../../wrappers/params';
+import { bufferToBigInt, sha256BigInt } from '../../wrappers/uint256';
 
 export interface LocalNetwork {
     root: string;
@@ -79,14 +79,15 @@ export interface RootSetup {
 export async function configureRoot(client: ChainClient, owner: ChainWallet, root: Address, setup: RootSetup): Promise<number> {
     const state = await readRoot(client, root);
     const r = state.registry;
-    const big = (b: Buffer) => BigInt('0x' + b.toString('hex'));
     const bodies = [
-        ...(setup.proxyHashes ?? []).filter((h) => !r.proxyHashes.includes(big(h))).map((h) => rootMsg.hash(ROOT_OP.addProxyType, big(h))),
+        ...(setup.proxyHashes ?? [])
+            .filter((h) => !r.proxyHashes.includes(bufferToBigInt(h)))
+            .map((h) => rootMsg.hash(ROOT_OP.addProxyType, bufferToBigInt(h))),
         ...(setup.workerHashes ?? [])
-            .filter((h) => !r.workerHashes.includes(big(h)))
-            .map((h) => rootMsg.hash(ROOT_OP.addWorkerType, big(h))),
+            .filter((h) => !r.workerHashes.includes(bufferToBigInt(h)))
+            .map((h) => rootMsg.hash(ROOT_OP.addWorkerType, bufferToBigInt(h))),
         ...(setup.models ?? [])
-            .map((m) => big(createHash('sha256').update(m).digest()))
+            .map((m) => sha256BigInt(m))
             .filter((h) => !r.modelHashes.includes(h))
             .map((h) => rootMsg.hash(ROOT_OP.addModelType, h)),
         ...(setup.proxy && ![...r.registeredProxies.values()].includes(setup.proxy) ? [rootMsg.registerProxy(setup.proxy)] : []),

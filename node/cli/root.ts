@@ -13,7 +13,6 @@ import {
     CHAIN_OPTIONS,
     chainClientOf,
     CliError,
-    formatTon,
     isTestnet,
     optionsHelp,
     parseAddress,
@@ -26,7 +25,9 @@ import {
     type OptionSpec,
     type OptionValue,
 } from './chain-args';
+import { formatTon } from '../common/ton';
 import { friendly, KEY_OPTIONS, openSigner, requireWalletKey, sendChecked } from './wallet';
+import { uint256FromHex, uint256Hex } from '../../wrappers/uint256';
 
 const DEFAULT_ACTION_VALUE = 100_000_000n; // 0.1 TON: the root keeps its storage reserve and returns the rest
 const DEFAULT_DEPLOY_VALUE = 1_000_000_000n;
@@ -82,9 +83,9 @@ function cliActionArgs(action: string, values: string[]): RootActionArgs {
     return {
         text: at,
         hash: (i, what) => {
-            const hex = at(i, what).replace(/^0x/i, '');
-            if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw usageError(`${what}: expected 64 hex digits (a 256-bit hash), got '${values[i]}'`);
-            return BigInt('0x' + hex);
+            const hash = uint256FromHex(at(i, what));
+            if (hash === undefined) throw usageError(`${what}: expected 64 hex digits (a 256-bit hash), got '${values[i]}'`);
+            return hash;
         },
         uint: (i, what) => {
             const v = at(i, what);
@@ -103,8 +104,6 @@ function cliActionArgs(action: string, values: string[]): RootActionArgs {
 /** Arity of an action from its usage string (`<a> <"b c">` = 2). */
 const arity = (action: string) => (ROOT_ACTIONS[action].usage.match(/<[^>]*>/g) ?? []).length;
 
-const hex256 = (h: bigint) => h.toString(16).padStart(64, '0');
-
 function showable(state: RootState, testOnly: boolean) {
     const p = state.params;
     const code = (c: Cell | null) => (c ? { hash: c.hash().toString('hex') } : null);
@@ -121,9 +120,9 @@ function showable(state: RootState, testOnly: boolean) {
             clientScCode: code(p.clientScCode),
         } satisfies Record<keyof CocoonParams, unknown>,
         registry: {
-            proxyHashes: state.registry.proxyHashes.map(hex256),
-            workerHashes: state.registry.workerHashes.map(hex256),
-            modelHashes: state.registry.modelHashes.map(hex256),
+            proxyHashes: state.registry.proxyHashes.map(uint256Hex),
+            workerHashes: state.registry.workerHashes.map(uint256Hex),
+            modelHashes: state.registry.modelHashes.map(uint256Hex),
             registeredProxies: Object.fromEntries(state.registry.registeredProxies),
             lastProxySeqno: state.registry.lastProxySeqno,
         },

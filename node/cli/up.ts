@@ -20,7 +20,7 @@ import type { ClientRunner } from '../client/runner';
 import { checkApiExposure } from '../client/api-guard';
 import { DEFAULT_MODEL_PATH } from '../inference';
 import { startLocalChain, type RunningLocalChain } from '../localchain/server';
-import type { LogLevel } from '../protocol';
+import type { LogLevel } from '../common/log';
 import type { DaemonBase, Role } from './daemon';
 
 /** Proof-of-work bits for the local proxy's ports: enough to exercise the step, quick on a laptop. */
@@ -260,7 +260,7 @@ export async function startNetwork(o: UpOptions): Promise<RunningNetwork> {
 async function startIndexer(o: UpOptions, chainUrl: string, root: string, modelId: string, dataDir: string) {
     const { parseConfig } = await import('../../indexer/config');
     const { startService } = await import('../../indexer/service');
-    const { defaultPorts } = await import('../../indexer/ingest/defaultPorts');
+    const { defaultPorts } = await import('../../indexer/ingest/default-ports');
     // The local network keeps its indexer in its own data dir (PGlite), even when DATABASE_URL is set.
     const { config } = parseConfig([
         '--chain-url',
@@ -304,7 +304,7 @@ async function startNodes(
     stops: (() => Promise<void>)[],
 ) {
     const { createChainClient, openWallet } = await import('../chain');
-    const { createLogger } = await import('../protocol');
+    const { createLogger } = await import('../common/log');
     const { imageHash, zeroMeasurements } = await import('../attestation');
     const { configureRoot } = await import('./network');
     const { signingKey } = await import('./daemon');

@@ -12,7 +12,6 @@ import {
     CHAIN_OPTIONS,
     chainClientOf,
     CliError,
-    formatTon,
     isTestnet,
     optionsHelp,
     parseAddress,
@@ -25,6 +24,7 @@ import {
     type OptionSpec,
     type OptionValue,
 } from './chain-args';
+import { formatTon } from '../common/ton';
 
 export type WalletVersion = 'v4' | 'v5r1';
 export const WALLET_VERSIONS: readonly WalletVersion[] = ['v4', 'v5r1'];

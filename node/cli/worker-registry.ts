@@ -27,7 +27,6 @@ import {
     CHAIN_OPTIONS,
     chainClientOf,
     CliError,
-    formatTon,
     optionsHelp,
     parseAddress,
     parseCommandLine,
@@ -39,8 +38,10 @@ import {
     type OptionSpec,
     type OptionValue,
 } from './chain-args';
+import { formatTon } from '../common/ton';
 import { signingKey } from './daemon';
 import { KEY_OPTIONS, openSigner, requireWalletKey } from './wallet';
+import { bufferToBigInt, uint256Hex } from '../../wrappers/uint256';
 
 /** Asks the operator a yes/no question; resolves true for yes. */
 export type Confirm = (question: string) => Promise<boolean>;
@@ -115,7 +116,7 @@ export async function profileFromOptions(
     try {
         const profile = buildRegistryProfile(hardware, {
             models: [...new Set(d.models.map(registryModelName))],
-            workerKeys: [BigInt('0x' + d.workerKey.toString('hex'))],
+            workerKeys: [bufferToBigInt(d.workerKey)],
             tee: d.tee,
             region: String(values.region ?? ''),
             uptimePermille: parseUptimeCommitment(String(values['uptime-commitment'] ?? '99')),
@@ -178,7 +179,7 @@ function registrationJson(r: RegistryState | null): Record<string, unknown> | nu
         registered_at: r.registeredAt,
         updated_at: r.updatedAt,
         unlock_at: r.unlockAt,
-        profile: r.profile ? { ...r.profile, workerKeys: r.profile.workerKeys.map((k) => k.toString(16).padStart(64, '0')) } : null,
+        profile: r.profile ? { ...r.profile, workerKeys: r.profile.workerKeys.map(uint256Hex) } : null,
     };
 }
 

@@ -5,21 +5,13 @@
  * up and charges itself with proxy-signed amounts, and serves the OpenAI-compatible API through the proxy.
  * Withdraw and close (cooperative and forced) are methods and admin actions.
  */
-import { createHash, randomInt } from 'crypto';
+import { randomInt } from 'crypto';
 import { Address, beginCell, internal, toNano, type Cell } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import { readClientContract, readRoot, CONTRACT_STATE, type ClientContractState, type RootState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
-import {
-    OUR_RANGES,
-    acceptProtoVersion,
-    chosenVersion,
-    createLogger,
-    type Logger,
-    type ProtoRange,
-    type RpcConnection,
-    type proxy_SignedPayment,
-} from '../protocol';
+import { OUR_RANGES, acceptProtoVersion, chosenVersion, type ProtoRange, type RpcConnection, type proxy_SignedPayment } from '../protocol';
+import { createLogger, type Logger } from '../common/log';
 import {
     cocoonClientFor,
     storeExtClientTopUp,
@@ -37,6 +29,7 @@ import { RunnerTimers } from '../common/timers';
 import { connectToProxy, proxyEndpointList } from '../common/proxy-endpoints';
 import { checkProxyImage, verifyProxyContracts } from '../common/proxy-checks';
 import { acceptSignedPayment, type HeldPayment } from '../common/signed-payment';
+import { bufferToBigInt, sha256BigInt } from '../../wrappers/uint256';
 
 export interface ClientRunnerConfig {
     chain: ChainClient;
@@ -215,7 +208,7 @@ export class ClientRunner {
     }
 
     private secretHash(): bigint {
-        return BigInt('0x' + createHash('sha256').update(this.cfg.secret).digest('hex'));
+        return sha256BigInt(this.cfg.secret);
     }
 
     private body(store: (b: ReturnType<typeof beginCell>) => void): Cell {
@@ -270,7 +263,7 @@ export class ClientRunner {
         const deposit = this.cfg.deposit ?? params.minClientStake * 2n;
         const mySecret = this.secretHash();
         let auth;
-        if (r.auth._ === 'client.proxyConnectionAuthShort' && BigInt('0x' + r.auth.secret_hash.toString('hex')) === mySecret) {
+        if (r.auth._ === 'client.proxyConnectionAuthShort' && bufferToBigInt(r.auth.secret_hash) === mySecret) {
             auth = await conn.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from(this.cfg.secret) });
         } else {
             const nonce = r.auth.nonce;

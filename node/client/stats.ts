@@ -3,9 +3,10 @@
  * runner's public API (snapshot(), info, rootState, receipts): status, the proxy session and the client
  * contract, counters, recent requests, the root's config. Admin: top up, withdraw, close, charge.
  */
+import { contractStateName, rootConfigSection } from '../common/chain-stats';
 import { MetricsRegistry } from '../common/metrics';
-import { flagged, formatTon, ton, type AdminAction, type RunnerStats, type StatsSection } from '../common/stats-server';
-import { contractStateName, rootConfigSection } from '../proxy/stats';
+import { flagged, ton, type AdminAction, type RunnerStats, type StatsSection } from '../common/stats-server';
+import { formatTonFixed } from '../common/ton';
 import type { ClientRunner } from './runner';
 
 export function clientStats(runner: ClientRunner, opts: { title?: string; recentRequests?: number } = {}): RunnerStats {
@@ -112,14 +113,14 @@ export function clientStats(runner: ClientRunner, opts: { title?: string; recent
             params: '[amount=<TON, e.g. 5 or 2.5>]',
             run: async (i) => {
                 const r = await runner.topUp(i.ton('amount', { optional: true }));
-                return { amount: r.amount, amount_ton: formatTon(r.amount) };
+                return { amount: r.amount, amount_ton: formatTonFixed(r.amount) };
             },
         },
         withdraw: {
             description: 'charge what the proxy signed, then withdraw the deposit above the stake to the owner wallet',
             run: async () => {
                 const r = await runner.withdraw();
-                return { withdrawn: r.withdrawn, withdrawn_ton: formatTon(r.withdrawn) };
+                return { withdrawn: r.withdrawn, withdrawn_ton: formatTonFixed(r.withdrawn) };
             },
         },
         close: {

@@ -7,6 +7,7 @@ import { Address } from '@ton/core';
 import type { RootState } from '../chain/cocoon';
 import type { proxy_params } from '../protocol';
 import { cocoonProxyFor } from '../../wrappers/CocoonProxy';
+import { bufferToBigInt } from '../../wrappers/uint256';
 
 /** The proxy as the chain knows it: its signing key and the contract that key and its owner derive. */
 export interface VerifiedProxy {
@@ -18,7 +19,7 @@ export interface VerifiedProxy {
 /** Throws unless the root allows the proxy's image (skipped when `enabled` is false: test roots, plaintext). */
 export function checkProxyImage(imageHash: Buffer, root: RootState, enabled: boolean): void {
     if (!enabled) return;
-    const image = BigInt('0x' + imageHash.toString('hex'));
+    const image = bufferToBigInt(imageHash);
     if (!root.registry.proxyHashes.includes(image))
         throw new Error(`proxy image hash ${imageHash.toString('hex')} is not allowed by the root contract`);
 }
@@ -37,7 +38,7 @@ export async function verifyProxyContracts<C extends { address: Address }>(
     deriveChild: (proxySc: Address, proxyKeyInt: bigint) => Promise<C>,
 ): Promise<{ proxy: VerifiedProxy; child: C }> {
     const proxyKey = params.proxy_public_key;
-    const proxyKeyInt = BigInt('0x' + proxyKey.toString('hex'));
+    const proxyKeyInt = bufferToBigInt(proxyKey);
     const proxySc = (await cocoonProxyFor(Address.parse(params.proxy_owner_address), proxyKeyInt, rootAddress, root.params)).address;
     if (!Address.parse(params.proxy_sc_address).equals(proxySc)) {
         throw new Error(

@@ -5,7 +5,8 @@
  */
 import { proxyEndpoints, splitHostPort, type RootState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
-import { connect, type Logger, type RpcConnection } from '../protocol';
+import { connect, type RpcConnection } from '../protocol';
+import { type Logger } from './log';
 
 export interface ProxyEndpoint {
     host: string;

@@ -4,14 +4,13 @@
  */
 import type { RootState } from '../chain/cocoon';
 import type { RootAllowlist } from '../attestation/verify';
-
-const hash256 = (h: bigint) => Buffer.from(h.toString(16).padStart(64, '0'), 'hex');
+import { uint256Bytes } from '../../wrappers/uint256';
 
 export function rootAllowlist(root: RootState): RootAllowlist & { address: string } {
     return {
         address: root.address.toString(),
-        proxyHashes: root.registry.proxyHashes.map(hash256),
-        workerHashes: root.registry.workerHashes.map(hash256),
-        modelHashes: root.registry.modelHashes.map(hash256),
+        proxyHashes: root.registry.proxyHashes.map(uint256Bytes),
+        workerHashes: root.registry.workerHashes.map(uint256Bytes),
+        modelHashes: root.registry.modelHashes.map(uint256Bytes),
     };
 }

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
 import { bearerToken, secretMatches } from './bearer';
 import { PROMETHEUS_CONTENT_TYPE, type MetricsRegistry } from './metrics';
+import { formatTonFixed, parseTonAmount } from './ton';
 
 export { bearerToken, secretMatches };
 
@@ -64,20 +65,11 @@ export interface StatsSource {
     sections(): StatsSection[] | Promise<StatsSection[]>;
 }
 
-/** Formats nanoTON as TON with exactly 9 decimals ("-1.500000000"), exactly (no JS number on the way). */
-export function formatTon(nano: bigint): string {
-    const neg = nano < 0n;
-    const abs = neg ? -nano : nano;
-    const whole = abs / 1_000_000_000n;
-    const frac = (abs % 1_000_000_000n).toString().padStart(9, '0');
-    return `${neg ? '-' : ''}${whole}.${frac}`;
-}
-
 /** Parses a decimal TON amount ("1", "2.5", "0.000000001") into nanoTON; at most 9 decimals. */
 export function parseTon(s: string): bigint {
-    const m = /^\s*(\d+)(?:\.(\d{1,9}))?\s*$/.exec(s);
-    if (!m) throw new BadRequest(`'${s}' is not a TON amount: use a decimal like 1.5 (at most 9 decimals)`);
-    return BigInt(m[1]) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+    const nano = parseTonAmount(s);
+    if (nano === undefined) throw new BadRequest(`'${s}' is not a TON amount: use a decimal like 1.5 (at most 9 decimals)`);
+    return nano;
 }
 
 function isMoney(v: unknown): v is Money {
@@ -121,7 +113,7 @@ export function escapeHtml(s: string): string {
 
 function htmlValue(v: StatsValue): string {
     if (isFlagged(v)) return `<span class="${v.level}">${htmlValue(v.value)}</span>`;
-    if (isMoney(v)) return `<span class="money">${formatTon(v.nano)}&nbsp;TON</span>`;
+    if (isMoney(v)) return `<span class="money">${formatTonFixed(v.nano)}&nbsp;TON</span>`;
     if (v === null || v === undefined) return '<span class="none">–</span>';
     if (typeof v === 'boolean') return v ? 'yes' : 'no';
     if (typeof v === 'number' && !Number.isInteger(v)) return escapeHtml(v.toFixed(3));

@@ -4,7 +4,7 @@
  * them up), stops with the runner, and reports a failure as a warning instead of ending the loop: the next
  * tick tries again.
  */
-import type { Logger } from '../protocol';
+import type { Logger } from './log';
 
 export class RunnerTimers {
     private readonly timers: NodeJS.Timeout[] = [];

@@ -4,7 +4,7 @@
  *   probe   check an OpenAI-compatible backend: models, a streamed completion, usage fields reported
  * Every option has an environment variable; flags win over the environment.
  */
-import { createLogger } from '../protocol/log';
+import { createLogger } from '../common/log';
 import { createBackend } from './adapter/backend';
 import { InferenceError } from './errors';
 import { DEFAULT_MODEL_PATH, startEmbeddedServer } from './server/server';

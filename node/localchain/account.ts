@@ -1,6 +1,7 @@
 /** Account views shared by the v2 and v4 APIs. */
 import { Address, beginCell, Cell, storeStateInit } from '@ton/core';
 import type { LocalChain } from './chain';
+import { uint256Bytes } from '../../wrappers/uint256';
 
 export interface AccountView {
     state: 'active' | 'uninit' | 'frozen' | 'nonexist';
@@ -34,7 +35,7 @@ export async function readAccount(chain: LocalChain, address: Address): Promise<
             balance: contract.balance,
             code: null,
             data: null,
-            frozenHash: bigintToBuffer(st.stateHash),
+            frozenHash: uint256Bytes(st.stateHash),
             last: lastRef,
             storage,
         };
@@ -48,10 +49,6 @@ export async function readAccount(chain: LocalChain, address: Address): Promise<
         last: lastRef,
         storage,
     };
-}
-
-export function bigintToBuffer(v: bigint): Buffer {
-    return Buffer.from(v.toString(16).padStart(64, '0'), 'hex');
 }
 
 export function stateInitHash(code: Cell | null, data: Cell | null): Buffer {

@@ -7,6 +7,7 @@ import { createHash } from 'crypto';
 import { Address, Cell, loadMessage, loadTransaction, type Transaction } from '@ton/core';
 import { Blockchain, type BlockchainTransaction } from '@ton/sandbox';
 import { ChainStore, type StoredBlock } from './persist';
+import { uint256Bytes } from '../../wrappers/uint256';
 
 export interface TxRecord {
     lt: bigint;
@@ -204,7 +205,7 @@ export class LocalChain {
             return {
                 lt: tx.lt,
                 hash: cell.hash(),
-                account: new Address(0, bigintTo32(tx.address)).toRawString(),
+                account: new Address(0, uint256Bytes(tx.address)).toRawString(),
                 now: tx.now,
                 block: b.seqno,
                 cell,
@@ -262,10 +263,6 @@ export class LocalChain {
         await this.queue;
         if (this.store) await this.store.flush();
     }
-}
-
-function bigintTo32(v: bigint): Buffer {
-    return Buffer.from(v.toString(16).padStart(64, '0'), 'hex');
 }
 
 function lastIndexAtOrBelow(list: TxRecord[], lt: bigint): number {

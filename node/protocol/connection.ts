@@ -13,7 +13,7 @@ import { randomBytes } from 'crypto';
 import type { Duplex } from 'stream';
 import { ProtocolError, QueryError } from './errors';
 import { FRAME_HEADER_SIZE, FrameDecoder, MAX_FRAME_PAYLOAD, MIN_FRAME_PAYLOAD } from './framing';
-import { Logger, silentLogger } from './log';
+import { Logger, silentLogger } from '../common/log';
 import { decodeAs, writeBoxed } from './tl/codec';
 import { tcp_Packet } from './tl/generated';
 import { TlWriter } from './tl/runtime';

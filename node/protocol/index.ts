@@ -1,6 +1,5 @@
 /** COCOON wire protocol: TL codec, framing, PoW, connections (plaintext or RA-TLS), router preamble. */
 export { ProtocolError, QueryError } from './errors';
-export { Logger, LogLevel, createLogger, silentLogger } from './log';
 export * from './tl/generated';
 export {
     constructorId,

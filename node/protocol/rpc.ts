@@ -10,7 +10,7 @@ import { EventEmitter } from 'events';
 import type { PeerIdentity } from '../attestation';
 import { TcpConnection } from './connection';
 import { ProtocolError, QueryError } from './errors';
-import { Logger, silentLogger } from './log';
+import { Logger, silentLogger } from '../common/log';
 import { decode, decodeFunction, encode, isResultOf } from './tl/codec';
 import { TlAny, TlFunction, TlFunctionResultMap, TlObject } from './tl/generated';
 

@@ -11,7 +11,7 @@ import * as tls from 'tls';
 import { AttestationError, PeerIdentity, RaTlsContext, unattestedIdentity } from '../attestation';
 import { TcpConnection, TcpConnectionOptions } from './connection';
 import { ProtocolError } from './errors';
-import { Logger, silentLogger } from './log';
+import { Logger, silentLogger } from '../common/log';
 import { AttestedPeerInfo, encodePeerInfo, identityFromPeerInfo, readPeerInfo } from './peer-info';
 import { DEFAULT_MAX_POW_DIFFICULTY, DEFAULT_POW_DIFFICULTY, powClient, powServer } from './pow';
 import { RpcConnection } from './rpc';

@@ -5,7 +5,8 @@
 import { toNano, type Address } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import type { RaTlsContext } from '../attestation';
-import type { Logger, ProtoRange } from '../protocol';
+import type { ProtoRange } from '../protocol';
+import type { Logger } from '../common/log';
 
 export interface ProxyThresholds {
     /** Charge a client on-chain once this much (nanoTON) is signable and uncharged (original: 1 TON). */

@@ -5,10 +5,11 @@
 import { beginCell, internal, toNano, type Address } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import { readProxyContract, CONTRACT_STATE, type RootState } from '../chain/cocoon';
-import type { Logger } from '../protocol';
+import { contractStateName } from '../common/chain-stats';
+import type { Logger } from '../common/log';
 import { cocoonProxyFor, storeExtProxyIncreaseStake } from '../../wrappers/CocoonProxy';
 import { ProxyFatalError } from './config';
-import { publicKeyInt } from './handshake';
+import { bufferToBigInt } from '../../wrappers/uint256';
 
 /** Gas for deployment or a stake top-up, on top of the stake itself. */
 const DEPLOY_VALUE = toNano('0.3');
@@ -23,7 +24,7 @@ export interface ProxyContractDeps {
 }
 
 export async function proxyContractAddress(deps: ProxyContractDeps, root: RootState): Promise<Address> {
-    return (await cocoonProxyFor(deps.wallet.address, publicKeyInt(deps.publicKey), deps.rootAddress, root.params)).address;
+    return (await cocoonProxyFor(deps.wallet.address, bufferToBigInt(deps.publicKey), deps.rootAddress, root.params)).address;
 }
 
 /**
@@ -32,13 +33,13 @@ export async function proxyContractAddress(deps: ProxyContractDeps, root: RootSt
  */
 export async function ensureProxyContract(deps: ProxyContractDeps, root: RootState, stake: bigint | undefined): Promise<void> {
     const owner = deps.wallet.address;
-    const proxy = await cocoonProxyFor(owner, publicKeyInt(deps.publicKey), deps.rootAddress, root.params);
+    const proxy = await cocoonProxyFor(owner, bufferToBigInt(deps.publicKey), deps.rootAddress, root.params);
     const contract = proxy.address;
     const state = await readProxyContract(deps.chain, contract);
     if (state && state.state !== CONTRACT_STATE.normal) {
         throw new ProxyFatalError(
             'CONTRACT',
-            `proxy contract ${contract.toString()} is ${state.state === CONTRACT_STATE.closing ? 'closing' : 'closed'}; a new params version (or a new proxy key) gives a new contract`,
+            `proxy contract ${contract.toString()} is ${contractStateName(state.state)}; a new params version (or a new proxy key) gives a new contract`,
         );
     }
     const want = stake ?? root.params.minProxyStake;

@@ -12,14 +12,15 @@ import {
     QueryError,
     advertisedRange,
     negotiateProtoVersion,
-    type Logger,
     type ProtoRange,
     type proxy_params,
 } from '../protocol';
+import { type Logger } from '../common/log';
 import type { ProxyAccounts } from './ledgers';
 import type { PaymentSigner, ProxyClientInfo, ProxyWorkerInfo } from './peers';
 import type { QueryRelay } from './relay';
 import type { AttestationSource } from './attestation-report';
+import {} from '../../wrappers/uint256';
 
 /** What both inbound connections need from the proxy. Getters: root and contract change on a migration. */
 export interface ProxyPort {
@@ -97,9 +98,4 @@ export function parseOwner(s: string, who: 'client' | 'worker'): Address {
     } catch {
         throw new QueryError(400, `${who} owner address '${s}' is not a TON address`);
     }
-}
-
-/** The proxy key as the contracts take it (uint256). */
-export function publicKeyInt(publicKey: Buffer): bigint {
-    return BigInt('0x' + publicKey.toString('hex'));
 }

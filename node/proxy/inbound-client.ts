@@ -13,7 +13,7 @@
  * only then does it hold anything: one `connections` count on its account and its ProxyClientInfo, both
  * given back when it closes. A connection that closes while it is being authorised acquires nothing.
  */
-import { createHash, randomBytes } from 'crypto';
+import { randomBytes } from 'crypto';
 import type { Address } from '@ton/core';
 import { CONTRACT_STATE } from '../chain/cocoon';
 import {
@@ -29,9 +29,10 @@ import {
     type TlObject,
 } from '../protocol';
 import { cocoonClientFor } from '../../wrappers/CocoonClient';
-import { negotiate, parseOwner, proxyParams, publicKeyInt, type ClientPort } from './handshake';
+import { negotiate, parseOwner, proxyParams, type ClientPort } from './handshake';
 import { ProxyClientInfo } from './peers';
 import { answerAttestationReport } from './attestation-report';
+import { bufferToBigInt, sha256BigInt, uint256Bytes } from '../../wrappers/uint256';
 
 export enum ClientState {
     /** Accepted; waiting for client.connectToProxy. */
@@ -150,10 +151,10 @@ export class ProxyInboundClientConnection {
         if (fn.min_config_version > port.root.version)
             throw new QueryError(400, `active config version is too low: ${port.root.version} < ${fn.min_config_version}`);
         const owner = parseOwner(fn.params.client_owner_address, 'client');
-        const contract = (await cocoonClientFor(owner, port.contract, publicKeyInt(port.publicKey), port.root.params)).address;
+        const contract = (await cocoonClientFor(owner, port.contract, bufferToBigInt(port.publicKey), port.root.params)).address;
         const onchain = await port.readClientContract(contract);
         if (onchain?.state === CONTRACT_STATE.closed) throw new QueryError(403, `client contract ${contract.toString()} is closed`);
-        const nonce = BigInt('0x' + randomBytes(8).toString('hex')) & ((1n << 63n) - 1n);
+        const nonce = bufferToBigInt(randomBytes(8)) & ((1n << 63n) - 1n);
         const account = port.accounts.findClient(owner.toString());
         if (account && onchain) account.chain = onchain;
         return {
@@ -166,7 +167,7 @@ export class ProxyInboundClientConnection {
                     onchain && onchain.secretHash !== 0n
                         ? {
                               _: 'client.proxyConnectionAuthShort',
-                              secret_hash: Buffer.from(onchain.secretHash.toString(16).padStart(64, '0'), 'hex'),
+                              secret_hash: uint256Bytes(onchain.secretHash),
                               nonce,
                           }
                         : { _: 'client.proxyConnectionAuthLong', nonce },
@@ -211,7 +212,7 @@ export class ProxyInboundClientConnection {
     /** Short auth: the secret's sha256 must be the hash the client contract stores now. */
     private async checkSecret(challenge: ClientChallenge, secret: Buffer): Promise<client_AuthorizationWithProxy | null> {
         const onchain = await this.port.readClientContract(challenge.contract);
-        const hash = BigInt('0x' + createHash('sha256').update(secret).digest('hex'));
+        const hash = sha256BigInt(secret);
         if (!onchain || onchain.secretHash === 0n || hash !== onchain.secretHash) {
             return failed(401, 'secret does not match the hash stored in the client contract: use long auth (on-chain nonce)');
         }

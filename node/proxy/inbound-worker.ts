@@ -13,7 +13,6 @@
  * another worker). A worker reporting more committed tokens than the proxy's store (a rolled-back or
  * cloned proxy) is told so (error_code 2) and dropped.
  */
-import { createHash } from 'crypto';
 import {
     QueryError,
     type cocoonx_announceWorkerHardware,
@@ -27,8 +26,9 @@ import {
     type worker_proxyHandshakeComplete,
 } from '../protocol';
 import { cocoonWorkerFor } from '../../wrappers/CocoonWorker';
-import { negotiate, parseOwner, proxyParams, publicKeyInt, type WorkerPort } from './handshake';
+import { negotiate, parseOwner, proxyParams, type WorkerPort } from './handshake';
 import { ProxyWorkerInfo, type WorkerHardware, type WorkerOffer } from './peers';
+import { bufferToBigInt, sha256BigInt, uint256Hex } from '../../wrappers/uint256';
 
 export enum WorkerState {
     /** Accepted; waiting for worker.connectToProxy. */
@@ -133,7 +133,7 @@ export class ProxyInboundWorkerConnection {
         if (!(maxActive >= 1) || !(proxyCount >= 1)) throw new QueryError(400, 'max_active_requests and proxy_cnt must be at least 1');
         if (port.checkWorkerHashes) this.checkHashes(p.model);
         const owner = parseOwner(p.worker_owner_address, 'worker');
-        const contract = (await cocoonWorkerFor(owner, port.contract, publicKeyInt(port.publicKey), port.root.params)).address;
+        const contract = (await cocoonWorkerFor(owner, port.contract, bufferToBigInt(port.publicKey), port.root.params)).address;
         // Nothing is opened for a worker that left while its contract was derived.
         if (this.state === WorkerState.Closed) throw new QueryError(400, 'the connection closed during worker.connectToProxy');
         const account = port.accounts.worker(owner, contract);
@@ -154,19 +154,16 @@ export class ProxyInboundWorkerConnection {
     private checkHashes(model: string): void {
         const registry = this.port.root.registry;
         const imageHash = this.conn.peer.imageHash;
-        const image = BigInt('0x' + imageHash.toString('hex'));
+        const image = bufferToBigInt(imageHash);
         if (!registry.workerHashes.includes(image))
             throw new QueryError(403, `worker image hash ${imageHash.toString('hex')} is not allowed by the root contract`);
         this.checkModel(model);
     }
 
     private checkModel(model: string): void {
-        const modelHash = BigInt('0x' + createHash('sha256').update(model).digest('hex'));
+        const modelHash = sha256BigInt(model);
         if (!this.port.root.registry.modelHashes.includes(modelHash))
-            throw new QueryError(
-                403,
-                `model '${model}' (sha256 ${modelHash.toString(16).padStart(64, '0')}) is not allowed by the root contract`,
-            );
+            throw new QueryError(403, `model '${model}' (sha256 ${uint256Hex(modelHash)}) is not allowed by the root contract`);
     }
 
     /**

@@ -8,7 +8,7 @@
 import { Address } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import type { RootState } from '../chain/cocoon';
-import type { Logger } from '../protocol';
+import type { Logger } from '../common/log';
 import type { ProxyAccounts } from './ledgers';
 import { advanceOldContract, outdatedContractRecord, type OldContractRecord } from './migration';
 

@@ -19,7 +19,8 @@
 import type { Address } from '@ton/core';
 import { readClientContract, readRoot, type RootState } from '../chain/cocoon';
 import type { RaTlsContext } from '../attestation';
-import { QueryError, createLogger, listen, type Logger, type RpcConnection, type RpcServer } from '../protocol';
+import { QueryError, listen, type RpcConnection, type RpcServer } from '../protocol';
+import { createLogger, type Logger } from '../common/log';
 import { RateCounterSet } from '../common/rate-set';
 import { RunnerTimers } from '../common/timers';
 import {

@@ -15,7 +15,7 @@ import { mkdirSync } from 'fs';
 import { join } from 'path';
 import { Address, internal } from '@ton/core';
 import type { ChainWallet } from '../chain';
-import type { Logger } from '../protocol';
+import type { Logger } from '../common/log';
 import { saveStateNote } from '../../wrappers/signed';
 import { ProxyFatalError } from './config';
 import { SettleJournal } from './journal';
@@ -23,6 +23,7 @@ import { accountFromRecord, type ClientAccount, type ProxyAccounts, type WorkerA
 import type { OldContractRecord } from './migration';
 import { ProxyStore } from './store';
 import type { SaveStateSeen } from './watcher';
+import { bufferToBigInt } from '../../wrappers/uint256';
 
 /** A save-state note is a message, not a payment: the least the chain carries. */
 const NOTE_VALUE = 1n;
@@ -97,7 +98,7 @@ export interface SaveStateDeps {
 }
 
 export class SaveState {
-    readonly sessionHash = BigInt('0x' + randomBytes(32).toString('hex'));
+    readonly sessionHash = bufferToBigInt(randomBytes(32));
     private sessionStartLt = 0n;
     private notedSeqno = 0;
     private committedSeqno: number;
@@ -162,7 +163,7 @@ export class SaveState {
     async noteOnChain(): Promise<void> {
         const seqno = this.store.seqno;
         if (seqno <= this.notedSeqno) return;
-        const body = saveStateNote(seqno, this.sessionHash, BigInt('0x' + randomBytes(8).toString('hex')));
+        const body = saveStateNote(seqno, this.sessionHash, bufferToBigInt(randomBytes(8)));
         const tx = await this.deps.wallet.send([internal({ to: this.deps.contract(), value: NOTE_VALUE, bounce: false, body })]);
         if (this.sessionStartLt === 0n) this.sessionStartLt = tx.lt;
         this.notedSeqno = seqno;

@@ -11,7 +11,7 @@
 import { Address, beginCell, internal, toNano } from '@ton/core';
 import type { ChainClient, ChainWallet } from '../chain';
 import { readClientContract, readProxyContract, readWorkerContract, CONTRACT_STATE, type RootState } from '../chain/cocoon';
-import type { Logger } from '../protocol';
+import type { Logger } from '../common/log';
 import { storeExtProxyPayoutRequest } from '../../wrappers/CocoonProxy';
 import { signedMessage, SIGNED_OP, type SignedOp } from '../../wrappers/signed';
 import type { ProxyThresholds } from './config';

@@ -6,66 +6,14 @@
  */
 import { Address } from '@ton/core';
 import type { RootState } from '../chain/cocoon';
+import { contractStateName, rootConfigSection } from '../common/chain-stats';
 import { MetricsRegistry } from '../common/metrics';
-import {
-    BadRequest,
-    flagged,
-    formatTon,
-    ton,
-    type ActionInput,
-    type AdminAction,
-    type KeyValueSection,
-    type RunnerStats,
-    type StatsSection,
-} from '../common/stats-server';
+import { BadRequest, flagged, ton, type ActionInput, type AdminAction, type RunnerStats, type StatsSection } from '../common/stats-server';
+import { formatTonFixed } from '../common/ton';
 import { tokensAvailable } from './reservation';
 import { QueryError } from '../protocol';
 import type { ProxyRunner } from './runner';
 import { WORKER_UPTIME_COLUMNS } from './uptime';
-
-const STATE_NAMES = ['normal', 'closing', 'closed'];
-
-export function contractStateName(s: number | null | undefined): string | null {
-    if (s === null || s === undefined) return null;
-    return STATE_NAMES[s] ?? `unknown (${s})`;
-}
-
-/** The root contract's configuration (COCOON root_contract_config), shared by the runners' stats. */
-export function rootConfigSection(root: RootState | undefined): KeyValueSection {
-    if (!root) return { kind: 'kv', id: 'root_contract_config', title: 'root contract', values: { loaded: false } };
-    const p = root.params;
-    const r = root.registry;
-    return {
-        kind: 'kv',
-        id: 'root_contract_config',
-        title: 'root contract',
-        values: {
-            address: root.address.toString(),
-            owner: root.owner.toString(),
-            balance: ton(root.balance),
-            version: root.version,
-            struct_version: p.structVersion,
-            params_version: p.paramsVersion,
-            unique_id: p.uniqueId,
-            is_test: p.isTest,
-            price_per_token: ton(p.pricePerToken),
-            worker_fee_per_token: ton(p.workerFeePerToken),
-            prompt_tokens_price_multiplier: p.promptTokensPriceMultiplier,
-            cached_tokens_price_multiplier: p.cachedTokensPriceMultiplier,
-            completion_tokens_price_multiplier: p.completionTokensPriceMultiplier,
-            reasoning_tokens_price_multiplier: p.reasoningTokensPriceMultiplier,
-            proxy_delay_before_close: p.proxyDelayBeforeClose,
-            client_delay_before_close: p.clientDelayBeforeClose,
-            min_proxy_stake: ton(p.minProxyStake),
-            min_client_stake: ton(p.minClientStake),
-            proxy_hashes: r.proxyHashes.map((h) => h.toString(16).padStart(64, '0')).join(' '),
-            worker_hashes: r.workerHashes.map((h) => h.toString(16).padStart(64, '0')).join(' '),
-            model_hashes: r.modelHashes.map((h) => h.toString(16).padStart(64, '0')).join(' '),
-            registered_proxies: [...r.registeredProxies].map(([seqno, desc]) => `#${seqno} ${desc}`).join('; '),
-            last_proxy_seqno: r.lastProxySeqno,
-        },
-    };
-}
 
 /** Parses an address parameter with a clear message. */
 export function addressParam(input: ActionInput, name: string): Address {
@@ -371,7 +319,7 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
             description: "withdraw the proxy contract's accrued commission to the owner wallet",
             run: async () => {
                 const r = await runner.withdraw();
-                return { amount: r.amount, amount_ton: formatTon(r.amount) };
+                return { amount: r.amount, amount_ton: formatTonFixed(r.amount) };
             },
         },
         'change-worker-model': {

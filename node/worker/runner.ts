@@ -18,13 +18,12 @@ import {
     QueryError,
     acceptProtoVersion,
     chosenVersion,
-    createLogger,
-    type Logger,
     type ProtoRange,
     type RpcConnection,
     type proxy_SignedPayment,
     type proxy_runQueryEx,
 } from '../protocol';
+import { createLogger, type Logger } from '../common/log';
 import { cocoonWorkerFor } from '../../wrappers/CocoonWorker';
 import { repackSigned, SIGNED_OP } from '../../wrappers/signed';
 import { tokenPricing, type TokenPricing } from '../common/tokens';
@@ -36,6 +35,7 @@ import { acceptSignedPayment, type HeldPayment } from '../common/signed-payment'
 import { CANCELLED_BY_CLIENT, runWorkerQuery } from './running-request';
 import { UptimeMeter } from '../common/uptime';
 import { DEFAULT_MAX_PAYOUT_FEE_PERMILLE, PAYOUT_FEE_ESTIMATE, payoutFeeAcceptable } from './earnings';
+import { sha256BigInt } from '../../wrappers/uint256';
 
 export interface WorkerRunnerConfig {
     chain: ChainClient;
@@ -489,7 +489,7 @@ export class WorkerRunner {
         if (!script) throw new QueryError(400, 'cannot change model: no change-model script configured (--change-model-script)');
         if (!/^[^@\s]+@\S+$/.test(model))
             throw new QueryError(400, `cannot change model: '${model}' is not a full model name Org/Name@commit:verity`);
-        const hash = BigInt('0x' + createHash('sha256').update(model).digest('hex'));
+        const hash = sha256BigInt(model);
         if (!this.root.registry.modelHashes.includes(hash))
             throw new QueryError(400, `cannot change model: the root contract does not allow '${model}'`);
         this.log.warn('changing model', { from: this.model, to: model, asked_by: from });

@@ -4,15 +4,8 @@
  * proxy connections. Admin: enable, disable, change the coefficient, cash out.
  */
 import { MetricsRegistry } from '../common/metrics';
-import {
-    BadRequest,
-    flagged,
-    formatTon,
-    type AdminAction,
-    type RunnerStats,
-    type StatsSection,
-    type StatsValue,
-} from '../common/stats-server';
+import { BadRequest, flagged, type AdminAction, type RunnerStats, type StatsSection, type StatsValue } from '../common/stats-server';
+import { formatTonFixed } from '../common/ton';
 import { PAYOUT_FEE_ESTIMATE, proxyEarnings, type ProxyEarnings } from './earnings';
 import type { WorkerRunner } from './runner';
 
@@ -43,8 +36,8 @@ export function forcedPayoutRefusal(
         .map((p) => ({ proxy: p.proxy_sc_address, worth: (p.earned_tokens_committed_to_blockchain - p.paid_out_tokens) * feePerToken }))
         .filter((p) => p.worth > 0n && p.worth < feeEstimate);
     if (!losing.length) return null;
-    const list = losing.map((p) => `${formatTon(p.worth)} TON from ${p.proxy}`).join(', ');
-    return `a forced payout would move ${list} for about ${formatTon(feeEstimate)} TON of fees each: add confirm=true to pay anyway, or leave it to the automatic payout (it waits for the minimum payout)`;
+    const list = losing.map((p) => `${formatTonFixed(p.worth)} TON from ${p.proxy}`).join(', ');
+    return `a forced payout would move ${list} for about ${formatTonFixed(feeEstimate)} TON of fees each: add confirm=true to pay anyway, or leave it to the automatic payout (it waits for the minimum payout)`;
 }
 
 /** The integer coefficient (1000 = 1.0x) from `coefficient=<int>` or `multiplier=<float>`. */

@@ -10,12 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { openDatabase } from '../../indexer/db/client';
-import { installNativeSha256 } from '../../indexer/fastHash';
+import { installNativeSha256 } from '../../node/chain/fast-hash';
 import { IngestEngine } from '../../indexer/ingest/engine';
-import { silentLogger } from '../../indexer/log';
+import { silentLogger } from '../../node/common/log';
 import { startApiServer } from '../../indexer/api/server';
 import type { ClientInfo, Page, ProxyInfo, TransactionDetail, TransactionInfo, WorkerInfo } from '../../indexer/api/types';
-import { benchComponents } from '../indexer/helpers/benchComponents';
+import { benchComponents } from '../indexer/helpers/bench-components';
 import { DEFAULT_SHAPE, SyntheticChain } from '../indexer/helpers/synthetic';
 import { CHROMIUM, CHROMIUM_ARGS } from '../web/helpers/browser';
 

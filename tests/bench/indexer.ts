@@ -12,9 +12,9 @@ import path from 'node:path';
 import { openDatabase, type Database } from '../../indexer/db/client';
 import { transactions, events } from '../../indexer/db/schema';
 import { IngestEngine } from '../../indexer/ingest/engine';
-import { createLogger, silentLogger, type Logger } from '../../indexer/log';
+import { createLogger, silentLogger, type Logger } from '../../node/common/log';
 import type { Decoder, StateReader } from '../../indexer/ingest/ports';
-import { benchComponents, checkBenchSignature } from '../indexer/helpers/benchComponents';
+import { benchComponents, checkBenchSignature } from '../indexer/helpers/bench-components';
 import { DEFAULT_SHAPE, SyntheticChain } from '../indexer/helpers/synthetic';
 import { installNativeSha256 } from '../../node/chain/fast-hash';
 

@@ -20,7 +20,7 @@ import { createBackend } from '../../node/inference/adapter/backend';
 import { UsageCounter } from '../../node/inference/adapter/usage-counter';
 import { Engine } from '../../node/inference/engine/engine';
 import { DEFAULT_MODEL_PATH, startEmbeddedServer } from '../../node/inference/server/server';
-import { silentLogger } from '../../node/protocol/log';
+import { silentLogger } from '../../node/common/log';
 import { constraintFor, OutputPlanner } from '../../node/inference/structured/plan';
 import { parseStructuredRequest } from '../../node/inference/structured/request';
 

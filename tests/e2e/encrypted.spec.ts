@@ -9,7 +9,8 @@
  */
 import { randomBytes } from 'crypto';
 import { keyPairFromSeed } from '@ton/crypto';
-import { createLogger, decodeAs, decodeFunction, e2e, type client_runQueryEx, type proxy_QueryAnswerEx } from '../../node/protocol';
+import { decodeAs, decodeFunction, e2e, type client_runQueryEx, type proxy_QueryAnswerEx } from '../../node/protocol';
+import { createLogger } from '../../node/common/log';
 import type { Receipt } from '../../node/common/receipt';
 import { startTestNetwork, type TestNetwork } from './helpers/network';
 

@@ -12,7 +12,7 @@ import { keyPairFromSeed } from '@ton/crypto';
 import { noneProvider, fakePolicy, RaTlsContext } from '../../node/attestation';
 import { openWallet } from '../../node/chain';
 import { WorkerRunner } from '../../node/worker/runner';
-import { silentLogger } from '../../node/protocol';
+import { silentLogger } from '../../node/common/log';
 import { fakeServer, type FakeServer } from '../node/inference/fake-server';
 import { startTestNetwork, tlsFor, MODEL, type TestNetwork } from './helpers/network';
 import { spawnRunner, type RunnerProcess } from './helpers/process';

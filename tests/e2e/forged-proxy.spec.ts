@@ -6,7 +6,8 @@
  */
 import { Address } from '@ton/core';
 import { keyPairFromSeed } from '@ton/crypto';
-import { listen, silentLogger, type RpcServer, type TlFunction, type TlObject } from '../../node/protocol';
+import { listen, type RpcServer, type TlFunction, type TlObject } from '../../node/protocol';
+import { silentLogger } from '../../node/common/log';
 import { WorkerRunner } from '../../node/worker/runner';
 import { ClientRunner } from '../../node/client/runner';
 import { readRoot } from '../../node/chain/cocoon';
@@ -15,6 +16,7 @@ import { cocoonWorkerFor } from '../../wrappers/CocoonWorker';
 import { cocoonClientFor } from '../../wrappers/CocoonClient';
 import { signedMessage, SIGNED_OP } from '../../wrappers/signed';
 import { startTestNetwork, MODEL, type TestNetwork } from './helpers/network';
+import { bufferToBigInt } from '../../wrappers/uint256';
 
 jest.setTimeout(120_000);
 
@@ -22,7 +24,7 @@ let net: TestNetwork;
 let rogue: RpcServer | null = null;
 const realKey = keyPairFromSeed(Buffer.alloc(32, 31));
 const otherKey = keyPairFromSeed(Buffer.alloc(32, 32));
-const keyInt = BigInt('0x' + realKey.publicKey.toString('hex'));
+const keyInt = bufferToBigInt(realKey.publicKey);
 
 beforeAll(async () => {
     net = await startTestNetwork({ full: false });

@@ -12,7 +12,7 @@ import { createChainClient } from '../../node/chain';
 import { runClient } from '../../node/cli/client';
 import type { ClientMoney } from '../../node/cli/client-status';
 import { readClientContract, readWorkerContract } from '../../node/chain/cocoon';
-import { formatTon } from '../../node/common/stats-server';
+import { formatTonFixed } from '../../node/common/ton';
 
 jest.setTimeout(300_000);
 
@@ -137,7 +137,7 @@ describe('settlement a person can watch (cocoon up)', () => {
             0,
         );
         expect(text.join('')).toMatch(/^proxy: +\S+ +\(contract [A-Za-z0-9_-]{48}\)/);
-        expect(text.join('')).toContain(`spent:           ${formatTon(BigInt(status.spent!))} TON`);
+        expect(text.join('')).toContain(`spent:           ${formatTonFixed(BigInt(status.spent!))} TON`);
         const html = await (await fetch(`${statsUrl}/stats`)).text();
         expect(html).toContain('your money');
     });

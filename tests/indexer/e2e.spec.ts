@@ -25,15 +25,16 @@ import type { CocoonParams } from '../../wrappers/params';
 import { signedMessage, SIGNED_OP } from '../../wrappers/signed';
 import { openDatabase, rows, type Database } from '../../indexer/db/client';
 import { IngestEngine } from '../../indexer/ingest/engine';
-import { ChainClientSource, ChainClientStateReader } from '../../indexer/ingest/chainClient';
+import { ChainClientSource, ChainClientStateReader } from '../../indexer/ingest/chain-client';
 import { CatalogueDecoder } from '../../indexer/ingest/decoder';
 import { derivedMismatches } from '../../indexer/ingest/derived';
 import { exitCodes, loadCocoonProtocol } from '../../indexer/protocol';
 import { ExitCodeTable } from '../../indexer/api/exitcodes';
 import { modelHash } from '../../indexer/api/models';
-import { silentLogger } from '../../indexer/log';
+import { silentLogger } from '../../node/common/log';
 import { getTransaction } from '../../indexer/api/queries/activity';
 import { freshDatabaseLocation } from './helpers/db';
+import { bufferToBigInt, sha256BigInt } from '../../wrappers/uint256';
 
 const EXITS = new ExitCodeTable(exitCodes());
 
@@ -82,7 +83,7 @@ beforeAll(async () => {
     running = await startLocalChain({ wallets: 3 });
     const [admin, operator, user] = await Promise.all([0, 1, 2].map((i) => LocalWallet.open(running, i)));
     const keys = [keyPairFromSeed(Buffer.alloc(32, 7)), keyPairFromSeed(Buffer.alloc(32, 8))];
-    const pub = (k: (typeof keys)[number]) => BigInt('0x' + k.publicKey.toString('hex'));
+    const pub = (k: (typeof keys)[number]) => bufferToBigInt(k.publicKey);
     const codes = await childCodes();
     params = {
         structVersion: 3,
@@ -107,7 +108,7 @@ beforeAll(async () => {
     const root = await cocoonRootFor(admin.address, params);
     addrs.root = root.address.toRawString();
     await admin.send(deploy(root, toNano('1')));
-    await admin.send(to(root.address, toNano('0.1'), rootMsg.hash(ROOT_OP.addModelType, BigInt('0x' + modelHash(MODEL)))));
+    await admin.send(to(root.address, toNano('0.1'), rootMsg.hash(ROOT_OP.addModelType, sha256BigInt(MODEL))));
     await admin.send(
         to(root.address, toNano('0.1'), rootMsg.hash(ROOT_OP.addWorkerType, 0xabcn)),
         to(root.address, toNano('0.1'), rootMsg.registerProxy('127.0.0.1:8800')),

@@ -2,7 +2,7 @@
 import { Address, toNano } from '@ton/core';
 import { startLocalChain, type RunningLocalChain } from '../../node/localchain/server';
 import { startIndexer, type IndexerService } from '../../indexer';
-import { silentLogger } from '../../indexer/log';
+import { silentLogger } from '../../node/common/log';
 import type { IndexerStatus, Page, TransactionInfo } from '../../indexer/api/types';
 import { freshDatabaseLocation } from './helpers/db';
 

@@ -7,7 +7,7 @@ import { Address } from '@ton/core';
 import type { Page as PwPage } from 'playwright-core';
 import { startApiServer } from '../../indexer/api/server';
 import { events, transactions } from '../../indexer/db/schema';
-import { silentLogger } from '../../indexer/log';
+import { silentLogger } from '../../node/common/log';
 import { openTestDatabase } from '../indexer/helpers/db';
 import type {
     ClientInfo,

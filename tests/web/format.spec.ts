@@ -10,6 +10,7 @@ import {
     sumNano,
     timeAgo,
 } from '../../web/src/format';
+import { formatTon as formatTonText } from '../../node/common/ton';
 
 describe('explorer money formatting', () => {
     it('formats nanoTON exactly with string math', () => {
@@ -24,6 +25,12 @@ describe('explorer money formatting', () => {
         expect(formatTon('9007199254740993')).toBe('9,007,199.254740993');
         expect(formatTon('000120')).toBe('0.00000012');
         expect(formatTon(null)).toBe('—');
+    });
+
+    it('shows the same digits as the CLI and stats (node/common/ton.ts), only grouped', () => {
+        for (const n of [0n, 1n, 1_500_000_000n, -2_500_000_000n, 9_007_199_254_740_993n, 123456789012345678901234567890n]) {
+            expect(formatTon(n).replace(/,/g, '')).toBe(formatTonText(n));
+        }
     });
 
     it('truncates (never rounds up) to the requested fraction digits', () => {

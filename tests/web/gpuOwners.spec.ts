@@ -7,7 +7,7 @@
 import type { Page as PwPage } from 'playwright-core';
 import { registries } from '../../indexer/db/schema';
 import type { GpuOwnerList } from '../../indexer/api/types';
-import { OWNER_A, REG_A, REG_B, profile, seedGpuOwners } from '../indexer/helpers/gpuOwners';
+import { OWNER_A, REG_A, REG_B, profile, seedGpuOwners } from '../indexer/helpers/gpu-owners';
 import { BASE_UTIME, MODEL, WORKERS, addr, seed } from '../indexer/helpers/seed';
 import { explorerDriver, startSeededExplorer, type SeededExplorer } from './helpers/explorer';
 import { checkAccessibility, DESKTOP, noSidewaysScroll, PHONE } from './helpers/pages';

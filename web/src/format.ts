@@ -11,8 +11,11 @@ function group(digits: string): string {
 }
 
 /**
- * nanoTON (decimal string or bigint) -> "1,234.5 TON"-style text without the unit: exact, trailing zeros of
- * the fraction dropped, at most `maxFraction` fraction digits (truncated toward zero, never rounded up).
+ * The explorer's one TON display formatter. nanoTON (decimal string or bigint) -> "1,234.5 TON"-style text
+ * without the unit: exact, trailing zeros of the fraction dropped, at most `maxFraction` fraction digits
+ * (truncated toward zero, never rounded up). Without the separators and the cap its digits are those of
+ * node/common/ton.ts `formatTon` (tests/web/format.spec.ts checks it); it takes the API's decimal strings and
+ * works on strings so the browser bundle needs no @ton/core.
  */
 export function formatTon(nano: string | bigint | null | undefined, maxFraction = NANO_DIGITS): string {
     if (nano === null || nano === undefined || nano === '') return '—';

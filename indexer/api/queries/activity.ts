@@ -6,8 +6,8 @@ import { decodeCursor, pageOf } from '../cursor';
 import { dailyStat, eventInfo, opHex, transactionInfo } from '../serialize';
 import type { ExitCodeTable } from '../exitcodes';
 import {
+    ACCOUNT_KINDS,
     EVENT_TYPES,
-    type AccountKind,
     type DailyStat,
     type EventInfo,
     type Page,
@@ -31,7 +31,6 @@ import {
     type Query,
 } from '../validate';
 
-export const ACCOUNT_KINDS: readonly AccountKind[] = ['root', 'proxy', 'client', 'worker', 'wallet', 'registry'];
 export const OUTCOMES: readonly TxOutcome[] = ['ok', 'note', 'failed'];
 
 export async function listTransactions(db: DbOrTx, q: Query, exits: ExitCodeTable): Promise<Page<TransactionInfo>> {

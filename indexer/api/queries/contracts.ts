@@ -1,17 +1,25 @@
 /** Proxies, clients, workers and "any address" lookups. */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { CONTRACT_STATE, CONTRACT_STATE_NAMES } from '../../../wrappers/contractState';
 import type { DbOrTx } from '../../db/client';
 import { accounts, clients, proxies, workers } from '../../db/schema';
 import { decodeCursor, pageOf } from '../cursor';
-import { accountInfo, clientInfo, proxyInfo, stateCode, workerInfo } from '../serialize';
-import type { AddressDetail, ClientInfo, ContractStateName, LiveAccount, Page, ProxyInfo, WorkerInfo } from '../types';
+import { accountInfo, clientInfo, proxyInfo, workerInfo } from '../serialize';
+import {
+    LIST_SORTS,
+    type AddressDetail,
+    type ClientInfo,
+    type ListSort,
+    type LiveAccount,
+    type Page,
+    type ProxyInfo,
+    type WorkerInfo,
+} from '../types';
 import { INT32_MAX, limitOf, optAddress, optBool, optEnum, optInt, type Query } from '../validate';
 import { reportsFor } from './reports';
 import { getRootConfig } from './status';
 
-export const STATES: readonly ContractStateName[] = ['normal', 'closing', 'closed'];
-
-/** Sort orders shared by the three lists; numbers sort descending, address ascending. */
+/** The SQL of each sort order (LIST_SORTS names them); null: by address. */
 const SORTS = {
     proxies: {
         lastActivity: sql`coalesce(${accounts.lastLt}, 0)::numeric`,
@@ -33,13 +41,7 @@ const SORTS = {
         tonEarned: sql`${workers.tonEarned}`,
         address: null,
     },
-} as const;
-
-export const SORT_NAMES = {
-    proxies: Object.keys(SORTS.proxies) as (keyof typeof SORTS.proxies)[],
-    clients: Object.keys(SORTS.clients) as (keyof typeof SORTS.clients)[],
-    workers: Object.keys(SORTS.workers) as (keyof typeof SORTS.workers)[],
-};
+} satisfies { [L in 'proxies' | 'clients' | 'workers']: Record<ListSort<L>, SQL | null> };
 
 /** Keyset condition + order for a sort expression (null = by address). */
 function keyset(expr: SQL | null, q: Query): { where?: SQL; order: SQL[]; key: (v: string, address: string) => (string | number)[] } {
@@ -57,8 +59,8 @@ function keyset(expr: SQL | null, q: Query): { where?: SQL; order: SQL[]; key: (
 
 function commonFilters(q: Query, table: typeof proxies | typeof clients | typeof workers, pv: number | null): SQL[] {
     const conds: SQL[] = [];
-    const state = optEnum(q, 'state', STATES);
-    if (state) conds.push(sql`${table.state} = ${stateCode(state)}`);
+    const state = optEnum(q, 'state', CONTRACT_STATE_NAMES);
+    if (state) conds.push(sql`${table.state} = ${CONTRACT_STATE[state]}`);
     const owner = optAddress(q, 'owner');
     if (owner) conds.push(eq(table.owner, owner));
     const paramsVersion = optInt(q, 'paramsVersion', 0, INT32_MAX);
@@ -76,7 +78,7 @@ const proxyCounts = {
 export async function listProxies(db: DbOrTx, q: Query): Promise<Page<ProxyInfo>> {
     const limit = limitOf(q);
     const pv = (await getRootConfig(db))?.paramsVersion ?? null;
-    const sort = optEnum(q, 'sort', SORT_NAMES.proxies) ?? 'lastActivity';
+    const sort = optEnum(q, 'sort', LIST_SORTS.proxies) ?? LIST_SORTS.proxies[0];
     const expr = SORTS.proxies[sort];
     const ks = keyset(expr, q);
     const conds = commonFilters(q, proxies, pv);
@@ -103,7 +105,7 @@ export async function listProxies(db: DbOrTx, q: Query): Promise<Page<ProxyInfo>
 export async function listClients(db: DbOrTx, q: Query): Promise<Page<ClientInfo>> {
     const limit = limitOf(q);
     const pv = (await getRootConfig(db))?.paramsVersion ?? null;
-    const sort = optEnum(q, 'sort', SORT_NAMES.clients) ?? 'lastActivity';
+    const sort = optEnum(q, 'sort', LIST_SORTS.clients) ?? LIST_SORTS.clients[0];
     const expr = SORTS.clients[sort];
     const ks = keyset(expr, q);
     const conds = commonFilters(q, clients, pv);
@@ -128,7 +130,7 @@ export async function listClients(db: DbOrTx, q: Query): Promise<Page<ClientInfo
 export async function listWorkers(db: DbOrTx, q: Query): Promise<Page<WorkerInfo>> {
     const limit = limitOf(q);
     const pv = (await getRootConfig(db))?.paramsVersion ?? null;
-    const sort = optEnum(q, 'sort', SORT_NAMES.workers) ?? 'lastActivity';
+    const sort = optEnum(q, 'sort', LIST_SORTS.workers) ?? LIST_SORTS.workers[0];
     const expr = SORTS.workers[sort];
     const ks = keyset(expr, q);
     const conds = commonFilters(q, workers, pv);

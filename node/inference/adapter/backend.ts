@@ -9,7 +9,7 @@
  * requests (without it servers send no usage at all), and `Accept-Encoding: identity` is sent so the
  * forwarded bytes are never compressed behind the worker's back.
  */
-import { createLogger, Logger } from '../../protocol/log';
+import { createLogger, Logger } from '../../common/log';
 import { InferenceError } from '../errors';
 import { formatFromContentType } from './event-stream';
 import { Http1Client, type Exchange, type ExchangeHandlers } from './http1';

@@ -18,7 +18,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createLogger, Logger } from '../../protocol/log';
+import { createLogger, Logger } from '../../common/log';
 import { Engine, EngineOptions, GenerateEvent } from '../engine/engine';
 import { InferenceError, invalidRequest } from '../errors';
 import { toOpenAiUsage } from '../usage';

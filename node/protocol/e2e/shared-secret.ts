@@ -12,6 +12,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, diffieHellman } from 'crypto';
 import { E2eError } from './errors';
+import { bufferToBigInt, uint256Bytes } from '../../../wrappers/uint256';
 
 const P = 2n ** 255n - 19n;
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
@@ -33,8 +34,8 @@ function modPow(base: bigint, exp: bigint): bigint {
     return result;
 }
 
-const leToBigInt = (b: Buffer) => BigInt('0x' + Buffer.from(b).reverse().toString('hex'));
-const bigIntToLe32 = (n: bigint) => Buffer.from(n.toString(16).padStart(64, '0'), 'hex').reverse();
+const leToBigInt = (b: Buffer) => bufferToBigInt(Buffer.from(b).reverse());
+const bigIntToLe32 = (n: bigint) => uint256Bytes(n).reverse();
 
 /** The Montgomery u-coordinate of an Ed25519 public key (TON's conversion, sign bit ignored). */
 export function ed25519PublicToX25519(publicKey: Buffer): Buffer {

@@ -24,7 +24,7 @@ import {
 import { createChainClient, openWallet, type ChainClient, type ChainWallet } from '../../../node/chain';
 import { startEmbeddedServer, type EmbeddedServer } from '../../../node/inference';
 import { startLocalChain, type RunningLocalChain } from '../../../node/localchain/server';
-import { silentLogger, type Logger } from '../../../node/protocol';
+import { silentLogger, type Logger } from '../../../node/common/log';
 import { ProxyRunner, type ProxyRunnerConfig } from '../../../node/proxy/runner';
 import { WorkerRunner, type WorkerRunnerConfig } from '../../../node/worker/runner';
 import { ClientRunner, type ClientRunnerConfig } from '../../../node/client/runner';

@@ -4,7 +4,7 @@ import { startApiServer, type ApiServer } from '../../../indexer/api/server';
 import { ENDPOINTS } from '../../../indexer/api/openapi';
 import { modelHash } from '../../../indexer/api/models';
 import { events, registries, transactions } from '../../../indexer/db/schema';
-import { silentLogger } from '../../../indexer/log';
+import { silentLogger } from '../../../node/common/log';
 import type {
     AddressDetail,
     ApiErrorBody,
@@ -446,7 +446,7 @@ describe('indexer API', () => {
             expect((await get<SearchResponse>(`/api/search?q=${q}`)).hits).toEqual([]);
     });
 
-    it('answers a GPU owner by registry or owner address (tests/indexer/api/gpuOwners.spec.ts covers the rest)', async () => {
+    it('answers a GPU owner by registry or owner address (tests/indexer/api/gpu-owners.spec.ts covers the rest)', async () => {
         const registry = addr(9200);
         const owner = addr(8001);
         await database.db.insert(registries).values({

@@ -10,6 +10,7 @@ import type { AccountKind } from '../../../indexer/api/types';
 import type { Head, IngestChain, TxId } from '../../../indexer/ingest/ports';
 import type { ChainTx } from '../../../indexer/ingest/types';
 import { buildTransaction, type OutSpec } from './txbuild';
+import { bufferToBigInt } from '../../../wrappers/uint256';
 
 /** Message bodies of the flows the generator produces. */
 export interface BodyFactory {
@@ -133,7 +134,7 @@ export class SyntheticChain implements IngestChain {
             lt: this.lt,
             now: this.utime,
             prevLt: prev?.lt ?? 0n,
-            prevHash: prev ? BigInt('0x' + prev.hash) : 0n,
+            prevHash: prev ? bufferToBigInt(Buffer.from(prev.hash, 'hex')) : 0n,
             deploy: !prev,
             ...spec,
         });

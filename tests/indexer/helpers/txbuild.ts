@@ -16,6 +16,7 @@ import {
     type Slice,
     type Transaction,
 } from '@ton/core';
+import { bufferToBigInt } from '../../../wrappers/uint256';
 
 export interface OutSpec {
     dest: Address;
@@ -97,7 +98,7 @@ export function buildTransaction(s: TxSpec): Transaction {
           }
         : { info: { type: 'external-in', dest: s.account, importFee: 0n }, init: s.init ?? null, body: s.body };
     const draft: Transaction = {
-        address: BigInt('0x' + s.account.hash.toString('hex')),
+        address: bufferToBigInt(s.account.hash),
         lt: s.lt,
         prevTransactionHash: s.prevHash,
         prevTransactionLt: s.prevLt,

@@ -14,7 +14,7 @@ import { openDatabase, rows } from '../../../indexer/db/client';
 import { derivedMismatches } from '../../../indexer/ingest/derived';
 import { freshDatabaseLocation } from '../helpers/db';
 
-const CHILD = path.join(__dirname, '../helpers/childIndexer.ts');
+const CHILD = path.join(__dirname, '../helpers/child-indexer.ts');
 const ROOT = Address.parseRaw('0:' + '7e'.repeat(32));
 const TXS = 400;
 

@@ -10,10 +10,10 @@ import type { Decoder, StateReader } from '../../../indexer/ingest/ports';
 import type { AccountState, DecodedEvent, KnownAccount } from '../../../indexer/ingest/types';
 import { txFacts } from '../../../indexer/ingest/txfacts';
 import { rows, type Db } from '../../../indexer/db/client';
-import { silentLogger } from '../../../indexer/log';
+import { silentLogger } from '../../../node/common/log';
 import type { RootConfig } from '../../../indexer/api/types';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
-import { FakeChain, body } from '../helpers/fakeChain';
+import { FakeChain, body } from '../helpers/fake-chain';
 import { rootConfig } from '../helpers/seed';
 
 const OP_DEPOSIT = 1;

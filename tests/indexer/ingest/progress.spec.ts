@@ -1,5 +1,5 @@
 import { Progress } from '../../../indexer/ingest/progress';
-import type { Logger } from '../../../indexer/log';
+import type { Logger } from '../../../node/common/log';
 
 function recorder() {
     const lines: { msg: string; fields?: Record<string, unknown> }[] = [];

@@ -12,7 +12,7 @@ import { CatalogueDecoder } from '../../../indexer/ingest/decoder';
 import { writeBatch } from '../../../indexer/ingest/store';
 import { fromCoreTransaction } from '../../../indexer/ingest/txfacts';
 import type { KnownAccount } from '../../../indexer/ingest/types';
-import { silentLogger } from '../../../indexer/log';
+import { silentLogger } from '../../../node/common/log';
 import { cocoonProtocol } from '../../../indexer/protocol';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
 import { buildTransaction } from '../helpers/txbuild';

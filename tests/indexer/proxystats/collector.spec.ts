@@ -9,7 +9,7 @@ import { Address } from '@ton/core';
 import { sectionsToJson, ton, type StatsSection } from '../../../node/common/stats-server';
 import { startApiServer, type ApiServer } from '../../../indexer/api/server';
 import { modelHash } from '../../../indexer/api/models';
-import { silentLogger } from '../../../indexer/log';
+import { silentLogger } from '../../../node/common/log';
 import { ProxyStatsCollector, statsUrl } from '../../../indexer/proxystats/collector';
 import { ModelNames } from '../../../indexer/proxystats/models';
 import { UnsettledUsage, unsettledFromPage } from '../../../indexer/proxystats/unsettled';

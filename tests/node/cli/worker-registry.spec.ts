@@ -16,6 +16,7 @@ import { runWorkerSubcommand, WORKER_SUBCOMMANDS } from '../../../node/cli/worke
 import { signingKey } from '../../../node/cli/daemon';
 import { REGISTRY_TERMS } from '../../../wrappers/CocoonRegistry';
 import { captureIo } from '../helpers/cli-io';
+import { bufferToBigInt } from '../../../wrappers/uint256';
 
 jest.setTimeout(300_000);
 const exec = promisify(execFile);
@@ -135,7 +136,7 @@ describe('cocoon worker register and the registry subcommands', () => {
         const yes = await run(['register', ...reg], true);
         expect({ code: yes.code, err: yes.err }).toEqual({ code: 0, err: '' });
         expect(yes.out).toMatch(/done: active/);
-        const key = BigInt('0x' + signingKey(dataDir, 'worker').publicKey.toString('hex'));
+        const key = bufferToBigInt(signingKey(dataDir, 'worker').publicKey);
         const s0 = (await readRegistry(client, root, owner0))!;
         expect(s0).toMatchObject({ status: 'active', deposit: REGISTRY_TERMS.deposit });
         expect(s0.profile).toMatchObject({

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { createBackend, startEmbeddedServer, type Backend } from '../../../node/inference';
-import { connect, silentLogger, type RpcConnection } from '../../../node/protocol';
+import { connect, type RpcConnection } from '../../../node/protocol';
+import { silentLogger } from '../../../node/common/log';
 import { startClientApi, type ClientApi, type FinishedRequest } from '../../../node/client/http-api';
 import { startRelayNetwork, type RelayNetwork } from '../helpers/relay-network';
 

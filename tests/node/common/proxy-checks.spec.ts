@@ -6,12 +6,13 @@ import { defaultParams } from '../../../node/cli/network';
 import type { proxy_params } from '../../../node/protocol';
 import { cocoonProxyFor } from '../../../wrappers/CocoonProxy';
 import { cocoonWorkerFor } from '../../../wrappers/CocoonWorker';
+import { bufferToBigInt } from '../../../wrappers/uint256';
 
 const ROOT = Address.parse('0:' + '01'.repeat(32));
 const PROXY_OWNER = Address.parse('0:' + '02'.repeat(32));
 const WORKER_OWNER = Address.parse('0:' + '03'.repeat(32));
 const key = keyPairFromSeed(Buffer.alloc(32, 9)).publicKey;
-const keyInt = BigInt('0x' + key.toString('hex'));
+const keyInt = bufferToBigInt(key);
 
 describe('proxy checks a worker or client makes', () => {
     let root: RootState;

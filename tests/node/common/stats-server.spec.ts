@@ -4,7 +4,6 @@ import { MetricsRegistry } from '../../../node/common/metrics';
 import {
     BadRequest,
     flagged,
-    formatTon,
     parseTon,
     secretMatches,
     startStatsServer,
@@ -14,6 +13,7 @@ import {
     type StatsServer,
     type StatsSource,
 } from '../../../node/common/stats-server';
+import { formatTonFixed } from '../../../node/common/ton';
 
 const SECRET = 's3cret-value';
 
@@ -316,9 +316,9 @@ describe('stats server', () => {
     });
 
     it('formats and parses TON exactly', () => {
-        expect(formatTon(0n)).toBe('0.000000000');
-        expect(formatTon(-1_500_000_000n)).toBe('-1.500000000');
-        expect(formatTon(10n ** 30n + 1n)).toBe('1' + '0'.repeat(21) + '.000000001');
+        expect(formatTonFixed(0n)).toBe('0.000000000');
+        expect(formatTonFixed(-1_500_000_000n)).toBe('-1.500000000');
+        expect(formatTonFixed(10n ** 30n + 1n)).toBe('1' + '0'.repeat(21) + '.000000001');
         expect(parseTon('2.5')).toBe(2_500_000_000n);
         expect(parseTon('0.000000001')).toBe(1n);
         expect(parseTon('12345678901234567890')).toBe(12345678901234567890n * 10n ** 9n);

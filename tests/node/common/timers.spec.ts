@@ -1,5 +1,5 @@
 import { RunnerTimers } from '../../../node/common/timers';
-import { createLogger, type LogLevel } from '../../../node/protocol';
+import { createLogger, type LogLevel } from '../../../node/common/log';
 
 /** A logger that keeps its lines (the real one, writing to an array). */
 function captured() {

@@ -4,18 +4,19 @@
  * the test (as the contract watcher would). Everything else is the real thing: accounts, relay, payment
  * signing with a real key, and wire-protocol connections on loopback.
  */
-import { createHash } from 'crypto';
 import { Address } from '@ton/core';
 import { keyPairFromSeed } from '@ton/crypto';
 import { CONTRACT_STATE, type ClientContractState, type RootState } from '../../../node/chain/cocoon';
 import { defaultParams } from '../../../node/cli/network';
 import { RateCounterSet } from '../../../node/common/rate-set';
-import { OUR_RANGES, connect, listen, silentLogger, type proxy_params, type RpcConnection, type RpcServer } from '../../../node/protocol';
+import { OUR_RANGES, connect, listen, type proxy_params, type RpcConnection, type RpcServer } from '../../../node/protocol';
+import { silentLogger } from '../../../node/common/log';
 import type { ClientPort, WorkerPort } from '../../../node/proxy/handshake';
 import { ProxyAccounts } from '../../../node/proxy/ledgers';
 import type { ProxyClientInfo, ProxyWorkerInfo } from '../../../node/proxy/peers';
 import { Registrations } from '../../../node/proxy/registrations';
 import { QueryRelay } from '../../../node/proxy/relay';
+import { sha256BigInt } from '../../../wrappers/uint256';
 
 export const MODEL = 'cocoon/tiny-stories-1m@local:0';
 /** A plaintext peer has no attestation: its image hash is all zeros. */
@@ -82,7 +83,7 @@ export async function fakeProxy(opts: { checkWorkerHashes?: boolean } = {}): Pro
         registry: {
             proxyHashes: [],
             workerHashes: [PLAINTEXT_IMAGE],
-            modelHashes: [BigInt('0x' + createHash('sha256').update(MODEL).digest('hex'))],
+            modelHashes: [sha256BigInt(MODEL)],
             registeredProxies: new Map(),
             lastProxySeqno: 0,
         },
@@ -164,7 +165,7 @@ export function expectedProxyParams(fake: FakeProxy): proxy_params {
 
 /** A client contract as the chain would show it: normal, funded, with `secret`'s hash when given (short auth). */
 export function clientContract(address: Address, opts: { secret?: string; state?: number; balance?: bigint } = {}): ClientContractState {
-    const secretHash = opts.secret === undefined ? 0n : BigInt('0x' + createHash('sha256').update(opts.secret).digest('hex'));
+    const secretHash = opts.secret === undefined ? 0n : sha256BigInt(opts.secret);
     return {
         address,
         balance: opts.balance ?? 10n ** 12n,

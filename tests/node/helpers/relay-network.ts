@@ -4,15 +4,8 @@
  */
 import { keyPairFromSeed } from '@ton/crypto';
 import type { Backend } from '../../../node/inference';
-import {
-    OUR_RANGES,
-    connect,
-    listen,
-    silentLogger,
-    type RpcConnection,
-    type RpcServer,
-    type proxy_runQueryEx,
-} from '../../../node/protocol';
+import { OUR_RANGES, connect, listen, type RpcConnection, type RpcServer, type proxy_runQueryEx } from '../../../node/protocol';
+import { silentLogger } from '../../../node/common/log';
 import type { TokenPricing } from '../../../node/common/tokens';
 import { QueryRelay, type ClientLink, type WorkerLink } from '../../../node/proxy/relay';
 import { DecayingAverage } from '../../../node/proxy/routing';

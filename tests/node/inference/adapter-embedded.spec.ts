@@ -5,7 +5,7 @@ import { Engine } from '../../../node/inference/engine/engine';
 import { DEFAULT_MODEL_PATH, EmbeddedServer, startEmbeddedServer } from '../../../node/inference/server/server';
 import { loadNodeLlamaCpp } from '../../../node/inference/llama-cpp';
 import { main as cli } from '../../../node/inference/cli';
-import { silentLogger } from '../../../node/protocol/log';
+import { silentLogger } from '../../../node/common/log';
 
 describe('createBackend -> embedded server', () => {
     let srv: EmbeddedServer;

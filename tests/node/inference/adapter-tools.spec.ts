@@ -5,7 +5,7 @@
  * llama-server, Ollama's /v1).
  */
 import { createBackend } from '../../../node/inference/adapter/backend';
-import { silentLogger } from '../../../node/protocol/log';
+import { silentLogger } from '../../../node/common/log';
 import { fakeServer, FakeServer, sse } from './fake-server';
 
 const TOOLS = [

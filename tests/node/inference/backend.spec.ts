@@ -1,5 +1,5 @@
 import { createBackend } from '../../../node/inference/adapter/backend';
-import { silentLogger } from '../../../node/protocol/log';
+import { silentLogger } from '../../../node/common/log';
 import { deadPort, fakeServer, FakeServer, sse } from './fake-server';
 
 const chunk = (content: string, extra: object = {}) => ({

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Http1Client, Http1Error, type ExchangeHandlers, type ResponseHead } from '../../../node/inference/adapter/http1';
 import { ResponseParser, HttpParseError } from '../../../node/inference/adapter/http1-parser';
 import { createBackend } from '../../../node/inference/adapter/backend';
-import { silentLogger } from '../../../node/protocol/log';
+import { silentLogger } from '../../../node/common/log';
 import { selfSignedCertificate } from '../helpers/self-signed';
 
 /** Runs a parser over `parts`, collecting what it reports. */

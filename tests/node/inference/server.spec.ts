@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { Engine } from '../../../node/inference/engine/engine';
 import { DEFAULT_MODEL_PATH, EmbeddedServer, startEmbeddedServer } from '../../../node/inference/server/server';
-import { silentLogger } from '../../../node/protocol/log';
+import { silentLogger } from '../../../node/common/log';
 
 const MODEL = 'cocoon/tiny-stories-1m';
 const story = [{ role: 'user' as const, content: 'Tell me a story about a cat named Tom.' }];

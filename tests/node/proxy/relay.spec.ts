@@ -1,6 +1,7 @@
 import { randomBytes } from 'crypto';
 import { createBackend, startEmbeddedServer, type Backend } from '../../../node/inference';
-import { connect, decodeAs, encode, silentLogger, type client_QueryAnswerEx } from '../../../node/protocol';
+import { connect, decodeAs, encode, type client_QueryAnswerEx } from '../../../node/protocol';
+import { silentLogger } from '../../../node/common/log';
 import { decodeReceipt, verifyReceipt } from '../../../node/common/receipt';
 import { startRelayNetwork, type RelayNetwork } from '../helpers/relay-network';
 

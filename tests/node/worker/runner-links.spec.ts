@@ -4,7 +4,7 @@
  * running queries and no other link's (issue 22 item 11).
  */
 import { keyPairFromSeed } from '@ton/crypto';
-import { silentLogger } from '../../../node/protocol';
+import { silentLogger } from '../../../node/common/log';
 import { WorkerRunner } from '../../../node/worker/runner';
 import { fakeServer, type FakeServer } from '../inference/fake-server';
 import { startTestNetwork, MODEL, type TestNetwork } from '../../e2e/helpers/network';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../../indexer/api/server';
 import type { Database } from '../../../indexer/db/client';
-import { silentLogger } from '../../../indexer/log';
+import { silentLogger } from '../../../node/common/log';
 import { formatTon } from '../../../web/src/format';
 import { openTestDatabase, type TestDatabase } from '../../indexer/helpers/db';
 import { launchBrowser, type Browser } from './browser';

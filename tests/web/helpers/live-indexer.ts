@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../../indexer/config';
-import { defaultPorts } from '../../../indexer/ingest/defaultPorts';
+import { defaultPorts } from '../../../indexer/ingest/default-ports';
 import { startService, type IndexerService } from '../../../indexer/service';
 import { startStatsServer, type StatsServer } from '../../../node/common/stats-server';
 import { proxyStats } from '../../../node/proxy/stats';

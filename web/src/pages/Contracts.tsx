@@ -1,5 +1,12 @@
 /** Proxies, clients and workers: sortable lists and one contract's detail with its related contracts. */
-import type { AddressDetail, ClientInfo, ProxyInfo, ProxyReport, WorkerInfo } from '../../../indexer/api/types';
+import {
+    LIST_SORTS,
+    type AddressDetail,
+    type ClientInfo,
+    type ProxyInfo,
+    type ProxyReport,
+    type WorkerInfo,
+} from '../../../indexer/api/types';
 import { useApi, usePagedApi } from '../api';
 import { Addr, Empty, Fields, Int, Load, PagedTable, StateBadge, Ton, type Column } from '../components';
 import { formatTime } from '../format';
@@ -7,7 +14,7 @@ import { link, navigate } from '../router';
 import { Daily, OFF_CHAIN_LABEL } from './Overview';
 import { AccountTransactions } from './Transactions';
 
-function SortSelect({ page, options, value }: { page: string; options: string[]; value: string }) {
+function SortSelect({ page, options, value }: { page: string; options: readonly string[]; value: string }) {
     return (
         <label className="filters">
             Sort by{' '}
@@ -52,15 +59,10 @@ const WORKER_COLUMNS: Column<WorkerInfo>[] = [
     { title: 'Proxy', cell: (w) => <Addr address={w.proxy} kind="proxy" /> },
 ];
 
-const SORTS = {
-    proxies: ['lastActivity', 'tokensCharged', 'commissionEarned', 'stake', 'address'],
-    clients: ['lastActivity', 'tokensCharged', 'deposited', 'balance', 'address'],
-    workers: ['lastActivity', 'tokensPaid', 'tonEarned', 'address'],
-};
-
-function sortOf(kind: keyof typeof SORTS, query: URLSearchParams): string {
+function sortOf(kind: 'proxies' | 'clients' | 'workers', query: URLSearchParams): string {
     const s = query.get('sort');
-    return s && SORTS[kind].includes(s) ? s : SORTS[kind][0];
+    const options: readonly string[] = LIST_SORTS[kind];
+    return s && options.includes(s) ? s : options[0];
 }
 
 export function ProxiesPage({ query }: { query: URLSearchParams }) {
@@ -69,7 +71,7 @@ export function ProxiesPage({ query }: { query: URLSearchParams }) {
     return (
         <>
             <h1>Proxies</h1>
-            <SortSelect page="proxies" options={SORTS.proxies} value={sort} />
+            <SortSelect page="proxies" options={LIST_SORTS.proxies} value={sort} />
             <PagedTable list={list} columns={PROXY_COLUMNS} rowKey={(p) => p.address} what="proxies" testId="proxies" />
         </>
     );
@@ -81,7 +83,7 @@ export function ClientsPage({ query }: { query: URLSearchParams }) {
     return (
         <>
             <h1>Clients</h1>
-            <SortSelect page="clients" options={SORTS.clients} value={sort} />
+            <SortSelect page="clients" options={LIST_SORTS.clients} value={sort} />
             <PagedTable list={list} columns={CLIENT_COLUMNS} rowKey={(c) => c.address} what="clients" testId="clients" />
         </>
     );
@@ -93,7 +95,7 @@ export function WorkersPage({ query }: { query: URLSearchParams }) {
     return (
         <>
             <h1>Workers</h1>
-            <SortSelect page="workers" options={SORTS.workers} value={sort} />
+            <SortSelect page="workers" options={LIST_SORTS.workers} value={sort} />
             <PagedTable list={list} columns={WORKER_COLUMNS} rowKey={(w) => w.address} what="workers" testId="workers" />
         </>
     );

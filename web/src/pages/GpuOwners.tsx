@@ -3,7 +3,14 @@
  * chain paid their workers and the uptime the proxies observed. List with filters and CSV; one page per owner.
  */
 import { useMemo, type FormEvent } from 'react';
-import type { GpuOwnerDetail, GpuOwnerInfo, GpuOwnerPayout, GpuProfileChange, ObservedWorkerUptime } from '../../../indexer/api/types';
+import {
+    LIST_SORTS,
+    type GpuOwnerDetail,
+    type GpuOwnerInfo,
+    type GpuOwnerPayout,
+    type GpuProfileChange,
+    type ObservedWorkerUptime,
+} from '../../../indexer/api/types';
 import { useApi, usePagedApi } from '../api';
 import { DailyChart, type Series } from '../Chart';
 import { Addr, Ago, Empty, Fields, Int, Load, PagedTable, StateBadge, Table, Ton, TxLink, type Column } from '../components';
@@ -11,7 +18,6 @@ import { formatDuration, formatPermille, formatTime, nanoToChartNumber } from '.
 import { link, navigate } from '../router';
 import { OFF_CHAIN_LABEL, chartTon } from './Overview';
 
-const SORTS = ['tonEarned', 'tokensServed', 'lastActive', 'observedUptime', 'gpuCount', 'vramMib'] as const;
 const STATUSES = ['', 'active', 'paused', 'retired'] as const;
 const FILTERS = ['gpuModel', 'model', 'status', 'sort'] as const;
 
@@ -81,8 +87,8 @@ export function GpuOwnersPage({ query }: { query: URLSearchParams }) {
                 </label>
                 <label>
                     Sort by{' '}
-                    <select name="sort" defaultValue={query.get('sort') ?? 'tonEarned'} data-testid="sort">
-                        {SORTS.map((s) => (
+                    <select name="sort" defaultValue={query.get('sort') ?? LIST_SORTS.gpuOwners[0]} data-testid="sort">
+                        {LIST_SORTS.gpuOwners.map((s) => (
                             <option key={s} value={s}>
                                 {s}
                             </option>

@@ -1,5 +1,13 @@
 /** Transactions: the list (filterable by account / op name / outcome) and one transaction with its events. */
-import type { EventInfo, MessageLink, OpcodeInfo, Page, TransactionDetail, TransactionInfo } from '../../../indexer/api/types';
+import {
+    ACCOUNT_KINDS,
+    type EventInfo,
+    type MessageLink,
+    type OpcodeInfo,
+    type Page,
+    type TransactionDetail,
+    type TransactionInfo,
+} from '../../../indexer/api/types';
 import { useApi, usePagedApi } from '../api';
 import { Addr, Ago, Fields, Int, Load, NOTE_HELP, Outcome, PagedTable, Table, Ton, TxLink, failureText, type Column } from '../components';
 import { formatTime } from '../format';
@@ -69,7 +77,7 @@ export function TransactionsPage({ query }: { query: URLSearchParams }) {
                     Contract{' '}
                     <select value={query.get('kind') ?? ''} onChange={(e) => setFilter('kind', e.target.value)} data-testid="filter-kind">
                         <option value="">all</option>
-                        {['root', 'proxy', 'client', 'worker', 'wallet', 'registry'].map((k) => (
+                        {ACCOUNT_KINDS.map((k) => (
                             <option key={k} value={k}>
                                 {k}
                             </option>

@@ -9,7 +9,7 @@ import type { ParsedFunctionToolCall } from 'openai/resources/chat/completions';
 import { z } from 'zod';
 import { Engine } from '../../../../node/inference/engine/engine';
 import { DEFAULT_MODEL_PATH, EmbeddedServer, startEmbeddedServer } from '../../../../node/inference/server/server';
-import { silentLogger } from '../../../../node/protocol/log';
+import { silentLogger } from '../../../../node/common/log';
 import { PET_SCHEMA, WEATHER_TOOLS } from './fixtures';
 
 /** 100 sequential generations: ~50 s on an idle core, several minutes when the 2 cores are shared (a workload, not a wait). */

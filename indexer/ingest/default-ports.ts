@@ -3,38 +3,16 @@
  * (or node/chain's lean v4 reader with --reader lean-v4), states parsed with the contracts' parsers,
  * and transactions decoded by CatalogueDecoder with the protocol description given here.
  */
-import type { Cell } from '@ton/core';
 import type { IndexerConfig } from '../config';
-import type { Logger } from '../log';
-import type { IngestPorts } from '../service';
-import type { ExitCodeInfo, OpcodeInfo } from '../api/types';
-import { CatalogueDecoder, type MessageCatalogue } from './decoder';
-import { V4StateReader, type KindParsers } from './states';
-import { ChainClientSource, ChainClientStateReader } from './chainClient';
+import type { Logger } from '../../node/common/log';
+import { CatalogueDecoder } from './decoder';
+import { V4StateReader } from './states';
+import type { IngestPorts } from './ports';
+import type { ProtocolDescription } from './protocol-description';
+import { ChainClientSource, ChainClientStateReader } from './chain-client';
 import { createChainClient } from '../../node/chain';
 import { LeanV4Client } from '../../node/chain/lean-v4';
 import { IndexerError } from '../errors';
-
-/** What the indexer needs to know about the contracts: message layouts, data layouts, root operations. */
-export interface ProtocolDescription {
-    catalogue: MessageCatalogue;
-    parsers: KindParsers;
-    opcodes: OpcodeInfo[];
-    /** Every contract's exit codes with their meanings (from the generated wrappers). */
-    exitCodes: ExitCodeInfo[];
-    isRootConfigChange(opName: string | null): boolean;
-    /** Decodes a GPU owner's registry profile cell for event payloads. */
-    profileOf?: (cell: Cell) => unknown;
-}
-
-/** No catalogue: every transaction is stored undecoded (crash tests use it to exercise paging alone). */
-export const RAW_PROTOCOL: ProtocolDescription = {
-    catalogue: { decode: () => null, nameOf: () => null },
-    parsers: {},
-    opcodes: [],
-    exitCodes: [],
-    isRootConfigChange: () => true,
-};
 
 /** The Cocoon protocol from the wrappers; loaded on first use because the wrappers need compiled contracts. */
 export async function loadCocoonProtocol(): Promise<ProtocolDescription> {

@@ -1,15 +1,15 @@
 /**
  * The ingest as its own process, for crash tests: runs cycles against a v4 endpoint until one finds
  * nothing new, printing COMMIT after every committed batch (the parent kills it with SIGKILL on cue).
- * Usage: node -r ts-node/register/transpile-only childIndexer.ts <chainUrl> <root> <dataDir|postgres://...> <batchSize> [walletCodeHash]
+ * Usage: node -r ts-node/register/transpile-only child-indexer.ts <chainUrl> <root> <dataDir|postgres://...> <batchSize> [walletCodeHash]
  * Accounts with walletCodeHash that exchange messages with followed accounts are followed as wallets.
  */
 import { openDatabase } from '../../../indexer/db/client';
 import { CatalogueDecoder } from '../../../indexer/ingest/decoder';
 import { IngestEngine } from '../../../indexer/ingest/engine';
-import { ChainClientSource, ChainClientStateReader } from '../../../indexer/ingest/chainClient';
+import { ChainClientSource, ChainClientStateReader } from '../../../indexer/ingest/chain-client';
 import { createChainClient } from '../../../node/chain';
-import { silentLogger } from '../../../indexer/log';
+import { silentLogger } from '../../../node/common/log';
 
 async function run(): Promise<void> {
     const [chainUrl, root, where, batch, walletCodeHash] = process.argv.slice(2);

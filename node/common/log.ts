@@ -1,6 +1,7 @@
 /**
- * Structured logs for the protocol layer: one JSON object per line with a level and a component.
- * The shape matches the other components' loggers, so a runner can pass its own logger in.
+ * The project's one logger: one JSON object per line on stderr, with a level and a component. It sits in
+ * node/common with no imports, so every layer (protocol, inference, runners, indexer) can take it without
+ * depending on another; a runner passes its own (child) logger down.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 

@@ -8,6 +8,7 @@ import type { Head, IngestChain, TxId } from '../../../indexer/ingest/ports';
 import type { ChainTx } from '../../../indexer/ingest/types';
 import { fromCoreTransaction } from '../../../indexer/ingest/txfacts';
 import { buildTransaction, type OutSpec } from './txbuild';
+import { bufferToBigInt } from '../../../wrappers/uint256';
 
 interface FakeAccount {
     address: Address;
@@ -45,7 +46,7 @@ export class FakeChain implements IngestChain {
             lt: this.lt,
             now: this.utime,
             prevLt: prev?.lt ?? 0n,
-            prevHash: prev ? BigInt('0x' + prev.hash) : 0n,
+            prevHash: prev ? bufferToBigInt(Buffer.from(prev.hash, 'hex')) : 0n,
             src: opts.src,
             value: opts.value,
             body,

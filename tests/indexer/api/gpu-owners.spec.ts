@@ -15,10 +15,10 @@ import { modelHash } from '../../../indexer/api/models';
 import { startApiServer, type ApiServer } from '../../../indexer/api/server';
 import { eq } from 'drizzle-orm';
 import { accountDaily, registries } from '../../../indexer/db/schema';
-import { silentLogger } from '../../../indexer/log';
+import { silentLogger } from '../../../node/common/log';
 import type { GpuOwnerDetail, GpuOwnerList, ModelsResponse } from '../../../indexer/api/types';
 import { openTestDatabase, type TestDatabase } from '../helpers/db';
-import { B, OWNER_A, OWNER_B, REG_A, REG_B, profile, seedGpuOwners } from '../helpers/gpuOwners';
+import { B, OWNER_A, OWNER_B, REG_A, REG_B, profile, seedGpuOwners } from '../helpers/gpu-owners';
 import { OpenApiChecker } from '../helpers/openapi';
 import { BASE_UTIME, MODEL, WORKERS, addr, seed, txHash } from '../helpers/seed';
 

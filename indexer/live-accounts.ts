@@ -5,7 +5,7 @@
  */
 import { Address } from '@ton/core';
 import type { ChainClient } from '../node/chain';
-import type { LiveAccount } from './api/types';
+import type { LiveAccount } from './domain';
 
 export interface LiveAccountOptions {
     /** Answers are reused this long (default 5000 ms). */

@@ -6,12 +6,20 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { rows, type DbOrTx } from '../../db/client';
 import { decodeCursor, pageOf } from '../cursor';
-import type { GpuOwnerDetail, GpuOwnerInfo, GpuOwnerPayout, GpuOwnerList, GpuProfileChange, ObservedWorkerUptime } from '../types';
+import {
+    LIST_SORTS,
+    type GpuOwnerDetail,
+    type GpuOwnerInfo,
+    type GpuOwnerPayout,
+    type GpuOwnerList,
+    type GpuProfileChange,
+    type ListSort,
+    type ObservedWorkerUptime,
+} from '../types';
 import { limitOf, optEnum, optString, type Query } from '../validate';
 import type { GpuProfile } from '../../ingest/types';
 
 export const GPU_STATUSES = ['none', 'active', 'paused', 'retired'] as const;
-export const GPU_OWNER_SORTS = ['tonEarned', 'tokensServed', 'lastActive', 'gpuCount', 'vramMib', 'observedUptime'] as const;
 
 interface Row {
     address: string;
@@ -34,7 +42,7 @@ interface Row {
  * Sort keys, all descending. Numeric expressions, not the text aliases the answer carries ('500' sorts
  * above '1500' as text); a missing value is -1, so it sorts last and a keyset cursor can compare it.
  */
-const SORT_KEY: Record<(typeof GPU_OWNER_SORTS)[number], SQL> = {
+const SORT_KEY: Record<ListSort<'gpuOwners'>, SQL> = {
     tonEarned: sql`coalesce(w.ton_earned, 0)`,
     tokensServed: sql`coalesce(w.tokens_paid, 0)`,
     lastActive: sql`coalesce(greatest(a.last_utime, w.last_utime), -1)`,
@@ -89,7 +97,7 @@ export async function listGpuOwners(db: DbOrTx, q: Query): Promise<GpuOwnerList>
     if (model) conds.push(sql`r.profile->'models' ? ${model}`);
     const status = optEnum(q, 'status', GPU_STATUSES);
     if (status) conds.push(sql`r.status = ${GPU_STATUSES.indexOf(status)}`);
-    const sort = optEnum(q, 'sort', GPU_OWNER_SORTS) ?? 'tonEarned';
+    const sort = optEnum(q, 'sort', LIST_SORTS.gpuOwners) ?? LIST_SORTS.gpuOwners[0];
     const key = SORT_KEY[sort];
     // Keyset paging on (key desc, address asc): rows the indexer adds between two pages shift nothing.
     const after = decodeCursor(q, 'is');
