@@ -28,7 +28,7 @@ describe('cocoon up', () => {
         expect(o).toMatchObject({ chainPort: 9001, modelPort: 9100, explorerPort: 8090, basePort: 10000, dataDir: '.cocoon' });
         expect(() => parseUpArgs(['--base-port', '80'], {})).toThrow(/invalid base port/);
         expect(parseUpArgs(['--help'], {})).toBe('help');
-        expect(() => parseUpArgs(['--chain-port', 'x'], {})).toThrow(/invalid chain port/);
+        expect(() => parseUpArgs(['--chain-port', 'x'], {})).toThrow(/--chain-port: expected a port \(0-65535\), got 'x'/);
         expect(() => parseUpArgs(['--bogus'], {})).toThrow(/unknown option --bogus/);
     });
 
