@@ -39,6 +39,7 @@ import { startStatsServer, type StatsServer } from '../../node/common/stats-serv
 import { proxyStats } from '../../node/proxy/stats';
 import { friendlyAddress } from '../../web/src/address';
 import { checkAccessibility, PHONE, DESKTOP, noSidewaysScroll } from './helpers/pages';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(180_000);
 
@@ -85,13 +86,9 @@ async function rowKeys(testId: string): Promise<string[]> {
         .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
 }
 
-async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await ok().catch(() => false))) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 100));
-    }
-}
+/** An error from `ok` (a page or an API still loading) only means "not yet". */
+const until = (what: string, ok: () => Promise<boolean>, timeoutMs = 30_000) =>
+    waitFor(() => ok().catch(() => false), what, timeoutMs, 100);
 
 /**
  * One completion. A 503 `proxy_not_ready` (the client's proxy connection is being re-established, which a

@@ -6,6 +6,7 @@ import { createBackend, type Backend } from '../../../node/inference';
 import { connect, silentLogger, type RpcConnection } from '../../../node/protocol';
 import { startClientApi, type ClientApi } from '../../../node/client/http-api';
 import { startRelayNetwork, type RelayNetwork } from '../helpers/relay-network';
+import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(60_000);
 
@@ -49,11 +50,15 @@ it('answers 404 model_not_found for a name nobody serves once another model is s
     backend = createBackend({ baseUrl: 'http://127.0.0.1:1/v1', timeoutMs: 2000 });
     await net.startWorker(backend, 1);
     // The client re-reads the list at most once a second: until then the name is still "nothing served yet".
-    let answer = await post('nobody/else');
-    for (const until = Date.now() + 5000; answer.status === 503 && Date.now() < until; ) {
-        await new Promise((ok) => setTimeout(ok, 100));
-        answer = await post('nobody/else');
-    }
+    const answer = await waitFor(
+        async () => {
+            const a = await post('nobody/else');
+            return a.status !== 503 ? a : null;
+        },
+        'the client to re-read the served models',
+        5000,
+        100,
+    );
     expect(answer).toEqual({
         status: 404,
         code: 'model_not_found',
