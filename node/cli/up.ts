@@ -275,22 +275,26 @@ async function startIndexer(o: UpOptions, chainUrl: string, root: string, modelI
     const { parseConfig } = await import('../../indexer/config');
     const { startService } = await import('../../indexer/service');
     const { defaultPorts } = await import('../../indexer/ingest/defaultPorts');
-    // The local network keeps its indexer in its own data dir (PGlite), even when DATABASE_URL is set.
-    const { config } = parseConfig([
-        '--chain-url',
-        chainUrl,
-        '--data-dir',
-        join(dataDir, 'indexer'),
-        '--api-port',
-        String(o.explorerPort),
-        '--api-host',
-        o.host,
-        '--root',
-        root,
-        // The root registers sha256 of the full name the worker announces, so that is the name to match.
-        '--models',
-        localModelName(modelId),
-    ]);
+    // The local network keeps its indexer in its own data dir (PGlite), even when DATABASE_URL is set; a
+    // config file named for `cocoon up` holds up's options, not the indexer's.
+    const { config } = parseConfig(
+        [
+            '--chain-url',
+            chainUrl,
+            '--data-dir',
+            join(dataDir, 'indexer'),
+            '--api-port',
+            String(o.explorerPort),
+            '--api-host',
+            o.host,
+            '--root',
+            root,
+            // The root registers sha256 of the full name the worker announces, so that is the name to match.
+            '--models',
+            localModelName(modelId),
+        ],
+        { ...process.env, COCOON_CONFIG: '' },
+    );
     return startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
 }
 
