@@ -28,7 +28,8 @@ export type { IndexerService } from './service';
 
 export async function startIndexer(opts: StartIndexerOptions): Promise<IndexerService> {
     // Start from the documented defaults and environment, then apply what the caller set explicitly.
-    const { config: base } = parseConfig([]);
+    // Embedding code passes its settings; COCOON_CONFIG is for the command line.
+    const { config: base } = parseConfig([], { ...process.env, COCOON_CONFIG: '' });
     const config: IndexerConfig = {
         ...base,
         ...opts.config,

@@ -1,5 +1,5 @@
 /**
- * `npm run indexer -- [command] [options]`: run the indexer (ingest + API), or maintain its database.
+ * `cocoon indexer [command] [options]`: run the indexer (ingest + API), or maintain its database.
  */
 import path from 'node:path';
 import { helpText, parseConfig, type IndexerConfig } from './config';

@@ -4,20 +4,28 @@
  * proxy. Amounts arrive as nanoTON strings and are printed in TON by the stats pages' formatter.
  */
 import { formatTonFixed } from '../common/ton';
-import { CliError, stdio, usageError, type CliIo } from './chain-args';
+import {
+    CliError,
+    JSON_OPTION,
+    noPositionals,
+    optionsHelp,
+    parseCommandLine,
+    stdio,
+    usageError,
+    type CliIo,
+    type OptionSpec,
+} from './chain-args';
 
-const HELP = `Usage: cocoon client status [options]
+export const CLIENT_STATUS_OPTIONS: OptionSpec[] = [
+    { name: 'url', type: 'string', env: 'COCOON_CLIENT_URL', default: 'http://127.0.0.1:10000', help: "the client's HTTP port" },
+    { ...JSON_OPTION, help: 'print the figures as JSON (amounts as nanoTON strings)' },
+];
 
-Shows the money of a running client (cocoon client, or the one cocoon up starts): the deposit in its
+const USAGE = 'cocoon client status [options]';
+const DESCRIPTION = `Shows the money of a running client (cocoon client, or the one cocoon up starts): the deposit in its
 client contract, what the chain has charged (spent), what the proxy has metered but not yet charged
 (pending), the stake, receipts kept and the proxy in use. Reads <url>/jsonstats; the same figures are on
-<url>/stats under "your money".
-
-Options (env var in brackets, default in parentheses):
-  --url <url>   the client's HTTP port [COCOON_CLIENT_URL] (http://127.0.0.1:10000)
-  --json        print the figures as JSON (amounts as nanoTON strings)
-  -h, --help    show this help
-`;
+<url>/stats under "your money".`;
 
 /** The `money` section as /jsonstats gives it: amounts in nanoTON as decimal strings. */
 export interface ClientMoney {
@@ -36,20 +44,14 @@ export interface ClientMoney {
 const MONEY_KEYS = ['deposit', 'stake', 'spent', 'pending_charge'] as const;
 
 export async function runClientStatus(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
-    let url = env.COCOON_CLIENT_URL || 'http://127.0.0.1:10000';
-    let json = false;
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === '-h' || a === '--help') {
-            io.out(HELP);
-            return 0;
-        } else if (a === '--json') json = true;
-        else if (a === '--url') {
-            const v = argv[++i];
-            if (v === undefined) throw usageError('--url needs a value (see cocoon client status --help)');
-            url = v;
-        } else throw usageError(`unknown option ${a} (see cocoon client status --help)`);
+    const parsed = parseCommandLine(CLIENT_STATUS_OPTIONS, argv, env);
+    if (parsed === 'help') {
+        io.out(optionsHelp(USAGE, DESCRIPTION, CLIENT_STATUS_OPTIONS));
+        return 0;
     }
+    noPositionals(parsed, 'cocoon client status');
+    const url = String(parsed.values.url);
+    const json = parsed.values.json === true;
     if (!/^https?:\/\/[^/]+/.test(url)) throw usageError(`--url ${url}: expected http(s)://host:port of the client's HTTP port`);
     const money = await readMoney(url.replace(/\/+$/, ''));
     if (json) {

@@ -59,7 +59,7 @@ export const CLIENT_OPTIONS: OptionSpec[] = [
         name: 'api-key',
         type: 'string',
         env: 'COCOON_API_KEY',
-        help: 'require Authorization: Bearer <key> on the OpenAI API (required when --host is not loopback)',
+        help: 'require Authorization: Bearer <key> on the OpenAI API (default none; required when --host is not loopback)',
     },
     {
         name: 'cors-origin',
@@ -78,7 +78,7 @@ export const CLIENT_OPTIONS: OptionSpec[] = [
         name: 'allowed-hosts',
         type: 'list',
         env: 'COCOON_ALLOWED_HOSTS',
-        help: 'Host names the API answers to besides loopback names and its own address (e.g. the public name behind a TLS proxy)',
+        help: 'Host names the API answers to besides loopback names and its own address (e.g. the public name behind a TLS proxy; default none)',
     },
 ];
 

@@ -2,6 +2,7 @@
  * The `cocoon` command: one entry point for every role. Subcommands delegate to the runnable module of
  * the part they start (local chain, inference server, indexer, ...); each has its own --help.
  */
+import { CliError } from '../common/options';
 
 interface Subcommand {
     summary: string;
@@ -57,6 +58,9 @@ const commands = new Map<string, Subcommand>(
     } satisfies Record<string, Subcommand>),
 );
 
+/** The command names, in the order --help lists them. */
+export const COMMAND_NAMES: readonly string[] = [...commands.keys()];
+
 function help(): string {
     const width = Math.max(...[...commands.keys()].map((c) => c.length));
     return [
@@ -93,11 +97,15 @@ export function main(argv: string[]): void {
         (code) => {
             if (code !== 0) process.exitCode = code;
             // A stopped daemon has closed what it owns; do not wait on stray timers of libraries.
-            if (['up', 'proxy', 'worker', 'client'].includes(name)) process.exit(code);
+            if (['up', 'proxy', 'worker', 'client', 'indexer', 'explorer'].includes(name)) process.exit(code);
         },
         (e: Error) => {
-            process.stderr.write(`cocoon: ${e.message}\n`);
-            process.exit(1);
+            // A usage mistake (bad flag or value) is one line and exit 2; the indexer's and the model
+            // server's errors carry a code as well.
+            const code = (e as { code?: unknown }).code;
+            const tag = !(e instanceof CliError) && typeof code === 'string' ? `${code}: ` : '';
+            process.stderr.write(`cocoon ${name}: ${tag}${e.message}\n`);
+            process.exit(e instanceof CliError ? e.exitCode : 1);
         },
     );
 }

@@ -27,13 +27,13 @@ import {
     type OptionSpec,
     type OptionValue,
 } from './chain-args';
+import { logLevelOption } from '../common/options';
 import { KEY_OPTIONS, openSigner, requireWalletKey } from './wallet';
 
 export type Role = 'proxy' | 'worker' | 'client';
 
 const TEE_KINDS: ProviderKind[] = ['none', 'fake', 'tdx'];
 const POLICY_KINDS: PolicyKind[] = ['any', 'fake', 'tdx'];
-const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** Options every daemon takes; each role adds its own after these. */
 export function daemonOptions(role: Role, statsPort: number): OptionSpec[] {
@@ -90,9 +90,9 @@ export function daemonOptions(role: Role, statsPort: number): OptionSpec[] {
             name: 'access-secret',
             type: 'string',
             env: 'COCOON_ACCESS_SECRET',
-            help: 'secret for the admin actions under /request/* (unset: admin actions disabled)',
+            help: 'secret for the admin actions under /request/* (default none: admin actions disabled)',
         },
-        { name: 'log-level', type: 'string', env: 'COCOON_LOG_LEVEL', default: 'info', help: LOG_LEVELS.join(' | ') },
+        logLevelOption('info'),
         {
             name: 'grace',
             type: 'int',
@@ -133,7 +133,7 @@ export async function daemonBase(role: Role, values: Record<string, OptionValue>
         String(values.network) === 'local' && (!endpoint || /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:|\/|$)/.test(endpoint));
     const tee = oneOf(values.tee, TEE_KINDS, 'tee') ?? (role === 'client' ? 'none' : local ? 'fake' : 'tdx');
     const peerPolicy = oneOf(values['peer-policy'], POLICY_KINDS, 'peer-policy') ?? (local ? 'fake' : 'tdx');
-    const level = oneOf(values['log-level'], LOG_LEVELS, 'log-level') ?? 'info';
+    const level = values['log-level'] as LogLevel;
     const root = parseAddress(values.root as string, '--root');
     const dataDir = resolve(String(values['data-dir']));
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });

@@ -3,93 +3,64 @@
  * reading the chain unless asked (`--ingest --root <address>`). It is the indexer service with other
  * defaults, so every indexer option, env variable and database kind (PGlite, PostgreSQL) applies.
  */
-import { OPTIONS, parseConfig, type IndexerConfig } from '../../indexer/config';
+import { configOf, INDEXER_OPTIONS, type IndexerConfig } from '../../indexer/config';
 import type { IndexerService } from '../../indexer/service';
 import {
     CHAIN_OPTIONS,
-    CONFIG_OPTION,
     chainUrlOf,
     CliError,
+    noPositionals,
+    optionsHelp,
     parseCommandLine,
-    readConfigFile,
     runCommand,
     stdio,
-    usageError,
     type CliIo,
+    type OptionSource,
     type OptionSpec,
+    type OptionValue,
 } from './chain-args';
 
-/** The options this command reads itself; everything else goes to the indexer's parser. */
-const OWN: OptionSpec[] = [...CHAIN_OPTIONS.filter((o) => o.name === 'network' || o.name === 'endpoint'), CONFIG_OPTION];
+const chainOption = (name: string, help: string): OptionSpec => ({ ...CHAIN_OPTIONS.find((o) => o.name === name)!, help });
+
+/** The indexer's options with ingest off by default, and the chain named as the other chain commands name it. */
+export const EXPLORER_OPTIONS: OptionSpec[] = [
+    chainOption('network', 'local | testnet | mainnet | ... (sets --chain-url; only used with --ingest)'),
+    chainOption('endpoint', 'chain API URL (same as --chain-url; default: from --network)'),
+    ...INDEXER_OPTIONS.map((o) => (o.name === 'ingest' ? { ...o, default: false } : o)),
+];
 
 export function explorerHelp(): string {
-    const indexerRows = OPTIONS.map((o) => {
-        const def = Array.isArray(o.default) ? o.default.join(',') : o.default;
-        const shown = o.key === 'ingest' ? 'false (here)' : def;
-        return `  ${(o.flag + (o.type === 'bool' ? '' : ' <value>')).padEnd(28)} ${o.help}\n  ${''.padEnd(28)} env ${o.env}${shown === null || shown === '' ? '' : `, default ${shown}`}`;
-    });
-    return [
-        'Usage: cocoon explorer [options]',
-        '',
-        'Serves the indexer API (/api, OpenAPI at /api/openapi.json) and the explorer web app over an existing',
-        'indexer database (PGlite data dir, or PostgreSQL with --database-url). Read-only by default; with',
-        '--ingest --root <address> it also follows the chain, exactly as `cocoon indexer`.',
-        '',
-        'Options:',
-        `  ${'--network <name>'.padEnd(28)} local | testnet | mainnet | ... (sets --chain-url; only used with --ingest)\n  ${''.padEnd(28)} env COCOON_NETWORK`,
-        `  ${'--endpoint <url>'.padEnd(28)} chain API URL (same as --chain-url)`,
-        `  ${'--config <file>'.padEnd(28)} JSON file of option values, keys as the flag names (e.g. {"data-dir": "...", "api-port": 8090})\n  ${''.padEnd(28)} env COCOON_CONFIG`,
-        ...indexerRows,
-        `  ${'-h, --help'.padEnd(28)} this text`,
-        '',
-    ].join('\n');
+    return optionsHelp(
+        'cocoon explorer [options]',
+        [
+            'Serves the indexer API (/api, OpenAPI at /api/openapi.json) and the explorer web app over an existing',
+            'indexer database (PGlite data dir, or PostgreSQL with --database-url). Read-only by default; with',
+            '--ingest --root <address> it also follows the chain, exactly as `cocoon indexer`.',
+        ].join('\n'),
+        EXPLORER_OPTIONS,
+    );
 }
 
 /**
- * The indexer config for the explorer. Precedence: flags > env > config file > the explorer's defaults
- * (ingest off) > the indexer's defaults; the config file is layered in as env values for that reason.
+ * Where the chain is: a --chain-url flag, then --network/--endpoint flags, then COCOON_CHAIN_URL, then a
+ * network from COCOON_NETWORK or an endpoint or network from the config file, then the config file's
+ * chain-url and the default.
  */
+function chainUrl(values: Record<string, OptionValue>, sources: Record<string, OptionSource>): string {
+    const named = () => chainUrlOf(values);
+    if (sources['chain-url'] === 'flag') return String(values['chain-url']);
+    if (sources.endpoint === 'flag' || sources.network === 'flag') return named();
+    if (sources['chain-url'] === 'env') return String(values['chain-url']);
+    if (sources.endpoint === 'config' || sources.network === 'env' || sources.network === 'config') return named();
+    return String(values['chain-url']);
+}
+
+/** The indexer config for the explorer: flags > env > config file > defaults (ingest off). */
 export function explorerConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): IndexerConfig | 'help' {
-    if (argv.includes('--help') || argv.includes('-h')) return 'help';
-    const ownFlags = new Set(OWN.map((o) => `--${o.name}`));
-    const own: string[] = [];
-    const rest: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-        const name = argv[i].split('=')[0];
-        if (!ownFlags.has(name)) {
-            rest.push(argv[i]);
-            continue;
-        }
-        own.push(argv[i]);
-        if (!argv[i].includes('=')) {
-            if (argv[i + 1] === undefined) throw usageError(`${name} needs a value (see cocoon explorer --help)`);
-            own.push(argv[++i]);
-        }
-    }
-    const parsed = parseCommandLine(OWN, own, env);
+    const parsed = parseCommandLine(EXPLORER_OPTIONS, argv, env);
     if (parsed === 'help') return 'help';
-    const { values, sources } = parsed;
-    const layered: NodeJS.ProcessEnv = { COCOON_INDEXER_INGEST: 'false' };
-    const config = values.config ? readConfigFile(String(values.config)) : {};
-    const camel = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-    for (const o of OPTIONS) {
-        const v = config[o.flag.slice(2)] ?? config[camel(o.flag)];
-        if (v !== undefined && v !== null) layered[o.env] = Array.isArray(v) ? v.map(String).join(',') : String(v);
-    }
-    // A chain named by flag beats COCOON_CHAIN_URL; one from COCOON_NETWORK or the file only fills in for it.
-    const byFlag = sources.endpoint === 'flag' || sources.network === 'flag';
-    if (!byFlag && (sources.endpoint === 'config' || sources.network === 'env' || sources.network === 'config'))
-        layered.COCOON_CHAIN_URL = chainUrlOf(values);
-    const chainArgs = byFlag ? ['--chain-url', chainUrlOf(values)] : [];
-    const merged: NodeJS.ProcessEnv = { ...layered, ...env };
-    try {
-        const { config, rest: positionals } = parseConfig([...chainArgs, ...rest], merged);
-        if (positionals.length) throw usageError(`unexpected '${positionals.join(' ')}': cocoon explorer takes options only (see --help)`);
-        return config;
-    } catch (e) {
-        if (e instanceof CliError) throw e;
-        throw usageError((e as Error).message);
-    }
+    noPositionals(parsed, 'cocoon explorer');
+    return { ...configOf(parsed.values), chainUrl: chainUrl(parsed.values, parsed.sources) };
 }
 
 /** Starts the explorer service (for tests and embedding); stop() closes the server and the database. */

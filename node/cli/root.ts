@@ -32,14 +32,19 @@ import { uint256FromHex, uint256Hex } from '../../wrappers/uint256';
 const DEFAULT_ACTION_VALUE = 100_000_000n; // 0.1 TON: the root keeps its storage reserve and returns the rest
 const DEFAULT_DEPLOY_VALUE = 1_000_000_000n;
 
-const ROOT_OPTION: OptionSpec = { name: 'root', type: 'string', env: 'COCOON_ROOT_ADDRESS', help: 'root contract address' };
-const SPECS: OptionSpec[] = [
+const ROOT_OPTION: OptionSpec = {
+    name: 'root',
+    type: 'string',
+    env: 'COCOON_ROOT_ADDRESS',
+    help: 'root contract address (default none; show and owner actions need it)',
+};
+export const ROOT_OPTIONS: OptionSpec[] = [
     ROOT_OPTION,
     {
         name: 'params',
         type: 'string',
         env: 'COCOON_ROOT_PARAMS',
-        help: "deploy: params JSON (keys as scripts/deployCocoonRoot.ts; absent keys take the original's test values)",
+        help: "deploy: params JSON (keys as scripts/deployCocoonRoot.ts; absent keys take the original's test values; default: all test values)",
     },
     {
         name: 'value',
@@ -67,7 +72,7 @@ export function rootHelp(): string {
             '',
             'Hashes are 64 hex digits; prices, fees and stakes are integers in nanoTON; delays in seconds.',
         ].join('\n'),
-        SPECS,
+        ROOT_OPTIONS,
     );
     return usage;
 }
@@ -225,7 +230,7 @@ async function ownerAction(action: string, args: string[], values: Record<string
 
 export async function runRoot(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
     return runCommand('root', io, env, async () => {
-        const parsed = parseCommandLine(SPECS, argv, env);
+        const parsed = parseCommandLine(ROOT_OPTIONS, argv, env);
         if (parsed === 'help' || parsed.positionals[0] === 'help') {
             io.out(rootHelp());
             return 0;

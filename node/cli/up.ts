@@ -21,6 +21,8 @@ import { checkApiExposure } from '../client/api-guard';
 import { DEFAULT_MODEL_PATH } from '../inference';
 import { startLocalChain, type RunningLocalChain } from '../localchain/server';
 import type { LogLevel } from '../common/log';
+import { logLevelOption } from '../common/options';
+import { noPositionals, optionsHelp, parseCommandLine, runCommand, stdio, usageError, type CliIo, type OptionSpec } from './chain-args';
 import type { DaemonBase, Role } from './daemon';
 
 /** Proof-of-work bits for the local proxy's ports: enough to exercise the step, quick on a laptop. */
@@ -56,25 +58,55 @@ async function localRootParams() {
     return { ...(await defaultParams()), ...LOCAL_PRICE };
 }
 
-const HELP = `Usage: cocoon up [options]        (npm start = cocoon up)
+export const UP_OPTIONS: OptionSpec[] = [
+    {
+        name: 'data-dir',
+        type: 'string',
+        env: 'COCOON_DATA_DIR',
+        default: '.cocoon',
+        help: "the network's state: chain, keys, proxy ledgers, indexer database",
+    },
+    { name: 'host', type: 'string', env: 'COCOON_HOST', default: '127.0.0.1', help: 'interface every service listens on' },
+    { name: 'chain-port', type: 'port', env: 'COCOON_CHAIN_PORT', default: 8081, help: 'local chain HTTP APIs' },
+    { name: 'model-port', type: 'port', env: 'COCOON_MODEL_PORT', default: 8000, help: 'embedded model, OpenAI-compatible' },
+    { name: 'explorer-port', type: 'port', env: 'COCOON_INDEXER_PORT', default: 8090, help: 'indexer API + explorer' },
+    {
+        name: 'base-port',
+        type: 'port',
+        env: 'COCOON_BASE_PORT',
+        default: 10000,
+        help: 'client API B, proxy B+1000..B+1002, worker B+2000 (1024-63535, or 0 for any free ports)',
+    },
+    {
+        name: 'access-secret',
+        type: 'string',
+        env: 'COCOON_ACCESS_SECRET',
+        help: 'secret for the admin actions on the stats ports (default: generated into <data-dir>/access-secret)',
+    },
+    {
+        name: 'api-key',
+        type: 'string',
+        env: 'COCOON_API_KEY',
+        help: 'require Authorization: Bearer <key> on the client API (default none; required when --host is not loopback)',
+    },
+    {
+        name: 'dev-token',
+        type: 'string',
+        env: 'COCOON_CHAIN_DEV_TOKEN',
+        help: "the local chain's token for /faucet and /admin/time (default: generated into <data-dir>/chain/dev-token)",
+    },
+    logLevelOption('warn'),
+    {
+        name: 'once',
+        type: 'bool',
+        env: 'COCOON_UP_ONCE',
+        default: false,
+        help: 'start, print the banner as JSON, stop (for scripts and tests)',
+    },
+];
 
-Starts the local Cocoon network with a persistent data directory and prints its URLs.
-
-Options (env var in brackets, default in parentheses):
-  --data-dir <dir>      where the network keeps its state [COCOON_DATA_DIR] (.cocoon)
-  --host <host>         interface every service listens on [COCOON_HOST] (127.0.0.1)
-  --chain-port <port>   local chain HTTP APIs [COCOON_CHAIN_PORT] (8081)
-  --model-port <port>   embedded model, OpenAI-compatible [COCOON_MODEL_PORT] (8000)
-  --explorer-port <p>   indexer API + explorer [COCOON_INDEXER_PORT] (8090)
-  --base-port <port>    client API B, proxy B+1000..B+1002, worker B+2000 [COCOON_BASE_PORT] (10000)
-  --access-secret <s>   secret for the admin actions on the stats ports [COCOON_ACCESS_SECRET] (generated)
-  --api-key <key>       require Authorization: Bearer <key> on the client API [COCOON_API_KEY]
-                        (required when --host is not loopback)
-  --dev-token <t>       the local chain's token for /faucet and /admin/time [COCOON_CHAIN_DEV_TOKEN]
-                        (generated into <data-dir>/chain/dev-token)
-  --once                start, print the banner as JSON, stop (for scripts and tests)
-  -h, --help            show this help
-`;
+const USAGE = 'cocoon up [options]        (npm start = cocoon up)';
+const DESCRIPTION = 'Starts the local Cocoon network with a persistent data directory and prints its URLs.';
 
 export interface UpOptions {
     dataDir: string;
@@ -86,50 +118,32 @@ export interface UpOptions {
     accessSecret?: string;
     apiKey?: string;
     devToken?: string;
+    logLevel?: LogLevel;
     once: boolean;
 }
 
 export function parseUpArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): UpOptions | 'help' {
-    const port = (v: string, what: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid ${what}: ${v}`);
-        return n;
+    const parsed = parseCommandLine(UP_OPTIONS, argv, env);
+    if (parsed === 'help') return 'help';
+    noPositionals(parsed, 'cocoon up');
+    const v = parsed.values;
+    const basePort = v['base-port'] as number;
+    if (basePort !== 0 && (basePort < 1024 || basePort > 63535))
+        throw usageError(`invalid base port: ${basePort} (1024-63535, or 0 for any free ports)`);
+    const text = (name: string) => (v[name] as string | undefined) || undefined;
+    return {
+        dataDir: String(v['data-dir']),
+        host: String(v.host),
+        chainPort: v['chain-port'] as number,
+        modelPort: v['model-port'] as number,
+        explorerPort: v['explorer-port'] as number,
+        basePort,
+        accessSecret: text('access-secret'),
+        apiKey: text('api-key'),
+        devToken: text('dev-token'),
+        logLevel: v['log-level'] as LogLevel,
+        once: v.once === true,
     };
-    const o: UpOptions = {
-        dataDir: env.COCOON_DATA_DIR ?? '.cocoon',
-        host: env.COCOON_HOST ?? '127.0.0.1',
-        chainPort: port(env.COCOON_CHAIN_PORT ?? '8081', 'chain port'),
-        modelPort: port(env.COCOON_MODEL_PORT ?? '8000', 'model port'),
-        explorerPort: port(env.COCOON_INDEXER_PORT ?? '8090', 'explorer port'),
-        basePort: port(env.COCOON_BASE_PORT ?? '10000', 'base port'),
-        accessSecret: env.COCOON_ACCESS_SECRET || undefined,
-        apiKey: env.COCOON_API_KEY || undefined,
-        devToken: env.COCOON_CHAIN_DEV_TOKEN || undefined,
-        once: false,
-    };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const next = () => {
-            const v = argv[++i];
-            if (v === undefined) throw new Error(`${a} needs a value (see cocoon up --help)`);
-            return v;
-        };
-        if (a === '-h' || a === '--help') return 'help';
-        else if (a === '--data-dir') o.dataDir = next();
-        else if (a === '--host') o.host = next();
-        else if (a === '--chain-port') o.chainPort = port(next(), 'chain port');
-        else if (a === '--model-port') o.modelPort = port(next(), 'model port');
-        else if (a === '--explorer-port') o.explorerPort = port(next(), 'explorer port');
-        else if (a === '--base-port') o.basePort = port(next(), 'base port');
-        else if (a === '--access-secret') o.accessSecret = next();
-        else if (a === '--api-key') o.apiKey = next();
-        else if (a === '--dev-token') o.devToken = next();
-        else if (a === '--once') o.once = true;
-        else throw new Error(`unknown option ${a} (see cocoon up --help)`);
-    }
-    if (o.basePort !== 0 && (o.basePort < 1024 || o.basePort > 63535))
-        throw new Error(`invalid base port: ${o.basePort} (1024-63535, or 0 for any free ports)`);
-    return o;
 }
 
 export interface RunningNetwork {
@@ -261,22 +275,26 @@ async function startIndexer(o: UpOptions, chainUrl: string, root: string, modelI
     const { parseConfig } = await import('../../indexer/config');
     const { startService } = await import('../../indexer/service');
     const { defaultPorts } = await import('../../indexer/ingest/default-ports');
-    // The local network keeps its indexer in its own data dir (PGlite), even when DATABASE_URL is set.
-    const { config } = parseConfig([
-        '--chain-url',
-        chainUrl,
-        '--data-dir',
-        join(dataDir, 'indexer'),
-        '--api-port',
-        String(o.explorerPort),
-        '--api-host',
-        o.host,
-        '--root',
-        root,
-        // The root registers sha256 of the full name the worker announces, so that is the name to match.
-        '--models',
-        localModelName(modelId),
-    ]);
+    // The local network keeps its indexer in its own data dir (PGlite), even when DATABASE_URL is set; a
+    // config file named for `cocoon up` holds up's options, not the indexer's.
+    const { config } = parseConfig(
+        [
+            '--chain-url',
+            chainUrl,
+            '--data-dir',
+            join(dataDir, 'indexer'),
+            '--api-port',
+            String(o.explorerPort),
+            '--api-host',
+            o.host,
+            '--root',
+            root,
+            // The root registers sha256 of the full name the worker announces, so that is the name to match.
+            '--models',
+            localModelName(modelId),
+        ],
+        { ...process.env, COCOON_CONFIG: '' },
+    );
     return startService({ config: { ...config, databaseUrl: null }, ports: defaultPorts() });
 }
 
@@ -322,7 +340,7 @@ async function startNodes(
     const root = Address.parse(rootAddress);
     const accessSecret = localAccessSecret(dataDir, o.accessSecret);
     const port = (offset: number) => (o.basePort === 0 ? 0 : o.basePort + offset);
-    const level = (process.env.COCOON_LOG_LEVEL as LogLevel | undefined) ?? 'warn';
+    const level = o.logLevel ?? 'warn';
     const base = (role: Role, wallet: ChainWallet, httpPort: number): DaemonBase => {
         const dir = join(dataDir, role);
         mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -409,12 +427,18 @@ async function startNodes(
     return { proxy, worker, client: clientDaemon, modelName, accessSecret };
 }
 
-export async function runUp(argv: string[]): Promise<number> {
-    const o = parseUpArgs(argv);
-    if (o === 'help') {
-        process.stdout.write(HELP);
-        return 0;
-    }
+export function runUp(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
+    return runCommand('up', io, env, async () => {
+        const o = parseUpArgs(argv, env);
+        if (o === 'help') {
+            io.out(optionsHelp(USAGE, DESCRIPTION, UP_OPTIONS));
+            return 0;
+        }
+        return up(o);
+    });
+}
+
+async function up(o: UpOptions): Promise<number> {
     const net = await startNetwork(o);
     if (o.once) {
         process.stdout.write(JSON.stringify(net.banner) + '\n');

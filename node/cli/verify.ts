@@ -28,7 +28,7 @@ import {
     type OptionSpec,
 } from './chain-args';
 
-const SPECS: OptionSpec[] = [
+export const VERIFY_OPTIONS: OptionSpec[] = [
     {
         name: 'root',
         type: 'string',
@@ -39,22 +39,34 @@ const SPECS: OptionSpec[] = [
     {
         name: 'body',
         type: 'string',
-        help: 'file with the answer bytes exactly as received (without it only the receipt and its attestation are checked)',
+        env: 'COCOON_VERIFY_BODY',
+        help: 'file with the answer bytes exactly as received (default none: only the receipt and its attestation are checked)',
     },
     {
         name: 'api',
         type: 'string',
         env: 'COCOON_API_URL',
-        help: 'client API base URL (e.g. http://127.0.0.1:10000/v1): fetch a fresh attestation report for the worker certificate',
+        help: 'client API base URL (e.g. http://127.0.0.1:10000/v1): fetch a fresh attestation report for the worker certificate (default none)',
     },
-    { name: 'api-key', type: 'string', env: 'COCOON_API_KEY', help: 'API key for --api (Authorization: Bearer)' },
-    { name: 'report', type: 'string', help: 'a saved attestation report (JSON file) instead of --api; needs --nonce' },
-    { name: 'nonce', type: 'string', help: 'the nonce (hex) the saved --report was asked with' },
-    { name: 'max-age', type: 'int', default: 300, help: 'seconds a report may be old' },
-    { name: 'certificate', type: 'string', help: "the worker's RA-TLS certificate (DER, PEM or base64) instead of a report" },
+    { name: 'api-key', type: 'string', env: 'COCOON_API_KEY', help: 'API key for --api (Authorization: Bearer; default none)' },
+    {
+        name: 'report',
+        type: 'string',
+        env: 'COCOON_VERIFY_REPORT',
+        help: 'a saved attestation report (JSON file) instead of --api; needs --nonce (default none)',
+    },
+    { name: 'nonce', type: 'string', env: 'COCOON_VERIFY_NONCE', help: 'the nonce (hex) the saved --report was asked with (default none)' },
+    { name: 'max-age', type: 'int', env: 'COCOON_VERIFY_MAX_AGE', default: 300, help: 'seconds a report may be old' },
+    {
+        name: 'certificate',
+        type: 'string',
+        env: 'COCOON_VERIFY_CERTIFICATE',
+        help: "the worker's RA-TLS certificate (DER, PEM or base64) instead of a report (default none)",
+    },
     {
         name: 'allow-fake-quotes',
         type: 'bool',
+        env: 'COCOON_ALLOW_FAKE_QUOTES',
         default: false,
         help: 'accept fake quotes (the local network): the result then says FAKE, no TEE stands behind it',
     },
@@ -132,9 +144,9 @@ function summary(r: VerifiedAnswer): string {
 
 export async function runVerify(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
     return runCommand('verify', io, env, async () => {
-        const parsed = parseCommandLine(SPECS, argv, env);
+        const parsed = parseCommandLine(VERIFY_OPTIONS, argv, env);
         if (parsed === 'help') {
-            io.out(optionsHelp(USAGE, DESCRIPTION, SPECS));
+            io.out(optionsHelp(USAGE, DESCRIPTION, VERIFY_OPTIONS));
             return 0;
         }
         const { values, positionals } = parsed;

@@ -40,7 +40,7 @@ export const KEY_OPTIONS: OptionSpec[] = [
         name: 'key-file',
         type: 'string',
         env: 'COCOON_KEY_FILE',
-        help: "JSON key file (`cocoon wallet new --out`, or the local chain's wallets.json)",
+        help: "JSON key file (`cocoon wallet new --out`, or the local chain's wallets.json; default: none, then --mnemonic-file, --mnemonic)",
     },
     {
         name: 'key-name',
@@ -48,12 +48,12 @@ export const KEY_OPTIONS: OptionSpec[] = [
         env: 'COCOON_KEY_NAME',
         help: 'which wallet of a key file holding several (e.g. wallet1 in wallets.json; default the first)',
     },
-    { name: 'mnemonic-file', type: 'string', env: 'COCOON_MNEMONIC_FILE', help: 'text file with the 24-word mnemonic' },
+    { name: 'mnemonic-file', type: 'string', env: 'COCOON_MNEMONIC_FILE', help: 'text file with the 24-word mnemonic (default none)' },
     {
         name: 'mnemonic',
         type: 'string',
         env: 'COCOON_MNEMONIC',
-        help: 'the 24 words themselves (prefer the env var or a file: flags show in `ps`)',
+        help: 'the 24 words themselves (prefer the env var or a file: flags show in `ps`; default none)',
     },
     { name: 'wallet-version', type: 'string', env: 'COCOON_WALLET_VERSION', help: "v4 | v5r1 (default: the key file's version, else v4)" },
 ];
@@ -258,14 +258,14 @@ const SUBCOMMANDS = `Subcommands:
   balance [address]         balance and state of an address (default: the key's wallet)
   send --to A --amount TON  transfer from the key's wallet; --wait also waits for the recipient`;
 
-const SPECS = new Map<string, OptionSpec[]>(
+export const WALLET_OPTIONS = new Map<string, OptionSpec[]>(
     Object.entries({
         new: [
             {
                 name: 'out',
                 type: 'string',
                 env: 'COCOON_KEY_OUT',
-                help: 'write the key to this file (mode 0600; refuses to overwrite) instead of printing the mnemonic',
+                help: 'write the key to this file (mode 0600; refuses to overwrite; default none: print the mnemonic)',
             },
             VERSION_OPTION,
             ...CHAIN_OPTIONS,
@@ -275,13 +275,25 @@ const SPECS = new Map<string, OptionSpec[]>(
         send: [
             { name: 'to', type: 'string', env: 'COCOON_SEND_TO', help: 'recipient address', required: true },
             { name: 'amount', type: 'nano', env: 'COCOON_SEND_AMOUNT', help: 'amount in TON (e.g. 1.5)', required: true },
-            { name: 'body-text', type: 'string', help: 'text comment attached to the transfer' },
+            {
+                name: 'body-text',
+                type: 'string',
+                env: 'COCOON_SEND_BODY_TEXT',
+                help: 'text comment attached to the transfer (default none)',
+            },
             {
                 name: 'bounce',
                 type: 'bool',
+                env: 'COCOON_SEND_BOUNCE',
                 help: 'bounce flag (default: from the address form; raw 0:... bounces only to a deployed contract)',
             },
-            { name: 'wait', type: 'bool', default: false, help: "also wait for the recipient's transaction and report its result" },
+            {
+                name: 'wait',
+                type: 'bool',
+                env: 'COCOON_SEND_WAIT',
+                default: false,
+                help: "also wait for the recipient's transaction and report its result",
+            },
             { name: 'timeout', type: 'int', default: 60, env: 'COCOON_TIMEOUT', help: 'seconds to wait for each transaction' },
             ...KEY_OPTIONS,
             ...CHAIN_OPTIONS,
@@ -290,7 +302,7 @@ const SPECS = new Map<string, OptionSpec[]>(
 );
 
 export function walletHelp(sub?: string): string {
-    const specs = sub === undefined ? undefined : SPECS.get(sub);
+    const specs = sub === undefined ? undefined : WALLET_OPTIONS.get(sub);
     if (sub && specs) {
         const what = new Map(
             Object.entries({
@@ -458,7 +470,7 @@ export async function runWallet(argv: string[], env: NodeJS.ProcessEnv = process
             io.out(walletHelp());
             return sub ? 0 : 2;
         }
-        const specs = SPECS.get(sub);
+        const specs = WALLET_OPTIONS.get(sub);
         if (!specs) throw usageError(`unknown wallet subcommand '${sub}' (new, address, balance, send; see cocoon wallet --help)`);
         const parsed = parseCommandLine(specs, rest, env);
         if (parsed === 'help') {

@@ -228,7 +228,7 @@ const COMMON: OptionSpec[] = [
         env: 'COCOON_OWNER',
         help: "the registration's owner (default: the wallet's address); a different address is refused before sending",
     },
-    { name: 'yes', type: 'bool', default: false, help: 'send without asking' },
+    { name: 'yes', type: 'bool', env: 'COCOON_YES', default: false, help: 'send without asking' },
     { name: 'timeout', type: 'int', env: 'COCOON_TIMEOUT', default: 60, help: 'seconds to wait for each transaction' },
     ...KEY_OPTIONS,
     ...CHAIN_OPTIONS,
@@ -266,7 +266,7 @@ const STATUS_OPTIONS: OptionSpec[] = [
         name: 'proxy-stats',
         type: 'list',
         env: 'COCOON_PROXY_STATS_URLS',
-        help: "proxies' HTTP ports (comma-separated) whose /jsonstats publish the observed uptime",
+        help: "proxies' HTTP ports (comma-separated) whose /jsonstats publish the observed uptime (default: none, uptime not shown)",
     },
     ...COMMON.filter((o) => o.name !== 'yes'),
 ];
@@ -288,7 +288,7 @@ export function workerSubcommandsHelp(): string {
     return ['Subcommands (each has --help):', ...Object.entries(SUMMARIES).map(([n, s]) => `  ${n.padEnd(9)} ${s}`)].join('\n');
 }
 
-function specsOf(sub: string): OptionSpec[] {
+export function workerSubcommandOptions(sub: string): OptionSpec[] {
     if (sub === 'register') return REGISTER_OPTIONS;
     if (sub === 'status') return STATUS_OPTIONS;
     return COMMON;
@@ -398,7 +398,7 @@ export function runWorkerSubcommand(
     confirm: Confirm = terminalConfirm,
 ): Promise<number> {
     return runCommand(`worker ${sub}`, io, env, async () => {
-        const specs = specsOf(sub);
+        const specs = workerSubcommandOptions(sub);
         const parsed = parseCommandLine(specs, argv, env);
         if (parsed === 'help') {
             io.out(optionsHelp(`cocoon worker ${sub} [options]`, SUMMARIES[sub as keyof typeof SUMMARIES], specs));

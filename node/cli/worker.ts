@@ -64,7 +64,7 @@ export const WORKER_OPTIONS: OptionSpec[] = [
         name: 'change-model-script',
         type: 'string',
         env: 'COCOON_CHANGE_MODEL_SCRIPT',
-        help: "program run with the new model name when a proxy asks this worker to switch models (worker.changeModel; upstream's change_model_script); exit 0 = switched. Without it, switches are refused",
+        help: "program run with the new model name when a proxy asks this worker to switch models (worker.changeModel; upstream's change_model_script); exit 0 = switched. Default none: switches are refused",
     },
     {
         name: 'min-payout',

@@ -1,81 +1,98 @@
 /**
- * `npm run inference -- <command>`:
+ * `cocoon model <command>`:
  *   serve   run the embedded OpenAI-compatible server (the tiny model by default)
  *   probe   check an OpenAI-compatible backend: models, a streamed completion, usage fields reported
- * Every option has an environment variable; flags win over the environment.
+ * Options are declared once (node/common/options.ts): flag > env > config file > default.
  */
-import { createLogger } from '../common/log';
+import { optionsHelp, parseCommandLine, usageError, type OptionSpec, type OptionValue } from '../common/options';
 import { createBackend } from './adapter/backend';
 import { InferenceError } from './errors';
 import { DEFAULT_MODEL_PATH, startEmbeddedServer } from './server/server';
 
-const HELP = `usage: npm run inference -- <serve|probe> [options]
+const DEFAULT_BASE_URL = 'http://127.0.0.1:8000/v1';
+const API_KEY: OptionSpec = {
+    name: 'api-key',
+    type: 'string',
+    env: 'COCOON_INFERENCE_API_KEY',
+    help: 'serve: require Authorization: Bearer <key>; probe: send it (default none)',
+};
 
-serve: run the embedded OpenAI-compatible server
-  --model <path>      GGUF file (F32/F16 llama)   env COCOON_INFERENCE_MODEL   default ${DEFAULT_MODEL_PATH}
-  --model-id <id>     served model id            env COCOON_INFERENCE_MODEL_ID default: the GGUF's general.name
-  --host <addr>       listen address             env COCOON_INFERENCE_HOST    default 127.0.0.1
-  --port <n>          listen port (0 = any)      env COCOON_INFERENCE_PORT    default 8000
-  --api-key <key>     require Bearer <key>       env COCOON_INFERENCE_API_KEY default none
-  --slots <n>         concurrent generations     env COCOON_INFERENCE_SLOTS   default 4
-  --max-queue <n>     waiting requests before 503 env COCOON_INFERENCE_MAX_QUEUE default 64
+export const SERVE_OPTIONS: OptionSpec[] = [
+    { name: 'model', type: 'string', env: 'COCOON_INFERENCE_MODEL', default: DEFAULT_MODEL_PATH, help: 'GGUF file (F32/F16 llama)' },
+    { name: 'model-id', type: 'string', env: 'COCOON_INFERENCE_MODEL_ID', help: "served model id (default: the GGUF's general.name)" },
+    { name: 'host', type: 'string', env: 'COCOON_INFERENCE_HOST', default: '127.0.0.1', help: 'listen address' },
+    { name: 'port', type: 'port', env: 'COCOON_INFERENCE_PORT', default: 8000, help: 'listen port (0 = any free port)' },
+    API_KEY,
+    { name: 'slots', type: 'int', env: 'COCOON_INFERENCE_SLOTS', default: 4, help: 'concurrent generations' },
+    { name: 'max-queue', type: 'int', env: 'COCOON_INFERENCE_MAX_QUEUE', default: 64, help: 'waiting requests before 503' },
+];
 
-probe: exercise a backend the way the worker does and report what its usage contains
-  --base-url <url>    e.g. http://127.0.0.1:8000/v1  env COCOON_INFERENCE_URL  default http://127.0.0.1:8000/v1
-  --api-key <key>                                 env COCOON_INFERENCE_API_KEY
-  --model <id>        model to ask (default: the first one listed)
-  --timeout <ms>      header timeout              default 30000
-`;
+export const PROBE_OPTIONS: OptionSpec[] = [
+    {
+        name: 'base-url',
+        type: 'string',
+        env: 'COCOON_INFERENCE_URL',
+        default: DEFAULT_BASE_URL,
+        help: 'the backend, e.g. http://127.0.0.1:8000/v1 (or give it as the positional <url>)',
+    },
+    API_KEY,
+    { name: 'model', type: 'string', env: 'COCOON_PROBE_MODEL', help: 'model to ask (default: the first one listed)' },
+    { name: 'timeout', type: 'int', env: 'COCOON_PROBE_TIMEOUT_MS', default: 30_000, help: 'header timeout, ms' },
+];
 
-function args(argv: string[]): { cmd: string | undefined; flags: Map<string, string> } {
-    const flags = new Map<string, string>();
-    let cmd: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === '--help' || a === '-h') flags.set('help', '1');
-        else if (a.startsWith('--')) {
-            const [k, v] = a.includes('=') ? [a.slice(2, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a.slice(2), argv[++i]];
-            if (v === undefined) throw new InferenceError('INVALID_ARGS', `--${k} needs a value (see --help)`);
-            flags.set(k, v);
-        } else if (!cmd) cmd = a;
-        else throw new InferenceError('INVALID_ARGS', `unexpected argument ${a} (see --help)`);
-    }
-    return { cmd, flags };
+const SUBCOMMANDS = {
+    serve: {
+        usage: 'cocoon model serve [options]',
+        description: 'Runs the embedded OpenAI-compatible server (the tiny model by default).',
+        options: SERVE_OPTIONS,
+    },
+    probe: {
+        usage: 'cocoon model probe [<url>] [options]',
+        description:
+            'Exercises a backend the way the worker does (models, a streamed completion twice) and reports what its usage contains.',
+        options: PROBE_OPTIONS,
+    },
+};
+type Subcommand = keyof typeof SUBCOMMANDS;
+const isSubcommand = (name: string): name is Subcommand => Object.hasOwn(SUBCOMMANDS, name);
+
+function subcommandHelp(name: Subcommand): string {
+    const c = SUBCOMMANDS[name];
+    return optionsHelp(c.usage, c.description, c.options);
 }
 
-function int(v: string | undefined, name: string): number | undefined {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new InferenceError('INVALID_ARGS', `${name} must be a non-negative integer, got ${v}`);
-    return n;
+function help(): string {
+    return ['Usage: cocoon model <serve|probe> [options]', '', ...(Object.keys(SUBCOMMANDS) as Subcommand[]).map(subcommandHelp)].join(
+        '\n',
+    );
 }
 
-async function serve(f: Map<string, string>, env: NodeJS.ProcessEnv): Promise<void> {
+async function serve(v: Record<string, OptionValue>): Promise<void> {
     const s = await startEmbeddedServer({
-        modelPath: f.get('model') ?? env.COCOON_INFERENCE_MODEL,
-        modelId: f.get('model-id') ?? env.COCOON_INFERENCE_MODEL_ID,
-        host: f.get('host') ?? env.COCOON_INFERENCE_HOST ?? '127.0.0.1',
-        port: int(f.get('port') ?? env.COCOON_INFERENCE_PORT, 'port') ?? 8000,
-        apiKey: f.get('api-key') ?? env.COCOON_INFERENCE_API_KEY,
-        slots: int(f.get('slots') ?? env.COCOON_INFERENCE_SLOTS, 'slots'),
-        maxQueue: int(f.get('max-queue') ?? env.COCOON_INFERENCE_MAX_QUEUE, 'max-queue'),
+        modelPath: String(v.model),
+        modelId: v['model-id'] as string | undefined,
+        host: String(v.host),
+        port: v.port as number,
+        apiKey: v['api-key'] as string | undefined,
+        slots: v.slots as number,
+        maxQueue: v['max-queue'] as number,
     });
     const stop = () => void s.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
 }
 
-async function probe(f: Map<string, string>, env: NodeJS.ProcessEnv): Promise<void> {
+async function probe(v: Record<string, OptionValue>, baseUrl: string): Promise<void> {
     const backend = createBackend({
-        baseUrl: f.get('base-url') ?? env.COCOON_INFERENCE_URL ?? 'http://127.0.0.1:8000/v1',
-        apiKey: f.get('api-key') ?? env.COCOON_INFERENCE_API_KEY,
-        timeoutMs: int(f.get('timeout'), 'timeout'),
+        baseUrl,
+        apiKey: v['api-key'] as string | undefined,
+        timeoutMs: v.timeout as number,
     });
     try {
         const health = await backend.health();
         console.log(JSON.stringify({ step: 'models', ...health }));
         if (!health.ok) process.exitCode = 1;
-        const model = f.get('model') ?? health.models[0];
+        const model = (v.model as string | undefined) ?? health.models[0];
         if (!health.ok || !model) return;
         const prompt = 'Tell me a story about a cat named Tom.';
         // The same request twice: the second should report cached prompt tokens if the server can.
@@ -105,19 +122,24 @@ async function probe(f: Map<string, string>, env: NodeJS.ProcessEnv): Promise<vo
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
-    const { cmd, flags } = args(argv);
-    if (flags.has('help') || !cmd) {
-        process.stdout.write(HELP);
+    const [cmd, ...rest] = argv;
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+        process.stdout.write(help());
         return;
     }
-    if (cmd === 'serve') return serve(flags, env);
-    if (cmd === 'probe') return probe(flags, env);
-    throw new InferenceError('INVALID_ARGS', `unknown command ${cmd} (serve, probe; see --help)`);
-}
-
-if (require.main === module) {
-    main(process.argv.slice(2)).catch((e) => {
-        createLogger('inference.cli').error('failed', { err: e });
-        process.exit(1);
-    });
+    if (!isSubcommand(cmd)) throw new InferenceError('INVALID_ARGS', `unknown command ${cmd} (serve, probe; see cocoon model --help)`);
+    const parsed = parseCommandLine(SUBCOMMANDS[cmd].options, rest, env);
+    if (parsed === 'help') {
+        process.stdout.write(subcommandHelp(cmd));
+        return;
+    }
+    const [url, ...extra] = parsed.positionals;
+    if (cmd === 'serve' && url !== undefined)
+        throw usageError(`unexpected '${parsed.positionals.join(' ')}': cocoon model serve takes options only`);
+    if (extra.length) throw usageError(`unexpected '${extra.join(' ')}': cocoon model probe takes one <url> at most`);
+    if (cmd === 'serve') return serve(parsed.values);
+    // The positional URL and --base-url name the same thing; given both, they must agree.
+    if (url !== undefined && parsed.sources['base-url'] === 'flag' && parsed.values['base-url'] !== url)
+        throw usageError(`two backends given: <url> ${url} and --base-url ${String(parsed.values['base-url'])}; pass one`);
+    return probe(parsed.values, url ?? String(parsed.values['base-url']));
 }

@@ -1,24 +1,38 @@
 /**
- * `npm run chain` / `cocoon chain`: runs the embedded local TON chain until Ctrl-C.
+ * `cocoon chain`: runs the embedded local TON chain until Ctrl-C.
  */
+import { noPositionals, optionsHelp, parseCommandLine, type OptionSpec } from '../common/options';
 import { startLocalChain } from './server';
 
-const HELP = `Usage: npm run chain -- [options]
+export const CHAIN_CLI_OPTIONS: OptionSpec[] = [
+    { name: 'data-dir', type: 'string', env: 'COCOON_CHAIN_DATA_DIR', default: '.cocoon/chain', help: 'persistent data directory' },
+    {
+        name: 'memory',
+        type: 'bool',
+        env: 'COCOON_CHAIN_MEMORY',
+        default: false,
+        help: 'keep the chain in memory only (nothing is written)',
+    },
+    { name: 'host', type: 'string', env: 'COCOON_CHAIN_HOST', default: '127.0.0.1', help: 'listen address' },
+    { name: 'port', type: 'port', env: 'COCOON_CHAIN_PORT', default: 8081, help: 'listen port' },
+    { name: 'wallets', type: 'int', env: 'COCOON_CHAIN_WALLETS', default: 3, help: 'pre-funded wallets created on first start' },
+    {
+        name: 'dev-token',
+        type: 'string',
+        env: 'COCOON_CHAIN_DEV_TOKEN',
+        help: 'token the dev endpoints (/faucet, /admin/time) require as Authorization: Bearer (default: generated into <data-dir>/dev-token)',
+    },
+    {
+        name: 'dev-remote',
+        type: 'bool',
+        env: 'COCOON_CHAIN_DEV_REMOTE',
+        default: false,
+        help: 'serve the dev endpoints to other hosts too (default: loopback callers only)',
+    },
+];
 
-Runs an embedded local TON chain (@ton/sandbox) behind the toncenter v2 and ton-api-v4 HTTP APIs.
-
-Options (env var in brackets):
-  --data-dir <dir>   persistent data directory [COCOON_CHAIN_DATA_DIR] (default .cocoon/chain)
-  --memory           keep the chain in memory only (nothing is written)
-  --host <host>      listen address [COCOON_CHAIN_HOST] (default 127.0.0.1)
-  --port <port>      listen port [COCOON_CHAIN_PORT] (default 8081)
-  --wallets <n>      pre-funded wallets created on first start [COCOON_CHAIN_WALLETS] (default 3)
-  --dev-token <t>    token the dev endpoints (/faucet, /admin/time) require as Authorization: Bearer
-                     [COCOON_CHAIN_DEV_TOKEN] (default: generated into <data-dir>/dev-token)
-  --dev-remote       serve the dev endpoints to other hosts too [COCOON_CHAIN_DEV_REMOTE=1]
-                     (default: loopback callers only)
-  -h, --help         show this help
-`;
+const USAGE = 'cocoon chain [options]';
+const DESCRIPTION = 'Runs an embedded local TON chain (@ton/sandbox) behind the toncenter v2 and ton-api-v4 HTTP APIs.';
 
 export interface ChainCliOptions {
     dataDir?: string;
@@ -30,40 +44,24 @@ export interface ChainCliOptions {
 }
 
 export function parseChainArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ChainCliOptions | 'help' {
-    const o: ChainCliOptions = {
-        dataDir: env.COCOON_CHAIN_DATA_DIR ?? '.cocoon/chain',
-        host: env.COCOON_CHAIN_HOST ?? '127.0.0.1',
-        port: Number(env.COCOON_CHAIN_PORT ?? 8081),
-        wallets: Number(env.COCOON_CHAIN_WALLETS ?? 3),
-        devToken: env.COCOON_CHAIN_DEV_TOKEN || undefined,
-        devRemote: env.COCOON_CHAIN_DEV_REMOTE === '1' || env.COCOON_CHAIN_DEV_REMOTE === 'true',
+    const parsed = parseCommandLine(CHAIN_CLI_OPTIONS, argv, env);
+    if (parsed === 'help') return 'help';
+    noPositionals(parsed, 'cocoon chain');
+    const v = parsed.values;
+    return {
+        dataDir: v.memory === true ? undefined : String(v['data-dir']),
+        host: String(v.host),
+        port: v.port as number,
+        wallets: v.wallets as number,
+        devToken: (v['dev-token'] as string | undefined) || undefined,
+        devRemote: v['dev-remote'] === true,
     };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const next = () => {
-            const v = argv[++i];
-            if (v === undefined) throw new Error(`${a} needs a value (see --help)`);
-            return v;
-        };
-        if (a === '-h' || a === '--help') return 'help';
-        else if (a === '--data-dir') o.dataDir = next();
-        else if (a === '--memory') o.dataDir = undefined;
-        else if (a === '--host') o.host = next();
-        else if (a === '--port') o.port = Number(next());
-        else if (a === '--wallets') o.wallets = Number(next());
-        else if (a === '--dev-token') o.devToken = next();
-        else if (a === '--dev-remote') o.devRemote = true;
-        else throw new Error(`unknown option ${a} (see --help)`);
-    }
-    if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535) throw new Error(`invalid port: ${o.port}`);
-    if (!Number.isInteger(o.wallets) || o.wallets < 0) throw new Error(`invalid wallet count: ${o.wallets}`);
-    return o;
 }
 
 export async function runChainCli(argv: string[]): Promise<void> {
     const opts = parseChainArgs(argv);
     if (opts === 'help') {
-        process.stdout.write(HELP);
+        process.stdout.write(optionsHelp(USAGE, DESCRIPTION, CHAIN_CLI_OPTIONS));
         return;
     }
     const running = await startLocalChain(opts);
@@ -84,11 +82,4 @@ export async function runChainCli(argv: string[]): Promise<void> {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-}
-
-if (require.main === module) {
-    runChainCli(process.argv.slice(2)).catch((e: Error) => {
-        process.stderr.write(`chain: ${e.message}\n`);
-        process.exit(1);
-    });
 }

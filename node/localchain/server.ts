@@ -108,7 +108,7 @@ async function loadOrCreateWallets(
     const path = opts.dataDir ? join(opts.dataDir, 'wallets.json') : null;
     const saved = path && existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as FundedWallet[]) : [];
     if (saved.length >= opts.wallets) return saved;
-    // A data dir made with fewer wallets (`npm run chain` makes 3 in .cocoon/chain, `cocoon up` needs 4)
+    // A data dir made with fewer wallets (`cocoon chain` makes 3 in .cocoon/chain, `cocoon up` needs 4)
     // gets the missing ones added: returning fewer than asked left a caller's last role without a wallet.
     const wallets: FundedWallet[] = [...saved];
     for (let i = saved.length; i < opts.wallets; i++) {

@@ -12,6 +12,7 @@ import { join } from 'path';
 import { configureRoot } from '../../node/cli/network';
 import type { Receipt } from '../../node/common/receipt';
 import { MODEL, startTestNetwork, type TestNetwork } from './helpers/network';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(240_000);
 
@@ -77,7 +78,7 @@ it('switches a connected worker live once the root allows the model: same connec
 it('a worker without a change-model script refuses, as upstream', async () => {
     await net.worker!.close(1000);
     await net.startWorker();
-    while (net.proxy.workerConnections().length !== 1) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => net.proxy.workerConnections().length === 1, 'the worker at the proxy');
     await expect(net.proxy.changeWorkerModel(workerId(), MODEL)).rejects.toMatchObject({
         errorCode: 400,
         message: 'cannot change model: no change-model script configured (--change-model-script)',

@@ -17,6 +17,7 @@ import { fakeServer, type FakeServer } from '../node/inference/fake-server';
 import { startTestNetwork, tlsFor, MODEL, type TestNetwork } from './helpers/network';
 import { spawnRunner, type RunnerProcess } from './helpers/process';
 import { readStream, streamingBackend, STREAM_MODEL, waitUntil, type StreamingBackend } from './helpers/streaming-backend';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(240_000);
 
@@ -35,6 +36,7 @@ async function usageStreamingBackend(): Promise<StreamingBackend> {
 }
 
 const USAGE = { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 };
+// The fake backends' delays (slow first byte, stalls) are the behaviour under test, not waits.
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An SSE backend: waits `firstByteMs`, sends `chunks` (then waits `stallMs` before each next one), then usage. */
@@ -120,7 +122,7 @@ describe('failure paths', () => {
         await net.startWorker(); // B: the embedded model, connected after A, so A is chosen first
         await net.startClient();
         const pending = chat({ temperature: 0 });
-        while (slow.requests.filter((r) => r.method === 'POST').length === 0) await sleep(20);
+        await waitFor(() => slow.requests.some((r) => r.method === 'POST'), 'the request at worker A');
         a.kill('SIGKILL');
         const res = await pending;
         expect(res.status).toBe(200);
@@ -268,6 +270,7 @@ describe('failure paths', () => {
         // Garbage instead of the PoW answer / TLS hello: that connection is dropped, nothing else changes.
         for (const junk of [Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), Buffer.alloc(5000, 0xff)]) {
             await new Promise<void>((resolve) => {
+                // Not a wait on the proxy: a guard, in case it neither answers nor drops the junk.
                 const s = netConnect(net.proxy.clientPort, '127.0.0.1', () => {
                     s.write(junk);
                     setTimeout(() => s.destroy(), 200);

@@ -8,6 +8,7 @@ import { Address, internal, toNano } from '@ton/core';
 import { readClientContract, readProxyContract, readWorkerContract, CONTRACT_STATE } from '../../node/chain/cocoon';
 import { rootMsg } from '../../wrappers/CocoonRoot';
 import { startTestNetwork, type TestNetwork } from './helpers/network';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(240_000);
 
@@ -36,13 +37,7 @@ async function chat(): Promise<number> {
     return r.status;
 }
 
-async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!(await ok())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 100));
-    }
-}
+const until = (what: string, ok: () => boolean | Promise<boolean>, ms = 60_000) => waitFor(ok, what, ms, 100);
 
 describe('params migration', () => {
     it('moves to a new proxy contract and closes the old one', async () => {

@@ -9,6 +9,7 @@ import OpenAI from 'openai';
 import { toNano } from '@ton/core';
 import { readClientContract, readProxyContract, readWorkerContract, CONTRACT_STATE } from '../../node/chain/cocoon';
 import { startTestNetwork, type TestNetwork } from './helpers/network';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(180_000);
 
@@ -29,13 +30,15 @@ async function balanceOf(a: import('@ton/core').Address): Promise<bigint> {
 
 /** Waits until the proxy's save-state notes made everything signable. */
 async function committed(): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-        const all = [...net.proxy.clientAccounts(), ...net.proxy.workerAccounts()];
-        if (all.every((a) => a.ledger.tokensCommittedToBlockchain === a.ledger.tokensMax)) return;
-        await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('ledgers were not committed on-chain in time');
+    await waitFor(
+        () =>
+            [...net.proxy.clientAccounts(), ...net.proxy.workerAccounts()].every(
+                (a) => a.ledger.tokensCommittedToBlockchain === a.ledger.tokensMax,
+            ),
+        'the ledgers committed on-chain',
+        20_000,
+        100,
+    );
 }
 
 describe('end-to-end on the local chain', () => {

@@ -12,6 +12,7 @@ import { Address } from '@ton/core';
 import { readClientContract, readProxyContract, readWorkerContract } from '../../node/chain/cocoon';
 import { startTestNetwork, type TestNetwork } from './helpers/network';
 import { readStream, streamingBackend, STREAM_MODEL, waitUntil, type StreamingBackend } from './helpers/streaming-backend';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(300_000);
 
@@ -133,13 +134,19 @@ describe('proxy crash', () => {
 
         // The client charges itself with the proxy's signature (which covers what the proxy committed on-chain)
         // until its contract holds every token of the receipts.
-        const deadline = Date.now() + 60_000;
-        let clientSc = (await readClientContract(net.chain, client.info!.clientSc))!;
-        while (clientSc.tokensUsed !== receipts && Date.now() < deadline) {
-            await client.charge();
-            clientSc = (await readClientContract(net.chain, client.info!.clientSc))!;
-            if (clientSc.tokensUsed !== receipts) await new Promise((r) => setTimeout(r, 200));
-        }
+        const readSc = async () => (await readClientContract(net.chain, client.info!.clientSc))!;
+        let clientSc = await readSc();
+        if (clientSc.tokensUsed !== receipts)
+            clientSc = await waitFor(
+                async () => {
+                    await client.charge();
+                    const sc = await readSc();
+                    return sc.tokensUsed === receipts ? sc : null;
+                },
+                'the client contract to hold every receipted token',
+                60_000,
+                200,
+            );
         // The proxy's ledgers (as it reports them to the client and to the worker) hold exactly those tokens,
         // and so does the client contract on-chain.
         expect(client.info!.max).toBe(receipts);

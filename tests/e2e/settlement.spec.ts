@@ -13,19 +13,12 @@ import { runClient } from '../../node/cli/client';
 import type { ClientMoney } from '../../node/cli/client-status';
 import { readClientContract, readWorkerContract } from '../../node/chain/cocoon';
 import { formatTonFixed } from '../../node/common/ton';
+import { waitFor } from '../helpers/wait';
 
 jest.setTimeout(300_000);
 
-/** Polls `read` until it returns a value (not null), or fails naming `what` after `timeoutMs`. */
-async function eventually<T>(what: string, read: () => Promise<T | null>, timeoutMs: number): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const v = await read();
-        if (v !== null) return v;
-        if (Date.now() > deadline) throw new Error(`${what} not seen within ${timeoutMs} ms`);
-        await new Promise((ok) => setTimeout(ok, 500));
-    }
-}
+/** Polls `read` (the chain, every 0.5 s) until it returns a value, or fails naming `what` after `timeoutMs`. */
+const eventually = <T>(what: string, read: () => Promise<T>, timeoutMs: number) => waitFor(read, what, timeoutMs, 500);
 
 async function chat(api: string, body: string): Promise<{ content: string; total: number }> {
     const res = await fetch(`${api}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

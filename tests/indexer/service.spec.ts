@@ -5,6 +5,7 @@ import { startIndexer, type IndexerService } from '../../indexer';
 import { silentLogger } from '../../node/common/log';
 import type { IndexerStatus, Page, TransactionInfo } from '../../indexer/api/types';
 import { freshDatabaseLocation } from './helpers/db';
+import { waitFor } from '../helpers/wait';
 
 let running: RunningLocalChain;
 let service: IndexerService;
@@ -33,15 +34,7 @@ afterAll(async () => {
     await cleanup?.();
 });
 
-async function until<T>(fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-        const v = await fn();
-        if (v !== undefined) return v;
-        if (Date.now() > end) throw new Error('timed out');
-        await new Promise((r) => setTimeout(r, 100));
-    }
-}
+const until = <T>(fn: () => Promise<T>, ms = 20_000) => waitFor(fn, fn.toString(), ms, 100);
 
 describe('startIndexer', () => {
     it('ingests the chain and serves it, following new blocks', async () => {

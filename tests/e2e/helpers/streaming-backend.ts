@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'http';
 import { fakeServer, type FakeServer } from '../../node/inference/fake-server';
+import { waitFor } from '../../helpers/wait';
 
 export interface StreamRecord {
     stream: boolean;
@@ -113,9 +114,5 @@ export async function readStream(res: Response, onText: (text: string) => boolea
 
 /** Polls `f` every 10 ms until it holds; fails naming `what` after `ms`. */
 export async function waitUntil(what: string, f: () => boolean, ms = 30_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!f()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 10));
-    }
+    await waitFor(f, what, ms);
 }

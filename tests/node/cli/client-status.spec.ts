@@ -27,7 +27,7 @@ describe('cocoon client status', () => {
     it('rejects an unknown option and a malformed URL with exit code 2', async () => {
         const c = capture();
         expect(await runClient(['status', '--bogus'], {}, c.io)).toBe(2);
-        expect(c.err.join('')).toBe('cocoon client status: unknown option --bogus (see cocoon client status --help)\n');
+        expect(c.err.join('')).toBe('cocoon client status: unknown option --bogus (see --help)\n');
         const d = capture();
         expect(await runClient(['status', '--url', 'localhost:10000'], {}, d.io)).toBe(2);
         expect(d.err.join('')).toMatch(/expected http\(s\):\/\/host:port/);

@@ -18,6 +18,7 @@ import { runWorker } from '../../../node/cli/worker';
 import { runClient } from '../../../node/cli/client';
 import { captureIo } from '../helpers/cli-io';
 import { daemon, type Daemon } from '../helpers/cli-process';
+import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(240_000);
 
@@ -140,30 +141,33 @@ describe('cocoon proxy | worker | client daemons', () => {
         expect(readFileSync(join(dir, 'client', 'client-secret'), 'utf8').trim().length).toBeGreaterThan(20);
 
         const ai = new OpenAI({ baseURL: api, apiKey: 'unused', maxRetries: 0 });
-        let answer = '';
         // The worker reaches the proxy on its own schedule (a fresh ts-node process, PoW, handshakes): on a
-        // loaded 2-core CI machine that has taken over 10 s, so wait on a deadline, not a retry count.
-        const deadline = Date.now() + 90_000;
-        while (Date.now() < deadline) {
-            try {
-                const res = await ai.chat.completions.create({
-                    model: 'cocoon/tiny-stories-1m',
-                    messages: [{ role: 'user', content: 'Once upon a time' }],
-                    max_tokens: 12,
-                });
-                answer = res.choices[0].message.content ?? '';
-                expect(res.usage?.completion_tokens).toBeGreaterThan(0);
-                break;
-            } catch (e) {
-                // Only "no worker yet" is expected while the worker's first connection is in flight.
-                if (!/no_workers|503/.test(String(e)))
-                    throw new Error(
-                        `completion failed: ${String(e)}\nclient: ${clientD.err().slice(-1500)}\nproxy: ${proxy.err().slice(-1500)}`,
-                    );
-                await new Promise((r) => setTimeout(r, 250));
-            }
-        }
-        if (!answer) throw new Error(`no answer within 90 s\nworker: ${worker.err().slice(-1500)}\nproxy: ${proxy.err().slice(-1500)}`);
+        // loaded 2-core CI machine that has taken over 10 s, so ask until it answers, on a deadline.
+        const res = await waitFor(
+            async () => {
+                try {
+                    return await ai.chat.completions.create({
+                        model: 'cocoon/tiny-stories-1m',
+                        messages: [{ role: 'user', content: 'Once upon a time' }],
+                        max_tokens: 12,
+                    });
+                } catch (e) {
+                    // Only "no worker yet" is expected while the worker's first connection is in flight.
+                    if (!/no_workers|503/.test(String(e)))
+                        throw new Error(
+                            `completion failed: ${String(e)}\nclient: ${clientD.err().slice(-1500)}\nproxy: ${proxy.err().slice(-1500)}`,
+                        );
+                    return null;
+                }
+            },
+            'an answer through the daemons',
+            90_000,
+            250,
+        ).catch((e: Error) => {
+            throw new Error(`${e.message}\nworker: ${worker.err().slice(-1500)}\nproxy: ${proxy.err().slice(-1500)}`);
+        });
+        expect(res.choices[0].message.content?.length).toBeGreaterThan(0);
+        expect(res.usage?.completion_tokens).toBeGreaterThan(0);
         const models = (await (await fetch(`${api}/models`)).json()) as { data: { id: string; workers: unknown[] }[] };
         expect(models.data).toEqual([
             expect.objectContaining({ id: 'cocoon/tiny-stories-1m', workers: [expect.objectContaining({ coefficient: 1000 })] }),

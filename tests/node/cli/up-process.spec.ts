@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { daemon, type Daemon } from '../helpers/cli-process';
+import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(240_000);
 
@@ -71,12 +72,13 @@ describe('cocoon up (a process, stopped with Ctrl-C)', () => {
     };
     /** The client contract from the client's /jsonstats, once its proxy session is up. */
     const clientContract = async (statsUrl: string) => {
-        for (let i = 0; i < 100; i++) {
-            const m = /"sc_address":"([^"]+)"/.exec(await (await fetch(statsUrl.replace(/stats$/, 'jsonstats'))).text());
-            if (m) return m[1];
-            await new Promise((ok) => setTimeout(ok, 200));
-        }
-        throw new Error('the client never reported its contract');
+        const m = await waitFor(
+            async () => /"sc_address":"([^"]+)"/.exec(await (await fetch(statsUrl.replace(/stats$/, 'jsonstats'))).text()),
+            'the client to report its contract',
+            20_000,
+            200,
+        );
+        return m[1];
     };
     const interrupt = async (d: Daemon) => {
         d.child.kill('SIGINT');

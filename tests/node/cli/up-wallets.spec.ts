@@ -1,6 +1,6 @@
 /** @jest-environment node */
 /**
- * `cocoon up` on a chain data dir made by `npm run chain` (3 wallets in .cocoon/chain; up needs 4): the
+ * `cocoon up` on a chain data dir made by `cocoon chain` (3 wallets in .cocoon/chain; up needs 4): the
  * chain used to hand back the 3 saved wallets, the client role got none, and its every connection attempt
  * failed with "Cannot read properties of undefined (reading 'address')" until up gave up after 120 s
  * (issue 22 item 10). The missing wallets are now added and funded.

@@ -5,16 +5,11 @@ import { Address } from '@ton/core';
 import OpenAI from 'openai';
 import { parseUpArgs, startNetwork } from '../../../node/cli/up';
 import { cocoon } from '../../../node/cli/cocoon';
+import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(180_000);
 
-async function until(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
-        if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${cond.toString()}`);
-        await new Promise((ok) => setTimeout(ok, 100));
-    }
-}
+const until = (cond: () => boolean, timeoutMs = 30_000) => waitFor(cond, cond.toString(), timeoutMs, 100);
 
 describe('cocoon up', () => {
     let dir: string;
@@ -28,7 +23,7 @@ describe('cocoon up', () => {
         expect(o).toMatchObject({ chainPort: 9001, modelPort: 9100, explorerPort: 8090, basePort: 10000, dataDir: '.cocoon' });
         expect(() => parseUpArgs(['--base-port', '80'], {})).toThrow(/invalid base port/);
         expect(parseUpArgs(['--help'], {})).toBe('help');
-        expect(() => parseUpArgs(['--chain-port', 'x'], {})).toThrow(/invalid chain port/);
+        expect(() => parseUpArgs(['--chain-port', 'x'], {})).toThrow(/--chain-port: expected a port \(0-65535\), got 'x'/);
         expect(() => parseUpArgs(['--bogus'], {})).toThrow(/unknown option --bogus/);
     });
 
@@ -70,17 +65,18 @@ describe('cocoon up', () => {
             expect(receipt.receipt?.tokens.completion).toBe(String(res.usage!.completion_tokens));
 
             // The explorer's API sees the proxy and the worker the network just started.
-            const seen = async (path: string, owner: string) => {
-                for (let i = 0; i < 150; i++) {
-                    const r = (await (await fetch(`${first.explorerUrl}/api/${path}`)).json()) as {
-                        items: { owner: string; address: string }[];
-                    };
-                    const hit = r.items.find((x) => Address.parse(x.owner).equals(Address.parse(owner)));
-                    if (hit) return hit;
-                    await new Promise((ok) => setTimeout(ok, 200));
-                }
-                throw new Error(`${path}: ${owner} never appeared in the explorer API`);
-            };
+            const seen = (path: string, owner: string) =>
+                waitFor(
+                    async () => {
+                        const r = (await (await fetch(`${first.explorerUrl}/api/${path}`)).json()) as {
+                            items: { owner: string; address: string }[];
+                        };
+                        return r.items.find((x) => Address.parse(x.owner).equals(Address.parse(owner)));
+                    },
+                    `${owner} in the explorer's /api/${path}`,
+                    30_000,
+                    200,
+                );
             const proxyBanner = first.banner.proxy as { owner: string; contract: string };
             const proxyRow = await seen('proxies', proxyBanner.owner);
             expect(Address.parse(proxyRow.address).equals(Address.parse(proxyBanner.contract))).toBe(true);

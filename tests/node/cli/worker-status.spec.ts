@@ -14,19 +14,12 @@ import { startNetwork } from '../../../node/cli/up';
 import { runWorker } from '../../../node/cli/worker';
 import type { WorkerStatusReport } from '../../../node/cli/worker-registry';
 import { captureIo } from '../helpers/cli-io';
+import { waitFor } from '../../helpers/wait';
 
 // `cocoon up` starts a chain, an indexer, a model and three daemons: minutes on a loaded 2-core machine.
 jest.setTimeout(600_000);
 
-async function until<T>(what: string, get: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const v = await get();
-        if (v) return v;
-        if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-        await new Promise((ok) => setTimeout(ok, 200));
-    }
-}
+const until = <T>(what: string, get: () => Promise<T>, timeoutMs = 60_000) => waitFor(get, what, timeoutMs, 200);
 
 interface UptimeRow {
     owner: string;

@@ -4,6 +4,7 @@
  */
 import { createBackend, type Backend } from '../../../node/inference';
 import { startRelayApi } from '../helpers/relay-network';
+import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(60_000);
 
@@ -41,11 +42,15 @@ it('answers 404 model_not_found for a name nobody serves once another model is s
     backend = createBackend({ baseUrl: 'http://127.0.0.1:1/v1', timeoutMs: 2000 });
     await relay.net.startWorker(backend, 1);
     // The client re-reads the list at most once a second: until then the name is still "nothing served yet".
-    let answer = await post('nobody/else');
-    for (const until = Date.now() + 5000; answer.status === 503 && Date.now() < until; ) {
-        await new Promise((ok) => setTimeout(ok, 100));
-        answer = await post('nobody/else');
-    }
+    const answer = await waitFor(
+        async () => {
+            const a = await post('nobody/else');
+            return a.status !== 503 ? a : null;
+        },
+        'the client to re-read the served models',
+        5000,
+        100,
+    );
     expect(answer).toEqual({
         status: 404,
         code: 'model_not_found',

@@ -12,6 +12,7 @@ import { DecayingAverage } from '../../../node/proxy/routing';
 import { SignedPaymentsLedger } from '../../../node/proxy/signed-payments';
 import { runWorkerQuery } from '../../../node/worker/running-request';
 import { startClientApi, type ClientApi, type ClientApiOptions } from '../../../node/client/http-api';
+import { waitFor } from '../../helpers/wait';
 
 export const MODEL = 'cocoon/tiny-stories-1m@local:0';
 export const PRICING: TokenPricing = {
@@ -28,7 +29,10 @@ export interface RelayNetwork {
     clients: ClientLink[];
     /** Deposit cap for every client (nanoTON); null = no cap. */
     balance: bigint | null;
+    /** Resolves once the proxy side has registered the worker's link. */
     startWorker(backend: Backend, seed: number): Promise<{ conn: RpcConnection; key: { publicKey: Buffer; secretKey: Buffer } }>;
+    /** Worker links the proxy side holds now (a closed link leaves once its close reaches the proxy). */
+    workerCount(): number;
     close(): Promise<void>;
 }
 
@@ -36,6 +40,7 @@ export async function startRelayNetwork(): Promise<RelayNetwork> {
     const relay = new QueryRelay({ pricePerToken: PRICING.pricePerToken });
     const clients: ClientLink[] = [];
     let n = 0;
+    const registered = new Set<string>();
     const workerServer: RpcServer = await listen({
         port: 0,
         pow: false,
@@ -57,11 +62,15 @@ export async function startRelayNetwork(): Promise<RelayNetwork> {
                 average: new DecayingAverage(),
             };
             relay.addWorker(link);
+            registered.add(id);
             conn.on('packet', (obj) => {
                 if (obj._ === 'proxy.queryAnswerEx' || obj._ === 'proxy.queryAnswerPartEx' || obj._ === 'proxy.queryAnswerErrorEx')
                     relay.onWorkerAnswer(id, obj);
             });
-            conn.on('close', () => relay.removeWorker(id));
+            conn.on('close', () => {
+                relay.removeWorker(id);
+                registered.delete(id);
+            });
         },
     });
     const net: RelayNetwork = {
@@ -69,8 +78,10 @@ export async function startRelayNetwork(): Promise<RelayNetwork> {
         clients,
         balance: null,
         clientPort: 0,
+        workerCount: () => registered.size,
         async startWorker(backend, seed) {
             const key = keyPairFromSeed(Buffer.alloc(32, seed));
+            const before = n;
             const conn = await connect({ host: '127.0.0.1', port: workerServer.port, pow: false, logger: silentLogger });
             let active = 0;
             conn.on('packet', (obj) => {
@@ -87,7 +98,7 @@ export async function startRelayNetwork(): Promise<RelayNetwork> {
                     busy: () => active > 1,
                 }).finally(() => active--);
             });
-            await new Promise((r) => setTimeout(r, 50)); // let the proxy register it
+            await waitFor(() => n > before, 'the proxy to register the worker');
             return { conn, key };
         },
         async close() {

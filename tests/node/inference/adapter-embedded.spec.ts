@@ -73,6 +73,24 @@ describe('createBackend -> embedded server', () => {
         expect(h).toMatchObject({ ok: false, error: { code: 'BACKEND_HTTP_ERROR' } });
         b.close();
     });
+
+    it('model probe takes the backend as a positional <url>, as the README spells it, or as --base-url', async () => {
+        const lines: string[] = [];
+        const log = jest.spyOn(console, 'log').mockImplementation((s: unknown) => void lines.push(String(s)));
+        try {
+            await cli(['probe', srv.url, '--api-key', 'k'], {});
+        } finally {
+            log.mockRestore();
+        }
+        const steps = lines.map((l) => JSON.parse(l) as { step: string; status?: number });
+        expect(steps.map((s) => s.step)).toEqual(['models', 'stream-1', 'stream-2', 'hint']);
+        expect(steps[0]).toMatchObject({ ok: true, models: ['cocoon/tiny-stories-1m'] });
+        expect(steps[1]).toMatchObject({ status: 200 });
+        await expect(cli(['probe', srv.url, '--base-url', 'http://127.0.0.1:1/v1'], {})).rejects.toThrow(
+            `two backends given: <url> ${srv.url} and --base-url http://127.0.0.1:1/v1; pass one`,
+        );
+        await expect(cli(['probe', 'http://a/v1', 'http://b/v1'], {})).rejects.toThrow(/takes one <url> at most/);
+    });
 });
 
 describe('optional node-llama-cpp backend and the CLI', () => {

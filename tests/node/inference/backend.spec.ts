@@ -145,7 +145,8 @@ describe('createBackend against fake OpenAI-compatible servers', () => {
     it('a connection dropped mid-stream fails the body and usage with BACKEND_STREAM_ERROR', async () => {
         srv = await fakeServer((_q, res) => {
             sse(res, [chunk('a')], { end: false });
-            setTimeout(() => res.socket?.destroy(), 50);
+            // Dropped right after the first chunk (flushed first): mid-stream, whatever the machine's load.
+            res.socket?.destroySoon();
         });
         const b = backendFor(srv);
         const r = await b.chatCompletions({ stream: true });
@@ -264,6 +265,7 @@ describe('createBackend against fake OpenAI-compatible servers', () => {
         const it = r.body[Symbol.asyncIterator]();
         await it.next();
         await isBlocked;
+        // The point: the server stays blocked while nobody reads; give it a window to (wrongly) push more.
         await new Promise((res) => setTimeout(res, 200));
         // 64 MiB were on offer; only socket buffers' worth may have left the server.
         expect(written).toBeLessThan(16 * 1024 * 1024);

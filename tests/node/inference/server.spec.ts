@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { Engine } from '../../../node/inference/engine/engine';
 import { DEFAULT_MODEL_PATH, EmbeddedServer, startEmbeddedServer } from '../../../node/inference/server/server';
 import { silentLogger } from '../../../node/common/log';
+import { waitFor } from '../../helpers/wait';
 
 const MODEL = 'cocoon/tiny-stories-1m';
 const story = [{ role: 'user' as const, content: 'Tell me a story about a cat named Tom.' }];
@@ -231,8 +232,7 @@ describe('embedded OpenAI-compatible server', () => {
         const reader = r.body!.getReader();
         await reader.read();
         ac.abort();
-        await new Promise((res) => setTimeout(res, 100));
-        expect(srv.engine.stats().active).toBe(0);
+        await waitFor(() => srv.engine.stats().active === 0, 'the generation to stop');
         expect(srv.engine.stats().completionTokens - before).toBeLessThan(200);
     });
 

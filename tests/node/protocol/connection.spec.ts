@@ -1,6 +1,7 @@
 /** @jest-environment node */
 import { EventEmitter, once } from 'events';
 import * as net from 'net';
+import { waitFor } from '../../helpers/wait';
 import {
     AttestedPeerInfo,
     FrameDecoder,
@@ -20,7 +21,7 @@ import {
 } from '../../../node/protocol';
 import { imageHash, zeroMeasurements } from '../../../node/attestation';
 
-const waitFor = (emitter: EventEmitter, event: string): Promise<unknown[]> => once(emitter, event);
+const nextEvent = (emitter: EventEmitter, event: string): Promise<unknown[]> => once(emitter, event);
 
 let server: RpcServer | undefined;
 afterEach(async () => {
@@ -78,10 +79,10 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
             _: 'worker.proxyHandshakeCompleted',
         });
 
-        const got = waitFor(accepted, 'packet');
+        const got = nextEvent(accepted, 'packet');
         client.send({ _: 'worker.enabledDisabled', disabled: 1 });
         expect((await got)[0]).toEqual({ _: 'worker.enabledDisabled', disabled: 1 });
-        const back = waitFor(client, 'packet');
+        const back = nextEvent(client, 'packet');
         accepted.send({ _: 'proxy.signedPaymentEmpty' });
         expect((await back)[0]).toEqual({ _: 'proxy.signedPaymentEmpty' });
 
@@ -125,7 +126,7 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         }).toThrow('boom');
         await tick();
         expect(stream.writableCorked).toBe(0);
-        while (got.length < 4) await new Promise((r) => setTimeout(r, 5));
+        await waitFor(() => got.length >= 4, 'the first four packets');
         expect(got).toEqual([
             { _: 'worker.enabledDisabled', disabled: 1 },
             { _: 'worker.enabledDisabled', disabled: 0 },
@@ -139,7 +140,7 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         await tick();
         expect(writes).toEqual({ one: 0, many: 1 });
         expect(stream.writableCorked).toBe(0);
-        while (got.length < 9) await new Promise((r) => setTimeout(r, 5));
+        await waitFor(() => got.length >= 9, 'the burst of five');
         expect(got.slice(4).map((p) => (p as { disabled: number }).disabled)).toEqual([0, 1, 0, 1, 0]);
         client.close();
     });
@@ -160,7 +161,7 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         accepted.handle(() => new Promise(() => undefined));
         await expect(client.query({ _: 'client.getWorkerTypes' }, 100)).rejects.toMatchObject({ code: 'TIMEOUT' });
         const pending = client.query({ _: 'client.getWorkerTypes' }, 10_000);
-        const closed = waitFor(client, 'close');
+        const closed = nextEvent(client, 'close');
         accepted.close(new ProtocolError('TEST', 'bye'));
         await expect(pending).rejects.toBeInstanceOf(ProtocolError);
         await closed;
@@ -175,7 +176,8 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         // Generous margins: a loaded CI machine can stall the event loop for a few hundred ms.
         const client = await connect({ host: '127.0.0.1', port: server.port, connection: { idleTimeoutMs: 1000, pingAfterMs: 100 } });
         const accepted = await acceptedP;
-        await new Promise((r) => setTimeout(r, 2500));
+        // Pings every 100 ms: 14 frames in (the handshake and 13 pings) span more than both idle timeouts.
+        await waitFor(() => accepted.tcp.stats.framesIn >= 14 || accepted.closed || client.closed, 'pings past the idle timeouts');
         expect(client.closed).toBe(false);
         expect(accepted.closed).toBe(false);
         expect(accepted.tcp.stats.framesIn).toBeGreaterThan(5);
@@ -186,7 +188,7 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         raw.write(encodeFrame(0, encode({ _: 'tcp.connect', id: 9n })));
         // Keep reading, or the FIN would never surface as 'close'.
         raw.resume();
-        const rawClosed = waitFor(raw, 'close');
+        const rawClosed = nextEvent(raw, 'close');
         const t0 = Date.now();
         await rawClosed;
         expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
@@ -210,7 +212,7 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         await send(
             Buffer.concat([encodeFrame(0, encode({ _: 'tcp.connect', id: 1n })), encodeFrame(2, encode({ _: 'tcp.ping', id: 1n }))]),
         );
-        await new Promise((r) => setTimeout(r, 50));
+        await waitFor(() => reasons.length >= 2, 'both rejections');
         expect(reasons.sort()).toEqual(['BAD_SEQNO', 'HANDSHAKE']);
     });
 
@@ -222,7 +224,7 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         raw.on('data', (chunk) => received.push(...decoder.push(chunk).map((f) => decodeAs('tcp.Packet', f.payload))));
         raw.write(encodeFrame(0, encode({ _: 'tcp.connect', id: 77n })));
         raw.write(encodeFrame(1, encode({ _: 'tcp.ping', id: -5n })));
-        await new Promise((r) => setTimeout(r, 100));
+        await waitFor(() => received.length >= 2, 'tcp.connected and tcp.pong');
         expect(received).toEqual([
             { _: 'tcp.connected', id: 77n },
             { _: 'tcp.pong', id: -5n },
@@ -245,8 +247,7 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
             return { _: 'client.workerTypes', types: [] };
         });
         const all = Promise.all(Array.from({ length: 50 }, () => client.query({ _: 'client.getWorkerTypes' })));
-        await new Promise((r) => setTimeout(r, 200));
-        expect(accepted.tcp.stream.isPaused()).toBe(true);
+        await waitFor(() => accepted.tcp.stream.isPaused(), 'the acceptor to pause reading');
         expect(delivered).toBe(5);
         release();
         expect(await all).toHaveLength(50);
@@ -260,9 +261,9 @@ describe('TcpConnection / RpcConnection over plain TCP', () => {
         });
         await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
         const sock = net.connect((sink.address() as net.AddressInfo).port, '127.0.0.1');
-        await waitFor(sock, 'connect');
+        await nextEvent(sock, 'connect');
         const tcp = new TcpConnection(sock, { role: 'connector', maxSendBuffer: 1 << 20, handshakeTimeoutMs: 5000 });
-        const closed = waitFor(tcp, 'close');
+        const closed = nextEvent(tcp, 'close');
         const chunk = Buffer.alloc(256 * 1024);
         // Sending bypasses the handshake wait on purpose: this is the raw layer.
         for (let i = 0; i < 200 && !tcp.closed; i++) tcp.sendPacket(chunk);

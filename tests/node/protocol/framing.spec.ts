@@ -164,6 +164,7 @@ describe('fuzzing never crashes the decoders', () => {
         const sendGarbage = (payload: Buffer) =>
             new Promise<void>((resolve) => {
                 const s = net.connect(server.port, '127.0.0.1', () => s.write(payload));
+                // Not a wait: a guard so a case the server neither answers nor closes cannot hang the test.
                 const timer = setTimeout(() => s.destroy(), 1500);
                 s.on('error', () => undefined);
                 s.on('close', () => {

@@ -4,6 +4,7 @@ import { connect, decodeAs, encode, type client_QueryAnswerEx } from '../../../n
 import { silentLogger } from '../../../node/common/log';
 import { decodeReceipt, verifyReceipt } from '../../../node/common/receipt';
 import { startRelayNetwork, type RelayNetwork } from '../helpers/relay-network';
+import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(60_000);
 
@@ -91,22 +92,20 @@ describe('proxy relay over the COCOON wire protocol', () => {
         const types = net.relay.workerTypes();
         expect(types.types[0]).toMatchObject({ name: 'cocoon/tiny-stories-1m' });
         w.conn.close();
-        await new Promise((r) => setTimeout(r, 50));
+        await waitFor(() => net.workerCount() === 0, 'the proxy to drop the closed workers');
     });
 
     it('retries on another worker when the first fails before answering', async () => {
         const dead = createBackend({ baseUrl: 'http://127.0.0.1:1/v1', timeoutMs: 1000 });
         const bad = await net.startWorker(dead, 2);
-        await new Promise((r) => setTimeout(r, 50));
         const good = await net.startWorker(backend, 3);
-        await new Promise((r) => setTimeout(r, 50));
         const r = await ask({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5 });
         expect(r.response?.status_code).toBe(200);
         expect(verifyReceipt(decodeReceipt(r.last.final_info!.worker_debug)!, { workerKey: good.key.publicKey }).ok).toBe(true);
         bad.conn.close();
         good.conn.close();
         dead.close();
-        await new Promise((r) => setTimeout(r, 50));
+        await waitFor(() => net.workerCount() === 0, 'the proxy to drop the closed workers');
     });
 
     it('answers clear errors: unknown model, price cap, low balance, timeout', async () => {
@@ -115,7 +114,6 @@ describe('proxy relay over the COCOON wire protocol', () => {
         expect((r1.last as { error: string }).error).toMatch(/no workers for model 'nobody\/serves-this'/);
 
         const w = await net.startWorker(backend, 4);
-        await new Promise((r) => setTimeout(r, 50));
         net.balance = 10n; // 0 tokens at 20 nanoTON per token
         const r2 = await ask({ model: 'cocoon/tiny-stories-1m', messages: [{ role: 'user', content: 'x' }] });
         expect(r2.last).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 402 });
@@ -131,6 +129,6 @@ describe('proxy relay over the COCOON wire protocol', () => {
         expect(r3.last).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 504 });
         expect(clients().reduce((s, c) => s + c.ledger.tokensMax, 0n)).toBe(before);
         w.conn.close();
-        await new Promise((r) => setTimeout(r, 50));
+        await waitFor(() => net.workerCount() === 0, 'the proxy to drop the closed workers');
     });
 });

@@ -10,6 +10,7 @@ import { proxyStats } from '../../../node/proxy/stats';
 import { workerStats } from '../../../node/worker/stats';
 import { clientStats } from '../../../node/client/stats';
 import { startTestNetwork, type TestNetwork } from '../../e2e/helpers/network';
+import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(120_000);
 
@@ -125,7 +126,7 @@ describe('runner stats over a live network', () => {
         expect((await admin(workerUrl, 'disable')).status).toBe(200);
         expect(net.worker!.snapshot().enabled).toBe(false);
         // The proxy sees the worker's enabledDisabled, then counts it as down.
-        for (let i = 0; i < 200 && net.proxy.workerConnections()[0]?.enabled !== false; i++) await new Promise((ok) => setTimeout(ok, 25));
+        await waitFor(() => net.proxy.workerConnections()[0]?.enabled === false, 'the proxy to see the worker disabled', 5000);
         const down = await uptimeRow();
         expect(down.up).toBe(false);
         expect(down.uptime_seconds).toBeLessThanOrEqual(down.window_seconds);

@@ -74,7 +74,7 @@ describe('proxy store (signed records, atomic save-state commits)', () => {
             });
             child.once('exit', (code) => reject(new Error(`writer exited early with ${code}`)));
         });
-        await new Promise((r) => setTimeout(r, 300));
+        // Killed at once: by 'ready' (seqno 3) the writer is already committing seqno 4.
         child.kill('SIGKILL');
         await new Promise((r) => child.once('exit', r));
         const { store, state } = await ProxyStore.open({ dataDir: join(dir, 'db'), key });

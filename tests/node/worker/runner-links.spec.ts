@@ -8,6 +8,7 @@ import { silentLogger } from '../../../node/common/log';
 import { WorkerRunner } from '../../../node/worker/runner';
 import { fakeServer, type FakeServer } from '../inference/fake-server';
 import { startTestNetwork, MODEL, type TestNetwork } from '../../e2e/helpers/network';
+import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(180_000);
 
@@ -20,15 +21,6 @@ let release: () => void = () => undefined;
 const released = new Promise<void>((r) => (release = r));
 let posted: () => void = () => undefined;
 const backendReached = new Promise<void>((r) => (posted = r));
-
-async function until(cond: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!cond()) {
-        if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-        await new Promise((r) => setImmediate(r));
-        await new Promise((r) => setTimeout(r, 20));
-    }
-}
 
 beforeAll(async () => {
     net = await startTestNetwork({ full: false, tls: false, params: { pricePerToken: 1000n, workerFeePerToken: 800n } });
@@ -79,7 +71,7 @@ it('a dropped proxy link aborts only its own queries: a request on the other lin
         intervals: { reconnectMs: 100_000, statusMs: 100_000, payoutMs: 3_600_000 },
         logger: silentLogger,
     });
-    await until(() => worker!.connectedProxies === 2 && net.proxy.workerConnections().length === 2, 'two worker links');
+    await waitFor(() => worker!.connectedProxies === 2 && net.proxy.workerConnections().length === 2, 'two worker links', 60_000);
     await net.startClient();
 
     const res = await fetch(`${net.apiUrl}/chat/completions`, {
@@ -98,7 +90,7 @@ it('a dropped proxy link aborts only its own queries: a request on the other lin
     const idle = links.find((l) => l.running === 0)!;
     expect(links.filter((l) => l.running === 1)).toHaveLength(1);
     idle.conn.close();
-    await until(() => worker!.connectedProxies === 1, 'the idle link dropped at the worker');
+    await waitFor(() => worker!.connectedProxies === 1, 'the idle link dropped at the worker', 60_000);
     release();
 
     const text = await res.text();

@@ -13,6 +13,7 @@ import { silentLogger } from '../../../node/common/log';
 import { formatTon } from '../../../web/src/format';
 import { openTestDatabase, type TestDatabase } from '../../indexer/helpers/db';
 import { launchBrowser, type Browser } from './browser';
+import { waitFor } from '../../helpers/wait';
 
 export const ROOT_DIR = path.resolve(__dirname, '../../..');
 export const WEB_DIST = path.join(ROOT_DIR, 'web', 'dist');
@@ -33,18 +34,15 @@ export const tonText = (nano: string | bigint) => `${formatTon(nano.toString())}
  * `timeoutMs`, with the last error if there was one.
  */
 export async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
     let last: unknown = null;
-    while (
-        !(await ok().catch((err: unknown) => {
+    const probe = () =>
+        ok().catch((err: unknown) => {
             last = err;
             return false;
-        }))
-    ) {
-        if (Date.now() > deadline)
-            throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-        await new Promise((r) => setTimeout(r, 100));
-    }
+        });
+    await waitFor(probe, what, timeoutMs, 100).catch((e: Error) => {
+        throw new Error(`${e.message}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    });
 }
 
 export interface ExplorerDriver {
