@@ -25,9 +25,7 @@ export const REGISTRY_TERMS = {
     minFee: 20_000_000n,
 } as const;
 
-export const REGISTRY_STATUS = { none: 0, active: 1, paused: 2, retired: 3 } as const;
-export type RegistryStatusName = keyof typeof REGISTRY_STATUS;
-export const REGISTRY_STATUS_NAMES: readonly RegistryStatusName[] = ['none', 'active', 'paused', 'retired'];
+export { REGISTRY_STATUS, REGISTRY_STATUS_NAMES, type RegistryStatusName } from './registryStatus';
 
 export const TEE_KINDS = ['none', 'tdx', 'sev-snp', 'fake'] as const;
 export type TeeKind = (typeof TEE_KINDS)[number];

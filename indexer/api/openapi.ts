@@ -3,6 +3,7 @@
  * parameters not listed here, and /api/openapi.json is generated from it, so the two cannot drift.
  */
 import { CONTRACT_STATE_NAMES } from '../../wrappers/contractState';
+import { REGISTRY_STATUS_NAMES } from '../../wrappers/registryStatus';
 import { ACCOUNT_KINDS, EVENT_TYPES, LIST_SORTS, STREAM_TYPES, type SortedList } from './types';
 import { MAX_LIMIT } from './validate';
 
@@ -177,7 +178,7 @@ export const ENDPOINTS: EndpointSpec[] = [
         params: [
             q('gpuModel', 'GPU model substring, case-insensitive (e.g. H100)', { type: 'string', maxLength: 64 }),
             q('model', 'exact model name offered', { type: 'string', maxLength: 64 }),
-            q('status', 'registry status', { type: 'string', enum: ['none', 'active', 'paused', 'retired'] }),
+            q('status', 'registry status', { type: 'string', enum: [...REGISTRY_STATUS_NAMES] }),
             sortParam('gpuOwners'),
             ...paging,
         ],
@@ -305,7 +306,7 @@ export const ENDPOINTS: EndpointSpec[] = [
 const gpuOwnerProps: Record<string, Schema> = {
     address: addr,
     owner: addr,
-    status: { type: 'string', enum: ['none', 'active', 'paused', 'retired'] },
+    status: { type: 'string', enum: [...REGISTRY_STATUS_NAMES] },
     deposit: nano,
     registeredAt: int,
     updatedAt: int,

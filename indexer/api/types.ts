@@ -21,8 +21,10 @@ import type {
     RootConfig,
     TxOutcome,
 } from '../domain';
+import type { RegistryStatusName } from '../../wrappers/registryStatus';
 
 export * from '../domain';
+export { REGISTRY_STATUS_NAMES, type RegistryStatusName } from '../../wrappers/registryStatus';
 
 /** One page of a list. Pass `nextCursor` back as `?cursor=` for the next page; null means the end. */
 export interface Page<T> {
@@ -472,7 +474,7 @@ export interface GpuOwnerInfo {
     /** The registry contract. */
     address: Address;
     owner: Address;
-    status: 'none' | 'active' | 'paused' | 'retired';
+    status: RegistryStatusName;
     deposit: Nano;
     registeredAt: number;
     updatedAt: number;

@@ -8,6 +8,7 @@ import { rows, type DbOrTx } from '../../db/client';
 import { decodeCursor, pageOf } from '../cursor';
 import {
     LIST_SORTS,
+    REGISTRY_STATUS_NAMES,
     type GpuOwnerDetail,
     type GpuOwnerInfo,
     type GpuOwnerPayout,
@@ -19,7 +20,7 @@ import {
 import { limitOf, optEnum, optString, type Query } from '../validate';
 import type { GpuProfile } from '../../ingest/types';
 
-export const GPU_STATUSES = ['none', 'active', 'paused', 'retired'] as const;
+const GPU_STATUSES = REGISTRY_STATUS_NAMES;
 
 interface Row {
     address: string;

@@ -5,6 +5,7 @@
 import { useMemo, type FormEvent } from 'react';
 import {
     LIST_SORTS,
+    REGISTRY_STATUS_NAMES,
     type GpuOwnerDetail,
     type GpuOwnerInfo,
     type GpuOwnerPayout,
@@ -18,7 +19,8 @@ import { formatDuration, formatPermille, formatTime, nanoToChartNumber } from '.
 import { link, navigate } from '../router';
 import { OFF_CHAIN_LABEL, chartTon } from './Overview';
 
-const STATUSES = ['', 'active', 'paused', 'retired'] as const;
+/** '' is every status; 'none' (never registered) is not a state a listed owner can be in. */
+const STATUSES = ['', ...REGISTRY_STATUS_NAMES.filter((s) => s !== 'none')];
 const FILTERS = ['gpuModel', 'model', 'status', 'sort'] as const;
 
 function Uptime({ declared, observed }: { declared: number | null | undefined; observed: number | null }) {
