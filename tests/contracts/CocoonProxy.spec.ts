@@ -7,6 +7,7 @@ import { CocoonWorker, cocoonWorkerFor } from '../../wrappers/CocoonWorker';
 import type { CocoonParams } from '../../wrappers/params';
 import { signedMessage, SIGNED_OP } from '../../wrappers/signed';
 import { OP, otherKey, proxyKey, proxyPublicKey, testParams } from './helpers';
+import { bufferToBigInt } from '../../wrappers/uint256';
 
 describe('CocoonProxy', () => {
     let bc: Blockchain;
@@ -80,9 +81,7 @@ describe('CocoonProxy', () => {
 
     it('rejects requests from contracts that are not its children (1014)', async () => {
         // A look-alike client contract for another proxy key cannot touch this proxy's money.
-        const fake = bc.openContract(
-            await cocoonClientFor(alice.address, proxy.address, BigInt('0x' + otherKey.publicKey.toString('hex')), params),
-        );
+        const fake = bc.openContract(await cocoonClientFor(alice.address, proxy.address, bufferToBigInt(otherKey.publicKey), params));
         await fake.send(alice.getSender(), { value: toNano('0.8') }, null);
         const r = await fake.send(
             alice.getSender(),

@@ -4,6 +4,7 @@ import { beginCell, toNano, type Cell } from '@ton/core';
 import { CocoonRoot, cocoonRootFor, parseRootState, ROOT_OP, rootMsg } from '../../wrappers/CocoonRoot';
 import { childCodes } from '../../wrappers/CocoonProxy';
 import { OP, testParams } from './helpers';
+import { bufferToBigInt } from '../../wrappers/uint256';
 
 describe('CocoonRoot', () => {
     let bc: Blockchain;
@@ -91,7 +92,7 @@ describe('CocoonRoot', () => {
         await send(rootMsg.upgradeContracts(code, code, code));
         const p2 = await root.getGetCurParams();
         expect(p2.paramsVersion).toBe(4n);
-        expect(p2.workerCodeHash).toBe(BigInt('0x' + code.hash().toString('hex')));
+        expect(p2.workerCodeHash).toBe(bufferToBigInt(code.hash()));
         // change_params_full (declared but unhandled upstream) replaces every field, including multipliers.
         await send(rootMsg.changeParamsFull(testParams({ promptTokensPriceMultiplier: 12000, uniqueId: 99 })));
         const s = await state();

@@ -4,6 +4,7 @@ import { beginCell, internal, toNano } from '@ton/core';
 import { keyPairFromSeed } from '@ton/crypto';
 import { CocoonWallet, cocoonWalletFor, walletExternal, type WalletTransfer } from '../../wrappers/CocoonWallet';
 import { OP } from './helpers';
+import { bufferToBigInt } from '../../wrappers/uint256';
 
 describe('CocoonWallet', () => {
     const key = keyPairFromSeed(Buffer.alloc(32, 3));
@@ -47,7 +48,7 @@ describe('CocoonWallet', () => {
         ).toBe(true);
         // Deployed by the first external (seqno 0) carrying the StateInit... here the owner's funding deployed it.
         expect(await wallet.getSeqno()).toBe(0n);
-        expect(await wallet.getGetPublicKey()).toBe(BigInt('0x' + key.publicKey.toString('hex')));
+        expect(await wallet.getGetPublicKey()).toBe(bufferToBigInt(key.publicKey));
         expect((await wallet.getGetOwnerAddress()).equals(owner.address)).toBe(true);
     });
 

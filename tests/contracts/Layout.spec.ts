@@ -16,6 +16,7 @@ import { CocoonRoot, cocoonRootAt, cocoonRootFor, encodeProxyDesc, ROOT_OP, root
 import { buildParamsCell, CODE_MASK, type CocoonParams } from '../../wrappers/params';
 import { signedMessage, SIGNED_OP } from '../../wrappers/signed';
 import { OP, proxyKey, proxyPublicKey, testParams } from './helpers';
+import { bufferToBigInt } from '../../wrappers/uint256';
 
 const NOW = 1_800_000_000;
 
@@ -410,7 +411,7 @@ describe('storage layouts (hand-built, every state)', () => {
         expect(wallet.address.equals((await cocoonWalletFor(operator.address, key.publicKey)).address)).toBe(true);
         await operator.send({ to: wallet.address, value: toNano('5'), bounce: false, init: wallet.init });
         expect(await wallet.getSeqno()).toBe(0n);
-        expect(await wallet.getGetPublicKey()).toBe(BigInt('0x' + key.publicKey.toString('hex')));
+        expect(await wallet.getGetPublicKey()).toBe(bufferToBigInt(key.publicKey));
         expect((await wallet.getGetOwnerAddress()).equals(operator.address)).toBe(true);
         await bc.sendMessage(
             walletExternal(
@@ -583,7 +584,7 @@ describe('storage layouts (hand-built, every state)', () => {
         });
         expect(await rootC.getGetCurParams()).toMatchObject({
             cachedMult: 5000n,
-            proxyCodeHash: BigInt('0x' + codes.worker.hash().toString('hex')),
+            proxyCodeHash: bufferToBigInt(codes.worker.hash()),
         });
         await op(rootMsg.reset(), () => {
             reg.registered.clear();

@@ -1,10 +1,11 @@
 import { keyPairFromSeed } from '@ton/crypto';
 import type { CocoonParams } from '../../wrappers/params';
 import { CocoonProxy } from '../../wrappers/CocoonProxy';
+import { bufferToBigInt } from '../../wrappers/uint256';
 
 export const proxyKey = keyPairFromSeed(Buffer.alloc(32, 1));
 export const otherKey = keyPairFromSeed(Buffer.alloc(32, 2));
-export const proxyPublicKey = BigInt('0x' + proxyKey.publicKey.toString('hex'));
+export const proxyPublicKey = bufferToBigInt(proxyKey.publicKey);
 
 /** The original's integration scenario: 0.00001 TON per token, worker fee 90 %. */
 export function testParams(over: Partial<CocoonParams> = {}): CocoonParams {

@@ -7,6 +7,7 @@ import { Address } from '@ton/core';
 import { createChainClient, readRegistry } from '../../node/chain';
 import { startLocalChain, type RunningLocalChain } from '../../node/localchain/server';
 import { REGISTRY_TERMS } from '../../wrappers/CocoonRegistry';
+import { bufferToBigInt } from '../../wrappers/uint256';
 
 jest.setTimeout(300_000);
 const exec = promisify(execFile);
@@ -74,7 +75,7 @@ describe('registerGpuOwner Blueprint script', () => {
         expect(s).toMatchObject({
             status: 'active',
             deposit: REGISTRY_TERMS.deposit,
-            profile: { ...profile, workerKeys: [BigInt('0x' + 'ab'.repeat(32))] },
+            profile: { ...profile, workerKeys: [bufferToBigInt(Buffer.alloc(32, 0xab))] },
         });
         expect(out).toContain(`registry contract ${s.address.toString()}`);
 

@@ -31,6 +31,7 @@ import { streamingBackend, STREAM_MODEL, type StreamingBackend } from '../e2e/he
 import { launchBrowser, type Browser } from './helpers/browser';
 import { explorerDriver, prepareWebDist, ROOT_DIR, until } from './helpers/explorer';
 import { startLiveIndexer, type LiveIndexer } from './helpers/live-indexer';
+import { bufferToBigInt } from '../../wrappers/uint256';
 
 jest.setTimeout(300_000);
 const exec = promisify(execFile);
@@ -318,7 +319,7 @@ describe('GPU owners on a live network', () => {
             expect({ owner: o.name, status: reg.status, profile: reg.profile }).toMatchObject({
                 owner: o.name,
                 status: 'active',
-                profile: { ...o.hardware, models: [SERVED], workerKeys: [BigInt('0x' + o.key.publicKey.toString('hex'))] },
+                profile: { ...o.hardware, models: [SERVED], workerKeys: [bufferToBigInt(o.key.publicKey)] },
             });
         }
         const list = await api<GpuOwnerList>('/api/gpu-owners');

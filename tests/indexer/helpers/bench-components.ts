@@ -27,11 +27,12 @@ import { cocoonProtocol } from '../../../indexer/protocol';
 import type { RootConfig } from '../../../indexer/api/types';
 import type { BodyFactory, SyntheticChain } from './synthetic';
 import { rootConfig } from './seed';
+import { bufferToBigInt } from '../../../wrappers/uint256';
 
 /** Excess addresses do not matter to the indexer; one fixed address keeps the bodies realistic in size. */
 const ZERO = Address.parseRaw('0:' + '11'.repeat(32));
 const SEED = Buffer.alloc(32, 9);
-const SESSION_HASH = BigInt('0x' + '5e'.repeat(32));
+const SESSION_HASH = bufferToBigInt(Buffer.alloc(32, 0x5e));
 const proxyKey = keyPairFromSeed(SEED);
 // Node's native Ed25519 gives the same signatures as @ton/crypto (Ed25519 is deterministic) ~50x faster,
 // which keeps generating 100,000 signed envelopes short.

@@ -195,7 +195,7 @@ describe('cocoon worker register and the registry subcommands', () => {
             },
         );
         const s1 = (await readRegistry(client, root, owner1))!;
-        expect(s1).toMatchObject({ status: 'active', profile: { ...profile1, workerKeys: [BigInt('0x' + 'cd'.repeat(32))] } });
+        expect(s1).toMatchObject({ status: 'active', profile: { ...profile1, workerKeys: [bufferToBigInt(Buffer.alloc(32, 0xcd))] } });
         expect(s1.address.equals(s0.address)).toBe(false);
 
         // status reads the declaration without a running worker.
