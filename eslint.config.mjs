@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-    { ignores: ['build/**', 'dist/**', 'web/dist/**', 'node_modules/**', 'drizzle/**', 'node/protocol/tl/generated.ts', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+    { ignores: ['build/**', 'dist/**', 'web/dist/**', 'node_modules/**', 'drizzle/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {
