@@ -142,7 +142,9 @@ export const INDEXER_OPTIONS: OptionSpec[] = [
         env: 'COCOON_INDEXER_READER',
         type: 'string',
         default: 'chain',
-        help: "chain: node/chain client (v4 or toncenter v2, by URL); lean-v4: the indexer's own v4 page reader (several times faster decoding, block numbers for --confirmations)",
+        help:
+            "chain: node/chain client (v4 or toncenter v2, by URL); lean-v4: the indexer's own v4 page reader (several times " +
+            'faster decoding, block numbers for --confirmations)',
     },
     {
         name: 'models',
@@ -156,7 +158,9 @@ export const INDEXER_OPTIONS: OptionSpec[] = [
         env: 'COCOON_PROXY_STATS',
         type: 'list',
         default: [],
-        help: "comma-separated proxy stats URLs (http://host:port of a proxy's stats port, or its /jsonstats): unsettled usage and model names, off-chain",
+        help:
+            "comma-separated proxy stats URLs (http://host:port of a proxy's stats port, or its /jsonstats): " +
+            'unsettled usage and model names, off-chain',
     },
     {
         name: 'proxy-stats-ms',

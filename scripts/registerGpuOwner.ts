@@ -63,7 +63,8 @@ export async function run(provider: NetworkProvider, args: string[]) {
     }
     const d = await registry.getGetRegistryData();
     ui.write(
-        `status ${REGISTRY_STATUS_NAMES[Number(d.status)]} deposit ${d.deposit} registered_at ${d.registeredAt} updated_at ${d.updatedAt} unlock_at ${d.unlockAt}`,
+        `status ${REGISTRY_STATUS_NAMES[Number(d.status)]} deposit ${d.deposit} registered_at ${d.registeredAt} ` +
+            `updated_at ${d.updatedAt} unlock_at ${d.unlockAt}`,
     );
     if (d.profile) {
         const p = parseProfileCell(d.profile);

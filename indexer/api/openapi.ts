@@ -127,7 +127,8 @@ export const ENDPOINTS: EndpointSpec[] = [
         path: '/api/models',
         tag: 'root',
         summary:
-            'Allowed models with prices per million tokens (multipliers and the worker coefficient applied), the GPU owners serving each and its daily demand',
+            'Allowed models with prices per million tokens (multipliers and the worker coefficient applied), ' +
+            'the GPU owners serving each and its daily demand',
         params: [
             q('coefficient', 'worker price coefficient, 1000 = 1.0x (default 1000)', { ...int, minimum: 0, maximum: 999_999_999 }),
             q('days', "days of demand history, ending at the chain's latest day (default 30)", { ...int, minimum: 1, maximum: 365 }),
@@ -259,7 +260,10 @@ export const ENDPOINTS: EndpointSpec[] = [
         tag: 'activity',
         summary: 'Server-sent events: new transactions, events and status changes',
         description:
-            'SSE stream. Event names: transaction (TransactionInfo), event (EventInfo), status (IndexerStatus), overview (Overview: sent on connect and again, at most once a second, whenever ingest or a proxy report changed it). Each message id is a resume point: reconnect with Last-Event-ID to receive what was missed (up to 500 of each). A transaction first seen pending is sent again when final.',
+            'SSE stream. Event names: transaction (TransactionInfo), event (EventInfo), status (IndexerStatus), ' +
+            'overview (Overview: sent on connect and again, at most once a second, whenever ingest or a proxy report changed ' +
+            'it). Each message id is a resume point: reconnect with Last-Event-ID to receive what was missed (up to 500 of ' +
+            'each). A transaction first seen pending is sent again when final.',
         params: [
             q('types', `comma-separated subset of ${STREAM_TYPES.join(',')} (default transaction,event,status)`),
             q('address', 'only rows touching this address'),
@@ -635,7 +639,8 @@ const SCHEMAS: Record<string, Schema> = {
         },
         {
             description:
-                "payload of a save_state event: the proxy runner's note to its proxy contract (seqno and session hash of a save-state commit)",
+                "payload of a save_state event: the proxy runner's note to its proxy contract (seqno and session hash of a " +
+                'save-state commit)',
         },
     ),
     ModelsResponse: obj({
@@ -738,7 +743,9 @@ export function openApiDocument(version: string): Schema {
             title: 'Cocoon indexer API',
             version,
             description:
-                'History and current state of a Cocoon network. Money and token counters are decimal strings (nanoTON / tokens); addresses are raw (0:<hex>); lists use cursor pagination (pass nextCursor back as ?cursor=). Errors use the OpenAI error shape.',
+                'History and current state of a Cocoon network. Money and token counters are decimal strings (nanoTON / ' +
+                'tokens); addresses are raw (0:<hex>); lists use cursor pagination (pass nextCursor back as ?cursor=). ' +
+                'Errors use the OpenAI error shape.',
         },
         paths,
         components: { schemas: SCHEMAS },

@@ -181,7 +181,8 @@ export class Increments {
         if (this.proxies.size) {
             const vals = [...this.proxies].map(
                 ([a, d]) =>
-                    sql`(${a}, ${d.tokensCharged}::numeric, ${d.tokensPaid}::numeric, ${d.commissionEarned}::numeric, ${d.commissionWithdrawn}::numeric, ${d.workersPaid}::numeric, ${d.deposits}::numeric, ${d.refunds}::numeric)`,
+                    sql`(${a}, ${d.tokensCharged}::numeric, ${d.tokensPaid}::numeric, ${d.commissionEarned}::numeric,
+                        ${d.commissionWithdrawn}::numeric, ${d.workersPaid}::numeric, ${d.deposits}::numeric, ${d.refunds}::numeric)`,
             );
             const cols = [
                 'tokens_charged',
@@ -303,7 +304,8 @@ export function dailyQuery(perAccount = false): SQL {
     const day = (col: string) => sql.raw(`to_char(to_timestamp(${col}) at time zone 'UTC', 'YYYY-MM-DD')`);
     const key = sql.raw(perAccount ? '1, 2' : '1');
     const named = perAccount
-        ? sql`cross join lateral (select distinct x from unnest(array[e.account, e.proxy, e.client, e.worker]) as x where x is not null) as n(address)`
+        ? sql`cross join lateral (
+              select distinct x from unnest(array[e.account, e.proxy, e.client, e.worker]) as x where x is not null) as n(address)`
         : sql``;
     return sql`with tx as (
         select ${sql.raw(perAccount ? 'account as address, ' : '')}${day('utime')} as day, count(*) as tx_count,
@@ -327,10 +329,12 @@ export function dailyQuery(perAccount = false): SQL {
         from events e ${named} left join accounts a on a.address = e.account
         where e.success and not e.pending group by ${key})
       select ${sql.raw(perAccount ? 'coalesce(tx.address, ev.address) as address, ' : '')}coalesce(tx.day, ev.day) as day,
-        coalesce(tx.tx_count, 0) as tx_count, coalesce(tx.failed_tx_count, 0) as failed_tx_count, coalesce(tx.note_tx_count, 0) as note_tx_count,
+        coalesce(tx.tx_count, 0) as tx_count, coalesce(tx.failed_tx_count, 0) as failed_tx_count,
+        coalesce(tx.note_tx_count, 0) as note_tx_count,
         coalesce(tx.fees, 0) as fees, coalesce(ev.tokens_charged, 0) as tokens_charged, coalesce(ev.ton_charged, 0) as ton_charged,
         coalesce(ev.tokens_paid, 0) as tokens_paid, coalesce(ev.workers_paid, 0) as workers_paid, coalesce(ev.commission, 0) as commission,
-        coalesce(ev.commission_withdrawn, 0) as commission_withdrawn, coalesce(ev.deposits, 0) as deposits, coalesce(ev.refunds, 0) as refunds,
+        coalesce(ev.commission_withdrawn, 0) as commission_withdrawn, coalesce(ev.deposits, 0) as deposits,
+        coalesce(ev.refunds, 0) as refunds,
         coalesce(ev.stakes, 0) as stakes, coalesce(ev.new_proxies, 0) as new_proxies, coalesce(ev.new_clients, 0) as new_clients,
         coalesce(ev.new_workers, 0) as new_workers
       from tx full join ev on ${sql.raw(perAccount ? 'ev.address = tx.address and ' : '')}ev.day = tx.day`;
@@ -393,9 +397,11 @@ export async function derivedMismatches(db: DbOrTx): Promise<string[]> {
     for (const table of ['daily_stats', 'account_daily'] as const) {
         const keys = DAY_TABLES[table].map((k) => k.name);
         const recompute = RECOMPUTE[table];
+        const keyValues = sql.raw(keys.map((k) => `coalesce(t.${k}, r.${k}) as ${k}`).join(', '));
+        const bothValues = sql.raw(cols.map((c) => `coalesce(t.${c}, 0) as "${c}", coalesce(r.${c}, 0) as "r_${c}"`).join(', '));
         const diff = await rows<Record<string, string>>(
             db,
-            sql`select ${sql.raw(keys.map((k) => `coalesce(t.${k}, r.${k}) as ${k}`).join(', '))}, ${sql.raw(cols.map((c) => `coalesce(t.${c}, 0) as "${c}", coalesce(r.${c}, 0) as "r_${c}"`).join(', '))}
+            sql`select ${keyValues}, ${bothValues}
                 from ${sql.identifier(table)} t full join (${recompute}) r on ${sql.raw(keys.map((k) => `r.${k} = t.${k}`).join(' and '))}
                 where ${sql.raw(cols.map((c) => `coalesce(t.${c}, 0) <> coalesce(r.${c}, 0)`).join(' or '))}`,
         );

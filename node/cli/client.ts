@@ -72,13 +72,18 @@ export const CLIENT_OPTIONS: OptionSpec[] = [
         type: 'bool',
         env: 'COCOON_E2E',
         default: false,
-        help: "encrypt each request end to end to an attested worker key and decrypt its answer here, so the proxy never holds the prompt or the answer (needs an RA-TLS proxy and this project's workers; a request that cannot be encrypted is refused, never sent in plaintext)",
+        help:
+            'encrypt each request end to end to an attested worker key and decrypt its answer here, so the proxy never holds the ' +
+            "prompt or the answer (needs an RA-TLS proxy and this project's workers; a request that cannot be encrypted is " +
+            'refused, never sent in plaintext)',
     },
     {
         name: 'allowed-hosts',
         type: 'list',
         env: 'COCOON_ALLOWED_HOSTS',
-        help: 'Host names the API answers to besides loopback names and its own address (e.g. the public name behind a TLS proxy; default none)',
+        help:
+            'Host names the API answers to besides loopback names and its own address (e.g. the public name behind a TLS proxy; ' +
+            'default none)',
     },
 ];
 

@@ -58,7 +58,9 @@ export function daemonOptions(role: Role, statsPort: number): OptionSpec[] {
             name: 'tee',
             type: 'string',
             env: 'COCOON_TEE',
-            help: `own attestation in the RA-TLS certificate: ${TEE_KINDS.join(' | ')} (default: ${role === 'client' ? 'none' : 'fake on the local chain, else tdx'})`,
+            help:
+                `own attestation in the RA-TLS certificate: ${TEE_KINDS.join(' | ')} ` +
+                `(default: ${role === 'client' ? 'none' : 'fake on the local chain, else tdx'})`,
         },
         {
             name: 'peer-policy',

@@ -81,8 +81,10 @@ export async function runExplorer(argv: string[], env: NodeJS.ProcessEnv = proce
             // Indexer errors (no root, bad database URL, unreadable data dir) are configuration mistakes.
             throw new CliError(e.code ?? 'EXPLORER', e.message);
         });
+        const ingesting = config.ingest ? `, ingesting ${config.rootAddress}` : ', read-only';
         io.out(
-            `explorer: ${service.url ?? '(API disabled)'}  (database ${service.database.kind} ${service.database.location}${config.ingest ? `, ingesting ${config.rootAddress}` : ', read-only'}); Ctrl-C stops\n`,
+            `explorer: ${service.url ?? '(API disabled)'}  ` +
+                `(database ${service.database.kind} ${service.database.location}${ingesting}); Ctrl-C stops\n`,
         );
         await new Promise<void>((resolve) => {
             process.once('SIGINT', () => resolve());

@@ -212,7 +212,8 @@ export function runProxy(argv: string[], env: NodeJS.ProcessEnv = process.env, i
                 return {
                     banner:
                         `proxy ${p.runner.contract.toString()} serving; stats ${p.httpUrl}/stats\n` +
-                        `register it (root owner): cocoon root register-proxy "${p.descriptor(publicHost)}" --root ${base.root.toString()}\n`,
+                        `register it (root owner): cocoon root register-proxy "${p.descriptor(publicHost)}" ` +
+                        `--root ${base.root.toString()}\n`,
                     stop: () => p.stop(),
                     onFatal: (cb) => p.runner.onFatal(cb),
                 };

@@ -44,13 +44,17 @@ export const ROOT_OPTIONS: OptionSpec[] = [
         name: 'params',
         type: 'string',
         env: 'COCOON_ROOT_PARAMS',
-        help: "deploy: params JSON (keys as scripts/deployCocoonRoot.ts; absent keys take the original's test values; default: all test values)",
+        help:
+            "deploy: params JSON (keys as scripts/deployCocoonRoot.ts; absent keys take the original's test values; default: " +
+            'all test values)',
     },
     {
         name: 'value',
         type: 'nano',
         env: 'COCOON_ROOT_VALUE',
-        help: `TON attached to the message (default ${formatTon(DEFAULT_ACTION_VALUE)}; deploy ${formatTon(DEFAULT_DEPLOY_VALUE)}); the root returns the excess`,
+        help:
+            `TON attached to the message (default ${formatTon(DEFAULT_ACTION_VALUE)}; deploy ${formatTon(DEFAULT_DEPLOY_VALUE)}); ` +
+            `the root returns the excess`,
     },
     { name: 'timeout', type: 'int', default: 60, env: 'COCOON_TIMEOUT', help: 'seconds to wait for each transaction' },
     ...KEY_OPTIONS,
@@ -198,7 +202,8 @@ async function ownerAction(action: string, args: string[], values: Record<string
     if (!before.owner.equals(wallet.address)) {
         throw new CliError(
             'NOT_OWNER',
-            `wallet ${friendly(wallet.address, testOnly)} (${key.version}, from ${key.origin}) is not the owner of root ${root.toString({ testOnly })}; the owner is ${before.owner.toString({ testOnly })}`,
+            `wallet ${friendly(wallet.address, testOnly)} (${key.version}, from ${key.origin}) ` +
+                `is not the owner of root ${root.toString({ testOnly })}; the owner is ${before.owner.toString({ testOnly })}`,
         );
     }
     const value = (values.value as bigint | undefined) ?? DEFAULT_ACTION_VALUE;
@@ -208,7 +213,8 @@ async function ownerAction(action: string, args: string[], values: Record<string
     if (!rootTx.success) {
         throw new CliError(
             'ROOT_REJECTED',
-            `the root rejected ${action}: transaction ${rootTx.hash} exited with code ${rootTx.exitCode ?? 'none'} (see docs/contracts.md for exit codes)`,
+            `the root rejected ${action}: transaction ${rootTx.hash} exited with code ${rootTx.exitCode ?? 'none'} ` +
+                `(see docs/contracts.md for exit codes)`,
         );
     }
     const after = await readRoot(client, root);
@@ -223,7 +229,8 @@ async function ownerAction(action: string, args: string[], values: Record<string
     io.out(
         values.json
             ? toJson(result) + '\n'
-            : `done: ${action}; root version ${before.version} -> ${after.version}, params_version ${before.params.paramsVersion} -> ${after.params.paramsVersion} (tx ${rootTx.hash})\n`,
+            : `done: ${action}; root version ${before.version} -> ${after.version}, ` +
+                  `params_version ${before.params.paramsVersion} -> ${after.params.paramsVersion} (tx ${rootTx.hash})\n`,
     );
     return 0;
 }

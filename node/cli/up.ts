@@ -332,7 +332,8 @@ async function startNodes(
     const client = createChainClient({ url: chain.v4Url });
     if (chain.wallets.length < 4)
         throw new Error(
-            `the local chain in ${join(dataDir, 'chain')} has ${chain.wallets.length} funded wallets, cocoon up needs 4 (owner, proxy, worker, client)`,
+            `the local chain in ${join(dataDir, 'chain')} has ${chain.wallets.length} funded wallets, ` +
+                `cocoon up needs 4 (owner, proxy, worker, client)`,
         );
     const [owner, proxyWallet, workerWallet, clientWallet] = await Promise.all(
         chain.wallets.slice(0, 4).map((w) => openWallet(client, { mnemonic: w.mnemonic })),

@@ -46,7 +46,9 @@ export const VERIFY_OPTIONS: OptionSpec[] = [
         name: 'api',
         type: 'string',
         env: 'COCOON_API_URL',
-        help: 'client API base URL (e.g. http://127.0.0.1:10000/v1): fetch a fresh attestation report for the worker certificate (default none)',
+        help:
+            'client API base URL (e.g. http://127.0.0.1:10000/v1): fetch a fresh attestation report for the worker certificate ' +
+            '(default none)',
     },
     { name: 'api-key', type: 'string', env: 'COCOON_API_KEY', help: 'API key for --api (Authorization: Bearer; default none)' },
     {
@@ -80,7 +82,8 @@ export const VERIFY_OPTIONS: OptionSpec[] = [
 ];
 
 const USAGE =
-    'cocoon verify <receipt file | -> --root <address> [--body <answer file>] (--api <url> | --report <file> --nonce <hex> | --certificate <file>) [options]';
+    'cocoon verify <receipt file | -> --root <address> [--body <answer file>] (--api <url> | --report <file> --nonce <hex> | ' +
+    '--certificate <file>) [options]';
 const DESCRIPTION = `Verifies an answer of the Cocoon network. The receipt is what GET /v1/receipts/{request id} returns, the
 X-Cocoon-Receipt header or trailer (base64), or the worker's \`cocoon-receipt/1 {...}\` line; "-" reads it from
 stdin. Exit 0 when every check passes, 1 with the reason (e.g. ANSWER_MISMATCH, KEY_NOT_ATTESTED,

@@ -40,7 +40,9 @@ export const KEY_OPTIONS: OptionSpec[] = [
         name: 'key-file',
         type: 'string',
         env: 'COCOON_KEY_FILE',
-        help: "JSON key file (`cocoon wallet new --out`, or the local chain's wallets.json; default: none, then --mnemonic-file, --mnemonic)",
+        help:
+            "JSON key file (`cocoon wallet new --out`, or the local chain's wallets.json; default: none, then --mnemonic-file, " +
+            '--mnemonic)',
     },
     {
         name: 'key-name',
@@ -219,7 +221,8 @@ export async function sendChecked(
     if (from.balance < msg.value + FEE_RESERVE) {
         throw new CliError(
             'INSUFFICIENT_BALANCE',
-            `insufficient balance: wallet ${wallet.address.toString({ bounceable: false })} has ${formatTon(from.balance)} TON; sending ${formatTon(msg.value)} TON needs about ${formatTon(msg.value + FEE_RESERVE)} TON with fees`,
+            `insufficient balance: wallet ${wallet.address.toString({ bounceable: false })} has ${formatTon(from.balance)} ` +
+                `TON; sending ${formatTon(msg.value)} TON needs about ${formatTon(msg.value + FEE_RESERVE)} TON with fees`,
         );
     }
     const message: MessageRelaxed = internal({ to: msg.to, value: msg.value, bounce: msg.bounce, body: msg.body, init: msg.init });
@@ -391,7 +394,8 @@ async function walletAddressCmd(values: Record<string, OptionValue>, io: CliIo):
         );
     else
         io.out(
-            `${selected.address}\n  version ${key.version}, public key ${key.keyPair.publicKey.toString('hex')}\n  v4 ${addresses.v4.address}\n  v5r1 ${addresses.v5r1.address}\n`,
+            `${selected.address}\n  version ${key.version}, public key ${key.keyPair.publicKey.toString('hex')}\n  ` +
+                `v4 ${addresses.v4.address}\n  v5r1 ${addresses.v5r1.address}\n`,
         );
     return 0;
 }

@@ -134,7 +134,9 @@ function describePlan(p: RegistryPlan): string {
     const lines = [
         `registry contract ${p.address.toString()} (${p.current ? p.current.status : 'not deployed'})`,
         ...p.messages.map((m) => `  ${m.action}: attach ${formatTon(m.value)} TON${m.init ? ' (deploys the contract)' : ''}`),
-        `cost: ${formatTon(value)} TON attached; ${formatTon(p.locked)} TON kept by the contract (refundable deposit and storage reserve), at most ${formatTon(p.maxFees)} TON of fees (the unspent gas comes back)${p.refund > 0n ? `; ${formatTon(p.refund)} TON deposit comes back` : ''}`,
+        `cost: ${formatTon(value)} TON attached; ${formatTon(p.locked)} TON kept by the contract ` +
+            `(refundable deposit and storage reserve), at most ${formatTon(p.maxFees)} TON of fees (the unspent gas comes back)` +
+            (p.refund > 0n ? `; ${formatTon(p.refund)} TON deposit comes back` : ''),
     ];
     return lines.join('\n') + '\n';
 }
@@ -164,7 +166,8 @@ function ownerCheck(values: Record<string, OptionValue>, wallet: Address): void 
     if (!owner.equals(wallet)) {
         throw new CliError(
             'NOT_OWNER',
-            `the wallet ${wallet.toString()} is not the owner ${owner.toString()}: only the owner's wallet can change its registration (the contract refuses others with exit code 3000 notOwner); nothing was sent`,
+            `the wallet ${wallet.toString()} is not the owner ${owner.toString()}: only the owner's wallet can change its ` +
+                `registration (the contract refuses others with exit code 3000 notOwner); nothing was sent`,
             2,
         );
     }
@@ -371,19 +374,30 @@ function statusText(r: WorkerStatusReport): string {
             ? `registration ${String(reg.address)}: ${String(reg.status)}, deposit ${formatTon(reg.deposit as bigint)} TON`
             : 'registration: none (cocoon worker register)',
         p
-            ? `declared: ${String(p.gpuCount)} x ${String(p.gpuModel)}, ${String(p.vramMib)} MiB VRAM, tee ${String(p.tee)}, region '${String(p.region)}', models ${(p.models as string[]).join(', ')}, uptime ${(Number(p.uptimePermille) / 10).toFixed(1)}%`
+            ? `declared: ${String(p.gpuCount)} x ${String(p.gpuModel)}, ${String(p.vramMib)} MiB VRAM, tee ${String(p.tee)}, ` +
+              `region '${String(p.region)}', models ${(p.models as string[]).join(', ')}, ` +
+              `uptime ${(Number(p.uptimePermille) / 10).toFixed(1)}%`
             : null,
         r.worker_stats
             ? `earnings (from ${r.worker_stats}):`
             : "earnings: the worker's stats are not reachable (--stats-url) or belong to another owner",
         ...r.earnings.map(
             (e) =>
-                `  proxy ${String(e.proxy_sc_address)}: ${String(e.tokens_served)} tokens served, earned ${formatTon(BigInt(String(e.earned_nanoton)))} TON, pending ${formatTon(BigInt(String(e.pending_nanoton)))} TON, payout fee now ${formatTon(BigInt(String(e.payout_fee_nanoton)))} TON${e.payout_fee_ok === true ? '' : ' (waits: fee above the allowed share)'}, uptime ${(Number(e.uptime_permille) / 10).toFixed(1)}% of ${String(e.uptime_window_seconds)} s (as the worker saw it)`,
+                `  proxy ${String(e.proxy_sc_address)}: ${String(e.tokens_served)} tokens served, ` +
+                `earned ${formatTon(BigInt(String(e.earned_nanoton)))} TON, ` +
+                `pending ${formatTon(BigInt(String(e.pending_nanoton)))} TON, ` +
+                `payout fee now ${formatTon(BigInt(String(e.payout_fee_nanoton)))} TON` +
+                `${e.payout_fee_ok === true ? '' : ' (waits: fee above the allowed share)'}, ` +
+                `uptime ${(Number(e.uptime_permille) / 10).toFixed(1)}% of ${String(e.uptime_window_seconds)} s ` +
+                `(as the worker saw it)`,
         ),
-        `total: ${r.totals.tokens_served} tokens served, earned ${formatTon(r.totals.earned_nanoton)} TON, pending ${formatTon(r.totals.pending_nanoton)} TON`,
+        `total: ${r.totals.tokens_served} tokens served, earned ${formatTon(r.totals.earned_nanoton)} TON, ` +
+            `pending ${formatTon(r.totals.pending_nanoton)} TON`,
         ...r.observed_uptime.map(
             (u) =>
-                `observed by ${u.proxy_stats}: ${u.up === true ? 'up' : 'down'}, ${(Number(u.uptime_permille) / 10).toFixed(1)}% of ${String(u.window_seconds)} s (declared ${p ? (Number(p.uptimePermille) / 10).toFixed(1) + '%' : 'nothing'})`,
+                `observed by ${u.proxy_stats}: ${u.up === true ? 'up' : 'down'}, ` +
+                `${(Number(u.uptime_permille) / 10).toFixed(1)}% of ${String(u.window_seconds)} s ` +
+                `(declared ${p ? (Number(p.uptimePermille) / 10).toFixed(1) + '%' : 'nothing'})`,
         ),
     ];
     return out.filter((l): l is string => l !== null).join('\n') + '\n';
@@ -441,7 +455,9 @@ export function runWorkerSubcommand(
             description = machineDescriptionJson(profile, plan.address);
             if (!json)
                 io.out(
-                    `hardware (${hardware.source}): ${hardware.gpuCount} x ${hardware.gpuModel}, ${hardware.vramMib} MiB VRAM; ${hardware.cpuCores} x ${hardware.cpuModel}, ${hardware.ramMib} MiB RAM\nprofile to write: ${description}\n`,
+                    `hardware (${hardware.source}): ${hardware.gpuCount} x ${hardware.gpuModel}, ${hardware.vramMib} MiB VRAM; ` +
+                        `${hardware.cpuCores} x ${hardware.cpuModel}, ${hardware.ramMib} MiB RAM\n` +
+                        `profile to write: ${description}\n`,
                 );
         } else {
             try {

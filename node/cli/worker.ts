@@ -64,7 +64,9 @@ export const WORKER_OPTIONS: OptionSpec[] = [
         name: 'change-model-script',
         type: 'string',
         env: 'COCOON_CHANGE_MODEL_SCRIPT',
-        help: "program run with the new model name when a proxy asks this worker to switch models (worker.changeModel; upstream's change_model_script); exit 0 = switched. Default none: switches are refused",
+        help:
+            'program run with the new model name when a proxy asks this worker to switch models (worker.changeModel; ' +
+            "upstream's change_model_script); exit 0 = switched. Default none: switches are refused",
     },
     {
         name: 'min-payout',
@@ -78,7 +80,9 @@ export const WORKER_OPTIONS: OptionSpec[] = [
         name: 'register',
         type: 'bool',
         env: 'COCOON_WORKER_REGISTER',
-        help: 'on start, register or update the hardware profile on-chain when it is missing or changed (1 TON refundable deposit the first time; default: on for the local network, off elsewhere; --no-register)',
+        help:
+            'on start, register or update the hardware profile on-chain when it is missing or changed (1 TON refundable deposit ' +
+            'the first time; default: on for the local network, off elsewhere; --no-register)',
     },
     {
         name: 'max-payout-fee-share',

@@ -35,7 +35,8 @@ export class ApiAccessError extends Error {}
 export function checkApiExposure(listenHost: string, apiKey: string | undefined): void {
     if (!apiKey && !isLoopbackHost(listenHost)) {
         throw new ApiAccessError(
-            `the client API would listen on ${listenHost}, beyond loopback, without an API key: anyone who reaches it could spend the deposit. Set --api-key <key> (or COCOON_API_KEY), or listen on 127.0.0.1`,
+            `the client API would listen on ${listenHost}, beyond loopback, without an API key: anyone who reaches it could ` +
+                `spend the deposit. Set --api-key <key> (or COCOON_API_KEY), or listen on 127.0.0.1`,
         );
     }
 }
@@ -108,13 +109,16 @@ export function apiGuard(o: ApiAccessOptions) {
     const refuseHost = (req: IncomingMessage, reject: Reject) =>
         reject(
             403,
-            `Host '${req.headers.host ?? ''}' is not this API's name: call it by its address or a loopback name, or start the client with --allowed-hosts ${bareHost(req.headers.host ?? '') || '<name>'} (DNS-rebinding protection)`,
+            `Host '${req.headers.host ?? ''}' is not this API's name: call it by its address or a loopback name, ` +
+                `or start the client with --allowed-hosts ${bareHost(req.headers.host ?? '') || '<name>'} ` +
+                `(DNS-rebinding protection)`,
             'host_not_allowed',
         );
     const refuseOrigin = (req: IncomingMessage, reject: Reject) =>
         reject(
             403,
-            `cross-origin requests from ${String(req.headers.origin)} are not allowed: start the client with --cors-origin ${String(req.headers.origin)} to allow that origin`,
+            `cross-origin requests from ${String(req.headers.origin)} are not allowed: ` +
+                `start the client with --cors-origin ${String(req.headers.origin)} to allow that origin`,
             'origin_not_allowed',
         );
 
@@ -124,7 +128,8 @@ export function apiGuard(o: ApiAccessOptions) {
             res.setHeader('Access-Control-Allow-Origin', req.headers.origin!);
             res.setHeader(
                 'Access-Control-Expose-Headers',
-                'X-Cocoon-Request-Id, X-Cocoon-Receipt, X-Cocoon-Client-Start, X-Cocoon-Client-End, X-Cocoon-Proxy-Start, X-Cocoon-Worker-Start, X-Cocoon-Worker-End',
+                'X-Cocoon-Request-Id, X-Cocoon-Receipt, X-Cocoon-Client-Start, X-Cocoon-Client-End, X-Cocoon-Proxy-Start, ' +
+                    'X-Cocoon-Worker-Start, X-Cocoon-Worker-End',
             );
         }
     };

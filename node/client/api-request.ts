@@ -55,7 +55,8 @@ function integer(body: Record<string, unknown>, key: string, dflt: number, min: 
     if (v === undefined) return dflt;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
         throw new ApiRequestError(
-            `'${key}' must be an integer from ${min} to ${max}${typeof v === 'number' ? `, got ${v}` : `, got ${v === null ? 'null' : typeof v}`}`,
+            `'${key}' must be an integer from ${min} to ${max}` +
+                `${typeof v === 'number' ? `, got ${v}` : `, got ${v === null ? 'null' : typeof v}`}`,
             key,
         );
     return v;

@@ -95,7 +95,8 @@ function httpError(code: number): { status: number; type: OpenAiErrorType; code:
 }
 
 const ENDPOINTS =
-    'use POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /v1/receipts/{request id} or GET /v1/attestation/report?nonce=<hex>';
+    'use POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /v1/receipts/{request id} ' +
+    'or GET /v1/attestation/report?nonce=<hex>';
 
 /** The error a finished request records when its caller went away before the end. */
 export const CALLER_GONE = 'the caller went away before the end of the answer';
@@ -261,7 +262,8 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
             return sendError(
                 res,
                 404,
-                `model '${model}' is not served here; served models: ${list.length ? list.join(', ') : 'none right now'} (see GET /v1/models)`,
+                `model '${model}' is not served here; served models: ${list.length ? list.join(', ') : 'none right now'} ` +
+                    `(see GET /v1/models)`,
                 'invalid_request_error',
                 'model_not_found',
                 'model',
@@ -415,9 +417,8 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
                         } else if (e2eError) {
                             if (!res.headersSent) sendError(res, 502, e2eError, 'server_error', 'e2e_failed');
                             else {
-                                res.write(
-                                    `data: ${JSON.stringify({ error: { message: e2eError, type: 'server_error', code: 'e2e_failed' } })}\n\n`,
-                                );
+                                const error = { message: e2eError, type: 'server_error', code: 'e2e_failed' };
+                                res.write(`data: ${JSON.stringify({ error })}\n\n`);
                                 res.end();
                             }
                         } else if (held) {
@@ -504,7 +505,8 @@ export function clientApiHandler(opts: ClientApiOptions): (req: IncomingMessage,
             return sendError(
                 res,
                 404,
-                `no receipt for request ${id}: receipts are kept for the last answers only (count and age limits), and an answer whose worker sent none (an original C++ worker, an error) has none`,
+                `no receipt for request ${id}: receipts are kept for the last answers only (count and age limits), ` +
+                    `and an answer whose worker sent none (an original C++ worker, an error) has none`,
                 'not_found_error',
                 'receipt_not_found',
                 'id',

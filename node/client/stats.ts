@@ -125,7 +125,8 @@ export function clientStats(runner: ClientRunner, opts: { title?: string; recent
         },
         close: {
             description:
-                'close the client contract: first call starts closing (cooperative refund), a call after client_delay_before_close forces the refund',
+                'close the client contract: first call starts closing (cooperative refund), ' +
+                'a call after client_delay_before_close forces the refund',
             run: async () => {
                 const r = await runner.requestClose();
                 return { state: r.state, state_name: contractStateName(r.state) };

@@ -42,7 +42,8 @@ export async function verifyProxyContracts<C extends { address: Address }>(
     const proxySc = (await cocoonProxyFor(Address.parse(params.proxy_owner_address), proxyKeyInt, rootAddress, root.params)).address;
     if (!Address.parse(params.proxy_sc_address).equals(proxySc)) {
         throw new Error(
-            `proxy contract ${params.proxy_sc_address} does not derive from the proxy's key and owner under this root (expected ${proxySc.toString()}): ` +
+            `proxy contract ${params.proxy_sc_address} does not derive from the proxy's key and owner under this root ` +
+                `(expected ${proxySc.toString()}): ` +
                 'a contract that does not derive from its key and owner is not one the root vouches for, refusing the proxy',
         );
     }

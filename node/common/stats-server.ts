@@ -132,10 +132,13 @@ function htmlSection(s: StatsSection): string {
     return `${head}<table class="rows"><thead><tr>${th}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
-const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top;font-variant-numeric:tabular-nums}
-table.kv th{background:#f4f4f4;font-weight:normal}table.rows th{background:#eee}.money{white-space:nowrap}
-.ok{color:#070}.warn{color:#a60}.bad{color:#c00;font-weight:bold}.none{color:#999}code{background:#f4f4f4;padding:0 3px}nav a{margin-right:1em}`;
+const STYLE =
+    'body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em}\n' +
+    'table{border-collapse:collapse}' +
+    'td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top;font-variant-numeric:tabular-nums}\n' +
+    'table.kv th{background:#f4f4f4;font-weight:normal}table.rows th{background:#eee}.money{white-space:nowrap}\n' +
+    '.ok{color:#070}.warn{color:#a60}.bad{color:#c00;font-weight:bold}.none{color:#999}' +
+    'code{background:#f4f4f4;padding:0 3px}nav a{margin-right:1em}';
 
 export function renderStatsHtml(
     title: string,
@@ -146,20 +149,25 @@ export function renderStatsHtml(
     const nav = sections.map((s) => `<a href="#${escapeHtml(s.id)}">${escapeHtml(s.title ?? s.id)}</a>`).join('');
     const names = Object.keys(actions);
     const acts = names.length
-        ? `<h2 id="actions">admin actions</h2><p>POST <code>${escapeHtml(basePath)}/request/&lt;action&gt;</code> with <code>Authorization: Bearer &lt;secret&gt;</code>; parameters in the query string or a JSON (or form) body. ` +
-          `Example: <code>curl -X POST -H 'Authorization: Bearer &lt;secret&gt;' ${escapeHtml(basePath)}/request/&lt;action&gt;</code></p>` +
+        ? `<h2 id="actions">admin actions</h2><p>POST <code>${escapeHtml(basePath)}/request/&lt;action&gt;</code> with ` +
+          `<code>Authorization: Bearer &lt;secret&gt;</code>; parameters in the query string or a JSON (or form) body. ` +
+          `Example: <code>curl -X POST -H 'Authorization: Bearer &lt;secret&gt;' ` +
+          `${escapeHtml(basePath)}/request/&lt;action&gt;</code></p>` +
           `<table class="rows"><thead><tr><th>action</th><th>parameters</th><th>description</th></tr></thead><tbody>` +
           names
               .map(
                   (n) =>
-                      `<tr><td><code>${escapeHtml(n)}</code></td><td>${escapeHtml(actions[n].params ?? '')}</td><td>${escapeHtml(actions[n].description)}</td></tr>`,
+                      `<tr><td><code>${escapeHtml(n)}</code></td><td>${escapeHtml(actions[n].params ?? '')}</td>` +
+                      `<td>${escapeHtml(actions[n].description)}</td></tr>`,
               )
               .join('') +
           `</tbody></table>`
         : '';
     return (
-        `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>` +
-        `<body><h1>${escapeHtml(title)}</h1><nav>${nav}<a href="${escapeHtml(basePath)}/jsonstats">json</a><a href="${escapeHtml(basePath)}/metrics">metrics</a></nav>` +
+        `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
+        `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>` +
+        `<body><h1>${escapeHtml(title)}</h1><nav>${nav}<a href="${escapeHtml(basePath)}/jsonstats">json</a>` +
+        `<a href="${escapeHtml(basePath)}/metrics">metrics</a></nav>` +
         sections.map(htmlSection).join('\n') +
         acts +
         `<p class="none">generated ${escapeHtml(new Date().toISOString())}</p></body></html>`

@@ -113,7 +113,9 @@ async function probe(v: Record<string, OptionValue>, baseUrl: string): Promise<v
         console.log(
             JSON.stringify({
                 step: 'hint',
-                msg: 'cachedTokens stays 0 on round 2 unless the server reports prefix-cache hits: vLLM needs --enable-prompt-tokens-details, SGLang --enable-cache-report',
+                msg:
+                    'cachedTokens stays 0 on round 2 unless the server reports prefix-cache hits: ' +
+                    'vLLM needs --enable-prompt-tokens-details, SGLang --enable-cache-report',
             }),
         );
     } finally {

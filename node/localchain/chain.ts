@@ -145,7 +145,8 @@ export class LocalChain {
             return Promise.reject(
                 new LocalChainError(
                     400,
-                    `only external messages can be sent (got an ${type} message): sign it as a wallet's external message, as on a real TON endpoint; contracts send internal messages to each other`,
+                    `only external messages can be sent (got an ${type} message): sign it as a wallet's external message, ` +
+                        `as on a real TON endpoint; contracts send internal messages to each other`,
                 ),
             );
         }

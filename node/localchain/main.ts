@@ -20,7 +20,9 @@ export const CHAIN_CLI_OPTIONS: OptionSpec[] = [
         name: 'dev-token',
         type: 'string',
         env: 'COCOON_CHAIN_DEV_TOKEN',
-        help: 'token the dev endpoints (/faucet, /admin/time) require as Authorization: Bearer (default: generated into <data-dir>/dev-token)',
+        help:
+            'token the dev endpoints (/faucet, /admin/time) require as Authorization: Bearer (default: ' +
+            'generated into <data-dir>/dev-token)',
     },
     {
         name: 'dev-remote',
@@ -70,7 +72,8 @@ export async function runChainCli(argv: string[]): Promise<void> {
         `  ton-api-v4 (TonClient4):     ${running.v4Url}`,
         `  toncenter v2 (TonClient):    ${running.v2Url}`,
         `  dev token (faucet, time):    ${running.devToken}${opts.devRemote ? '' : '  (loopback callers only)'}`,
-        `  faucet:                      curl -X POST ${running.url}/faucet -H 'authorization: Bearer ${running.devToken}' -H 'content-type: application/json' -d '{"address": "...", "amount": "<nanoTON>"}'`,
+        `  faucet:                      curl -X POST ${running.url}/faucet -H 'authorization: Bearer ${running.devToken}' ` +
+            `-H 'content-type: application/json' -d '{"address": "...", "amount": "<nanoTON>"}'`,
         `  Blueprint: npx blueprint run <script> --custom ${running.v2Url} --custom-version v2 --custom-type custom --mnemonic`,
         `funded wallets (v4, mnemonics are dev-only secrets):`,
         ...running.wallets.map((w) => `  ${w.name} ${w.address}\n    ${w.mnemonic.join(' ')}`),

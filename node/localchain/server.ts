@@ -84,7 +84,9 @@ function devGuard(token: string, remote: boolean) {
         if (!remote && !isLoopbackAddress(req.socket.remoteAddress)) {
             return void res.status(403).json({
                 ok: false,
-                error: `${path} is a dev endpoint, served to loopback callers only (start the chain with --dev-remote to serve it to other hosts)`,
+                error:
+                    `${path} is a dev endpoint, served to loopback callers only ` +
+                    `(start the chain with --dev-remote to serve it to other hosts)`,
                 code: 403,
             });
         }
@@ -93,7 +95,9 @@ function devGuard(token: string, remote: boolean) {
             res.setHeader('WWW-Authenticate', 'Bearer realm="cocoon-chain"');
             return void res.status(401).json({
                 ok: false,
-                error: `${path} needs the chain's dev token: send Authorization: Bearer <token> (printed by cocoon chain, kept in <data-dir>/dev-token)`,
+                error:
+                    `${path} needs the chain's dev token: send Authorization: Bearer <token> (printed by cocoon chain, ` +
+                    `kept in <data-dir>/dev-token)`,
                 code: 401,
             });
         }
@@ -201,7 +205,9 @@ export async function startLocalChain(options: LocalChainOptions = {}): Promise<
     app.use((_req: Request, res: Response) => {
         res.status(404).json({
             ok: false,
-            error: 'not found: the local chain serves /api/v2/<method>, /api/v2/jsonRPC, the ton-api-v4 routes (/block/..., /account/..., /send), /faucet, /admin/time and /status',
+            error:
+                'not found: the local chain serves /api/v2/<method>, /api/v2/jsonRPC, the ton-api-v4 routes (/block/..., ' +
+                '/account/..., /send), /faucet, /admin/time and /status',
             code: 404,
         });
     });

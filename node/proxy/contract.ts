@@ -39,7 +39,8 @@ export async function ensureProxyContract(deps: ProxyContractDeps, root: RootSta
     if (state && state.state !== CONTRACT_STATE.normal) {
         throw new ProxyFatalError(
             'CONTRACT',
-            `proxy contract ${contract.toString()} is ${contractStateName(state.state)}; a new params version (or a new proxy key) gives a new contract`,
+            `proxy contract ${contract.toString()} is ${contractStateName(state.state)}; ` +
+                `a new params version (or a new proxy key) gives a new contract`,
         );
     }
     const want = stake ?? root.params.minProxyStake;

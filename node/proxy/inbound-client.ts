@@ -225,14 +225,16 @@ export class ProxyInboundClientConnection {
         if (this.port.longAuthWaits() >= max) {
             return failed(
                 429,
-                `too many clients are waiting for their on-chain registration (${max}); retry in a minute (short auth with the contract's secret is not limited)`,
+                `too many clients are waiting for their on-chain registration (${max}); retry in a minute ` +
+                    `(short auth with the contract's secret is not limited)`,
             );
         }
         const seen = await this.port.waitRegister(challenge.contract, challenge.nonce, LONG_AUTH_TIMEOUT_MS, this.closing.signal);
         if (seen) return null;
         return failed(
             408,
-            `no owner_client_register with nonce ${challenge.nonce} from ${challenge.contract.toString()} reached the proxy contract within ${LONG_AUTH_TIMEOUT_MS / 1000} s`,
+            `no owner_client_register with nonce ${challenge.nonce} from ${challenge.contract.toString()} reached the proxy ` +
+                `contract within ${LONG_AUTH_TIMEOUT_MS / 1000} s`,
         );
     }
 
@@ -256,7 +258,8 @@ export class ProxyInboundClientConnection {
         if (q.min_config_version > port.root.version) {
             return refuse(
                 400,
-                `active config version is too low: the proxy knows root version ${port.root.version}, the client asks for ${q.min_config_version}`,
+                `active config version is too low: the proxy knows root version ${port.root.version}, ` +
+                    `the client asks for ${q.min_config_version}`,
             );
         }
         const chain = this.hs.info.clientAccount.chain;

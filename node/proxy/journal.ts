@@ -62,7 +62,8 @@ export class SettleJournal {
                 if (given.length !== mac.length || !timingSafeEqual(given, mac)) {
                     if (i >= lines.length - 2) continue;
                     throw new JournalError(
-                        `settle journal ${path} line ${i + 1} is not signed by this proxy's key: the file was modified or belongs to another proxy`,
+                        `settle journal ${path} line ${i + 1} is not signed by this proxy's key: ` +
+                            `the file was modified or belongs to another proxy`,
                     );
                 }
                 const seq = Number(parts[0]);

@@ -42,7 +42,10 @@ export class MigrationDriver {
         readonly outdated: OldContractRecord[],
     ) {}
 
-    /** A fresh read of the root: a newer params version starts the migration (or joins the one running). Null when there is nothing to do. */
+    /**
+     * A fresh read of the root: a newer params version starts the migration (or joins the one running). Null when there is
+     * nothing to do.
+     */
     onRoot(next: RootState): Promise<void> | null {
         if (next.params.paramsVersion <= this.host.root.params.paramsVersion) return null;
         if (!this.running) this.running = this.migrate(next).finally(() => (this.running = null));

@@ -203,7 +203,8 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
             if (available < reserve) {
                 return fail(
                     ERR.LOW_BALANCE,
-                    `client balance is too low: this request reserves ${reserve} tokens, ${available} are available; top up the client contract or lower max_tokens`,
+                    `client balance is too low: this request reserves ${reserve} tokens, ${available} are available; ` +
+                        `top up the client contract or lower max_tokens`,
                 );
             }
         }
@@ -239,7 +240,8 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
             return this.finishWithError(
                 r,
                 ERR.NO_WORKERS,
-                `no connected worker holds the end-to-end key ${key.toString('hex')} (it left, or it is not an attested worker of this proxy): fetch a fresh attestation report and encrypt to a key listed there`,
+                `no connected worker holds the end-to-end key ${key.toString('hex')} (it left, or it is not an attested worker ` +
+                    `of this proxy): fetch a fresh attestation report and encrypt to a key listed there`,
             );
         }
         const choice = chooseWorker(candidates, r.q.model_name, BigInt(r.q.max_coefficient), r.tried);

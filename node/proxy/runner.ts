@@ -11,10 +11,10 @@
  *   contract.ts, migration-driver.ts         the proxy contract, and moving to a new one on a params change
  *   registrations.ts, watcher.ts             what the proxy contract's transactions tell (notes, long-auth nonces)
  *
- * Startup: read root -> open store -> compare it with the chain (backup-check.ts) -> deploy/stake the proxy contract -> start a session (a fresh random
- * session hash, a new seqno committed to the store and noted on-chain; the session starts only once the
- * note is seen) -> listen. A note from the proxy's wallet with another session hash means a clone or a
- * rolled-back copy is running: the runner stops instead of signing anything further.
+ * Startup: read root -> open store -> compare it with the chain (backup-check.ts) -> deploy/stake the proxy contract
+ * -> start a session (a fresh random session hash, a new seqno committed to the store and noted on-chain; the
+ * session starts only once the note is seen) -> listen. A note from the proxy's wallet with another session hash
+ * means a clone or a rolled-back copy is running: the runner stops instead of signing anything further.
  */
 import type { Address } from '@ton/core';
 import { readClientContract, readRoot, type RootState } from '../chain/cocoon';

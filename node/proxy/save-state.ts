@@ -218,7 +218,9 @@ export class SaveState {
                 this.deps.onFatal(
                     new ProxyFatalError(
                         'CLONE',
-                        `a save-state note of another session (seqno ${n.seqno}) appeared after this session started: another copy of this proxy (a clone or a restored backup) is running with the same wallet; stopping so no amount is signed twice`,
+                        `a save-state note of another session (seqno ${n.seqno}) appeared after this session started: ` +
+                            `another copy of this proxy (a clone or a restored backup) is running with the same wallet; ` +
+                            `stopping so no amount is signed twice`,
                     ),
                 );
             }

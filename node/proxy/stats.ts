@@ -324,7 +324,8 @@ export function proxyStats(runner: ProxyRunner, opts: { title?: string } = {}): 
         },
         'change-worker-model': {
             description:
-                'switch a connected worker to another model the root allows (worker.changeModel: the worker runs its change-model script); this proxy routes the new model to it at once',
+                'switch a connected worker to another model the root allows (worker.changeModel: ' +
+                'the worker runs its change-model script); this proxy routes the new model to it at once',
             params: 'worker=<link id, e.g. w1> model=<Org/Name@commit:verity>',
             run: async (i) => {
                 try {

@@ -97,7 +97,8 @@ export class ProxyStore {
             close = () => pg.close();
         }
         await db.execute(
-            sql`create table if not exists proxy_records (key text primary key, value text not null, signature text not null, seqno integer not null)`,
+            sql`create table if not exists proxy_records (
+                key text primary key, value text not null, signature text not null, seqno integer not null)`,
         );
         const rows = await db.select().from(proxyRecords);
         const records = new Map<string, unknown>();
@@ -110,7 +111,9 @@ export class ProxyStore {
                 await close();
                 throw new StoreError(
                     'TAMPERED',
-                    `proxy database record '${r.key}' is not signed by this proxy's key: the database was modified or belongs to another proxy; restore it from a backup or start with an empty data directory`,
+                    `proxy database record '${r.key}' is not signed by this proxy's key: ` +
+                        `the database was modified or belongs to another proxy; ` +
+                        `restore it from a backup or start with an empty data directory`,
                 );
             }
             if (r.key === 'config') seqno = decodeValue<{ seqno: number }>(r.value).seqno;

@@ -306,7 +306,8 @@ export async function planStatusChange(
     if (!ALLOWED_FROM[action].includes(status)) {
         throw new RegistryError(
             'BAD_STATUS',
-            `cannot ${action} a registration that is ${status === 'none' ? 'not registered' : status} (allowed from: ${ALLOWED_FROM[action].join(', ')})`,
+            `cannot ${action} a registration that is ${status === 'none' ? 'not registered' : status} ` +
+                `(allowed from: ${ALLOWED_FROM[action].join(', ')})`,
             REGISTRY_EXIT.badStatus,
         );
     }
@@ -371,7 +372,8 @@ export async function sendRegistryPlan(
         if (code !== null) {
             throw new RegistryError(
                 code === REGISTRY_EXIT.notOwner ? 'NOT_OWNER' : 'REFUSED',
-                `the registry contract refused '${m.action}' with exit code ${code} (${EXIT_NAMES.get(code) ?? 'not a registry code'}); the value was bounced back`,
+                `the registry contract refused '${m.action}' with exit code ${code} ` +
+                    `(${EXIT_NAMES.get(code) ?? 'not a registry code'}); the value was bounced back`,
                 code,
             );
         }

@@ -149,7 +149,8 @@ export class WorkerRunner {
         const w = new WorkerRunner(cfg);
         if (cfg.tls && !cfg.tls.certificate.publicKey.equals(cfg.key.publicKey)) {
             w.log.warn(
-                'the RA-TLS certificate does not carry the receipt key: verifiers will refuse every receipt (KEY_NOT_ATTESTED); create the RaTlsContext with privateKey = this key',
+                'the RA-TLS certificate does not carry the receipt key: verifiers will refuse every receipt ' +
+                    '(KEY_NOT_ATTESTED); create the RaTlsContext with privateKey = this key',
             );
         }
         w.root = await readRoot(cfg.chain, cfg.root);

@@ -37,7 +37,10 @@ export function forcedPayoutRefusal(
         .filter((p) => p.worth > 0n && p.worth < feeEstimate);
     if (!losing.length) return null;
     const list = losing.map((p) => `${formatTonFixed(p.worth)} TON from ${p.proxy}`).join(', ');
-    return `a forced payout would move ${list} for about ${formatTonFixed(feeEstimate)} TON of fees each: add confirm=true to pay anyway, or leave it to the automatic payout (it waits for the minimum payout)`;
+    return (
+        `a forced payout would move ${list} for about ${formatTonFixed(feeEstimate)} TON of fees each: ` +
+        `add confirm=true to pay anyway, or leave it to the automatic payout (it waits for the minimum payout)`
+    );
 }
 
 /** The integer coefficient (1000 = 1.0x) from `coefficient=<int>` or `multiplier=<float>`. */
@@ -226,7 +229,8 @@ export function workerStats(runner: WorkerRunner, opts: { title?: string } = {})
         },
         payout: {
             description:
-                'cash out signed, unpaid earnings now: proxy contracts owed at least the minimum payout; force=true pays every one, and wants confirm=true when a payout would move less than its fees',
+                'cash out signed, unpaid earnings now: proxy contracts owed at least the minimum payout; ' +
+                'force=true pays every one, and wants confirm=true when a payout would move less than its fees',
             params: '[force=true|false] [confirm=true|false]',
             run: async (i) => {
                 const force = i.boolean('force', false);

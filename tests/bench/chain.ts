@@ -85,7 +85,8 @@ async function main(): Promise<void> {
         for (const r of [inProcess, v2, v4])
             console.log(`  ${r.label.padEnd(24)} ${String(r.perSecond).padStart(8)} transfers/s  (${r.tx} in ${r.seconds} s)`);
         console.log(
-            `  HTTP throughput relative to the in-process baseline: v2 ${(v2.perSecond / inProcess.perSecond).toFixed(2)}x, v4 ${(v4.perSecond / inProcess.perSecond).toFixed(2)}x (sandbox execution dominates)`,
+            `  HTTP throughput relative to the in-process baseline: v2 ${(v2.perSecond / inProcess.perSecond).toFixed(2)}x, ` +
+                `v4 ${(v4.perSecond / inProcess.perSecond).toFixed(2)}x (sandbox execution dominates)`,
         );
         console.log('page latency (20 transactions per page):');
         console.log(`  v4 /account/.../tx   p50 ${pages.v4.p50ms} ms   p95 ${pages.v4.p95ms} ms`);

@@ -74,7 +74,8 @@ async function main(): Promise<void> {
     });
     const ingested = await engine.runOnce();
     print(
-        `database: ${ingested.transactions.toLocaleString('en')} transactions indexed into in-memory PGlite (${round((performance.now() - t0) / 1000)} s, not timed below)`,
+        `database: ${ingested.transactions.toLocaleString('en')} transactions indexed into in-memory PGlite ` +
+            `(${round((performance.now() - t0) / 1000)} s, not timed below)`,
     );
 
     const server = await startApiServer({ database, log: silentLogger, webDir: WEB_DIST });
@@ -138,7 +139,9 @@ async function main(): Promise<void> {
             for (let i = 0; i < runs; i++) samples.push(await timeCalls(paths));
             pages[name] = { ...figures(samples), calls: paths.length };
             print(
-                `${name.padEnd(19)} ${String(paths.length).padStart(2)} call(s)  p50 ${String(pages[name].p50).padStart(7)} ms  p95 ${String(pages[name].p95).padStart(7)} ms  (${round(pages[name].p50 / Math.max(0.1, baseline.p50))}x baseline)`,
+                `${name.padEnd(19)} ${String(paths.length).padStart(2)} call(s)  p50 ${String(pages[name].p50).padStart(7)} ms ` +
+                    ` p95 ${String(pages[name].p95).padStart(7)} ms  (${round(pages[name].p50 / Math.max(0.1, baseline.p50))}x ` +
+                    `baseline)`,
             );
         }
 
@@ -172,13 +175,16 @@ async function main(): Promise<void> {
         const fcp = figures(fcps);
         const totalsVisible = figures(ready);
         print(
-            `first contentful paint: p50 ${fcp.p50} ms, max ${fcp.max} ms; overview totals on screen: p50 ${totalsVisible.p50} ms (${fcpRuns} fresh loads)`,
+            `first contentful paint: p50 ${fcp.p50} ms, max ${fcp.max} ms; overview totals on screen: ` +
+                `p50 ${totalsVisible.p50} ms (${fcpRuns} fresh loads)`,
         );
         const slowest = Object.entries(pages).sort((a, b) => b[1].p95 - a[1].p95)[0];
         const targets = { pageP95Ms: 50, fcpMs: 1000 };
         const met = { pages: slowest[1].p95 < targets.pageP95Ms, fcp: fcp.max < targets.fcpMs };
         print(
-            `slowest page (p95): ${slowest[0]} ${slowest[1].p95} ms (target < ${targets.pageP95Ms} ms: ${met.pages ? 'met' : 'MISSED'}); first contentful paint max ${fcp.max} ms (target < ${targets.fcpMs} ms: ${met.fcp ? 'met' : 'MISSED'})`,
+            `slowest page (p95): ${slowest[0]} ${slowest[1].p95} ms (target < ${targets.pageP95Ms} ` +
+                `ms: ${met.pages ? 'met' : 'MISSED'}); first contentful paint max ${fcp.max} ms (target < ${targets.fcpMs} ` +
+                `ms: ${met.fcp ? 'met' : 'MISSED'})`,
         );
         print(
             'RESULT ' +

@@ -265,7 +265,9 @@ async function main(): Promise<void> {
         const meets = ratio !== null && ratio <= TARGET_RATIO;
         const beatsTolk = tolk !== null && ton(r.fees) < tolk;
         console.log(
-            `${r.op.padEnd(24)} ${ton(r.fees).toFixed(6).padStart(10)} ${(func ?? 0).toFixed(6).padStart(10)} ${(tolk ?? 0).toFixed(6).padStart(10)} ${(ratio ?? 0).toFixed(2).padStart(8)}  ${(meets ? 'yes' : 'NO').padStart(12)}  ${(beatsTolk ? 'yes' : 'NO').padStart(6)}`,
+            `${r.op.padEnd(24)} ${ton(r.fees).toFixed(6).padStart(10)} ${(func ?? 0).toFixed(6).padStart(10)} ` +
+                `${(tolk ?? 0).toFixed(6).padStart(10)} ${(ratio ?? 0).toFixed(2).padStart(8)} ` +
+                ` ${(meets ? 'yes' : 'NO').padStart(12)}  ${(beatsTolk ? 'yes' : 'NO').padStart(6)}`,
         );
         return {
             op: r.op,

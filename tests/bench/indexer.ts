@@ -235,7 +235,8 @@ async function main(): Promise<void> {
     const log = process.argv.includes('--verbose') ? createLogger('bench') : silentLogger;
     const load = () => os.loadavg()[0].toFixed(1);
     print(
-        `indexer benchmark: ${total.toLocaleString('en')} transactions, ${os.cpus().length} cores, load average ${load()} (other processes share the cores)`,
+        `indexer benchmark: ${total.toLocaleString('en')} transactions, ${os.cpus().length} cores, ` +
+            `load average ${load()} (other processes share the cores)`,
     );
 
     const make = () => {
@@ -248,7 +249,8 @@ async function main(): Promise<void> {
     const { chain, comps } = make();
     chain.generate(total);
     print(
-        `generated ${chain.networkTxs.toLocaleString('en')} network transactions in ${chain.seqno} blocks (${round((performance.now() - t0) / 1000, 1)} s; not timed below); decoder: ${comps.label}`,
+        `generated ${chain.networkTxs.toLocaleString('en')} network transactions in ${chain.seqno} blocks ` +
+            `(${round((performance.now() - t0) / 1000, 1)} s; not timed below); decoder: ${comps.label}`,
     );
 
     // Decode alone: parse BOCs and decode every transaction, no database.
@@ -285,11 +287,13 @@ async function main(): Promise<void> {
     const pglite = await openDatabase({ dataDir: pgliteDir });
     const pgliteRun = await backfill(pglite, chain, comps.decoder, comps.statesFor(chain), log);
     print(
-        `PGlite (data dir):    ${pgliteRun.txPerSec.toLocaleString('en')} tx/s decode+store, backfill of ${pgliteRun.transactions.toLocaleString('en')} tx in ${pgliteRun.seconds} s`,
+        `PGlite (data dir):    ${pgliteRun.txPerSec.toLocaleString('en')} tx/s decode+store, ` +
+            `backfill of ${pgliteRun.transactions.toLocaleString('en')} tx in ${pgliteRun.seconds} s`,
     );
     const baseline = await builderBaseline(pglite, chain, comps.decoder, 10_000);
     print(
-        `PGlite baseline (drizzle VALUES builder, same rows): ${baseline.toLocaleString('en')} tx/s -> bulk insert is ${round(pgliteRun.txPerSec / baseline, 1)}x`,
+        `PGlite baseline (drizzle VALUES builder, same rows): ${baseline.toLocaleString('en')} tx/s -> bulk insert ` +
+            `is ${round(pgliteRun.txPerSec / baseline, 1)}x`,
     );
 
     const lagChain = make();
@@ -298,7 +302,8 @@ async function main(): Promise<void> {
     const lag = await headLag(lagDb, lagChain.chain, lagChain.comps.decoder, lagChain.comps.statesFor(lagChain.chain), 6, 400);
     await lagDb.close();
     print(
-        `head lag (PGlite, following 400 tx/s in 250 ms blocks): p50 ${lag.p50} ms, p95 ${lag.p95} ms, max ${lag.max} ms over ${lag.samples} blocks`,
+        `head lag (PGlite, following 400 tx/s in 250 ms blocks): p50 ${lag.p50} ms, p95 ${lag.p95} ms, ` +
+            `max ${lag.max} ms over ${lag.samples} blocks`,
     );
     await pglite.close();
     fs.rmSync(pgliteDir, { recursive: true, force: true });
@@ -320,7 +325,8 @@ async function main(): Promise<void> {
             await admin.query(`drop database if exists ${name} with (force)`);
             await admin.end();
             print(
-                `PostgreSQL:           ${postgres.txPerSec.toLocaleString('en')} tx/s decode+store, backfill of ${postgres.transactions.toLocaleString('en')} tx in ${postgres.seconds} s`,
+                `PostgreSQL:           ${postgres.txPerSec.toLocaleString('en')} tx/s decode+store, ` +
+                    `backfill of ${postgres.transactions.toLocaleString('en')} tx in ${postgres.seconds} s`,
             );
         } finally {
             pg.stop();
@@ -333,7 +339,8 @@ async function main(): Promise<void> {
     const backfill100k = round(pgliteRun.seconds * scale, 2);
     const meets = pgliteRun.txPerSec >= TARGET_TPS && backfill100k < TARGET_BACKFILL_S;
     print(
-        `targets: >= ${TARGET_TPS} tx/s and 100k backfill < ${TARGET_BACKFILL_S} s on PGlite: ${meets ? 'met' : 'NOT met'} (${pgliteRun.txPerSec} tx/s, ${backfill100k} s)`,
+        `targets: >= ${TARGET_TPS} tx/s and 100k backfill < ${TARGET_BACKFILL_S} s on PGlite: ${meets ? 'met' : 'NOT met'} ` +
+            `(${pgliteRun.txPerSec} tx/s, ${backfill100k} s)`,
     );
     print(
         'RESULT ' +

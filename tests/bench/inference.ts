@@ -309,15 +309,18 @@ async function main(): Promise<void> {
     const simd = engineRates(true);
     const row = (name: string, d: number[], p: number[]) =>
         console.log(
-            `${name.padEnd(28)} decode median ${median(d).toFixed(0).padStart(6)} best ${best(d).toFixed(0).padStart(6)} tok/s | prefill median ${median(p).toFixed(0).padStart(6)} best ${best(p).toFixed(0).padStart(6)} tok/s`,
+            `${name.padEnd(28)} decode median ${median(d).toFixed(0).padStart(6)} best ${best(d).toFixed(0).padStart(6)} tok/s ` +
+                `| prefill median ${median(p).toFixed(0).padStart(6)} best ${best(p).toFixed(0).padStart(6)} tok/s`,
         );
     row('engine, scalar JS kernel', scalar.decode, scalar.prefill);
     row('engine, WASM SIMD kernel', simd.decode, simd.prefill);
     console.log(
-        `decode per CPU-second (ignores time stolen by other jobs): SIMD ${median(simd.decodeCpu).toFixed(0)}, scalar ${median(scalar.decodeCpu).toFixed(0)} tok/s`,
+        `decode per CPU-second (ignores time stolen by other jobs): SIMD ${median(simd.decodeCpu).toFixed(0)}, ` +
+            `scalar ${median(scalar.decodeCpu).toFixed(0)} tok/s`,
     );
     console.log(
-        `speed-up of the SIMD kernel: decode x${(median(simd.decode) / median(scalar.decode)).toFixed(2)}, prefill x${(median(simd.prefill) / median(scalar.prefill)).toFixed(2)}`,
+        `speed-up of the SIMD kernel: decode x${(median(simd.decode) / median(scalar.decode)).toFixed(2)}, ` +
+            `prefill x${(median(simd.prefill) / median(scalar.prefill)).toFixed(2)}`,
     );
 
     const engine = Engine.load(DEFAULT_MODEL_PATH, { slots: 1 });
@@ -328,7 +331,8 @@ async function main(): Promise<void> {
     for (let r = 0; r < RUNS; r++) overHttp.push(await httpStream(srv.url, engine));
     await srv.close();
     console.log(
-        `generation incl. scheduler+sampler (in-process): ${median(inproc).toFixed(0)} tok/s; streamed over HTTP/SSE: ${median(overHttp).toFixed(0)} tok/s`,
+        `generation incl. scheduler+sampler (in-process): ${median(inproc).toFixed(0)} tok/s; ` +
+            `streamed over HTTP/SSE: ${median(overHttp).toFixed(0)} tok/s`,
     );
 
     const cr = await constrainedRates(engine);
@@ -336,18 +340,24 @@ async function main(): Promise<void> {
         `JSON schema constraint: vocabulary trie + first schema ${cr.coldMs.toFixed(0)} ms, another schema ${cr.compileMs.toFixed(1)} ms`,
     );
     console.log(
-        `  string held open ${TOKENS} tokens (greedy): unconstrained ${median(cr.plainLong).toFixed(0)} tok/s, constrained ${median(cr.maskedLong).toFixed(0)} tok/s (x${(median(cr.maskedLong) / median(cr.plainLong)).toFixed(2)})`,
+        `  string held open ${TOKENS} tokens (greedy): unconstrained ${median(cr.plainLong).toFixed(0)} tok/s, ` +
+            `constrained ${median(cr.maskedLong).toFixed(0)} tok/s (x${(median(cr.maskedLong) / median(cr.plainLong)).toFixed(2)})`,
     );
     console.log(
-        `  nested schema, ${RUNS * 10} answers at temperature 1 (${cr.nestedTokens} tokens): unconstrained ${cr.nestedPlain.toFixed(0)} tok/s, constrained ${cr.nestedMasked.toFixed(0)} tok/s (x${(cr.nestedMasked / cr.nestedPlain).toFixed(2)}); mask tables computed ${cr.stats.computed}, served from cache ${cr.stats.cached}`,
+        `  nested schema, ${RUNS * 10} answers at temperature 1 (${cr.nestedTokens} tokens): ` +
+            `unconstrained ${cr.nestedPlain.toFixed(0)} tok/s, constrained ${cr.nestedMasked.toFixed(0)} tok/s ` +
+            `(x${(cr.nestedMasked / cr.nestedPlain).toFixed(2)}); mask tables computed ${cr.stats.computed}, ` +
+            `served from cache ${cr.stats.cached}`,
     );
     console.log(
-        `  per CPU-second (ignores time stolen by other jobs): constrained/unconstrained x${cr.longCpuRatio.toFixed(2)} (string), x${cr.nestedCpuRatio.toFixed(2)} (nested)`,
+        `  per CPU-second (ignores time stolen by other jobs): constrained/unconstrained x${cr.longCpuRatio.toFixed(2)} ` +
+            `(string), x${cr.nestedCpuRatio.toFixed(2)} (nested)`,
     );
 
     const ad = await adapterOverhead();
     console.log(
-        `adapter: ${TOKENS + 3}-chunk SSE stream, plain http ${ad.plainUs.toFixed(0)} us/request, createBackend ${ad.adapterUs.toFixed(0)} us/request => ${ad.perChunkUs.toFixed(2)} us/chunk overhead`,
+        `adapter: ${TOKENS + 3}-chunk SSE stream, plain http ${ad.plainUs.toFixed(0)} us/request, ` +
+            `createBackend ${ad.adapterUs.toFixed(0)} us/request => ${ad.perChunkUs.toFixed(2)} us/chunk overhead`,
     );
     const parse = usageParseRate();
     console.log(`UsageCounter SSE parse: ${parse.toFixed(1)} MB/s`);

@@ -127,7 +127,8 @@ async function main(): Promise<void> {
     );
     const secure = await oneWayRate(clientCtx);
     console.log(
-        `one-way over TLS 1.3 RA-TLS:           ${Math.round(secure.msgsPerSec).toLocaleString()} msg/s, ${secure.mbPerSec.toFixed(1)} MB/s (${((secure.msgsPerSec / plain.msgsPerSec) * 100).toFixed(0)}% of plaintext)`,
+        `one-way over TLS 1.3 RA-TLS:           ${Math.round(secure.msgsPerSec).toLocaleString()} ` +
+            `msg/s, ${secure.mbPerSec.toFixed(1)} MB/s (${((secure.msgsPerSec / plain.msgsPerSec) * 100).toFixed(0)}% of plaintext)`,
     );
     const queries = await queryRate(clientCtx);
     console.log(`query round trips over RA-TLS (64 in flight): ${Math.round(queries).toLocaleString()} /s`);

@@ -172,8 +172,11 @@ export async function rampStreams(opts: {
         };
         out.push(level);
         console.log(
-            `streams ${String(n).padStart(5)}: gap p99 direct ${direct.gap_p99_ms.toFixed(2)} ms, network ${network.gap_p99_ms.toFixed(2)} ms (added ${added.toFixed(2)} ms), ` +
-                `errors ${network.errors}${network.firstError ? ` (${network.firstError})` : ''}, proxy CPU ${level.proxy_cpu_ms_per_1k_tokens} ms/1k tokens, proxy RSS ${level.proxy_rss_kib_per_stream} KiB/stream: ${level.ok ? 'ok' : 'over'}`,
+            `streams ${String(n).padStart(5)}: gap p99 direct ${direct.gap_p99_ms.toFixed(2)} ms, ` +
+                `network ${network.gap_p99_ms.toFixed(2)} ms (added ${added.toFixed(2)} ms), ` +
+                `errors ${network.errors}${network.firstError ? ` (${network.firstError})` : ''}, ` +
+                `proxy CPU ${level.proxy_cpu_ms_per_1k_tokens} ms/1k tokens, proxy RSS ${level.proxy_rss_kib_per_stream} ` +
+                `KiB/stream: ${level.ok ? 'ok' : 'over'}`,
         );
         if (network.errors > n * 0.05) break;
     }

@@ -1,5 +1,8 @@
 /**
- * Proxy benchmark (COCOON's benchmark/ method): `npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--delay-ms N] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--no-floor] [--modes tls,plaintext,processes,floor] [--streams 100,...,2000] [--no-streams] [--cpu-prof DIR]`
+ * Proxy benchmark (COCOON's benchmark/ method):
+ *   npm run bench -- proxy [--seconds N] [--rounds N] [--warmup N] [--chunks N] [--bytes N] [--delay-ms N]
+ *     [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--no-floor] [--modes tls,plaintext,processes,floor]
+ *     [--streams 100,...,2000] [--no-streams] [--cpu-prof DIR]
  * A fake OpenAI-compatible backend streams 50 SSE chunks (128-byte deltas) plus a usage chunk and [DONE]
  * for every POST /v1/chat/completions with stream:true, as COCOON's benchmark/server.go does; by default
  * all at once (its delay_ms=0, a CPU-bound baseline), with --delay-ms N one chunk every N ms (its delay_ms,
@@ -419,7 +422,9 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
             if (res.status === 200) break;
             if (Date.now() > deadline)
                 throw new Error(
-                    `the process network did not serve within 120 s: HTTP ${res.status} ${text.slice(0, 300)}\nworker: ${worker.err().slice(-1500)}\nproxy: ${proxy.err().slice(-1500)}`,
+                    `the process network did not serve within 120 s: ` +
+                        `HTTP ${res.status} ${text.slice(0, 300)}\nworker: ${worker.err().slice(-1500)}\n` +
+                        `proxy: ${proxy.err().slice(-1500)}`,
                 );
             await new Promise((r) => setTimeout(r, 250));
         }
@@ -440,7 +445,9 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
 async function main(): Promise<void> {
     if (process.argv.includes('--help') || process.argv.includes('-h')) {
         console.log(
-            'Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--delay-ms 0] [--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--no-floor] [--modes tls,plaintext,processes,floor] [--streams 100,250,500,1000,1500,2000] [--no-streams] [--cpu-prof DIR]',
+            'Usage: npm run bench -- proxy [--seconds 4] [--rounds 2] [--warmup 1] [--chunks 50] [--bytes 128] [--delay-ms 0] ' +
+                '[--concurrency 1,30] [--plaintext] [--no-tls] [--no-processes] [--no-floor] [--modes ' +
+                'tls,plaintext,processes,floor] [--streams 100,250,500,1000,1500,2000] [--no-streams] [--cpu-prof DIR]',
         );
         process.exit(0);
     }
@@ -511,7 +518,9 @@ async function main(): Promise<void> {
     });
 
     console.log(
-        `proxy bench: fake backend ${CHUNKS} SSE chunks x ${BYTES} B${DELAY_MS ? ` ${DELAY_MS} ms apart` : ''} + usage chunk, ${ROUNDS} rounds x ${SECONDS} s per point (+${WARMUP} s warm-up), concurrency 1 and 30, ${require('os').cpus().length} cores`,
+        `proxy bench: fake backend ${CHUNKS} SSE chunks x ${BYTES} B${DELAY_MS ? ` ${DELAY_MS} ms apart` : ''} + usage ` +
+            `chunk, ${ROUNDS} rounds x ${SECONDS} s per point (+${WARMUP} s warm-up), ` +
+            `concurrency 1 and 30, ${require('os').cpus().length} cores`,
     );
     const runs: Record<string, LoadResult[]> = {};
     const framesPerRequest: Record<string, { worker_to_proxy: number; proxy_to_client: number }> = {};
@@ -567,7 +576,8 @@ async function main(): Promise<void> {
         const t0 = performance.now();
         const snet = await processNetwork(streamsUrl, streamsBody, Math.max(...levels) + 64);
         console.log(
-            `\nstreaming at scale: ${STREAM_TOKENS} tokens ${STREAM_DELAY_MS} ms apart per answer, three processes up in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+            `\nstreaming at scale: ${STREAM_TOKENS} tokens ${STREAM_DELAY_MS} ms apart per answer, ` +
+                `three processes up in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
         );
         const loadStreams = (job: StreamsJob) =>
             new Promise<StreamsResult>((resolve) => {
@@ -608,14 +618,18 @@ async function main(): Promise<void> {
     }
     const ms = (x: number) => x.toFixed(2).padStart(7);
     console.log(
-        `\n${'path'.padEnd(26)} ${'req/s'.padStart(8)} | total p50     p90     p99 ms | first byte p50 p90  p99 ms | bytes/resp errors | CPU us/req: all, runners`,
+        `\n${'path'.padEnd(26)} ${'req/s'.padStart(8)} | total p50     p90     p99 ms | first byte p50 p90  p99 ms | ` +
+            `bytes/resp errors | CPU us/req: all, runners`,
     );
     for (const [k, f] of Object.entries(fig)) {
         const [path, c] = k.split(':');
         const name =
             `${path === 'direct' ? 'direct backend' : path === 'floor' ? 'bare TLS relay (floor)' : `network (${path})`} c=${c}`.padEnd(26);
         console.log(
-            `${name} ${f.rps.toFixed(1).padStart(8)} | ${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} | ${ms(f.ttfb_p50)} ${ms(f.ttfb_p90)} ${ms(f.ttfb_p99)} | ${String(f.bytes).padStart(9)} ${String(f.errors).padStart(6)} | ${String(f.cpu_us_per_req).padStart(6)} ${String(f.main_thread_cpu_us_per_req).padStart(6)}`,
+            `${name} ${f.rps.toFixed(1).padStart(8)} | ${ms(f.p50)} ${ms(f.p90)} ${ms(f.p99)} ` +
+                `| ${ms(f.ttfb_p50)} ${ms(f.ttfb_p90)} ${ms(f.ttfb_p99)} ` +
+                `| ${String(f.bytes).padStart(9)} ${String(f.errors).padStart(6)} ` +
+                `| ${String(f.cpu_us_per_req).padStart(6)} ${String(f.main_thread_cpu_us_per_req).padStart(6)}`,
         );
     }
     // Every point measured is in the result as <path>_c<concurrency>; the comparisons need both levels.
@@ -640,7 +654,8 @@ async function main(): Promise<void> {
             const added = f1.p50 - d1.p50;
             const addedTtfb = f1.ttfb_p50 - d1.ttfb_p50;
             console.log(
-                `${mode}: added p50 latency c=1 ${added.toFixed(3)} ms (first byte ${addedTtfb.toFixed(3)} ms), throughput ratio c=1 ${(f1.rps / d1.rps).toFixed(3)}x`,
+                `${mode}: added p50 latency c=1 ${added.toFixed(3)} ms (first byte ${addedTtfb.toFixed(3)} ms), ` +
+                    `throughput ratio c=1 ${(f1.rps / d1.rps).toFixed(3)}x`,
             );
             Object.assign(result, {
                 [`${mode}_added_p50_ms_c1`]: Number(added.toFixed(3)),
@@ -663,14 +678,18 @@ async function main(): Promise<void> {
         const ratio = Number((p30.main_thread_cpu_us_per_req / fl30.main_thread_cpu_us_per_req).toFixed(3));
         result.processes_cpu_ratio_to_floor_c30 = ratio;
         console.log(
-            `three processes, c=30: runner CPU ${p30.main_thread_cpu_us_per_req} us/req = ${ratio}x the floor's ${fl30.main_thread_cpu_us_per_req}; target <= ${TARGET_CPU_RATIO_TO_FLOOR_C30}x: ${ratio <= TARGET_CPU_RATIO_TO_FLOOR_C30 ? 'MET' : 'NOT MET'}`,
+            `three processes, c=30: runner CPU ${p30.main_thread_cpu_us_per_req} us/req = ${ratio}x the ` +
+                `floor's ${fl30.main_thread_cpu_us_per_req}; ` +
+                `target <= ${TARGET_CPU_RATIO_TO_FLOOR_C30}x: ${ratio <= TARGET_CPU_RATIO_TO_FLOOR_C30 ? 'MET' : 'NOT MET'}`,
         );
     }
     if (p1 && fl1) {
         const over = Number((p1.p50 - fl1.p50).toFixed(3));
         result.processes_added_p50_over_floor_ms_c1 = over;
         console.log(
-            `three processes, c=1: p50 ${p1.p50} ms = floor + ${over} ms; target <= floor + ${TARGET_ADDED_P50_OVER_FLOOR_MS_C1} ms: ${over <= TARGET_ADDED_P50_OVER_FLOOR_MS_C1 ? 'MET' : 'NOT MET'}`,
+            `three processes, c=1: p50 ${p1.p50} ms = floor + ${over} ms; ` +
+                `target <= floor + ${TARGET_ADDED_P50_OVER_FLOOR_MS_C1} ` +
+                `ms: ${over <= TARGET_ADDED_P50_OVER_FLOOR_MS_C1 ? 'MET' : 'NOT MET'}`,
         );
     }
     if (streams.length) {
@@ -694,10 +713,13 @@ async function main(): Promise<void> {
             })),
         });
         console.log(
-            `streams: largest concurrency with added p99 time-between-tokens <= ${STREAMS_TARGET_ADDED_GAP_P99_MS} ms and no errors: ${max}; target >= ${TARGET_STREAMS}: ${max >= TARGET_STREAMS ? 'MET' : 'NOT MET'}`,
+            `streams: largest concurrency with added p99 time-between-tokens <= ${STREAMS_TARGET_ADDED_GAP_P99_MS} ms and no ` +
+                `errors: ${max}; target >= ${TARGET_STREAMS}: ${max >= TARGET_STREAMS ? 'MET' : 'NOT MET'}`,
         );
         console.log(
-            `streams: proxy RSS ${top.proxy_rss_kib_per_stream} KiB per open stream at ${top.streams}; target <= ${TARGET_RSS_KIB_PER_STREAM}: ${top.proxy_rss_kib_per_stream <= TARGET_RSS_KIB_PER_STREAM ? 'MET' : 'NOT MET'}`,
+            `streams: proxy RSS ${top.proxy_rss_kib_per_stream} KiB per open stream at ${top.streams}; ` +
+                `target ` +
+                `<= ${TARGET_RSS_KIB_PER_STREAM}: ${top.proxy_rss_kib_per_stream <= TARGET_RSS_KIB_PER_STREAM ? 'MET' : 'NOT MET'}`,
         );
     }
     Object.assign(result, {

@@ -8,7 +8,9 @@ const BENCHES: Record<string, { file: string; about: string }> = {
     protocol: { file: 'protocol.ts', about: 'TL+framing msgs/s over loopback plaintext vs RA-TLS, query rate, handshake and PoW time' },
     inference: {
         file: 'inference.ts',
-        about: 'embedded engine decode/prefill tok/s (SIMD vs scalar), HTTP/SSE generation, adapter overhead per chunk, decode with vs without a JSON-schema constraint',
+        about:
+            'embedded engine decode/prefill tok/s (SIMD vs scalar), HTTP/SSE generation, adapter overhead per chunk, ' +
+            'decode with vs without a JSON-schema constraint',
     },
     explorer: {
         file: 'explorer.ts',
@@ -20,7 +22,9 @@ const BENCHES: Record<string, { file: string; about: string }> = {
     },
     proxy: {
         file: 'proxy.ts',
-        about: 'client API -> proxy -> worker -> fake backend (50 SSE chunks) vs the backend directly and vs a bare TLS relay of the same shape: req/s, p50/p90/p99, added latency, c=1 and c=30',
+        about:
+            'client API -> proxy -> worker -> fake backend (50 SSE chunks) vs the backend directly and vs a bare TLS relay of the ' +
+            'same shape: req/s, p50/p90/p99, added latency, c=1 and c=30',
     },
     'gas-registry': {
         file: 'gas-registry.ts',

@@ -59,7 +59,9 @@ describe('CocoonWallet', () => {
         expect(await wallet.getSeqno()).toBe(1n);
     });
 
-    it('refuses replays (1032), expired (1030), wrong subwallet (1033), bad signature (1034), under 2 TON (1035), blocked (1031)', async () => {
+    const refusalsTitle =
+        'refuses replays (1032), expired (1030), wrong subwallet (1033), bad signature (1034), under 2 TON (1035), blocked (1031)';
+    it(refusalsTitle, async () => {
         await ext(transfer());
         await expect(ext(transfer())).rejects.toThrow(/1032/);
         await expect(ext(transfer({ seqno: 1, validUntil: NOW }))).rejects.toThrow(/1030/);

@@ -100,7 +100,9 @@ describe('storage layouts (hand-built, every state)', () => {
         params = testParams({ workerScCode: codes.worker, clientScCode: codes.client, proxyScCode: codes.proxy });
     });
 
-    it('proxy, client and worker: hand-built init data deploys at the original addresses, and every message leaves the original bits', async () => {
+    const originalLayoutsTitle =
+        'proxy, client and worker: hand-built init data deploys at the original addresses, and every message leaves the original bits';
+    it(originalLayoutsTitle, async () => {
         const codes = await childCodes();
         const proxyParams = buildParamsCell(params, CODE_MASK.proxyContract);
         const childParams = buildParamsCell(params, CODE_MASK.child);

@@ -147,7 +147,9 @@ describe('money safety', () => {
         expect((await proxy.getGetCocoonProxyData()).stake).toBe(0n);
     });
 
-    it('rejects at the source: worker fee above the price or a price above the bound (root), payout parts beyond Coins (worker)', async () => {
+    const sourceChecksTitle =
+        'rejects at the source: worker fee above the price or a price above the bound (root), payout parts beyond Coins (worker)';
+    it(sourceChecksTitle, async () => {
         const admin = bc.openContract(await cocoonRootFor(operator.address, params));
         await admin.send(operator.getSender(), { value: toNano('1') }, null);
         const change = (price: bigint, fee: bigint) =>

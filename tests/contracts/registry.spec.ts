@@ -37,7 +37,10 @@ export function sampleProfile(over: Partial<RegistryProfile> = {}): RegistryProf
     };
 }
 
-/** The storage cell as the contract must hold it: owner root status:uint2 deposit:Coins registered_at:uint32 updated_at:uint32 profile:(Maybe ^Cell). */
+/**
+ * The storage cell as the contract must hold it: owner root status:uint2 deposit:Coins registered_at:uint32
+ * updated_at:uint32 profile:(Maybe ^Cell).
+ */
 function expectedData(
     owner: Address,
     root: Address,
@@ -322,7 +325,10 @@ describe('CocoonRegistry', () => {
         expect(await balance()).toBe(REGISTRY_TERMS.deposit + REGISTRY_TERMS.storageReserve);
     });
 
-    it('a non-owner registering at an undeployed address gets all its value bounced; the account keeps only the initial state and the owner registers', async () => {
+    const nonOwnerBounceTitle =
+        'a non-owner registering at an undeployed address gets all its value bounced; the account keeps only the initial state and ' +
+        'the owner registers';
+    it(nonOwnerBounceTitle, async () => {
         const r = await send(registryBody.register(sampleProfile(), 1n, anyone.address), toNano('2'), anyone);
         expectExit(r, REGISTRY_EXIT.notOwner);
         expect(r.transactions).toHaveTransaction({ from: reg.address, to: anyone.address, inMessageBounced: true });
@@ -333,7 +339,10 @@ describe('CocoonRegistry', () => {
         expect((await reg.getGetRegistryData()).status).toBe(BigInt(REGISTRY_STATUS.active));
     });
 
-    it('status rules (3002): update/pause/resume/retire/withdraw before registration, register twice, pause twice, resume when active', async () => {
+    const statusRulesTitle =
+        'status rules (3002): update/pause/resume/retire/withdraw before registration, register twice, pause twice, ' +
+        'resume when active';
+    it(statusRulesTitle, async () => {
         const p = sampleProfile();
         expectExit(await send(registryBody.update(p, 1n, owner.address)), REGISTRY_EXIT.badStatus);
         expectExit(await send(registryBody.pause(1n, owner.address)), REGISTRY_EXIT.badStatus);

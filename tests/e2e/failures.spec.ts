@@ -52,9 +52,8 @@ async function sseBackend(o: { firstByteMs: number; chunks: number; stallMs: num
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
         for (let i = 0; i < o.chunks; i++) {
             if (i > 0) await sleep(o.stallMs);
-            res.write(
-                `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: `w${i} ` } }] })}\n\n`,
-            );
+            const chunk = { id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: `w${i} ` } }] };
+            res.write(`data: ${JSON.stringify(chunk)}\n\n`);
         }
         res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [], usage: USAGE })}\n\n`);
         res.end('data: [DONE]\n\n');

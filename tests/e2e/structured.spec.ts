@@ -127,7 +127,8 @@ describe('tools and structured output through client, proxy and worker', () => {
     });
 
     it(
-        `chat.completions.create with tools, ${RUNS} requests alternating non-streamed and streamed: ${RUNS} well-formed calls valid against their schemas`,
+        `chat.completions.create with tools, ${RUNS} requests alternating non-streamed and streamed: ${RUNS} well-formed calls ` +
+            `valid against their schemas`,
         async () => {
             let previous: Receipt | null = null;
             let calls = 0;

@@ -289,7 +289,8 @@ describe('indexer on the local chain', () => {
             expect(byAccount.get(a)).toBe(running.chain.accountTransactions(Address.parse(a)).length);
         }
         const failed = await q<{ op_name: string; exit_code: number; type: string; success: boolean }>(
-            sql`select t.op_name, t.exit_code, e.type, e.success from transactions t join events e on e.tx_lt = t.lt and e.tx_hash = t.hash where not t.success and t.account = ${addrs.clients[0]}`,
+            sql`select t.op_name, t.exit_code, e.type, e.success from transactions t
+                join events e on e.tx_lt = t.lt and e.tx_hash = t.hash where not t.success and t.account = ${addrs.clients[0]}`,
         );
         expect(failed).toEqual([{ op_name: 'ext_client_charge_signed', exit_code: 1000, type: 'charge', success: false }]);
     });
@@ -337,7 +338,8 @@ describe('indexer on the local chain', () => {
                 commission_earned: string;
                 commission_withdrawn: string;
             }>(
-                sql`select balance, stake, state, params_version, commission_earned, commission_withdrawn from proxies where address = ${a}`,
+                sql`select balance, stake, state, params_version, commission_earned, commission_withdrawn
+                    from proxies where address = ${a}`,
             );
             expect({ balance: r.balance, stake: r.stake, state: r.state, params_version: r.params_version }).toEqual({
                 balance: d.balance.toString(),

@@ -59,7 +59,8 @@ describe('explorer', () => {
         );
         expect(await page.getByTestId('total-transactions').locator('.num').first().textContent()).toBe(String(ov.totals.transactions));
         expect(await text('count-proxies')).toContain(
-            `${ov.proxies.total} ${ov.proxies.normal} active · ${ov.proxies.closing} closing · ${ov.proxies.closed} closed · ${ov.proxies.outdated} outdated`,
+            `${ov.proxies.total} ${ov.proxies.normal} active · ${ov.proxies.closing} closing · ` +
+                `${ov.proxies.closed} closed · ${ov.proxies.outdated} outdated`,
         );
         expect(await text('count-clients')).toContain(`${ov.clients.total} `);
         expect(await text('count-workers')).toContain(`${ov.workers.total} `);
@@ -448,7 +449,10 @@ describe('explorer', () => {
         await page.setViewportSize({ width: 1280, height: 900 });
     });
 
-    it('every page at desktop and phone sizes: no serious accessibility violations (axe-core), no sideways scrolling, an unknown proxy shows only its error', async () => {
+    const everyPageTitle =
+        'every page at desktop and phone sizes: no serious accessibility violations (axe-core), no sideways scrolling, ' +
+        'an unknown proxy shows only its error';
+    it(everyPageTitle, async () => {
         const routes = [
             '',
             'proxies',

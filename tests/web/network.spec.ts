@@ -445,7 +445,9 @@ describe('explorer over a live network', () => {
         await shot('search');
     });
 
-    it('every page at desktop and phone sizes: no serious accessibility violations, no sideways scrolling, no failed-looking notes', async () => {
+    const everyPageTitle =
+        'every page at desktop and phone sizes: no serious accessibility violations, no sideways scrolling, no failed-looking notes';
+    const everyPage = async () => {
         const [tx] = (await api<Page<TransactionInfo>>(`/api/transactions?account=${addr.client}&opName=ext_client_charge_signed`)).items;
         const [note] = (await api<Page<TransactionInfo>>('/api/transactions?outcome=note&limit=1')).items;
         const routes = [
@@ -488,7 +490,10 @@ describe('explorer over a live network', () => {
         const badges = await page.getByTestId('transactions').locator('td[data-label="Result"] .badge').allTextContents();
         expect(badges.length).toBeGreaterThan(0);
         expect(new Set(badges)).toEqual(new Set(['state note']));
-    }, 420_000); // axe-core over every page at two sizes: minutes on 2 shared cores; a late walk would keep driving the page under the next test
+    };
+    // The timeout: axe-core over every page at two sizes takes minutes on 2 shared cores; a late walk would keep driving
+    // the page under the next test.
+    it(everyPageTitle, everyPage, 420_000);
 
     it('block links, CSV export, and an unknown proxy that shows only its error', async () => {
         const [tx] = (await api<Page<TransactionInfo>>(`/api/transactions?account=${addr.client}&opName=ext_client_charge_signed`)).items;

@@ -158,7 +158,8 @@ export function failureText(f: TxFailure | null, exitCode: number | null): strin
 }
 
 export const NOTE_HELP =
-    'An intentional note: a message too small to buy gas, which the chain records without running the contract (how proxies, clients and workers publish state). Not a failure.';
+    'An intentional note: a message too small to buy gas, which the chain records without running the contract (how proxies, ' +
+    'clients and workers publish state). Not a failure.';
 
 /** ok, an intentional state note (neutral, not counted as a failure), or a real failure with its phase and reason. */
 export function Outcome({ t }: { t: OutcomeOf }) {

@@ -54,7 +54,8 @@ const SORT_KEY: Record<ListSort<'gpuOwners'>, SQL> = {
 
 function select(where: SQL, key: SQL, limit: number): SQL {
     return sql`select r.address, r.owner, r.status, r.deposit::text as deposit, r.registered_at, r.updated_at, r.profile,
-            coalesce(w.n, 0)::text as workers, coalesce(w.tokens_paid, 0)::text as tokens_served, coalesce(w.ton_earned, 0)::text as ton_earned,
+            coalesce(w.n, 0)::text as workers, coalesce(w.tokens_paid, 0)::text as tokens_served,
+            coalesce(w.ton_earned, 0)::text as ton_earned,
             greatest(a.last_utime, w.last_utime) as last_active, u.permille as observed_permille, (${key})::text as sort_value
         from registries r
         left join accounts a on a.address = r.address
@@ -64,7 +65,8 @@ function select(where: SQL, key: SQL, limit: number): SQL {
         ) w on true
         left join lateral (
             -- Seconds over seconds, not an average of ratios: a worker watched for a day weighs more than one seen for a minute.
-            select case when sum(wu.window_seconds) > 0 then least(1000, floor(sum(wu.uptime_seconds)::numeric * 1000 / sum(wu.window_seconds)))::int end as permille
+            select case when sum(wu.window_seconds) > 0
+                then least(1000, floor(sum(wu.uptime_seconds)::numeric * 1000 / sum(wu.window_seconds)))::int end as permille
             from worker_uptime wu where wu.owner = r.owner
         ) u on true
         where ${where}
@@ -144,7 +146,8 @@ export async function getGpuOwner(db: DbOrTx, address: string): Promise<GpuOwner
         seen_at: number;
     }>(
         db,
-        sql`select source, worker_key, up, uptime_seconds, window_seconds, seen_at from worker_uptime where owner = ${r.owner} order by worker_key, source`,
+        sql`select source, worker_key, up, uptime_seconds, window_seconds, seen_at
+            from worker_uptime where owner = ${r.owner} order by worker_key, source`,
     );
     return {
         ...info(r),

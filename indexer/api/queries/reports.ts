@@ -32,7 +32,8 @@ export async function unsettledTotals(db: DbOrTx): Promise<UnsettledTotals> {
         sql`with latest as (
               select distinct on (proxy) * from proxy_reports where proxy is not null and seen_at is not null
               order by proxy, seen_at desc, checked_at desc)
-            select coalesce((select sum(tokens_uncharged) from latest), 0) as tu, coalesce((select sum(ton_uncharged) from latest), 0) as tonu,
+            select coalesce((select sum(tokens_uncharged) from latest), 0) as tu,
+                   coalesce((select sum(ton_uncharged) from latest), 0) as tonu,
                    coalesce((select sum(tokens_unpaid) from latest), 0) as tp, coalesce((select sum(ton_unpaid) from latest), 0) as tonp,
                    (select min(seen_at) from latest) as seen,
                    (select count(*) from proxy_reports) as sources, (select count(*) from proxy_reports where error is null) as reachable`,

@@ -78,7 +78,8 @@ async function stateCounts(db: DbOrTx, table: 'proxies' | 'clients' | 'workers',
 export async function getTotals(db: DbOrTx): Promise<Totals> {
     const [t] = await rows<Record<keyof Totals, string | null>>(
         db,
-        sql`select coalesce(sum(tx_count), 0) as "transactions", coalesce(sum(failed_tx_count), 0) as "failedTransactions", coalesce(sum(note_tx_count), 0) as "notes",
+        sql`select coalesce(sum(tx_count), 0) as "transactions", coalesce(sum(failed_tx_count), 0) as "failedTransactions",
+                   coalesce(sum(note_tx_count), 0) as "notes",
                    coalesce(sum(tokens_charged), 0) as "tokensCharged", coalesce(sum(ton_charged), 0) as "tonCharged",
                    coalesce(sum(tokens_paid), 0) as "tokensPaid", coalesce(sum(workers_paid), 0) as "workersPaid",
                    coalesce(sum(commission), 0) as "commission", coalesce(sum(commission_withdrawn), 0) as "commissionWithdrawn",
@@ -104,8 +105,10 @@ export async function getTotals(db: DbOrTx): Promise<Totals> {
 export async function getHeld(db: DbOrTx): Promise<Held> {
     const [r] = await rows<Record<keyof Held, string | null>>(
         db,
-        sql`select (select coalesce(sum(stake), 0) from proxies) as "proxyStakes", (select coalesce(sum(balance), 0) from proxies) as "proxyCommission",
-                   (select coalesce(sum(balance), 0) from clients) as "clientBalances", (select coalesce(sum(stake), 0) from clients) as "clientStakes"`,
+        sql`select (select coalesce(sum(stake), 0) from proxies) as "proxyStakes",
+                   (select coalesce(sum(balance), 0) from proxies) as "proxyCommission",
+                   (select coalesce(sum(balance), 0) from clients) as "clientBalances",
+                   (select coalesce(sum(stake), 0) from clients) as "clientStakes"`,
     );
     const n = (v: string | null) => BigInt(v ?? '0');
     // A client contract counts its stake inside its balance, so client stakes are not added again.

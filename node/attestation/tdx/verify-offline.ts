@@ -74,7 +74,8 @@ export function verifyPckChain(chain: X509Certificate[], nowMs: number, trustedR
         if (nowMs < from || nowMs > to) {
             throw new AttestationError(
                 'PCK_CHAIN',
-                `certificate "${cert.subject.replace(/\n/g, ', ')}" is not valid at ${new Date(nowMs).toISOString()} (valid ${cert.validFrom} .. ${cert.validTo})`,
+                `certificate "${cert.subject.replace(/\n/g, ', ')}" is not valid at ${new Date(nowMs).toISOString()} ` +
+                    `(valid ${cert.validFrom} .. ${cert.validTo})`,
             );
         }
         if (i > 0 && !cert.ca) throw new AttestationError('PCK_CHAIN', `issuer "${cert.subject.replace(/\n/g, ', ')}" is not a CA`);

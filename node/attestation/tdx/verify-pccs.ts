@@ -86,7 +86,8 @@ export class PccsQuoteVerifier {
         if (!accepted.includes(report.status)) {
             throw new AttestationError(
                 'TCB_STATUS',
-                `platform TCB status ${report.status} is not accepted (allowed: ${accepted.join(', ')}; advisories: ${report.advisory_ids.join(', ') || 'none'})`,
+                `platform TCB status ${report.status} is not accepted (allowed: ${accepted.join(', ')}; ` +
+                    `advisories: ${report.advisory_ids.join(', ') || 'none'})`,
             );
         }
         const result: QuoteVerification = { ...offline, tcbStatus: report.status, advisoryIds: report.advisory_ids };
@@ -107,7 +108,8 @@ export class PccsQuoteVerifier {
         } catch (err) {
             throw new AttestationError(
                 'PCCS_UNAVAILABLE',
-                `cannot fetch DCAP collateral from PCCS ${this.opts.pccsUrl}: ${(err as Error).message}. Check pccsUrl, or use offline verification`,
+                `cannot fetch DCAP collateral from PCCS ${this.opts.pccsUrl}: ${(err as Error).message}. Check pccsUrl, ` +
+                    `or use offline verification`,
                 err,
             );
         } finally {

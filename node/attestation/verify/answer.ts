@@ -58,7 +58,8 @@ export async function verifyAnswer(input: VerifyAnswerInput): Promise<VerifiedAn
         if (!cert)
             return fail(
                 'KEY_NOT_ATTESTED',
-                `no worker in the attestation report holds the receipt's key ${parsed.workerKey} (ask for the report with the receipt's model, while that worker is connected)`,
+                `no worker in the attestation report holds the receipt's key ${parsed.workerKey} (ask for the report with the ` +
+                    `receipt's model, while that worker is connected)`,
             );
         workerCertificate = cert;
     }

@@ -62,7 +62,8 @@ export async function checkAttestedCertificate(
     if (atMs < cert.notBefore.getTime() || atMs > cert.notAfter.getTime()) {
         return fail(
             'CERTIFICATE_INVALID',
-            `${who} certificate was not valid at ${new Date(atMs).toISOString()} (valid ${cert.notBefore.toISOString()} .. ${cert.notAfter.toISOString()})`,
+            `${who} certificate was not valid at ${new Date(atMs).toISOString()} (valid ${cert.notBefore.toISOString()} ` +
+                `.. ${cert.notAfter.toISOString()})`,
         );
     }
     if (cert.userClaims && !cert.userClaims.equals(cert.publicKey)) {

@@ -230,7 +230,8 @@ export function createBackend(opts: BackendOptions): Backend {
                             return rejectUsage(
                                 new BackendError(
                                     'BACKEND_BAD_RESPONSE',
-                                    `backend ${baseUrl}${path} answered ${status} with a body that is not JSON, SSE or NDJSON (content-type ${contentType || 'none'})`,
+                                    `backend ${baseUrl}${path} answered ${status} with a body that is not JSON, ` +
+                                        `SSE or NDJSON (content-type ${contentType || 'none'})`,
                                     502,
                                     report,
                                 ),

@@ -84,7 +84,8 @@ export class LlamaModel {
         if (arch !== 'llama') {
             throw new InferenceError(
                 'UNSUPPORTED_MODEL',
-                `architecture ${JSON.stringify(arch)} is not supported by the embedded engine (llama only); serve it with llama.cpp or vLLM`,
+                `architecture ${JSON.stringify(arch)} is not supported by the embedded engine (llama only); ` +
+                    `serve it with llama.cpp or vLLM`,
             );
         }
         this.name = metaString(file, 'general.name', 'model');

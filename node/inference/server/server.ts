@@ -137,7 +137,8 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
         if (need <= budget || room <= 0) return;
         const what = plan.kind === 'tools' ? 'a tool call' : 'the JSON answer';
         throw invalidRequest(
-            `${p.maxTokens !== undefined && p.maxTokens < room ? `max_tokens ${p.maxTokens}` : `the ${room} tokens left in the context`} cannot hold ${what}: its shortest valid form takes up to ${need} tokens on this model`,
+            `${p.maxTokens !== undefined && p.maxTokens < room ? `max_tokens ${p.maxTokens}` : `the ${room} tokens left in the context`} ` +
+                `cannot hold ${what}: its shortest valid form takes up to ${need} tokens on this model`,
             p.maxTokens !== undefined && p.maxTokens < room ? 'max_tokens' : 'messages',
         );
     }

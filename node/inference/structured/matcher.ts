@@ -543,7 +543,9 @@ export class MatchState {
         if (seen.size > MAX_CONFIGS) {
             throw new InferenceError(
                 'UNSUPPORTED_SCHEMA',
-                `the schema is too ambiguous for constrained decoding: more than ${MAX_CONFIGS} ways to read the same output (anyOf branches that look alike, nested in each other); make the branches differ early (a distinct key or const)`,
+                `the schema is too ambiguous for constrained decoding: more than ${MAX_CONFIGS} ways to read the same output ` +
+                    `(anyOf branches that look alike, nested in each other); ` +
+                    `make the branches differ early (a distinct key or const)`,
                 400,
                 'invalid_request_error',
                 null,

@@ -76,7 +76,8 @@ function name(v: unknown, param: string): string {
         throw invalidRequest(`Invalid type for '${param}': expected a string, but got ${describe(v)} instead.`, param, 'INVALID_TYPE');
     if (!NAME.test(v)) {
         throw invalidRequest(
-            `Invalid '${param}': string does not match pattern. Expected a string of 1 to 64 characters a-z, A-Z, 0-9, underscores and dashes, got ${JSON.stringify(v)}.`,
+            `Invalid '${param}': string does not match pattern. Expected a string of 1 to 64 characters a-z, A-Z, 0-9, ` +
+                `underscores and dashes, got ${JSON.stringify(v)}.`,
             param,
             'INVALID_VALUE',
         );
@@ -119,7 +120,8 @@ function parseTools(raw: unknown): FunctionTool[] {
         );
     if (raw.length > MAX_TOOLS)
         throw invalidRequest(
-            `Invalid 'tools': array too long. Expected an array with maximum length ${MAX_TOOLS}, but got an array with length ${raw.length} instead.`,
+            `Invalid 'tools': array too long. Expected an array with maximum length ${MAX_TOOLS}, ` +
+                `but got an array with length ${raw.length} instead.`,
             'tools',
             'ARRAY_ABOVE_MAX_LENGTH',
         );
@@ -130,7 +132,8 @@ function parseTools(raw: unknown): FunctionTool[] {
         const type = field(tool, 'type');
         if (type === 'custom')
             throw invalidRequest(
-                `Invalid value for '${p}.type': custom tools are not supported here; declare a function tool ({"type": "function", "function": {...}}).`,
+                `Invalid value for '${p}.type': custom tools are not supported here; ` +
+                    `declare a function tool ({"type": "function", "function": {...}}).`,
                 `${p}.type`,
                 'INVALID_VALUE',
             );
@@ -159,7 +162,8 @@ function parseTools(raw: unknown): FunctionTool[] {
             parameters = requireObject(params, `${p}.function.parameters`, 'a JSON Schema object');
             if (parameters.type !== 'object') {
                 throw invalidRequest(
-                    `Invalid schema for function '${fname}': schema must be a JSON Schema of 'type: "object"', got 'type: ${JSON.stringify(parameters.type ?? null)}'.`,
+                    `Invalid schema for function '${fname}': schema must be a JSON Schema of 'type: "object"', ` +
+                        `got 'type: ${JSON.stringify(parameters.type ?? null)}'.`,
                     `${p}.function.parameters`,
                     'INVALID_FUNCTION_PARAMETERS',
                 );
@@ -180,7 +184,8 @@ function functionRef(raw: unknown, param: string, tools: FunctionTool[]): string
     const n = name(field(fn, 'name'), `${param}.function.name`);
     if (!tools.some((t) => t.name === n)) {
         throw invalidRequest(
-            `Invalid value for '${param}.function.name': function '${n}' is not among the 'tools' (${tools.map((t) => t.name).join(', ')}).`,
+            `Invalid value for '${param}.function.name': function '${n}' is not among the 'tools' ` +
+                `(${tools.map((t) => t.name).join(', ')}).`,
             `${param}.function.name`,
             'INVALID_VALUE',
         );
@@ -199,7 +204,8 @@ function parseToolChoice(raw: unknown, tools: FunctionTool[]): Pick<StructuredRe
     if (typeof raw === 'string') {
         if (raw === 'none' || raw === 'auto' || raw === 'required') return { toolChoice: raw, allowedTools: null };
         throw invalidRequest(
-            `Invalid value for 'tool_choice': ${JSON.stringify(raw)}. Supported values are: 'none', 'auto', 'required', or an object naming a function.`,
+            `Invalid value for 'tool_choice': ${JSON.stringify(raw)}. Supported values are: 'none', 'auto', 'required', ` +
+                `or an object naming a function.`,
             'tool_choice',
             'INVALID_VALUE',
         );
@@ -214,7 +220,8 @@ function parseToolChoice(raw: unknown, tools: FunctionTool[]): Pick<StructuredRe
         const mode = field(at, 'mode');
         if (mode !== 'auto' && mode !== 'required') {
             throw invalidRequest(
-                `Invalid value for 'tool_choice.allowed_tools.mode': ${JSON.stringify(mode ?? null)}. Supported values are: 'auto' and 'required'.`,
+                `Invalid value for 'tool_choice.allowed_tools.mode': ${JSON.stringify(mode ?? null)}. Supported values are: ` +
+                    `'auto' and 'required'.`,
                 'tool_choice.allowed_tools.mode',
                 'INVALID_VALUE',
             );
@@ -222,7 +229,8 @@ function parseToolChoice(raw: unknown, tools: FunctionTool[]): Pick<StructuredRe
         const list = field(at, 'tools');
         if (!Array.isArray(list) || list.length === 0) {
             throw invalidRequest(
-                'Invalid \'tool_choice.allowed_tools.tools\': expected a non-empty array of {"type": "function", "function": {"name": ...}}.',
+                "Invalid 'tool_choice.allowed_tools.tools': expected a non-empty array of " +
+                    '{"type": "function", "function": {"name": ...}}.',
                 'tool_choice.allowed_tools.tools',
                 'INVALID_VALUE',
             );
@@ -285,7 +293,8 @@ function parseResponseFormat(raw: unknown, messages: unknown): ResponseFormat {
         return { type, name: n, description, schema, strict };
     }
     throw invalidRequest(
-        `Invalid value for 'response_format.type': ${JSON.stringify(type ?? null)}. Supported values are: 'json_object', 'json_schema', and 'text'.`,
+        `Invalid value for 'response_format.type': ${JSON.stringify(type ?? null)}. Supported values are: 'json_object', ` +
+            `'json_schema', and 'text'.`,
         'response_format.type',
         'INVALID_VALUE',
     );
@@ -313,7 +322,8 @@ export function validateToolMessages(messages: unknown): void {
     const unanswered = (at: number) => {
         if (open.size) {
             throw invalidRequest(
-                `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: ${[...open.keys()].join(', ')}`,
+                `An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. ` +
+                    `The following tool_call_ids did not have response messages: ${[...open.keys()].join(', ')}`,
                 `messages[${at}]`,
                 'INVALID_REQUEST',
             );
@@ -332,7 +342,8 @@ export function validateToolMessages(messages: unknown): void {
                 );
             if (!open.has(id)) {
                 throw invalidRequest(
-                    `Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' (no open call has id ${JSON.stringify(id)}).`,
+                    `Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' ` +
+                        `(no open call has id ${JSON.stringify(id)}).`,
                     `messages[${i}].tool_call_id`,
                     'INVALID_REQUEST',
                 );

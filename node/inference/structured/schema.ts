@@ -164,7 +164,8 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
         if (pointer === '#') return { value: doc, path: [] };
         if (!pointer.startsWith('#/')) {
             throw unsupportedSchema(
-                `$ref ${JSON.stringify(pointer)} ${where(path)} is not supported: only local references ("#/$defs/Name", "#/definitions/Name", "#") can be resolved`,
+                `$ref ${JSON.stringify(pointer)} ${where(path)} is not supported: only local references ("#/$defs/Name", ` +
+                    `"#/definitions/Name", "#") can be resolved`,
                 param,
             );
         }
@@ -188,7 +189,8 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
         for (const k of Object.keys(s)) {
             if (!SUPPORTED.has(k) && !ANNOTATIONS.has(k)) {
                 throw unsupportedSchema(
-                    `the keyword ${JSON.stringify(k)} ${where(path)} is not supported by constrained decoding on this server (supported: ${[...SUPPORTED].join(', ')})`,
+                    `the keyword ${JSON.stringify(k)} ${where(path)} is not supported by constrained decoding on this server ` +
+                        `(supported: ${[...SUPPORTED].join(', ')})`,
                     param,
                 );
             }
@@ -200,7 +202,8 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
             if (typeof ref !== 'string') throw unsupportedSchema(`$ref ${where(path)} must be a string`, param);
             if (validation.length > 1)
                 throw unsupportedSchema(
-                    `$ref ${where(path)} cannot be combined with ${validation.filter((k) => k !== '$ref').join(', ')}: move them into the referenced schema`,
+                    `$ref ${where(path)} cannot be combined with ${validation.filter((k) => k !== '$ref').join(', ')}: ` +
+                        `move them into the referenced schema`,
                     param,
                 );
             let node = refs.get(ref);
@@ -216,7 +219,8 @@ export function compileSchema(doc: unknown, factory: NodeFactory, param: string)
                 throw unsupportedSchema(`anyOf ${where(path)} must be a non-empty array of schemas`, param);
             if (validation.length > 1)
                 throw unsupportedSchema(
-                    `anyOf ${where(path)} cannot be combined with ${validation.filter((k) => k !== 'anyOf').join(', ')}: move them into each branch`,
+                    `anyOf ${where(path)} cannot be combined with ${validation.filter((k) => k !== 'anyOf').join(', ')}: ` +
+                        `move them into each branch`,
                     param,
                 );
             return factory.union(anyOf.map((b, i) => compile(b, [...path, 'anyOf', String(i)])));

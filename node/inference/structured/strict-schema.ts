@@ -65,7 +65,8 @@ export function checkStrictSchema(schema: unknown, what: string, param: string):
     if (schema.type !== 'object' || Object.hasOwn(schema, 'anyOf')) {
         throw err(
             [],
-            `schema must be a JSON Schema of 'type: "object"', got 'type: ${JSON.stringify(schema.type ?? null)}'${Object.hasOwn(schema, 'anyOf') ? " with 'anyOf'" : ''}.`,
+            `schema must be a JSON Schema of 'type: "object"', ` +
+                `got 'type: ${JSON.stringify(schema.type ?? null)}'${Object.hasOwn(schema, 'anyOf') ? " with 'anyOf'" : ''}.`,
         );
     }
 
@@ -119,7 +120,8 @@ export function checkStrictSchema(schema: unknown, what: string, param: string):
             if (s.enum.length > STRICT_LIMITS.bigEnum && chars > STRICT_LIMITS.bigEnumChars) {
                 throw err(
                     ctx,
-                    `an enum with more than ${STRICT_LIMITS.bigEnum} values may hold at most ${STRICT_LIMITS.bigEnumChars} characters of strings (has ${chars}).`,
+                    `an enum with more than ${STRICT_LIMITS.bigEnum} values may hold at most ${STRICT_LIMITS.bigEnumChars} ` +
+                        `characters of strings (has ${chars}).`,
                 );
             }
         }
@@ -182,7 +184,8 @@ export function checkStrictSchema(schema: unknown, what: string, param: string):
     if (totals.chars > STRICT_LIMITS.stringChars) {
         throw err(
             [],
-            `property names, definition names, enum and const values hold ${totals.chars} characters; at most ${STRICT_LIMITS.stringChars} are allowed.`,
+            `property names, definition names, enum and const values hold ${totals.chars} characters; ` +
+                `at most ${STRICT_LIMITS.stringChars} are allowed.`,
         );
     }
 }

@@ -1,12 +1,31 @@
 /**
  * TL -> TypeScript generator: emits one interface, one bare writer and one bare reader per combinator,
  * a union type plus boxed writer/reader per boxed type, and name/ID maps (node/protocol/tl/generated.ts).
+ * The output is laid out by ./layout.ts within 140 columns exactly as Prettier prints it, so generated.ts goes
+ * through `npm run lint` like hand-written code.
  *
  *   npm run tl:gen            regenerate generated.ts from cocoon_api.tl
  *   npm run tl:gen -- --check exit 1 if generated.ts is stale
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import {
+    Doc,
+    INDENT,
+    array,
+    arrow,
+    assignment,
+    call,
+    docComment,
+    ifStatement,
+    layout,
+    object,
+    prefixed,
+    property,
+    propertyKey,
+    statement,
+    unionType,
+} from './layout';
 import { Combinator, Field, Schema, TypeRef, parseSchema } from './schema';
 
 export const SCHEMA_PATH = path.join(__dirname, 'cocoon_api.tl');
@@ -66,67 +85,70 @@ function minSize(schema: Schema, t: TypeRef, seen = new Set<string>()): number {
     }
 }
 
-function writeExpr(schema: Schema, t: TypeRef, v: string, what: string, depth = 0): string {
+function writeExpr(schema: Schema, t: TypeRef, v: string, what: string, depth = 0): Doc {
+    const w = (method: string, ...args: Doc[]) => call(`w.${method}`, [v, ...args, `'${what}'`]);
     switch (t.kind) {
         case 'flags':
-            return `w.uint32(${v}, '${what}')`;
+            return w('uint32');
         case 'builtin':
             switch (t.name) {
                 case 'int':
-                    return `w.int32(${v}, '${what}')`;
+                    return w('int32');
                 case 'long':
-                    return `w.long(${v}, '${what}')`;
+                    return w('long');
                 case 'double':
-                    return `w.double(${v}, '${what}')`;
+                    return w('double');
                 case 'string':
-                    return `w.string(${v}, '${what}')`;
+                    return w('string');
                 case 'bytes':
-                    return `w.bytes(${v}, '${what}')`;
+                    return w('bytes');
                 case 'int128':
-                    return `w.fixed(${v}, 16, '${what}')`;
+                    return w('fixed', '16');
                 case 'int256':
-                    return `w.fixed(${v}, 32, '${what}')`;
+                    return w('fixed', '32');
                 case 'Bool':
-                    return `w.bool(${v}, '${what}')`;
+                    return w('bool');
                 case 'true':
                     return '';
             }
             break;
         case 'bare':
-            return `w_${tsName(t.name)}(w, ${v}, '${what}')`;
+            return call(`w_${tsName(t.name)}`, ['w', v, `'${what}'`]);
         case 'boxed':
-            return `wb_${tsName(t.name)}(w, ${v}, '${what}')`;
+            return call(`wb_${tsName(t.name)}`, ['w', v, `'${what}'`]);
         case 'vector': {
             const e = `e${depth}`;
             const pre = t.boxed ? `w.uint32(${hex(0x1cb5c415)}); ` : '';
-            return `${pre}w.vector(${v}, (${e}) => ${writeExpr(schema, t.elem, e, what + '[]', depth + 1)}, '${what}')`;
+            const elem = arrow(`(${e})`, writeExpr(schema, t.elem, e, what + '[]', depth + 1));
+            return prefixed(pre, w('vector', elem));
         }
     }
     throw new Error(`unreachable type ${JSON.stringify(t)}`);
 }
 
-function readExpr(schema: Schema, t: TypeRef, what: string): string {
+function readExpr(schema: Schema, t: TypeRef, what: string): Doc {
+    const r = (method: string, ...args: Doc[]) => call(`r.${method}`, [...args, `'${what}'`]);
     switch (t.kind) {
         case 'flags':
-            return `r.uint32('${what}')`;
+            return r('uint32');
         case 'builtin':
             switch (t.name) {
                 case 'int':
-                    return `r.int32('${what}')`;
+                    return r('int32');
                 case 'long':
-                    return `r.long('${what}')`;
+                    return r('long');
                 case 'double':
-                    return `r.double('${what}')`;
+                    return r('double');
                 case 'string':
-                    return `r.string('${what}')`;
+                    return r('string');
                 case 'bytes':
-                    return `r.bytes('${what}')`;
+                    return r('bytes');
                 case 'int128':
-                    return `r.fixed(16, '${what}')`;
+                    return r('fixed', '16');
                 case 'int256':
-                    return `r.fixed(32, '${what}')`;
+                    return r('fixed', '32');
                 case 'Bool':
-                    return `r.bool('${what}')`;
+                    return r('bool');
                 case 'true':
                     return 'true';
             }
@@ -136,15 +158,17 @@ function readExpr(schema: Schema, t: TypeRef, what: string): string {
         case 'boxed':
             return `rb_${tsName(t.name)}(r)`;
         case 'vector': {
-            const inner = `r.vector(() => ${readExpr(schema, t.elem, what + '[]')}, ${minSize(schema, t.elem)}, '${what}')`;
-            return t.boxed ? `(r.expectId(${hex(0x1cb5c415)}, '${what}'), ${inner})` : inner;
+            const inner = r('vector', arrow('()', readExpr(schema, t.elem, what + '[]')), String(minSize(schema, t.elem)));
+            return t.boxed
+                ? { ...inner, open: `(r.expectId(${hex(0x1cb5c415)}, '${what}'), ${inner.open}`, close: `${inner.close})` }
+                : inner;
         }
     }
     throw new Error(`unreachable type ${JSON.stringify(t)}`);
 }
 
 function emitInterface(c: Combinator): string {
-    const lines = [`/** \`${c.canonical}\` (${hex(c.id)}${c.explicitId ? ', pinned' : ''}) */`];
+    const lines = [docComment(`\`${c.canonical}\` (${hex(c.id)}${c.explicitId ? ', pinned' : ''})`)];
     lines.push(`export interface ${tsName(c.name)} {`);
     lines.push(`    _: '${c.name}';`);
     for (const f of c.fields) {
@@ -156,21 +180,33 @@ function emitInterface(c: Combinator): string {
     return lines.join('\n');
 }
 
-function flagsComputation(c: Combinator, flagsField: string): string {
-    const bits = new Map<number, Field[]>();
-    for (const f of c.fields) {
-        if (f.cond?.flagsField !== flagsField) continue;
-        bits.set(f.cond.bit, [...(bits.get(f.cond.bit) ?? []), f]);
+/**
+ * A flags word left out is rebuilt from the optional fields present: one `|=` per field rather than one expression
+ * per word, so no statement outgrows a line however many fields share a bit.
+ */
+function flagsComputation(c: Combinator, flagsField: string): string[] {
+    const fields = c.fields.filter((f) => f.cond?.flagsField === flagsField);
+    if (fields.length === 0) return [`    const ${flagsField} = o.${flagsField} ?? 0;`];
+    const lines = [`    let ${flagsField} = o.${flagsField};`, `    if (${flagsField} == null) {`, `        ${flagsField} = 0;`];
+    for (const f of fields) {
+        const present = f.type.kind === 'builtin' && f.type.name === 'true' ? `o.${f.name} === true` : `o.${f.name} !== undefined`;
+        lines.push(`        if (${present}) ${flagsField} |= ${hex(2 ** f.cond!.bit)};`);
     }
-    if (bits.size === 0) return '0';
-    const parts = [...bits.entries()].map(([bit, fs]) => {
-        const present = fs
-            .map((f) => (f.type.kind === 'builtin' && f.type.name === 'true' ? `o.${f.name} === true` : `o.${f.name} !== undefined`))
-            .join(' || ');
-        return `(${present} ? ${hex(2 ** bit)} : 0)`;
-    });
-    return `(${parts.join(' | ')}) >>> 0`;
+    // `|=` with bit 31 yields a negative int32; the word is written unsigned.
+    if (fields.some((f) => f.cond!.bit === 31)) lines.push(`        ${flagsField} >>>= 0;`);
+    lines.push('    }');
+    return lines;
 }
+
+/** `{`, one `key: value` per line, `}`: the multi-line object or interface body every generated table uses. */
+function block(entries: [string, Doc][], separator: ',' | ';'): string {
+    // An interface member never breaks after its colon; an object property may (see layout.ts).
+    const entry = (key: string, value: Doc) => (separator === ';' ? prefixed(`${key}: `, value) : property(key, value));
+    const lines = entries.map(([key, value]) => INDENT + layout(entry(propertyKey(key), value), INDENT, separator));
+    return `{\n${lines.join('\n')}\n}`;
+}
+
+const signature = (name: string, params: string[], result: string) => layout(call(`function ${name}`, params), '', `: ${result} {`);
 
 function emitWriter(schema: Schema, c: Combinator): string {
     const n = tsName(c.name);
@@ -178,60 +214,86 @@ function emitWriter(schema: Schema, c: Combinator): string {
     for (const f of c.fields) {
         const what = `${c.name}.${f.name}`;
         if (f.type.kind === 'flags') {
-            body.push(`    const ${f.name} = o.${f.name} ?? ${flagsComputation(c, f.name)};`);
-            body.push(`    ${writeExpr(schema, f.type, f.name, what)};`);
+            body.push(...flagsComputation(c, f.name));
+            body.push(statement(writeExpr(schema, f.type, f.name, what), INDENT));
             continue;
         }
-        const expr = writeExpr(schema, f.type, `o.${f.name}`, what);
         if (f.cond) {
+            const expr = writeExpr(schema, f.type, `o.${f.name} as ${tsType(f.type)}`, what);
             const test = `(${f.cond.flagsField} & ${hex(2 ** f.cond.bit)}) !== 0`;
-            if (expr) body.push(`    if (${test}) ${expr.replace(`o.${f.name}`, `o.${f.name} as ${tsType(f.type)}`)};`);
+            if (expr) body.push(ifStatement(test, expr, INDENT));
         } else {
-            body.push(`    ${expr};`);
+            body.push(statement(writeExpr(schema, f.type, `o.${f.name}`, what), INDENT));
         }
     }
     const unused = c.fields.length === 0 ? '_w' : 'w';
-    if (c.fields.length === 0) body[0] = `    needObject(o, what);`;
-    return `function w_${n}(${unused}: TlWriter, o: ${n}, what = '${c.name}'): void {\n${body.join('\n')}\n}`;
+    return `${signature(`w_${n}`, [`${unused}: TlWriter`, `o: ${n}`, `what = '${c.name}'`], 'void')}\n${body.join('\n')}\n}`;
 }
 
 function emitReader(schema: Schema, c: Combinator): string {
     const n = tsName(c.name);
     const unused = c.fields.length === 0 ? '_r' : 'r';
     if (!c.fields.some((f) => f.cond)) {
-        const props = [`_: '${c.name}'`, ...c.fields.map((f) => `${f.name}: ${readExpr(schema, f.type, `${c.name}.${f.name}`)}`)];
-        return `function r_${n}(${unused}: TlReader): ${n} {\n    return { ${props.join(', ')} };\n}`;
+        const props = [
+            property('_', `'${c.name}'`),
+            ...c.fields.map((f) => property(f.name, readExpr(schema, f.type, `${c.name}.${f.name}`))),
+        ];
+        return `${signature(`r_${n}`, [`${unused}: TlReader`], n)}\n${statement(prefixed('return ', object(props)), INDENT)}\n}`;
     }
-    const body: string[] = [`    const o = { _: '${c.name}' } as ${n};`];
+    const body: string[] = [INDENT + layout(assignment('const o', object([property('_', `'${c.name}'`)])), INDENT, ` as ${n};`)];
     for (const f of c.fields) {
         const read = readExpr(schema, f.type, `${c.name}.${f.name}`);
         if (f.type.kind === 'flags') {
-            body.push(`    const ${f.name} = ${read};`);
+            body.push(statement(assignment(`const ${f.name}`, read), INDENT));
             body.push(`    o.${f.name} = ${f.name};`);
         } else if (f.cond) {
-            body.push(`    if ((${f.cond.flagsField} & ${hex(2 ** f.cond.bit)}) !== 0) o.${f.name} = ${read};`);
+            body.push(ifStatement(`(${f.cond.flagsField} & ${hex(2 ** f.cond.bit)}) !== 0`, assignment(`o.${f.name}`, read), INDENT));
         } else {
-            body.push(`    o.${f.name} = ${read};`);
+            body.push(statement(assignment(`o.${f.name}`, read), INDENT));
         }
     }
     body.push('    return o;');
-    return `function r_${n}(r: TlReader): ${n} {\n${body.join('\n')}\n}`;
+    return `${signature(`r_${n}`, ['r: TlReader'], n)}\n${body.join('\n')}\n}`;
 }
 
 function emitBoxed(schema: Schema, type: string, members: string[]): string {
     const n = tsName(type);
     const out: string[] = [];
-    out.push(`export type ${n} = ${members.map(tsName).join(' | ')};`);
+    out.push(unionType(n, members.map(tsName)));
     const wcases = members.map((m) => {
         const c = schema.byName.get(m)!;
-        return `        case '${m}':\n            w.uint32(${hex(c.id)});\n            return w_${tsName(m)}(w, o, what);`;
+        const write = statement(prefixed('return ', call(`w_${tsName(m)}`, ['w', 'o', 'what'])), INDENT.repeat(3));
+        return `        case '${m}':\n            w.uint32(${hex(c.id)});\n${write}`;
     });
+    const notMember = `\`\${what}: \${String((o as { _: unknown })._)} is not a ${type} constructor\``;
     out.push(
-        `function wb_${n}(w: TlWriter, o: ${n}, what = '${type}'): void {\n    needObject(o, what);\n    switch (o._) {\n${wcases.join('\n')}\n        default:\n            throw new ProtocolError('TL_ENCODE', \`\${what}: \${String((o as { _: unknown })._)} is not a ${type} constructor\`);\n    }\n}`,
+        [
+            signature(`wb_${n}`, ['w: TlWriter', `o: ${n}`, `what = '${type}'`], 'void'),
+            '    needObject(o, what);',
+            '    switch (o._) {',
+            ...wcases,
+            '        default:',
+            statement(call('throw new ProtocolError', ["'TL_ENCODE'", notMember]), INDENT.repeat(3)),
+            '    }',
+            '}',
+        ].join('\n'),
     );
-    const rcases = members.map((m) => `        case ${hex(schema.byName.get(m)!.id)}:\n            return r_${tsName(m)}(r);`);
+    const rcases = members.map((m) => {
+        const read = statement(prefixed('return ', call(`r_${tsName(m)}`, ['r'])), INDENT.repeat(3));
+        return `        case ${hex(schema.byName.get(m)!.id)}:\n${read}`;
+    });
+    const unknown = `\`${type}: unknown constructor 0x\${hex32(id)}\``;
     out.push(
-        `function rb_${n}(r: TlReader): ${n} {\n    const id = r.uint32('${type}');\n    switch (id) {\n${rcases.join('\n')}\n        default:\n            throw new ProtocolError('TL_DECODE', \`${type}: unknown constructor 0x\${hex32(id)}\`);\n    }\n}`,
+        [
+            signature(`rb_${n}`, ['r: TlReader'], n),
+            `    const id = r.uint32('${type}');`,
+            '    switch (id) {',
+            ...rcases,
+            '        default:',
+            statement(call('throw new ProtocolError', ["'TL_DECODE'", unknown]), INDENT.repeat(3)),
+            '    }',
+            '}',
+        ].join('\n'),
     );
     return out.join('\n');
 }
@@ -264,32 +326,32 @@ export function generate(schemaText: string): string {
     for (const [type, members] of schema.types) out.push(emitBoxed(schema, type, members), '');
     for (const c of all) out.push(emitWriter(schema, c), '', emitReader(schema, c), '');
 
-    const map = (name: string, items: string[]) => `export interface ${name} {\n${items.map((i) => `    ${i};`).join('\n')}\n}`;
+    const typeMap = (name: string, entries: [string, string][]) => `export interface ${name} ${block(entries, ';')}`;
     out.push(
-        map(
+        typeMap(
             'TlConstructorMap',
-            schema.constructors.map((c) => `'${c.name}': ${tsName(c.name)}`),
+            schema.constructors.map((c) => [c.name, tsName(c.name)]),
         ),
         '',
     );
     out.push(
-        map(
+        typeMap(
             'TlFunctionMap',
-            schema.functions.map((c) => `'${c.name}': ${tsName(c.name)}`),
+            schema.functions.map((c) => [c.name, tsName(c.name)]),
         ),
         '',
     );
     out.push(
-        map(
+        typeMap(
             'TlTypeMap',
-            [...schema.types.keys()].map((t) => `'${t}': ${tsName(t)}`),
+            [...schema.types.keys()].map((t) => [t, tsName(t)]),
         ),
         '',
     );
     out.push(
-        map(
+        typeMap(
             'TlFunctionResultMap',
-            schema.functions.map((c) => `'${c.name}': ${tsName(c.resultType)}`),
+            schema.functions.map((c) => [c.name, tsName(c.resultType)]),
         ),
         '',
     );
@@ -302,9 +364,16 @@ export function generate(schemaText: string): string {
     out.push('export type TlFunction = TlFunctionMap[TlFunctionName];');
     out.push('export type TlAny = TlObject | TlFunction;', '');
 
+    const table = (name: string, type: string, entries: [string, Doc][]) => `export const ${name}: ${type} = ${block(entries, ',')};`;
+    const quoted = (s: string) => `'${s}'`;
+    const types = [...schema.types.entries()];
     out.push('/** Constructor and function IDs (CRC32 of the canonical line unless pinned in the schema). */');
     out.push(
-        `export const TL_IDS: { readonly [K in TlName]: number } = {\n${all.map((c) => `    '${c.name}': ${hex(c.id)},`).join('\n')}\n};`,
+        table(
+            'TL_IDS',
+            '{ readonly [K in TlName]: number }',
+            all.map((c) => [c.name, hex(c.id)]),
+        ),
         '',
     );
     out.push(
@@ -312,50 +381,63 @@ export function generate(schemaText: string): string {
         '',
     );
     out.push('/** Field layout per combinator: [name, type code, flags field, bit] (see tl/json.ts). */');
+    const fieldLayout = (f: Field) =>
+        array([quoted(f.name), quoted(typeCode(f.type)), ...(f.cond ? [quoted(f.cond.flagsField), String(f.cond.bit)] : [])]);
     out.push(
-        `export const TL_FIELDS: { readonly [K in TlName]: readonly (readonly [string, string, string?, number?])[] } = {\n${all
-            .map(
-                (c) =>
-                    `    '${c.name}': [${c.fields.map((f) => `['${f.name}', '${typeCode(f.type)}'${f.cond ? `, '${f.cond.flagsField}', ${f.cond.bit}` : ''}]`).join(', ')}],`,
-            )
-            .join('\n')}\n};`,
+        table(
+            'TL_FIELDS',
+            '{ readonly [K in TlName]: readonly (readonly [string, string, string?, number?])[] }',
+            all.map((c) => [c.name, array(c.fields.map(fieldLayout))]),
+        ),
         '',
     );
     out.push('/** Boxed type of each constructor and result type of each function. */');
     out.push(
-        `export const TL_RESULT_TYPE: { readonly [K in TlName]: TlTypeName } = {\n${all.map((c) => `    '${c.name}': '${c.resultType}',`).join('\n')}\n};`,
+        table(
+            'TL_RESULT_TYPE',
+            '{ readonly [K in TlName]: TlTypeName }',
+            all.map((c) => [c.name, quoted(c.resultType)]),
+        ),
         '',
     );
     out.push(
-        `export const TL_TYPES: { readonly [K in TlTypeName]: readonly TlConstructorName[] } = {\n${[...schema.types.entries()]
-            .map(([t, ms]) => `    '${t}': [${ms.map((m) => `'${m}'`).join(', ')}],`)
-            .join('\n')}\n};`,
+        table(
+            'TL_TYPES',
+            '{ readonly [K in TlTypeName]: readonly TlConstructorName[] }',
+            types.map(([t, ms]) => [t, array(ms.map(quoted))]),
+        ),
         '',
     );
     out.push(
-        `export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K]) => void } = {\n${all
-            .map((c) => `    '${c.name}': (w, o) => w_${tsName(c.name)}(w, o),`)
-            .join('\n')}\n};`,
+        table(
+            'TL_WRITERS',
+            '{ readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K]) => void }',
+            all.map((c) => [c.name, arrow('(w, o)', `w_${tsName(c.name)}(w, o)`)]),
+        ),
         '',
     );
     out.push(
-        `export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] } = {\n${all
-            .map((c) => `    '${c.name}': r_${tsName(c.name)},`)
-            .join('\n')}\n};`,
+        table(
+            'TL_READERS',
+            '{ readonly [K in TlName]: (r: TlReader) => TlAllMap[K] }',
+            all.map((c) => [c.name, `r_${tsName(c.name)}`]),
+        ),
         '',
     );
     out.push(
-        `export const TL_BOXED_WRITERS: { readonly [K in TlTypeName]: (w: TlWriter, o: TlTypeMap[K]) => void } = {\n${[
-            ...schema.types.keys(),
-        ]
-            .map((t) => `    '${t}': (w, o) => wb_${tsName(t)}(w, o),`)
-            .join('\n')}\n};`,
+        table(
+            'TL_BOXED_WRITERS',
+            '{ readonly [K in TlTypeName]: (w: TlWriter, o: TlTypeMap[K]) => void }',
+            types.map(([t]) => [t, arrow('(w, o)', `wb_${tsName(t)}(w, o)`)]),
+        ),
         '',
     );
     out.push(
-        `export const TL_BOXED_READERS: { readonly [K in TlTypeName]: (r: TlReader) => TlTypeMap[K] } = {\n${[...schema.types.keys()]
-            .map((t) => `    '${t}': rb_${tsName(t)},`)
-            .join('\n')}\n};`,
+        table(
+            'TL_BOXED_READERS',
+            '{ readonly [K in TlTypeName]: (r: TlReader) => TlTypeMap[K] }',
+            types.map(([t]) => [t, `rb_${tsName(t)}`]),
+        ),
     );
     return out.join('\n') + '\n';
 }

@@ -77,7 +77,12 @@ export interface ton_blockIdExt {
     file_hash: Buffer;
 }
 
-/** `proxyRunner.config is_test:Bool is_testnet:Bool workers_rpc_port:int client_rpc_port:int http_port:int owner_address:string connect_to_proxy_via:string root_contract_address:string machine_specific_private_key:int256 node_wallet_key:int256 ton_config_filename:string db_path:string check_worker_hashes:Bool image_hash:int256 http_access_hash:string = proxyRunner.Config` (0x9a8f2045) */
+/**
+ * `proxyRunner.config is_test:Bool is_testnet:Bool workers_rpc_port:int client_rpc_port:int http_port:int owner_address:string
+ * connect_to_proxy_via:string root_contract_address:string machine_specific_private_key:int256 node_wallet_key:int256
+ * ton_config_filename:string db_path:string check_worker_hashes:Bool image_hash:int256 http_access_hash:string = proxyRunner.Config`
+ * (0x9a8f2045)
+ */
 export interface proxyRunner_config {
     _: 'proxyRunner.config';
     is_test: boolean;
@@ -97,7 +102,12 @@ export interface proxyRunner_config {
     http_access_hash: string;
 }
 
-/** `workerRunner.config is_test:Bool is_testnet:Bool http_port:int owner_address:string proxy_connections:int connect_to_proxy_via:string model_name:string coefficient:int root_contract_address:string node_wallet_key:int256 forward_requests_to:string ton_config_filename:string check_proxy_hashes:Bool max_active_requests:int image_hash:int256 http_access_hash:string change_model_script:string machine_description_json:string = workerRunner.Config` (0x41af605f) */
+/**
+ * `workerRunner.config is_test:Bool is_testnet:Bool http_port:int owner_address:string proxy_connections:int connect_to_proxy_via:string
+ * model_name:string coefficient:int root_contract_address:string node_wallet_key:int256 forward_requests_to:string
+ * ton_config_filename:string check_proxy_hashes:Bool max_active_requests:int image_hash:int256 http_access_hash:string
+ * change_model_script:string machine_description_json:string = workerRunner.Config` (0x41af605f)
+ */
 export interface workerRunner_config {
     _: 'workerRunner.config';
     is_test: boolean;
@@ -120,7 +130,11 @@ export interface workerRunner_config {
     machine_description_json: string;
 }
 
-/** `clientRunner.config is_test:Bool is_testnet:Bool http_port:int owner_address:string proxy_connections:int connect_to_proxy_via:string root_contract_address:string node_wallet_key:int256 check_proxy_hashes:Bool secret_string:string ton_config_filename:string http_access_hash:string = clientRunner.Config` (0xaf0bd51f) */
+/**
+ * `clientRunner.config is_test:Bool is_testnet:Bool http_port:int owner_address:string proxy_connections:int connect_to_proxy_via:string
+ * root_contract_address:string node_wallet_key:int256 check_proxy_hashes:Bool secret_string:string ton_config_filename:string
+ * http_access_hash:string = clientRunner.Config` (0xaf0bd51f)
+ */
 export interface clientRunner_config {
     _: 'clientRunner.config';
     is_test: boolean;
@@ -137,7 +151,11 @@ export interface clientRunner_config {
     http_access_hash: string;
 }
 
-/** `keyStorageRunner.config is_test:Bool is_testnet:Bool add_default_key:Bool rpc_port:int http_port:int owner_address:string root_contract_address:string machine_specific_private_key:int256 node_wallet_key:int256 ton_config_filename:string db_path:string check_hashes:Bool image_hash:int256 http_access_hash:string = keyStorageRunner.Config` (0xec650826) */
+/**
+ * `keyStorageRunner.config is_test:Bool is_testnet:Bool add_default_key:Bool rpc_port:int http_port:int owner_address:string
+ * root_contract_address:string machine_specific_private_key:int256 node_wallet_key:int256 ton_config_filename:string db_path:string
+ * check_hashes:Bool image_hash:int256 http_access_hash:string = keyStorageRunner.Config` (0xec650826)
+ */
 export interface keyStorageRunner_config {
     _: 'keyStorageRunner.config';
     is_test: boolean;
@@ -171,7 +189,12 @@ export interface rootConfig_registeredPublicKey {
     expire_at: number;
 }
 
-/** `rootConfig.pseudo proxy_hashes:vector int256 worker_hashes:vector int256 model_hashes:vector int256 model_types:vector string registered_proxies:vector rootConfig.registeredProxy price_per_token:int worker_fee_per_token:int last_proxy_seqno:int version:int params_version:int registered_public_keys:vector rootConfig.registeredPublicKey key_manager_address:string proxy_sc_code:string worker_sc_code:string client_sc_code:string root_owner_address:string = rootConfig.Config` (0xd0035db6) */
+/**
+ * `rootConfig.pseudo proxy_hashes:vector int256 worker_hashes:vector int256 model_hashes:vector int256 model_types:vector string
+ * registered_proxies:vector rootConfig.registeredProxy price_per_token:int worker_fee_per_token:int last_proxy_seqno:int version:int
+ * params_version:int registered_public_keys:vector rootConfig.registeredPublicKey key_manager_address:string proxy_sc_code:string
+ * worker_sc_code:string client_sc_code:string root_owner_address:string = rootConfig.Config` (0xd0035db6)
+ */
 export interface rootConfig_pseudo {
     _: 'rootConfig.pseudo';
     proxy_hashes: Buffer[];
@@ -192,7 +215,16 @@ export interface rootConfig_pseudo {
     root_owner_address: string;
 }
 
-/** `rootConfig.configV7 root_owner_address:string proxy_hashes:vector int256 registered_proxies:vector rootConfig.registeredProxy last_proxy_seqno:int worker_hashes:vector int256 model_hashes:vector int256 version:int struct_version:int params_version:int unique_id:int is_test:int price_per_token:long worker_fee_per_token:long prompt_tokens_price_multiplier:int cached_tokens_price_multiplier:int completion_tokens_price_multiplier:int reasoning_tokens_price_multiplier:int proxy_delay_before_close:int client_delay_before_close:int min_proxy_stake:long min_client_stake:long registered_public_keys:vector rootConfig.registeredPublicKey key_manager_public_key:int256 key_manager_image_hash:int256 key_manager_address:string verified_proxy_keys:vector int256 verified_worker_keys:vector int256 verified_key_manager_keys:vector int256 proxy_sc_code:string worker_sc_code:string client_sc_code:string = rootConfig.Config` (0xc51207cb) */
+/**
+ * `rootConfig.configV7 root_owner_address:string proxy_hashes:vector int256 registered_proxies:vector rootConfig.registeredProxy
+ * last_proxy_seqno:int worker_hashes:vector int256 model_hashes:vector int256 version:int struct_version:int params_version:int
+ * unique_id:int is_test:int price_per_token:long worker_fee_per_token:long prompt_tokens_price_multiplier:int
+ * cached_tokens_price_multiplier:int completion_tokens_price_multiplier:int reasoning_tokens_price_multiplier:int
+ * proxy_delay_before_close:int client_delay_before_close:int min_proxy_stake:long min_client_stake:long registered_public_keys:vector
+ * rootConfig.registeredPublicKey key_manager_public_key:int256 key_manager_image_hash:int256 key_manager_address:string
+ * verified_proxy_keys:vector int256 verified_worker_keys:vector int256 verified_key_manager_keys:vector int256 proxy_sc_code:string
+ * worker_sc_code:string client_sc_code:string = rootConfig.Config` (0xc51207cb)
+ */
 export interface rootConfig_configV7 {
     _: 'rootConfig.configV7';
     root_owner_address: string;
@@ -228,7 +260,10 @@ export interface rootConfig_configV7 {
     client_sc_code: string;
 }
 
-/** `proxyDb.clientInfo owner_address:string sc_address:string status:int balance:long sc_tokens_used:long tokens_used:long secret_hash:int256 last_request_at:int = proxyDb.ClientInfo` (0x6cfeaa21) */
+/**
+ * `proxyDb.clientInfo owner_address:string sc_address:string status:int balance:long sc_tokens_used:long tokens_used:long
+ * secret_hash:int256 last_request_at:int = proxyDb.ClientInfo` (0x6cfeaa21)
+ */
 export interface proxyDb_clientInfo {
     _: 'proxyDb.clientInfo';
     owner_address: string;
@@ -241,7 +276,10 @@ export interface proxyDb_clientInfo {
     last_request_at: number;
 }
 
-/** `proxyDb.clientInfoV2 owner_address:string sc_address:string status:int balance:long stake:long sc_tokens_used:long tokens_used:long secret_hash:int256 last_request_at:int = proxyDb.ClientInfo` (0x3078c9bf) */
+/**
+ * `proxyDb.clientInfoV2 owner_address:string sc_address:string status:int balance:long stake:long sc_tokens_used:long tokens_used:long
+ * secret_hash:int256 last_request_at:int = proxyDb.ClientInfo` (0x3078c9bf)
+ */
 export interface proxyDb_clientInfoV2 {
     _: 'proxyDb.clientInfoV2';
     owner_address: string;
@@ -255,7 +293,10 @@ export interface proxyDb_clientInfoV2 {
     last_request_at: number;
 }
 
-/** `proxyDb.workerInfo owner_address:string sc_address:string sc_tokens:long tokens:long last_request_at:int = proxyDb.WorkerInfo` (0x2517b38f) */
+/**
+ * `proxyDb.workerInfo owner_address:string sc_address:string sc_tokens:long tokens:long last_request_at:int = proxyDb.WorkerInfo`
+ * (0x2517b38f)
+ */
 export interface proxyDb_workerInfo {
     _: 'proxyDb.workerInfo';
     owner_address: string;
@@ -277,7 +318,11 @@ export interface proxyDb_configEmpty {
     _: 'proxyDb.configEmpty';
 }
 
-/** `proxyDb.configV4 root_contract_address:string is_testnet:int root_contract_state:rootConfig.Config root_contract_state_block_ts:int sc_block_id:ton.blockIdExt last_seqno_committed_to_blockchain:int pending_blockchain_seqno_commits:vector proxyDb.pendingBlockchainSeqnoCommit = proxyDb.Config` (0xbde43703) */
+/**
+ * `proxyDb.configV4 root_contract_address:string is_testnet:int root_contract_state:rootConfig.Config root_contract_state_block_ts:int
+ * sc_block_id:ton.blockIdExt last_seqno_committed_to_blockchain:int pending_blockchain_seqno_commits:vector
+ * proxyDb.pendingBlockchainSeqnoCommit = proxyDb.Config` (0xbde43703)
+ */
 export interface proxyDb_configV4 {
     _: 'proxyDb.configV4';
     root_contract_address: string;
@@ -289,7 +334,10 @@ export interface proxyDb_configV4 {
     pending_blockchain_seqno_commits: proxyDb_pendingBlockchainSeqnoCommit[];
 }
 
-/** `proxyDb.configV4Disabled root_contract_address:string is_testnet:int root_contract_state:rootConfig.Config root_contract_state_block_ts:int disabled_until_version:long = proxyDb.Config` (0xad2cfb4a) */
+/**
+ * `proxyDb.configV4Disabled root_contract_address:string is_testnet:int root_contract_state:rootConfig.Config
+ * root_contract_state_block_ts:int disabled_until_version:long = proxyDb.Config` (0xad2cfb4a)
+ */
 export interface proxyDb_configV4Disabled {
     _: 'proxyDb.configV4Disabled';
     root_contract_address: string;
@@ -315,7 +363,10 @@ export interface proxyDb_oldWorker {
     next_worker: string;
 }
 
-/** `proxyDb.oldInstance contract_address:string closing_state:int close_at:int next_client:string next_worker:string root_contract_state:rootConfig.Config = proxyDb.OldInstance` (0xa8c9e178) */
+/**
+ * `proxyDb.oldInstance contract_address:string closing_state:int close_at:int next_client:string next_worker:string
+ * root_contract_state:rootConfig.Config = proxyDb.OldInstance` (0xa8c9e178)
+ */
 export interface proxyDb_oldInstance {
     _: 'proxyDb.oldInstance';
     contract_address: string;
@@ -337,7 +388,10 @@ export interface keyManagerDb_configV1 {
     root_contract_version: number;
 }
 
-/** `keyManagerDb.key private_key:int256 key_type:int valid_since_config_version:int valid_since_utime:int valid_until_utime:int = keyManagerDb.Key` (0x35c91007) */
+/**
+ * `keyManagerDb.key private_key:int256 key_type:int valid_since_config_version:int valid_since_utime:int valid_until_utime:int =
+ * keyManagerDb.Key` (0x35c91007)
+ */
 export interface keyManagerDb_key {
     _: 'keyManagerDb.key';
     private_key: Buffer;
@@ -347,7 +401,10 @@ export interface keyManagerDb_key {
     valid_until_utime: number;
 }
 
-/** `tokensUsed prompt_tokens_used:long cached_tokens_used:long completion_tokens_used:long reasoning_tokens_used:long total_tokens_used:long = TokensUsed` (0x70c5b15c) */
+/**
+ * `tokensUsed prompt_tokens_used:long cached_tokens_used:long completion_tokens_used:long reasoning_tokens_used:long total_tokens_used:long
+ * = TokensUsed` (0x70c5b15c)
+ */
 export interface tokensUsed {
     _: 'tokensUsed';
     prompt_tokens_used: bigint;
@@ -357,7 +414,11 @@ export interface tokensUsed {
     total_tokens_used: bigint;
 }
 
-/** `worker.params flags:# worker_owner_address:string model:string coefficient:int is_test:flags.0?Bool proxy_cnt:flags.0?int max_active_requests:flags.0?int min_proto_version:flags.1?int max_proto_version:flags.1?int machine_description_json:flags.2?string = worker.Params` (0x869c73ed, pinned) */
+/**
+ * `worker.params flags:# worker_owner_address:string model:string coefficient:int is_test:flags.0?Bool proxy_cnt:flags.0?int
+ * max_active_requests:flags.0?int min_proto_version:flags.1?int max_proto_version:flags.1?int machine_description_json:flags.2?string =
+ * worker.Params` (0x869c73ed, pinned)
+ */
 export interface worker_params {
     _: 'worker.params';
     flags?: number;
@@ -372,7 +433,10 @@ export interface worker_params {
     machine_description_json?: string;
 }
 
-/** `proxy.params flags:# proxy_public_key:int256 proxy_owner_address:string proxy_sc_address:string is_test:flags.0?Bool proto_version:flags.1?int = proxy.Params` (0xd5c5609f, pinned) */
+/**
+ * `proxy.params flags:# proxy_public_key:int256 proxy_owner_address:string proxy_sc_address:string is_test:flags.0?Bool
+ * proto_version:flags.1?int = proxy.Params` (0xd5c5609f, pinned)
+ */
 export interface proxy_params {
     _: 'proxy.params';
     flags?: number;
@@ -383,7 +447,10 @@ export interface proxy_params {
     proto_version?: number;
 }
 
-/** `client.params flags:# client_owner_address:string is_test:flags.0?Bool min_proto_version:flags.1?int max_proto_version:flags.1?int = client.Params` (0x40fdca64, pinned) */
+/**
+ * `client.params flags:# client_owner_address:string is_test:flags.0?Bool min_proto_version:flags.1?int max_proto_version:flags.1?int =
+ * client.Params` (0x40fdca64, pinned)
+ */
 export interface client_params {
     _: 'client.params';
     flags?: number;
@@ -406,7 +473,10 @@ export interface client_proxyConnectionAuthLong {
     nonce: bigint;
 }
 
-/** `client.authorizationWithProxySuccess signed_payment:proxy.SignedPayment tokens_committed_to_db:long max_tokens:long = client.AuthorizationWithProxy` (0x75d5ac34) */
+/**
+ * `client.authorizationWithProxySuccess signed_payment:proxy.SignedPayment tokens_committed_to_db:long max_tokens:long =
+ * client.AuthorizationWithProxy` (0x75d5ac34)
+ */
 export interface client_authorizationWithProxySuccess {
     _: 'client.authorizationWithProxySuccess';
     signed_payment: proxy_SignedPayment;
@@ -421,7 +491,10 @@ export interface client_authorizationWithProxyFailed {
     error: string;
 }
 
-/** `client.connectedToProxy params:proxy.params client_sc_address:string auth:client.ProxyConnectionAuth signed_payment:proxy.SignedPayment = client.ConnectedToProxy` (0x95317ad1) */
+/**
+ * `client.connectedToProxy params:proxy.params client_sc_address:string auth:client.ProxyConnectionAuth signed_payment:proxy.SignedPayment
+ * = client.ConnectedToProxy` (0x95317ad1)
+ */
 export interface client_connectedToProxy {
     _: 'client.connectedToProxy';
     params: proxy_params;
@@ -430,7 +503,9 @@ export interface client_connectedToProxy {
     signed_payment: proxy_SignedPayment;
 }
 
-/** `client.queryAnswer answer:bytes is_completed:Bool request_id:int256 request_tokens_used:tokensUsed = client.QueryAnswer` (0x9b943922) */
+/**
+ * `client.queryAnswer answer:bytes is_completed:Bool request_id:int256 request_tokens_used:tokensUsed = client.QueryAnswer` (0x9b943922)
+ */
 export interface client_queryAnswer {
     _: 'client.queryAnswer';
     answer: Buffer;
@@ -439,7 +514,9 @@ export interface client_queryAnswer {
     request_tokens_used: tokensUsed;
 }
 
-/** `client.queryAnswerError error_code:int error:string request_id:int256 request_tokens_used:tokensUsed = client.QueryAnswer` (0x6d60569a) */
+/**
+ * `client.queryAnswerError error_code:int error:string request_id:int256 request_tokens_used:tokensUsed = client.QueryAnswer` (0x6d60569a)
+ */
 export interface client_queryAnswerError {
     _: 'client.queryAnswerError';
     error_code: number;
@@ -448,7 +525,10 @@ export interface client_queryAnswerError {
     request_tokens_used: tokensUsed;
 }
 
-/** `client.queryAnswerPart answer:bytes is_completed:Bool request_id:int256 request_tokens_used:tokensUsed = client.QueryAnswerPart` (0xb765de4c) */
+/**
+ * `client.queryAnswerPart answer:bytes is_completed:Bool request_id:int256 request_tokens_used:tokensUsed = client.QueryAnswerPart`
+ * (0xb765de4c)
+ */
 export interface client_queryAnswerPart {
     _: 'client.queryAnswerPart';
     answer: Buffer;
@@ -457,7 +537,10 @@ export interface client_queryAnswerPart {
     request_tokens_used: tokensUsed;
 }
 
-/** `client.queryAnswerPartError error_code:int error:string request_id:int256 request_tokens_used:tokensUsed = client.QueryAnswerPart` (0xd790a022) */
+/**
+ * `client.queryAnswerPartError error_code:int error:string request_id:int256 request_tokens_used:tokensUsed = client.QueryAnswerPart`
+ * (0xd790a022)
+ */
 export interface client_queryAnswerPartError {
     _: 'client.queryAnswerPartError';
     error_code: number;
@@ -466,7 +549,11 @@ export interface client_queryAnswerPartError {
     request_tokens_used: tokensUsed;
 }
 
-/** `client.queryFinalInfo flags:# tokens_used:tokensUsed worker_debug:flags.0?string proxy_debug:flags.0?string proxy_start_time:flags.1?double proxy_end_time:flags.1?double worker_start_time:flags.1?double worker_end_time:flags.1?double = client.QueryFinalInfo` (0x69a452f0) */
+/**
+ * `client.queryFinalInfo flags:# tokens_used:tokensUsed worker_debug:flags.0?string proxy_debug:flags.0?string
+ * proxy_start_time:flags.1?double proxy_end_time:flags.1?double worker_start_time:flags.1?double worker_end_time:flags.1?double =
+ * client.QueryFinalInfo` (0x69a452f0)
+ */
 export interface client_queryFinalInfo {
     _: 'client.queryFinalInfo';
     flags?: number;
@@ -479,7 +566,10 @@ export interface client_queryFinalInfo {
     worker_end_time?: number;
 }
 
-/** `client.queryAnswerEx request_id:int256 answer:bytes flags:# final_info:flags.0?client.queryFinalInfo = client.QueryAnswerEx` (0xcd524720) */
+/**
+ * `client.queryAnswerEx request_id:int256 answer:bytes flags:# final_info:flags.0?client.queryFinalInfo = client.QueryAnswerEx`
+ * (0xcd524720)
+ */
 export interface client_queryAnswerEx {
     _: 'client.queryAnswerEx';
     request_id: Buffer;
@@ -488,7 +578,10 @@ export interface client_queryAnswerEx {
     final_info?: client_queryFinalInfo;
 }
 
-/** `client.queryAnswerErrorEx request_id:int256 error_code:int error:string flags:# final_info:flags.0?client.queryFinalInfo = client.QueryAnswerEx` (0x072562a8) */
+/**
+ * `client.queryAnswerErrorEx request_id:int256 error_code:int error:string flags:# final_info:flags.0?client.queryFinalInfo =
+ * client.QueryAnswerEx` (0x072562a8)
+ */
 export interface client_queryAnswerErrorEx {
     _: 'client.queryAnswerErrorEx';
     request_id: Buffer;
@@ -498,7 +591,10 @@ export interface client_queryAnswerErrorEx {
     final_info?: client_queryFinalInfo;
 }
 
-/** `client.queryAnswerPartEx request_id:int256 answer:bytes flags:# final_info:flags.0?client.queryFinalInfo = client.QueryAnswerEx` (0xc07bfaec) */
+/**
+ * `client.queryAnswerPartEx request_id:int256 answer:bytes flags:# final_info:flags.0?client.queryFinalInfo = client.QueryAnswerEx`
+ * (0xc07bfaec)
+ */
 export interface client_queryAnswerPartEx {
     _: 'client.queryAnswerPartEx';
     request_id: Buffer;
@@ -519,7 +615,10 @@ export interface client_refundRejected {
     active_queries: bigint;
 }
 
-/** `client.workerType name:string active_workers:int coefficient_min:int coefficient_bucket50:int coefficient_max:int = client.WorkerType` (0x8210e21c) */
+/**
+ * `client.workerType name:string active_workers:int coefficient_min:int coefficient_bucket50:int coefficient_max:int = client.WorkerType`
+ * (0x8210e21c)
+ */
 export interface client_workerType {
     _: 'client.workerType';
     name: string;
@@ -535,7 +634,10 @@ export interface client_workerTypes {
     types: client_workerType[];
 }
 
-/** `client.workerInstanceV2 flags:# coefficient:int active_requests:int max_active_requests:int = client.WorkerInstanceV2` (0x3ea93d00, pinned) */
+/**
+ * `client.workerInstanceV2 flags:# coefficient:int active_requests:int max_active_requests:int = client.WorkerInstanceV2` (0x3ea93d00,
+ * pinned)
+ */
 export interface client_workerInstanceV2 {
     _: 'client.workerInstanceV2';
     flags?: number;
@@ -565,7 +667,10 @@ export interface client_paymentStatus {
     max_tokens: bigint;
 }
 
-/** `proxy.clientRequestPayment request_id:int256 signed_payment:proxy.SignedPayment db_tokens:long max_tokens:long request_tokens:long = proxy.WorkerRequestPayment` (0xc6bcf127) */
+/**
+ * `proxy.clientRequestPayment request_id:int256 signed_payment:proxy.SignedPayment db_tokens:long max_tokens:long request_tokens:long =
+ * proxy.WorkerRequestPayment` (0xc6bcf127)
+ */
 export interface proxy_clientRequestPayment {
     _: 'proxy.clientRequestPayment';
     request_id: Buffer;
@@ -613,7 +718,9 @@ export interface proxy_queryAnswerPart {
     tokens_used: tokensUsed;
 }
 
-/** `proxy.queryAnswerPartError error_code:int error:string request_id:int256 tokens_used:tokensUsed = proxy.QueryAnswerPart` (0x940e1168) */
+/**
+ * `proxy.queryAnswerPartError error_code:int error:string request_id:int256 tokens_used:tokensUsed = proxy.QueryAnswerPart` (0x940e1168)
+ */
 export interface proxy_queryAnswerPartError {
     _: 'proxy.queryAnswerPartError';
     error_code: number;
@@ -622,7 +729,10 @@ export interface proxy_queryAnswerPartError {
     tokens_used: tokensUsed;
 }
 
-/** `proxy.queryFinalInfo flags:# tokens_used:tokensUsed worker_debug:flags.0?string worker_start_time:flags.1?double worker_end_time:flags.1?double = proxy.QueryFinalInfo` (0xe794e6fc) */
+/**
+ * `proxy.queryFinalInfo flags:# tokens_used:tokensUsed worker_debug:flags.0?string worker_start_time:flags.1?double
+ * worker_end_time:flags.1?double = proxy.QueryFinalInfo` (0xe794e6fc)
+ */
 export interface proxy_queryFinalInfo {
     _: 'proxy.queryFinalInfo';
     flags?: number;
@@ -632,7 +742,9 @@ export interface proxy_queryFinalInfo {
     worker_end_time?: number;
 }
 
-/** `proxy.queryAnswerEx request_id:int256 answer:bytes flags:# final_info:flags.0?proxy.queryFinalInfo = proxy.QueryAnswerEx` (0x1ce574e8) */
+/**
+ * `proxy.queryAnswerEx request_id:int256 answer:bytes flags:# final_info:flags.0?proxy.queryFinalInfo = proxy.QueryAnswerEx` (0x1ce574e8)
+ */
 export interface proxy_queryAnswerEx {
     _: 'proxy.queryAnswerEx';
     request_id: Buffer;
@@ -641,7 +753,10 @@ export interface proxy_queryAnswerEx {
     final_info?: proxy_queryFinalInfo;
 }
 
-/** `proxy.queryAnswerErrorEx request_id:int256 error_code:int error:string flags:# final_info:flags.0?proxy.queryFinalInfo = proxy.QueryAnswerEx` (0x8f7fb0a7) */
+/**
+ * `proxy.queryAnswerErrorEx request_id:int256 error_code:int error:string flags:# final_info:flags.0?proxy.queryFinalInfo =
+ * proxy.QueryAnswerEx` (0x8f7fb0a7)
+ */
 export interface proxy_queryAnswerErrorEx {
     _: 'proxy.queryAnswerErrorEx';
     request_id: Buffer;
@@ -651,7 +766,10 @@ export interface proxy_queryAnswerErrorEx {
     final_info?: proxy_queryFinalInfo;
 }
 
-/** `proxy.queryAnswerPartEx request_id:int256 answer:bytes flags:# final_info:flags.0?proxy.queryFinalInfo = proxy.QueryAnswerEx` (0x6d85b50f) */
+/**
+ * `proxy.queryAnswerPartEx request_id:int256 answer:bytes flags:# final_info:flags.0?proxy.queryFinalInfo = proxy.QueryAnswerEx`
+ * (0x6d85b50f)
+ */
 export interface proxy_queryAnswerPartEx {
     _: 'proxy.queryAnswerPartEx';
     request_id: Buffer;
@@ -660,7 +778,10 @@ export interface proxy_queryAnswerPartEx {
     final_info?: proxy_queryFinalInfo;
 }
 
-/** `proxy.workerRequestPayment request_id:int256 signed_payment:proxy.SignedPayment db_tokens:long max_tokens:long request_tokens:long request_client_owner:string = proxy.WorkerRequestPayment` (0x1436c0d5) */
+/**
+ * `proxy.workerRequestPayment request_id:int256 signed_payment:proxy.SignedPayment db_tokens:long max_tokens:long request_tokens:long
+ * request_client_owner:string = proxy.WorkerRequestPayment` (0x1436c0d5)
+ */
 export interface proxy_workerRequestPayment {
     _: 'proxy.workerRequestPayment';
     request_id: Buffer;
@@ -690,7 +811,10 @@ export interface worker_connectedToProxy {
     worker_sc_address: string;
 }
 
-/** `worker.compareBalanceWithProxyResult signed_payment:proxy.SignedPayment tokens_committed_to_db:long max_tokens:long error_code:int = worker.CompareBalanceWithProxyResult` (0x9054c411) */
+/**
+ * `worker.compareBalanceWithProxyResult signed_payment:proxy.SignedPayment tokens_committed_to_db:long max_tokens:long error_code:int =
+ * worker.CompareBalanceWithProxyResult` (0x9054c411)
+ */
 export interface worker_compareBalanceWithProxyResult {
     _: 'worker.compareBalanceWithProxyResult';
     signed_payment: proxy_SignedPayment;
@@ -743,7 +867,9 @@ export interface http_header {
     value: string;
 }
 
-/** `http.response http_version:string status_code:int reason:string headers:vector http.header payload:bytes = http.Response` (0x1cd0c42b) */
+/**
+ * `http.response http_version:string status_code:int reason:string headers:vector http.header payload:bytes = http.Response` (0x1cd0c42b)
+ */
 export interface http_response {
     _: 'http.response';
     http_version: string;
@@ -753,7 +879,9 @@ export interface http_response {
     payload: Buffer;
 }
 
-/** `cocoonx.workerHardware gpu:string vram_mb:int gpu_count:int cpu:string cpu_cores:int ram_mb:int = cocoonx.WorkerHardware` (0xcd19cf52) */
+/**
+ * `cocoonx.workerHardware gpu:string vram_mb:int gpu_count:int cpu:string cpu_cores:int ram_mb:int = cocoonx.WorkerHardware` (0xcd19cf52)
+ */
 export interface cocoonx_workerHardware {
     _: 'cocoonx.workerHardware';
     gpu: string;
@@ -793,7 +921,10 @@ export interface client_authorizeWithProxyLong {
     _: 'client.authorizeWithProxyLong';
 }
 
-/** `client.runQuery model_name:string query:bytes max_coefficient:int max_tokens:int timeout:double request_id:int256 min_config_version:int = client.QueryAnswer` (0xbc748f32) */
+/**
+ * `client.runQuery model_name:string query:bytes max_coefficient:int max_tokens:int timeout:double request_id:int256 min_config_version:int
+ * = client.QueryAnswer` (0xbc748f32)
+ */
 export interface client_runQuery {
     _: 'client.runQuery';
     model_name: string;
@@ -805,7 +936,10 @@ export interface client_runQuery {
     min_config_version: number;
 }
 
-/** `client.runQueryEx model_name:string query:bytes max_coefficient:int max_tokens:int timeout:double request_id:int256 min_config_version:int flags:# enable_debug:flags.0?Bool public_key:flags.1?int256 = client.QueryAnswerEx` (0xf54cb74b, pinned) */
+/**
+ * `client.runQueryEx model_name:string query:bytes max_coefficient:int max_tokens:int timeout:double request_id:int256
+ * min_config_version:int flags:# enable_debug:flags.0?Bool public_key:flags.1?int256 = client.QueryAnswerEx` (0xf54cb74b, pinned)
+ */
 export interface client_runQueryEx {
     _: 'client.runQueryEx';
     model_name: string;
@@ -840,7 +974,10 @@ export interface client_getWorkerTypesV2 {
     _: 'client.getWorkerTypesV2';
 }
 
-/** `proxy.runQuery query:bytes signed_payment:proxy.SignedPayment coefficient:long timeout:double request_id:int256 = proxy.QueryAnswer` (0x47182416) */
+/**
+ * `proxy.runQuery query:bytes signed_payment:proxy.SignedPayment coefficient:long timeout:double request_id:int256 = proxy.QueryAnswer`
+ * (0x47182416)
+ */
 export interface proxy_runQuery {
     _: 'proxy.runQuery';
     query: Buffer;
@@ -850,7 +987,10 @@ export interface proxy_runQuery {
     request_id: Buffer;
 }
 
-/** `proxy.runQueryEx query:bytes signed_payment:proxy.SignedPayment coefficient:long timeout:double request_id:int256 flags:# enable_debug:flags.0?Bool private_key:flags.1?int256 = proxy.QueryAnswer` (0xc805e7e2, pinned) */
+/**
+ * `proxy.runQueryEx query:bytes signed_payment:proxy.SignedPayment coefficient:long timeout:double request_id:int256 flags:#
+ * enable_debug:flags.0?Bool private_key:flags.1?int256 = proxy.QueryAnswer` (0xc805e7e2, pinned)
+ */
 export interface proxy_runQueryEx {
     _: 'proxy.runQueryEx';
     query: Buffer;
@@ -869,7 +1009,10 @@ export interface worker_connectToProxy {
     params: worker_params;
 }
 
-/** `worker.compareBalanceWithProxy tokens_committed_to_blockchain:long tokens_committed_to_db:long max_tokens:long = worker.CompareBalanceWithProxyResult` (0xdb386501) */
+/**
+ * `worker.compareBalanceWithProxy tokens_committed_to_blockchain:long tokens_committed_to_db:long max_tokens:long =
+ * worker.CompareBalanceWithProxyResult` (0xdb386501)
+ */
 export interface worker_compareBalanceWithProxy {
     _: 'worker.compareBalanceWithProxy';
     tokens_committed_to_blockchain: bigint;
@@ -877,7 +1020,10 @@ export interface worker_compareBalanceWithProxy {
     max_tokens: bigint;
 }
 
-/** `worker.extendedCompareBalanceWithProxy tokens_committed_to_db:long other:bytes = worker.ExtendedCompareBalanceWithProxyResult` (0xf8dd9914) */
+/**
+ * `worker.extendedCompareBalanceWithProxy tokens_committed_to_db:long other:bytes = worker.ExtendedCompareBalanceWithProxyResult`
+ * (0xf8dd9914)
+ */
 export interface worker_extendedCompareBalanceWithProxy {
     _: 'worker.extendedCompareBalanceWithProxy';
     tokens_committed_to_db: bigint;
@@ -1132,7 +1278,10 @@ function wb_keyStorageRunner_Config(w: TlWriter, o: keyStorageRunner_Config, wha
             w.uint32(0xec650826);
             return w_keyStorageRunner_config(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a keyStorageRunner.Config constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a keyStorageRunner.Config constructor`,
+            );
     }
 }
 function rb_keyStorageRunner_Config(r: TlReader): keyStorageRunner_Config {
@@ -1153,7 +1302,10 @@ function wb_rootConfig_RegisteredProxy(w: TlWriter, o: rootConfig_RegisteredProx
             w.uint32(0x9f4e446a);
             return w_rootConfig_registeredProxy(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a rootConfig.RegisteredProxy constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a rootConfig.RegisteredProxy constructor`,
+            );
     }
 }
 function rb_rootConfig_RegisteredProxy(r: TlReader): rootConfig_RegisteredProxy {
@@ -1174,7 +1326,10 @@ function wb_rootConfig_RegisteredPublicKey(w: TlWriter, o: rootConfig_Registered
             w.uint32(0x37312ecd);
             return w_rootConfig_registeredPublicKey(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a rootConfig.RegisteredPublicKey constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a rootConfig.RegisteredPublicKey constructor`,
+            );
     }
 }
 function rb_rootConfig_RegisteredPublicKey(r: TlReader): rootConfig_RegisteredPublicKey {
@@ -1261,14 +1416,21 @@ function rb_proxyDb_WorkerInfo(r: TlReader): proxyDb_WorkerInfo {
 }
 
 export type proxyDb_PendingBlockchainSeqnoCommit = proxyDb_pendingBlockchainSeqnoCommit;
-function wb_proxyDb_PendingBlockchainSeqnoCommit(w: TlWriter, o: proxyDb_PendingBlockchainSeqnoCommit, what = 'proxyDb.PendingBlockchainSeqnoCommit'): void {
+function wb_proxyDb_PendingBlockchainSeqnoCommit(
+    w: TlWriter,
+    o: proxyDb_PendingBlockchainSeqnoCommit,
+    what = 'proxyDb.PendingBlockchainSeqnoCommit',
+): void {
     needObject(o, what);
     switch (o._) {
         case 'proxyDb.pendingBlockchainSeqnoCommit':
             w.uint32(0x525b14a9);
             return w_proxyDb_pendingBlockchainSeqnoCommit(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a proxyDb.PendingBlockchainSeqnoCommit constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a proxyDb.PendingBlockchainSeqnoCommit constructor`,
+            );
     }
 }
 function rb_proxyDb_PendingBlockchainSeqnoCommit(r: TlReader): proxyDb_PendingBlockchainSeqnoCommit {
@@ -1517,7 +1679,10 @@ function wb_client_ProxyConnectionAuth(w: TlWriter, o: client_ProxyConnectionAut
             w.uint32(0x417bf016);
             return w_client_proxyConnectionAuthLong(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a client.ProxyConnectionAuth constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a client.ProxyConnectionAuth constructor`,
+            );
     }
 }
 function rb_client_ProxyConnectionAuth(r: TlReader): client_ProxyConnectionAuth {
@@ -1543,7 +1708,10 @@ function wb_client_AuthorizationWithProxy(w: TlWriter, o: client_AuthorizationWi
             w.uint32(0x60551c96);
             return w_client_authorizationWithProxyFailed(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a client.AuthorizationWithProxy constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a client.AuthorizationWithProxy constructor`,
+            );
     }
 }
 function rb_client_AuthorizationWithProxy(r: TlReader): client_AuthorizationWithProxy {
@@ -1566,7 +1734,10 @@ function wb_client_ConnectedToProxy(w: TlWriter, o: client_ConnectedToProxy, wha
             w.uint32(0x95317ad1);
             return w_client_connectedToProxy(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a client.ConnectedToProxy constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a client.ConnectedToProxy constructor`,
+            );
     }
 }
 function rb_client_ConnectedToProxy(r: TlReader): client_ConnectedToProxy {
@@ -1759,7 +1930,10 @@ function wb_client_WorkerInstanceV2(w: TlWriter, o: client_WorkerInstanceV2, wha
             w.uint32(0x3ea93d00);
             return w_client_workerInstanceV2(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a client.WorkerInstanceV2 constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a client.WorkerInstanceV2 constructor`,
+            );
     }
 }
 function rb_client_WorkerInstanceV2(r: TlReader): client_WorkerInstanceV2 {
@@ -1846,7 +2020,10 @@ function wb_proxy_WorkerRequestPayment(w: TlWriter, o: proxy_WorkerRequestPaymen
             w.uint32(0x1436c0d5);
             return w_proxy_workerRequestPayment(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a proxy.WorkerRequestPayment constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a proxy.WorkerRequestPayment constructor`,
+            );
     }
 }
 function rb_proxy_WorkerRequestPayment(r: TlReader): proxy_WorkerRequestPayment {
@@ -2041,7 +2218,10 @@ function wb_worker_ConnectedToProxy(w: TlWriter, o: worker_ConnectedToProxy, wha
             w.uint32(0x66bc82ee);
             return w_worker_connectedToProxy(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a worker.ConnectedToProxy constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a worker.ConnectedToProxy constructor`,
+            );
     }
 }
 function rb_worker_ConnectedToProxy(r: TlReader): worker_ConnectedToProxy {
@@ -2055,14 +2235,21 @@ function rb_worker_ConnectedToProxy(r: TlReader): worker_ConnectedToProxy {
 }
 
 export type worker_CompareBalanceWithProxyResult = worker_compareBalanceWithProxyResult;
-function wb_worker_CompareBalanceWithProxyResult(w: TlWriter, o: worker_CompareBalanceWithProxyResult, what = 'worker.CompareBalanceWithProxyResult'): void {
+function wb_worker_CompareBalanceWithProxyResult(
+    w: TlWriter,
+    o: worker_CompareBalanceWithProxyResult,
+    what = 'worker.CompareBalanceWithProxyResult',
+): void {
     needObject(o, what);
     switch (o._) {
         case 'worker.compareBalanceWithProxyResult':
             w.uint32(0x9054c411);
             return w_worker_compareBalanceWithProxyResult(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a worker.CompareBalanceWithProxyResult constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a worker.CompareBalanceWithProxyResult constructor`,
+            );
     }
 }
 function rb_worker_CompareBalanceWithProxyResult(r: TlReader): worker_CompareBalanceWithProxyResult {
@@ -2076,14 +2263,21 @@ function rb_worker_CompareBalanceWithProxyResult(r: TlReader): worker_CompareBal
 }
 
 export type worker_ExtendedCompareBalanceWithProxyResult = worker_extendedCompareBalanceWithProxyResult;
-function wb_worker_ExtendedCompareBalanceWithProxyResult(w: TlWriter, o: worker_ExtendedCompareBalanceWithProxyResult, what = 'worker.ExtendedCompareBalanceWithProxyResult'): void {
+function wb_worker_ExtendedCompareBalanceWithProxyResult(
+    w: TlWriter,
+    o: worker_ExtendedCompareBalanceWithProxyResult,
+    what = 'worker.ExtendedCompareBalanceWithProxyResult',
+): void {
     needObject(o, what);
     switch (o._) {
         case 'worker.extendedCompareBalanceWithProxyResult':
             w.uint32(0x0c10973e);
             return w_worker_extendedCompareBalanceWithProxyResult(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a worker.ExtendedCompareBalanceWithProxyResult constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a worker.ExtendedCompareBalanceWithProxyResult constructor`,
+            );
     }
 }
 function rb_worker_ExtendedCompareBalanceWithProxyResult(r: TlReader): worker_ExtendedCompareBalanceWithProxyResult {
@@ -2104,7 +2298,10 @@ function wb_worker_HandshakeCompleted(w: TlWriter, o: worker_HandshakeCompleted,
             w.uint32(0x3ad9b886);
             return w_worker_proxyHandshakeCompleted(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a worker.HandshakeCompleted constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a worker.HandshakeCompleted constructor`,
+            );
     }
 }
 function rb_worker_HandshakeCompleted(r: TlReader): worker_HandshakeCompleted {
@@ -2293,7 +2490,10 @@ function wb_cocoonx_AttestationReport(w: TlWriter, o: cocoonx_AttestationReport,
             w.uint32(0xd7d1e982);
             return w_cocoonx_attestationReport(w, o, what);
         default:
-            throw new ProtocolError('TL_ENCODE', `${what}: ${String((o as { _: unknown })._)} is not a cocoonx.AttestationReport constructor`);
+            throw new ProtocolError(
+                'TL_ENCODE',
+                `${what}: ${String((o as { _: unknown })._)} is not a cocoonx.AttestationReport constructor`,
+            );
     }
 }
 function rb_cocoonx_AttestationReport(r: TlReader): cocoonx_AttestationReport {
@@ -2351,7 +2551,12 @@ function w_tcp_queryError(w: TlWriter, o: tcp_queryError, what = 'tcp.queryError
 }
 
 function r_tcp_queryError(r: TlReader): tcp_queryError {
-    return { _: 'tcp.queryError', id: r.long('tcp.queryError.id'), code: r.int32('tcp.queryError.code'), message: r.string('tcp.queryError.message') };
+    return {
+        _: 'tcp.queryError',
+        id: r.long('tcp.queryError.id'),
+        code: r.int32('tcp.queryError.code'),
+        message: r.string('tcp.queryError.message'),
+    };
 }
 
 function w_tcp_query(w: TlWriter, o: tcp_query, what = 'tcp.query'): void {
@@ -2389,7 +2594,11 @@ function w_cocoon_powSimple(w: TlWriter, o: cocoon_powSimple, what = 'cocoon.pow
 }
 
 function r_cocoon_powSimple(r: TlReader): cocoon_powSimple {
-    return { _: 'cocoon.powSimple', difficulty_bits: r.int32('cocoon.powSimple.difficulty_bits'), salt: r.fixed(16, 'cocoon.powSimple.salt') };
+    return {
+        _: 'cocoon.powSimple',
+        difficulty_bits: r.int32('cocoon.powSimple.difficulty_bits'),
+        salt: r.fixed(16, 'cocoon.powSimple.salt'),
+    };
 }
 
 function w_cocoon_powSimpleResponse(w: TlWriter, o: cocoon_powSimpleResponse, what = 'cocoon.powSimpleResponse'): void {
@@ -2411,7 +2620,14 @@ function w_ton_blockIdExt(w: TlWriter, o: ton_blockIdExt, what = 'ton.blockIdExt
 }
 
 function r_ton_blockIdExt(r: TlReader): ton_blockIdExt {
-    return { _: 'ton.blockIdExt', workchain: r.int32('ton.blockIdExt.workchain'), shard: r.long('ton.blockIdExt.shard'), seqno: r.int32('ton.blockIdExt.seqno'), root_hash: r.bytes('ton.blockIdExt.root_hash'), file_hash: r.bytes('ton.blockIdExt.file_hash') };
+    return {
+        _: 'ton.blockIdExt',
+        workchain: r.int32('ton.blockIdExt.workchain'),
+        shard: r.long('ton.blockIdExt.shard'),
+        seqno: r.int32('ton.blockIdExt.seqno'),
+        root_hash: r.bytes('ton.blockIdExt.root_hash'),
+        file_hash: r.bytes('ton.blockIdExt.file_hash'),
+    };
 }
 
 function w_proxyRunner_config(w: TlWriter, o: proxyRunner_config, what = 'proxyRunner.config'): void {
@@ -2434,7 +2650,24 @@ function w_proxyRunner_config(w: TlWriter, o: proxyRunner_config, what = 'proxyR
 }
 
 function r_proxyRunner_config(r: TlReader): proxyRunner_config {
-    return { _: 'proxyRunner.config', is_test: r.bool('proxyRunner.config.is_test'), is_testnet: r.bool('proxyRunner.config.is_testnet'), workers_rpc_port: r.int32('proxyRunner.config.workers_rpc_port'), client_rpc_port: r.int32('proxyRunner.config.client_rpc_port'), http_port: r.int32('proxyRunner.config.http_port'), owner_address: r.string('proxyRunner.config.owner_address'), connect_to_proxy_via: r.string('proxyRunner.config.connect_to_proxy_via'), root_contract_address: r.string('proxyRunner.config.root_contract_address'), machine_specific_private_key: r.fixed(32, 'proxyRunner.config.machine_specific_private_key'), node_wallet_key: r.fixed(32, 'proxyRunner.config.node_wallet_key'), ton_config_filename: r.string('proxyRunner.config.ton_config_filename'), db_path: r.string('proxyRunner.config.db_path'), check_worker_hashes: r.bool('proxyRunner.config.check_worker_hashes'), image_hash: r.fixed(32, 'proxyRunner.config.image_hash'), http_access_hash: r.string('proxyRunner.config.http_access_hash') };
+    return {
+        _: 'proxyRunner.config',
+        is_test: r.bool('proxyRunner.config.is_test'),
+        is_testnet: r.bool('proxyRunner.config.is_testnet'),
+        workers_rpc_port: r.int32('proxyRunner.config.workers_rpc_port'),
+        client_rpc_port: r.int32('proxyRunner.config.client_rpc_port'),
+        http_port: r.int32('proxyRunner.config.http_port'),
+        owner_address: r.string('proxyRunner.config.owner_address'),
+        connect_to_proxy_via: r.string('proxyRunner.config.connect_to_proxy_via'),
+        root_contract_address: r.string('proxyRunner.config.root_contract_address'),
+        machine_specific_private_key: r.fixed(32, 'proxyRunner.config.machine_specific_private_key'),
+        node_wallet_key: r.fixed(32, 'proxyRunner.config.node_wallet_key'),
+        ton_config_filename: r.string('proxyRunner.config.ton_config_filename'),
+        db_path: r.string('proxyRunner.config.db_path'),
+        check_worker_hashes: r.bool('proxyRunner.config.check_worker_hashes'),
+        image_hash: r.fixed(32, 'proxyRunner.config.image_hash'),
+        http_access_hash: r.string('proxyRunner.config.http_access_hash'),
+    };
 }
 
 function w_workerRunner_config(w: TlWriter, o: workerRunner_config, what = 'workerRunner.config'): void {
@@ -2460,7 +2693,27 @@ function w_workerRunner_config(w: TlWriter, o: workerRunner_config, what = 'work
 }
 
 function r_workerRunner_config(r: TlReader): workerRunner_config {
-    return { _: 'workerRunner.config', is_test: r.bool('workerRunner.config.is_test'), is_testnet: r.bool('workerRunner.config.is_testnet'), http_port: r.int32('workerRunner.config.http_port'), owner_address: r.string('workerRunner.config.owner_address'), proxy_connections: r.int32('workerRunner.config.proxy_connections'), connect_to_proxy_via: r.string('workerRunner.config.connect_to_proxy_via'), model_name: r.string('workerRunner.config.model_name'), coefficient: r.int32('workerRunner.config.coefficient'), root_contract_address: r.string('workerRunner.config.root_contract_address'), node_wallet_key: r.fixed(32, 'workerRunner.config.node_wallet_key'), forward_requests_to: r.string('workerRunner.config.forward_requests_to'), ton_config_filename: r.string('workerRunner.config.ton_config_filename'), check_proxy_hashes: r.bool('workerRunner.config.check_proxy_hashes'), max_active_requests: r.int32('workerRunner.config.max_active_requests'), image_hash: r.fixed(32, 'workerRunner.config.image_hash'), http_access_hash: r.string('workerRunner.config.http_access_hash'), change_model_script: r.string('workerRunner.config.change_model_script'), machine_description_json: r.string('workerRunner.config.machine_description_json') };
+    return {
+        _: 'workerRunner.config',
+        is_test: r.bool('workerRunner.config.is_test'),
+        is_testnet: r.bool('workerRunner.config.is_testnet'),
+        http_port: r.int32('workerRunner.config.http_port'),
+        owner_address: r.string('workerRunner.config.owner_address'),
+        proxy_connections: r.int32('workerRunner.config.proxy_connections'),
+        connect_to_proxy_via: r.string('workerRunner.config.connect_to_proxy_via'),
+        model_name: r.string('workerRunner.config.model_name'),
+        coefficient: r.int32('workerRunner.config.coefficient'),
+        root_contract_address: r.string('workerRunner.config.root_contract_address'),
+        node_wallet_key: r.fixed(32, 'workerRunner.config.node_wallet_key'),
+        forward_requests_to: r.string('workerRunner.config.forward_requests_to'),
+        ton_config_filename: r.string('workerRunner.config.ton_config_filename'),
+        check_proxy_hashes: r.bool('workerRunner.config.check_proxy_hashes'),
+        max_active_requests: r.int32('workerRunner.config.max_active_requests'),
+        image_hash: r.fixed(32, 'workerRunner.config.image_hash'),
+        http_access_hash: r.string('workerRunner.config.http_access_hash'),
+        change_model_script: r.string('workerRunner.config.change_model_script'),
+        machine_description_json: r.string('workerRunner.config.machine_description_json'),
+    };
 }
 
 function w_clientRunner_config(w: TlWriter, o: clientRunner_config, what = 'clientRunner.config'): void {
@@ -2480,7 +2733,21 @@ function w_clientRunner_config(w: TlWriter, o: clientRunner_config, what = 'clie
 }
 
 function r_clientRunner_config(r: TlReader): clientRunner_config {
-    return { _: 'clientRunner.config', is_test: r.bool('clientRunner.config.is_test'), is_testnet: r.bool('clientRunner.config.is_testnet'), http_port: r.int32('clientRunner.config.http_port'), owner_address: r.string('clientRunner.config.owner_address'), proxy_connections: r.int32('clientRunner.config.proxy_connections'), connect_to_proxy_via: r.string('clientRunner.config.connect_to_proxy_via'), root_contract_address: r.string('clientRunner.config.root_contract_address'), node_wallet_key: r.fixed(32, 'clientRunner.config.node_wallet_key'), check_proxy_hashes: r.bool('clientRunner.config.check_proxy_hashes'), secret_string: r.string('clientRunner.config.secret_string'), ton_config_filename: r.string('clientRunner.config.ton_config_filename'), http_access_hash: r.string('clientRunner.config.http_access_hash') };
+    return {
+        _: 'clientRunner.config',
+        is_test: r.bool('clientRunner.config.is_test'),
+        is_testnet: r.bool('clientRunner.config.is_testnet'),
+        http_port: r.int32('clientRunner.config.http_port'),
+        owner_address: r.string('clientRunner.config.owner_address'),
+        proxy_connections: r.int32('clientRunner.config.proxy_connections'),
+        connect_to_proxy_via: r.string('clientRunner.config.connect_to_proxy_via'),
+        root_contract_address: r.string('clientRunner.config.root_contract_address'),
+        node_wallet_key: r.fixed(32, 'clientRunner.config.node_wallet_key'),
+        check_proxy_hashes: r.bool('clientRunner.config.check_proxy_hashes'),
+        secret_string: r.string('clientRunner.config.secret_string'),
+        ton_config_filename: r.string('clientRunner.config.ton_config_filename'),
+        http_access_hash: r.string('clientRunner.config.http_access_hash'),
+    };
 }
 
 function w_keyStorageRunner_config(w: TlWriter, o: keyStorageRunner_config, what = 'keyStorageRunner.config'): void {
@@ -2502,7 +2769,23 @@ function w_keyStorageRunner_config(w: TlWriter, o: keyStorageRunner_config, what
 }
 
 function r_keyStorageRunner_config(r: TlReader): keyStorageRunner_config {
-    return { _: 'keyStorageRunner.config', is_test: r.bool('keyStorageRunner.config.is_test'), is_testnet: r.bool('keyStorageRunner.config.is_testnet'), add_default_key: r.bool('keyStorageRunner.config.add_default_key'), rpc_port: r.int32('keyStorageRunner.config.rpc_port'), http_port: r.int32('keyStorageRunner.config.http_port'), owner_address: r.string('keyStorageRunner.config.owner_address'), root_contract_address: r.string('keyStorageRunner.config.root_contract_address'), machine_specific_private_key: r.fixed(32, 'keyStorageRunner.config.machine_specific_private_key'), node_wallet_key: r.fixed(32, 'keyStorageRunner.config.node_wallet_key'), ton_config_filename: r.string('keyStorageRunner.config.ton_config_filename'), db_path: r.string('keyStorageRunner.config.db_path'), check_hashes: r.bool('keyStorageRunner.config.check_hashes'), image_hash: r.fixed(32, 'keyStorageRunner.config.image_hash'), http_access_hash: r.string('keyStorageRunner.config.http_access_hash') };
+    return {
+        _: 'keyStorageRunner.config',
+        is_test: r.bool('keyStorageRunner.config.is_test'),
+        is_testnet: r.bool('keyStorageRunner.config.is_testnet'),
+        add_default_key: r.bool('keyStorageRunner.config.add_default_key'),
+        rpc_port: r.int32('keyStorageRunner.config.rpc_port'),
+        http_port: r.int32('keyStorageRunner.config.http_port'),
+        owner_address: r.string('keyStorageRunner.config.owner_address'),
+        root_contract_address: r.string('keyStorageRunner.config.root_contract_address'),
+        machine_specific_private_key: r.fixed(32, 'keyStorageRunner.config.machine_specific_private_key'),
+        node_wallet_key: r.fixed(32, 'keyStorageRunner.config.node_wallet_key'),
+        ton_config_filename: r.string('keyStorageRunner.config.ton_config_filename'),
+        db_path: r.string('keyStorageRunner.config.db_path'),
+        check_hashes: r.bool('keyStorageRunner.config.check_hashes'),
+        image_hash: r.fixed(32, 'keyStorageRunner.config.image_hash'),
+        http_access_hash: r.string('keyStorageRunner.config.http_access_hash'),
+    };
 }
 
 function w_rootConfig_registeredProxy(w: TlWriter, o: rootConfig_registeredProxy, what = 'rootConfig.registeredProxy'): void {
@@ -2512,7 +2795,11 @@ function w_rootConfig_registeredProxy(w: TlWriter, o: rootConfig_registeredProxy
 }
 
 function r_rootConfig_registeredProxy(r: TlReader): rootConfig_registeredProxy {
-    return { _: 'rootConfig.registeredProxy', seqno: r.int32('rootConfig.registeredProxy.seqno'), address: r.string('rootConfig.registeredProxy.address') };
+    return {
+        _: 'rootConfig.registeredProxy',
+        seqno: r.int32('rootConfig.registeredProxy.seqno'),
+        address: r.string('rootConfig.registeredProxy.address'),
+    };
 }
 
 function w_rootConfig_registeredPublicKey(w: TlWriter, o: rootConfig_registeredPublicKey, what = 'rootConfig.registeredPublicKey'): void {
@@ -2523,7 +2810,12 @@ function w_rootConfig_registeredPublicKey(w: TlWriter, o: rootConfig_registeredP
 }
 
 function r_rootConfig_registeredPublicKey(r: TlReader): rootConfig_registeredPublicKey {
-    return { _: 'rootConfig.registeredPublicKey', public_key: r.fixed(32, 'rootConfig.registeredPublicKey.public_key'), key_type: r.int32('rootConfig.registeredPublicKey.key_type'), expire_at: r.int32('rootConfig.registeredPublicKey.expire_at') };
+    return {
+        _: 'rootConfig.registeredPublicKey',
+        public_key: r.fixed(32, 'rootConfig.registeredPublicKey.public_key'),
+        key_type: r.int32('rootConfig.registeredPublicKey.key_type'),
+        expire_at: r.int32('rootConfig.registeredPublicKey.expire_at'),
+    };
 }
 
 function w_rootConfig_pseudo(w: TlWriter, o: rootConfig_pseudo, what = 'rootConfig.pseudo'): void {
@@ -2532,13 +2824,21 @@ function w_rootConfig_pseudo(w: TlWriter, o: rootConfig_pseudo, what = 'rootConf
     w.vector(o.worker_hashes, (e0) => w.fixed(e0, 32, 'rootConfig.pseudo.worker_hashes[]'), 'rootConfig.pseudo.worker_hashes');
     w.vector(o.model_hashes, (e0) => w.fixed(e0, 32, 'rootConfig.pseudo.model_hashes[]'), 'rootConfig.pseudo.model_hashes');
     w.vector(o.model_types, (e0) => w.string(e0, 'rootConfig.pseudo.model_types[]'), 'rootConfig.pseudo.model_types');
-    w.vector(o.registered_proxies, (e0) => w_rootConfig_registeredProxy(w, e0, 'rootConfig.pseudo.registered_proxies[]'), 'rootConfig.pseudo.registered_proxies');
+    w.vector(
+        o.registered_proxies,
+        (e0) => w_rootConfig_registeredProxy(w, e0, 'rootConfig.pseudo.registered_proxies[]'),
+        'rootConfig.pseudo.registered_proxies',
+    );
     w.int32(o.price_per_token, 'rootConfig.pseudo.price_per_token');
     w.int32(o.worker_fee_per_token, 'rootConfig.pseudo.worker_fee_per_token');
     w.int32(o.last_proxy_seqno, 'rootConfig.pseudo.last_proxy_seqno');
     w.int32(o.version, 'rootConfig.pseudo.version');
     w.int32(o.params_version, 'rootConfig.pseudo.params_version');
-    w.vector(o.registered_public_keys, (e0) => w_rootConfig_registeredPublicKey(w, e0, 'rootConfig.pseudo.registered_public_keys[]'), 'rootConfig.pseudo.registered_public_keys');
+    w.vector(
+        o.registered_public_keys,
+        (e0) => w_rootConfig_registeredPublicKey(w, e0, 'rootConfig.pseudo.registered_public_keys[]'),
+        'rootConfig.pseudo.registered_public_keys',
+    );
     w.string(o.key_manager_address, 'rootConfig.pseudo.key_manager_address');
     w.string(o.proxy_sc_code, 'rootConfig.pseudo.proxy_sc_code');
     w.string(o.worker_sc_code, 'rootConfig.pseudo.worker_sc_code');
@@ -2547,14 +2847,36 @@ function w_rootConfig_pseudo(w: TlWriter, o: rootConfig_pseudo, what = 'rootConf
 }
 
 function r_rootConfig_pseudo(r: TlReader): rootConfig_pseudo {
-    return { _: 'rootConfig.pseudo', proxy_hashes: r.vector(() => r.fixed(32, 'rootConfig.pseudo.proxy_hashes[]'), 32, 'rootConfig.pseudo.proxy_hashes'), worker_hashes: r.vector(() => r.fixed(32, 'rootConfig.pseudo.worker_hashes[]'), 32, 'rootConfig.pseudo.worker_hashes'), model_hashes: r.vector(() => r.fixed(32, 'rootConfig.pseudo.model_hashes[]'), 32, 'rootConfig.pseudo.model_hashes'), model_types: r.vector(() => r.string('rootConfig.pseudo.model_types[]'), 4, 'rootConfig.pseudo.model_types'), registered_proxies: r.vector(() => r_rootConfig_registeredProxy(r), 8, 'rootConfig.pseudo.registered_proxies'), price_per_token: r.int32('rootConfig.pseudo.price_per_token'), worker_fee_per_token: r.int32('rootConfig.pseudo.worker_fee_per_token'), last_proxy_seqno: r.int32('rootConfig.pseudo.last_proxy_seqno'), version: r.int32('rootConfig.pseudo.version'), params_version: r.int32('rootConfig.pseudo.params_version'), registered_public_keys: r.vector(() => r_rootConfig_registeredPublicKey(r), 40, 'rootConfig.pseudo.registered_public_keys'), key_manager_address: r.string('rootConfig.pseudo.key_manager_address'), proxy_sc_code: r.string('rootConfig.pseudo.proxy_sc_code'), worker_sc_code: r.string('rootConfig.pseudo.worker_sc_code'), client_sc_code: r.string('rootConfig.pseudo.client_sc_code'), root_owner_address: r.string('rootConfig.pseudo.root_owner_address') };
+    return {
+        _: 'rootConfig.pseudo',
+        proxy_hashes: r.vector(() => r.fixed(32, 'rootConfig.pseudo.proxy_hashes[]'), 32, 'rootConfig.pseudo.proxy_hashes'),
+        worker_hashes: r.vector(() => r.fixed(32, 'rootConfig.pseudo.worker_hashes[]'), 32, 'rootConfig.pseudo.worker_hashes'),
+        model_hashes: r.vector(() => r.fixed(32, 'rootConfig.pseudo.model_hashes[]'), 32, 'rootConfig.pseudo.model_hashes'),
+        model_types: r.vector(() => r.string('rootConfig.pseudo.model_types[]'), 4, 'rootConfig.pseudo.model_types'),
+        registered_proxies: r.vector(() => r_rootConfig_registeredProxy(r), 8, 'rootConfig.pseudo.registered_proxies'),
+        price_per_token: r.int32('rootConfig.pseudo.price_per_token'),
+        worker_fee_per_token: r.int32('rootConfig.pseudo.worker_fee_per_token'),
+        last_proxy_seqno: r.int32('rootConfig.pseudo.last_proxy_seqno'),
+        version: r.int32('rootConfig.pseudo.version'),
+        params_version: r.int32('rootConfig.pseudo.params_version'),
+        registered_public_keys: r.vector(() => r_rootConfig_registeredPublicKey(r), 40, 'rootConfig.pseudo.registered_public_keys'),
+        key_manager_address: r.string('rootConfig.pseudo.key_manager_address'),
+        proxy_sc_code: r.string('rootConfig.pseudo.proxy_sc_code'),
+        worker_sc_code: r.string('rootConfig.pseudo.worker_sc_code'),
+        client_sc_code: r.string('rootConfig.pseudo.client_sc_code'),
+        root_owner_address: r.string('rootConfig.pseudo.root_owner_address'),
+    };
 }
 
 function w_rootConfig_configV7(w: TlWriter, o: rootConfig_configV7, what = 'rootConfig.configV7'): void {
     needObject(o, what);
     w.string(o.root_owner_address, 'rootConfig.configV7.root_owner_address');
     w.vector(o.proxy_hashes, (e0) => w.fixed(e0, 32, 'rootConfig.configV7.proxy_hashes[]'), 'rootConfig.configV7.proxy_hashes');
-    w.vector(o.registered_proxies, (e0) => w_rootConfig_registeredProxy(w, e0, 'rootConfig.configV7.registered_proxies[]'), 'rootConfig.configV7.registered_proxies');
+    w.vector(
+        o.registered_proxies,
+        (e0) => w_rootConfig_registeredProxy(w, e0, 'rootConfig.configV7.registered_proxies[]'),
+        'rootConfig.configV7.registered_proxies',
+    );
     w.int32(o.last_proxy_seqno, 'rootConfig.configV7.last_proxy_seqno');
     w.vector(o.worker_hashes, (e0) => w.fixed(e0, 32, 'rootConfig.configV7.worker_hashes[]'), 'rootConfig.configV7.worker_hashes');
     w.vector(o.model_hashes, (e0) => w.fixed(e0, 32, 'rootConfig.configV7.model_hashes[]'), 'rootConfig.configV7.model_hashes');
@@ -2573,20 +2895,81 @@ function w_rootConfig_configV7(w: TlWriter, o: rootConfig_configV7, what = 'root
     w.int32(o.client_delay_before_close, 'rootConfig.configV7.client_delay_before_close');
     w.long(o.min_proxy_stake, 'rootConfig.configV7.min_proxy_stake');
     w.long(o.min_client_stake, 'rootConfig.configV7.min_client_stake');
-    w.vector(o.registered_public_keys, (e0) => w_rootConfig_registeredPublicKey(w, e0, 'rootConfig.configV7.registered_public_keys[]'), 'rootConfig.configV7.registered_public_keys');
+    w.vector(
+        o.registered_public_keys,
+        (e0) => w_rootConfig_registeredPublicKey(w, e0, 'rootConfig.configV7.registered_public_keys[]'),
+        'rootConfig.configV7.registered_public_keys',
+    );
     w.fixed(o.key_manager_public_key, 32, 'rootConfig.configV7.key_manager_public_key');
     w.fixed(o.key_manager_image_hash, 32, 'rootConfig.configV7.key_manager_image_hash');
     w.string(o.key_manager_address, 'rootConfig.configV7.key_manager_address');
-    w.vector(o.verified_proxy_keys, (e0) => w.fixed(e0, 32, 'rootConfig.configV7.verified_proxy_keys[]'), 'rootConfig.configV7.verified_proxy_keys');
-    w.vector(o.verified_worker_keys, (e0) => w.fixed(e0, 32, 'rootConfig.configV7.verified_worker_keys[]'), 'rootConfig.configV7.verified_worker_keys');
-    w.vector(o.verified_key_manager_keys, (e0) => w.fixed(e0, 32, 'rootConfig.configV7.verified_key_manager_keys[]'), 'rootConfig.configV7.verified_key_manager_keys');
+    w.vector(
+        o.verified_proxy_keys,
+        (e0) => w.fixed(e0, 32, 'rootConfig.configV7.verified_proxy_keys[]'),
+        'rootConfig.configV7.verified_proxy_keys',
+    );
+    w.vector(
+        o.verified_worker_keys,
+        (e0) => w.fixed(e0, 32, 'rootConfig.configV7.verified_worker_keys[]'),
+        'rootConfig.configV7.verified_worker_keys',
+    );
+    w.vector(
+        o.verified_key_manager_keys,
+        (e0) => w.fixed(e0, 32, 'rootConfig.configV7.verified_key_manager_keys[]'),
+        'rootConfig.configV7.verified_key_manager_keys',
+    );
     w.string(o.proxy_sc_code, 'rootConfig.configV7.proxy_sc_code');
     w.string(o.worker_sc_code, 'rootConfig.configV7.worker_sc_code');
     w.string(o.client_sc_code, 'rootConfig.configV7.client_sc_code');
 }
 
 function r_rootConfig_configV7(r: TlReader): rootConfig_configV7 {
-    return { _: 'rootConfig.configV7', root_owner_address: r.string('rootConfig.configV7.root_owner_address'), proxy_hashes: r.vector(() => r.fixed(32, 'rootConfig.configV7.proxy_hashes[]'), 32, 'rootConfig.configV7.proxy_hashes'), registered_proxies: r.vector(() => r_rootConfig_registeredProxy(r), 8, 'rootConfig.configV7.registered_proxies'), last_proxy_seqno: r.int32('rootConfig.configV7.last_proxy_seqno'), worker_hashes: r.vector(() => r.fixed(32, 'rootConfig.configV7.worker_hashes[]'), 32, 'rootConfig.configV7.worker_hashes'), model_hashes: r.vector(() => r.fixed(32, 'rootConfig.configV7.model_hashes[]'), 32, 'rootConfig.configV7.model_hashes'), version: r.int32('rootConfig.configV7.version'), struct_version: r.int32('rootConfig.configV7.struct_version'), params_version: r.int32('rootConfig.configV7.params_version'), unique_id: r.int32('rootConfig.configV7.unique_id'), is_test: r.int32('rootConfig.configV7.is_test'), price_per_token: r.long('rootConfig.configV7.price_per_token'), worker_fee_per_token: r.long('rootConfig.configV7.worker_fee_per_token'), prompt_tokens_price_multiplier: r.int32('rootConfig.configV7.prompt_tokens_price_multiplier'), cached_tokens_price_multiplier: r.int32('rootConfig.configV7.cached_tokens_price_multiplier'), completion_tokens_price_multiplier: r.int32('rootConfig.configV7.completion_tokens_price_multiplier'), reasoning_tokens_price_multiplier: r.int32('rootConfig.configV7.reasoning_tokens_price_multiplier'), proxy_delay_before_close: r.int32('rootConfig.configV7.proxy_delay_before_close'), client_delay_before_close: r.int32('rootConfig.configV7.client_delay_before_close'), min_proxy_stake: r.long('rootConfig.configV7.min_proxy_stake'), min_client_stake: r.long('rootConfig.configV7.min_client_stake'), registered_public_keys: r.vector(() => r_rootConfig_registeredPublicKey(r), 40, 'rootConfig.configV7.registered_public_keys'), key_manager_public_key: r.fixed(32, 'rootConfig.configV7.key_manager_public_key'), key_manager_image_hash: r.fixed(32, 'rootConfig.configV7.key_manager_image_hash'), key_manager_address: r.string('rootConfig.configV7.key_manager_address'), verified_proxy_keys: r.vector(() => r.fixed(32, 'rootConfig.configV7.verified_proxy_keys[]'), 32, 'rootConfig.configV7.verified_proxy_keys'), verified_worker_keys: r.vector(() => r.fixed(32, 'rootConfig.configV7.verified_worker_keys[]'), 32, 'rootConfig.configV7.verified_worker_keys'), verified_key_manager_keys: r.vector(() => r.fixed(32, 'rootConfig.configV7.verified_key_manager_keys[]'), 32, 'rootConfig.configV7.verified_key_manager_keys'), proxy_sc_code: r.string('rootConfig.configV7.proxy_sc_code'), worker_sc_code: r.string('rootConfig.configV7.worker_sc_code'), client_sc_code: r.string('rootConfig.configV7.client_sc_code') };
+    return {
+        _: 'rootConfig.configV7',
+        root_owner_address: r.string('rootConfig.configV7.root_owner_address'),
+        proxy_hashes: r.vector(() => r.fixed(32, 'rootConfig.configV7.proxy_hashes[]'), 32, 'rootConfig.configV7.proxy_hashes'),
+        registered_proxies: r.vector(() => r_rootConfig_registeredProxy(r), 8, 'rootConfig.configV7.registered_proxies'),
+        last_proxy_seqno: r.int32('rootConfig.configV7.last_proxy_seqno'),
+        worker_hashes: r.vector(() => r.fixed(32, 'rootConfig.configV7.worker_hashes[]'), 32, 'rootConfig.configV7.worker_hashes'),
+        model_hashes: r.vector(() => r.fixed(32, 'rootConfig.configV7.model_hashes[]'), 32, 'rootConfig.configV7.model_hashes'),
+        version: r.int32('rootConfig.configV7.version'),
+        struct_version: r.int32('rootConfig.configV7.struct_version'),
+        params_version: r.int32('rootConfig.configV7.params_version'),
+        unique_id: r.int32('rootConfig.configV7.unique_id'),
+        is_test: r.int32('rootConfig.configV7.is_test'),
+        price_per_token: r.long('rootConfig.configV7.price_per_token'),
+        worker_fee_per_token: r.long('rootConfig.configV7.worker_fee_per_token'),
+        prompt_tokens_price_multiplier: r.int32('rootConfig.configV7.prompt_tokens_price_multiplier'),
+        cached_tokens_price_multiplier: r.int32('rootConfig.configV7.cached_tokens_price_multiplier'),
+        completion_tokens_price_multiplier: r.int32('rootConfig.configV7.completion_tokens_price_multiplier'),
+        reasoning_tokens_price_multiplier: r.int32('rootConfig.configV7.reasoning_tokens_price_multiplier'),
+        proxy_delay_before_close: r.int32('rootConfig.configV7.proxy_delay_before_close'),
+        client_delay_before_close: r.int32('rootConfig.configV7.client_delay_before_close'),
+        min_proxy_stake: r.long('rootConfig.configV7.min_proxy_stake'),
+        min_client_stake: r.long('rootConfig.configV7.min_client_stake'),
+        registered_public_keys: r.vector(() => r_rootConfig_registeredPublicKey(r), 40, 'rootConfig.configV7.registered_public_keys'),
+        key_manager_public_key: r.fixed(32, 'rootConfig.configV7.key_manager_public_key'),
+        key_manager_image_hash: r.fixed(32, 'rootConfig.configV7.key_manager_image_hash'),
+        key_manager_address: r.string('rootConfig.configV7.key_manager_address'),
+        verified_proxy_keys: r.vector(
+            () => r.fixed(32, 'rootConfig.configV7.verified_proxy_keys[]'),
+            32,
+            'rootConfig.configV7.verified_proxy_keys',
+        ),
+        verified_worker_keys: r.vector(
+            () => r.fixed(32, 'rootConfig.configV7.verified_worker_keys[]'),
+            32,
+            'rootConfig.configV7.verified_worker_keys',
+        ),
+        verified_key_manager_keys: r.vector(
+            () => r.fixed(32, 'rootConfig.configV7.verified_key_manager_keys[]'),
+            32,
+            'rootConfig.configV7.verified_key_manager_keys',
+        ),
+        proxy_sc_code: r.string('rootConfig.configV7.proxy_sc_code'),
+        worker_sc_code: r.string('rootConfig.configV7.worker_sc_code'),
+        client_sc_code: r.string('rootConfig.configV7.client_sc_code'),
+    };
 }
 
 function w_proxyDb_clientInfo(w: TlWriter, o: proxyDb_clientInfo, what = 'proxyDb.clientInfo'): void {
@@ -2602,7 +2985,17 @@ function w_proxyDb_clientInfo(w: TlWriter, o: proxyDb_clientInfo, what = 'proxyD
 }
 
 function r_proxyDb_clientInfo(r: TlReader): proxyDb_clientInfo {
-    return { _: 'proxyDb.clientInfo', owner_address: r.string('proxyDb.clientInfo.owner_address'), sc_address: r.string('proxyDb.clientInfo.sc_address'), status: r.int32('proxyDb.clientInfo.status'), balance: r.long('proxyDb.clientInfo.balance'), sc_tokens_used: r.long('proxyDb.clientInfo.sc_tokens_used'), tokens_used: r.long('proxyDb.clientInfo.tokens_used'), secret_hash: r.fixed(32, 'proxyDb.clientInfo.secret_hash'), last_request_at: r.int32('proxyDb.clientInfo.last_request_at') };
+    return {
+        _: 'proxyDb.clientInfo',
+        owner_address: r.string('proxyDb.clientInfo.owner_address'),
+        sc_address: r.string('proxyDb.clientInfo.sc_address'),
+        status: r.int32('proxyDb.clientInfo.status'),
+        balance: r.long('proxyDb.clientInfo.balance'),
+        sc_tokens_used: r.long('proxyDb.clientInfo.sc_tokens_used'),
+        tokens_used: r.long('proxyDb.clientInfo.tokens_used'),
+        secret_hash: r.fixed(32, 'proxyDb.clientInfo.secret_hash'),
+        last_request_at: r.int32('proxyDb.clientInfo.last_request_at'),
+    };
 }
 
 function w_proxyDb_clientInfoV2(w: TlWriter, o: proxyDb_clientInfoV2, what = 'proxyDb.clientInfoV2'): void {
@@ -2619,7 +3012,18 @@ function w_proxyDb_clientInfoV2(w: TlWriter, o: proxyDb_clientInfoV2, what = 'pr
 }
 
 function r_proxyDb_clientInfoV2(r: TlReader): proxyDb_clientInfoV2 {
-    return { _: 'proxyDb.clientInfoV2', owner_address: r.string('proxyDb.clientInfoV2.owner_address'), sc_address: r.string('proxyDb.clientInfoV2.sc_address'), status: r.int32('proxyDb.clientInfoV2.status'), balance: r.long('proxyDb.clientInfoV2.balance'), stake: r.long('proxyDb.clientInfoV2.stake'), sc_tokens_used: r.long('proxyDb.clientInfoV2.sc_tokens_used'), tokens_used: r.long('proxyDb.clientInfoV2.tokens_used'), secret_hash: r.fixed(32, 'proxyDb.clientInfoV2.secret_hash'), last_request_at: r.int32('proxyDb.clientInfoV2.last_request_at') };
+    return {
+        _: 'proxyDb.clientInfoV2',
+        owner_address: r.string('proxyDb.clientInfoV2.owner_address'),
+        sc_address: r.string('proxyDb.clientInfoV2.sc_address'),
+        status: r.int32('proxyDb.clientInfoV2.status'),
+        balance: r.long('proxyDb.clientInfoV2.balance'),
+        stake: r.long('proxyDb.clientInfoV2.stake'),
+        sc_tokens_used: r.long('proxyDb.clientInfoV2.sc_tokens_used'),
+        tokens_used: r.long('proxyDb.clientInfoV2.tokens_used'),
+        secret_hash: r.fixed(32, 'proxyDb.clientInfoV2.secret_hash'),
+        last_request_at: r.int32('proxyDb.clientInfoV2.last_request_at'),
+    };
 }
 
 function w_proxyDb_workerInfo(w: TlWriter, o: proxyDb_workerInfo, what = 'proxyDb.workerInfo'): void {
@@ -2632,17 +3036,32 @@ function w_proxyDb_workerInfo(w: TlWriter, o: proxyDb_workerInfo, what = 'proxyD
 }
 
 function r_proxyDb_workerInfo(r: TlReader): proxyDb_workerInfo {
-    return { _: 'proxyDb.workerInfo', owner_address: r.string('proxyDb.workerInfo.owner_address'), sc_address: r.string('proxyDb.workerInfo.sc_address'), sc_tokens: r.long('proxyDb.workerInfo.sc_tokens'), tokens: r.long('proxyDb.workerInfo.tokens'), last_request_at: r.int32('proxyDb.workerInfo.last_request_at') };
+    return {
+        _: 'proxyDb.workerInfo',
+        owner_address: r.string('proxyDb.workerInfo.owner_address'),
+        sc_address: r.string('proxyDb.workerInfo.sc_address'),
+        sc_tokens: r.long('proxyDb.workerInfo.sc_tokens'),
+        tokens: r.long('proxyDb.workerInfo.tokens'),
+        last_request_at: r.int32('proxyDb.workerInfo.last_request_at'),
+    };
 }
 
-function w_proxyDb_pendingBlockchainSeqnoCommit(w: TlWriter, o: proxyDb_pendingBlockchainSeqnoCommit, what = 'proxyDb.pendingBlockchainSeqnoCommit'): void {
+function w_proxyDb_pendingBlockchainSeqnoCommit(
+    w: TlWriter,
+    o: proxyDb_pendingBlockchainSeqnoCommit,
+    what = 'proxyDb.pendingBlockchainSeqnoCommit',
+): void {
     needObject(o, what);
     w.int32(o.seqno, 'proxyDb.pendingBlockchainSeqnoCommit.seqno');
     w.fixed(o.session_hash, 32, 'proxyDb.pendingBlockchainSeqnoCommit.session_hash');
 }
 
 function r_proxyDb_pendingBlockchainSeqnoCommit(r: TlReader): proxyDb_pendingBlockchainSeqnoCommit {
-    return { _: 'proxyDb.pendingBlockchainSeqnoCommit', seqno: r.int32('proxyDb.pendingBlockchainSeqnoCommit.seqno'), session_hash: r.fixed(32, 'proxyDb.pendingBlockchainSeqnoCommit.session_hash') };
+    return {
+        _: 'proxyDb.pendingBlockchainSeqnoCommit',
+        seqno: r.int32('proxyDb.pendingBlockchainSeqnoCommit.seqno'),
+        session_hash: r.fixed(32, 'proxyDb.pendingBlockchainSeqnoCommit.session_hash'),
+    };
 }
 
 function w_proxyDb_configEmpty(_w: TlWriter, o: proxyDb_configEmpty, what = 'proxyDb.configEmpty'): void {
@@ -2661,11 +3080,28 @@ function w_proxyDb_configV4(w: TlWriter, o: proxyDb_configV4, what = 'proxyDb.co
     w.int32(o.root_contract_state_block_ts, 'proxyDb.configV4.root_contract_state_block_ts');
     w_ton_blockIdExt(w, o.sc_block_id, 'proxyDb.configV4.sc_block_id');
     w.int32(o.last_seqno_committed_to_blockchain, 'proxyDb.configV4.last_seqno_committed_to_blockchain');
-    w.vector(o.pending_blockchain_seqno_commits, (e0) => w_proxyDb_pendingBlockchainSeqnoCommit(w, e0, 'proxyDb.configV4.pending_blockchain_seqno_commits[]'), 'proxyDb.configV4.pending_blockchain_seqno_commits');
+    w.vector(
+        o.pending_blockchain_seqno_commits,
+        (e0) => w_proxyDb_pendingBlockchainSeqnoCommit(w, e0, 'proxyDb.configV4.pending_blockchain_seqno_commits[]'),
+        'proxyDb.configV4.pending_blockchain_seqno_commits',
+    );
 }
 
 function r_proxyDb_configV4(r: TlReader): proxyDb_configV4 {
-    return { _: 'proxyDb.configV4', root_contract_address: r.string('proxyDb.configV4.root_contract_address'), is_testnet: r.int32('proxyDb.configV4.is_testnet'), root_contract_state: rb_rootConfig_Config(r), root_contract_state_block_ts: r.int32('proxyDb.configV4.root_contract_state_block_ts'), sc_block_id: r_ton_blockIdExt(r), last_seqno_committed_to_blockchain: r.int32('proxyDb.configV4.last_seqno_committed_to_blockchain'), pending_blockchain_seqno_commits: r.vector(() => r_proxyDb_pendingBlockchainSeqnoCommit(r), 36, 'proxyDb.configV4.pending_blockchain_seqno_commits') };
+    return {
+        _: 'proxyDb.configV4',
+        root_contract_address: r.string('proxyDb.configV4.root_contract_address'),
+        is_testnet: r.int32('proxyDb.configV4.is_testnet'),
+        root_contract_state: rb_rootConfig_Config(r),
+        root_contract_state_block_ts: r.int32('proxyDb.configV4.root_contract_state_block_ts'),
+        sc_block_id: r_ton_blockIdExt(r),
+        last_seqno_committed_to_blockchain: r.int32('proxyDb.configV4.last_seqno_committed_to_blockchain'),
+        pending_blockchain_seqno_commits: r.vector(
+            () => r_proxyDb_pendingBlockchainSeqnoCommit(r),
+            36,
+            'proxyDb.configV4.pending_blockchain_seqno_commits',
+        ),
+    };
 }
 
 function w_proxyDb_configV4Disabled(w: TlWriter, o: proxyDb_configV4Disabled, what = 'proxyDb.configV4Disabled'): void {
@@ -2678,7 +3114,14 @@ function w_proxyDb_configV4Disabled(w: TlWriter, o: proxyDb_configV4Disabled, wh
 }
 
 function r_proxyDb_configV4Disabled(r: TlReader): proxyDb_configV4Disabled {
-    return { _: 'proxyDb.configV4Disabled', root_contract_address: r.string('proxyDb.configV4Disabled.root_contract_address'), is_testnet: r.int32('proxyDb.configV4Disabled.is_testnet'), root_contract_state: rb_rootConfig_Config(r), root_contract_state_block_ts: r.int32('proxyDb.configV4Disabled.root_contract_state_block_ts'), disabled_until_version: r.long('proxyDb.configV4Disabled.disabled_until_version') };
+    return {
+        _: 'proxyDb.configV4Disabled',
+        root_contract_address: r.string('proxyDb.configV4Disabled.root_contract_address'),
+        is_testnet: r.int32('proxyDb.configV4Disabled.is_testnet'),
+        root_contract_state: rb_rootConfig_Config(r),
+        root_contract_state_block_ts: r.int32('proxyDb.configV4Disabled.root_contract_state_block_ts'),
+        disabled_until_version: r.long('proxyDb.configV4Disabled.disabled_until_version'),
+    };
 }
 
 function w_proxyDb_oldClient(w: TlWriter, o: proxyDb_oldClient, what = 'proxyDb.oldClient'): void {
@@ -2689,7 +3132,12 @@ function w_proxyDb_oldClient(w: TlWriter, o: proxyDb_oldClient, what = 'proxyDb.
 }
 
 function r_proxyDb_oldClient(r: TlReader): proxyDb_oldClient {
-    return { _: 'proxyDb.oldClient', owner_address: r.string('proxyDb.oldClient.owner_address'), tokens: r.long('proxyDb.oldClient.tokens'), next_client: r.string('proxyDb.oldClient.next_client') };
+    return {
+        _: 'proxyDb.oldClient',
+        owner_address: r.string('proxyDb.oldClient.owner_address'),
+        tokens: r.long('proxyDb.oldClient.tokens'),
+        next_client: r.string('proxyDb.oldClient.next_client'),
+    };
 }
 
 function w_proxyDb_oldWorker(w: TlWriter, o: proxyDb_oldWorker, what = 'proxyDb.oldWorker'): void {
@@ -2700,7 +3148,12 @@ function w_proxyDb_oldWorker(w: TlWriter, o: proxyDb_oldWorker, what = 'proxyDb.
 }
 
 function r_proxyDb_oldWorker(r: TlReader): proxyDb_oldWorker {
-    return { _: 'proxyDb.oldWorker', owner_address: r.string('proxyDb.oldWorker.owner_address'), tokens: r.long('proxyDb.oldWorker.tokens'), next_worker: r.string('proxyDb.oldWorker.next_worker') };
+    return {
+        _: 'proxyDb.oldWorker',
+        owner_address: r.string('proxyDb.oldWorker.owner_address'),
+        tokens: r.long('proxyDb.oldWorker.tokens'),
+        next_worker: r.string('proxyDb.oldWorker.next_worker'),
+    };
 }
 
 function w_proxyDb_oldInstance(w: TlWriter, o: proxyDb_oldInstance, what = 'proxyDb.oldInstance'): void {
@@ -2714,7 +3167,15 @@ function w_proxyDb_oldInstance(w: TlWriter, o: proxyDb_oldInstance, what = 'prox
 }
 
 function r_proxyDb_oldInstance(r: TlReader): proxyDb_oldInstance {
-    return { _: 'proxyDb.oldInstance', contract_address: r.string('proxyDb.oldInstance.contract_address'), closing_state: r.int32('proxyDb.oldInstance.closing_state'), close_at: r.int32('proxyDb.oldInstance.close_at'), next_client: r.string('proxyDb.oldInstance.next_client'), next_worker: r.string('proxyDb.oldInstance.next_worker'), root_contract_state: rb_rootConfig_Config(r) };
+    return {
+        _: 'proxyDb.oldInstance',
+        contract_address: r.string('proxyDb.oldInstance.contract_address'),
+        closing_state: r.int32('proxyDb.oldInstance.closing_state'),
+        close_at: r.int32('proxyDb.oldInstance.close_at'),
+        next_client: r.string('proxyDb.oldInstance.next_client'),
+        next_worker: r.string('proxyDb.oldInstance.next_worker'),
+        root_contract_state: rb_rootConfig_Config(r),
+    };
 }
 
 function w_keyManagerDb_configEmpty(_w: TlWriter, o: keyManagerDb_configEmpty, what = 'keyManagerDb.configEmpty'): void {
@@ -2744,7 +3205,14 @@ function w_keyManagerDb_key(w: TlWriter, o: keyManagerDb_key, what = 'keyManager
 }
 
 function r_keyManagerDb_key(r: TlReader): keyManagerDb_key {
-    return { _: 'keyManagerDb.key', private_key: r.fixed(32, 'keyManagerDb.key.private_key'), key_type: r.int32('keyManagerDb.key.key_type'), valid_since_config_version: r.int32('keyManagerDb.key.valid_since_config_version'), valid_since_utime: r.int32('keyManagerDb.key.valid_since_utime'), valid_until_utime: r.int32('keyManagerDb.key.valid_until_utime') };
+    return {
+        _: 'keyManagerDb.key',
+        private_key: r.fixed(32, 'keyManagerDb.key.private_key'),
+        key_type: r.int32('keyManagerDb.key.key_type'),
+        valid_since_config_version: r.int32('keyManagerDb.key.valid_since_config_version'),
+        valid_since_utime: r.int32('keyManagerDb.key.valid_since_utime'),
+        valid_until_utime: r.int32('keyManagerDb.key.valid_until_utime'),
+    };
 }
 
 function w_tokensUsed(w: TlWriter, o: tokensUsed, what = 'tokensUsed'): void {
@@ -2757,12 +3225,28 @@ function w_tokensUsed(w: TlWriter, o: tokensUsed, what = 'tokensUsed'): void {
 }
 
 function r_tokensUsed(r: TlReader): tokensUsed {
-    return { _: 'tokensUsed', prompt_tokens_used: r.long('tokensUsed.prompt_tokens_used'), cached_tokens_used: r.long('tokensUsed.cached_tokens_used'), completion_tokens_used: r.long('tokensUsed.completion_tokens_used'), reasoning_tokens_used: r.long('tokensUsed.reasoning_tokens_used'), total_tokens_used: r.long('tokensUsed.total_tokens_used') };
+    return {
+        _: 'tokensUsed',
+        prompt_tokens_used: r.long('tokensUsed.prompt_tokens_used'),
+        cached_tokens_used: r.long('tokensUsed.cached_tokens_used'),
+        completion_tokens_used: r.long('tokensUsed.completion_tokens_used'),
+        reasoning_tokens_used: r.long('tokensUsed.reasoning_tokens_used'),
+        total_tokens_used: r.long('tokensUsed.total_tokens_used'),
+    };
 }
 
 function w_worker_params(w: TlWriter, o: worker_params, what = 'worker.params'): void {
     needObject(o, what);
-    const flags = o.flags ?? ((o.is_test !== undefined || o.proxy_cnt !== undefined || o.max_active_requests !== undefined ? 0x00000001 : 0) | (o.min_proto_version !== undefined || o.max_proto_version !== undefined ? 0x00000002 : 0) | (o.machine_description_json !== undefined ? 0x00000004 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.is_test !== undefined) flags |= 0x00000001;
+        if (o.proxy_cnt !== undefined) flags |= 0x00000001;
+        if (o.max_active_requests !== undefined) flags |= 0x00000001;
+        if (o.min_proto_version !== undefined) flags |= 0x00000002;
+        if (o.max_proto_version !== undefined) flags |= 0x00000002;
+        if (o.machine_description_json !== undefined) flags |= 0x00000004;
+    }
     w.uint32(flags, 'worker.params.flags');
     w.string(o.worker_owner_address, 'worker.params.worker_owner_address');
     w.string(o.model, 'worker.params.model');
@@ -2793,7 +3277,12 @@ function r_worker_params(r: TlReader): worker_params {
 
 function w_proxy_params(w: TlWriter, o: proxy_params, what = 'proxy.params'): void {
     needObject(o, what);
-    const flags = o.flags ?? ((o.is_test !== undefined ? 0x00000001 : 0) | (o.proto_version !== undefined ? 0x00000002 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.is_test !== undefined) flags |= 0x00000001;
+        if (o.proto_version !== undefined) flags |= 0x00000002;
+    }
     w.uint32(flags, 'proxy.params.flags');
     w.fixed(o.proxy_public_key, 32, 'proxy.params.proxy_public_key');
     w.string(o.proxy_owner_address, 'proxy.params.proxy_owner_address');
@@ -2816,7 +3305,13 @@ function r_proxy_params(r: TlReader): proxy_params {
 
 function w_client_params(w: TlWriter, o: client_params, what = 'client.params'): void {
     needObject(o, what);
-    const flags = o.flags ?? ((o.is_test !== undefined ? 0x00000001 : 0) | (o.min_proto_version !== undefined || o.max_proto_version !== undefined ? 0x00000002 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.is_test !== undefined) flags |= 0x00000001;
+        if (o.min_proto_version !== undefined) flags |= 0x00000002;
+        if (o.max_proto_version !== undefined) flags |= 0x00000002;
+    }
     w.uint32(flags, 'client.params.flags');
     w.string(o.client_owner_address, 'client.params.client_owner_address');
     if ((flags & 0x00000001) !== 0) w.bool(o.is_test as boolean, 'client.params.is_test');
@@ -2835,14 +3330,22 @@ function r_client_params(r: TlReader): client_params {
     return o;
 }
 
-function w_client_proxyConnectionAuthShort(w: TlWriter, o: client_proxyConnectionAuthShort, what = 'client.proxyConnectionAuthShort'): void {
+function w_client_proxyConnectionAuthShort(
+    w: TlWriter,
+    o: client_proxyConnectionAuthShort,
+    what = 'client.proxyConnectionAuthShort',
+): void {
     needObject(o, what);
     w.fixed(o.secret_hash, 32, 'client.proxyConnectionAuthShort.secret_hash');
     w.long(o.nonce, 'client.proxyConnectionAuthShort.nonce');
 }
 
 function r_client_proxyConnectionAuthShort(r: TlReader): client_proxyConnectionAuthShort {
-    return { _: 'client.proxyConnectionAuthShort', secret_hash: r.fixed(32, 'client.proxyConnectionAuthShort.secret_hash'), nonce: r.long('client.proxyConnectionAuthShort.nonce') };
+    return {
+        _: 'client.proxyConnectionAuthShort',
+        secret_hash: r.fixed(32, 'client.proxyConnectionAuthShort.secret_hash'),
+        nonce: r.long('client.proxyConnectionAuthShort.nonce'),
+    };
 }
 
 function w_client_proxyConnectionAuthLong(w: TlWriter, o: client_proxyConnectionAuthLong, what = 'client.proxyConnectionAuthLong'): void {
@@ -2854,7 +3357,11 @@ function r_client_proxyConnectionAuthLong(r: TlReader): client_proxyConnectionAu
     return { _: 'client.proxyConnectionAuthLong', nonce: r.long('client.proxyConnectionAuthLong.nonce') };
 }
 
-function w_client_authorizationWithProxySuccess(w: TlWriter, o: client_authorizationWithProxySuccess, what = 'client.authorizationWithProxySuccess'): void {
+function w_client_authorizationWithProxySuccess(
+    w: TlWriter,
+    o: client_authorizationWithProxySuccess,
+    what = 'client.authorizationWithProxySuccess',
+): void {
     needObject(o, what);
     wb_proxy_SignedPayment(w, o.signed_payment, 'client.authorizationWithProxySuccess.signed_payment');
     w.long(o.tokens_committed_to_db, 'client.authorizationWithProxySuccess.tokens_committed_to_db');
@@ -2862,17 +3369,30 @@ function w_client_authorizationWithProxySuccess(w: TlWriter, o: client_authoriza
 }
 
 function r_client_authorizationWithProxySuccess(r: TlReader): client_authorizationWithProxySuccess {
-    return { _: 'client.authorizationWithProxySuccess', signed_payment: rb_proxy_SignedPayment(r), tokens_committed_to_db: r.long('client.authorizationWithProxySuccess.tokens_committed_to_db'), max_tokens: r.long('client.authorizationWithProxySuccess.max_tokens') };
+    return {
+        _: 'client.authorizationWithProxySuccess',
+        signed_payment: rb_proxy_SignedPayment(r),
+        tokens_committed_to_db: r.long('client.authorizationWithProxySuccess.tokens_committed_to_db'),
+        max_tokens: r.long('client.authorizationWithProxySuccess.max_tokens'),
+    };
 }
 
-function w_client_authorizationWithProxyFailed(w: TlWriter, o: client_authorizationWithProxyFailed, what = 'client.authorizationWithProxyFailed'): void {
+function w_client_authorizationWithProxyFailed(
+    w: TlWriter,
+    o: client_authorizationWithProxyFailed,
+    what = 'client.authorizationWithProxyFailed',
+): void {
     needObject(o, what);
     w.int32(o.error_code, 'client.authorizationWithProxyFailed.error_code');
     w.string(o.error, 'client.authorizationWithProxyFailed.error');
 }
 
 function r_client_authorizationWithProxyFailed(r: TlReader): client_authorizationWithProxyFailed {
-    return { _: 'client.authorizationWithProxyFailed', error_code: r.int32('client.authorizationWithProxyFailed.error_code'), error: r.string('client.authorizationWithProxyFailed.error') };
+    return {
+        _: 'client.authorizationWithProxyFailed',
+        error_code: r.int32('client.authorizationWithProxyFailed.error_code'),
+        error: r.string('client.authorizationWithProxyFailed.error'),
+    };
 }
 
 function w_client_connectedToProxy(w: TlWriter, o: client_connectedToProxy, what = 'client.connectedToProxy'): void {
@@ -2884,7 +3404,13 @@ function w_client_connectedToProxy(w: TlWriter, o: client_connectedToProxy, what
 }
 
 function r_client_connectedToProxy(r: TlReader): client_connectedToProxy {
-    return { _: 'client.connectedToProxy', params: r_proxy_params(r), client_sc_address: r.string('client.connectedToProxy.client_sc_address'), auth: rb_client_ProxyConnectionAuth(r), signed_payment: rb_proxy_SignedPayment(r) };
+    return {
+        _: 'client.connectedToProxy',
+        params: r_proxy_params(r),
+        client_sc_address: r.string('client.connectedToProxy.client_sc_address'),
+        auth: rb_client_ProxyConnectionAuth(r),
+        signed_payment: rb_proxy_SignedPayment(r),
+    };
 }
 
 function w_client_queryAnswer(w: TlWriter, o: client_queryAnswer, what = 'client.queryAnswer'): void {
@@ -2896,7 +3422,13 @@ function w_client_queryAnswer(w: TlWriter, o: client_queryAnswer, what = 'client
 }
 
 function r_client_queryAnswer(r: TlReader): client_queryAnswer {
-    return { _: 'client.queryAnswer', answer: r.bytes('client.queryAnswer.answer'), is_completed: r.bool('client.queryAnswer.is_completed'), request_id: r.fixed(32, 'client.queryAnswer.request_id'), request_tokens_used: r_tokensUsed(r) };
+    return {
+        _: 'client.queryAnswer',
+        answer: r.bytes('client.queryAnswer.answer'),
+        is_completed: r.bool('client.queryAnswer.is_completed'),
+        request_id: r.fixed(32, 'client.queryAnswer.request_id'),
+        request_tokens_used: r_tokensUsed(r),
+    };
 }
 
 function w_client_queryAnswerError(w: TlWriter, o: client_queryAnswerError, what = 'client.queryAnswerError'): void {
@@ -2908,7 +3440,13 @@ function w_client_queryAnswerError(w: TlWriter, o: client_queryAnswerError, what
 }
 
 function r_client_queryAnswerError(r: TlReader): client_queryAnswerError {
-    return { _: 'client.queryAnswerError', error_code: r.int32('client.queryAnswerError.error_code'), error: r.string('client.queryAnswerError.error'), request_id: r.fixed(32, 'client.queryAnswerError.request_id'), request_tokens_used: r_tokensUsed(r) };
+    return {
+        _: 'client.queryAnswerError',
+        error_code: r.int32('client.queryAnswerError.error_code'),
+        error: r.string('client.queryAnswerError.error'),
+        request_id: r.fixed(32, 'client.queryAnswerError.request_id'),
+        request_tokens_used: r_tokensUsed(r),
+    };
 }
 
 function w_client_queryAnswerPart(w: TlWriter, o: client_queryAnswerPart, what = 'client.queryAnswerPart'): void {
@@ -2920,7 +3458,13 @@ function w_client_queryAnswerPart(w: TlWriter, o: client_queryAnswerPart, what =
 }
 
 function r_client_queryAnswerPart(r: TlReader): client_queryAnswerPart {
-    return { _: 'client.queryAnswerPart', answer: r.bytes('client.queryAnswerPart.answer'), is_completed: r.bool('client.queryAnswerPart.is_completed'), request_id: r.fixed(32, 'client.queryAnswerPart.request_id'), request_tokens_used: r_tokensUsed(r) };
+    return {
+        _: 'client.queryAnswerPart',
+        answer: r.bytes('client.queryAnswerPart.answer'),
+        is_completed: r.bool('client.queryAnswerPart.is_completed'),
+        request_id: r.fixed(32, 'client.queryAnswerPart.request_id'),
+        request_tokens_used: r_tokensUsed(r),
+    };
 }
 
 function w_client_queryAnswerPartError(w: TlWriter, o: client_queryAnswerPartError, what = 'client.queryAnswerPartError'): void {
@@ -2932,12 +3476,27 @@ function w_client_queryAnswerPartError(w: TlWriter, o: client_queryAnswerPartErr
 }
 
 function r_client_queryAnswerPartError(r: TlReader): client_queryAnswerPartError {
-    return { _: 'client.queryAnswerPartError', error_code: r.int32('client.queryAnswerPartError.error_code'), error: r.string('client.queryAnswerPartError.error'), request_id: r.fixed(32, 'client.queryAnswerPartError.request_id'), request_tokens_used: r_tokensUsed(r) };
+    return {
+        _: 'client.queryAnswerPartError',
+        error_code: r.int32('client.queryAnswerPartError.error_code'),
+        error: r.string('client.queryAnswerPartError.error'),
+        request_id: r.fixed(32, 'client.queryAnswerPartError.request_id'),
+        request_tokens_used: r_tokensUsed(r),
+    };
 }
 
 function w_client_queryFinalInfo(w: TlWriter, o: client_queryFinalInfo, what = 'client.queryFinalInfo'): void {
     needObject(o, what);
-    const flags = o.flags ?? ((o.worker_debug !== undefined || o.proxy_debug !== undefined ? 0x00000001 : 0) | (o.proxy_start_time !== undefined || o.proxy_end_time !== undefined || o.worker_start_time !== undefined || o.worker_end_time !== undefined ? 0x00000002 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.worker_debug !== undefined) flags |= 0x00000001;
+        if (o.proxy_debug !== undefined) flags |= 0x00000001;
+        if (o.proxy_start_time !== undefined) flags |= 0x00000002;
+        if (o.proxy_end_time !== undefined) flags |= 0x00000002;
+        if (o.worker_start_time !== undefined) flags |= 0x00000002;
+        if (o.worker_end_time !== undefined) flags |= 0x00000002;
+    }
     w.uint32(flags, 'client.queryFinalInfo.flags');
     w_tokensUsed(w, o.tokens_used, 'client.queryFinalInfo.tokens_used');
     if ((flags & 0x00000001) !== 0) w.string(o.worker_debug as string, 'client.queryFinalInfo.worker_debug');
@@ -2966,7 +3525,11 @@ function w_client_queryAnswerEx(w: TlWriter, o: client_queryAnswerEx, what = 'cl
     needObject(o, what);
     w.fixed(o.request_id, 32, 'client.queryAnswerEx.request_id');
     w.bytes(o.answer, 'client.queryAnswerEx.answer');
-    const flags = o.flags ?? ((o.final_info !== undefined ? 0x00000001 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.final_info !== undefined) flags |= 0x00000001;
+    }
     w.uint32(flags, 'client.queryAnswerEx.flags');
     if ((flags & 0x00000001) !== 0) w_client_queryFinalInfo(w, o.final_info as client_queryFinalInfo, 'client.queryAnswerEx.final_info');
 }
@@ -2986,9 +3549,14 @@ function w_client_queryAnswerErrorEx(w: TlWriter, o: client_queryAnswerErrorEx, 
     w.fixed(o.request_id, 32, 'client.queryAnswerErrorEx.request_id');
     w.int32(o.error_code, 'client.queryAnswerErrorEx.error_code');
     w.string(o.error, 'client.queryAnswerErrorEx.error');
-    const flags = o.flags ?? ((o.final_info !== undefined ? 0x00000001 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.final_info !== undefined) flags |= 0x00000001;
+    }
     w.uint32(flags, 'client.queryAnswerErrorEx.flags');
-    if ((flags & 0x00000001) !== 0) w_client_queryFinalInfo(w, o.final_info as client_queryFinalInfo, 'client.queryAnswerErrorEx.final_info');
+    if ((flags & 0x00000001) !== 0)
+        w_client_queryFinalInfo(w, o.final_info as client_queryFinalInfo, 'client.queryAnswerErrorEx.final_info');
 }
 
 function r_client_queryAnswerErrorEx(r: TlReader): client_queryAnswerErrorEx {
@@ -3006,9 +3574,14 @@ function w_client_queryAnswerPartEx(w: TlWriter, o: client_queryAnswerPartEx, wh
     needObject(o, what);
     w.fixed(o.request_id, 32, 'client.queryAnswerPartEx.request_id');
     w.bytes(o.answer, 'client.queryAnswerPartEx.answer');
-    const flags = o.flags ?? ((o.final_info !== undefined ? 0x00000001 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.final_info !== undefined) flags |= 0x00000001;
+    }
     w.uint32(flags, 'client.queryAnswerPartEx.flags');
-    if ((flags & 0x00000001) !== 0) w_client_queryFinalInfo(w, o.final_info as client_queryFinalInfo, 'client.queryAnswerPartEx.final_info');
+    if ((flags & 0x00000001) !== 0)
+        w_client_queryFinalInfo(w, o.final_info as client_queryFinalInfo, 'client.queryAnswerPartEx.final_info');
 }
 
 function r_client_queryAnswerPartEx(r: TlReader): client_queryAnswerPartEx {
@@ -3049,7 +3622,14 @@ function w_client_workerType(w: TlWriter, o: client_workerType, what = 'client.w
 }
 
 function r_client_workerType(r: TlReader): client_workerType {
-    return { _: 'client.workerType', name: r.string('client.workerType.name'), active_workers: r.int32('client.workerType.active_workers'), coefficient_min: r.int32('client.workerType.coefficient_min'), coefficient_bucket50: r.int32('client.workerType.coefficient_bucket50'), coefficient_max: r.int32('client.workerType.coefficient_max') };
+    return {
+        _: 'client.workerType',
+        name: r.string('client.workerType.name'),
+        active_workers: r.int32('client.workerType.active_workers'),
+        coefficient_min: r.int32('client.workerType.coefficient_min'),
+        coefficient_bucket50: r.int32('client.workerType.coefficient_bucket50'),
+        coefficient_max: r.int32('client.workerType.coefficient_max'),
+    };
 }
 
 function w_client_workerTypes(w: TlWriter, o: client_workerTypes, what = 'client.workerTypes'): void {
@@ -3071,7 +3651,13 @@ function w_client_workerInstanceV2(w: TlWriter, o: client_workerInstanceV2, what
 }
 
 function r_client_workerInstanceV2(r: TlReader): client_workerInstanceV2 {
-    return { _: 'client.workerInstanceV2', flags: r.uint32('client.workerInstanceV2.flags'), coefficient: r.int32('client.workerInstanceV2.coefficient'), active_requests: r.int32('client.workerInstanceV2.active_requests'), max_active_requests: r.int32('client.workerInstanceV2.max_active_requests') };
+    return {
+        _: 'client.workerInstanceV2',
+        flags: r.uint32('client.workerInstanceV2.flags'),
+        coefficient: r.int32('client.workerInstanceV2.coefficient'),
+        active_requests: r.int32('client.workerInstanceV2.active_requests'),
+        max_active_requests: r.int32('client.workerInstanceV2.max_active_requests'),
+    };
 }
 
 function w_client_workerTypeV2(w: TlWriter, o: client_workerTypeV2, what = 'client.workerTypeV2'): void {
@@ -3081,7 +3667,11 @@ function w_client_workerTypeV2(w: TlWriter, o: client_workerTypeV2, what = 'clie
 }
 
 function r_client_workerTypeV2(r: TlReader): client_workerTypeV2 {
-    return { _: 'client.workerTypeV2', name: r.string('client.workerTypeV2.name'), workers: r.vector(() => r_client_workerInstanceV2(r), 16, 'client.workerTypeV2.workers') };
+    return {
+        _: 'client.workerTypeV2',
+        name: r.string('client.workerTypeV2.name'),
+        workers: r.vector(() => r_client_workerInstanceV2(r), 16, 'client.workerTypeV2.workers'),
+    };
 }
 
 function w_client_workerTypesV2(w: TlWriter, o: client_workerTypesV2, what = 'client.workerTypesV2'): void {
@@ -3101,7 +3691,12 @@ function w_client_paymentStatus(w: TlWriter, o: client_paymentStatus, what = 'cl
 }
 
 function r_client_paymentStatus(r: TlReader): client_paymentStatus {
-    return { _: 'client.paymentStatus', signed_payment: rb_proxy_SignedPayment(r), db_tokens: r.long('client.paymentStatus.db_tokens'), max_tokens: r.long('client.paymentStatus.max_tokens') };
+    return {
+        _: 'client.paymentStatus',
+        signed_payment: rb_proxy_SignedPayment(r),
+        db_tokens: r.long('client.paymentStatus.db_tokens'),
+        max_tokens: r.long('client.paymentStatus.max_tokens'),
+    };
 }
 
 function w_proxy_clientRequestPayment(w: TlWriter, o: proxy_clientRequestPayment, what = 'proxy.clientRequestPayment'): void {
@@ -3114,7 +3709,14 @@ function w_proxy_clientRequestPayment(w: TlWriter, o: proxy_clientRequestPayment
 }
 
 function r_proxy_clientRequestPayment(r: TlReader): proxy_clientRequestPayment {
-    return { _: 'proxy.clientRequestPayment', request_id: r.fixed(32, 'proxy.clientRequestPayment.request_id'), signed_payment: rb_proxy_SignedPayment(r), db_tokens: r.long('proxy.clientRequestPayment.db_tokens'), max_tokens: r.long('proxy.clientRequestPayment.max_tokens'), request_tokens: r.long('proxy.clientRequestPayment.request_tokens') };
+    return {
+        _: 'proxy.clientRequestPayment',
+        request_id: r.fixed(32, 'proxy.clientRequestPayment.request_id'),
+        signed_payment: rb_proxy_SignedPayment(r),
+        db_tokens: r.long('proxy.clientRequestPayment.db_tokens'),
+        max_tokens: r.long('proxy.clientRequestPayment.max_tokens'),
+        request_tokens: r.long('proxy.clientRequestPayment.request_tokens'),
+    };
 }
 
 function w_proxy_signedPayment(w: TlWriter, o: proxy_signedPayment, what = 'proxy.signedPayment'): void {
@@ -3143,7 +3745,13 @@ function w_proxy_queryAnswer(w: TlWriter, o: proxy_queryAnswer, what = 'proxy.qu
 }
 
 function r_proxy_queryAnswer(r: TlReader): proxy_queryAnswer {
-    return { _: 'proxy.queryAnswer', answer: r.bytes('proxy.queryAnswer.answer'), is_completed: r.bool('proxy.queryAnswer.is_completed'), request_id: r.fixed(32, 'proxy.queryAnswer.request_id'), tokens_used: r_tokensUsed(r) };
+    return {
+        _: 'proxy.queryAnswer',
+        answer: r.bytes('proxy.queryAnswer.answer'),
+        is_completed: r.bool('proxy.queryAnswer.is_completed'),
+        request_id: r.fixed(32, 'proxy.queryAnswer.request_id'),
+        tokens_used: r_tokensUsed(r),
+    };
 }
 
 function w_proxy_queryAnswerError(w: TlWriter, o: proxy_queryAnswerError, what = 'proxy.queryAnswerError'): void {
@@ -3155,7 +3763,13 @@ function w_proxy_queryAnswerError(w: TlWriter, o: proxy_queryAnswerError, what =
 }
 
 function r_proxy_queryAnswerError(r: TlReader): proxy_queryAnswerError {
-    return { _: 'proxy.queryAnswerError', error_code: r.int32('proxy.queryAnswerError.error_code'), error: r.string('proxy.queryAnswerError.error'), request_id: r.fixed(32, 'proxy.queryAnswerError.request_id'), tokens_used: r_tokensUsed(r) };
+    return {
+        _: 'proxy.queryAnswerError',
+        error_code: r.int32('proxy.queryAnswerError.error_code'),
+        error: r.string('proxy.queryAnswerError.error'),
+        request_id: r.fixed(32, 'proxy.queryAnswerError.request_id'),
+        tokens_used: r_tokensUsed(r),
+    };
 }
 
 function w_proxy_queryAnswerPart(w: TlWriter, o: proxy_queryAnswerPart, what = 'proxy.queryAnswerPart'): void {
@@ -3167,7 +3781,13 @@ function w_proxy_queryAnswerPart(w: TlWriter, o: proxy_queryAnswerPart, what = '
 }
 
 function r_proxy_queryAnswerPart(r: TlReader): proxy_queryAnswerPart {
-    return { _: 'proxy.queryAnswerPart', answer: r.bytes('proxy.queryAnswerPart.answer'), is_completed: r.bool('proxy.queryAnswerPart.is_completed'), request_id: r.fixed(32, 'proxy.queryAnswerPart.request_id'), tokens_used: r_tokensUsed(r) };
+    return {
+        _: 'proxy.queryAnswerPart',
+        answer: r.bytes('proxy.queryAnswerPart.answer'),
+        is_completed: r.bool('proxy.queryAnswerPart.is_completed'),
+        request_id: r.fixed(32, 'proxy.queryAnswerPart.request_id'),
+        tokens_used: r_tokensUsed(r),
+    };
 }
 
 function w_proxy_queryAnswerPartError(w: TlWriter, o: proxy_queryAnswerPartError, what = 'proxy.queryAnswerPartError'): void {
@@ -3179,12 +3799,24 @@ function w_proxy_queryAnswerPartError(w: TlWriter, o: proxy_queryAnswerPartError
 }
 
 function r_proxy_queryAnswerPartError(r: TlReader): proxy_queryAnswerPartError {
-    return { _: 'proxy.queryAnswerPartError', error_code: r.int32('proxy.queryAnswerPartError.error_code'), error: r.string('proxy.queryAnswerPartError.error'), request_id: r.fixed(32, 'proxy.queryAnswerPartError.request_id'), tokens_used: r_tokensUsed(r) };
+    return {
+        _: 'proxy.queryAnswerPartError',
+        error_code: r.int32('proxy.queryAnswerPartError.error_code'),
+        error: r.string('proxy.queryAnswerPartError.error'),
+        request_id: r.fixed(32, 'proxy.queryAnswerPartError.request_id'),
+        tokens_used: r_tokensUsed(r),
+    };
 }
 
 function w_proxy_queryFinalInfo(w: TlWriter, o: proxy_queryFinalInfo, what = 'proxy.queryFinalInfo'): void {
     needObject(o, what);
-    const flags = o.flags ?? ((o.worker_debug !== undefined ? 0x00000001 : 0) | (o.worker_start_time !== undefined || o.worker_end_time !== undefined ? 0x00000002 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.worker_debug !== undefined) flags |= 0x00000001;
+        if (o.worker_start_time !== undefined) flags |= 0x00000002;
+        if (o.worker_end_time !== undefined) flags |= 0x00000002;
+    }
     w.uint32(flags, 'proxy.queryFinalInfo.flags');
     w_tokensUsed(w, o.tokens_used, 'proxy.queryFinalInfo.tokens_used');
     if ((flags & 0x00000001) !== 0) w.string(o.worker_debug as string, 'proxy.queryFinalInfo.worker_debug');
@@ -3207,7 +3839,11 @@ function w_proxy_queryAnswerEx(w: TlWriter, o: proxy_queryAnswerEx, what = 'prox
     needObject(o, what);
     w.fixed(o.request_id, 32, 'proxy.queryAnswerEx.request_id');
     w.bytes(o.answer, 'proxy.queryAnswerEx.answer');
-    const flags = o.flags ?? ((o.final_info !== undefined ? 0x00000001 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.final_info !== undefined) flags |= 0x00000001;
+    }
     w.uint32(flags, 'proxy.queryAnswerEx.flags');
     if ((flags & 0x00000001) !== 0) w_proxy_queryFinalInfo(w, o.final_info as proxy_queryFinalInfo, 'proxy.queryAnswerEx.final_info');
 }
@@ -3227,7 +3863,11 @@ function w_proxy_queryAnswerErrorEx(w: TlWriter, o: proxy_queryAnswerErrorEx, wh
     w.fixed(o.request_id, 32, 'proxy.queryAnswerErrorEx.request_id');
     w.int32(o.error_code, 'proxy.queryAnswerErrorEx.error_code');
     w.string(o.error, 'proxy.queryAnswerErrorEx.error');
-    const flags = o.flags ?? ((o.final_info !== undefined ? 0x00000001 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.final_info !== undefined) flags |= 0x00000001;
+    }
     w.uint32(flags, 'proxy.queryAnswerErrorEx.flags');
     if ((flags & 0x00000001) !== 0) w_proxy_queryFinalInfo(w, o.final_info as proxy_queryFinalInfo, 'proxy.queryAnswerErrorEx.final_info');
 }
@@ -3247,7 +3887,11 @@ function w_proxy_queryAnswerPartEx(w: TlWriter, o: proxy_queryAnswerPartEx, what
     needObject(o, what);
     w.fixed(o.request_id, 32, 'proxy.queryAnswerPartEx.request_id');
     w.bytes(o.answer, 'proxy.queryAnswerPartEx.answer');
-    const flags = o.flags ?? ((o.final_info !== undefined ? 0x00000001 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.final_info !== undefined) flags |= 0x00000001;
+    }
     w.uint32(flags, 'proxy.queryAnswerPartEx.flags');
     if ((flags & 0x00000001) !== 0) w_proxy_queryFinalInfo(w, o.final_info as proxy_queryFinalInfo, 'proxy.queryAnswerPartEx.final_info');
 }
@@ -3273,7 +3917,15 @@ function w_proxy_workerRequestPayment(w: TlWriter, o: proxy_workerRequestPayment
 }
 
 function r_proxy_workerRequestPayment(r: TlReader): proxy_workerRequestPayment {
-    return { _: 'proxy.workerRequestPayment', request_id: r.fixed(32, 'proxy.workerRequestPayment.request_id'), signed_payment: rb_proxy_SignedPayment(r), db_tokens: r.long('proxy.workerRequestPayment.db_tokens'), max_tokens: r.long('proxy.workerRequestPayment.max_tokens'), request_tokens: r.long('proxy.workerRequestPayment.request_tokens'), request_client_owner: r.string('proxy.workerRequestPayment.request_client_owner') };
+    return {
+        _: 'proxy.workerRequestPayment',
+        request_id: r.fixed(32, 'proxy.workerRequestPayment.request_id'),
+        signed_payment: rb_proxy_SignedPayment(r),
+        db_tokens: r.long('proxy.workerRequestPayment.db_tokens'),
+        max_tokens: r.long('proxy.workerRequestPayment.max_tokens'),
+        request_tokens: r.long('proxy.workerRequestPayment.request_tokens'),
+        request_client_owner: r.string('proxy.workerRequestPayment.request_client_owner'),
+    };
 }
 
 function w_worker_enabledDisabled(w: TlWriter, o: worker_enabledDisabled, what = 'worker.enabledDisabled'): void {
@@ -3301,10 +3953,18 @@ function w_worker_connectedToProxy(w: TlWriter, o: worker_connectedToProxy, what
 }
 
 function r_worker_connectedToProxy(r: TlReader): worker_connectedToProxy {
-    return { _: 'worker.connectedToProxy', params: r_proxy_params(r), worker_sc_address: r.string('worker.connectedToProxy.worker_sc_address') };
+    return {
+        _: 'worker.connectedToProxy',
+        params: r_proxy_params(r),
+        worker_sc_address: r.string('worker.connectedToProxy.worker_sc_address'),
+    };
 }
 
-function w_worker_compareBalanceWithProxyResult(w: TlWriter, o: worker_compareBalanceWithProxyResult, what = 'worker.compareBalanceWithProxyResult'): void {
+function w_worker_compareBalanceWithProxyResult(
+    w: TlWriter,
+    o: worker_compareBalanceWithProxyResult,
+    what = 'worker.compareBalanceWithProxyResult',
+): void {
     needObject(o, what);
     wb_proxy_SignedPayment(w, o.signed_payment, 'worker.compareBalanceWithProxyResult.signed_payment');
     w.long(o.tokens_committed_to_db, 'worker.compareBalanceWithProxyResult.tokens_committed_to_db');
@@ -3313,16 +3973,29 @@ function w_worker_compareBalanceWithProxyResult(w: TlWriter, o: worker_compareBa
 }
 
 function r_worker_compareBalanceWithProxyResult(r: TlReader): worker_compareBalanceWithProxyResult {
-    return { _: 'worker.compareBalanceWithProxyResult', signed_payment: rb_proxy_SignedPayment(r), tokens_committed_to_db: r.long('worker.compareBalanceWithProxyResult.tokens_committed_to_db'), max_tokens: r.long('worker.compareBalanceWithProxyResult.max_tokens'), error_code: r.int32('worker.compareBalanceWithProxyResult.error_code') };
+    return {
+        _: 'worker.compareBalanceWithProxyResult',
+        signed_payment: rb_proxy_SignedPayment(r),
+        tokens_committed_to_db: r.long('worker.compareBalanceWithProxyResult.tokens_committed_to_db'),
+        max_tokens: r.long('worker.compareBalanceWithProxyResult.max_tokens'),
+        error_code: r.int32('worker.compareBalanceWithProxyResult.error_code'),
+    };
 }
 
-function w_worker_extendedCompareBalanceWithProxyResult(w: TlWriter, o: worker_extendedCompareBalanceWithProxyResult, what = 'worker.extendedCompareBalanceWithProxyResult'): void {
+function w_worker_extendedCompareBalanceWithProxyResult(
+    w: TlWriter,
+    o: worker_extendedCompareBalanceWithProxyResult,
+    what = 'worker.extendedCompareBalanceWithProxyResult',
+): void {
     needObject(o, what);
     w.int32(o.error_code, 'worker.extendedCompareBalanceWithProxyResult.error_code');
 }
 
 function r_worker_extendedCompareBalanceWithProxyResult(r: TlReader): worker_extendedCompareBalanceWithProxyResult {
-    return { _: 'worker.extendedCompareBalanceWithProxyResult', error_code: r.int32('worker.extendedCompareBalanceWithProxyResult.error_code') };
+    return {
+        _: 'worker.extendedCompareBalanceWithProxyResult',
+        error_code: r.int32('worker.extendedCompareBalanceWithProxyResult.error_code'),
+    };
 }
 
 function w_worker_proxyHandshakeCompleted(_w: TlWriter, o: worker_proxyHandshakeCompleted, what = 'worker.proxyHandshakeCompleted'): void {
@@ -3341,7 +4014,12 @@ function w_worker_paymentStatus(w: TlWriter, o: worker_paymentStatus, what = 'wo
 }
 
 function r_worker_paymentStatus(r: TlReader): worker_paymentStatus {
-    return { _: 'worker.paymentStatus', signed_payment: rb_proxy_SignedPayment(r), db_tokens: r.long('worker.paymentStatus.db_tokens'), max_tokens: r.long('worker.paymentStatus.max_tokens') };
+    return {
+        _: 'worker.paymentStatus',
+        signed_payment: rb_proxy_SignedPayment(r),
+        db_tokens: r.long('worker.paymentStatus.db_tokens'),
+        max_tokens: r.long('worker.paymentStatus.max_tokens'),
+    };
 }
 
 function w_worker_changedModel(_w: TlWriter, o: worker_changedModel, what = 'worker.changedModel'): void {
@@ -3359,7 +4037,11 @@ function w_keyManager_privateKey(w: TlWriter, o: keyManager_privateKey, what = '
 }
 
 function r_keyManager_privateKey(r: TlReader): keyManager_privateKey {
-    return { _: 'keyManager.privateKey', valid_until_utime: r.int32('keyManager.privateKey.valid_until_utime'), private_key: r.fixed(32, 'keyManager.privateKey.private_key') };
+    return {
+        _: 'keyManager.privateKey',
+        valid_until_utime: r.int32('keyManager.privateKey.valid_until_utime'),
+        private_key: r.fixed(32, 'keyManager.privateKey.private_key'),
+    };
 }
 
 function w_keyManager_privateKeys(w: TlWriter, o: keyManager_privateKeys, what = 'keyManager.privateKeys'): void {
@@ -3391,7 +4073,14 @@ function w_http_response(w: TlWriter, o: http_response, what = 'http.response'):
 }
 
 function r_http_response(r: TlReader): http_response {
-    return { _: 'http.response', http_version: r.string('http.response.http_version'), status_code: r.int32('http.response.status_code'), reason: r.string('http.response.reason'), headers: r.vector(() => r_http_header(r), 8, 'http.response.headers'), payload: r.bytes('http.response.payload') };
+    return {
+        _: 'http.response',
+        http_version: r.string('http.response.http_version'),
+        status_code: r.int32('http.response.status_code'),
+        reason: r.string('http.response.reason'),
+        headers: r.vector(() => r_http_header(r), 8, 'http.response.headers'),
+        payload: r.bytes('http.response.payload'),
+    };
 }
 
 function w_cocoonx_workerHardware(w: TlWriter, o: cocoonx_workerHardware, what = 'cocoonx.workerHardware'): void {
@@ -3405,7 +4094,15 @@ function w_cocoonx_workerHardware(w: TlWriter, o: cocoonx_workerHardware, what =
 }
 
 function r_cocoonx_workerHardware(r: TlReader): cocoonx_workerHardware {
-    return { _: 'cocoonx.workerHardware', gpu: r.string('cocoonx.workerHardware.gpu'), vram_mb: r.int32('cocoonx.workerHardware.vram_mb'), gpu_count: r.int32('cocoonx.workerHardware.gpu_count'), cpu: r.string('cocoonx.workerHardware.cpu'), cpu_cores: r.int32('cocoonx.workerHardware.cpu_cores'), ram_mb: r.int32('cocoonx.workerHardware.ram_mb') };
+    return {
+        _: 'cocoonx.workerHardware',
+        gpu: r.string('cocoonx.workerHardware.gpu'),
+        vram_mb: r.int32('cocoonx.workerHardware.vram_mb'),
+        gpu_count: r.int32('cocoonx.workerHardware.gpu_count'),
+        cpu: r.string('cocoonx.workerHardware.cpu'),
+        cpu_cores: r.int32('cocoonx.workerHardware.cpu_cores'),
+        ram_mb: r.int32('cocoonx.workerHardware.ram_mb'),
+    };
 }
 
 function w_cocoonx_ok(_w: TlWriter, o: cocoonx_ok, what = 'cocoonx.ok'): void {
@@ -3432,7 +4129,11 @@ function w_client_connectToProxy(w: TlWriter, o: client_connectToProxy, what = '
 }
 
 function r_client_connectToProxy(r: TlReader): client_connectToProxy {
-    return { _: 'client.connectToProxy', params: r_client_params(r), min_config_version: r.int32('client.connectToProxy.min_config_version') };
+    return {
+        _: 'client.connectToProxy',
+        params: r_client_params(r),
+        min_config_version: r.int32('client.connectToProxy.min_config_version'),
+    };
 }
 
 function w_client_authorizeWithProxyShort(w: TlWriter, o: client_authorizeWithProxyShort, what = 'client.authorizeWithProxyShort'): void {
@@ -3464,7 +4165,16 @@ function w_client_runQuery(w: TlWriter, o: client_runQuery, what = 'client.runQu
 }
 
 function r_client_runQuery(r: TlReader): client_runQuery {
-    return { _: 'client.runQuery', model_name: r.string('client.runQuery.model_name'), query: r.bytes('client.runQuery.query'), max_coefficient: r.int32('client.runQuery.max_coefficient'), max_tokens: r.int32('client.runQuery.max_tokens'), timeout: r.double('client.runQuery.timeout'), request_id: r.fixed(32, 'client.runQuery.request_id'), min_config_version: r.int32('client.runQuery.min_config_version') };
+    return {
+        _: 'client.runQuery',
+        model_name: r.string('client.runQuery.model_name'),
+        query: r.bytes('client.runQuery.query'),
+        max_coefficient: r.int32('client.runQuery.max_coefficient'),
+        max_tokens: r.int32('client.runQuery.max_tokens'),
+        timeout: r.double('client.runQuery.timeout'),
+        request_id: r.fixed(32, 'client.runQuery.request_id'),
+        min_config_version: r.int32('client.runQuery.min_config_version'),
+    };
 }
 
 function w_client_runQueryEx(w: TlWriter, o: client_runQueryEx, what = 'client.runQueryEx'): void {
@@ -3476,7 +4186,12 @@ function w_client_runQueryEx(w: TlWriter, o: client_runQueryEx, what = 'client.r
     w.double(o.timeout, 'client.runQueryEx.timeout');
     w.fixed(o.request_id, 32, 'client.runQueryEx.request_id');
     w.int32(o.min_config_version, 'client.runQueryEx.min_config_version');
-    const flags = o.flags ?? ((o.enable_debug !== undefined ? 0x00000001 : 0) | (o.public_key !== undefined ? 0x00000002 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.enable_debug !== undefined) flags |= 0x00000001;
+        if (o.public_key !== undefined) flags |= 0x00000002;
+    }
     w.uint32(flags, 'client.runQueryEx.flags');
     if ((flags & 0x00000001) !== 0) w.bool(o.enable_debug as boolean, 'client.runQueryEx.enable_debug');
     if ((flags & 0x00000002) !== 0) w.fixed(o.public_key as Buffer, 32, 'client.runQueryEx.public_key');
@@ -3540,7 +4255,14 @@ function w_proxy_runQuery(w: TlWriter, o: proxy_runQuery, what = 'proxy.runQuery
 }
 
 function r_proxy_runQuery(r: TlReader): proxy_runQuery {
-    return { _: 'proxy.runQuery', query: r.bytes('proxy.runQuery.query'), signed_payment: rb_proxy_SignedPayment(r), coefficient: r.long('proxy.runQuery.coefficient'), timeout: r.double('proxy.runQuery.timeout'), request_id: r.fixed(32, 'proxy.runQuery.request_id') };
+    return {
+        _: 'proxy.runQuery',
+        query: r.bytes('proxy.runQuery.query'),
+        signed_payment: rb_proxy_SignedPayment(r),
+        coefficient: r.long('proxy.runQuery.coefficient'),
+        timeout: r.double('proxy.runQuery.timeout'),
+        request_id: r.fixed(32, 'proxy.runQuery.request_id'),
+    };
 }
 
 function w_proxy_runQueryEx(w: TlWriter, o: proxy_runQueryEx, what = 'proxy.runQueryEx'): void {
@@ -3550,7 +4272,12 @@ function w_proxy_runQueryEx(w: TlWriter, o: proxy_runQueryEx, what = 'proxy.runQ
     w.long(o.coefficient, 'proxy.runQueryEx.coefficient');
     w.double(o.timeout, 'proxy.runQueryEx.timeout');
     w.fixed(o.request_id, 32, 'proxy.runQueryEx.request_id');
-    const flags = o.flags ?? ((o.enable_debug !== undefined ? 0x00000001 : 0) | (o.private_key !== undefined ? 0x00000002 : 0)) >>> 0;
+    let flags = o.flags;
+    if (flags == null) {
+        flags = 0;
+        if (o.enable_debug !== undefined) flags |= 0x00000001;
+        if (o.private_key !== undefined) flags |= 0x00000002;
+    }
     w.uint32(flags, 'proxy.runQueryEx.flags');
     if ((flags & 0x00000001) !== 0) w.bool(o.enable_debug as boolean, 'proxy.runQueryEx.enable_debug');
     if ((flags & 0x00000002) !== 0) w.fixed(o.private_key as Buffer, 32, 'proxy.runQueryEx.private_key');
@@ -3587,17 +4314,30 @@ function w_worker_compareBalanceWithProxy(w: TlWriter, o: worker_compareBalanceW
 }
 
 function r_worker_compareBalanceWithProxy(r: TlReader): worker_compareBalanceWithProxy {
-    return { _: 'worker.compareBalanceWithProxy', tokens_committed_to_blockchain: r.long('worker.compareBalanceWithProxy.tokens_committed_to_blockchain'), tokens_committed_to_db: r.long('worker.compareBalanceWithProxy.tokens_committed_to_db'), max_tokens: r.long('worker.compareBalanceWithProxy.max_tokens') };
+    return {
+        _: 'worker.compareBalanceWithProxy',
+        tokens_committed_to_blockchain: r.long('worker.compareBalanceWithProxy.tokens_committed_to_blockchain'),
+        tokens_committed_to_db: r.long('worker.compareBalanceWithProxy.tokens_committed_to_db'),
+        max_tokens: r.long('worker.compareBalanceWithProxy.max_tokens'),
+    };
 }
 
-function w_worker_extendedCompareBalanceWithProxy(w: TlWriter, o: worker_extendedCompareBalanceWithProxy, what = 'worker.extendedCompareBalanceWithProxy'): void {
+function w_worker_extendedCompareBalanceWithProxy(
+    w: TlWriter,
+    o: worker_extendedCompareBalanceWithProxy,
+    what = 'worker.extendedCompareBalanceWithProxy',
+): void {
     needObject(o, what);
     w.long(o.tokens_committed_to_db, 'worker.extendedCompareBalanceWithProxy.tokens_committed_to_db');
     w.bytes(o.other, 'worker.extendedCompareBalanceWithProxy.other');
 }
 
 function r_worker_extendedCompareBalanceWithProxy(r: TlReader): worker_extendedCompareBalanceWithProxy {
-    return { _: 'worker.extendedCompareBalanceWithProxy', tokens_committed_to_db: r.long('worker.extendedCompareBalanceWithProxy.tokens_committed_to_db'), other: r.bytes('worker.extendedCompareBalanceWithProxy.other') };
+    return {
+        _: 'worker.extendedCompareBalanceWithProxy',
+        tokens_committed_to_db: r.long('worker.extendedCompareBalanceWithProxy.tokens_committed_to_db'),
+        other: r.bytes('worker.extendedCompareBalanceWithProxy.other'),
+    };
 }
 
 function w_worker_proxyHandshakeComplete(w: TlWriter, o: worker_proxyHandshakeComplete, what = 'worker.proxyHandshakeComplete'): void {
@@ -3626,7 +4366,11 @@ function r_worker_changeModel(r: TlReader): worker_changeModel {
     return { _: 'worker.changeModel', new_model: r.string('worker.changeModel.new_model') };
 }
 
-function w_keyManager_getWorkerPrivateKeys(w: TlWriter, o: keyManager_getWorkerPrivateKeys, what = 'keyManager.getWorkerPrivateKeys'): void {
+function w_keyManager_getWorkerPrivateKeys(
+    w: TlWriter,
+    o: keyManager_getWorkerPrivateKeys,
+    what = 'keyManager.getWorkerPrivateKeys',
+): void {
     needObject(o, what);
     w.int32(o.proto_version, 'keyManager.getWorkerPrivateKeys.proto_version');
 }
@@ -3654,7 +4398,14 @@ function w_http_request(w: TlWriter, o: http_request, what = 'http.request'): vo
 }
 
 function r_http_request(r: TlReader): http_request {
-    return { _: 'http.request', method: r.string('http.request.method'), url: r.string('http.request.url'), http_version: r.string('http.request.http_version'), headers: r.vector(() => r_http_header(r), 8, 'http.request.headers'), payload: r.bytes('http.request.payload') };
+    return {
+        _: 'http.request',
+        method: r.string('http.request.method'),
+        url: r.string('http.request.url'),
+        http_version: r.string('http.request.http_version'),
+        headers: r.vector(() => r_http_header(r), 8, 'http.request.headers'),
+        payload: r.bytes('http.request.payload'),
+    };
 }
 
 function w_cocoonx_announceWorkerHardware(w: TlWriter, o: cocoonx_announceWorkerHardware, what = 'cocoonx.announceWorkerHardware'): void {
@@ -3673,7 +4424,11 @@ function w_cocoonx_getAttestationReport(w: TlWriter, o: cocoonx_getAttestationRe
 }
 
 function r_cocoonx_getAttestationReport(r: TlReader): cocoonx_getAttestationReport {
-    return { _: 'cocoonx.getAttestationReport', nonce: r.bytes('cocoonx.getAttestationReport.nonce'), model: r.string('cocoonx.getAttestationReport.model') };
+    return {
+        _: 'cocoonx.getAttestationReport',
+        nonce: r.bytes('cocoonx.getAttestationReport.nonce'),
+        model: r.string('cocoonx.getAttestationReport.model'),
+    };
 }
 
 function w_cocoonx_cancelQuery(w: TlWriter, o: cocoonx_cancelQuery, what = 'cocoonx.cancelQuery'): void {
@@ -3718,7 +4473,7 @@ export interface TlConstructorMap {
     'keyManagerDb.configEmpty': keyManagerDb_configEmpty;
     'keyManagerDb.configV1': keyManagerDb_configV1;
     'keyManagerDb.key': keyManagerDb_key;
-    'tokensUsed': tokensUsed;
+    tokensUsed: tokensUsed;
     'worker.params': worker_params;
     'proxy.params': proxy_params;
     'client.params': client_params;
@@ -3819,7 +4574,7 @@ export interface TlTypeMap {
     'proxyDb.OldInstance': proxyDb_OldInstance;
     'keyManagerDb.Config': keyManagerDb_Config;
     'keyManagerDb.Key': keyManagerDb_Key;
-    'TokensUsed': TokensUsed;
+    TokensUsed: TokensUsed;
     'worker.Params': worker_Params;
     'proxy.Params': proxy_Params;
     'client.Params': client_Params;
@@ -3929,7 +4684,7 @@ export const TL_IDS: { readonly [K in TlName]: number } = {
     'keyManagerDb.configEmpty': 0xd3fc2385,
     'keyManagerDb.configV1': 0x6d2817ac,
     'keyManagerDb.key': 0x35c91007,
-    'tokensUsed': 0x70c5b15c,
+    tokensUsed: 0x70c5b15c,
     'worker.params': 0x869c73ed,
     'proxy.params': 0xd5c5609f,
     'client.params': 0x40fdca64,
@@ -4037,109 +4792,557 @@ export const TL_FIELDS: { readonly [K in TlName]: readonly (readonly [string, st
     'tcp.ping': [['id', 'long']],
     'tcp.pong': [['id', 'long']],
     'tcp.packet': [['data', 'bytes']],
-    'tcp.queryAnswer': [['id', 'long'], ['data', 'bytes']],
-    'tcp.queryError': [['id', 'long'], ['code', 'int'], ['message', 'string']],
-    'tcp.query': [['id', 'long'], ['data', 'bytes']],
+    'tcp.queryAnswer': [
+        ['id', 'long'],
+        ['data', 'bytes'],
+    ],
+    'tcp.queryError': [
+        ['id', 'long'],
+        ['code', 'int'],
+        ['message', 'string'],
+    ],
+    'tcp.query': [
+        ['id', 'long'],
+        ['data', 'bytes'],
+    ],
     'tcp.connected': [['id', 'long']],
     'tcp.connect': [['id', 'long']],
-    'cocoon.powSimple': [['difficulty_bits', 'int'], ['salt', 'int128']],
+    'cocoon.powSimple': [
+        ['difficulty_bits', 'int'],
+        ['salt', 'int128'],
+    ],
     'cocoon.powSimpleResponse': [['nonce', 'long']],
-    'ton.blockIdExt': [['workchain', 'int'], ['shard', 'long'], ['seqno', 'int'], ['root_hash', 'bytes'], ['file_hash', 'bytes']],
-    'proxyRunner.config': [['is_test', 'Bool'], ['is_testnet', 'Bool'], ['workers_rpc_port', 'int'], ['client_rpc_port', 'int'], ['http_port', 'int'], ['owner_address', 'string'], ['connect_to_proxy_via', 'string'], ['root_contract_address', 'string'], ['machine_specific_private_key', 'int256'], ['node_wallet_key', 'int256'], ['ton_config_filename', 'string'], ['db_path', 'string'], ['check_worker_hashes', 'Bool'], ['image_hash', 'int256'], ['http_access_hash', 'string']],
-    'workerRunner.config': [['is_test', 'Bool'], ['is_testnet', 'Bool'], ['http_port', 'int'], ['owner_address', 'string'], ['proxy_connections', 'int'], ['connect_to_proxy_via', 'string'], ['model_name', 'string'], ['coefficient', 'int'], ['root_contract_address', 'string'], ['node_wallet_key', 'int256'], ['forward_requests_to', 'string'], ['ton_config_filename', 'string'], ['check_proxy_hashes', 'Bool'], ['max_active_requests', 'int'], ['image_hash', 'int256'], ['http_access_hash', 'string'], ['change_model_script', 'string'], ['machine_description_json', 'string']],
-    'clientRunner.config': [['is_test', 'Bool'], ['is_testnet', 'Bool'], ['http_port', 'int'], ['owner_address', 'string'], ['proxy_connections', 'int'], ['connect_to_proxy_via', 'string'], ['root_contract_address', 'string'], ['node_wallet_key', 'int256'], ['check_proxy_hashes', 'Bool'], ['secret_string', 'string'], ['ton_config_filename', 'string'], ['http_access_hash', 'string']],
-    'keyStorageRunner.config': [['is_test', 'Bool'], ['is_testnet', 'Bool'], ['add_default_key', 'Bool'], ['rpc_port', 'int'], ['http_port', 'int'], ['owner_address', 'string'], ['root_contract_address', 'string'], ['machine_specific_private_key', 'int256'], ['node_wallet_key', 'int256'], ['ton_config_filename', 'string'], ['db_path', 'string'], ['check_hashes', 'Bool'], ['image_hash', 'int256'], ['http_access_hash', 'string']],
-    'rootConfig.registeredProxy': [['seqno', 'int'], ['address', 'string']],
-    'rootConfig.registeredPublicKey': [['public_key', 'int256'], ['key_type', 'int'], ['expire_at', 'int']],
-    'rootConfig.pseudo': [['proxy_hashes', 'vector:int256'], ['worker_hashes', 'vector:int256'], ['model_hashes', 'vector:int256'], ['model_types', 'vector:string'], ['registered_proxies', 'vector:bare:rootConfig.registeredProxy'], ['price_per_token', 'int'], ['worker_fee_per_token', 'int'], ['last_proxy_seqno', 'int'], ['version', 'int'], ['params_version', 'int'], ['registered_public_keys', 'vector:bare:rootConfig.registeredPublicKey'], ['key_manager_address', 'string'], ['proxy_sc_code', 'string'], ['worker_sc_code', 'string'], ['client_sc_code', 'string'], ['root_owner_address', 'string']],
-    'rootConfig.configV7': [['root_owner_address', 'string'], ['proxy_hashes', 'vector:int256'], ['registered_proxies', 'vector:bare:rootConfig.registeredProxy'], ['last_proxy_seqno', 'int'], ['worker_hashes', 'vector:int256'], ['model_hashes', 'vector:int256'], ['version', 'int'], ['struct_version', 'int'], ['params_version', 'int'], ['unique_id', 'int'], ['is_test', 'int'], ['price_per_token', 'long'], ['worker_fee_per_token', 'long'], ['prompt_tokens_price_multiplier', 'int'], ['cached_tokens_price_multiplier', 'int'], ['completion_tokens_price_multiplier', 'int'], ['reasoning_tokens_price_multiplier', 'int'], ['proxy_delay_before_close', 'int'], ['client_delay_before_close', 'int'], ['min_proxy_stake', 'long'], ['min_client_stake', 'long'], ['registered_public_keys', 'vector:bare:rootConfig.registeredPublicKey'], ['key_manager_public_key', 'int256'], ['key_manager_image_hash', 'int256'], ['key_manager_address', 'string'], ['verified_proxy_keys', 'vector:int256'], ['verified_worker_keys', 'vector:int256'], ['verified_key_manager_keys', 'vector:int256'], ['proxy_sc_code', 'string'], ['worker_sc_code', 'string'], ['client_sc_code', 'string']],
-    'proxyDb.clientInfo': [['owner_address', 'string'], ['sc_address', 'string'], ['status', 'int'], ['balance', 'long'], ['sc_tokens_used', 'long'], ['tokens_used', 'long'], ['secret_hash', 'int256'], ['last_request_at', 'int']],
-    'proxyDb.clientInfoV2': [['owner_address', 'string'], ['sc_address', 'string'], ['status', 'int'], ['balance', 'long'], ['stake', 'long'], ['sc_tokens_used', 'long'], ['tokens_used', 'long'], ['secret_hash', 'int256'], ['last_request_at', 'int']],
-    'proxyDb.workerInfo': [['owner_address', 'string'], ['sc_address', 'string'], ['sc_tokens', 'long'], ['tokens', 'long'], ['last_request_at', 'int']],
-    'proxyDb.pendingBlockchainSeqnoCommit': [['seqno', 'int'], ['session_hash', 'int256']],
+    'ton.blockIdExt': [
+        ['workchain', 'int'],
+        ['shard', 'long'],
+        ['seqno', 'int'],
+        ['root_hash', 'bytes'],
+        ['file_hash', 'bytes'],
+    ],
+    'proxyRunner.config': [
+        ['is_test', 'Bool'],
+        ['is_testnet', 'Bool'],
+        ['workers_rpc_port', 'int'],
+        ['client_rpc_port', 'int'],
+        ['http_port', 'int'],
+        ['owner_address', 'string'],
+        ['connect_to_proxy_via', 'string'],
+        ['root_contract_address', 'string'],
+        ['machine_specific_private_key', 'int256'],
+        ['node_wallet_key', 'int256'],
+        ['ton_config_filename', 'string'],
+        ['db_path', 'string'],
+        ['check_worker_hashes', 'Bool'],
+        ['image_hash', 'int256'],
+        ['http_access_hash', 'string'],
+    ],
+    'workerRunner.config': [
+        ['is_test', 'Bool'],
+        ['is_testnet', 'Bool'],
+        ['http_port', 'int'],
+        ['owner_address', 'string'],
+        ['proxy_connections', 'int'],
+        ['connect_to_proxy_via', 'string'],
+        ['model_name', 'string'],
+        ['coefficient', 'int'],
+        ['root_contract_address', 'string'],
+        ['node_wallet_key', 'int256'],
+        ['forward_requests_to', 'string'],
+        ['ton_config_filename', 'string'],
+        ['check_proxy_hashes', 'Bool'],
+        ['max_active_requests', 'int'],
+        ['image_hash', 'int256'],
+        ['http_access_hash', 'string'],
+        ['change_model_script', 'string'],
+        ['machine_description_json', 'string'],
+    ],
+    'clientRunner.config': [
+        ['is_test', 'Bool'],
+        ['is_testnet', 'Bool'],
+        ['http_port', 'int'],
+        ['owner_address', 'string'],
+        ['proxy_connections', 'int'],
+        ['connect_to_proxy_via', 'string'],
+        ['root_contract_address', 'string'],
+        ['node_wallet_key', 'int256'],
+        ['check_proxy_hashes', 'Bool'],
+        ['secret_string', 'string'],
+        ['ton_config_filename', 'string'],
+        ['http_access_hash', 'string'],
+    ],
+    'keyStorageRunner.config': [
+        ['is_test', 'Bool'],
+        ['is_testnet', 'Bool'],
+        ['add_default_key', 'Bool'],
+        ['rpc_port', 'int'],
+        ['http_port', 'int'],
+        ['owner_address', 'string'],
+        ['root_contract_address', 'string'],
+        ['machine_specific_private_key', 'int256'],
+        ['node_wallet_key', 'int256'],
+        ['ton_config_filename', 'string'],
+        ['db_path', 'string'],
+        ['check_hashes', 'Bool'],
+        ['image_hash', 'int256'],
+        ['http_access_hash', 'string'],
+    ],
+    'rootConfig.registeredProxy': [
+        ['seqno', 'int'],
+        ['address', 'string'],
+    ],
+    'rootConfig.registeredPublicKey': [
+        ['public_key', 'int256'],
+        ['key_type', 'int'],
+        ['expire_at', 'int'],
+    ],
+    'rootConfig.pseudo': [
+        ['proxy_hashes', 'vector:int256'],
+        ['worker_hashes', 'vector:int256'],
+        ['model_hashes', 'vector:int256'],
+        ['model_types', 'vector:string'],
+        ['registered_proxies', 'vector:bare:rootConfig.registeredProxy'],
+        ['price_per_token', 'int'],
+        ['worker_fee_per_token', 'int'],
+        ['last_proxy_seqno', 'int'],
+        ['version', 'int'],
+        ['params_version', 'int'],
+        ['registered_public_keys', 'vector:bare:rootConfig.registeredPublicKey'],
+        ['key_manager_address', 'string'],
+        ['proxy_sc_code', 'string'],
+        ['worker_sc_code', 'string'],
+        ['client_sc_code', 'string'],
+        ['root_owner_address', 'string'],
+    ],
+    'rootConfig.configV7': [
+        ['root_owner_address', 'string'],
+        ['proxy_hashes', 'vector:int256'],
+        ['registered_proxies', 'vector:bare:rootConfig.registeredProxy'],
+        ['last_proxy_seqno', 'int'],
+        ['worker_hashes', 'vector:int256'],
+        ['model_hashes', 'vector:int256'],
+        ['version', 'int'],
+        ['struct_version', 'int'],
+        ['params_version', 'int'],
+        ['unique_id', 'int'],
+        ['is_test', 'int'],
+        ['price_per_token', 'long'],
+        ['worker_fee_per_token', 'long'],
+        ['prompt_tokens_price_multiplier', 'int'],
+        ['cached_tokens_price_multiplier', 'int'],
+        ['completion_tokens_price_multiplier', 'int'],
+        ['reasoning_tokens_price_multiplier', 'int'],
+        ['proxy_delay_before_close', 'int'],
+        ['client_delay_before_close', 'int'],
+        ['min_proxy_stake', 'long'],
+        ['min_client_stake', 'long'],
+        ['registered_public_keys', 'vector:bare:rootConfig.registeredPublicKey'],
+        ['key_manager_public_key', 'int256'],
+        ['key_manager_image_hash', 'int256'],
+        ['key_manager_address', 'string'],
+        ['verified_proxy_keys', 'vector:int256'],
+        ['verified_worker_keys', 'vector:int256'],
+        ['verified_key_manager_keys', 'vector:int256'],
+        ['proxy_sc_code', 'string'],
+        ['worker_sc_code', 'string'],
+        ['client_sc_code', 'string'],
+    ],
+    'proxyDb.clientInfo': [
+        ['owner_address', 'string'],
+        ['sc_address', 'string'],
+        ['status', 'int'],
+        ['balance', 'long'],
+        ['sc_tokens_used', 'long'],
+        ['tokens_used', 'long'],
+        ['secret_hash', 'int256'],
+        ['last_request_at', 'int'],
+    ],
+    'proxyDb.clientInfoV2': [
+        ['owner_address', 'string'],
+        ['sc_address', 'string'],
+        ['status', 'int'],
+        ['balance', 'long'],
+        ['stake', 'long'],
+        ['sc_tokens_used', 'long'],
+        ['tokens_used', 'long'],
+        ['secret_hash', 'int256'],
+        ['last_request_at', 'int'],
+    ],
+    'proxyDb.workerInfo': [
+        ['owner_address', 'string'],
+        ['sc_address', 'string'],
+        ['sc_tokens', 'long'],
+        ['tokens', 'long'],
+        ['last_request_at', 'int'],
+    ],
+    'proxyDb.pendingBlockchainSeqnoCommit': [
+        ['seqno', 'int'],
+        ['session_hash', 'int256'],
+    ],
     'proxyDb.configEmpty': [],
-    'proxyDb.configV4': [['root_contract_address', 'string'], ['is_testnet', 'int'], ['root_contract_state', 'boxed:rootConfig.Config'], ['root_contract_state_block_ts', 'int'], ['sc_block_id', 'bare:ton.blockIdExt'], ['last_seqno_committed_to_blockchain', 'int'], ['pending_blockchain_seqno_commits', 'vector:bare:proxyDb.pendingBlockchainSeqnoCommit']],
-    'proxyDb.configV4Disabled': [['root_contract_address', 'string'], ['is_testnet', 'int'], ['root_contract_state', 'boxed:rootConfig.Config'], ['root_contract_state_block_ts', 'int'], ['disabled_until_version', 'long']],
-    'proxyDb.oldClient': [['owner_address', 'string'], ['tokens', 'long'], ['next_client', 'string']],
-    'proxyDb.oldWorker': [['owner_address', 'string'], ['tokens', 'long'], ['next_worker', 'string']],
-    'proxyDb.oldInstance': [['contract_address', 'string'], ['closing_state', 'int'], ['close_at', 'int'], ['next_client', 'string'], ['next_worker', 'string'], ['root_contract_state', 'boxed:rootConfig.Config']],
+    'proxyDb.configV4': [
+        ['root_contract_address', 'string'],
+        ['is_testnet', 'int'],
+        ['root_contract_state', 'boxed:rootConfig.Config'],
+        ['root_contract_state_block_ts', 'int'],
+        ['sc_block_id', 'bare:ton.blockIdExt'],
+        ['last_seqno_committed_to_blockchain', 'int'],
+        ['pending_blockchain_seqno_commits', 'vector:bare:proxyDb.pendingBlockchainSeqnoCommit'],
+    ],
+    'proxyDb.configV4Disabled': [
+        ['root_contract_address', 'string'],
+        ['is_testnet', 'int'],
+        ['root_contract_state', 'boxed:rootConfig.Config'],
+        ['root_contract_state_block_ts', 'int'],
+        ['disabled_until_version', 'long'],
+    ],
+    'proxyDb.oldClient': [
+        ['owner_address', 'string'],
+        ['tokens', 'long'],
+        ['next_client', 'string'],
+    ],
+    'proxyDb.oldWorker': [
+        ['owner_address', 'string'],
+        ['tokens', 'long'],
+        ['next_worker', 'string'],
+    ],
+    'proxyDb.oldInstance': [
+        ['contract_address', 'string'],
+        ['closing_state', 'int'],
+        ['close_at', 'int'],
+        ['next_client', 'string'],
+        ['next_worker', 'string'],
+        ['root_contract_state', 'boxed:rootConfig.Config'],
+    ],
     'keyManagerDb.configEmpty': [],
     'keyManagerDb.configV1': [['root_contract_version', 'int']],
-    'keyManagerDb.key': [['private_key', 'int256'], ['key_type', 'int'], ['valid_since_config_version', 'int'], ['valid_since_utime', 'int'], ['valid_until_utime', 'int']],
-    'tokensUsed': [['prompt_tokens_used', 'long'], ['cached_tokens_used', 'long'], ['completion_tokens_used', 'long'], ['reasoning_tokens_used', 'long'], ['total_tokens_used', 'long']],
-    'worker.params': [['flags', '#'], ['worker_owner_address', 'string'], ['model', 'string'], ['coefficient', 'int'], ['is_test', 'Bool', 'flags', 0], ['proxy_cnt', 'int', 'flags', 0], ['max_active_requests', 'int', 'flags', 0], ['min_proto_version', 'int', 'flags', 1], ['max_proto_version', 'int', 'flags', 1], ['machine_description_json', 'string', 'flags', 2]],
-    'proxy.params': [['flags', '#'], ['proxy_public_key', 'int256'], ['proxy_owner_address', 'string'], ['proxy_sc_address', 'string'], ['is_test', 'Bool', 'flags', 0], ['proto_version', 'int', 'flags', 1]],
-    'client.params': [['flags', '#'], ['client_owner_address', 'string'], ['is_test', 'Bool', 'flags', 0], ['min_proto_version', 'int', 'flags', 1], ['max_proto_version', 'int', 'flags', 1]],
-    'client.proxyConnectionAuthShort': [['secret_hash', 'int256'], ['nonce', 'long']],
+    'keyManagerDb.key': [
+        ['private_key', 'int256'],
+        ['key_type', 'int'],
+        ['valid_since_config_version', 'int'],
+        ['valid_since_utime', 'int'],
+        ['valid_until_utime', 'int'],
+    ],
+    tokensUsed: [
+        ['prompt_tokens_used', 'long'],
+        ['cached_tokens_used', 'long'],
+        ['completion_tokens_used', 'long'],
+        ['reasoning_tokens_used', 'long'],
+        ['total_tokens_used', 'long'],
+    ],
+    'worker.params': [
+        ['flags', '#'],
+        ['worker_owner_address', 'string'],
+        ['model', 'string'],
+        ['coefficient', 'int'],
+        ['is_test', 'Bool', 'flags', 0],
+        ['proxy_cnt', 'int', 'flags', 0],
+        ['max_active_requests', 'int', 'flags', 0],
+        ['min_proto_version', 'int', 'flags', 1],
+        ['max_proto_version', 'int', 'flags', 1],
+        ['machine_description_json', 'string', 'flags', 2],
+    ],
+    'proxy.params': [
+        ['flags', '#'],
+        ['proxy_public_key', 'int256'],
+        ['proxy_owner_address', 'string'],
+        ['proxy_sc_address', 'string'],
+        ['is_test', 'Bool', 'flags', 0],
+        ['proto_version', 'int', 'flags', 1],
+    ],
+    'client.params': [
+        ['flags', '#'],
+        ['client_owner_address', 'string'],
+        ['is_test', 'Bool', 'flags', 0],
+        ['min_proto_version', 'int', 'flags', 1],
+        ['max_proto_version', 'int', 'flags', 1],
+    ],
+    'client.proxyConnectionAuthShort': [
+        ['secret_hash', 'int256'],
+        ['nonce', 'long'],
+    ],
     'client.proxyConnectionAuthLong': [['nonce', 'long']],
-    'client.authorizationWithProxySuccess': [['signed_payment', 'boxed:proxy.SignedPayment'], ['tokens_committed_to_db', 'long'], ['max_tokens', 'long']],
-    'client.authorizationWithProxyFailed': [['error_code', 'int'], ['error', 'string']],
-    'client.connectedToProxy': [['params', 'bare:proxy.params'], ['client_sc_address', 'string'], ['auth', 'boxed:client.ProxyConnectionAuth'], ['signed_payment', 'boxed:proxy.SignedPayment']],
-    'client.queryAnswer': [['answer', 'bytes'], ['is_completed', 'Bool'], ['request_id', 'int256'], ['request_tokens_used', 'bare:tokensUsed']],
-    'client.queryAnswerError': [['error_code', 'int'], ['error', 'string'], ['request_id', 'int256'], ['request_tokens_used', 'bare:tokensUsed']],
-    'client.queryAnswerPart': [['answer', 'bytes'], ['is_completed', 'Bool'], ['request_id', 'int256'], ['request_tokens_used', 'bare:tokensUsed']],
-    'client.queryAnswerPartError': [['error_code', 'int'], ['error', 'string'], ['request_id', 'int256'], ['request_tokens_used', 'bare:tokensUsed']],
-    'client.queryFinalInfo': [['flags', '#'], ['tokens_used', 'bare:tokensUsed'], ['worker_debug', 'string', 'flags', 0], ['proxy_debug', 'string', 'flags', 0], ['proxy_start_time', 'double', 'flags', 1], ['proxy_end_time', 'double', 'flags', 1], ['worker_start_time', 'double', 'flags', 1], ['worker_end_time', 'double', 'flags', 1]],
-    'client.queryAnswerEx': [['request_id', 'int256'], ['answer', 'bytes'], ['flags', '#'], ['final_info', 'bare:client.queryFinalInfo', 'flags', 0]],
-    'client.queryAnswerErrorEx': [['request_id', 'int256'], ['error_code', 'int'], ['error', 'string'], ['flags', '#'], ['final_info', 'bare:client.queryFinalInfo', 'flags', 0]],
-    'client.queryAnswerPartEx': [['request_id', 'int256'], ['answer', 'bytes'], ['flags', '#'], ['final_info', 'bare:client.queryFinalInfo', 'flags', 0]],
+    'client.authorizationWithProxySuccess': [
+        ['signed_payment', 'boxed:proxy.SignedPayment'],
+        ['tokens_committed_to_db', 'long'],
+        ['max_tokens', 'long'],
+    ],
+    'client.authorizationWithProxyFailed': [
+        ['error_code', 'int'],
+        ['error', 'string'],
+    ],
+    'client.connectedToProxy': [
+        ['params', 'bare:proxy.params'],
+        ['client_sc_address', 'string'],
+        ['auth', 'boxed:client.ProxyConnectionAuth'],
+        ['signed_payment', 'boxed:proxy.SignedPayment'],
+    ],
+    'client.queryAnswer': [
+        ['answer', 'bytes'],
+        ['is_completed', 'Bool'],
+        ['request_id', 'int256'],
+        ['request_tokens_used', 'bare:tokensUsed'],
+    ],
+    'client.queryAnswerError': [
+        ['error_code', 'int'],
+        ['error', 'string'],
+        ['request_id', 'int256'],
+        ['request_tokens_used', 'bare:tokensUsed'],
+    ],
+    'client.queryAnswerPart': [
+        ['answer', 'bytes'],
+        ['is_completed', 'Bool'],
+        ['request_id', 'int256'],
+        ['request_tokens_used', 'bare:tokensUsed'],
+    ],
+    'client.queryAnswerPartError': [
+        ['error_code', 'int'],
+        ['error', 'string'],
+        ['request_id', 'int256'],
+        ['request_tokens_used', 'bare:tokensUsed'],
+    ],
+    'client.queryFinalInfo': [
+        ['flags', '#'],
+        ['tokens_used', 'bare:tokensUsed'],
+        ['worker_debug', 'string', 'flags', 0],
+        ['proxy_debug', 'string', 'flags', 0],
+        ['proxy_start_time', 'double', 'flags', 1],
+        ['proxy_end_time', 'double', 'flags', 1],
+        ['worker_start_time', 'double', 'flags', 1],
+        ['worker_end_time', 'double', 'flags', 1],
+    ],
+    'client.queryAnswerEx': [
+        ['request_id', 'int256'],
+        ['answer', 'bytes'],
+        ['flags', '#'],
+        ['final_info', 'bare:client.queryFinalInfo', 'flags', 0],
+    ],
+    'client.queryAnswerErrorEx': [
+        ['request_id', 'int256'],
+        ['error_code', 'int'],
+        ['error', 'string'],
+        ['flags', '#'],
+        ['final_info', 'bare:client.queryFinalInfo', 'flags', 0],
+    ],
+    'client.queryAnswerPartEx': [
+        ['request_id', 'int256'],
+        ['answer', 'bytes'],
+        ['flags', '#'],
+        ['final_info', 'bare:client.queryFinalInfo', 'flags', 0],
+    ],
     'client.refund': [['data', 'bytes']],
     'client.refundRejected': [['active_queries', 'long']],
-    'client.workerType': [['name', 'string'], ['active_workers', 'int'], ['coefficient_min', 'int'], ['coefficient_bucket50', 'int'], ['coefficient_max', 'int']],
+    'client.workerType': [
+        ['name', 'string'],
+        ['active_workers', 'int'],
+        ['coefficient_min', 'int'],
+        ['coefficient_bucket50', 'int'],
+        ['coefficient_max', 'int'],
+    ],
     'client.workerTypes': [['types', 'vector:bare:client.workerType']],
-    'client.workerInstanceV2': [['flags', '#'], ['coefficient', 'int'], ['active_requests', 'int'], ['max_active_requests', 'int']],
-    'client.workerTypeV2': [['name', 'string'], ['workers', 'vector:bare:client.workerInstanceV2']],
+    'client.workerInstanceV2': [
+        ['flags', '#'],
+        ['coefficient', 'int'],
+        ['active_requests', 'int'],
+        ['max_active_requests', 'int'],
+    ],
+    'client.workerTypeV2': [
+        ['name', 'string'],
+        ['workers', 'vector:bare:client.workerInstanceV2'],
+    ],
     'client.workerTypesV2': [['types', 'vector:bare:client.workerTypeV2']],
-    'client.paymentStatus': [['signed_payment', 'boxed:proxy.SignedPayment'], ['db_tokens', 'long'], ['max_tokens', 'long']],
-    'proxy.clientRequestPayment': [['request_id', 'int256'], ['signed_payment', 'boxed:proxy.SignedPayment'], ['db_tokens', 'long'], ['max_tokens', 'long'], ['request_tokens', 'long']],
+    'client.paymentStatus': [
+        ['signed_payment', 'boxed:proxy.SignedPayment'],
+        ['db_tokens', 'long'],
+        ['max_tokens', 'long'],
+    ],
+    'proxy.clientRequestPayment': [
+        ['request_id', 'int256'],
+        ['signed_payment', 'boxed:proxy.SignedPayment'],
+        ['db_tokens', 'long'],
+        ['max_tokens', 'long'],
+        ['request_tokens', 'long'],
+    ],
     'proxy.signedPayment': [['data', 'bytes']],
     'proxy.signedPaymentEmpty': [],
-    'proxy.queryAnswer': [['answer', 'bytes'], ['is_completed', 'Bool'], ['request_id', 'int256'], ['tokens_used', 'bare:tokensUsed']],
-    'proxy.queryAnswerError': [['error_code', 'int'], ['error', 'string'], ['request_id', 'int256'], ['tokens_used', 'bare:tokensUsed']],
-    'proxy.queryAnswerPart': [['answer', 'bytes'], ['is_completed', 'Bool'], ['request_id', 'int256'], ['tokens_used', 'bare:tokensUsed']],
-    'proxy.queryAnswerPartError': [['error_code', 'int'], ['error', 'string'], ['request_id', 'int256'], ['tokens_used', 'bare:tokensUsed']],
-    'proxy.queryFinalInfo': [['flags', '#'], ['tokens_used', 'bare:tokensUsed'], ['worker_debug', 'string', 'flags', 0], ['worker_start_time', 'double', 'flags', 1], ['worker_end_time', 'double', 'flags', 1]],
-    'proxy.queryAnswerEx': [['request_id', 'int256'], ['answer', 'bytes'], ['flags', '#'], ['final_info', 'bare:proxy.queryFinalInfo', 'flags', 0]],
-    'proxy.queryAnswerErrorEx': [['request_id', 'int256'], ['error_code', 'int'], ['error', 'string'], ['flags', '#'], ['final_info', 'bare:proxy.queryFinalInfo', 'flags', 0]],
-    'proxy.queryAnswerPartEx': [['request_id', 'int256'], ['answer', 'bytes'], ['flags', '#'], ['final_info', 'bare:proxy.queryFinalInfo', 'flags', 0]],
-    'proxy.workerRequestPayment': [['request_id', 'int256'], ['signed_payment', 'boxed:proxy.SignedPayment'], ['db_tokens', 'long'], ['max_tokens', 'long'], ['request_tokens', 'long'], ['request_client_owner', 'string']],
+    'proxy.queryAnswer': [
+        ['answer', 'bytes'],
+        ['is_completed', 'Bool'],
+        ['request_id', 'int256'],
+        ['tokens_used', 'bare:tokensUsed'],
+    ],
+    'proxy.queryAnswerError': [
+        ['error_code', 'int'],
+        ['error', 'string'],
+        ['request_id', 'int256'],
+        ['tokens_used', 'bare:tokensUsed'],
+    ],
+    'proxy.queryAnswerPart': [
+        ['answer', 'bytes'],
+        ['is_completed', 'Bool'],
+        ['request_id', 'int256'],
+        ['tokens_used', 'bare:tokensUsed'],
+    ],
+    'proxy.queryAnswerPartError': [
+        ['error_code', 'int'],
+        ['error', 'string'],
+        ['request_id', 'int256'],
+        ['tokens_used', 'bare:tokensUsed'],
+    ],
+    'proxy.queryFinalInfo': [
+        ['flags', '#'],
+        ['tokens_used', 'bare:tokensUsed'],
+        ['worker_debug', 'string', 'flags', 0],
+        ['worker_start_time', 'double', 'flags', 1],
+        ['worker_end_time', 'double', 'flags', 1],
+    ],
+    'proxy.queryAnswerEx': [
+        ['request_id', 'int256'],
+        ['answer', 'bytes'],
+        ['flags', '#'],
+        ['final_info', 'bare:proxy.queryFinalInfo', 'flags', 0],
+    ],
+    'proxy.queryAnswerErrorEx': [
+        ['request_id', 'int256'],
+        ['error_code', 'int'],
+        ['error', 'string'],
+        ['flags', '#'],
+        ['final_info', 'bare:proxy.queryFinalInfo', 'flags', 0],
+    ],
+    'proxy.queryAnswerPartEx': [
+        ['request_id', 'int256'],
+        ['answer', 'bytes'],
+        ['flags', '#'],
+        ['final_info', 'bare:proxy.queryFinalInfo', 'flags', 0],
+    ],
+    'proxy.workerRequestPayment': [
+        ['request_id', 'int256'],
+        ['signed_payment', 'boxed:proxy.SignedPayment'],
+        ['db_tokens', 'long'],
+        ['max_tokens', 'long'],
+        ['request_tokens', 'long'],
+        ['request_client_owner', 'string'],
+    ],
     'worker.enabledDisabled': [['disabled', 'int']],
     'worker.newCoefficient': [['new_coefficient', 'int']],
-    'worker.connectedToProxy': [['params', 'bare:proxy.params'], ['worker_sc_address', 'string']],
-    'worker.compareBalanceWithProxyResult': [['signed_payment', 'boxed:proxy.SignedPayment'], ['tokens_committed_to_db', 'long'], ['max_tokens', 'long'], ['error_code', 'int']],
+    'worker.connectedToProxy': [
+        ['params', 'bare:proxy.params'],
+        ['worker_sc_address', 'string'],
+    ],
+    'worker.compareBalanceWithProxyResult': [
+        ['signed_payment', 'boxed:proxy.SignedPayment'],
+        ['tokens_committed_to_db', 'long'],
+        ['max_tokens', 'long'],
+        ['error_code', 'int'],
+    ],
     'worker.extendedCompareBalanceWithProxyResult': [['error_code', 'int']],
     'worker.proxyHandshakeCompleted': [],
-    'worker.paymentStatus': [['signed_payment', 'boxed:proxy.SignedPayment'], ['db_tokens', 'long'], ['max_tokens', 'long']],
+    'worker.paymentStatus': [
+        ['signed_payment', 'boxed:proxy.SignedPayment'],
+        ['db_tokens', 'long'],
+        ['max_tokens', 'long'],
+    ],
     'worker.changedModel': [],
-    'keyManager.privateKey': [['valid_until_utime', 'int'], ['private_key', 'int256']],
+    'keyManager.privateKey': [
+        ['valid_until_utime', 'int'],
+        ['private_key', 'int256'],
+    ],
     'keyManager.privateKeys': [['keys', 'vector:bare:keyManager.privateKey']],
-    'http.header': [['name', 'string'], ['value', 'string']],
-    'http.response': [['http_version', 'string'], ['status_code', 'int'], ['reason', 'string'], ['headers', 'vector:bare:http.header'], ['payload', 'bytes']],
-    'cocoonx.workerHardware': [['gpu', 'string'], ['vram_mb', 'int'], ['gpu_count', 'int'], ['cpu', 'string'], ['cpu_cores', 'int'], ['ram_mb', 'int']],
+    'http.header': [
+        ['name', 'string'],
+        ['value', 'string'],
+    ],
+    'http.response': [
+        ['http_version', 'string'],
+        ['status_code', 'int'],
+        ['reason', 'string'],
+        ['headers', 'vector:bare:http.header'],
+        ['payload', 'bytes'],
+    ],
+    'cocoonx.workerHardware': [
+        ['gpu', 'string'],
+        ['vram_mb', 'int'],
+        ['gpu_count', 'int'],
+        ['cpu', 'string'],
+        ['cpu_cores', 'int'],
+        ['ram_mb', 'int'],
+    ],
     'cocoonx.ok': [],
     'cocoonx.attestationReport': [['json', 'string']],
-    'client.connectToProxy': [['params', 'bare:client.params'], ['min_config_version', 'int']],
+    'client.connectToProxy': [
+        ['params', 'bare:client.params'],
+        ['min_config_version', 'int'],
+    ],
     'client.authorizeWithProxyShort': [['data', 'bytes']],
     'client.authorizeWithProxyLong': [],
-    'client.runQuery': [['model_name', 'string'], ['query', 'bytes'], ['max_coefficient', 'int'], ['max_tokens', 'int'], ['timeout', 'double'], ['request_id', 'int256'], ['min_config_version', 'int']],
-    'client.runQueryEx': [['model_name', 'string'], ['query', 'bytes'], ['max_coefficient', 'int'], ['max_tokens', 'int'], ['timeout', 'double'], ['request_id', 'int256'], ['min_config_version', 'int'], ['flags', '#'], ['enable_debug', 'Bool', 'flags', 0], ['public_key', 'int256', 'flags', 1]],
+    'client.runQuery': [
+        ['model_name', 'string'],
+        ['query', 'bytes'],
+        ['max_coefficient', 'int'],
+        ['max_tokens', 'int'],
+        ['timeout', 'double'],
+        ['request_id', 'int256'],
+        ['min_config_version', 'int'],
+    ],
+    'client.runQueryEx': [
+        ['model_name', 'string'],
+        ['query', 'bytes'],
+        ['max_coefficient', 'int'],
+        ['max_tokens', 'int'],
+        ['timeout', 'double'],
+        ['request_id', 'int256'],
+        ['min_config_version', 'int'],
+        ['flags', '#'],
+        ['enable_debug', 'Bool', 'flags', 0],
+        ['public_key', 'int256', 'flags', 1],
+    ],
     'client.requestRefund': [],
     'client.updatePaymentStatus': [],
     'client.getWorkerTypes': [],
     'client.getWorkerTypesV2': [],
-    'proxy.runQuery': [['query', 'bytes'], ['signed_payment', 'boxed:proxy.SignedPayment'], ['coefficient', 'long'], ['timeout', 'double'], ['request_id', 'int256']],
-    'proxy.runQueryEx': [['query', 'bytes'], ['signed_payment', 'boxed:proxy.SignedPayment'], ['coefficient', 'long'], ['timeout', 'double'], ['request_id', 'int256'], ['flags', '#'], ['enable_debug', 'Bool', 'flags', 0], ['private_key', 'int256', 'flags', 1]],
+    'proxy.runQuery': [
+        ['query', 'bytes'],
+        ['signed_payment', 'boxed:proxy.SignedPayment'],
+        ['coefficient', 'long'],
+        ['timeout', 'double'],
+        ['request_id', 'int256'],
+    ],
+    'proxy.runQueryEx': [
+        ['query', 'bytes'],
+        ['signed_payment', 'boxed:proxy.SignedPayment'],
+        ['coefficient', 'long'],
+        ['timeout', 'double'],
+        ['request_id', 'int256'],
+        ['flags', '#'],
+        ['enable_debug', 'Bool', 'flags', 0],
+        ['private_key', 'int256', 'flags', 1],
+    ],
     'worker.connectToProxy': [['params', 'bare:worker.params']],
-    'worker.compareBalanceWithProxy': [['tokens_committed_to_blockchain', 'long'], ['tokens_committed_to_db', 'long'], ['max_tokens', 'long']],
-    'worker.extendedCompareBalanceWithProxy': [['tokens_committed_to_db', 'long'], ['other', 'bytes']],
+    'worker.compareBalanceWithProxy': [
+        ['tokens_committed_to_blockchain', 'long'],
+        ['tokens_committed_to_db', 'long'],
+        ['max_tokens', 'long'],
+    ],
+    'worker.extendedCompareBalanceWithProxy': [
+        ['tokens_committed_to_db', 'long'],
+        ['other', 'bytes'],
+    ],
     'worker.proxyHandshakeComplete': [['is_disabled', 'Bool']],
     'worker.updatePaymentStatus': [],
     'worker.changeModel': [['new_model', 'string']],
     'keyManager.getWorkerPrivateKeys': [['proto_version', 'int']],
     'keyManager.getProxyPrivateKeys': [['proto_version', 'int']],
-    'http.request': [['method', 'string'], ['url', 'string'], ['http_version', 'string'], ['headers', 'vector:bare:http.header'], ['payload', 'bytes']],
+    'http.request': [
+        ['method', 'string'],
+        ['url', 'string'],
+        ['http_version', 'string'],
+        ['headers', 'vector:bare:http.header'],
+        ['payload', 'bytes'],
+    ],
     'cocoonx.announceWorkerHardware': [['hardware', 'bare:cocoonx.workerHardware']],
-    'cocoonx.getAttestationReport': [['nonce', 'bytes'], ['model', 'string']],
+    'cocoonx.getAttestationReport': [
+        ['nonce', 'bytes'],
+        ['model', 'string'],
+    ],
     'cocoonx.cancelQuery': [['request_id', 'int256']],
 };
 
@@ -4177,7 +5380,7 @@ export const TL_RESULT_TYPE: { readonly [K in TlName]: TlTypeName } = {
     'keyManagerDb.configEmpty': 'keyManagerDb.Config',
     'keyManagerDb.configV1': 'keyManagerDb.Config',
     'keyManagerDb.key': 'keyManagerDb.Key',
-    'tokensUsed': 'TokensUsed',
+    tokensUsed: 'TokensUsed',
     'worker.params': 'worker.Params',
     'proxy.params': 'proxy.Params',
     'client.params': 'client.Params',
@@ -4275,7 +5478,7 @@ export const TL_TYPES: { readonly [K in TlTypeName]: readonly TlConstructorName[
     'proxyDb.OldInstance': ['proxyDb.oldInstance'],
     'keyManagerDb.Config': ['keyManagerDb.configEmpty', 'keyManagerDb.configV1'],
     'keyManagerDb.Key': ['keyManagerDb.key'],
-    'TokensUsed': ['tokensUsed'],
+    TokensUsed: ['tokensUsed'],
     'worker.Params': ['worker.params'],
     'proxy.Params': ['proxy.params'],
     'client.Params': ['client.params'],
@@ -4349,7 +5552,7 @@ export const TL_WRITERS: { readonly [K in TlName]: (w: TlWriter, o: TlAllMap[K])
     'keyManagerDb.configEmpty': (w, o) => w_keyManagerDb_configEmpty(w, o),
     'keyManagerDb.configV1': (w, o) => w_keyManagerDb_configV1(w, o),
     'keyManagerDb.key': (w, o) => w_keyManagerDb_key(w, o),
-    'tokensUsed': (w, o) => w_tokensUsed(w, o),
+    tokensUsed: (w, o) => w_tokensUsed(w, o),
     'worker.params': (w, o) => w_worker_params(w, o),
     'proxy.params': (w, o) => w_proxy_params(w, o),
     'client.params': (w, o) => w_client_params(w, o),
@@ -4459,7 +5662,7 @@ export const TL_READERS: { readonly [K in TlName]: (r: TlReader) => TlAllMap[K] 
     'keyManagerDb.configEmpty': r_keyManagerDb_configEmpty,
     'keyManagerDb.configV1': r_keyManagerDb_configV1,
     'keyManagerDb.key': r_keyManagerDb_key,
-    'tokensUsed': r_tokensUsed,
+    tokensUsed: r_tokensUsed,
     'worker.params': r_worker_params,
     'proxy.params': r_proxy_params,
     'client.params': r_client_params,
@@ -4557,7 +5760,7 @@ export const TL_BOXED_WRITERS: { readonly [K in TlTypeName]: (w: TlWriter, o: Tl
     'proxyDb.OldInstance': (w, o) => wb_proxyDb_OldInstance(w, o),
     'keyManagerDb.Config': (w, o) => wb_keyManagerDb_Config(w, o),
     'keyManagerDb.Key': (w, o) => wb_keyManagerDb_Key(w, o),
-    'TokensUsed': (w, o) => wb_TokensUsed(w, o),
+    TokensUsed: (w, o) => wb_TokensUsed(w, o),
     'worker.Params': (w, o) => wb_worker_Params(w, o),
     'proxy.Params': (w, o) => wb_proxy_Params(w, o),
     'client.Params': (w, o) => wb_client_Params(w, o),
@@ -4619,7 +5822,7 @@ export const TL_BOXED_READERS: { readonly [K in TlTypeName]: (r: TlReader) => Tl
     'proxyDb.OldInstance': rb_proxyDb_OldInstance,
     'keyManagerDb.Config': rb_keyManagerDb_Config,
     'keyManagerDb.Key': rb_keyManagerDb_Key,
-    'TokensUsed': rb_TokensUsed,
+    TokensUsed: rb_TokensUsed,
     'worker.Params': rb_worker_Params,
     'proxy.Params': rb_proxy_Params,
     'client.Params': rb_client_Params,

@@ -63,8 +63,11 @@ export async function streamingBackend(o: { promptTokens: number; delayMs: numbe
             if (!res.writableEnded) rec.aborted = true;
             settle(rec);
         });
-        const chunk = (delta: Record<string, unknown>, finish: string | null) =>
-            `data: ${JSON.stringify({ id: 'cmpl-s', object: 'chat.completion.chunk', model: STREAM_MODEL, choices: [{ index: 0, delta, finish_reason: finish }], usage: usage(rec.produced) })}\n\n`;
+        const chunk = (delta: Record<string, unknown>, finish: string | null) => {
+            const choices = [{ index: 0, delta, finish_reason: finish }];
+            const body = { id: 'cmpl-s', object: 'chat.completion.chunk', model: STREAM_MODEL, choices, usage: usage(rec.produced) };
+            return `data: ${JSON.stringify(body)}\n\n`;
+        };
         if (rec.stream) res.writeHead(200, { 'Content-Type': 'text/event-stream' });
         const text: string[] = [];
         while (rec.produced < rec.maxTokens) {

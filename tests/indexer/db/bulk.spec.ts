@@ -29,7 +29,9 @@ afterAll(async () => {
 });
 
 describe('bulkInsert (unnest of array literals)', () => {
-    it('keeps every value exactly: quotes, backslashes, commas, braces, the word NULL, unicode, nulls, big numbers, bigint in JSON', async () => {
+    const exactValuesTitle =
+        'keeps every value exactly: quotes, backslashes, commas, braces, the word NULL, unicode, nulls, big numbers, bigint in JSON';
+    it(exactValuesTitle, async () => {
         const tricky = [
             'plain',
             'a "quoted" word',

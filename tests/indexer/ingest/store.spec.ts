@@ -295,7 +295,8 @@ describe('writeBatch', () => {
             ]),
         );
         const before = await db.select().from(accountDaily).orderBy(accountDaily.address, accountDaily.day);
-        expect(before.map((r) => r.address)).toEqual([PROXY.address, PROXY.address, CLIENT.address, CLIENT.address, WORKER.address].sort()); // the proxy is named on both days
+        // The proxy is named on both days.
+        expect(before.map((r) => r.address)).toEqual([PROXY.address, PROXY.address, CLIENT.address, CLIENT.address, WORKER.address].sort());
         await db.delete(accountDaily);
         const migration = fs.readFileSync(path.join(migrationsFolder(), '0002_account_daily.sql'), 'utf8');
         const backfill = migration.split('--> statement-breakpoint')[1];

@@ -186,7 +186,8 @@ describe('proxy stats collector', () => {
         const hostile = JSON.parse(
             '{"__proto__": {"contract": "x"}, "status": {"contract": "' +
                 friendly(PROXIES[0]) +
-                '"}, "clients": [{"used_tokens": "-5"}, {"used_tokens": 1e400}, {"__proto__": {"used_tokens": "9"}}, {"used_tokens": "7", "charged_tokens": {"toString": 1}}], "root_contract_config": {"price_per_token": "1.5"}}',
+                '"}, "clients": [{"used_tokens": "-5"}, {"used_tokens": 1e400}, {"__proto__": {"used_tokens": "9"}}, ' +
+                '{"used_tokens": "7", "charged_tokens": {"toString": 1}}], "root_contract_config": {"price_per_token": "1.5"}}',
         );
         const r = unsettledFromPage(hostile);
         expect(r).toMatchObject({ proxy: PROXIES[0], tokensUncharged: 7n, tonUncharged: 0n });

@@ -132,7 +132,9 @@ describe('verifyReceipt', () => {
         expect(r).toEqual({
             ok: false,
             reason: 'KEY_NOT_ATTESTED',
-            message: `receipt is signed by ${attacker.publicKey.toString('hex')}, the attested worker key is ${workerKey.publicKey.toString('hex')}`,
+            message:
+                `receipt is signed by ${attacker.publicKey.toString('hex')}, ` +
+                `the attested worker key is ${workerKey.publicKey.toString('hex')}`,
         });
     });
 

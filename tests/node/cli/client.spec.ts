@@ -16,7 +16,8 @@ describe('cocoon client: API exposure options', () => {
         const r = await client(['--host', '0.0.0.0', ...ROOT]);
         expect(r.code).toBe(2);
         expect(r.err).toBe(
-            'cocoon client: the client API would listen on 0.0.0.0, beyond loopback, without an API key: anyone who reaches it could spend the deposit. Set --api-key <key> (or COCOON_API_KEY), or listen on 127.0.0.1\n',
+            'cocoon client: the client API would listen on 0.0.0.0, beyond loopback, without an API key: ' +
+                'anyone who reaches it could spend the deposit. Set --api-key <key> (or COCOON_API_KEY), or listen on 127.0.0.1\n',
         );
         const env = await client(ROOT, { COCOON_HOST: '192.168.1.20' });
         expect(env.code).toBe(2);

@@ -74,7 +74,10 @@ describe('cocoon proxy | worker | client daemons', () => {
         }
     });
 
-    it('run as separate processes: the proxy prints its registration, a completion flows, SIGTERM stops each cleanly, and a restart keeps the proxy', async () => {
+    const separateProcessesTitle =
+        'run as separate processes: the proxy prints its registration, a completion flows, SIGTERM stops each cleanly, ' +
+        'and a restart keeps the proxy';
+    it(separateProcessesTitle, async () => {
         const client = createChainClient({ url: chain.v4Url });
         const owner = await openWallet(client, { mnemonic: chain.wallets[0].mnemonic });
         const common = ['--endpoint', chain.v4Url, '--root', root, '--key-file', walletsFile, '--log-level', 'info'];

@@ -42,10 +42,14 @@ describe('cocoon up', () => {
         expect(out.join('')).toMatch(/chain/);
     });
 
-    it('starts the whole network, answers through client -> proxy -> worker with usage and a receipt, and resumes the same state after a restart', async () => {
+    const wholeNetworkTitle =
+        'starts the whole network, answers through client -> proxy -> worker with usage and a receipt, and resumes the same state ' +
+        'after a restart';
+    it(wholeNetworkTitle, async () => {
         // Below 32768, where Linux hands out ephemeral ports: a parallel suite's listen(0) or outgoing
         // connection must not take one of these between the pick and the listen.
-        const basePort = 20000 + Math.floor(Math.random() * 25) * 100; // ports 20000-24401 (offsets up to +2001); up-process.spec uses 25000-31901
+        // Ports 20000-24401 (offsets up to +2001); up-process.spec uses 25000-31901.
+        const basePort = 20000 + Math.floor(Math.random() * 25) * 100;
         const opts = { dataDir: dir, host: '127.0.0.1', chainPort: 0, modelPort: 0, explorerPort: 0, basePort, once: false };
         const first = await startNetwork(opts);
         let state: { block: number; wallets: unknown; root: unknown; proxy: unknown; clientSc: string; used: bigint };

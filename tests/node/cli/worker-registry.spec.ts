@@ -89,7 +89,10 @@ describe('cocoon worker register and the registry subcommands', () => {
             [
                 ['register', ...args('wallet0'), ...hw(), '--gpu', 'G'.repeat(65)],
                 2,
-                /the profile would be refused on-chain, nothing was sent: .*gpuModel must be 1 to 64 bytes of UTF-8, got 65.*exit code 3005/,
+                new RegExp(
+                    /the profile would be refused on-chain, nothing was sent: /.source +
+                        /.*gpuModel must be 1 to 64 bytes of UTF-8, got 65.*exit code 3005/.source,
+                ),
             ],
             [['register', ...args('wallet0'), ...hw(), '--model', 'M/'.repeat(40)], 2, /model 1 must be 1 to 64 bytes/],
             [
@@ -116,7 +119,10 @@ describe('cocoon worker register and the registry subcommands', () => {
         expect(await seqno('wallet0')).toBe(before);
     });
 
-    it('registers through the CLI (asking first), a second owner through the Blueprint script, both readable; then pause, resume, retire', async () => {
+    const registrationsTitle =
+        'registers through the CLI (asking first), a second owner through the Blueprint script, both readable; then pause, resume, ' +
+        'retire';
+    it(registrationsTitle, async () => {
         const dataDir = join(dir, 'worker0');
         const owner0 = Address.parse(chain.wallets[0].address);
         const owner1 = Address.parse(chain.wallets[1].address);
@@ -128,7 +134,10 @@ describe('cocoon worker register and the registry subcommands', () => {
         expect(no.asked).toEqual(['send?']);
         expect(no.out).toMatch(/register: attach 1\.06 TON \(deploys the contract\)/);
         expect(no.out).toMatch(
-            /cost: 1\.06 TON attached; 1\.01 TON kept by the contract \(refundable deposit and storage reserve\), at most 0\.05 TON of fees/,
+            new RegExp(
+                /cost: 1\.06 TON attached; 1\.01 TON kept by the contract /.source +
+                    /\(refundable deposit and storage reserve\), at most 0\.05 TON of fees/.source,
+            ),
         );
         expect(no.out).toContain('"gpu_model":"NVIDIA H100 80GB HBM3","gpu_count":8,"vram_mib":81559,"tee":"tdx"');
         expect(await readRegistry(client, root, owner0)).toBeNull();

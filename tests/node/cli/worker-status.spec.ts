@@ -35,7 +35,9 @@ describe('cocoon worker status on the local network', () => {
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    it('registers on start; status equals the on-chain payouts to the nanoTON; observed uptime stops while the worker is disabled', async () => {
+    const statusTitle =
+        'registers on start; status equals the on-chain payouts to the nanoTON; observed uptime stops while the worker is disabled';
+    it(statusTitle, async () => {
         const net = await startNetwork({
             dataDir: dir,
             host: '127.0.0.1',

@@ -56,7 +56,8 @@ describe('client API access checks (Host, Origin, content type, API key)', () =>
         expect(post.headers['access-control-allow-origin']).toBeUndefined();
         expect(errorOf(post)).toEqual({
             message:
-                'cross-origin requests from https://evil.example are not allowed: start the client with --cors-origin https://evil.example to allow that origin',
+                'cross-origin requests from https://evil.example are not allowed: start the client with --cors-origin ' +
+                'https://evil.example to allow that origin',
             type: 'permission_error',
             param: null,
             code: 'origin_not_allowed',

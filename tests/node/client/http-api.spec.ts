@@ -173,7 +173,8 @@ describe('client OpenAI-compatible API -> proxy -> worker -> embedded model', ()
             status: 400,
             error: {
                 message:
-                    'Invalid \'tools[0].function.name\': string does not match pattern. Expected a string of 1 to 64 characters a-z, A-Z, 0-9, underscores and dashes, got "get weather".',
+                    "Invalid 'tools[0].function.name': string does not match pattern. Expected a string of 1 to 64 " +
+                    'characters a-z, A-Z, 0-9, underscores and dashes, got "get weather".',
                 type: 'invalid_request_error',
                 param: 'tools[0].function.name',
                 code: 'invalid_request',

@@ -68,7 +68,8 @@ describe('proxy checks a worker or client makes', () => {
             const forged = Address.parse('0:' + '0f'.repeat(32));
             const refused = verifyProxyContracts(proxyParams(forged), workerSc.toString(), ROOT, root, 'worker', deriveWorker);
             await expect(refused).rejects.toThrow(
-                `proxy contract ${forged.toString()} does not derive from the proxy's key and owner under this root (expected ${proxySc.toString()}): ` +
+                `proxy contract ${forged.toString()} does not derive from the proxy's key and owner under this root ` +
+                    `(expected ${proxySc.toString()}): ` +
                     'a contract that does not derive from its key and owner is not one the root vouches for, refusing the proxy',
             );
         });

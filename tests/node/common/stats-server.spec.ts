@@ -17,6 +17,13 @@ import { formatTonFixed } from '../../../node/common/ton';
 
 const SECRET = 's3cret-value';
 
+/** One sample line of the Prometheus text format: name, optional {label="value",...}, value. */
+const PROMETHEUS_SAMPLE = new RegExp(
+    /^([a-zA-Z_:][a-zA-Z0-9_:]*)/.source +
+        /(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*\})?/.source +
+        / (-?\d+(?:\.\d+)?|NaN|[+-]Inf)$/.source,
+);
+
 function source(): StatsSource {
     return {
         title: 'test <runner>',
@@ -169,10 +176,7 @@ describe('stats server', () => {
                 typed.add(t[1]);
                 continue;
             }
-            const s =
-                /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*\})? (-?\d+(?:\.\d+)?|NaN|[+-]Inf)$/.exec(
-                    line,
-                );
+            const s = PROMETHEUS_SAMPLE.exec(line);
             expect(s).not.toBeNull();
             expect(typed.has(s![1])).toBe(true);
         }

@@ -96,7 +96,11 @@ describe('UsageCounter: the last non-null usage wherever it appears', () => {
     });
 
     it('usage on the last text chunk (llama-server /v1/completions) with missing details', () => {
-        const body = `data: {"choices":[{"text":"a","finish_reason":null}]}\n\ndata: {"choices":[{"text":"b","finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}\n\ndata: [DONE]\n\n`;
+        const body =
+            `data: {"choices":[{"text":"a","finish_reason":null}]}\n\n` +
+            `data: {"choices":[{"text":"b","finish_reason":"stop"}],` +
+            `"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}}\n\n` +
+            `data: [DONE]\n\n`;
         expect(usageFromBody(body).usage).toEqual({
             promptTokens: 5,
             cachedTokens: 0,
@@ -138,7 +142,9 @@ describe('UsageCounter: the last non-null usage wherever it appears', () => {
     });
 
     it('Ollama native NDJSON: counters on the final done line', () => {
-        const body = `{"message":{"content":"a"},"done":false}\n{"message":{"content":""},"done":true,"done_reason":"stop","prompt_eval_count":26,"eval_count":290}\n`;
+        const body =
+            `{"message":{"content":"a"},"done":false}\n` +
+            `{"message":{"content":""},"done":true,"done_reason":"stop","prompt_eval_count":26,"eval_count":290}\n`;
         const r = usageFromBody(body, 'application/x-ndjson');
         expect(r.usage).toEqual({ promptTokens: 26, cachedTokens: 0, completionTokens: 290, reasoningTokens: 0, totalTokens: 316 });
         expect(r.finishReasons).toEqual(['stop']);

@@ -325,9 +325,8 @@ describe('Http1Client', () => {
             req.resume();
             res.writeHead(200, { 'content-type': 'text/event-stream' });
             res.write(`data: ${JSON.stringify({ id: 'a', choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: 'stop' }] })}\n\n`);
-            res.end(
-                `data: ${JSON.stringify({ id: 'a', choices: [], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } })}\n\ndata: [DONE]\n\n`,
-            );
+            const usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 };
+            res.end(`data: ${JSON.stringify({ id: 'a', choices: [], usage })}\n\ndata: [DONE]\n\n`);
         });
         await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
         const url = `https://127.0.0.1:${(srv.address() as AddressInfo).port}/v1`;

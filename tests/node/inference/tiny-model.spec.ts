@@ -100,7 +100,8 @@ describe('cocoon/tiny-stories-1m', () => {
         expect(second.text).toBe(first.text);
         // A follow-up turn shares the whole first exchange as its prefix.
         const follow = tok.encode(
-            `<|user|>\nTell me a story about a dog named Max.<|end|>\n<|assistant|>\n${first.text}<|end|>\n<|user|>\nAnother one.<|end|>\n<|assistant|>\n`,
+            `<|user|>\nTell me a story about a dog named Max.<|end|>\n<|assistant|>\n${first.text}<|end|>\n` +
+                `<|user|>\nAnother one.<|end|>\n<|assistant|>\n`,
         );
         const third = await e.complete({ prompt: follow, maxTokens: 5, sampling: { temperature: 0 } });
         expect(third.usage.cachedTokens).toBeGreaterThanOrEqual(prompt.length);

@@ -177,7 +177,8 @@ describe('local chain with the real TON clients', () => {
             .toString('base64');
         const block = chain.chain.lastBlock.seqno;
         const message =
-            "only external messages can be sent (got an internal message): sign it as a wallet's external message, as on a real TON endpoint; contracts send internal messages to each other";
+            "only external messages can be sent (got an internal message): sign it as a wallet's external message, " +
+            'as on a real TON endpoint; contracts send internal messages to each other';
         const v4 = await post(`${chain.v4Url}/send`, { boc: forged });
         expect(v4).toEqual({ status: 400, json: { error: message } });
         for (const method of ['sendBoc', 'sendBocReturnHash']) {
@@ -197,7 +198,8 @@ describe('local chain with the real TON clients', () => {
             const none = await post(`${chain.url}${path}`, body);
             expect(none.status).toBe(401);
             expect(none.json.error).toBe(
-                `${path} needs the chain's dev token: send Authorization: Bearer <token> (printed by cocoon chain, kept in <data-dir>/dev-token)`,
+                `${path} needs the chain's dev token: send Authorization: Bearer <token> (printed by cocoon chain, ` +
+                    `kept in <data-dir>/dev-token)`,
             );
             expect((await post(`${chain.url}${path}`, body, { authorization: 'Bearer wrong' })).status).toBe(401);
         }
@@ -229,7 +231,9 @@ describe('local chain with the real TON clients', () => {
                 json: {
                     ok: false,
                     code: 403,
-                    error: '/admin/time is a dev endpoint, served to loopback callers only (start the chain with --dev-remote to serve it to other hosts)',
+                    error:
+                        '/admin/time is a dev endpoint, served to loopback callers only (start the chain with --dev-remote to ' +
+                        'serve it to other hosts)',
                 },
             });
             expect((await post(`http://127.0.0.1:${wide.port}/admin/time`, { shift: 1 }, auth)).status).toBe(200);

@@ -30,7 +30,8 @@ beforeAll(async () => {
 
 const source = (cert: RaTlsCertificate | null, models: string[]): AttestationSource => ({
     certificate: () => cert,
-    workers: () => models.map((model) => ({ model, conn: { peer: { certificate: workerCert.der } } as unknown as RpcConnection })), // only peer.certificate is read
+    // Only peer.certificate is read.
+    workers: () => models.map((model) => ({ model, conn: { peer: { certificate: workerCert.der } } as unknown as RpcConnection })),
 });
 
 function refusal(f: () => unknown): { code: number; message: string } {

@@ -95,7 +95,9 @@ it('refuses a long auth with 429 once the cap of waits is reached, and takes one
     expect(refused).toEqual({
         _: 'client.authorizationWithProxyFailed',
         error_code: 429,
-        error: "too many clients are waiting for their on-chain registration (1); retry in a minute (short auth with the contract's secret is not limited)",
+        error:
+            "too many clients are waiting for their on-chain registration (1); retry in a minute (short auth with the contract's " +
+            'secret is not limited)',
     });
     expect(again2.inbound.state).toBe(ClientState.Connected);
     expect(fake.registrations.waiting).toBe(1);

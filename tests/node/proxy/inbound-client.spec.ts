@@ -49,7 +49,10 @@ describe('ProxyInboundClientConnection handshake', () => {
     const connectQuery = (peer: RpcConnection, over: Partial<client_params> = {}, minConfig = 0) =>
         peer.query({ _: 'client.connectToProxy', params: params(over), min_config_version: minConfig });
 
-    /** Dials, sends client.connectToProxy and puts the client contract on the fake chain (short auth with SECRET unless `secret` is null). */
+    /**
+     * Dials, sends client.connectToProxy and puts the client contract on the fake chain (short auth with SECRET unless
+     * `secret` is null).
+     */
     async function connected(
         secret: string | null = SECRET,
     ): Promise<{ peer: RpcConnection; inbound: ProxyInboundClientConnection; answer: client_connectedToProxy; contract: Address }> {
@@ -98,7 +101,10 @@ describe('ProxyInboundClientConnection handshake', () => {
         return answer;
     }
 
-    it('New -> Connected: answers with the proxy params, the derived client contract and a long-auth challenge when the contract has no secret', async () => {
+    const connectedTitle =
+        'New -> Connected: answers with the proxy params, the derived client contract and a long-auth challenge when the contract ' +
+        'has no secret';
+    it(connectedTitle, async () => {
         const { peer, inbound } = await net.dial();
         expect(inbound.state).toBe(ClientState.New);
         const r = await connectQuery(peer);
@@ -123,7 +129,10 @@ describe('ProxyInboundClientConnection handshake', () => {
         );
     });
 
-    it('short auth: Connected -> Authorizing -> Authorized, one connection counted on the account, released when the connection closes', async () => {
+    const shortAuthTitle =
+        'short auth: Connected -> Authorizing -> Authorized, one connection counted on the account, released when the connection ' +
+        'closes';
+    it(shortAuthTitle, async () => {
         const { peer, inbound, contract } = await connected();
         const gate = (fake.gate = new Gate());
         const answer = peer.query({ _: 'client.authorizeWithProxyShort', data: Buffer.from(SECRET) });
@@ -188,7 +197,9 @@ describe('ProxyInboundClientConnection handshake', () => {
         expect(fake.registrations.waiting).toBe(0);
     });
 
-    it('long auth with a stale nonce (one registered for an earlier connection): 408 after the wait, back to Connected, nothing held', async () => {
+    const staleNonceTitle =
+        'long auth with a stale nonce (one registered for an earlier connection): 408 after the wait, back to Connected, nothing held';
+    it(staleNonceTitle, async () => {
         const { peer, inbound, answer, contract } = await connected(null);
         const stale = answer.auth.nonce ^ 1n;
         fake.registrations.onRegister({ lt: 5n, clientContract: contract, owner: OWNER, nonce: stale });
@@ -197,7 +208,9 @@ describe('ProxyInboundClientConnection handshake', () => {
         expect(r).toEqual({
             _: 'client.authorizationWithProxyFailed',
             error_code: 408,
-            error: `no owner_client_register with nonce ${answer.auth.nonce} from ${contract.toString()} reached the proxy contract within 300 s`,
+            error:
+                `no owner_client_register with nonce ${answer.auth.nonce} from ${contract.toString()} reached the proxy contract ` +
+                `within 300 s`,
         });
         expect(inbound.state).toBe(ClientState.Connected);
         expect(fake.accounts.clients()).toEqual([]);

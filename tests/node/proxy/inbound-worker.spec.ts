@@ -67,7 +67,9 @@ describe('ProxyInboundWorkerConnection handshake', () => {
 
     const listedModels = () => fake.relay.workerTypes().types.map((t) => t.name);
 
-    it('New -> Connected: answers with the proxy params and the derived worker contract; the account exists, nothing is registered', async () => {
+    const connectedTitle =
+        'New -> Connected: answers with the proxy params and the derived worker contract; the account exists, nothing is registered';
+    it(connectedTitle, async () => {
         const { peer, inbound } = await net.dial();
         expect(inbound.state).toBe(WorkerState.New);
         const r = await connectQuery(peer);
@@ -80,7 +82,10 @@ describe('ProxyInboundWorkerConnection handshake', () => {
         expect(listedModels()).toEqual([]);
     });
 
-    it('Connected -> Ready: registered with the relay with its offer (capacity = max_active_requests / proxy_cnt, rounded up); close gives everything back', async () => {
+    const readyTitle =
+        'Connected -> Ready: registered with the relay with its offer (capacity = max_active_requests / proxy_cnt, rounded up); ' +
+        'close gives everything back';
+    it(readyTitle, async () => {
         const { peer, inbound } = await connected();
         expect(await peer.query({ _: 'cocoonx.announceWorkerHardware', hardware: HARDWARE })).toEqual({ _: 'cocoonx.ok' });
         expect(await peer.query({ _: 'worker.proxyHandshakeComplete', is_disabled: false })).toEqual({

@@ -94,7 +94,10 @@ describe('relay timeout cap and watchdog', () => {
     beforeEach(() => jest.useFakeTimers());
     afterEach(() => jest.useRealTimers());
 
-    it('caps a request timeout at the configured maximum and frees the slot and reservation of a worker that never answers, billing 0', () => {
+    const timeoutCapTitle =
+        'caps a request timeout at the configured maximum and frees the slot and reservation of a worker that never answers, ' +
+        'billing 0';
+    it(timeoutCapTitle, () => {
         const relay = new QueryRelay({ pricePerToken: 1n, maxTimeoutSeconds: 60 });
         const w = workerLink();
         const c = clientLink();
@@ -169,7 +172,10 @@ describe('relay billing cap', () => {
         expect(faults).toHaveLength(1);
     });
 
-    it('reserves (and so caps) at the root multipliers: the prompt side at max(prompt, cached), the output at max(completion, reasoning)', () => {
+    const multipliersTitle =
+        'reserves (and so caps) at the root multipliers: the prompt side at max(prompt, cached), the output at max(completion, ' +
+        'reasoning)';
+    it(multipliersTitle, () => {
         const m = reserveMultipliers({
             promptTokensPriceMultiplier: 10000,
             cachedTokensPriceMultiplier: 1000,
@@ -211,7 +217,10 @@ describe('relay cancel (the caller went away)', () => {
         });
     }
 
-    it("passes the cancel on with the proxy's request id, then bills what the worker reports at the stop and frees the slot and the reservation", () => {
+    const cancelTitle =
+        "passes the cancel on with the proxy's request id, then bills what the worker reports at the stop and frees the slot and " +
+        'the reservation';
+    it(cancelTitle, () => {
         const relay = new QueryRelay({ pricePerToken: 1n });
         const w = cancellable('w1');
         const c = clientLink();
@@ -353,7 +362,8 @@ describe('what the relay puts on the wire, by version (issue 27 §1)', () => {
         expect([plain.sent.length, tooOld.sent.length]).toEqual([0, 0]);
         expect(c.pieces[0]).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 503, flags: 1 });
         expect((c.pieces[0] as { error: string }).error).toBe(
-            `no connected worker holds the end-to-end key ${key.toString('hex')} (it left, or it is not an attested worker of this proxy): fetch a fresh attestation report and encrypt to a key listed there`,
+            `no connected worker holds the end-to-end key ${key.toString('hex')} (it left, or it is not an attested worker of ` +
+                `this proxy): fetch a fresh attestation report and encrypt to a key listed there`,
         );
     });
 });

@@ -29,7 +29,8 @@ const MIXED = 'NVIDIA GeForce RTX 4090, 24564\nNVIDIA GeForce RTX 3090, 24576\n\
 const WITH_UNITS = 'Tesla T4, 15360 MiB\n';
 const NA = 'NVIDIA A100-SXM4-40GB, [N/A]\nNVIDIA A100-SXM4-40GB, 40960\n';
 const DRIVER_DOWN =
-    "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.\n";
+    "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is " +
+    'installed and running.\n';
 
 const host: HostInfo = {
     cpus: () => Array.from({ length: 16 }, () => ({ model: '  AMD EPYC 7763   64-Core Processor ' })),
@@ -135,7 +136,8 @@ describe('worker registration: detection and profile', () => {
             buildRegistryProfile(hw, { models: [], workerKeys: [1n], tee: 'tdx', uptimePermille: 1001 }),
         ) as RegistryError;
         expect(e2.message).toBe(
-            'the hardware profile would be refused on-chain: uptimePermille must be an integer from 0 to 1000, got 1001 (exit code 3004); offer 1 to 4 models, got 0 (exit code 3006)',
+            'the hardware profile would be refused on-chain: uptimePermille must be an integer from 0 to 1000, ' +
+                'got 1001 (exit code 3004); offer 1 to 4 models, got 0 (exit code 3006)',
         );
         expect(e2.exitCode).toBe(REGISTRY_EXIT.outOfRange);
     });
@@ -187,7 +189,9 @@ describe('worker registration on the local chain', () => {
     };
     const decl = { models: ['Qwen/Qwen3-0.6B'], workerKeys: [0xfeedn], tee: 'fake' as const, region: 'local' };
 
-    it('registers, then finds nothing to do, updates a changed profile, pauses, resumes, retires and withdraws after the delay', async () => {
+    const lifecycleTitle =
+        'registers, then finds nothing to do, updates a changed profile, pauses, resumes, retires and withdraws after the delay';
+    it(lifecycleTitle, async () => {
         const profile = buildRegistryProfile(hw, decl);
         expect(await readRegistry(client, root, wallet.address)).toBeNull();
 

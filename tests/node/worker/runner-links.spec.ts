@@ -13,6 +13,8 @@ import { waitFor } from '../../helpers/wait';
 jest.setTimeout(180_000);
 
 const USAGE = { prompt_tokens: 20, completion_tokens: 5, total_tokens: 25 };
+const textChunk = (content: string) =>
+    `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }] })}\n\n`;
 
 let net: TestNetwork;
 let backend: FakeServer;
@@ -33,14 +35,10 @@ beforeAll(async () => {
             return;
         }
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
-        res.write(
-            `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'first ' } }] })}\n\n`,
-        );
+        res.write(textChunk('first '));
         posted();
         await released;
-        res.write(
-            `data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'second' } }] })}\n\n`,
-        );
+        res.write(textChunk('second'));
         res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', choices: [], usage: USAGE })}\n\n`);
         res.end('data: [DONE]\n\n');
     });

@@ -241,9 +241,8 @@ describe('worker query pipeline', () => {
                 res.writeHead(200, { 'Content-Type': 'text/event-stream' });
                 for (let i = 1; i <= 3; i++) {
                     const usage = usageEveryChunk ? { prompt_tokens: 4, completion_tokens: i, total_tokens: 4 + i } : undefined;
-                    res.write(
-                        `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: `t${i}` }, finish_reason: null }], usage })}\n\n`,
-                    );
+                    const choices = [{ index: 0, delta: { content: `t${i}` }, finish_reason: null }];
+                    res.write(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices, usage })}\n\n`);
                 }
             });
             const b = createBackend({ baseUrl: slow.url });

@@ -168,7 +168,8 @@ describe('worker request validation: tools and structured output', () => {
     it('refuses tool turns that do not match: an answer to no call, a call left unanswered, a call without arguments', () => {
         expect(refusal(() => chat({ messages: [user('x'), { role: 'tool', tool_call_id: 'call_9', content: '1' }] }))).toEqual({
             message:
-                "Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' (no open call has id \"call_9\").",
+                "Invalid parameter: messages with role 'tool' must be a response to a preceding message with 'tool_calls' (no " +
+                'open call has id "call_9").',
             param: 'messages[1].tool_call_id',
         });
         const call = { id: 'call_1', type: 'function', function: { name: 'ping', arguments: '{}' } };

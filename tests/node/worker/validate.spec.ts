@@ -49,7 +49,9 @@ describe('worker request validation', () => {
             () => validateRequest('/v1/chat/completions', `{"model":"${MODEL}","messages":[{"role":"user"}], "\\u006dodel" : "x"}`, MODEL),
             /duplicate key 'model'/,
         );
-        const nested = `{"model":"${MODEL}","messages":[{"role":"user","content":"say \\"model\\": twice \\\\"},{"role":"user","model":1}],"stream":false}`;
+        const nested =
+            `{"model":"${MODEL}","messages":[{"role":"user","content":"say \\"model\\": ` +
+            `twice \\\\"},{"role":"user","model":1}],"stream":false}`;
         expect(validateRequest('/v1/chat/completions', nested, MODEL).body.stream).toBe(false);
         rejects(() => validateRequest('/v1/chat/completions', '{nope', MODEL), /not valid JSON/);
         rejects(() => validateRequest('/v1/chat/completions', '[1]', MODEL), /JSON object/);

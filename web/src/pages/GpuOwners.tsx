@@ -156,7 +156,9 @@ const HISTORY_COLUMNS: Column<GpuProfileChange>[] = [
         title: 'Profile',
         cell: (h) =>
             h.profile ? (
-                <span className="small">{`${h.profile.gpuCount} × ${h.profile.gpuModel}, ${h.profile.vramMib} MiB, ${h.profile.models.join(', ')}`}</span>
+                <span className="small">
+                    {`${h.profile.gpuCount} × ${h.profile.gpuModel}, ${h.profile.vramMib} MiB, ` + h.profile.models.join(', ')}
+                </span>
             ) : (
                 '—'
             ),

@@ -64,7 +64,10 @@ export function ModelsPage({ query }: { query: URLSearchParams }) {
                             Prices in TON per 1,000,000 tokens, params version {m.paramsVersion ?? '—'}, base price{' '}
                             <Ton nano={m.pricePerToken} /> per token
                             {m.multipliers
-                                ? `; multipliers: prompt ${formatMultiplier(m.multipliers.prompt)}, cached ${formatMultiplier(m.multipliers.cached)}, completion ${formatMultiplier(m.multipliers.completion)}, reasoning ${formatMultiplier(m.multipliers.reasoning)}`
+                                ? `; multipliers: prompt ${formatMultiplier(m.multipliers.prompt)}, ` +
+                                  `cached ${formatMultiplier(m.multipliers.cached)}, ` +
+                                  `completion ${formatMultiplier(m.multipliers.completion)}, ` +
+                                  `reasoning ${formatMultiplier(m.multipliers.reasoning)}`
                                 : ''}
                             .
                         </p>

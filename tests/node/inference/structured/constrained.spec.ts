@@ -155,7 +155,10 @@ describe('constrained decoding on the embedded model', () => {
         }
     });
 
-    it('tool_choice "auto": a tool named in the last user turn is called, otherwise the first token decides (text with this model); a seed repeats its answer', async () => {
+    const autoToolChoiceTitle =
+        'tool_choice "auto": a tool named in the last user turn is called, otherwise the first token decides (text with this ' +
+        'model); a seed repeats its answer';
+    it(autoToolChoiceTitle, async () => {
         const ask = (text: string) => [{ role: 'user', content: text }];
         expect(mentionedTools(ask('What is the weather in Paris?'), parseStructuredRequest({ tools: WEATHER_TOOLS }).tools)).toEqual([
             'get_weather',

@@ -471,7 +471,8 @@ describe("strict schemas: OpenAI's rules", () => {
             ],
         });
         expect(r.message).toBe(
-            "Invalid schema for function 'f': In context=(), 'required' is required to be supplied and to be an array including every key in properties. Missing 'a'.",
+            "Invalid schema for function 'f': In context=(), 'required' is required to be supplied and to be an array " +
+                "including every key in properties. Missing 'a'.",
         );
     });
 });
@@ -558,7 +559,8 @@ describe('tool turns in messages', () => {
                 ],
             }).message,
         ).toBe(
-            "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: call_b",
+            "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. " +
+                'The following tool_call_ids did not have response messages: call_b',
         );
     });
 });

@@ -83,7 +83,10 @@ describe('embedded server: tools and response_format', () => {
         expect(r.usage!.completion_tokens).toBeLessThanOrEqual(new TextEncoder().encode(written).length);
     });
 
-    it('streamed tool call: delta.tool_calls with index, id, type, name first, then the arguments in pieces; same call and usage as non-streamed', async () => {
+    const streamedToolCallTitle =
+        'streamed tool call: delta.tool_calls with index, id, type, name first, then the arguments in pieces; ' +
+        'same call and usage as non-streamed';
+    it(streamedToolCallTitle, async () => {
         const body = {
             messages: WEATHER,
             tools: WEATHER_TOOLS,
@@ -185,7 +188,8 @@ describe('embedded server: tools and response_format', () => {
     );
 
     it(
-        'openai SDK: tools from zodFunction, 100 calls with tool_choice "required", 100 parsed arguments; the streaming helper assembles the same call',
+        'openai SDK: tools from zodFunction, 100 calls with tool_choice "required", 100 parsed arguments; ' +
+            'the streaming helper assembles the same call',
         async () => {
             const getWeather = zodFunction({ name: 'get_weather', parameters: z.object({ city: z.string(), unit: z.enum(['c', 'f']) }) });
             const getTime = zodFunction({ name: 'get_time', parameters: z.object({ zone: z.string() }) });
@@ -277,7 +281,8 @@ describe('embedded server: tools and response_format', () => {
         });
         expect(typeof r.choices[0].message.content).toBe('string');
         const rendered =
-            '<|user|>\nWhat is the weather in Paris?<|end|>\n<|assistant|>\n[{"name":"get_weather","arguments":{"city":"Paris","unit":"c"}}]<|end|>\n' +
+            '<|user|>\nWhat is the weather in Paris?<|end|>\n' +
+            '<|assistant|>\n[{"name":"get_weather","arguments":{"city":"Paris","unit":"c"}}]<|end|>\n' +
             '<|user|>\nResult of get_weather: 21 degrees<|end|>\n<|assistant|>\n';
         expect(r.usage!.prompt_tokens).toBe(srv.engine.tokenizer.encode(rendered).length);
     });
