@@ -29,7 +29,8 @@ function compiledIsCurrent() {
 if (compiledIsCurrent()) {
     require(compiled).main(process.argv.slice(2));
 } else {
-    if (existsSync(compiled)) process.stderr.write('cocoon: sources changed since the last `npm run build:js`; running them through ts-node\n');
+    if (existsSync(compiled))
+        process.stderr.write('cocoon: sources changed since the last `npm run build:js`; running them through ts-node\n');
     require('ts-node').register({ transpileOnly: true });
     require('../node/cli/cocoon.ts').main(process.argv.slice(2));
 }

@@ -39,19 +39,24 @@ export class AnswerTransformer {
     private rest: Buffer[] = [];
     private restBytes = 0;
 
+    private readonly mention: Buffer | undefined;
+
     /**
      * `rewrite` may throw (a tampered ciphertext): the error leaves push/end to the caller; a value it
-     * returns unchanged (the same object) keeps its original bytes. `only` skips parsing text that cannot
-     * need a rewrite (the worker's cost pass looks only at values that mention usage); it must be a
-     * containment test (true for any text containing a text it is true for), as it is also asked about
-     * several lines at once. `maxHeld` bounds
-     * what is buffered (a whole body, or one line without its newline).
+     * returns unchanged (the same object) keeps its original bytes. With `mention`, only the lines (or the
+     * whole body) whose bytes contain that ASCII text are decoded and handed to `rewrite`; every other
+     * byte passes on as it came (the worker's cost pass looks only at values that mention usage: one line
+     * of a stream). `maxHeld` bounds what is buffered (a whole body, or one line without its newline).
      */
     constructor(
         private readonly shape: AnswerShape,
         private readonly rewrite: (value: JsonObject) => JsonObject,
-        private readonly opts: { only?: (text: string) => boolean; maxHeld?: number } = {},
-    ) {}
+        private readonly opts: { mention?: string; maxHeld?: number } = {},
+    ) {
+        if (opts.mention !== undefined && !/^[\x20-\x7e]+$/.test(opts.mention))
+            throw new RangeError('mention must be printable ASCII: a byte search must find what a text search finds');
+        this.mention = opts.mention === undefined ? undefined : Buffer.from(opts.mention, 'latin1');
+    }
 
     private get maxHeld(): number {
         return this.opts.maxHeld ?? 64 << 20;
@@ -59,7 +64,7 @@ export class AnswerTransformer {
 
     /** The rewritten text of one JSON value, or undefined when it stays as it was. */
     private rewritten(text: string): string | undefined {
-        if (this.opts.only && !this.opts.only(text)) return undefined;
+        if (this.opts.mention !== undefined && !text.includes(this.opts.mention)) return undefined;
         const v = parseObject(text);
         if (!v) return undefined;
         const out = this.rewrite(v);
@@ -81,12 +86,29 @@ export class AnswerTransformer {
         this.rest = [held.subarray(cut + 1)];
         this.restBytes = this.rest[0].length;
         const complete = held.subarray(0, cut + 1);
-        const text = complete.toString('utf8');
-        // Most pieces of a stream (one token each) cannot need a rewrite: pass their bytes on untouched
-        // instead of splitting, re-joining and re-encoding every line. A line `only` accepts is also
-        // accepted within the whole text, so this never skips one.
-        if (this.opts.only && !this.opts.only(text)) return complete;
-        return Buffer.from(this.lines(text), 'utf8');
+        if (this.mention) return this.mentioning(complete, this.mention);
+        return Buffer.from(this.lines(complete.toString('utf8')), 'utf8');
+    }
+
+    /**
+     * Complete lines where only those containing `mention` are rewritten: the others keep their bytes,
+     * never decoded and re-encoded (a whole answer's 50 token lines and one usage line cost one byte
+     * search, not a 16 KB decode, split, join and encode; invalid UTF-8 in them stays as it came).
+     */
+    private mentioning(complete: Buffer, mention: Buffer): Buffer {
+        let at = complete.indexOf(mention);
+        if (at < 0) return complete;
+        const parts: Buffer[] = [];
+        let from = 0;
+        while (at >= 0) {
+            const start = at === 0 ? 0 : complete.lastIndexOf(NEWLINE, at - 1) + 1;
+            const end = complete.indexOf(NEWLINE, at); // a complete piece ends with one
+            parts.push(complete.subarray(from, start), Buffer.from(this.lines(complete.subarray(start, end).toString('utf8')), 'utf8'));
+            from = end;
+            at = complete.indexOf(mention, end);
+        }
+        parts.push(complete.subarray(from));
+        return Buffer.concat(parts);
     }
 
     /** What is left at the end of the answer. */

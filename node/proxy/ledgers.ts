@@ -21,22 +21,33 @@ abstract class Account<S> {
     /** Connected sessions of this owner (a client or worker may hold several connections). */
     connections = 0;
     private signed: { tokens: bigint; tl: proxy_SignedPayment } | null = null;
+    /**
+     * The addresses' text forms, made once: every finished request writes them (journal line, payment
+     * messages) and an address's text costs a hex or base64 encoding plus a CRC each time.
+     */
+    readonly ownerRaw: string;
+    readonly contractRaw: string;
+    readonly ownerFriendly: string;
 
     constructor(
         readonly owner: Address,
         readonly contract: Address,
         readonly ledger: SignedPaymentsLedger,
         private readonly op: typeof SIGNED_OP.clientCharge | typeof SIGNED_OP.workerPayout,
-    ) {}
+    ) {
+        this.ownerRaw = owner.toRawString();
+        this.contractRaw = contract.toRawString();
+        this.ownerFriendly = owner.toString();
+    }
 
     get key(): string {
-        return `${this.kind}:${this.owner.toRawString()}`;
+        return `${this.kind}:${this.ownerRaw}`;
     }
 
     abstract get kind(): 'client' | 'worker';
 
     record(): AccountRecord {
-        return { owner: this.owner.toRawString(), contract: this.contract.toRawString(), ledger: this.ledger.snapshot() };
+        return { owner: this.ownerRaw, contract: this.contractRaw, ledger: this.ledger.snapshot() };
     }
 
     /**

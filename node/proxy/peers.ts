@@ -150,7 +150,7 @@ export class ProxyWorkerInfo implements WorkerLink {
     }
 
     /** After a request this worker served ended (proxy.workerRequestPayment). */
-    requestPayment(requestId: Buffer, tokens: bigint, client: Address): void {
+    requestPayment(requestId: Buffer, tokens: bigint, client: ClientAccount): void {
         const a = this.workerAccount;
         a.dirty = true;
         sendOpen(this.conn, {
@@ -160,7 +160,7 @@ export class ProxyWorkerInfo implements WorkerLink {
             db_tokens: a.ledger.tokensCommittedToDb,
             max_tokens: a.ledger.tokensMax,
             request_tokens: tokens,
-            request_client_owner: client.toString(),
+            request_client_owner: client.ownerFriendly,
         });
     }
 

@@ -332,7 +332,7 @@ export class ProxyRunner {
         this.stats.add('tokens', tokens);
         this.saved.journalFinished(client.clientAccount, worker.workerAccount, tokens);
         client.requestPayment(requestId, tokens);
-        worker.requestPayment(requestId, tokens, client.owner);
+        worker.requestPayment(requestId, tokens, client.clientAccount);
     }
 
     /** After a chain commit made more tokens signable: tell the connected peers of that account. */

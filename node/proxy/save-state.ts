@@ -130,8 +130,8 @@ export class SaveState {
     /** Durable before the client sees the end of its request: a kill -9 after this replays it. */
     journalFinished(client: ClientAccount, worker: WorkerAccount, tokens: bigint): void {
         this.journal?.append({
-            client: { owner: client.owner.toRawString(), contract: client.contract.toRawString() },
-            worker: { owner: worker.owner.toRawString(), contract: worker.contract.toRawString() },
+            client: { owner: client.ownerRaw, contract: client.contractRaw },
+            worker: { owner: worker.ownerRaw, contract: worker.contractRaw },
             tokens,
         });
     }

@@ -200,7 +200,7 @@ async function serveQuery(q: proxy_runQueryEx, ctx: WorkerQueryContext): Promise
     const rewrite = new AnswerTransformer(
         shape,
         answerPostprocessor({ coefficient: BigInt(q.coefficient), pricing: ctx.pricing, encryptTo }),
-        { only: encryptTo ? undefined : (text) => text.includes('"usage"') },
+        { mention: encryptTo ? undefined : '"usage"' },
     );
     const hash = createHash('sha256');
     let bytes = 0;

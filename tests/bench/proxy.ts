@@ -341,6 +341,11 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
     // --cpu-prof DIR: each daemon writes a V8 CPU profile into DIR/<role>/ when it exits (after the run).
     const pi = process.argv.indexOf('--cpu-prof');
     const prof = (role: string) => (pi >= 0 ? ['--cpu-prof', `--cpu-prof-dir=${join(process.argv[pi + 1], role)}`] : []);
+    // The daemons run as `npx cocoon` runs them (bin/cocoon: its node flags, the compiled CLI): bring
+    // dist/ up to date first (incremental, seconds when nothing changed).
+    const { execFileSync } = await import('node:child_process');
+    const tsc = require.resolve('typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-p', join(__dirname, '..', '..', 'tsconfig.build.json')], { stdio: 'inherit' });
     const close = async () => {
         for (const d of running) if (d.child.exitCode === null) d.child.kill('SIGTERM');
         await Promise.all(running.map((d) => Promise.race([d.exited, new Promise((r) => setTimeout(r, 10_000))])));
@@ -370,6 +375,7 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
             ],
             {},
             prof('proxy'),
+            'launcher',
         );
         running.push(proxy);
         const reg = await proxy.waitFor(/register-proxy "([^"]+)"/);
@@ -400,6 +406,7 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
             ],
             {},
             prof('worker'),
+            'launcher',
         );
         running.push(worker);
         await worker.waitFor(/^worker \S+ serving/m);
@@ -407,6 +414,7 @@ async function processNetwork(backendUrl: string, probeBody: string, maxActiveRe
             ['client', ...common, '--key-name', 'wallet3', '--data-dir', join(dir, 'client'), '--deposit', '100'],
             {},
             prof('client'),
+            'launcher',
         );
         running.push(clientD);
         const apiUrl = (await clientD.waitFor(/OpenAI API (\S+),/))[1];

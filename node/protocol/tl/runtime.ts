@@ -9,6 +9,8 @@ export const BOOL_TRUE = 0x997275b5;
 export const BOOL_FALSE = 0xbc799737;
 /** TL bytes longer than this need the 8-byte length form, which the C++ nodes don't accept either. */
 export const MAX_TL_BYTES = 0xffffff;
+/** TL bytes at least this long decode as views of the input (see TlReader.bytes). */
+export const SHARED_BYTES_MIN = 1024;
 
 export class TlWriter {
     private buf: Buffer;
@@ -219,7 +221,11 @@ export class TlReader {
         }
         const total = (head + len + 3) & ~3;
         this.need(total, what);
-        const v = Buffer.from(this.buf.subarray(this.pos + head, this.pos + head + len));
+        const at = this.pos + head;
+        // A large field (an answer piece, a request body) is a view of the frame it came in, not a copy:
+        // a relayed piece used to be copied once per TL layer. Small fields (ids, keys, addresses) stay
+        // copies, so a long-lived one never keeps a whole socket chunk alive.
+        const v = len >= SHARED_BYTES_MIN ? this.buf.subarray(at, at + len) : Buffer.from(this.buf.subarray(at, at + len));
         this.pos += total;
         return v;
     }

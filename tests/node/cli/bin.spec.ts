@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -25,6 +26,31 @@ describe('the cocoon command', () => {
         expect(stdout).toMatch(/^Usage: cocoon <command> \[options\]/);
         expect(stdout).toContain('  up ');
     }, 300_000);
+
+    it('bin/cocoon runs V8 with one GC thread on two CPUs or fewer, unless COCOON_PARALLEL_GC=1; COCOON_NODE_FLAGS adds flags', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'cocoon-flags-'));
+        try {
+            // A preloaded module that reports node's flags and stops before the CLI runs.
+            const probe = join(dir, 'probe.js');
+            writeFileSync(probe, 'process.stdout.write(JSON.stringify(process.execArgv)); process.exit(0);');
+            const flags = async (env: NodeJS.ProcessEnv, cpus?: string): Promise<string[]> => {
+                const bin = join(root, 'bin', 'cocoon');
+                const [cmd, args] = cpus === undefined ? [bin, ['--help']] : ['taskset', ['-c', cpus, bin, '--help']];
+                const { stdout } = await run(cmd, args, {
+                    cwd: root,
+                    env: { ...process.env, COCOON_NODE_FLAGS: `--require ${probe}`, ...env },
+                });
+                return JSON.parse(stdout) as string[];
+            };
+            const here = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
+            expect(await flags({})).toEqual([...(here <= 2 ? ['--single-threaded-gc'] : []), '--require', probe]);
+            expect(await flags({}, '0')).toEqual(['--single-threaded-gc', '--require', probe]);
+            expect(await flags({ COCOON_PARALLEL_GC: '1' }, '0')).toEqual(['--require', probe]);
+            if (here > 2) expect(await flags({}, '0-2')).toEqual(['--require', probe]);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    }, 60_000);
 
     it('every command the README names answers --help with its usage and exit code 0', async () => {
         const commands = readmeCommands();

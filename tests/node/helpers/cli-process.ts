@@ -3,6 +3,8 @@ import { spawn, type ChildProcess } from 'child_process';
 import { join } from 'path';
 
 const COCOON = join(__dirname, '..', '..', '..', 'node', 'cli', 'cocoon.ts');
+/** `npx cocoon`: the launcher that picks node's flags, then the compiled CLI in dist/ when it is current. */
+const COCOON_BIN = join(__dirname, '..', '..', '..', 'bin', 'cocoon');
 
 export interface Daemon {
     child: ChildProcess;
@@ -13,11 +15,24 @@ export interface Daemon {
     exited: Promise<number | null>;
 }
 
-/** `nodeArgs` go to node itself (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
-export function daemon(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Daemon {
-    const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', COCOON, ...args], {
+/**
+ * `nodeArgs` go to node itself (e.g. --cpu-prof, which NODE_OPTIONS refuses). `entry: 'launcher'` runs
+ * `bin/cocoon` as `npx cocoon` does, with its node flags and the compiled CLI (benchmarks: no transpiler
+ * in the process); tests run the sources.
+ */
+export function daemon(
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+    nodeArgs: string[] = [],
+    entry: 'sources' | 'launcher' = 'sources',
+): Daemon {
+    const [command, argv, launcherEnv] =
+        entry === 'launcher'
+            ? [COCOON_BIN, args, { COCOON_NODE_FLAGS: nodeArgs.join(' ') }]
+            : [process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', COCOON, ...args], {}];
+    const child = spawn(command, argv, {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NODE_OPTIONS: '', COCOON_LOG_LEVEL: 'info', ...env },
+        env: { ...process.env, NODE_OPTIONS: '', COCOON_LOG_LEVEL: 'info', ...launcherEnv, ...env },
     });
     let out = '';
     let err = '';

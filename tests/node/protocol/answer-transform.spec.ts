@@ -44,9 +44,9 @@ describe('AnswerTransformer', () => {
         expect(run('whole', ['Bad ', 'Gateway']).all).toBe('Bad Gateway');
     });
 
-    it('a value the rewrite returns unchanged keeps its bytes; `only` skips parsing', () => {
+    it('a value the rewrite returns unchanged keeps its bytes; `mention` skips parsing', () => {
         const keep = new AnswerTransformer('lines', (v) => (Object.hasOwn(v, 'usage') ? { ...v, cost: 1 } : v), {
-            only: (t) => t.includes('"usage"'),
+            mention: '"usage"',
         });
         expect(keep.push(Buffer.from('data: { "a" : 1 }\ndata: {"usage": {}}\n')).toString()).toBe(
             'data: { "a" : 1 }\ndata: {"usage":{},"cost":1}\n',
@@ -56,17 +56,26 @@ describe('AnswerTransformer', () => {
         expect(whole.end().toString()).toBe('{ "a":  1 }');
     });
 
-    it('pieces `only` refuses pass byte for byte, without being decoded and re-encoded', () => {
-        let asked = 0;
-        const t = new AnswerTransformer('lines', (v) => ({ ...v, cost: 1 }), {
-            only: (text) => (asked++, text.includes('"usage"')),
-        });
+    it('lines without the `mention` pass byte for byte, without being decoded and re-encoded', () => {
+        const seen: Record<string, unknown>[] = [];
+        const t = new AnswerTransformer('lines', (v) => (seen.push(v), { ...v, cost: 1 }), { mention: '"usage"' });
         // Not valid UTF-8: re-encoding would have turned it into U+FFFD.
         const odd = Buffer.concat([Buffer.from('data: {"t":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n\n')]);
-        const out = t.push(odd);
-        expect(out.equals(odd)).toBe(true);
-        expect(asked).toBe(1);
-        expect(t.push(Buffer.from('data: {"x":1}\ndata: {"usage":{}}\n')).toString()).toBe('data: {"x":1}\ndata: {"usage":{},"cost":1}\n');
+        expect(t.push(odd).equals(odd)).toBe(true);
+        expect(seen).toEqual([]);
+        // The same bytes beside usage lines (first, middle and last place) keep every byte but the usage lines'.
+        const usage = (n: number) => Buffer.from(`data: {"usage":{"n":${n}}}\r\n`);
+        const piece = Buffer.concat([usage(1), odd, usage(2), odd, Buffer.from('data: [DONE]\n'), usage(3)]);
+        const cost = (n: number) => Buffer.from(`data: {"usage":{"n":${n}},"cost":1}\r\n`);
+        expect(t.push(piece).equals(Buffer.concat([cost(1), odd, cost(2), odd, Buffer.from('data: [DONE]\n'), cost(3)]))).toBe(true);
+        expect(seen).toEqual([{ usage: { n: 1 } }, { usage: { n: 2 } }, { usage: { n: 3 } }]);
+        // A mention that arrives split across pieces is found once the line is complete.
+        expect(t.push(Buffer.from('data: {"us')).length).toBe(0);
+        expect(t.push(Buffer.from('age":{}}\n')).toString()).toBe('data: {"usage":{},"cost":1}\n');
+    });
+
+    it('refuses a mention a byte search could miss', () => {
+        expect(() => new AnswerTransformer('lines', (v) => v, { mention: 'usagé' })).toThrow(RangeError);
     });
 
     it('an error thrown by the rewrite reaches the caller', () => {
