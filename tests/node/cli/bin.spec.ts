@@ -27,7 +27,7 @@ describe('the cocoon command', () => {
         expect(stdout).toContain('  up ');
     }, 300_000);
 
-    it('bin/cocoon runs V8 with one GC thread on two CPUs or fewer, unless COCOON_PARALLEL_GC=1; COCOON_NODE_FLAGS adds flags', async () => {
+    it('bin/cocoon runs V8 with one GC thread on two CPUs or fewer, unless COCOON_PARALLEL_GC=1; COCOON_NODE_FLAGS adds', async () => {
         const dir = mkdtempSync(join(tmpdir(), 'cocoon-flags-'));
         try {
             // A preloaded module that reports node's flags and stops before the CLI runs.
