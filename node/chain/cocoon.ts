@@ -65,7 +65,7 @@ export async function readRoot(chain: ChainClient, root: Address): Promise<RootS
 
 /** Client contract state, or null while it is not deployed. */
 export async function readClientContract(chain: ChainClient, address: Address): Promise<ClientContractState | null> {
-    const acc = await chain.account(address);
+    const acc = await chain.accountSummary(address);
     if (acc.state !== 'active') return null;
     const d = await chain.open(CocoonClient.fromAddress(address)).getGetCocoonClientData();
     return {
@@ -81,14 +81,14 @@ export async function readClientContract(chain: ChainClient, address: Address): 
 }
 
 export async function readWorkerContract(chain: ChainClient, address: Address): Promise<WorkerContractState | null> {
-    const acc = await chain.account(address);
+    const acc = await chain.accountSummary(address);
     if (acc.state !== 'active') return null;
     const d = await chain.open(CocoonWorker.fromAddress(address)).getGetCocoonWorkerData();
     return { address, tokens: d.tokens, state: Number(d.state), accountBalance: acc.balance };
 }
 
 export async function readProxyContract(chain: ChainClient, address: Address): Promise<ProxyContractState | null> {
-    const acc = await chain.account(address);
+    const acc = await chain.accountSummary(address);
     if (acc.state !== 'active') return null;
     const d = await chain.open(CocoonProxy.fromAddress(address)).getGetCocoonProxyData();
     return {

@@ -29,6 +29,9 @@ export interface AccountState {
     last: TxId | null;
 }
 
+/** What account() says without the code and data cells (nothing to fetch and hash). */
+export type AccountSummary = Omit<AccountState, 'code' | 'data'>;
+
 export interface Head {
     seqno: number;
     utime: number;
@@ -52,6 +55,8 @@ export interface ChainClient {
     provider(address: Address, init?: StateInit | null): ContractProvider;
     open<T extends Contract>(contract: T): OpenedContract<T>;
     sendExternal(message: Cell): Promise<void>;
+    /** State, balance and newest transaction: account() without the code and data cells, for pollers. */
+    accountSummary(address: Address): Promise<AccountSummary>;
     /** Up to `limit` transactions, newest first, from `from` inclusive (default: the newest). */
     transactions(address: Address, opts: { from?: TxId; limit: number }): Promise<ChainTx[]>;
     /** Transactions in a masterchain block (all its shards). */

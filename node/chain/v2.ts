@@ -7,7 +7,7 @@ import { TonClient } from '@ton/ton';
 import { chainTx, pageTransactions, waitForTransaction } from './common';
 import { ChainError } from './errors';
 import { withRetry, type RetryPolicy } from './retry';
-import type { AccountState, BlockTx, ChainClient, ChainTx, TxId } from './types';
+import type { AccountState, AccountSummary, BlockTx, ChainClient, ChainTx, TxId } from './types';
 
 export class V2ChainClient implements ChainClient {
     readonly kind = 'v2' as const;
@@ -75,8 +75,13 @@ export class V2ChainClient implements ChainClient {
         await this.call((c) => c.sendFile(message.toBoc()));
     }
 
+    async accountSummary(address: Address): Promise<AccountSummary> {
+        const { state, balance, last } = await this.account(address);
+        return { state, balance, last };
+    }
+
     async transactions(address: Address, opts: { from?: TxId; limit: number }): Promise<ChainTx[]> {
-        const from = opts.from ?? (await this.account(address)).last;
+        const from = opts.from ?? (await this.accountSummary(address)).last;
         if (!from) return [];
         return pageTransactions(
             async (cursor) => {

@@ -4,7 +4,7 @@ import { TonClient4 } from '@ton/ton';
 import { chainTx, pageTransactions, waitForTransaction } from './common';
 import { ChainError } from './errors';
 import { withRetry, type RetryPolicy } from './retry';
-import type { AccountState, BlockTx, ChainClient, ChainTx, TxId } from './types';
+import type { AccountState, AccountSummary, BlockTx, ChainClient, ChainTx, TxId } from './types';
 
 export class V4ChainClient implements ChainClient {
     readonly kind = 'v4' as const;
@@ -69,8 +69,18 @@ export class V4ChainClient implements ChainClient {
         await this.call((c) => c.sendMessage(message.toBoc()));
     }
 
+    async accountSummary(address: Address): Promise<AccountSummary> {
+        // ton-api-v4's lite form: state, balance and last transaction, without the code and data cells.
+        const { account } = await this.call(async (c) => c.getAccountLite((await c.getLastBlock()).last.seqno, address));
+        return {
+            state: account.state.type,
+            balance: BigInt(account.balance.coins),
+            last: account.last ? { lt: BigInt(account.last.lt), hash: Buffer.from(account.last.hash, 'base64') } : null,
+        };
+    }
+
     async transactions(address: Address, opts: { from?: TxId; limit: number }): Promise<ChainTx[]> {
-        const from = opts.from ?? (await this.account(address)).last;
+        const from = opts.from ?? (await this.accountSummary(address)).last;
         if (!from) return [];
         return pageTransactions(
             async (cursor) => {

@@ -36,15 +36,20 @@ export class ContractWatcher {
 
     /** Starts from the contract's current last transaction: history before the runner started is not replayed. */
     async init(): Promise<void> {
-        const acc = await this.chain.account(this.address);
-        this.lastLt = acc.last?.lt ?? 0n;
+        this.lastLt = (await this.chain.accountSummary(this.address)).last?.lt ?? 0n;
     }
 
-    /** Reads every transaction after the last one seen and reports it; returns how many were new. */
+    /**
+     * Reads every transaction after the last one seen and reports it; returns how many were new. A poll that
+     * finds nothing new costs one light account query: the proxy polls every 2 s and on every wait, and
+     * fetching and hashing a page of transactions each time was a quarter of its allocations under load.
+     */
     async poll(): Promise<number> {
         if (this.lastLt === null) await this.init();
+        const newest = (await this.chain.accountSummary(this.address)).last;
+        if (!newest || newest.lt <= this.lastLt!) return 0;
         const fresh: ChainTx[] = [];
-        let from: ChainTx['prev'] | undefined;
+        let from: ChainTx['prev'] | undefined = newest;
         for (;;) {
             const page = await this.chain.transactions(this.address, { from, limit: 32 });
             let done = page.length === 0;

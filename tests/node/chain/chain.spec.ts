@@ -60,6 +60,19 @@ describe('node/chain over the local chain', () => {
             const tail = await client.transactions(target, { from: { lt: all[100].lt, hash: all[100].hash }, limit: 50 });
             expect(tail.map((t) => t.lt)).toEqual(all.slice(100, 150).map((t) => t.lt));
         });
+
+        it('summarises an account as account() does, without its code and data', async () => {
+            const target = Address.parse(`0:${(kind === 'v4' ? 'a1' : 'b1').repeat(32)}`);
+            expect(await client.accountSummary(target)).toEqual({ state: 'uninit', balance: 0n, last: null });
+            for (let i = 0; i < 3; i++) await chain.chain.fund(target, 1n);
+            const [newest] = await client.transactions(target, { limit: 1 });
+            const summary = await client.accountSummary(target);
+            expect(summary).toEqual({ state: 'uninit', balance: 3n, last: { lt: newest.lt, hash: newest.hash } });
+            const funded = Address.parse(chain.wallets[0].address);
+            const { state, balance, last } = await client.account(funded);
+            expect(await client.accountSummary(funded)).toEqual({ state, balance, last });
+            expect(state).toBe('active');
+        });
     });
 });
 
