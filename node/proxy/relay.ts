@@ -333,7 +333,8 @@ export class QueryRelay<C extends ClientLink = ClientLink, W extends WorkerLink 
             this.running.delete(k);
             r.worker.running--;
         }
-        this.finishWithError(r, ERR.TIMEOUT, 'timeout in proxy: the worker did not finish in time');
+        const raise = "raise the request's `timeout` (seconds) if the model needs longer";
+        this.finishWithError(r, ERR.TIMEOUT, `timeout in proxy: the worker did not finish within the request's ${r.timeout} s; ${raise}`);
     }
 
     private finishWithError(r: Running<C, W>, code: number, error: string): void {

@@ -112,7 +112,10 @@ describe('relay timeout cap and watchdog', () => {
         jest.advanceTimersByTime(1);
         expect(c.pieces).toHaveLength(1);
         expect(c.pieces[0]).toMatchObject({ _: 'client.queryAnswerErrorEx', error_code: 504, flags: 1 });
-        expect((c.pieces[0] as { error: string }).error).toMatch(/timeout in proxy/);
+        expect((c.pieces[0] as { error: string }).error).toBe(
+            "timeout in proxy: the worker did not finish within the request's 60 s; " +
+                "raise the request's `timeout` (seconds) if the model needs longer",
+        );
         expect(w.running).toBe(0);
         expect(c.reserved).toBe(0n);
         expect(c.ledger.tokensMax).toBe(0n);
