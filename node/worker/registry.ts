@@ -284,12 +284,13 @@ export async function planRegistration(
     return plan(address, current, [msg], gas);
 }
 
-const ALLOWED_FROM: Record<'pause' | 'resume' | 'retire' | 'withdraw', readonly string[]> = {
-    pause: ['active'],
-    resume: ['paused'],
-    retire: ['active', 'paused'],
-    withdraw: ['retired'],
-};
+// A Map: the action often comes from a command line, and a plain object would answer 'constructor'.
+const ALLOWED_FROM = new Map<string, readonly string[]>([
+    ['pause', ['active']],
+    ['resume', ['paused']],
+    ['retire', ['active', 'paused']],
+    ['withdraw', ['retired']],
+]);
 
 /** A status change; refuses before sending what the contract would refuse (status, withdraw delay). */
 export async function planStatusChange(
@@ -299,15 +300,17 @@ export async function planStatusChange(
     action: 'pause' | 'resume' | 'retire' | 'withdraw',
     opts: { queryId?: bigint; gasAllowance?: bigint; now?: number } = {},
 ): Promise<RegistryPlan> {
+    const allowed = ALLOWED_FROM.get(action);
+    if (!allowed) throw new TypeError(`unknown status action '${action}' (pause, resume, retire or withdraw)`);
     const gas = opts.gasAllowance ?? DEFAULT_GAS_ALLOWANCE;
     const current = await readRegistry(chain, root, owner);
     const address = (await cocoonRegistryFor(root, owner)).address;
     const status = current?.status ?? 'none';
-    if (!ALLOWED_FROM[action].includes(status)) {
+    if (!allowed.includes(status)) {
         throw new RegistryError(
             'BAD_STATUS',
             `cannot ${action} a registration that is ${status === 'none' ? 'not registered' : status} ` +
-                `(allowed from: ${ALLOWED_FROM[action].join(', ')})`,
+                `(allowed from: ${allowed.join(', ')})`,
             REGISTRY_EXIT.badStatus,
         );
     }

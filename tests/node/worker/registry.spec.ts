@@ -235,6 +235,11 @@ describe('worker registration on the local chain', () => {
             exitCode: REGISTRY_EXIT.badStatus,
             message: 'cannot pause a registration that is paused (allowed from: active)',
         });
+        // An action from an unchecked command line: a plain-object table would have answered its prototype.
+        const unchecked = 'constructor' as Parameters<typeof planStatusChange>[3];
+        await expect(planStatusChange(client, root, wallet.address, unchecked)).rejects.toThrow(
+            "unknown status action 'constructor' (pause, resume, retire or withdraw)",
+        );
         await sendRegistryPlan(client, wallet, await planStatusChange(client, root, wallet.address, 'resume'));
         expect((await readRegistry(client, root, wallet.address))!.status).toBe('active');
 
